@@ -1,0 +1,65 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ConflictIcon, DevicesIcon, LockIcon, PlugIcon } from "~/components/icons";
+import { Badge } from "~/components/ui/badge";
+import { Card, CardHeader } from "~/components/ui/card";
+import { PageHeader } from "~/components/ui/page-header";
+import { getCurrentUser } from "~/server/auth/session";
+import { getDb } from "~/server/db/client";
+import { listDevices } from "~/server/devices/devices";
+
+export const metadata: Metadata = { title: "Dashboard" };
+export const dynamic = "force-dynamic";
+
+const steps = [
+  { title: "Open DevPulse on your computer", text: "Choose “Sign in to DevPulse Cloud” (or run `devpulse login`)." },
+  { title: "Enter the code it shows", text: "Type the 8-letter code on the device page and approve it." },
+  { title: "Set your sync passphrase", text: "Encryption keys stay on your devices; we only store ciphertext." },
+];
+
+export default async function DashboardPage() {
+  const user = (await getCurrentUser())!; // the (app) layout has already required a user
+  const devices = await listDevices(await getDb(), user.id);
+  const stats = [
+    { href: "/settings/devices", label: "Devices", icon: DevicesIcon, value: String(devices.length), note: "signed in", ready: true },
+    { href: "/conflicts", label: "Encrypted sync", icon: LockIcon, value: "—", note: "arrives in the next release", ready: false },
+    { href: "/conflicts", label: "Open conflicts", icon: ConflictIcon, value: "—", note: "arrives with sync", ready: false },
+    { href: "/integrations", label: "Integrations", icon: PlugIcon, value: "—", note: "GitHub, Slack, Calendar soon", ready: false },
+  ];
+  return (
+    <>
+      <PageHeader title={`Welcome${user.name ? `, ${user.name}` : ""}`} description="Your DevPulse Cloud account at a glance." />
+      <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+        {stats.map(({ href, label, icon: Icon, value, note, ready }) => (
+          <li key={label}>
+            <Link href={href} className="block rounded-xl border border-zinc-200 bg-white p-5 shadow-sm transition hover:border-brand-200 hover:shadow">
+              <div className="flex items-center justify-between text-zinc-500">
+                <span className="text-sm font-medium">{label}</span>
+                <Icon className="size-5 text-zinc-400" />
+              </div>
+              <p className="mt-3 text-3xl font-semibold tracking-tight text-zinc-900">{value}</p>
+              <p className="mt-1 flex items-center gap-2 text-sm text-zinc-500">
+                {!ready && <Badge tone="warning">Soon</Badge>}
+                {note}
+              </p>
+            </Link>
+          </li>
+        ))}
+      </ul>
+      <Card className="mt-8">
+        <CardHeader title="Connect your desktop app" description="Three steps, once per computer." />
+        <ol className="grid gap-6 p-5 sm:grid-cols-3">
+          {steps.map((step, index) => (
+            <li key={step.title} className="flex gap-3">
+              <span className="flex size-7 shrink-0 items-center justify-center rounded-full bg-brand-600 text-sm font-semibold text-white">{index + 1}</span>
+              <div>
+                <p className="font-medium text-zinc-900">{step.title}</p>
+                <p className="mt-1 text-sm text-zinc-600">{step.text}</p>
+              </div>
+            </li>
+          ))}
+        </ol>
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,12 @@
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { AppShell } from "~/components/app-shell";
+import { getCurrentUser } from "~/server/auth/session";
+
+export const dynamic = "force-dynamic";
+
+export default async function SignedInLayout({ children }: { children: ReactNode }) {
+  const user = await getCurrentUser();
+  if (!user) redirect("/sign-in");
+  return <AppShell user={{ email: user.email, name: user.name }}>{children}</AppShell>;
+}

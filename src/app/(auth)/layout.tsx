@@ -1,0 +1,14 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { Logo } from "~/components/logo";
+
+export default function AuthLayout({ children }: { children: ReactNode }) {
+  return (
+    <div className="flex min-h-dvh flex-col items-center justify-center bg-gradient-to-b from-white to-zinc-100 px-4 py-12">
+      <Link href="/" aria-label="DevPulse Cloud home" className="mb-8">
+        <Logo />
+      </Link>
+      <main className="w-full max-w-sm">{children}</main>
+    </div>
+  );
+}

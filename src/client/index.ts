@@ -1,0 +1,88 @@
+/**
+ * The typed DevPulse Cloud client for the desktop app (Node, Electron) and browsers.
+ * Depends only on @trpc/client and superjson at run time; the router is imported as
+ * a type, so no server code is bundled into clients.
+ */
+import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import superjson from "superjson";
+import type { AppRouter } from "../server/api/root";
+
+export type { AppRouter };
+
+export type DevPulseClientOptions = {
+  /** Base URL of the DevPulse Cloud deployment, e.g. https://cloud.example.com */
+  url: string;
+  /** A device token from the device authorization flow; omit for public calls. */
+  token?: string | (() => string | undefined);
+  /** Custom fetch (tests, proxies, Electron's net.fetch). */
+  fetch?: typeof fetch;
+};
+
+export function createDevPulseClient(options: DevPulseClientOptions) {
+  const base = options.url.replace(/\/+$/, "");
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: `${base}/api/trpc`,
+        transformer: superjson,
+        fetch: options.fetch,
+        headers() {
+          const token = typeof options.token === "function" ? options.token() : options.token;
+          return token ? { authorization: `Bearer ${token}` } : {};
+        },
+      }),
+    ],
+  });
+}
+
+export type DevPulseClient = ReturnType<typeof createDevPulseClient>;
+
+/** The RFC 8628 error code a device-flow call failed with, if any. */
+export function deviceFlowErrorOf(error: unknown): string | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  const details = (error.data as { details?: { oauthError?: unknown } } | undefined)?.details;
+  return typeof details?.oauthError === "string" ? details.oauthError : undefined;
+}
+
+export type DeviceAuthorizationPrompt = {
+  userCode: string;
+  verificationUri: string;
+  verificationUriComplete: string;
+  expiresIn: number;
+};
+
+/**
+ * Runs the whole device authorization flow: starts it, hands the code to `onPrompt`
+ * (show it to the user), and polls at the server's interval, backing off on
+ * slow_down, until approval (returns the token), denial or expiry (throws).
+ */
+export async function authorizeDevice(
+  client: DevPulseClient,
+  options: {
+    deviceName: string;
+    onPrompt: (prompt: DeviceAuthorizationPrompt) => void | Promise<void>;
+    signal?: AbortSignal;
+    sleep?: (ms: number) => Promise<void>;
+  },
+): Promise<{ token: string; deviceId: string }> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const started = await client.devices.startAuthorization.mutate({ deviceName: options.deviceName });
+  await options.onPrompt(started);
+  let interval = started.interval;
+  for (;;) {
+    if (options.signal?.aborted) throw new Error("Device authorization cancelled");
+    await sleep(interval * 1000);
+    try {
+      return await client.devices.pollAuthorization.mutate({ deviceCode: started.deviceCode });
+    } catch (error) {
+      const code = deviceFlowErrorOf(error);
+      if (code === "authorization_pending") continue;
+      if (code === "slow_down") {
+        const suggested = (error as TRPCClientError<AppRouter>).data?.details?.interval;
+        interval = typeof suggested === "number" ? suggested : interval + 5;
+        continue;
+      }
+      throw error;
+    }
+  }
+}

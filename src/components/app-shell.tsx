@@ -1,0 +1,126 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { signOut } from "next-auth/react";
+import { useState, type ReactNode } from "react";
+import { CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon } from "./icons";
+import { Logo } from "./logo";
+import { cn } from "./ui/cn";
+
+const navigation = [
+  { href: "/dashboard", label: "Dashboard", icon: DashboardIcon },
+  { href: "/settings/devices", label: "Devices", icon: DevicesIcon },
+  { href: "/conflicts", label: "Conflicts", icon: ConflictIcon },
+  { href: "/integrations", label: "Integrations", icon: PlugIcon },
+  { href: "/privacy", label: "Privacy", icon: ShieldIcon },
+] as const;
+
+type ShellUser = { email: string; name: string | null };
+
+function NavLinks({ onNavigate }: { onNavigate?: () => void }) {
+  const pathname = usePathname();
+  return (
+    <ul className="space-y-1">
+      {navigation.map(({ href, label, icon: Icon }) => {
+        const active = pathname === href || pathname.startsWith(`${href}/`);
+        return (
+          <li key={href}>
+            <Link
+              href={href}
+              onClick={onNavigate}
+              aria-current={active ? "page" : undefined}
+              className={cn(
+                "flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium transition-colors",
+                active ? "bg-brand-50 text-brand-700" : "text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900",
+              )}
+            >
+              <Icon className={cn("size-5", active ? "text-brand-600" : "text-zinc-400")} />
+              {label}
+            </Link>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function UserCard({ user }: { user: ShellUser }) {
+  const initial = (user.name ?? user.email).charAt(0).toUpperCase();
+  return (
+    <div className="flex items-center gap-3 rounded-lg border border-zinc-200 p-2.5">
+      <span aria-hidden="true" className="flex size-8 shrink-0 items-center justify-center rounded-full bg-zinc-900 text-sm font-semibold text-white">
+        {initial}
+      </span>
+      <div className="min-w-0 flex-1">
+        {user.name && <p className="truncate text-sm font-medium text-zinc-900">{user.name}</p>}
+        <p className="truncate text-xs text-zinc-500" data-testid="signed-in-email">
+          {user.email}
+        </p>
+      </div>
+      <button
+        type="button"
+        onClick={() => void signOut({ callbackUrl: "/sign-in" })}
+        className="rounded-md p-1.5 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900"
+        aria-label="Sign out"
+        title="Sign out"
+      >
+        <SignOutIcon />
+      </button>
+    </div>
+  );
+}
+
+export function AppShell({ user, children }: { user: ShellUser; children: ReactNode }) {
+  const [menuOpen, setMenuOpen] = useState(false);
+  return (
+    <div className="min-h-dvh lg:flex">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-md focus:bg-white focus:px-3 focus:py-2 focus:shadow">
+        Skip to content
+      </a>
+      {/* Desktop sidebar */}
+      <aside className="hidden w-64 shrink-0 flex-col border-r border-zinc-200 bg-white lg:flex">
+        <div className="px-5 py-5">
+          <Link href="/dashboard" aria-label="DevPulse Cloud home">
+            <Logo />
+          </Link>
+        </div>
+        <nav aria-label="Main" className="flex-1 px-3">
+          <NavLinks />
+        </nav>
+        <div className="p-3">
+          <UserCard user={user} />
+        </div>
+      </aside>
+
+      {/* Mobile top bar */}
+      <header className="sticky top-0 z-30 flex items-center justify-between border-b border-zinc-200 bg-white/90 px-4 py-3 backdrop-blur lg:hidden">
+        <Link href="/dashboard" aria-label="DevPulse Cloud home">
+          <Logo />
+        </Link>
+        <button
+          type="button"
+          className="rounded-md p-2 text-zinc-600 hover:bg-zinc-100"
+          aria-expanded={menuOpen}
+          aria-controls="mobile-nav"
+          aria-label={menuOpen ? "Close menu" : "Open menu"}
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          {menuOpen ? <CloseIcon /> : <MenuIcon />}
+        </button>
+      </header>
+      {menuOpen && (
+        <div id="mobile-nav" className="sticky top-[57px] z-20 space-y-3 border-b border-zinc-200 bg-white p-3 shadow-sm lg:hidden">
+          <nav aria-label="Main">
+            <NavLinks onNavigate={() => setMenuOpen(false)} />
+          </nav>
+          <UserCard user={user} />
+        </div>
+      )}
+
+      <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 sm:py-10">
+        <div className="mx-auto max-w-5xl">{children}</div>
+      </main>
+    </div>
+  );
+}

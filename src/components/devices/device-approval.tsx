@@ -1,0 +1,118 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { api, errorMessage } from "~/trpc/react";
+import { CheckIcon, DevicesIcon } from "../icons";
+import { Alert } from "../ui/alert";
+import { Button, ButtonLink } from "../ui/button";
+import { Card } from "../ui/card";
+import { Field } from "../ui/field";
+import { timeAgo } from "./format";
+
+type Decision = { status: "approved" | "denied"; deviceName: string };
+
+/** Enter the code a desktop app shows, see which device asks, then approve or deny it. */
+export function DeviceApproval({ initialCode }: { initialCode?: string }) {
+  const [code, setCode] = useState(initialCode ?? "");
+  const [submittedCode, setSubmittedCode] = useState(initialCode || undefined);
+  const [decision, setDecision] = useState<Decision>();
+  const request = api.devices.describeAuthorization.useQuery(
+    { userCode: submittedCode ?? "" },
+    { enabled: Boolean(submittedCode), retry: false, refetchOnWindowFocus: false },
+  );
+  const approve = api.devices.approveAuthorization.useMutation({ onSuccess: setDecision });
+  const deny = api.devices.denyAuthorization.useMutation({ onSuccess: setDecision });
+  const decideError = approve.error ?? deny.error;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setSubmittedCode(code);
+  }
+
+  if (decision) {
+    return (
+      <Card className="p-6 sm:p-8 text-center">
+        <span className="mx-auto flex size-12 items-center justify-center rounded-full bg-emerald-50 text-emerald-600">
+          <CheckIcon />
+        </span>
+        <h2 className="mt-4 text-lg font-semibold text-zinc-900">
+          {decision.status === "approved" ? `“${decision.deviceName}” is connected` : `Access denied for “${decision.deviceName}”`}
+        </h2>
+        <p className="mt-1 text-sm text-zinc-600">
+          {decision.status === "approved" ? "You can return to the desktop app: it finishes signing in by itself." : "The device was not signed in. You can close this page."}
+        </p>
+        <div className="mt-6">
+          <ButtonLink href="/settings/devices" variant="secondary">
+            Manage devices
+          </ButtonLink>
+        </div>
+      </Card>
+    );
+  }
+
+  const showRequest = submittedCode && request.data;
+  return (
+    <Card className="p-6 sm:p-8">
+      {!showRequest ? (
+        <form onSubmit={onSubmit} className="space-y-4" noValidate>
+          <Field
+            label="Device code"
+            name="userCode"
+            value={code}
+            onChange={(event) => setCode(event.target.value.toUpperCase())}
+            placeholder="BCDF-GHJK"
+            autoComplete="off"
+            autoCapitalize="characters"
+            spellCheck={false}
+            className="[&_input]:font-mono [&_input]:tracking-widest"
+            hint="The 8-letter code shown by the DevPulse desktop app."
+            error={request.error ? errorMessage(request.error) : undefined}
+            autoFocus
+          />
+          <Button type="submit" loading={request.isFetching} disabled={code.trim().length === 0}>
+            Continue
+          </Button>
+        </form>
+      ) : (
+        <div>
+          <div className="flex items-start gap-4">
+            <span className="flex size-11 shrink-0 items-center justify-center rounded-lg bg-brand-50 text-brand-600">
+              <DevicesIcon />
+            </span>
+            <div>
+              <h2 className="font-semibold text-zinc-900">
+                “{request.data.deviceName}” wants to access your account
+              </h2>
+              <p className="mt-1 text-sm text-zinc-600">
+                Requested {timeAgo(request.data.requestedAt)} with code <span className="font-mono font-medium">{submittedCode.toUpperCase()}</span>. Approve only if you
+                started this on a device you own: it will sync your data and act as you.
+              </p>
+            </div>
+          </div>
+          {decideError && (
+            <div className="mt-4">
+              <Alert tone="error">{errorMessage(decideError)}</Alert>
+            </div>
+          )}
+          <div className="mt-6 flex flex-wrap gap-2">
+            <Button onClick={() => approve.mutate({ userCode: submittedCode })} loading={approve.isPending} disabled={deny.isPending}>
+              Approve device
+            </Button>
+            <Button variant="secondary" onClick={() => deny.mutate({ userCode: submittedCode })} loading={deny.isPending} disabled={approve.isPending}>
+              Deny
+            </Button>
+            <Button
+              variant="ghost"
+              onClick={() => {
+                setSubmittedCode(undefined);
+                setCode("");
+              }}
+            >
+              Use another code
+            </Button>
+          </div>
+        </div>
+      )}
+    </Card>
+  );
+}

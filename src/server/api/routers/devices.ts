@@ -1,0 +1,51 @@
+import { z } from "zod";
+import {
+  approveDeviceAuthorization,
+  denyDeviceAuthorization,
+  describeDeviceAuthorization,
+  pollDeviceAuthorization,
+  startDeviceAuthorization,
+  ZDeviceCode,
+  ZDeviceName,
+  ZUserCode,
+} from "../../devices/authorization";
+import { listDevices, revokeDevice } from "../../devices/devices";
+import { createTRPCRouter, protectedProcedure, publicProcedure } from "../trpc";
+
+export const devicesRouter = createTRPCRouter({
+  /** Anyone (the desktop app before sign-in): begin an RFC 8628 device authorization. */
+  startAuthorization: publicProcedure
+    .input(z.object({ deviceName: ZDeviceName }))
+    .mutation(({ ctx, input }) => startDeviceAuthorization(ctx.db, input, ctx.appUrl)),
+
+  /** Anyone holding the device code: `{ token }` once approved, else an RFC 8628 error in `data.details.oauthError`. */
+  pollAuthorization: publicProcedure
+    .input(z.object({ deviceCode: ZDeviceCode }))
+    .mutation(({ ctx, input }) => pollDeviceAuthorization(ctx.db, input)),
+
+  /** Signed in: what is asking for access, before approving it. */
+  describeAuthorization: protectedProcedure
+    .input(z.object({ userCode: ZUserCode }))
+    .query(({ ctx, input }) => describeDeviceAuthorization(ctx.db, input)),
+
+  /** Signed in: let the device with this user code act as the current user. */
+  approveAuthorization: protectedProcedure
+    .input(z.object({ userCode: ZUserCode }))
+    .mutation(({ ctx, input }) => approveDeviceAuthorization(ctx.db, ctx.user.id, input)),
+
+  /** Signed in: refuse the device with this user code. */
+  denyAuthorization: protectedProcedure
+    .input(z.object({ userCode: ZUserCode }))
+    .mutation(({ ctx, input }) => denyDeviceAuthorization(ctx.db, ctx.user.id, input)),
+
+  /** Signed in: the user's active devices (never their tokens). */
+  list: protectedProcedure.query(async ({ ctx }) => {
+    const rows = await listDevices(ctx.db, ctx.user.id);
+    return rows.map((device) => ({ ...device, current: device.id === ctx.device?.id }));
+  }),
+
+  /** Signed in: revoke one of the user's own devices; its token stops working at once. */
+  revoke: protectedProcedure
+    .input(z.object({ id: z.uuid("Not a device id") }))
+    .mutation(({ ctx, input }) => revokeDevice(ctx.db, ctx.user.id, input.id)),
+});

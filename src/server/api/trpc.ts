@@ -1,0 +1,113 @@
+/**
+ * tRPC setup, in three sections: 1. context, 2. initialisation (transformer, error
+ * shape), 3. procedures. Routers import only `createTRPCRouter` and the procedures.
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { z, ZodError } from "zod";
+import type { PublicUser } from "../auth/accounts";
+import { getSessionUser } from "../auth/accounts";
+import { parseCookieHeader, readSessionCookie } from "../auth/session";
+import { clientIpFrom } from "../auth/sign-in";
+import { getDb, type Db } from "../db/client";
+import { authenticateDeviceToken, bearerTokenFrom } from "../devices/devices";
+import { getEnv } from "../env";
+import { AppError } from "../errors";
+
+// ───────────────────────────── 1. Context ─────────────────────────────
+
+export type Context = {
+  db: Db;
+  /** The signed-in user, from the session cookie or a device token. */
+  user: PublicUser | null;
+  /** Set when the request authenticated with a device token. */
+  device: { id: string; name: string } | null;
+  /** A presented but unusable credential (malformed or revoked): refused on every procedure. */
+  authError: AppError | null;
+  ip: string;
+  /** Public base URL of this deployment, for links handed to clients. */
+  appUrl: string;
+};
+
+/** The context without HTTP: tests and jobs build it directly. */
+export async function createContextInner(opts: Partial<Context> = {}): Promise<Context> {
+  return {
+    db: opts.db ?? (await getDb()),
+    user: opts.user ?? null,
+    device: opts.device ?? null,
+    authError: opts.authError ?? null,
+    ip: opts.ip ?? "unknown",
+    appUrl: opts.appUrl ?? getEnv().appUrl,
+  };
+}
+
+/** Bearer device token first (desktop app), then the next-auth session cookie (browser). */
+export async function createContextFromRequest(req: Request): Promise<Context> {
+  const db = await getDb();
+  const ip = clientIpFrom(req.headers);
+  try {
+    const token = bearerTokenFrom(req.headers.get("authorization"));
+    if (token) {
+      const { user, device } = await authenticateDeviceToken(db, token);
+      return createContextInner({ db, ip, user, device });
+    }
+    const claims = await readSessionCookie(parseCookieHeader(req.headers.get("cookie")));
+    const user = claims ? await getSessionUser(db, claims) : undefined;
+    return createContextInner({ db, ip, user: user ?? null });
+  } catch (error) {
+    if (error instanceof AppError) return createContextInner({ db, ip, authError: error });
+    throw error;
+  }
+}
+
+// ─────────────────────────── 2. Initialisation ───────────────────────────
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const hideInternals = error.code === "INTERNAL_SERVER_ERROR" && getEnv().NODE_ENV === "production";
+    return {
+      ...shape,
+      message: hideInternals ? "Something went wrong on our side. Try again shortly." : shape.message,
+      data: {
+        ...shape.data,
+        stack: getEnv().NODE_ENV === "development" ? shape.data.stack : undefined,
+        /** Field-level messages for forms: { formErrors, fieldErrors }. */
+        zodError: cause instanceof ZodError ? z.flattenError(cause) : null,
+        /** Machine-readable details of a domain error, e.g. `oauthError: "authorization_pending"`. */
+        details: cause instanceof AppError ? (cause.details ?? null) : null,
+      },
+    };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Domain code throws AppError; this is the one place it becomes a tRPC error. */
+const mapAppErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  }
+  return result;
+});
+
+/** A credential that was sent but is unusable is an error even where none is needed. */
+const refuseBadCredentials = t.middleware(({ ctx, next }) => {
+  if (ctx.authError) throw ctx.authError;
+  return next();
+});
+
+// ───────────────────────────── 3. Procedures ─────────────────────────────
+
+/** Anyone may call; `ctx.user` may be null. */
+export const publicProcedure = t.procedure.use(mapAppErrors).use(refuseBadCredentials);
+
+/** Signed-in callers only (session cookie or device token); `ctx.user` is non-null. */
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});

@@ -1,0 +1,58 @@
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { z } from "zod";
+
+/**
+ * Password hashing with scrypt (RFC 7914). Parameters are stored in the hash so they
+ * can be raised later without invalidating existing passwords.
+ * Format: scrypt$<N>$<r>$<p>$<salt b64>$<hash b64>
+ */
+
+const N = 2 ** 15;
+const r = 8;
+const p = 1;
+const KEY_LENGTH = 64;
+
+function scrypt(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scryptCallback(password, salt, keyLength, { ...options, maxmem: 128 * options.N! * options.r! * 2 }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
+  );
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(password, salt, KEY_LENGTH, { N, r, p });
+  return ["scrypt", N, r, p, salt.toString("base64"), hash.toString("base64")].join("$");
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, rr, pp, salt, hash] = stored.split("$");
+  if (scheme !== "scrypt" || !n || !rr || !pp || !salt || !hash) return false;
+  const expected = Buffer.from(hash, "base64");
+  const actual = await scrypt(password, Buffer.from(salt, "base64"), expected.length, {
+    N: Number(n),
+    r: Number(rr),
+    p: Number(pp),
+  });
+  return timingSafeEqual(actual, expected);
+}
+
+/** Verifies against a throwaway hash so unknown emails take as long as known ones. */
+let decoyHash: Promise<string> | undefined;
+export async function spendPasswordCheckTime(password: string): Promise<void> {
+  decoyHash ??= hashPassword("decoy-password-for-timing");
+  await verifyPassword(password, await decoyHash);
+}
+
+const COMMON_PASSWORDS = new Set([
+  "password", "password1", "password123", "passw0rd", "1234567890", "12345678910", "qwertyuiop",
+  "123456789a", "iloveyou12", "letmein123", "welcome123", "admin12345", "devpulse123", "changeme123",
+]);
+
+export const ZPassword = z
+  .string()
+  .min(10, "Use at least 10 characters")
+  .max(128, "Use at most 128 characters")
+  .refine((value) => !COMMON_PASSWORDS.has(value.toLowerCase()), "This password is too common; choose another")
+  .refine((value) => new Set(value).size >= 5, "Use a less repetitive password");

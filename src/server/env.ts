@@ -1,0 +1,112 @@
+import { z } from "zod";
+
+/**
+ * The one place environment variables are read. Everything else calls `getEnv()`.
+ * Parsed lazily (not at import) so `next build` can collect page data without a
+ * configured environment; `src/instrumentation.ts` calls it at start-up so a bad
+ * variable stops the server with a message naming it.
+ */
+
+const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().min(1).optional());
+const flag = z.preprocess(
+  emptyAsUndefined,
+  z
+    .enum(["1", "0", "true", "false"])
+    .optional()
+    .transform((value) => value === "1" || value === "true"),
+);
+const positiveInt = (fallback: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
+
+const postgresUrl = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// or postgresql:// connection URL")
+    .optional(),
+);
+
+export const ZEnv = z
+  .object({
+    NODE_ENV: z.preprocess(
+      emptyAsUndefined,
+      z.enum(["development", "production", "test"]).default("development"),
+    ),
+    PORT: positiveInt(3000),
+    APP_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional()),
+    DATABASE_URL: postgresUrl,
+    DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default(".data")),
+    PGLITE_DIR: optionalString,
+    NEXTAUTH_SECRET: z.preprocess(
+      emptyAsUndefined,
+      z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
+    ),
+    GITHUB_CLIENT_ID: optionalString,
+    GITHUB_CLIENT_SECRET: optionalString,
+    GOOGLE_CLIENT_ID: optionalString,
+    GOOGLE_CLIENT_SECRET: optionalString,
+    LOG_LEVEL: z.preprocess(
+      emptyAsUndefined,
+      z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    ),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt(5),
+    LOGIN_MAX_FAILURES_PER_IP: positiveInt(30),
+    LOGIN_LOCKOUT_MINUTES: positiveInt(15),
+    VERCEL: flag,
+  })
+  .superRefine((env, ctx) => {
+    if (env.VERCEL && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DATABASE_URL"],
+        message: "is required on Vercel: the embedded database needs a persistent disk",
+      });
+    }
+    if (env.VERCEL && !env.NEXTAUTH_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["NEXTAUTH_SECRET"],
+        message: "is required on Vercel: a generated secret would differ per instance",
+      });
+    }
+    for (const provider of ["GITHUB", "GOOGLE"] as const) {
+      const id = env[`${provider}_CLIENT_ID`];
+      const secret = env[`${provider}_CLIENT_SECRET`];
+      if (Boolean(id) !== Boolean(secret)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [id ? `${provider}_CLIENT_SECRET` : `${provider}_CLIENT_ID`],
+          message: `must be set together with ${id ? `${provider}_CLIENT_ID` : `${provider}_CLIENT_SECRET`}`,
+        });
+      }
+    }
+  });
+
+export type Env = z.infer<typeof ZEnv> & { appUrl: string };
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = ZEnv.safeParse(source);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`),
+    );
+  }
+  const env = result.data;
+  const appUrl = (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "");
+  return { ...env, appUrl };
+}
+
+let cached: Env | undefined;
+
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,28 @@
+import { getDatabaseHandle } from "./db/client";
+import { EnvError, getEnv } from "./env";
+import { logger } from "./logger";
+
+/**
+ * Start-up checks: validate the environment (naming any bad variable) and open +
+ * migrate the database, so a misconfiguration stops start-up instead of failing
+ * the first request.
+ */
+export async function startServer(): Promise<void> {
+  try {
+    const env = getEnv();
+    logger.info("starting DevPulse Cloud", { appUrl: env.appUrl, database: env.DATABASE_URL ? "postgres" : "pglite" });
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  try {
+    const handle = await getDatabaseHandle();
+    logger.info("database ready (migrations applied)", { driver: handle.driver });
+  } catch (error) {
+    // Keep serving: /api/health reports the reason and the next request retries.
+    logger.error("database unavailable at start-up", { error });
+  }
+}

@@ -1,0 +1,152 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getDb } from "~/server/db/client";
+import { deviceAuthorizations, devices } from "~/server/db/schema";
+import { pollDeviceAuthorization } from "~/server/devices/authorization";
+import { authenticateDeviceToken } from "~/server/devices/devices";
+import { sha256Hex } from "~/server/devices/tokens";
+import { anonymousCaller, callerFor, errorOf, signedUpUser } from "../support/callers";
+
+type FlowError = { code: string; message: string; cause?: { details?: Record<string, unknown> } };
+const oauthErrorOf = (error: FlowError) => error.cause?.details?.oauthError;
+
+/** Polling is rate-limited by design: pretend the interval has passed since the last poll. */
+async function forgetLastPoll(deviceCode: string) {
+  const db = await getDb();
+  await db
+    .update(deviceAuthorizations)
+    .set({ lastPolledAt: null })
+    .where(eq(deviceAuthorizations.deviceCodeHash, sha256Hex(deviceCode)));
+}
+
+describe("device authorization grant (RFC 8628)", () => {
+  it("starts with codes, a verification URI, interval and expiry", async () => {
+    const started = await (await anonymousCaller()).devices.startAuthorization({ deviceName: "Work laptop" });
+    expect(started.userCode).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+    expect(started.deviceCode.length).toBeGreaterThanOrEqual(40);
+    expect(started).toMatchObject({ verificationUri: "http://localhost:3000/device", interval: 5, expiresIn: 600 });
+    expect(started.verificationUriComplete).toBe(`http://localhost:3000/device?code=${started.userCode}`);
+    // only a hash of the device code is stored
+    const db = await getDb();
+    const [row] = await db.select().from(deviceAuthorizations).where(eq(deviceAuthorizations.deviceCodeHash, sha256Hex(started.deviceCode)));
+    expect(row).toBeDefined();
+    expect(JSON.stringify(row)).not.toContain(started.deviceCode);
+  });
+
+  it("runs pending → slow_down → approved → token once → already used", async () => {
+    const { user, caller } = await signedUpUser("flow");
+    const device = await anonymousCaller();
+    const started = await device.devices.startAuthorization({ deviceName: "Studio desktop" });
+
+    const pending = (await errorOf(() => device.devices.pollAuthorization({ deviceCode: started.deviceCode }))) as FlowError;
+    expect(oauthErrorOf(pending)).toBe("authorization_pending");
+    expect(pending.code).toBe("BAD_REQUEST");
+
+    const slow = (await errorOf(() => device.devices.pollAuthorization({ deviceCode: started.deviceCode }))) as FlowError;
+    expect(oauthErrorOf(slow)).toBe("slow_down");
+    expect(slow.cause?.details?.interval).toBe(10);
+
+    await expect(caller.devices.describeAuthorization({ userCode: started.userCode.toLowerCase() })).resolves.toMatchObject({ deviceName: "Studio desktop" });
+    await expect(caller.devices.approveAuthorization({ userCode: started.userCode })).resolves.toEqual({ deviceName: "Studio desktop", status: "approved" });
+
+    await forgetLastPoll(started.deviceCode);
+    const { token, deviceId } = await device.devices.pollAuthorization({ deviceCode: started.deviceCode });
+    expect(token).toMatch(/^dp_/);
+
+    const identity = await authenticateDeviceToken(await getDb(), token);
+    expect(identity.user.id).toBe(user.id);
+    expect(identity.device).toEqual({ id: deviceId, name: "Studio desktop" });
+    // the token itself is never stored
+    const [stored] = await (await getDb()).select().from(devices).where(eq(devices.id, deviceId));
+    expect(stored!.tokenHash).toBe(sha256Hex(token));
+    expect(JSON.stringify(stored)).not.toContain(token);
+
+    await forgetLastPoll(started.deviceCode);
+    const reused = (await errorOf(() => device.devices.pollAuthorization({ deviceCode: started.deviceCode }))) as FlowError;
+    expect(oauthErrorOf(reused)).toBe("invalid_grant");
+    expect(reused.message).toMatch(/already used/);
+
+    const approveAgain = await errorOf(() => caller.devices.approveAuthorization({ userCode: started.userCode }));
+    expect(approveAgain.code).toBe("CONFLICT");
+  });
+
+  it("answers denied, expired and unknown codes as RFC 8628 does", async () => {
+    const { caller } = await signedUpUser("deny");
+    const device = await anonymousCaller();
+
+    const denied = await device.devices.startAuthorization({ deviceName: "Unknown PC" });
+    await expect(caller.devices.denyAuthorization({ userCode: denied.userCode })).resolves.toMatchObject({ status: "denied" });
+    const deniedPoll = (await errorOf(() => device.devices.pollAuthorization({ deviceCode: denied.deviceCode }))) as FlowError;
+    expect(oauthErrorOf(deniedPoll)).toBe("access_denied");
+
+    const expired = await device.devices.startAuthorization({ deviceName: "Old laptop" });
+    const db = await getDb();
+    await db
+      .update(deviceAuthorizations)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(deviceAuthorizations.deviceCodeHash, sha256Hex(expired.deviceCode)));
+    const expiredPoll = (await errorOf(() => device.devices.pollAuthorization({ deviceCode: expired.deviceCode }))) as FlowError;
+    expect(oauthErrorOf(expiredPoll)).toBe("expired_token");
+    const expiredApprove = await errorOf(() => caller.devices.approveAuthorization({ userCode: expired.userCode }));
+    expect(expiredApprove).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/expired/) });
+    // an expired code stays unapproved
+    const [row] = await db.select().from(deviceAuthorizations).where(eq(deviceAuthorizations.deviceCodeHash, sha256Hex(expired.deviceCode)));
+    expect(row!.status).toBe("pending");
+
+    const unknownPoll = (await errorOf(() => device.devices.pollAuthorization({ deviceCode: "x".repeat(43) }))) as FlowError;
+    expect(oauthErrorOf(unknownPoll)).toBe("invalid_grant");
+    await expect(errorOf(() => caller.devices.approveAuthorization({ userCode: "BBBB-BBBB" }))).resolves.toMatchObject({ code: "NOT_FOUND" });
+    await expect(errorOf(() => caller.devices.approveAuthorization({ userCode: "12" }))).resolves.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("requires a signed-in user to approve", async () => {
+    const device = await anonymousCaller();
+    const started = await device.devices.startAuthorization({ deviceName: "Laptop" });
+    await expect(errorOf(() => device.devices.approveAuthorization({ userCode: started.userCode }))).resolves.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+});
+
+/** Approves a new device for `caller` and returns its token and id. */
+async function connectDevice(caller: Awaited<ReturnType<typeof signedUpUser>>["caller"], name: string) {
+  const started = await (await anonymousCaller()).devices.startAuthorization({ deviceName: name });
+  await caller.devices.approveAuthorization({ userCode: started.userCode });
+  return pollDeviceAuthorization(await getDb(), { deviceCode: started.deviceCode });
+}
+
+describe("devices list and revoke", () => {
+  it("lists a user's own devices with last use, never tokens", async () => {
+    const alice = await signedUpUser("alice");
+    const { deviceId } = await connectDevice(alice.caller, "Alice's laptop");
+    const list = await alice.caller.devices.list();
+    expect(list).toEqual([
+      { id: deviceId, name: "Alice's laptop", createdAt: expect.any(Date), lastUsedAt: expect.any(Date), current: false },
+    ]);
+    const asDevice = await callerFor(alice.user, { id: deviceId, name: "Alice's laptop" });
+    expect((await asDevice.devices.list())[0]!.current).toBe(true);
+  });
+
+  it("revokes a device so its token stops working at once", async () => {
+    const { caller } = await signedUpUser("revoker");
+    const { token, deviceId } = await connectDevice(caller, "To revoke");
+    await expect(caller.devices.revoke({ id: deviceId })).resolves.toEqual({ id: deviceId, name: "To revoke" });
+    await expect(authenticateDeviceToken(await getDb(), token)).rejects.toMatchObject({ code: "UNAUTHORIZED", message: expect.stringMatching(/revoked/) });
+    expect(await caller.devices.list()).toEqual([]);
+    await expect(errorOf(() => caller.devices.revoke({ id: deviceId }))).resolves.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("never shows or revokes another user's device", async () => {
+    const alice = await signedUpUser("owner");
+    const mallory = await signedUpUser("mallory");
+    const { token, deviceId } = await connectDevice(alice.caller, "Alice's desktop");
+    expect(await mallory.caller.devices.list()).toEqual([]);
+    const error = await errorOf(() => mallory.caller.devices.revoke({ id: deviceId }));
+    expect(error).toMatchObject({ code: "NOT_FOUND" });
+    // Alice's device is untouched
+    await expect(authenticateDeviceToken(await getDb(), token)).resolves.toMatchObject({ user: { id: alice.user.id } });
+  });
+
+  it("rejects malformed ids with 400", async () => {
+    const { caller } = await signedUpUser("badid");
+    await expect(errorOf(() => caller.devices.revoke({ id: "not-a-uuid" }))).resolves.toMatchObject({ code: "BAD_REQUEST" });
+  });
+});

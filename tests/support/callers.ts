@@ -1,0 +1,37 @@
+import { randomUUID } from "node:crypto";
+import { createCaller } from "~/server/api/root";
+import { createContextInner } from "~/server/api/trpc";
+import type { PublicUser } from "~/server/auth/accounts";
+
+export const TEST_PASSWORD = "correct horse battery staple";
+
+export function uniqueEmail(label = "user"): string {
+  return `${label}-${randomUUID()}@example.test`;
+}
+
+/** A caller with no credentials, as the desktop app before sign-in or a visitor. */
+export async function anonymousCaller(ip = "198.51.100.1") {
+  return createCaller(await createContextInner({ ip }));
+}
+
+/** A caller signed in as `user` (what a valid session cookie resolves to). */
+export async function callerFor(user: PublicUser, device: { id: string; name: string } | null = null) {
+  return createCaller(await createContextInner({ user, device }));
+}
+
+/** Registers a fresh user through the real procedure and returns it with its caller. */
+export async function signedUpUser(label = "user") {
+  const email = uniqueEmail(label);
+  const user = await (await anonymousCaller()).auth.register({ email, password: TEST_PASSWORD, name: label });
+  return { user, email, caller: await callerFor(user) };
+}
+
+/** Runs `fn` and returns the tRPC error it throws (fails the test if it does not throw). */
+export async function errorOf(fn: () => Promise<unknown>) {
+  try {
+    await fn();
+  } catch (error) {
+    return error as { code: string; message: string; cause?: unknown };
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}

@@ -1,0 +1,16 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inject } from "vitest";
+
+// Runs before every test file, in the one shared worker. getEnv() caches the first read.
+const databaseUrl = inject("databaseUrl");
+if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
+else {
+  delete process.env.DATABASE_URL;
+  process.env.PGLITE_DIR = "memory://";
+}
+process.env.DATA_DIR ??= mkdtempSync(join(tmpdir(), "devpulse-test-"));
+process.env.LOG_LEVEL ??= "silent";
+process.env.LOGIN_MAX_FAILURES_PER_IP ??= "10"; // default 30; fewer keeps the lockout test quick
+process.env.APP_URL ??= "http://localhost:3000";

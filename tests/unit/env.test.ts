@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "~/server/env";
+
+describe("parseEnv", () => {
+  it("applies defaults for the embedded setup", () => {
+    const env = parseEnv({});
+    expect(env.PORT).toBe(3000);
+    expect(env.DATA_DIR).toBe(".data");
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.appUrl).toBe("http://localhost:3000");
+  });
+
+  it("treats empty strings as unset and trims a trailing slash from APP_URL", () => {
+    const env = parseEnv({ DATABASE_URL: "", APP_URL: "https://cloud.example.com/", PORT: "8080" });
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.appUrl).toBe("https://cloud.example.com");
+    expect(env.PORT).toBe(8080);
+  });
+
+  it("names every malformed variable", () => {
+    const error = (() => {
+      try {
+        parseEnv({ DATABASE_URL: "mysql://nope", PORT: "eighty", NEXTAUTH_SECRET: "short" });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(EnvError);
+    const message = (error as EnvError).message;
+    expect(message).toMatch(/DATABASE_URL: must be a postgres:\/\//);
+    expect(message).toMatch(/PORT:/);
+    expect(message).toMatch(/NEXTAUTH_SECRET: must be at least 32 characters/);
+  });
+
+  it("requires DATABASE_URL and NEXTAUTH_SECRET on Vercel", () => {
+    expect(() => parseEnv({ VERCEL: "1" })).toThrow(/DATABASE_URL: is required on Vercel[\s\S]*NEXTAUTH_SECRET: is required on Vercel/);
+    expect(() => parseEnv({ VERCEL: "1", DATABASE_URL: "postgres://db/app", NEXTAUTH_SECRET: "x".repeat(32) })).not.toThrow();
+  });
+
+  it("requires OAuth client ids and secrets in pairs", () => {
+    expect(() => parseEnv({ GITHUB_CLIENT_ID: "abc" })).toThrow(/GITHUB_CLIENT_SECRET: must be set together with GITHUB_CLIENT_ID/);
+    expect(parseEnv({ GOOGLE_CLIENT_ID: "a", GOOGLE_CLIENT_SECRET: "b" }).GOOGLE_CLIENT_ID).toBe("a");
+  });
+});

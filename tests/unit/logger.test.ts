@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { createLogger, redact, REDACTED } from "~/server/logger";
+
+describe("structured logs", () => {
+  it("writes one JSON object per line with level, time, message and bindings", () => {
+    const lines: string[] = [];
+    createLogger({ service: "test" }, (line) => lines.push(line), "debug").info("hello", { userId: "u1" });
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]!);
+    expect(entry).toMatchObject({ level: "info", msg: "hello", service: "test", userId: "u1" });
+    expect(new Date(entry.time).toString()).not.toBe("Invalid Date");
+  });
+
+  it("drops entries below the configured level", () => {
+    const lines: string[] = [];
+    const log = createLogger({}, (line) => lines.push(line), "warn");
+    log.info("quiet");
+    log.error("loud");
+    expect(lines.map((line) => JSON.parse(line).msg)).toEqual(["loud"]);
+  });
+
+  it("redacts secrets by field name at any depth and by token shape in text", () => {
+    const token = `dp_${"a".repeat(43)}`;
+    const lines: string[] = [];
+    createLogger({}, (line) => lines.push(line), "debug").error(`request with ${token} failed`, {
+      password: "hunter2hunter2",
+      nested: { accessToken: "gho_abcdefghijklmnopqrstuvwxyz", headers: { authorization: "Bearer abc" } },
+      error: new Error(`Bearer ${token} rejected`),
+      count: 3,
+    });
+    const output = lines.join("\n");
+    expect(output).not.toContain(token);
+    expect(output).not.toContain("hunter2");
+    expect(output).not.toContain("gho_abc");
+    const entry = JSON.parse(lines[0]!);
+    expect(entry.password).toBe(REDACTED);
+    expect(entry.nested.accessToken).toBe(REDACTED);
+    expect(entry.nested.headers.authorization).toBe(REDACTED);
+    expect(entry.count).toBe(3);
+  });
+
+  it("leaves ordinary values alone", () => {
+    expect(redact({ email: "a@b.c", items: [1, "two"] })).toEqual({ email: "a@b.c", items: [1, "two"] });
+  });
+});
