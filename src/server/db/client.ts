@@ -24,6 +24,7 @@ export type DatabaseConfig =
 export interface DatabaseHandle {
   db: Db;
   driver: DatabaseConfig["driver"];
+  config: DatabaseConfig;
   close(): Promise<void>;
 }
 
@@ -44,7 +45,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
       connect_timeout: 10,
     });
     const db = drizzle({ client, schema, casing: "snake_case" });
-    return { db, driver: "postgres", close: () => client.end({ timeout: 5 }) };
+    return { db, driver: "postgres", config, close: () => client.end({ timeout: 5 }) };
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
@@ -53,7 +54,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
   const db = drizzle({ client, schema, casing: "snake_case" });
-  return { db, driver: "pglite", close: () => client.close() };
+  return { db, driver: "pglite", config, close: () => client.close() };
 }
 
 type Cache = { handle?: Promise<DatabaseHandle> };

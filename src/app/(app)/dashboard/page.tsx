@@ -12,7 +12,7 @@ export const metadata: Metadata = { title: "Dashboard" };
 export const dynamic = "force-dynamic";
 
 const steps = [
-  { title: "Open DevPulse on your computer", text: "Choose “Sign in to DevPulse Cloud” (or run `devpulse login`)." },
+  { title: "Open DevPulse on your computer", text: "Choose “Sign in to DevPulse Cloud” in the desktop app's settings." },
   { title: "Enter the code it shows", text: "Type the 8-letter code on the device page and approve it." },
   { title: "Set your sync passphrase", text: "Encryption keys stay on your devices; we only store ciphertext." },
 ];
@@ -32,7 +32,7 @@ export default async function DashboardPage() {
       <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         {stats.map(({ href, label, icon: Icon, value, note, ready }) => (
           <li key={label}>
-            <Link href={href} className="block rounded-xl border border-zinc-200 bg-white p-5 shadow-sm transition hover:border-brand-200 hover:shadow">
+            <Link href={href} className="block h-full rounded-xl border border-zinc-200 bg-white p-5 shadow-sm transition hover:border-brand-200 hover:shadow">
               <div className="flex items-center justify-between text-zinc-500">
                 <span className="text-sm font-medium">{label}</span>
                 <Icon className="size-5 text-zinc-400" />

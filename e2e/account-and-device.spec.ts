@@ -1,0 +1,110 @@
+import { randomUUID } from "node:crypto";
+import { expect, test, type Page } from "@playwright/test";
+import { authorizeDevice, createDevPulseClient } from "../src/client";
+
+const ARTIFACTS = "e2e/artifacts";
+const PASSWORD = "a long and unusual passphrase";
+
+async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+}
+
+test("sign up, sign out, sign in, approve a device; the device token answers auth.me from Node", async ({ page, baseURL }) => {
+  const email = `e2e-${randomUUID()}@example.test`;
+
+  await test.step("sign up", async () => {
+    await page.goto("/sign-up");
+    await screenshot(page, "sign-up");
+    await page.getByLabel("Name").fill("Ada Lovelace");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("short");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByText("Use at least 10 characters")).toBeVisible();
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page).toHaveURL(/\/dashboard$/);
+    await expect(page.getByRole("heading", { name: "Welcome, Ada Lovelace" })).toBeVisible();
+    await screenshot(page, "dashboard");
+  });
+
+  await test.step("sign out", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/sign-in/);
+    await page.goto("/dashboard");
+    await expect(page).toHaveURL(/\/sign-in\?callbackUrl=%2Fdashboard/);
+  });
+
+  await test.step("sign in (wrong password first)", async () => {
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("not my password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong email or password.");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/dashboard$/);
+    await expect(page.getByTestId("signed-in-email").first()).toHaveText(email);
+  });
+
+  const anonymous = createDevPulseClient({ url: baseURL! });
+  let showCode!: (code: string) => void;
+  const shownCode = new Promise<string>((resolve) => (showCode = resolve));
+  const authorization = authorizeDevice(anonymous, { deviceName: "E2E laptop", onPrompt: ({ userCode }) => showCode(userCode) });
+
+  await test.step("approve the device code in the browser", async () => {
+    const userCode = await shownCode;
+    await page.goto("/device");
+    await page.getByLabel("Device code").fill(userCode.toLowerCase());
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(page.getByRole("heading", { name: "“E2E laptop” wants to access your account" })).toBeVisible();
+    await screenshot(page, "device-approve");
+    await page.getByRole("button", { name: "Approve device" }).click();
+    await expect(page.getByRole("heading", { name: "“E2E laptop” is connected" })).toBeVisible();
+  });
+
+  const { token } = await authorization;
+  const device = createDevPulseClient({ url: baseURL!, token });
+
+  await test.step("the device token answers auth.me from a plain Node client", async () => {
+    const me = await device.auth.me.query();
+    expect(me.email).toBe(email);
+    expect(me.device?.name).toBe("E2E laptop");
+  });
+
+  await test.step("the device is listed and can be revoked", async () => {
+    await page.goto("/settings/devices");
+    const row = page.getByRole("list", { name: "Devices" }).getByRole("listitem").filter({ hasText: "E2E laptop" });
+    await expect(row).toContainText("last active");
+    await screenshot(page, "devices");
+    await row.getByRole("button", { name: "Revoke E2E laptop" }).click();
+    const dialog = page.getByRole("dialog", { name: "Revoke “E2E laptop”?" });
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole("button", { name: "Revoke device" }).click();
+    await expect(page.getByText("“E2E laptop” was signed out.")).toBeVisible();
+    await expect(page.getByText("No devices yet")).toBeVisible();
+    await expect(device.auth.me.query()).rejects.toThrow(/not valid or was revoked/);
+  });
+
+  await test.step("the shell works on a phone-width screen", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto("/dashboard");
+    await page.getByRole("button", { name: "Open menu" }).click();
+    await page.locator("#mobile-nav").getByRole("link", { name: "Privacy" }).click();
+    await expect(page.getByRole("heading", { name: "Privacy", level: 1 })).toBeVisible();
+    await screenshot(page, "privacy-mobile");
+  });
+});
+
+test("bad device codes get clear messages and change nothing", async ({ page }) => {
+  const email = `e2e-${randomUUID()}@example.test`;
+  await page.goto("/sign-up");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  await page.goto("/device?code=BBBB-BBBB");
+  await expect(page.getByText("No sign-in request has this code. Check the code shown on your device.")).toBeVisible();
+  await page.getByLabel("Device code").fill("12");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByText("Enter the 8-letter code shown on your device")).toBeVisible();
+});
