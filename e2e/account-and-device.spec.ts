@@ -34,27 +34,27 @@ test("sign up, sign out, sign in, approve a device; the device token answers aut
     await expect(page).toHaveURL(/\/sign-in\?callbackUrl=%2Fdashboard/);
   });
 
-  await test.step("sign in (wrong password first)", async () => {
+  // The desktop app starts the device grant and shows its code while the user is signed out.
+  const anonymous = createDevPulseClient({ url: baseURL! });
+  let showPrompt!: (prompt: { userCode: string; verificationUriComplete: string }) => void;
+  const prompt = new Promise<{ userCode: string; verificationUriComplete: string }>((resolve) => (showPrompt = resolve));
+  const authorization = authorizeDevice(anonymous, { deviceName: "E2E laptop", onPrompt: showPrompt });
+  const { userCode, verificationUriComplete } = await prompt;
+
+  await test.step("the device link asks to sign in, wrong password first, then returns to the code", async () => {
+    await page.goto(verificationUriComplete);
+    await expect(page).toHaveURL(/\/sign-in\?callbackUrl=/);
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill("not my password");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong email or password.");
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page).toHaveURL(/\/dashboard$/);
+    await expect(page).toHaveURL(new RegExp(`/device\\?code=${userCode}$`));
     await expect(page.getByTestId("signed-in-email").first()).toHaveText(email);
   });
 
-  const anonymous = createDevPulseClient({ url: baseURL! });
-  let showCode!: (code: string) => void;
-  const shownCode = new Promise<string>((resolve) => (showCode = resolve));
-  const authorization = authorizeDevice(anonymous, { deviceName: "E2E laptop", onPrompt: ({ userCode }) => showCode(userCode) });
-
   await test.step("approve the device code in the browser", async () => {
-    const userCode = await shownCode;
-    await page.goto("/device");
-    await page.getByLabel("Device code").fill(userCode.toLowerCase());
-    await page.getByRole("button", { name: "Continue" }).click();
     await expect(page.getByRole("heading", { name: "“E2E laptop” wants to access your account" })).toBeVisible();
     await screenshot(page, "device-approve");
     await page.getByRole("button", { name: "Approve device" }).click();
@@ -95,9 +95,8 @@ test("sign up, sign out, sign in, approve a device; the device token answers aut
 });
 
 test("bad device codes get clear messages and change nothing", async ({ page }) => {
-  const email = `e2e-${randomUUID()}@example.test`;
   await page.goto("/sign-up");
-  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Email").fill(`e2e-${randomUUID()}@example.test`);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
@@ -107,4 +106,21 @@ test("bad device codes get clear messages and change nothing", async ({ page }) 
   await page.getByLabel("Device code").fill("12");
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page.getByText("Enter the 8-letter code shown on your device")).toBeVisible();
+});
+
+test("repeated wrong passwords lock the account with a clear message", async ({ page, baseURL }) => {
+  const email = `e2e-${randomUUID()}@example.test`;
+  await createDevPulseClient({ url: baseURL! }).auth.register.mutate({ email, password: PASSWORD });
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await page.getByLabel("Password").fill(`wrong password ${attempt}`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong email or password.");
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+  }
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("Too many failed sign-in attempts for this account. Try again in");
+  await expect(page).toHaveURL(/\/sign-in/);
 });

@@ -4,6 +4,7 @@
 //   2. again on a real Postgres server when TEST_DATABASE_URL is set (fresh database per run);
 //   3. Playwright end-to-end tests in Debian's Chromium against the built server,
 //      on PGlite and, with TEST_DATABASE_URL, on Postgres.
+// A type error fails the run too (and would fail `next build`).
 // Ends with one summary line: "N passed, N failed, N skipped".
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -66,6 +67,7 @@ function playwright(label, name, env) {
   countPlaywright(output);
 }
 
+run("typecheck (tsc --noEmit)", bin("tsc"), ["--noEmit", "-p", "."], baseEnv);
 vitest("vitest · PGlite (embedded)", "pglite", baseEnv);
 if (serverUrl) vitest("vitest · Postgres server", "postgres", { ...baseEnv, TEST_DATABASE_URL: serverUrl });
 else console.log("\nTEST_DATABASE_URL is not set: skipping the Postgres-server run of the Vitest suite.");

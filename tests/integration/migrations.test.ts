@@ -3,18 +3,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import { describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "~/server/db/client";
 import { applyMigrations } from "~/server/db/migrate";
-import * as schema from "~/server/db/schema";
+import { schemaTableNames } from "~/server/db/tables";
 // @ts-expect-error plain ESM helper shared with scripts/test.mjs
 import { createTestDatabase } from "../../scripts/lib/test-database.mjs";
 
-const schemaTables = Object.values(schema)
-  .filter((value): value is PgTable => typeof value === "object" && value !== null && Symbol.for("drizzle:IsDrizzleTable") in value)
-  .map((table) => getTableConfig(table).name)
-  .sort();
+const schemaTables = schemaTableNames();
 
 async function publicTables(db: Db): Promise<string[]> {
   const rows = await db.execute<{ table_name: string }>(

@@ -3,7 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import GitHubProvider from "next-auth/providers/github";
 import GoogleProvider from "next-auth/providers/google";
 import { getDb } from "../db/client";
-import { getEnv } from "../env";
+import { getEnv, type Env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
 import { readOrCreateLocalSecret } from "../secrets/local-secret";
@@ -30,8 +30,7 @@ export function getAuthSecret(): string {
 }
 
 /** Which sign-in methods this deployment offers (providers switch on with their client ids). */
-export function enabledSignInProviders() {
-  const env = getEnv();
+export function enabledSignInProviders(env: Env = getEnv()) {
   return { credentials: true, github: Boolean(env.GITHUB_CLIENT_ID), google: Boolean(env.GOOGLE_CLIENT_ID) };
 }
 
@@ -42,6 +41,11 @@ export function getAuthOptions(): NextAuthOptions {
   const env = getEnv();
   // next-auth v4 reads its base URL from this variable at request time.
   process.env.NEXTAUTH_URL ??= env.appUrl;
+  cached = buildAuthOptions(env, getAuthSecret());
+  return cached;
+}
+
+export function buildAuthOptions(env: Env, secret: string): NextAuthOptions {
 
   const providers: NextAuthOptions["providers"] = [
     CredentialsProvider({
@@ -72,8 +76,8 @@ export function getAuthOptions(): NextAuthOptions {
     providers.push(GoogleProvider({ clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET }));
   }
 
-  cached = {
-    secret: getAuthSecret(),
+  return {
+    secret,
     providers,
     session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
     pages: { signIn: "/sign-in", error: "/sign-in" },
@@ -124,5 +128,4 @@ export function getAuthOptions(): NextAuthOptions {
       },
     },
   };
-  return cached;
 }

@@ -1,0 +1,53 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { buildAuthOptions, enabledSignInProviders } from "~/server/auth/options";
+import { resolveOAuthUser } from "~/server/auth/oauth-accounts";
+import { getDb } from "~/server/db/client";
+import { oauthAccounts } from "~/server/db/schema";
+import { parseEnv } from "~/server/env";
+import { signedUpUser, uniqueEmail } from "../support/callers";
+
+describe("GitHub and Google sign-in providers", () => {
+  it("are off without client ids and switch on when configured", () => {
+    const secret = "s".repeat(32);
+    const plain = parseEnv({});
+    expect(buildAuthOptions(plain, secret).providers.map((p) => p.id)).toEqual(["credentials"]);
+    expect(enabledSignInProviders(plain)).toEqual({ credentials: true, github: false, google: false });
+
+    const configured = parseEnv({ GITHUB_CLIENT_ID: "gh-id", GITHUB_CLIENT_SECRET: "gh-secret", GOOGLE_CLIENT_ID: "g-id", GOOGLE_CLIENT_SECRET: "g-secret" });
+    expect(buildAuthOptions(configured, secret).providers.map((p) => p.id)).toEqual(["credentials", "github", "google"]);
+    expect(enabledSignInProviders(configured)).toEqual({ credentials: true, github: true, google: true });
+  });
+});
+
+describe("resolveOAuthUser", () => {
+  it("creates a user for a new identity and finds it again by the identity", async () => {
+    const db = await getDb();
+    const providerAccountId = randomUUID();
+    const email = uniqueEmail("octocat");
+    const first = await resolveOAuthUser(db, { provider: "github", providerAccountId, email, emailVerified: false, name: "Octo" });
+    const again = await resolveOAuthUser(db, { provider: "github", providerAccountId, email: "changed@example.test", emailVerified: false });
+    expect(again.id).toBe(first.id);
+    const links = await db.select().from(oauthAccounts).where(eq(oauthAccounts.userId, first.id));
+    expect(links).toHaveLength(1);
+  });
+
+  it("links a verified email to the existing account, and refuses an unverified one", async () => {
+    const db = await getDb();
+    const { user, email } = await signedUpUser("linkme");
+    await expect(resolveOAuthUser(db, { provider: "github", providerAccountId: randomUUID(), email, emailVerified: false })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    expect(await db.select().from(oauthAccounts).where(eq(oauthAccounts.userId, user.id))).toHaveLength(0);
+    const linked = await resolveOAuthUser(db, { provider: "google", providerAccountId: randomUUID(), email, emailVerified: true });
+    expect(linked.id).toBe(user.id);
+  });
+
+  it("refuses an identity without an email", async () => {
+    const db = await getDb();
+    await expect(resolveOAuthUser(db, { provider: "github", providerAccountId: randomUUID(), email: null, emailVerified: false })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+  });
+});

@@ -1,0 +1,28 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+/** Runs the server's start-up checks in a child process with the given environment. */
+function startWith(env: Record<string, string>) {
+  return spawnSync(process.execPath, ["--import", "tsx", "-e", "const m = await import('./src/server/startup.ts'); await m.startServer();"], {
+    env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", PGLITE_DIR: "memory://", LOG_LEVEL: "info", ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+}
+
+describe("server start-up", () => {
+  it("stops with a message naming every malformed variable", () => {
+    const result = startWith({ DATABASE_URL: "mysql://db/app", LOG_LEVEL: "loud" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Invalid environment");
+    expect(result.stderr).toMatch(/DATABASE_URL: must be a postgres:\/\//);
+    expect(result.stderr).toMatch(/LOG_LEVEL:/);
+  });
+
+  it("validates, opens and migrates the database, logging JSON", () => {
+    const result = startWith({});
+    expect(result.status, result.stderr).toBe(0);
+    const messages = result.stdout.trim().split("\n").map((line) => JSON.parse(line).msg);
+    expect(messages).toEqual(["starting DevPulse Cloud", "database ready (migrations applied)"]);
+  });
+});
