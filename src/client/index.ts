@@ -86,3 +86,12 @@ export async function authorizeDevice(
     }
   }
 }
+
+export { createSyncClient, SyncLockedError } from "./sync-client";
+export type { ConflictStrategy, PullSummary, PushSummary, SyncClient, SyncClientOptions, SyncSummary } from "./sync-client";
+export { createFileStore, createMemoryStore, emptySnapshot } from "./store";
+export type { LocalRecord, SyncSnapshot, SyncStore } from "./store";
+export { SYNC_COLLECTIONS } from "../lib/schemas/collections";
+export type { SyncCollection } from "../lib/schemas/collections";
+export type { Json } from "../lib/merge/json";
+export { WrongPassphraseError, TamperedRecordError, ChecksumMismatchError, WeakKeyParamsError } from "../lib/crypto/errors";

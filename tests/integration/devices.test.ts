@@ -2,10 +2,9 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { deviceAuthorizations, devices } from "~/server/db/schema";
-import { pollDeviceAuthorization } from "~/server/devices/authorization";
 import { authenticateDeviceToken } from "~/server/devices/devices";
-import { sha256Hex } from "~/server/devices/tokens";
-import { anonymousCaller, callerFor, errorOf, signedUpUser } from "../support/callers";
+import { sha256Hex } from "~/server/hash";
+import { anonymousCaller, callerFor, connectDevice, errorOf, signedUpUser } from "../support/callers";
 
 type FlowError = { code: string; message: string; cause?: { details?: Record<string, unknown> } };
 const oauthErrorOf = (error: FlowError) => error.cause?.details?.oauthError;
@@ -105,13 +104,6 @@ describe("device authorization grant (RFC 8628)", () => {
     await expect(errorOf(() => device.devices.approveAuthorization({ userCode: started.userCode }))).resolves.toMatchObject({ code: "UNAUTHORIZED" });
   });
 });
-
-/** Approves a new device for `caller` and returns its token and id. */
-async function connectDevice(caller: Awaited<ReturnType<typeof signedUpUser>>["caller"], name: string) {
-  const started = await (await anonymousCaller()).devices.startAuthorization({ deviceName: name });
-  await caller.devices.approveAuthorization({ userCode: started.userCode });
-  return pollDeviceAuthorization(await getDb(), { deviceCode: started.deviceCode });
-}
 
 describe("devices list and revoke", () => {
   it("lists a user's own devices with last use, never tokens", async () => {

@@ -9,17 +9,9 @@ import { getDb, openDatabase } from "~/server/db/client";
 import { users } from "~/server/db/schema";
 import { healthResponse } from "~/server/health/check-health";
 import { signedUpUser } from "../support/callers";
+import { routeFetch, TEST_BASE_URL } from "../support/http";
 
-const BASE = "http://localhost:3000";
-
-/** Sends the client's real HTTP requests into the real route handler, without a socket. */
-function routeFetch(extraHeaders: Record<string, string> = {}): typeof fetch {
-  return async (input, init) => {
-    const request = new Request(input, init);
-    for (const [name, value] of Object.entries(extraHeaders)) request.headers.set(name, value);
-    return request.method === "GET" ? GET(request) : POST(request);
-  };
-}
+const BASE = TEST_BASE_URL;
 
 async function rawTrpc(path: string, headers: Record<string, string>) {
   const response = await GET(new Request(`${BASE}/api/trpc/${path}`, { headers }));

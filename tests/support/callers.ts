@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createCaller } from "~/server/api/root";
 import { createContextInner } from "~/server/api/trpc";
 import type { PublicUser } from "~/server/auth/accounts";
+import { getDb } from "~/server/db/client";
+import { pollDeviceAuthorization } from "~/server/devices/authorization";
 
 export const TEST_PASSWORD = "correct horse battery staple";
 
@@ -34,4 +36,11 @@ export async function errorOf(fn: () => Promise<unknown>) {
     return error as { code: string; message: string; cause?: unknown };
   }
   throw new Error("expected the call to fail, but it succeeded");
+}
+
+/** Signs a new device in for the user behind `caller` (device grant, approved) and returns its token and id. */
+export async function connectDevice(caller: Awaited<ReturnType<typeof callerFor>>, name: string) {
+  const started = await (await anonymousCaller()).devices.startAuthorization({ deviceName: name });
+  await caller.devices.approveAuthorization({ userCode: started.userCode });
+  return pollDeviceAuthorization(await getDb(), { deviceCode: started.deviceCode });
 }

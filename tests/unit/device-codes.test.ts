@@ -5,8 +5,8 @@ import {
   generateUserCode,
   isWellFormedDeviceToken,
   normalizeUserCode,
-  sha256Hex,
 } from "~/server/devices/tokens";
+import { sha256Hex } from "~/server/hash";
 
 describe("device codes and tokens", () => {
   it("draws user codes of 8 consonants without look-alikes", () => {

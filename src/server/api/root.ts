@@ -1,11 +1,15 @@
 import { authRouter } from "./routers/auth";
+import { conflictsRouter } from "./routers/conflicts";
 import { devicesRouter } from "./routers/devices";
+import { syncRouter } from "./routers/sync";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 /** Every domain router, merged by hand so the API's shape is readable in one place. */
 export const appRouter = createTRPCRouter({
   auth: authRouter,
   devices: devicesRouter,
+  sync: syncRouter,
+  conflicts: conflictsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -82,15 +82,28 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
+/** A readable sentence instead of zod's JSON: "changes.0.collection: Unknown collection …". */
+function describeZodError(error: ZodError): string {
+  const first = error.issues.slice(0, 3).map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message));
+  const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : "";
+  return `Invalid input: ${first.join("; ")}${more}`;
+}
+
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Domain code throws AppError; this is the one place it becomes a tRPC error. */
-const mapAppErrors = t.middleware(async ({ next }) => {
+/**
+ * The one place errors get their final shape: domain AppErrors become tRPC errors
+ * with their code, and input validation errors get a readable message (zod's own
+ * is JSON) while the flattened issues still reach clients in `data.zodError`.
+ */
+const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof AppError) throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  if (cause instanceof ZodError && result.error.code === "BAD_REQUEST") {
+    throw new TRPCError({ code: "BAD_REQUEST", message: describeZodError(cause), cause });
   }
   return result;
 });
@@ -104,7 +117,7 @@ const refuseBadCredentials = t.middleware(({ ctx, next }) => {
 // ───────────────────────────── 3. Procedures ─────────────────────────────
 
 /** Anyone may call; `ctx.user` may be null. */
-export const publicProcedure = t.procedure.use(mapAppErrors).use(refuseBadCredentials);
+export const publicProcedure = t.procedure.use(mapErrors).use(refuseBadCredentials);
 
 /** Signed-in callers only (session cookie or device token); `ctx.user` is non-null. */
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {

@@ -1,9 +1,12 @@
 import {
+  bigint,
   bigserial,
   boolean,
   index,
   integer,
+  jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -79,6 +82,8 @@ export const devices = pgTable(
     tokenHash: text().notNull().unique(),
     createdAt: createdAt(),
     lastUsedAt: timestamp({ withTimezone: true }),
+    /** Last successful push or pull. */
+    lastSyncAt: timestamp({ withTimezone: true }),
     revokedAt: timestamp({ withTimezone: true }),
   },
   (t) => [index("devices_user").on(t.userId)],
@@ -108,3 +113,112 @@ export const deviceAuthorizations = pgTable(
   (t) => [index("device_authorizations_expires").on(t.expiresAt)],
 );
 
+
+// ───────────────────────────── End-to-end encrypted sync ─────────────────────────────
+// The server holds ciphertext only: record values are AES-256-GCM envelopes made on
+// the client; the data key is stored only wrapped under a passphrase-derived key.
+
+/** The user's wrapped data key and the parameters to derive its key-encryption key. Never the passphrase or the data key. */
+export const syncKeys = pgTable("sync_keys", {
+  userId: uuid()
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** KeyParams: { kdf, iterations, salt, version } as the client produced them. */
+  params: jsonb().$type<{ kdf: string; iterations: number; salt: string; version: number }>().notNull(),
+  wrappedKey: text().notNull(),
+  keyCheck: text().notNull(),
+  /** Bumped by every passphrase rotation (optimistic concurrency). */
+  version: integer().notNull().default(1),
+  createdAt: createdAt(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+
+/** The per-user change sequence; its row lock serialises a user's pushes so the sequence stays gap-free. */
+export const syncState = pgTable("sync_state", {
+  userId: uuid()
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  lastSeq: bigint({ mode: "number" }).notNull().default(0),
+});
+
+const recordColumns = () => ({
+  userId: uuid()
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  collection: text().notNull(),
+  recordId: text().notNull(),
+  revision: integer().notNull(),
+  /** Position in the user's change sequence. */
+  seq: bigint({ mode: "number" }).notNull(),
+  /** Null for deletions (tombstones carry no value). */
+  ciphertext: text(),
+  checksum: text(),
+  schemaVersion: integer().notNull(),
+  deleted: boolean().notNull().default(false),
+  deviceId: uuid().references(() => devices.id, { onDelete: "set null" }),
+});
+
+/** The current state of every synced record (tombstones included), read by pull in seq order. */
+export const syncRecords = pgTable(
+  "sync_records",
+  { ...recordColumns(), updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow() },
+  (t) => [primaryKey({ columns: [t.userId, t.collection, t.recordId] }), uniqueIndex("sync_records_user_seq").on(t.userId, t.seq)],
+);
+
+/** Every revision ever written (trimmed by retention), for conflicts and rollback. */
+export const syncRevisions = pgTable(
+  "sync_revisions",
+  { ...recordColumns(), createdAt: createdAt() },
+  (t) => [primaryKey({ columns: [t.userId, t.collection, t.recordId, t.revision] })],
+);
+
+export const syncConflictTypes = ["update_conflict", "delete_conflict", "schema_conflict"] as const;
+export type SyncConflictType = (typeof syncConflictTypes)[number];
+export const conflictStrategies = ["local_wins", "remote_wins", "merge", "manual"] as const;
+export type ConflictStrategy = (typeof conflictStrategies)[number];
+
+/**
+ * A change that could not be applied because the record moved on. It keeps the
+ * refused (local) version; base and remote are revisions in sync_revisions.
+ */
+export const syncConflicts = pgTable(
+  "sync_conflicts",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    collection: text().notNull(),
+    recordId: text().notNull(),
+    type: text({ enum: syncConflictTypes }).notNull(),
+    status: text({ enum: ["open", "resolved"] }).notNull().default("open"),
+    /** The revision the device had edited (null: it created the record). */
+    baseRevision: integer(),
+    /** The server's revision when the conflict arose (null: no record on the server). */
+    remoteRevision: integer(),
+    localCiphertext: text(),
+    localChecksum: text(),
+    localSchemaVersion: integer().notNull(),
+    localDeleted: boolean().notNull(),
+    deviceId: uuid().references(() => devices.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    resolvedAt: timestamp({ withTimezone: true }),
+    resolution: text({ enum: conflictStrategies }),
+    resolvedRevision: integer(),
+  },
+  (t) => [index("sync_conflicts_user_status").on(t.userId, t.status, t.createdAt)],
+);
+
+/** Results of pushes by idempotency key, so a retried push applies nothing twice. */
+export const syncPushes = pgTable(
+  "sync_pushes",
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    idempotencyKey: text().notNull(),
+    result: jsonb().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.idempotencyKey] })],
+);

@@ -3,13 +3,13 @@ import { z } from "zod";
 import type { Db, DbOrTx } from "../db/client";
 import { deviceAuthorizations, devices } from "../db/schema";
 import { AppError } from "../errors";
+import { sha256Hex } from "../hash";
 import {
   formatUserCode,
   generateDeviceCode,
   generateDeviceToken,
   generateUserCode,
   normalizeUserCode,
-  sha256Hex,
   USER_CODE_LENGTH,
 } from "./tokens";
 

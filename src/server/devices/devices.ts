@@ -4,7 +4,8 @@ import { devices, users } from "../db/schema";
 import { AppError } from "../errors";
 import type { PublicUser } from "../auth/accounts";
 import { publicUserColumns } from "../auth/accounts";
-import { isWellFormedDeviceToken, sha256Hex } from "./tokens";
+import { sha256Hex } from "../hash";
+import { isWellFormedDeviceToken } from "./tokens";
 
 /** Last-used times are written at most this often per device, not on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
+
 
 /** Device API tokens: `dp_` + 256 random bits. Only the SHA-256 is ever stored. */
 export const DEVICE_TOKEN_PREFIX = "dp_";
@@ -10,10 +11,6 @@ export function generateDeviceToken(): string {
 
 export function isWellFormedDeviceToken(token: string): boolean {
   return DEVICE_TOKEN_PATTERN.test(token);
-}
-
-export function sha256Hex(value: string): string {
-  return createHash("sha256").update(value).digest("hex");
 }
 
 /** RFC 8628 §6.1: a short code people can type; consonants only (no vowels, so no words), no look-alikes. */

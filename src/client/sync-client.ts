@@ -1,0 +1,364 @@
+/**
+ * The desktop app's sync engine, built only on the public tRPC client: keeps a
+ * local copy in a SyncStore, encrypts every value before it leaves the device,
+ * verifies and decrypts everything it receives, and resolves conflicts by the
+ * strategy chosen per collection. The server sees ciphertext only.
+ */
+import { TRPCClientError } from "@trpc/client";
+import {
+  checksumOf,
+  createKeyBundle,
+  decryptRecord,
+  encryptRecord,
+  rewrapKeyBundle,
+  unlockKeyBundle,
+  verifyChecksum,
+  type KeyBundle,
+  type RecordIdentity,
+} from "../lib/crypto";
+import { threeWayMerge } from "../lib/merge";
+import type { Json } from "../lib/merge/json";
+import type { SyncCollection } from "../lib/schemas/collections";
+import type { DevPulseClient } from "./index";
+import type { LocalRecord, SyncSnapshot, SyncStore } from "./store";
+
+export type ConflictStrategy = "local_wins" | "remote_wins" | "merge" | "manual";
+
+export type SyncClientOptions = {
+  client: DevPulseClient;
+  /** This device's id (returned by the device authorization flow). */
+  deviceId: string;
+  store: SyncStore;
+  /** Per-collection conflict strategy; collections not named use `merge`. */
+  strategies?: Partial<Record<SyncCollection, ConflictStrategy>>;
+  /** Schema version written with each collection's records (default 1). */
+  schemaVersions?: Partial<Record<SyncCollection, number>>;
+  /** Changes per push request (the server accepts at most 500). */
+  batchSize?: number;
+  /** Test hook: PBKDF2 iterations when creating keys (never below the crypto minimum). */
+  kdfIterations?: number;
+};
+
+export type PushSummary = { applied: number; conflicts: number; autoResolved: number; openConflicts: string[] };
+export type PullSummary = { received: number; cursor: number };
+export type SyncSummary = { rounds: number; pulled: number; pushed: number; conflicts: number; autoResolved: number; openConflicts: string[] };
+
+export class SyncLockedError extends Error {
+  constructor() {
+    super("Sync is locked: unlock with your sync passphrase first.");
+    this.name = "SyncLockedError";
+  }
+}
+
+type PushResultItem = Awaited<ReturnType<DevPulseClient["sync"]["push"]["mutate"]>>["results"][number];
+type ConflictItem = Extract<PushResultItem, { status: "conflict" }>;
+
+const MAX_SYNC_ROUNDS = 6;
+
+function isNetworkError(error: unknown): boolean {
+  return error instanceof TRPCClientError && !(error.data as { httpStatus?: number } | undefined)?.httpStatus;
+}
+
+function trpcCode(error: unknown): string | undefined {
+  return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+}
+
+export function createSyncClient(options: SyncClientOptions) {
+  const { client, deviceId, store } = options;
+  const batchSize = Math.min(options.batchSize ?? 200, 500);
+  let unlocked: { dataKey: CryptoKey; userId: string } | undefined;
+  let snapshot: SyncSnapshot | undefined;
+
+  const strategyFor = (collection: string): ConflictStrategy => options.strategies?.[collection as SyncCollection] ?? "merge";
+  const schemaVersionFor = (collection: string) => options.schemaVersions?.[collection as SyncCollection] ?? 1;
+
+  async function state(): Promise<SyncSnapshot> {
+    snapshot ??= await store.load();
+    return snapshot;
+  }
+  const persist = async () => store.save(await state());
+
+  function keys() {
+    if (!unlocked) throw new SyncLockedError();
+    return unlocked;
+  }
+
+  const identity = (collection: string, recordId: string, schemaVersion: number): RecordIdentity => ({
+    userId: keys().userId,
+    collection,
+    recordId,
+    schemaVersion,
+  });
+
+  async function encryptValue(collection: string, id: string, schemaVersion: number, value: Json) {
+    const ciphertext = await encryptRecord(keys().dataKey, identity(collection, id, schemaVersion), value);
+    return { ciphertext, checksum: await checksumOf(ciphertext) };
+  }
+
+  /** Verifies the checksum, then decrypts (which authenticates the record's identity). */
+  async function openValue(collection: string, id: string, remote: { ciphertext: string | null; checksum: string | null; schemaVersion: number; deleted: boolean }) {
+    if (remote.deleted || remote.ciphertext === null) return null;
+    await verifyChecksum(remote.ciphertext, remote.checksum ?? "");
+    return (await decryptRecord(keys().dataKey, identity(collection, id, remote.schemaVersion), remote.ciphertext)) as Json;
+  }
+
+  function records(snap: SyncSnapshot, collection: string) {
+    snap.records[collection] ??= {};
+    return snap.records[collection];
+  }
+
+  function adopt(record: LocalRecord | undefined, revision: number, value: Json | null, deleted: boolean, schemaVersion: number): LocalRecord {
+    return { ...record, value, deleted, schemaVersion, revision, base: value, baseDeleted: deleted, dirty: false };
+  }
+
+  async function resolveByStrategy(conflict: ConflictItem, record: LocalRecord): Promise<{ record: LocalRecord; resolved: boolean }> {
+    const remote = conflict.remote;
+    const remoteValue = await openValue(conflict.collection, conflict.id, remote);
+    const keepRemote = () => ({ record: adopt(record, remote.revision, remoteValue, remote.deleted, remote.schemaVersion), resolved: false });
+    let strategy = strategyFor(conflict.collection);
+    // A field merge needs both sides present and in the same schema.
+    if (strategy === "merge" && conflict.type !== "update_conflict") strategy = "manual";
+    try {
+      if (strategy === "local_wins") {
+        const done = await client.conflicts.resolve.mutate({ id: conflict.conflictId, strategy });
+        return { record: adopt(record, done.revision ?? remote.revision, record.value, record.deleted, record.schemaVersion), resolved: true };
+      }
+      if (strategy === "remote_wins") {
+        await client.conflicts.resolve.mutate({ id: conflict.conflictId, strategy });
+        return { record: adopt(record, remote.revision, remoteValue, remote.deleted, remote.schemaVersion), resolved: true };
+      }
+      if (strategy === "merge") {
+        const base = record.baseDeleted ? undefined : (record.base ?? undefined);
+        const result = threeWayMerge(base, record.value ?? undefined, remoteValue ?? undefined);
+        if (!result.clean || result.merged === undefined) return keepRemote();
+        const merged = result.merged;
+        const encrypted = await encryptValue(conflict.collection, conflict.id, record.schemaVersion, merged);
+        const done = await client.conflicts.resolve.mutate({
+          id: conflict.conflictId,
+          strategy: "merge",
+          resolved: { ...encrypted, schemaVersion: record.schemaVersion, deleted: false },
+        });
+        return { record: adopt(record, done.revision ?? remote.revision + 1, merged, false, record.schemaVersion), resolved: true };
+      }
+    } catch (error) {
+      // Another device moved the record on meanwhile: leave the conflict for the conflict page.
+      if (trpcCode(error) !== "PRECONDITION_FAILED") throw error;
+    }
+    // manual (or not resolvable here): the refused local version is kept in the
+    // server's conflict record until a person decides; this device follows the server.
+    return keepRemote();
+  }
+
+  async function pushBatch(batch: Array<[string, string, LocalRecord]>, summary: PushSummary) {
+    const changes = await Promise.all(
+      batch.map(async ([collection, id, record]) => {
+        const encrypted = record.deleted || record.value === null ? null : await encryptValue(collection, id, record.schemaVersion, record.value);
+        return {
+          collection: collection as SyncCollection,
+          id,
+          baseRevision: record.revision,
+          ciphertext: encrypted?.ciphertext ?? null,
+          checksum: encrypted?.checksum ?? null,
+          schemaVersion: record.schemaVersion,
+          deleted: record.deleted,
+        };
+      }),
+    );
+    const idempotencyKey = crypto.randomUUID();
+    let result;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        result = await client.sync.push.mutate({ idempotencyKey, deviceId, changes });
+        break;
+      } catch (error) {
+        // Same key on retry: if the first attempt did land, the server answers its result again.
+        if (!isNetworkError(error) || attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+      }
+    }
+    const snap = await state();
+    for (const [index, item] of result.results.entries()) {
+      const [collection, id, record] = batch[index]!;
+      const local = records(snap, collection);
+      if (item.status === "applied" || item.status === "unchanged") {
+        local[id] = adopt(record, item.revision, record.value, record.deleted, record.schemaVersion);
+        if (item.status === "applied") summary.applied += 1;
+      } else {
+        summary.conflicts += 1;
+        const { record: next, resolved } = await resolveByStrategy(item, record);
+        local[id] = next;
+        if (resolved) summary.autoResolved += 1;
+        else summary.openConflicts.push(item.conflictId);
+      }
+    }
+    await persist();
+  }
+
+  const api = {
+    /** Derives the key-encryption key from the passphrase and unwraps the data key; creates keys on first use. */
+    async unlock(passphrase: string): Promise<{ created: boolean }> {
+      const me = await client.auth.me.query();
+      const existing = await client.sync.keys.get.query();
+      if (existing) {
+        const dataKey = await unlockKeyBundle(passphrase, existing as KeyBundle, me.id);
+        unlocked = { dataKey, userId: me.id };
+        return { created: false };
+      }
+      const { bundle, dataKey } = await createKeyBundle(passphrase, me.id, { iterations: options.kdfIterations });
+      try {
+        await client.sync.keys.setup.mutate(bundle);
+      } catch (error) {
+        // Another device set keys up at the same moment: use those.
+        if (trpcCode(error) !== "CONFLICT") throw error;
+        return api.unlock(passphrase);
+      }
+      unlocked = { dataKey, userId: me.id };
+      return { created: true };
+    },
+
+    lock() {
+      unlocked = undefined;
+    },
+
+    get isUnlocked() {
+      return unlocked !== undefined;
+    },
+
+    /** Re-wraps the same data key under a new passphrase; records stay as they are. */
+    async rotatePassphrase(oldPassphrase: string, newPassphrase: string) {
+      const me = await client.auth.me.query();
+      const existing = await client.sync.keys.get.query();
+      if (!existing) throw new Error("Sync keys are not set up yet: unlock first.");
+      const bundle = await rewrapKeyBundle(oldPassphrase, newPassphrase, existing as KeyBundle, me.id);
+      await client.sync.keys.rotatePassphrase.mutate({ bundle, expectedVersion: existing.version });
+    },
+
+    async put(collection: SyncCollection, id: string, value: Json) {
+      const local = records(await state(), collection);
+      const current = local[id];
+      local[id] = {
+        value,
+        deleted: false,
+        schemaVersion: schemaVersionFor(collection),
+        revision: current?.revision ?? null,
+        base: current?.base ?? null,
+        baseDeleted: current?.baseDeleted ?? false,
+        dirty: true,
+      };
+      await persist();
+    },
+
+    async delete(collection: SyncCollection, id: string) {
+      const local = records(await state(), collection);
+      const current = local[id];
+      if (!current || current.deleted) return;
+      local[id] = { ...current, value: null, deleted: true, dirty: true };
+      await persist();
+    },
+
+    async get(collection: SyncCollection, id: string): Promise<Json | undefined> {
+      const record = (await state()).records[collection]?.[id];
+      return record && !record.deleted ? (record.value ?? undefined) : undefined;
+    },
+
+    async list(collection: SyncCollection): Promise<Array<{ id: string; value: Json }>> {
+      const local = (await state()).records[collection] ?? {};
+      return Object.entries(local)
+        .filter(([, record]) => !record.deleted && record.value !== null)
+        .map(([id, record]) => ({ id, value: record.value as Json }))
+        .sort((a, b) => a.id.localeCompare(b.id));
+    },
+
+    /** Sends every local edit, encrypted, in batches; conflicts are resolved per strategy. */
+    async push(): Promise<PushSummary> {
+      keys();
+      const summary: PushSummary = { applied: 0, conflicts: 0, autoResolved: 0, openConflicts: [] };
+      const dirty = Object.entries((await state()).records).flatMap(([collection, local]) =>
+        Object.entries(local)
+          .filter(([, record]) => record.dirty)
+          .map(([id, record]): [string, string, LocalRecord] => [collection, id, record]),
+      );
+      for (let start = 0; start < dirty.length; start += batchSize) await pushBatch(dirty.slice(start, start + batchSize), summary);
+      return summary;
+    },
+
+    /** Fetches every change since the cursor, verifies and decrypts it; local edits not yet pushed are kept. */
+    async pull(): Promise<PullSummary> {
+      keys();
+      const snap = await state();
+      let received = 0;
+      for (;;) {
+        const page = await client.sync.pull.query({ cursor: snap.cursor, limit: 500 });
+        for (const change of page.changes) {
+          const local = records(snap, change.collection);
+          const current = local[change.id];
+          // A pending local edit meets the server at push time, where conflicts are detected.
+          if (current?.dirty) continue;
+          if (current?.revision != null && current.revision >= change.revision) continue;
+          local[change.id] = adopt(current, change.revision, await openValue(change.collection, change.id, change), change.deleted, change.schemaVersion);
+          received += 1;
+        }
+        snap.cursor = page.cursor;
+        await persist();
+        if (!page.hasMore) break;
+      }
+      return { received, cursor: snap.cursor };
+    },
+
+    /** Pull, merge, push until quiet. */
+    async sync(): Promise<SyncSummary> {
+      const summary: SyncSummary = { rounds: 0, pulled: 0, pushed: 0, conflicts: 0, autoResolved: 0, openConflicts: [] };
+      while (summary.rounds < MAX_SYNC_ROUNDS) {
+        summary.rounds += 1;
+        const pulled = await api.pull();
+        const pushed = await api.push();
+        summary.pulled += pulled.received;
+        summary.pushed += pushed.applied;
+        summary.conflicts += pushed.conflicts;
+        summary.autoResolved += pushed.autoResolved;
+        summary.openConflicts.push(...pushed.openConflicts);
+        if (pulled.received === 0 && pushed.applied === 0 && pushed.conflicts === 0) break;
+      }
+      return summary;
+    },
+
+    /** Local bookkeeping: cursor and how many edits wait to be pushed. */
+    async status() {
+      const snap = await state();
+      const all = Object.values(snap.records).flatMap((local) => Object.values(local));
+      return { cursor: snap.cursor, pending: all.filter((record) => record.dirty).length, records: all.filter((r) => !r.deleted).length, unlocked: unlocked !== undefined };
+    },
+
+    /** Decrypts a conflict's three versions (for a CLI or UI to show or merge). */
+    async openConflict(conflictId: string) {
+      const conflict = await client.conflicts.get.query({ id: conflictId });
+      const open = (version: { ciphertext: string | null; checksum: string | null; schemaVersion: number; deleted: boolean } | null) =>
+        version ? openValue(conflict.collection, conflict.recordId, version) : Promise.resolve(null);
+      const [base, local, remote] = await Promise.all([open(conflict.base), open(conflict.local), open(conflict.remote)]);
+      return { conflict, base, local, remote };
+    },
+
+    /** Resolves an open conflict: by strategy, or with a chosen value (`manual`). */
+    async resolveConflict(conflictId: string, strategy: ConflictStrategy, value?: Json) {
+      const { conflict, base, local, remote } = await api.openConflict(conflictId);
+      let chosen: Json | undefined;
+      if (strategy === "merge") {
+        const result = threeWayMerge(base ?? undefined, local ?? undefined, remote ?? undefined);
+        if (!result.clean || result.merged === undefined) {
+          const fields = result.conflicts.map((c) => c.path.join(".") || "(whole record)");
+          throw new Error(`Cannot merge automatically: ${fields.join(", ")} changed on both sides. Choose a value (manual) or a side.`);
+        }
+        chosen = result.merged;
+      } else if (strategy === "manual") {
+        if (value === undefined) throw new Error("A manual resolution needs the chosen value.");
+        chosen = value;
+      }
+      const schemaVersion = conflict.local.schemaVersion;
+      const resolved = chosen === undefined ? undefined : { ...(await encryptValue(conflict.collection, conflict.recordId, schemaVersion, chosen)), schemaVersion, deleted: false };
+      return client.conflicts.resolve.mutate({ id: conflictId, strategy, resolved });
+    },
+  };
+  return api;
+}
+
+export type SyncClient = ReturnType<typeof createSyncClient>;

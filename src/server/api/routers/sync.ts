@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { deleteAllSyncData } from "../../sync/delete-all";
+import { listSyncDevices } from "../../sync/devices";
+import { getSyncKeys, rotateSyncPassphrase, setupSyncKeys } from "../../sync/keys";
+import { pullChanges } from "../../sync/pull";
+import { assertPushDevice, pushChanges } from "../../sync/push";
+import { ZKeyBundle, ZPullInput, ZPushInput } from "../../sync/schemas";
+import { createTRPCRouter, protectedProcedure } from "../trpc";
+
+const keysRouter = createTRPCRouter({
+  /** Signed in: the key bundle (params, wrapped data key, key check), or null before the first unlock. */
+  get: protectedProcedure.query(({ ctx }) => getSyncKeys(ctx.db, ctx.user.id)),
+
+  /** Signed in: store the first key bundle; refused if one exists. */
+  setup: protectedProcedure.input(ZKeyBundle).mutation(({ ctx, input }) => setupSyncKeys(ctx.db, ctx.user.id, input)),
+
+  /** Signed in: replace the wrapping after a passphrase change (data key unchanged). */
+  rotatePassphrase: protectedProcedure
+    .input(z.object({ bundle: ZKeyBundle, expectedVersion: z.number().int().positive() }))
+    .mutation(({ ctx, input }) => rotateSyncPassphrase(ctx.db, ctx.user.id, input)),
+});
+
+export const syncRouter = createTRPCRouter({
+  keys: keysRouter,
+
+  /** Signed in, for one of the caller's devices: apply a batch of encrypted changes atomically. */
+  push: protectedProcedure.input(ZPushInput).mutation(async ({ ctx, input }) => {
+    await assertPushDevice(ctx.db, ctx.user.id, input.deviceId, ctx.device?.id ?? null);
+    return pushChanges(ctx.db, ctx.user.id, input);
+  }),
+
+  /** Signed in: changes after a cursor, in order, paginated (tombstones included). */
+  pull: protectedProcedure.input(ZPullInput).query(({ ctx, input }) => pullChanges(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
+
+  /** Signed in: the user's devices with their last sync. */
+  devices: protectedProcedure.query(({ ctx }) => listSyncDevices(ctx.db, ctx.user.id)),
+
+  /** Signed in: delete every synced record, revision, conflict and the key bundle. */
+  deleteAll: protectedProcedure
+    .input(z.object({ confirm: z.literal("DELETE", "Type DELETE to confirm") }))
+    .mutation(({ ctx }) => deleteAllSyncData(ctx.db, ctx.user.id)),
+});

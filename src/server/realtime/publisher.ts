@@ -1,0 +1,59 @@
+import { realtimeEvents, type RealtimeEventName, type RealtimePayload } from "~/lib/realtime/events";
+import { logger } from "../logger";
+
+/**
+ * How domain code tells a user's browsers and devices that something happened.
+ * One small interface; the transport behind it (in-process, Pusher) is chosen by
+ * configuration. Publishing never fails the operation that triggered it.
+ */
+export interface RealtimePublisher {
+  publish<E extends RealtimeEventName>(userId: string, event: E, payload: RealtimePayload<E>): Promise<void>;
+}
+
+export type RealtimeMessage = { userId: string; event: RealtimeEventName; payload: unknown };
+type Listener = (message: RealtimeMessage) => void;
+
+/** In-process transport: delivers to subscribers in this server process. */
+export function createLocalPublisher() {
+  const listeners = new Set<Listener>();
+  return {
+    async publish<E extends RealtimeEventName>(userId: string, event: E, payload: RealtimePayload<E>) {
+      const message = { userId, event, payload: realtimeEvents[event].parse(payload) };
+      for (const listener of listeners) {
+        try {
+          listener(message);
+        } catch (error) {
+          logger.warn("realtime listener failed", { event, error });
+        }
+      }
+    },
+    /** Returns an unsubscribe function. */
+    subscribe(listener: Listener): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+export type LocalPublisher = ReturnType<typeof createLocalPublisher>;
+
+const holder = globalThis as typeof globalThis & { __devpulsePublisher?: LocalPublisher };
+
+/** The process-wide in-process bus (the default transport). */
+export function getLocalPublisher(): LocalPublisher {
+  holder.__devpulsePublisher ??= createLocalPublisher();
+  return holder.__devpulsePublisher;
+}
+
+export function getPublisher(): RealtimePublisher {
+  return getLocalPublisher();
+}
+
+/** Publishes without letting a transport failure undo or fail the caller's work. */
+export async function publishSafely<E extends RealtimeEventName>(userId: string, event: E, payload: RealtimePayload<E>): Promise<void> {
+  try {
+    await getPublisher().publish(userId, event, payload);
+  } catch (error) {
+    logger.warn("realtime publish failed", { event, error });
+  }
+}

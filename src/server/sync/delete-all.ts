@@ -1,0 +1,21 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { syncConflicts, syncKeys, syncPushes, syncRecords, syncRevisions } from "../db/schema";
+import { lockSequence } from "./sequence";
+
+/**
+ * Removes every synced record, revision, conflict, idempotency record and the key
+ * bundle of the user. The sequence counter is kept, so cursors devices hold stay
+ * valid (they simply find nothing newer).
+ */
+export async function deleteAllSyncData(db: Db, userId: string) {
+  return db.transaction(async (tx) => {
+    await lockSequence(tx, userId);
+    const records = await tx.delete(syncRecords).where(eq(syncRecords.userId, userId)).returning({ id: syncRecords.recordId });
+    await tx.delete(syncRevisions).where(eq(syncRevisions.userId, userId));
+    await tx.delete(syncConflicts).where(eq(syncConflicts.userId, userId));
+    await tx.delete(syncPushes).where(eq(syncPushes.userId, userId));
+    await tx.delete(syncKeys).where(eq(syncKeys.userId, userId));
+    return { deletedRecords: records.length };
+  });
+}

@@ -1,0 +1,52 @@
+import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import type { SyncCollection } from "~/lib/schemas/collections";
+import type { Db } from "../db/client";
+import { devices, syncRecords, syncState } from "../db/schema";
+import type { TPullInput } from "./schemas";
+
+export type PulledChange = {
+  collection: SyncCollection;
+  id: string;
+  revision: number;
+  seq: number;
+  ciphertext: string | null;
+  checksum: string | null;
+  schemaVersion: number;
+  deleted: boolean;
+};
+
+export type PullResult = { changes: PulledChange[]; cursor: number; hasMore: boolean; latestSeq: number };
+
+/**
+ * Changes after the cursor in sequence order: the current state of every record
+ * changed since (deletions as tombstones), one page at a time. The next cursor is
+ * the last returned sequence number.
+ */
+export async function pullChanges(db: Db, userId: string, input: TPullInput, deviceId: string | null): Promise<PullResult> {
+  const rows = await db
+    .select({
+      collection: syncRecords.collection,
+      id: syncRecords.recordId,
+      revision: syncRecords.revision,
+      seq: syncRecords.seq,
+      ciphertext: syncRecords.ciphertext,
+      checksum: syncRecords.checksum,
+      schemaVersion: syncRecords.schemaVersion,
+      deleted: syncRecords.deleted,
+    })
+    .from(syncRecords)
+    .where(
+      and(
+        eq(syncRecords.userId, userId),
+        gt(syncRecords.seq, input.cursor),
+        input.collections ? inArray(syncRecords.collection, input.collections) : undefined,
+      ),
+    )
+    .orderBy(asc(syncRecords.seq))
+    .limit(input.limit + 1);
+  const hasMore = rows.length > input.limit;
+  const changes = (hasMore ? rows.slice(0, input.limit) : rows) as PulledChange[];
+  const [state] = await db.select({ lastSeq: syncState.lastSeq }).from(syncState).where(eq(syncState.userId, userId));
+  if (deviceId) await db.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, deviceId));
+  return { changes, cursor: changes.at(-1)?.seq ?? input.cursor, hasMore, latestSeq: state?.lastSeq ?? 0 };
+}

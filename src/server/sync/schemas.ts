@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { KDF_MIN_ITERATIONS } from "~/lib/crypto/keys";
+import { ZRecordId, ZSyncCollection } from "~/lib/schemas/collections";
+
+/** Limits of one push or pull; each breach is answered with a message saying what to do. */
+export const SYNC_LIMITS = {
+  maxChangesPerPush: 500,
+  maxCiphertextBytes: 64 * 1024,
+  maxBatchCiphertextBytes: 8 * 1024 * 1024,
+  maxPullLimit: 1000,
+  defaultPullLimit: 200,
+} as const;
+
+const ZChecksum = z.string().regex(/^[0-9a-f]{64}$/, "Checksum must be the lowercase hex SHA-256 of the ciphertext");
+export const ZSchemaVersion = z.number().int().min(1).max(10_000);
+
+export const ZEncryptedValue = z.object({
+  ciphertext: z
+    .string()
+    .min(1)
+    .max(SYNC_LIMITS.maxCiphertextBytes, `Ciphertext is larger than ${SYNC_LIMITS.maxCiphertextBytes / 1024} KiB`),
+  checksum: ZChecksum,
+});
+
+export const ZPushChange = z
+  .object({
+    collection: ZSyncCollection,
+    id: ZRecordId,
+    /** The server revision this change was made on; null when the device created the record. */
+    baseRevision: z.number().int().positive().nullable(),
+    ciphertext: ZEncryptedValue.shape.ciphertext.nullable(),
+    checksum: ZChecksum.nullable(),
+    schemaVersion: ZSchemaVersion,
+    deleted: z.boolean(),
+  })
+  .refine((change) => change.deleted || (change.ciphertext !== null && change.checksum !== null), {
+    message: "A change that is not a deletion needs a ciphertext and its checksum",
+    path: ["ciphertext"],
+  })
+  .refine((change) => (change.ciphertext === null) === (change.checksum === null), {
+    message: "Ciphertext and checksum come together",
+    path: ["checksum"],
+  });
+export type TPushChange = z.infer<typeof ZPushChange>;
+
+export const ZPushInput = z.object({
+  idempotencyKey: z.string().min(8, "Idempotency key is too short").max(128),
+  deviceId: z.uuid("deviceId must be the id of one of your devices"),
+  changes: z
+    .array(ZPushChange)
+    .min(1, "A push needs at least one change")
+    .max(SYNC_LIMITS.maxChangesPerPush, `A push may carry at most ${SYNC_LIMITS.maxChangesPerPush} changes: split the batch`)
+    .superRefine((changes, ctx) => {
+      const seen = new Set<string>();
+      let bytes = 0;
+      changes.forEach((change, index) => {
+        const key = `${change.collection}/${change.id}`;
+        if (seen.has(key)) ctx.addIssue({ code: "custom", path: [index, "id"], message: `${key} appears twice in one push` });
+        seen.add(key);
+        bytes += change.ciphertext?.length ?? 0;
+      });
+      if (bytes > SYNC_LIMITS.maxBatchCiphertextBytes) {
+        ctx.addIssue({ code: "custom", message: `The batch carries more than ${SYNC_LIMITS.maxBatchCiphertextBytes / 1024 / 1024} MiB of ciphertext: split it` });
+      }
+    }),
+});
+export type TPushInput = z.infer<typeof ZPushInput>;
+
+export const ZPullInput = z.object({
+  cursor: z.number().int().nonnegative().default(0),
+  limit: z.number().int().min(1).max(SYNC_LIMITS.maxPullLimit).default(SYNC_LIMITS.defaultPullLimit),
+  collections: z.array(ZSyncCollection).min(1).optional(),
+});
+export type TPullInput = z.infer<typeof ZPullInput>;
+
+/** What the server stores about the user's keys; it checks the parameters but never derives a key. */
+export const ZKeyBundle = z.object({
+  params: z.object({
+    kdf: z.literal("PBKDF2-HMAC-SHA256", "Only PBKDF2-HMAC-SHA256 is supported"),
+    iterations: z
+      .number()
+      .int()
+      .min(KDF_MIN_ITERATIONS, `Key derivation needs at least ${KDF_MIN_ITERATIONS.toLocaleString("en")} iterations`)
+      .max(10_000_000),
+    salt: z.string().min(22, "Salt must be at least 16 bytes").max(256),
+    version: z.literal(1),
+  }),
+  wrappedKey: z.string().min(16).max(1024),
+  keyCheck: z.string().min(16).max(1024),
+});
+export type TKeyBundle = z.infer<typeof ZKeyBundle>;

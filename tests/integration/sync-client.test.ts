@@ -1,0 +1,240 @@
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { and, eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import {
+  ChecksumMismatchError,
+  createDevPulseClient,
+  createFileStore,
+  createMemoryStore,
+  createSyncClient,
+  TamperedRecordError,
+  WrongPassphraseError,
+  type ConflictStrategy,
+} from "~/client";
+import { getDb } from "~/server/db/client";
+import { syncConflicts, syncKeys, syncPushes, syncRecords, syncRevisions } from "~/server/db/schema";
+import { sha256Hex } from "~/server/hash";
+import { connectDevice, signedUpUser } from "../support/callers";
+import { routeFetch, TEST_BASE_URL } from "../support/http";
+
+/**
+ * The client SDK through the real HTTP route handler and real WebCrypto: what the
+ * desktop app does. Several "devices" of one user each get their own device token,
+ * store and sync client.
+ */
+
+const PASSPHRASE = "correct horse battery staple, sync edition";
+
+async function newUser(label: string) {
+  const { user, caller } = await signedUpUser(label);
+  async function device(name: string, strategies?: Partial<Record<"projects" | "activities" | "focus_sessions" | "settings", ConflictStrategy>>, store = createMemoryStore()) {
+    const { token, deviceId } = await connectDevice(caller, name);
+    const client = createDevPulseClient({ url: TEST_BASE_URL, token, fetch: routeFetch() });
+    const sync = createSyncClient({ client, deviceId, store, strategies });
+    return { sync, client, deviceId, store };
+  }
+  return { user, caller, device };
+}
+
+describe("sync client: two and three devices", () => {
+  it("syncs a data set both ways and merges concurrent edits of different fields", async () => {
+    const { device } = await newUser("two");
+    const laptop = await device("laptop");
+    const desktop = await device("desktop");
+    await expect(laptop.sync.unlock(PASSPHRASE)).resolves.toEqual({ created: true });
+    await expect(desktop.sync.unlock(PASSPHRASE)).resolves.toEqual({ created: false });
+
+    await laptop.sync.put("projects", "devpulse", { name: "DevPulse", color: "indigo", tags: ["work"] });
+    await laptop.sync.put("focus_sessions", "f1", { start: "2026-11-23T09:00:00Z", goal: "write tests" });
+    await expect(laptop.sync.sync()).resolves.toMatchObject({ pushed: 2, conflicts: 0 });
+
+    await desktop.sync.sync();
+    expect(await desktop.sync.get("projects", "devpulse")).toEqual({ name: "DevPulse", color: "indigo", tags: ["work"] });
+    await desktop.sync.put("activities", "a1", { start: "2026-11-23T09:05:00Z", projectId: "devpulse" });
+
+    // concurrent edits of different fields of the same record
+    await laptop.sync.put("projects", "devpulse", { name: "DevPulse", color: "violet", tags: ["work"] });
+    await desktop.sync.put("projects", "devpulse", { name: "DevPulse Cloud", color: "indigo", tags: ["work"] });
+    await laptop.sync.sync();
+    const merged = await desktop.sync.sync();
+    expect(merged).toMatchObject({ conflicts: 1, autoResolved: 1, openConflicts: [] });
+    await laptop.sync.sync();
+
+    const expected = { name: "DevPulse Cloud", color: "violet", tags: ["work"] };
+    expect(await desktop.sync.get("projects", "devpulse")).toEqual(expected);
+    expect(await laptop.sync.get("projects", "devpulse")).toEqual(expected);
+    expect(await laptop.sync.list("activities")).toEqual([{ id: "a1", value: { start: "2026-11-23T09:05:00Z", projectId: "devpulse" } }]);
+  });
+
+  it("three devices converge on edits, deletions and a true conflict left for a person", async () => {
+    const { device, caller } = await newUser("three");
+    const [a, b, c] = [await device("a"), await device("b"), await device("c", { settings: "manual" })];
+    for (const d of [a, b, c]) await d.sync.unlock(PASSPHRASE);
+
+    await a.sync.put("settings", "editor", { theme: "dark", fontSize: 14 });
+    await a.sync.put("projects", "old", { name: "Old project" });
+    await a.sync.sync();
+    await b.sync.sync();
+    await c.sync.sync();
+
+    await b.sync.delete("projects", "old");
+    await b.sync.sync();
+    // a and c change the same field differently: c's manual strategy leaves it open
+    await a.sync.put("settings", "editor", { theme: "light", fontSize: 14 });
+    await a.sync.sync();
+    await c.sync.put("settings", "editor", { theme: "solarized", fontSize: 14 });
+    const result = await c.sync.sync();
+    expect(result.openConflicts).toHaveLength(1);
+
+    for (const d of [a, b, c]) await d.sync.sync();
+    for (const d of [a, b, c]) {
+      expect(await d.sync.get("projects", "old")).toBeUndefined();
+      expect(await d.sync.get("settings", "editor")).toEqual({ theme: "light", fontSize: 14 });
+    }
+    // nothing is lost: c's version waits in the conflict, readable by the user's devices
+    const open = await caller.conflicts.list({ status: "open", limit: 10 });
+    expect(open.items).toMatchObject([{ collection: "settings", recordId: "editor", type: "update_conflict" }]);
+    const opened = await c.sync.openConflict(open.items[0]!.id);
+    expect(opened).toMatchObject({ base: { theme: "dark" }, local: { theme: "solarized" }, remote: { theme: "light" } });
+
+    await c.sync.resolveConflict(open.items[0]!.id, "manual", { theme: "solarized", fontSize: 16 });
+    for (const d of [a, b, c]) await d.sync.sync();
+    for (const d of [a, b, c]) expect(await d.sync.get("settings", "editor")).toEqual({ theme: "solarized", fontSize: 16 });
+  });
+
+  it("applies local_wins and remote_wins strategies", async () => {
+    const { device } = await newUser("strategies");
+    const writer = await device("writer");
+    const mine = await device("mine", { projects: "local_wins" });
+    const theirs = await device("theirs", { projects: "remote_wins" });
+    for (const d of [writer, mine, theirs]) await d.sync.unlock(PASSPHRASE);
+    await writer.sync.put("projects", "p", { name: "v1" });
+    await writer.sync.sync();
+    await mine.sync.sync();
+    await theirs.sync.sync();
+
+    await writer.sync.put("projects", "p", { name: "writer" });
+    await writer.sync.sync();
+    await theirs.sync.put("projects", "p", { name: "theirs" });
+    await expect(theirs.sync.sync()).resolves.toMatchObject({ autoResolved: 1 });
+    expect(await theirs.sync.get("projects", "p")).toEqual({ name: "writer" });
+
+    await mine.sync.put("projects", "p", { name: "mine" });
+    await expect(mine.sync.sync()).resolves.toMatchObject({ autoResolved: 1 });
+    await writer.sync.sync();
+    expect(await writer.sync.get("projects", "p")).toEqual({ name: "mine" });
+  });
+});
+
+describe("sync client: keys", () => {
+  it("says 'Wrong passphrase' for a wrong passphrase and refuses to sync while locked", async () => {
+    const { device } = await newUser("wrongpass");
+    const first = await device("first");
+    const second = await device("second");
+    await first.sync.unlock(PASSPHRASE);
+    await expect(second.sync.unlock("not the passphrase")).rejects.toThrow(WrongPassphraseError);
+    await expect(second.sync.unlock("not the passphrase")).rejects.toThrow("Wrong passphrase");
+    await expect(second.sync.push()).rejects.toThrow(/unlock/);
+  });
+
+  it("rotating the passphrase keeps every record readable with the new one only", async () => {
+    const { device } = await newUser("rotate");
+    const first = await device("first");
+    await first.sync.unlock(PASSPHRASE);
+    await first.sync.put("projects", "p", { name: "kept" });
+    await first.sync.sync();
+    await first.sync.rotatePassphrase(PASSPHRASE, "a brand new sync passphrase");
+
+    const later = await device("later");
+    await expect(later.sync.unlock(PASSPHRASE)).rejects.toThrow(WrongPassphraseError);
+    await later.sync.unlock("a brand new sync passphrase");
+    await later.sync.sync();
+    expect(await later.sync.get("projects", "p")).toEqual({ name: "kept" });
+  });
+
+  it("a file store persists the device's copy across restarts, readable only by the owner", async () => {
+    const { device } = await newUser("filestore");
+    const folder = mkdtempSync(join(tmpdir(), "devpulse-store-"));
+    try {
+      const path = join(folder, "store.json");
+      const first = await device("persistent", undefined, createFileStore(path));
+      await first.sync.unlock(PASSPHRASE);
+      await first.sync.put("projects", "p", { name: "on disk" });
+      await first.sync.sync();
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+
+      const restarted = createSyncClient({ client: first.client, deviceId: first.deviceId, store: createFileStore(path) });
+      expect(await restarted.get("projects", "p")).toEqual({ name: "on disk" });
+      expect(await restarted.status()).toMatchObject({ pending: 0, records: 1, unlocked: false });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sync client: the server holds ciphertext only and cannot tamper undetected", () => {
+  it("stores no plaintext anywhere in the sync tables", async () => {
+    const { user, device } = await newUser("noplain");
+    const laptop = await device("laptop");
+    const desktop = await device("desktop");
+    await laptop.sync.unlock(PASSPHRASE);
+    await desktop.sync.unlock(PASSPHRASE);
+    const marker = "PLAINTEXT-MARKER-7f3a";
+    await laptop.sync.put("projects", "secret", { name: `${marker} name`, path: `/home/${marker}` });
+    await laptop.sync.sync();
+    await desktop.sync.sync();
+    await desktop.sync.put("projects", "secret", { name: `${marker} renamed`, path: `/home/${marker}` });
+    await laptop.sync.put("projects", "secret", { name: `${marker} name`, path: `/srv/${marker}` });
+    await laptop.sync.sync();
+    await desktop.sync.sync(); // a conflict is recorded (and merged) along the way
+
+    const db = await getDb();
+    const conflictRows = await db.select().from(syncConflicts).where(eq(syncConflicts.userId, user.id));
+    expect(conflictRows.length).toBeGreaterThan(0);
+    for (const table of [syncRecords, syncRevisions, syncConflicts, syncPushes, syncKeys]) {
+      const rows = await db.select().from(table).where(eq(table.userId, user.id));
+      expect(rows.length).toBeGreaterThan(0);
+      const dump = JSON.stringify(rows);
+      expect(dump).not.toContain(marker);
+      expect(dump).not.toContain(PASSPHRASE);
+    }
+    // and the whole database, as text, does not contain it either
+    const everything = await db.execute<{ row: string }>(sql`
+      select string_agg(t::text, ' ') as row from (
+        select r::text as t from sync_records r union all select v::text from sync_revisions v
+        union all select c::text from sync_conflicts c union all select p::text from sync_pushes p union all select k::text from sync_keys k
+      ) s`);
+    expect(JSON.stringify(everything)).not.toContain(marker);
+  });
+
+  it("detects a ciphertext moved to another record, and a ciphertext altered with or without its checksum", async () => {
+    const { user, device } = await newUser("tamper");
+    const writer = await device("writer");
+    await writer.sync.unlock(PASSPHRASE);
+    await writer.sync.put("projects", "one", { name: "one" });
+    await writer.sync.put("projects", "two", { name: "two" });
+    await writer.sync.sync();
+    const db = await getDb();
+    const where = (id: string) => and(eq(syncRecords.userId, user.id), eq(syncRecords.recordId, id));
+    const [one] = await db.select().from(syncRecords).where(where("one"));
+
+    // the server swaps record one's (valid, checksummed) ciphertext into record two
+    await db.update(syncRecords).set({ ciphertext: one!.ciphertext, checksum: one!.checksum }).where(where("two"));
+    const reader = await device("reader");
+    await reader.sync.unlock(PASSPHRASE);
+    await expect(reader.sync.pull()).rejects.toThrow(TamperedRecordError);
+
+    // a flipped character without a matching checksum fails the checksum; with one, the authentication tag
+    const altered = `${one!.ciphertext!.slice(0, -3)}${one!.ciphertext!.slice(-3) === "AAA" ? "BBB" : "AAA"}`;
+    await db.update(syncRecords).set({ ciphertext: altered }).where(where("two"));
+    const reader2 = await device("reader2");
+    await reader2.sync.unlock(PASSPHRASE);
+    await expect(reader2.sync.pull()).rejects.toThrow(ChecksumMismatchError);
+    await db.update(syncRecords).set({ ciphertext: altered, checksum: sha256Hex(altered) }).where(where("two"));
+    const reader3 = await device("reader3");
+    await reader3.sync.unlock(PASSPHRASE);
+    await expect(reader3.sync.pull()).rejects.toThrow(TamperedRecordError);
+  });
+});
