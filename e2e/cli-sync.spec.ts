@@ -1,0 +1,157 @@
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import postgres from "postgres";
+
+/**
+ * The README's path for a new user: sign up in the browser, sign two desktop
+ * devices in with the reference CLI, sync a JSON data set both ways, make a
+ * conflicting edit that gets merged — and the server's storage holds no plaintext.
+ */
+
+const PASSWORD = "a long and unusual passphrase";
+const SYNC_PASSPHRASE = "orange battery staple of sync";
+const MARKER = `PLAINTEXT-${randomUUID().slice(0, 8)}`;
+
+type CliRun = { code: number | null; stdout: string; stderr: string };
+
+function cli(configDir: string, args: string[], onLine?: (event: Record<string, unknown>) => void): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["bin/devpulse.mjs", ...args, "--json"], {
+      env: { ...process.env, DEVPULSE_CONFIG_DIR: configDir, DEVPULSE_PASSPHRASE: SYNC_PASSPHRASE },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      const text = chunk.toString();
+      stdout += text;
+      for (const line of text.split("\n").filter(Boolean)) {
+        try {
+          onLine?.(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          /* not a JSON line */
+        }
+      }
+    });
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function lastJson(run: CliRun): Record<string, unknown> {
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
+}
+
+/** `devpulse login`, approved in the signed-in browser page. */
+async function loginDevice(page: Page, baseURL: string, configDir: string, name: string) {
+  let showPrompt!: (url: string) => void;
+  const prompted = new Promise<string>((resolve) => (showPrompt = resolve));
+  const login = cli(configDir, ["login", "--url", baseURL, "--name", name], (event) => {
+    if (event.event === "prompt") showPrompt(String(event.verificationUriComplete));
+  });
+  await page.goto(await prompted);
+  await page.getByRole("button", { name: "Approve device" }).click();
+  await expect(page.getByRole("heading", { name: `“${name}” is connected` })).toBeVisible();
+  const signedIn = lastJson(await login);
+  expect(signedIn).toMatchObject({ event: "signed_in" });
+}
+
+function filesContaining(folder: string, needle: string): string[] {
+  const bytes = Buffer.from(needle);
+  const hits: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir)) {
+      const path = join(dir, entry);
+      const stat = statSync(path);
+      if (stat.isDirectory()) walk(path);
+      else if (readFileSync(path).includes(bytes)) hits.push(path);
+    }
+  };
+  walk(folder);
+  return hits;
+}
+
+async function databaseText(url: string): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const tables = await sql<{ table_name: string }[]>`select table_name from information_schema.tables where table_schema = 'public'`;
+    let text = "";
+    for (const { table_name } of tables) {
+      const rows = await sql.unsafe(`select t::text as row from "${table_name}" t`);
+      text += rows.map((row) => String(row.row)).join("\n");
+    }
+    return text;
+  } finally {
+    await sql.end();
+  }
+}
+
+test("two CLI devices sync a data set both ways, merge a conflicting edit, and the server stores no plaintext", async ({ page, baseURL }) => {
+  test.setTimeout(180_000);
+  const email = `cli-${randomUUID()}@example.test`;
+  const work = mkdtempSync(join(tmpdir(), "devpulse-cli-e2e-"));
+  const laptop = join(work, "laptop");
+  const desktop = join(work, "desktop");
+
+  await page.goto("/sign-up");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  await loginDevice(page, baseURL!, laptop, "Laptop");
+  await loginDevice(page, baseURL!, desktop, "Desktop");
+  expect(statSync(join(laptop, "config.json")).mode & 0o777).toBe(0o600);
+  expect(statSync(laptop).mode & 0o777).toBe(0o700);
+
+  const dataSet = {
+    projects: { devpulse: { name: `DevPulse ${MARKER}`, path: `/home/ada/${MARKER}`, color: "indigo" } },
+    activities: { a1: { start: "2026-11-23T09:00:00Z", end: "2026-11-23T10:00:00Z", projectId: "devpulse", kind: "coding" } },
+    focus_sessions: { f1: { start: "2026-11-23T09:00:00Z", goal: `ship ${MARKER}` } },
+  };
+  const file = join(work, "data.json");
+  writeFileSync(file, JSON.stringify(dataSet));
+
+  await test.step("laptop pushes, desktop pulls the same data", async () => {
+    expect(lastJson(await cli(laptop, ["push", file]))).toMatchObject({ staged: 3, pushed: 3, conflicts: 0 });
+    const out = join(work, "desktop.json");
+    lastJson(await cli(desktop, ["sync", "--out", out]));
+    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(dataSet);
+  });
+
+  await test.step("both edit the same project; the later sync merges field by field", async () => {
+    const laptopEdit = join(work, "laptop-edit.json");
+    writeFileSync(laptopEdit, JSON.stringify({ projects: { devpulse: { ...dataSet.projects.devpulse, color: "violet" } } }));
+    const desktopEdit = join(work, "desktop-edit.json");
+    writeFileSync(desktopEdit, JSON.stringify({ projects: { devpulse: { ...dataSet.projects.devpulse, name: `DevPulse Cloud ${MARKER}` } } }));
+    lastJson(await cli(laptop, ["push", laptopEdit]));
+    expect(lastJson(await cli(desktop, ["push", desktopEdit]))).toMatchObject({ conflicts: 1, autoResolved: 1, openConflicts: [] });
+
+    const merged = { ...dataSet.projects.devpulse, name: `DevPulse Cloud ${MARKER}`, color: "violet" };
+    for (const device of [laptop, desktop]) {
+      const out = join(work, `${device === laptop ? "laptop" : "desktop"}-final.json`);
+      lastJson(await cli(device, ["sync", "--out", out]));
+      expect(JSON.parse(readFileSync(out, "utf8")).projects.devpulse).toEqual(merged);
+    }
+    expect(lastJson(await cli(laptop, ["status"]))).toMatchObject({ email, pending: 0, openConflicts: 0, records: 3 });
+    expect(lastJson(await cli(laptop, ["conflicts"]))).toEqual([]);
+  });
+
+  await test.step("the server's storage holds no plaintext of the data", async () => {
+    const databaseUrl = process.env.E2E_DATABASE_URL;
+    if (databaseUrl) {
+      const text = await databaseText(databaseUrl);
+      expect(text).toContain(email); // control: the dump does see stored text
+      expect(text).not.toContain(MARKER);
+    } else {
+      const folder = join(process.env.E2E_DATA_DIR!, "pglite");
+      expect(filesContaining(folder, email).length).toBeGreaterThan(0); // control: PGlite's files do hold stored text
+      expect(filesContaining(folder, MARKER)).toEqual([]);
+    }
+  });
+});

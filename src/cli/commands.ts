@@ -1,0 +1,161 @@
+/**
+ * The reference desktop CLI's commands, built only on the public client SDK
+ * (src/client), exactly as the desktop app would use it.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import {
+  authorizeDevice,
+  createDevPulseClient,
+  createFileStore,
+  createSyncClient,
+  SYNC_COLLECTIONS,
+  type ConflictStrategy,
+  type Json,
+  type SyncCollection,
+} from "../client";
+import { loadConfig, removeConfig, requireConfig, saveConfig, storePath, type CliConfig } from "./config";
+import { readPassphrase } from "./passphrase";
+
+export type Output = { json: boolean; print: (text: string) => void };
+
+const STRATEGIES = ["local_wins", "remote_wins", "merge", "manual"] as const;
+
+function emit(out: Output, human: string, data: unknown) {
+  out.print(out.json ? JSON.stringify(data) : human);
+}
+
+function clientFor(config: CliConfig) {
+  return createDevPulseClient({ url: config.url, token: config.token });
+}
+
+async function unlockedSync(config: CliConfig) {
+  const sync = createSyncClient({ client: clientFor(config), deviceId: config.deviceId, store: createFileStore(storePath()) });
+  const { created } = await sync.unlock(await readPassphrase());
+  return { sync, created };
+}
+
+/** A data set file: { "<collection>": { "<record id>": <JSON value> } }. */
+async function readDataSet(path: string): Promise<Record<SyncCollection, Record<string, Json>>> {
+  const parsed = JSON.parse(await readFile(path, "utf8")) as unknown;
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error(`${path}: expected an object of collections`);
+  for (const [collection, records] of Object.entries(parsed)) {
+    if (!(SYNC_COLLECTIONS as readonly string[]).includes(collection)) {
+      throw new Error(`${path}: unknown collection "${collection}" (expected ${SYNC_COLLECTIONS.join(", ")})`);
+    }
+    if (!records || typeof records !== "object" || Array.isArray(records)) throw new Error(`${path}: "${collection}" must map record ids to values`);
+  }
+  return parsed as Record<SyncCollection, Record<string, Json>>;
+}
+
+async function writeDataSet(sync: Awaited<ReturnType<typeof unlockedSync>>["sync"], path: string) {
+  const data: Record<string, Record<string, Json>> = {};
+  for (const collection of SYNC_COLLECTIONS) {
+    const records = await sync.list(collection);
+    if (records.length) data[collection] = Object.fromEntries(records.map(({ id, value }) => [id, value]));
+  }
+  await writeFile(path, `${JSON.stringify(data, null, 2)}\n`);
+  return data;
+}
+
+export const commands = {
+  async login(out: Output, options: { url?: string; name?: string }) {
+    const url = (options.url ?? process.env.DEVPULSE_URL ?? (await loadConfig())?.url ?? "http://localhost:3000").replace(/\/+$/, "");
+    const deviceName = options.name ?? `DevPulse CLI on ${hostname()}`;
+    const client = createDevPulseClient({ url });
+    const { token, deviceId } = await authorizeDevice(client, {
+      deviceName,
+      onPrompt: ({ userCode, verificationUri, verificationUriComplete, expiresIn }) => {
+        emit(
+          out,
+          `To sign this device in, open ${verificationUri} and enter the code ${userCode}\n(or open ${verificationUriComplete}). The code expires in ${Math.round(expiresIn / 60)} minutes.`,
+          { event: "prompt", userCode, verificationUri, verificationUriComplete },
+        );
+      },
+    });
+    const config = { url, token, deviceId, deviceName };
+    await saveConfig(config);
+    const me = await clientFor(config).auth.me.query();
+    emit(out, `Signed in as ${me.email} (device "${deviceName}").`, { event: "signed_in", email: me.email, deviceId });
+  },
+
+  async logout(out: Output) {
+    await removeConfig();
+    emit(out, "Signed out on this machine (the device token was removed; revoke it on /settings/devices too).", { event: "signed_out" });
+  },
+
+  async unlock(out: Output) {
+    const { created } = await unlockedSync(await requireConfig());
+    emit(out, created ? "Sync keys created and unlocked. Keep your passphrase safe: nobody can recover it." : "Unlocked.", { unlocked: true, created });
+  },
+
+  async push(out: Output, options: { file: string }) {
+    const dataSet = await readDataSet(options.file);
+    const { sync } = await unlockedSync(await requireConfig());
+    let staged = 0;
+    for (const [collection, records] of Object.entries(dataSet) as Array<[SyncCollection, Record<string, Json>]>) {
+      for (const [id, value] of Object.entries(records)) {
+        if (JSON.stringify(value) !== JSON.stringify(await sync.get(collection, id))) {
+          await sync.put(collection, id, value);
+          staged += 1;
+        }
+      }
+    }
+    const summary = await sync.sync();
+    emit(out, `Staged ${staged} change(s); pushed ${summary.pushed}, pulled ${summary.pulled}, conflicts ${summary.conflicts} (${summary.autoResolved} merged automatically, ${summary.openConflicts.length} left for you).`, { staged, ...summary });
+  },
+
+  async pull(out: Output, options: { out?: string }) {
+    const { sync } = await unlockedSync(await requireConfig());
+    const pulled = await sync.pull();
+    if (options.out) await writeDataSet(sync, options.out);
+    emit(out, `Pulled ${pulled.received} change(s); now at cursor ${pulled.cursor}.${options.out ? ` Wrote ${options.out}.` : ""}`, pulled);
+  },
+
+  async sync(out: Output, options: { out?: string }) {
+    const { sync } = await unlockedSync(await requireConfig());
+    const summary = await sync.sync();
+    if (options.out) await writeDataSet(sync, options.out);
+    emit(out, `Synced: pulled ${summary.pulled}, pushed ${summary.pushed}, conflicts ${summary.conflicts} (${summary.autoResolved} merged automatically, ${summary.openConflicts.length} left for you).`, summary);
+  },
+
+  async status(out: Output) {
+    const config = await requireConfig();
+    const client = clientFor(config);
+    const [me, open] = await Promise.all([client.auth.me.query(), client.conflicts.list.query({ status: "open", limit: 100 })]);
+    const local = await createSyncClient({ client, deviceId: config.deviceId, store: createFileStore(storePath()) }).status();
+    const status = { server: config.url, email: me.email, device: config.deviceName, cursor: local.cursor, records: local.records, pending: local.pending, openConflicts: open.items.length };
+    emit(
+      out,
+      [
+        `Server:    ${status.server}`,
+        `Account:   ${status.email}`,
+        `Device:    ${status.device}`,
+        `Records:   ${status.records} (cursor ${status.cursor})`,
+        `Pending:   ${status.pending} local change(s) not pushed`,
+        `Conflicts: ${status.openConflicts} open${status.openConflicts ? " — run `devpulse conflicts`" : ""}`,
+      ].join("\n"),
+      status,
+    );
+  },
+
+  async conflicts(out: Output) {
+    const config = await requireConfig();
+    const { items } = await clientFor(config).conflicts.list.query({ status: "open", limit: 100 });
+    const human = items.length
+      ? items.map((c) => `${c.id}  ${c.type.padEnd(15)}  ${c.collection}/${c.recordId}  from ${c.deviceName ?? "a removed device"}  ${c.createdAt.toISOString()}`).join("\n")
+      : "No open conflicts: everything is in sync.";
+    emit(out, human, items);
+  },
+
+  async resolve(out: Output, options: { id: string; strategy: string; value?: string }) {
+    if (!(STRATEGIES as readonly string[]).includes(options.strategy)) {
+      throw new Error(`--strategy must be one of ${STRATEGIES.join(", ")}`);
+    }
+    const value = options.value ? (JSON.parse(await readFile(options.value, "utf8")) as Json) : undefined;
+    const { sync } = await unlockedSync(await requireConfig());
+    const resolved = await sync.resolveConflict(options.id, options.strategy as ConflictStrategy, value);
+    await sync.sync();
+    emit(out, `Resolved ${options.id} with ${options.strategy} (revision ${resolved.revision ?? "unchanged"}).`, resolved);
+  },
+};

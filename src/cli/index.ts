@@ -1,0 +1,96 @@
+/**
+ * `devpulse` — the reference desktop CLI. `npm run cli -- <command>` or the package bin.
+ */
+import { parseArgs } from "node:util";
+import { TRPCClientError } from "@trpc/client";
+import { commands, type Output } from "./commands";
+
+const USAGE = `Usage: devpulse <command> [options]
+
+Commands:
+  login [--url URL] [--name NAME]     sign this device in (device code shown here, approved in the browser)
+  logout                              forget this device's token on this machine
+  unlock                              check the sync passphrase (creates the keys on first use)
+  push <file.json>                    stage a data set { "<collection>": { "<id>": value } } and sync it
+  pull [--out FILE]                   fetch changes from your other devices (optionally write the data set)
+  sync [--out FILE]                   pull, merge and push until quiet
+  status                              account, device, local records, pending changes, open conflicts
+  conflicts                           list open conflicts
+  resolve <id> --strategy S [--value FILE]
+                                      resolve a conflict: local_wins | remote_wins | merge | manual (with --value)
+
+Options: --json (machine-readable output), --help
+Environment: DEVPULSE_URL, DEVPULSE_CONFIG_DIR, DEVPULSE_PASSPHRASE`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: "string" },
+      name: { type: "string" },
+      out: { type: "string" },
+      strategy: { type: "string" },
+      value: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const [command, argument] = positionals;
+  const out: Output = { json: values.json ?? false, print: (text) => process.stdout.write(`${text}\n`) };
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command || values.help ? 0 : 2;
+  }
+  const needArgument = (what: string) => {
+    if (!argument) throw new Error(`${command} needs ${what}. See devpulse --help.`);
+    return argument;
+  };
+  switch (command) {
+    case "login":
+      await commands.login(out, { url: values.url, name: values.name });
+      break;
+    case "logout":
+      await commands.logout(out);
+      break;
+    case "unlock":
+      await commands.unlock(out);
+      break;
+    case "push":
+      await commands.push(out, { file: needArgument("a data set file") });
+      break;
+    case "pull":
+      await commands.pull(out, { out: values.out });
+      break;
+    case "sync":
+      await commands.sync(out, { out: values.out });
+      break;
+    case "status":
+      await commands.status(out);
+      break;
+    case "conflicts":
+      await commands.conflicts(out);
+      break;
+    case "resolve":
+      await commands.resolve(out, { id: needArgument("a conflict id"), strategy: values.strategy ?? "", value: values.value });
+      break;
+    default:
+      process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
+      return 2;
+  }
+  return 0;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof TRPCClientError) return error.message;
+  if (error instanceof Error) return error.message === "fetch failed" ? "Cannot reach the DevPulse server (check --url / DEVPULSE_URL)." : error.message;
+  return String(error);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`devpulse: ${describe(error)}\n`);
+    process.exit(1);
+  },
+);
