@@ -111,7 +111,7 @@ describe("devices list and revoke", () => {
     const { deviceId } = await connectDevice(alice.caller, "Alice's laptop");
     const list = await alice.caller.devices.list();
     expect(list).toEqual([
-      { id: deviceId, name: "Alice's laptop", createdAt: expect.any(Date), lastUsedAt: expect.any(Date), current: false },
+      { id: deviceId, name: "Alice's laptop", createdAt: expect.any(Date), lastUsedAt: expect.any(Date), lastSyncAt: null, current: false },
     ]);
     const asDevice = await callerFor(alice.user, { id: deviceId, name: "Alice's laptop" });
     expect((await asDevice.devices.list())[0]!.current).toBe(true);

@@ -73,7 +73,8 @@ export function DevicesList() {
                   {device.current && <Badge tone="brand">This device</Badge>}
                 </p>
                 <p className="text-sm text-zinc-500">
-                  Added {timeAgo(device.createdAt)} · {device.lastUsedAt ? `last active ${timeAgo(device.lastUsedAt)}` : "never used"}
+                  Added {timeAgo(device.createdAt)} · {device.lastUsedAt ? `last active ${timeAgo(device.lastUsedAt)}` : "never used"} ·{" "}
+                  {device.lastSyncAt ? `last sync ${timeAgo(device.lastSyncAt)}` : "not synced yet"}
                 </p>
               </div>
               <Button variant="secondary" size="sm" onClick={() => setPendingRevoke({ id: device.id, name: device.name })} aria-label={`Revoke ${device.name}`}>

@@ -10,9 +10,10 @@ import { isWellFormedDeviceToken } from "./tokens";
 /** Last-used times are written at most this often per device, not on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** The user's active devices with last use and last sync (never their tokens). */
 export async function listDevices(db: DbOrTx, userId: string) {
   return db
-    .select({ id: devices.id, name: devices.name, createdAt: devices.createdAt, lastUsedAt: devices.lastUsedAt })
+    .select({ id: devices.id, name: devices.name, createdAt: devices.createdAt, lastUsedAt: devices.lastUsedAt, lastSyncAt: devices.lastSyncAt })
     .from(devices)
     .where(and(eq(devices.userId, userId), isNull(devices.revokedAt)))
     .orderBy(desc(devices.createdAt));

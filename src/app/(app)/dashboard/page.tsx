@@ -7,6 +7,8 @@ import { PageHeader } from "~/components/ui/page-header";
 import { getCurrentUser } from "~/server/auth/session";
 import { getDb } from "~/server/db/client";
 import { listDevices } from "~/server/devices/devices";
+import { getSyncOverview } from "~/server/sync/overview";
+import { timeAgo } from "~/components/devices/format";
 
 export const metadata: Metadata = { title: "Dashboard" };
 export const dynamic = "force-dynamic";
@@ -19,11 +21,19 @@ const steps = [
 
 export default async function DashboardPage() {
   const user = (await getCurrentUser())!; // the (app) layout has already required a user
-  const devices = await listDevices(await getDb(), user.id);
+  const db = await getDb();
+  const [devices, sync] = await Promise.all([listDevices(db, user.id), getSyncOverview(db, user.id)]);
   const stats = [
     { href: "/settings/devices", label: "Devices", icon: DevicesIcon, value: String(devices.length), note: "signed in", ready: true },
-    { href: "/conflicts", label: "Encrypted sync", icon: LockIcon, value: "—", note: "arrives in the next release", ready: false },
-    { href: "/conflicts", label: "Open conflicts", icon: ConflictIcon, value: "—", note: "arrives with sync", ready: false },
+    {
+      href: "/settings/devices",
+      label: "Encrypted records",
+      icon: LockIcon,
+      value: sync.keysSetUp ? String(sync.records) : "—",
+      note: sync.keysSetUp ? (sync.lastSyncAt ? `last sync ${timeAgo(sync.lastSyncAt)}` : "no sync yet") : "set a passphrase on a device",
+      ready: true,
+    },
+    { href: "/conflicts", label: "Open conflicts", icon: ConflictIcon, value: String(sync.openConflicts), note: sync.openConflicts ? "need your decision" : "all in sync", ready: true },
     { href: "/integrations", label: "Integrations", icon: PlugIcon, value: "—", note: "GitHub, Slack, Calendar soon", ready: false },
   ];
   return (

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { deleteAllSyncData } from "../../sync/delete-all";
-import { listSyncDevices } from "../../sync/devices";
+import { listDevices } from "../../devices/devices";
+import { getSyncOverview } from "../../sync/overview";
 import { getSyncKeys, rotateSyncPassphrase, setupSyncKeys } from "../../sync/keys";
 import { pullChanges } from "../../sync/pull";
 import { assertPushDevice, pushChanges } from "../../sync/push";
@@ -32,8 +33,11 @@ export const syncRouter = createTRPCRouter({
   /** Signed in: changes after a cursor, in order, paginated (tombstones included). */
   pull: protectedProcedure.input(ZPullInput).query(({ ctx, input }) => pullChanges(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
 
+  /** Signed in: whether sync is set up, records stored, open conflicts, last sync. */
+  overview: protectedProcedure.query(({ ctx }) => getSyncOverview(ctx.db, ctx.user.id)),
+
   /** Signed in: the user's devices with their last sync. */
-  devices: protectedProcedure.query(({ ctx }) => listSyncDevices(ctx.db, ctx.user.id)),
+  devices: protectedProcedure.query(({ ctx }) => listDevices(ctx.db, ctx.user.id)),
 
   /** Signed in: delete every synced record, revision, conflict and the key bundle. */
   deleteAll: protectedProcedure
