@@ -124,19 +124,19 @@ test("two CLI devices sync a data set both ways, merge a conflicting edit, and t
     expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(dataSet);
   });
 
-  await test.step("both edit the same project; the later sync merges field by field", async () => {
+  await test.step("both edit the same focus session; the later sync merges field by field", async () => {
     const laptopEdit = join(work, "laptop-edit.json");
-    writeFileSync(laptopEdit, JSON.stringify({ projects: { devpulse: { ...dataSet.projects.devpulse, color: "violet" } } }));
+    writeFileSync(laptopEdit, JSON.stringify({ focus_sessions: { f1: { ...dataSet.focus_sessions.f1, end: "2026-11-23T10:30:00Z" } } }));
     const desktopEdit = join(work, "desktop-edit.json");
-    writeFileSync(desktopEdit, JSON.stringify({ projects: { devpulse: { ...dataSet.projects.devpulse, name: `DevPulse Cloud ${MARKER}` } } }));
+    writeFileSync(desktopEdit, JSON.stringify({ focus_sessions: { f1: { ...dataSet.focus_sessions.f1, goal: `ship it ${MARKER}` } } }));
     lastJson(await cli(laptop, ["push", laptopEdit]));
     expect(lastJson(await cli(desktop, ["push", desktopEdit]))).toMatchObject({ conflicts: 1, autoResolved: 1, openConflicts: [] });
 
-    const merged = { ...dataSet.projects.devpulse, name: `DevPulse Cloud ${MARKER}`, color: "violet" };
+    const merged = { ...dataSet.focus_sessions.f1, goal: `ship it ${MARKER}`, end: "2026-11-23T10:30:00Z" };
     for (const device of [laptop, desktop]) {
       const out = join(work, `${device === laptop ? "laptop" : "desktop"}-final.json`);
       lastJson(await cli(device, ["sync", "--out", out]));
-      expect(JSON.parse(readFileSync(out, "utf8")).projects.devpulse).toEqual(merged);
+      expect(JSON.parse(readFileSync(out, "utf8")).focus_sessions.f1).toEqual(merged);
     }
     expect(lastJson(await cli(laptop, ["status"]))).toMatchObject({ email, pending: 0, openConflicts: 0, records: 3 });
     expect(lastJson(await cli(laptop, ["conflicts"]))).toEqual([]);

@@ -10,7 +10,6 @@ import {
   createFileStore,
   createSyncClient,
   SYNC_COLLECTIONS,
-  type ConflictStrategy,
   type Json,
   type SyncCollection,
 } from "../client";
@@ -154,7 +153,7 @@ export const commands = {
     }
     const value = options.value ? (JSON.parse(await readFile(options.value, "utf8")) as Json) : undefined;
     const { sync } = await unlockedSync(await requireConfig());
-    const resolved = await sync.resolveConflict(options.id, options.strategy as ConflictStrategy, value);
+    const resolved = await sync.resolveConflict(options.id, options.strategy as (typeof STRATEGIES)[number], value);
     await sync.sync();
     emit(out, `Resolved ${options.id} with ${options.strategy} (revision ${resolved.revision ?? "unchanged"}).`, resolved);
   },

@@ -19,17 +19,19 @@ import {
 import { threeWayMerge } from "../lib/merge";
 import type { Json } from "../lib/merge/json";
 import type { SyncCollection } from "../lib/schemas/collections";
+import type { MergeRuleStrategy } from "../lib/schemas/merge-rules";
 import type { DevPulseClient } from "./index";
 import type { LocalRecord, SyncSnapshot, SyncStore } from "./store";
 
-export type ConflictStrategy = "local_wins" | "remote_wins" | "merge" | "manual";
+/** How this device resolves a conflict: see MERGE_RULE_STRATEGIES (append_only keeps both versions as separate records). */
+export type ConflictStrategy = MergeRuleStrategy;
 
 export type SyncClientOptions = {
   client: DevPulseClient;
   /** This device's id (returned by the device authorization flow). */
   deviceId: string;
   store: SyncStore;
-  /** Per-collection conflict strategy; collections not named use `merge`. */
+  /** Per-collection conflict strategy; collections not named follow the user's merge rules (conflicts.rules), else `merge`. */
   strategies?: Partial<Record<SyncCollection, ConflictStrategy>>;
   /** Schema version written with each collection's records (default 1). */
   schemaVersions?: Partial<Record<SyncCollection, number>>;
@@ -68,8 +70,10 @@ export function createSyncClient(options: SyncClientOptions) {
   const batchSize = Math.min(options.batchSize ?? 200, 500);
   let unlocked: { dataKey: CryptoKey; userId: string } | undefined;
   let snapshot: SyncSnapshot | undefined;
+  let userRules: Partial<Record<SyncCollection, ConflictStrategy>> = {};
 
-  const strategyFor = (collection: string): ConflictStrategy => options.strategies?.[collection as SyncCollection] ?? "merge";
+  const strategyFor = (collection: string): ConflictStrategy =>
+    options.strategies?.[collection as SyncCollection] ?? userRules[collection as SyncCollection] ?? "merge";
   const schemaVersionFor = (collection: string) => options.schemaVersions?.[collection as SyncCollection] ?? 1;
 
   async function state(): Promise<SyncSnapshot> {
@@ -119,6 +123,23 @@ export function createSyncClient(options: SyncClientOptions) {
     // A field merge needs both sides present and in the same schema.
     if (strategy === "merge" && conflict.type !== "update_conflict") strategy = "manual";
     try {
+      if (strategy === "append_only") {
+        // Keep both: the server's version stays under this id, ours becomes a new record.
+        await client.conflicts.resolve.mutate({ id: conflict.conflictId, strategy: "remote_wins" });
+        if (!record.deleted && record.value !== null) {
+          const copyId = `${conflict.id.slice(0, 100)}:copy-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+          records(await state(), conflict.collection)[copyId] = {
+            value: record.value,
+            deleted: false,
+            schemaVersion: record.schemaVersion,
+            revision: null,
+            base: null,
+            baseDeleted: false,
+            dirty: true,
+          };
+        }
+        return { record: adopt(record, remote.revision, remoteValue, remote.deleted, remote.schemaVersion), resolved: true };
+      }
       if (strategy === "local_wins") {
         const done = await client.conflicts.resolve.mutate({ id: conflict.conflictId, strategy });
         return { record: adopt(record, done.revision ?? remote.revision, record.value, record.deleted, record.schemaVersion), resolved: true };
@@ -197,8 +218,8 @@ export function createSyncClient(options: SyncClientOptions) {
   const api = {
     /** Derives the key-encryption key from the passphrase and unwraps the data key; creates keys on first use. */
     async unlock(passphrase: string): Promise<{ created: boolean }> {
-      const me = await client.auth.me.query();
-      const existing = await client.sync.keys.get.query();
+      const [me, existing, rules] = await Promise.all([client.auth.me.query(), client.sync.keys.get.query(), client.conflicts.rules.get.query()]);
+      userRules = rules;
       if (existing) {
         const dataKey = await unlockKeyBundle(passphrase, existing as KeyBundle, me.id);
         unlocked = { dataKey, userId: me.id };
@@ -339,7 +360,7 @@ export function createSyncClient(options: SyncClientOptions) {
     },
 
     /** Resolves an open conflict: by strategy, or with a chosen value (`manual`). */
-    async resolveConflict(conflictId: string, strategy: ConflictStrategy, value?: Json) {
+    async resolveConflict(conflictId: string, strategy: Exclude<ConflictStrategy, "append_only">, value?: Json) {
       const { conflict, base, local, remote } = await api.openConflict(conflictId);
       let chosen: Json | undefined;
       if (strategy === "merge") {

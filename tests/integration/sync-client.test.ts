@@ -16,7 +16,7 @@ import {
 import { getDb } from "~/server/db/client";
 import { syncConflicts, syncKeys, syncPushes, syncRecords, syncRevisions } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
-import { connectDevice, signedUpUser } from "../support/callers";
+import { connectDevice, errorOf, signedUpUser } from "../support/callers";
 import { routeFetch, TEST_BASE_URL } from "../support/http";
 
 /**
@@ -54,17 +54,17 @@ describe("sync client: two and three devices", () => {
     expect(await desktop.sync.get("projects", "devpulse")).toEqual({ name: "DevPulse", color: "indigo", tags: ["work"] });
     await desktop.sync.put("activities", "a1", { start: "2026-11-23T09:05:00Z", projectId: "devpulse" });
 
-    // concurrent edits of different fields of the same record
-    await laptop.sync.put("projects", "devpulse", { name: "DevPulse", color: "violet", tags: ["work"] });
-    await desktop.sync.put("projects", "devpulse", { name: "DevPulse Cloud", color: "indigo", tags: ["work"] });
+    // concurrent edits of different fields of the same record (focus sessions merge by default)
+    await laptop.sync.put("focus_sessions", "f1", { start: "2026-11-23T09:00:00Z", goal: "write tests", end: "2026-11-23T10:30:00Z" });
+    await desktop.sync.put("focus_sessions", "f1", { start: "2026-11-23T09:00:00Z", goal: "write more tests" });
     await laptop.sync.sync();
     const merged = await desktop.sync.sync();
     expect(merged).toMatchObject({ conflicts: 1, autoResolved: 1, openConflicts: [] });
     await laptop.sync.sync();
 
-    const expected = { name: "DevPulse Cloud", color: "violet", tags: ["work"] };
-    expect(await desktop.sync.get("projects", "devpulse")).toEqual(expected);
-    expect(await laptop.sync.get("projects", "devpulse")).toEqual(expected);
+    const expected = { start: "2026-11-23T09:00:00Z", goal: "write more tests", end: "2026-11-23T10:30:00Z" };
+    expect(await desktop.sync.get("focus_sessions", "f1")).toEqual(expected);
+    expect(await laptop.sync.get("focus_sessions", "f1")).toEqual(expected);
     expect(await laptop.sync.list("activities")).toEqual([{ id: "a1", value: { start: "2026-11-23T09:05:00Z", projectId: "devpulse" } }]);
   });
 
@@ -125,6 +125,41 @@ describe("sync client: two and three devices", () => {
     await expect(mine.sync.sync()).resolves.toMatchObject({ autoResolved: 1 });
     await writer.sync.sync();
     expect(await writer.sync.get("projects", "p")).toEqual({ name: "mine" });
+  });
+});
+
+describe("sync client: the user's merge rules", () => {
+  it("follows the stored rules: projects wait for a person, activities keep both versions", async () => {
+    const { device, caller } = await newUser("rules");
+    expect(await caller.conflicts.rules.get()).toEqual({ activities: "append_only", focus_sessions: "merge", projects: "manual", settings: "merge" });
+    const a = await device("a");
+    const b = await device("b");
+    await a.sync.unlock(PASSPHRASE);
+    await b.sync.unlock(PASSPHRASE);
+    await a.sync.put("projects", "p", { name: "base" });
+    await a.sync.put("activities", "act", { start: "2026-11-23T09:00:00Z", kind: "coding" });
+    await a.sync.sync();
+    await b.sync.sync();
+
+    await a.sync.put("projects", "p", { name: "from a" });
+    await a.sync.put("activities", "act", { start: "2026-11-23T09:00:00Z", kind: "review" });
+    await a.sync.sync();
+    await b.sync.put("projects", "p", { name: "from b" });
+    await b.sync.put("activities", "act", { start: "2026-11-23T09:00:00Z", kind: "debugging" });
+    const result = await b.sync.sync();
+    expect(result).toMatchObject({ conflicts: 2, autoResolved: 1, openConflicts: [expect.any(String)] });
+    await a.sync.sync();
+
+    for (const d of [a, b]) {
+      expect(await d.sync.get("projects", "p")).toEqual({ name: "from a" }); // manual: the server's version until decided
+      const kinds = (await d.sync.list("activities")).map(({ value }) => (value as { kind: string }).kind).sort();
+      expect(kinds).toEqual(["debugging", "review"]); // append-only: nothing lost
+    }
+
+    // changing a rule changes what devices do from their next unlock
+    await caller.conflicts.rules.set({ collection: "projects", strategy: "merge" });
+    expect((await caller.conflicts.rules.get()).projects).toBe("merge");
+    await expect(errorOf(() => caller.conflicts.rules.set({ collection: "projects", strategy: "coin_flip" as never }))).resolves.toMatchObject({ code: "BAD_REQUEST" });
   });
 });
 

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import { conflictStrategies, syncConflicts, syncRecords } from "../db/schema";
 import { AppError } from "../errors";
 import { sha256Hex } from "../hash";
@@ -21,67 +21,105 @@ export const ZResolveConflictInput = z
   });
 export type TResolveConflictInput = z.infer<typeof ZResolveConflictInput>;
 
+export const ZResolveManyInput = z.object({
+  ids: z.array(z.uuid("Not a conflict id")).min(1, "Choose at least one conflict").max(100, "Resolve at most 100 conflicts at once"),
+  /** Bulk decisions need no new ciphertext: keep mine (local_wins) or keep theirs (remote_wins). */
+  strategy: z.enum(["local_wins", "remote_wins"]),
+});
+
+type Resolution = { id: string; strategy: TResolveConflictInput["strategy"]; revision: number | null; wrote: boolean };
+
 /**
- * Resolves an open conflict by writing a new revision on top of the current one:
- * local_wins re-applies the refused version, merge/manual apply the value the
- * client encrypted, remote_wins keeps the server's version. Refused if the record
- * has moved on since the conflict was recorded — never applied over newer data.
+ * Resolves one open conflict inside the caller's transaction (which holds the
+ * user's sequence lock): local_wins re-applies the refused version, merge/manual
+ * apply the value the client encrypted, remote_wins keeps the server's version.
+ * Refused if the record has moved on since the conflict was recorded — never
+ * applied over newer data. Returns the new last sequence number.
  */
+async function applyResolution(tx: Tx, userId: string, input: TResolveConflictInput, deviceId: string | null, lastSeq: number) {
+  const [conflict] = await tx
+    .select()
+    .from(syncConflicts)
+    .where(and(eq(syncConflicts.id, input.id), eq(syncConflicts.userId, userId)))
+    .for("update");
+  if (!conflict) throw new AppError("NOT_FOUND", `No such conflict (${input.id}).`);
+  if (conflict.status !== "open") throw new AppError("CONFLICT", `Conflict ${input.id} was already resolved.`);
+
+  const [current] = await tx
+    .select({ revision: syncRecords.revision })
+    .from(syncRecords)
+    .where(and(eq(syncRecords.userId, userId), eq(syncRecords.collection, conflict.collection), eq(syncRecords.recordId, conflict.recordId)));
+  if ((current?.revision ?? null) !== conflict.remoteRevision) {
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `${conflict.collection}/${conflict.recordId} changed since this conflict was recorded: reload and resolve again.`,
+    );
+  }
+
+  const written =
+    input.strategy === "remote_wins"
+      ? null
+      : input.strategy === "local_wins"
+        ? { ciphertext: conflict.localCiphertext, checksum: conflict.localChecksum, schemaVersion: conflict.localSchemaVersion, deleted: conflict.localDeleted }
+        : input.resolved!;
+  let seq = lastSeq;
+  let revision = current?.revision ?? null;
+  if (written) {
+    seq += 1;
+    revision = (current?.revision ?? 0) + 1;
+    await writeRevisions(tx, userId, [
+      {
+        collection: conflict.collection,
+        recordId: conflict.recordId,
+        revision,
+        seq,
+        ciphertext: written.deleted ? null : written.ciphertext,
+        checksum: written.deleted ? null : written.checksum,
+        schemaVersion: written.schemaVersion,
+        deleted: written.deleted,
+        deviceId,
+      },
+    ]);
+  }
+  await tx
+    .update(syncConflicts)
+    .set({ status: "resolved", resolution: input.strategy, resolvedAt: new Date(), resolvedRevision: revision })
+    .where(eq(syncConflicts.id, conflict.id));
+  return { seq, resolution: { id: conflict.id, strategy: input.strategy, revision, wrote: Boolean(written) } satisfies Resolution };
+}
+
+async function announce(userId: string, deviceId: string | null, cursor: number, resolutions: Resolution[]) {
+  const writes = resolutions.filter((r) => r.wrote).length;
+  if (writes > 0) await publishSafely(userId, "sync:changed", { cursor, changes: writes, sourceDeviceId: deviceId });
+  for (const r of resolutions) await publishSafely(userId, "sync:conflict_resolved", { conflictId: r.id, strategy: r.strategy, revision: r.revision });
+}
+
 export async function resolveConflict(db: Db, userId: string, input: TResolveConflictInput, deviceId: string | null) {
   if (input.resolved && sha256Hex(input.resolved.ciphertext) !== input.resolved.checksum) {
     throw new AppError("BAD_REQUEST", "Checksum mismatch: the resolved ciphertext was altered in transit. Nothing was applied.");
   }
-  const outcome = await db.transaction(async (tx) => {
-    const lastSeq = await lockSequence(tx, userId);
-    const [conflict] = await tx
-      .select()
-      .from(syncConflicts)
-      .where(and(eq(syncConflicts.id, input.id), eq(syncConflicts.userId, userId)))
-      .for("update");
-    if (!conflict) throw new AppError("NOT_FOUND", "No such conflict.");
-    if (conflict.status !== "open") throw new AppError("CONFLICT", "This conflict was already resolved.");
-
-    const [current] = await tx
-      .select({ revision: syncRecords.revision })
-      .from(syncRecords)
-      .where(and(eq(syncRecords.userId, userId), eq(syncRecords.collection, conflict.collection), eq(syncRecords.recordId, conflict.recordId)));
-    if ((current?.revision ?? null) !== conflict.remoteRevision) {
-      throw new AppError("PRECONDITION_FAILED", "The record changed since this conflict was recorded: reload and resolve again.");
-    }
-
-    let resolvedRevision = current?.revision ?? null;
-    let seq = lastSeq;
-    const written =
-      input.strategy === "remote_wins"
-        ? null
-        : input.strategy === "local_wins"
-          ? { ciphertext: conflict.localCiphertext, checksum: conflict.localChecksum, schemaVersion: conflict.localSchemaVersion, deleted: conflict.localDeleted }
-          : input.resolved!;
-    if (written) {
-      seq += 1;
-      resolvedRevision = (current?.revision ?? 0) + 1;
-      await writeRevisions(tx, userId, [
-        {
-          collection: conflict.collection,
-          recordId: conflict.recordId,
-          revision: resolvedRevision,
-          seq,
-          ciphertext: written.deleted ? null : written.ciphertext,
-          checksum: written.deleted ? null : written.checksum,
-          schemaVersion: written.schemaVersion,
-          deleted: written.deleted,
-          deviceId,
-        },
-      ]);
-      await advanceSequence(tx, userId, seq);
-    }
-    await tx
-      .update(syncConflicts)
-      .set({ status: "resolved", resolution: input.strategy, resolvedAt: new Date(), resolvedRevision })
-      .where(eq(syncConflicts.id, conflict.id));
-    return { conflictId: conflict.id, strategy: input.strategy, revision: resolvedRevision, cursor: seq, wrote: Boolean(written) };
+  const { seq, resolution } = await db.transaction(async (tx) => {
+    const outcome = await applyResolution(tx, userId, input, deviceId, await lockSequence(tx, userId));
+    await advanceSequence(tx, userId, outcome.seq);
+    return outcome;
   });
-  if (outcome.wrote) await publishSafely(userId, "sync:changed", { cursor: outcome.cursor, changes: 1, sourceDeviceId: deviceId });
-  await publishSafely(userId, "sync:conflict_resolved", { conflictId: outcome.conflictId, strategy: outcome.strategy, revision: outcome.revision });
-  return { id: outcome.conflictId, strategy: outcome.strategy, revision: outcome.revision, cursor: outcome.cursor };
+  await announce(userId, deviceId, seq, [resolution]);
+  return { id: resolution.id, strategy: resolution.strategy, revision: resolution.revision, cursor: seq };
+}
+
+/** Bulk "keep mine" / "keep theirs": all listed conflicts are resolved, or none is (the error names the first that could not be). */
+export async function resolveConflicts(db: Db, userId: string, input: z.infer<typeof ZResolveManyInput>, deviceId: string | null) {
+  const { seq, resolutions } = await db.transaction(async (tx) => {
+    let seq = await lockSequence(tx, userId);
+    const resolutions: Resolution[] = [];
+    for (const id of new Set(input.ids)) {
+      const outcome = await applyResolution(tx, userId, { id, strategy: input.strategy }, deviceId, seq);
+      seq = outcome.seq;
+      resolutions.push(outcome.resolution);
+    }
+    await advanceSequence(tx, userId, seq);
+    return { seq, resolutions };
+  });
+  await announce(userId, deviceId, seq, resolutions);
+  return { resolved: resolutions.map(({ id, revision }) => ({ id, revision })), cursor: seq };
 }

@@ -12,6 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { MERGE_RULE_STRATEGIES } from "~/lib/schemas/merge-rules";
 
 /**
  * The database schema. Convention later issues rely on: every table that holds a
@@ -221,4 +222,19 @@ export const syncPushes = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.idempotencyKey] })],
+);
+
+
+/** The user's per-collection conflict strategy, read by their devices' sync clients (absent: the default). */
+export const syncMergeRules = pgTable(
+  "sync_merge_rules",
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    collection: text().notNull(),
+    strategy: text({ enum: MERGE_RULE_STRATEGIES }).notNull(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.collection] })],
 );

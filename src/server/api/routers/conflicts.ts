@@ -1,7 +1,17 @@
 import { z } from "zod";
+import { getRecordHistory, rollbackRecord, ZRecordRef, ZRollbackInput } from "../../conflicts/history";
 import { getConflict, listConflicts, ZListConflictsInput } from "../../conflicts/queries";
-import { resolveConflict, ZResolveConflictInput } from "../../conflicts/resolve";
+import { resolveConflict, resolveConflicts, ZResolveConflictInput, ZResolveManyInput } from "../../conflicts/resolve";
+import { getMergeRules, setMergeRule, ZSetMergeRuleInput } from "../../sync/merge-rules";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
+
+const rulesRouter = createTRPCRouter({
+  /** Signed in: the conflict strategy of every collection (the user's choice or the default). */
+  get: protectedProcedure.query(({ ctx }) => getMergeRules(ctx.db, ctx.user.id)),
+
+  /** Signed in: choose the strategy for one collection. */
+  set: protectedProcedure.input(ZSetMergeRuleInput).mutation(({ ctx, input }) => setMergeRule(ctx.db, ctx.user.id, input)),
+});
 
 export const conflictsRouter = createTRPCRouter({
   /** Signed in: the user's conflicts, newest first, paginated. */
@@ -14,4 +24,19 @@ export const conflictsRouter = createTRPCRouter({
   resolve: protectedProcedure
     .input(ZResolveConflictInput)
     .mutation(({ ctx, input }) => resolveConflict(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
+
+  /** Signed in: keep mine / keep theirs for several of the user's conflicts at once, all or none. */
+  resolveMany: protectedProcedure
+    .input(ZResolveManyInput)
+    .mutation(({ ctx, input }) => resolveConflicts(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
+
+  /** Signed in: every kept revision of one of the user's records, newest first (ciphertext). */
+  history: protectedProcedure.input(ZRecordRef).query(({ ctx, input }) => getRecordHistory(ctx.db, ctx.user.id, input)),
+
+  /** Signed in: restore an earlier revision of one of the user's records as a new revision. */
+  rollback: protectedProcedure
+    .input(ZRollbackInput)
+    .mutation(({ ctx, input }) => rollbackRecord(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
+
+  rules: rulesRouter,
 });

@@ -1,0 +1,108 @@
+import { and, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getDb } from "~/server/db/client";
+import { syncConflicts, syncRecords } from "~/server/db/schema";
+import { errorOf } from "../support/callers";
+import { change, push, userWithDevices } from "../support/sync";
+
+/** Two open update conflicts on records p1 and p2 of a fresh user. */
+async function twoConflicts(label: string) {
+  const setup = await userWithDevices(label);
+  await push(setup.laptop, [change("p1", null, "base1"), change("p2", null, "base2")]);
+  await push(setup.laptop, [change("p1", 1, "remote1"), change("p2", 1, "remote2")]);
+  const result = await push(setup.desktop, [change("p1", 1, "local1"), change("p2", 1, "local2")]);
+  const ids = result.results.map((r) => (r.status === "conflict" ? r.conflictId : ""));
+  return { ...setup, ids };
+}
+
+const current = async (userId: string, id: string) => {
+  const db = await getDb();
+  const [row] = await db.select().from(syncRecords).where(and(eq(syncRecords.userId, userId), eq(syncRecords.recordId, id)));
+  return row!;
+};
+
+describe("conflicts.resolveMany", () => {
+  it("keeps mine for several conflicts at once", async () => {
+    const { user, caller, ids } = await twoConflicts("bulk");
+    const result = await caller.conflicts.resolveMany({ ids, strategy: "local_wins" });
+    expect(result.resolved).toEqual([
+      { id: ids[0], revision: 3 },
+      { id: ids[1], revision: 3 },
+    ]);
+    expect((await current(user.id, "p1")).ciphertext).toBe("opaque:local1");
+    expect((await current(user.id, "p2")).ciphertext).toBe("opaque:local2");
+    expect((await caller.conflicts.list({ status: "open", limit: 10 })).items).toEqual([]);
+  });
+
+  it("resolves all or none: one stale conflict refuses the whole batch", async () => {
+    const { user, caller, laptop, ids } = await twoConflicts("bulkstale");
+    await push(laptop, [change("p2", 2, "moved on")]);
+    const error = await errorOf(() => caller.conflicts.resolveMany({ ids, strategy: "local_wins" }));
+    expect(error).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/projects\/p2 changed since/) });
+    expect((await current(user.id, "p1")).ciphertext).toBe("opaque:remote1"); // p1 untouched too
+    const db = await getDb();
+    const open = await db.select().from(syncConflicts).where(and(eq(syncConflicts.userId, user.id), eq(syncConflicts.status, "open")));
+    expect(open).toHaveLength(2);
+  });
+
+  it("cannot touch another user's conflicts", async () => {
+    const alice = await twoConflicts("bulk-alice");
+    const bob = await userWithDevices("bulk-bob");
+    await expect(errorOf(() => bob.caller.conflicts.resolveMany({ ids: alice.ids, strategy: "remote_wins" }))).resolves.toMatchObject({ code: "NOT_FOUND" });
+    expect((await alice.caller.conflicts.list({ status: "open", limit: 10 })).items).toHaveLength(2);
+  });
+});
+
+describe("conflicts.history and conflicts.rollback", () => {
+  it("lists revisions newest first and restores an old one as a new revision, which can itself be undone", async () => {
+    const { user, caller, laptop } = await userWithDevices("history");
+    await push(laptop, [change("p1", null, "first")]);
+    await push(laptop, [change("p1", 1, "second")]);
+    await push(laptop, [change("p1", 2, "third")]);
+
+    const history = await caller.conflicts.history({ collection: "projects", recordId: "p1" });
+    expect(history.currentRevision).toBe(3);
+    expect(history.revisions.map((r) => [r.revision, r.ciphertext, r.deviceName])).toEqual([
+      [3, "opaque:third", "laptop"],
+      [2, "opaque:second", "laptop"],
+      [1, "opaque:first", "laptop"],
+    ]);
+
+    await expect(caller.conflicts.rollback({ collection: "projects", recordId: "p1", revision: 1, expectedCurrentRevision: 3 })).resolves.toMatchObject({
+      revision: 4,
+      restoredRevision: 1,
+    });
+    expect(await current(user.id, "p1")).toMatchObject({ revision: 4, ciphertext: "opaque:first" });
+    // nothing was destroyed: undo the rollback by restoring revision 3
+    await caller.conflicts.rollback({ collection: "projects", recordId: "p1", revision: 3 });
+    expect(await current(user.id, "p1")).toMatchObject({ revision: 5, ciphertext: "opaque:third" });
+    expect((await caller.conflicts.history({ collection: "projects", recordId: "p1" })).revisions).toHaveLength(5);
+
+    // devices see rollbacks as ordinary changes
+    const pulled = await laptop.caller.sync.pull({ cursor: 3, limit: 10 });
+    expect(pulled.changes).toMatchObject([{ id: "p1", revision: 5, ciphertext: "opaque:third" }]);
+  });
+
+  it("refuses a stale, missing or no-op rollback with clear errors and changes nothing", async () => {
+    const { user, caller, laptop } = await userWithDevices("rollback-bad");
+    await push(laptop, [change("p1", null, "first")]);
+    await push(laptop, [change("p1", 1, "second")]);
+    await expect(errorOf(() => caller.conflicts.rollback({ collection: "projects", recordId: "p1", revision: 1, expectedCurrentRevision: 1 }))).resolves.toMatchObject({
+      code: "PRECONDITION_FAILED",
+    });
+    await expect(errorOf(() => caller.conflicts.rollback({ collection: "projects", recordId: "p1", revision: 9 }))).resolves.toMatchObject({ code: "NOT_FOUND" });
+    await expect(errorOf(() => caller.conflicts.rollback({ collection: "projects", recordId: "p1", revision: 2 }))).resolves.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(errorOf(() => caller.conflicts.rollback({ collection: "projects", recordId: "nope", revision: 1 }))).resolves.toMatchObject({ code: "NOT_FOUND" });
+    expect(await current(user.id, "p1")).toMatchObject({ revision: 2, ciphertext: "opaque:second" });
+  });
+
+  it("never shows or rolls back another user's record", async () => {
+    const alice = await userWithDevices("hist-alice");
+    const bob = await userWithDevices("hist-bob");
+    await push(alice.laptop, [change("p1", null, "a1")]);
+    await push(alice.laptop, [change("p1", 1, "a2")]);
+    await expect(errorOf(() => bob.caller.conflicts.history({ collection: "projects", recordId: "p1" }))).resolves.toMatchObject({ code: "NOT_FOUND" });
+    await expect(errorOf(() => bob.caller.conflicts.rollback({ collection: "projects", recordId: "p1", revision: 1 }))).resolves.toMatchObject({ code: "NOT_FOUND" });
+    expect(await current(alice.user.id, "p1")).toMatchObject({ revision: 2, ciphertext: "opaque:a2" });
+  });
+});

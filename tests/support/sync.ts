@@ -1,0 +1,40 @@
+import { randomUUID } from "node:crypto";
+import { sha256Hex } from "~/server/hash";
+import { callerFor, connectDevice, signedUpUser } from "./callers";
+
+/**
+ * Protocol-level helpers. The server never decrypts, so protocol tests use opaque
+ * strings as ciphertext (with their real checksums); client tests use real encryption.
+ */
+export type Caller = Awaited<ReturnType<typeof callerFor>>;
+
+export function change(id: string, baseRevision: number | null, body: string, extra: Partial<{ collection: "projects" | "activities" | "focus_sessions" | "settings"; deleted: boolean; schemaVersion: number }> = {}) {
+  const deleted = extra.deleted ?? false;
+  const ciphertext = deleted ? null : `opaque:${body}`;
+  return {
+    collection: extra.collection ?? ("projects" as const),
+    id,
+    baseRevision,
+    ciphertext,
+    checksum: ciphertext === null ? null : sha256Hex(ciphertext),
+    schemaVersion: extra.schemaVersion ?? 1,
+    deleted,
+  };
+}
+
+/** A user with two signed-in devices, each with a caller that speaks as that device. */
+export async function userWithDevices(label: string) {
+  const { user, caller } = await signedUpUser(label);
+  const laptop = await connectDevice(caller, "laptop");
+  const desktop = await connectDevice(caller, "desktop");
+  return {
+    user,
+    caller,
+    laptop: { id: laptop.deviceId, caller: await callerFor(user, { id: laptop.deviceId, name: "laptop" }) },
+    desktop: { id: desktop.deviceId, caller: await callerFor(user, { id: desktop.deviceId, name: "desktop" }) },
+  };
+}
+
+export const push = (device: { id: string; caller: Caller }, changes: ReturnType<typeof change>[], idempotencyKey = randomUUID()) =>
+  device.caller.sync.push({ idempotencyKey, deviceId: device.id, changes });
+
