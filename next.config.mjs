@@ -5,6 +5,8 @@ const nextConfig = {
   serverExternalPackages: ["@electric-sql/pglite"],
   // The generated SQL migrations are read from disk at start-up: trace them into the standalone output.
   outputFileTracingIncludes: { "/*": ["./drizzle/**/*"] },
+  // The build type-checks the app only; `npm test` type-checks tests, e2e and bench as well.
+  typescript: { tsconfigPath: "tsconfig.build.json" },
   poweredByHeader: false,
   reactStrictMode: true,
 };

@@ -6,15 +6,14 @@
  */
 import { TRPCClientError } from "@trpc/client";
 import {
-  checksumOf,
   createKeyBundle,
-  decryptRecord,
-  encryptRecord,
+  openRecord,
   rewrapKeyBundle,
+  sealRecord,
   unlockKeyBundle,
-  verifyChecksum,
   type KeyBundle,
   type RecordIdentity,
+  type StoredVersion,
 } from "../lib/crypto";
 import { threeWayMerge } from "../lib/merge";
 import type { Json } from "../lib/merge/json";
@@ -94,17 +93,11 @@ export function createSyncClient(options: SyncClientOptions) {
     schemaVersion,
   });
 
-  async function encryptValue(collection: string, id: string, schemaVersion: number, value: Json) {
-    const ciphertext = await encryptRecord(keys().dataKey, identity(collection, id, schemaVersion), value);
-    return { ciphertext, checksum: await checksumOf(ciphertext) };
-  }
+  const encryptValue = (collection: string, id: string, schemaVersion: number, value: Json) =>
+    sealRecord(keys().dataKey, identity(collection, id, schemaVersion), value);
 
-  /** Verifies the checksum, then decrypts (which authenticates the record's identity). */
-  async function openValue(collection: string, id: string, remote: { ciphertext: string | null; checksum: string | null; schemaVersion: number; deleted: boolean }) {
-    if (remote.deleted || remote.ciphertext === null) return null;
-    await verifyChecksum(remote.ciphertext, remote.checksum ?? "");
-    return (await decryptRecord(keys().dataKey, identity(collection, id, remote.schemaVersion), remote.ciphertext)) as Json;
-  }
+  const openValue = async (collection: string, id: string, version: StoredVersion & { schemaVersion: number }) =>
+    (await openRecord(keys().dataKey, identity(collection, id, version.schemaVersion), version)) as Json | null;
 
   function records(snap: SyncSnapshot, collection: string) {
     snap.records[collection] ??= {};
@@ -376,7 +369,7 @@ export function createSyncClient(options: SyncClientOptions) {
       }
       const schemaVersion = conflict.local.schemaVersion;
       const resolved = chosen === undefined ? undefined : { ...(await encryptValue(conflict.collection, conflict.recordId, schemaVersion, chosen)), schemaVersion, deleted: false };
-      return client.conflicts.resolve.mutate({ id: conflictId, strategy, resolved });
+      return client.conflicts.resolve.mutate({ id: conflictId, strategy, resolved, expectedRevision: conflict.remote?.revision ?? null });
     },
   };
   return api;

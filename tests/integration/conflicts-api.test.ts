@@ -106,3 +106,17 @@ describe("conflicts.history and conflicts.rollback", () => {
     expect(await current(alice.user.id, "p1")).toMatchObject({ revision: 2, ciphertext: "opaque:a2" });
   });
 });
+
+describe("resolving against a reloaded record", () => {
+  it("after another device moved the record on, get shows the new server version and a resolution based on it is applied", async () => {
+    const { user, caller, laptop, ids } = await twoConflicts("reload");
+    await push(laptop, [change("p1", 2, "newer")]);
+    const stale = await errorOf(() => caller.conflicts.resolve({ id: ids[0]!, strategy: "local_wins" }));
+    expect(stale.code).toBe("PRECONDITION_FAILED");
+
+    const reloaded = await caller.conflicts.get({ id: ids[0]! });
+    expect(reloaded.remote).toMatchObject({ revision: 3, ciphertext: "opaque:newer" });
+    await expect(caller.conflicts.resolve({ id: ids[0]!, strategy: "local_wins", expectedRevision: 3 })).resolves.toMatchObject({ revision: 4 });
+    expect((await current(user.id, "p1")).ciphertext).toBe("opaque:local1");
+  });
+});

@@ -236,7 +236,7 @@ describe("conflicts.resolve", () => {
 
     await push(laptop, [change("p1", 2, "moved on")]); // another device pushes meanwhile
     const stale = await errorOf(() => caller.conflicts.resolve({ id: conflictId, strategy: "merge", resolved: { ciphertext: merged, checksum: sha256Hex(merged), schemaVersion: 1, deleted: false } }));
-    expect(stale).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/changed since.*reload/) });
+    expect(stale).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/changed since you looked at it: reload/) });
     expect(await currentCiphertext(user.id)).toMatchObject({ revision: 3, ciphertext: "opaque:moved on" });
   });
 

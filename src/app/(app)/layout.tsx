@@ -1,6 +1,7 @@
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppShell } from "~/components/app-shell";
+import { SyncKeyProvider } from "~/components/sync/sync-key";
 import { getCurrentUser } from "~/server/auth/session";
 
 export const dynamic = "force-dynamic";
@@ -8,5 +9,9 @@ export const dynamic = "force-dynamic";
 export default async function SignedInLayout({ children }: { children: ReactNode }) {
   const user = await getCurrentUser();
   if (!user) redirect("/sign-in");
-  return <AppShell user={{ email: user.email, name: user.name }}>{children}</AppShell>;
+  return (
+    <SyncKeyProvider>
+      <AppShell user={{ email: user.email, name: user.name }}>{children}</AppShell>
+    </SyncKeyProvider>
+  );
 }

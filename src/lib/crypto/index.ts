@@ -47,7 +47,9 @@ export {
   encryptRecord,
   RECORD_ALGORITHM,
   RECORD_ENVELOPE_VERSION,
+  openRecord,
   recordAad,
+  sealRecord,
   verifyChecksum,
 } from "./records";
-export type { RecordIdentity } from "./records";
+export type { RecordIdentity, StoredVersion } from "./records";

@@ -110,3 +110,19 @@ export async function verifyChecksum(envelope: string, checksum: string): Promis
   // Exact comparison: the checksum is public, so timing does not matter here.
   if (actual !== checksum) throw new ChecksumMismatchError(checksum, actual);
 }
+
+/** An encrypted version as it travels: a tombstone has no ciphertext. */
+export type StoredVersion = { ciphertext: string | null; checksum: string | null; deleted: boolean };
+
+/** Encrypts a value and computes its checksum: what a push or a resolution sends. */
+export async function sealRecord(dataKey: CryptoKey, identity: RecordIdentity, value: unknown): Promise<{ ciphertext: string; checksum: string }> {
+  const ciphertext = await encryptRecord(dataKey, identity, value);
+  return { ciphertext, checksum: await checksumOf(ciphertext) };
+}
+
+/** Verifies the checksum, then decrypts (authenticating the identity); null for a tombstone. */
+export async function openRecord(dataKey: CryptoKey, identity: RecordIdentity, version: StoredVersion): Promise<unknown> {
+  if (version.deleted || version.ciphertext === null) return null;
+  await verifyChecksum(version.ciphertext, version.checksum ?? "");
+  return decryptRecord(dataKey, identity, version.ciphertext);
+}

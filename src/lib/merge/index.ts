@@ -4,4 +4,5 @@ export type { Json, JsonObject } from "./json";
 export { mergesKeyByKey, threeWayMerge } from "./three-way";
 export type { MergeConflict, MergeResult } from "./three-way";
 export { diffThreeWay, isConflictChange } from "./diff";
+export { setAtPath } from "./path";
 export type { FieldChange, FieldChangeKind } from "./diff";

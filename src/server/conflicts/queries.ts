@@ -2,7 +2,7 @@ import { and, desc, eq, lt, or } from "drizzle-orm";
 import { z } from "zod";
 import { ZSyncCollection } from "~/lib/schemas/collections";
 import type { DbOrTx } from "../db/client";
-import { devices, syncConflicts, syncRevisions } from "../db/schema";
+import { devices, syncConflicts, syncRecords, syncRevisions } from "../db/schema";
 import { AppError } from "../errors";
 
 export const ZListConflictsInput = z.object({
@@ -88,7 +88,11 @@ async function revisionOf(db: DbOrTx, userId: string, collection: string, record
   return row ?? null;
 }
 
-/** One conflict with its three versions as ciphertext: base (what the device edited), local (refused) and remote (the server's). */
+/**
+ * One conflict with its three versions as ciphertext: base (what the device edited),
+ * local (the refused version) and remote — the server's version now, which is what a
+ * resolution will be written on top of (it may have moved on since the conflict arose).
+ */
 export async function getConflict(db: DbOrTx, userId: string, id: string) {
   const [conflict] = await db
     .select({
@@ -104,9 +108,13 @@ export async function getConflict(db: DbOrTx, userId: string, id: string) {
   // Another user's conflict is indistinguishable from a missing one.
   if (!conflict) throw new AppError("NOT_FOUND", "No such conflict.");
   const { localCiphertext, localChecksum, localSchemaVersion, localDeleted, ...summary } = conflict;
+  const [current] = await db
+    .select({ revision: syncRecords.revision })
+    .from(syncRecords)
+    .where(and(eq(syncRecords.userId, userId), eq(syncRecords.collection, conflict.collection), eq(syncRecords.recordId, conflict.recordId)));
   const [base, remote] = await Promise.all([
     revisionOf(db, userId, conflict.collection, conflict.recordId, conflict.baseRevision),
-    revisionOf(db, userId, conflict.collection, conflict.recordId, conflict.remoteRevision),
+    revisionOf(db, userId, conflict.collection, conflict.recordId, current?.revision ?? null),
   ]);
   return {
     ...summary,

@@ -12,6 +12,11 @@ export const ZResolveConflictInput = z
   .object({
     id: z.uuid("Not a conflict id"),
     strategy: z.enum(conflictStrategies),
+    /**
+     * The server revision the decision was made against (conflicts.get's remote.revision;
+     * null if the record did not exist). Defaults to the revision when the conflict arose.
+     */
+    expectedRevision: z.number().int().positive().nullable().optional(),
     /** For merge and manual: the chosen result, encrypted on the client. */
     resolved: ZEncryptedValue.extend({ schemaVersion: ZSchemaVersion, deleted: z.boolean().default(false) }).optional(),
   })
@@ -49,10 +54,11 @@ async function applyResolution(tx: Tx, userId: string, input: TResolveConflictIn
     .select({ revision: syncRecords.revision })
     .from(syncRecords)
     .where(and(eq(syncRecords.userId, userId), eq(syncRecords.collection, conflict.collection), eq(syncRecords.recordId, conflict.recordId)));
-  if ((current?.revision ?? null) !== conflict.remoteRevision) {
+  const expected = input.expectedRevision === undefined ? conflict.remoteRevision : input.expectedRevision;
+  if ((current?.revision ?? null) !== expected) {
     throw new AppError(
       "PRECONDITION_FAILED",
-      `${conflict.collection}/${conflict.recordId} changed since this conflict was recorded: reload and resolve again.`,
+      `${conflict.collection}/${conflict.recordId} changed since you looked at it: reload and resolve again.`,
     );
   }
 

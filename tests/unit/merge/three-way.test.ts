@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffThreeWay, isConflictChange, isPlainObject, jsonEqual, threeWayMerge } from "~/lib/merge";
+import { diffThreeWay, isConflictChange, isPlainObject, jsonEqual, setAtPath, threeWayMerge } from "~/lib/merge";
 import type { Json } from "~/lib/merge";
 
 /** Deep-freezes so any mutation by the code under test throws (ES modules are strict). */
@@ -282,5 +282,16 @@ describe("diffThreeWay", () => {
       { path: ["a"], kind: "local_only", local: 1 },
       { path: ["b"], kind: "remote_only", remote: 2 },
     ]);
+  });
+});
+
+describe("setAtPath", () => {
+  it("replaces, adds and removes nested values without touching the input", () => {
+    const input = { a: { b: 1, c: 2 }, d: [1] };
+    expect(setAtPath(input, ["a", "b"], 5)).toEqual({ a: { b: 5, c: 2 }, d: [1] });
+    expect(setAtPath(input, ["a", "c"], undefined)).toEqual({ a: { b: 1 }, d: [1] });
+    expect(setAtPath(input, ["x", "y"], "new")).toEqual({ a: { b: 1, c: 2 }, d: [1], x: { y: "new" } });
+    expect(setAtPath(input, [], "whole")).toBe("whole");
+    expect(input).toEqual({ a: { b: 1, c: 2 }, d: [1] });
   });
 });

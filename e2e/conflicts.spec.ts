@@ -1,0 +1,122 @@
+import { randomUUID } from "node:crypto";
+import { expect, test, type Page } from "@playwright/test";
+import { createDevPulseClient, createMemoryStore, createSyncClient } from "../src/client";
+
+/**
+ * Conflicts in the browser: two devices of one user (the client SDK, as the desktop
+ * app) produce a conflict; the person unlocks in the browser, picks fields by hand and
+ * submits; a device pulls and decrypts exactly the chosen JSON. Then a rollback.
+ */
+
+const ARTIFACTS = "e2e/artifacts";
+const PASSWORD = "a long and unusual passphrase";
+const SYNC_PASSPHRASE = "the sync passphrase of the e2e user";
+
+async function signUp(page: Page) {
+  await page.goto("/sign-up");
+  await page.getByLabel("Email").fill(`conflicts-${randomUUID()}@example.test`);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+}
+
+/** A desktop device of the signed-in user: device grant approved with the browser's session, then an unlocked sync client. */
+async function desktopDevice(page: Page, baseURL: string, name: string) {
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  const asBrowser = createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie } }) });
+  const anonymous = createDevPulseClient({ url: baseURL });
+  const started = await anonymous.devices.startAuthorization.mutate({ deviceName: name });
+  await asBrowser.devices.approveAuthorization.mutate({ userCode: started.userCode });
+  const { token, deviceId } = await anonymous.devices.pollAuthorization.mutate({ deviceCode: started.deviceCode });
+  const sync = createSyncClient({ client: createDevPulseClient({ url: baseURL, token }), deviceId, store: createMemoryStore() });
+  await sync.unlock(SYNC_PASSPHRASE);
+  return sync;
+}
+
+async function unlockInBrowser(page: Page) {
+  await page.getByLabel("Sync passphrase").fill(SYNC_PASSPHRASE);
+  await page.getByRole("button", { name: "Unlock" }).click();
+}
+
+test("a conflict is resolved field by field in the browser and every device gets exactly the chosen JSON", async ({ page, baseURL }) => {
+  await signUp(page);
+  const laptop = await desktopDevice(page, baseURL!, "Laptop");
+  await laptop.put("projects", "devpulse", { name: "DevPulse", color: "blue", path: "/src/devpulse" });
+  await laptop.sync();
+  const desktop = await desktopDevice(page, baseURL!, "Desktop");
+  await desktop.sync();
+
+  // both edit the project; projects wait for a person by default
+  await laptop.put("projects", "devpulse", { name: "DevPulse (laptop)", color: "blue", path: "/work/devpulse" });
+  await laptop.sync();
+  await desktop.put("projects", "devpulse", { name: "DevPulse (desktop)", color: "green", path: "/src/devpulse" });
+  const result = await desktop.sync();
+  expect(result.openConflicts).toHaveLength(1);
+
+  await page.goto("/conflicts");
+  const row = page.getByRole("list", { name: "Open conflicts" }).getByRole("listitem").filter({ hasText: "devpulse" });
+  await expect(row).toContainText("Desktop");
+  await expect(row).toContainText("Edited on both sides");
+  await page.screenshot({ path: `${ARTIFACTS}/conflicts-list.png`, fullPage: true });
+
+  await row.getByRole("link").click();
+  await expect(page.getByRole("heading", { name: "Resolve conflict" })).toBeVisible();
+  await page.getByLabel("Sync passphrase").fill("not the passphrase");
+  await page.getByRole("button", { name: "Unlock" }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("Wrong passphrase");
+  await unlockInBrowser(page);
+
+  const table = page.getByRole("table");
+  await expect(table.getByRole("row", { name: /^name/ })).toContainText("changed on both");
+  await expect(table.getByRole("row", { name: /^color/ })).toContainText("changed on this device");
+  await expect(table.getByRole("row", { name: /^path/ })).toContainText("changed on the server");
+  // by hand: the server's name, but the old colour from the server too; the path merges by itself
+  await page.getByLabel("Keep the server's name").check();
+  await page.getByLabel("Keep the server's color").check();
+  const chosen = { name: "DevPulse (laptop)", color: "blue", path: "/work/devpulse" };
+  await expect.poll(async () => JSON.parse(await page.getByLabel("Resolved JSON").inputValue())).toEqual(chosen);
+  await page.screenshot({ path: `${ARTIFACTS}/conflict-resolve.png`, fullPage: true });
+
+  // direct JSON editing is validated against the collection's schema
+  await page.getByLabel("Resolved JSON").fill(JSON.stringify({ color: "red" }));
+  await expect(page.getByText(/name: .*expected string/i)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Save this result" })).toBeDisabled();
+  await page.getByLabel("Keep the server's name").click(); // choosing again regenerates the result from the table
+  await expect.poll(async () => JSON.parse(await page.getByLabel("Resolved JSON").inputValue())).toEqual(chosen);
+
+  await page.getByRole("button", { name: "Save this result" }).click();
+  await expect(page).toHaveURL(/\/conflicts$/);
+  await expect(page.getByText("Everything is in sync")).toBeVisible();
+
+  for (const device of [laptop, desktop]) {
+    await device.sync();
+    expect(await device.get("projects", "devpulse")).toEqual(chosen);
+  }
+});
+
+test("a record is rolled back from its history, and the rollback is undone", async ({ page, baseURL }) => {
+  await signUp(page);
+  const device = await desktopDevice(page, baseURL!, "Laptop");
+  for (const name of ["first", "second", "third"]) {
+    await device.put("settings", "editor", { theme: name });
+    await device.sync();
+  }
+
+  await page.goto("/conflicts/history/settings/editor");
+  await unlockInBrowser(page);
+  const revisions = page.getByRole("list", { name: "Revisions" });
+  await expect(revisions.getByRole("listitem")).toHaveCount(3);
+  await expect(revisions.getByRole("listitem").first()).toContainText('"theme": "third"');
+  await page.screenshot({ path: `${ARTIFACTS}/record-history.png`, fullPage: true });
+
+  await page.getByRole("button", { name: "Restore revision 1" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Restore revision" }).click();
+  await expect(page.getByText("Restored revision 1 as revision 4")).toBeVisible();
+  await device.sync();
+  expect(await device.get("settings", "editor")).toEqual({ theme: "first" });
+
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(page.getByText("Restored revision 3 as revision 5")).toBeVisible();
+  await device.sync();
+  expect(await device.get("settings", "editor")).toEqual({ theme: "third" });
+});

@@ -1,0 +1,289 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useMemo, useState } from "react";
+import { TRPCClientError } from "@trpc/client";
+import { openRecord, sealRecord, type StoredVersion } from "~/lib/crypto";
+import { diffThreeWay, isConflictChange, setAtPath, threeWayMerge, type FieldChange, type Json } from "~/lib/merge";
+import { collectionValueSchemas, type SyncCollection } from "~/lib/schemas/collections";
+import { api, errorMessage } from "~/trpc/react";
+import { timeAgo } from "../devices/format";
+import { Alert } from "../ui/alert";
+import { Badge } from "../ui/badge";
+import { Button, ButtonLink } from "../ui/button";
+import { Card, CardHeader } from "../ui/card";
+import { Spinner } from "../ui/spinner";
+import { UnlockPanel } from "../sync/unlock-panel";
+import { useSyncKey } from "../sync/sync-key";
+import { conflictTypeLabels } from "./labels";
+
+type Side = "local" | "remote";
+type Versions = { base: Json | null; local: Json | null; remote: Json | null };
+type VersionRow = (StoredVersion & { schemaVersion: number }) | null;
+
+const kindLabels: Record<FieldChange["kind"], { text: string; tone: "neutral" | "brand" | "warning" | "success" }> = {
+  unchanged: { text: "unchanged", tone: "neutral" },
+  local_only: { text: "changed on this device", tone: "brand" },
+  remote_only: { text: "changed on the server", tone: "brand" },
+  both_same: { text: "same change on both", tone: "success" },
+  both_different: { text: "changed on both", tone: "warning" },
+  deleted_local: { text: "deleted on this device", tone: "warning" },
+  deleted_remote: { text: "deleted on the server", tone: "warning" },
+};
+
+const pathKey = (path: string[]) => (path.length ? path.join(".") : "(whole record)");
+const show = (value: Json | undefined) => (value === undefined ? "—" : JSON.stringify(value));
+
+/** Decrypts a conflict's versions in the browser and lets a person choose field by field or edit the JSON. */
+export function ConflictResolver({ id }: { id: string }) {
+  const { key } = useSyncKey();
+  const router = useRouter();
+  const utils = api.useUtils();
+  const conflict = api.conflicts.get.useQuery({ id }, { refetchOnWindowFocus: false });
+  const [versions, setVersions] = useState<Versions>();
+  const [decryptError, setDecryptError] = useState<string>();
+  const [choices, setChoices] = useState<Record<string, Side>>({});
+  const [editedText, setEditedText] = useState<string>();
+  const resolve = api.conflicts.resolve.useMutation({
+    onSuccess: async () => {
+      await utils.conflicts.list.invalidate();
+      router.push("/conflicts");
+    },
+  });
+
+  const data = conflict.data;
+  useEffect(() => {
+    if (!key || !data) return;
+    let cancelled = false;
+    const open = (version: VersionRow) =>
+      version
+        ? (openRecord(key.dataKey, { userId: key.userId, collection: data.collection, recordId: data.recordId, schemaVersion: version.schemaVersion }, version) as Promise<Json | null>)
+        : Promise.resolve(null);
+    Promise.all([open(data.base), open(data.local), open(data.remote)])
+      .then(([base, local, remote]) => !cancelled && setVersions({ base, local, remote }))
+      .catch((error: unknown) => !cancelled && setDecryptError(error instanceof Error ? error.message : "Could not decrypt this conflict."));
+    return () => {
+      cancelled = true;
+    };
+  }, [key, data]);
+
+  const analysis = useMemo(() => {
+    if (!versions) return undefined;
+    const [base, local, remote] = [versions.base ?? undefined, versions.local ?? undefined, versions.remote ?? undefined];
+    const merge = threeWayMerge(base, local, remote);
+    const changes = diffThreeWay(base, local, remote).filter((change) => change.kind !== "unchanged");
+    return { merge, changes };
+  }, [versions]);
+
+  const chosen = useMemo(() => {
+    if (!analysis || !versions) return undefined;
+    let result = analysis.merge.merged;
+    for (const change of analysis.changes) {
+      const side = choices[pathKey(change.path)];
+      if (side) result = setAtPath(result, change.path, side === "local" ? change.local : change.remote);
+    }
+    return result;
+  }, [analysis, choices, versions]);
+
+  const choose = (name: string, side: Side) => {
+    setEditedText(undefined);
+    setChoices((all) => ({ ...all, [name]: side }));
+  };
+
+  const resultText = editedText ?? (chosen === undefined ? "" : JSON.stringify(chosen, null, 2));
+  const validation = useMemo(() => {
+    if (!data) return undefined;
+    try {
+      const parsed = JSON.parse(resultText) as Json;
+      const check = collectionValueSchemas[data.collection as SyncCollection].safeParse(parsed);
+      if (!check.success) return { error: check.error.issues.map((issue) => `${issue.path.join(".") || "value"}: ${issue.message}`).join("; ") };
+      return { value: parsed };
+    } catch {
+      return { error: "Not valid JSON." };
+    }
+  }, [resultText, data]);
+
+  if (conflict.isPending) {
+    return (
+      <div className="flex items-center gap-2 py-12 text-sm text-zinc-500">
+        <Spinner label="Loading conflict" /> Loading conflict…
+      </div>
+    );
+  }
+  if (conflict.isError) {
+    return (
+      <Alert tone="error" title="Could not load this conflict">
+        {errorMessage(conflict.error)} <Link className="font-medium underline" href="/conflicts">Back to conflicts</Link>
+      </Alert>
+    );
+  }
+  const c = conflict.data;
+  const stale = resolve.error instanceof TRPCClientError && (resolve.error.data as { code?: string } | undefined)?.code === "PRECONDITION_FAILED";
+  const submit = async (strategy: "local_wins" | "remote_wins" | "manual") => {
+    const expectedRevision = c.remote?.revision ?? null;
+    if (strategy !== "manual") return resolve.mutate({ id, strategy, expectedRevision });
+    if (!key || !validation?.value) return;
+    const schemaVersion = Math.max(c.local.schemaVersion, c.remote?.schemaVersion ?? 0);
+    const sealed = await sealRecord(key.dataKey, { userId: key.userId, collection: c.collection, recordId: c.recordId, schemaVersion }, validation.value);
+    resolve.mutate({ id, strategy: "manual", expectedRevision, resolved: { ...sealed, schemaVersion, deleted: false } });
+  };
+
+  return (
+    <div className="space-y-6">
+      <Card className="p-5">
+        <div className="flex flex-wrap items-center gap-x-6 gap-y-2 text-sm text-zinc-600">
+          <Badge tone="warning">{conflictTypeLabels[c.type]}</Badge>
+          <span>
+            From <strong className="text-zinc-900">{c.deviceName ?? "a removed device"}</strong> {timeAgo(c.createdAt)}
+          </span>
+          <span>
+            Base revision {c.baseRevision ?? "— (created on both)"} · server revision {c.remote?.revision ?? "—"}
+          </span>
+          {c.status === "resolved" && <Badge tone="success">Resolved: {c.resolution?.replace("_", " ")}</Badge>}
+          <Link className="ml-auto font-medium text-brand-600 hover:text-brand-700" href={`/conflicts/history/${c.collection}/${encodeURIComponent(c.recordId)}`}>
+            Record history
+          </Link>
+        </div>
+      </Card>
+
+      {!key ? (
+        <UnlockPanel purpose="compare the versions" />
+      ) : decryptError ? (
+        <Alert tone="error" title="These versions cannot be decrypted">
+          {decryptError}
+        </Alert>
+      ) : !versions || !analysis ? (
+        <div className="flex items-center gap-2 text-sm text-zinc-500">
+          <Spinner label="Decrypting" /> Decrypting in your browser…
+        </div>
+      ) : (
+        <>
+          <Card>
+            <CardHeader
+              title="What changed"
+              description={
+                analysis.merge.clean
+                  ? "No field was changed differently on both sides: the automatic merge below keeps every change."
+                  : `${analysis.merge.conflicts.length} field(s) changed differently on both sides: choose for each.`
+              }
+            />
+            <div className="overflow-x-auto">
+              <table className="w-full min-w-[40rem] text-left text-sm">
+                <thead className="bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500">
+                  <tr>
+                    <th scope="col" className="px-5 py-2.5 font-medium">Field</th>
+                    <th scope="col" className="px-3 py-2.5 font-medium">Base</th>
+                    <th scope="col" className="px-3 py-2.5 font-medium">This device ({c.deviceName ?? "removed"})</th>
+                    <th scope="col" className="px-3 py-2.5 font-medium">Server</th>
+                    <th scope="col" className="px-5 py-2.5 font-medium">Keep</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-zinc-100">
+                  {analysis.changes.map((change) => {
+                    const name = pathKey(change.path);
+                    const conflictRow = isConflictChange(change);
+                    const current = choices[name];
+                    return (
+                      <tr key={name} className={conflictRow ? "bg-amber-50/60" : undefined}>
+                        <th scope="row" className="px-5 py-3 align-top font-mono text-xs font-medium text-zinc-900">
+                          {name}
+                          <div className="mt-1 font-sans">
+                            <Badge tone={kindLabels[change.kind].tone}>{kindLabels[change.kind].text}</Badge>
+                          </div>
+                        </th>
+                        <td className="max-w-48 break-words px-3 py-3 align-top font-mono text-xs text-zinc-500">{show(change.base)}</td>
+                        <td className="max-w-48 break-words px-3 py-3 align-top font-mono text-xs text-zinc-900">{show(change.local)}</td>
+                        <td className="max-w-48 break-words px-3 py-3 align-top font-mono text-xs text-zinc-900">{show(change.remote)}</td>
+                        <td className="px-5 py-3 align-top">
+                          <fieldset className="flex gap-3">
+                            <legend className="sr-only">Keep for {name}</legend>
+                            {(["local", "remote"] as const).map((side) => (
+                              <label key={side} className="flex items-center gap-1.5 whitespace-nowrap text-sm">
+                                <input
+                                  type="radio"
+                                  name={`choice-${name}`}
+                                  checked={current === side}
+                                  // onClick too: choosing the already-chosen side again must still discard hand edits
+                                  onChange={() => choose(name, side)}
+                                  onClick={() => choose(name, side)}
+                                  aria-label={`Keep ${side === "local" ? "this device's" : "the server's"} ${name}`}
+                                />
+                                {side === "local" ? "Mine" : "Theirs"}
+                              </label>
+                            ))}
+                          </fieldset>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          </Card>
+
+          <Card>
+            <CardHeader title="Result" description="The merged value with your choices. You can also edit the JSON directly; it is checked against the collection's schema." />
+            <div className="space-y-3 p-5">
+              <label htmlFor="result-json" className="sr-only">
+                Resolved JSON
+              </label>
+              <textarea
+                id="result-json"
+                value={resultText}
+                onChange={(event) => setEditedText(event.target.value)}
+                spellCheck={false}
+                rows={Math.min(18, Math.max(6, resultText.split("\n").length + 1))}
+                aria-invalid={validation?.error ? true : undefined}
+                aria-describedby="result-json-status"
+                className="block w-full rounded-lg border border-zinc-300 bg-zinc-950 p-3 font-mono text-xs text-zinc-100 focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-500/30"
+              />
+              <p id="result-json-status" className={`text-xs ${validation?.error ? "font-medium text-red-600" : "text-emerald-700"}`}>
+                {validation?.error ?? `Valid ${c.collection} record.`}
+              </p>
+              {!analysis.merge.clean && Object.keys(choices).length === 0 && editedText === undefined && (
+                <Alert tone="warning">Fields changed on both sides show this device&apos;s value until you choose.</Alert>
+              )}
+            </div>
+          </Card>
+
+          {resolve.error && (
+            <Alert tone="error" title={stale ? "The record changed meanwhile" : "Could not resolve"}>
+              {errorMessage(resolve.error)}{" "}
+              {stale && (
+                <button
+                  type="button"
+                  className="font-medium underline"
+                  onClick={() => {
+                    resolve.reset();
+                    setVersions(undefined);
+                    void conflict.refetch();
+                  }}
+                >
+                  Reload
+                </button>
+              )}
+            </Alert>
+          )}
+
+          {c.status === "open" && (
+            <div className="flex flex-wrap gap-2">
+              <Button onClick={() => void submit("manual")} disabled={!validation?.value || resolve.isPending} loading={resolve.isPending && resolve.variables?.strategy === "manual"}>
+                Save this result
+              </Button>
+              <Button variant="secondary" onClick={() => void submit("local_wins")} disabled={resolve.isPending}>
+                Keep mine
+              </Button>
+              <Button variant="secondary" onClick={() => void submit("remote_wins")} disabled={resolve.isPending}>
+                Keep theirs
+              </Button>
+              <ButtonLink href="/conflicts" variant="ghost">
+                Cancel
+              </ButtonLink>
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { openRecord } from "~/lib/crypto";
+import type { Json } from "~/lib/merge";
+import type { SyncCollection } from "~/lib/schemas/collections";
+import { api, errorMessage } from "~/trpc/react";
+import { timeAgo } from "../devices/format";
+import { Alert } from "../ui/alert";
+import { Badge } from "../ui/badge";
+import { Button } from "../ui/button";
+import { Card, CardHeader } from "../ui/card";
+import { ConfirmDialog } from "../ui/confirm-dialog";
+import { Spinner } from "../ui/spinner";
+import { UnlockPanel } from "../sync/unlock-panel";
+import { useSyncKey } from "../sync/sync-key";
+
+type Restored = { revision: number; restoredRevision: number; previousRevision: number };
+
+/** A record's revisions, decrypted in the browser, each restorable as a new revision (so every restore can be undone). */
+export function RecordHistory({ collection, recordId }: { collection: SyncCollection; recordId: string }) {
+  const { key } = useSyncKey();
+  const history = api.conflicts.history.useQuery({ collection, recordId }, { refetchOnWindowFocus: false });
+  const [plain, setPlain] = useState<Record<number, Json | null>>({});
+  const [decryptError, setDecryptError] = useState<string>();
+  const [pendingRestore, setPendingRestore] = useState<number>();
+  const [restored, setRestored] = useState<Restored>();
+  const rollback = api.conflicts.rollback.useMutation();
+
+  const data = history.data;
+  useEffect(() => {
+    if (!key || !data) return;
+    let cancelled = false;
+    Promise.all(
+      data.revisions.map(async (revision) => {
+        const identity = { userId: key.userId, collection, recordId, schemaVersion: revision.schemaVersion };
+        return [revision.revision, (await openRecord(key.dataKey, identity, revision)) as Json | null] as const;
+      }),
+    )
+      .then((entries) => !cancelled && setPlain(Object.fromEntries(entries)))
+      .catch((error: unknown) => !cancelled && setDecryptError(error instanceof Error ? error.message : "Could not decrypt the history."));
+    return () => {
+      cancelled = true;
+    };
+  }, [key, data, collection, recordId]);
+
+  async function restore(revision: number) {
+    if (!data) return;
+    const previousRevision = data.currentRevision;
+    const result = await rollback.mutateAsync({ collection, recordId, revision, expectedCurrentRevision: previousRevision });
+    setRestored({ revision: result.revision, restoredRevision: result.restoredRevision, previousRevision });
+    setPendingRestore(undefined);
+    await history.refetch();
+  }
+
+  if (history.isPending) {
+    return (
+      <div className="flex items-center gap-2 py-12 text-sm text-zinc-500">
+        <Spinner label="Loading history" /> Loading history…
+      </div>
+    );
+  }
+  if (history.isError) return <Alert tone="error" title="Could not load the history">{errorMessage(history.error)}</Alert>;
+  const { revisions, currentRevision } = history.data;
+
+  return (
+    <div className="space-y-4">
+      {!key && <UnlockPanel purpose="read earlier versions" />}
+      {decryptError && <Alert tone="error" title="These revisions cannot be decrypted">{decryptError}</Alert>}
+      {restored && (
+        <Alert tone="success" title={`Restored revision ${restored.restoredRevision} as revision ${restored.revision}`}>
+          Every device picks it up on its next sync.{" "}
+          <button
+            type="button"
+            className="font-medium underline"
+            disabled={rollback.isPending}
+            onClick={() => void restore(restored.previousRevision).catch(() => {})}
+          >
+            Undo
+          </button>
+        </Alert>
+      )}
+      {rollback.error && <Alert tone="error" title="Nothing was restored">{errorMessage(rollback.error)}</Alert>}
+      <Card>
+        <CardHeader title={`${revisions.length} revision(s)`} description="Newest first. Restoring writes the old value as a new revision: nothing is destroyed." />
+        <ol className="divide-y divide-zinc-100" aria-label="Revisions">
+          {revisions.map((revision) => (
+            <li key={revision.revision} className="flex flex-wrap items-start gap-4 px-5 py-4">
+              <div className="min-w-0 flex-1">
+                <p className="flex flex-wrap items-center gap-2 font-medium text-zinc-900">
+                  Revision {revision.revision}
+                  {revision.revision === currentRevision && <Badge tone="brand">Current</Badge>}
+                  {revision.deleted && <Badge tone="warning">Deleted</Badge>}
+                </p>
+                <p className="text-sm text-zinc-500">
+                  {revision.deviceName ?? "A removed device or the web"} · {timeAgo(revision.createdAt)}
+                </p>
+                {key && revision.revision in plain && (
+                  <pre className="mt-2 max-h-40 overflow-auto rounded-lg bg-zinc-50 p-3 font-mono text-xs text-zinc-800">
+                    {revision.deleted ? "(deleted)" : JSON.stringify(plain[revision.revision], null, 2)}
+                  </pre>
+                )}
+              </div>
+              {revision.revision !== currentRevision && (
+                <Button size="sm" variant="secondary" onClick={() => setPendingRestore(revision.revision)} aria-label={`Restore revision ${revision.revision}`}>
+                  Restore
+                </Button>
+              )}
+            </li>
+          ))}
+        </ol>
+      </Card>
+      <ConfirmDialog
+        open={pendingRestore !== undefined}
+        title={`Restore revision ${pendingRestore ?? ""}?`}
+        confirmLabel="Restore revision"
+        pending={rollback.isPending}
+        onCancel={() => setPendingRestore(undefined)}
+        onConfirm={() => pendingRestore !== undefined && void restore(pendingRestore).catch(() => setPendingRestore(undefined))}
+      >
+        Its value becomes revision {currentRevision + 1} of {collection}/{recordId} on every device. The current value stays in the history, so you can undo this.
+      </ConfirmDialog>
+    </div>
+  );
+}

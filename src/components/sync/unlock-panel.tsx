@@ -1,0 +1,55 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { LockIcon } from "../icons";
+import { Alert } from "../ui/alert";
+import { Button } from "../ui/button";
+import { Card } from "../ui/card";
+import { Field } from "../ui/field";
+import { unlockErrorMessage, useSyncKey } from "./sync-key";
+
+/** Asks for the sync passphrase; the key is derived here, in the browser (~¼ s), and never leaves it. */
+export function UnlockPanel({ purpose }: { purpose: string }) {
+  const { unlock } = useSyncKey();
+  const [error, setError] = useState<string>();
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const passphrase = String(new FormData(event.currentTarget).get("passphrase") ?? "");
+    setPending(true);
+    setError(undefined);
+    try {
+      await unlock(passphrase);
+    } catch (caught) {
+      setError(unlockErrorMessage(caught));
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <Card className="p-5 sm:p-6">
+      <div className="flex items-start gap-4">
+        <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-brand-50 text-brand-600">
+          <LockIcon />
+        </span>
+        <form onSubmit={onSubmit} className="min-w-0 flex-1 space-y-3">
+          <div>
+            <h2 className="font-semibold text-zinc-900">Unlock to {purpose}</h2>
+            <p className="mt-0.5 text-sm text-zinc-600">
+              Your data is end-to-end encrypted. Enter your sync passphrase: the key is derived in this browser and kept in memory only — it is never sent.
+            </p>
+          </div>
+          {error && <Alert tone="error">{error}</Alert>}
+          <div className="flex flex-wrap items-end gap-2">
+            <Field label="Sync passphrase" name="passphrase" type="password" autoComplete="off" required className="min-w-60 flex-1" />
+            <Button type="submit" loading={pending}>
+              Unlock
+            </Button>
+          </div>
+        </form>
+      </div>
+    </Card>
+  );
+}
