@@ -120,3 +120,29 @@ test("a record is rolled back from its history, and the rollback is undone", asy
   await device.sync();
   expect(await device.get("settings", "editor")).toEqual({ theme: "third" });
 });
+
+test("a delete conflict is understood and resolved in the browser: the edit made on the other device is kept", async ({ page, baseURL }) => {
+  await signUp(page);
+  const laptop = await desktopDevice(page, baseURL!, "Laptop");
+  await laptop.put("projects", "side-project", { name: "Side project" });
+  await laptop.sync();
+  const desktop = await desktopDevice(page, baseURL!, "Desktop");
+  await desktop.sync();
+
+  await laptop.delete("projects", "side-project");
+  await laptop.sync();
+  await desktop.put("projects", "side-project", { name: "Side project, revived" });
+  expect((await desktop.sync()).openConflicts).toHaveLength(1);
+
+  await page.goto("/conflicts");
+  const row = page.getByRole("list", { name: "Open conflicts" }).getByRole("listitem").filter({ hasText: "side-project" });
+  await expect(row).toContainText("Deleted on one side");
+  await row.getByRole("link").click();
+  await unlockInBrowser(page);
+  await expect(page.getByRole("table").getByRole("row", { name: /whole record/ })).toContainText("deleted on the server");
+  await page.getByRole("button", { name: "Keep mine" }).click();
+  await expect(page).toHaveURL(/\/conflicts$/);
+
+  await laptop.sync();
+  expect(await laptop.get("projects", "side-project")).toEqual({ name: "Side project, revived" });
+});
