@@ -47,6 +47,7 @@ export async function pullChanges(db: Db, userId: string, input: TPullInput, dev
   const hasMore = rows.length > input.limit;
   const changes = (hasMore ? rows.slice(0, input.limit) : rows) as PulledChange[];
   const [state] = await db.select({ lastSeq: syncState.lastSeq }).from(syncState).where(eq(syncState.userId, userId));
-  if (deviceId) await db.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, deviceId));
+  // A device has synced once it has read to the end, not on every page.
+  if (deviceId && !hasMore) await db.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, deviceId));
   return { changes, cursor: changes.at(-1)?.seq ?? input.cursor, hasMore, latestSeq: state?.lastSeq ?? 0 };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { SyncCollection } from "~/lib/schemas/collections";
 import type { Db } from "../db/client";
 import { devices, syncConflicts, syncPushes, syncRecords, type SyncConflictType } from "../db/schema";
@@ -82,7 +82,9 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
       .where(and(eq(syncPushes.userId, userId), eq(syncPushes.idempotencyKey, input.idempotencyKey)));
     if (previous) return { replayed: true, result: previous.result as PushResult };
 
-    const ids = [...new Set(input.changes.map((change) => change.id))];
+    // Primary-key lookups for exactly the batch's records (a plain record_id IN (…)
+    // scans all of the user's records once they number in the tens of thousands).
+    const keys = JSON.stringify(input.changes.map((change) => ({ collection: change.collection, record_id: change.id })));
     const currentRows = await tx
       .select({
         collection: syncRecords.collection,
@@ -95,7 +97,12 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
         deleted: syncRecords.deleted,
       })
       .from(syncRecords)
-      .where(and(eq(syncRecords.userId, userId), inArray(syncRecords.recordId, ids)));
+      .where(
+        and(
+          eq(syncRecords.userId, userId),
+          sql`(${syncRecords.collection}, ${syncRecords.recordId}) in (select collection, record_id from json_to_recordset(${keys}::json) as t(collection text, record_id text))`,
+        ),
+      );
     const current = new Map(currentRows.map(({ collection, recordId, ...record }) => [recordKey(collection, recordId), record]));
 
     const revisions: RevisionRow[] = [];

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Tx } from "../db/client";
-import { syncRecords, syncRevisions, syncState } from "../db/schema";
+import { syncState } from "../db/schema";
 
 /**
  * Locks the user's change sequence for the rest of the transaction and returns its
@@ -33,25 +33,41 @@ export type RevisionRow = {
   deviceId: string | null;
 };
 
-/** Writes new revisions: the record's current state and its history row, in bulk. */
+/**
+ * Writes new revisions — the record's current state and its history row — in ONE
+ * statement for the whole batch. The rows travel as a single JSON parameter
+ * expanded by json_to_recordset: the same on PGlite and postgres.js, and far
+ * cheaper than building two 500-row VALUES lists (bench/PROFILE.md: 145 → ~60 ms
+ * per 500 records).
+ */
 export async function writeRevisions(tx: Tx, userId: string, rows: RevisionRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const values = rows.map((row) => ({ userId, ...row }));
-  await tx
-    .insert(syncRecords)
-    .values(values)
-    .onConflictDoUpdate({
-      target: [syncRecords.userId, syncRecords.collection, syncRecords.recordId],
-      set: {
-        revision: sql`excluded.revision`,
-        seq: sql`excluded.seq`,
-        ciphertext: sql`excluded.ciphertext`,
-        checksum: sql`excluded.checksum`,
-        schemaVersion: sql`excluded.schema_version`,
-        deleted: sql`excluded.deleted`,
-        deviceId: sql`excluded.device_id`,
-        updatedAt: sql`now()`,
-      },
-    });
-  await tx.insert(syncRevisions).values(values);
+  const batch = JSON.stringify(
+    rows.map((row) => ({
+      collection: row.collection,
+      record_id: row.recordId,
+      revision: row.revision,
+      seq: row.seq,
+      ciphertext: row.ciphertext,
+      checksum: row.checksum,
+      schema_version: row.schemaVersion,
+      deleted: row.deleted,
+      device_id: row.deviceId,
+    })),
+  );
+  await tx.execute(sql`
+    with input as (
+      select * from json_to_recordset(${batch}::json) as t(
+        collection text, record_id text, revision integer, seq bigint, ciphertext text,
+        checksum text, schema_version integer, deleted boolean, device_id uuid)
+    ), current_state as (
+      insert into sync_records (user_id, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id, updated_at)
+      select ${userId}::uuid, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id, now() from input
+      on conflict (user_id, collection, record_id) do update set
+        revision = excluded.revision, seq = excluded.seq, ciphertext = excluded.ciphertext, checksum = excluded.checksum,
+        schema_version = excluded.schema_version, deleted = excluded.deleted, device_id = excluded.device_id, updated_at = excluded.updated_at
+      returning 1
+    )
+    insert into sync_revisions (user_id, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id)
+    select ${userId}::uuid, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id from input`);
 }

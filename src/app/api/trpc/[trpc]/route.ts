@@ -11,6 +11,10 @@ const handler = (req: Request) =>
     req,
     router: appRouter,
     createContext: () => createContextFromRequest(req),
+    // API answers are per user (never cache them) and mostly ciphertext, which gzip
+    // cannot shrink much but costs ~2/3 of a pull's time (bench/PROFILE.md):
+    // no-transform tells the server's compression to leave them alone.
+    responseMeta: () => ({ headers: new Headers({ "cache-control": "no-store, no-transform" }) }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error("tRPC procedure failed", { path, error: error.cause ?? error });
     },
