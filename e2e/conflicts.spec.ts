@@ -76,6 +76,12 @@ test("a conflict is resolved field by field in the browser and every device gets
   const chosen = { name: "DevPulse (laptop)", color: "blue", path: "/work/devpulse" };
   await expect.poll(async () => JSON.parse(await page.getByLabel("Resolved JSON").inputValue())).toEqual(chosen);
   await page.screenshot({ path: `${ARTIFACTS}/conflict-resolve.png`, fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByRole("button", { name: "Save this result" })).toBeVisible();
+  // the page itself must not scroll sideways on a phone (the comparison table scrolls inside its card)
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: `${ARTIFACTS}/conflict-resolve-phone.png`, fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   // direct JSON editing is validated against the collection's schema
   await page.getByLabel("Resolved JSON").fill(JSON.stringify({ color: "red" }));

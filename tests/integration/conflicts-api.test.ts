@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { syncConflicts, syncRecords } from "~/server/db/schema";
+import { getLocalPublisher } from "~/server/realtime/publisher";
 import { errorOf } from "../support/callers";
 import { change, push, userWithDevices } from "../support/sync";
 
@@ -118,5 +119,23 @@ describe("resolving against a reloaded record", () => {
     expect(reloaded.remote).toMatchObject({ revision: 3, ciphertext: "opaque:newer" });
     await expect(caller.conflicts.resolve({ id: ids[0]!, strategy: "local_wins", expectedRevision: 3 })).resolves.toMatchObject({ revision: 4 });
     expect((await current(user.id, "p1")).ciphertext).toBe("opaque:local1");
+  });
+});
+
+describe("conflict events", () => {
+  it("publishes sync:conflict_resolved (and sync:changed when a revision was written) with ids only", async () => {
+    const { user, caller, ids } = await twoConflicts("events-resolved");
+    const seen: Array<{ event: string; payload: unknown }> = [];
+    const unsubscribe = getLocalPublisher().subscribe((message) => message.userId === user.id && seen.push(message));
+    try {
+      await caller.conflicts.resolve({ id: ids[0]!, strategy: "local_wins" });
+      await caller.conflicts.resolve({ id: ids[1]!, strategy: "remote_wins" });
+    } finally {
+      unsubscribe();
+    }
+    expect(seen.map((m) => m.event)).toEqual(["sync:changed", "sync:conflict_resolved", "sync:conflict_resolved"]);
+    expect(seen[1]!.payload).toEqual({ conflictId: ids[0], strategy: "local_wins", revision: 3 });
+    expect(seen[2]!.payload).toEqual({ conflictId: ids[1], strategy: "remote_wins", revision: 2 });
+    expect(JSON.stringify(seen)).not.toContain("opaque:");
   });
 });

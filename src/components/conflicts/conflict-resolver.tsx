@@ -168,7 +168,8 @@ export function ConflictResolver({ id }: { id: string }) {
                   : `${analysis.merge.conflicts.length} field(s) changed differently on both sides: choose for each.`
               }
             />
-            <div className="overflow-x-auto">
+            {/* relative: keeps the sr-only legends (absolutely positioned) inside the scroll box on phones */}
+            <div className="relative overflow-x-auto">
               <table className="w-full min-w-[40rem] text-left text-sm">
                 <thead className="bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500">
                   <tr>
