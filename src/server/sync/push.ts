@@ -8,7 +8,7 @@ import { sha256Hex } from "../hash";
 import { publishSafely } from "../realtime/publisher";
 import { assertCollectionsAllowed } from "./policy";
 import type { TPushChange, TPushInput } from "./schemas";
-import { advanceSequence, lockSequence, writeRevisions, type RevisionRow } from "./sequence";
+import { lockSequence, writeRevisions, type RevisionRow } from "./sequence";
 
 /** The server's current version of a record, handed back with a conflict so the device can resolve it. */
 export type RemoteRecord = {
@@ -50,6 +50,8 @@ export async function assertPushDevice(db: Db, userId: string, deviceId: string,
   if (tokenDeviceId && tokenDeviceId !== deviceId) {
     throw new AppError("FORBIDDEN", "deviceId does not match the device this token belongs to.");
   }
+  // Authenticating the token already proved this device is the user's and not revoked.
+  if (tokenDeviceId === deviceId) return;
   const [device] = await db
     .select({ revokedAt: devices.revokedAt })
     .from(devices)
@@ -147,10 +149,12 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
 
     await writeRevisions(tx, userId, revisions);
     if (conflicts.length > 0) await tx.insert(syncConflicts).values(conflicts);
-    await advanceSequence(tx, userId, seq);
     const result: PushResult = { cursor: seq, applied: revisions.length, conflicts: conflicts.length, results };
-    await tx.insert(syncPushes).values({ userId, idempotencyKey: input.idempotencyKey, result });
-    await tx.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, input.deviceId));
+    // The bookkeeping in one round trip: new sequence end, the device's last sync, the result kept for retries.
+    await tx.execute(sql`
+      with advanced as (update sync_state set last_seq = ${seq} where user_id = ${userId}::uuid),
+        synced as (update devices set last_sync_at = now() where id = ${input.deviceId}::uuid)
+      insert into sync_pushes (user_id, idempotency_key, result) values (${userId}::uuid, ${input.idempotencyKey}, ${JSON.stringify(result)}::jsonb)`);
     return { replayed: false, result };
   });
 
