@@ -3,17 +3,9 @@ import type { SyncCollection } from "~/lib/schemas/collections";
 import type { Db } from "../db/client";
 import { devices, syncRecords, syncState } from "../db/schema";
 import type { TPullInput } from "./schemas";
+import { recordVersionColumns, type RecordVersion } from "./sequence";
 
-export type PulledChange = {
-  collection: SyncCollection;
-  id: string;
-  revision: number;
-  seq: number;
-  ciphertext: string | null;
-  checksum: string | null;
-  schemaVersion: number;
-  deleted: boolean;
-};
+export type PulledChange = RecordVersion & { collection: SyncCollection; id: string };
 
 export type PullResult = { changes: PulledChange[]; cursor: number; hasMore: boolean; latestSeq: number };
 
@@ -24,16 +16,7 @@ export type PullResult = { changes: PulledChange[]; cursor: number; hasMore: boo
  */
 export async function pullChanges(db: Db, userId: string, input: TPullInput, deviceId: string | null): Promise<PullResult> {
   const rows = await db
-    .select({
-      collection: syncRecords.collection,
-      id: syncRecords.recordId,
-      revision: syncRecords.revision,
-      seq: syncRecords.seq,
-      ciphertext: syncRecords.ciphertext,
-      checksum: syncRecords.checksum,
-      schemaVersion: syncRecords.schemaVersion,
-      deleted: syncRecords.deleted,
-    })
+    .select({ collection: syncRecords.collection, id: syncRecords.recordId, ...recordVersionColumns })
     .from(syncRecords)
     .where(
       and(

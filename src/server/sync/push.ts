@@ -8,17 +8,10 @@ import { sha256Hex } from "../hash";
 import { publishSafely } from "../realtime/publisher";
 import { assertCollectionsAllowed } from "./policy";
 import type { TPushChange, TPushInput } from "./schemas";
-import { lockSequence, writeRevisions, type RevisionRow } from "./sequence";
+import { lockSequence, recordVersionColumns, writeRevisions, type RecordVersion, type RevisionRow } from "./sequence";
 
 /** The server's current version of a record, handed back with a conflict so the device can resolve it. */
-export type RemoteRecord = {
-  revision: number;
-  seq: number;
-  ciphertext: string | null;
-  checksum: string | null;
-  schemaVersion: number;
-  deleted: boolean;
-};
+export type RemoteRecord = RecordVersion;
 
 export type ChangeResult =
   | { collection: SyncCollection; id: string; status: "applied"; revision: number; seq: number }
@@ -88,16 +81,7 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
     // scans all of the user's records once they number in the tens of thousands).
     const keys = JSON.stringify(input.changes.map((change) => ({ collection: change.collection, record_id: change.id })));
     const currentRows = await tx
-      .select({
-        collection: syncRecords.collection,
-        recordId: syncRecords.recordId,
-        revision: syncRecords.revision,
-        seq: syncRecords.seq,
-        ciphertext: syncRecords.ciphertext,
-        checksum: syncRecords.checksum,
-        schemaVersion: syncRecords.schemaVersion,
-        deleted: syncRecords.deleted,
-      })
+      .select({ collection: syncRecords.collection, recordId: syncRecords.recordId, ...recordVersionColumns })
       .from(syncRecords)
       .where(
         and(

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Tx } from "../db/client";
-import { syncState } from "../db/schema";
+import { syncRecords, syncState } from "../db/schema";
 
 /**
  * Locks the user's change sequence for the rest of the transaction and returns its
@@ -20,6 +20,25 @@ export async function lockSequence(tx: Tx, userId: string): Promise<number> {
 export async function advanceSequence(tx: Tx, userId: string, lastSeq: number): Promise<void> {
   await tx.update(syncState).set({ lastSeq }).where(eq(syncState.userId, userId));
 }
+
+/** The columns of one stored version of a record, as push, pull and conflicts hand it to clients. */
+export const recordVersionColumns = {
+  revision: syncRecords.revision,
+  seq: syncRecords.seq,
+  ciphertext: syncRecords.ciphertext,
+  checksum: syncRecords.checksum,
+  schemaVersion: syncRecords.schemaVersion,
+  deleted: syncRecords.deleted,
+};
+
+export type RecordVersion = {
+  revision: number;
+  seq: number;
+  ciphertext: string | null;
+  checksum: string | null;
+  schemaVersion: number;
+  deleted: boolean;
+};
 
 export type RevisionRow = {
   collection: string;
