@@ -12,7 +12,7 @@ import { Button } from "../ui/button";
 import { Card } from "../ui/card";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { EmptyState } from "../ui/empty-state";
-import { Spinner } from "../ui/spinner";
+import { Loading } from "../ui/loading";
 import { conflictTypeLabels } from "./labels";
 
 type Status = "open" | "resolved";
@@ -114,9 +114,7 @@ export function ConflictList() {
       )}
 
       {list.isPending ? (
-        <div className="flex items-center justify-center gap-2 py-12 text-sm text-zinc-500">
-          <Spinner label="Loading conflicts" /> Loading conflicts…
-        </div>
+        <Loading label="Loading conflicts" />
       ) : list.isError ? (
         <div className="p-5">
           <Alert tone="error" title="Could not load conflicts">

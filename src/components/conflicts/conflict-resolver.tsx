@@ -13,7 +13,7 @@ import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Button, ButtonLink } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
-import { Spinner } from "../ui/spinner";
+import { Loading } from "../ui/loading";
 import { UnlockPanel } from "../sync/unlock-panel";
 import { useSyncKey } from "../sync/sync-key";
 import { conflictTypeLabels } from "./labels";
@@ -106,9 +106,7 @@ export function ConflictResolver({ id }: { id: string }) {
 
   if (conflict.isPending) {
     return (
-      <div className="flex items-center gap-2 py-12 text-sm text-zinc-500">
-        <Spinner label="Loading conflict" /> Loading conflict…
-      </div>
+      <Loading label="Loading conflict" />
     );
   }
   if (conflict.isError) {
@@ -154,9 +152,7 @@ export function ConflictResolver({ id }: { id: string }) {
           {decryptError}
         </Alert>
       ) : !versions || !analysis ? (
-        <div className="flex items-center gap-2 text-sm text-zinc-500">
-          <Spinner label="Decrypting" /> Decrypting in your browser…
-        </div>
+        <Loading label="Decrypting in your browser" />
       ) : (
         <>
           <Card>

@@ -11,7 +11,7 @@ import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { ConfirmDialog } from "../ui/confirm-dialog";
-import { Spinner } from "../ui/spinner";
+import { Loading } from "../ui/loading";
 import { UnlockPanel } from "../sync/unlock-panel";
 import { useSyncKey } from "../sync/sync-key";
 
@@ -55,9 +55,7 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
 
   if (history.isPending) {
     return (
-      <div className="flex items-center gap-2 py-12 text-sm text-zinc-500">
-        <Spinner label="Loading history" /> Loading history…
-      </div>
+      <Loading label="Loading history" />
     );
   }
   if (history.isError) return <Alert tone="error" title="Could not load the history">{errorMessage(history.error)}</Alert>;

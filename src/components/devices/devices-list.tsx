@@ -9,7 +9,7 @@ import { Button, ButtonLink } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { EmptyState } from "../ui/empty-state";
-import { Spinner } from "../ui/spinner";
+import { Loading } from "../ui/loading";
 import { timeAgo } from "./format";
 
 export function DevicesList() {
@@ -40,9 +40,7 @@ export function DevicesList() {
         </div>
       )}
       {devices.isPending ? (
-        <div className="flex items-center justify-center gap-2 py-12 text-sm text-zinc-500">
-          <Spinner label="Loading devices" /> Loading devices…
-        </div>
+        <Loading label="Loading devices" />
       ) : devices.isError ? (
         <div className="p-5">
           <Alert tone="error" title="Could not load your devices">

@@ -40,17 +40,7 @@ export type RecordVersion = {
   deleted: boolean;
 };
 
-export type RevisionRow = {
-  collection: string;
-  recordId: string;
-  revision: number;
-  seq: number;
-  ciphertext: string | null;
-  checksum: string | null;
-  schemaVersion: number;
-  deleted: boolean;
-  deviceId: string | null;
-};
+export type RevisionRow = RecordVersion & { collection: string; recordId: string; deviceId: string | null };
 
 /**
  * Writes new revisions — the record's current state and its history row — in ONE
