@@ -7,6 +7,7 @@
 // A type error fails the run too (and would fail `next build`).
 // Ends with one summary line: "N passed, N failed, N skipped".
 import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,12 +56,26 @@ function vitest(label, name, env) {
   countVitest(output);
 }
 
-function playwright(label, name, env) {
+/** A port nothing listens on right now, so the e2e server never collides with another run. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function playwright(label, name, env) {
   const output = join(reports, `e2e-${name}.json`);
   rmSync(output, { force: true });
   const dataDir = mkdtempSync(join(tmpdir(), "devpulse-e2e-"));
   try {
-    run(label, bin("playwright"), ["test"], { ...env, PLAYWRIGHT_JSON_OUTPUT_FILE: output, E2E_DATA_DIR: dataDir });
+    const port = process.env.E2E_PORT ?? String(await freePort());
+    run(label, bin("playwright"), ["test"], { ...env, PLAYWRIGHT_JSON_OUTPUT_FILE: output, E2E_DATA_DIR: dataDir, E2E_PORT: port });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -83,11 +98,11 @@ if (!existsSync(chromium)) {
   }
 } else {
   const e2eEnv = { ...baseEnv, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: "1" };
-  playwright("playwright · PGlite server", "pglite", e2eEnv);
+  await playwright("playwright · PGlite server", "pglite", e2eEnv);
   if (serverUrl) {
     const database = await createTestDatabase(serverUrl, "e2e");
     try {
-      playwright("playwright · Postgres server", "postgres", { ...e2eEnv, E2E_DATABASE_URL: database.url });
+      await playwright("playwright · Postgres server", "postgres", { ...e2eEnv, E2E_DATABASE_URL: database.url });
     } finally {
       await database.drop();
     }
