@@ -152,3 +152,25 @@ test("a delete conflict is understood and resolved in the browser: the edit made
   await laptop.sync();
   expect(await laptop.get("projects", "side-project")).toEqual({ name: "Side project, revived" });
 });
+
+test("open pages update live: a device's sync and a new conflict appear without a reload", async ({ page, baseURL }) => {
+  await signUp(page);
+  const laptop = await desktopDevice(page, baseURL!, "Laptop");
+  const desktop = await desktopDevice(page, baseURL!, "Desktop");
+
+  await page.goto("/settings/devices");
+  const laptopRow = page.getByRole("list", { name: "Devices" }).getByRole("listitem").filter({ hasText: "Laptop" });
+  await expect(laptopRow).toContainText("not synced yet");
+  await laptop.put("projects", "live", { name: "v1" });
+  await laptop.sync();
+  await expect(laptopRow).toContainText("last sync just now"); // no reload
+
+  await desktop.sync();
+  await page.getByRole("link", { name: "Conflicts" }).click();
+  await expect(page.getByText("Everything is in sync")).toBeVisible();
+  await laptop.put("projects", "live", { name: "from laptop" });
+  await laptop.sync();
+  await desktop.put("projects", "live", { name: "from desktop" });
+  await desktop.sync();
+  await expect(page.getByRole("list", { name: "Open conflicts" }).getByRole("listitem").filter({ hasText: "live" })).toBeVisible(); // no reload
+});

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { SYNC_COLLECTIONS, type SyncCollection } from "~/lib/schemas/collections";
 import { api, errorMessage } from "~/trpc/react";
+import { useRealtime } from "../realtime/use-realtime";
 import { timeAgo } from "../devices/format";
 import { CheckIcon, ConflictIcon } from "../icons";
 import { Alert } from "../ui/alert";
@@ -38,6 +39,7 @@ export function ConflictList() {
     },
     onSettled: () => setBulk(undefined),
   });
+  useRealtime(["sync:conflict", "sync:conflict_resolved"], () => void utils.conflicts.list.invalidate());
   const items = list.data?.items ?? [];
   const allSelected = items.length > 0 && items.every((item) => selected.has(item.id));
 

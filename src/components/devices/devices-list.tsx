@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { api, errorMessage } from "~/trpc/react";
+import { useRealtime } from "../realtime/use-realtime";
 import { DevicesIcon } from "../icons";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
@@ -17,6 +18,8 @@ export function DevicesList() {
   const devices = api.devices.list.useQuery();
   const revoke = api.devices.revoke.useMutation({ onSuccess: () => utils.devices.list.invalidate() });
   const [pendingRevoke, setPendingRevoke] = useState<{ id: string; name: string }>();
+  // A device that syncs changes its "last sync": refresh the list as it happens.
+  useRealtime("sync:changed", () => void utils.devices.list.invalidate());
 
   return (
     <Card>

@@ -1,6 +1,7 @@
 import { authRouter } from "./routers/auth";
 import { conflictsRouter } from "./routers/conflicts";
 import { devicesRouter } from "./routers/devices";
+import { realtimeRouter } from "./routers/realtime";
 import { syncRouter } from "./routers/sync";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
@@ -10,6 +11,7 @@ export const appRouter = createTRPCRouter({
   devices: devicesRouter,
   sync: syncRouter,
   conflicts: conflictsRouter,
+  realtime: realtimeRouter,
 });
 
 export type AppRouter = typeof appRouter;
