@@ -142,6 +142,24 @@ test("two CLI devices sync a data set both ways, merge a conflicting edit, and t
     expect(lastJson(await cli(laptop, ["conflicts"]))).toEqual([]);
   });
 
+  await test.step("`devpulse watch` on one device hears the other device's sync as it happens", async () => {
+    const watcher = spawn(process.execPath, ["bin/devpulse.mjs", "watch", "--json"], { env: { ...process.env, DEVPULSE_CONFIG_DIR: desktop } });
+    let output = "";
+    watcher.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await expect.poll(() => output).toContain('"event":"watching"');
+    const change = join(work, "watch-change.json");
+    // the stream may still be opening when the first change lands: keep changing until it is heard
+    for (let attempt = 1; attempt <= 5 && !output.includes('"event":"sync:changed"'); attempt++) {
+      writeFileSync(change, JSON.stringify({ settings: { watch: { attempt } } }));
+      lastJson(await cli(laptop, ["push", change]));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(output).toContain('"event":"sync:changed"');
+    const exited = new Promise((resolve) => watcher.on("close", resolve));
+    watcher.kill("SIGINT");
+    expect(await exited).toBe(0);
+  });
+
   await test.step("the server's storage holds no plaintext of the data", async () => {
     const databaseUrl = process.env.E2E_DATABASE_URL;
     if (databaseUrl) {

@@ -147,6 +147,22 @@ export const commands = {
     emit(out, human, items);
   },
 
+  /** Prints the account's realtime events as they happen, until interrupted. */
+  async watch(out: Output) {
+    const client = clientFor(await requireConfig());
+    emit(out, "Watching for changes from your other devices (Ctrl-C to stop)…", { event: "watching" });
+    await new Promise<void>((resolve, reject) => {
+      const subscription = client.realtime.events.subscribe(undefined, {
+        onData: (message) => emit(out, `${new Date().toISOString()}  ${message.event}  ${JSON.stringify(message.payload)}`, message),
+        onError: (error) => reject(error),
+      });
+      process.once("SIGINT", () => {
+        subscription.unsubscribe();
+        resolve();
+      });
+    });
+  },
+
   async resolve(out: Output, options: { id: string; strategy: string; value?: string }) {
     if (!(STRATEGIES as readonly string[]).includes(options.strategy)) {
       throw new Error(`--strategy must be one of ${STRATEGIES.join(", ")}`);

@@ -16,6 +16,7 @@ Commands:
   sync [--out FILE]                   pull, merge and push until quiet
   status                              account, device, local records, pending changes, open conflicts
   conflicts                           list open conflicts
+  watch                               print realtime events (other devices' syncs, conflicts) as they happen
   resolve <id> --strategy S [--value FILE]
                                       resolve a conflict: local_wins | remote_wins | merge | manual (with --value)
 
@@ -70,6 +71,9 @@ export async function main(argv: string[]): Promise<number> {
       break;
     case "conflicts":
       await commands.conflicts(out);
+      break;
+    case "watch":
+      await commands.watch(out);
       break;
     case "resolve":
       await commands.resolve(out, { id: needArgument("a conflict id"), strategy: values.strategy ?? "", value: values.value });

@@ -3,7 +3,8 @@
  * Depends only on @trpc/client and superjson at run time; the router is imported as
  * a type, so no server code is bundled into clients.
  */
-import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
+import { EventSource } from "eventsource";
 import superjson from "superjson";
 import type { AppRouter } from "../server/api/root";
 
@@ -20,16 +21,26 @@ export type DevPulseClientOptions = {
 
 export function createDevPulseClient(options: DevPulseClientOptions) {
   const base = options.url.replace(/\/+$/, "");
+  const authHeaders = (): Record<string, string> => {
+    const token = typeof options.token === "function" ? options.token() : options.token;
+    return token ? { authorization: `Bearer ${token}` } : {};
+  };
+  const doFetch = options.fetch ?? globalThis.fetch;
   return createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({
-        url: `${base}/api/trpc`,
-        transformer: superjson,
-        fetch: options.fetch,
-        headers() {
-          const token = typeof options.token === "function" ? options.token() : options.token;
-          return token ? { authorization: `Bearer ${token}` } : {};
-        },
+      splitLink({
+        // Realtime events (client.realtime.events.subscribe) stream over server-sent
+        // events; the `eventsource` package lets them carry the device token in Node too.
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({
+          url: `${base}/api/trpc`,
+          transformer: superjson,
+          EventSource,
+          eventSourceOptions: () => ({
+            fetch: (input, init) => doFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...authHeaders() } }),
+          }),
+        }),
+        false: httpBatchLink({ url: `${base}/api/trpc`, transformer: superjson, fetch: options.fetch, headers: authHeaders }),
       }),
     ],
   });

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { anonymousCaller, errorOf } from "../support/callers";
+import { createDevPulseClient } from "~/client";
+import { anonymousCaller, callerFor, connectDevice, errorOf, signedUpUser } from "../support/callers";
+import { routeFetch, TEST_BASE_URL } from "../support/http";
 import { change, push, userWithDevices } from "../support/sync";
 
 /** The in-process transport through the real `realtime.events` subscription procedure. */
@@ -29,5 +31,33 @@ describe("realtime.events", () => {
   it("refuses anonymous subscribers", async () => {
     const anonymous = await anonymousCaller();
     await expect(errorOf(async () => anonymous.realtime.events())).resolves.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+});
+
+describe("client.realtime.events.subscribe (the SDK, over server-sent events)", () => {
+  it("delivers the user's events to a desktop client authenticated by its device token", async () => {
+    const { user, caller } = await signedUpUser("sse");
+    const listener = await connectDevice(caller, "listener");
+    const writer = await connectDevice(caller, "writer");
+    const client = createDevPulseClient({ url: TEST_BASE_URL, token: listener.token, fetch: routeFetch() });
+
+    const received = new Promise<{ event: string; payload: unknown }>((resolve, reject) => {
+      const subscription = client.realtime.events.subscribe(undefined, {
+        onData: (message) => {
+          subscription.unsubscribe();
+          resolve(message);
+        },
+        onError: reject,
+      });
+    });
+    // the stream may still be opening: push until the listener hears one (each push is a new record)
+    const writerDevice = { id: writer.deviceId, caller: await callerFor(user, { id: writer.deviceId, name: "writer" }) };
+    let heard: { event: string; payload: unknown } | undefined;
+    void received.then((message) => (heard = message));
+    for (let attempt = 1; !heard && attempt <= 20; attempt++) {
+      await push(writerDevice, [change(`p${attempt}`, null, "x")]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await received).toMatchObject({ event: "sync:changed", payload: { changes: 1, sourceDeviceId: writer.deviceId } });
   });
 });
