@@ -46,6 +46,20 @@ export const ZEnv = z
     GITHUB_CLIENT_SECRET: optionalString,
     GOOGLE_CLIENT_ID: optionalString,
     GOOGLE_CLIENT_SECRET: optionalString,
+    PUSHER_APP_ID: optionalString,
+    PUSHER_KEY: optionalString,
+    PUSHER_SECRET: optionalString,
+    PUSHER_CLUSTER: optionalString,
+    /** A self-hosted Pusher-protocol server (e.g. Soketi) instead of a cluster. */
+    PUSHER_HOST: optionalString,
+    PUSHER_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().optional()),
+    PUSHER_USE_TLS: z.preprocess(
+      emptyAsUndefined,
+      z
+        .enum(["1", "0", "true", "false"])
+        .default("true")
+        .transform((value) => value === "1" || value === "true"),
+    ),
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,
       z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
@@ -69,6 +83,15 @@ export const ZEnv = z
         path: ["NEXTAUTH_SECRET"],
         message: "is required on Vercel: a generated secret would differ per instance",
       });
+    }
+    const pusher = [env.PUSHER_APP_ID, env.PUSHER_KEY, env.PUSHER_SECRET];
+    if (pusher.some(Boolean)) {
+      for (const name of ["PUSHER_APP_ID", "PUSHER_KEY", "PUSHER_SECRET"] as const) {
+        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when any PUSHER_* credential is set" });
+      }
+      if (!env.PUSHER_CLUSTER && !env.PUSHER_HOST) {
+        ctx.addIssue({ code: "custom", path: ["PUSHER_CLUSTER"], message: "set PUSHER_CLUSTER (Pusher Channels) or PUSHER_HOST (a Pusher-protocol server)" });
+      }
     }
     for (const provider of ["GITHUB", "GOOGLE"] as const) {
       const id = env[`${provider}_CLIENT_ID`];

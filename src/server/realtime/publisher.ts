@@ -1,5 +1,6 @@
 import { realtimeEvents, type RealtimeEventName, type RealtimePayload } from "~/lib/realtime/events";
 import { logger } from "../logger";
+import { createPusherPublisher, pusherFromEnv } from "./pusher";
 
 /**
  * How domain code tells a user's browsers and devices that something happened.
@@ -45,8 +46,25 @@ export function getLocalPublisher(): LocalPublisher {
   return holder.__devpulsePublisher;
 }
 
+const remote = globalThis as typeof globalThis & { __devpulseRemotePublisher?: RealtimePublisher | null };
+
+/**
+ * Where events go: always to this process's subscribers (SSE), and to Pusher as
+ * well when it is configured, so browsers on pusher-js and clients on SSE both hear them.
+ */
 export function getPublisher(): RealtimePublisher {
-  return getLocalPublisher();
+  if (remote.__devpulseRemotePublisher === undefined) {
+    const pusher = pusherFromEnv();
+    remote.__devpulseRemotePublisher = pusher ? createPusherPublisher(pusher) : null;
+  }
+  const pusherPublisher = remote.__devpulseRemotePublisher;
+  if (!pusherPublisher) return getLocalPublisher();
+  return {
+    async publish(userId, event, payload) {
+      await getLocalPublisher().publish(userId, event, payload);
+      await pusherPublisher.publish(userId, event, payload);
+    },
+  };
 }
 
 /** Publishes without letting a transport failure undo or fail the caller's work. */
