@@ -2,10 +2,10 @@ import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { ZRecordId, ZSyncCollection } from "~/lib/schemas/collections";
 import type { Db, DbOrTx } from "../db/client";
-import { devices, syncRecords, syncRevisions } from "../db/schema";
+import { devices, syncRevisions } from "../db/schema";
 import { AppError } from "../errors";
 import { publishSafely } from "../realtime/publisher";
-import { advanceSequence, lockSequence, writeRevisions } from "../sync/sequence";
+import { currentRevision, lockSequence, writeNextRevision } from "../sync/sequence";
 
 export const ZRecordRef = z.object({ collection: ZSyncCollection, recordId: ZRecordId });
 export const ZRollbackInput = ZRecordRef.extend({
@@ -47,33 +47,15 @@ export async function getRecordHistory(db: DbOrTx, userId: string, ref: z.infer<
 export async function rollbackRecord(db: Db, userId: string, input: z.infer<typeof ZRollbackInput>, deviceId: string | null) {
   const result = await db.transaction(async (tx) => {
     const lastSeq = await lockSequence(tx, userId);
-    const [current] = await tx
-      .select({ revision: syncRecords.revision })
-      .from(syncRecords)
-      .where(and(eq(syncRecords.userId, userId), eq(syncRecords.collection, input.collection), eq(syncRecords.recordId, input.recordId)));
-    if (!current) throw new AppError("NOT_FOUND", `No such record ${input.collection}/${input.recordId}.`);
-    if (input.expectedCurrentRevision !== undefined && input.expectedCurrentRevision !== current.revision) {
+    const current = await currentRevision(tx, userId, input);
+    if (current === null) throw new AppError("NOT_FOUND", `No such record ${input.collection}/${input.recordId}.`);
+    if (input.expectedCurrentRevision !== undefined && input.expectedCurrentRevision !== current) {
       throw new AppError("PRECONDITION_FAILED", "The record changed since you opened its history: reload and try again.");
     }
     const [target] = await tx.select().from(syncRevisions).where(and(recordWhere(userId, input), eq(syncRevisions.revision, input.revision)));
     if (!target) throw new AppError("NOT_FOUND", `Revision ${input.revision} of ${input.collection}/${input.recordId} does not exist (or was trimmed by retention).`);
-    if (target.revision === current.revision) throw new AppError("BAD_REQUEST", "That revision is already the current one.");
-    const seq = lastSeq + 1;
-    const revision = current.revision + 1;
-    await writeRevisions(tx, userId, [
-      {
-        collection: input.collection,
-        recordId: input.recordId,
-        revision,
-        seq,
-        ciphertext: target.ciphertext,
-        checksum: target.checksum,
-        schemaVersion: target.schemaVersion,
-        deleted: target.deleted,
-        deviceId,
-      },
-    ]);
-    await advanceSequence(tx, userId, seq);
+    if (target.revision === current) throw new AppError("BAD_REQUEST", "That revision is already the current one.");
+    const { revision, seq } = await writeNextRevision(tx, userId, { collection: input.collection, recordId: input.recordId, current, lastSeq, value: target, deviceId });
     return { revision, restoredRevision: target.revision, cursor: seq };
   });
   await publishSafely(userId, "sync:changed", { cursor: result.cursor, changes: 1, sourceDeviceId: deviceId });

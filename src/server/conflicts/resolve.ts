@@ -1,12 +1,12 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Tx } from "../db/client";
-import { conflictStrategies, syncConflicts, syncRecords } from "../db/schema";
+import { conflictStrategies, syncConflicts } from "../db/schema";
 import { AppError } from "../errors";
 import { sha256Hex } from "../hash";
 import { publishSafely } from "../realtime/publisher";
 import { ZEncryptedValue, ZSchemaVersion } from "../sync/schemas";
-import { advanceSequence, lockSequence, writeRevisions } from "../sync/sequence";
+import { currentRevision, lockSequence, writeNextRevision } from "../sync/sequence";
 
 export const ZResolveConflictInput = z
   .object({
@@ -39,7 +39,7 @@ type Resolution = { id: string; strategy: TResolveConflictInput["strategy"]; rev
  * user's sequence lock): local_wins re-applies the refused version, merge/manual
  * apply the value the client encrypted, remote_wins keeps the server's version.
  * Refused if the record has moved on since the conflict was recorded — never
- * applied over newer data. Returns the new last sequence number.
+ * applied over newer data. Returns the (possibly advanced) last sequence number.
  */
 async function applyResolution(tx: Tx, userId: string, input: TResolveConflictInput, deviceId: string | null, lastSeq: number) {
   const [conflict] = await tx
@@ -50,48 +50,28 @@ async function applyResolution(tx: Tx, userId: string, input: TResolveConflictIn
   if (!conflict) throw new AppError("NOT_FOUND", `No such conflict (${input.id}).`);
   if (conflict.status !== "open") throw new AppError("CONFLICT", `Conflict ${input.id} was already resolved.`);
 
-  const [current] = await tx
-    .select({ revision: syncRecords.revision })
-    .from(syncRecords)
-    .where(and(eq(syncRecords.userId, userId), eq(syncRecords.collection, conflict.collection), eq(syncRecords.recordId, conflict.recordId)));
+  const current = await currentRevision(tx, userId, conflict);
   const expected = input.expectedRevision === undefined ? conflict.remoteRevision : input.expectedRevision;
-  if ((current?.revision ?? null) !== expected) {
+  if (current !== expected) {
     throw new AppError(
       "PRECONDITION_FAILED",
       `${conflict.collection}/${conflict.recordId} changed since you looked at it: reload and resolve again.`,
     );
   }
 
-  const written =
+  const value =
     input.strategy === "remote_wins"
       ? null
       : input.strategy === "local_wins"
         ? { ciphertext: conflict.localCiphertext, checksum: conflict.localChecksum, schemaVersion: conflict.localSchemaVersion, deleted: conflict.localDeleted }
         : input.resolved!;
-  let seq = lastSeq;
-  let revision = current?.revision ?? null;
-  if (written) {
-    seq += 1;
-    revision = (current?.revision ?? 0) + 1;
-    await writeRevisions(tx, userId, [
-      {
-        collection: conflict.collection,
-        recordId: conflict.recordId,
-        revision,
-        seq,
-        ciphertext: written.deleted ? null : written.ciphertext,
-        checksum: written.deleted ? null : written.checksum,
-        schemaVersion: written.schemaVersion,
-        deleted: written.deleted,
-        deviceId,
-      },
-    ]);
-  }
+  const written = value ? await writeNextRevision(tx, userId, { collection: conflict.collection, recordId: conflict.recordId, current, lastSeq, value, deviceId }) : null;
+  const revision = written?.revision ?? current;
   await tx
     .update(syncConflicts)
     .set({ status: "resolved", resolution: input.strategy, resolvedAt: new Date(), resolvedRevision: revision })
     .where(eq(syncConflicts.id, conflict.id));
-  return { seq, resolution: { id: conflict.id, strategy: input.strategy, revision, wrote: Boolean(written) } satisfies Resolution };
+  return { seq: written?.seq ?? lastSeq, resolution: { id: conflict.id, strategy: input.strategy, revision, wrote: Boolean(written) } satisfies Resolution };
 }
 
 async function announce(userId: string, deviceId: string | null, cursor: number, resolutions: Resolution[]) {
@@ -105,9 +85,7 @@ export async function resolveConflict(db: Db, userId: string, input: TResolveCon
     throw new AppError("BAD_REQUEST", "Checksum mismatch: the resolved ciphertext was altered in transit. Nothing was applied.");
   }
   const { seq, resolution } = await db.transaction(async (tx) => {
-    const outcome = await applyResolution(tx, userId, input, deviceId, await lockSequence(tx, userId));
-    await advanceSequence(tx, userId, outcome.seq);
-    return outcome;
+    return applyResolution(tx, userId, input, deviceId, await lockSequence(tx, userId));
   });
   await announce(userId, deviceId, seq, [resolution]);
   return { id: resolution.id, strategy: resolution.strategy, revision: resolution.revision, cursor: seq };
@@ -123,7 +101,6 @@ export async function resolveConflicts(db: Db, userId: string, input: z.infer<ty
       seq = outcome.seq;
       resolutions.push(outcome.resolution);
     }
-    await advanceSequence(tx, userId, seq);
     return { seq, resolutions };
   });
   await announce(userId, deviceId, seq, resolutions);

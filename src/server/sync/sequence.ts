@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Tx } from "../db/client";
 import { syncRecords, syncState } from "../db/schema";
 
@@ -79,4 +79,46 @@ export async function writeRevisions(tx: Tx, userId: string, rows: RevisionRow[]
     )
     insert into sync_revisions (user_id, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id)
     select ${userId}::uuid, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id from input`);
+}
+
+/** A record's current revision (null if it has none), read under the caller's sequence lock. */
+export async function currentRevision(tx: Tx, userId: string, ref: { collection: string; recordId: string }): Promise<number | null> {
+  const [row] = await tx
+    .select({ revision: syncRecords.revision })
+    .from(syncRecords)
+    .where(and(eq(syncRecords.userId, userId), eq(syncRecords.collection, ref.collection), eq(syncRecords.recordId, ref.recordId)));
+  return row?.revision ?? null;
+}
+
+export type StoredValue = { ciphertext: string | null; checksum: string | null; schemaVersion: number; deleted: boolean };
+
+/**
+ * Writes `value` as the next revision of one record on top of `current`, with the
+ * next sequence number, and advances the sequence (the caller holds its lock).
+ * Used by conflict resolution and rollback; pushes write whole batches instead.
+ */
+export async function writeNextRevision(
+  tx: Tx,
+  userId: string,
+  write: { collection: string; recordId: string; current: number | null; lastSeq: number; value: StoredValue; deviceId: string | null },
+): Promise<{ revision: number; seq: number }> {
+  const revision = (write.current ?? 0) + 1;
+  const seq = write.lastSeq + 1;
+  const { deleted } = write.value;
+  await writeRevisions(tx, userId, [
+    {
+      collection: write.collection,
+      recordId: write.recordId,
+      revision,
+      seq,
+      // tombstones carry no value
+      ciphertext: deleted ? null : write.value.ciphertext,
+      checksum: deleted ? null : write.value.checksum,
+      schemaVersion: write.value.schemaVersion,
+      deleted,
+      deviceId: write.deviceId,
+    },
+  ]);
+  await advanceSequence(tx, userId, seq);
+  return { revision, seq };
 }
