@@ -13,6 +13,7 @@ import {
   type Json,
   type SyncCollection,
 } from "../client";
+import { jsonEqual } from "../lib/merge";
 import { loadConfig, removeConfig, requireConfig, saveConfig, storePath, type CliConfig } from "./config";
 import { readPassphrase } from "./passphrase";
 
@@ -94,7 +95,7 @@ export const commands = {
     let staged = 0;
     for (const [collection, records] of Object.entries(dataSet) as Array<[SyncCollection, Record<string, Json>]>) {
       for (const [id, value] of Object.entries(records)) {
-        if (JSON.stringify(value) !== JSON.stringify(await sync.get(collection, id))) {
+        if (!jsonEqual(value, await sync.get(collection, id))) {
           await sync.put(collection, id, value);
           staged += 1;
         }

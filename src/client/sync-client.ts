@@ -17,7 +17,7 @@ import {
 } from "../lib/crypto";
 import { threeWayMerge } from "../lib/merge";
 import type { Json } from "../lib/merge/json";
-import type { SyncCollection } from "../lib/schemas/collections";
+import { ZRecordId, type SyncCollection } from "../lib/schemas/collections";
 import type { MergeRuleStrategy } from "../lib/schemas/merge-rules";
 import type { DevPulseClient } from "./index";
 import type { LocalRecord, SyncSnapshot, SyncStore } from "./store";
@@ -66,7 +66,7 @@ function trpcCode(error: unknown): string | undefined {
 
 export function createSyncClient(options: SyncClientOptions) {
   const { client, deviceId, store } = options;
-  const batchSize = Math.min(options.batchSize ?? 200, 500);
+  const batchSize = Math.max(1, Math.min(options.batchSize ?? 200, 500));
   let unlocked: { dataKey: CryptoKey; userId: string } | undefined;
   let snapshot: SyncSnapshot | undefined;
   let userRules: Partial<Record<SyncCollection, ConflictStrategy>> = {};
@@ -111,14 +111,15 @@ export function createSyncClient(options: SyncClientOptions) {
   async function resolveByStrategy(conflict: ConflictItem, record: LocalRecord): Promise<{ record: LocalRecord; resolved: boolean }> {
     const remote = conflict.remote;
     const remoteValue = await openValue(conflict.collection, conflict.id, remote);
-    const keepRemote = () => ({ record: adopt(record, remote.revision, remoteValue, remote.deleted, remote.schemaVersion), resolved: false });
+    const followRemote = () => adopt(record, remote.revision, remoteValue, remote.deleted, remote.schemaVersion);
+    const keepRemote = () => ({ record: followRemote(), resolved: false });
     let strategy = strategyFor(conflict.collection);
     // A field merge needs both sides present and in the same schema.
     if (strategy === "merge" && conflict.type !== "update_conflict") strategy = "manual";
     try {
       if (strategy === "append_only") {
-        // Keep both: the server's version stays under this id, ours becomes a new record.
-        await client.conflicts.resolve.mutate({ id: conflict.conflictId, strategy: "remote_wins" });
+        // Keep both: the server's version stays under this id, ours becomes a new record —
+        // stored (and persisted) before the server is told, so a crash in between loses nothing.
         if (!record.deleted && record.value !== null) {
           const copyId = `${conflict.id.slice(0, 100)}:copy-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
           records(await state(), conflict.collection)[copyId] = {
@@ -130,8 +131,10 @@ export function createSyncClient(options: SyncClientOptions) {
             baseDeleted: false,
             dirty: true,
           };
+          await persist();
         }
-        return { record: adopt(record, remote.revision, remoteValue, remote.deleted, remote.schemaVersion), resolved: true };
+        await client.conflicts.resolve.mutate({ id: conflict.conflictId, strategy: "remote_wins" });
+        return { record: followRemote(), resolved: true };
       }
       if (strategy === "local_wins") {
         const done = await client.conflicts.resolve.mutate({ id: conflict.conflictId, strategy });
@@ -139,7 +142,7 @@ export function createSyncClient(options: SyncClientOptions) {
       }
       if (strategy === "remote_wins") {
         await client.conflicts.resolve.mutate({ id: conflict.conflictId, strategy });
-        return { record: adopt(record, remote.revision, remoteValue, remote.deleted, remote.schemaVersion), resolved: true };
+        return { record: followRemote(), resolved: true };
       }
       if (strategy === "merge") {
         const base = record.baseDeleted ? undefined : (record.base ?? undefined);
@@ -161,6 +164,15 @@ export function createSyncClient(options: SyncClientOptions) {
     // manual (or not resolvable here): the refused local version is kept in the
     // server's conflict record until a person decides; this device follows the server.
     return keepRemote();
+  }
+
+  /**
+   * Records the outcome of pushing `sent` — unless the record was edited while the
+   * push was in flight: then the newer edit stays pending, on top of the new revision.
+   */
+  function settle(local: Record<string, LocalRecord>, id: string, sent: LocalRecord, next: LocalRecord) {
+    const now = local[id];
+    local[id] = now === sent || !now?.dirty ? next : { ...now, revision: next.revision, base: next.base, baseDeleted: next.baseDeleted };
   }
 
   async function pushBatch(batch: Array<[string, string, LocalRecord]>, summary: PushSummary) {
@@ -195,12 +207,12 @@ export function createSyncClient(options: SyncClientOptions) {
       const [collection, id, record] = batch[index]!;
       const local = records(snap, collection);
       if (item.status === "applied" || item.status === "unchanged") {
-        local[id] = adopt(record, item.revision, record.value, record.deleted, record.schemaVersion);
+        settle(local, id, record, adopt(record, item.revision, record.value, record.deleted, record.schemaVersion));
         if (item.status === "applied") summary.applied += 1;
       } else {
         summary.conflicts += 1;
         const { record: next, resolved } = await resolveByStrategy(item, record);
-        local[id] = next;
+        settle(local, id, record, next);
         if (resolved) summary.autoResolved += 1;
         else summary.openConflicts.push(item.conflictId);
       }
@@ -248,6 +260,7 @@ export function createSyncClient(options: SyncClientOptions) {
     },
 
     async put(collection: SyncCollection, id: string, value: Json) {
+      ZRecordId.parse(id); // the server refuses other ids, which would block every later push
       const local = records(await state(), collection);
       const current = local[id];
       local[id] = {
@@ -309,7 +322,9 @@ export function createSyncClient(options: SyncClientOptions) {
           // A pending local edit meets the server at push time, where conflicts are detected.
           if (current?.dirty) continue;
           if (current?.revision != null && current.revision >= change.revision) continue;
-          local[change.id] = adopt(current, change.revision, await openValue(change.collection, change.id, change), change.deleted, change.schemaVersion);
+          const value = await openValue(change.collection, change.id, change);
+          if (local[change.id]?.dirty) continue; // edited while we were decrypting: the push will meet it
+          local[change.id] = adopt(current, change.revision, value, change.deleted, change.schemaVersion);
           received += 1;
         }
         snap.cursor = page.cursor;
@@ -358,6 +373,9 @@ export function createSyncClient(options: SyncClientOptions) {
       let chosen: Json | undefined;
       if (strategy === "merge") {
         const result = threeWayMerge(base ?? undefined, local ?? undefined, remote ?? undefined);
+        if (result.clean && result.merged === undefined) {
+          throw new Error("The merge result is a deletion: resolve with local_wins or remote_wins to keep a side.");
+        }
         if (!result.clean || result.merged === undefined) {
           const fields = result.conflicts.map((c) => c.path.join(".") || "(whole record)");
           throw new Error(`Cannot merge automatically: ${fields.join(", ")} changed on both sides. Choose a value (manual) or a side.`);
@@ -367,7 +385,8 @@ export function createSyncClient(options: SyncClientOptions) {
         if (value === undefined) throw new Error("A manual resolution needs the chosen value.");
         chosen = value;
       }
-      const schemaVersion = conflict.local.schemaVersion;
+      // never move a record back to an older schema than either side (or this app) uses
+      const schemaVersion = Math.max(conflict.local.schemaVersion, conflict.remote?.schemaVersion ?? 0, schemaVersionFor(conflict.collection));
       const resolved = chosen === undefined ? undefined : { ...(await encryptValue(conflict.collection, conflict.recordId, schemaVersion, chosen)), schemaVersion, deleted: false };
       return client.conflicts.resolve.mutate({ id: conflictId, strategy, resolved, expectedRevision: conflict.remote?.revision ?? null });
     },

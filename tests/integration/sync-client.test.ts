@@ -159,7 +159,40 @@ describe("sync client: the user's merge rules", () => {
     // changing a rule changes what devices do from their next unlock
     await caller.conflicts.rules.set({ collection: "projects", strategy: "merge" });
     expect((await caller.conflicts.rules.get()).projects).toBe("merge");
+    for (const d of [a, b]) await d.sync.unlock(PASSPHRASE); // devices read the rules when they unlock
+    await a.sync.put("projects", "p", { name: "from a", color: "red" });
+    await a.sync.sync();
+    await b.sync.put("projects", "p", { name: "from a", tags: ["b"] });
+    await expect(b.sync.sync()).resolves.toMatchObject({ conflicts: 1, autoResolved: 1, openConflicts: [] });
+    expect(await b.sync.get("projects", "p")).toEqual({ name: "from a", color: "red", tags: ["b"] });
     await expect(errorOf(() => caller.conflicts.rules.set({ collection: "projects", strategy: "coin_flip" as never }))).resolves.toMatchObject({ code: "BAD_REQUEST" });
+  });
+});
+
+describe("sync client: local edits are never lost", () => {
+  it("keeps an edit made while a push of the same record is in flight, and pushes it next", async () => {
+    const { device } = await newUser("inflight");
+    const laptop = await device("laptop");
+    await laptop.sync.unlock(PASSPHRASE);
+    await laptop.sync.put("settings", "s", { v: 1 });
+    const pushing = laptop.sync.push();
+    await laptop.sync.put("settings", "s", { v: 2 }); // lands while v1 is being encrypted and sent
+    await pushing;
+    expect(await laptop.sync.get("settings", "s")).toEqual({ v: 2 });
+    expect((await laptop.sync.status()).pending).toBe(1);
+    await expect(laptop.sync.push()).resolves.toMatchObject({ applied: 1, conflicts: 0 }); // on top of v1's revision
+
+    const other = await device("other");
+    await other.sync.unlock(PASSPHRASE);
+    await other.sync.sync();
+    expect(await other.sync.get("settings", "s")).toEqual({ v: 2 });
+  });
+
+  it("refuses record ids the server would refuse, before they can block later pushes", async () => {
+    const { device } = await newUser("badid");
+    const laptop = await device("laptop");
+    await expect(laptop.sync.put("projects", "has space", { name: "x" })).rejects.toThrow(/Record id may contain only/);
+    expect((await laptop.sync.status()).pending).toBe(0);
   });
 });
 

@@ -1,4 +1,4 @@
-import { cloneJson, isPlainObject, setOwn, type Json, type JsonObject } from "./json";
+import { cloneJson, getOwn, isPlainObject, setOwn, type Json, type JsonObject } from "./json";
 
 /**
  * Returns a copy of `root` with the value at `path` replaced (or removed when
@@ -9,7 +9,7 @@ export function setAtPath(root: Json | undefined, path: string[], value: Json | 
   if (path.length === 0) return cloneJson(value);
   const [key, ...rest] = path as [string, ...string[]];
   const object: JsonObject = isPlainObject(root) ? (cloneJson(root) as JsonObject) : {};
-  const next = setAtPath(isPlainObject(root) ? root[key] : undefined, rest, value);
+  const next = setAtPath(isPlainObject(root) ? getOwn(root, key) : undefined, rest, value);
   if (next === undefined) delete object[key];
   else setOwn(object, key, next);
   return object;
