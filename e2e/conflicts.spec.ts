@@ -70,10 +70,10 @@ test("a conflict is resolved field by field in the browser and every device gets
   await expect(table.getByRole("row", { name: /^name/ })).toContainText("changed on both");
   await expect(table.getByRole("row", { name: /^color/ })).toContainText("changed on this device");
   await expect(table.getByRole("row", { name: /^path/ })).toContainText("changed on the server");
-  // by hand: the server's name, but the old colour from the server too; the path merges by itself
+  // by hand: the server's name with this device's colour — a result neither side had; the path merges by itself
   await page.getByLabel("Keep the server's name").check();
-  await page.getByLabel("Keep the server's color").check();
-  const chosen = { name: "DevPulse (laptop)", color: "blue", path: "/work/devpulse" };
+  await page.getByLabel("Keep this device's color").check();
+  const chosen = { name: "DevPulse (laptop)", color: "green", path: "/work/devpulse" };
   await expect.poll(async () => JSON.parse(await page.getByLabel("Resolved JSON").inputValue())).toEqual(chosen);
   await page.screenshot({ path: `${ARTIFACTS}/conflict-resolve.png`, fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });

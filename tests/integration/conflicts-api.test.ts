@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { syncConflicts, syncRecords } from "~/server/db/schema";
+import { sha256Hex } from "~/server/hash";
 import { getLocalPublisher } from "~/server/realtime/publisher";
 import { errorOf } from "../support/callers";
 import { change, push, userWithDevices } from "../support/sync";
@@ -12,7 +13,10 @@ async function twoConflicts(label: string) {
   await push(setup.laptop, [change("p1", null, "base1"), change("p2", null, "base2")]);
   await push(setup.laptop, [change("p1", 1, "remote1"), change("p2", 1, "remote2")]);
   const result = await push(setup.desktop, [change("p1", 1, "local1"), change("p2", 1, "local2")]);
-  const ids = result.results.map((r) => (r.status === "conflict" ? r.conflictId : ""));
+  const ids = result.results.map((r) => {
+    if (r.status !== "conflict") throw new Error(`expected a conflict on ${r.id}`);
+    return r.conflictId;
+  });
   return { ...setup, ids };
 }
 
@@ -137,5 +141,29 @@ describe("conflict events", () => {
     expect(seen[1]!.payload).toEqual({ conflictId: ids[0], strategy: "local_wins", revision: 3 });
     expect(seen[2]!.payload).toEqual({ conflictId: ids[1], strategy: "remote_wins", revision: 2 });
     expect(JSON.stringify(seen)).not.toContain("opaque:");
+  });
+});
+
+describe("resolving merge and schema conflicts", () => {
+  it("merge writes the client's encrypted result as the next revision", async () => {
+    const { user, caller, ids } = await twoConflicts("merge-ok");
+    const merged = "opaque:merged by the client";
+    await expect(
+      caller.conflicts.resolve({ id: ids[0]!, strategy: "merge", resolved: { ciphertext: merged, checksum: sha256Hex(merged), schemaVersion: 1, deleted: false } }),
+    ).resolves.toMatchObject({ revision: 3 });
+    expect(await current(user.id, "p1")).toMatchObject({ revision: 3, ciphertext: merged, schemaVersion: 1 });
+  });
+
+  it("a schema conflict is resolved manually under the newer schema version", async () => {
+    const { user, caller, laptop, desktop } = await userWithDevices("schema-resolve");
+    await push(laptop, [change("s1", null, "v1 schema 1")]);
+    await push(laptop, [change("s1", 1, "v2 schema 1")]);
+    const result = await push(desktop, [change("s1", 1, "edited under schema 2", { schemaVersion: 2 })]);
+    const item = result.results[0]!;
+    if (item.status !== "conflict") throw new Error("expected a conflict");
+    expect(item.type).toBe("schema_conflict");
+    const chosen = "opaque:chosen under schema 2";
+    await caller.conflicts.resolve({ id: item.conflictId, strategy: "manual", resolved: { ciphertext: chosen, checksum: sha256Hex(chosen), schemaVersion: 2, deleted: false } });
+    expect(await current(user.id, "s1")).toMatchObject({ revision: 3, ciphertext: chosen, schemaVersion: 2 });
   });
 });

@@ -36,7 +36,9 @@ describe("Pusher publisher against a double of Pusher's HTTP API", () => {
   });
 
   it("refuses payloads that do not match the event catalog", async () => {
-    await expect(createPusherPublisher(pusherWith(app.secret)).publish("user-1", "sync:changed", { cursor: -1 } as never)).rejects.toThrow();
+    const before = double.events.length;
+    await expect(createPusherPublisher(pusherWith(app.secret)).publish("user-1", "sync:changed", { cursor: -1 } as never)).rejects.toThrow(/cursor/);
+    expect(double.events).toHaveLength(before);
   });
 
   it("is configured from the environment, by cluster or by host", () => {

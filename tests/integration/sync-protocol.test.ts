@@ -155,7 +155,9 @@ describe("sync authorization", () => {
       await push(alice.laptop, [change("p1", null, "a")]);
       return push(alice.desktop, [change("p1", null, "b")]);
     })();
-    const conflictId = conflictResult.results[0]!.status === "conflict" ? conflictResult.results[0]!.conflictId : "";
+    const first = conflictResult.results[0]!;
+    if (first.status !== "conflict") throw new Error("expected a conflict");
+    const conflictId = first.conflictId;
 
     expect((await bob.laptop.caller.sync.pull({ cursor: 0, limit: 100 })).changes).toEqual([]);
     expect(await bob.caller.sync.keys.get()).toBeNull();
