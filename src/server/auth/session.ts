@@ -1,3 +1,4 @@
+import { cache } from "react";
 import { getToken } from "next-auth/jwt";
 import { getSessionUser, type PublicUser } from "./accounts";
 import { getAuthOptions, getAuthSecret } from "./options";
@@ -29,11 +30,14 @@ export function parseCookieHeader(header: string | null | undefined): Record<str
   return cookies;
 }
 
-/** For server components and route handlers: the signed-in user, or undefined. */
-export async function getCurrentUser(): Promise<PublicUser | undefined> {
+/**
+ * For server components and route handlers: the signed-in user, or undefined.
+ * Cached per request, so a layout and its page share one cookie decode and query.
+ */
+export const getCurrentUser = cache(async (): Promise<PublicUser | undefined> => {
   const { cookies } = await import("next/headers");
   const jar = await cookies();
   const claims = await readSessionCookie(Object.fromEntries(jar.getAll().map((c) => [c.name, c.value])));
   if (!claims) return undefined;
   return getSessionUser(await getDb(), claims);
-}
+});

@@ -46,25 +46,28 @@ export function getLocalPublisher(): LocalPublisher {
   return holder.__devpulsePublisher;
 }
 
-const remote = globalThis as typeof globalThis & { __devpulseRemotePublisher?: RealtimePublisher | null };
+const configured = globalThis as typeof globalThis & { __devpulsePublisherChoice?: RealtimePublisher };
 
 /**
  * Where events go: always to this process's subscribers (SSE), and to Pusher as
  * well when it is configured, so browsers on pusher-js and clients on SSE both hear them.
+ * Chosen once per process.
  */
 export function getPublisher(): RealtimePublisher {
-  if (remote.__devpulseRemotePublisher === undefined) {
+  if (!configured.__devpulsePublisherChoice) {
     const pusher = pusherFromEnv();
-    remote.__devpulseRemotePublisher = pusher ? createPusherPublisher(pusher) : null;
+    const local = getLocalPublisher();
+    const remote = pusher ? createPusherPublisher(pusher) : undefined;
+    configured.__devpulsePublisherChoice = remote
+      ? {
+          async publish(userId, event, payload) {
+            await local.publish(userId, event, payload);
+            await remote.publish(userId, event, payload);
+          },
+        }
+      : local;
   }
-  const pusherPublisher = remote.__devpulseRemotePublisher;
-  if (!pusherPublisher) return getLocalPublisher();
-  return {
-    async publish(userId, event, payload) {
-      await getLocalPublisher().publish(userId, event, payload);
-      await pusherPublisher.publish(userId, event, payload);
-    },
-  };
+  return configured.__devpulsePublisherChoice;
 }
 
 /** Publishes without letting a transport failure undo or fail the caller's work. */
