@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
 import { authorizeDevice, createDevPulseClient } from "../src/client";
+import { ARTIFACTS, PASSWORD, signUp } from "./support";
 
-const ARTIFACTS = "e2e/artifacts";
-const PASSWORD = "a long and unusual passphrase";
 
 async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
@@ -94,12 +93,8 @@ test("sign up, sign out, sign in, approve a device; the device token answers aut
   });
 });
 
-test("bad device codes get clear messages and change nothing", async ({ page }) => {
-  await page.goto("/sign-up");
-  await page.getByLabel("Email").fill(`e2e-${randomUUID()}@example.test`);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
+test("bad device codes get clear messages", async ({ page }) => {
+  await signUp(page);
 
   await page.goto("/device?code=BBBB-BBBB");
   await expect(page.getByText("No sign-in request has this code. Check the code shown on your device.")).toBeVisible();

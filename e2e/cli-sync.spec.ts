@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import postgres from "postgres";
+import { signUp } from "./support";
 
 /**
  * The README's path for a new user: sign up in the browser, sign two desktop
@@ -12,7 +13,6 @@ import postgres from "postgres";
  * conflicting edit that gets merged — and the server's storage holds no plaintext.
  */
 
-const PASSWORD = "a long and unusual passphrase";
 const SYNC_PASSPHRASE = "orange battery staple of sync";
 const MARKER = `PLAINTEXT-${randomUUID().slice(0, 8)}`;
 
@@ -93,16 +93,11 @@ async function databaseText(url: string): Promise<string> {
 
 test("two CLI devices sync a data set both ways, merge a conflicting edit, and the server stores no plaintext", async ({ page, baseURL }) => {
   test.setTimeout(180_000);
-  const email = `cli-${randomUUID()}@example.test`;
   const work = mkdtempSync(join(tmpdir(), "devpulse-cli-e2e-"));
   const laptop = join(work, "laptop");
   const desktop = join(work, "desktop");
 
-  await page.goto("/sign-up");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
+  const email = await signUp(page, "cli");
 
   await loginDevice(page, baseURL!, laptop, "Laptop");
   await loginDevice(page, baseURL!, desktop, "Desktop");

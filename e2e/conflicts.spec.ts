@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
 import { createDevPulseClient, createMemoryStore, createSyncClient } from "../src/client";
+import { ARTIFACTS, signUp } from "./support";
 
 /**
  * Conflicts in the browser: two devices of one user (the client SDK, as the desktop
@@ -8,17 +8,8 @@ import { createDevPulseClient, createMemoryStore, createSyncClient } from "../sr
  * submits; a device pulls and decrypts exactly the chosen JSON. Then a rollback.
  */
 
-const ARTIFACTS = "e2e/artifacts";
-const PASSWORD = "a long and unusual passphrase";
 const SYNC_PASSPHRASE = "the sync passphrase of the e2e user";
 
-async function signUp(page: Page) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Email").fill(`conflicts-${randomUUID()}@example.test`);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-}
 
 /** A desktop device of the signed-in user: device grant approved with the browser's session, then an unlocked sync client. */
 async function desktopDevice(page: Page, baseURL: string, name: string) {
@@ -39,7 +30,7 @@ async function unlockInBrowser(page: Page) {
 }
 
 test("a conflict is resolved field by field in the browser and every device gets exactly the chosen JSON", async ({ page, baseURL }) => {
-  await signUp(page);
+  await signUp(page, "conflicts");
   const laptop = await desktopDevice(page, baseURL!, "Laptop");
   await laptop.put("projects", "devpulse", { name: "DevPulse", color: "blue", path: "/src/devpulse" });
   await laptop.sync();
@@ -101,7 +92,7 @@ test("a conflict is resolved field by field in the browser and every device gets
 });
 
 test("a record is rolled back from its history, and the rollback is undone", async ({ page, baseURL }) => {
-  await signUp(page);
+  await signUp(page, "conflicts");
   const device = await desktopDevice(page, baseURL!, "Laptop");
   for (const name of ["first", "second", "third"]) {
     await device.put("settings", "editor", { theme: name });
@@ -128,7 +119,7 @@ test("a record is rolled back from its history, and the rollback is undone", asy
 });
 
 test("a delete conflict is understood and resolved in the browser: the edit made on the other device is kept", async ({ page, baseURL }) => {
-  await signUp(page);
+  await signUp(page, "conflicts");
   const laptop = await desktopDevice(page, baseURL!, "Laptop");
   await laptop.put("projects", "side-project", { name: "Side project" });
   await laptop.sync();
@@ -154,7 +145,7 @@ test("a delete conflict is understood and resolved in the browser: the edit made
 });
 
 test("open pages update live: a device's sync and a new conflict appear without a reload", async ({ page, baseURL }) => {
-  await signUp(page);
+  await signUp(page, "conflicts");
   const laptop = await desktopDevice(page, baseURL!, "Laptop");
   const desktop = await desktopDevice(page, baseURL!, "Desktop");
 
