@@ -3,10 +3,12 @@
  * Depends only on @trpc/client and superjson at run time; the router is imported as
  * a type, so no server code is bundled into clients.
  */
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
 import superjson from "superjson";
+import type { RealtimeEventName } from "../lib/realtime/events";
 import type { AppRouter } from "../server/api/root";
+import { subscribeRealtime, type RealtimeHandler, type RealtimeOptions } from "./realtime";
 
 export type { AppRouter };
 
@@ -26,7 +28,7 @@ export function createDevPulseClient(options: DevPulseClientOptions) {
     return token ? { authorization: `Bearer ${token}` } : {};
   };
   const doFetch = options.fetch ?? globalThis.fetch;
-  return createTRPCClient<AppRouter>({
+  const trpc = createTRPCClient<AppRouter>({
     links: [
       splitLink({
         // Realtime events (client.realtime.events.subscribe) stream over server-sent
@@ -44,6 +46,30 @@ export function createDevPulseClient(options: DevPulseClientOptions) {
       }),
     ],
   });
+
+  /**
+   * The account's realtime events over whichever transport the server uses (Pusher
+   * or server-sent events), each checked against the event catalog:
+   * `await client.realtime.subscribe((e) => e.event === "commit:new" && show(e.payload.sha), { events: ["commit:new"] })`.
+   */
+  const subscribe = <E extends RealtimeEventName = RealtimeEventName>(handler: RealtimeHandler<E>, subscribeOptions?: RealtimeOptions<E>) =>
+    subscribeRealtime({ client: trpc, baseUrl: base, authHeaders, fetch: doFetch }, handler, subscribeOptions);
+
+  return withRealtimeSubscribe(trpc, subscribe);
+}
+
+/**
+ * Adds `realtime.subscribe` beside the router's own procedures. The tRPC client is
+ * a proxy that turns every property into a procedure path, so the extra method is
+ * served by a proxy in front of it rather than assigned onto it.
+ */
+function withRealtimeSubscribe<S>(trpc: TRPCClient<AppRouter>, subscribe: S) {
+  const realtime = new Proxy(trpc.realtime, {
+    get: (target, property, receiver) => (property === "subscribe" ? subscribe : Reflect.get(target, property, receiver)),
+  }) as TRPCClient<AppRouter>["realtime"] & { subscribe: S };
+  return new Proxy(trpc, {
+    get: (target, property, receiver) => (property === "realtime" ? realtime : Reflect.get(target, property, receiver)),
+  }) as Omit<TRPCClient<AppRouter>, "realtime"> & { realtime: typeof realtime };
 }
 
 export type DevPulseClient = ReturnType<typeof createDevPulseClient>;
@@ -98,6 +124,10 @@ export async function authorizeDevice(
   }
 }
 
+export { openRealtime, RealtimeConnectionError, RealtimeSubscriptionError, subscribeRealtime } from "./realtime";
+export type { RealtimeEndpoint, RealtimeHandler, RealtimeOptions, RealtimeSubscription } from "./realtime";
+export type { RealtimeEvent, RealtimeEventName, RealtimePayload } from "../lib/realtime/events";
+export type { RealtimeConnection } from "../lib/realtime/connection";
 export { createSyncClient, SyncLockedError } from "./sync-client";
 export type { ConflictStrategy, PullSummary, PushSummary, SyncClient, SyncClientOptions, SyncSummary } from "./sync-client";
 export { createFileStore, createMemoryStore, emptySnapshot } from "./store";

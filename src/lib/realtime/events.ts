@@ -3,27 +3,128 @@ import { z } from "zod";
 /**
  * The realtime event catalog: every event a browser or desktop client can receive,
  * with its payload schema. Payloads carry ids and short summaries only — never
- * secrets, never plaintext of encrypted data (and stay far below Pusher's 10 KB).
+ * secrets, never plaintext of encrypted data — and every string and array is
+ * bounded, so each event stays below Pusher's 10 KB whatever it carries
+ * (tests/unit/realtime-events.test.ts derives the worst case from these bounds).
+ * Publishers are held to the exact shape: unknown fields are refused.
  */
+
+/** Every third-party service an integration can connect to. */
+export const integrationProvider = z.enum(["github", "gitlab", "google", "microsoft", "slack", "discord"]);
+export type IntegrationProvider = z.infer<typeof integrationProvider>;
+
+/** Longest free-text summaries, in characters: cut longer text with `summarize(text, SUMMARY_MAX.…)`. */
+export const SUMMARY_MAX = { commitMessage: 200, statusText: 100, notificationTitle: 120, notificationBody: 500, errorMessage: 500 } as const;
+
+const id = (max = 200) => z.string().min(1).max(max);
+/** Provider timestamps come with an offset (or Z); the cap stops unbounded fractional seconds. */
+const isoDateTime = z.iso.datetime({ offset: true }).max(40);
+/** Links to a provider's page for the item (a commit on GitHub): http(s) only, never javascript:. */
+const webUrl = z.url({ protocol: /^https?$/ }).max(1000);
+const dateOrDateTime = z.union([isoDateTime, z.iso.date().max(10)]);
+/** Links inside this app only: a notification can never point a click at another site or a script. */
+const appPath = z
+  .string()
+  .max(500)
+  .regex(/^\/(?![/\\])[^\s\\]*$/, "must be a path inside the app, like /integrations");
+
 export const realtimeEvents = {
-  "sync:changed": z.object({
+  "sync:changed": z.strictObject({
     /** The user's sequence number after the change: pull from your cursor up to here. */
     cursor: z.number().int().nonnegative(),
     changes: z.number().int().nonnegative(),
     /** The device that pushed, so it can ignore its own echo. */
-    sourceDeviceId: z.string().nullable(),
+    sourceDeviceId: id().nullable(),
   }),
-  "sync:conflict": z.object({
-    conflictIds: z.array(z.string()).max(100),
+  "sync:conflict": z.strictObject({
+    conflictIds: z.array(z.uuid().max(36)).max(100),
     count: z.number().int().positive(),
-    sourceDeviceId: z.string().nullable(),
+    sourceDeviceId: id().nullable(),
   }),
-  "sync:conflict_resolved": z.object({
-    conflictId: z.string(),
-    strategy: z.string(),
+  "sync:conflict_resolved": z.strictObject({
+    conflictId: z.uuid().max(36),
+    strategy: id(50),
     revision: z.number().int().nullable(),
+  }),
+  "commit:new": z.strictObject({
+    provider: integrationProvider.extract(["github", "gitlab"]),
+    /** owner/name (GitHub) or the project's full path (GitLab). */
+    repository: id(300),
+    sha: z.hex().min(7).max(64),
+    /** The commit message's first line, cut to fit (see `summarize`), never the whole message. */
+    message: z.string().max(SUMMARY_MAX.commitMessage),
+    url: webUrl.optional(),
+    committedAt: isoDateTime,
+  }),
+  "calendar:event_updated": z.strictObject({
+    provider: integrationProvider.extract(["google", "microsoft"]),
+    /** Google event ids may be up to 1024 characters. */
+    eventId: id(1024),
+    calendarId: id(300).optional(),
+    change: z.enum(["created", "updated", "deleted"]),
+    /** A date-time, or a date for all-day events. */
+    start: dateOrDateTime.optional(),
+    end: dateOrDateTime.optional(),
+  }),
+  "status:updated": z.strictObject({
+    provider: integrationProvider.extract(["slack", "discord"]),
+    text: z.string().max(SUMMARY_MAX.statusText),
+    /** Slack's `:name:` form or an emoji character. */
+    emoji: z.string().max(100).optional(),
+    /** null: the status does not expire. */
+    expiresAt: isoDateTime.nullable().optional(),
+  }),
+  "integration:connected": z.strictObject({
+    provider: integrationProvider,
+    /** The account's public handle or display name at the provider, never a token. */
+    account: id(200).optional(),
+  }),
+  "integration:error": z.strictObject({
+    provider: integrationProvider,
+    /** Shown to the user: write it for them, and never include a token or a provider's raw response. */
+    message: id(SUMMARY_MAX.errorMessage),
+    status: z.enum(["error", "needs_reauth"]),
+  }),
+  "notification:new": z.strictObject({
+    id: id(),
+    title: id(SUMMARY_MAX.notificationTitle),
+    body: z.string().max(SUMMARY_MAX.notificationBody).optional(),
+    level: z.enum(["info", "warning", "error"]),
+    href: appPath.optional(),
   }),
 } as const;
 
 export type RealtimeEventName = keyof typeof realtimeEvents;
 export type RealtimePayload<E extends RealtimeEventName> = z.infer<(typeof realtimeEvents)[E]>;
+/** One received event, narrowed by its name: `if (e.event === "commit:new") e.payload.sha`. */
+export type RealtimeEvent<E extends RealtimeEventName = RealtimeEventName> = { [K in E]: { event: K; payload: RealtimePayload<K> } }[E];
+
+export const realtimeEventNames = Object.keys(realtimeEvents) as RealtimeEventName[];
+
+export function isRealtimeEventName(name: string): name is RealtimeEventName {
+  return Object.hasOwn(realtimeEvents, name);
+}
+
+/** The same schemas, dropping (not refusing) fields this client does not know. */
+const receivingSchemas: Partial<Record<string, z.ZodType>> = Object.fromEntries(
+  Object.entries(realtimeEvents).map(([name, schema]) => [name, z.object(schema.shape)]),
+);
+
+/**
+ * Receiving side: an event from the wire, checked against the catalog, or undefined
+ * for unknown names and invalid payloads. Unknown fields are dropped rather than
+ * refused, so an older desktop app keeps working when the server adds one.
+ */
+export function parseRealtimeEvent(event: string, payload: unknown): RealtimeEvent | undefined {
+  const result = isRealtimeEventName(event) ? receivingSchemas[event]?.safeParse(payload) : undefined;
+  return result?.success ? ({ event, payload: result.data } as RealtimeEvent) : undefined;
+}
+
+/** The first line of `text`, cut to `max` characters with an ellipsis: for commit messages and the like. */
+export function summarize(text: string, max: number): string {
+  const firstLine = text.trim().split(/\r?\n/, 1)[0]!.trimEnd();
+  if (firstLine.length <= max) return firstLine;
+  let cut = firstLine.slice(0, max - 1);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1); // never leave half an emoji
+  return `${cut}…`;
+}

@@ -1,6 +1,6 @@
 import { realtimeEvents, type RealtimeEventName, type RealtimePayload } from "~/lib/realtime/events";
 import { logger } from "../logger";
-import { createPusherPublisher, pusherFromEnv } from "./pusher";
+import { createPusherPublisher, getPusherTransport, type PusherTransport } from "./pusher";
 
 /**
  * How domain code tells a user's browsers and devices that something happened.
@@ -46,28 +46,31 @@ export function getLocalPublisher(): LocalPublisher {
   return holder.__devpulsePublisher;
 }
 
-const configured = globalThis as typeof globalThis & { __devpulsePublisherChoice?: RealtimePublisher };
+const configured = globalThis as typeof globalThis & {
+  __devpulsePublisherFor?: { pusher: PusherTransport | undefined; publisher: RealtimePublisher };
+};
 
 /**
  * Where events go: always to this process's subscribers (SSE), and to Pusher as
  * well when it is configured, so browsers on pusher-js and clients on SSE both hear them.
- * Chosen once per process.
+ * Built once per Pusher choice (see getPusherTransport), not on every publish.
  */
 export function getPublisher(): RealtimePublisher {
-  if (!configured.__devpulsePublisherChoice) {
-    const pusher = pusherFromEnv();
-    const local = getLocalPublisher();
-    const remote = pusher ? createPusherPublisher(pusher) : undefined;
-    configured.__devpulsePublisherChoice = remote
-      ? {
-          async publish(userId, event, payload) {
-            await local.publish(userId, event, payload);
-            await remote.publish(userId, event, payload);
-          },
-        }
-      : local;
-  }
-  return configured.__devpulsePublisherChoice;
+  const pusher = getPusherTransport();
+  const cached = configured.__devpulsePublisherFor;
+  if (cached && cached.pusher === pusher) return cached.publisher;
+  const local = getLocalPublisher();
+  const remote = pusher ? createPusherPublisher(pusher.pusher) : undefined;
+  const publisher: RealtimePublisher = remote
+    ? {
+        async publish(userId, event, payload) {
+          await local.publish(userId, event, payload);
+          await remote.publish(userId, event, payload);
+        },
+      }
+    : local;
+  configured.__devpulsePublisherFor = { pusher, publisher };
+  return publisher;
 }
 
 /** Publishes without letting a transport failure undo or fail the caller's work. */

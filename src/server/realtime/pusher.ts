@@ -1,5 +1,6 @@
 import Pusher from "pusher";
 import { userChannel } from "~/lib/realtime/channels";
+import type { PusherConnection } from "~/lib/realtime/connection";
 import { realtimeEvents, type RealtimeEventName, type RealtimePayload } from "~/lib/realtime/events";
 import { getEnv, type Env } from "../env";
 import { AppError } from "../errors";
@@ -8,13 +9,81 @@ import type { RealtimePublisher } from "./publisher";
 /** Pusher's limit on one event's data. */
 export const PUSHER_MAX_EVENT_BYTES = 10 * 1024;
 
-/** Pusher Channels, or a Pusher-protocol server such as Soketi, when configured. */
-export function pusherFromEnv(env: Env = getEnv()): Pusher | undefined {
+/**
+ * Everything needed to reach one Pusher app: Pusher Channels by cluster, or a
+ * Pusher-protocol server such as Soketi by host. Read from the environment in one
+ * place, for the server SDK and for what clients are told (`pusherConnectionFor`).
+ */
+export type PusherSettings = {
+  appId: string;
+  key: string;
+  secret: string;
+  useTLS: boolean;
+  cluster?: string;
+  host?: string;
+  port?: number;
+};
+
+export function pusherSettingsFromEnv(env: Env = getEnv()): PusherSettings | undefined {
   if (!env.PUSHER_APP_ID || !env.PUSHER_KEY || !env.PUSHER_SECRET) return undefined;
   const base = { appId: env.PUSHER_APP_ID, key: env.PUSHER_KEY, secret: env.PUSHER_SECRET, useTLS: env.PUSHER_USE_TLS };
-  return env.PUSHER_HOST
-    ? new Pusher({ ...base, host: env.PUSHER_HOST, port: env.PUSHER_PORT ? String(env.PUSHER_PORT) : undefined })
-    : new Pusher({ ...base, cluster: env.PUSHER_CLUSTER! });
+  return env.PUSHER_HOST ? { ...base, host: env.PUSHER_HOST, port: env.PUSHER_PORT, cluster: env.PUSHER_CLUSTER } : { ...base, cluster: env.PUSHER_CLUSTER! };
+}
+
+export function pusherFromSettings(settings: PusherSettings): Pusher {
+  const base = { appId: settings.appId, key: settings.key, secret: settings.secret, useTLS: settings.useTLS };
+  return settings.host
+    ? new Pusher({ ...base, host: settings.host, port: settings.port ? String(settings.port) : undefined })
+    : new Pusher({ ...base, cluster: settings.cluster! });
+}
+
+/** Pusher Channels, or a Pusher-protocol server such as Soketi, when configured. */
+export function pusherFromEnv(env: Env = getEnv()): Pusher | undefined {
+  const settings = pusherSettingsFromEnv(env);
+  return settings ? pusherFromSettings(settings) : undefined;
+}
+
+/** What pusher-js needs to join `userId`'s channel: the public key and hosts, never the secret. */
+export function pusherConnectionFor(settings: PusherSettings, userId: string): PusherConnection {
+  return {
+    transport: "pusher",
+    key: settings.key,
+    channel: userChannel(userId),
+    ...(settings.cluster ? { cluster: settings.cluster } : {}),
+    ...(settings.host ? { wsHost: settings.host } : {}),
+    ...(settings.host && settings.port ? { wsPort: settings.port } : {}),
+    forceTLS: settings.useTLS,
+  };
+}
+
+export type PusherTransport = { settings: PusherSettings; pusher: Pusher };
+
+function pusherTransportFrom(env: Env): PusherTransport | null {
+  const settings = pusherSettingsFromEnv(env);
+  return settings ? { settings, pusher: pusherFromSettings(settings) } : null;
+}
+
+/** null: chosen, and it is none (the in-process transport); undefined: not chosen yet. */
+const chosen = globalThis as typeof globalThis & { __devpulsePusherTransport?: PusherTransport | null };
+
+/** The Pusher app this process publishes to and authorises channels for: chosen once, from the environment. */
+export function getPusherTransport(): PusherTransport | undefined {
+  if (chosen.__devpulsePusherTransport === undefined) chosen.__devpulsePusherTransport = pusherTransportFrom(getEnv());
+  return chosen.__devpulsePusherTransport ?? undefined;
+}
+
+/**
+ * Points this process at the Pusher app `env` describes (or at none) until the
+ * returned function restores the previous choice. For tests and tools that run the
+ * app in-process: the environment is read once per process, so editing
+ * process.env afterwards would change nothing.
+ */
+export function switchPusherTransport(env: Env): () => void {
+  const previous = chosen.__devpulsePusherTransport;
+  chosen.__devpulsePusherTransport = pusherTransportFrom(env);
+  return () => {
+    chosen.__devpulsePusherTransport = previous;
+  };
 }
 
 export function createPusherPublisher(pusher: Pusher): RealtimePublisher {
