@@ -4,7 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
 import { useState, type ReactNode } from "react";
-import { CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon } from "./icons";
+import { ClockIcon, CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon } from "./icons";
 import { Logo } from "./logo";
 import { cn } from "./ui/cn";
 
@@ -14,6 +14,7 @@ const navigation = [
   { href: "/conflicts", label: "Conflicts", icon: ConflictIcon },
   { href: "/integrations", label: "Integrations", icon: PlugIcon },
   { href: "/privacy", label: "Privacy", icon: ShieldIcon },
+  { href: "/settings/jobs", label: "Background jobs", icon: ClockIcon },
 ] as const;
 
 type ShellUser = { email: string; name: string | null };

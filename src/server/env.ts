@@ -60,6 +60,19 @@ export const ZEnv = z
         .default("true")
         .transform((value) => value === "1" || value === "true"),
     ),
+    /** Inngest Cloud or self-hosted Inngest: with an event key (or INNGEST_DEV) jobs go to Inngest; without, they run in-process. */
+    INNGEST_EVENT_KEY: optionalString,
+    INNGEST_SIGNING_KEY: optionalString,
+    /** A self-hosted Inngest server's URL. */
+    INNGEST_BASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional()),
+    /** "1" for an Inngest dev server on its default port, or its URL. */
+    INNGEST_DEV: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .refine((value) => value === "1" || value === "true" || /^https?:\/\/[^\s]+$/.test(value), 'must be "1" or the dev server\'s http(s) URL')
+        .optional(),
+    ),
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,
       z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
@@ -82,6 +95,20 @@ export const ZEnv = z
         code: "custom",
         path: ["NEXTAUTH_SECRET"],
         message: "is required on Vercel: a generated secret would differ per instance",
+      });
+    }
+    if (env.VERCEL && !env.INNGEST_EVENT_KEY && !env.INNGEST_DEV) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["INNGEST_EVENT_KEY"],
+        message: "is required on Vercel: in-process jobs would die with each serverless invocation",
+      });
+    }
+    if (env.INNGEST_EVENT_KEY && !env.INNGEST_DEV && !env.INNGEST_SIGNING_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["INNGEST_SIGNING_KEY"],
+        message: "is required with INNGEST_EVENT_KEY: /api/inngest only runs functions for requests signed with it",
       });
     }
     const pusher = [env.PUSHER_APP_ID, env.PUSHER_KEY, env.PUSHER_SECRET];

@@ -21,6 +21,9 @@ export async function startServer(): Promise<void> {
   try {
     const handle = await getDatabaseHandle();
     logger.info("database ready (migrations applied)", { driver: handle.driver });
+    const { startJobSchedules } = await import("./jobs/send");
+    const mode = startJobSchedules();
+    logger.info(mode === "in-process" ? "background jobs run in-process (no INNGEST_EVENT_KEY or INNGEST_DEV)" : "background jobs run on Inngest", { mode });
   } catch (error) {
     // Keep serving: /api/health reports the reason and the next request retries.
     logger.error("database unavailable at start-up", { error });

@@ -23,6 +23,10 @@ describe("server start-up", () => {
     const result = startWith({});
     expect(result.status, result.stderr).toBe(0);
     const messages = result.stdout.trim().split("\n").map((line) => JSON.parse(line).msg);
-    expect(messages).toEqual(["starting DevPulse Cloud", "database ready (migrations applied)"]);
+    expect(messages).toEqual([
+      "starting DevPulse Cloud",
+      "database ready (migrations applied)",
+      "background jobs run in-process (no INNGEST_EVENT_KEY or INNGEST_DEV)",
+    ]);
   });
 });

@@ -32,9 +32,19 @@ describe("parseEnv", () => {
     expect(message).toMatch(/NEXTAUTH_SECRET: must be at least 32 characters/);
   });
 
-  it("requires DATABASE_URL and NEXTAUTH_SECRET on Vercel", () => {
-    expect(() => parseEnv({ VERCEL: "1" })).toThrow(/DATABASE_URL: is required on Vercel[\s\S]*NEXTAUTH_SECRET: is required on Vercel/);
-    expect(() => parseEnv({ VERCEL: "1", DATABASE_URL: "postgres://db/app", NEXTAUTH_SECRET: "x".repeat(32) })).not.toThrow();
+  it("requires DATABASE_URL, NEXTAUTH_SECRET and Inngest on Vercel", () => {
+    expect(() => parseEnv({ VERCEL: "1" })).toThrow(
+      /DATABASE_URL: is required on Vercel[\s\S]*NEXTAUTH_SECRET: is required on Vercel[\s\S]*INNGEST_EVENT_KEY: is required on Vercel/,
+    );
+    const vercel = { VERCEL: "1", DATABASE_URL: "postgres://db/app", NEXTAUTH_SECRET: "x".repeat(32) };
+    expect(() => parseEnv({ ...vercel, INNGEST_EVENT_KEY: "evt" })).toThrow(/INNGEST_SIGNING_KEY: is required with INNGEST_EVENT_KEY/);
+    expect(() => parseEnv({ ...vercel, INNGEST_EVENT_KEY: "evt", INNGEST_SIGNING_KEY: "signkey-prod-1" })).not.toThrow();
+  });
+
+  it("takes INNGEST_DEV as a flag or a dev server URL, nothing else", () => {
+    expect(parseEnv({ INNGEST_DEV: "http://127.0.0.1:8288" }).INNGEST_DEV).toBe("http://127.0.0.1:8288");
+    expect(parseEnv({ INNGEST_DEV: "1" }).INNGEST_DEV).toBe("1");
+    expect(() => parseEnv({ INNGEST_DEV: "yes please" })).toThrow(/INNGEST_DEV: must be "1" or the dev server's http\(s\) URL/);
   });
 
   it("requires OAuth client ids and secrets in pairs", () => {

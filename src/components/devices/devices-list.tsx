@@ -10,6 +10,7 @@ import { Button, ButtonLink } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { EmptyState } from "../ui/empty-state";
+import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
 import { timeAgo } from "./format";
 
@@ -45,14 +46,7 @@ export function DevicesList() {
       {devices.isPending ? (
         <Loading label="Loading devices" />
       ) : devices.isError ? (
-        <div className="p-5">
-          <Alert tone="error" title="Could not load your devices">
-            {errorMessage(devices.error)}{" "}
-            <button type="button" className="font-medium underline" onClick={() => void devices.refetch()}>
-              Try again
-            </button>
-          </Alert>
-        </div>
+        <LoadError title="Could not load your devices" message={errorMessage(devices.error)} onRetry={() => void devices.refetch()} />
       ) : devices.data.length === 0 ? (
         <EmptyState icon={<DevicesIcon />} title="No devices yet">
           In the DevPulse desktop app choose <strong>Sign in to DevPulse Cloud</strong>. It shows a code; enter it on the{" "}

@@ -1,6 +1,7 @@
 import { authRouter } from "./routers/auth";
 import { conflictsRouter } from "./routers/conflicts";
 import { devicesRouter } from "./routers/devices";
+import { jobsRouter } from "./routers/jobs";
 import { realtimeRouter } from "./routers/realtime";
 import { syncRouter } from "./routers/sync";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -12,6 +13,7 @@ export const appRouter = createTRPCRouter({
   sync: syncRouter,
   conflicts: conflictsRouter,
   realtime: realtimeRouter,
+  jobs: jobsRouter,
 });
 
 export type AppRouter = typeof appRouter;

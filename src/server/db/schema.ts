@@ -221,7 +221,8 @@ export const syncPushes = pgTable(
     result: jsonb().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.idempotencyKey] })],
+  // created_at: the cleanup job deletes keys past their retry window.
+  (t) => [primaryKey({ columns: [t.userId, t.idempotencyKey] }), index("sync_pushes_created").on(t.createdAt)],
 );
 
 
@@ -237,4 +238,85 @@ export const syncMergeRules = pgTable(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.collection] })],
+);
+
+
+// ───────────────────────────── Privacy ─────────────────────────────
+
+/** The user's privacy settings; a missing row means the defaults (see src/server/privacy/settings.ts). */
+export const privacySettings = pgTable("privacy_settings", {
+  userId: uuid()
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** Revisions older than this are trimmed from sync history (the current revision is always kept). */
+  cloudRetentionDays: integer().notNull(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+
+// ───────────────────────────── Integrations ─────────────────────────────
+
+export const integrationStatuses = ["connected", "syncing", "error", "needs_reauth"] as const;
+export type IntegrationStatus = (typeof integrationStatuses)[number];
+
+/** A user's connection to one provider and what its jobs last did. */
+export const integrations = pgTable(
+  "integrations",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text().notNull(),
+    status: text({ enum: integrationStatuses }).notNull().default("connected"),
+    lastError: text(),
+    lastErrorAt: timestamp({ withTimezone: true }),
+    lastSyncedAt: timestamp({ withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("integrations_user_provider").on(t.userId, t.provider)],
+);
+
+/** Pending OAuth authorizations: single use, bound to the user, short-lived (the cleanup job removes expired ones). */
+export const oauthStates = pgTable(
+  "oauth_states",
+  {
+    /** SHA-256 of the `state` sent to the provider; the state itself is never stored. */
+    stateHash: text().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text().notNull(),
+    redirectUri: text().notNull(),
+    /** PKCE verifier, sealed by the token vault. */
+    codeVerifier: text(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("oauth_states_expires").on(t.expiresAt)],
+);
+
+// ───────────────────────────── Background jobs ─────────────────────────────
+
+export const jobRunStatuses = ["running", "retrying", "completed", "failed"] as const;
+export type JobRunStatus = (typeof jobRunStatuses)[number];
+
+/** What each background job run did, for the user's "Background jobs" view (system runs have no user). */
+export const jobRuns = pgTable(
+  "job_runs",
+  {
+    /** Inngest's run id (a ULID), or the in-process runner's. */
+    runId: text().primaryKey(),
+    userId: uuid().references(() => users.id, { onDelete: "cascade" }),
+    functionId: text().notNull(),
+    eventName: text().notNull(),
+    status: text({ enum: jobRunStatuses }).notNull(),
+    /** Zero-based, as Inngest counts. */
+    attempt: integer().notNull().default(0),
+    error: text(),
+    output: jsonb(),
+    startedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [index("job_runs_user_started").on(t.userId, t.startedAt), index("job_runs_started").on(t.startedAt)],
 );

@@ -1,0 +1,49 @@
+import { eventType } from "inngest";
+import { z } from "zod";
+import { integrationProvider } from "~/lib/realtime/events";
+
+/**
+ * The job event catalog: the one source of job event names and payload types.
+ * Code sends these through `jobs.send` (src/server/jobs/send.ts); functions are
+ * triggered by them. A job event that concerns one user carries `userId`: the
+ * run is then shown to that user and counted against their concurrency key.
+ * Payloads are ids and small parameters, never secrets (Inngest stores events).
+ */
+const schemas = {
+  /** Run the periodic cleanup now (it also runs on its cron). */
+  "maintenance/cleanup.requested": z.object({}).strict(),
+  /** Trim one user's sync history to their retention setting. */
+  "sync/history.trim-requested": z.object({ userId: z.uuid() }).strict(),
+  /** Sync one user's integration with its provider now (the integrations page, a schedule or a webhook asks). */
+  "integration/sync.requested": z.object({ userId: z.uuid(), provider: integrationProvider }).strict(),
+} satisfies Record<string, z.ZodObject>;
+
+export type JobEventName = keyof typeof schemas;
+export type JobEventData<N extends JobEventName> = z.infer<(typeof schemas)[N]>;
+export type JobEvent = { [N in JobEventName]: { name: N; data: JobEventData<N>; id?: string } }[JobEventName];
+
+export const jobEventNames = Object.keys(schemas) as JobEventName[];
+
+/** Inngest trigger definitions built from the same schemas. */
+export function jobEventType<N extends JobEventName>(name: N) {
+  return eventType(name, { schema: schemas[name] as never });
+}
+
+export class InvalidJobEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidJobEventError";
+  }
+}
+
+/** Validates an event against the catalog: unknown names and bad payloads never reach a queue. */
+export function parseJobEvent(event: { name: string; data?: unknown; id?: string }): JobEvent {
+  if (!Object.hasOwn(schemas, event.name)) throw new InvalidJobEventError(`Unknown job event "${event.name}"`);
+  const name = event.name as JobEventName;
+  const result = schemas[name].safeParse(event.data ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "data"}: ${issue.message}`).join("; ");
+    throw new InvalidJobEventError(`Invalid "${name}" event: ${problems}`);
+  }
+  return { name, data: result.data, ...(event.id ? { id: event.id } : {}) } as JobEvent;
+}

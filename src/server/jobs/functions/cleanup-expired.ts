@@ -1,0 +1,31 @@
+import { getDb } from "../../db/client";
+import {
+  deleteExpiredDeviceCodes,
+  deleteExpiredOAuthStates,
+  deleteOldIdempotencyKeys,
+  deleteOldJobRuns,
+  deleteOldLoginAttempts,
+} from "../../maintenance/cleanup";
+import { defineJob } from "../define-job";
+
+/** Every 15 minutes (or on request): removes short-lived rows past their use. One step per table, so a retry redoes only what failed. */
+export const cleanupExpired = defineJob(
+  {
+    id: "cleanup-expired",
+    name: "Clean up expired codes and keys",
+    events: ["maintenance/cleanup.requested"],
+    cron: "*/15 * * * *",
+    retries: 3,
+    concurrency: { limit: 1 },
+  },
+  async ({ step }) => {
+    const db = await getDb();
+    return {
+      deviceCodes: await step.run("delete-expired-device-codes", () => deleteExpiredDeviceCodes(db)),
+      oauthStates: await step.run("delete-expired-oauth-states", () => deleteExpiredOAuthStates(db)),
+      idempotencyKeys: await step.run("delete-old-idempotency-keys", () => deleteOldIdempotencyKeys(db)),
+      loginAttempts: await step.run("delete-old-login-attempts", () => deleteOldLoginAttempts(db)),
+      jobRuns: await step.run("delete-old-job-runs", () => deleteOldJobRuns(db)),
+    };
+  },
+);

@@ -1,0 +1,6 @@
+import type { Job } from "../define-job";
+import { cleanupExpired } from "./cleanup-expired";
+import { scheduleSyncHistoryTrim, trimUserSyncHistory } from "./trim-sync-history";
+
+/** Every background job, registered with Inngest at /api/inngest and with the in-process runner. Add new jobs here. */
+export const jobFunctions: readonly Job[] = [cleanupExpired, scheduleSyncHistoryTrim, trimUserSyncHistory];

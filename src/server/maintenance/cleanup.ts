@@ -1,0 +1,52 @@
+import { lt } from "drizzle-orm";
+import type { DbOrTx } from "../db/client";
+import { deviceAuthorizations, jobRuns, loginAttempts, oauthStates, syncPushes } from "../db/schema";
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** How long each kind of short-lived row outlives its use. */
+export const RETENTION = {
+  /** Past expiry, a polling device still deserves "expired_token" rather than "invalid_grant" for a while. */
+  expiredDeviceCodeGraceMs: 24 * HOUR_MS,
+  /** A device retries a push with the same idempotency key within minutes; a day is generous. */
+  idempotencyKeyMs: 24 * HOUR_MS,
+  /** Far longer than any sign-in lockout window. */
+  loginAttemptMs: 7 * 24 * HOUR_MS,
+  jobRunMs: 30 * 24 * HOUR_MS,
+} as const;
+
+const before = (now: Date, ms: number) => new Date(now.getTime() - ms);
+
+export async function deleteExpiredDeviceCodes(db: DbOrTx, now = new Date()) {
+  const rows = await db
+    .delete(deviceAuthorizations)
+    .where(lt(deviceAuthorizations.expiresAt, before(now, RETENTION.expiredDeviceCodeGraceMs)))
+    .returning({ id: deviceAuthorizations.id });
+  return rows.length;
+}
+
+export async function deleteExpiredOAuthStates(db: DbOrTx, now = new Date()) {
+  const rows = await db.delete(oauthStates).where(lt(oauthStates.expiresAt, now)).returning({ stateHash: oauthStates.stateHash });
+  return rows.length;
+}
+
+export async function deleteOldIdempotencyKeys(db: DbOrTx, now = new Date()) {
+  const rows = await db
+    .delete(syncPushes)
+    .where(lt(syncPushes.createdAt, before(now, RETENTION.idempotencyKeyMs)))
+    .returning({ key: syncPushes.idempotencyKey });
+  return rows.length;
+}
+
+export async function deleteOldLoginAttempts(db: DbOrTx, now = new Date()) {
+  const rows = await db
+    .delete(loginAttempts)
+    .where(lt(loginAttempts.createdAt, before(now, RETENTION.loginAttemptMs)))
+    .returning({ id: loginAttempts.id });
+  return rows.length;
+}
+
+export async function deleteOldJobRuns(db: DbOrTx, now = new Date()) {
+  const rows = await db.delete(jobRuns).where(lt(jobRuns.startedAt, before(now, RETENTION.jobRunMs))).returning({ runId: jobRuns.runId });
+  return rows.length;
+}

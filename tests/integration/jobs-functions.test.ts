@@ -1,0 +1,148 @@
+import { randomUUID } from "node:crypto";
+import { InngestTestEngine } from "@inngest/test";
+import { eq, inArray, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getDb } from "~/server/db/client";
+import { deviceAuthorizations, jobRuns, loginAttempts, oauthStates, privacySettings, syncPushes, syncRevisions } from "~/server/db/schema";
+import { cleanupExpired } from "~/server/jobs/functions/cleanup-expired";
+import { scheduleSyncHistoryTrim, trimUserSyncHistory } from "~/server/jobs/functions/trim-sync-history";
+import { signedUpUser } from "../support/callers";
+import { useInngestDouble } from "../support/inngest";
+import { change, push, userWithDevices } from "../support/sync";
+
+// Each function through @inngest/test: the real Inngest SDK executes it (step by step,
+// as Inngest would) against the real database. A new engine per test (see STACK-NOTES).
+// step.sendEvent really sends, to a local double of Inngest's Event API.
+const inngest = useInngestDouble();
+const DAY = 24 * 60 * 60 * 1000;
+const ago = (ms: number) => new Date(Date.now() - ms);
+
+describe("cleanup-expired", () => {
+  async function seed() {
+    const db = await getDb();
+    const { user } = await signedUpUser("cleanup");
+    const code = () => ({ deviceCodeHash: randomUUID(), userCode: randomUUID().slice(0, 8).toUpperCase(), deviceName: "cli", intervalSeconds: 5 });
+    const [longExpired, justExpired] = await db
+      .insert(deviceAuthorizations)
+      .values([
+        { ...code(), expiresAt: ago(2 * DAY) },
+        { ...code(), expiresAt: ago(60_000) },
+      ])
+      .returning({ id: deviceAuthorizations.id });
+    const states = { expired: randomUUID(), live: randomUUID() };
+    await db.insert(oauthStates).values([
+      { stateHash: states.expired, userId: user.id, provider: "github", redirectUri: "http://localhost/cb", expiresAt: ago(1000) },
+      { stateHash: states.live, userId: user.id, provider: "github", redirectUri: "http://localhost/cb", expiresAt: new Date(Date.now() + 600_000) },
+    ]);
+    const keys = { old: randomUUID(), fresh: randomUUID() };
+    await db.insert(syncPushes).values([
+      { userId: user.id, idempotencyKey: keys.old, result: {}, createdAt: ago(2 * DAY) },
+      { userId: user.id, idempotencyKey: keys.fresh, result: {}, createdAt: ago(60_000) },
+    ]);
+    const email = `${user.id}@cleanup.test`;
+    await db.insert(loginAttempts).values([
+      { email, ip: "203.0.113.9", succeeded: false, createdAt: ago(8 * DAY) },
+      { email, ip: "203.0.113.9", succeeded: false },
+    ]);
+    const runs = { old: `old-${randomUUID()}`, recent: `recent-${randomUUID()}` };
+    await db.insert(jobRuns).values([
+      { runId: runs.old, userId: user.id, functionId: "x", eventName: "x", status: "completed", startedAt: ago(31 * DAY) },
+      { runId: runs.recent, userId: user.id, functionId: "x", eventName: "x", status: "completed" },
+    ]);
+    return { db, user, devices: { longExpired: longExpired!.id, justExpired: justExpired!.id }, states, keys, email, runs };
+  }
+
+  it("deletes what is past its use and keeps the rest", async () => {
+    const s = await seed();
+    const t = new InngestTestEngine({ function: cleanupExpired.toInngestFunction(inngest.client) });
+    const { result, ctx } = await t.execute({ events: [{ name: "maintenance/cleanup.requested", data: {} }] });
+
+    expect(result).toMatchObject({ deviceCodes: expect.any(Number), oauthStates: expect.any(Number) });
+    for (const [key, value] of Object.entries(result as Record<string, number>)) expect(value, key).toBeGreaterThanOrEqual(1);
+    const stepIds = (ctx.step.run as unknown as { mock: { calls: unknown[][] } }).mock.calls.map((call) => call[0]);
+    expect(stepIds).toEqual(["delete-expired-device-codes", "delete-expired-oauth-states", "delete-old-idempotency-keys", "delete-old-login-attempts", "delete-old-job-runs"]);
+
+    const devices = await s.db.select({ id: deviceAuthorizations.id }).from(deviceAuthorizations).where(inArray(deviceAuthorizations.id, Object.values(s.devices)));
+    expect(devices.map((d) => d.id)).toEqual([s.devices.justExpired]); // a just-expired code still answers expired_token
+    const states = await s.db.select().from(oauthStates).where(eq(oauthStates.userId, s.user.id));
+    expect(states.map((row) => row.stateHash)).toEqual([s.states.live]);
+    const keys = await s.db.select().from(syncPushes).where(eq(syncPushes.userId, s.user.id));
+    expect(keys.map((row) => row.idempotencyKey)).toEqual([s.keys.fresh]);
+    expect(await s.db.select().from(loginAttempts).where(eq(loginAttempts.email, s.email))).toHaveLength(1);
+    const runs = await s.db.select({ runId: jobRuns.runId }).from(jobRuns).where(inArray(jobRuns.runId, Object.values(s.runs)));
+    expect(runs.map((row) => row.runId)).toEqual([s.runs.recent]);
+  });
+
+});
+
+describe("sync history trimming", () => {
+  it("the schedule asks for one trim per user who has synced", async () => {
+    const { user, laptop } = await userWithDevices("trim-schedule");
+    await push(laptop, [change("p1", null, "v1")]);
+    const before = inngest.double.events.length;
+    const t = new InngestTestEngine({ function: scheduleSyncHistoryTrim.toInngestFunction(inngest.client) });
+    const { result } = await t.execute({ events: [{ name: "inngest/scheduled.timer", data: { cron: "30 3 * * *" } }] });
+    const sent = inngest.double.events.slice(before);
+    expect(sent).toContainEqual(expect.objectContaining({ name: "sync/history.trim-requested", data: { userId: user.id } }));
+    expect(sent.every((event) => event.name === "sync/history.trim-requested")).toBe(true);
+    expect((result as { users: number }).users).toBe(sent.length);
+  });
+
+  it("trims revisions past the user's retention, keeping current revisions and those open conflicts show", async () => {
+    const db = await getDb();
+    const { user, laptop, desktop } = await userWithDevices("trim");
+    // p1: revisions 1..3 (3 is current). p2: revisions 1..2, plus an open conflict based on 1 against 2.
+    await push(laptop, [change("p1", null, "a1"), change("p2", null, "b1")]);
+    await push(laptop, [change("p1", 1, "a2"), change("p2", 1, "b2")]);
+    await push(laptop, [change("p1", 2, "a3")]);
+    const conflicted = await push(desktop, [change("p2", 1, "b-desktop")]);
+    expect(conflicted.conflicts).toBe(1);
+    // Everything so far is 40 days old; the user keeps 30 days. Another user's old history is not touched.
+    await db.insert(privacySettings).values({ userId: user.id, cloudRetentionDays: 30 });
+    await db.update(syncRevisions).set({ createdAt: ago(40 * DAY) }).where(eq(syncRevisions.userId, user.id));
+    const other = await userWithDevices("trim-other");
+    await push(other.laptop, [change("p1", null, "x1")]);
+    await push(other.laptop, [change("p1", 1, "x2")]);
+    await db.update(syncRevisions).set({ createdAt: ago(400 * DAY) }).where(eq(syncRevisions.userId, other.user.id));
+
+    const t = new InngestTestEngine({ function: trimUserSyncHistory.toInngestFunction(inngest.client) });
+    const { result } = await t.execute({ events: [{ name: "sync/history.trim-requested", data: { userId: user.id } }] });
+
+    expect(result).toMatchObject({ retentionDays: 30, deletedRevisions: 2 });
+    const left = await db
+      .select({ recordId: syncRevisions.recordId, revision: syncRevisions.revision })
+      .from(syncRevisions)
+      .where(eq(syncRevisions.userId, user.id))
+      .orderBy(syncRevisions.recordId, syncRevisions.revision);
+    expect(left).toEqual([
+      { recordId: "p1", revision: 3 },
+      { recordId: "p2", revision: 1 },
+      { recordId: "p2", revision: 2 },
+    ]);
+    expect(await db.select().from(syncRevisions).where(eq(syncRevisions.userId, other.user.id))).toHaveLength(2);
+  });
+
+  it("a failing step fails the attempt for Inngest to retry, records it, and changes nothing; the retry then succeeds", async () => {
+    const db = await getDb();
+    const { user, laptop } = await userWithDevices("trim-retry");
+    await push(laptop, [change("p1", null, "a1")]);
+    await push(laptop, [change("p1", 1, "a2")]);
+    await db.update(syncRevisions).set({ createdAt: ago(400 * DAY) }).where(eq(syncRevisions.userId, user.id));
+    // A real outage inside the step: the table is briefly unavailable.
+    await db.execute(sql`alter table sync_revisions rename to sync_revisions_offline`);
+    const t = new InngestTestEngine({
+      function: trimUserSyncHistory.toInngestFunction(inngest.client),
+      events: [{ name: "sync/history.trim-requested", data: { userId: user.id } }],
+    });
+    const failed = await t.execute().finally(() => db.execute(sql`alter table sync_revisions_offline rename to sync_revisions`));
+    expect((failed.error as { message: string }).message).toMatch(/delete from "sync_revisions"/);
+    const [run] = await db.select().from(jobRuns).where(eq(jobRuns.runId, failed.ctx.runId));
+    expect(run).toMatchObject({ userId: user.id, functionId: "trim-sync-history", status: "retrying" });
+    expect(run!.error).toBe('relation "sync_revisions" does not exist');
+    expect(await db.select().from(syncRevisions).where(eq(syncRevisions.userId, user.id))).toHaveLength(2);
+
+    const retried = await t.execute();
+    expect(retried.result).toMatchObject({ deletedRevisions: 1 });
+    expect(await db.select().from(syncRevisions).where(eq(syncRevisions.userId, user.id))).toHaveLength(1);
+  });
+});
