@@ -148,19 +148,21 @@ export const commands = {
     emit(out, human, items);
   },
 
-  /** Prints the account's realtime events as they happen, until interrupted. */
+  /** Prints the account's realtime events as they happen (over Pusher or SSE, whichever the server uses), until interrupted. */
   async watch(out: Output) {
     const client = clientFor(await requireConfig());
-    emit(out, "Watching for changes from your other devices (Ctrl-C to stop)…", { event: "watching" });
     await new Promise<void>((resolve, reject) => {
-      const subscription = client.realtime.events.subscribe(undefined, {
-        onData: (message) => emit(out, `${new Date().toISOString()}  ${message.event}  ${JSON.stringify(message.payload)}`, message),
-        onError: (error) => reject(error),
-      });
-      process.once("SIGINT", () => {
-        subscription.unsubscribe();
-        resolve();
-      });
+      void client.realtime
+        .subscribe((message) => emit(out, `${new Date().toISOString()}  ${message.event}  ${JSON.stringify(message.payload)}`, message), {
+          onReady: () => emit(out, "Watching for changes from your other devices (Ctrl-C to stop)…", { event: "watching" }),
+          onError: (error) => reject(error),
+        })
+        .then((subscription) => {
+          process.once("SIGINT", () => {
+            subscription.unsubscribe();
+            resolve();
+          });
+        }, reject);
     });
   },
 
