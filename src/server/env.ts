@@ -60,6 +60,17 @@ export const ZEnv = z
         .default("true")
         .transform((value) => value === "1" || value === "true"),
     ),
+    /** Keyring for OAuth tokens at rest: comma-separated base64 32-byte keys, the first one current. */
+    TOKEN_ENCRYPTION_KEY: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .refine(
+          (value) => value.split(",").every((key) => Buffer.from(key.trim(), "base64").length === 32 && /^[A-Za-z0-9+/]+=*$/.test(key.trim())),
+          "must be base64-encoded 32-byte keys, comma-separated (openssl rand -base64 32)",
+        )
+        .optional(),
+    ),
     /** Inngest Cloud or self-hosted Inngest: with an event key (or INNGEST_DEV) jobs go to Inngest; without, they run in-process. */
     INNGEST_EVENT_KEY: optionalString,
     INNGEST_SIGNING_KEY: optionalString,
@@ -95,6 +106,13 @@ export const ZEnv = z
         code: "custom",
         path: ["NEXTAUTH_SECRET"],
         message: "is required on Vercel: a generated secret would differ per instance",
+      });
+    }
+    if (env.VERCEL && !env.TOKEN_ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["TOKEN_ENCRYPTION_KEY"],
+        message: "is required on Vercel: a generated key would differ per instance and tokens could not be read",
       });
     }
     if (env.VERCEL && !env.INNGEST_EVENT_KEY && !env.INNGEST_DEV) {

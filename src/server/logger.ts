@@ -13,7 +13,10 @@ const SECRET_KEY = /pass(word|phrase)?|secret|token|authorization|cookie|api[-_]
 const SECRET_VALUE_PATTERNS: RegExp[] = [
   /\bdp_[A-Za-z0-9_-]{16,}/g, // DevPulse device tokens
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi,
-  /\bgh[opsu]_[A-Za-z0-9]{20,}/g, // GitHub tokens
+  /\bgh[opsur]_[A-Za-z0-9]{20,}/g, // GitHub tokens (ghr_: refresh tokens)
+  /\bgithub_pat_[A-Za-z0-9_]{20,}/g, // GitHub fine-grained tokens
+  /\bgl(pat|oas|rt)-[A-Za-z0-9_-]{20,}/g, // GitLab personal, OAuth application and refresh tokens
+  /\btv1\.[0-9a-f]{8}\.[\w-]+\.[\w-]+/g, // sealed tokens from our vault: harmless alone, still never logged
   /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, // Slack tokens
   /\bya29\.[A-Za-z0-9._-]{20,}/g, // Google access tokens
 ];

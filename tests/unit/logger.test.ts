@@ -39,6 +39,22 @@ describe("structured logs", () => {
     expect(entry.count).toBe(3);
   });
 
+  it("redacts every provider token shape that can reach a message", () => {
+    const tokens = [
+      `ghr_${"b".repeat(36)}`,
+      `github_pat_${"c".repeat(40)}`,
+      `glpat-${"d".repeat(20)}`,
+      `gloas-${"e".repeat(30)}`,
+      `xoxp-${"1".repeat(12)}`,
+      `ya29.${"f".repeat(30)}`,
+      `tv1.0a1b2c3d.${"g".repeat(16)}.${"h".repeat(30)}`,
+    ];
+    const lines: string[] = [];
+    createLogger({}, (line) => lines.push(line), "debug").warn(`provider said: ${tokens.join(" and ")}`);
+    for (const token of tokens) expect(lines[0]).not.toContain(token);
+    expect(lines[0]).toContain("provider said:");
+  });
+
   it("leaves ordinary values alone", () => {
     expect(redact({ email: "a@b.c", items: [1, "two"] })).toEqual({ email: "a@b.c", items: [1, "two"] });
   });

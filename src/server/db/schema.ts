@@ -268,6 +268,12 @@ export const integrations = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     provider: text().notNull(),
     status: text({ enum: integrationStatuses }).notNull().default("connected"),
+    /** The connected account at the provider (its id and public handle), shown as "connected as @login". */
+    accountId: text(),
+    accountLogin: text(),
+    /** The scopes the provider granted. */
+    scopes: text().array().notNull().default([]),
+    autoSync: boolean().notNull().default(true),
     lastError: text(),
     lastErrorAt: timestamp({ withTimezone: true }),
     lastSyncedAt: timestamp({ withTimezone: true }),
@@ -276,6 +282,25 @@ export const integrations = pgTable(
   },
   (t) => [uniqueIndex("integrations_user_provider").on(t.userId, t.provider)],
 );
+
+/**
+ * The integration's OAuth tokens, sealed by the token vault (src/server/integrations/token-vault.ts):
+ * never stored, logged, returned or exported in plaintext. Kept apart from `integrations` so
+ * nothing that reads integration state can select a token by accident.
+ */
+export const integrationTokens = pgTable("integration_tokens", {
+  integrationId: uuid()
+    .primaryKey()
+    .references(() => integrations.id, { onDelete: "cascade" }),
+  userId: uuid()
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  provider: text().notNull(),
+  accessToken: text().notNull(),
+  refreshToken: text(),
+  expiresAt: timestamp({ withTimezone: true }),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Pending OAuth authorizations: single use, bound to the user, short-lived (the cleanup job removes expired ones). */
 export const oauthStates = pgTable(
