@@ -44,6 +44,15 @@ export const ZEnv = z
     ),
     GITHUB_CLIENT_ID: optionalString,
     GITHUB_CLIENT_SECRET: optionalString,
+    /** GitHub (or GitHub Enterprise Server): web and OAuth, and the REST API. */
+    GITHUB_BASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://github.com")),
+    GITHUB_API_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://api.github.com")),
+    /** GitLab.com or self-managed GitLab: API under /api/v4, OAuth under /oauth. */
+    GITLAB_BASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://gitlab.com")),
+    GITLAB_CLIENT_ID: optionalString,
+    GITLAB_CLIENT_SECRET: optionalString,
+    /** Derives each integration's webhook secret; generated into the data folder when unset. */
+    WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional()),
     GOOGLE_CLIENT_ID: optionalString,
     GOOGLE_CLIENT_SECRET: optionalString,
     PUSHER_APP_ID: optionalString,
@@ -108,6 +117,9 @@ export const ZEnv = z
         message: "is required on Vercel: a generated secret would differ per instance",
       });
     }
+    if (env.VERCEL && !env.WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["WEBHOOK_SECRET"], message: "is required on Vercel: a generated secret would differ per instance" });
+    }
     if (env.VERCEL && !env.TOKEN_ENCRYPTION_KEY) {
       ctx.addIssue({
         code: "custom",
@@ -138,7 +150,7 @@ export const ZEnv = z
         ctx.addIssue({ code: "custom", path: ["PUSHER_CLUSTER"], message: "set PUSHER_CLUSTER (Pusher Channels) or PUSHER_HOST (a Pusher-protocol server)" });
       }
     }
-    for (const provider of ["GITHUB", "GOOGLE"] as const) {
+    for (const provider of ["GITHUB", "GITLAB", "GOOGLE"] as const) {
       const id = env[`${provider}_CLIENT_ID`];
       const secret = env[`${provider}_CLIENT_SECRET`];
       if (Boolean(id) !== Boolean(secret)) {

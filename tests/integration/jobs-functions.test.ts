@@ -3,7 +3,17 @@ import { InngestTestEngine } from "@inngest/test";
 import { eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
-import { deviceAuthorizations, jobRuns, loginAttempts, oauthStates, privacySettings, syncPushes, syncRevisions } from "~/server/db/schema";
+import {
+  deviceAuthorizations,
+  externalDataCache,
+  jobRuns,
+  loginAttempts,
+  oauthStates,
+  privacySettings,
+  syncPushes,
+  syncRevisions,
+  webhookDeliveries,
+} from "~/server/db/schema";
 import { cleanupExpired } from "~/server/jobs/functions/cleanup-expired";
 import { scheduleSyncHistoryTrim, trimUserSyncHistory } from "~/server/jobs/functions/trim-sync-history";
 import { signedUpUser } from "../support/callers";
@@ -49,7 +59,17 @@ describe("cleanup-expired", () => {
       { runId: runs.old, userId: user.id, functionId: "x", eventName: "x", status: "completed", startedAt: ago(31 * DAY) },
       { runId: runs.recent, userId: user.id, functionId: "x", eventName: "x", status: "completed" },
     ]);
-    return { db, user, devices: { longExpired: longExpired!.id, justExpired: justExpired!.id }, states, keys, email, runs };
+    const deliveries = { old: `old-${randomUUID()}`, recent: `recent-${randomUUID()}` };
+    await db.insert(webhookDeliveries).values([
+      { provider: "github", deliveryId: deliveries.old, receivedAt: ago(8 * DAY) },
+      { provider: "github", deliveryId: deliveries.recent },
+    ]);
+    const cached = { expired: `expired-${randomUUID()}`, fresh: `fresh-${randomUUID()}` };
+    await db.insert(externalDataCache).values([
+      { userId: user.id, provider: "github", dataType: "commit", externalId: cached.expired, data: {}, expiresAt: ago(1000) },
+      { userId: user.id, provider: "github", dataType: "commit", externalId: cached.fresh, data: {}, expiresAt: new Date(Date.now() + DAY) },
+    ]);
+    return { db, user, devices: { longExpired: longExpired!.id, justExpired: justExpired!.id }, states, keys, email, runs, deliveries, cached };
   }
 
   it("deletes what is past its use and keeps the rest", async () => {
@@ -58,9 +78,18 @@ describe("cleanup-expired", () => {
     const { result, ctx } = await t.execute({ events: [{ name: "maintenance/cleanup.requested", data: {} }] });
 
     expect(result).toMatchObject({ deviceCodes: expect.any(Number), oauthStates: expect.any(Number) });
-    for (const [key, value] of Object.entries(result as Record<string, number>)) expect(value, key).toBeGreaterThanOrEqual(1);
+    const seeded = ["deviceCodes", "oauthStates", "idempotencyKeys", "loginAttempts", "jobRuns", "webhookDeliveries", "externalData"];
+    for (const key of seeded) expect((result as Record<string, number>)[key], key).toBeGreaterThanOrEqual(1);
     const stepIds = (ctx.step.run as unknown as { mock: { calls: unknown[][] } }).mock.calls.map((call) => call[0]);
-    expect(stepIds).toEqual(["delete-expired-device-codes", "delete-expired-oauth-states", "delete-old-idempotency-keys", "delete-old-login-attempts", "delete-old-job-runs"]);
+    expect(stepIds).toEqual([
+      "delete-expired-device-codes",
+      "delete-expired-oauth-states",
+      "delete-old-idempotency-keys",
+      "delete-old-login-attempts",
+      "delete-old-job-runs",
+      "delete-old-webhook-deliveries",
+      "delete-expired-external-data",
+    ]);
 
     const devices = await s.db.select({ id: deviceAuthorizations.id }).from(deviceAuthorizations).where(inArray(deviceAuthorizations.id, Object.values(s.devices)));
     expect(devices.map((d) => d.id)).toEqual([s.devices.justExpired]); // a just-expired code still answers expired_token
@@ -71,6 +100,10 @@ describe("cleanup-expired", () => {
     expect(await s.db.select().from(loginAttempts).where(eq(loginAttempts.email, s.email))).toHaveLength(1);
     const runs = await s.db.select({ runId: jobRuns.runId }).from(jobRuns).where(inArray(jobRuns.runId, Object.values(s.runs)));
     expect(runs.map((row) => row.runId)).toEqual([s.runs.recent]);
+    const deliveries = await s.db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.deliveryId, Object.values(s.deliveries)));
+    expect(deliveries.map((row) => row.deliveryId)).toEqual([s.deliveries.recent]);
+    const cached = await s.db.select().from(externalDataCache).where(eq(externalDataCache.userId, s.user.id));
+    expect(cached.map((row) => row.externalId)).toEqual([s.cached.fresh]);
   });
 
 });

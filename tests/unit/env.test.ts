@@ -36,7 +36,7 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ VERCEL: "1" })).toThrow(
       /DATABASE_URL: is required on Vercel[\s\S]*NEXTAUTH_SECRET: is required on Vercel[\s\S]*INNGEST_EVENT_KEY: is required on Vercel/,
     );
-    const vercel = { VERCEL: "1", DATABASE_URL: "postgres://db/app", NEXTAUTH_SECRET: "x".repeat(32), TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64") };
+    const vercel = { VERCEL: "1", DATABASE_URL: "postgres://db/app", NEXTAUTH_SECRET: "x".repeat(32), TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"), WEBHOOK_SECRET: "w".repeat(32) };
     expect(() => parseEnv({ ...vercel, INNGEST_EVENT_KEY: "evt" })).toThrow(/INNGEST_SIGNING_KEY: is required with INNGEST_EVENT_KEY/);
     expect(() => parseEnv({ ...vercel, INNGEST_EVENT_KEY: "evt", INNGEST_SIGNING_KEY: "signkey-prod-1" })).not.toThrow();
   });

@@ -1,6 +1,8 @@
 import { authRouter } from "./routers/auth";
 import { conflictsRouter } from "./routers/conflicts";
 import { devicesRouter } from "./routers/devices";
+import { externalRouter } from "./routers/external";
+import { integrationsRouter } from "./routers/integrations";
 import { jobsRouter } from "./routers/jobs";
 import { realtimeRouter } from "./routers/realtime";
 import { syncRouter } from "./routers/sync";
@@ -14,6 +16,8 @@ export const appRouter = createTRPCRouter({
   conflicts: conflictsRouter,
   realtime: realtimeRouter,
   jobs: jobsRouter,
+  integrations: integrationsRouter,
+  external: externalRouter,
 });
 
 export type AppRouter = typeof appRouter;

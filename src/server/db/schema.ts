@@ -271,6 +271,9 @@ export const integrations = pgTable(
     /** The connected account at the provider (its id and public handle), shown as "connected as @login". */
     accountId: text(),
     accountLogin: text(),
+    /** Name and emails the account commits as: how its commits are told from colleagues'. */
+    accountName: text(),
+    accountEmails: text().array().notNull().default([]),
     /** The scopes the provider granted. */
     scopes: text().array().notNull().default([]),
     autoSync: boolean().notNull().default(true),
@@ -301,6 +304,78 @@ export const integrationTokens = pgTable("integration_tokens", {
   expiresAt: timestamp({ withTimezone: true }),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Webhooks we created at the provider for an integration (removed on disconnect). */
+export const integrationWebhooks = pgTable(
+  "integration_webhooks",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    integrationId: uuid()
+      .notNull()
+      .references(() => integrations.id, { onDelete: "cascade" }),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text().notNull(),
+    /** owner/name on GitHub, the project's path on GitLab. */
+    repository: text().notNull(),
+    /** The provider's hook id (GitHub sends it as X-GitHub-Hook-ID). */
+    hookId: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("integration_webhooks_provider_hook").on(t.provider, t.hookId), index("integration_webhooks_integration").on(t.integrationId)],
+);
+
+/** Webhook deliveries already accepted, so a redelivery or replay is answered without doing the work twice. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    provider: text().notNull(),
+    deliveryId: text().notNull(),
+    receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.deliveryId] }), index("webhook_deliveries_received").on(t.receivedAt)],
+);
+
+/** Data fetched from providers (commits, repositories, calendar events), cached with an expiry (as in the seed schema). */
+export const externalDataCache = pgTable(
+  "external_data_cache",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text().notNull(),
+    /** "repository", "commit", … */
+    dataType: text().notNull(),
+    externalId: text().notNull(),
+    data: jsonb().notNull(),
+    /** When the item happened at the provider (a commit's time), for range queries. */
+    occurredAt: timestamp({ withTimezone: true }),
+    cachedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("external_data_cache_item").on(t.userId, t.provider, t.dataType, t.externalId),
+    index("external_data_cache_time").on(t.userId, t.dataType, t.occurredAt),
+  ],
+);
+
+/** ETags of provider list requests, so an unchanged repository costs a 304 and no rate limit. */
+export const providerEtags = pgTable(
+  "provider_etags",
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text().notNull(),
+    /** The request, e.g. "GET /repos/o/r/commits?since=…" (never a token). */
+    resource: text().notNull(),
+    etag: text().notNull(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.provider, t.resource] })],
+);
 
 /** Pending OAuth authorizations: single use, bound to the user, short-lived (the cleanup job removes expired ones). */
 export const oauthStates = pgTable(

@@ -16,6 +16,29 @@ const schemas = {
   "sync/history.trim-requested": z.object({ userId: z.uuid() }).strict(),
   /** Sync one user's integration with its provider now (the integrations page, a schedule or a webhook asks). */
   "integration/sync.requested": z.object({ userId: z.uuid(), provider: integrationProvider }).strict(),
+  /** A verified push webhook: the commits it announced, handed to a job so the webhook answers fast. */
+  "git/push.received": z
+    .object({
+      userId: z.uuid(),
+      provider: integrationProvider.extract(["github", "gitlab"]),
+      repository: z.string().min(1).max(300),
+      commits: z
+        .array(
+          z
+            .object({
+              sha: z.string().min(7).max(64),
+              message: z.string().max(2000),
+              url: z.string().max(1000).nullable(),
+              authorName: z.string().max(200).nullable(),
+              authorEmail: z.string().max(320).nullable(),
+              authorLogin: z.string().max(100).nullable(),
+              committedAt: z.iso.datetime({ offset: true }),
+            })
+            .strict(),
+        )
+        .max(100),
+    })
+    .strict(),
 } satisfies Record<string, z.ZodObject>;
 
 export type JobEventName = keyof typeof schemas;

@@ -1,6 +1,6 @@
 import { lt } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
-import { deviceAuthorizations, jobRuns, loginAttempts, oauthStates, syncPushes } from "../db/schema";
+import { deviceAuthorizations, externalDataCache, jobRuns, loginAttempts, oauthStates, syncPushes, webhookDeliveries } from "../db/schema";
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -13,6 +13,8 @@ export const RETENTION = {
   /** Far longer than any sign-in lockout window. */
   loginAttemptMs: 7 * 24 * HOUR_MS,
   jobRunMs: 30 * 24 * HOUR_MS,
+  /** Providers redeliver within days at most: remembering delivery ids for a week catches every replay that matters. */
+  webhookDeliveryMs: 7 * 24 * HOUR_MS,
 } as const;
 
 const before = (now: Date, ms: number) => new Date(now.getTime() - ms);
@@ -48,5 +50,19 @@ export async function deleteOldLoginAttempts(db: DbOrTx, now = new Date()) {
 
 export async function deleteOldJobRuns(db: DbOrTx, now = new Date()) {
   const rows = await db.delete(jobRuns).where(lt(jobRuns.startedAt, before(now, RETENTION.jobRunMs))).returning({ runId: jobRuns.runId });
+  return rows.length;
+}
+
+export async function deleteOldWebhookDeliveries(db: DbOrTx, now = new Date()) {
+  const rows = await db
+    .delete(webhookDeliveries)
+    .where(lt(webhookDeliveries.receivedAt, before(now, RETENTION.webhookDeliveryMs)))
+    .returning({ deliveryId: webhookDeliveries.deliveryId });
+  return rows.length;
+}
+
+/** Cached provider data past its expiry (the next sync fetches it again if it is still wanted). */
+export async function deleteExpiredExternalData(db: DbOrTx, now = new Date()) {
+  const rows = await db.delete(externalDataCache).where(lt(externalDataCache.expiresAt, now)).returning({ id: externalDataCache.id });
   return rows.length;
 }

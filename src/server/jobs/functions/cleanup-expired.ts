@@ -1,10 +1,12 @@
 import { getDb } from "../../db/client";
 import {
   deleteExpiredDeviceCodes,
+  deleteExpiredExternalData,
   deleteExpiredOAuthStates,
   deleteOldIdempotencyKeys,
   deleteOldJobRuns,
   deleteOldLoginAttempts,
+  deleteOldWebhookDeliveries,
 } from "../../maintenance/cleanup";
 import { defineJob } from "../define-job";
 
@@ -26,6 +28,8 @@ export const cleanupExpired = defineJob(
       idempotencyKeys: await step.run("delete-old-idempotency-keys", () => deleteOldIdempotencyKeys(db)),
       loginAttempts: await step.run("delete-old-login-attempts", () => deleteOldLoginAttempts(db)),
       jobRuns: await step.run("delete-old-job-runs", () => deleteOldJobRuns(db)),
+      webhookDeliveries: await step.run("delete-old-webhook-deliveries", () => deleteOldWebhookDeliveries(db)),
+      externalData: await step.run("delete-expired-external-data", () => deleteExpiredExternalData(db)),
     };
   },
 );

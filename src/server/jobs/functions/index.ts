@@ -1,6 +1,14 @@
 import type { Job } from "../define-job";
 import { cleanupExpired } from "./cleanup-expired";
+import { processGitPush, scheduleIntegrationSyncs, syncIntegration } from "./sync-integrations";
 import { scheduleSyncHistoryTrim, trimUserSyncHistory } from "./trim-sync-history";
 
 /** Every background job, registered with Inngest at /api/inngest and with the in-process runner. Add new jobs here. */
-export const jobFunctions: readonly Job[] = [cleanupExpired, scheduleSyncHistoryTrim, trimUserSyncHistory];
+export const jobFunctions: readonly Job[] = [
+  cleanupExpired,
+  scheduleSyncHistoryTrim,
+  trimUserSyncHistory,
+  syncIntegration,
+  scheduleIntegrationSyncs,
+  processGitPush,
+];

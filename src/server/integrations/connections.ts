@@ -1,0 +1,179 @@
+import { createHmac } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import type { DbOrTx } from "../db/client";
+import { externalDataCache, integrations, integrationTokens, integrationWebhooks, providerEtags } from "../db/schema";
+import type { Env } from "../env";
+import { AppError } from "../errors";
+import { logger } from "../logger";
+import { publishSafely } from "../realtime/publisher";
+import { readOrCreateLocalSecret } from "../secrets/local-secret";
+import { recordIntegrationFailure } from "./failures";
+import { consumeState, exchangeCode, refreshTokens, startAuthorization } from "./oauth";
+import type { ProviderSession } from "./provider";
+import { providers, registeredProviderIds, type RegisteredProviderId } from "./registry";
+import { circuitState, ProviderError, providerName } from "./resilience";
+import { readTokens, storeTokens } from "./tokens";
+
+/** Refresh tokens this long before they expire, so a sync never starts with a token about to die. */
+const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
+export type IntegrationState = "not_configured" | "available" | "connected" | "syncing" | "error" | "needs_reauth";
+
+async function integrationRow(db: DbOrTx, userId: string, provider: RegisteredProviderId) {
+  const [row] = await db.select().from(integrations).where(and(eq(integrations.userId, userId), eq(integrations.provider, provider)));
+  return row;
+}
+
+/** Every registered provider with what the integrations page shows about it. Never a token. */
+export async function listIntegrations(db: DbOrTx, env: Env, userId: string) {
+  const rows = await db.select().from(integrations).where(eq(integrations.userId, userId));
+  return registeredProviderIds.map((id) => {
+    const provider = providers[id];
+    const configuration = provider.configuration(env, "");
+    const row = rows.find((candidate) => candidate.provider === id);
+    const state: IntegrationState = row ? row.status : configuration.ok ? "available" : "not_configured";
+    const circuit = circuitState(id);
+    return {
+      provider: id,
+      name: provider.name,
+      kind: provider.kind,
+      state,
+      missingConfiguration: configuration.ok ? [] : configuration.missing,
+      scopes: configuration.ok ? configuration.oauth.scopes : [],
+      webUrl: provider.webUrl(env),
+      account: row?.accountLogin ? { login: row.accountLogin, name: row.accountName } : null,
+      grantedScopes: row?.scopes ?? [],
+      autoSync: row?.autoSync ?? true,
+      lastSyncedAt: row?.lastSyncedAt ?? null,
+      lastError: row?.lastError ?? null,
+      lastErrorAt: row?.lastErrorAt ?? null,
+      outage: circuit.open ? { until: circuit.openUntil } : null,
+      connectedAt: row?.createdAt ?? null,
+    };
+  });
+}
+
+function configured(env: Env, provider: RegisteredProviderId) {
+  const configuration = providers[provider].configuration(env, "");
+  if (!configuration.ok) {
+    throw new AppError("PRECONDITION_FAILED", `${providerName(provider)} is not configured on this server: set ${configuration.missing.join(" and ")}.`);
+  }
+  return configuration.oauth;
+}
+
+/** Step one of connecting: where to send the user, with the scopes they are about to grant. */
+export async function beginConnection(db: DbOrTx, env: Env, userId: string, provider: RegisteredProviderId) {
+  const oauth = configured(env, provider);
+  const started = await startAuthorization(db, env, userId, provider, oauth);
+  return { ...started, scopes: oauth.scopes };
+}
+
+/** The OAuth callback: consume the state, exchange the code, look up the account, store everything. */
+export async function completeConnection(
+  db: DbOrTx,
+  env: Env,
+  userId: string,
+  provider: RegisteredProviderId,
+  callback: { code?: string | null; state?: string | null; error?: string | null; errorDescription?: string | null },
+) {
+  const name = providerName(provider);
+  if (!callback.state) throw new AppError("BAD_REQUEST", `${name} did not send back the authorization state. Start connecting again.`);
+  const { redirectUri, codeVerifier } = await consumeState(db, userId, provider, callback.state);
+  if (callback.error) {
+    throw new AppError("BAD_REQUEST", callback.error === "access_denied" ? `You cancelled connecting ${name}.` : `${name} refused: ${callback.errorDescription ?? callback.error}.`);
+  }
+  if (!callback.code) throw new AppError("BAD_REQUEST", `${name} did not send an authorization code. Start connecting again.`);
+  const oauth = configured(env, provider);
+  const granted = await exchangeCode(provider, oauth, { code: callback.code, redirectUri, codeVerifier });
+  const account = await providers[provider].fetchAccount(env, granted.accessToken);
+  const values = {
+    status: "connected" as const,
+    accountId: account.accountId,
+    accountLogin: account.login,
+    accountName: account.displayName,
+    accountEmails: account.emails,
+    scopes: granted.scopes ?? oauth.scopes.map((entry) => entry.scope),
+    lastError: null,
+    lastErrorAt: null,
+    updatedAt: new Date(),
+  };
+  await db
+    .insert(integrations)
+    .values({ userId, provider, ...values })
+    .onConflictDoUpdate({ target: [integrations.userId, integrations.provider], set: values });
+  await storeTokens(db, { userId, provider }, granted);
+  await publishSafely(userId, "integration:connected", { provider, account: account.login });
+  return { provider, account: account.login };
+}
+
+/**
+ * A session with a usable access token, refreshed first when it is about to expire.
+ * A failed refresh puts the integration in needs_reauth (and says so live).
+ */
+export async function providerSession(db: DbOrTx, env: Env, userId: string, provider: RegisteredProviderId): Promise<ProviderSession> {
+  const row = await integrationRow(db, userId, provider);
+  const tokens = row ? await readTokens(db, { userId, provider }) : null;
+  if (!row || !tokens) throw new AppError("NOT_FOUND", `${providerName(provider)} is not connected.`);
+  let accessToken = tokens.accessToken;
+  if (tokens.expiresAt && tokens.expiresAt.getTime() - Date.now() < REFRESH_MARGIN_MS) {
+    if (!tokens.refreshToken) return needsReauth(db, userId, provider, "The authorization expired and cannot be renewed.");
+    try {
+      const refreshed = await refreshTokens(provider, configured(env, provider), tokens.refreshToken);
+      await storeTokens(db, { userId, provider }, { ...refreshed, refreshToken: refreshed.refreshToken ?? tokens.refreshToken });
+      accessToken = refreshed.accessToken;
+    } catch (error) {
+      if (error instanceof ProviderError && error.kind === "unauthorized") return needsReauth(db, userId, provider, error.message);
+      throw error;
+    }
+  }
+  return { userId, accessToken, account: { id: row.accountId, login: row.accountLogin, name: row.accountName, emails: row.accountEmails } };
+}
+
+async function needsReauth(db: DbOrTx, userId: string, provider: RegisteredProviderId, reason: string): Promise<never> {
+  const message = `${reason} Reconnect ${providerName(provider)} to continue.`;
+  await recordIntegrationFailure(db, { userId, provider, message, status: "needs_reauth" });
+  throw new ProviderError(provider, "unauthorized", message);
+}
+
+/**
+ * Disconnects: removes our webhooks and revokes the grant at the provider where it
+ * can (best effort — a provider outage must not keep tokens here), then deletes the
+ * tokens, the integration and everything cached from it.
+ */
+export async function disconnectIntegration(db: DbOrTx, env: Env, userId: string, provider: RegisteredProviderId) {
+  const row = await integrationRow(db, userId, provider);
+  if (!row) throw new AppError("NOT_FOUND", `${providerName(provider)} is not connected.`);
+  const tokens = await readTokens(db, { userId, provider }).catch(() => null);
+  const atProvider = { webhooksRemoved: 0, revoked: false };
+  if (tokens) {
+    const session: ProviderSession = { userId, accessToken: tokens.accessToken, account: { id: row.accountId, login: row.accountLogin, name: row.accountName, emails: row.accountEmails } };
+    const hooks = await db.select().from(integrationWebhooks).where(eq(integrationWebhooks.integrationId, row.id));
+    for (const hook of hooks) {
+      await providers[provider]
+        .removeWebhook(env, session, hook.repository, hook.hookId)
+        .then(() => void (atProvider.webhooksRemoved += 1))
+        .catch((error: unknown) => logger.warn("could not remove a webhook at the provider", { provider, error }));
+    }
+    await providers[provider]
+      .revoke(env, tokens)
+      .then(() => void (atProvider.revoked = true))
+      .catch((error: unknown) => logger.warn("could not revoke the grant at the provider", { provider, error }));
+  }
+  await db.delete(integrationTokens).where(eq(integrationTokens.integrationId, row.id));
+  await db.delete(externalDataCache).where(and(eq(externalDataCache.userId, userId), eq(externalDataCache.provider, provider)));
+  await db.delete(providerEtags).where(and(eq(providerEtags.userId, userId), eq(providerEtags.provider, provider)));
+  await db.delete(integrations).where(eq(integrations.id, row.id)); // cascades to webhooks
+  return { provider, ...atProvider };
+}
+
+/** Each integration's webhook secret, derived (never stored): one leaked secret forges nothing for anyone else. */
+export function webhookSecretFor(env: Env, integrationId: string): string {
+  const master = env.WEBHOOK_SECRET ?? readOrCreateLocalSecret("webhook-secret", "WEBHOOK_SECRET");
+  return createHmac("sha256", master).update(`devpulse-webhook:${integrationId}`).digest("base64url");
+}
+
+export async function requireIntegration(db: DbOrTx, userId: string, provider: RegisteredProviderId) {
+  const row = await integrationRow(db, userId, provider);
+  if (!row) throw new AppError("NOT_FOUND", `${providerName(provider)} is not connected.`);
+  return row;
+}

@@ -1,0 +1,46 @@
+import { and, desc, eq, gte, lte, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { DbOrTx } from "../db/client";
+import { externalDataCache } from "../db/schema";
+import type { Repository } from "./provider";
+import type { CachedCommit } from "./git-sync";
+
+export const ZCommitsQuery = z
+  .object({
+    since: z.coerce.date({ error: "since must be a date" }),
+    until: z.coerce.date({ error: "until must be a date" }).optional(),
+    repository: z.string().min(1).max(300).optional(),
+    provider: z.enum(["github", "gitlab"]).optional(),
+    limit: z.number().int().min(1).max(5000).default(500),
+  })
+  .refine((query) => !query.until || query.until >= query.since, { message: "until must not be before since", path: ["until"] });
+
+/** The user's cached repositories, from every connected git provider. */
+export async function listCachedRepositories(db: DbOrTx, userId: string, provider?: string) {
+  const rows = await db
+    .select({ provider: externalDataCache.provider, data: externalDataCache.data, cachedAt: externalDataCache.cachedAt })
+    .from(externalDataCache)
+    .where(and(eq(externalDataCache.userId, userId), eq(externalDataCache.dataType, "repository"), provider ? eq(externalDataCache.provider, provider) : undefined))
+    .orderBy(desc(externalDataCache.occurredAt));
+  return rows.map((row) => ({ provider: row.provider, ...(row.data as Repository), cachedAt: row.cachedAt }));
+}
+
+/** The user's cached commits in a time range, newest first. */
+export async function listCachedCommits(db: DbOrTx, userId: string, query: z.infer<typeof ZCommitsQuery>) {
+  const rows = await db
+    .select({ provider: externalDataCache.provider, data: externalDataCache.data })
+    .from(externalDataCache)
+    .where(
+      and(
+        eq(externalDataCache.userId, userId),
+        eq(externalDataCache.dataType, "commit"),
+        gte(externalDataCache.occurredAt, query.since),
+        query.until ? lte(externalDataCache.occurredAt, query.until) : undefined,
+        query.provider ? eq(externalDataCache.provider, query.provider) : undefined,
+        query.repository ? sql`${externalDataCache.data}->>'repository' = ${query.repository}` : undefined,
+      ),
+    )
+    .orderBy(desc(externalDataCache.occurredAt))
+    .limit(query.limit);
+  return rows.map((row) => ({ provider: row.provider as "github" | "gitlab", ...(row.data as CachedCommit) }));
+}

@@ -1,0 +1,124 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { DbOrTx } from "../db/client";
+import { externalDataCache, integrations, integrationWebhooks, providerEtags } from "../db/schema";
+import type { Env } from "../env";
+import { logger } from "../logger";
+import { webhookSecretFor } from "./connections";
+import type { Commit, ProviderSession, Repository } from "./provider";
+import { providers, type RegisteredProviderId } from "./registry";
+
+/** How far back a sync looks, and how long cached items are trusted. */
+export const GIT_SYNC = {
+  lookbackDays: 30,
+  repositoryTtlMs: 24 * 60 * 60 * 1000,
+  commitTtlMs: 90 * 24 * 60 * 60 * 1000,
+  /** Repositories per sync run (most recently pushed first): keeps a run well under Inngest's 1,000 steps. */
+  maxRepositories: 200,
+};
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The window's start, on a day boundary: the same request all day, so its ETag can answer 304. */
+export function syncWindowStart(now = new Date()): string {
+  return new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - GIT_SYNC.lookbackDays * DAY_MS).toISOString();
+}
+
+export type CachedCommit = Commit & { additions: number; deletions: number; files: number };
+
+export async function cacheRepositories(db: DbOrTx, userId: string, provider: RegisteredProviderId, repositories: Repository[]) {
+  if (repositories.length === 0) return;
+  const expiresAt = new Date(Date.now() + GIT_SYNC.repositoryTtlMs);
+  const rows = repositories.map((repository) => ({ userId, provider, dataType: "repository", externalId: repository.fullName, data: repository, expiresAt, occurredAt: repository.pushedAt ? new Date(repository.pushedAt) : null }));
+  await db
+    .insert(externalDataCache)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [externalDataCache.userId, externalDataCache.provider, externalDataCache.dataType, externalDataCache.externalId],
+      set: { data: sqlExcluded("data"), expiresAt, cachedAt: new Date(), occurredAt: sqlExcluded("occurred_at") },
+    });
+}
+
+export async function cacheCommits(db: DbOrTx, userId: string, provider: RegisteredProviderId, commits: CachedCommit[]) {
+  if (commits.length === 0) return;
+  const expiresAt = new Date(Date.now() + GIT_SYNC.commitTtlMs);
+  await db
+    .insert(externalDataCache)
+    .values(commits.map((commit) => ({ userId, provider, dataType: "commit", externalId: `${commit.repository}@${commit.sha}`, data: commit, occurredAt: new Date(commit.committedAt), expiresAt })))
+    .onConflictDoNothing();
+}
+
+/** Commits already cached with their stats: never fetched twice (a commit never changes). */
+async function cachedShas(db: DbOrTx, userId: string, provider: RegisteredProviderId, repository: string, shas: string[]) {
+  if (shas.length === 0) return new Set<string>();
+  const rows = await db
+    .select({ externalId: externalDataCache.externalId })
+    .from(externalDataCache)
+    .where(
+      and(
+        eq(externalDataCache.userId, userId),
+        eq(externalDataCache.provider, provider),
+        eq(externalDataCache.dataType, "commit"),
+        inArray(externalDataCache.externalId, shas.map((sha) => `${repository}@${sha}`)),
+      ),
+    );
+  return new Set(rows.map((row) => row.externalId.slice(repository.length + 1)));
+}
+
+/**
+ * One repository's commits by the connected identity since the window start:
+ * a conditional request first (an unchanged repository costs a 304), then stats
+ * for the commits not cached yet. Returns the commits that were new.
+ */
+export async function syncRepositoryCommits(db: DbOrTx, env: Env, session: ProviderSession, provider: RegisteredProviderId, repository: Repository, now = new Date()) {
+  const since = syncWindowStart(now);
+  const resource = `commits ${repository.fullName} since ${since}`;
+  const [stored] = await db
+    .select({ etag: providerEtags.etag })
+    .from(providerEtags)
+    .where(and(eq(providerEtags.userId, session.userId), eq(providerEtags.provider, provider), eq(providerEtags.resource, resource)));
+  const listed = await providers[provider].listCommits(env, session, repository, { since }, stored?.etag ?? null);
+  if (listed.notModified) return { notModified: true, newCommits: [] as CachedCommit[] };
+  const known = await cachedShas(db, session.userId, provider, repository.fullName, listed.items.map((commit) => commit.sha));
+  const newCommits: CachedCommit[] = [];
+  for (const commit of listed.items) {
+    if (known.has(commit.sha)) continue;
+    const stats =
+      commit.additions !== null && commit.deletions !== null && commit.files !== null
+        ? { additions: commit.additions, deletions: commit.deletions, files: commit.files }
+        : await providers[provider].commitStats(env, session, repository, commit.sha);
+    newCommits.push({ ...commit, ...stats });
+  }
+  await cacheCommits(db, session.userId, provider, newCommits);
+  if (listed.etag) {
+    await db
+      .insert(providerEtags)
+      .values({ userId: session.userId, provider, resource, etag: listed.etag })
+      .onConflictDoUpdate({ target: [providerEtags.userId, providerEtags.provider, providerEtags.resource], set: { etag: listed.etag, updatedAt: new Date() } });
+  }
+  return { notModified: false, newCommits };
+}
+
+/** Creates our push webhook on each repository the token administers and that has none yet. */
+export async function ensureWebhooks(db: DbOrTx, env: Env, session: ProviderSession, provider: RegisteredProviderId, repositories: Repository[]) {
+  const [integration] = await db.select().from(integrations).where(and(eq(integrations.userId, session.userId), eq(integrations.provider, provider)));
+  if (!integration) return { created: 0 };
+  const existing = new Set((await db.select({ repository: integrationWebhooks.repository }).from(integrationWebhooks).where(eq(integrationWebhooks.integrationId, integration.id))).map((row) => row.repository));
+  let created = 0;
+  for (const repository of repositories) {
+    if (repository.permission !== "admin" || existing.has(repository.fullName)) continue;
+    try {
+      const hook = await providers[provider].createWebhook(env, session, repository, { url: `${env.appUrl}/api/webhooks/${provider}`, secret: webhookSecretFor(env, integration.id) });
+      if (!hook) continue;
+      await db.insert(integrationWebhooks).values({ integrationId: integration.id, userId: session.userId, provider, repository: repository.fullName, hookId: hook.hookId });
+      created += 1;
+    } catch (error) {
+      // Webhooks are a bonus (scheduled syncs still find the commits): never fail a sync over one.
+      logger.warn("could not create a webhook", { provider, repository: repository.fullName, error });
+    }
+  }
+  return { created };
+}
+
+function sqlExcluded(column: string) {
+  return sql.raw(`excluded.${column}`);
+}

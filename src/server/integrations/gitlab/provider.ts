@@ -1,0 +1,119 @@
+import type { Env } from "../../env";
+import type { GitProvider, ProviderSession } from "../provider";
+import { resilientFetch, withCircuitBreaker } from "../resilience";
+import { toCommit, toRepository, type GitLabCommit, type GitLabProject } from "./transform";
+
+const PER_PAGE = 100;
+
+const webBase = (env: Env) => env.GITLAB_BASE_URL.replace(/\/+$/, "");
+const api = (env: Env, path: string) => `${webBase(env)}/api/v4${path}`;
+
+/** One GitLab REST call behind the circuit breaker, with the shared rate-limit and retry policy. */
+function gitlabFetch(env: Env, session: Pick<ProviderSession, "accessToken">, path: string, init: RequestInit = {}) {
+  return withCircuitBreaker("gitlab", () =>
+    resilientFetch("gitlab", api(env, path), {
+      ...init,
+      headers: { accept: "application/json", authorization: `Bearer ${session.accessToken}`, ...(init.headers as Record<string, string>) },
+    }),
+  );
+}
+
+/** Follows `x-next-page` (empty on the last page) to the end. */
+async function allPages<T>(env: Env, session: ProviderSession, path: string, first?: Response): Promise<T[]> {
+  const items: T[] = [];
+  let response = first ?? (await gitlabFetch(env, session, path));
+  for (;;) {
+    items.push(...((await response.json()) as T[]));
+    const next = response.headers.get("x-next-page");
+    if (!next) return items;
+    const url = new URL(api(env, path));
+    url.searchParams.set("page", next);
+    response = await gitlabFetch(env, session, `${url.pathname.replace(/^\/api\/v4/, "")}${url.search}`);
+  }
+}
+
+const projectPath = (fullName: string) => `/projects/${encodeURIComponent(fullName)}`;
+
+export const gitlab: GitProvider = {
+  id: "gitlab",
+  name: "GitLab",
+  kind: "git",
+  webUrl: webBase,
+
+  configuration(env: Env) {
+    if (!env.GITLAB_CLIENT_ID || !env.GITLAB_CLIENT_SECRET) return { ok: false, missing: ["GITLAB_CLIENT_ID", "GITLAB_CLIENT_SECRET"] };
+    return {
+      ok: true,
+      oauth: {
+        clientId: env.GITLAB_CLIENT_ID,
+        clientSecret: env.GITLAB_CLIENT_SECRET,
+        authorizeUrl: `${webBase(env)}/oauth/authorize`,
+        tokenUrl: `${webBase(env)}/oauth/token`,
+        scopeSeparator: " ",
+        pkce: true,
+        scopes: [
+          { scope: "read_user", why: "Read your profile, to show which GitLab account is connected." },
+          { scope: "read_api", why: "Read your projects and their commits. Nothing is ever written through this scope." },
+          { scope: "api", why: "Add a push webhook to projects you maintain, so new commits arrive live; removed when you disconnect (GitLab has no narrower scope for hooks)." },
+        ],
+      },
+    };
+  },
+
+  async fetchAccount(env, accessToken) {
+    const response = await gitlabFetch(env, { accessToken }, "/user");
+    const user = (await response.json()) as { id: number; username: string; name?: string; email?: string; public_email?: string; commit_email?: string };
+    const emails = [...new Set([user.email, user.public_email, user.commit_email].filter((email): email is string => Boolean(email)))];
+    return { accountId: String(user.id), login: user.username, displayName: user.name ?? null, emails };
+  },
+
+  async revoke(env, tokens) {
+    if (!env.GITLAB_CLIENT_ID || !env.GITLAB_CLIENT_SECRET) return;
+    await withCircuitBreaker("gitlab", () =>
+      resilientFetch("gitlab", `${webBase(env)}/oauth/revoke`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token: tokens.accessToken, client_id: env.GITLAB_CLIENT_ID!, client_secret: env.GITLAB_CLIENT_SECRET! }),
+      }),
+    );
+  },
+
+  async listRepositories(env, session) {
+    const projects = await allPages<GitLabProject>(env, session, `/projects?membership=true&simple=false&order_by=last_activity_at&per_page=${PER_PAGE}`);
+    return projects.map(toRepository);
+  },
+
+  async listCommits(env, session, repository, range, etag) {
+    const query = new URLSearchParams({ since: range.since, with_stats: "true", per_page: String(PER_PAGE) });
+    if (range.until) query.set("until", range.until);
+    const path = `${projectPath(repository.fullName)}/repository/commits?${query}`;
+    const first = await gitlabFetch(env, session, path, { headers: etag ? { "if-none-match": etag } : {} });
+    if (first.status === 304) return { notModified: true };
+    const newEtag = first.headers.get("etag");
+    const commits = await allPages<GitLabCommit>(env, session, path, first);
+    // GitLab has no "by this user" filter (its author filter matches free text), so keep the account's own commits here.
+    const emails = new Set(session.account.emails.map((email) => email.toLowerCase()));
+    const own = commits.filter((commit) => emails.has((commit.author_email ?? "").toLowerCase()) || (session.account.name !== null && commit.author_name === session.account.name));
+    return { notModified: false, items: own.map((commit) => toCommit(repository.fullName, commit)), etag: newEtag };
+  },
+
+  async commitStats(env, session, repository, sha) {
+    const commit = (await (await gitlabFetch(env, session, `${projectPath(repository.fullName)}/repository/commits/${sha}`)).json()) as GitLabCommit;
+    const diff = (await (await gitlabFetch(env, session, `${projectPath(repository.fullName)}/repository/commits/${sha}/diff?per_page=${PER_PAGE}`)).json()) as unknown[];
+    return { additions: commit.stats?.additions ?? 0, deletions: commit.stats?.deletions ?? 0, files: diff.length };
+  },
+
+  async createWebhook(env, session, repository, hook) {
+    if (repository.permission !== "admin") return null;
+    const response = await gitlabFetch(env, session, `${projectPath(repository.fullName)}/hooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ url: hook.url, push_events: true, token: hook.secret, enable_ssl_verification: true }),
+    });
+    return { hookId: String(((await response.json()) as { id: number }).id) };
+  },
+
+  async removeWebhook(env, session, repository, hookId) {
+    await gitlabFetch(env, session, `${projectPath(repository)}/hooks/${hookId}`, { method: "DELETE" });
+  },
+};

@@ -1,0 +1,157 @@
+import type { ProviderId } from "./provider";
+
+/**
+ * How calls to providers survive the real world, the same way for every provider:
+ * rate limits are respected (wait until the reset when it is near, otherwise give
+ * up with the time to retry at), 5xx and network errors are retried with backoff,
+ * and a per-provider circuit breaker stops an outage from burning every job's
+ * retries. Failures become a ProviderError whose message is written for the user.
+ */
+
+export type ProviderErrorKind = "unauthorized" | "rate_limited" | "unavailable" | "forbidden" | "not_found" | "bad_response";
+
+export class ProviderError extends Error {
+  constructor(
+    readonly provider: ProviderId,
+    readonly kind: ProviderErrorKind,
+    message: string,
+    /** When a retry can succeed (rate limits, open circuit). */
+    readonly retryAt?: Date,
+  ) {
+    super(message);
+    this.name = "ProviderError";
+  }
+}
+
+export const RESILIENCE = {
+  /** Wait for a rate-limit reset inside the call when it is at most this far away. */
+  maxInlineWaitMs: 60_000,
+  retries: 3,
+  backoffBaseMs: 500,
+  /** Consecutive failures that open the circuit, and how long it stays open. */
+  breakerThreshold: 5,
+  breakerOpenMs: 60_000,
+};
+
+type Breaker = { failures: number; openUntil: number };
+const breakers = new Map<string, Breaker>();
+
+function breakerFor(provider: ProviderId): Breaker {
+  let breaker = breakers.get(provider);
+  if (!breaker) breakers.set(provider, (breaker = { failures: 0, openUntil: 0 }));
+  return breaker;
+}
+
+/** For tests and the status view. */
+export function circuitState(provider: ProviderId): { open: boolean; failures: number; openUntil: Date | null } {
+  const breaker = breakerFor(provider);
+  const open = breaker.openUntil > Date.now();
+  return { open, failures: breaker.failures, openUntil: open ? new Date(breaker.openUntil) : null };
+}
+
+export function resetCircuits() {
+  breakers.clear();
+}
+
+const providerNames: Record<ProviderId, string> = {
+  github: "GitHub",
+  gitlab: "GitLab",
+  google: "Google",
+  microsoft: "Microsoft",
+  slack: "Slack",
+  discord: "Discord",
+};
+export const providerName = (provider: ProviderId) => providerNames[provider];
+
+/**
+ * Runs one provider operation behind the circuit breaker. Only outages (unavailable)
+ * count against it: a rate limit or a revoked token says nothing about the provider's health.
+ */
+export async function withCircuitBreaker<T>(provider: ProviderId, operation: () => Promise<T>): Promise<T> {
+  const breaker = breakerFor(provider);
+  const now = Date.now();
+  if (breaker.openUntil > now) {
+    throw new ProviderError(
+      provider,
+      "unavailable",
+      `${providerName(provider)} has been failing, so calls are paused until ${new Date(breaker.openUntil).toISOString()}.`,
+      new Date(breaker.openUntil),
+    );
+  }
+  try {
+    const result = await operation();
+    breaker.failures = 0;
+    return result;
+  } catch (error) {
+    if (error instanceof ProviderError && error.kind === "unavailable") {
+      breaker.failures += 1;
+      if (breaker.failures >= RESILIENCE.breakerThreshold) breaker.openUntil = Date.now() + RESILIENCE.breakerOpenMs;
+    }
+    throw error;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** When a rate-limited response may be retried, from Retry-After or a reset header (epoch seconds). */
+export function retryAtFrom(headers: Headers, now = Date.now()): Date | null {
+  const retryAfter = headers.get("retry-after");
+  if (retryAfter !== null) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return new Date(now + seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (Number.isFinite(date)) return new Date(date);
+  }
+  const reset = headers.get("x-ratelimit-reset") ?? headers.get("ratelimit-reset");
+  if (reset !== null && Number.isFinite(Number(reset))) return new Date(Number(reset) * 1000);
+  return null;
+}
+
+/**
+ * fetch with the policy above, for providers without an SDK that already does it
+ * (GitHub's Octokit has its own throttling and retry plugins, configured the same way).
+ * Returns 2xx and 304 responses; everything else becomes a ProviderError.
+ */
+export async function resilientFetch(provider: ProviderId, url: string, init: RequestInit = {}): Promise<Response> {
+  const name = providerName(provider);
+  for (let attempt = 0; ; attempt++) {
+    let response: Response;
+    try {
+      response = await fetch(url, init);
+    } catch (error) {
+      if (attempt < RESILIENCE.retries) {
+        await sleep(RESILIENCE.backoffBaseMs * 2 ** attempt);
+        continue;
+      }
+      throw new ProviderError(provider, "unavailable", `${name} could not be reached (${error instanceof Error ? error.message : "network error"}).`);
+    }
+    if (response.ok || response.status === 304) return response;
+    const body = await response.text().catch(() => "");
+    if (response.status === 429 || (response.status === 403 && retryAtFrom(response.headers))) {
+      const retryAt = retryAtFrom(response.headers) ?? new Date(Date.now() + 60_000);
+      const wait = retryAt.getTime() - Date.now();
+      if (wait <= RESILIENCE.maxInlineWaitMs && attempt < RESILIENCE.retries) {
+        await sleep(Math.max(wait, 0));
+        continue;
+      }
+      throw new ProviderError(provider, "rate_limited", `${name} is rate limiting requests until ${retryAt.toISOString()}.`, retryAt);
+    }
+    if (response.status >= 500) {
+      if (attempt < RESILIENCE.retries) {
+        await sleep(RESILIENCE.backoffBaseMs * 2 ** attempt);
+        continue;
+      }
+      throw new ProviderError(provider, "unavailable", `${name} answered ${response.status} several times in a row; it may be having an outage.`);
+    }
+    throw errorForStatus(provider, response.status, body);
+  }
+}
+
+export function errorForStatus(provider: ProviderId, status: number, body = ""): ProviderError {
+  const name = providerName(provider);
+  if (status === 401) return new ProviderError(provider, "unauthorized", `${name} no longer accepts the saved authorization. Reconnect ${name} to continue.`);
+  if (status === 403) return new ProviderError(provider, "forbidden", `${name} refused access (${status}). The connected account may lack permission.`);
+  if (status === 404) return new ProviderError(provider, "not_found", `${name} could not find the requested item (404).`);
+  const detail = body.slice(0, 120).replace(/\s+/g, " ");
+  return new ProviderError(provider, "bad_response", `${name} answered ${status}${detail ? `: ${detail}` : ""}.`);
+}

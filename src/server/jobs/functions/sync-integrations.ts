@@ -1,0 +1,164 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { NonRetriableError, RetryAfterError } from "inngest";
+import { summarize } from "~/lib/realtime/events";
+import { getDb } from "../../db/client";
+import { integrations } from "../../db/schema";
+import { getEnv } from "../../env";
+import { providerSession } from "../../integrations/connections";
+import { recordIntegrationFailure } from "../../integrations/failures";
+import { cacheCommits, cacheRepositories, ensureWebhooks, GIT_SYNC, syncRepositoryCommits } from "../../integrations/git-sync";
+import type { Repository } from "../../integrations/provider";
+import { isRegisteredProvider, providers, type RegisteredProviderId } from "../../integrations/registry";
+import { ProviderError } from "../../integrations/resilience";
+import { publishSafely } from "../../realtime/publisher";
+import { defineJob } from "../define-job";
+import type { JobEvent } from "../events";
+import { integrationJobFailed } from "../integration-failure";
+
+/**
+ * Provider failures in the terms of the job engines: wait for a rate limit's reset,
+ * stop at once when the authorization is gone, retry with backoff otherwise.
+ */
+async function providerStep<T>(owner: { userId: string; provider: RegisteredProviderId }, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ProviderError && error.kind === "rate_limited") throw new RetryAfterError(error.message, error.retryAt ?? "1m");
+    if (error instanceof ProviderError && error.kind === "unauthorized") {
+      await recordIntegrationFailure(await getDb(), { ...owner, message: error.message, status: "needs_reauth" });
+      throw new NonRetriableError(error.message);
+    }
+    if (error instanceof ProviderError && error.kind === "forbidden") throw new NonRetriableError(error.message);
+    throw error;
+  }
+}
+
+async function setStatus(userId: string, provider: string, set: Partial<typeof integrations.$inferInsert>) {
+  const db = await getDb();
+  const updated = await db
+    .update(integrations)
+    .set({ ...set, updatedAt: new Date() })
+    .where(and(eq(integrations.userId, userId), eq(integrations.provider, provider)))
+    .returning({ id: integrations.id });
+  return updated.length > 0;
+}
+
+/** Repositories most recently pushed first, capped so a run stays far below Inngest's 1,000 steps. */
+function worthSyncing(repositories: Repository[]) {
+  return [...repositories].sort((a, b) => (b.pushedAt ?? "").localeCompare(a.pushedAt ?? "")).slice(0, GIT_SYNC.maxRepositories);
+}
+
+/** Syncs one user's git integration: repositories, webhooks, then each repository's new commits (one step each). */
+export const syncIntegration = defineJob(
+  {
+    id: "sync-integration",
+    name: "Sync an integration",
+    events: ["integration/sync.requested"],
+    retries: 4,
+    concurrency: { key: 'event.data.userId + ":" + event.data.provider', limit: 1 },
+    onFailure: integrationJobFailed,
+  },
+  async ({ event, step }) => {
+    const { userId, provider } = event.data;
+    if (!isRegisteredProvider(provider)) throw new NonRetriableError(`No integration for ${provider}`);
+    const id: RegisteredProviderId = provider;
+    const connected = await step.run("mark-syncing", () => setStatus(userId, id, { status: "syncing" }));
+    if (!connected) return { skipped: "not connected" };
+
+    const repositories = await step.run("list-repositories", () =>
+      providerStep({ userId, provider: id }, async () => {
+        const db = await getDb();
+        const listed = await providers[id].listRepositories(getEnv(), await providerSession(db, getEnv(), userId, id));
+        await cacheRepositories(db, userId, id, listed);
+        return listed;
+      }),
+    );
+    const webhooks = await step.run("ensure-webhooks", () =>
+      providerStep({ userId, provider: id }, async () => {
+        const db = await getDb();
+        return ensureWebhooks(db, getEnv(), await providerSession(db, getEnv(), userId, id), id, repositories);
+      }),
+    );
+    let newCommits = 0;
+    let unchanged = 0;
+    for (const repository of worthSyncing(repositories)) {
+      const result = await step.run(`commits ${repository.fullName}`, () =>
+        providerStep({ userId, provider: id }, async () => {
+          const db = await getDb();
+          const synced = await syncRepositoryCommits(db, getEnv(), await providerSession(db, getEnv(), userId, id), id, repository);
+          return { notModified: synced.notModified, newCommits: synced.newCommits.length };
+        }),
+      );
+      newCommits += result.newCommits;
+      if (result.notModified) unchanged += 1;
+    }
+    await step.run("mark-synced", () => setStatus(userId, id, { status: "connected", lastSyncedAt: new Date(), lastError: null, lastErrorAt: null }));
+    return { repositories: repositories.length, unchanged, newCommits, webhooksCreated: webhooks.created };
+  },
+);
+
+/** Hourly: a sync for every integration with auto-sync on whose authorization still works. */
+export const scheduleIntegrationSyncs = defineJob(
+  { id: "schedule-integration-syncs", name: "Schedule integration syncs", cron: "0 * * * *", retries: 2 },
+  async ({ step }) => {
+    const due = await step.run("find-auto-sync-integrations", async () =>
+      (await getDb())
+        .select({ userId: integrations.userId, provider: integrations.provider })
+        .from(integrations)
+        .where(and(eq(integrations.autoSync, true), inArray(integrations.status, ["connected", "error"]))),
+    );
+    const events: JobEvent[] = due.filter((row) => isRegisteredProvider(row.provider)).map((row) => ({ name: "integration/sync.requested", data: { userId: row.userId, provider: row.provider as RegisteredProviderId } }));
+    for (let start = 0; start < events.length; start += 500) await step.sendEvent(`request-syncs-${start}`, events.slice(start, start + 500));
+    return { integrations: events.length };
+  },
+);
+
+/** A verified push webhook's commits: keep the connected identity's, fetch their stats, tell the user's open pages. */
+export const processGitPush = defineJob(
+  {
+    id: "process-git-push",
+    name: "Receive pushed commits",
+    events: ["git/push.received"],
+    retries: 4,
+    concurrency: { key: 'event.data.userId + ":" + event.data.provider', limit: 1 },
+    onFailure: integrationJobFailed,
+  },
+  async ({ event, step }) => {
+    const { userId, provider, repository, commits } = event.data;
+    const id: RegisteredProviderId = provider;
+    const added = await step.run("cache-commits", () =>
+      providerStep({ userId, provider: id }, async () => {
+        const db = await getDb();
+        const session = await providerSession(db, getEnv(), userId, provider);
+        const emails = new Set(session.account.emails.map((email) => email.toLowerCase()));
+        const own = commits.filter(
+          (commit) =>
+            (commit.authorLogin !== null && commit.authorLogin === session.account.login) ||
+            (commit.authorEmail !== null && emails.has(commit.authorEmail.toLowerCase())) ||
+            (commit.authorName !== null && commit.authorName === session.account.name),
+        );
+        const repositoryRef: Repository = { fullName: repository, providerId: repository, url: "", private: true, permission: "read", defaultBranch: null, pushedAt: null };
+        const withStats = [];
+        for (const commit of own) {
+          const stats = await providers[provider].commitStats(getEnv(), session, repositoryRef, commit.sha);
+          withStats.push({ ...commit, repository, ...stats });
+        }
+        await cacheCommits(db, userId, provider, withStats);
+        return withStats.map((commit) => ({ sha: commit.sha, message: commit.message, url: commit.url, committedAt: commit.committedAt }));
+      }),
+    );
+    await step.run("publish", async () => {
+      for (const commit of added.slice(0, 20)) {
+        await publishSafely(userId, "commit:new", {
+          provider,
+          repository,
+          sha: commit.sha,
+          message: summarize(commit.message, 200),
+          ...(commit.url && /^https?:\/\//.test(commit.url) ? { url: commit.url } : {}),
+          committedAt: commit.committedAt,
+        });
+      }
+    });
+    return { received: commits.length, added: added.length };
+  },
+);
