@@ -1,5 +1,9 @@
 import { and, desc, eq, gte, lte, sql } from "drizzle-orm";
 import { z } from "zod";
+import { correlateCommitsWithActivity } from "~/lib/correlation";
+import { CORRELATION_LIMITS, type CorrelationInput } from "~/lib/correlation/schemas";
+import { summarize } from "~/lib/realtime/events";
+import { integrations } from "../db/schema";
 import type { DbOrTx } from "../db/client";
 import { externalDataCache } from "../db/schema";
 import type { Repository } from "./provider";
@@ -43,4 +47,41 @@ export async function listCachedCommits(db: DbOrTx, userId: string, query: z.inf
     .orderBy(desc(externalDataCache.occurredAt))
     .limit(query.limit);
   return rows.map((row) => ({ provider: row.provider as "github" | "gitlab", ...(row.data as CachedCommit) }));
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * The periods' time range (widened by the correlation windows) against the user's
+ * cached commits, with the connected accounts as the default identities. The
+ * periods are used for this answer only.
+ */
+export async function correlateWithCachedCommits(db: DbOrTx, userId: string, input: Omit<CorrelationInput, "commits">) {
+  const options = input.options ?? {};
+  if (input.periods.length === 0) return correlateCommitsWithActivity([], [], options);
+  const times = input.periods.flatMap((period) => [new Date(period.start).getTime(), new Date(period.end ?? options.now ?? period.start).getTime()]);
+  const since = new Date(Math.min(...times) - (options.beforeWindowMinutes ?? 5) * MINUTE_MS);
+  const until = new Date(Math.max(...times) + (options.afterWindowMinutes ?? 30) * MINUTE_MS);
+  const commits = await listCachedCommits(db, userId, { since, until, limit: CORRELATION_LIMITS.commits });
+  const accounts = await db.select().from(integrations).where(eq(integrations.userId, userId));
+  const identities = options.identities ?? {
+    emails: accounts.flatMap((account) => account.accountEmails),
+    names: accounts.flatMap((account) => (account.accountName ? [account.accountName] : [])),
+    logins: accounts.flatMap((account) => (account.accountLogin ? [account.accountLogin] : [])),
+  };
+  return correlateCommitsWithActivity(
+    input.periods,
+    commits.map((commit) => ({
+      sha: commit.sha,
+      repository: commit.repository,
+      committedAt: commit.committedAt,
+      provider: commit.provider,
+      ...(commit.authorEmail ? { authorEmail: commit.authorEmail } : {}),
+      ...(commit.authorName ? { authorName: commit.authorName } : {}),
+      ...(commit.authorLogin ? { authorLogin: commit.authorLogin } : {}),
+      message: summarize(commit.message, 200),
+      ...(commit.url ? { url: commit.url } : {}),
+    })),
+    { ...options, identities },
+  );
 }

@@ -1,20 +1,17 @@
 import type { Metadata } from "next";
-import { ComingSoon } from "~/components/coming-soon";
-import { PlugIcon } from "~/components/icons";
+import { Suspense } from "react";
+import { IntegrationsPage } from "~/components/integrations/integrations-page";
+import { PageHeader } from "~/components/ui/page-header";
 
 export const metadata: Metadata = { title: "Integrations" };
 
-export default function IntegrationsPage() {
+export default function Integrations() {
   return (
-    <ComingSoon
-      title="Integrations"
-      description="Connect the tools you already use. Every integration is opt-in and its tokens are encrypted at rest."
-      icon={<PlugIcon />}
-      planned={[
-        "GitHub and GitLab: correlate your commits with coding activity",
-        "Slack and Discord: share what you are focused on as your status",
-        "Google and Microsoft calendars: block focus time and get slot suggestions",
-      ]}
-    />
+    <>
+      <PageHeader title="Integrations" description="Connect the tools you already use. Every integration is opt-in, its tokens are encrypted at rest, and disconnecting deletes what it brought." />
+      <Suspense>
+        <IntegrationsPage />
+      </Suspense>
+    </>
   );
 }

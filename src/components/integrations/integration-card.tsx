@@ -1,0 +1,154 @@
+"use client";
+
+import { useState } from "react";
+import { api, errorMessage, type RouterOutputs } from "~/trpc/react";
+import { timeAgo } from "../devices/format";
+import { Alert } from "../ui/alert";
+import { Badge } from "../ui/badge";
+import { Button } from "../ui/button";
+import { Card } from "../ui/card";
+import { ConfirmDialog } from "../ui/confirm-dialog";
+import { Spinner } from "../ui/spinner";
+
+export type IntegrationView = RouterOutputs["integrations"]["list"][number];
+
+function StateBadge({ integration }: { integration: IntegrationView }) {
+  switch (integration.state) {
+    case "not_configured":
+      return <Badge>Not configured</Badge>;
+    case "available":
+      return <Badge tone="brand">Available</Badge>;
+    case "connected":
+      return <Badge tone="success">Connected{integration.account ? ` as @${integration.account.login}` : ""}</Badge>;
+    case "syncing":
+      return <Badge tone="brand">Syncing…</Badge>;
+    case "error":
+      return <Badge tone="danger">Error</Badge>;
+    case "needs_reauth":
+      return <Badge tone="warning">Needs re-authorization</Badge>;
+  }
+}
+
+/** One provider: its state in words, what it will ask for, and the actions that make sense now. */
+export function IntegrationCard({ integration }: { integration: IntegrationView }) {
+  const utils = api.useUtils();
+  const refresh = () => void Promise.all([utils.integrations.list.invalidate(), utils.external.commits.invalidate()]);
+  const connect = api.integrations.connect.useMutation({ onSuccess: ({ authorizationUrl }) => window.location.assign(authorizationUrl) });
+  const sync = api.integrations.sync.useMutation({ onSuccess: refresh });
+  const disconnect = api.integrations.disconnect.useMutation({ onSuccess: refresh });
+  const autoSync = api.integrations.setAutoSync.useMutation({ onSuccess: refresh });
+  const [confirming, setConfirming] = useState(false);
+  const connected = ["connected", "syncing", "error", "needs_reauth"].includes(integration.state);
+  const failure = connect.error ?? sync.error ?? disconnect.error ?? autoSync.error;
+
+  return (
+    <Card className="flex flex-col">
+      <div className="flex items-start gap-4 px-5 py-4">
+        <span aria-hidden="true" className="flex size-11 shrink-0 items-center justify-center rounded-lg bg-zinc-900 text-sm font-bold text-white">
+          {integration.name.slice(0, 2)}
+        </span>
+        <div className="min-w-0 flex-1">
+          <h2 className="flex flex-wrap items-center gap-2 text-base font-semibold text-zinc-900">
+            {integration.name}
+            <StateBadge integration={integration} />
+          </h2>
+          <p className="mt-0.5 text-sm text-zinc-500">Commits from your repositories, correlated with your coding activity.</p>
+        </div>
+      </div>
+
+      <div className="flex-1 space-y-3 px-5 pb-4 text-sm text-zinc-700">
+        {integration.state === "not_configured" && (
+          <p>
+            The server has no {integration.name} OAuth app yet. An operator sets{" "}
+            {integration.missingConfiguration.map((name, index) => (
+              <span key={name}>
+                {index > 0 && " and "}
+                <code className="rounded bg-zinc-100 px-1 py-0.5 text-xs">{name}</code>
+              </span>
+            ))}{" "}
+            to enable it.
+          </p>
+        )}
+        {integration.state === "available" && (
+          <div>
+            <p className="font-medium text-zinc-900">DevPulse will ask {integration.name} for:</p>
+            <ul className="mt-1 space-y-1" aria-label={`Permissions requested from ${integration.name}`}>
+              {integration.scopes.map((scope) => (
+                <li key={scope.scope}>
+                  <code className="rounded bg-zinc-100 px-1 py-0.5 text-xs">{scope.scope}</code> — {scope.why}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+        {connected && (
+          <p className="text-zinc-500">
+            {integration.state === "syncing" ? (
+              <span className="inline-flex items-center gap-2">
+                <Spinner /> Syncing repositories and commits…
+              </span>
+            ) : integration.lastSyncedAt ? (
+              `Last synced ${timeAgo(integration.lastSyncedAt)}.`
+            ) : (
+              "Not synced yet."
+            )}
+          </p>
+        )}
+        {integration.outage && (
+          <Alert tone="warning">
+            {integration.name} has been failing, so calls are paused until {integration.outage.until?.toLocaleTimeString() ?? "shortly"}.
+          </Alert>
+        )}
+        {integration.lastError && (integration.state === "error" || integration.state === "needs_reauth") && (
+          <Alert tone={integration.state === "needs_reauth" ? "warning" : "error"}>{integration.lastError}</Alert>
+        )}
+        {failure && <Alert tone="error">{errorMessage(failure)}</Alert>}
+      </div>
+
+      <div className="flex flex-wrap items-center gap-2 border-t border-zinc-100 px-5 py-3">
+        {integration.state === "available" && (
+          <Button onClick={() => connect.mutate({ provider: integration.provider })} loading={connect.isPending}>
+            Connect {integration.name}
+          </Button>
+        )}
+        {integration.state === "needs_reauth" && (
+          <Button onClick={() => connect.mutate({ provider: integration.provider })} loading={connect.isPending}>
+            Reconnect {integration.name}
+          </Button>
+        )}
+        {connected && (
+          <>
+            {integration.state !== "needs_reauth" && (
+              <Button variant="secondary" size="sm" onClick={() => sync.mutate({ provider: integration.provider })} loading={sync.isPending} disabled={integration.state === "syncing"}>
+                Sync now
+              </Button>
+            )}
+            <label className="flex items-center gap-2 text-sm text-zinc-700">
+              <input
+                type="checkbox"
+                className="size-4 rounded border-zinc-300"
+                checked={integration.autoSync}
+                disabled={autoSync.isPending}
+                onChange={(event) => autoSync.mutate({ provider: integration.provider, autoSync: event.target.checked })}
+              />
+              Sync every hour
+            </label>
+            <Button variant="ghost" size="sm" className="ml-auto text-red-700" onClick={() => setConfirming(true)}>
+              Disconnect
+            </Button>
+          </>
+        )}
+      </div>
+      <ConfirmDialog
+        open={confirming}
+        title={`Disconnect ${integration.name}?`}
+        confirmLabel={`Disconnect ${integration.name}`}
+        pending={disconnect.isPending}
+        onCancel={() => setConfirming(false)}
+        onConfirm={() => disconnect.mutate({ provider: integration.provider }, { onSettled: () => setConfirming(false) })}
+      >
+        DevPulse revokes its access at {integration.name}, removes the webhooks it added, and deletes your tokens and every commit and repository it cached. You can connect again at any time.
+      </ConfirmDialog>
+    </Card>
+  );
+}

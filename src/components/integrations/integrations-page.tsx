@@ -1,0 +1,97 @@
+"use client";
+
+import { useSearchParams } from "next/navigation";
+import { api, errorMessage } from "~/trpc/react";
+import { timeAgo } from "../devices/format";
+import { PlugIcon } from "../icons";
+import { useRealtime } from "../realtime/use-realtime";
+import { Alert } from "../ui/alert";
+import { Card, CardHeader } from "../ui/card";
+import { EmptyState } from "../ui/empty-state";
+import { LoadError } from "../ui/load-error";
+import { Loading } from "../ui/loading";
+import { IntegrationCard } from "./integration-card";
+
+const RECENT_DAYS = 14;
+
+export function IntegrationsPage() {
+  const params = useSearchParams();
+  const utils = api.useUtils();
+  const integrations = api.integrations.list.useQuery(undefined, {
+    // A sync runs in the background: follow it while one is in progress.
+    refetchInterval: (query) => (query.state.data?.some((entry) => entry.state === "syncing") ? 2000 : false),
+  });
+  const since = new Date(Date.now() - RECENT_DAYS * 86_400_000);
+  since.setMinutes(0, 0, 0);
+  const commits = api.external.commits.useQuery({ since, limit: 20 });
+  useRealtime(["integration:connected", "integration:error", "commit:new"], () => {
+    void utils.integrations.list.invalidate();
+    void utils.external.commits.invalidate();
+  });
+
+  const connected = params.get("connected");
+  const failed = params.get("error");
+  return (
+    <div className="space-y-6">
+      {connected && (
+        <Alert tone="success" title="Connected">
+          {connected === "github" ? "GitHub" : connected === "gitlab" ? "GitLab" : connected} is connected{params.get("account") ? ` as @${params.get("account")}` : ""}. The first sync is running.
+        </Alert>
+      )}
+      {failed && <Alert tone="error" title="Could not connect">{failed}</Alert>}
+
+      {integrations.isPending ? (
+        <Card>
+          <Loading label="Loading integrations" />
+        </Card>
+      ) : integrations.isError ? (
+        <Card>
+          <LoadError title="Could not load your integrations" message={errorMessage(integrations.error)} onRetry={() => void integrations.refetch()} />
+        </Card>
+      ) : (
+        <div className="grid gap-4 md:grid-cols-2">
+          {integrations.data.map((integration) => (
+            <IntegrationCard key={integration.provider} integration={integration} />
+          ))}
+        </div>
+      )}
+
+      <Card>
+        <CardHeader title="Recent commits" description={`Your own commits from the last ${RECENT_DAYS} days, as the connected accounts report them.`} />
+        {commits.isPending ? (
+          <Loading label="Loading commits" />
+        ) : commits.isError ? (
+          <LoadError title="Could not load your commits" message={errorMessage(commits.error)} onRetry={() => void commits.refetch()} />
+        ) : commits.data.length === 0 ? (
+          <EmptyState icon={<PlugIcon />} title="No commits yet">
+            Connect GitHub or GitLab and sync: your commits appear here, and new ones arrive live.
+          </EmptyState>
+        ) : (
+          <ul className="divide-y divide-zinc-100" aria-label="Recent commits">
+            {commits.data.map((commit) => (
+              <li key={`${commit.repository}@${commit.sha}`} className="flex flex-wrap items-baseline gap-x-4 gap-y-1 px-5 py-3 text-sm">
+                <code className="text-xs text-zinc-500">{commit.sha.slice(0, 7)}</code>
+                <span className="min-w-0 flex-1 truncate font-medium text-zinc-900">
+                  {commit.url ? (
+                    <a className="hover:underline" href={commit.url} target="_blank" rel="noreferrer">
+                      {commit.message.split("\n", 1)[0]}
+                    </a>
+                  ) : (
+                    commit.message.split("\n", 1)[0]
+                  )}
+                </span>
+                <span className="text-zinc-500">{commit.repository}</span>
+                <span className="text-emerald-700">+{commit.additions}</span>
+                <span className="text-red-700">−{commit.deletions}</span>
+                <span className="text-zinc-500">
+                  {commit.files} {commit.files === 1 ? "file" : "files"}
+                </span>
+                <span className="text-zinc-500">{timeAgo(new Date(commit.committedAt))}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+    </div>
+  );
+}
