@@ -190,3 +190,9 @@ export function getEnv(): Env {
   cached ??= parseEnv(process.env);
   return cached;
 }
+
+/** Re-reads process.env, for tests and tools that change it while the process runs. */
+export function reloadEnv(): Env {
+  cached = parseEnv(process.env);
+  return cached;
+}

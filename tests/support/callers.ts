@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { encode } from "next-auth/jwt";
+import { getAuthSecret } from "~/server/auth/options";
 import { createCaller } from "~/server/api/root";
 import { createContextInner } from "~/server/api/trpc";
 import type { PublicUser } from "~/server/auth/accounts";
@@ -26,6 +28,12 @@ export async function signedUpUser(label = "user") {
   const email = uniqueEmail(label);
   const user = await (await anonymousCaller()).auth.register({ email, password: TEST_PASSWORD, name: label });
   return { user, email, caller: await callerFor(user) };
+}
+
+/** The Cookie header a browser signed in as `user` sends (a real next-auth session JWT). */
+export async function sessionCookieFor(user: PublicUser): Promise<string> {
+  const jwt = await encode({ token: { sub: user.id, email: user.email, sv: 0 }, secret: getAuthSecret() });
+  return `next-auth.session-token=${jwt}`;
 }
 
 /** Runs `fn` and returns the tRPC error it throws (fails the test if it does not throw). */

@@ -14,3 +14,13 @@ process.env.DATA_DIR ??= mkdtempSync(join(tmpdir(), "devpulse-test-"));
 process.env.LOG_LEVEL ??= "silent";
 process.env.LOGIN_MAX_FAILURES_PER_IP ??= "10"; // default 30; fewer keeps the lockout test quick
 process.env.APP_URL ??= "http://localhost:3000";
+
+// Jobs sent in tests run in-process; retries wait milliseconds instead of seconds.
+const { createInProcessRunner } = await import("~/server/jobs/runner");
+const { jobFunctions } = await import("~/server/jobs/functions");
+const { useJobRunner } = await import("~/server/jobs/send");
+const testRunner = globalThis as typeof globalThis & { __devpulseTestRunnerInstalled?: boolean };
+if (!testRunner.__devpulseTestRunnerInstalled) {
+  useJobRunner(createInProcessRunner({ jobs: jobFunctions, retryDelayMs: () => 20 }));
+  testRunner.__devpulseTestRunnerInstalled = true;
+}

@@ -107,7 +107,10 @@ export async function ensureWebhooks(db: DbOrTx, env: Env, session: ProviderSess
   for (const repository of repositories) {
     if (repository.permission !== "admin" || existing.has(repository.fullName)) continue;
     try {
-      const hook = await providers[provider].createWebhook(env, session, repository, { url: `${env.appUrl}/api/webhooks/${provider}`, secret: webhookSecretFor(env, integration.id) });
+      // One URL per integration: two users administering the same repository each get their own hook
+      // (providers refuse a second hook with an identical URL).
+      const url = `${env.appUrl}/api/webhooks/${provider}?integration=${integration.id}`;
+      const hook = await providers[provider].createWebhook(env, session, repository, { url, secret: webhookSecretFor(env, integration.id) });
       if (!hook) continue;
       await db.insert(integrationWebhooks).values({ integrationId: integration.id, userId: session.userId, provider, repository: repository.fullName, hookId: hook.hookId });
       created += 1;

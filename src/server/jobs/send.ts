@@ -13,6 +13,12 @@ export function getJobRunner(): InProcessRunner {
   return holder.__devpulseJobRunner;
 }
 
+/** Replaces the process's runner (tests use one with short retry delays). */
+export function useJobRunner(runner: InProcessRunner) {
+  holder.__devpulseJobRunner?.stop();
+  holder.__devpulseJobRunner = runner;
+}
+
 export function createJobSender(engine: { mode: JobMode; inngest: () => Inngest; runner: () => InProcessRunner }) {
   return {
     mode: engine.mode,

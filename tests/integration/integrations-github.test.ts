@@ -1,0 +1,337 @@
+import { and, eq, sql } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "~/server/db/client";
+import { externalDataCache, integrations, integrationTokens, oauthStates, providerEtags } from "~/server/db/schema";
+import { schemaTableNames } from "~/server/db/tables";
+import { parseEnv } from "~/server/env";
+import { listIntegrations, providerSession } from "~/server/integrations/connections";
+import { circuitState, RESILIENCE, resetCircuits } from "~/server/integrations/resilience";
+import { readTokens, storeTokens } from "~/server/integrations/tokens";
+import { getJobRunner } from "~/server/jobs/send";
+import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
+import { githubFaults, startGitHubDouble } from "../doubles/github/server";
+import { errorOf, sessionCookieFor, signedUpUser } from "../support/callers";
+import { useEnv } from "../support/env";
+import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
+
+// The whole GitHub integration through the real Octokit against the GitHub double,
+// with the app's OAuth callback and webhook routes on a real port the double can reach.
+let github: Awaited<ReturnType<typeof startGitHubDouble>>;
+let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
+const saved = { ...RESILIENCE };
+beforeAll(async () => {
+  github = await startGitHubDouble({ autoApprove: true, demoAnchor: new Date(), expiringTokens: true });
+  app = await startIntegrationRoutes();
+  github.addCallbackUrl(`${app.url}/api/integrations/github/callback`);
+  Object.assign(RESILIENCE, { backoffBaseMs: 5, maxInlineWaitMs: 3000 });
+});
+afterAll(async () => {
+  Object.assign(RESILIENCE, saved);
+  resetCircuits();
+  await Promise.all([github.close(), app.close()]);
+});
+afterEach(() => github.reset());
+useEnv(() => ({
+  APP_URL: app.url,
+  GITHUB_CLIENT_ID: github.oauth.clientId,
+  GITHUB_CLIENT_SECRET: github.oauth.clientSecret,
+  GITHUB_BASE_URL: github.url,
+  GITHUB_API_URL: github.apiUrl,
+}));
+
+const DAY = 86_400_000;
+/** What the double holds of the connected account's own commits in the sync window. */
+function expectedOwnCommits(login: string) {
+  const since = Date.now() - 30 * DAY;
+  return github
+    .repos()
+    .flatMap((repo) => repo.commits.filter((commit) => commit.authorLogin === login && commit.date.getTime() >= since).map((commit) => ({ repo, commit })));
+}
+
+function listen(userId: string) {
+  const heard: RealtimeMessage[] = [];
+  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && heard.push(message));
+  return { heard, stop };
+}
+
+describe("connecting GitHub", () => {
+  it("shows the scopes first, then connects through GitHub's consent with a single-use state and PKCE", async () => {
+    const { user, caller } = await signedUpUser("gh-connect");
+    const before = (await caller.integrations.list()).find((entry) => entry.provider === "github")!;
+    expect(before).toMatchObject({ state: "available", account: null });
+    expect(before.scopes.map((scope) => scope.scope)).toEqual(["read:user", "repo", "admin:repo_hook"]);
+    expect(before.scopes.every((scope) => scope.why.length > 20)).toBe(true);
+
+    const { heard, stop } = listen(user.id);
+    const connected = await connectThroughProvider(user, "github");
+    stop();
+
+    const url = connected.authorizationUrl;
+    expect(url.origin + url.pathname).toBe(`${github.url}/login/oauth/authorize`);
+    expect(url.searchParams.get("redirect_uri")).toBe(`${app.url}/api/integrations/github/callback`);
+    expect(url.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(url.searchParams.get("state")).toMatch(/^[\w-]{43}$/);
+    expect(connected.status).toBe(303);
+    expect(connected.callback.pathname).toBe("/integrations");
+    expect(Object.fromEntries(connected.callback.searchParams)).toEqual({ connected: "github", account: "octo-dev" });
+    expect(heard.map((message) => message.event)).toContain("integration:connected");
+
+    const after = (await caller.integrations.list()).find((entry) => entry.provider === "github")!;
+    expect(after).toMatchObject({ state: "connected", account: { login: "octo-dev" }, lastError: null });
+    expect(after.lastSyncedAt).toBeInstanceOf(Date);
+    // The state was consumed: nothing pending remains for this user.
+    expect(await (await getDb()).select().from(oauthStates).where(eq(oauthStates.userId, user.id))).toEqual([]);
+  });
+
+  it("refuses a replayed, foreign, expired or made-up state, and a cancelled consent", async () => {
+    const alice = await signedUpUser("gh-state-a");
+    const bob = await signedUpUser("gh-state-b");
+    const callback = async (who: typeof alice, query: Record<string, string>) => {
+      const response = await fetch(`${app.url}/api/integrations/github/callback?${new URLSearchParams(query)}`, {
+        redirect: "manual",
+        headers: { cookie: await sessionCookieFor(who.user) },
+      });
+      return new URL(response.headers.get("location")!).searchParams.get("error");
+    };
+    const begin = async () => new URL((await alice.caller.integrations.connect({ provider: "github" })).authorizationUrl).searchParams.get("state")!;
+
+    expect(await callback(alice, { state: "made-up", code: "x" })).toMatch(/unknown or was already used/);
+    const forBob = await begin();
+    expect(await callback(bob, { state: forBob, code: "x" })).toMatch(/started by another account/);
+    expect(await callback(alice, { state: forBob, code: "x" })).toMatch(/unknown or was already used/); // consumed by Bob's attempt
+    const expired = await begin();
+    await (await getDb()).update(oauthStates).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(oauthStates.userId, alice.user.id));
+    expect(await callback(alice, { state: expired, code: "x" })).toMatch(/expired/);
+    const cancelled = await begin();
+    expect(await callback(alice, { state: cancelled, error: "access_denied" })).toBe("You cancelled connecting GitHub.");
+    const badCode = await begin();
+    expect(await callback(alice, { state: badCode, code: "not-a-code" })).toMatch(/GitHub refused the authorization \(bad_verification_code/);
+    expect((await alice.caller.integrations.list()).find((entry) => entry.provider === "github")!.state).toBe("available");
+  });
+
+  it("says what to set when the server has no GitHub OAuth app", async () => {
+    const { user } = await signedUpUser("gh-unconfigured");
+    const [entry] = await listIntegrations(await getDb(), parseEnv({}), user.id);
+    expect(entry).toMatchObject({ provider: "github", state: "not_configured", missingConfiguration: ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"], scopes: [] });
+  });
+});
+
+describe("syncing GitHub", () => {
+  it("caches every accessible repository and the account's own commits with stats, and hooks only administered repositories", async () => {
+    const { user, caller } = await signedUpUser("gh-sync");
+    await connectThroughProvider(user, "github");
+
+    const repositories = await caller.external.repositories({ provider: "github" });
+    expect(repositories.map((repo) => repo.fullName).sort()).toEqual(github.repos().map((repo) => repo.fullName).sort());
+    expect(repositories.find((repo) => repo.fullName === "acme-corp/payments-api")).toMatchObject({ permission: "write", private: true });
+
+    const commits = await caller.external.commits({ since: new Date(Date.now() - 30 * DAY), limit: 1000 });
+    const expected = expectedOwnCommits("octo-dev");
+    expect(commits.map((commit) => commit.sha).sort()).toEqual(expected.map(({ commit }) => commit.sha).sort());
+    for (const { repo, commit } of expected) {
+      const cached = commits.find((candidate) => candidate.sha === commit.sha)!;
+      expect(cached).toMatchObject({ repository: repo.fullName, additions: commit.additions, deletions: commit.deletions, files: commit.files.length });
+    }
+    // The double has one GitHub account, which other tests' users connect too: count this integration's hooks.
+    const [integration] = await (await getDb()).select().from(integrations).where(eq(integrations.userId, user.id));
+    const ours = (fullName: string) => github.hooks(fullName).filter((hook) => JSON.stringify(hook).includes(integration!.id));
+    for (const repo of github.repos()) expect(ours(repo.fullName), repo.fullName).toHaveLength(repo.permissions.admin ? 1 : 0);
+  });
+
+  it("a second sync of unchanged repositories costs only 304s, which GitHub does not count", async () => {
+    const { user, caller } = await signedUpUser("gh-etag");
+    await connectThroughProvider(user, "github");
+    github.reset();
+    const remaining = github.rateLimit().remaining;
+
+    await caller.integrations.sync({ provider: "github" });
+    await getJobRunner().idle();
+
+    const commitLists = github.requests.filter((request) => /\/repos\/[^/]+\/[^/]+\/commits$/.test(request.path));
+    expect(commitLists.length).toBe(github.repos().length);
+    expect(commitLists.every((request) => request.status === 304 && request.ifNoneMatch)).toBe(true);
+    expect(github.requests.some((request) => /\/commits\/[0-9a-f]{40}$/.test(request.path))).toBe(false);
+    // Only the repository listing counted against the limit.
+    expect(remaining - github.rateLimit().remaining).toBe(github.requests.filter((request) => request.status !== 304).length);
+  });
+
+  it("picks up new commits on the next sync without refetching the old ones' stats", async () => {
+    const { user, caller } = await signedUpUser("gh-new-commits");
+    await connectThroughProvider(user, "github");
+    const [added] = github.addCommits("octo-dev/devpulse-desktop", [
+      { message: "Add weekly focus report", authorLogin: "octo-dev", authorName: "Octo Dev", authorEmail: "octo-dev@users.noreply.github.com", additions: 120, deletions: 8, files: [{ filename: "src/report.ts" }] },
+    ]);
+    github.reset();
+    await caller.integrations.sync({ provider: "github" });
+    await getJobRunner().idle();
+    const detailCalls = github.requests.filter((request) => /\/commits\/[0-9a-f]{40}$/.test(request.path));
+    expect(detailCalls.map((request) => request.path.split("/").pop())).toEqual([added!.sha]);
+    const commits = await caller.external.commits({ since: new Date(Date.now() - DAY), repository: "octo-dev/devpulse-desktop" });
+    expect(commits.find((commit) => commit.sha === added!.sha)).toMatchObject({ additions: 120, deletions: 8, files: 1, message: "Add weekly focus report" });
+  });
+
+  it("waits out a secondary rate limit and retries a 502, as GitHub asks", async () => {
+    const { user, caller } = await signedUpUser("gh-limits");
+    await connectThroughProvider(user, "github");
+    github.reset();
+    github.failNext({ ...githubFaults.secondaryRateLimit(1), path: "/user/repos" });
+    github.failNext({ ...githubFaults.serverError(502), path: /\/commits$/, times: 2 });
+    const started = Date.now();
+    await caller.integrations.sync({ provider: "github" });
+    await getJobRunner().idle();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect((await caller.integrations.status({ provider: "github" })).state).toBe("connected");
+    expect(github.requests.filter((request) => request.path.endsWith("/user/repos")).map((request) => request.status)).toEqual([403, 200]);
+  });
+
+  it("a lasting outage ends in a readable error and opens the circuit breaker, so further calls stop at once", async () => {
+    const { user, caller } = await signedUpUser("gh-outage");
+    await connectThroughProvider(user, "github");
+    resetCircuits();
+    github.reset();
+    github.failNext({ ...githubFaults.serverError(503), path: "/user/repos", times: 1000 });
+    const { heard, stop } = listen(user.id);
+    await caller.integrations.sync({ provider: "github" });
+    await getJobRunner().idle();
+    stop();
+
+    const status = await caller.integrations.status({ provider: "github" });
+    expect(status.state).toBe("error");
+    expect(status.lastError).toMatch(/GitHub (answered 503 several times in a row|has been failing, so calls are paused)/);
+    expect(status.outage?.until).toBeInstanceOf(Date);
+    expect(circuitState("github").open).toBe(true);
+    expect(heard.filter((message) => message.event === "integration:error")).toHaveLength(1);
+    const callsWhileOpen = github.requests.length;
+    await caller.integrations.sync({ provider: "github" });
+    await getJobRunner().idle();
+    expect(github.requests.length).toBe(callsWhileOpen); // the open circuit spared GitHub (and our retries)
+    resetCircuits();
+  });
+});
+
+describe("tokens", () => {
+  it("are refreshed before they expire, and a refused refresh asks the user to reconnect", async () => {
+    const { user, caller } = await signedUpUser("gh-refresh");
+    await connectThroughProvider(user, "github");
+    const db = await getDb();
+    const owner = { userId: user.id, provider: "github" };
+    const fresh = github.createToken({ expiresInSeconds: 60 });
+    await storeTokens(db, owner, { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken, expiresAt: new Date(Date.now() + 60_000) });
+
+    const session = await providerSession(db, parseEnv(process.env), user.id, "github");
+    expect(session.accessToken).not.toBe(fresh.accessToken);
+    const stored = await readTokens(db, owner);
+    expect(stored!.accessToken).toBe(session.accessToken);
+    expect(stored!.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 10 * 60_000);
+
+    await storeTokens(db, owner, { accessToken: session.accessToken, refreshToken: "ghr_not-a-real-refresh-token-000000", expiresAt: new Date(Date.now() + 1000) });
+    const { heard, stop } = listen(user.id);
+    await expect(providerSession(db, parseEnv(process.env), user.id, "github")).rejects.toThrow(/Reconnect GitHub/);
+    stop();
+    expect((await caller.integrations.status({ provider: "github" })).state).toBe("needs_reauth");
+    expect(heard).toEqual([expect.objectContaining({ event: "integration:error", payload: expect.objectContaining({ status: "needs_reauth" }) })]);
+  });
+
+  it("a token revoked at GitHub puts the integration in needs_reauth instead of retrying", async () => {
+    const { user, caller } = await signedUpUser("gh-revoked");
+    await connectThroughProvider(user, "github");
+    const tokens = await readTokens(await getDb(), { userId: user.id, provider: "github" });
+    github.revokeToken(tokens!.accessToken);
+    github.reset();
+    await caller.integrations.sync({ provider: "github" });
+    await getJobRunner().idle();
+    expect(await caller.integrations.status({ provider: "github" })).toMatchObject({ state: "needs_reauth", lastError: expect.stringMatching(/Reconnect GitHub/) });
+    expect(github.requests.filter((request) => request.status === 401)).toHaveLength(1);
+  });
+
+  it("are never stored in plaintext, anywhere", async () => {
+    const { user } = await signedUpUser("gh-scan");
+    await connectThroughProvider(user, "github");
+    const db = await getDb();
+    const tokens = (await readTokens(db, { userId: user.id, provider: "github" }))!;
+    for (const table of schemaTableNames()) {
+      const rows = (await db.execute(sql.raw(`select * from "${table}"`))) as unknown as { rows?: unknown[] } | unknown[];
+      expect(JSON.stringify(Array.isArray(rows) ? rows : rows.rows), table).not.toContain(tokens.accessToken);
+    }
+  });
+});
+
+describe("webhooks", () => {
+  it("a signed push adds the account's commits and publishes commit:new; a replay or a bad signature does nothing", async () => {
+    const { user, caller } = await signedUpUser("gh-hook");
+    await connectThroughProvider(user, "github");
+    const { heard, stop } = listen(user.id);
+    const pushed = await github.deliverPush("octo-dev/devpulse-desktop", [
+      { message: "Live commit from a webhook\n\nwith a body", authorLogin: "octo-dev", authorName: "Octo Dev", authorEmail: "octo-dev@users.noreply.github.com", additions: 3, deletions: 1, files: [{ filename: "a.ts" }] },
+      { message: "A colleague's commit", authorLogin: "mona-lisa", authorName: "Mona", authorEmail: "mona@example.com", additions: 1, deletions: 1 },
+    ]);
+    await getJobRunner().idle();
+    const [integration] = await (await getDb()).select().from(integrations).where(eq(integrations.userId, user.id));
+    // Every connected user's hook gets the push; this user's hook is the one with their integration in its URL.
+    const delivery = pushed.deliveries.find((candidate) => candidate.url.includes(integration!.id))!;
+    expect(pushed.deliveries.every((candidate) => candidate.status === 202)).toBe(true);
+    const mine = pushed.commits[0]!;
+    expect(heard.filter((message) => message.event === "commit:new").map((message) => message.payload)).toEqual([
+      expect.objectContaining({ provider: "github", repository: "octo-dev/devpulse-desktop", sha: mine.sha, message: "Live commit from a webhook" }),
+    ]);
+    expect((await caller.external.commits({ since: new Date(Date.now() - DAY) })).map((commit) => commit.sha)).toContain(mine.sha);
+
+    const replay = await github.redeliver(delivery.deliveryId);
+    expect(replay.status).toBe(200);
+    await getJobRunner().idle();
+    expect(heard.filter((message) => message.event === "commit:new")).toHaveLength(1);
+
+    const forged = await fetch(`${app.url}/api/webhooks/github`, {
+      method: "POST",
+      headers: { ...delivery.request.headers, "x-github-delivery": crypto.randomUUID() },
+      body: delivery.request.body.replace("Live commit", "Forged commit"),
+    });
+    expect(forged.status).toBe(401);
+    stop();
+  });
+
+  it("refuses bodies over 1 MB and deliveries for hooks it does not know", async () => {
+    const big = await fetch(`${app.url}/api/webhooks/github`, { method: "POST", headers: { "x-github-hook-id": "1" }, body: "x".repeat(1024 * 1024 + 1) });
+    expect(big.status).toBe(413);
+    const unknown = await fetch(`${app.url}/api/webhooks/github`, {
+      method: "POST",
+      headers: { "x-github-hook-id": "999999", "x-github-delivery": "d1", "x-hub-signature-256": "sha256=00", "x-github-event": "push" },
+      body: "{}",
+    });
+    expect(unknown.status).toBe(401);
+  });
+});
+
+describe("disconnecting and authorization", () => {
+  it("revokes the grant, removes the webhooks, and deletes tokens and cached data", async () => {
+    const { user, caller } = await signedUpUser("gh-disconnect");
+    await connectThroughProvider(user, "github");
+    const tokens = (await readTokens(await getDb(), { userId: user.id, provider: "github" }))!;
+    const integrationId = (await (await getDb()).select().from(integrations).where(eq(integrations.userId, user.id)))[0]!.id;
+    const result = await caller.integrations.disconnect({ provider: "github" });
+    expect(result).toMatchObject({ revoked: true, webhooksRemoved: github.repos().filter((repo) => repo.permissions.admin).length });
+    for (const repo of github.repos()) expect(github.hooks(repo.fullName).filter((hook) => JSON.stringify(hook).includes(integrationId))).toEqual([]);
+    const probe = await fetch(`${github.apiUrl}/user`, { headers: { authorization: `token ${tokens.accessToken}` } });
+    expect(probe.status).toBe(401);
+    const db = await getDb();
+    for (const table of [integrations, integrationTokens, externalDataCache, providerEtags]) {
+      expect(await db.select().from(table).where(eq(table.userId, user.id)), String(table)).toEqual([]);
+    }
+    expect((await caller.integrations.status({ provider: "github" })).state).toBe("available");
+  });
+
+  it("one user never sees or touches another's integration, repositories or commits", async () => {
+    const alice = await signedUpUser("gh-alice");
+    const bob = await signedUpUser("gh-bob");
+    await connectThroughProvider(alice.user, "github");
+    expect(await bob.caller.external.repositories({})).toEqual([]);
+    expect(await bob.caller.external.commits({ since: new Date(Date.now() - 30 * DAY) })).toEqual([]);
+    expect((await bob.caller.integrations.status({ provider: "github" })).state).toBe("available");
+    await expect(errorOf(() => bob.caller.integrations.disconnect({ provider: "github" }))).resolves.toMatchObject({ code: "NOT_FOUND" });
+    await expect(errorOf(() => bob.caller.integrations.sync({ provider: "github" }))).resolves.toMatchObject({ code: "NOT_FOUND" });
+    expect((await alice.caller.integrations.status({ provider: "github" })).state).toBe("connected");
+    await expect(errorOf(() => alice.caller.integrations.connect({ provider: "myspace" as "github" }))).resolves.toMatchObject({ code: "BAD_REQUEST" });
+    const db = await getDb();
+    expect((await db.select().from(integrations).where(and(eq(integrations.userId, alice.user.id), eq(integrations.provider, "github")))).length).toBe(1);
+  });
+});

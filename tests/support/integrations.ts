@@ -1,0 +1,32 @@
+import { expect } from "vitest";
+import { GET as callbackGET } from "~/app/api/integrations/[provider]/callback/route";
+import { POST as githubWebhookPOST } from "~/app/api/webhooks/github/route";
+import { POST as gitlabWebhookPOST } from "~/app/api/webhooks/gitlab/route";
+import type { PublicUser } from "~/server/auth/accounts";
+import { getJobRunner } from "~/server/jobs/send";
+import { startAppServer } from "./app-server";
+import { callerFor, sessionCookieFor } from "./callers";
+
+/** The app's OAuth callback and webhook routes behind a real port, so provider doubles can reach them. */
+export function startIntegrationRoutes() {
+  return startAppServer([
+    { method: "GET", path: /^\/api\/integrations\/(?<provider>[a-z]+)\/callback$/, handler: (request, context) => callbackGET(request, context as never) },
+    { method: "POST", path: /^\/api\/webhooks\/github$/, handler: (request) => githubWebhookPOST(request) },
+    { method: "POST", path: /^\/api\/webhooks\/gitlab$/, handler: (request) => gitlabWebhookPOST(request) },
+  ]);
+}
+
+/**
+ * Connects a provider the way a person does: integrations.connect, the provider's
+ * consent page (auto-approved by the double), the redirect to our callback with the
+ * session cookie; then waits for the first sync job. Returns the final redirect.
+ */
+export async function connectThroughProvider(user: PublicUser, provider: "github" | "gitlab") {
+  const caller = await callerFor(user);
+  const { authorizationUrl } = await caller.integrations.connect({ provider });
+  const consent = await fetch(authorizationUrl, { redirect: "manual" });
+  expect(consent.status, await consent.clone().text()).toBe(302);
+  const callback = await fetch(consent.headers.get("location")!, { redirect: "manual", headers: { cookie: await sessionCookieFor(user) } });
+  await getJobRunner().idle();
+  return { authorizationUrl: new URL(authorizationUrl), callback: new URL(callback.headers.get("location") ?? "http://invalid/"), status: callback.status };
+}
