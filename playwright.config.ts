@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
 
 /**
- * End-to-end tests against the real production server (`npm start`: build if
- * needed, migrate, serve) on its own port and its own fresh data folder, in
- * Debian's Chromium (no browser downloads here). E2E_DATABASE_URL switches the
+ * End-to-end tests against the real production server in sandbox mode
+ * (`npm run sandbox`: `npm start` — build if needed, migrate, serve — with GitHub and
+ * GitLab replaced by the local doubles) on its own port and its own fresh data folder,
+ * in Debian's Chromium (no browser downloads here). E2E_DATABASE_URL switches the
  * server to a Postgres database instead of embedded PGlite.
  */
 const port = Number(process.env.E2E_PORT ?? 3100);
@@ -33,7 +34,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "node scripts/start.mjs",
+    command: "node --import tsx scripts/sandbox.ts",
     url: `${baseURL}/api/health`,
     timeout: 300_000,
     reuseExistingServer: false,
@@ -45,6 +46,8 @@ export default defineConfig({
       DATA_DIR: process.env.E2E_DATA_DIR,
       DATABASE_URL: process.env.E2E_DATABASE_URL ?? "",
       LOG_LEVEL: "warn",
+      // The sandbox pushes a commit to the demo repository this often (webhook → live update).
+      SANDBOX_PUSH_INTERVAL_MS: "3000",
     },
   },
 });

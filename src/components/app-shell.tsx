@@ -72,7 +72,7 @@ function UserCard({ user }: { user: ShellUser }) {
   );
 }
 
-export function AppShell({ user, children }: { user: ShellUser; children: ReactNode }) {
+export function AppShell({ user, sandbox = false, children }: { user: ShellUser; sandbox?: boolean; children: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
   return (
     <div className="min-h-dvh lg:flex">
@@ -120,6 +120,11 @@ export function AppShell({ user, children }: { user: ShellUser; children: ReactN
       )}
 
       <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 sm:py-10">
+        {sandbox && (
+          <p role="note" className="mx-auto mb-6 max-w-5xl rounded-lg border border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900">
+            <strong>Sandbox.</strong> GitHub and GitLab here are local stand-ins with demo data; nothing reaches the real services.
+          </p>
+        )}
         <div className="mx-auto max-w-5xl">{children}</div>
       </main>
     </div>

@@ -101,6 +101,8 @@ export const ZEnv = z
     LOGIN_MAX_FAILURES_PER_IP: positiveInt(30),
     LOGIN_LOCKOUT_MINUTES: positiveInt(15),
     VERCEL: flag,
+    /** Set by `npm run sandbox`: integrations talk to local provider doubles with demo data; the UI says so. */
+    SANDBOX: flag,
   })
   .superRefine((env, ctx) => {
     if (env.VERCEL && !env.DATABASE_URL) {

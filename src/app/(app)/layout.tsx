@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { AppShell } from "~/components/app-shell";
 import { SyncKeyProvider } from "~/components/sync/sync-key";
 import { getCurrentUser } from "~/server/auth/session";
+import { getEnv } from "~/server/env";
 
 export const dynamic = "force-dynamic";
 
@@ -11,7 +12,7 @@ export default async function SignedInLayout({ children }: { children: ReactNode
   if (!user) redirect("/sign-in");
   return (
     <SyncKeyProvider>
-      <AppShell user={{ email: user.email, name: user.name }}>{children}</AppShell>
+      <AppShell user={{ email: user.email, name: user.name }} sandbox={getEnv().SANDBOX}>{children}</AppShell>
     </SyncKeyProvider>
   );
 }

@@ -1,6 +1,7 @@
 "use client";
 
 import { useSearchParams } from "next/navigation";
+import { useEffect } from "react";
 import { api, errorMessage } from "~/trpc/react";
 import { timeAgo } from "../devices/format";
 import { PlugIcon } from "../icons";
@@ -24,6 +25,11 @@ export function IntegrationsPage() {
   const since = new Date(Date.now() - RECENT_DAYS * 86_400_000);
   since.setMinutes(0, 0, 0);
   const commits = api.external.commits.useQuery({ since, limit: 20 });
+  // A sync that just finished brought commits: show them (its progress is polled above, not pushed).
+  const lastSync = integrations.data?.reduce((latest, entry) => Math.max(latest, entry.lastSyncedAt?.getTime() ?? 0), 0) ?? 0;
+  useEffect(() => {
+    if (lastSync) void utils.external.commits.invalidate();
+  }, [lastSync, utils]);
   useRealtime(["integration:connected", "integration:error", "commit:new"], () => {
     void utils.integrations.list.invalidate();
     void utils.external.commits.invalidate();

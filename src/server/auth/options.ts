@@ -70,7 +70,7 @@ export function buildAuthOptions(env: Env, secret: string): NextAuthOptions {
     }),
   ];
   if (env.GITHUB_CLIENT_ID && env.GITHUB_CLIENT_SECRET) {
-    providers.push(GitHubProvider({ clientId: env.GITHUB_CLIENT_ID, clientSecret: env.GITHUB_CLIENT_SECRET }));
+    providers.push(gitHubSignIn(env, env.GITHUB_CLIENT_ID, env.GITHUB_CLIENT_SECRET));
   }
   if (env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET) {
     providers.push(GoogleProvider({ clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET }));
@@ -128,4 +128,36 @@ export function buildAuthOptions(env: Env, secret: string): NextAuthOptions {
       },
     },
   };
+}
+
+/**
+ * "Sign in with GitHub" against GITHUB_BASE_URL / GITHUB_API_URL, so GitHub
+ * Enterprise Server (and the sandbox) work like github.com; next-auth's provider
+ * hard-codes github.com for the user and email lookups.
+ */
+function gitHubSignIn(env: Env, clientId: string, clientSecret: string) {
+  const web = env.GITHUB_BASE_URL.replace(/\/+$/, "");
+  const api = env.GITHUB_API_URL.replace(/\/+$/, "");
+  return GitHubProvider({
+    clientId,
+    clientSecret,
+    issuer: `${web}/login/oauth`,
+    authorization: { url: `${web}/login/oauth/authorize`, params: { scope: "read:user user:email" } },
+    token: `${web}/login/oauth/access_token`,
+    userinfo: {
+      url: `${api}/user`,
+      async request({ tokens }: { tokens: { access_token?: string } }) {
+        const headers = { authorization: `token ${tokens.access_token}`, accept: "application/vnd.github+json" };
+        const profile = (await (await fetch(`${api}/user`, { headers })).json()) as { email?: string } & Record<string, unknown>;
+        if (!profile.email) {
+          const response = await fetch(`${api}/user/emails`, { headers });
+          if (response.ok) {
+            const emails = (await response.json()) as Array<{ email: string; primary: boolean; verified: boolean }>;
+            profile.email = (emails.find((entry) => entry.primary) ?? emails[0])?.email;
+          }
+        }
+        return profile;
+      },
+    },
+  });
 }

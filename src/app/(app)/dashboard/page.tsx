@@ -6,6 +6,8 @@ import { Card, CardHeader } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
 import { getCurrentUser } from "~/server/auth/session";
 import { getDb } from "~/server/db/client";
+import { getEnv } from "~/server/env";
+import { listIntegrations } from "~/server/integrations/connections";
 import { listDevices } from "~/server/devices/devices";
 import { getSyncOverview } from "~/server/sync/overview";
 import { timeAgo } from "~/components/devices/format";
@@ -22,7 +24,9 @@ const steps = [
 export default async function DashboardPage() {
   const user = (await getCurrentUser())!; // the (app) layout has already required a user
   const db = await getDb();
-  const [devices, sync] = await Promise.all([listDevices(db, user.id), getSyncOverview(db, user.id)]);
+  const [devices, sync, integrations] = await Promise.all([listDevices(db, user.id), getSyncOverview(db, user.id), listIntegrations(db, getEnv(), user.id)]);
+  const connected = integrations.filter((entry) => entry.account !== null);
+  const attention = integrations.filter((entry) => entry.state === "error" || entry.state === "needs_reauth");
   const stats = [
     { href: "/settings/devices", label: "Devices", icon: DevicesIcon, value: String(devices.length), note: "signed in", ready: true },
     {
@@ -34,7 +38,14 @@ export default async function DashboardPage() {
       ready: true,
     },
     { href: "/conflicts", label: "Open conflicts", icon: ConflictIcon, value: String(sync.openConflicts), note: sync.openConflicts ? "need your decision" : "all in sync", ready: true },
-    { href: "/integrations", label: "Integrations", icon: PlugIcon, value: "—", note: "GitHub, Slack, Calendar soon", ready: false },
+    {
+      href: "/integrations",
+      label: "Integrations",
+      icon: PlugIcon,
+      value: String(connected.length),
+      note: attention.length ? `${attention.map((entry) => entry.name).join(", ")} need${attention.length === 1 ? "s" : ""} attention` : connected.length ? connected.map((entry) => entry.name).join(", ") : "connect GitHub or GitLab",
+      ready: true,
+    },
   ];
   return (
     <>

@@ -1,0 +1,64 @@
+// `npm run sandbox`: the app on its embedded defaults, with GitHub and GitLab replaced by
+// the local doubles from the test suite (demo data, consent pages, webhooks), so a newcomer
+// can click through connect → sync → commits with no real credentials.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { startGitHubDouble } from "../tests/doubles/github/server";
+import { startGitLabDouble } from "../tests/doubles/gitlab/server";
+
+const root = new URL("..", import.meta.url).pathname;
+const port = Number(process.env.PORT ?? 3000);
+const appUrl = (process.env.APP_URL ?? `http://localhost:${port}`).replace(/\/+$/, "");
+/** A new commit is pushed to the demo repository this often, so webhooks deliver something live. */
+const pushEveryMs = Number(process.env.SANDBOX_PUSH_INTERVAL_MS ?? 60_000);
+
+const github = await startGitHubDouble({ port: Number(process.env.SANDBOX_GITHUB_PORT ?? 0), demoAnchor: new Date() });
+github.addCallbackUrl(`${appUrl}/api/integrations/github/callback`);
+github.addCallbackUrl(`${appUrl}/api/auth/callback/github`);
+const gitlab = await startGitLabDouble({ port: Number(process.env.SANDBOX_GITLAB_PORT ?? 0), demoAnchor: new Date() });
+gitlab.addRedirectUri(`${appUrl}/api/integrations/gitlab/callback`);
+
+const app = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
+  cwd: root,
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    SANDBOX: "1",
+    PORT: String(port),
+    APP_URL: appUrl,
+    GITHUB_CLIENT_ID: github.oauth.clientId,
+    GITHUB_CLIENT_SECRET: github.oauth.clientSecret,
+    GITHUB_BASE_URL: github.url,
+    GITHUB_API_URL: github.apiUrl,
+    GITLAB_CLIENT_ID: gitlab.oauth.clientId,
+    GITLAB_CLIENT_SECRET: gitlab.oauth.clientSecret,
+    GITLAB_BASE_URL: gitlab.url,
+  },
+});
+
+console.log(`
+  DevPulse Cloud sandbox
+  ──────────────────────
+  App      ${appUrl}   (create an account, then open Integrations)
+  GitHub   ${github.url}   (stand-in; you are "octo-dev")
+  GitLab   ${gitlab.url}   (stand-in; you are "gitlab-dev")
+  A new commit is pushed to octo-dev/devpulse-desktop every ${Math.round(pushEveryMs / 1000)} s once GitHub is connected.
+`);
+
+let pushes = 0;
+const pusher = setInterval(() => {
+  pushes += 1;
+  void github
+    .deliverPush("octo-dev/devpulse-desktop", [
+      { message: `Sandbox commit #${pushes}: tidy the focus timer`, authorLogin: "octo-dev", authorName: "Octo Dev", authorEmail: "octo-dev@users.noreply.github.com", additions: 5 + pushes, deletions: 2, files: [{ filename: "src/focus/timer.ts" }] },
+    ])
+    .catch(() => undefined); // nobody connected yet: nothing to deliver to
+}, pushEveryMs);
+
+const stop = async (code: number) => {
+  clearInterval(pusher);
+  await Promise.allSettled([github.close(), gitlab.close()]);
+  process.exit(code);
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => app.kill(signal));
+app.on("exit", (code) => void stop(code ?? 0));
