@@ -1,33 +1,11 @@
-import { expect, test, type Page } from "@playwright/test";
-import { createDevPulseClient, createMemoryStore, createSyncClient } from "../src/client";
-import { ARTIFACTS, signUp } from "./support";
+import { expect, test } from "@playwright/test";
+import { ARTIFACTS, desktopDevice, signUp, unlockInBrowser } from "./support";
 
 /**
  * Conflicts in the browser: two devices of one user (the client SDK, as the desktop
  * app) produce a conflict; the person unlocks in the browser, picks fields by hand and
  * submits; a device pulls and decrypts exactly the chosen JSON. Then a rollback.
  */
-
-const SYNC_PASSPHRASE = "the sync passphrase of the e2e user";
-
-
-/** A desktop device of the signed-in user: device grant approved with the browser's session, then an unlocked sync client. */
-async function desktopDevice(page: Page, baseURL: string, name: string) {
-  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-  const asBrowser = createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie } }) });
-  const anonymous = createDevPulseClient({ url: baseURL });
-  const started = await anonymous.devices.startAuthorization.mutate({ deviceName: name });
-  await asBrowser.devices.approveAuthorization.mutate({ userCode: started.userCode });
-  const { token, deviceId } = await anonymous.devices.pollAuthorization.mutate({ deviceCode: started.deviceCode });
-  const sync = createSyncClient({ client: createDevPulseClient({ url: baseURL, token }), deviceId, store: createMemoryStore() });
-  await sync.unlock(SYNC_PASSPHRASE);
-  return sync;
-}
-
-async function unlockInBrowser(page: Page) {
-  await page.getByLabel("Sync passphrase").fill(SYNC_PASSPHRASE);
-  await page.getByRole("button", { name: "Unlock" }).click();
-}
 
 test("a conflict is resolved field by field in the browser and every device gets exactly the chosen JSON", async ({ page, baseURL }) => {
   await signUp(page, "conflicts");

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ARTIFACTS, signUp } from "./support";
+import { ARTIFACTS, desktopDevice, signUp, unlockInBrowser } from "./support";
 
 test("connect GitHub through its consent page, see commits (new ones live), and disconnect", async ({ page }) => {
   await signUp(page, "integrations");
@@ -44,4 +44,40 @@ test("cancelling at GitHub's consent page comes back with a clear message", asyn
   await page.getByRole("button", { name: "Cancel" }).click();
   await expect(page.getByText("You cancelled connecting GitHub.")).toBeVisible();
   await expect(card.getByText("Available")).toBeVisible();
+});
+
+test("commits are correlated with the coding activity a desktop device synced, decrypted only in the browser", async ({ page, baseURL }) => {
+  await signUp(page, "correlation");
+  await page.goto("/integrations");
+  const card = page.locator("div.rounded-xl").filter({ has: page.getByRole("heading", { name: /^GitHub/ }) });
+  await card.getByRole("button", { name: "Connect GitHub" }).click();
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await expect(card.getByText(/Last synced/)).toBeVisible({ timeout: 30_000 });
+
+  // Three of the synced commits, and a coding session of the desktop app ending shortly before each.
+  const since = new Date(Date.now() - 14 * 86_400_000).toISOString();
+  const input = encodeURIComponent(JSON.stringify({ json: { since, limit: 500, repository: "octo-dev/devpulse-desktop" }, meta: { values: { since: ["Date"] } } }));
+  const response = await page.request.get(`/api/trpc/external.commits?input=${input}`);
+  const commits = ((await response.json()) as { result: { data: { json: Array<{ sha: string; committedAt: string; message: string }> } } }).result.data.json;
+  // Demo history only (the sandbox keeps pushing fresh commits), days apart so each session explains one commit.
+  const history = commits.filter((commit) => !commit.message.startsWith("Sandbox commit") && Date.parse(commit.committedAt) < Date.now() - 86_400_000);
+  const chosen = history.filter((_, index) => index % 7 === 3).slice(0, 3);
+  expect(chosen).toHaveLength(3);
+  const laptop = await desktopDevice(page, baseURL!, "Laptop");
+  await laptop.put("projects", "desktop-app", { name: "DevPulse desktop", path: "/home/octo/code/devpulse-desktop" });
+  for (const [index, commit] of chosen.entries()) {
+    const at = Date.parse(commit.committedAt);
+    await laptop.put("activities", `session-${index}`, { projectId: "desktop-app", start: new Date(at - 50 * 60_000).toISOString(), end: new Date(at - 5 * 60_000).toISOString(), kind: "coding" });
+  }
+  await laptop.sync();
+
+  await page.reload();
+  await unlockInBrowser(page);
+  const correlated = page.getByRole("list", { name: "Correlated commits" });
+  for (const commit of chosen) {
+    await expect(correlated.getByRole("listitem").filter({ hasText: commit.sha.slice(0, 7) })).toContainText("DevPulse desktop");
+  }
+  await expect(page.getByText(/commits came during or right after your coding activity/)).toBeVisible();
+  await page.getByRole("heading", { name: "Commits and your coding activity" }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${ARTIFACTS}/integrations-correlation.png`, fullPage: true });
 });

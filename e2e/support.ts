@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { expect, type Page } from "@playwright/test";
+import { createDevPulseClient, createMemoryStore, createSyncClient } from "../src/client";
 
 /** Screenshots kept from every run. */
 export const ARTIFACTS = "e2e/artifacts";
 export const PASSWORD = "a long and unusual passphrase";
+export const SYNC_PASSPHRASE = "the sync passphrase of the e2e user";
 
 /** Signs a new user up in the browser and returns their email; the page ends on the dashboard. */
 export async function signUp(page: Page, label = "e2e"): Promise<string> {
@@ -14,4 +16,22 @@ export async function signUp(page: Page, label = "e2e"): Promise<string> {
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
   return email;
+}
+
+/** A desktop device of the signed-in user: device grant approved with the browser's session, then an unlocked sync client. */
+export async function desktopDevice(page: Page, baseURL: string, name: string) {
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  const asBrowser = createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie } }) });
+  const anonymous = createDevPulseClient({ url: baseURL });
+  const started = await anonymous.devices.startAuthorization.mutate({ deviceName: name });
+  await asBrowser.devices.approveAuthorization.mutate({ userCode: started.userCode });
+  const { token, deviceId } = await anonymous.devices.pollAuthorization.mutate({ deviceCode: started.deviceCode });
+  const sync = createSyncClient({ client: createDevPulseClient({ url: baseURL, token }), deviceId, store: createMemoryStore() });
+  await sync.unlock(SYNC_PASSPHRASE);
+  return sync;
+}
+
+export async function unlockInBrowser(page: Page) {
+  await page.getByLabel("Sync passphrase").fill(SYNC_PASSPHRASE);
+  await page.getByRole("button", { name: "Unlock" }).click();
 }

@@ -136,3 +136,6 @@ export { SYNC_COLLECTIONS } from "../lib/schemas/collections";
 export type { SyncCollection } from "../lib/schemas/collections";
 export type { Json } from "../lib/merge/json";
 export { WrongPassphraseError, TamperedRecordError, ChecksumMismatchError, WeakKeyParamsError } from "../lib/crypto/errors";
+// Commit ↔ activity correlation runs where activity is decrypted: on the device.
+export { correlateCommitsWithActivity } from "../lib/correlation";
+export type { ActivityPeriod, CommitForCorrelation, CorrelationOptions } from "../lib/correlation/schemas";

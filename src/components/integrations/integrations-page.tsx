@@ -1,7 +1,7 @@
 "use client";
 
 import { useSearchParams } from "next/navigation";
-import { useEffect } from "react";
+import { useEffect, useMemo } from "react";
 import { api, errorMessage } from "~/trpc/react";
 import { timeAgo } from "../devices/format";
 import { PlugIcon } from "../icons";
@@ -11,6 +11,7 @@ import { Card, CardHeader } from "../ui/card";
 import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { ActivityCorrelation } from "./activity-correlation";
 import { IntegrationCard } from "./integration-card";
 
 const RECENT_DAYS = 14;
@@ -22,9 +23,21 @@ export function IntegrationsPage() {
     // A sync runs in the background: follow it while one is in progress.
     refetchInterval: (query) => (query.state.data?.some((entry) => entry.state === "syncing") ? 2000 : false),
   });
-  const since = new Date(Date.now() - RECENT_DAYS * 86_400_000);
-  since.setMinutes(0, 0, 0);
+  // On the hour, so the queries keep one key for the page's lifetime.
+  const since = useMemo(() => {
+    const start = new Date(Date.now() - RECENT_DAYS * 86_400_000);
+    start.setMinutes(0, 0, 0);
+    return start;
+  }, []);
   const commits = api.external.commits.useQuery({ since, limit: 20 });
+  const anyConnected = integrations.data?.some((entry) => entry.account !== null) ?? false;
+  const forCorrelation = api.external.commits.useQuery({ since, limit: 2000 }, { enabled: anyConnected });
+  // Keyed on the accounts' contents, so a refetch with the same accounts does not redo the correlation.
+  const accountsKey = JSON.stringify(integrations.data?.flatMap((entry) => (entry.account ? [entry.account] : [])) ?? []);
+  const identities = useMemo(() => {
+    const accounts = JSON.parse(accountsKey) as Array<{ login: string; name: string | null }>;
+    return { logins: accounts.map((account) => account.login), names: accounts.flatMap((account) => (account.name ? [account.name] : [])) };
+  }, [accountsKey]);
   // A sync that just finished brought commits: show them (its progress is polled above, not pushed).
   const lastSync = integrations.data?.reduce((latest, entry) => Math.max(latest, entry.lastSyncedAt?.getTime() ?? 0), 0) ?? 0;
   useEffect(() => {
@@ -98,6 +111,8 @@ export function IntegrationsPage() {
           </ul>
         )}
       </Card>
+
+      {anyConnected && forCorrelation.data && <ActivityCorrelation commits={forCorrelation.data} since={since} identities={identities} />}
     </div>
   );
 }

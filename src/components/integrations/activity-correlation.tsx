@@ -1,0 +1,142 @@
+"use client";
+
+import { useEffect, useMemo, useState } from "react";
+import { correlateCommitsWithActivity } from "~/lib/correlation";
+import { openRecord } from "~/lib/crypto";
+import { collectionValueSchemas } from "~/lib/schemas/collections";
+import { api, errorMessage, type RouterOutputs } from "~/trpc/react";
+import { UnlockPanel } from "../sync/unlock-panel";
+import { useSyncKey } from "../sync/sync-key";
+import { Alert } from "../ui/alert";
+import { Card, CardHeader } from "../ui/card";
+import { EmptyState } from "../ui/empty-state";
+import { Loading } from "../ui/loading";
+import { PulseIcon } from "../icons";
+
+type Commit = RouterOutputs["external"]["commits"][number];
+type Period = { id: string; start: string; end?: string; projectId?: string };
+type Project = { id: string; name: string; path?: string; repository?: string };
+
+const PAGE = 1000;
+
+/**
+ * Your activity is end-to-end encrypted, so the correlation runs here: the browser
+ * pulls the activity and project records, decrypts them with the unlocked key, and
+ * correlates them with your commits locally. Nothing decrypted is sent anywhere.
+ */
+function useDecryptedActivity(since: Date) {
+  const { key } = useSyncKey();
+  const utils = api.useUtils();
+  const [state, setState] = useState<{ periods: Period[]; projects: Project[] } | { error: string } | undefined>();
+  useEffect(() => {
+    if (!key) return;
+    let cancelled = false;
+    void (async () => {
+      const periods: Period[] = [];
+      const projects: Project[] = [];
+      let cursor = 0;
+      for (;;) {
+        const page = await utils.client.sync.pull.query({ cursor, limit: PAGE, collections: ["activities", "projects"] });
+        for (const change of page.changes) {
+          if (change.deleted) continue;
+          const identity = { userId: key.userId, collection: change.collection, recordId: change.id, schemaVersion: change.schemaVersion };
+          const value = await openRecord(key.dataKey, identity, change);
+          if (change.collection === "activities") {
+            const activity = collectionValueSchemas.activities.safeParse(value);
+            if (activity.success && Date.parse(activity.data.end ?? activity.data.start) >= since.getTime()) {
+              periods.push({ id: change.id, start: activity.data.start, ...(activity.data.end ? { end: activity.data.end } : {}), ...(activity.data.projectId ? { projectId: activity.data.projectId } : {}) });
+            }
+          } else {
+            const project = collectionValueSchemas.projects.safeParse(value);
+            if (project.success) {
+              const remote = (project.data as { repository?: unknown }).repository;
+              projects.push({ id: change.id, name: project.data.name, ...(project.data.path ? { path: project.data.path } : {}), ...(typeof remote === "string" ? { repository: remote } : {}) });
+            }
+          }
+        }
+        if (!page.hasMore) break;
+        cursor = page.cursor;
+      }
+      if (!cancelled) setState({ periods, projects });
+    })().catch((error: unknown) => !cancelled && setState({ error: error instanceof Error ? error.message : "Could not decrypt your activity." }));
+    return () => {
+      cancelled = true;
+    };
+  }, [key, utils, since]);
+  return state;
+}
+
+export type Identities = { logins: string[]; names: string[] };
+
+export function ActivityCorrelation({ commits, since, identities }: { commits: Commit[]; since: Date; identities: Identities }) {
+  const { key } = useSyncKey();
+  const activity = useDecryptedActivity(since);
+  const result = useMemo(() => {
+    if (!activity || "error" in activity) return undefined;
+    const projects = activity.projects.map(({ id, path, repository }) => ({ id, ...(path ? { path } : {}), ...(repository ? { repository } : {}) }));
+    const input = commits.map((commit) => ({
+      sha: commit.sha,
+      repository: commit.repository,
+      committedAt: commit.committedAt,
+      ...(commit.authorEmail ? { authorEmail: commit.authorEmail } : {}),
+      ...(commit.authorLogin ? { authorLogin: commit.authorLogin } : {}),
+      ...(commit.authorName ? { authorName: commit.authorName } : {}),
+      message: commit.message.split("\n", 1)[0]!.slice(0, 200),
+    }));
+    return correlateCommitsWithActivity(activity.periods, input, { projects, identities, now: new Date().toISOString() });
+  }, [activity, commits, identities]);
+  const projectName = (periodId: string) => {
+    if (!activity || "error" in activity) return undefined;
+    const period = activity.periods.find((candidate) => candidate.id === periodId);
+    return activity.projects.find((project) => project.id === period?.projectId)?.name;
+  };
+
+  return (
+    <Card>
+      <CardHeader
+        title="Commits and your coding activity"
+        description="Which coding sessions produced which commits. Your activity is decrypted in this browser and never leaves it."
+      />
+      {!key ? (
+        <div className="p-5">
+          <UnlockPanel purpose="to decrypt your activity and match it with your commits" />
+        </div>
+      ) : !activity ? (
+        <Loading label="Decrypting your activity" />
+      ) : "error" in activity ? (
+        <div className="p-5">
+          <Alert tone="error" title="Could not read your activity">
+            {errorMessage(new Error(activity.error))}
+          </Alert>
+        </div>
+      ) : activity.periods.length === 0 ? (
+        <EmptyState icon={<PulseIcon />} title="No activity synced recently">
+          Activity from the DevPulse desktop app appears here once a device syncs it.
+        </EmptyState>
+      ) : result ? (
+        <div className="space-y-4 p-5">
+          <p className="text-sm text-zinc-700" aria-live="polite">
+            <strong>{result.summary.matched}</strong> of {result.summary.commits} commits came during or right after your coding activity
+            {result.summary.commitsPerActiveHour !== null && ` · ${result.summary.commitsPerActiveHour.toFixed(1)} commits per active hour`}.
+          </p>
+          <p className="text-xs text-zinc-500">The latest matched commits, newest first:</p>
+          <ul className="divide-y divide-zinc-100 rounded-lg border border-zinc-100" aria-label="Correlated commits">
+            {result.commits
+              .filter((entry) => entry.best)
+              .reverse()
+              .slice(0, 10)
+              .map((entry) => (
+                <li key={entry.sha} className="flex flex-wrap items-baseline gap-x-3 gap-y-1 px-4 py-3 text-sm">
+                  <code className="text-xs text-zinc-500">{entry.sha.slice(0, 7)}</code>
+                  <span className="min-w-0 flex-1 truncate font-medium text-zinc-900">{entry.commit.message}</span>
+                  <span className="text-zinc-500">{projectName(entry.best!.periodId) ?? "a session"}</span>
+                  <span className="font-medium text-brand-700">{Math.round(entry.best!.score * 100)}%</span>
+                  <span className="w-full text-xs text-zinc-500">{entry.best!.reasons.map((reason) => reason.text).join(" · ")}</span>
+                </li>
+              ))}
+          </ul>
+        </div>
+      ) : null}
+    </Card>
+  );
+}
