@@ -14,7 +14,7 @@ import { openBaseline, RAW_RECORDS } from "./lib/baseline";
 import { createCpuMeter, waitForQuiet, type CpuSplit } from "./lib/cpu";
 import { createTestDatabase } from "./lib/database";
 import { activities, chunk, encryptRecords, type EncryptedChange } from "./lib/records";
-import { describeMachine, renderReport, writeResults, type CpuRow, type Row } from "./lib/report";
+import { describeMachine, renderReport, writeSection, type CpuRow, type Row } from "./lib/report";
 import { findFreePort, startServer } from "./lib/server";
 import { createUserWithDevices, mapLimit, type BenchDevice } from "./lib/setup";
 import { summarize, timed, type LatencySummary } from "./lib/stats";
@@ -260,9 +260,39 @@ async function main(): Promise<void> {
 
   process.stdout.write(body);
   const resultsPath = join(ROOT, "bench", "RESULTS.md");
-  writeResults(resultsPath, body);
-  log(`wrote ${resultsPath}`);
+  writeSection(resultsPath, "sync", SYNC_INTRO + body);
+  log(`wrote the sync section of ${resultsPath}`);
 }
+
+const SYNC_INTRO = `## Sync benchmark
+
+Run with \`npm run bench:sync\` (needs the Postgres server at 127.0.0.1:5432, user \`postgres\`;
+the first run builds the app). Each run creates a fresh database, starts the production server
+(\`scripts/start.mjs\`) on it, sets users and devices up through the public API (register,
+next-auth sign-in, device grant), measures, then stops the server and drops the database.
+This section is replaced on every run of \`npm run bench:sync\`; the code is in \`bench/\`.
+
+What the numbers mean:
+
+- **Client encryption**: \`encryptRecord\` + \`checksumOf\` of ~1 KB activity records on this machine
+  (the desktop app's cost, not the server's).
+- **Push / pull throughput**: 10,000 pre-encrypted records pushed with \`sync.push\` in sequential
+  batches of 500, then pulled back with \`sync.pull\` pages of 1,000, over HTTP from one device.
+- **Baseline**: the same rows written by raw postgres.js to the same database as one multi-row
+  \`INSERT … ON CONFLICT DO UPDATE\` plus one history insert per batch of 500, one transaction per
+  batch, into tables with the same columns, keys and foreign keys as \`sync_records\`/\`sync_revisions\`;
+  and \`SELECT … WHERE seq > $1 ORDER BY seq LIMIT 1000\` pages from \`sync_records\`. That is the
+  physical floor; the ratio is the server's share of it.
+- **Latency under concurrency**: 50 devices each push 100 new records at the same instant, for
+  several rounds; the wall time of each push as the client sees it. A user's pushes are
+  serialised on the user's \`sync_state\` row by design, so 50 devices of **one** user queue
+  behind each other; 50 devices of **50 different** users do not. The p99 baseline is the time
+  the raw-SQL floor would need for a whole round, i.e. the earliest the last push could finish.
+- **Where the time went**: CPU seconds per phase of the client, the server, Postgres and anything
+  else on the machine. For a breakdown inside a push or pull, run \`npx tsx bench/profile.ts\`
+  (writes \`bench/PROFILE.md\`).
+
+`;
 
 main()
   .then(() => cleanup())

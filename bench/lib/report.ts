@@ -1,6 +1,6 @@
-/** The machine description and the Markdown report (printed and written to bench/RESULTS.md). */
+/** The machine description and the Markdown report (printed, and written to its own section of bench/RESULTS.md). */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 
 export type Machine = { cpus: string; memory: string; cpuModel: string; node: string; postgres: string };
 
@@ -41,7 +41,7 @@ const yesNo = (met: boolean | undefined) => (met === undefined ? "—" : met ? "
 export function renderReport(report: Report): string {
   const { machine } = report;
   return [
-    `## Results — ${report.date}`,
+    `### Results — ${report.date}`,
     "",
     "| Measurement | Value | Baseline | Ratio | Target | Met? |",
     "|---|---|---|---|---|---|",
@@ -68,36 +68,30 @@ export function renderReport(report: Report): string {
   ].join("\n");
 }
 
-const HEADER = `# Sync benchmark
+const RESULTS_HEADER = `# Benchmark results
 
-Run with \`npm run bench:sync\` (needs the Postgres server at 127.0.0.1:5432, user \`postgres\`;
-the first run builds the app). Each run creates a fresh database, starts the production server
-(\`scripts/start.mjs\`) on it, sets users and devices up through the public API (register,
-next-auth sign-in, device grant), measures, then stops the server and drops the database.
-This file is replaced on every run; the code is in \`bench/\`.
-
-What the numbers mean:
-
-- **Client encryption**: \`encryptRecord\` + \`checksumOf\` of ~1 KB activity records on this machine
-  (the desktop app's cost, not the server's).
-- **Push / pull throughput**: 10,000 pre-encrypted records pushed with \`sync.push\` in sequential
-  batches of 500, then pulled back with \`sync.pull\` pages of 1,000, over HTTP from one device.
-- **Baseline**: the same rows written by raw postgres.js to the same database as one multi-row
-  \`INSERT … ON CONFLICT DO UPDATE\` plus one history insert per batch of 500, one transaction per
-  batch, into tables with the same columns, keys and foreign keys as \`sync_records\`/\`sync_revisions\`;
-  and \`SELECT … WHERE seq > $1 ORDER BY seq LIMIT 1000\` pages from \`sync_records\`. That is the
-  physical floor; the ratio is the server's share of it.
-- **Latency under concurrency**: 50 devices each push 100 new records at the same instant, for
-  several rounds; the wall time of each push as the client sees it. A user's pushes are
-  serialised on the user's \`sync_state\` row by design, so 50 devices of **one** user queue
-  behind each other; 50 devices of **50 different** users do not. The p99 baseline is the time
-  the raw-SQL floor would need for a whole round, i.e. the earliest the last push could finish.
-- **Where the time went**: CPU seconds per phase of the client, the server, Postgres and anything
-  else on the machine. For a breakdown inside a push or pull, run \`npx tsx bench/profile.ts\`
-  (writes \`bench/PROFILE.md\`).
-
+One section per benchmark. Each run of \`npm run bench:<name>\` replaces only its own section, between
+its \`<!-- bench:<name> -->\` and \`<!-- /bench:<name> -->\` markers, and leaves the others alone.
+The code is in \`bench/\` (see bench/README.md).
 `;
 
-export function writeResults(path: string, body: string): void {
-  writeFileSync(path, HEADER + body);
+/**
+ * Replaces the `name` section of the results file (between `<!-- bench:name -->` and
+ * `<!-- /bench:name -->`) with `content`, or appends it when the file has none yet;
+ * everything else in the file stays as it was. Writes through a temporary file, so
+ * an interrupted run never leaves half a file.
+ */
+export function writeSection(path: string, name: string, content: string): void {
+  const begin = `<!-- bench:${name} -->`;
+  const end = `<!-- /bench:${name} -->`;
+  const block = `${begin}\n${content.trim()}\n${end}`;
+  let text = existsSync(path) ? readFileSync(path, "utf8") : "";
+  // A file from before sections (or none): keep whatever it holds, below the header.
+  if (!text.startsWith("# Benchmark results")) text = `${RESULTS_HEADER}\n${text.trim()}`;
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end, from);
+  text = from >= 0 && to > from ? text.slice(0, from) + block + text.slice(to + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, text.endsWith("\n") ? text : `${text}\n`);
+  renameSync(temporary, path);
 }
