@@ -143,7 +143,7 @@ async function needsReauth(db: DbOrTx, userId: string, provider: RegisteredProvi
 export async function disconnectIntegration(db: DbOrTx, env: Env, userId: string, provider: RegisteredProviderId) {
   const row = await integrationRow(db, userId, provider);
   if (!row) throw new AppError("NOT_FOUND", `${providerName(provider)} is not connected.`);
-  const tokens = await readTokens(db, { userId, provider }).catch(() => null);
+  const tokens = await usableTokensForDisconnect(db, env, userId, provider);
   const atProvider = { webhooksRemoved: 0, revoked: false };
   if (tokens) {
     const session: ProviderSession = { userId, accessToken: tokens.accessToken, account: { id: row.accountId, login: row.accountLogin, name: row.accountName, emails: row.accountEmails } };
@@ -164,6 +164,24 @@ export async function disconnectIntegration(db: DbOrTx, env: Env, userId: string
   await db.delete(providerEtags).where(and(eq(providerEtags.userId, userId), eq(providerEtags.provider, provider)));
   await db.delete(integrations).where(eq(integrations.id, row.id)); // cascades to webhooks
   return { provider, ...atProvider };
+}
+
+/**
+ * The tokens to clean up at the provider with: refreshed first when they are about
+ * to expire (an expired token cannot remove our webhooks), the stored ones when the
+ * refresh fails. Disconnecting never records a failure: the integration is going away.
+ */
+async function usableTokensForDisconnect(db: DbOrTx, env: Env, userId: string, provider: RegisteredProviderId) {
+  const tokens = await readTokens(db, { userId, provider }).catch(() => null);
+  if (!tokens?.refreshToken || !tokens.expiresAt || tokens.expiresAt.getTime() - Date.now() >= REFRESH_MARGIN_MS) return tokens;
+  const configuration = providers[provider].configuration(env, "");
+  if (!configuration.ok) return tokens;
+  try {
+    const refreshed = await refreshTokens(provider, configuration.oauth, tokens.refreshToken);
+    return { ...refreshed, refreshToken: refreshed.refreshToken ?? tokens.refreshToken };
+  } catch {
+    return tokens;
+  }
 }
 
 /** Each integration's webhook secret, derived (never stored): one leaked secret forges nothing for anyone else. */

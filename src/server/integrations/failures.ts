@@ -18,12 +18,12 @@ export async function recordIntegrationFailure(
   const status = failure.status ?? "error";
   const message = failure.message.slice(0, SUMMARY_MAX.errorMessage);
   const now = new Date();
-  const updated = await db
-    .update(integrations)
-    .set({ status, lastError: message, lastErrorAt: now, updatedAt: now })
-    .where(and(eq(integrations.userId, failure.userId), eq(integrations.provider, failure.provider)))
-    .returning({ id: integrations.id });
-  if (updated.length === 0) return false;
+  const owner = and(eq(integrations.userId, failure.userId), eq(integrations.provider, failure.provider));
+  const [current] = await db.select({ status: integrations.status, lastError: integrations.lastError }).from(integrations).where(owner);
+  if (!current) return false;
+  // The same failure reported twice (a refresh refused inside a job step): say it once.
+  if (current.status === status && current.lastError === message) return true;
+  await db.update(integrations).set({ status, lastError: message, lastErrorAt: now, updatedAt: now }).where(owner);
   await publishSafely(failure.userId, "integration:error", { provider: failure.provider, message, status });
   return true;
 }

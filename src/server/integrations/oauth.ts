@@ -79,18 +79,20 @@ export type GrantedTokens = { accessToken: string; refreshToken: string | null; 
 
 /** POSTs to the provider's token endpoint (code exchange or refresh) and reads the answer, errors included. */
 async function requestTokens(provider: ProviderId, oauth: OAuthClientSettings, params: Record<string, string>): Promise<GrantedTokens> {
-  const response = await resilientFetch(provider, oauth.tokenUrl, {
-    method: "POST",
-    headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ client_id: oauth.clientId, client_secret: oauth.clientSecret, ...params }),
-  }).catch((error: unknown) => {
-    // A 400/401 from a token endpoint is an OAuth error answer, read below; anything else stays as is.
-    if (error instanceof ProviderError && (error.kind === "bad_response" || error.kind === "unauthorized")) return null;
-    throw error;
-  });
-  const body: unknown = response ? await response.json().catch(() => null) : null;
+  const response = await resilientFetch(
+    provider,
+    oauth.tokenUrl,
+    {
+      method: "POST",
+      headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ client_id: oauth.clientId, client_secret: oauth.clientSecret, ...params }),
+    },
+    // RFC 6749 §5.2: errors come as 400 (or 401 for client authentication) with a JSON body.
+    { answerStatuses: [400, 401] },
+  );
+  const body: unknown = await response.json().catch(() => null);
   const granted = ZTokenResponse.safeParse(body);
-  if (response && granted.success) {
+  if (response.ok && granted.success) {
     const { access_token, refresh_token, expires_in, scope } = granted.data;
     return {
       accessToken: access_token,

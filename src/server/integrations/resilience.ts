@@ -112,7 +112,7 @@ export function retryAtFrom(headers: Headers, now = Date.now()): Date | null {
  * (GitHub's Octokit has its own throttling and retry plugins, configured the same way).
  * Returns 2xx and 304 responses; everything else becomes a ProviderError.
  */
-export async function resilientFetch(provider: ProviderId, url: string, init: RequestInit = {}): Promise<Response> {
+export async function resilientFetch(provider: ProviderId, url: string, init: RequestInit = {}, options: { answerStatuses?: readonly number[] } = {}): Promise<Response> {
   const name = providerName(provider);
   for (let attempt = 0; ; attempt++) {
     let response: Response;
@@ -125,7 +125,8 @@ export async function resilientFetch(provider: ProviderId, url: string, init: Re
       }
       throw new ProviderError(provider, "unavailable", `${name} could not be reached (${error instanceof Error ? error.message : "network error"}).`);
     }
-    if (response.ok || response.status === 304) return response;
+    // 2xx, 304, and statuses the caller reads itself (an OAuth token endpoint's 400 carries its error).
+    if (response.ok || response.status === 304 || options.answerStatuses?.includes(response.status)) return response;
     const body = await response.text().catch(() => "");
     if (response.status === 429 || (response.status === 403 && retryAtFrom(response.headers))) {
       const retryAt = retryAtFrom(response.headers) ?? new Date(Date.now() + 60_000);

@@ -146,7 +146,8 @@ export async function receiveGitLabWebhook(db: DbOrTx, env: Env, headers: Header
   const hooks = typeof repository === "string" ? await db.select().from(integrationWebhooks).where(and(eq(integrationWebhooks.provider, "gitlab"), eq(integrationWebhooks.repository, repository))) : [];
   const hook = hooks.find((candidate) => constantTimeEqual(token, webhookSecretFor(env, candidate.integrationId)));
   if (!hook) return { status: 401, body: { error: "Invalid token" } };
-  if (!(await firstDelivery(db, "gitlab", deliveryId))) return { status: 200, body: { duplicate: true } };
+  // GitLab gives every hook triggered by one push the same event UUID: deduplicate per hook's integration.
+  if (!(await firstDelivery(db, "gitlab", `${hook.integrationId}:${deliveryId}`))) return { status: 200, body: { duplicate: true } };
   const parsed = ZGitLabPush.safeParse(payload);
   if (!parsed.success) return { status: 202, body: { ignored: headers.get("x-gitlab-event") } };
   return {

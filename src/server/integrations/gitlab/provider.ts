@@ -18,17 +18,21 @@ function gitlabFetch(env: Env, session: Pick<ProviderSession, "accessToken">, pa
   );
 }
 
-/** Follows `x-next-page` (empty on the last page) to the end. */
+/**
+ * Follows `x-next-page` (empty on the last page) to the end. The next page is built from
+ * the API-relative `path`, so a GitLab under a relative URL root (https://host/gitlab) keeps its prefix.
+ */
 async function allPages<T>(env: Env, session: ProviderSession, path: string, first?: Response): Promise<T[]> {
   const items: T[] = [];
+  const [pathname, search = ""] = path.split("?", 2) as [string, string?];
+  const query = new URLSearchParams(search);
   let response = first ?? (await gitlabFetch(env, session, path));
   for (;;) {
     items.push(...((await response.json()) as T[]));
     const next = response.headers.get("x-next-page");
     if (!next) return items;
-    const url = new URL(api(env, path));
-    url.searchParams.set("page", next);
-    response = await gitlabFetch(env, session, `${url.pathname.replace(/^\/api\/v4/, "")}${url.search}`);
+    query.set("page", next);
+    response = await gitlabFetch(env, session, `${pathname}?${query}`);
   }
 }
 
@@ -99,7 +103,8 @@ export const gitlab: GitProvider = {
 
   async commitStats(env, session, repository, sha) {
     const commit = (await (await gitlabFetch(env, session, `${projectPath(repository.fullName)}/repository/commits/${sha}`)).json()) as GitLabCommit;
-    const diff = (await (await gitlabFetch(env, session, `${projectPath(repository.fullName)}/repository/commits/${sha}/diff?per_page=${PER_PAGE}`)).json()) as unknown[];
+    // The diff endpoint is paginated like any list: a commit touching more than a page of files is counted to the last page.
+    const diff = await allPages<unknown>(env, session, `${projectPath(repository.fullName)}/repository/commits/${sha}/diff?per_page=${PER_PAGE}`);
     return { additions: commit.stats?.additions ?? 0, deletions: commit.stats?.deletions ?? 0, files: diff.length };
   },
 
