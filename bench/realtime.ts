@@ -14,6 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { createCpuMeter, waitForQuiet, type CpuMeter, type CpuSplit } from "./lib/cpu";
+import { cleanup, log, onCleanup } from "./lib/cleanup";
 import { createTestDatabase } from "./lib/database";
 import { activities, encryptRecords } from "./lib/records";
 import { describeMachine, renderReport, writeSection, type CpuRow, type Row } from "./lib/report";
@@ -43,36 +44,10 @@ const FD_RESERVE = 256;
 /** How long to wait, before each measured phase, for other work on the machine to finish. */
 const QUIET_WAIT_S = 30;
 
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const fmt = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (value: number) => `${fmt(value, 1)} ms`;
 const mib = (kib: number) => `${fmt(kib / 1024)} MiB`;
 
-// ───────────────────────────── cleanup (also on failure and Ctrl-C) ─────────────────────────────
-
-const cleanups: Array<{ what: string; run: () => Promise<unknown> | unknown }> = [];
-let cleaning: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const { what, run } of cleanups.reverse()) {
-      try {
-        log(`cleanup: ${what}`);
-        await run();
-      } catch (error) {
-        log(`cleanup of ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
 
 // ───────────────────────────── file descriptors ─────────────────────────────
 
@@ -181,9 +156,9 @@ async function main(): Promise<void> {
 
   log("creating a fresh database");
   const database = await createTestDatabase(POSTGRES_SERVER, "bench_rt");
-  cleanups.push({ what: `drop database ${database.name}`, run: () => database.drop() });
+  onCleanup(`drop database ${database.name}`, () => database.drop());
   const dataDir = mkdtempSync(join(tmpdir(), "devpulse-bench-"));
-  cleanups.push({ what: `remove ${dataDir}`, run: () => rmSync(dataDir, { recursive: true, force: true }) });
+  onCleanup(`remove ${dataDir}`, () => rmSync(dataDir, { recursive: true, force: true }));
 
   // No PUSHER_* settings reach the server (empty counts as unset): the in-process transport.
   const pusherless = Object.fromEntries(Object.keys(process.env).filter((name) => name.startsWith("PUSHER_")).map((name) => [name, ""]));
@@ -198,9 +173,9 @@ async function main(): Promise<void> {
     firstStartupMs ||= server.startupMs;
     log(`server healthy at ${server.url} after ${fmt(server.startupMs / 1000, 1)} s`);
   };
-  cleanups.push({ what: "stop the server", run: () => server?.stop() });
+  onCleanup("stop the server", () => server?.stop());
   let floor: FloorServer | undefined;
-  cleanups.push({ what: "stop the floor server", run: () => floor?.stop() });
+  onCleanup("stop the floor server", () => floor?.stop());
 
   await startAppServer();
   const appUrl = () => server!.url;
@@ -317,7 +292,7 @@ async function main(): Promise<void> {
 
     const opened = await phase(target, `${who}: opening ${fmt(subscribers)} streams (${scenario.label}), ${OPEN_CONCURRENCY} at a time`, () => target.open(scenario, subscribers));
     const pool = opened.result;
-    cleanups.push({ what: `close the ${who} streams`, run: () => pool.close() });
+    onCleanup(`close the ${who} streams`, () => pool.close());
     try {
       const warmups = Math.max(3, scenario.groups);
       const warm = await publishRounds(target, scenario, pool, warmups, 0);

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { createKeyBundle } from "../src/lib/crypto/index";
 import { openBaseline, RAW_RECORDS } from "./lib/baseline";
 import { createCpuMeter, waitForQuiet, type CpuSplit } from "./lib/cpu";
+import { cleanup, log, onCleanup } from "./lib/cleanup";
 import { createTestDatabase } from "./lib/database";
 import { activities, chunk, encryptRecords, type EncryptedChange } from "./lib/records";
 import { describeMachine, renderReport, writeSection, type CpuRow, type Row } from "./lib/report";
@@ -34,38 +35,12 @@ const P99_TARGET_MS = 100;
 /** How long to wait, before each measured phase, for other work on the machine to finish. */
 const QUIET_WAIT_S = 60;
 
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const rate = (count: number, seconds: number) => count / seconds;
 const fmt = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (value: number) => `${fmt(value, 1)} ms`;
 const mb = (bytes: number) => bytes / 1_000_000;
 const ciphertextBytes = (changes: readonly EncryptedChange[]) => changes.reduce((sum, change) => sum + Buffer.byteLength(change.ciphertext), 0);
 
-// ───────────────────────────── cleanup (also on failure and Ctrl-C) ─────────────────────────────
-
-const cleanups: Array<{ what: string; run: () => Promise<unknown> | unknown }> = [];
-let cleaning: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const { what, run } of cleanups.reverse()) {
-      try {
-        log(`cleanup: ${what}`);
-        await run();
-      } catch (error) {
-        log(`cleanup of ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
 
 /**
  * Latency rows. The p99 baseline is the physical floor for the last push of a round: all
@@ -101,9 +76,9 @@ async function main(): Promise<void> {
 
   log("creating a fresh database");
   const database = await createTestDatabase(POSTGRES_SERVER, "bench");
-  cleanups.push({ what: `drop database ${database.name}`, run: () => database.drop() });
+  onCleanup(`drop database ${database.name}`, () => database.drop());
   const dataDir = mkdtempSync(join(tmpdir(), "devpulse-bench-"));
-  cleanups.push({ what: `remove ${dataDir}`, run: () => rmSync(dataDir, { recursive: true, force: true }) });
+  onCleanup(`remove ${dataDir}`, () => rmSync(dataDir, { recursive: true, force: true }));
 
   const port = await findFreePort(3200);
   log(`starting the production server on port ${port} (builds first if the sources changed)`);
@@ -112,7 +87,7 @@ async function main(): Promise<void> {
     port,
     env: { DATABASE_URL: database.url, NEXTAUTH_SECRET: randomBytes(32).toString("base64"), LOG_LEVEL: "warn", DATA_DIR: dataDir },
   });
-  cleanups.push({ what: "stop the server", run: () => server.stop() });
+  onCleanup("stop the server", () => server.stop());
   log(`server healthy at ${server.url} after ${fmt(server.startupMs / 1000, 1)} s`);
   const { url } = server;
 
@@ -129,7 +104,7 @@ async function main(): Promise<void> {
     return measure(task);
   };
   const baseline = openBaseline(database.url);
-  cleanups.push({ what: "close the baseline connection", run: () => baseline.close() });
+  onCleanup("close the baseline connection", () => baseline.close());
 
   // ── Set-up through the public API (not timed) ──
   log(`setting up: 1 user with ${CONCURRENT_DEVICES + 1} devices, ${CONCURRENT_DEVICES} users with 1 device each, 1 warm-up user`);

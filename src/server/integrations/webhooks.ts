@@ -82,8 +82,22 @@ const ZGitLabPush = z.object({
     .default([]),
 });
 
-const iso = (value: string) => new Date(value).toISOString();
 const clip = (value: string | null | undefined, max: number) => (value ? value.slice(0, max) : null);
+
+type PushedCommit = { id: string; message: string; timestamp: string; url?: string | null; author: { name?: string | null; email?: string | null; username?: string | null } };
+
+/** A push payload's commit as the job event carries it, cut to the catalog's bounds (GitLab sends no username). */
+function toPushedCommit(commit: PushedCommit) {
+  return {
+    sha: commit.id,
+    message: commit.message.slice(0, 2000),
+    url: clip(commit.url, 1000),
+    authorName: clip(commit.author.name, 200),
+    authorEmail: clip(commit.author.email, 320),
+    authorLogin: clip(commit.author.username, 100),
+    committedAt: new Date(commit.timestamp).toISOString(),
+  };
+}
 
 /**
  * GitHub: the hook id names our webhook (and so the integration whose derived secret
@@ -113,15 +127,7 @@ export async function receiveGitHubWebhook(db: DbOrTx, env: Env, headers: Header
         userId: hook.userId,
         provider: "github",
         repository: parsed.data.repository.full_name,
-        commits: parsed.data.commits.slice(-MAX_COMMITS).map((commit) => ({
-          sha: commit.id,
-          message: commit.message.slice(0, 2000),
-          url: clip(commit.url, 1000),
-          authorName: clip(commit.author.name, 200),
-          authorEmail: clip(commit.author.email, 320),
-          authorLogin: clip(commit.author.username, 100),
-          committedAt: iso(commit.timestamp),
-        })),
+        commits: parsed.data.commits.slice(-MAX_COMMITS).map(toPushedCommit),
       },
     },
   };
@@ -159,15 +165,7 @@ export async function receiveGitLabWebhook(db: DbOrTx, env: Env, headers: Header
         userId: hook.userId,
         provider: "gitlab",
         repository: parsed.data.project.path_with_namespace,
-        commits: parsed.data.commits.slice(-MAX_COMMITS).map((commit) => ({
-          sha: commit.id,
-          message: commit.message.slice(0, 2000),
-          url: clip(commit.url, 1000),
-          authorName: clip(commit.author.name, 200),
-          authorEmail: clip(commit.author.email, 320),
-          authorLogin: null,
-          committedAt: iso(commit.timestamp),
-        })),
+        commits: parsed.data.commits.slice(-MAX_COMMITS).map(toPushedCommit),
       },
     },
   };
