@@ -6,6 +6,7 @@ import { getDb } from "~/server/db/client";
 import {
   deviceAuthorizations,
   externalDataCache,
+  integrations,
   jobRuns,
   loginAttempts,
   oauthStates,
@@ -15,6 +16,7 @@ import {
   webhookDeliveries,
 } from "~/server/db/schema";
 import { cleanupExpired } from "~/server/jobs/functions/cleanup-expired";
+import { scheduleIntegrationSyncs } from "~/server/jobs/functions/sync-integrations";
 import { scheduleSyncHistoryTrim, trimUserSyncHistory } from "~/server/jobs/functions/trim-sync-history";
 import { signedUpUser } from "../support/callers";
 import { useInngestDouble } from "../support/inngest";
@@ -177,5 +179,27 @@ describe("sync history trimming", () => {
     const retried = await t.execute();
     expect(retried.result).toMatchObject({ deletedRevisions: 1 });
     expect(await db.select().from(syncRevisions).where(eq(syncRevisions.userId, user.id))).toHaveLength(1);
+  });
+});
+
+describe("scheduled integration syncs", () => {
+  it("ask for a sync of every integration with auto-sync on, skipping those turned off or waiting for re-authorization", async () => {
+    const db = await getDb();
+    const users = await Promise.all(["auto-on", "auto-off", "auto-reauth", "auto-error"].map((label) => signedUpUser(label)));
+    const [on, off, reauth, failing] = users.map(({ user }) => user.id) as [string, string, string, string];
+    await db.insert(integrations).values([
+      { userId: on, provider: "github", status: "connected", autoSync: true },
+      { userId: off, provider: "github", status: "connected", autoSync: false },
+      { userId: reauth, provider: "gitlab", status: "needs_reauth", autoSync: true },
+      { userId: failing, provider: "gitlab", status: "error", autoSync: true },
+    ]);
+    const before = inngest.double.events.length;
+    const t = new InngestTestEngine({ function: scheduleIntegrationSyncs.toInngestFunction(inngest.client) });
+    await t.execute({ events: [{ name: "inngest/scheduled.timer", data: { cron: "0 * * * *" } }] });
+    const requested = inngest.double.events.slice(before).map((event) => `${String(event.data.userId)}:${String(event.data.provider)}`);
+    expect(requested).toContain(`${on}:github`);
+    expect(requested).toContain(`${failing}:gitlab`); // an error may be transient: keep trying on schedule
+    expect(requested).not.toContain(`${off}:github`);
+    expect(requested).not.toContain(`${reauth}:gitlab`);
   });
 });

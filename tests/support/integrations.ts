@@ -1,7 +1,6 @@
 import { expect } from "vitest";
 import { GET as callbackGET } from "~/app/api/integrations/[provider]/callback/route";
-import { POST as githubWebhookPOST } from "~/app/api/webhooks/github/route";
-import { POST as gitlabWebhookPOST } from "~/app/api/webhooks/gitlab/route";
+import { POST as webhookPOST } from "~/app/api/webhooks/[provider]/route";
 import type { PublicUser } from "~/server/auth/accounts";
 import { getJobRunner } from "~/server/jobs/send";
 import { startAppServer } from "./app-server";
@@ -11,8 +10,7 @@ import { callerFor, sessionCookieFor } from "./callers";
 export function startIntegrationRoutes() {
   return startAppServer([
     { method: "GET", path: /^\/api\/integrations\/(?<provider>[a-z]+)\/callback$/, handler: (request, context) => callbackGET(request, context as never) },
-    { method: "POST", path: /^\/api\/webhooks\/github$/, handler: (request) => githubWebhookPOST(request) },
-    { method: "POST", path: /^\/api\/webhooks\/gitlab$/, handler: (request) => gitlabWebhookPOST(request) },
+    { method: "POST", path: /^\/api\/webhooks\/(?<provider>[a-z]+)$/, handler: (request, context) => webhookPOST(request, context as never) },
   ]);
 }
 

@@ -1,4 +1,3 @@
-import { createHmac } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
 import { externalDataCache, integrations, integrationTokens, integrationWebhooks, providerEtags } from "../db/schema";
@@ -6,7 +5,6 @@ import type { Env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
 import { publishSafely } from "../realtime/publisher";
-import { readOrCreateLocalSecret } from "../secrets/local-secret";
 import { recordIntegrationFailure } from "./failures";
 import { consumeState, exchangeCode, refreshTokens, startAuthorization } from "./oauth";
 import type { ProviderSession } from "./provider";
@@ -184,11 +182,6 @@ async function usableTokensForDisconnect(db: DbOrTx, env: Env, userId: string, p
   }
 }
 
-/** Each integration's webhook secret, derived (never stored): one leaked secret forges nothing for anyone else. */
-export function webhookSecretFor(env: Env, integrationId: string): string {
-  const master = env.WEBHOOK_SECRET ?? readOrCreateLocalSecret("webhook-secret", "WEBHOOK_SECRET");
-  return createHmac("sha256", master).update(`devpulse-webhook:${integrationId}`).digest("base64url");
-}
 
 export async function requireIntegration(db: DbOrTx, userId: string, provider: RegisteredProviderId) {
   const row = await integrationRow(db, userId, provider);

@@ -3,7 +3,7 @@ import type { DbOrTx } from "../db/client";
 import { externalDataCache, integrations, integrationWebhooks, providerEtags } from "../db/schema";
 import type { Env } from "../env";
 import { logger } from "../logger";
-import { webhookSecretFor } from "./connections";
+import { webhookSecretFor } from "./webhook-secrets";
 import type { Commit, ProviderSession, Repository } from "./provider";
 import { providers, type RegisteredProviderId } from "./registry";
 

@@ -1,5 +1,7 @@
 import type { IntegrationProvider as ProviderId } from "~/lib/realtime/events";
+import type { DbOrTx } from "../db/client";
 import type { Env } from "../env";
+import type { WebhookOutcome } from "./webhooks";
 
 export type { ProviderId };
 
@@ -85,6 +87,8 @@ export interface GitProvider {
   /** Webhooks: create on connect where the token allows (null: not allowed), remove on disconnect. */
   createWebhook(env: Env, session: ProviderSession, repository: Repository, hook: { url: string; secret: string }): Promise<{ hookId: string } | null>;
   removeWebhook(env: Env, session: ProviderSession, repository: string, hookId: string): Promise<void>;
+  /** A delivery to /api/webhooks/<provider>: verify it (constant time), deduplicate, and say which job to run. */
+  receiveWebhook(db: DbOrTx, env: Env, headers: Headers, body: string): Promise<WebhookOutcome>;
 }
 
 export type Provider = GitProvider;

@@ -1,4 +1,5 @@
 import type { Env } from "../../env";
+import { receiveGitHubWebhook } from "./webhook";
 import type { GitProvider } from "../provider";
 import { withCircuitBreaker } from "../resilience";
 import { githubClient, githubError, isNotModified } from "./api";
@@ -120,4 +121,6 @@ export const github: GitProvider = {
   async removeWebhook(env, session, repository, hookId) {
     await call(() => githubClient(env, session.accessToken).rest.repos.deleteWebhook({ ...splitFullName(repository), hook_id: Number(hookId) }));
   },
+
+  receiveWebhook: receiveGitHubWebhook,
 };

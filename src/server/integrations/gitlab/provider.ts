@@ -1,4 +1,5 @@
 import type { Env } from "../../env";
+import { receiveGitLabWebhook } from "./webhook";
 import type { GitProvider, ProviderSession } from "../provider";
 import { resilientFetch, withCircuitBreaker } from "../resilience";
 import { toCommit, toRepository, type GitLabCommit, type GitLabProject } from "./transform";
@@ -121,4 +122,6 @@ export const gitlab: GitProvider = {
   async removeWebhook(env, session, repository, hookId) {
     await gitlabFetch(env, session, `${projectPath(repository)}/hooks/${hookId}`, { method: "DELETE" });
   },
+
+  receiveWebhook: receiveGitLabWebhook,
 };

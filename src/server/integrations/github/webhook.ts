@@ -1,0 +1,62 @@
+import { createHmac } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { DbOrTx } from "../../db/client";
+import { integrationWebhooks } from "../../db/schema";
+import type { Env } from "../../env";
+import { webhookSecretFor } from "../webhook-secrets";
+import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, type WebhookOutcome } from "../webhooks";
+
+export function githubSignature(secret: string, body: string): string {
+  return `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
+}
+
+const ZGitHubPush = z.object({
+  repository: z.object({ full_name: z.string().min(1).max(300) }),
+  commits: z
+    .array(
+      z.object({
+        id: z.string().min(7).max(64),
+        message: z.string(),
+        timestamp: z.string(),
+        url: z.string().nullable().optional(),
+        author: z.object({ name: z.string().nullable().optional(), email: z.string().nullable().optional(), username: z.string().nullable().optional() }),
+      }),
+    )
+    .default([]),
+});
+
+
+/**
+ * GitHub: the hook id names our webhook (and so the integration whose derived secret
+ * signed it); the X-Hub-Signature-256 HMAC is checked in constant time; deliveries
+ * are deduplicated by X-GitHub-Delivery; a push becomes a job event.
+ */
+export async function receiveGitHubWebhook(db: DbOrTx, env: Env, headers: Headers, body: string): Promise<WebhookOutcome> {
+  const hookId = headers.get("x-github-hook-id");
+  const deliveryId = headers.get("x-github-delivery");
+  const signature = headers.get("x-hub-signature-256");
+  if (!hookId || !deliveryId || !signature) return { status: 400, body: { error: "Missing X-GitHub-Hook-ID, X-GitHub-Delivery or X-Hub-Signature-256" } };
+  const [hook] = await db.select().from(integrationWebhooks).where(and(eq(integrationWebhooks.provider, "github"), eq(integrationWebhooks.hookId, hookId)));
+  if (!hook || !constantTimeEqual(signature, githubSignature(webhookSecretFor(env, hook.integrationId), body))) {
+    return { status: 401, body: { error: "Invalid signature" } };
+  }
+  if (!(await firstDelivery(db, "github", deliveryId))) return { status: 200, body: { duplicate: true } };
+  const event = headers.get("x-github-event");
+  if (event !== "push") return { status: 202, body: { ignored: event } };
+  const parsed = ZGitHubPush.safeParse(JSON.parse(body));
+  if (!parsed.success) return { status: 400, body: { error: "Not a push payload" } };
+  return {
+    status: 202,
+    body: { accepted: parsed.data.commits.length },
+    event: {
+      name: "git/push.received",
+      data: {
+        userId: hook.userId,
+        provider: "github",
+        repository: parsed.data.repository.full_name,
+        commits: parsed.data.commits.slice(-MAX_PUSHED_COMMITS).map(toPushedCommit),
+      },
+    },
+  };
+}
