@@ -184,6 +184,25 @@ describe("syncing GitHub", () => {
     expect(github.requests.filter((request) => request.path.endsWith("/user/repos")).map((request) => request.status)).toEqual([403, 200]);
   });
 
+  it("a rate limit that resets later pauses the run, says so on the integration, and resumes after the reset", async () => {
+    const { user, caller } = await signedUpUser("gh-later");
+    await connectThroughProvider(user, "github");
+    github.reset();
+    const inline = RESILIENCE.maxInlineWaitMs;
+    RESILIENCE.maxInlineWaitMs = 0; // any wait is "later" here: the job engine must do the waiting
+    try {
+      github.failNext({ ...githubFaults.secondaryRateLimit(1), path: "/user/repos" });
+      await caller.integrations.sync({ provider: "github" });
+      await expect
+        .poll(async () => caller.integrations.status({ provider: "github" }), { timeout: 5000, interval: 50 })
+        .toMatchObject({ state: "syncing", lastError: expect.stringMatching(/GitHub is rate limiting requests until .+ The sync continues then\./) });
+      await getJobRunner().idle();
+    } finally {
+      RESILIENCE.maxInlineWaitMs = inline;
+    }
+    expect(await caller.integrations.status({ provider: "github" })).toMatchObject({ state: "connected", lastError: null });
+  });
+
   it("a lasting outage ends in a readable error and opens the circuit breaker, so further calls stop at once", async () => {
     const { user, caller } = await signedUpUser("gh-outage");
     await connectThroughProvider(user, "github");

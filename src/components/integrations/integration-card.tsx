@@ -99,6 +99,7 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
             {integration.name} has been failing, so calls are paused until {integration.outage.until?.toLocaleTimeString() ?? "shortly"}.
           </Alert>
         )}
+        {integration.lastError && integration.state === "syncing" && <Alert tone="warning">{integration.lastError}</Alert>}
         {integration.lastError && (integration.state === "error" || integration.state === "needs_reauth") && (
           <Alert tone={integration.state === "needs_reauth" ? "warning" : "error"}>{integration.lastError}</Alert>
         )}

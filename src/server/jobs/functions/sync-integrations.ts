@@ -23,7 +23,11 @@ async function providerStep<T>(owner: { userId: string; provider: RegisteredProv
   try {
     return await work();
   } catch (error) {
-    if (error instanceof ProviderError && error.kind === "rate_limited") throw new RetryAfterError(error.message, error.retryAt ?? "1m");
+    if (error instanceof ProviderError && error.kind === "rate_limited") {
+      // Visible while the run waits for the reset: the integration stays "syncing", with the reason.
+      await setStatus(owner.userId, owner.provider, { lastError: `${error.message} The sync continues then.`, lastErrorAt: new Date() });
+      throw new RetryAfterError(error.message, error.retryAt ?? "1m");
+    }
     if (error instanceof ProviderError && error.kind === "unauthorized") {
       await recordIntegrationFailure(await getDb(), { ...owner, message: error.message, status: "needs_reauth" });
       throw new NonRetriableError(error.message);
