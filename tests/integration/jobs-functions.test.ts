@@ -10,11 +10,11 @@ import {
   jobRuns,
   loginAttempts,
   oauthStates,
-  privacySettings,
   syncPushes,
   syncRevisions,
   webhookDeliveries,
 } from "~/server/db/schema";
+import { updatePrivacySettings } from "~/server/privacy/settings";
 import { cleanupExpired } from "~/server/jobs/functions/cleanup-expired";
 import { scheduleIntegrationSyncs } from "~/server/jobs/functions/sync-integrations";
 import { scheduleSyncHistoryTrim, trimUserSyncHistory } from "~/server/jobs/functions/trim-sync-history";
@@ -133,7 +133,7 @@ describe("sync history trimming", () => {
     const conflicted = await push(desktop, [change("p2", 1, "b-desktop")]);
     expect(conflicted.conflicts).toBe(1);
     // Everything so far is 40 days old; the user keeps 30 days. Another user's old history is not touched.
-    await db.insert(privacySettings).values({ userId: user.id, cloudRetentionDays: 30 });
+    await updatePrivacySettings(db, user.id, { retentionPolicy: { cloudRetentionDays: 30 } });
     await db.update(syncRevisions).set({ createdAt: ago(40 * DAY) }).where(eq(syncRevisions.userId, user.id));
     const other = await userWithDevices("trim-other");
     await push(other.laptop, [change("p1", null, "x1")]);
@@ -185,13 +185,15 @@ describe("sync history trimming", () => {
 describe("scheduled integration syncs", () => {
   it("ask for a sync of every integration with auto-sync on, skipping those turned off or waiting for re-authorization", async () => {
     const db = await getDb();
-    const users = await Promise.all(["auto-on", "auto-off", "auto-reauth", "auto-error"].map((label) => signedUpUser(label)));
-    const [on, off, reauth, failing] = users.map(({ user }) => user.id) as [string, string, string, string];
+    const users = await Promise.all(["auto-on", "auto-off", "auto-reauth", "auto-error", "auto-private"].map((label) => signedUpUser(label)));
+    const [on, off, reauth, failing, privateUser] = users.map(({ user }) => user.id) as [string, string, string, string, string];
+    await updatePrivacySettings(db, privateUser, { integrations: { github: { enabled: false } } });
     await db.insert(integrations).values([
       { userId: on, provider: "github", status: "connected", autoSync: true },
       { userId: off, provider: "github", status: "connected", autoSync: false },
       { userId: reauth, provider: "gitlab", status: "needs_reauth", autoSync: true },
       { userId: failing, provider: "gitlab", status: "error", autoSync: true },
+      { userId: privateUser, provider: "github", status: "connected", autoSync: true },
     ]);
     const before = inngest.double.events.length;
     const t = new InngestTestEngine({ function: scheduleIntegrationSyncs.toInngestFunction(inngest.client) });
@@ -201,5 +203,6 @@ describe("scheduled integration syncs", () => {
     expect(requested).toContain(`${failing}:gitlab`); // an error may be transient: keep trying on schedule
     expect(requested).not.toContain(`${off}:github`);
     expect(requested).not.toContain(`${reauth}:gitlab`);
+    expect(requested).not.toContain(`${privateUser}:github`); // switched off in the privacy settings
   });
 });

@@ -3,6 +3,7 @@ import { conflictsRouter } from "./routers/conflicts";
 import { devicesRouter } from "./routers/devices";
 import { externalRouter } from "./routers/external";
 import { integrationsRouter } from "./routers/integrations";
+import { privacyRouter } from "./routers/privacy";
 import { jobsRouter } from "./routers/jobs";
 import { realtimeRouter } from "./routers/realtime";
 import { syncRouter } from "./routers/sync";
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   jobs: jobsRouter,
   integrations: integrationsRouter,
   external: externalRouter,
+  privacy: privacyRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -243,15 +243,36 @@ export const syncMergeRules = pgTable(
 
 // ───────────────────────────── Privacy ─────────────────────────────
 
-/** The user's privacy settings; a missing row means the defaults (see src/server/privacy/settings.ts). */
+/** The user's privacy settings; a missing row means the defaults (src/lib/schemas/privacy.ts). */
 export const privacySettings = pgTable("privacy_settings", {
   userId: uuid()
     .primaryKey()
     .references(() => users.id, { onDelete: "cascade" }),
-  /** Revisions older than this are trimmed from sync history (the current revision is always kept). */
-  cloudRetentionDays: integer().notNull(),
+  /** One PrivacySettings document, read through its zod schema (missing fields take their defaults). */
+  settings: jsonb().notNull().default({}),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
+
+export const processingActivities = ["sync_upload", "integration_sync", "export", "deletion", "correlation", "consent_change", "settings_change"] as const;
+export type ProcessingActivity = (typeof processingActivities)[number];
+
+/** Every processing of the user's data, with its purpose and legal basis (GDPR art. 30), shown to the user. */
+export const processingLog = pgTable(
+  "processing_log",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    activity: text({ enum: processingActivities }).notNull(),
+    purpose: text().notNull(),
+    legalBasis: text({ enum: ["consent", "contract", "legal_obligation", "legitimate_interest"] }).notNull(),
+    /** Counts and ids only: never content, never secrets. */
+    details: jsonb().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index("processing_log_user_time").on(t.userId, t.createdAt)],
+);
 
 // ───────────────────────────── Integrations ─────────────────────────────
 

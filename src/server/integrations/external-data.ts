@@ -4,6 +4,7 @@ import { correlateCommitsWithActivity } from "~/lib/correlation";
 import { CORRELATION_LIMITS, type CorrelationInput } from "~/lib/correlation/schemas";
 import { summarize } from "~/lib/realtime/events";
 import { integrations } from "../db/schema";
+import { recordProcessing } from "../privacy/processing-log";
 import type { DbOrTx } from "../db/client";
 import { externalDataCache } from "../db/schema";
 import type { Repository } from "./provider";
@@ -69,6 +70,12 @@ export async function correlateWithCachedCommits(db: DbOrTx, userId: string, inp
     names: accounts.flatMap((account) => (account.accountName ? [account.accountName] : [])),
     logins: accounts.flatMap((account) => (account.accountLogin ? [account.accountLogin] : [])),
   };
+  await recordProcessing(db, userId, {
+    activity: "correlation",
+    purpose: "Match your commits with the activity periods you sent (the periods are not stored)",
+    legalBasis: "consent",
+    details: { periods: input.periods.length, commits: commits.length },
+  });
   return correlateCommitsWithActivity(
     input.periods,
     commits.map((commit) => ({

@@ -1,12 +1,26 @@
 import type { SyncCollection } from "~/lib/schemas/collections";
 import type { DbOrTx } from "../db/client";
+import { AppError } from "../errors";
+import { getPrivacySettings } from "../privacy/settings";
+
+const collectionNames: Record<SyncCollection, string> = { projects: "projects", activities: "activities", focus_sessions: "focus sessions", settings: "settings" };
 
 /**
  * The single place that decides whether the server may store a user's changes to
- * a collection. Today every known collection is allowed; the privacy settings
- * (cloud sync off, a collection switched off) plug in here and make sync.push
- * refuse those changes before anything is stored.
+ * a collection: with cloud sync off, or a collection switched off in the privacy
+ * settings, sync.push refuses before anything is stored.
  */
-export async function assertCollectionsAllowed(_db: DbOrTx, _userId: string, _collections: Iterable<SyncCollection>): Promise<void> {
-  // intentionally permissive until privacy settings exist
+export async function assertCollectionsAllowed(db: DbOrTx, userId: string, collections: Iterable<SyncCollection>): Promise<void> {
+  const settings = await getPrivacySettings(db, userId);
+  if (!settings.enableCloudSync) {
+    throw new AppError("FORBIDDEN", "Cloud sync is turned off in your privacy settings, so nothing was stored. Turn it on at /privacy to sync.", { reason: "cloud_sync_off" });
+  }
+  const refused = [...collections].filter((collection) => !settings.collections[collection]);
+  if (refused.length > 0) {
+    throw new AppError(
+      "FORBIDDEN",
+      `Syncing ${refused.map((collection) => collectionNames[collection]).join(" and ")} is turned off in your privacy settings, so nothing of this push was stored.`,
+      { reason: "collection_off", collections: refused.join(",") },
+    );
+  }
 }

@@ -6,6 +6,7 @@ import { devices, syncConflicts, syncPushes, syncRecords, type SyncConflictType 
 import { AppError } from "../errors";
 import { sha256Hex } from "../hash";
 import { publishSafely } from "../realtime/publisher";
+import { recordProcessing } from "../privacy/processing-log";
 import { assertCollectionsAllowed } from "./policy";
 import type { TPushChange, TPushInput } from "./schemas";
 import { lockSequence, recordVersionColumns, writeRevisions, type RecordVersion, type RevisionRow } from "./sequence";
@@ -139,6 +140,12 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
       with advanced as (update sync_state set last_seq = ${seq} where user_id = ${userId}::uuid),
         synced as (update devices set last_sync_at = now() where id = ${input.deviceId}::uuid)
       insert into sync_pushes (user_id, idempotency_key, result) values (${userId}::uuid, ${input.idempotencyKey}, ${JSON.stringify(result)}::jsonb)`);
+    await recordProcessing(tx, userId, {
+      activity: "sync_upload",
+      purpose: "Store your end-to-end encrypted changes so your other devices can pull them",
+      legalBasis: "consent",
+      details: { device: input.deviceId, changes: input.changes.length, applied: result.applied, conflicts: result.conflicts },
+    });
     return { replayed: false, result };
   });
 

@@ -2,7 +2,10 @@ import { and, eq, inArray } from "drizzle-orm";
 import { NonRetriableError, RetryAfterError } from "inngest";
 import { summarize } from "~/lib/realtime/events";
 import { getDb } from "../../db/client";
-import { integrations } from "../../db/schema";
+import { ZPrivacySettings } from "~/lib/schemas/privacy";
+import { integrations, privacySettings } from "../../db/schema";
+import { recordProcessing } from "../../privacy/processing-log";
+import { getPrivacySettings } from "../../privacy/settings";
 import { getEnv } from "../../env";
 import { providerSession } from "../../integrations/connections";
 import { recordIntegrationFailure } from "../../integrations/failures";
@@ -66,6 +69,8 @@ export const syncIntegration = defineJob(
     const { userId, provider } = event.data;
     if (!isRegisteredProvider(provider)) throw new NonRetriableError(`No integration for ${provider}`);
     const id: RegisteredProviderId = provider;
+    const allowed = await step.run("check-privacy-settings", async () => (await getPrivacySettings(await getDb(), userId)).integrations[id]?.enabled ?? true);
+    if (!allowed) return { skipped: "disabled in the privacy settings" };
     const connected = await step.run("mark-syncing", () => setStatus(userId, id, { status: "syncing" }));
     if (!connected) return { skipped: "not connected" };
 
@@ -96,7 +101,15 @@ export const syncIntegration = defineJob(
       newCommits += result.newCommits;
       if (result.notModified) unchanged += 1;
     }
-    await step.run("mark-synced", () => setStatus(userId, id, { status: "connected", lastSyncedAt: new Date(), lastError: null, lastErrorAt: null }));
+    await step.run("mark-synced", async () => {
+      await setStatus(userId, id, { status: "connected", lastSyncedAt: new Date(), lastError: null, lastErrorAt: null });
+      await recordProcessing(await getDb(), userId, {
+        activity: "integration_sync",
+        purpose: `Fetch your repositories and commits from ${providers[id].name} to correlate them with your activity`,
+        legalBasis: "consent",
+        details: { provider: id, repositories: repositories.length, newCommits },
+      });
+    });
     return { repositories: repositories.length, unchanged, newCommits, webhooksCreated: webhooks.created };
   },
 );
@@ -105,12 +118,19 @@ export const syncIntegration = defineJob(
 export const scheduleIntegrationSyncs = defineJob(
   { id: "schedule-integration-syncs", name: "Schedule integration syncs", cron: "0 * * * *", retries: 2 },
   async ({ step }) => {
-    const due = await step.run("find-auto-sync-integrations", async () =>
-      (await getDb())
-        .select({ userId: integrations.userId, provider: integrations.provider })
+    const due = await step.run("find-auto-sync-integrations", async () => {
+      const db = await getDb();
+      const candidates = await db
+        .select({ userId: integrations.userId, provider: integrations.provider, settings: privacySettings.settings })
         .from(integrations)
-        .where(and(eq(integrations.autoSync, true), inArray(integrations.status, ["connected", "error"]))),
-    );
+        .leftJoin(privacySettings, eq(privacySettings.userId, integrations.userId))
+        .where(and(eq(integrations.autoSync, true), inArray(integrations.status, ["connected", "error"])));
+      // The privacy settings can switch an integration, or its automatic sync, off.
+      return candidates.filter((row) => {
+        const choice = ZPrivacySettings.parse(row.settings ?? {}).integrations[row.provider as RegisteredProviderId];
+        return (choice?.enabled ?? true) && (choice?.autoSync ?? true);
+      });
+    });
     const events: JobEvent[] = due.filter((row) => isRegisteredProvider(row.provider)).map((row) => ({ name: "integration/sync.requested", data: { userId: row.userId, provider: row.provider as RegisteredProviderId } }));
     for (let start = 0; start < events.length; start += 500) await step.sendEvent(`request-syncs-${start}`, events.slice(start, start + 500));
     return { integrations: events.length };

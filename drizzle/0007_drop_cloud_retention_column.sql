@@ -1,0 +1,1 @@
+ALTER TABLE "privacy_settings" DROP COLUMN "cloud_retention_days";

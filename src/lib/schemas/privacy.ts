@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { integrationProvider } from "../realtime/events";
+import { SYNC_COLLECTIONS } from "./collections";
+
+/**
+ * The user's privacy settings (the seed's PrivacySettings), shared by the server that
+ * enforces them and the pages that edit them. Stored as one document; fields added
+ * later take their defaults, so a stored document never fails to read.
+ */
+const days = (what: string) => z.number({ error: `${what} must be a number of days` }).int(`${what} must be whole days`).min(1, `${what} must be at least 1 day`).max(3650, `${what} must be at most 3650 days (10 years)`);
+
+export const ZIntegrationPrivacy = z.object({
+  enabled: z.boolean().default(true),
+  /** Which of the integration's features may run (e.g. "commits", "webhooks"); empty = all. */
+  permissions: z.array(z.string().min(1).max(50)).max(20).default([]),
+  autoSync: z.boolean().default(true),
+  /** Cached data from this provider is deleted after this many days. */
+  retentionDays: days("retentionDays").default(90),
+});
+
+export const ZPrivacySettings = z.object({
+  enableCloudSync: z.boolean().default(true),
+  collections: z
+    .object(Object.fromEntries(SYNC_COLLECTIONS.map((collection) => [collection, z.boolean().default(true)])) as Record<(typeof SYNC_COLLECTIONS)[number], z.ZodDefault<z.ZodBoolean>>)
+    .default({ projects: true, activities: true, focus_sessions: true, settings: true }),
+  integrations: z.partialRecord(integrationProvider, ZIntegrationPrivacy).default({}),
+  retentionPolicy: z
+    .object({
+      localRetentionDays: days("localRetentionDays").default(365),
+      /** Sync history older than this is trimmed (each record's current revision is kept). */
+      cloudRetentionDays: days("cloudRetentionDays").default(365),
+      autoDeleteAfterInactivity: z.boolean().default(false),
+    })
+    .default({ localRetentionDays: 365, cloudRetentionDays: 365, autoDeleteAfterInactivity: false }),
+});
+
+export type PrivacySettings = z.infer<typeof ZPrivacySettings>;
+export const DEFAULT_PRIVACY_SETTINGS: PrivacySettings = ZPrivacySettings.parse({});
+
+/** A change to some of the settings: any subset, validated field by field. */
+export const ZPrivacySettingsPatch = z
+  .object({
+    enableCloudSync: z.boolean(),
+    collections: z.object(Object.fromEntries(SYNC_COLLECTIONS.map((collection) => [collection, z.boolean()]))).partial().strict(),
+    integrations: z.partialRecord(integrationProvider, ZIntegrationPrivacy.partial().strict()),
+    retentionPolicy: z
+      .object({ localRetentionDays: days("localRetentionDays"), cloudRetentionDays: days("cloudRetentionDays"), autoDeleteAfterInactivity: z.boolean() })
+      .partial()
+      .strict(),
+  })
+  .partial()
+  .strict();
+export type PrivacySettingsPatch = z.infer<typeof ZPrivacySettingsPatch>;

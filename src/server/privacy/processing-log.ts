@@ -1,0 +1,37 @@
+import { and, desc, eq, lt } from "drizzle-orm";
+import { z } from "zod";
+import type { DbOrTx } from "../db/client";
+import { processingActivities, processingLog, type ProcessingActivity } from "../db/schema";
+
+export type ProcessingEntry = {
+  activity: ProcessingActivity;
+  /** Why, in words the user understands. */
+  purpose: string;
+  legalBasis: "consent" | "contract" | "legal_obligation" | "legitimate_interest";
+  /** Counts and ids only: never content, never secrets. */
+  details?: Record<string, string | number | boolean | string[] | null>;
+};
+
+/** Records one processing of the user's data (GDPR art. 30), shown to them on /privacy. */
+export async function recordProcessing(db: DbOrTx, userId: string, entry: ProcessingEntry) {
+  await db.insert(processingLog).values({ userId, ...entry, details: entry.details ?? {} });
+}
+
+export const ZProcessingLogQuery = z.object({
+  activity: z.enum(processingActivities).optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+  /** The id of the last entry of the previous page. */
+  before: z.number().int().positive().optional(),
+});
+
+/** The user's processing log, newest first, filterable by activity, paginated by id. */
+export async function listProcessing(db: DbOrTx, userId: string, query: z.infer<typeof ZProcessingLogQuery>) {
+  const rows = await db
+    .select()
+    .from(processingLog)
+    .where(and(eq(processingLog.userId, userId), query.activity ? eq(processingLog.activity, query.activity) : undefined, query.before ? lt(processingLog.id, query.before) : undefined))
+    .orderBy(desc(processingLog.id))
+    .limit(query.limit + 1);
+  const items = rows.slice(0, query.limit).map(({ userId: _owner, ...entry }) => entry);
+  return { items, nextBefore: rows.length > query.limit ? items.at(-1)!.id : null };
+}
