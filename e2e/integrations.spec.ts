@@ -11,6 +11,7 @@ test("connect GitHub through its consent page, see commits (new ones live), and 
   await expect(card.getByRole("list", { name: "Permissions requested from GitHub" })).toContainText("admin:repo_hook");
   await page.screenshot({ path: `${ARTIFACTS}/integrations-available.png`, fullPage: true });
 
+  await card.getByRole("checkbox", { name: /I agree that DevPulse reads/ }).check();
   await card.getByRole("button", { name: "Connect GitHub" }).click();
   await expect(page.getByRole("heading", { name: /Authorize DevPulse Cloud/ })).toBeVisible();
   await page.screenshot({ path: `${ARTIFACTS}/integrations-consent.png`, fullPage: true });
@@ -40,6 +41,7 @@ test("cancelling at GitHub's consent page comes back with a clear message", asyn
   await signUp(page, "integrations-cancel");
   await page.goto("/integrations");
   const card = page.locator("div.rounded-xl").filter({ has: page.getByRole("heading", { name: /^GitHub/ }) });
+  await card.getByRole("checkbox", { name: /I agree that DevPulse reads/ }).check();
   await card.getByRole("button", { name: "Connect GitHub" }).click();
   await page.getByRole("button", { name: "Cancel" }).click();
   await expect(page.getByText("You cancelled connecting GitHub.")).toBeVisible();
@@ -50,6 +52,7 @@ test("commits are correlated with the coding activity a desktop device synced, d
   await signUp(page, "correlation");
   await page.goto("/integrations");
   const card = page.locator("div.rounded-xl").filter({ has: page.getByRole("heading", { name: /^GitHub/ }) });
+  await card.getByRole("checkbox", { name: /I agree that DevPulse reads/ }).check();
   await card.getByRole("button", { name: "Connect GitHub" }).click();
   await page.getByRole("button", { name: "Authorize" }).click();
   await expect(card.getByText(/Last synced/)).toBeVisible({ timeout: 30_000 });

@@ -93,7 +93,7 @@ describe("connecting GitHub", () => {
       });
       return new URL(response.headers.get("location")!).searchParams.get("error");
     };
-    const begin = async () => new URL((await alice.caller.integrations.connect({ provider: "github" })).authorizationUrl).searchParams.get("state")!;
+    const begin = async () => new URL((await alice.caller.integrations.connect({ provider: "github", consent: true })).authorizationUrl).searchParams.get("state")!;
 
     expect(await callback(alice, { state: "made-up", code: "x" })).toMatch(/unknown or was already used/);
     const forBob = await begin();

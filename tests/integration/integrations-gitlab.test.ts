@@ -129,7 +129,7 @@ describe("connecting GitLab", () => {
 
   it("a cancelled consent connects nothing", async () => {
     const { user, caller } = await signedUpUser("gl-cancel");
-    const { authorizationUrl } = await caller.integrations.connect({ provider: "gitlab" });
+    const { authorizationUrl } = await caller.integrations.connect({ provider: "gitlab", consent: true });
     gitlab.denyNext();
     const consent = await fetch(authorizationUrl, { redirect: "manual" });
     const back = new URL(consent.headers.get("location")!);
@@ -533,7 +533,7 @@ describe("disconnecting and authorization", () => {
     expect((await alice.caller.integrations.status({ provider: "gitlab" })).state).toBe("connected");
     expect((await alice.caller.external.commits({ since: new Date(Date.now() - 30 * DAY), limit: 5000 })).length).toBe(expectedOwnCommits().length);
     // Bob's state for Alice's callback is refused.
-    const { authorizationUrl } = await bob.caller.integrations.connect({ provider: "gitlab" });
+    const { authorizationUrl } = await bob.caller.integrations.connect({ provider: "gitlab", consent: true });
     const consent = await fetch(authorizationUrl, { redirect: "manual" });
     const stolen = await fetch(consent.headers.get("location")!, { redirect: "manual", headers: { cookie: await sessionCookieFor(alice.user) } });
     expect(new URL(stolen.headers.get("location")!).searchParams.get("error")).toMatch(/started by another account/);

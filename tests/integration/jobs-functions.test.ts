@@ -14,6 +14,7 @@ import {
   syncRevisions,
   webhookDeliveries,
 } from "~/server/db/schema";
+import { recordConsent } from "~/server/privacy/consents";
 import { updatePrivacySettings } from "~/server/privacy/settings";
 import { cleanupExpired } from "~/server/jobs/functions/cleanup-expired";
 import { scheduleIntegrationSyncs } from "~/server/jobs/functions/sync-integrations";
@@ -187,7 +188,7 @@ describe("scheduled integration syncs", () => {
     const db = await getDb();
     const users = await Promise.all(["auto-on", "auto-off", "auto-reauth", "auto-error", "auto-private"].map((label) => signedUpUser(label)));
     const [on, off, reauth, failing, privateUser] = users.map(({ user }) => user.id) as [string, string, string, string, string];
-    await updatePrivacySettings(db, privateUser, { integrations: { github: { enabled: false } } });
+    await recordConsent(db, privateUser, { type: "integration:github", granted: false });
     await db.insert(integrations).values([
       { userId: on, provider: "github", status: "connected", autoSync: true },
       { userId: off, provider: "github", status: "connected", autoSync: false },

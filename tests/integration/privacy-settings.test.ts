@@ -20,6 +20,8 @@ describe("privacy settings", () => {
     const { caller } = await signedUpUser("privacy-settings");
     expect(await caller.privacy.settings()).toEqual(DEFAULT_PRIVACY_SETTINGS);
     const updated = await caller.privacy.updateSettings({ collections: { activities: false }, retentionPolicy: { cloudRetentionDays: 30 }, integrations: { github: { autoSync: false } } });
+    // Switching cloud sync or an integration is a consent decision, never a plain setting.
+    await expect(errorOf(() => caller.privacy.updateSettings({ enableCloudSync: false }))).resolves.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/giving or withdrawing consent/) });
     expect(updated.collections).toEqual({ ...DEFAULT_PRIVACY_SETTINGS.collections, activities: false });
     expect(updated.retentionPolicy).toEqual({ ...DEFAULT_PRIVACY_SETTINGS.retentionPolicy, cloudRetentionDays: 30 });
     expect(updated.integrations.github).toMatchObject({ enabled: true, autoSync: false });
@@ -38,13 +40,13 @@ describe("enforcement in sync.push", () => {
     const { user, caller, laptop } = await userWithDevices("privacy-cloud-off");
     await push(laptop, [change("p1", null, "v1")]);
     const before = await storedRecords(user.id);
-    await caller.privacy.updateSettings({ enableCloudSync: false });
+    await caller.privacy.recordConsent({ type: "cloud_sync", granted: false });
 
     const refused = await errorOf(() => push(laptop, [change("p2", null, "v1")]));
     expect(refused).toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/Cloud sync is turned off in your privacy settings, so nothing was stored/) });
     expect(await storedRecords(user.id)).toEqual(before);
 
-    await caller.privacy.updateSettings({ enableCloudSync: true });
+    await caller.privacy.recordConsent({ type: "cloud_sync", granted: true });
     await expect(push(laptop, [change("p2", null, "v1")])).resolves.toMatchObject({ applied: 1 });
   });
 
@@ -82,7 +84,7 @@ describe("enforcement in integration jobs", () => {
     const { user, caller } = await signedUpUser("privacy-integration-off");
     const db = await getDb();
     await db.insert(integrations).values({ userId: user.id, provider: "github", status: "connected" });
-    await caller.privacy.updateSettings({ integrations: { github: { enabled: false } } });
+    await caller.privacy.recordConsent({ type: "integration:github", granted: false });
     const runner = createInProcessRunner({ jobs: [syncIntegration], retryDelayMs: () => 5 });
     runner.dispatch({ name: "integration/sync.requested", data: { userId: user.id, provider: "github" } });
     await runner.idle();

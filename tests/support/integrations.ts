@@ -21,7 +21,7 @@ export function startIntegrationRoutes() {
  */
 export async function connectThroughProvider(user: PublicUser, provider: "github" | "gitlab") {
   const caller = await callerFor(user);
-  const { authorizationUrl } = await caller.integrations.connect({ provider });
+  const { authorizationUrl } = await caller.integrations.connect({ provider, consent: true });
   const consent = await fetch(authorizationUrl, { redirect: "manual" });
   expect(consent.status, await consent.clone().text()).toBe(302);
   const callback = await fetch(consent.headers.get("location")!, { redirect: "manual", headers: { cookie: await sessionCookieFor(user) } });

@@ -38,6 +38,7 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
   const disconnect = api.integrations.disconnect.useMutation({ onSuccess: refresh });
   const autoSync = api.integrations.setAutoSync.useMutation({ onSuccess: refresh });
   const [confirming, setConfirming] = useState(false);
+  const [agreed, setAgreed] = useState(false);
   const connected = ["connected", "syncing", "error", "needs_reauth"].includes(integration.state);
   const failure = connect.error ?? sync.error ?? disconnect.error ?? autoSync.error;
 
@@ -108,9 +109,17 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
 
       <div className="flex flex-wrap items-center gap-2 border-t border-zinc-100 px-5 py-3">
         {integration.state === "available" && (
-          <Button onClick={() => connect.mutate({ provider: integration.provider })} loading={connect.isPending}>
-            Connect {integration.name}
-          </Button>
+          <>
+            <label className="flex w-full items-start gap-2 text-sm text-zinc-700">
+              <input type="checkbox" className="mt-0.5 size-4 rounded border-zinc-300" checked={agreed} onChange={(event) => setAgreed(event.target.checked)} />
+              <span>
+                I agree that DevPulse reads what is listed above from {integration.name}. I can withdraw this on the Privacy page at any time.
+              </span>
+            </label>
+            <Button onClick={() => connect.mutate({ provider: integration.provider, consent: true })} loading={connect.isPending} disabled={!agreed}>
+              Connect {integration.name}
+            </Button>
+          </>
         )}
         {integration.state === "needs_reauth" && (
           <Button onClick={() => connect.mutate({ provider: integration.provider })} loading={connect.isPending}>

@@ -42,7 +42,11 @@ export const ZPrivacySettingsPatch = z
   .object({
     enableCloudSync: z.boolean(),
     collections: z.object(Object.fromEntries(SYNC_COLLECTIONS.map((collection) => [collection, z.boolean()]))).partial().strict(),
-    integrations: z.partialRecord(integrationProvider, ZIntegrationPrivacy.partial().strict()),
+    // Spelled out without defaults: a patch carries only what the user changed.
+    integrations: z.partialRecord(
+      integrationProvider,
+      z.object({ enabled: z.boolean(), permissions: z.array(z.string().min(1).max(50)).max(20), autoSync: z.boolean(), retentionDays: days("retentionDays") }).partial().strict(),
+    ),
     retentionPolicy: z
       .object({ localRetentionDays: days("localRetentionDays"), cloudRetentionDays: days("cloudRetentionDays"), autoDeleteAfterInactivity: z.boolean() })
       .partial()

@@ -253,6 +253,38 @@ export const privacySettings = pgTable("privacy_settings", {
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 
+/** Consents given and withdrawn, append-only: the history is shown to the user and never rewritten. */
+export const consents = pgTable(
+  "consents",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** "cloud_sync" or "integration:<provider>". */
+    type: text().notNull(),
+    granted: boolean().notNull(),
+    policyVersion: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("consents_user_type_time").on(t.userId, t.type, t.createdAt)],
+);
+
+/**
+ * What anonymization keeps: counts with no identifier, no user id and no exact time
+ * (the month only), so nothing links a row back to a person.
+ */
+export const anonymousAggregates = pgTable("anonymous_aggregates", {
+  id: uuid().primaryKey().defaultRandom(),
+  /** "2026-11": the month the account was anonymized. */
+  month: text().notNull(),
+  accountAgeMonths: integer().notNull(),
+  devices: integer().notNull(),
+  syncedRecords: jsonb().$type<Record<string, number>>().notNull(),
+  integrations: text().array().notNull(),
+  commits: integer().notNull(),
+});
+
 export const processingActivities = ["sync_upload", "integration_sync", "export", "deletion", "correlation", "consent_change", "settings_change"] as const;
 export type ProcessingActivity = (typeof processingActivities)[number];
 

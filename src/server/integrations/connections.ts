@@ -4,6 +4,7 @@ import { externalDataCache, integrations, integrationTokens, integrationWebhooks
 import type { Env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
+import { currentConsent, recordConsent } from "../privacy/consents";
 import { publishSafely } from "../realtime/publisher";
 import { recordIntegrationFailure } from "./failures";
 import { consumeState, exchangeCode, refreshTokens, startAuthorization } from "./oauth";
@@ -60,8 +61,13 @@ function configured(env: Env, provider: RegisteredProviderId) {
 }
 
 /** Step one of connecting: where to send the user, with the scopes they are about to grant. */
-export async function beginConnection(db: DbOrTx, env: Env, userId: string, provider: RegisteredProviderId) {
+export async function beginConnection(db: DbOrTx, env: Env, userId: string, provider: RegisteredProviderId, options: { consent?: boolean } = {}) {
   const oauth = configured(env, provider);
+  // Connecting processes the user's data at the provider: it needs their recorded consent.
+  if (options.consent) await recordConsent(db, userId, { type: `integration:${provider}`, granted: true });
+  else if (!(await currentConsent(db, userId, `integration:${provider}`))?.granted) {
+    throw new AppError("PRECONDITION_FAILED", `Connecting ${providerName(provider)} needs your consent first: agree to what it will read, then connect.`);
+  }
   const started = await startAuthorization(db, env, userId, provider, oauth);
   return { ...started, scopes: oauth.scopes };
 }

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { ZPrivacySettings, type PrivacySettings, type PrivacySettingsPatch } from "~/lib/schemas/privacy";
 import type { DbOrTx } from "../db/client";
 import { privacySettings } from "../db/schema";
+import { AppError } from "../errors";
 import { recordProcessing } from "./processing-log";
 
 /** The user's settings, defaults filled in (a missing row is all defaults). */
@@ -24,13 +25,24 @@ function merge(current: PrivacySettings, patch: PrivacySettingsPatch): PrivacySe
   });
 }
 
-/** Applies a validated change and records it in the processing log; returns the settings now in force. */
-export async function updatePrivacySettings(db: DbOrTx, userId: string, patch: PrivacySettingsPatch): Promise<PrivacySettings> {
-  const next = merge(await getPrivacySettings(db, userId), patch);
+export async function writePrivacySettings(db: DbOrTx, userId: string, settings: PrivacySettings) {
   await db
     .insert(privacySettings)
-    .values({ userId, settings: next })
-    .onConflictDoUpdate({ target: privacySettings.userId, set: { settings: next, updatedAt: new Date() } });
+    .values({ userId, settings })
+    .onConflictDoUpdate({ target: privacySettings.userId, set: { settings, updatedAt: new Date() } });
+}
+
+/**
+ * Applies a validated change and records it in the processing log; returns the
+ * settings now in force. Cloud sync and an integration's `enabled` are switched
+ * by a consent decision (privacy.recordConsent), never here.
+ */
+export async function updatePrivacySettings(db: DbOrTx, userId: string, patch: PrivacySettingsPatch): Promise<PrivacySettings> {
+  if (patch.enableCloudSync !== undefined || Object.values(patch.integrations ?? {}).some((change) => change?.enabled !== undefined)) {
+    throw new AppError("BAD_REQUEST", "Cloud sync and integrations are switched on or off by giving or withdrawing consent (privacy.recordConsent).");
+  }
+  const next = merge(await getPrivacySettings(db, userId), patch);
+  await writePrivacySettings(db, userId, next);
   await recordProcessing(db, userId, {
     activity: "settings_change",
     purpose: "Apply the privacy settings you chose",

@@ -20,8 +20,10 @@ export const integrationsRouter = createTRPCRouter({
     .input(ZProviderInput)
     .query(async ({ ctx, input }) => (await listIntegrations(ctx.db, getEnv(), ctx.user.id)).find((entry) => entry.provider === input.provider)!),
 
-  /** Signed in: the provider's authorization URL (single-use state, PKCE) and the scopes it will ask for. */
-  connect: protectedProcedure.input(ZProviderInput).mutation(({ ctx, input }) => beginConnection(ctx.db, getEnv(), ctx.user.id, input.provider)),
+  /** Signed in: the provider's authorization URL (single-use state, PKCE); `consent: true` records the user's agreement first. */
+  connect: protectedProcedure
+    .input(ZProviderInput.extend({ consent: z.boolean().optional() }))
+    .mutation(({ ctx, input }) => beginConnection(ctx.db, getEnv(), ctx.user.id, input.provider, { consent: input.consent })),
 
   /** Signed in: revoke at the provider where possible, then delete tokens, webhooks and cached data. */
   disconnect: protectedProcedure.input(ZProviderInput).mutation(({ ctx, input }) => disconnectIntegration(ctx.db, getEnv(), ctx.user.id, input.provider)),

@@ -1,4 +1,7 @@
 import { ZPrivacySettingsPatch } from "~/lib/schemas/privacy";
+import { getEnv } from "../../env";
+import { listConsents, recordConsent, ZRecordConsentInput } from "../../privacy/consents";
+import { anonymizeAccount, deleteAccount, deleteCollection, ZDeleteCollectionInput, ZReauthentication } from "../../privacy/deletion";
 import { listProcessing, ZProcessingLogQuery } from "../../privacy/processing-log";
 import { getPrivacySettings, updatePrivacySettings } from "../../privacy/settings";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
@@ -12,4 +15,19 @@ export const privacyRouter = createTRPCRouter({
 
   /** Signed in: what was done with the caller's data, why and on what legal basis; newest first. */
   processingLog: protectedProcedure.input(ZProcessingLogQuery).query(({ ctx, input }) => listProcessing(ctx.db, ctx.user.id, input)),
+
+  /** Signed in: the consent history (append-only) and the decision in force per type, with the policy version. */
+  consents: protectedProcedure.query(({ ctx }) => listConsents(ctx.db, ctx.user.id)),
+
+  /** Signed in: give or withdraw consent to cloud sync or an integration; takes effect before this answers. */
+  recordConsent: protectedProcedure.input(ZRecordConsentInput).mutation(({ ctx, input }) => recordConsent(ctx.db, ctx.user.id, input)),
+
+  /** Signed in: delete everything the server holds of one collection (offered when it is switched off). */
+  deleteCollection: protectedProcedure.input(ZDeleteCollectionInput).mutation(({ ctx, input }) => deleteCollection(ctx.db, ctx.user.id, input.collection)),
+
+  /** Signed in, re-authenticated: delete the account and every row that belongs to it. */
+  deleteAccount: protectedProcedure.input(ZReauthentication).mutation(({ ctx, input }) => deleteAccount(ctx.db, getEnv(), ctx.user.id, input)),
+
+  /** Signed in, re-authenticated: keep only non-identifying counts, delete everything else. */
+  anonymize: protectedProcedure.input(ZReauthentication).mutation(({ ctx, input }) => anonymizeAccount(ctx.db, getEnv(), ctx.user.id, input)),
 });

@@ -6,6 +6,7 @@ import { getSyncKeys, rotateSyncPassphrase, setupSyncKeys } from "../../sync/key
 import { pullChanges } from "../../sync/pull";
 import { assertPushDevice, pushChanges } from "../../sync/push";
 import { ZKeyBundle, ZPullInput, ZPushInput } from "../../sync/schemas";
+import { currentConsent, recordConsent } from "../../privacy/consents";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 const keysRouter = createTRPCRouter({
@@ -13,7 +14,12 @@ const keysRouter = createTRPCRouter({
   get: protectedProcedure.query(({ ctx }) => getSyncKeys(ctx.db, ctx.user.id)),
 
   /** Signed in: store the first key bundle; refused if one exists. */
-  setup: protectedProcedure.input(ZKeyBundle).mutation(({ ctx, input }) => setupSyncKeys(ctx.db, ctx.user.id, input)),
+  setup: protectedProcedure.input(ZKeyBundle).mutation(async ({ ctx, input }) => {
+    const keys = await setupSyncKeys(ctx.db, ctx.user.id, input);
+    // Setting a sync passphrase on a device is how a person turns cloud sync on: record that consent.
+    if (!(await currentConsent(ctx.db, ctx.user.id, "cloud_sync"))?.granted) await recordConsent(ctx.db, ctx.user.id, { type: "cloud_sync", granted: true });
+    return keys;
+  }),
 
   /** Signed in: replace the wrapping after a passphrase change (data key unchanged). */
   rotatePassphrase: protectedProcedure

@@ -150,6 +150,8 @@ export const processGitPush = defineJob(
   async ({ event, step }) => {
     const { userId, provider, repository, commits } = event.data;
     const id: RegisteredProviderId = provider;
+    const allowed = await step.run("check-privacy-settings", async () => (await getPrivacySettings(await getDb(), userId)).integrations[id]?.enabled ?? true);
+    if (!allowed) return { skipped: "disabled in the privacy settings" };
     const added = await step.run("cache-commits", () =>
       providerStep({ userId, provider: id }, async () => {
         const db = await getDb();

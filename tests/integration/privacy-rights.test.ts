@@ -1,0 +1,161 @@
+import { randomUUID } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getDb } from "~/server/db/client";
+import {
+  anonymousAggregates,
+  externalDataCache,
+  integrations,
+  integrationWebhooks,
+  jobRuns,
+  loginAttempts,
+  oauthStates,
+  providerEtags,
+  syncConflicts,
+  syncRecords,
+  syncRevisions,
+  users,
+} from "~/server/db/schema";
+import { userOwnedTableNames } from "~/server/db/tables";
+import { storeTokens } from "~/server/integrations/tokens";
+import { authenticateDeviceToken } from "~/server/devices/devices";
+import { connectDevice, errorOf, sessionCookieFor, signedUpUser, TEST_PASSWORD } from "../support/callers";
+import { routeFetch } from "../support/http";
+import { change, push, userWithDevices } from "../support/sync";
+
+const bundle = () => ({
+  params: { kdf: "PBKDF2-HMAC-SHA256" as const, iterations: 600_000, salt: "c2FsdHNhbHRzYWx0c2FsdA==", version: 1 as const },
+  wrappedKey: "v1.aaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbb",
+  keyCheck: "v1.cccccccccccccccc.dddddddddddddddddddddddd",
+});
+
+async function rowsOf(userId: string) {
+  const db = await getDb();
+  const counts: Record<string, number> = {};
+  for (const name of userOwnedTableNames()) {
+    const result = (await db.execute(sql.raw(`select count(*)::int as n from "${name}" where user_id = '${userId}'`))) as unknown as { rows?: Array<{ n: number }> } | Array<{ n: number }>;
+    counts[name] = (Array.isArray(result) ? result : result.rows!)[0]!.n;
+  }
+  return counts;
+}
+
+/** A user with something in (nearly) every table: sync data, conflicts, keys, settings, consents, log, integration, cache, runs. */
+async function fullyUsedAccount(label: string) {
+  const db = await getDb();
+  const account = await userWithDevices(label);
+  const { user, caller, laptop, desktop } = account;
+  await caller.sync.keys.setup(bundle());
+  await push(laptop, [change("p1", null, "v1"), change("a1", null, "a", { collection: "activities" })]);
+  await push(laptop, [change("p1", 1, "v2")]);
+  await push(desktop, [change("p1", 1, "desktop")]); // a conflict
+  await caller.conflicts.rules.set({ collection: "projects", strategy: "manual" });
+  await caller.privacy.updateSettings({ retentionPolicy: { cloudRetentionDays: 60 } });
+  await caller.privacy.recordConsent({ type: "integration:github", granted: true });
+  const [integration] = await db.insert(integrations).values({ userId: user.id, provider: "github", accountLogin: `${label}-login` }).returning();
+  await storeTokens(db, { userId: user.id, provider: "github" }, { accessToken: `gho_${randomUUID()}`, refreshToken: null, expiresAt: null });
+  await db.insert(integrationWebhooks).values({ integrationId: integration!.id, userId: user.id, provider: "github", repository: "o/r", hookId: String(Math.floor(Math.random() * 1e9)) });
+  await db.insert(externalDataCache).values({ userId: user.id, provider: "github", dataType: "commit", externalId: `o/r@${randomUUID()}`, data: {} });
+  await db.insert(providerEtags).values({ userId: user.id, provider: "github", resource: "GET /x", etag: '"e"' });
+  await db.insert(oauthStates).values({ stateHash: randomUUID(), userId: user.id, provider: "github", redirectUri: "http://x/cb", expiresAt: new Date(Date.now() + 60_000) });
+  await db.insert(jobRuns).values({ runId: randomUUID(), userId: user.id, functionId: "x", eventName: "x", status: "completed" });
+  await db.insert(loginAttempts).values({ email: account.user.email, ip: "203.0.113.7", succeeded: false });
+  const { token: deviceToken } = await connectDevice(caller, "tablet");
+  return { ...account, deviceToken };
+}
+
+describe("consent", () => {
+  it("is recorded append-only with the policy version, takes effect at once, and offers deletion when withdrawn", async () => {
+    const { caller, laptop } = await userWithDevices("consent-sync");
+    await caller.sync.keys.setup(bundle()); // setting a sync passphrase is how cloud sync is turned on
+    await push(laptop, [change("p1", null, "v1")]);
+    const withdrawn = await caller.privacy.recordConsent({ type: "cloud_sync", granted: false });
+    expect(withdrawn).toEqual({ type: "cloud_sync", granted: false, offerDeletion: true });
+    await expect(errorOf(() => push(laptop, [change("p2", null, "v1")]))).resolves.toMatchObject({ code: "FORBIDDEN" });
+    await caller.privacy.recordConsent({ type: "cloud_sync", granted: true });
+
+    const { history, current, policyVersion } = await caller.privacy.consents();
+    expect(history.map((entry) => [entry.type, entry.granted])).toEqual([
+      ["cloud_sync", true],
+      ["cloud_sync", false],
+      ["cloud_sync", true],
+    ]);
+    expect(history.every((entry) => entry.policyVersion === policyVersion)).toBe(true);
+    expect(current.cloud_sync).toMatchObject({ granted: true });
+    expect((await caller.privacy.processingLog({ activity: "consent_change" })).items).toHaveLength(3);
+    await expect(errorOf(() => caller.privacy.recordConsent({ type: "integration:myspace" as "cloud_sync", granted: true }))).resolves.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("connecting an integration needs it; withdrawing it switches the integration off", async () => {
+    const { caller } = await signedUpUser("consent-integration");
+    const refused = await errorOf(() => caller.integrations.connect({ provider: "github" }));
+    expect(refused.code).toMatch(/PRECONDITION_FAILED|BAD_REQUEST/); // not configured here, or no consent: never a URL
+    await caller.privacy.recordConsent({ type: "integration:gitlab", granted: true });
+    expect((await caller.privacy.settings()).integrations.gitlab?.enabled).toBe(true);
+    await caller.privacy.recordConsent({ type: "integration:gitlab", granted: false });
+    expect((await caller.privacy.settings()).integrations.gitlab?.enabled).toBe(false);
+  });
+});
+
+describe("deleting a collection", () => {
+  it("removes what the server holds of that collection only", async () => {
+    const { user, caller, laptop } = await userWithDevices("delete-collection");
+    await push(laptop, [change("p1", null, "v1"), change("a1", null, "a", { collection: "activities" }), change("a2", null, "b", { collection: "activities" })]);
+    await expect(caller.privacy.deleteCollection({ collection: "activities" })).resolves.toEqual({ collection: "activities", deleted: 2 });
+    const db = await getDb();
+    const left = await db.select({ collection: syncRecords.collection }).from(syncRecords).where(eq(syncRecords.userId, user.id));
+    expect(left).toEqual([{ collection: "projects" }]);
+    expect((await db.select().from(syncRevisions).where(eq(syncRevisions.userId, user.id))).map((row) => row.collection)).toEqual(["projects"]);
+  });
+});
+
+describe("deleting the account", () => {
+  it("asks for the password again, and deletes nothing when it is wrong", async () => {
+    const { user, caller } = await fullyUsedAccount("delete-wrong");
+    const wrong = await errorOf(() => caller.privacy.deleteAccount({ password: "not the password" }));
+    expect(wrong).toMatchObject({ code: "UNAUTHORIZED", message: "That password is not right: nothing was deleted." });
+    expect((await rowsOf(user.id)).sync_records).toBeGreaterThan(0);
+  });
+
+  it("empties every user-owned table for that user (derived from the schema), ends its tokens, and leaves other users alone", async () => {
+    const db = await getDb();
+    const doomed = await fullyUsedAccount("delete-me");
+    const bystander = await fullyUsedAccount("keep-me");
+    const before = await rowsOf(doomed.user.id);
+    // The fixture really fills the tables the deletion must reach.
+    for (const table of ["sync_records", "sync_revisions", "sync_conflicts", "sync_keys", "devices", "integrations", "integration_tokens", "external_data_cache", "consents", "processing_log", "privacy_settings", "job_runs"]) {
+      expect(before[table], table).toBeGreaterThan(0);
+    }
+    const bystanderBefore = await rowsOf(bystander.user.id);
+    expect((await db.select().from(syncConflicts).where(eq(syncConflicts.userId, doomed.user.id))).length).toBe(1);
+
+    await expect(doomed.caller.privacy.deleteAccount({ password: TEST_PASSWORD })).resolves.toEqual({ deleted: true });
+
+    const after = await rowsOf(doomed.user.id);
+    expect(Object.entries(after).filter(([, n]) => n > 0)).toEqual([]);
+    expect(await db.select().from(users).where(eq(users.id, doomed.user.id))).toEqual([]);
+    expect(await db.select().from(loginAttempts).where(eq(loginAttempts.email, doomed.user.email))).toEqual([]);
+    expect(await rowsOf(bystander.user.id)).toEqual(bystanderBefore);
+    expect(await db.select().from(loginAttempts).where(eq(loginAttempts.email, bystander.user.email))).toHaveLength(1);
+    // Sessions and device tokens end with the account.
+    const asBrowser = await routeFetch({ cookie: await sessionCookieFor(doomed.user) })("http://localhost:3000/api/trpc/auth.me");
+    expect(asBrowser.status).toBe(401);
+    await expect(authenticateDeviceToken(db, doomed.deviceToken)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+});
+
+describe("anonymizing", () => {
+  it("keeps only counts without any identifier, and deletes the account", async () => {
+    const db = await getDb();
+    const { user, caller } = await fullyUsedAccount("anonymize-me");
+    const before = await db.select().from(anonymousAggregates);
+    await expect(caller.privacy.anonymize({ password: TEST_PASSWORD })).resolves.toEqual({ anonymized: true });
+    const added = (await db.select().from(anonymousAggregates)).filter((row) => !before.some((old) => old.id === row.id));
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatchObject({ devices: 3, integrations: ["github"], commits: 1, syncedRecords: { projects: 1, activities: 1 } });
+    const text = JSON.stringify(added[0]);
+    for (const identifier of [user.id, user.email, "anonymize-me-login"]) expect(text).not.toContain(identifier);
+    const left = await rowsOf(user.id);
+    expect(Object.keys(left).length).toBeGreaterThan(15);
+    expect(Object.entries(left).filter(([, n]) => n > 0)).toEqual([]);
+  });
+});
