@@ -158,6 +158,24 @@ describe("sync history trimming", () => {
     expect(await db.select().from(syncRevisions).where(eq(syncRevisions.userId, other.user.id))).toHaveLength(2);
   });
 
+  it("deletes cached provider data older than each integration's retention, and nothing else", async () => {
+    const db = await getDb();
+    const { user, caller } = await signedUpUser("trim-provider-data");
+    await caller.privacy.updateSettings({ integrations: { github: { retentionDays: 7 } } });
+    const item = (provider: string, externalId: string, occurredAt: Date | null) => ({ userId: user.id, provider, dataType: "commit", externalId, data: {}, occurredAt });
+    await db.insert(externalDataCache).values([
+      item("github", "old", ago(10 * DAY)),
+      item("github", "recent", ago(2 * DAY)),
+      item("gitlab", "default-keeps-90-days", ago(10 * DAY)),
+      item("gitlab", "past-default", ago(100 * DAY)),
+    ]);
+    const t = new InngestTestEngine({ function: trimUserSyncHistory.toInngestFunction(inngest.client) });
+    const { result } = await t.execute({ events: [{ name: "sync/history.trim-requested", data: { userId: user.id } }] });
+    expect(result).toMatchObject({ deletedProviderItems: 2 });
+    const left = await db.select({ id: externalDataCache.externalId }).from(externalDataCache).where(eq(externalDataCache.userId, user.id));
+    expect(left.map((row) => row.id).sort()).toEqual(["default-keeps-90-days", "recent"]);
+  });
+
   it("a failing step fails the attempt for Inngest to retry, records it, and changes nothing; the retry then succeeds", async () => {
     const db = await getDb();
     const { user, laptop } = await userWithDevices("trim-retry");
@@ -190,12 +208,13 @@ describe("scheduled integration syncs", () => {
     const [on, off, reauth, failing, privateUser] = users.map(({ user }) => user.id) as [string, string, string, string, string];
     await recordConsent(db, privateUser, { type: "integration:github", granted: false });
     await db.insert(integrations).values([
-      { userId: on, provider: "github", status: "connected", autoSync: true },
-      { userId: off, provider: "github", status: "connected", autoSync: false },
-      { userId: reauth, provider: "gitlab", status: "needs_reauth", autoSync: true },
-      { userId: failing, provider: "gitlab", status: "error", autoSync: true },
-      { userId: privateUser, provider: "github", status: "connected", autoSync: true },
+      { userId: on, provider: "github", status: "connected" },
+      { userId: off, provider: "github", status: "connected" },
+      { userId: reauth, provider: "gitlab", status: "needs_reauth" },
+      { userId: failing, provider: "gitlab", status: "error" },
+      { userId: privateUser, provider: "github", status: "connected" },
     ]);
+    await updatePrivacySettings(db, off, { integrations: { github: { autoSync: false } } });
     const before = inngest.double.events.length;
     const t = new InngestTestEngine({ function: scheduleIntegrationSyncs.toInngestFunction(inngest.client) });
     await t.execute({ events: [{ name: "inngest/scheduled.timer", data: { cron: "0 * * * *" } }] });

@@ -21,6 +21,7 @@ const examples: { [E in RealtimeEventName]: RealtimePayload<E> } = {
   "integration:connected": { provider: "gitlab", account: "octocat" },
   "integration:error": { provider: "slack", message: "Slack refused the token: connect Slack again.", status: "needs_reauth" },
   "notification:new": { id: "n1", title: "Weekly report ready", body: "Open it to see your week.", level: "info", href: "/dashboard" },
+  "privacy:export_ready": { exportId: "6f1c3b9e-8d2a-4c5e-9f3b-2a1d4e5f6a7b", format: "csv", bytes: 48_213 },
 };
 
 type Node = z.core.$ZodType & { def: Record<string, unknown> & { type: string; checks?: Array<{ _zod: { def: { check: string; maximum?: number } } }> } };

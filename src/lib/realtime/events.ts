@@ -85,6 +85,11 @@ export const realtimeEvents = {
     message: id(SUMMARY_MAX.errorMessage),
     status: z.enum(["error", "needs_reauth"]),
   }),
+  "privacy:export_ready": z.strictObject({
+    exportId: z.uuid().max(36),
+    format: z.enum(["json", "csv"]),
+    bytes: z.number().int().nonnegative(),
+  }),
   "notification:new": z.strictObject({
     id: id(),
     title: id(SUMMARY_MAX.notificationTitle),

@@ -285,6 +285,27 @@ export const anonymousAggregates = pgTable("anonymous_aggregates", {
   commits: integer().notNull(),
 });
 
+/** Data exports the user asked for: built by a job, downloadable by that user only, for a short while. */
+export const dataExports = pgTable(
+  "data_exports",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    format: text({ enum: ["json", "csv"] }).notNull(),
+    status: text({ enum: ["building", "ready", "failed"] }).notNull().default("building"),
+    /** The JSON document, or the CSV zip in base64. */
+    content: text(),
+    bytes: integer(),
+    error: text(),
+    createdAt: createdAt(),
+    /** Set when ready: the download link works until then. */
+    expiresAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [index("data_exports_user").on(t.userId, t.createdAt)],
+);
+
 export const processingActivities = ["sync_upload", "integration_sync", "export", "deletion", "correlation", "consent_change", "settings_change"] as const;
 export type ProcessingActivity = (typeof processingActivities)[number];
 
@@ -329,7 +350,6 @@ export const integrations = pgTable(
     accountEmails: text().array().notNull().default([]),
     /** The scopes the provider granted. */
     scopes: text().array().notNull().default([]),
-    autoSync: boolean().notNull().default(true),
     lastError: text(),
     lastErrorAt: timestamp({ withTimezone: true }),
     lastSyncedAt: timestamp({ withTimezone: true }),

@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
 import { currentConsent, recordConsent } from "../privacy/consents";
+import { getPrivacySettings } from "../privacy/settings";
 import { publishSafely } from "../realtime/publisher";
 import { recordIntegrationFailure } from "./failures";
 import { consumeState, exchangeCode, refreshTokens, startAuthorization } from "./oauth";
@@ -26,6 +27,7 @@ async function integrationRow(db: DbOrTx, userId: string, provider: RegisteredPr
 /** Every registered provider with what the integrations page shows about it. Never a token. */
 export async function listIntegrations(db: DbOrTx, env: Env, userId: string) {
   const rows = await db.select().from(integrations).where(eq(integrations.userId, userId));
+  const privacy = await getPrivacySettings(db, userId);
   return registeredProviderIds.map((id) => {
     const provider = providers[id];
     const configuration = provider.configuration(env, "");
@@ -42,7 +44,7 @@ export async function listIntegrations(db: DbOrTx, env: Env, userId: string) {
       webUrl: provider.webUrl(env),
       account: row?.accountLogin ? { login: row.accountLogin, name: row.accountName } : null,
       grantedScopes: row?.scopes ?? [],
-      autoSync: row?.autoSync ?? true,
+      autoSync: privacy.integrations[id]?.autoSync ?? true,
       lastSyncedAt: row?.lastSyncedAt ?? null,
       lastError: row?.lastError ?? null,
       lastErrorAt: row?.lastErrorAt ?? null,

@@ -20,6 +20,30 @@ export const ZCommitsQuery = z
   })
   .refine((query) => !query.until || query.until >= query.since, { message: "until must not be before since", path: ["until"] });
 
+/**
+ * Deletes cached provider data older than the user's per-integration retention
+ * (by when the item happened; items without a time, like repositories, by when
+ * they were cached).
+ */
+export async function trimExternalData(db: DbOrTx, userId: string, retentionDaysByProvider: Record<string, number>, now = new Date()) {
+  let deleted = 0;
+  for (const [provider, days] of Object.entries(retentionDaysByProvider)) {
+    const cutoff = new Date(now.getTime() - days * 86_400_000);
+    const rows = await db
+      .delete(externalDataCache)
+      .where(
+        and(
+          eq(externalDataCache.userId, userId),
+          eq(externalDataCache.provider, provider),
+          sql`coalesce(${externalDataCache.occurredAt}, ${externalDataCache.cachedAt}) < ${cutoff}`,
+        ),
+      )
+      .returning({ id: externalDataCache.id });
+    deleted += rows.length;
+  }
+  return deleted;
+}
+
 /** The user's cached repositories, from every connected git provider. */
 export async function listCachedRepositories(db: DbOrTx, userId: string, provider?: string) {
   const rows = await db

@@ -1,16 +1,11 @@
-import { and, eq } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
-import { integrations } from "../db/schema";
-import { AppError } from "../errors";
+import { updatePrivacySettings } from "../privacy/settings";
+import { requireIntegration } from "./connections";
 import type { RegisteredProviderId } from "./registry";
-import { providerName } from "./resilience";
 
+/** The hourly sync switch: one setting, the privacy settings' integrations.<provider>.autoSync. */
 export async function setAutoSync(db: DbOrTx, userId: string, provider: RegisteredProviderId, autoSync: boolean) {
-  const updated = await db
-    .update(integrations)
-    .set({ autoSync, updatedAt: new Date() })
-    .where(and(eq(integrations.userId, userId), eq(integrations.provider, provider)))
-    .returning({ autoSync: integrations.autoSync });
-  if (updated.length === 0) throw new AppError("NOT_FOUND", `${providerName(provider)} is not connected.`);
-  return { provider, autoSync: updated[0]!.autoSync };
+  await requireIntegration(db, userId, provider);
+  const settings = await updatePrivacySettings(db, userId, { integrations: { [provider]: { autoSync } } });
+  return { provider, autoSync: settings.integrations[provider]?.autoSync ?? autoSync };
 }

@@ -16,6 +16,8 @@ const schemas = {
   "sync/history.trim-requested": z.object({ userId: z.uuid() }).strict(),
   /** Sync one user's integration with its provider now (the integrations page, a schedule or a webhook asks). */
   "integration/sync.requested": z.object({ userId: z.uuid(), provider: integrationProvider }).strict(),
+  /** Build a data export the user asked for (privacy.export). */
+  "privacy/export.requested": z.object({ userId: z.uuid(), exportId: z.uuid() }).strict(),
   /** A verified push webhook: the commits it announced, handed to a job so the webhook answers fast. */
   "git/push.received": z
     .object({

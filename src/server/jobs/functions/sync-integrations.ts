@@ -124,7 +124,7 @@ export const scheduleIntegrationSyncs = defineJob(
         .select({ userId: integrations.userId, provider: integrations.provider, settings: privacySettings.settings })
         .from(integrations)
         .leftJoin(privacySettings, eq(privacySettings.userId, integrations.userId))
-        .where(and(eq(integrations.autoSync, true), inArray(integrations.status, ["connected", "error"])));
+        .where(inArray(integrations.status, ["connected", "error"]));
       // The privacy settings can switch an integration, or its automatic sync, off.
       return candidates.filter((row) => {
         const choice = ZPrivacySettings.parse(row.settings ?? {}).integrations[row.provider as RegisteredProviderId];

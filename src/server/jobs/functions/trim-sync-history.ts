@@ -1,8 +1,15 @@
 import { getDb } from "../../db/client";
+import { eq } from "drizzle-orm";
+import { ZIntegrationPrivacy } from "~/lib/schemas/privacy";
+import { externalDataCache } from "../../db/schema";
+import { trimExternalData } from "../../integrations/external-data";
 import { cloudRetentionDays } from "../../privacy/retention";
+import { getPrivacySettings } from "../../privacy/settings";
 import { trimSyncHistory, usersWithSyncHistory } from "../../sync/history-retention";
 import { defineJob } from "../define-job";
 import type { JobEvent } from "../events";
+
+const DEFAULT_PROVIDER_RETENTION_DAYS = ZIntegrationPrivacy.parse({}).retentionDays;
 
 /** Inngest accepts up to this many events per send: fan out in chunks. */
 const FAN_OUT_CHUNK = 500;
@@ -26,7 +33,7 @@ export const scheduleSyncHistoryTrim = defineJob(
 export const trimUserSyncHistory = defineJob(
   {
     id: "trim-sync-history",
-    name: "Trim sync history to your retention setting",
+    name: "Trim sync history and provider data to your retention settings",
     events: ["sync/history.trim-requested"],
     retries: 3,
     concurrency: { key: "event.data.userId", limit: 1 },
@@ -35,6 +42,14 @@ export const trimUserSyncHistory = defineJob(
     const { userId } = event.data;
     const days = await step.run("read-retention-setting", async () => cloudRetentionDays(await getDb(), userId));
     const trimmed = await step.run("delete-old-revisions", async () => trimSyncHistory(await getDb(), userId, days));
-    return { retentionDays: days, ...trimmed };
+    const externalData = await step.run("delete-old-provider-data", async () => {
+      const db = await getDb();
+      const { integrations } = await getPrivacySettings(db, userId);
+      // Every connected provider has a retention: the user's choice, or the default.
+      const connected = await db.selectDistinct({ provider: externalDataCache.provider }).from(externalDataCache).where(eq(externalDataCache.userId, userId));
+      const retention = Object.fromEntries(connected.map(({ provider }) => [provider, integrations[provider as keyof typeof integrations]?.retentionDays ?? DEFAULT_PROVIDER_RETENTION_DAYS]));
+      return trimExternalData(db, userId, retention);
+    });
+    return { retentionDays: days, ...trimmed, deletedProviderItems: externalData };
   },
 );

@@ -1,0 +1,192 @@
+"use client";
+
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import { api, errorMessage } from "~/trpc/react";
+import { PlugIcon } from "../icons";
+import { Alert } from "../ui/alert";
+import { Badge } from "../ui/badge";
+import { Button } from "../ui/button";
+import { Card, CardHeader } from "../ui/card";
+import { EmptyState } from "../ui/empty-state";
+import { Field } from "../ui/field";
+import { LoadError } from "../ui/load-error";
+import { Loading } from "../ui/loading";
+import type { DeletionOffer, Notice } from "./deletion-offer";
+import { formatDate, parseDays } from "./labels";
+import { SaveStatus } from "./save-status";
+import { SwitchRow } from "./switch";
+import { useRecordConsent, useUpdateSettings, type Consents, type IntegrationView, type Settings } from "./use-privacy";
+
+const DEFAULT_RETENTION_DAYS = 90;
+
+function ConnectionBadge({ integration }: { integration: IntegrationView }) {
+  if (integration.state === "not_configured") return <Badge>Not available here</Badge>;
+  if (integration.state === "available") return <Badge>Not connected</Badge>;
+  if (integration.state === "needs_reauth") return <Badge tone="warning">Needs re-authorization</Badge>;
+  if (integration.state === "error") return <Badge tone="danger">Connected, failing</Badge>;
+  return <Badge tone="success">Connected{integration.account ? ` as @${integration.account.login}` : ""}</Badge>;
+}
+
+/** One provider's privacy choices: consent (enabled), automatic sync and how long its data is kept. */
+function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { integration: IntegrationView; settings: Settings; consents: Consents; onOffer: (offer: DeletionOffer) => void }) {
+  const { provider, name } = integration;
+  const consent = useRecordConsent();
+  const update = useUpdateSettings();
+  const type = `integration:${provider}` as const;
+  const choice = settings.integrations[provider];
+  const decision = consents.current[type];
+  const connected = integration.account !== null || !["available", "not_configured"].includes(integration.state);
+  // No recorded decision: an integration connected before consents were recorded runs as its settings say; an unconnected one has no consent.
+  const enabled = decision ? decision.granted && (choice?.enabled ?? true) : connected && (choice?.enabled ?? true);
+  const shownEnabled = consent.isPending ? consent.variables.granted : enabled;
+  const autoSync = choice?.autoSync ?? true;
+  const retentionDays = choice?.retentionDays ?? DEFAULT_RETENTION_DAYS;
+
+  const [days, setDays] = useState(String(retentionDays));
+  const [daysError, setDaysError] = useState<string>();
+  const [editedFrom, setEditedFrom] = useState(retentionDays);
+  // Follow the server's value when it changes (another tab, a reload of the settings), unless the user is mid-edit.
+  if (editedFrom !== retentionDays) {
+    setEditedFrom(retentionDays);
+    setDays(String(retentionDays));
+  }
+
+  function setEnabled(granted: boolean) {
+    update.reset();
+    consent.mutate({ type, granted }, { onSuccess: (result) => !granted && result.offerDeletion && onOffer({ kind: "integration", provider, name }) });
+  }
+
+  function saveDays(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const parsed = parseDays(days, `cached ${name} data`);
+    setDaysError(parsed.error);
+    if (parsed.days === undefined) return;
+    consent.reset();
+    update.mutate({ integrations: { [provider]: { retentionDays: parsed.days } } });
+  }
+
+  const autoSyncPending = update.isPending && update.variables.integrations?.[provider]?.autoSync !== undefined;
+  const daysPending = update.isPending && update.variables.integrations?.[provider]?.retentionDays !== undefined;
+  const failure = consent.error ?? update.error;
+
+  return (
+    <li className="px-5 py-5">
+      <div className="flex flex-wrap items-center gap-3">
+        <span aria-hidden="true" className="flex size-9 shrink-0 items-center justify-center rounded-lg bg-zinc-900 text-xs font-bold text-white">
+          {name.slice(0, 2)}
+        </span>
+        <h3 className="flex min-w-0 flex-1 flex-wrap items-center gap-2 text-sm font-semibold text-zinc-900">
+          {name}
+          <ConnectionBadge integration={integration} />
+        </h3>
+        <SaveStatus pending={consent.isPending || update.isPending} saved={consent.isSuccess || update.isSuccess} />
+      </div>
+
+      <div className="mt-4 grid gap-5 md:grid-cols-2">
+        <SwitchRow
+          label={`Allow ${name}`}
+          checked={shownEnabled}
+          pending={consent.isPending}
+          onChange={setEnabled}
+          description={
+            <>
+              Your consent for DevPulse to read your repositories and commits from {name} and keep them to correlate with your activity. Withdrawing stops every fetch at
+              once.
+              <span className="mt-1 block text-xs">
+                {decision
+                  ? `${decision.granted ? "Agreed" : "Withdrawn"} on ${formatDate(decision.at)} · policy ${decision.policyVersion}`
+                  : `No decision recorded yet · policy ${consents.policyVersion}`}
+              </span>
+            </>
+          }
+        />
+        <SwitchRow
+          label="Sync automatically"
+          checked={autoSyncPending ? Boolean(update.variables.integrations?.[provider]?.autoSync) : autoSync}
+          pending={autoSyncPending}
+          disabled={update.isPending || !enabled}
+          onChange={(next) => {
+            consent.reset();
+            update.mutate({ integrations: { [provider]: { autoSync: next } } });
+          }}
+          description={`Let the hourly background sync fetch new commits. When off, ${name} is read only when you choose Sync now on the Integrations page.${enabled ? "" : ` Takes effect once you allow ${name}.`}`}
+        />
+      </div>
+
+      <form onSubmit={saveDays} noValidate className="mt-4 flex flex-wrap items-start gap-3">
+        <Field
+          className="w-full sm:w-80"
+          label={`Keep cached ${name} data for (days)`}
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={3650}
+          value={days}
+          onChange={(event) => {
+            setDays(event.target.value);
+            setDaysError(undefined);
+          }}
+          error={daysError}
+          hint="Older commits and repositories are deleted."
+          disabled={daysPending}
+        />
+        <Button type="submit" variant="secondary" className="sm:mt-[26px]" loading={daysPending} disabled={update.isPending || days.trim() === String(retentionDays)}>
+          Save
+        </Button>
+      </form>
+
+      {failure && (
+        <div className="mt-3">
+          <Alert tone="error">{errorMessage(failure)}</Alert>
+        </div>
+      )}
+      {!connected && integration.state !== "not_configured" && (
+        <p className="mt-3 text-sm text-zinc-500">
+          Not connected.{" "}
+          <Link href="/integrations" className="font-medium text-brand-600 hover:text-brand-700">
+            Connect {name} on the Integrations page
+          </Link>{" "}
+          to use it.
+        </p>
+      )}
+      {connected && !enabled && !consent.isPending && (
+        <div className="mt-3 flex flex-wrap items-center justify-between gap-2 rounded-lg bg-zinc-50 px-4 py-3 text-sm text-zinc-600">
+          <span>{name} is disabled: nothing is fetched, but what it cached is still kept.</span>
+          <Button variant="ghost" size="sm" className="text-red-700" onClick={() => onOffer({ kind: "integration", provider, name })}>
+            Disconnect and delete…
+          </Button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+export function IntegrationsPrivacyCard({ settings, consents, notice, onOffer }: { settings: Settings; consents: Consents; notice: Notice | null; onOffer: (offer: DeletionOffer) => void }) {
+  const integrations = api.integrations.list.useQuery();
+  return (
+    <Card>
+      <CardHeader title="Integrations" description="Each integration reads your data only with your consent. Choose what runs on its own and how long its data is kept." />
+      {notice && (
+        <div className="px-5 pt-4">
+          <Alert tone={notice.tone}>{notice.text}</Alert>
+        </div>
+      )}
+      {integrations.isPending ? (
+        <Loading label="Loading integrations" />
+      ) : integrations.isError ? (
+        <LoadError title="Could not load your integrations" message={errorMessage(integrations.error)} onRetry={() => void integrations.refetch()} />
+      ) : integrations.data.length === 0 ? (
+        <EmptyState icon={<PlugIcon />} title="No integrations on this server">
+          When an operator sets one up, its privacy choices appear here.
+        </EmptyState>
+      ) : (
+        <ul className="divide-y divide-zinc-100" aria-label="Integration privacy settings">
+          {integrations.data.map((integration) => (
+            <IntegrationPrivacyRow key={integration.provider} integration={integration} settings={settings} consents={consents} onOffer={onOffer} />
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
