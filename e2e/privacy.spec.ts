@@ -69,6 +69,17 @@ test("privacy choices persist, consents are recorded, the log shows them, and th
   await page.getByLabel("Activity", { exact: true }).selectOption({ label: "All activities" });
   await expect(log.getByRole("listitem").first()).toBeVisible();
 
+  // Export: built by a job, announced live, downloadable by this user.
+  await page.getByRole("button", { name: "Export as JSON" }).click();
+  const downloadLink = page.getByRole("list", { name: "Your exports" }).getByRole("link", { name: /Download \(/ });
+  await expect(downloadLink).toBeVisible({ timeout: 30_000 });
+  const exported = await page.request.get((await downloadLink.getAttribute("href"))!);
+  expect(exported.status()).toBe(200);
+  const document = (await exported.json()) as { tables: Record<string, Array<Record<string, unknown>>> };
+  expect(document.tables.users?.[0]).toMatchObject({ email });
+  expect(document.tables.users?.[0]).not.toHaveProperty("password_hash");
+  expect(document.tables.consents?.length).toBeGreaterThanOrEqual(2);
+
   await page.screenshot({ path: `${ARTIFACTS}/privacy.png`, fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: `${ARTIFACTS}/privacy-phone.png`, fullPage: true });

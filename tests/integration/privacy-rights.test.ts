@@ -1,72 +1,24 @@
-import { randomUUID } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import {
   anonymousAggregates,
-  externalDataCache,
-  integrations,
-  integrationWebhooks,
-  jobRuns,
   loginAttempts,
-  oauthStates,
-  providerEtags,
   syncConflicts,
   syncRecords,
   syncRevisions,
   users,
 } from "~/server/db/schema";
-import { userOwnedTableNames } from "~/server/db/tables";
-import { storeTokens } from "~/server/integrations/tokens";
 import { authenticateDeviceToken } from "~/server/devices/devices";
-import { connectDevice, errorOf, sessionCookieFor, signedUpUser, TEST_PASSWORD } from "../support/callers";
+import { errorOf, sessionCookieFor, signedUpUser, TEST_PASSWORD } from "../support/callers";
 import { routeFetch } from "../support/http";
+import { fullyUsedAccount, keyBundle, rowsOf } from "../support/privacy";
 import { change, push, userWithDevices } from "../support/sync";
-
-const bundle = () => ({
-  params: { kdf: "PBKDF2-HMAC-SHA256" as const, iterations: 600_000, salt: "c2FsdHNhbHRzYWx0c2FsdA==", version: 1 as const },
-  wrappedKey: "v1.aaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbb",
-  keyCheck: "v1.cccccccccccccccc.dddddddddddddddddddddddd",
-});
-
-async function rowsOf(userId: string) {
-  const db = await getDb();
-  const counts: Record<string, number> = {};
-  for (const name of userOwnedTableNames()) {
-    const result = (await db.execute(sql.raw(`select count(*)::int as n from "${name}" where user_id = '${userId}'`))) as unknown as { rows?: Array<{ n: number }> } | Array<{ n: number }>;
-    counts[name] = (Array.isArray(result) ? result : result.rows!)[0]!.n;
-  }
-  return counts;
-}
-
-/** A user with something in (nearly) every table: sync data, conflicts, keys, settings, consents, log, integration, cache, runs. */
-async function fullyUsedAccount(label: string) {
-  const db = await getDb();
-  const account = await userWithDevices(label);
-  const { user, caller, laptop, desktop } = account;
-  await caller.sync.keys.setup(bundle());
-  await push(laptop, [change("p1", null, "v1"), change("a1", null, "a", { collection: "activities" })]);
-  await push(laptop, [change("p1", 1, "v2")]);
-  await push(desktop, [change("p1", 1, "desktop")]); // a conflict
-  await caller.conflicts.rules.set({ collection: "projects", strategy: "manual" });
-  await caller.privacy.updateSettings({ retentionPolicy: { cloudRetentionDays: 60 } });
-  await caller.privacy.recordConsent({ type: "integration:github", granted: true });
-  const [integration] = await db.insert(integrations).values({ userId: user.id, provider: "github", accountLogin: `${label}-login` }).returning();
-  await storeTokens(db, { userId: user.id, provider: "github" }, { accessToken: `gho_${randomUUID()}`, refreshToken: null, expiresAt: null });
-  await db.insert(integrationWebhooks).values({ integrationId: integration!.id, userId: user.id, provider: "github", repository: "o/r", hookId: String(Math.floor(Math.random() * 1e9)) });
-  await db.insert(externalDataCache).values({ userId: user.id, provider: "github", dataType: "commit", externalId: `o/r@${randomUUID()}`, data: {} });
-  await db.insert(providerEtags).values({ userId: user.id, provider: "github", resource: "GET /x", etag: '"e"' });
-  await db.insert(oauthStates).values({ stateHash: randomUUID(), userId: user.id, provider: "github", redirectUri: "http://x/cb", expiresAt: new Date(Date.now() + 60_000) });
-  await db.insert(jobRuns).values({ runId: randomUUID(), userId: user.id, functionId: "x", eventName: "x", status: "completed" });
-  await db.insert(loginAttempts).values({ email: account.user.email, ip: "203.0.113.7", succeeded: false });
-  const { token: deviceToken } = await connectDevice(caller, "tablet");
-  return { ...account, deviceToken };
-}
 
 describe("consent", () => {
   it("is recorded append-only with the policy version, takes effect at once, and offers deletion when withdrawn", async () => {
     const { caller, laptop } = await userWithDevices("consent-sync");
-    await caller.sync.keys.setup(bundle()); // setting a sync passphrase is how cloud sync is turned on
+    await caller.sync.keys.setup(keyBundle()); // setting a sync passphrase is how cloud sync is turned on
     await push(laptop, [change("p1", null, "v1")]);
     const withdrawn = await caller.privacy.recordConsent({ type: "cloud_sync", granted: false });
     expect(withdrawn).toEqual({ type: "cloud_sync", granted: false, offerDeletion: true });

@@ -4,9 +4,7 @@ import { signOut } from "next-auth/react";
 import { useEffect, useState } from "react";
 import { api, errorMessage } from "~/trpc/react";
 import { CheckIcon } from "../icons";
-import { Badge } from "../ui/badge";
-import { Button } from "../ui/button";
-import { Card, CardHeader } from "../ui/card";
+import { Card } from "../ui/card";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
 import { PageHeader } from "../ui/page-header";
@@ -14,6 +12,7 @@ import { Spinner } from "../ui/spinner";
 import { CloudSyncCard } from "./cloud-sync-card";
 import { ConsentHistory } from "./consent-history";
 import { DangerZone, type Farewell } from "./danger-zone";
+import { ExportCard } from "./export-card";
 import { DeletionOfferDialog, type DeletionOffer, type Notice } from "./deletion-offer";
 import { IntegrationsPrivacyCard } from "./integrations-privacy-card";
 import { ProcessingLog } from "./processing-log";
@@ -37,29 +36,6 @@ function Goodbye({ how }: { how: Farewell }) {
       </p>
       <p className="mt-6 inline-flex items-center gap-2 text-sm text-zinc-500" role="status">
         <Spinner className="size-4" /> Signing you out…
-      </p>
-    </Card>
-  );
-}
-
-function ExportCard() {
-  return (
-    <Card>
-      <CardHeader
-        title={
-          <span className="flex items-center gap-2">
-            Export my data <Badge tone="brand">Coming soon</Badge>
-          </span>
-        }
-        description="Download everything DevPulse Cloud holds about you, in a machine-readable archive."
-        action={
-          <Button variant="secondary" disabled aria-describedby="export-coming">
-            Export my data
-          </Button>
-        }
-      />
-      <p id="export-coming" className="px-5 py-3 text-sm text-zinc-500">
-        Export is not available yet. Your desktop app already has all your synced data in readable form.
       </p>
     </Card>
   );

@@ -1,5 +1,7 @@
 import { ZPrivacySettingsPatch } from "~/lib/schemas/privacy";
 import { getEnv } from "../../env";
+import { listExports, requestExport, ZExportInput } from "../../privacy/export";
+import { jobs } from "../../jobs/send";
 import { listConsents, recordConsent, ZRecordConsentInput } from "../../privacy/consents";
 import { anonymizeAccount, deleteAccount, deleteCollection, ZDeleteCollectionInput, ZReauthentication } from "../../privacy/deletion";
 import { listProcessing, ZProcessingLogQuery } from "../../privacy/processing-log";
@@ -18,6 +20,16 @@ export const privacyRouter = createTRPCRouter({
 
   /** Signed in: the consent history (append-only) and the decision in force per type, with the policy version. */
   consents: protectedProcedure.query(({ ctx }) => listConsents(ctx.db, ctx.user.id)),
+
+  /** Signed in: ask for a copy of everything held about the caller; a job builds it and announces privacy:export_ready. */
+  export: protectedProcedure.input(ZExportInput).mutation(async ({ ctx, input }) => {
+    const requested = await requestExport(ctx.db, ctx.user.id, input.format);
+    await jobs.send({ name: "privacy/export.requested", data: { userId: ctx.user.id, exportId: requested.exportId } });
+    return requested;
+  }),
+
+  /** Signed in: the caller's recent exports, with a download link while it lasts (an hour). */
+  exports: protectedProcedure.query(({ ctx }) => listExports(ctx.db, ctx.user.id)),
 
   /** Signed in: give or withdraw consent to cloud sync or an integration; takes effect before this answers. */
   recordConsent: protectedProcedure.input(ZRecordConsentInput).mutation(({ ctx, input }) => recordConsent(ctx.db, ctx.user.id, input)),

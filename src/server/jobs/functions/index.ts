@@ -1,4 +1,5 @@
 import type { Job } from "../define-job";
+import { buildDataExport } from "./build-data-export";
 import { cleanupExpired } from "./cleanup-expired";
 import { processGitPush, scheduleIntegrationSyncs, syncIntegration } from "./sync-integrations";
 import { scheduleSyncHistoryTrim, trimUserSyncHistory } from "./trim-sync-history";
@@ -11,4 +12,5 @@ export const jobFunctions: readonly Job[] = [
   syncIntegration,
   scheduleIntegrationSyncs,
   processGitPush,
+  buildDataExport,
 ];

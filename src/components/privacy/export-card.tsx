@@ -1,0 +1,72 @@
+"use client";
+
+import { api, errorMessage } from "~/trpc/react";
+import { timeAgo } from "../devices/format";
+import { useRealtime } from "../realtime/use-realtime";
+import { Alert } from "../ui/alert";
+import { Badge } from "../ui/badge";
+import { Button } from "../ui/button";
+import { Card, CardHeader } from "../ui/card";
+import { Spinner } from "../ui/spinner";
+
+const kib = (bytes: number | null) => (bytes === null ? "" : bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`);
+
+/**
+ * Everything the server holds about the user: built by a job, announced by
+ * privacy:export_ready, downloadable by them for an hour. Encrypted records come
+ * as ciphertext (with the wrapped key), never decrypted by the server.
+ */
+export function ExportCard() {
+  const utils = api.useUtils();
+  const exports = api.privacy.exports.useQuery(undefined, {
+    refetchInterval: (query) => (query.state.data?.some((entry) => entry.status === "building") ? 3000 : false),
+  });
+  const request = api.privacy.export.useMutation({ onSuccess: () => void utils.privacy.exports.invalidate() });
+  useRealtime("privacy:export_ready", () => {
+    void utils.privacy.exports.invalidate();
+    void utils.privacy.processingLog.invalidate();
+  });
+
+  return (
+    <Card>
+      <CardHeader
+        title="Export my data"
+        description="A copy of everything DevPulse Cloud holds about you: account, settings, consents, processing log, devices, integrations (never their tokens), cached provider data, and your encrypted records as the ciphertext we store."
+      />
+      <div className="space-y-4 px-5 py-4">
+        <div className="flex flex-wrap items-center gap-2">
+          <Button onClick={() => request.mutate({ format: "json" })} loading={request.isPending && request.variables?.format === "json"} disabled={request.isPending}>
+            Export as JSON
+          </Button>
+          <Button variant="secondary" onClick={() => request.mutate({ format: "csv" })} loading={request.isPending && request.variables?.format === "csv"} disabled={request.isPending}>
+            Export as CSV (zip)
+          </Button>
+        </div>
+        {request.error && <Alert tone="error">{errorMessage(request.error)}</Alert>}
+        {exports.data && exports.data.length > 0 && (
+          <ul className="divide-y divide-zinc-100 rounded-lg border border-zinc-100" aria-label="Your exports">
+            {exports.data.map((entry) => (
+              <li key={entry.id} className="flex flex-wrap items-center gap-3 px-4 py-3 text-sm">
+                <span className="font-medium text-zinc-900">{entry.format === "json" ? "JSON" : "CSV zip"}</span>
+                <span className="text-zinc-500">requested {timeAgo(entry.createdAt)}</span>
+                {entry.status === "building" && (
+                  <span className="inline-flex items-center gap-2 text-zinc-600">
+                    <Spinner className="size-4" /> Building…
+                  </span>
+                )}
+                {entry.status === "failed" && <Badge tone="danger">Failed</Badge>}
+                {entry.status === "ready" && !entry.downloadUrl && <Badge>Link expired</Badge>}
+                {entry.downloadUrl && (
+                  <a className="ml-auto font-medium text-brand-700 underline" href={entry.downloadUrl} download>
+                    Download ({kib(entry.bytes)})
+                  </a>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+        <p className="text-xs text-zinc-500">Links work for you only, for an hour. To read your encrypted records, use the DevPulse desktop app with your passphrase.</p>
+      </div>
+    </Card>
+  );
+}

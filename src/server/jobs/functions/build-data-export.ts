@@ -1,0 +1,21 @@
+import { getDb } from "../../db/client";
+import { buildExport, markExportFailed } from "../../privacy/export";
+import { publishSafely } from "../../realtime/publisher";
+import { defineJob, errorMessage } from "../define-job";
+
+/** Builds a data export off the request path (large accounts take a while) and tells the user's open pages. */
+export const buildDataExport = defineJob(
+  {
+    id: "build-data-export",
+    name: "Build your data export",
+    events: ["privacy/export.requested"],
+    retries: 2,
+    concurrency: { key: "event.data.userId", limit: 1 },
+    onFailure: async ({ event, error }) => markExportFailed(await getDb(), event.data.exportId, errorMessage(error)),
+  },
+  async ({ event, step }) => {
+    const built = await step.run("build-and-store", async () => buildExport(await getDb(), event.data.userId, event.data.exportId));
+    await step.run("announce", () => publishSafely(event.data.userId, "privacy:export_ready", built));
+    return built;
+  },
+);
