@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
 import { currentConsent, recordConsent } from "../privacy/consents";
+import { recordProcessing } from "../privacy/processing-log";
 import { getPrivacySettings } from "../privacy/settings";
 import { publishSafely } from "../realtime/publisher";
 import { recordIntegrationFailure } from "./failures";
@@ -169,6 +170,12 @@ export async function disconnectIntegration(db: DbOrTx, env: Env, userId: string
   await db.delete(externalDataCache).where(and(eq(externalDataCache.userId, userId), eq(externalDataCache.provider, provider)));
   await db.delete(providerEtags).where(and(eq(providerEtags.userId, userId), eq(providerEtags.provider, provider)));
   await db.delete(integrations).where(eq(integrations.id, row.id)); // cascades to webhooks
+  await recordProcessing(db, userId, {
+    activity: "deletion",
+    purpose: `Disconnect ${providerName(provider)} and delete its tokens and the data it brought`,
+    legalBasis: "consent",
+    details: { provider, revoked: atProvider.revoked, webhooksRemoved: atProvider.webhooksRemoved },
+  });
   return { provider, ...atProvider };
 }
 
