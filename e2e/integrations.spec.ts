@@ -1,12 +1,12 @@
 import { expect, test } from "@playwright/test";
-import { ARTIFACTS, desktopDevice, signUp, unlockInBrowser } from "./support";
+import { ARTIFACTS, connectGitHub, desktopDevice, gitHubCard, signUp, unlockInBrowser } from "./support";
 
 test("connect GitHub through its consent page, see commits (new ones live), and disconnect", async ({ page }) => {
   await signUp(page, "integrations");
   await page.getByRole("link", { name: "Integrations", exact: true }).click();
   await expect(page.getByRole("note")).toContainText("Sandbox");
 
-  const card = page.locator("div.rounded-xl").filter({ has: page.getByRole("heading", { name: /^GitHub/ }) });
+  const card = gitHubCard(page);
   await expect(card.getByText("Available")).toBeVisible();
   await expect(card.getByRole("list", { name: "Permissions requested from GitHub" })).toContainText("admin:repo_hook");
   await page.screenshot({ path: `${ARTIFACTS}/integrations-available.png`, fullPage: true });
@@ -40,10 +40,7 @@ test("connect GitHub through its consent page, see commits (new ones live), and 
 test("cancelling at GitHub's consent page comes back with a clear message", async ({ page }) => {
   await signUp(page, "integrations-cancel");
   await page.goto("/integrations");
-  const card = page.locator("div.rounded-xl").filter({ has: page.getByRole("heading", { name: /^GitHub/ }) });
-  await card.getByRole("checkbox", { name: /I agree that DevPulse reads/ }).check();
-  await card.getByRole("button", { name: "Connect GitHub" }).click();
-  await page.getByRole("button", { name: "Cancel" }).click();
+  const card = await connectGitHub(page, "Cancel");
   await expect(page.getByText("You cancelled connecting GitHub.")).toBeVisible();
   await expect(card.getByText("Available")).toBeVisible();
 });
@@ -51,11 +48,7 @@ test("cancelling at GitHub's consent page comes back with a clear message", asyn
 test("commits are correlated with the coding activity a desktop device synced, decrypted only in the browser", async ({ page, baseURL }) => {
   await signUp(page, "correlation");
   await page.goto("/integrations");
-  const card = page.locator("div.rounded-xl").filter({ has: page.getByRole("heading", { name: /^GitHub/ }) });
-  await card.getByRole("checkbox", { name: /I agree that DevPulse reads/ }).check();
-  await card.getByRole("button", { name: "Connect GitHub" }).click();
-  await page.getByRole("button", { name: "Authorize" }).click();
-  await expect(card.getByText(/Last synced/)).toBeVisible({ timeout: 30_000 });
+  await connectGitHub(page);
 
   // Three of the synced commits, and a coding session of the desktop app ending shortly before each.
   const since = new Date(Date.now() - 14 * 86_400_000).toISOString();

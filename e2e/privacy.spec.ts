@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ARTIFACTS, desktopDevice, PASSWORD, signUp } from "./support";
+import { ARTIFACTS, connectGitHub, desktopDevice, PASSWORD, signUp } from "./support";
 
 test("privacy choices persist, consents are recorded, the log shows them, and the account can be deleted", async ({ page }) => {
   const email = await signUp(page, "privacy");
@@ -116,11 +116,7 @@ test("withdrawing consent offers to delete the data it covered, and anonymizing 
 
   // GitHub connected with consent on the Integrations page.
   await page.goto("/integrations");
-  const card = page.locator("div.rounded-xl").filter({ has: page.getByRole("heading", { name: /^GitHub/ }) });
-  await card.getByRole("checkbox", { name: /I agree that DevPulse reads/ }).check();
-  await card.getByRole("button", { name: "Connect GitHub" }).click();
-  await page.getByRole("button", { name: "Authorize" }).click();
-  await expect(card.getByText(/Last synced/)).toBeVisible({ timeout: 30_000 });
+  await connectGitHub(page);
 
   await page.goto("/privacy");
   const history = page.getByRole("list", { name: "Consent history" });

@@ -35,3 +35,18 @@ export async function unlockInBrowser(page: Page) {
   await page.getByLabel("Sync passphrase").fill(SYNC_PASSPHRASE);
   await page.getByRole("button", { name: "Unlock" }).click();
 }
+
+/** The GitHub card on /integrations. */
+export function gitHubCard(page: Page) {
+  return page.locator("div.rounded-xl").filter({ has: page.getByRole("heading", { name: /^GitHub/ }) });
+}
+
+/** On /integrations: agree, connect, and answer the sandbox GitHub's consent page; waits for the first sync when approving. */
+export async function connectGitHub(page: Page, answer: "Authorize" | "Cancel" = "Authorize") {
+  const card = gitHubCard(page);
+  await card.getByRole("checkbox", { name: /I agree that DevPulse reads/ }).check();
+  await card.getByRole("button", { name: "Connect GitHub" }).click();
+  await page.getByRole("button", { name: answer }).click();
+  if (answer === "Authorize") await expect(card.getByText(/Last synced/)).toBeVisible({ timeout: 30_000 });
+  return card;
+}

@@ -35,7 +35,8 @@ export async function trimExternalData(db: DbOrTx, userId: string, retentionDays
         and(
           eq(externalDataCache.userId, userId),
           eq(externalDataCache.provider, provider),
-          sql`coalesce(${externalDataCache.occurredAt}, ${externalDataCache.cachedAt}) < ${cutoff}`,
+          // An ISO string with a cast: raw sql parameters are not typed by the column, and postgres.js will not bind a Date here.
+          sql`coalesce(${externalDataCache.occurredAt}, ${externalDataCache.cachedAt}) < ${cutoff.toISOString()}::timestamptz`,
         ),
       )
       .returning({ id: externalDataCache.id });
