@@ -39,7 +39,8 @@ export function ConflictList() {
     },
     onSettled: () => setBulk(undefined),
   });
-  useRealtime(["sync:conflict", "sync:conflict_resolved"], () => void utils.conflicts.list.invalidate());
+  const refresh = () => void utils.conflicts.list.invalidate();
+  useRealtime(["sync:conflict", "sync:conflict_resolved"], refresh, { onReady: refresh });
   const items = list.data?.items ?? [];
   const allSelected = items.length > 0 && items.every((item) => selected.has(item.id));
 

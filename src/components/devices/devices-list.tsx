@@ -20,7 +20,8 @@ export function DevicesList() {
   const revoke = api.devices.revoke.useMutation({ onSuccess: () => utils.devices.list.invalidate() });
   const [pendingRevoke, setPendingRevoke] = useState<{ id: string; name: string }>();
   // A device that syncs changes its "last sync": refresh the list as it happens.
-  useRealtime("sync:changed", () => void utils.devices.list.invalidate());
+  const refresh = () => void utils.devices.list.invalidate();
+  useRealtime("sync:changed", refresh, { onReady: refresh });
 
   return (
     <Card>

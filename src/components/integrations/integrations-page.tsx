@@ -43,10 +43,11 @@ export function IntegrationsPage() {
   useEffect(() => {
     if (lastSync) void utils.external.commits.invalidate();
   }, [lastSync, utils]);
-  useRealtime(["integration:connected", "integration:error", "commit:new"], () => {
+  const refresh = () => {
     void utils.integrations.list.invalidate();
     void utils.external.commits.invalidate();
-  });
+  };
+  useRealtime(["integration:connected", "integration:error", "commit:new"], refresh, { onReady: refresh });
 
   const connected = params.get("connected");
   const failed = params.get("error");

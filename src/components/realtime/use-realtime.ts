@@ -9,11 +9,19 @@ import { api } from "~/trpc/react";
  * Calls `handler` for each of the signed-in user's `events` as it happens, over
  * whichever transport the server uses (Pusher, authorised by the session cookie,
  * or server-sent events). One connection per hook.
+ *
+ * Events published before the subscription is in place (the page is still
+ * connecting, or reconnecting) are not replayed: `onReady` runs each time it is
+ * in place, so a page can refetch what it shows and miss nothing.
  */
-export function useRealtime<E extends RealtimeEventName>(events: E | readonly E[], handler: (payload: RealtimePayload<E>, event: E) => void) {
-  const latest = useRef({ events, handler });
+export function useRealtime<E extends RealtimeEventName>(
+  events: E | readonly E[],
+  handler: (payload: RealtimePayload<E>, event: E) => void,
+  options: { onReady?: () => void } = {},
+) {
+  const latest = useRef({ events, handler, onReady: options.onReady });
   useEffect(() => {
-    latest.current = { events, handler };
+    latest.current = { events, handler, onReady: options.onReady };
   });
   const { client } = api.useUtils();
   // How to listen does not change while the page is open: ask once, share between hooks.
@@ -30,7 +38,7 @@ export function useRealtime<E extends RealtimeEventName>(events: E | readonly E[
         const matches = Array.isArray(wanted) ? wanted.includes(event as E) : wanted === event;
         if (matches) latest.current.handler(payload as RealtimePayload<E>, event as E);
       },
-      { onError: (error) => console.warn(`Live updates are unavailable: ${error.message}`) },
+      { onError: (error) => console.warn(`Live updates are unavailable: ${error.message}`), onReady: () => latest.current.onReady?.() },
     );
     return () => subscription.unsubscribe();
   }, [client, connection]);
