@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import { z } from "zod";
 import type { DbOrTx } from "../db/client";
 import { webhookDeliveries } from "../db/schema";
 import type { JobEvent } from "../jobs/events";
@@ -46,7 +47,21 @@ export async function firstDelivery(db: DbOrTx, provider: string, deliveryId: st
 
 export const clip = (value: string | null | undefined, max: number) => (value ? value.slice(0, max) : null);
 
-type PushedCommit = { id: string; message: string; timestamp: string; url?: string | null; author: { name?: string | null; email?: string | null; username?: string | null } };
+const optionalText = z.string().nullable().optional();
+
+/** A commit in a push payload: GitHub's and GitLab's share this shape (GitLab sends no username). */
+export const ZPushedCommits = z
+  .array(
+    z.object({
+      id: z.string().min(7).max(64),
+      message: z.string(),
+      timestamp: z.string(),
+      url: optionalText,
+      author: z.object({ name: optionalText, email: optionalText, username: optionalText }),
+    }),
+  )
+  .default([]);
+type PushedCommit = z.infer<typeof ZPushedCommits>[number];
 
 /** A push payload's commit as the job event carries it, cut to the catalog's bounds (GitLab sends no username). */
 export function toPushedCommit(commit: PushedCommit) {

@@ -6,7 +6,7 @@ import { devices, syncConflicts, syncPushes, syncRecords, type SyncConflictType 
 import { AppError } from "../errors";
 import { sha256Hex } from "../hash";
 import { publishSafely } from "../realtime/publisher";
-import { recordProcessing } from "../privacy/processing-log";
+import type { ProcessingEntry } from "../privacy/processing-log";
 import { assertCollectionsAllowed } from "./policy";
 import type { TPushChange, TPushInput } from "./schemas";
 import { lockSequence, recordVersionColumns, writeRevisions, type RecordVersion, type RevisionRow } from "./sequence";
@@ -135,22 +135,29 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
     await writeRevisions(tx, userId, revisions);
     if (conflicts.length > 0) await tx.insert(syncConflicts).values(conflicts);
     const result: PushResult = { cursor: seq, applied: revisions.length, conflicts: conflicts.length, results };
-    // The bookkeeping in one round trip: new sequence end, the device's last sync, the result kept for retries.
+    // The bookkeeping in one round trip (this is the hot path): new sequence end, the device's last sync,
+    // the result kept for retries, and the processing-log entry (what recordProcessing writes elsewhere).
+    const upload = uploadLogEntry(input, result);
     await tx.execute(sql`
       with advanced as (update sync_state set last_seq = ${seq} where user_id = ${userId}::uuid),
-        synced as (update devices set last_sync_at = now() where id = ${input.deviceId}::uuid)
+        synced as (update devices set last_sync_at = now() where id = ${input.deviceId}::uuid),
+        logged as (insert into processing_log (user_id, activity, purpose, legal_basis, details)
+          values (${userId}::uuid, ${upload.activity}, ${upload.purpose}, ${upload.legalBasis}, ${JSON.stringify(upload.details)}::jsonb))
       insert into sync_pushes (user_id, idempotency_key, result) values (${userId}::uuid, ${input.idempotencyKey}, ${JSON.stringify(result)}::jsonb)`);
-    await recordProcessing(tx, userId, {
-      activity: "sync_upload",
-      purpose: "Store your end-to-end encrypted changes so your other devices can pull them",
-      legalBasis: "consent",
-      details: { device: input.deviceId, changes: input.changes.length, applied: result.applied, conflicts: result.conflicts },
-    });
     return { replayed: false, result };
   });
 
   if (!outcome.replayed) await announcePush(userId, input.deviceId, outcome.result);
   return outcome.result;
+}
+
+function uploadLogEntry(input: TPushInput, result: PushResult): ProcessingEntry {
+  return {
+    activity: "sync_upload",
+    purpose: "Store your end-to-end encrypted changes so your other devices can pull them",
+    legalBasis: "consent",
+    details: { device: input.deviceId, changes: input.changes.length, applied: result.applied, conflicts: result.conflicts },
+  };
 }
 
 async function announcePush(userId: string, deviceId: string, result: PushResult): Promise<void> {

@@ -5,7 +5,7 @@ import type { DbOrTx } from "../../db/client";
 import { integrationWebhooks } from "../../db/schema";
 import type { Env } from "../../env";
 import { webhookSecretFor } from "../webhook-secrets";
-import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, type WebhookOutcome } from "../webhooks";
+import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, type WebhookOutcome } from "../webhooks";
 
 export function githubSignature(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
@@ -13,19 +13,8 @@ export function githubSignature(secret: string, body: string): string {
 
 const ZGitHubPush = z.object({
   repository: z.object({ full_name: z.string().min(1).max(300) }),
-  commits: z
-    .array(
-      z.object({
-        id: z.string().min(7).max(64),
-        message: z.string(),
-        timestamp: z.string(),
-        url: z.string().nullable().optional(),
-        author: z.object({ name: z.string().nullable().optional(), email: z.string().nullable().optional(), username: z.string().nullable().optional() }),
-      }),
-    )
-    .default([]),
+  commits: ZPushedCommits,
 });
-
 
 /**
  * GitHub: the hook id names our webhook (and so the integration whose derived secret

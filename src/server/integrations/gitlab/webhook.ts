@@ -4,24 +4,13 @@ import type { DbOrTx } from "../../db/client";
 import { integrationWebhooks } from "../../db/schema";
 import type { Env } from "../../env";
 import { webhookSecretFor } from "../webhook-secrets";
-import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, type WebhookOutcome } from "../webhooks";
+import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, type WebhookOutcome } from "../webhooks";
 
 const ZGitLabPush = z.object({
   object_kind: z.literal("push"),
   project: z.object({ path_with_namespace: z.string().min(1).max(300) }),
-  commits: z
-    .array(
-      z.object({
-        id: z.string().min(7).max(64),
-        message: z.string(),
-        timestamp: z.string(),
-        url: z.string().nullable().optional(),
-        author: z.object({ name: z.string().nullable().optional(), email: z.string().nullable().optional() }),
-      }),
-    )
-    .default([]),
+  commits: ZPushedCommits,
 });
-
 
 /**
  * GitLab sends the hook's secret verbatim in X-Gitlab-Token: find which of our hooks
