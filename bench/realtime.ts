@@ -17,14 +17,13 @@ import { createCpuMeter, waitForQuiet, type CpuMeter, type CpuSplit } from "./li
 import { cleanup, log, onCleanup } from "./lib/cleanup";
 import { createTestDatabase } from "./lib/database";
 import { activities, encryptRecords } from "./lib/records";
-import { describeMachine, renderReport, writeSection, type CpuRow, type Row } from "./lib/report";
+import { describeMachine, fmt, ms, POSTGRES_SERVER, renderReport, writeSection, type CpuRow, type Row } from "./lib/report";
 import { findFreePort, startServer, statusKiB, type RunningServer } from "./lib/server";
 import { createUserWithDevices, mapLimit, type BenchUser } from "./lib/setup";
 import { openSubscribers, startFloorServer, type FloorServer, type SubscriberPool } from "./lib/sse";
 import { summarize, type LatencySummary } from "./lib/stats";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432/postgres";
 
 const SUBSCRIBERS = 1_000;
 /** Worst case: one user, whose streams use this many device tokens (SUBSCRIBERS / TOKENS streams per token). */
@@ -44,8 +43,6 @@ const FD_RESERVE = 256;
 /** How long to wait, before each measured phase, for other work on the machine to finish. */
 const QUIET_WAIT_S = 30;
 
-const fmt = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const ms = (value: number) => `${fmt(value, 1)} ms`;
 const mib = (kib: number) => `${fmt(kib / 1024)} MiB`;
 
 

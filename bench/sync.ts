@@ -15,14 +15,13 @@ import { createCpuMeter, waitForQuiet, type CpuSplit } from "./lib/cpu";
 import { cleanup, log, onCleanup } from "./lib/cleanup";
 import { createTestDatabase } from "./lib/database";
 import { activities, chunk, encryptRecords, type EncryptedChange } from "./lib/records";
-import { describeMachine, renderReport, writeSection, type CpuRow, type Row } from "./lib/report";
+import { describeMachine, fmt, ms, POSTGRES_SERVER, renderReport, writeSection, type CpuRow, type Row } from "./lib/report";
 import { findFreePort, startServer } from "./lib/server";
 import { createUserWithDevices, mapLimit, type BenchDevice } from "./lib/setup";
 import { summarize, timed, type LatencySummary } from "./lib/stats";
 import { concurrentRounds, pullAll, pushAll, type Participant } from "./lib/workload";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432/postgres";
 
 const RECORDS = 10_000;
 const PUSH_BATCH = 500;
@@ -36,8 +35,6 @@ const P99_TARGET_MS = 100;
 const QUIET_WAIT_S = 60;
 
 const rate = (count: number, seconds: number) => count / seconds;
-const fmt = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const ms = (value: number) => `${fmt(value, 1)} ms`;
 const mb = (bytes: number) => bytes / 1_000_000;
 const ciphertextBytes = (changes: readonly EncryptedChange[]) => changes.reduce((sum, change) => sum + Buffer.byteLength(change.ciphertext), 0);
 

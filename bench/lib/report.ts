@@ -2,6 +2,13 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 
+/** The Postgres server the benchmarks create their throwaway databases on. */
+export const POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Numbers as the reports print them: grouped, with a fixed number of decimals. */
+export const fmt = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const ms = (value: number) => `${fmt(value, 1)} ms`;
+
 export type Machine = { cpus: string; memory: string; cpuModel: string; node: string; postgres: string };
 
 export function describeMachine(postgresVersion: string): Machine {
