@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { ARTIFACTS, connectGitHub, desktopDevice, PASSWORD, signUp } from "./support";
+import { readFile } from "node:fs/promises";
+import { ARTIFACTS, connectGitHub, desktopDevice, PASSWORD, signUp, unlockInBrowser } from "./support";
 
 test("privacy choices persist, consents are recorded, the log shows them, and the account can be deleted", async ({ page }) => {
   const email = await signUp(page, "privacy");
@@ -8,7 +9,14 @@ test("privacy choices persist, consents are recorded, the log shows them, and th
 
   const cloudSync = page.getByRole("switch", { name: "Sync my data to DevPulse Cloud" });
   const activities = page.getByRole("switch", { name: "Activities", exact: true });
+  const history = page.getByRole("list", { name: "Consent history" });
+  // Off until the person agrees: a new account stores nothing.
+  await expect(cloudSync).toHaveAttribute("aria-checked", "false");
+  await expect(page.getByText("Off until you agree here or set a sync passphrase")).toBeVisible();
+  await cloudSync.click();
   await expect(cloudSync).toHaveAttribute("aria-checked", "true");
+  await expect(history.getByRole("listitem")).toHaveCount(1);
+  await expect(history.getByRole("listitem").first()).toContainText("Granted");
   await expect(activities).toHaveAttribute("aria-checked", "true");
 
   // A collection switched off: the server refuses it from now on, and offers to delete what it holds (kept here).
@@ -27,23 +35,27 @@ test("privacy choices persist, consents are recorded, the log shows them, and th
   await expect(page.getByText("The server held no focus sessions: nothing to delete.")).toBeVisible();
 
   // Retention: a bad number is explained next to the field; a good one is saved.
-  const cloudDays = page.getByLabel("Cloud history (days)");
+  const cloudDays = page.getByLabel("Cloud retention (days)");
   await cloudDays.fill("0");
   await page.getByRole("button", { name: "Save retention" }).click();
-  await expect(page.getByText("Sync history must be kept at least 1 day.")).toBeVisible();
+  await expect(page.getByText("Synced data must be kept at least 1 day.")).toBeVisible();
   await expect(cloudDays).toHaveAttribute("aria-invalid", "true");
   await cloudDays.fill("30");
   await page.getByRole("button", { name: "Save retention" }).click();
   await expect(page.getByRole("button", { name: "Save retention" })).toBeDisabled(); // saved: nothing left to save
+  const autoDelete = page.getByRole("switch", { name: "Delete my account if I stop using it" });
+  await expect(autoDelete).toHaveAttribute("aria-checked", "false");
+  await autoDelete.click();
+  await expect(autoDelete).toHaveAttribute("aria-checked", "true");
 
   await page.reload();
   await expect(activities).toHaveAttribute("aria-checked", "false");
   await expect(page.getByRole("switch", { name: "Focus sessions", exact: true })).toHaveAttribute("aria-checked", "false");
   await expect(page.getByRole("switch", { name: "Projects", exact: true })).toHaveAttribute("aria-checked", "true");
-  await expect(page.getByLabel("Cloud history (days)")).toHaveValue("30");
+  await expect(page.getByLabel("Cloud retention (days)")).toHaveValue("30");
+  await expect(autoDelete).toHaveAttribute("aria-checked", "true");
 
   // Consent: withdrawn, then given again, each recorded in the append-only history.
-  const history = page.getByRole("list", { name: "Consent history" });
   await cloudSync.click();
   await expect(cloudSync).toHaveAttribute("aria-checked", "false");
   await expect(history.getByRole("listitem").first()).toContainText("Cloud sync");
@@ -51,7 +63,7 @@ test("privacy choices persist, consents are recorded, the log shows them, and th
   await expect(page.getByText("Cloud sync is off: nothing is uploaded")).toBeVisible();
   await cloudSync.click();
   await expect(cloudSync).toHaveAttribute("aria-checked", "true");
-  await expect(history.getByRole("listitem")).toHaveCount(2);
+  await expect(history.getByRole("listitem")).toHaveCount(3);
   await expect(history.getByRole("listitem").first()).toContainText("Granted");
   await expect(history.getByRole("listitem").nth(1)).toContainText("Withdrawn");
 
@@ -60,7 +72,7 @@ test("privacy choices persist, consents are recorded, the log shows them, and th
   await expect(log.getByRole("listitem").filter({ hasText: "Consent change" }).first()).toContainText("Legal basis: Legal obligation");
   await expect(log.getByRole("listitem").filter({ hasText: "Deletion" })).toContainText("Collection: focus sessions");
   await page.getByLabel("Activity", { exact: true }).selectOption({ label: "Settings change" });
-  await expect(log.getByRole("listitem")).toHaveCount(3); // activities off, focus sessions off, retention
+  await expect(log.getByRole("listitem")).toHaveCount(4); // activities off, focus sessions off, retention, deletion after inactivity
   await expect(log.getByRole("listitem").first()).toContainText("Apply the privacy settings you chose");
   await expect(log.getByRole("listitem").first()).toContainText("Changed: retention policy");
   await expect(log.getByRole("listitem").first()).toContainText("Legal basis: Your consent");
@@ -78,7 +90,7 @@ test("privacy choices persist, consents are recorded, the log shows them, and th
   const document = (await exported.json()) as { tables: Record<string, Array<Record<string, unknown>>> };
   expect(document.tables.users?.[0]).toMatchObject({ email });
   expect(document.tables.users?.[0]).not.toHaveProperty("password_hash");
-  expect(document.tables.consents?.length).toBeGreaterThanOrEqual(2);
+  expect(document.tables.consents?.length).toBeGreaterThanOrEqual(3);
 
   await page.screenshot({ path: `${ARTIFACTS}/privacy.png`, fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
@@ -122,6 +134,18 @@ test("withdrawing consent offers to delete the data it covered, and anonymizing 
   const history = page.getByRole("list", { name: "Consent history" });
   await expect(history).toContainText("GitHub integration");
   await expect(history).toContainText("Cloud sync");
+
+  // The readable copy is built here: unlocked with the sync passphrase, decrypted in the browser, saved as a file.
+  await expect(page.getByRole("button", { name: "Download decrypted JSON" })).toHaveCount(0);
+  await unlockInBrowser(page);
+  const saved = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Download decrypted JSON" }).click();
+  const file = await saved;
+  expect(file.suggestedFilename()).toMatch(/^devpulse-decrypted-\d{4}-\d{2}-\d{2}\.json$/);
+  const decrypted = JSON.parse(await readFile((await file.path())!, "utf8")) as { format: string; collections: { projects?: Record<string, { value: unknown }> } };
+  expect(decrypted.format).toBe("devpulse-decrypted-export");
+  expect(decrypted.collections.projects?.website?.value).toEqual({ name: "Website" });
+  await expect(page.getByText("Saved 1 record.")).toBeVisible();
 
   // Cloud sync withdrawn: the server holds a project, so deleting it is offered.
   await page.getByRole("switch", { name: "Sync my data to DevPulse Cloud" }).click();

@@ -90,6 +90,8 @@ export async function createUserWithDevices(url: string, label: string, deviceCo
   const user = await createDevPulseClient({ url }).auth.register.mutate({ email, password: PASSWORD, name: label });
   const cookie = await signIn(url, email, PASSWORD);
   const approver = sessionClient(url, cookie);
+  // Cloud sync is off until the user consents (what setting a passphrase does in the app).
+  await approver.privacy.recordConsent.mutate({ type: "cloud_sync", granted: true });
   const devices = await mapLimit(
     Array.from({ length: deviceCount }, (_, index) => `${label} device ${index + 1}`),
     10,

@@ -93,6 +93,9 @@ export const ZEnv = z
         .refine((value) => value === "1" || value === "true" || /^https?:\/\/[^\s]+$/.test(value), 'must be "1" or the dev server\'s http(s) URL')
         .optional(),
     ),
+    /** Outgoing mail (smtp:// or smtps://, credentials in the URL). Unset: mail is written to DATA_DIR/outbox as .eml files. */
+    SMTP_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional()),
+    MAIL_FROM: z.preprocess(emptyAsUndefined, z.string().min(3).default("DevPulse Cloud <no-reply@devpulse.localhost>")),
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,
       z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

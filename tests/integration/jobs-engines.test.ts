@@ -128,7 +128,7 @@ describe("Inngest mode", () => {
     const endpoint = createInngestEndpoint(inngest.client);
     const run = await invokeThroughEndpoint(endpoint, "devpulse-cloud-trim-sync-history", { name: "sync/history.trim-requested", data: { userId: user.id } });
 
-    expect(run).toMatchObject({ status: "completed", output: { retentionDays: 365, deletedRevisions: 1, deletedProviderItems: 0 }, ranSteps: ["read-retention-setting", "delete-old-revisions", "delete-old-provider-data"] });
+    expect(run).toMatchObject({ status: "completed", output: { retentionDays: 365, deletedRevisions: 1, deletedProviderItems: 0 }, ranSteps: ["read-retention-setting", "delete-old-revisions", "delete-old-records", "delete-old-provider-data", "record-processing"] });
     const [recorded] = await db.select().from(jobRuns).where(eq(jobRuns.runId, run.runId));
     expect(recorded).toMatchObject({ userId: user.id, status: "completed" });
   });
@@ -167,7 +167,7 @@ describe("jobs.runs", () => {
     const mine = await alice.caller.jobs.runs();
     expect(mine.engine).toBe("in-process");
     expect(mine.runs).toEqual([
-      expect.objectContaining({ functionId: "trim-sync-history", name: "Trim sync history and provider data to your retention settings", status: "completed", output: expect.objectContaining({ deletedRevisions: 0 }) }),
+      expect.objectContaining({ functionId: "trim-sync-history", name: "Delete synced data and provider data older than your retention settings", status: "completed", output: expect.objectContaining({ deletedRevisions: 0 }) }),
     ]);
     expect((await bob.caller.jobs.runs()).runs).toEqual([]);
   });

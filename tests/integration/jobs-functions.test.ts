@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { InngestTestEngine } from "@inngest/test";
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import {
@@ -10,7 +10,9 @@ import {
   jobRuns,
   loginAttempts,
   oauthStates,
+  syncConflicts,
   syncPushes,
+  syncRecords,
   syncRevisions,
   webhookDeliveries,
 } from "~/server/db/schema";
@@ -156,6 +158,41 @@ describe("sync history trimming", () => {
       { recordId: "p2", revision: 2 },
     ]);
     expect(await db.select().from(syncRevisions).where(eq(syncRevisions.userId, other.user.id))).toHaveLength(2);
+  });
+
+  it("deletes synced records and tombstones not written within the retention period, with their history and old resolved conflicts", async () => {
+    const db = await getDb();
+    const { user, caller, laptop, desktop } = await userWithDevices("expire-records");
+    await push(laptop, [change("old", null, "o1"), change("recent", null, "r1"), change("gone", null, "g1"), change("disputed", null, "d1")]);
+    await push(laptop, [change("gone", 1, "", { deleted: true }), change("disputed", 1, "d2")]);
+    expect((await push(desktop, [change("disputed", 1, "d-desktop"), change("recent", null, "r-desktop")])).conflicts).toBe(2);
+    await db.update(syncConflicts).set({ status: "resolved", resolvedAt: ago(40 * DAY) }).where(and(eq(syncConflicts.userId, user.id), eq(syncConflicts.recordId, "recent")));
+    await caller.privacy.updateSettings({ retentionPolicy: { cloudRetentionDays: 30 } });
+    const aged = ["old", "gone", "disputed"];
+    await db.update(syncRecords).set({ updatedAt: ago(40 * DAY) }).where(and(eq(syncRecords.userId, user.id), inArray(syncRecords.recordId, aged)));
+    await db.update(syncRevisions).set({ createdAt: ago(40 * DAY) }).where(and(eq(syncRevisions.userId, user.id), inArray(syncRevisions.recordId, aged)));
+    const other = await userWithDevices("expire-records-other");
+    await push(other.laptop, [change("old", null, "x1")]);
+    await db.update(syncRecords).set({ updatedAt: ago(400 * DAY) }).where(eq(syncRecords.userId, other.user.id));
+
+    const t = new InngestTestEngine({ function: trimUserSyncHistory.toInngestFunction(inngest.client) });
+    const { result } = await t.execute({ events: [{ name: "sync/history.trim-requested", data: { userId: user.id } }] });
+
+    // "gone" revision 1 goes with the history trim; the rest of the expired records' history with them.
+    expect(result).toMatchObject({ deletedRevisions: 1, expiredRecords: 1, expiredTombstones: 1, expiredRevisions: 2, deletedResolvedConflicts: 1 });
+    const records = await db.select({ id: syncRecords.recordId }).from(syncRecords).where(eq(syncRecords.userId, user.id)).orderBy(syncRecords.recordId);
+    expect(records.map((row) => row.id)).toEqual(["disputed", "recent"]); // the open conflict keeps "disputed"
+    const history = await db.selectDistinct({ id: syncRevisions.recordId }).from(syncRevisions).where(eq(syncRevisions.userId, user.id)).orderBy(syncRevisions.recordId);
+    expect(history.map((row) => row.id)).toEqual(["disputed", "recent"]);
+    expect(await db.select().from(syncConflicts).where(eq(syncConflicts.userId, user.id))).toHaveLength(1);
+    expect(await db.select().from(syncRecords).where(eq(syncRecords.userId, other.user.id))).toHaveLength(1);
+    const [logged] = await caller.privacy.processingLog({ activity: "deletion" }).then((page) => page.items);
+    expect(logged).toMatchObject({ legalBasis: "consent", details: { records: 2, revisions: 3 } });
+
+    // A device still holding "old" edits it later: the server stores it again, from revision 1.
+    const pulled = await desktop.caller.sync.pull({ cursor: 0, limit: 100 });
+    expect(pulled.changes.map((entry) => entry.id)).not.toContain("old");
+    await expect(push(laptop, [change("old", 1, "o2")])).resolves.toMatchObject({ applied: 1, results: [{ status: "applied", revision: 1 }] });
   });
 
   it("deletes cached provider data older than each integration's retention, and nothing else", async () => {

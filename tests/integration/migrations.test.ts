@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
@@ -40,6 +40,51 @@ describe("migrations", () => {
     } finally {
       await Promise.all(handles.map((handle) => handle.close()));
       await database.drop();
+    }
+  });
+
+  it("0011 turns cloud sync off for everyone whose latest cloud_sync consent is not a grant", async () => {
+    // Migrate a copy of drizzle/ cut at 0010, write the data it must fix, then apply the rest.
+    const folder = mkdtempSync(join(tmpdir(), "devpulse-migrations-"));
+    cpSync("drizzle", folder, { recursive: true });
+    const journalPath = join(folder, "meta", "_journal.json");
+    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { idx: number }[] };
+    writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.filter((entry) => entry.idx <= 10) }));
+    const handle = await openDatabase({ driver: "pglite", dataDir: "memory://" });
+    const previous = process.env.MIGRATIONS_DIR;
+    try {
+      process.env.MIGRATIONS_DIR = folder;
+      await applyMigrations(handle);
+      const people = ["agreed", "withdrew", "never", "no-row-agreed"];
+      for (const name of people) await handle.db.execute(sql`insert into users (email) values (${`${name}@example.test`})`);
+      const id = async (name: string) => {
+        const rows = await handle.db.execute<{ id: string }>(sql`select id from users where email = ${`${name}@example.test`}`);
+        return (Array.isArray(rows) ? rows : (rows as unknown as { rows: { id: string }[] }).rows)[0]!.id;
+      };
+      for (const name of ["agreed", "withdrew", "never"]) {
+        await handle.db.execute(sql`insert into privacy_settings (user_id, settings) values (${await id(name)}, ${JSON.stringify({ enableCloudSync: true, collections: { projects: false } })}::jsonb)`);
+      }
+      await handle.db.execute(sql`insert into consents (user_id, type, granted, policy_version) values
+        (${await id("agreed")}, 'cloud_sync', false, 'v1'), (${await id("agreed")}, 'cloud_sync', true, 'v1'),
+        (${await id("withdrew")}, 'cloud_sync', true, 'v1'), (${await id("withdrew")}, 'cloud_sync', false, 'v1'),
+        (${await id("never")}, 'integration:github', true, 'v1')`);
+
+      process.env.MIGRATIONS_DIR = previous ?? join(process.cwd(), "drizzle");
+      await applyMigrations(handle);
+      const rows = await handle.db.execute<{ email: string; on: boolean; projects: boolean }>(
+        sql`select u.email, (s.settings->>'enableCloudSync')::boolean as on, (s.settings->'collections'->>'projects')::boolean as projects
+            from privacy_settings s join users u on u.id = s.user_id order by u.email`,
+      );
+      expect(Array.isArray(rows) ? rows : (rows as unknown as { rows: unknown[] }).rows).toEqual([
+        { email: "agreed@example.test", on: true, projects: false },
+        { email: "never@example.test", on: false, projects: false },
+        { email: "withdrew@example.test", on: false, projects: false },
+      ]);
+    } finally {
+      if (previous === undefined) delete process.env.MIGRATIONS_DIR;
+      else process.env.MIGRATIONS_DIR = previous;
+      await handle.close();
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 

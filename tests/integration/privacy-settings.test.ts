@@ -5,7 +5,7 @@ import { getDb } from "~/server/db/client";
 import { integrations, jobRuns, processingLog, syncRecords, syncState } from "~/server/db/schema";
 import { createInProcessRunner } from "~/server/jobs/runner";
 import { syncIntegration } from "~/server/jobs/functions/sync-integrations";
-import { errorOf, signedUpUser } from "../support/callers";
+import { callerFor, connectDevice, errorOf, signedUpUser } from "../support/callers";
 import { change, push, userWithDevices } from "../support/sync";
 
 async function storedRecords(userId: string) {
@@ -36,6 +36,20 @@ describe("privacy settings", () => {
 });
 
 describe("enforcement in sync.push", () => {
+  it("stores nothing for a user who never agreed to cloud sync, until they do", async () => {
+    const { user, caller } = await signedUpUser("privacy-no-consent");
+    const { deviceId } = await connectDevice(caller, "laptop");
+    const laptop = { id: deviceId, caller: await callerFor(user, { id: deviceId, name: "laptop" }) };
+    expect((await caller.privacy.settings()).enableCloudSync).toBe(false);
+
+    const refused = await errorOf(() => push(laptop, [change("p1", null, "v1")]));
+    expect(refused).toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/have not agreed to it/) });
+    expect(await storedRecords(user.id)).toEqual({ records: 0, lastSeq: 0 });
+
+    await caller.privacy.recordConsent({ type: "cloud_sync", granted: true });
+    await expect(push(laptop, [change("p1", null, "v1")])).resolves.toMatchObject({ applied: 1 });
+  });
+
   it("with cloud sync off, refuses every change and stores nothing", async () => {
     const { user, caller, laptop } = await userWithDevices("privacy-cloud-off");
     await push(laptop, [change("p1", null, "v1")]);
@@ -43,7 +57,7 @@ describe("enforcement in sync.push", () => {
     await caller.privacy.recordConsent({ type: "cloud_sync", granted: false });
 
     const refused = await errorOf(() => push(laptop, [change("p2", null, "v1")]));
-    expect(refused).toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/Cloud sync is turned off in your privacy settings, so nothing was stored/) });
+    expect(refused).toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/Cloud sync is off because you have not agreed to it \(or withdrew your consent\), so nothing was stored/) });
     expect(await storedRecords(user.id)).toEqual(before);
 
     await caller.privacy.recordConsent({ type: "cloud_sync", granted: true });
@@ -69,7 +83,7 @@ describe("the processing log", () => {
     await caller.privacy.updateSettings({ retentionPolicy: { localRetentionDays: 90 } });
 
     const all = await caller.privacy.processingLog({});
-    expect(all.items.map((entry) => entry.activity)).toEqual(["settings_change", "sync_upload"]);
+    expect(all.items.map((entry) => entry.activity)).toEqual(["settings_change", "sync_upload", "consent_change"]);
     expect(all.items[1]).toMatchObject({ legalBasis: "consent", purpose: expect.stringMatching(/encrypted changes/), details: { changes: 2, applied: 2, conflicts: 0 } });
     expect((await caller.privacy.processingLog({ activity: "sync_upload" })).items).toHaveLength(1);
     expect((await other.caller.privacy.processingLog({})).items).toEqual([]);

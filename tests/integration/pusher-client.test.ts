@@ -8,7 +8,7 @@ import { realtimeEvents } from "~/lib/realtime/events";
 import { parseEnv } from "~/server/env";
 import { switchPusherTransport } from "~/server/realtime/pusher";
 import { startPusherDouble, type PusherDouble } from "../doubles/pusher/server";
-import { callerFor, connectDevice, signedUpUser } from "../support/callers";
+import { callerFor, connectDevice, signedUpUser, syncingUser } from "../support/callers";
 import { routeFetch, TEST_BASE_URL } from "../support/http";
 import { change, push } from "../support/sync";
 
@@ -22,7 +22,7 @@ afterEach(() => {
 
 /** A user with a listening device (its SDK client) and a writing device (a caller speaking as it). */
 async function userWithListener(label: string, fetch: typeof globalThis.fetch = routeFetch()) {
-  const { user, caller } = await signedUpUser(label);
+  const { user, caller } = await syncingUser(label);
   const listener = await connectDevice(caller, "listener");
   const writer = await connectDevice(caller, "writer");
   return {

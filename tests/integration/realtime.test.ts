@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createDevPulseClient } from "~/client";
-import { anonymousCaller, callerFor, connectDevice, errorOf, signedUpUser } from "../support/callers";
+import { anonymousCaller, callerFor, connectDevice, errorOf, signedUpUser, syncingUser } from "../support/callers";
 import { routeFetch, TEST_BASE_URL } from "../support/http";
 import { change, push, userWithDevices } from "../support/sync";
 
@@ -36,7 +36,7 @@ describe("realtime.events", () => {
 
 describe("client.realtime.events.subscribe (the SDK, over server-sent events)", () => {
   it("delivers the user's events to a desktop client authenticated by its device token", async () => {
-    const { user, caller } = await signedUpUser("sse");
+    const { user, caller } = await syncingUser("sse");
     const listener = await connectDevice(caller, "listener");
     const writer = await connectDevice(caller, "writer");
     const client = createDevPulseClient({ url: TEST_BASE_URL, token: listener.token, fetch: routeFetch() });

@@ -6,7 +6,7 @@ import { getLocalPublisher } from "~/server/realtime/publisher";
 import { getDb } from "~/server/db/client";
 import { syncConflicts, syncRecords, syncRevisions, syncState } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
-import { callerFor, connectDevice, errorOf, signedUpUser } from "../support/callers";
+import { callerFor, connectDevice, errorOf, signedUpUser, syncingUser } from "../support/callers";
 import { change, push, userWithDevices } from "../support/sync";
 
 /**
@@ -257,7 +257,7 @@ describe("conflicts.resolve", () => {
 
 describe("concurrency", () => {
   it("N devices pushing conflicting changes at once: every write applied or recorded, sequence gap-free", async () => {
-    const { user, caller } = await signedUpUser("race");
+    const { user, caller } = await syncingUser("race");
     const deviceCount = 6;
     const devices = await Promise.all(
       Array.from({ length: deviceCount }, async (_, i) => {

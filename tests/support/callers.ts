@@ -30,6 +30,13 @@ export async function signedUpUser(label = "user") {
   return { user, email, caller: await callerFor(user) };
 }
 
+/** A fresh user who agreed to cloud sync (as setting a sync passphrase does), so their devices may push. */
+export async function syncingUser(label = "user") {
+  const account = await signedUpUser(label);
+  await account.caller.privacy.recordConsent({ type: "cloud_sync", granted: true });
+  return account;
+}
+
 /** The Cookie header a browser signed in as `user` sends (a real next-auth session JWT). */
 export async function sessionCookieFor(user: PublicUser): Promise<string> {
   const jwt = await encode({ token: { sub: user.id, email: user.email, sv: 0 }, secret: getAuthSecret() });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sha256Hex } from "~/server/hash";
-import { callerFor, connectDevice, signedUpUser } from "./callers";
+import { callerFor, connectDevice, syncingUser } from "./callers";
 
 /**
  * Protocol-level helpers. The server never decrypts, so protocol tests use opaque
@@ -22,9 +22,9 @@ export function change(id: string, baseRevision: number | null, body: string, ex
   };
 }
 
-/** A user with two signed-in devices, each with a caller that speaks as that device. */
+/** A user who agreed to cloud sync, with two signed-in devices, each with a caller that speaks as that device. */
 export async function userWithDevices(label: string) {
-  const { user, caller } = await signedUpUser(label);
+  const { user, caller } = await syncingUser(label);
   const laptop = await connectDevice(caller, "laptop");
   const desktop = await connectDevice(caller, "desktop");
   return {

@@ -2,8 +2,8 @@
 
 import { useEffect, useMemo, useState } from "react";
 import { correlateCommitsWithActivity } from "~/lib/correlation";
-import { openRecord } from "~/lib/crypto";
 import { collectionValueSchemas } from "~/lib/schemas/collections";
+import { decryptAllRecords } from "~/lib/sync/decrypt-all";
 import { api, errorMessage, type RouterOutputs } from "~/trpc/react";
 import { UnlockPanel } from "../sync/unlock-panel";
 import { useSyncKey } from "../sync/sync-key";
@@ -16,8 +16,6 @@ import { PulseIcon } from "../icons";
 type Commit = RouterOutputs["external"]["commits"][number];
 type Period = { id: string; start: string; end?: string; projectId?: string };
 type Project = { id: string; name: string; path?: string; repository?: string };
-
-const PAGE = 1000;
 
 /**
  * Your activity is end-to-end encrypted, so the correlation runs here: the browser
@@ -34,28 +32,20 @@ function useDecryptedActivity(since: Date) {
     void (async () => {
       const periods: Period[] = [];
       const projects: Project[] = [];
-      let cursor = 0;
-      for (;;) {
-        const page = await utils.client.sync.pull.query({ cursor, limit: PAGE, collections: ["activities", "projects"] });
-        for (const change of page.changes) {
-          if (change.deleted) continue;
-          const identity = { userId: key.userId, collection: change.collection, recordId: change.id, schemaVersion: change.schemaVersion };
-          const value = await openRecord(key.dataKey, identity, change);
-          if (change.collection === "activities") {
-            const activity = collectionValueSchemas.activities.safeParse(value);
-            if (activity.success && Date.parse(activity.data.end ?? activity.data.start) >= since.getTime()) {
-              periods.push({ id: change.id, start: activity.data.start, ...(activity.data.end ? { end: activity.data.end } : {}), ...(activity.data.projectId ? { projectId: activity.data.projectId } : {}) });
-            }
-          } else {
-            const project = collectionValueSchemas.projects.safeParse(value);
-            if (project.success) {
-              const remote = (project.data as { repository?: unknown }).repository;
-              projects.push({ id: change.id, name: project.data.name, ...(project.data.path ? { path: project.data.path } : {}), ...(typeof remote === "string" ? { repository: remote } : {}) });
-            }
+      const { records } = await decryptAllRecords({ pull: (input) => utils.client.sync.pull.query(input), dataKey: key.dataKey, userId: key.userId, collections: ["activities", "projects"] });
+      for (const record of records) {
+        if (record.collection === "activities") {
+          const activity = collectionValueSchemas.activities.safeParse(record.value);
+          if (activity.success && Date.parse(activity.data.end ?? activity.data.start) >= since.getTime()) {
+            periods.push({ id: record.id, start: activity.data.start, ...(activity.data.end ? { end: activity.data.end } : {}), ...(activity.data.projectId ? { projectId: activity.data.projectId } : {}) });
+          }
+        } else {
+          const project = collectionValueSchemas.projects.safeParse(record.value);
+          if (project.success) {
+            const remote = (project.data as { repository?: unknown }).repository;
+            projects.push({ id: record.id, name: project.data.name, ...(project.data.path ? { path: project.data.path } : {}), ...(typeof remote === "string" ? { repository: remote } : {}) });
           }
         }
-        if (!page.hasMore) break;
-        cursor = page.cursor;
       }
       if (!cancelled) setState({ periods, projects });
     })().catch((error: unknown) => !cancelled && setState({ error: error instanceof Error ? error.message : "Could not decrypt your activity." }));

@@ -62,13 +62,13 @@ export function CloudSyncCard({ settings, consents, notice, onOffer }: { setting
                 {decision.policyVersion !== consents.policyVersion && ` (under policy ${decision.policyVersion})`}.
               </span>
             ) : (
-              <span>{settings.enableCloudSync ? "On since you signed up; no decision recorded yet." : "Off; no decision recorded yet."}</span>
+              <span>Off until you agree here or set a sync passphrase in the DevPulse app.</span>
             )}
           </p>
         </SwitchRow>
         {failure && <Alert tone="error">{errorMessage(failure)}</Alert>}
         {notice && <Alert tone={notice.tone}>{notice.text}</Alert>}
-        {!settings.enableCloudSync && (
+        {!settings.enableCloudSync && decision && (
           <div className="flex flex-wrap items-center justify-between gap-2 rounded-lg bg-zinc-50 px-4 py-3 text-sm text-zinc-600">
             <span>Cloud sync is off: nothing is uploaded, whatever you choose below.</span>
             <Button variant="ghost" size="sm" className="text-red-700" onClick={() => onOffer({ kind: "cloud_sync" })}>

@@ -8,6 +8,7 @@ import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { Spinner } from "../ui/spinner";
+import { DecryptedExport } from "./decrypted-export";
 
 const kib = (bytes: number | null) => (bytes === null ? "" : bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`);
 
@@ -65,8 +66,9 @@ export function ExportCard() {
             ))}
           </ul>
         )}
-        <p className="text-xs text-zinc-500">Links work for you only, for an hour. To read your encrypted records, use the DevPulse desktop app with your passphrase.</p>
+        <p className="text-xs text-zinc-500">Links work for you only, for an hour. Encrypted records stay encrypted in these files; for a readable copy, use the decrypted export below.</p>
       </div>
+      <DecryptedExport />
     </Card>
   );
 }

@@ -37,6 +37,7 @@ export const activityLabels = {
   correlation: "Commit correlation",
   consent_change: "Consent change",
   settings_change: "Settings change",
+  notification: "Notification",
 } as const;
 export type ProcessingActivity = keyof typeof activityLabels;
 export const processingActivities = Object.keys(activityLabels) as ProcessingActivity[];

@@ -25,6 +25,7 @@ const activityTone: Record<ProcessingActivity, "neutral" | "brand" | "success" |
   correlation: "neutral",
   consent_change: "success",
   settings_change: "warning",
+  notification: "warning",
 };
 
 /** What was done with the user's data, why, and on which legal basis: newest first, page by page. */

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
+import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
 import { errorMessage } from "~/trpc/react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
@@ -33,7 +34,7 @@ export function RetentionCard({ settings }: { settings: Settings }) {
 
   function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const cloudDays = parseDays(cloud, "sync history");
+    const cloudDays = parseDays(cloud, "synced data");
     const localDays = parseDays(local, "local data");
     setErrors({ cloud: cloudDays.error, local: localDays.error });
     if (cloudDays.days === undefined || localDays.days === undefined) {
@@ -56,7 +57,7 @@ export function RetentionCard({ settings }: { settings: Settings }) {
       <form onSubmit={save} noValidate className="space-y-4 px-5 py-4" aria-label="Retention periods">
         <div className="grid gap-4 sm:grid-cols-2">
           <Field
-            label="Cloud history (days)"
+            label="Cloud retention (days)"
             name="cloudRetentionDays"
             type="number"
             inputMode="numeric"
@@ -68,7 +69,7 @@ export function RetentionCard({ settings }: { settings: Settings }) {
               setErrors((current) => ({ ...current, cloud: undefined }));
             }}
             error={errors.cloud}
-            hint="Older versions of your synced records are deleted every night; each record's current version is kept."
+            hint="Every night the server deletes synced records not changed for this long, and older versions of the rest. Your devices keep their own copies."
             disabled={update.isPending}
           />
           <Field
@@ -109,8 +110,8 @@ export function RetentionCard({ settings }: { settings: Settings }) {
       </form>
       <div className="border-t border-zinc-100 px-5 py-4">
         <SwitchRow
-          label="Delete my cloud data after a long inactivity"
-          description="Your choice is saved now. The automatic deletion after a long inactivity (with a warning first) is not running yet on this server."
+          label="Delete my account if I stop using it"
+          description={`If you do not use DevPulse Cloud for ${INACTIVITY_POLICY.deleteAfterDays} days (no sign-in, no device sync), your account and everything in it are deleted. We email you ${INACTIVITY_POLICY.warnDaysBefore} days before; signing in cancels it.`}
           checked={autoDelete.isPending ? autoDelete.variables.retentionPolicy?.autoDeleteAfterInactivity === true : policy.autoDeleteAfterInactivity}
           pending={autoDelete.isPending}
           onChange={(next) => {

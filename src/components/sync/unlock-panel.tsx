@@ -8,8 +8,11 @@ import { Card } from "../ui/card";
 import { Field } from "../ui/field";
 import { unlockErrorMessage, useSyncKey } from "./sync-key";
 
-/** Asks for the sync passphrase; the key is derived here, in the browser (~¼ s), and never leaves it. */
-export function UnlockPanel({ purpose }: { purpose: string }) {
+/**
+ * Asks for the sync passphrase; the key is derived here, in the browser (~¼ s), and never leaves it.
+ * `framed={false}` drops the card, for use inside another card's section.
+ */
+export function UnlockPanel({ purpose, framed = true }: { purpose: string; framed?: boolean }) {
   const { unlock } = useSyncKey();
   const [error, setError] = useState<string>();
   const [pending, setPending] = useState(false);
@@ -28,8 +31,7 @@ export function UnlockPanel({ purpose }: { purpose: string }) {
     }
   }
 
-  return (
-    <Card className="p-5 sm:p-6">
+  const panel = (
       <div className="flex items-start gap-4">
         <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-brand-50 text-brand-600">
           <LockIcon />
@@ -50,6 +52,6 @@ export function UnlockPanel({ purpose }: { purpose: string }) {
           </div>
         </form>
       </div>
-    </Card>
   );
+  return framed ? <Card className="p-5 sm:p-6">{panel}</Card> : panel;
 }

@@ -19,7 +19,8 @@ export const ZIntegrationPrivacy = z.object({
 });
 
 export const ZPrivacySettings = z.object({
-  enableCloudSync: z.boolean().default(true),
+  /** Off until the user consents (privacy.recordConsent, or setting a sync passphrase); only a consent decision changes it. */
+  enableCloudSync: z.boolean().default(false),
   collections: z
     .object(Object.fromEntries(SYNC_COLLECTIONS.map((collection) => [collection, z.boolean().default(true)])) as Record<(typeof SYNC_COLLECTIONS)[number], z.ZodDefault<z.ZodBoolean>>)
     .default({ projects: true, activities: true, focus_sessions: true, settings: true }),
@@ -35,6 +36,13 @@ export const ZPrivacySettings = z.object({
 });
 
 export type PrivacySettings = z.infer<typeof ZPrivacySettings>;
+
+/**
+ * What `autoDeleteAfterInactivity` means, shown on /privacy and applied by the daily
+ * review job: after this long without any signed-in use the account is deleted,
+ * never before a warning mail and this many days of notice.
+ */
+export const INACTIVITY_POLICY = { deleteAfterDays: 365, warnDaysBefore: 30 } as const;
 export const DEFAULT_PRIVACY_SETTINGS: PrivacySettings = ZPrivacySettings.parse({});
 
 /** A change to some of the settings: any subset, validated field by field. */

@@ -5,6 +5,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
+import { markActive } from "../auth/activity";
 import type { PublicUser } from "../auth/accounts";
 import { getSessionUser } from "../auth/accounts";
 import { parseCookieHeader, readSessionCookie } from "../auth/session";
@@ -120,7 +121,8 @@ const refuseBadCredentials = t.middleware(({ ctx, next }) => {
 export const publicProcedure = t.procedure.use(mapErrors).use(refuseBadCredentials);
 
 /** Signed-in callers only (session cookie or device token); `ctx.user` is non-null. */
-export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  await markActive(ctx.db, ctx.user.id);
   return next({ ctx: { ...ctx, user: ctx.user } });
 });

@@ -33,6 +33,10 @@ export const users = pgTable("users", {
   timezone: text().notNull().default("UTC"),
   /** Bumped to end every session of the user at once (sign out everywhere, deletion). */
   sessionVersion: integer().notNull().default(0),
+  /** Last signed-in use of the API (browser or device), at most hourly: what inactivity is measured from. */
+  lastActiveAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  /** When we warned that the account will be deleted for inactivity; cleared by any use. */
+  inactivityWarnedAt: timestamp({ withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: timestamp({ withTimezone: true })
     .notNull()
@@ -306,7 +310,7 @@ export const dataExports = pgTable(
   (t) => [index("data_exports_user").on(t.userId, t.createdAt)],
 );
 
-export const processingActivities = ["sync_upload", "integration_sync", "export", "deletion", "correlation", "consent_change", "settings_change"] as const;
+export const processingActivities = ["sync_upload", "integration_sync", "export", "deletion", "correlation", "consent_change", "settings_change", "notification"] as const;
 export type ProcessingActivity = (typeof processingActivities)[number];
 
 /** Every processing of the user's data, with its purpose and legal basis (GDPR art. 30), shown to the user. */

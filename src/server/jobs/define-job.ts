@@ -25,6 +25,15 @@ export interface JobStep {
   sendEvent(id: string, events: JobEvent | JobEvent[]): Promise<{ ids: string[] }>;
 }
 
+/** Inngest accepts up to this many events per send. */
+const FAN_OUT_CHUNK = 500;
+
+/** A schedule's fan-out: one event per unit of work (each then retried and shown on its own), sent in chunks Inngest accepts. */
+export async function fanOut(step: JobStep, id: string, events: JobEvent[]): Promise<number> {
+  for (let start = 0; start < events.length; start += FAN_OUT_CHUNK) await step.sendEvent(`${id}-${start}`, events.slice(start, start + FAN_OUT_CHUNK));
+  return events.length;
+}
+
 export type JobContext<TEvent> = { event: TEvent; step: JobStep; runId: string; attempt: number };
 export type JobFailure<TEvent> = { event: TEvent; error: Error; runId: string };
 

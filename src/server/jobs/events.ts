@@ -16,6 +16,11 @@ const schemas = {
   "sync/history.trim-requested": z.object({ userId: z.uuid() }).strict(),
   /** Sync one user's integration with its provider now (the integrations page, a schedule or a webhook asks). */
   "integration/sync.requested": z.object({ userId: z.uuid(), provider: integrationProvider }).strict(),
+  /**
+   * Review one opted-in, long-inactive account: warn, delete, or nothing. `accountId`, not
+   * `userId`: the run may delete the account, so it is a system run, not one of the user's.
+   */
+  "privacy/inactivity.review-requested": z.object({ accountId: z.uuid() }).strict(),
   /** Build a data export the user asked for (privacy.export). */
   "privacy/export.requested": z.object({ userId: z.uuid(), exportId: z.uuid() }).strict(),
   /** A verified push webhook: the commits it announced, handed to a job so the webhook answers fast. */

@@ -53,10 +53,11 @@ export const ZDeleteCollectionInput = z.object({ collection: ZSyncCollection });
  */
 export async function deleteAccount(db: Db, env: Env, userId: string, proof: Reauthentication) {
   const user = await reauthenticate(db, userId, proof);
-  return eraseAccount(db, env, user);
+  return eraseAccount(db, env, user, "at its owner's request");
 }
 
-async function eraseAccount(db: Db, env: Env, user: { id: string; email: string }) {
+/** The deletion itself, once it is established that it must happen (the owner re-authenticated, or the inactivity policy ran out). */
+export async function eraseAccount(db: Db, env: Env, user: { id: string; email: string }, why: string) {
   const connected = await db.select({ provider: integrations.provider }).from(integrations).where(eq(integrations.userId, user.id));
   for (const { provider } of connected) {
     if (!isRegisteredProvider(provider)) continue;
@@ -67,7 +68,7 @@ async function eraseAccount(db: Db, env: Env, user: { id: string; email: string 
     await tx.delete(users).where(eq(users.id, user.id));
   });
   // No identifier in this line: the account is gone.
-  logger.info("an account was deleted at its owner's request", { integrationsDisconnected: connected.length });
+  logger.info(`an account was deleted ${why}`, { integrationsDisconnected: connected.length });
   return { deleted: true as const };
 }
 
@@ -92,7 +93,7 @@ export async function anonymizeAccount(db: Db, env: Env, userId: string, proof: 
     integrations: [...new Set(connected.map((row) => row.provider))].sort(),
     commits: commits?.n ?? 0,
   });
-  await eraseAccount(db, env, user);
+  await eraseAccount(db, env, user, "after anonymization at its owner's request");
   return { anonymized: true as const };
 }
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { strToU8, zipSync } from "fflate";
 import { z } from "zod";
-import type { Db, DbOrTx } from "../db/client";
+import { selectRows, type Db, type DbOrTx } from "../db/client";
 import { dataExports, users } from "../db/schema";
 import { userOwnedTableNames } from "../db/tables";
 import { AppError } from "../errors";
@@ -26,11 +26,6 @@ const NEVER_EXPORTED_COLUMNS: Record<string, readonly string[]> = {
 };
 
 type Row = Record<string, unknown>;
-
-async function selectRows(db: DbOrTx, query: ReturnType<typeof sql>): Promise<Row[]> {
-  const result = (await db.execute(query)) as unknown as { rows?: Row[] } | Row[];
-  return Array.isArray(result) ? result : (result.rows ?? []);
-}
 
 const withoutSecrets = (table: string, rows: Row[]) =>
   rows.map((row) => Object.fromEntries(Object.entries(row).filter(([column]) => !NEVER_EXPORTED_COLUMNS[table]?.includes(column))));

@@ -1,16 +1,19 @@
 import { and, eq, lt, sql } from "drizzle-orm";
-import type { DbOrTx } from "../db/client";
-import { syncRevisions, syncState } from "../db/schema";
+import { selectRows, type DbOrTx } from "../db/client";
+import { syncConflicts, syncRevisions, syncState } from "../db/schema";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+const cutoffFor = (retentionDays: number, now: Date) => new Date(now.getTime() - retentionDays * DAY_MS);
 
 /**
  * Deletes the user's revisions older than the retention period, except those
  * still needed: each record's current revision, and the base and remote
- * revisions of open conflicts (the conflict page shows them).
+ * revisions of open conflicts (the conflict page shows them). Resolved conflicts
+ * older than the period go too: they hold a refused version's ciphertext.
  */
 export async function trimSyncHistory(db: DbOrTx, userId: string, retentionDays: number, now = new Date()) {
-  const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
+  const cutoff = cutoffFor(retentionDays, now);
   const deleted = await db
     .delete(syncRevisions)
     .where(
@@ -29,7 +32,40 @@ export async function trimSyncHistory(db: DbOrTx, userId: string, retentionDays:
       ),
     )
     .returning({ revision: syncRevisions.revision });
-  return { deletedRevisions: deleted.length, cutoff: cutoff.toISOString() };
+  const resolved = await db
+    .delete(syncConflicts)
+    .where(and(eq(syncConflicts.userId, userId), eq(syncConflicts.status, "resolved"), lt(sql`coalesce(${syncConflicts.resolvedAt}, ${syncConflicts.createdAt})`, cutoff)))
+    .returning({ id: syncConflicts.id });
+  return { deletedRevisions: deleted.length, deletedResolvedConflicts: resolved.length, cutoff: cutoff.toISOString() };
+}
+
+/**
+ * The server keeps a synced record only while it changes within the retention
+ * period: a record (or tombstone) last written before it is deleted with all its
+ * revisions. Devices keep their own copies (local retention is theirs); an edit
+ * from one later stores the record again. Records with an open conflict stay
+ * until the conflict is resolved.
+ */
+export async function expireSyncedRecords(db: DbOrTx, userId: string, retentionDays: number, now = new Date()) {
+  const cutoff = cutoffFor(retentionDays, now).toISOString();
+  const [counts] = await selectRows<{ records: number; tombstones: number; revisions: number }>(db, sql`
+    with expired as (
+      delete from sync_records record
+      where record.user_id = ${userId}::uuid and record.updated_at < ${cutoff}::timestamptz
+        and not exists (
+          select 1 from sync_conflicts open_conflict
+          where open_conflict.user_id = record.user_id and open_conflict.status = 'open'
+            and open_conflict.collection = record.collection and open_conflict.record_id = record.record_id)
+      returning record.collection, record.record_id, record.deleted
+    ), history as (
+      delete from sync_revisions revision using expired
+      where revision.user_id = ${userId}::uuid and revision.collection = expired.collection and revision.record_id = expired.record_id
+      returning 1
+    )
+    select (select count(*) from expired where not deleted)::int as records,
+           (select count(*) from expired where deleted)::int as tombstones,
+           (select count(*) from history)::int as revisions`);
+  return { expiredRecords: counts?.records ?? 0, expiredTombstones: counts?.tombstones ?? 0, expiredRevisions: counts?.revisions ?? 0 };
 }
 
 /** Users who have synced anything: the ones whose history may need trimming. */

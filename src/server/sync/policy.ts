@@ -13,7 +13,7 @@ const collectionNames: Record<SyncCollection, string> = { projects: "projects", 
 export async function assertCollectionsAllowed(db: DbOrTx, userId: string, collections: Iterable<SyncCollection>): Promise<void> {
   const settings = await getPrivacySettings(db, userId);
   if (!settings.enableCloudSync) {
-    throw new AppError("FORBIDDEN", "Cloud sync is turned off in your privacy settings, so nothing was stored. Turn it on at /privacy to sync.", { reason: "cloud_sync_off" });
+    throw new AppError("FORBIDDEN", "Cloud sync is off because you have not agreed to it (or withdrew your consent), so nothing was stored. Turn it on at /privacy, or set your sync passphrase in the app, to sync.", { reason: "cloud_sync_off" });
   }
   const refused = [...collections].filter((collection) => !settings.collections[collection]);
   if (refused.length > 0) {

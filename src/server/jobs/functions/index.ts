@@ -1,6 +1,7 @@
 import type { Job } from "../define-job";
 import { buildDataExport } from "./build-data-export";
 import { cleanupExpired } from "./cleanup-expired";
+import { reviewInactiveAccount, scheduleInactivityReviews } from "./inactive-accounts";
 import { processGitPush, scheduleIntegrationSyncs, syncIntegration } from "./sync-integrations";
 import { scheduleSyncHistoryTrim, trimUserSyncHistory } from "./trim-sync-history";
 
@@ -13,4 +14,6 @@ export const jobFunctions: readonly Job[] = [
   scheduleIntegrationSyncs,
   processGitPush,
   buildDataExport,
+  scheduleInactivityReviews,
+  reviewInactiveAccount,
 ];

@@ -14,7 +14,7 @@ import type { Repository } from "../../integrations/provider";
 import { isRegisteredProvider, providers, type RegisteredProviderId } from "../../integrations/registry";
 import { ProviderError } from "../../integrations/resilience";
 import { publishSafely } from "../../realtime/publisher";
-import { defineJob } from "../define-job";
+import { defineJob, fanOut } from "../define-job";
 import type { JobEvent } from "../events";
 import { integrationJobFailed } from "../integration-failure";
 
@@ -132,8 +132,7 @@ export const scheduleIntegrationSyncs = defineJob(
       });
     });
     const events: JobEvent[] = due.filter((row) => isRegisteredProvider(row.provider)).map((row) => ({ name: "integration/sync.requested", data: { userId: row.userId, provider: row.provider as RegisteredProviderId } }));
-    for (let start = 0; start < events.length; start += 500) await step.sendEvent(`request-syncs-${start}`, events.slice(start, start + 500));
-    return { integrations: events.length };
+    return { integrations: await fanOut(step, "request-syncs", events) };
   },
 );
 

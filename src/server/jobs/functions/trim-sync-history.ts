@@ -5,35 +5,31 @@ import { externalDataCache } from "../../db/schema";
 import { trimExternalData } from "../../integrations/external-data";
 import { cloudRetentionDays } from "../../privacy/retention";
 import { getPrivacySettings } from "../../privacy/settings";
-import { trimSyncHistory, usersWithSyncHistory } from "../../sync/history-retention";
-import { defineJob } from "../define-job";
-import type { JobEvent } from "../events";
+import { recordProcessing } from "../../privacy/processing-log";
+import { expireSyncedRecords, trimSyncHistory, usersWithSyncHistory } from "../../sync/history-retention";
+import { defineJob, fanOut } from "../define-job";
 
 const DEFAULT_PROVIDER_RETENTION_DAYS = ZIntegrationPrivacy.parse({}).retentionDays;
 
-/** Inngest accepts up to this many events per send: fan out in chunks. */
-const FAN_OUT_CHUNK = 500;
 
 /** Daily: asks for one trim run per user who has synced, so each user's run is small, retried on its own and visible to them. */
 export const scheduleSyncHistoryTrim = defineJob(
   { id: "schedule-sync-history-trim", name: "Schedule sync history trimming", cron: "30 3 * * *", retries: 2 },
   async ({ step }) => {
     const userIds = await step.run("find-users-with-history", async () => usersWithSyncHistory(await getDb()));
-    for (let start = 0; start < userIds.length; start += FAN_OUT_CHUNK) {
-      const events: JobEvent[] = userIds
-        .slice(start, start + FAN_OUT_CHUNK)
-        .map((userId) => ({ name: "sync/history.trim-requested", data: { userId } }));
-      await step.sendEvent(`request-trims-${start}`, events);
-    }
-    return { users: userIds.length };
+    return { users: await fanOut(step, "request-trims", userIds.map((userId) => ({ name: "sync/history.trim-requested", data: { userId } }))) };
   },
 );
 
-/** Trims one user's sync history to their retention setting (the current revision and open conflicts' revisions stay). */
+/**
+ * Applies one user's retention settings: sync history and synced records older
+ * than the cloud retention period (open conflicts stay), and each provider's
+ * cached data older than that provider's retention.
+ */
 export const trimUserSyncHistory = defineJob(
   {
     id: "trim-sync-history",
-    name: "Trim sync history and provider data to your retention settings",
+    name: "Delete synced data and provider data older than your retention settings",
     events: ["sync/history.trim-requested"],
     retries: 3,
     concurrency: { key: "event.data.userId", limit: 1 },
@@ -42,6 +38,7 @@ export const trimUserSyncHistory = defineJob(
     const { userId } = event.data;
     const days = await step.run("read-retention-setting", async () => cloudRetentionDays(await getDb(), userId));
     const trimmed = await step.run("delete-old-revisions", async () => trimSyncHistory(await getDb(), userId, days));
+    const expired = await step.run("delete-old-records", async () => expireSyncedRecords(await getDb(), userId, days));
     const externalData = await step.run("delete-old-provider-data", async () => {
       const db = await getDb();
       const { integrations } = await getPrivacySettings(db, userId);
@@ -50,6 +47,17 @@ export const trimUserSyncHistory = defineJob(
       const retention = Object.fromEntries(connected.map(({ provider }) => [provider, integrations[provider as keyof typeof integrations]?.retentionDays ?? DEFAULT_PROVIDER_RETENTION_DAYS]));
       return trimExternalData(db, userId, retention);
     });
-    return { retentionDays: days, ...trimmed, deletedProviderItems: externalData };
+    const deletedSomething = trimmed.deletedRevisions + trimmed.deletedResolvedConflicts + expired.expiredRecords + expired.expiredTombstones + externalData > 0;
+    if (deletedSomething) {
+      await step.run("record-processing", async () =>
+        recordProcessing(await getDb(), userId, {
+          activity: "deletion",
+          purpose: `Delete what is older than your retention settings (${days} days for synced data)`,
+          legalBasis: "consent",
+          details: { revisions: trimmed.deletedRevisions + expired.expiredRevisions, records: expired.expiredRecords + expired.expiredTombstones, providerItems: externalData },
+        }),
+      );
+    }
+    return { retentionDays: days, ...trimmed, ...expired, deletedProviderItems: externalData };
   },
 );

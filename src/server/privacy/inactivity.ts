@@ -1,0 +1,84 @@
+import { and, eq, isNull, lt, sql } from "drizzle-orm";
+import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
+import type { Db } from "../db/client";
+import { privacySettings, users } from "../db/schema";
+import type { Env } from "../env";
+import { sendMail, type MailDelivery } from "../mail/mailer";
+import { eraseAccount } from "./deletion";
+import { recordProcessing } from "./processing-log";
+import { getPrivacySettings } from "./settings";
+
+const DAY_MS = 86_400_000;
+
+/**
+ * For accounts whose owner turned on `retentionPolicy.autoDeleteAfterInactivity`:
+ * after a year without any signed-in use, the account and everything in it are
+ * deleted — never before the owner was warned by mail and given a month to come
+ * back. Any use in between cancels it.
+ */
+const WARN_AFTER_DAYS = INACTIVITY_POLICY.deleteAfterDays - INACTIVITY_POLICY.warnDaysBefore;
+
+/** Users who opted in and have been inactive long enough to be warned or deleted: each gets its own review. */
+export async function accountsDueForInactivityReview(db: Db, now = new Date()): Promise<string[]> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .innerJoin(privacySettings, eq(privacySettings.userId, users.id))
+    .where(and(lt(users.lastActiveAt, new Date(now.getTime() - WARN_AFTER_DAYS * DAY_MS)), sql`(${privacySettings.settings}->'retentionPolicy'->>'autoDeleteAfterInactivity')::boolean is true`));
+  return rows.map((row) => row.id);
+}
+
+export type InactivityDecision = { action: "none"; reason: string } | { action: "warn"; deletionDate: string } | { action: "delete" };
+
+/** What is due for one account now. Re-read at the time of acting: the owner may have come back, or changed their mind. */
+export async function decideInactivity(db: Db, userId: string, now = new Date()): Promise<InactivityDecision> {
+  const [user] = await db.select({ lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
+  if (!user) return { action: "none", reason: "the account no longer exists" };
+  if (!(await getPrivacySettings(db, userId)).retentionPolicy.autoDeleteAfterInactivity) return { action: "none", reason: "automatic deletion is off" };
+  const inactiveDays = (now.getTime() - user.lastActiveAt.getTime()) / DAY_MS;
+  if (inactiveDays < WARN_AFTER_DAYS) return { action: "none", reason: "the account was used recently" };
+  if (!user.warnedAt) {
+    // A full notice period from the warning, however late it comes (the policy was switched on late, or the job did not run).
+    return { action: "warn", deletionDate: new Date(now.getTime() + INACTIVITY_POLICY.warnDaysBefore * DAY_MS).toISOString() };
+  }
+  const noticeServed = now.getTime() - user.warnedAt.getTime() >= INACTIVITY_POLICY.warnDaysBefore * DAY_MS;
+  if (inactiveDays >= INACTIVITY_POLICY.deleteAfterDays && noticeServed) return { action: "delete" };
+  return { action: "none", reason: "the notice period has not ended" };
+}
+
+/** Mails the warning, then records it (a failed send records nothing, so a retry sends it again). */
+export async function warnInactiveAccount(db: Db, env: Env, userId: string, deletionDate: string, now = new Date()): Promise<MailDelivery | null> {
+  const [user] = await db.select({ email: users.email, name: users.name }).from(users).where(and(eq(users.id, userId), isNull(users.inactivityWarnedAt)));
+  if (!user) return null;
+  const day = new Date(deletionDate).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  const delivery = await sendMail(env, {
+    to: user.email,
+    subject: `Your DevPulse Cloud account will be deleted on ${day}`,
+    text: [
+      `Hello${user.name ? ` ${user.name}` : ""},`,
+      "",
+      `You have not used DevPulse Cloud for almost a year, and you asked us to delete your account after ${INACTIVITY_POLICY.deleteAfterDays} days without use.`,
+      `On ${day} we will delete your account and everything in it: synced data, devices, integrations, consents and logs. This cannot be undone.`,
+      "",
+      `To keep your account, sign in before then: ${env.appUrl}/sign-in`,
+      `To keep it without this rule, turn off "Delete my account if I stop using it" at ${env.appUrl}/privacy.`,
+      "",
+      "— DevPulse Cloud",
+    ].join("\n"),
+  });
+  await db.update(users).set({ inactivityWarnedAt: now }).where(eq(users.id, userId));
+  await recordProcessing(db, userId, {
+    activity: "notification",
+    purpose: `Warn you by email that your account will be deleted on ${day} for inactivity, as you chose`,
+    legalBasis: "consent",
+    details: { deletionDate, via: delivery.via },
+  });
+  return delivery;
+}
+
+/** Deletes an account whose notice period ended without any use. */
+export async function deleteInactiveAccount(db: Db, env: Env, userId: string) {
+  const [user] = await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, userId));
+  if (!user) return { deleted: false as const };
+  return eraseAccount(db, env, user, "after a year of inactivity, as its owner chose");
+}
