@@ -160,6 +160,15 @@ test("withdrawing consent offers to delete the data it covered, and anonymizing 
   // GitHub withdrawn: fetching stops at once, and disconnecting (deleting what it cached) is offered.
   const github = page.getByRole("list", { name: "Integration privacy settings" }).getByRole("listitem").filter({ has: page.getByRole("heading", { name: /^GitHub/ }) });
   await expect(github).toContainText("Connected as @octo-dev");
+  // A permission withheld is saved (and checked by the server before every GitHub job).
+  const commitHistory = github.getByRole("checkbox", { name: /Fetch your commit history/ });
+  await expect(commitHistory).toBeChecked();
+  await expect(github.getByRole("checkbox", { name: /Read your repository list/ })).toBeDisabled();
+  await commitHistory.uncheck();
+  await expect(github.getByText("Saved")).toBeVisible();
+  await page.reload();
+  await expect(commitHistory).not.toBeChecked();
+  await expect(github.getByRole("checkbox", { name: /Hear about pushes as they happen/ })).toBeChecked();
   await github.getByRole("switch", { name: "Allow GitHub" }).click();
   const disconnect = page.getByRole("dialog", { name: "Disconnect GitHub and delete its data?" });
   await disconnect.getByRole("button", { name: "Disconnect GitHub" }).click();

@@ -7,7 +7,7 @@ import { parseEnv } from "~/server/env";
 import { listIntegrations, providerSession } from "~/server/integrations/connections";
 import { circuitState, RESILIENCE, resetCircuits } from "~/server/integrations/resilience";
 import { readTokens, storeTokens } from "~/server/integrations/tokens";
-import { getJobRunner } from "~/server/jobs/send";
+import { getJobRunner, jobs } from "~/server/jobs/send";
 import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import { githubFaults, startGitHubDouble } from "../doubles/github/server";
 import { errorOf, sessionCookieFor, signedUpUser } from "../support/callers";
@@ -272,6 +272,44 @@ describe("tokens", () => {
       const rows = (await db.execute(sql.raw(`select * from "${table}"`))) as unknown as { rows?: unknown[] } | unknown[];
       expect(JSON.stringify(Array.isArray(rows) ? rows : rows.rows), table).not.toContain(tokens.accessToken);
     }
+  });
+});
+
+describe("the privacy settings' permissions", () => {
+  it("withheld commits are never fetched nor taken from pushes; withheld webhooks are removed; granting again restores both", async () => {
+    const { user, caller } = await signedUpUser("gh-permissions");
+    await connectThroughProvider(user, "github");
+    const db = await getDb();
+    const [integration] = await db.select().from(integrations).where(eq(integrations.userId, user.id));
+    const ourHooks = () => github.repos().flatMap((repo) => github.hooks(repo.fullName).filter((hook) => JSON.stringify(hook).includes(integration!.id)));
+    expect(ourHooks().length).toBeGreaterThan(0);
+
+    await caller.privacy.updateSettings({ integrations: { github: { permissions: ["repositories"] } } });
+    const [added] = github.addCommits("octo-dev/devpulse-desktop", [{ message: "Written while commits were withheld", authorLogin: "octo-dev", authorName: "Octo Dev", authorEmail: "octo-dev@users.noreply.github.com", additions: 1, deletions: 0 }]);
+    github.reset();
+    await caller.integrations.sync({ provider: "github" });
+    await getJobRunner().idle();
+    expect(github.requests.filter((request) => request.path.includes("/commits"))).toEqual([]);
+    expect(github.requests.map((request) => request.path)).toContain("/api/v3/user/repos");
+    expect(ourHooks()).toEqual([]);
+    // A push that still arrives (sent before the hook was gone) is not kept either.
+    await jobs.send({ name: "git/push.received", data: { userId: user.id, provider: "github", repository: "octo-dev/devpulse-desktop", commits: [{ sha: added!.sha, message: "Written while commits were withheld", url: null, authorName: "Octo Dev", authorEmail: null, authorLogin: "octo-dev", committedAt: new Date().toISOString() }] } });
+    await getJobRunner().idle();
+    const shas = async () => (await caller.external.commits({ since: new Date(Date.now() - DAY) })).map((commit) => commit.sha);
+    expect(await shas()).not.toContain(added!.sha);
+
+    await caller.privacy.updateSettings({ integrations: { github: { permissions: ["repositories", "commits", "webhooks"] } } });
+    await caller.integrations.sync({ provider: "github" });
+    await getJobRunner().idle();
+    expect(await shas()).toContain(added!.sha);
+    expect(ourHooks().length).toBeGreaterThan(0);
+  });
+
+  it("refuses a permission set without the repository list, or with an unknown permission", async () => {
+    const { caller } = await signedUpUser("gh-permissions-invalid");
+    await expect(errorOf(() => caller.privacy.updateSettings({ integrations: { github: { permissions: ["commits"] } } }))).resolves.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/must include "repositories"/) });
+    await expect(errorOf(() => caller.privacy.updateSettings({ integrations: { github: { permissions: ["repositories", "issues"] as never } } }))).resolves.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/Unknown permission "issues"/) });
+    expect((await caller.privacy.settings()).integrations.github).toBeUndefined();
   });
 });
 

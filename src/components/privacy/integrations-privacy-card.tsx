@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
+import { INTEGRATION_FEATURES, type IntegrationFeature } from "~/lib/schemas/privacy";
 import { api, errorMessage } from "~/trpc/react";
 import { PlugIcon } from "../icons";
 import { Alert } from "../ui/alert";
@@ -19,6 +20,48 @@ import { SwitchRow } from "./switch";
 import { useRecordConsent, useUpdateSettings, type Consents, type IntegrationView, type Settings } from "./use-privacy";
 
 const DEFAULT_RETENTION_DAYS = 90;
+
+const featureLabels: Record<IntegrationFeature, { name: string; description: (provider: string) => string }> = {
+  repositories: { name: "Read your repository list", description: () => "Always on while connected: it is what connecting means." },
+  commits: { name: "Fetch your commit history", description: () => "Commits you authored in the last 30 days, with their size, to match with your activity." },
+  webhooks: { name: "Hear about pushes as they happen", description: (provider) => `Webhooks on repositories you administer. Withholding this removes them from ${provider} at the next sync.` },
+};
+
+/** The features the integration may use: each a permission the server checks before it runs. */
+function FeaturePermissions({ provider, name, granted, disabled, onChange }: { provider: string; name: string; granted: IntegrationFeature[]; disabled: boolean; onChange: (next: IntegrationFeature[]) => void }) {
+  return (
+    <fieldset className="mt-4" disabled={disabled}>
+      <legend className="text-sm font-medium text-zinc-900">What {name} may be used for</legend>
+      <ul className="mt-2 space-y-2">
+        {INTEGRATION_FEATURES.map((feature) => {
+          const id = `${provider}-permission-${feature}`;
+          const always = feature === "repositories";
+          return (
+            <li key={feature} className="flex items-start gap-3">
+              <input
+                id={id}
+                type="checkbox"
+                className="mt-0.5 size-4 rounded border-zinc-300 text-brand-600 focus-visible:ring-2 focus-visible:ring-brand-500 disabled:opacity-60"
+                checked={always || granted.includes(feature)}
+                disabled={always}
+                aria-describedby={`${id}-hint`}
+                onChange={(event) => onChange(INTEGRATION_FEATURES.filter((candidate) => candidate === "repositories" || (candidate === feature ? event.target.checked : granted.includes(candidate))))}
+              />
+              <div className="text-sm">
+                <label htmlFor={id} className="text-zinc-700">
+                  {featureLabels[feature].name}
+                </label>
+                <p id={`${id}-hint`} className="text-xs text-zinc-500">
+                  {featureLabels[feature].description(name)}
+                </p>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+    </fieldset>
+  );
+}
 
 function ConnectionBadge({ integration }: { integration: IntegrationView }) {
   if (integration.state === "not_configured") return <Badge>Not available here</Badge>;
@@ -42,6 +85,14 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
   const shownEnabled = consent.isPending ? consent.variables.granted : enabled;
   const autoSync = choice?.autoSync ?? true;
   const retentionDays = choice?.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  const permissionsPending = update.isPending && update.variables.integrations?.[provider]?.permissions !== undefined;
+  const storedPermissions = (choice?.permissions ?? []).filter((permission): permission is IntegrationFeature => (INTEGRATION_FEATURES as readonly string[]).includes(permission));
+  // Nothing stored means everything is allowed (the default).
+  const grantedFeatures: IntegrationFeature[] = permissionsPending
+    ? (update.variables.integrations?.[provider]?.permissions ?? [])
+    : choice?.permissions.length
+      ? storedPermissions
+      : [...INTEGRATION_FEATURES];
 
   const [days, setDays] = useState(String(retentionDays));
   const [daysError, setDaysError] = useState<string>();
@@ -113,6 +164,17 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
           description={`Let the hourly background sync fetch new commits. When off, ${name} is read only when you choose Sync now on the Integrations page.${enabled ? "" : ` Takes effect once you allow ${name}.`}`}
         />
       </div>
+
+      <FeaturePermissions
+        provider={provider}
+        name={name}
+        granted={grantedFeatures}
+        disabled={update.isPending || !enabled}
+        onChange={(next) => {
+          consent.reset();
+          update.mutate({ integrations: { [provider]: { permissions: next } } });
+        }}
+      />
 
       <form onSubmit={saveDays} noValidate className="mt-4 flex flex-wrap items-start gap-3">
         <Field

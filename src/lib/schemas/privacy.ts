@@ -9,9 +9,20 @@ import { SYNC_COLLECTIONS } from "./collections";
  */
 const days = (what: string) => z.number({ error: `${what} must be a number of days` }).int(`${what} must be whole days`).min(1, `${what} must be at least 1 day`).max(3650, `${what} must be at most 3650 days (10 years)`);
 
+/**
+ * What an integration may do, each a permission the user can withhold. Reading the
+ * repository list is what connecting means, so every chosen set includes it.
+ */
+export const INTEGRATION_FEATURES = ["repositories", "commits", "webhooks"] as const;
+export type IntegrationFeature = (typeof INTEGRATION_FEATURES)[number];
+const ZIntegrationPermissions = z
+  .array(z.enum(INTEGRATION_FEATURES, { error: (issue) => `Unknown permission ${JSON.stringify(issue.input)}: expected ${INTEGRATION_FEATURES.join(", ")}` }))
+  .max(INTEGRATION_FEATURES.length)
+  .refine((permissions) => permissions.includes("repositories"), "permissions must include \"repositories\": to stop an integration entirely, withdraw its consent");
+
 export const ZIntegrationPrivacy = z.object({
   enabled: z.boolean().default(true),
-  /** Which of the integration's features may run (e.g. "commits", "webhooks"); empty = all. */
+  /** The features allowed to run; empty (as stored before permissions were enforced) = all. */
   permissions: z.array(z.string().min(1).max(50)).max(20).default([]),
   autoSync: z.boolean().default(true),
   /** Cached data from this provider is deleted after this many days. */
@@ -45,6 +56,14 @@ export type PrivacySettings = z.infer<typeof ZPrivacySettings>;
 export const INACTIVITY_POLICY = { deleteAfterDays: 365, warnDaysBefore: 30 } as const;
 export const DEFAULT_PRIVACY_SETTINGS: PrivacySettings = ZPrivacySettings.parse({});
 
+/** Whether the settings let an integration run at all, or one feature of it. */
+export function integrationAllows(settings: PrivacySettings, provider: keyof PrivacySettings["integrations"], feature?: IntegrationFeature): boolean {
+  const choice = settings.integrations[provider];
+  if (!(choice?.enabled ?? true)) return false;
+  if (!feature || !choice || choice.permissions.length === 0) return true;
+  return choice.permissions.includes(feature);
+}
+
 /** A change to some of the settings: any subset, validated field by field. */
 export const ZPrivacySettingsPatch = z
   .object({
@@ -53,7 +72,7 @@ export const ZPrivacySettingsPatch = z
     // Spelled out without defaults: a patch carries only what the user changed.
     integrations: z.partialRecord(
       integrationProvider,
-      z.object({ enabled: z.boolean(), permissions: z.array(z.string().min(1).max(50)).max(20), autoSync: z.boolean(), retentionDays: days("retentionDays") }).partial().strict(),
+      z.object({ enabled: z.boolean(), permissions: ZIntegrationPermissions, autoSync: z.boolean(), retentionDays: days("retentionDays") }).partial().strict(),
     ),
     retentionPolicy: z
       .object({ localRetentionDays: days("localRetentionDays"), cloudRetentionDays: days("cloudRetentionDays"), autoDeleteAfterInactivity: z.boolean() })

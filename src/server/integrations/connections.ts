@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
-import { externalDataCache, integrations, integrationTokens, integrationWebhooks, providerEtags } from "../db/schema";
+import { externalDataCache, integrations, integrationTokens, providerEtags } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
@@ -13,6 +13,7 @@ import { consumeState, exchangeCode, refreshTokens, startAuthorization } from ".
 import type { ProviderSession } from "./provider";
 import { providers, registeredProviderIds, type RegisteredProviderId } from "./registry";
 import { circuitState, ProviderError, providerName } from "./resilience";
+import { removeWebhooks } from "./git-sync";
 import { readTokens, storeTokens } from "./tokens";
 
 /** Refresh tokens this long before they expire, so a sync never starts with a token about to die. */
@@ -154,13 +155,7 @@ export async function disconnectIntegration(db: DbOrTx, env: Env, userId: string
   const atProvider = { webhooksRemoved: 0, revoked: false };
   if (tokens) {
     const session: ProviderSession = { userId, accessToken: tokens.accessToken, account: { id: row.accountId, login: row.accountLogin, name: row.accountName, emails: row.accountEmails } };
-    const hooks = await db.select().from(integrationWebhooks).where(eq(integrationWebhooks.integrationId, row.id));
-    for (const hook of hooks) {
-      await providers[provider]
-        .removeWebhook(env, session, hook.repository, hook.hookId)
-        .then(() => void (atProvider.webhooksRemoved += 1))
-        .catch((error: unknown) => logger.warn("could not remove a webhook at the provider", { provider, error }));
-    }
+    atProvider.webhooksRemoved = (await removeWebhooks(db, env, session, provider)).removed;
     await providers[provider]
       .revoke(env, tokens)
       .then(() => void (atProvider.revoked = true))

@@ -101,7 +101,7 @@ export async function syncRepositoryCommits(db: DbOrTx, env: Env, session: Provi
 /** Creates our push webhook on each repository the token administers and that has none yet. */
 export async function ensureWebhooks(db: DbOrTx, env: Env, session: ProviderSession, provider: RegisteredProviderId, repositories: Repository[]) {
   const [integration] = await db.select().from(integrations).where(and(eq(integrations.userId, session.userId), eq(integrations.provider, provider)));
-  if (!integration) return { created: 0 };
+  if (!integration) return { created: 0, removed: 0 };
   const existing = new Set((await db.select({ repository: integrationWebhooks.repository }).from(integrationWebhooks).where(eq(integrationWebhooks.integrationId, integration.id))).map((row) => row.repository));
   let created = 0;
   for (const repository of repositories) {
@@ -119,7 +119,23 @@ export async function ensureWebhooks(db: DbOrTx, env: Env, session: ProviderSess
       logger.warn("could not create a webhook", { provider, repository: repository.fullName, error });
     }
   }
-  return { created };
+  return { created, removed: 0 };
+}
+
+/** Removes our webhooks at the provider (best effort: a hook already gone there is gone) and forgets them. */
+export async function removeWebhooks(db: DbOrTx, env: Env, session: ProviderSession, provider: RegisteredProviderId) {
+  const hooks = await db.select().from(integrationWebhooks).where(and(eq(integrationWebhooks.userId, session.userId), eq(integrationWebhooks.provider, provider)));
+  let removed = 0;
+  for (const hook of hooks) {
+    try {
+      await providers[provider].removeWebhook(env, session, hook.repository, hook.hookId);
+      removed += 1;
+    } catch (error) {
+      logger.warn("could not remove a webhook at the provider", { provider, error });
+    }
+    await db.delete(integrationWebhooks).where(eq(integrationWebhooks.id, hook.id));
+  }
+  return { created: 0, removed };
 }
 
 function sqlExcluded(column: string) {

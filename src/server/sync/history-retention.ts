@@ -34,7 +34,7 @@ export async function trimSyncHistory(db: DbOrTx, userId: string, retentionDays:
     .returning({ revision: syncRevisions.revision });
   const resolved = await db
     .delete(syncConflicts)
-    .where(and(eq(syncConflicts.userId, userId), eq(syncConflicts.status, "resolved"), lt(sql`coalesce(${syncConflicts.resolvedAt}, ${syncConflicts.createdAt})`, cutoff)))
+    .where(and(eq(syncConflicts.userId, userId), eq(syncConflicts.status, "resolved"), sql`coalesce(${syncConflicts.resolvedAt}, ${syncConflicts.createdAt}) < ${cutoff.toISOString()}::timestamptz`))
     .returning({ id: syncConflicts.id });
   return { deletedRevisions: deleted.length, deletedResolvedConflicts: resolved.length, cutoff: cutoff.toISOString() };
 }

@@ -2,14 +2,14 @@ import { and, eq, inArray } from "drizzle-orm";
 import { NonRetriableError, RetryAfterError } from "inngest";
 import { summarize } from "~/lib/realtime/events";
 import { getDb } from "../../db/client";
-import { ZPrivacySettings } from "~/lib/schemas/privacy";
+import { integrationAllows, ZPrivacySettings } from "~/lib/schemas/privacy";
 import { integrations, privacySettings } from "../../db/schema";
 import { recordProcessing } from "../../privacy/processing-log";
 import { getPrivacySettings } from "../../privacy/settings";
 import { getEnv } from "../../env";
 import { providerSession } from "../../integrations/connections";
 import { recordIntegrationFailure } from "../../integrations/failures";
-import { cacheCommits, cacheRepositories, ensureWebhooks, GIT_SYNC, syncRepositoryCommits } from "../../integrations/git-sync";
+import { cacheCommits, cacheRepositories, ensureWebhooks, GIT_SYNC, removeWebhooks, syncRepositoryCommits } from "../../integrations/git-sync";
 import type { Repository } from "../../integrations/provider";
 import { isRegisteredProvider, providers, type RegisteredProviderId } from "../../integrations/registry";
 import { ProviderError } from "../../integrations/resilience";
@@ -69,8 +69,11 @@ export const syncIntegration = defineJob(
     const { userId, provider } = event.data;
     if (!isRegisteredProvider(provider)) throw new NonRetriableError(`No integration for ${provider}`);
     const id: RegisteredProviderId = provider;
-    const allowed = await step.run("check-privacy-settings", async () => (await getPrivacySettings(await getDb(), userId)).integrations[id]?.enabled ?? true);
-    if (!allowed) return { skipped: "disabled in the privacy settings" };
+    const allowed = await step.run("check-privacy-settings", async () => {
+      const settings = await getPrivacySettings(await getDb(), userId);
+      return { integration: integrationAllows(settings, id), commits: integrationAllows(settings, id, "commits"), webhooks: integrationAllows(settings, id, "webhooks") };
+    });
+    if (!allowed.integration) return { skipped: "disabled in the privacy settings" };
     const connected = await step.run("mark-syncing", () => setStatus(userId, id, { status: "syncing" }));
     if (!connected) return { skipped: "not connected" };
 
@@ -82,15 +85,17 @@ export const syncIntegration = defineJob(
         return listed;
       }),
     );
-    const webhooks = await step.run("ensure-webhooks", () =>
+    // Withheld webhooks are also taken down: the permission covers the hooks already made.
+    const webhooks = await step.run(allowed.webhooks ? "ensure-webhooks" : "remove-webhooks", () =>
       providerStep({ userId, provider: id }, async () => {
         const db = await getDb();
-        return ensureWebhooks(db, getEnv(), await providerSession(db, getEnv(), userId, id), id, repositories);
+        const session = await providerSession(db, getEnv(), userId, id);
+        return allowed.webhooks ? ensureWebhooks(db, getEnv(), session, id, repositories) : removeWebhooks(db, getEnv(), session, id);
       }),
     );
     let newCommits = 0;
     let unchanged = 0;
-    for (const repository of worthSyncing(repositories)) {
+    for (const repository of allowed.commits ? worthSyncing(repositories) : []) {
       const result = await step.run(`commits ${repository.fullName}`, () =>
         providerStep({ userId, provider: id }, async () => {
           const db = await getDb();
@@ -110,7 +115,7 @@ export const syncIntegration = defineJob(
         details: { provider: id, repositories: repositories.length, newCommits },
       });
     });
-    return { repositories: repositories.length, unchanged, newCommits, webhooksCreated: webhooks.created };
+    return { repositories: repositories.length, unchanged, newCommits, ...(allowed.commits ? {} : { commits: "not allowed in the privacy settings" }), webhooks };
   },
 );
 
@@ -127,8 +132,9 @@ export const scheduleIntegrationSyncs = defineJob(
         .where(inArray(integrations.status, ["connected", "error"]));
       // The privacy settings can switch an integration, or its automatic sync, off.
       return candidates.filter((row) => {
-        const choice = ZPrivacySettings.parse(row.settings ?? {}).integrations[row.provider as RegisteredProviderId];
-        return (choice?.enabled ?? true) && (choice?.autoSync ?? true);
+        const settings = ZPrivacySettings.parse(row.settings ?? {});
+        const provider = row.provider as RegisteredProviderId;
+        return integrationAllows(settings, provider) && (settings.integrations[provider]?.autoSync ?? true);
       });
     });
     const events: JobEvent[] = due.filter((row) => isRegisteredProvider(row.provider)).map((row) => ({ name: "integration/sync.requested", data: { userId: row.userId, provider: row.provider as RegisteredProviderId } }));
@@ -149,8 +155,8 @@ export const processGitPush = defineJob(
   async ({ event, step }) => {
     const { userId, provider, repository, commits } = event.data;
     const id: RegisteredProviderId = provider;
-    const allowed = await step.run("check-privacy-settings", async () => (await getPrivacySettings(await getDb(), userId)).integrations[id]?.enabled ?? true);
-    if (!allowed) return { skipped: "disabled in the privacy settings" };
+    const allowed = await step.run("check-privacy-settings", async () => integrationAllows(await getPrivacySettings(await getDb(), userId), id, "commits"));
+    if (!allowed) return { skipped: "commits are not allowed in the privacy settings" };
     const added = await step.run("cache-commits", () =>
       providerStep({ userId, provider: id }, async () => {
         const db = await getDb();
