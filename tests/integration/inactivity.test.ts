@@ -10,6 +10,7 @@ import { users } from "~/server/db/schema";
 import { getEnv, reloadEnv } from "~/server/env";
 import { reviewInactiveAccount, scheduleInactivityReviews } from "~/server/jobs/functions/inactive-accounts";
 import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
+import { deleteInactiveAccount } from "~/server/privacy/inactivity";
 import { startSmtpDouble } from "../doubles/smtp/server";
 import { signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
@@ -124,6 +125,12 @@ describe("deletion after inactivity", () => {
     await markActive(db, user.id, Date.now() + 2 * 60 * 60 * 1000); // signs in again
     await setActivity(user.id, 0);
     await expect(review(user.id).execute()).resolves.toMatchObject({ result: { action: "none", reason: "the account was used recently" } });
+    expect(await db.select({ id: users.id }).from(users).where(eq(users.id, user.id))).toHaveLength(1);
+
+    // Due for deletion when a review decided, but used before its deletion step ran (a retry can come much later): kept.
+    await setActivity(user.id, 371, 31);
+    await markActive(db, user.id, Date.now() + 4 * 60 * 60 * 1000);
+    await expect(deleteInactiveAccount(db, getEnv(), user.id)).resolves.toEqual({ deleted: false });
     expect(await db.select({ id: users.id }).from(users).where(eq(users.id, user.id))).toHaveLength(1);
   });
 

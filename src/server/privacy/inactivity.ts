@@ -76,8 +76,9 @@ export async function warnInactiveAccount(db: Db, env: Env, userId: string, dele
   return delivery;
 }
 
-/** Deletes an account whose notice period ended without any use. */
+/** Deletes an account whose notice period ended without any use (decided again here: a retried step may run much later). */
 export async function deleteInactiveAccount(db: Db, env: Env, userId: string) {
+  if ((await decideInactivity(db, userId)).action !== "delete") return { deleted: false as const };
   const [user] = await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, userId));
   if (!user) return { deleted: false as const };
   return eraseAccount(db, env, user, "after a year of inactivity, as its owner chose");

@@ -29,8 +29,8 @@ export const reviewInactiveAccount = defineJob(
       return { action: "warned", deletionDate: decision.deletionDate, via: delivery?.via ?? null };
     }
     if (decision.action === "delete") {
-      await step.run("delete-account", async () => deleteInactiveAccount(await getDb(), getEnv(), accountId));
-      return { action: "deleted" };
+      const outcome = await step.run("delete-account", async () => deleteInactiveAccount(await getDb(), getEnv(), accountId));
+      return outcome.deleted ? { action: "deleted" } : { action: "none", reason: "the account was used or changed since the review began" };
     }
     return { action: "none", reason: decision.reason };
   },
