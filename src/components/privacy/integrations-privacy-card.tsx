@@ -85,14 +85,12 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
   const shownEnabled = consent.isPending ? consent.variables.granted : enabled;
   const autoSync = choice?.autoSync ?? true;
   const retentionDays = choice?.retentionDays ?? DEFAULT_RETENTION_DAYS;
-  const permissionsPending = update.isPending && update.variables.integrations?.[provider]?.permissions !== undefined;
+  // Set in the click handler itself: a controlled checkbox reverts to its old value until the next render,
+  // and the mutation's pending state arrives a tick later.
+  const [choosingFeatures, setChoosingFeatures] = useState<IntegrationFeature[] | null>(null);
   const storedPermissions = (choice?.permissions ?? []).filter((permission): permission is IntegrationFeature => (INTEGRATION_FEATURES as readonly string[]).includes(permission));
   // Nothing stored means everything is allowed (the default).
-  const grantedFeatures: IntegrationFeature[] = permissionsPending
-    ? (update.variables.integrations?.[provider]?.permissions ?? [])
-    : choice?.permissions.length
-      ? storedPermissions
-      : [...INTEGRATION_FEATURES];
+  const grantedFeatures: IntegrationFeature[] = choosingFeatures ?? (choice?.permissions.length ? storedPermissions : [...INTEGRATION_FEATURES]);
 
   const [days, setDays] = useState(String(retentionDays));
   const [daysError, setDaysError] = useState<string>();
@@ -172,7 +170,8 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
         disabled={update.isPending || !enabled}
         onChange={(next) => {
           consent.reset();
-          update.mutate({ integrations: { [provider]: { permissions: next } } });
+          setChoosingFeatures(next);
+          update.mutate({ integrations: { [provider]: { permissions: next } } }, { onSettled: () => setChoosingFeatures(null) });
         }}
       />
 
