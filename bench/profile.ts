@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { recordConsent } from "~/server/privacy/consents";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { and, eq, inArray, sql, type SQLWrapper } from "drizzle-orm";
 import superjson from "superjson";
@@ -78,6 +79,7 @@ try {
 
   async function newUser(label: string) {
     const [user] = await db.insert(users).values({ email: `${label}-${randomUUID()}@profile.example.com` }).returning({ id: users.id });
+    await recordConsent(db, user!.id, { type: "cloud_sync", granted: true }); // cloud sync is off until the user agrees
     const token = generateDeviceToken();
     const [device] = await db.insert(devices).values({ userId: user!.id, name: label, tokenHash: sha256Hex(token) }).returning({ id: devices.id });
     const records = await encryptRecords(dataKey, user!.id, activities(label, BATCH * BATCHES));

@@ -5,7 +5,7 @@
  */
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
-import superjson from "superjson";
+import { transformer } from "../lib/transformer";
 import type { RealtimeEventName } from "../lib/realtime/events";
 import type { AppRouter } from "../server/api/root";
 import { subscribeRealtime, type RealtimeHandler, type RealtimeOptions } from "./realtime";
@@ -36,13 +36,13 @@ export function createDevPulseClient(options: DevPulseClientOptions) {
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({
           url: `${base}/api/trpc`,
-          transformer: superjson,
+          transformer,
           EventSource,
           eventSourceOptions: () => ({
             fetch: (input, init) => doFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...authHeaders() } }),
           }),
         }),
-        false: httpBatchLink({ url: `${base}/api/trpc`, transformer: superjson, fetch: options.fetch, headers: authHeaders }),
+        false: httpBatchLink({ url: `${base}/api/trpc`, transformer, fetch: options.fetch, headers: authHeaders }),
       }),
     ],
   });

@@ -5,7 +5,7 @@ import { httpBatchLink, httpSubscriptionLink, loggerLink, splitLink, TRPCClientE
 import { createTRPCReact } from "@trpc/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useState, type ReactNode } from "react";
-import superjson from "superjson";
+import { transformer } from "~/lib/transformer";
 import type { AppRouter } from "~/server/api/root";
 
 /** Typed React hooks for every procedure: `api.devices.list.useQuery()`. */
@@ -39,8 +39,8 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
         // Subscriptions (realtime events) stream over server-sent events; everything else is batched.
         splitLink({
           condition: (op) => op.type === "subscription",
-          true: httpSubscriptionLink({ url: "/api/trpc", transformer: superjson }),
-          false: httpBatchLink({ url: "/api/trpc", transformer: superjson }),
+          true: httpSubscriptionLink({ url: "/api/trpc", transformer }),
+          false: httpBatchLink({ url: "/api/trpc", transformer }),
         }),
       ],
     }),

@@ -3,7 +3,7 @@
  * shape), 3. procedures. Routers import only `createTRPCRouter` and the procedures.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
+import { transformer } from "~/lib/transformer";
 import { z, ZodError } from "zod";
 import { markActive } from "../auth/activity";
 import type { PublicUser } from "../auth/accounts";
@@ -64,7 +64,7 @@ export async function createContextFromRequest(req: Request): Promise<Context> {
 // ─────────────────────────── 2. Initialisation ───────────────────────────
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const hideInternals = error.code === "INTERNAL_SERVER_ERROR" && getEnv().NODE_ENV === "production";

@@ -1,0 +1,36 @@
+import fc from "fast-check";
+import superjson from "superjson";
+import { describe, expect, it } from "vitest";
+import { transformer } from "~/lib/transformer";
+
+const overTheWire = (value: unknown) => transformer.deserialize(JSON.parse(JSON.stringify(transformer.serialize(value))));
+
+describe("the tRPC transformer", () => {
+  it("sends exactly what superjson sends, for plain JSON and for everything else", () => {
+    const special = fc.oneof(fc.date({ noInvalidDate: true }), fc.bigInt(), fc.constant(undefined), fc.constant(Number.NaN), fc.constant(-0), fc.constant(Infinity));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: "small" }, fc.jsonValue(), special, fc.array(tie("node"), { maxLength: 4 }), fc.dictionary(fc.string(), tie("node"), { maxKeys: 4 })),
+    })).node;
+    fc.assert(
+      fc.property(value, (input) => {
+        expect(transformer.serialize(input)).toEqual(superjson.serialize(input));
+        expect(overTheWire(input)).toEqual(input);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keeps Dates, Maps and undefined fields inside an otherwise plain payload", () => {
+    const payload = { since: new Date("2026-11-23T09:00:00Z"), tags: new Map([["a", 1]]), changes: [{ id: "r1", note: undefined }] };
+    const received = overTheWire(payload) as typeof payload;
+    expect(received.since).toBeInstanceOf(Date);
+    expect(received.since.toISOString()).toBe("2026-11-23T09:00:00.000Z");
+    expect(received.tags).toEqual(new Map([["a", 1]]));
+    expect(Object.keys(received.changes[0]!)).toEqual(["id", "note"]);
+  });
+
+  it("takes the fast path for plain sync payloads: no superjson metadata", () => {
+    const push = { idempotencyKey: "k", deviceId: "d", changes: [{ collection: "projects", id: "p1", baseRevision: null, ciphertext: "v1.abc", checksum: "00", schemaVersion: 1, deleted: false }] };
+    expect(transformer.serialize(push)).toStrictEqual({ json: push });
+  });
+});
