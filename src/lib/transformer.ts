@@ -1,7 +1,10 @@
 import superjson from "superjson";
 
-/** Whether JSON carries `value` unchanged: no Date, Map, BigInt, undefined, NaN or -0, and only plain objects. */
-function isPlainJson(value: unknown): boolean {
+/**
+ * Whether JSON carries `value` unchanged: no Date, Map, BigInt, undefined, NaN or -0, only plain
+ * objects, and no object twice (superjson records shared references; a cycle would never end).
+ */
+function isPlainJson(value: unknown, seen = new Set<object>()): boolean {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -10,13 +13,15 @@ function isPlainJson(value: unknown): boolean {
       return Number.isFinite(value) && !Object.is(value, -0);
     case "object": {
       if (value === null) return true;
+      if (seen.has(value)) return false;
+      seen.add(value);
       if (Array.isArray(value)) {
-        for (const item of value) if (!isPlainJson(item)) return false;
+        for (const item of value) if (!isPlainJson(item, seen)) return false;
         return true;
       }
       const prototype: unknown = Object.getPrototypeOf(value);
       if (prototype !== Object.prototype && prototype !== null) return false;
-      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key])) return false;
+      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], seen)) return false;
       return true;
     }
     default:

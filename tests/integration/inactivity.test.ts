@@ -10,7 +10,7 @@ import { users } from "~/server/db/schema";
 import { getEnv, reloadEnv } from "~/server/env";
 import { reviewInactiveAccount, scheduleInactivityReviews } from "~/server/jobs/functions/inactive-accounts";
 import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
-import { deleteInactiveAccount } from "~/server/privacy/inactivity";
+import { deleteInactiveAccount, warnInactiveAccount } from "~/server/privacy/inactivity";
 import { startSmtpDouble } from "../doubles/smtp/server";
 import { signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
@@ -132,6 +132,39 @@ describe("deletion after inactivity", () => {
     await markActive(db, user.id, Date.now() + 4 * 60 * 60 * 1000);
     await expect(deleteInactiveAccount(db, getEnv(), user.id)).resolves.toEqual({ deleted: false });
     expect(await db.select({ id: users.id }).from(users).where(eq(users.id, user.id))).toHaveLength(1);
+  });
+
+  it("a warning from before the last use does not count, and one sent while the owner came back is not recorded", async () => {
+    const db = await getDb();
+    const { user, email } = await optedIn("inactive-stale-warning");
+    // Warned long ago, used since, then away again: a new warning is due, not the deletion.
+    await setActivity(user.id, 370, 400);
+    await expect(review(user.id).execute()).resolves.toMatchObject({ result: { action: "warned" } });
+    expect(mailsTo(email)).toHaveLength(1);
+
+    // Due again; the owner signs in while the mail is on its way: the warning is not recorded.
+    await setActivity(user.id, 340);
+    await markActive(db, user.id, Date.now() + 6 * 60 * 60 * 1000);
+    await expect(warnInactiveAccount(db, getEnv(), user.id, new Date().toISOString())).resolves.toBeNull();
+    expect((await db.select().from(users).where(eq(users.id, user.id)))[0]!.inactivityWarnedAt).toBeNull();
+  });
+
+  it("a production server without SMTP_URL warns and deletes no one", async () => {
+    const { user } = await optedIn("inactive-no-smtp");
+    await setActivity(user.id, 371, 31);
+    const previous = { SMTP_URL: process.env.SMTP_URL, NODE_ENV: process.env.NODE_ENV };
+    Object.assign(process.env, { SMTP_URL: "", NODE_ENV: "production" });
+    reloadEnv();
+    try {
+      await expect(review(user.id).execute()).resolves.toMatchObject({ result: { action: "none", reason: expect.stringMatching(/no mail server is configured/) } });
+    } finally {
+      for (const [name, value] of Object.entries(previous)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      reloadEnv();
+    }
+    expect(await (await getDb()).select({ id: users.id }).from(users).where(eq(users.id, user.id))).toHaveLength(1);
   });
 
   it("an SMTP failure records no warning; the retry sends it", async () => {

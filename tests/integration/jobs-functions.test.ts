@@ -189,10 +189,12 @@ describe("sync history trimming", () => {
     const [logged] = await caller.privacy.processingLog({ activity: "deletion" }).then((page) => page.items);
     expect(logged).toMatchObject({ legalBasis: "consent", details: { records: 2, revisions: 3 } });
 
-    // A device still holding "old" edits it later: the server stores it again, from revision 1.
+    // Both devices still hold "old" at revision 1. The laptop edits it: the server stores it again as revision 2,
+    // so the desktop sees it as newer, and the desktop's own edit on revision 1 is a conflict, not an overwrite.
     const pulled = await desktop.caller.sync.pull({ cursor: 0, limit: 100 });
     expect(pulled.changes.map((entry) => entry.id)).not.toContain("old");
-    await expect(push(laptop, [change("old", 1, "o2")])).resolves.toMatchObject({ applied: 1, results: [{ status: "applied", revision: 1 }] });
+    await expect(push(laptop, [change("old", 1, "o2")])).resolves.toMatchObject({ applied: 1, results: [{ status: "applied", revision: 2 }] });
+    await expect(push(desktop, [change("old", 1, "o-desktop")])).resolves.toMatchObject({ applied: 0, conflicts: 1, results: [{ status: "conflict", type: "update_conflict" }] });
   });
 
   it("deletes cached provider data older than each integration's retention, and nothing else", async () => {

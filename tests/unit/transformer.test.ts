@@ -29,6 +29,16 @@ describe("the tRPC transformer", () => {
     expect(Object.keys(received.changes[0]!)).toEqual(["id", "note"]);
   });
 
+  it("leaves shared and cyclic objects to superjson", () => {
+    const shared = { id: "r1" };
+    const twice = { a: shared, b: [shared] };
+    expect(transformer.serialize(twice)).toEqual(superjson.serialize(twice));
+    expect(transformer.serialize(twice)).toHaveProperty("meta");
+    const cyclic: Record<string, unknown> = { id: "c" };
+    cyclic.self = cyclic;
+    expect(transformer.serialize(cyclic)).toEqual(superjson.serialize(cyclic));
+  });
+
   it("takes the fast path for plain sync payloads: no superjson metadata", () => {
     const push = { idempotencyKey: "k", deviceId: "d", changes: [{ collection: "projects", id: "p1", baseRevision: null, ciphertext: "v1.abc", checksum: "00", schemaVersion: 1, deleted: false }] };
     expect(transformer.serialize(push)).toStrictEqual({ json: push });

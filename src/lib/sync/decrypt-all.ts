@@ -25,26 +25,33 @@ export async function decryptAllRecords(options: {
   collections?: SyncCollection[];
   onProgress?: (progress: DecryptProgress) => void;
 }): Promise<{ records: DecryptedRecord[]; unreadable: UnreadableRecord[] }> {
-  const records: DecryptedRecord[] = [];
-  const unreadable: UnreadableRecord[] = [];
+  // By collection and id: a record changed while the pages are read comes again later in the sequence,
+  // and its latest version (or its tombstone) replaces what was read before.
+  const latest = new Map<string, { record: DecryptedRecord } | { unreadable: UnreadableRecord }>();
   let cursor = 0;
   for (;;) {
     const page = await options.pull({ cursor, limit: PAGE_SIZE, ...(options.collections ? { collections: options.collections } : {}) });
     for (const change of page.changes) {
-      if (change.deleted) continue;
       const { collection, id, revision, schemaVersion } = change;
+      const key = `${collection}\u0000${id}`;
+      latest.delete(key);
+      if (change.deleted) continue;
       try {
         const value = await openRecord(options.dataKey, { userId: options.userId, collection, recordId: id, schemaVersion }, change);
-        records.push({ collection, id, revision, schemaVersion, value });
+        latest.set(key, { record: { collection, id, revision, schemaVersion, value } });
       } catch (error) {
-        unreadable.push({ collection, id, revision, reason: error instanceof Error ? error.message : String(error) });
+        latest.set(key, { unreadable: { collection, id, revision, reason: error instanceof Error ? error.message : String(error) } });
       }
     }
-    options.onProgress?.({ records: records.length + unreadable.length, done: page.hasMore && page.latestSeq > 0 ? Math.min(1, page.cursor / page.latestSeq) : 1 });
+    options.onProgress?.({ records: latest.size, done: page.hasMore && page.latestSeq > 0 ? Math.min(1, page.cursor / page.latestSeq) : 1 });
     if (!page.hasMore) break;
     cursor = page.cursor;
   }
-  return { records, unreadable };
+  const entries = [...latest.values()];
+  return {
+    records: entries.flatMap((entry) => ("record" in entry ? [entry.record] : [])),
+    unreadable: entries.flatMap((entry) => ("unreadable" in entry ? [entry.unreadable] : [])),
+  };
 }
 
 export const DECRYPTED_EXPORT_FORMAT = "devpulse-decrypted-export";

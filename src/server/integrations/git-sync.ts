@@ -6,6 +6,7 @@ import { logger } from "../logger";
 import { webhookSecretFor } from "./webhook-secrets";
 import type { Commit, ProviderSession, Repository } from "./provider";
 import { providers, type RegisteredProviderId } from "./registry";
+import { ProviderError } from "./resilience";
 
 /** How far back a sync looks, and how long cached items are trusted. */
 export const GIT_SYNC = {
@@ -122,7 +123,10 @@ export async function ensureWebhooks(db: DbOrTx, env: Env, session: ProviderSess
   return { created, removed: 0 };
 }
 
-/** Removes our webhooks at the provider (best effort: a hook already gone there is gone) and forgets them. */
+/**
+ * Removes our webhooks at the provider and forgets each one that is gone there (removed now, or
+ * already gone: 404). One that could not be removed is kept, so the next sync tries again.
+ */
 export async function removeWebhooks(db: DbOrTx, env: Env, session: ProviderSession, provider: RegisteredProviderId) {
   const hooks = await db.select().from(integrationWebhooks).where(and(eq(integrationWebhooks.userId, session.userId), eq(integrationWebhooks.provider, provider)));
   let removed = 0;
@@ -131,7 +135,10 @@ export async function removeWebhooks(db: DbOrTx, env: Env, session: ProviderSess
       await providers[provider].removeWebhook(env, session, hook.repository, hook.hookId);
       removed += 1;
     } catch (error) {
-      logger.warn("could not remove a webhook at the provider", { provider, error });
+      if (!(error instanceof ProviderError && error.kind === "not_found")) {
+        logger.warn("could not remove a webhook at the provider; the next sync tries again", { provider, error });
+        continue;
+      }
     }
     await db.delete(integrationWebhooks).where(eq(integrationWebhooks.id, hook.id));
   }

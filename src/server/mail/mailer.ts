@@ -7,6 +7,11 @@ import { logger } from "../logger";
 export type Mail = { to: string; subject: string; text: string };
 export type MailDelivery = { via: "smtp"; messageId: string } | { via: "outbox"; file: string };
 
+/** Whether mail reaches people: through SMTP_URL, or (outside production) into the outbox a developer reads. */
+export function canDeliverMail(env: Pick<Env, "SMTP_URL" | "NODE_ENV">): boolean {
+  return Boolean(env.SMTP_URL) || env.NODE_ENV !== "production";
+}
+
 /**
  * Sends one plain-text mail. With SMTP_URL set it goes to that server (an SMTP
  * failure throws, so a job step retries it); without it, the embedded default

@@ -1,9 +1,9 @@
-import { and, eq, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
 import type { Db } from "../db/client";
 import { privacySettings, users } from "../db/schema";
 import type { Env } from "../env";
-import { sendMail, type MailDelivery } from "../mail/mailer";
+import { canDeliverMail, sendMail, type MailDelivery } from "../mail/mailer";
 import { eraseAccount } from "./deletion";
 import { recordProcessing } from "./processing-log";
 import { getPrivacySettings } from "./settings";
@@ -31,13 +31,15 @@ export async function accountsDueForInactivityReview(db: Db, now = new Date()): 
 export type InactivityDecision = { action: "none"; reason: string } | { action: "warn"; deletionDate: string } | { action: "delete" };
 
 /** What is due for one account now. Re-read at the time of acting: the owner may have come back, or changed their mind. */
-export async function decideInactivity(db: Db, userId: string, now = new Date()): Promise<InactivityDecision> {
+export async function decideInactivity(db: Db, env: Pick<Env, "SMTP_URL" | "NODE_ENV">, userId: string, now = new Date()): Promise<InactivityDecision> {
+  if (!canDeliverMail(env)) return { action: "none", reason: "no mail server is configured (SMTP_URL), and no account is deleted without a delivered warning" };
   const [user] = await db.select({ lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
   if (!user) return { action: "none", reason: "the account no longer exists" };
   if (!(await getPrivacySettings(db, userId)).retentionPolicy.autoDeleteAfterInactivity) return { action: "none", reason: "automatic deletion is off" };
   const inactiveDays = (now.getTime() - user.lastActiveAt.getTime()) / DAY_MS;
   if (inactiveDays < WARN_AFTER_DAYS) return { action: "none", reason: "the account was used recently" };
-  if (!user.warnedAt) {
+  // A warning from before the last use warned about an absence that has ended.
+  if (!user.warnedAt || user.warnedAt <= user.lastActiveAt) {
     // A full notice period from the warning, however late it comes (the policy was switched on late, or the job did not run).
     return { action: "warn", deletionDate: new Date(now.getTime() + INACTIVITY_POLICY.warnDaysBefore * DAY_MS).toISOString() };
   }
@@ -48,7 +50,7 @@ export async function decideInactivity(db: Db, userId: string, now = new Date())
 
 /** Mails the warning, then records it (a failed send records nothing, so a retry sends it again). */
 export async function warnInactiveAccount(db: Db, env: Env, userId: string, deletionDate: string, now = new Date()): Promise<MailDelivery | null> {
-  const [user] = await db.select({ email: users.email, name: users.name }).from(users).where(and(eq(users.id, userId), isNull(users.inactivityWarnedAt)));
+  const [user] = await db.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, userId));
   if (!user) return null;
   const day = new Date(deletionDate).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
   const delivery = await sendMail(env, {
@@ -66,7 +68,13 @@ export async function warnInactiveAccount(db: Db, env: Env, userId: string, dele
       "— DevPulse Cloud",
     ].join("\n"),
   });
-  await db.update(users).set({ inactivityWarnedAt: now }).where(eq(users.id, userId));
+  // Recorded only if the owner did not come back while the mail was on its way (then it warned about nothing).
+  const recorded = await db
+    .update(users)
+    .set({ inactivityWarnedAt: now })
+    .where(and(eq(users.id, userId), lt(users.lastActiveAt, new Date(now.getTime() - WARN_AFTER_DAYS * DAY_MS))))
+    .returning({ id: users.id });
+  if (recorded.length === 0) return null;
   await recordProcessing(db, userId, {
     activity: "notification",
     purpose: `Warn you by email that your account will be deleted on ${day} for inactivity, as you chose`,
@@ -78,7 +86,7 @@ export async function warnInactiveAccount(db: Db, env: Env, userId: string, dele
 
 /** Deletes an account whose notice period ended without any use (decided again here: a retried step may run much later). */
 export async function deleteInactiveAccount(db: Db, env: Env, userId: string) {
-  if ((await decideInactivity(db, userId)).action !== "delete") return { deleted: false as const };
+  if ((await decideInactivity(db, env, userId)).action !== "delete") return { deleted: false as const };
   const [user] = await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, userId));
   if (!user) return { deleted: false as const };
   return eraseAccount(db, env, user, "after a year of inactivity, as its owner chose");

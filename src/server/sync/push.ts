@@ -29,7 +29,9 @@ type Decision = { kind: "apply"; revision: number } | { kind: "unchanged"; revis
  * never last-writer-wins.
  */
 function decide(change: TPushChange, current: RemoteRecord | undefined): Decision {
-  if (!current) return { kind: "apply", revision: 1 };
+  // No row: a new record, or one the server dropped (retention, a deleted collection) that a device still
+  // edits. Numbering continues from the device's base, so devices holding that revision see the edit as newer.
+  if (!current) return { kind: "apply", revision: (change.baseRevision ?? 0) + 1 };
   if (change.baseRevision === current.revision) return { kind: "apply", revision: current.revision + 1 };
   if (change.deleted && current.deleted) return { kind: "unchanged", revision: current.revision };
   if (change.deleted !== current.deleted) return { kind: "conflict", type: "delete_conflict" };

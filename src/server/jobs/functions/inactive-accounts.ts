@@ -23,7 +23,7 @@ export const reviewInactiveAccount = defineJob(
   },
   async ({ event, step }) => {
     const { accountId } = event.data;
-    const decision = await step.run("decide", async () => decideInactivity(await getDb(), accountId));
+    const decision = await step.run("decide", async () => decideInactivity(await getDb(), getEnv(), accountId));
     if (decision.action === "warn") {
       const delivery = await step.run("send-warning", async () => warnInactiveAccount(await getDb(), getEnv(), accountId, decision.deletionDate));
       return { action: "warned", deletionDate: decision.deletionDate, via: delivery?.via ?? null };
