@@ -2,7 +2,8 @@ import superjson from "superjson";
 
 /**
  * Whether JSON carries `value` unchanged: no Date, Map, BigInt, undefined, NaN or -0, only plain
- * objects, and no object twice (superjson records shared references; a cycle would never end).
+ * objects, no object twice (superjson records shared references; a cycle would never end), and no key
+ * superjson refuses.
  */
 function isPlainJson(value: unknown, seen = new Set<object>()): boolean {
   switch (typeof value) {
@@ -21,7 +22,11 @@ function isPlainJson(value: unknown, seen = new Set<object>()): boolean {
       }
       const prototype: unknown = Object.getPrototypeOf(value);
       if (prototype !== Object.prototype && prototype !== null) return false;
-      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], seen)) return false;
+      for (const key in value) {
+        // superjson refuses these keys (prototype pollution); leave them to it so both paths refuse alike.
+        if (key === "__proto__" || key === "constructor" || key === "prototype") return false;
+        if (!isPlainJson((value as Record<string, unknown>)[key], seen)) return false;
+      }
       return true;
     }
     default:
