@@ -8,7 +8,12 @@ import { recordProcessing } from "./processing-log";
 /** The user's settings, defaults filled in (a missing row is all defaults). */
 export async function getPrivacySettings(db: DbOrTx, userId: string): Promise<PrivacySettings> {
   const [row] = await db.select({ settings: privacySettings.settings }).from(privacySettings).where(eq(privacySettings.userId, userId));
-  return ZPrivacySettings.parse(row?.settings ?? {});
+  return privacySettingsFrom(row?.settings);
+}
+
+/** Settings as stored (or no row: undefined/null), with defaults filled in, for callers that read the row in a larger query. */
+export function privacySettingsFrom(stored: unknown): PrivacySettings {
+  return ZPrivacySettings.parse(stored ?? {});
 }
 
 function merge(current: PrivacySettings, patch: PrivacySettingsPatch): PrivacySettings {

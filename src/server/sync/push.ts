@@ -1,15 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { SyncCollection } from "~/lib/schemas/collections";
-import type { Db } from "../db/client";
-import { devices, syncConflicts, syncPushes, syncRecords, type SyncConflictType } from "../db/schema";
+import { selectRows, type Db, type Tx } from "../db/client";
+import { devices, type SyncConflictType } from "../db/schema";
 import { AppError } from "../errors";
 import { sha256Hex } from "../hash";
 import { publishSafely } from "../realtime/publisher";
 import type { ProcessingEntry } from "../privacy/processing-log";
+import { privacySettingsFrom } from "../privacy/settings";
 import { assertCollectionsAllowed } from "./policy";
 import type { TPushChange, TPushInput } from "./schemas";
-import { lockSequence, recordVersionColumns, writeRevisions, type RecordVersion, type RevisionRow } from "./sequence";
+import { lockSequence, revisionWrites, type RecordVersion, type RevisionRow } from "./sequence";
 
 /** The server's current version of a record, handed back with a conflict so the device can resolve it. */
 export type RemoteRecord = RecordVersion;
@@ -63,39 +64,52 @@ function assertChecksums(changes: TPushChange[]): void {
   }
 }
 
+type PushState = { settings: unknown; replay: PushResult | null; current: (RemoteRecord & { collection: string; recordId: string })[] | null };
+
+/**
+ * What a push needs to decide, in one round trip under the user's sequence lock:
+ * the privacy settings, the result of an earlier push with the same idempotency
+ * key, and the current version of exactly the batch's records (primary-key
+ * probes: a plain record_id IN (…) scans all of the user's records once they
+ * number in the tens of thousands).
+ */
+async function readPushState(tx: Tx, userId: string, input: TPushInput): Promise<PushState> {
+  const keys = JSON.stringify(input.changes.map((change) => ({ collection: change.collection, record_id: change.id })));
+  const [state] = await selectRows<PushState>(
+    tx,
+    sql`select
+      (select settings from privacy_settings where user_id = ${userId}::uuid) as settings,
+      (select result from sync_pushes where user_id = ${userId}::uuid and idempotency_key = ${input.idempotencyKey}) as replay,
+      (select json_agg(json_build_object(
+          'collection', r.collection, 'recordId', r.record_id, 'revision', r.revision, 'seq', r.seq, 'ciphertext', r.ciphertext,
+          'checksum', r.checksum, 'schemaVersion', r.schema_version, 'deleted', r.deleted))
+        from sync_records r
+        where r.user_id = ${userId}::uuid
+          and (r.collection, r.record_id) in (select collection, record_id from json_to_recordset(${keys}::json) as t(collection text, record_id text))
+      ) as current`,
+  );
+  return state!;
+}
+
 /**
  * Applies a batch atomically: every change is either applied as a new revision or
  * recorded as a conflict, in one transaction. A retry with the same idempotency
- * key returns the first result and applies nothing.
+ * key returns the first result and applies nothing. The transaction is three
+ * round trips — take the lock, read, write everything — because the user's
+ * pushes queue on that lock: every round trip inside it delays the next push.
  */
 export async function pushChanges(db: Db, userId: string, input: TPushInput): Promise<PushResult> {
   assertChecksums(input.changes);
-  await assertCollectionsAllowed(db, userId, new Set(input.changes.map((change) => change.collection)));
 
   const outcome = await db.transaction(async (tx) => {
     let seq = await lockSequence(tx, userId);
-    const [previous] = await tx
-      .select({ result: syncPushes.result })
-      .from(syncPushes)
-      .where(and(eq(syncPushes.userId, userId), eq(syncPushes.idempotencyKey, input.idempotencyKey)));
-    if (previous) return { replayed: true, result: previous.result as PushResult };
-
-    // Primary-key lookups for exactly the batch's records (a plain record_id IN (…)
-    // scans all of the user's records once they number in the tens of thousands).
-    const keys = JSON.stringify(input.changes.map((change) => ({ collection: change.collection, record_id: change.id })));
-    const currentRows = await tx
-      .select({ collection: syncRecords.collection, recordId: syncRecords.recordId, ...recordVersionColumns })
-      .from(syncRecords)
-      .where(
-        and(
-          eq(syncRecords.userId, userId),
-          sql`(${syncRecords.collection}, ${syncRecords.recordId}) in (select collection, record_id from json_to_recordset(${keys}::json) as t(collection text, record_id text))`,
-        ),
-      );
-    const current = new Map(currentRows.map(({ collection, recordId, ...record }) => [recordKey(collection, recordId), record]));
+    const state = await readPushState(tx, userId, input);
+    assertCollectionsAllowed(privacySettingsFrom(state.settings), new Set(input.changes.map((change) => change.collection)));
+    if (state.replay) return { replayed: true, result: state.replay };
+    const current = new Map((state.current ?? []).map(({ collection, recordId, ...record }) => [recordKey(collection, recordId), record]));
 
     const revisions: RevisionRow[] = [];
-    const conflicts: (typeof syncConflicts.$inferInsert)[] = [];
+    const conflicts: ConflictRow[] = [];
     const results: ChangeResult[] = input.changes.map((change) => {
       const remote = current.get(recordKey(change.collection, change.id));
       const decision = decide(change, remote);
@@ -119,38 +133,68 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
       const conflictId = randomUUID();
       conflicts.push({
         id: conflictId,
-        userId,
         collection,
-        recordId: id,
+        record_id: id,
         type: decision.type,
-        baseRevision: change.baseRevision,
-        remoteRevision: remote!.revision,
-        localCiphertext: change.deleted ? null : change.ciphertext,
-        localChecksum: change.deleted ? null : change.checksum,
-        localSchemaVersion: change.schemaVersion,
-        localDeleted: change.deleted,
-        deviceId: input.deviceId,
+        base_revision: change.baseRevision,
+        remote_revision: remote!.revision,
+        local_ciphertext: change.deleted ? null : change.ciphertext,
+        local_checksum: change.deleted ? null : change.checksum,
+        local_schema_version: change.schemaVersion,
+        local_deleted: change.deleted,
       });
       return { collection, id, status: "conflict", conflictId, type: decision.type, remote: remote! };
     });
 
-    await writeRevisions(tx, userId, revisions);
-    if (conflicts.length > 0) await tx.insert(syncConflicts).values(conflicts);
     const result: PushResult = { cursor: seq, applied: revisions.length, conflicts: conflicts.length, results };
-    // The bookkeeping in one round trip (this is the hot path): new sequence end, the device's last sync,
-    // the result kept for retries, and the processing-log entry (what recordProcessing writes elsewhere).
-    const upload = uploadLogEntry(input, result);
-    await tx.execute(sql`
-      with advanced as (update sync_state set last_seq = ${seq} where user_id = ${userId}::uuid),
-        synced as (update devices set last_sync_at = now() where id = ${input.deviceId}::uuid),
-        logged as (insert into processing_log (user_id, activity, purpose, legal_basis, details)
-          values (${userId}::uuid, ${upload.activity}, ${upload.purpose}, ${upload.legalBasis}, ${JSON.stringify(upload.details)}::jsonb))
-      insert into sync_pushes (user_id, idempotency_key, result) values (${userId}::uuid, ${input.idempotencyKey}, ${JSON.stringify(result)}::jsonb)`);
+    await tx.execute(pushWrite(userId, input, revisions, conflicts, result));
     return { replayed: false, result };
   });
 
   if (!outcome.replayed) await announcePush(userId, input.deviceId, outcome.result);
   return outcome.result;
+}
+
+/** A conflict as the push's write statement takes it (sync_conflicts' column names; user and device are the push's). */
+type ConflictRow = {
+  id: string;
+  collection: string;
+  record_id: string;
+  type: SyncConflictType;
+  base_revision: number | null;
+  remote_revision: number;
+  local_ciphertext: string | null;
+  local_checksum: string | null;
+  local_schema_version: number;
+  local_deleted: boolean;
+};
+
+/**
+ * Everything a push writes, in ONE statement (this is the hot path, under the
+ * user's lock): the new revisions, the conflicts, the new end of the sequence,
+ * the device's last sync, the processing-log entry (what recordProcessing writes
+ * elsewhere) and the result kept for retries.
+ */
+function pushWrite(userId: string, input: TPushInput, revisions: RevisionRow[], conflicts: ConflictRow[], result: PushResult): SQL {
+  const upload = uploadLogEntry(input, result);
+  const writes: SQL[] = [];
+  if (revisions.length > 0) writes.push(revisionWrites(userId, revisions));
+  if (conflicts.length > 0) {
+    writes.push(sql`new_conflicts as (
+      insert into sync_conflicts (id, user_id, collection, record_id, type, base_revision, remote_revision, local_ciphertext, local_checksum, local_schema_version, local_deleted, device_id)
+      select id, ${userId}::uuid, collection, record_id, type, base_revision, remote_revision, local_ciphertext, local_checksum, local_schema_version, local_deleted, ${input.deviceId}::uuid
+      from json_to_recordset(${JSON.stringify(conflicts)}::json) as t(
+        id uuid, collection text, record_id text, type text, base_revision integer, remote_revision integer,
+        local_ciphertext text, local_checksum text, local_schema_version integer, local_deleted boolean))`);
+  }
+  writes.push(
+    sql`advanced as (update sync_state set last_seq = ${result.cursor} where user_id = ${userId}::uuid)`,
+    sql`synced as (update devices set last_sync_at = now() where id = ${input.deviceId}::uuid)`,
+    sql`logged as (insert into processing_log (user_id, activity, purpose, legal_basis, details)
+      values (${userId}::uuid, ${upload.activity}, ${upload.purpose}, ${upload.legalBasis}, ${JSON.stringify(upload.details)}::jsonb))`,
+  );
+  return sql`with ${sql.join(writes, sql`, `)}
+    insert into sync_pushes (user_id, idempotency_key, result) values (${userId}::uuid, ${input.idempotencyKey}, ${JSON.stringify(result)}::jsonb)`;
 }
 
 function uploadLogEntry(input: TPushInput, result: PushResult): ProcessingEntry {
