@@ -3,7 +3,7 @@
  * Depends only on @trpc/client and superjson at run time; the router is imported as
  * a type, so no server code is bundled into clients.
  */
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
 import { transformer } from "../lib/transformer";
 import type { RealtimeEventName } from "../lib/realtime/events";
@@ -20,6 +20,9 @@ export type DevPulseClientOptions = {
   /** Custom fetch (tests, proxies, Electron's net.fetch). */
   fetch?: typeof fetch;
 };
+
+/** Procedures sent one request each (see the links below). */
+const UNBATCHED_PATHS = new Set(["sync.push", "sync.pull"]);
 
 export function createDevPulseClient(options: DevPulseClientOptions) {
   const base = options.url.replace(/\/+$/, "");
@@ -42,7 +45,14 @@ export function createDevPulseClient(options: DevPulseClientOptions) {
             fetch: (input, init) => doFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...authHeaders() } }),
           }),
         }),
-        false: httpBatchLink({ url: `${base}/api/trpc`, transformer, fetch: options.fetch, headers: authHeaders }),
+        false: splitLink({
+          // Each push and pull page travels alone: batching a push with whatever else was called
+          // in the same tick would hold its answer until the slowest call finished, and keep the
+          // sync client's next batch from being sent while the server writes the previous one.
+          condition: (op) => UNBATCHED_PATHS.has(op.path),
+          true: httpLink({ url: `${base}/api/trpc`, transformer, fetch: options.fetch, headers: authHeaders }),
+          false: httpBatchLink({ url: `${base}/api/trpc`, transformer, fetch: options.fetch, headers: authHeaders }),
+        }),
       }),
     ],
   });

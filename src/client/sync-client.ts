@@ -20,6 +20,7 @@ import type { Json } from "../lib/merge/json";
 import { ZRecordId, type SyncCollection } from "../lib/schemas/collections";
 import type { MergeRuleStrategy } from "../lib/schemas/merge-rules";
 import type { DevPulseClient } from "./index";
+import { pipelined } from "./pipelined";
 import type { LocalRecord, SyncSnapshot, SyncStore } from "./store";
 
 /** How this device resolves a conflict: see MERGE_RULE_STRATEGIES (append_only keeps both versions as separate records). */
@@ -55,6 +56,12 @@ type PushResultItem = Awaited<ReturnType<DevPulseClient["sync"]["push"]["mutate"
 type ConflictItem = Extract<PushResultItem, { status: "conflict" }>;
 
 const MAX_SYNC_ROUNDS = 6;
+/**
+ * Push requests in flight at once: the next batch is encrypted and sent while the
+ * server writes the previous one (each batch is its own atomic, idempotent push of
+ * different records, so they may land in either order).
+ */
+export const PUSHES_IN_FLIGHT = 2;
 
 function isNetworkError(error: unknown): boolean {
   return error instanceof TRPCClientError && !(error.data as { httpStatus?: number } | undefined)?.httpStatus;
@@ -175,7 +182,10 @@ export function createSyncClient(options: SyncClientOptions) {
     local[id] = now === sent || !now?.dirty ? next : { ...now, revision: next.revision, base: next.base, baseDeleted: next.baseDeleted };
   }
 
-  async function pushBatch(batch: Array<[string, string, LocalRecord]>, summary: PushSummary) {
+  type DirtyRecord = [collection: string, id: string, record: LocalRecord];
+
+  /** Encrypts a batch and sends it, retrying network errors under the same idempotency key. */
+  async function sendBatch(batch: DirtyRecord[]) {
     const changes = await Promise.all(
       batch.map(async ([collection, id, record]) => {
         const encrypted = record.deleted || record.value === null ? null : await encryptValue(collection, id, record.schemaVersion, record.value);
@@ -191,17 +201,19 @@ export function createSyncClient(options: SyncClientOptions) {
       }),
     );
     const idempotencyKey = crypto.randomUUID();
-    let result;
     for (let attempt = 1; ; attempt++) {
       try {
-        result = await client.sync.push.mutate({ idempotencyKey, deviceId, changes });
-        break;
+        return await client.sync.push.mutate({ idempotencyKey, deviceId, changes });
       } catch (error) {
         // Same key on retry: if the first attempt did land, the server answers its result again.
         if (!isNetworkError(error) || attempt >= 3) throw error;
         await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
       }
     }
+  }
+
+  /** Records what the server did with each change of a batch, resolving conflicts by strategy. */
+  async function settleBatch(batch: DirtyRecord[], result: Awaited<ReturnType<typeof sendBatch>>, summary: PushSummary) {
     const snap = await state();
     for (const [index, item] of result.results.entries()) {
       const [collection, id, record] = batch[index]!;
@@ -303,9 +315,11 @@ export function createSyncClient(options: SyncClientOptions) {
       const dirty = Object.entries((await state()).records).flatMap(([collection, local]) =>
         Object.entries(local)
           .filter(([, record]) => record.dirty)
-          .map(([id, record]): [string, string, LocalRecord] => [collection, id, record]),
+          .map(([id, record]): DirtyRecord => [collection, id, record]),
       );
-      for (let start = 0; start < dirty.length; start += batchSize) await pushBatch(dirty.slice(start, start + batchSize), summary);
+      const batches: DirtyRecord[][] = [];
+      for (let start = 0; start < dirty.length; start += batchSize) batches.push(dirty.slice(start, start + batchSize));
+      await pipelined(batches, PUSHES_IN_FLIGHT, sendBatch, (batch, result) => settleBatch(batch, result, summary));
       return summary;
     },
 

@@ -196,6 +196,61 @@ describe("sync client: local edits are never lost", () => {
   });
 });
 
+describe("sync client: long pushes", () => {
+  /** A device whose requests go through `wrap`, pushing `batchSize` changes per request. */
+  async function pipelinedDevice(label: string, wrap: (next: typeof fetch) => typeof fetch) {
+    const { caller, device } = await newUser(label);
+    const { token, deviceId } = await connectDevice(caller, `${label} laptop`);
+    const client = createDevPulseClient({ url: TEST_BASE_URL, token, fetch: wrap(routeFetch()) });
+    const sync = createSyncClient({ client, deviceId, store: createMemoryStore(), batchSize: 2 });
+    await sync.unlock(PASSPHRASE);
+    for (const n of [1, 2, 3, 4, 5, 6]) await sync.put("projects", `p${n}`, { name: `project ${n}` });
+    return { sync, device };
+  }
+  const isPush = (input: Parameters<typeof fetch>[0]) => String(input instanceof Request ? input.url : input).includes("sync.push");
+
+  it("sends the next batch while the server writes the previous one, two at a time, and lands every batch", async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const { sync, device } = await pipelinedDevice("pipeline", (next) => async (input, init) => {
+      if (!isPush(input)) return next(input, init);
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 20)); // a network in between
+        return await next(input, init);
+      } finally {
+        inFlight -= 1;
+      }
+    });
+    await expect(sync.push()).resolves.toMatchObject({ applied: 6, conflicts: 0 });
+    expect(maxInFlight).toBe(2);
+    expect((await sync.status()).pending).toBe(0);
+
+    const other = await device("desktop");
+    await other.sync.unlock(PASSPHRASE);
+    await other.sync.sync();
+    expect((await other.sync.list("projects")).map((p) => p.id)).toEqual(["p1", "p2", "p3", "p4", "p5", "p6"]);
+  });
+
+  it("when one batch cannot be sent, keeps only its records pending and forgets no batch that landed", async () => {
+    let down = true;
+    const { sync, device } = await pipelinedDevice("partial", (next) => async (input, init) => {
+      // Every attempt of the batch holding p3 fails at the network, while it is down.
+      if (down && isPush(input) && String(init?.body ?? "").includes('"p3"')) throw new TypeError("fetch failed");
+      return next(input, init);
+    });
+    await expect(sync.push()).rejects.toThrow(/fetch failed/);
+    expect((await sync.status()).pending).toBe(2); // p3 and p4; p5 and p6 were already on their way and are settled
+
+    down = false;
+    await expect(sync.push()).resolves.toMatchObject({ applied: 2, conflicts: 0 }); // no conflict with itself
+    const other = await device("desktop");
+    await other.sync.unlock(PASSPHRASE);
+    await other.sync.sync();
+    expect((await other.sync.list("projects")).map((p) => p.id)).toEqual(["p1", "p2", "p3", "p4", "p5", "p6"]);
+  });
+});
+
 describe("sync client: keys", () => {
   it("says 'Wrong passphrase' for a wrong passphrase and refuses to sync while locked", async () => {
     const { device } = await newUser("wrongpass");
