@@ -15,21 +15,12 @@ import {
   type CommitForCorrelation,
   type CorrelationOptions,
 } from "../src/lib/correlation/index";
+import { seededRandom as random } from "./lib/random";
 
 const FULL = process.argv.includes("--full");
 const MINUTE = 60_000;
 const T0 = Date.parse("2026-01-05T08:00:00Z");
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Workload = { periods: ActivityPeriod[]; commits: CommitForCorrelation[]; options: CorrelationOptions };
 

@@ -59,7 +59,7 @@ export function createCpuMeter(serverPid: () => number | undefined, database: st
   };
 
   /** Runs `task` and returns its result with the CPU each side spent meanwhile. */
-  return async function measure<T>(task: () => Promise<T>): Promise<{ result: T; cpu: CpuSplit }> {
+  return async function measure<T>(task: () => Promise<T>): Promise<Measured<T>> {
     const before = snapshot();
     const result = await task();
     const after = snapshot();
@@ -73,6 +73,9 @@ export function createCpuMeter(serverPid: () => number | undefined, database: st
 }
 
 export type CpuMeter = ReturnType<typeof createCpuMeter>;
+
+/** A measured task's result and the CPU each side spent on it. */
+export type Measured<T> = { result: T; cpu: CpuSplit };
 
 /**
  * Waits (at most `maxWaitS`) until the rest of the machine is quiet: busy CPU over a

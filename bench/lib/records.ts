@@ -4,6 +4,7 @@
  */
 import { checksumOf, encryptRecord } from "../../src/lib/crypto/index";
 import type { SyncCollection } from "../../src/lib/schemas/collections";
+import { seededRandom } from "./random";
 
 export type EncryptedChange = {
   collection: SyncCollection;
@@ -22,18 +23,6 @@ const WORDS = (
   "focus session pairing design doc estimate sprint backlog triage incident postmortem rollout"
 ).split(" ");
 
-/** A small deterministic PRNG (mulberry32), so every run encrypts the same plaintexts. */
-function prng(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function notes(random: () => number, length: number): string {
   let text = "";
   while (text.length < length) text += `${WORDS[Math.floor(random() * WORDS.length)]} `;
@@ -42,7 +31,7 @@ function notes(random: () => number, length: number): string {
 
 /** An activity as the desktop app records it, with a ~900-character notes field (~1 KB of JSON). */
 export function activity(index: number) {
-  const random = prng(index + 1);
+  const random = seededRandom(index + 1);
   const start = new Date(Date.UTC(2025, 0, 1) + index * 15 * 60_000);
   const minutes = 5 + Math.floor(random() * 115);
   return {

@@ -1,16 +1,28 @@
-/** The measured work, through the public tRPC client exactly as the desktop app calls it. */
+/** The measured work: through the public tRPC client as the desktop app calls it, or as the same requests encoded ahead of time. */
 import { randomUUID } from "node:crypto";
+import { Agent, request as httpRequest } from "node:http";
+import { pipelined } from "../../src/client/pipelined";
+import { PUSHES_IN_FLIGHT } from "../../src/client/sync-client";
+import { transformer } from "../../src/lib/transformer";
 import type { EncryptedChange } from "./records";
 import { chunk } from "./records";
+import { seededRandom } from "./random";
 import type { BenchDevice } from "./setup";
 import { timed } from "./stats";
 
-/** Pushes new records in sequential batches; fails unless every change applies. */
-export async function pushAll(device: BenchDevice, changes: readonly EncryptedChange[], batchSize: number): Promise<void> {
-  for (const batch of chunk(changes, batchSize)) {
-    const result = await device.client.sync.push.mutate({ idempotencyKey: randomUUID(), deviceId: device.deviceId, changes: batch });
-    if (result.applied !== batch.length) throw new Error(`push applied ${result.applied} of ${batch.length} changes (${result.conflicts} conflicts)`);
-  }
+/**
+ * Pushes new records in batches with `inFlight` requests at a time, through the same pipeline as
+ * the SDK's sync client (`pipelined`, PUSHES_IN_FLIGHT); fails unless every change applies.
+ */
+export async function pushAll(device: BenchDevice, changes: readonly EncryptedChange[], batchSize: number, inFlight = PUSHES_IN_FLIGHT): Promise<void> {
+  await pipelined(
+    chunk(changes, batchSize),
+    inFlight,
+    (batch) => device.client.sync.push.mutate({ idempotencyKey: randomUUID(), deviceId: device.deviceId, changes: batch }),
+    (batch, result) => {
+      if (result.applied !== batch.length) throw new Error(`push applied ${result.applied} of ${batch.length} changes (${result.conflicts} conflicts)`);
+    },
+  );
 }
 
 /** Pulls everything from cursor 0 until `hasMore` is false; returns how many changes arrived. */
@@ -25,27 +37,108 @@ export async function pullAll(device: BenchDevice, limit: number): Promise<numbe
   }
 }
 
-/** A device and the batch it pushes in each round. */
-export type Participant = { device: BenchDevice; rounds: EncryptedChange[][] };
+/** A device's pushes, one per round: `push(round)` sends that round's batch and fails unless all of it applies. */
+export type Participant = { pushes: number; push: (round: number) => Promise<void> };
+
+/** A participant that pushes through the SDK's tRPC client, encoding each request in this process as a device would. */
+export function sdkParticipant(device: BenchDevice, rounds: readonly EncryptedChange[][]): Participant {
+  return {
+    pushes: rounds.length,
+    push: async (round) => {
+      const changes = rounds[round]!;
+      const result = await device.client.sync.push.mutate({ idempotencyKey: randomUUID(), deviceId: device.deviceId, changes });
+      if (result.applied !== changes.length) throw new Error(`push applied ${result.applied} of ${changes.length} (${result.conflicts} conflicts)`);
+    },
+  };
+}
+
+/**
+ * A push request as the SDK puts it on the wire (one tRPC request, the shared transformer), encoded
+ * ahead of time. Latency runs send these so that 50 simulated devices living in ONE process do not queue
+ * behind each other's encoding: on real devices that work happens on each device's own CPU.
+ */
+export type EncodedPush = { token: string; body: string; records: number };
+
+export function encodePush(device: BenchDevice, changes: readonly EncryptedChange[]): EncodedPush {
+  const input = { idempotencyKey: randomUUID(), deviceId: device.deviceId, changes };
+  return { token: device.token, body: JSON.stringify(transformer.serialize(input)), records: changes.length };
+}
+
+/** Sends encoded pushes over keep-alive HTTP/1.1 connections and checks each answer as the SDK would. */
+export function createPushSender(baseUrl: string): { send: (push: EncodedPush) => Promise<void>; close: () => void } {
+  const url = new URL("/api/trpc/sync.push", baseUrl);
+  // Idle sockets close after 4 s, before the server's 5 s keep-alive timeout (Node's default), so a
+  // request never goes out on a connection the server is closing ("socket hang up").
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
+  const send = (push: EncodedPush) =>
+    new Promise<void>((resolve, reject) => {
+      const request = httpRequest(
+        url,
+        { method: "POST", agent, headers: { "content-type": "application/json", authorization: `Bearer ${push.token}`, "content-length": Buffer.byteLength(push.body) } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("error", reject);
+          response.on("end", () => {
+            try {
+              const answer = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { result?: { data: Parameters<typeof transformer.deserialize>[0] }; error?: unknown };
+              if (!answer?.result) throw new Error(`push answered HTTP ${response.statusCode}: ${JSON.stringify(answer?.error ?? answer).slice(0, 300)}`);
+              const { applied } = transformer.deserialize<{ applied: number }>(answer.result.data);
+              if (applied !== push.records) throw new Error(`push applied ${applied} of ${push.records}`);
+              resolve();
+            } catch (error) {
+              reject(error instanceof Error ? error : new Error(String(error)));
+            }
+          });
+        },
+      );
+      request.on("error", reject);
+      request.end(push.body);
+    });
+  return { send, close: () => agent.destroy() };
+}
+
+/** A participant that sends pre-encoded requests (see EncodedPush). */
+export function encodedParticipant(send: (push: EncodedPush) => Promise<void>, pushes: readonly EncodedPush[]): Participant {
+  return { pushes: pushes.length, push: (round) => send(pushes[round]!) };
+}
 
 /** In each round every participant pushes its batch at the same instant; returns each push's wall time (ms). */
-export async function concurrentRounds(participants: readonly Participant[], roundCount: number): Promise<{ latencies: number[]; records: number; wallMs: number }> {
+export async function concurrentRounds(participants: readonly Participant[], roundCount: number): Promise<{ latencies: number[]; wallMs: number }> {
   const latencies: number[] = [];
   let wallMs = 0;
-  let records = 0;
   for (let round = 0; round < roundCount; round++) {
     const started = performance.now();
-    const times = await Promise.all(
-      participants.map(async ({ device, rounds }) => {
-        const changes = rounds[round]!;
-        const { ms, result } = await timed(() => device.client.sync.push.mutate({ idempotencyKey: randomUUID(), deviceId: device.deviceId, changes }));
-        if (result.applied !== changes.length) throw new Error(`concurrent push applied ${result.applied} of ${changes.length}`);
-        records += changes.length;
-        return ms;
-      }),
-    );
+    const times = await Promise.all(participants.map(async ({ push }) => (await timed(() => push(round))).ms));
     wallMs += performance.now() - started;
     latencies.push(...times);
   }
-  return { latencies, records, wallMs };
+  return { latencies, wallMs };
+}
+
+/**
+ * Devices syncing side by side, as in the field: each device pushes its batches one after
+ * another at random moments, `meanIntervalMs` apart on average (exponentially distributed,
+ * i.e. Poisson arrivals), starting at a random moment of the first interval. A device whose
+ * push is still running when its next one is due pushes right after it (devices push one
+ * batch at a time). Returns each push's wall time (ms).
+ */
+export async function steadyLoad(participants: readonly Participant[], options: { meanIntervalMs: number; seed: number }): Promise<{ latencies: number[]; wallMs: number }> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    participants.map(async ({ pushes, push }, index) => {
+      // One generator per device: its schedule does not depend on the order in which answers arrive.
+      const random = seededRandom(options.seed + index);
+      const nextGap = () => -Math.log(1 - random()) * options.meanIntervalMs;
+      let dueAt = started + random() * options.meanIntervalMs;
+      for (let round = 0; round < pushes; round++) {
+        const wait = dueAt - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        latencies.push((await timed(() => push(round))).ms);
+        dueAt += nextGap();
+      }
+    }),
+  );
+  return { latencies, wallMs: performance.now() - started };
 }
