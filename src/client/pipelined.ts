@@ -15,8 +15,11 @@ export async function pipelined<T, R>(
   settle: (item: T, result: R) => Promise<void> | void,
 ): Promise<void> {
   type Outcome = { ok: true; value: R } | { ok: false; error: unknown };
+  const limit = Math.max(1, Math.floor(depth) || 1);
   const inFlight: { item: T; outcome: Promise<Outcome> }[] = [];
   let failure: { error: unknown } | undefined;
+  // Set the moment any send fails, even one that is not the oldest yet: no new send starts after it.
+  let sendFailed = false;
 
   const settleOldest = async () => {
     const { item, outcome } = inFlight.shift()!;
@@ -33,15 +36,21 @@ export async function pipelined<T, R>(
   };
 
   for (const item of items) {
-    if (failure) break;
+    if (failure || sendFailed) break;
     inFlight.push({
       item,
-      outcome: send(item).then(
-        (value): Outcome => ({ ok: true, value }),
-        (error: unknown): Outcome => ({ ok: false, error }),
-      ),
+      // Through a promise even if `send` throws synchronously, so the sends already started are still settled.
+      outcome: Promise.resolve()
+        .then(() => send(item))
+        .then(
+          (value): Outcome => ({ ok: true, value }),
+          (error: unknown): Outcome => {
+            sendFailed = true;
+            return { ok: false, error };
+          },
+        ),
     });
-    if (inFlight.length >= Math.max(1, depth)) await settleOldest();
+    if (inFlight.length >= limit) await settleOldest();
   }
   while (inFlight.length > 0) await settleOldest();
   if (failure) throw failure.error;

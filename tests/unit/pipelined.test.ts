@@ -81,6 +81,56 @@ describe("pipelined", () => {
     expect(sends.started).toEqual([1, 2, 3]); // 4 and 5 were never sent
   });
 
+  it("starts nothing new once any send failed, even one younger than the batch still awaited", async () => {
+    const sends = controlledSends<number>();
+    const settled: number[] = [];
+    const outcome = pipelined([1, 2, 3], 2, sends.send, (item) => void settled.push(item)).then(
+      () => "resolved",
+      (error: Error) => error.message,
+    );
+    await tick();
+    sends.waiting.get(2)!.reject(new Error("refused")); // fails while 1 is still on its way
+    await tick();
+    sends.waiting.get(1)!.resolve("a");
+    expect(await outcome).toBe("refused");
+    expect(settled).toEqual([1]);
+    expect(sends.started).toEqual([1, 2]); // 3 was never sent
+  });
+
+  it("settles the sends already started when a send throws synchronously", async () => {
+    const settled: number[] = [];
+    await expect(
+      pipelined(
+        [1, 2],
+        2,
+        (item) => {
+          if (item === 2) throw new Error("cannot encode");
+          return Promise.resolve(item);
+        },
+        (item) => void settled.push(item),
+      ),
+    ).rejects.toThrow("cannot encode");
+    expect(settled).toEqual([1]);
+  });
+
+  it("treats a depth below one, or not a number, as one", async () => {
+    for (const depth of [0, -3, Number.NaN]) {
+      let inFlight = 0;
+      let maxInFlight = 0;
+      await pipelined(
+        [1, 2, 3],
+        depth,
+        async () => {
+          maxInFlight = Math.max(maxInFlight, ++inFlight);
+          await tick();
+          inFlight -= 1;
+        },
+        () => undefined,
+      );
+      expect(maxInFlight).toBe(1);
+    }
+  });
+
   it("a settle that throws stops further sends the same way", async () => {
     const settled: number[] = [];
     const sent: number[] = [];
