@@ -23,6 +23,7 @@ import { and, eq, inArray, sql, type SQLWrapper } from "drizzle-orm";
 import superjson from "superjson";
 import { createDevPulseClient } from "../src/client/index";
 import type { Tx } from "../src/server/db/client";
+import type { SyncCollection } from "../src/lib/schemas/collections";
 import type { RevisionRow } from "../src/server/sync/sequence";
 import { openBaseline } from "./lib/baseline";
 import { waitForQuiet } from "./lib/cpu";
@@ -61,9 +62,9 @@ process.env.NEXTAUTH_SECRET = "profile-secret-profile-secret-profile-secret";
 try {
   // Imported after the environment is set: the server reads it on first use.
   const { getDb, getDatabaseHandle } = await import("../src/server/db/client");
-  const { devices, syncPushes, syncRecords, syncRevisions, users } = await import("../src/server/db/schema");
-  const { advanceSequence, lockSequence, writeRevisions } = await import("../src/server/sync/sequence");
-  const { assertPushDevice, pushChanges } = await import("../src/server/sync/push");
+  const { devices, syncRecords, syncRevisions, users } = await import("../src/server/db/schema");
+  const { lockSequence, writeRevisions } = await import("../src/server/sync/sequence");
+  const { assertPushDevice, pushChanges, pushWrite, readPushState } = await import("../src/server/sync/push");
   const { pullChanges } = await import("../src/server/sync/pull");
   const { ZPushInput } = await import("../src/server/sync/schemas");
   const { sha256Hex } = await import("../src/server/hash");
@@ -115,7 +116,7 @@ try {
     return result;
   };
 
-  // The current-rows lookup of pushChanges, as shipped (primary-key probes, since bb7e7c5) and as it was before.
+  // The current-rows lookup of a push (the predicate inside readPushState: primary-key probes, since bb7e7c5), and as it was before.
   const currentRowsShipped = (executor: Tx | typeof db, userId: string, changes: { collection: string; id: string }[]) =>
     executor
       .select({ collection: syncRecords.collection, recordId: syncRecords.recordId, revision: syncRecords.revision, seq: syncRecords.seq, ciphertext: syncRecords.ciphertext })
@@ -131,7 +132,7 @@ try {
   const currentRowsBefore = (userId: string, ids: string[]) =>
     db.select().from(syncRecords).where(and(eq(syncRecords.userId, userId), inArray(syncRecords.recordId, ids)));
 
-  /** The statements of pushChanges (src/server/sync/push.ts as of bb7e7c5) with the same drizzle calls, timed one by one. */
+  /** The statements of pushChanges (src/server/sync/push.ts: three round trips under the lock), timed one by one. */
   async function pushInPhases(subject: Subject, changes: EncryptedChange[]) {
     const { userId, deviceId } = subject;
     const payload = pushInput(subject, changes);
@@ -140,18 +141,13 @@ try {
     await timePhase("assertPushDevice: SELECT devices", () => assertPushDevice(db, userId, deviceId, deviceId));
     await db.transaction(async (tx) => {
       const seq = await timePhase("lockSequence: INSERT … ON CONFLICT sync_state RETURNING (takes the user's lock)", () => lockSequence(tx, userId));
-      await timePhase("idempotency: SELECT sync_pushes", () =>
-        tx.select({ result: syncPushes.result }).from(syncPushes).where(and(eq(syncPushes.userId, userId), eq(syncPushes.idempotencyKey, payload.idempotencyKey))),
-      );
-      await timePhase("current rows: SELECT sync_records, primary-key probes for the batch's (collection, id)", () => currentRowsShipped(tx, userId, changes));
+      await timePhase("readPushState: settings, idempotency key, primary-key probes for the batch's (collection, id)", () => readPushState(tx, userId, payload));
       const rows = revisionRows(subject, changes, seq + 1);
-      const results = rows.map((row) => ({ collection: row.collection, id: row.recordId, status: "applied" as const, revision: 1, seq: row.seq }));
-      await timePhase("writeRevisions: one statement (upsert sync_records + insert sync_revisions)", () => writeRevisions(tx, userId, rows));
-      await timePhase("advanceSequence: UPDATE sync_state", () => advanceSequence(tx, userId, seq + rows.length));
-      await timePhase("store result: INSERT sync_pushes (~40 KB jsonb)", () =>
-        tx.insert(syncPushes).values({ userId, idempotencyKey: payload.idempotencyKey, result: { cursor: seq + rows.length, applied: rows.length, conflicts: 0, results } }),
+      const results = rows.map((row) => ({ collection: row.collection as SyncCollection, id: row.recordId, status: "applied" as const, revision: 1, seq: row.seq }));
+      const result = { cursor: seq + rows.length, applied: rows.length, conflicts: 0, results };
+      await timePhase("pushWrite: one statement (upsert sync_records, insert sync_revisions, sequence, device, processing log, sync_pushes ~40 KB jsonb)", () =>
+        tx.execute(pushWrite(userId, payload, rows, [], result)),
       );
-      await timePhase("UPDATE devices.last_sync_at", () => tx.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, deviceId)));
       measuring && (await timePhase("COMMIT (measured as the rest of the transaction)", () => undefined));
     });
   }

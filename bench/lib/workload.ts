@@ -93,6 +93,8 @@ export function createPushSender(baseUrl: string): { send: (push: EncodedPush) =
         },
       );
       request.on("error", reject);
+      // A push that never answers fails the run instead of hanging it.
+      request.setTimeout(30_000, () => request.destroy(new Error("push got no answer within 30 s")));
       request.end(push.body);
     });
   return { send, close: () => agent.destroy() };

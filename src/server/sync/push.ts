@@ -73,7 +73,7 @@ type PushState = { settings: unknown; replay: PushResult | null; current: (Remot
  * probes: a plain record_id IN (…) scans all of the user's records once they
  * number in the tens of thousands).
  */
-async function readPushState(tx: Tx, userId: string, input: TPushInput): Promise<PushState> {
+export async function readPushState(tx: Tx, userId: string, input: TPushInput): Promise<PushState> {
   const keys = JSON.stringify(input.changes.map((change) => ({ collection: change.collection, record_id: change.id })));
   const [state] = await selectRows<PushState>(
     tx,
@@ -156,7 +156,7 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
 }
 
 /** A conflict as the push's write statement takes it (sync_conflicts' column names; user and device are the push's). */
-type ConflictRow = {
+export type ConflictRow = {
   id: string;
   collection: string;
   record_id: string;
@@ -175,7 +175,7 @@ type ConflictRow = {
  * the device's last sync, the processing-log entry (what recordProcessing writes
  * elsewhere) and the result kept for retries.
  */
-function pushWrite(userId: string, input: TPushInput, revisions: RevisionRow[], conflicts: ConflictRow[], result: PushResult): SQL {
+export function pushWrite(userId: string, input: TPushInput, revisions: RevisionRow[], conflicts: ConflictRow[], result: PushResult): SQL {
   const upload = uploadLogEntry(input, result);
   const writes: SQL[] = [];
   if (revisions.length > 0) writes.push(revisionWrites(userId, revisions));
