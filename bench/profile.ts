@@ -63,7 +63,7 @@ try {
   // Imported after the environment is set: the server reads it on first use.
   const { getDb, getDatabaseHandle } = await import("../src/server/db/client");
   const { devices, syncRecords, syncRevisions, users } = await import("../src/server/db/schema");
-  const { lockSequence, writeRevisions } = await import("../src/server/sync/sequence");
+  const { lockSequence, revisionWrites } = await import("../src/server/sync/sequence");
   const { assertPushDevice, pushChanges, pushWrite, readPushState } = await import("../src/server/sync/push");
   const { pullChanges } = await import("../src/server/sync/pull");
   const { ZPushInput } = await import("../src/server/sync/schemas");
@@ -226,7 +226,7 @@ try {
 
   log("writeRevisions variants");
   const variants = {
-    "shipped: one statement from a json_to_recordset parameter": (tx: Tx, userId: string, rows: RevisionRow[]) => writeRevisions(tx, userId, rows),
+    "shipped: one statement from a json_to_recordset parameter": (tx: Tx, userId: string, rows: RevisionRow[]) => tx.execute(sql`with ${revisionWrites(userId, rows)} select 1`),
     "before bb7e7c5: drizzle builds 2 × 500-row VALUES (unnamed statements)": writeRevisionsValues,
     "alternative: one statement from unnest() array parameters": writeRevisionsUnnest,
   };

@@ -10,7 +10,7 @@ import type { ProcessingEntry } from "../privacy/processing-log";
 import { privacySettingsFrom } from "../privacy/settings";
 import { assertCollectionsAllowed } from "./policy";
 import type { TPushChange, TPushInput } from "./schemas";
-import { lockSequence, revisionWrites, type RecordVersion, type RevisionRow } from "./sequence";
+import { lockSequence, revisionWrites, sequenceAdvance, type RecordVersion, type RevisionRow } from "./sequence";
 
 /** The server's current version of a record, handed back with a conflict so the device can resolve it. */
 export type RemoteRecord = RecordVersion;
@@ -188,7 +188,7 @@ export function pushWrite(userId: string, input: TPushInput, revisions: Revision
         local_ciphertext text, local_checksum text, local_schema_version integer, local_deleted boolean))`);
   }
   writes.push(
-    sql`advanced as (update sync_state set last_seq = ${result.cursor} where user_id = ${userId}::uuid)`,
+    sequenceAdvance(userId, result.cursor),
     sql`synced as (update devices set last_sync_at = now() where id = ${input.deviceId}::uuid)`,
     sql`logged as (insert into processing_log (user_id, activity, purpose, legal_basis, details)
       values (${userId}::uuid, ${upload.activity}, ${upload.purpose}, ${upload.legalBasis}, ${JSON.stringify(upload.details)}::jsonb))`,

@@ -17,8 +17,9 @@ export async function lockSequence(tx: Tx, userId: string): Promise<number> {
   return state!.lastSeq;
 }
 
-export async function advanceSequence(tx: Tx, userId: string, lastSeq: number): Promise<void> {
-  await tx.update(syncState).set({ lastSeq }).where(eq(syncState.userId, userId));
+/** The common table expression that moves the end of the user's sequence to `lastSeq` (the caller holds its lock). */
+export function sequenceAdvance(userId: string, lastSeq: number): SQL {
+  return sql`sequence_advance as (update sync_state set last_seq = ${lastSeq} where user_id = ${userId}::uuid)`;
 }
 
 /** The columns of one stored version of a record, as push, pull and conflicts hand it to clients. */
@@ -49,7 +50,8 @@ export type RevisionRow = RecordVersion & { collection: string; recordId: string
  * parameter expanded by json_to_recordset: the same on PGlite and postgres.js,
  * and far cheaper than building two VALUES lists (bench/PROFILE.md: 145 → ~60 ms
  * per 500 records). Data-modifying CTEs run to completion even when nothing
- * reads them, so a caller can append its own bookkeeping to the same round trip.
+ * reads them, so a caller writes its revisions and its bookkeeping (sequenceAdvance,
+ * …) in the same round trip.
  */
 export function revisionWrites(userId: string, rows: readonly RevisionRow[]): SQL {
   const batch = JSON.stringify(
@@ -82,12 +84,6 @@ export function revisionWrites(userId: string, rows: readonly RevisionRow[]): SQ
     )`;
 }
 
-/** Writes new revisions of a batch of records in ONE statement (see revisionWrites). */
-export async function writeRevisions(tx: Tx, userId: string, rows: RevisionRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.execute(sql`with ${revisionWrites(userId, rows)} select 1`);
-}
-
 /** A record's current revision (null if it has none), read under the caller's sequence lock. */
 export async function currentRevision(tx: Tx, userId: string, ref: { collection: string; recordId: string }): Promise<number | null> {
   const [row] = await tx
@@ -101,8 +97,9 @@ export type StoredValue = { ciphertext: string | null; checksum: string | null; 
 
 /**
  * Writes `value` as the next revision of one record on top of `current`, with the
- * next sequence number, and advances the sequence (the caller holds its lock).
- * Used by conflict resolution and rollback; pushes write whole batches instead.
+ * next sequence number, and advances the sequence, in one statement (the caller
+ * holds the lock). Used by conflict resolution and rollback; pushes write whole
+ * batches instead.
  */
 export async function writeNextRevision(
   tx: Tx,
@@ -112,20 +109,18 @@ export async function writeNextRevision(
   const revision = (write.current ?? 0) + 1;
   const seq = write.lastSeq + 1;
   const { deleted } = write.value;
-  await writeRevisions(tx, userId, [
-    {
-      collection: write.collection,
-      recordId: write.recordId,
-      revision,
-      seq,
-      // tombstones carry no value
-      ciphertext: deleted ? null : write.value.ciphertext,
-      checksum: deleted ? null : write.value.checksum,
-      schemaVersion: write.value.schemaVersion,
-      deleted,
-      deviceId: write.deviceId,
-    },
-  ]);
-  await advanceSequence(tx, userId, seq);
+  const row: RevisionRow = {
+    collection: write.collection,
+    recordId: write.recordId,
+    revision,
+    seq,
+    // tombstones carry no value
+    ciphertext: deleted ? null : write.value.ciphertext,
+    checksum: deleted ? null : write.value.checksum,
+    schemaVersion: write.value.schemaVersion,
+    deleted,
+    deviceId: write.deviceId,
+  };
+  await tx.execute(sql`with ${revisionWrites(userId, [row])}, ${sequenceAdvance(userId, seq)} select 1`);
   return { revision, seq };
 }
