@@ -53,7 +53,16 @@ describe("sync.push and sync.pull", () => {
     const stale = await push(desktop, [change("p1", 1, "v2 from desktop")]);
     expect(stale).toMatchObject({ applied: 0, conflicts: 1 });
     const conflict = stale.results[0]!;
-    expect(conflict).toMatchObject({ status: "conflict", type: "update_conflict", remote: { revision: 2, ciphertext: "opaque:v2 from laptop" } });
+    expect(conflict).toMatchObject({ status: "conflict", type: "update_conflict" });
+    // Exactly the server's current version, every field typed as the client reads it (seq is a number, not a bigint string).
+    expect(conflict.status === "conflict" && conflict.remote).toEqual({
+      revision: 2,
+      seq: 2,
+      ciphertext: "opaque:v2 from laptop",
+      checksum: sha256Hex("opaque:v2 from laptop"),
+      schemaVersion: 1,
+      deleted: false,
+    });
 
     const db = await getDb();
     const [record] = await db.select().from(syncRecords).where(and(eq(syncRecords.userId, user.id), eq(syncRecords.recordId, "p1")));
