@@ -18,8 +18,8 @@ export async function pipelined<T, R>(
   const limit = Math.max(1, Math.floor(depth) || 1);
   const inFlight: { item: T; outcome: Promise<Outcome> }[] = [];
   let failure: { error: unknown } | undefined;
-  // Set the moment any send fails, even one that is not the oldest yet: no new send starts after it.
-  let sendFailed = false;
+  // Set the moment any send or settle fails — a send possibly younger than the one awaited — so no new send starts.
+  let stopped = false;
 
   const settleOldest = async () => {
     const { item, outcome } = inFlight.shift()!;
@@ -31,12 +31,13 @@ export async function pipelined<T, R>(
     try {
       await settle(item, done.value);
     } catch (error) {
+      stopped = true;
       failure ??= { error };
     }
   };
 
   for (const item of items) {
-    if (failure || sendFailed) break;
+    if (stopped) break;
     inFlight.push({
       item,
       // Through a promise even if `send` throws synchronously, so the sends already started are still settled.
@@ -45,7 +46,7 @@ export async function pipelined<T, R>(
         .then(
           (value): Outcome => ({ ok: true, value }),
           (error: unknown): Outcome => {
-            sendFailed = true;
+            stopped = true;
             return { ok: false, error };
           },
         ),
