@@ -10,19 +10,18 @@ import { seededRandom } from "./random";
 import type { BenchDevice } from "./setup";
 import { timed } from "./stats";
 
+/** One push through the SDK's tRPC client; fails unless every change applies. */
+async function pushThroughSdk(device: BenchDevice, changes: EncryptedChange[]): Promise<void> {
+  const result = await device.client.sync.push.mutate({ idempotencyKey: randomUUID(), deviceId: device.deviceId, changes });
+  if (result.applied !== changes.length) throw new Error(`push applied ${result.applied} of ${changes.length} changes (${result.conflicts} conflicts)`);
+}
+
 /**
  * Pushes new records in batches with `inFlight` requests at a time, through the same pipeline as
  * the SDK's sync client (`pipelined`, PUSHES_IN_FLIGHT); fails unless every change applies.
  */
 export async function pushAll(device: BenchDevice, changes: readonly EncryptedChange[], batchSize: number, inFlight = PUSHES_IN_FLIGHT): Promise<void> {
-  await pipelined(
-    chunk(changes, batchSize),
-    inFlight,
-    (batch) => device.client.sync.push.mutate({ idempotencyKey: randomUUID(), deviceId: device.deviceId, changes: batch }),
-    (batch, result) => {
-      if (result.applied !== batch.length) throw new Error(`push applied ${result.applied} of ${batch.length} changes (${result.conflicts} conflicts)`);
-    },
-  );
+  await pipelined(chunk(changes, batchSize), inFlight, (batch) => pushThroughSdk(device, batch), () => undefined);
 }
 
 /** Pulls everything from cursor 0 until `hasMore` is false; returns how many changes arrived. */
@@ -42,14 +41,7 @@ export type Participant = { pushes: number; push: (round: number) => Promise<voi
 
 /** A participant that pushes through the SDK's tRPC client, encoding each request in this process as a device would. */
 export function sdkParticipant(device: BenchDevice, rounds: readonly EncryptedChange[][]): Participant {
-  return {
-    pushes: rounds.length,
-    push: async (round) => {
-      const changes = rounds[round]!;
-      const result = await device.client.sync.push.mutate({ idempotencyKey: randomUUID(), deviceId: device.deviceId, changes });
-      if (result.applied !== changes.length) throw new Error(`push applied ${result.applied} of ${changes.length} (${result.conflicts} conflicts)`);
-    },
-  };
+  return { pushes: rounds.length, push: (round) => pushThroughSdk(device, rounds[round]!) };
 }
 
 /**
@@ -106,16 +98,12 @@ export function encodedParticipant(send: (push: EncodedPush) => Promise<void>, p
 }
 
 /** In each round every participant pushes its batch at the same instant; returns each push's wall time (ms). */
-export async function concurrentRounds(participants: readonly Participant[], roundCount: number): Promise<{ latencies: number[]; wallMs: number }> {
+export async function concurrentRounds(participants: readonly Participant[], roundCount: number): Promise<number[]> {
   const latencies: number[] = [];
-  let wallMs = 0;
   for (let round = 0; round < roundCount; round++) {
-    const started = performance.now();
-    const times = await Promise.all(participants.map(async ({ push }) => (await timed(() => push(round))).ms));
-    wallMs += performance.now() - started;
-    latencies.push(...times);
+    latencies.push(...(await Promise.all(participants.map(async ({ push }) => (await timed(() => push(round))).ms))));
   }
-  return { latencies, wallMs };
+  return latencies;
 }
 
 /**
@@ -125,7 +113,7 @@ export async function concurrentRounds(participants: readonly Participant[], rou
  * push is still running when its next one is due pushes right after it (devices push one
  * batch at a time). Returns each push's wall time (ms).
  */
-export async function steadyLoad(participants: readonly Participant[], options: { meanIntervalMs: number; seed: number }): Promise<{ latencies: number[]; wallMs: number }> {
+export async function steadyLoad(participants: readonly Participant[], options: { meanIntervalMs: number; seed: number }): Promise<number[]> {
   const latencies: number[] = [];
   const started = performance.now();
   await Promise.all(
@@ -142,5 +130,5 @@ export async function steadyLoad(participants: readonly Participant[], options: 
       }
     }),
   );
-  return { latencies, wallMs: performance.now() - started };
+  return latencies;
 }
