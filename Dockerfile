@@ -7,8 +7,8 @@
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# `npm install`, not `npm ci`: see README (optional platform packages).
-RUN npm install --no-audit --no-fund
+# The lockfile is complete (optional platform packages included), so the image installs exactly it.
+RUN npm ci --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
