@@ -100,7 +100,10 @@ export const ZEnv = z
       emptyAsUndefined,
       z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     ),
+    /** Consecutive failures for one account from one address before that pair is locked for LOGIN_LOCKOUT_MINUTES. */
     LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt(5),
+    /** Failures for one account from all addresses in a day: bounds a distributed guessing attack. */
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_DAY: positiveInt(100),
     LOGIN_MAX_FAILURES_PER_IP: positiveInt(30),
     LOGIN_LOCKOUT_MINUTES: positiveInt(15),
     VERCEL: flag,
