@@ -43,9 +43,11 @@ function limitSpecs(env: Env) {
     // *and address* (a success resets them), so an attacker elsewhere cannot lock the owner
     // out; a slower daily count per account, which a distributed attack cannot dodge by
     // changing address; and failures per address across accounts (password spraying).
+    // The recipe counts consecutive failures over 90 days; a day is enough here, since the
+    // count starts again after each lock anyway, and no counter outlives a day.
     signInFailuresByEmailAndIp: {
       points: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-      windowSeconds: 90 * DAY,
+      windowSeconds: DAY,
       lockSeconds: env.LOGIN_LOCKOUT_MINUTES * MINUTE,
       refusal: "Too many failed sign-in attempts for this account.",
     },
