@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build of the standalone Next.js server; runs as a non-root user.
 #   docker build -t devpulse-cloud .
-#   docker run -p 3000:3000 -e DATABASE_URL=… -e NEXTAUTH_SECRET=… -e APP_URL=https://… devpulse-cloud
+#   docker run -p 3000:3000 -e DATABASE_URL=… -e NEXTAUTH_SECRET=… -e WEBHOOK_SECRET=… -e TOKEN_ENCRYPTION_KEY=… -e APP_URL=https://… devpulse-cloud
 # Without DATABASE_URL the container uses embedded PGlite in /data (mount a volume).
 
 FROM node:20-bookworm-slim AS deps

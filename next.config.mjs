@@ -2,7 +2,10 @@
 const nextConfig = {
   output: "standalone",
   // PGlite loads its WASM and data files at run time; bundling them breaks the paths.
-  serverExternalPackages: ["@electric-sql/pglite"],
+  // rate-limiter-flexible's Drizzle store imports drizzle-orm by a computed name at run
+  // time: both load from node_modules (and are traced into the standalone output), so the
+  // limiter and the app share one drizzle-orm.
+  serverExternalPackages: ["@electric-sql/pglite", "rate-limiter-flexible", "drizzle-orm"],
   // The generated SQL migrations are read from disk at start-up: trace them into the standalone output.
   outputFileTracingIncludes: { "/*": ["./drizzle/**/*"] },
   // The build type-checks the app only; `npm test` type-checks tests, e2e and bench as well.

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { expect, type Page } from "@playwright/test";
 import { createDevPulseClient, createMemoryStore, createSyncClient } from "../src/client";
 
@@ -7,9 +7,20 @@ export const ARTIFACTS = "e2e/artifacts";
 export const PASSWORD = "a long and unusual passphrase";
 export const SYNC_PASSPHRASE = "the sync passphrase of the e2e user";
 
+/**
+ * The e2e server has no proxy in front, so the app takes X-Forwarded-For as sent (see
+ * clientIpFrom). Each test user stands for a different visitor, from their own address,
+ * as a proxy would report it: the suite's many sign-ups and device grants do not add
+ * up against the per-address rate limits (198.18.0.0/15 is a range for tests).
+ */
+export function visitorAddress(): string {
+  return `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
+}
+
 /** Signs a new user up in the browser and returns their email; the page ends on the dashboard. */
 export async function signUp(page: Page, label = "e2e"): Promise<string> {
   const email = `${label}-${randomUUID()}@example.test`;
+  await page.setExtraHTTPHeaders({ "x-forwarded-for": visitorAddress() });
   await page.goto("/sign-up");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
@@ -22,7 +33,8 @@ export async function signUp(page: Page, label = "e2e"): Promise<string> {
 export async function desktopDevice(page: Page, baseURL: string, name: string) {
   const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
   const asBrowser = createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie } }) });
-  const anonymous = createDevPulseClient({ url: baseURL });
+  const address = visitorAddress();
+  const anonymous = createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), "x-forwarded-for": address } }) });
   const started = await anonymous.devices.startAuthorization.mutate({ deviceName: name });
   await asBrowser.devices.approveAuthorization.mutate({ userCode: started.userCode });
   const { token, deviceId } = await anonymous.devices.pollAuthorization.mutate({ deviceCode: started.deviceCode });

@@ -2,6 +2,7 @@
 // the local doubles from the test suite (demo data, consent pages, webhooks), so a newcomer
 // can click through connect → sync → commits with no real credentials.
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { startGitHubDouble } from "../tests/doubles/github/server";
 import { startGitLabDouble } from "../tests/doubles/gitlab/server";
@@ -18,11 +19,28 @@ github.addCallbackUrl(`${appUrl}/api/auth/callback/github`);
 const gitlab = await startGitLabDouble({ port: Number(process.env.SANDBOX_GITLAB_PORT ?? 0), demoAnchor: new Date() });
 gitlab.addRedirectUri(`${appUrl}/api/integrations/gitlab/callback`);
 
+/**
+ * In production on a Postgres server the app requires the secrets every instance shares
+ * (src/server/env.ts). The sandbox is a demo against local stand-ins, so on a database
+ * server it brings fixed, public ones instead of asking; on PGlite the app generates its
+ * own into the data folder as usual. Never reuse these outside the sandbox.
+ */
+const sandboxSecrets = (): Record<string, string> => {
+  if (!process.env.DATABASE_URL) return {};
+  const fixed = (label: string) => createHash("sha256").update(`devpulse sandbox only: ${label}`).digest("base64");
+  return {
+    NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET || fixed("NEXTAUTH_SECRET"),
+    WEBHOOK_SECRET: process.env.WEBHOOK_SECRET || fixed("WEBHOOK_SECRET"),
+    TOKEN_ENCRYPTION_KEY: process.env.TOKEN_ENCRYPTION_KEY || fixed("TOKEN_ENCRYPTION_KEY"),
+  };
+};
+
 const app = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
   cwd: root,
   stdio: "inherit",
   env: {
     ...process.env,
+    ...sandboxSecrets(),
     SANDBOX: "1",
     PORT: String(port),
     APP_URL: appUrl,

@@ -5,6 +5,7 @@
  * grandchild running server.js) and stops the whole process group at the end.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -152,13 +153,22 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`The server did not become healthy within ${timeoutMs / 1000} s (${lastError})`);
 }
 
+/**
+ * The production server on a Postgres server requires the secrets its instances share
+ * (src/server/env.ts): a benchmark run gets throwaway ones unless the caller passes its own.
+ */
+function throwawaySecrets(): Record<string, string> {
+  const random = () => randomBytes(32).toString("base64");
+  return { NEXTAUTH_SECRET: random(), WEBHOOK_SECRET: random(), TOKEN_ENCRYPTION_KEY: random() };
+}
+
 export async function startServer(options: { root: string; port: number; env: Record<string, string>; timeoutMs?: number }): Promise<RunningServer> {
   const url = `http://localhost:${options.port}`;
   const started = Date.now();
   // Its own process group, so stop() also reaches a `next build` spawned by start.mjs.
   const child = spawn(process.execPath, [join(options.root, "scripts", "start.mjs")], {
     cwd: options.root,
-    env: { ...process.env, ...options.env, PORT: String(options.port), APP_URL: url },
+    env: { ...throwawaySecrets(), ...process.env, ...options.env, PORT: String(options.port), APP_URL: url },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

@@ -100,7 +100,10 @@ export const ZEnv = z
       emptyAsUndefined,
       z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     ),
+    /** Consecutive failures for one account from one address before that pair is locked for LOGIN_LOCKOUT_MINUTES. */
     LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt(5),
+    /** Failures for one account from all addresses in a day: bounds a distributed guessing attack. */
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_DAY: positiveInt(100),
     LOGIN_MAX_FAILURES_PER_IP: positiveInt(30),
     LOGIN_LOCKOUT_MINUTES: positiveInt(15),
     VERCEL: flag,
@@ -115,22 +118,19 @@ export const ZEnv = z
         message: "is required on Vercel: the embedded database needs a persistent disk",
       });
     }
-    if (env.VERCEL && !env.NEXTAUTH_SECRET) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["NEXTAUTH_SECRET"],
-        message: "is required on Vercel: a generated secret would differ per instance",
-      });
-    }
-    if (env.VERCEL && !env.WEBHOOK_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["WEBHOOK_SECRET"], message: "is required on Vercel: a generated secret would differ per instance" });
-    }
-    if (env.VERCEL && !env.TOKEN_ENCRYPTION_KEY) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["TOKEN_ENCRYPTION_KEY"],
-        message: "is required on Vercel: a generated key would differ per instance and tokens could not be read",
-      });
+    // A secret generated into the data folder is per instance. On Vercel, and in production
+    // on a shared Postgres (several containers, or one replaced by the next), each instance
+    // would generate its own: sessions, webhook signatures and sealed tokens would break.
+    const sharedDeployment = env.VERCEL ? "on Vercel" : env.DATABASE_URL && env.NODE_ENV === "production" ? "in production with DATABASE_URL" : null;
+    if (sharedDeployment) {
+      const secrets = [
+        ["NEXTAUTH_SECRET", "a generated secret would differ per instance and sessions would break"],
+        ["WEBHOOK_SECRET", "a generated secret would differ per instance and webhooks would be refused"],
+        ["TOKEN_ENCRYPTION_KEY", "a generated key would differ per instance and tokens could not be read"],
+      ] as const;
+      for (const [name, why] of secrets) {
+        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: `is required ${sharedDeployment}: ${why} (openssl rand -base64 32)` });
+      }
     }
     if (env.VERCEL && !env.INNGEST_EVENT_KEY && !env.INNGEST_DEV) {
       ctx.addIssue({

@@ -1,9 +1,11 @@
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { signInWithPassword } from "~/server/auth/sign-in";
 import { getDb } from "~/server/db/client";
-import { loginAttempts, users } from "~/server/db/schema";
+import { users } from "~/server/db/schema";
 import { getEnv } from "~/server/env";
+import type { AppError } from "~/server/errors";
+import { consumeRateLimit } from "~/server/security/rate-limits";
 import { anonymousCaller, errorOf, signedUpUser, TEST_PASSWORD, uniqueEmail } from "../support/callers";
 
 describe("auth.register", () => {
@@ -39,6 +41,22 @@ describe("auth.register", () => {
   });
 });
 
+describe("auth.register limits", () => {
+  it("refuses more than 20 sign-ups an hour from one address, with the wait; other addresses are unaffected", async () => {
+    const ip = "198.51.100.20";
+    const register = async (from: string) => (await anonymousCaller(from)).auth.register({ email: uniqueEmail("bulk"), password: TEST_PASSWORD });
+    // Two real sign-ups count against the limit; the other 18 are counted directly (each real one costs a password hash).
+    await register(ip);
+    await register(ip);
+    const db = await getDb();
+    for (let i = 0; i < 18; i++) await consumeRateLimit(db, "register", ip);
+    const refused = await errorOf(() => register(ip));
+    expect(refused).toMatchObject({ code: "TOO_MANY_REQUESTS", message: expect.stringMatching(/^Too many new accounts from your network\. Try again in (60|59) minutes\.$/) });
+    expect((refused.cause as AppError).details).toMatchObject({ limit: "register", retryAfterSeconds: expect.any(Number) });
+    await expect(register("198.51.100.21")).resolves.toMatchObject({ timezone: "UTC" });
+  });
+});
+
 describe("auth.me", () => {
   it("returns the signed-in user and refuses anonymous callers", async () => {
     const { caller, user } = await signedUpUser("me");
@@ -63,25 +81,59 @@ describe("password sign-in", () => {
     });
   });
 
-  it("locks an account after repeated failures, even with the right password, until the window passes", async () => {
+  it("locks an account only for the address its failures came from: an attacker elsewhere cannot lock the owner out", async () => {
     const { email } = await signedUpUser("lock");
     const db = await getDb();
     const max = getEnv().LOGIN_MAX_FAILURES_PER_ACCOUNT;
+    const [attacker, owner] = ["192.0.2.66", "192.0.2.7"];
     for (let i = 0; i < max; i++) {
-      // different IPs, so only the per-account limit can trip
-      await expect(signInWithPassword(db, { email, password: "wrong password!", ip: `192.0.2.${i + 1}` })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+      await expect(signInWithPassword(db, { email, password: "wrong password!", ip: attacker })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     }
-    await expect(signInWithPassword(db, { email, password: TEST_PASSWORD, ip: "192.0.2.200" })).rejects.toMatchObject({
+    // From the attacker's address the account is locked, even with the right password…
+    const locked = await errorOf(() => signInWithPassword(db, { email, password: TEST_PASSWORD, ip: attacker }));
+    expect(locked).toMatchObject({
       code: "TOO_MANY_REQUESTS",
-      message: expect.stringMatching(/Too many failed sign-in attempts for this account\. Try again in \d+ minute/),
+      message: `Too many failed sign-in attempts for this account. Try again in ${getEnv().LOGIN_LOCKOUT_MINUTES} minutes.`,
     });
-    // once the failures age out of the window, the right password works again
-    await db
-      .update(loginAttempts)
-      .set({ createdAt: new Date(Date.now() - (getEnv().LOGIN_LOCKOUT_MINUTES + 1) * 60_000) })
-      .where(eq(loginAttempts.email, email));
-    await expect(signInWithPassword(db, { email, password: TEST_PASSWORD, ip: "192.0.2.200" })).resolves.toMatchObject({ email });
-  });
+    expect((locked as unknown as AppError).details).toMatchObject({ limit: "signInFailuresByEmailAndIp", retryAfterSeconds: expect.toBeOneOf([getEnv().LOGIN_LOCKOUT_MINUTES * 60, getEnv().LOGIN_LOCKOUT_MINUTES * 60 - 1]) });
+    // …while the owner, from their own address, signs in as usual.
+    await expect(signInWithPassword(db, { email, password: TEST_PASSWORD, ip: owner })).resolves.toMatchObject({ email });
+    // Once the lock has passed, the attacker's address may try again.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + (getEnv().LOGIN_LOCKOUT_MINUTES + 1) * 60_000);
+      await expect(signInWithPassword(db, { email, password: TEST_PASSWORD, ip: attacker })).resolves.toMatchObject({ email });
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 60_000); // a password hash per attempt
+
+  it("counts consecutive failures: a success from the same address starts the count again", async () => {
+    const { email } = await signedUpUser("consecutive");
+    const db = await getDb();
+    const ip = "192.0.2.80";
+    const max = getEnv().LOGIN_MAX_FAILURES_PER_ACCOUNT;
+    for (const round of [1, 2]) {
+      for (let i = 0; i < max - 1; i++) {
+        await expect(signInWithPassword(db, { email, password: "wrong password!", ip }), `round ${round}`).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+      }
+      await expect(signInWithPassword(db, { email, password: TEST_PASSWORD, ip })).resolves.toMatchObject({ email });
+    }
+  }, 60_000); // a password hash per attempt
+
+  it("stops a guessing attack spread over many addresses with a daily limit per account", async () => {
+    const { email } = await signedUpUser("distributed");
+    const db = await getDb();
+    const daily = getEnv().LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_DAY;
+    expect(daily).toBeLessThan(50); // tests/support/setup.ts keeps it small
+    for (let i = 0; i < daily; i++) {
+      // a new address every time, so neither the per-address nor the account+address limit trips
+      await expect(signInWithPassword(db, { email, password: "wrong password!", ip: `203.0.113.${i + 1}` })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    }
+    const refused = await errorOf(() => signInWithPassword(db, { email, password: "guess number 13", ip: "203.0.113.200" }));
+    expect(refused).toMatchObject({ code: "TOO_MANY_REQUESTS", message: expect.stringMatching(/^Too many failed sign-in attempts for this account today\. Try again in (24 hours|\d+ minutes)\.$/) });
+    expect((refused as unknown as AppError).details).toMatchObject({ limit: "signInFailuresByEmail", retryAfterSeconds: expect.any(Number) });
+  }, 60_000); // a password hash per attempt
 
   it("limits failures per IP across accounts", async () => {
     const db = await getDb();
@@ -96,7 +148,7 @@ describe("password sign-in", () => {
       message: expect.stringMatching(/from your network/),
     });
     await expect(signInWithPassword(db, { email, password: TEST_PASSWORD, ip: "198.51.100.78" })).resolves.toMatchObject({ email });
-  });
+  }, 60_000); // a password hash per attempt
 
   it("answers missing credentials with a clear message", async () => {
     const db = await getDb();

@@ -32,6 +32,17 @@ describe("device authorization grant (RFC 8628)", () => {
     expect(JSON.stringify(row)).not.toContain(started.deviceCode);
   });
 
+  it("limits how many authorizations one address may start in an hour, and says how long to wait", async () => {
+    const device = await anonymousCaller("198.51.100.30");
+    for (let i = 0; i < 30; i++) await device.devices.startAuthorization({ deviceName: `Flood ${i}` });
+    const refused = (await errorOf(() => device.devices.startAuthorization({ deviceName: "One too many" }))) as FlowError;
+    expect(refused).toMatchObject({ code: "TOO_MANY_REQUESTS", message: expect.stringMatching(/^Too many device sign-ins started from your network\. Try again in (60|59) minutes\.$/) });
+    expect(refused.cause?.details).toMatchObject({ limit: "deviceAuthorizationStart", retryAfterSeconds: expect.any(Number) });
+    const db = await getDb();
+    expect(await db.select().from(deviceAuthorizations).where(eq(deviceAuthorizations.deviceName, "One too many"))).toEqual([]);
+    await expect((await anonymousCaller("198.51.100.31")).devices.startAuthorization({ deviceName: "Elsewhere" })).resolves.toMatchObject({ interval: 5 });
+  });
+
   it("runs pending → slow_down → approved → token once → already used", async () => {
     const { user, caller } = await signedUpUser("flow");
     const device = await anonymousCaller();

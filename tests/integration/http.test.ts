@@ -61,6 +61,27 @@ describe("tRPC over HTTP with the typed client", () => {
     expect(publicCall.status).toBe(401);
   });
 
+  it("answers a rate-limited call with 429, Retry-After and the wait, keyed on the address the nearest proxy saw", async () => {
+    const start = (forwardedFor: string) =>
+      POST(
+        new Request(`${BASE}/api/trpc/devices.startAuthorization`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
+          body: JSON.stringify({ json: { deviceName: "Flood" } }),
+        }),
+      );
+    // The client writes what it likes before the last hop; only the proxy's hop counts.
+    for (let i = 0; i < 30; i++) expect((await start(`10.9.8.${i}, 198.51.100.40`)).status).toBe(200);
+    const refused = await start("10.9.8.200, 198.51.100.40");
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(3500);
+    const body = (await refused.json()) as { error: { json: { message: string; data: { code: string; details: Record<string, unknown> } } } };
+    expect(body.error.json.message).toMatch(/^Too many device sign-ins started from your network\. Try again in \d+ minutes\.$/);
+    expect(body.error.json.data).toMatchObject({ code: "TOO_MANY_REQUESTS", details: { limit: "deviceAuthorizationStart", retryAfterSeconds: retryAfter } });
+    expect((await start("198.51.100.41")).status).toBe(200);
+  });
+
   it("returns flattened zod errors for bad input with 400", async () => {
     const response = await POST(
       new Request(`${BASE}/api/trpc/auth.register`, {

@@ -96,9 +96,11 @@ describe("connecting GitHub", () => {
     const begin = async () => new URL((await alice.caller.integrations.connect({ provider: "github", consent: true })).authorizationUrl).searchParams.get("state")!;
 
     expect(await callback(alice, { state: "made-up", code: "x" })).toMatch(/unknown or was already used/);
-    const forBob = await begin();
-    expect(await callback(bob, { state: forBob, code: "x" })).toMatch(/started by another account/);
-    expect(await callback(alice, { state: forBob, code: "x" })).toMatch(/unknown or was already used/); // consumed by Bob's attempt
+    const alices = await begin();
+    expect(await callback(bob, { state: alices, code: "x" })).toMatch(/started by another account/);
+    // Bob's attempt left Alice's state alone: her callback reaches the code exchange, and then it is used up.
+    expect(await callback(alice, { state: alices, code: "x" })).toMatch(/GitHub refused the authorization/);
+    expect(await callback(alice, { state: alices, code: "x" })).toMatch(/unknown or was already used/);
     const expired = await begin();
     await (await getDb()).update(oauthStates).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(oauthStates.userId, alice.user.id));
     expect(await callback(alice, { state: expired, code: "x" })).toMatch(/expired/);
@@ -107,6 +109,24 @@ describe("connecting GitHub", () => {
     const badCode = await begin();
     expect(await callback(alice, { state: badCode, code: "not-a-code" })).toMatch(/GitHub refused the authorization \(bad_verification_code/);
     expect((await alice.caller.integrations.list()).find((entry) => entry.provider === "github")!.state).toBe("available");
+  });
+
+  it("refuses another account's callback with a user's state and leaves the state for its owner", async () => {
+    const alice = await signedUpUser("gh-own-a");
+    const bob = await signedUpUser("gh-own-b");
+    const { authorizationUrl } = await alice.caller.integrations.connect({ provider: "github", consent: true });
+    const consent = await fetch(authorizationUrl, { redirect: "manual" });
+    const callbackUrl = consent.headers.get("location")!;
+    const follow = async (who: typeof alice) => {
+      const response = await fetch(callbackUrl, { redirect: "manual", headers: { cookie: await sessionCookieFor(who.user) } });
+      return new URL(response.headers.get("location")!);
+    };
+    expect((await follow(bob)).searchParams.get("error")).toMatch(/started by another account/);
+    expect(await (await getDb()).select({ userId: oauthStates.userId }).from(oauthStates).where(eq(oauthStates.userId, alice.user.id))).toHaveLength(1);
+    expect(Object.fromEntries((await follow(alice)).searchParams)).toEqual({ connected: "github", account: "octo-dev" });
+    await getJobRunner().idle();
+    expect((await alice.caller.integrations.status({ provider: "github" })).state).toBe("connected");
+    expect((await bob.caller.integrations.status({ provider: "github" })).state).toBe("available");
   });
 
   it("says what to set when the server has no GitHub OAuth app", async () => {

@@ -19,6 +19,16 @@ describe("server start-up", () => {
     expect(result.stderr).toMatch(/LOG_LEVEL:/);
   });
 
+  it("stops in production on a Postgres server without the secrets every instance must share", () => {
+    // Nothing listens on port 1: the environment check must stop start-up before any connection.
+    const result = startWith({ DATABASE_URL: "postgres://postgres@127.0.0.1:1/devpulse" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Invalid environment");
+    for (const name of ["NEXTAUTH_SECRET", "WEBHOOK_SECRET", "TOKEN_ENCRYPTION_KEY"]) {
+      expect(result.stderr).toMatch(new RegExp(`${name}: is required in production with DATABASE_URL`));
+    }
+  });
+
   it("validates, opens and migrates the database, logging JSON", () => {
     const result = startWith({});
     expect(result.status, result.stderr).toBe(0);

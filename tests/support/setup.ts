@@ -13,6 +13,7 @@ else {
 process.env.DATA_DIR ??= mkdtempSync(join(tmpdir(), "devpulse-test-"));
 process.env.LOG_LEVEL ??= "silent";
 process.env.LOGIN_MAX_FAILURES_PER_IP ??= "10"; // default 30; fewer keeps the lockout test quick
+process.env.LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_DAY ??= "12"; // default 100; likewise
 process.env.APP_URL ??= "http://localhost:3000";
 
 // Jobs sent in tests run in-process; retries wait milliseconds instead of seconds.

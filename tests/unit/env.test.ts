@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { EnvError, parseEnv } from "~/server/env";
 
@@ -39,6 +40,26 @@ describe("parseEnv", () => {
     const vercel = { VERCEL: "1", DATABASE_URL: "postgres://db/app", NEXTAUTH_SECRET: "x".repeat(32), TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"), WEBHOOK_SECRET: "w".repeat(32) };
     expect(() => parseEnv({ ...vercel, INNGEST_EVENT_KEY: "evt" })).toThrow(/INNGEST_SIGNING_KEY: is required with INNGEST_EVENT_KEY/);
     expect(() => parseEnv({ ...vercel, INNGEST_EVENT_KEY: "evt", INNGEST_SIGNING_KEY: "signkey-prod-1" })).not.toThrow();
+  });
+
+  it("requires the shared secrets in production on a Postgres server, where several instances may share the database", () => {
+    const shared = { NODE_ENV: "production", DATABASE_URL: "postgres://db/app" };
+    expect(() => parseEnv(shared)).toThrow(
+      /NEXTAUTH_SECRET: is required in production with DATABASE_URL[\s\S]*WEBHOOK_SECRET: is required in production with DATABASE_URL[\s\S]*TOKEN_ENCRYPTION_KEY: is required in production with DATABASE_URL: a generated key would differ per instance/,
+    );
+    const secrets = { NEXTAUTH_SECRET: "x".repeat(32), TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"), WEBHOOK_SECRET: "w".repeat(32) };
+    expect(() => parseEnv({ ...shared, ...secrets, WEBHOOK_SECRET: "" })).toThrow(/^Invalid environment:\n {2}- WEBHOOK_SECRET: is required[^\n]*$/);
+    expect(() => parseEnv({ ...shared, ...secrets })).not.toThrow();
+    // One process on its own data folder (PGlite), or development: generated secrets are fine.
+    expect(() => parseEnv({ NODE_ENV: "production" })).not.toThrow();
+    expect(() => parseEnv({ NODE_ENV: "development", DATABASE_URL: "postgres://db/app" })).not.toThrow();
+  });
+
+  it("docker-compose.yml (app on Postgres, in production) asks for each shared secret by name", () => {
+    const compose = readFileSync(new URL("../../docker-compose.yml", import.meta.url), "utf8");
+    for (const name of ["NEXTAUTH_SECRET", "WEBHOOK_SECRET", "TOKEN_ENCRYPTION_KEY"]) {
+      expect(compose).toMatch(new RegExp(`^ {6}${name}: "\\$\\{${name}:\\?set ${name} \\(openssl rand -base64 32\\)`, "m"));
+    }
   });
 
   it("takes INNGEST_DEV as a flag or a dev server URL, nothing else", () => {

@@ -14,6 +14,7 @@ import { getDb, type Db } from "../db/client";
 import { authenticateDeviceToken, bearerTokenFrom } from "../devices/devices";
 import { getEnv } from "../env";
 import { AppError } from "../errors";
+import { consumeRateLimit, type RateLimitName } from "../security/rate-limits";
 
 // ───────────────────────────── 1. Context ─────────────────────────────
 
@@ -119,6 +120,17 @@ const refuseBadCredentials = t.middleware(({ ctx, next }) => {
 
 /** Anyone may call; `ctx.user` may be null. */
 export const publicProcedure = t.procedure.use(mapErrors).use(refuseBadCredentials);
+
+/**
+ * A named rate limit (server/security/rate-limits.ts) on a procedure, keyed on the
+ * client address unless `keyOf` says otherwise: `.use(rateLimited("register"))`. Over
+ * the limit the call fails with TOO_MANY_REQUESTS, `data.details.retryAfterSeconds`.
+ */
+export const rateLimited = (name: RateLimitName, keyOf: (ctx: Context) => string = (ctx) => ctx.ip) =>
+  t.middleware(async ({ ctx, next }) => {
+    await consumeRateLimit(ctx.db, name, keyOf(ctx));
+    return next();
+  });
 
 /** Signed-in callers only (session cookie or device token); `ctx.user` is non-null. */
 export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {

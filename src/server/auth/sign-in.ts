@@ -1,61 +1,22 @@
-import { and, count, desc, eq, gt, min } from "drizzle-orm";
-import { getEnv } from "../env";
+import { isIP } from "node:net";
+import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { loginAttempts, users } from "../db/schema";
 import { AppError } from "../errors";
+import { assertWithinRateLimit, recordRateLimitFailure, resetRateLimit } from "../security/rate-limits";
 import { ZEmail } from "./accounts";
 import { spendPasswordCheckTime, verifyPassword } from "./password";
 
 /**
- * Email + password sign-in with lockout: too many failures for one account (since
- * its last success) or from one IP within the window refuse further attempts until
- * the window has passed. Attempts are stored, so limits hold across instances.
+ * Email + password sign-in, limited as rate-limiter-flexible's login recipe does
+ * (security/rate-limits.ts): consecutive failures per account *and address* lock that
+ * pair for LOGIN_LOCKOUT_MINUTES, so someone guessing from elsewhere cannot lock the
+ * owner out; failures per account per day stop a guessing attack spread over many
+ * addresses; failures per address stop spraying across accounts. Counters live in the
+ * database, so the limits hold across instances.
  */
 
 export type SignInResult = { id: string; email: string; name: string | null; sessionVersion: number };
-
-function minutesUntil(oldest: Date | null, windowMs: number): number {
-  if (!oldest) return 1;
-  return Math.max(1, Math.ceil((oldest.getTime() + windowMs - Date.now()) / 60_000));
-}
-
-async function assertNotLockedOut(db: Db, email: string, ip: string): Promise<void> {
-  const env = getEnv();
-  const windowMs = env.LOGIN_LOCKOUT_MINUTES * 60_000;
-  const since = new Date(Date.now() - windowMs);
-
-  const [lastSuccess] = await db
-    .select({ at: loginAttempts.createdAt })
-    .from(loginAttempts)
-    .where(and(eq(loginAttempts.email, email), eq(loginAttempts.succeeded, true)))
-    .orderBy(desc(loginAttempts.createdAt))
-    .limit(1);
-  const accountSince = lastSuccess && lastSuccess.at > since ? lastSuccess.at : since;
-
-  const [account] = await db
-    .select({ failures: count(), oldest: min(loginAttempts.createdAt) })
-    .from(loginAttempts)
-    .where(and(eq(loginAttempts.email, email), eq(loginAttempts.succeeded, false), gt(loginAttempts.createdAt, accountSince)));
-  if (account && account.failures >= env.LOGIN_MAX_FAILURES_PER_ACCOUNT) {
-    throw new AppError(
-      "TOO_MANY_REQUESTS",
-      `Too many failed sign-in attempts for this account. Try again in ${minutesUntil(account.oldest, windowMs)} minute(s).`,
-      { reason: "account_locked" },
-    );
-  }
-
-  const [fromIp] = await db
-    .select({ failures: count(), oldest: min(loginAttempts.createdAt) })
-    .from(loginAttempts)
-    .where(and(eq(loginAttempts.ip, ip), eq(loginAttempts.succeeded, false), gt(loginAttempts.createdAt, since)));
-  if (fromIp && fromIp.failures >= env.LOGIN_MAX_FAILURES_PER_IP) {
-    throw new AppError(
-      "TOO_MANY_REQUESTS",
-      `Too many failed sign-in attempts from your network. Try again in ${minutesUntil(fromIp.oldest, windowMs)} minute(s).`,
-      { reason: "ip_locked" },
-    );
-  }
-}
 
 export async function signInWithPassword(
   db: Db,
@@ -67,7 +28,11 @@ export async function signInWithPassword(
     throw new AppError("BAD_REQUEST", "Enter your email address and password.");
   }
   const email = parsedEmail.data;
-  await assertNotLockedOut(db, email, input.ip);
+  const ip = input.ip;
+  // Refused before the password is tried, so a locked key cannot keep guessing.
+  await assertWithinRateLimit(db, "signInFailuresByEmailAndIp", email, ip);
+  await assertWithinRateLimit(db, "signInFailuresByEmail", email);
+  await assertWithinRateLimit(db, "signInFailuresByIp", ip);
 
   const [user] = await db
     .select({ id: users.id, email: users.email, name: users.name, passwordHash: users.passwordHash, sessionVersion: users.sessionVersion })
@@ -78,12 +43,27 @@ export async function signInWithPassword(
   if (user?.passwordHash) valid = await verifyPassword(password, user.passwordHash);
   else await spendPasswordCheckTime(password);
 
-  await db.insert(loginAttempts).values({ email, ip: input.ip, succeeded: valid });
-  if (!valid || !user) throw new AppError("UNAUTHORIZED", "Wrong email or password.");
+  await db.insert(loginAttempts).values({ email, ip, succeeded: valid });
+  if (!valid || !user) {
+    await recordRateLimitFailure(db, "signInFailuresByEmailAndIp", email, ip);
+    await recordRateLimitFailure(db, "signInFailuresByEmail", email);
+    await recordRateLimitFailure(db, "signInFailuresByIp", ip);
+    throw new AppError("UNAUTHORIZED", "Wrong email or password.");
+  }
+  await resetRateLimit(db, "signInFailuresByEmailAndIp", email, ip);
   return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
 }
 
-/** The client address as the nearest proxy saw it (Next.js sets x-forwarded-for when none is present). */
+/**
+ * The client address for rate limits and the sign-in log: the LAST `X-Forwarded-For`
+ * hop, the only one written by infrastructure we run (earlier hops are whatever the
+ * client sent). Behind one reverse proxy that appends or overwrites the header (Vercel,
+ * nginx's $proxy_add_x_forwarded_for, Caddy, Traefik) that is the address the proxy saw.
+ * Next.js fills the header from the socket only when the request has none, so a server
+ * exposed WITHOUT a proxy takes a forged header at its word: deploy behind one. Even
+ * then the per-account daily limit holds, since it does not depend on the address.
+ * Anything that is not an IP address (after dropping a port) counts as "unknown".
+ */
 export function clientIpFrom(headers: Headers | Record<string, string | string[] | undefined>): string {
   const get = (name: string) => {
     const value = headers instanceof Headers ? headers.get(name) : headers[name];
@@ -91,5 +71,12 @@ export function clientIpFrom(headers: Headers | Record<string, string | string[]
   };
   const forwarded = get("x-forwarded-for");
   const hops = forwarded?.split(",").map((hop) => hop.trim()).filter(Boolean) ?? [];
-  return hops.at(-1) ?? get("x-real-ip") ?? "unknown";
+  return normalizeIp(hops.at(-1) ?? get("x-real-ip") ?? "");
+}
+
+function normalizeIp(value: string): string {
+  const address = value.trim().replace(/^\[([^\]]+)\](:\d+)?$/, "$1").replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, "$1");
+  if (!isIP(address)) return "unknown";
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped ? mapped[1]! : address.toLowerCase();
 }

@@ -59,7 +59,10 @@ export const oauthAccounts = pgTable(
   (t) => [uniqueIndex("oauth_accounts_provider_account").on(t.provider, t.providerAccountId)],
 );
 
-/** Sign-in attempts, kept for rate limiting per account and per IP. */
+/**
+ * Sign-in attempts: a short security log of the account (exported with it, deleted with
+ * it, aged out by the cleanup job). Limits are counted in `rate_limits`, not here.
+ */
 export const loginAttempts = pgTable(
   "login_attempts",
   {
@@ -73,6 +76,22 @@ export const loginAttempts = pgTable(
     index("login_attempts_email_time").on(t.email, t.createdAt),
     index("login_attempts_ip_time").on(t.ip, t.createdAt),
   ],
+);
+
+/**
+ * Counters of the named rate limits (security/rate-limits.ts), in the shape
+ * rate-limiter-flexible's RateLimiterDrizzle reads and writes with one atomic upsert,
+ * so every instance on the database shares them. Keys are SHA-256 digests (no email or
+ * address in clear); rows are dead once `expire` passes and are cleared by the library.
+ */
+export const rateLimits = pgTable(
+  "rate_limits",
+  {
+    key: text().primaryKey(),
+    points: integer().notNull().default(0),
+    expire: timestamp({ withTimezone: true }),
+  },
+  (t) => [index("rate_limits_expire").on(t.expire)],
 );
 
 /** A desktop device of a user, holding one API token (stored only as its SHA-256). */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "../db/client";
 import { oauthStates } from "../db/schema";
@@ -51,14 +51,24 @@ export async function startAuthorization(db: DbOrTx, env: Env, userId: string, p
 }
 
 /**
- * Consumes a state (single use: deleted whether or not it is valid for this caller),
- * checking it belongs to this user and provider and has not expired.
+ * Consumes a state: single use, but only by the account and provider that started it.
+ * The delete is conditioned on the owner, so a callback arriving with another
+ * account's state (a forged link, a shared browser) is refused and leaves that
+ * state untouched for its owner's own callback. An expired state of one's own is
+ * deleted and refused.
  */
 export async function consumeState(db: DbOrTx, userId: string, provider: ProviderId, state: string) {
-  const [row] = await db.delete(oauthStates).where(eq(oauthStates.stateHash, sha256(state).toString("hex"))).returning();
+  const stateHash = sha256(state).toString("hex");
   const name = providerName(provider);
-  if (!row || row.provider !== provider) throw new AppError("BAD_REQUEST", `This ${name} authorization is unknown or was already used. Start connecting again.`);
-  if (row.userId !== userId) throw new AppError("FORBIDDEN", `This ${name} authorization was started by another account.`);
+  const [row] = await db
+    .delete(oauthStates)
+    .where(and(eq(oauthStates.stateHash, stateHash), eq(oauthStates.userId, userId), eq(oauthStates.provider, provider)))
+    .returning();
+  if (!row) {
+    const [other] = await db.select({ userId: oauthStates.userId, provider: oauthStates.provider }).from(oauthStates).where(eq(oauthStates.stateHash, stateHash));
+    if (other && other.provider === provider && other.userId !== userId) throw new AppError("FORBIDDEN", `This ${name} authorization was started by another account.`);
+    throw new AppError("BAD_REQUEST", `This ${name} authorization is unknown or was already used. Start connecting again.`);
+  }
   if (row.expiresAt.getTime() < Date.now()) throw new AppError("BAD_REQUEST", `This ${name} authorization expired (after 10 minutes). Start connecting again.`);
   return {
     redirectUri: row.redirectUri,

@@ -7,7 +7,9 @@ import { logger } from "../logger";
 /**
  * For the embedded default only: a secret the operator did not configure is
  * generated once into the data folder (mode 0600) and reused, with a warning, so
- * sessions survive restarts. Real deployments set the variable instead.
+ * sessions survive restarts. Real deployments set the variable instead: env.ts requires
+ * it in production with DATABASE_URL (and on Vercel), where instances share a database
+ * but not a data folder, so this never runs there.
  */
 export function readOrCreateLocalSecret(fileName: string, variableName: string, bytes = 32): string {
   const dir = getEnv().DATA_DIR;

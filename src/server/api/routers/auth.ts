@@ -1,10 +1,13 @@
 import { registerUser, ZRegisterInput } from "../../auth/accounts";
 import { enabledSignInProviders } from "../../auth/options";
-import { createTRPCRouter, protectedProcedure, publicProcedure } from "../trpc";
+import { createTRPCRouter, protectedProcedure, publicProcedure, rateLimited } from "../trpc";
 
 export const authRouter = createTRPCRouter({
   /** Anyone: create an account with email and password; sign in afterwards through next-auth. */
-  register: publicProcedure.input(ZRegisterInput).mutation(({ ctx, input }) => registerUser(ctx.db, input)),
+  register: publicProcedure
+    .input(ZRegisterInput)
+    .use(rateLimited("register"))
+    .mutation(({ ctx, input }) => registerUser(ctx.db, input)),
 
   /** Signed in: the current user (and the device, when called with a device token). */
   me: protectedProcedure.query(({ ctx }) => ({ ...ctx.user, device: ctx.device })),

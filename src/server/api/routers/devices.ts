@@ -10,12 +10,13 @@ import {
   ZUserCode,
 } from "../../devices/authorization";
 import { listDevices, revokeDevice } from "../../devices/devices";
-import { createTRPCRouter, protectedProcedure, publicProcedure } from "../trpc";
+import { createTRPCRouter, protectedProcedure, publicProcedure, rateLimited } from "../trpc";
 
 export const devicesRouter = createTRPCRouter({
   /** Anyone (the desktop app before sign-in): begin an RFC 8628 device authorization. */
   startAuthorization: publicProcedure
     .input(z.object({ deviceName: ZDeviceName }))
+    .use(rateLimited("deviceAuthorizationStart"))
     .mutation(({ ctx, input }) => startDeviceAuthorization(ctx.db, input, ctx.appUrl)),
 
   /** Anyone holding the device code: `{ token }` once approved, else an RFC 8628 error in `data.details.oauthError`. */
