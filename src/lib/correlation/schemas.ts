@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { integrationProvider, SUMMARY_MAX } from "../realtime/events";
 import { ZRecordId } from "../schemas/collections";
+import { DATE_RANGE_MESSAGE, isInDateRange, ZText } from "../schemas/primitives";
 
 /**
  * Input schemas for commit ↔ activity correlation. Every string and array is bounded,
@@ -26,15 +27,20 @@ const dateTimeMessage = (what: string) => `${what} must be an ISO 8601 date-time
 
 /** An ISO date-time with a zone (never local time: the result would depend on the machine), or a Date (superjson). */
 const dateTime = (what: string) =>
-  z.union([
-    z.iso.datetime({ offset: true, error: dateTimeMessage(what) }).max(40, `${what} is longer than 40 characters`),
-    z.date({ error: dateTimeMessage(what) }),
-  ]);
+  z
+    .union([
+      z.iso.datetime({ offset: true, error: dateTimeMessage(what) }).max(40, `${what} is longer than 40 characters`),
+      z.date({ error: dateTimeMessage(what) }),
+    ])
+    // Periods are compared with cached commits in the database: only dates it can hold.
+    .refine((value) => isInDateRange(epochMs(value)), `${what}: ${DATE_RANGE_MESSAGE}`);
 
-const epochMs = (value: string | Date) => (value instanceof Date ? value.getTime() : Date.parse(value));
+function epochMs(value: string | Date) {
+  return value instanceof Date ? value.getTime() : Date.parse(value);
+}
 
 const boundedString = (what: string, max: number) =>
-  z.string({ error: `${what} must be a string` }).min(1, `${what} is empty`).max(max, `${what} is longer than ${max} characters`);
+  ZText.min(1, `${what} is empty`).max(max, `${what} is longer than ${max} characters`);
 
 /** A span of activity from the desktop app, decrypted on the client. */
 export const ZActivityPeriod = z
@@ -69,7 +75,7 @@ export const ZCommitForCorrelation = z.object({
   /** The provider account (GitHub login / GitLab username), when the API resolved one. */
   authorLogin: boundedString("authorLogin", 100).optional(),
   /** First line only (see `summarize`); not used for scoring, passed through to the result. */
-  message: z.string().max(SUMMARY_MAX.commitMessage, `message is longer than ${SUMMARY_MAX.commitMessage} characters`).optional(),
+  message: ZText.max(SUMMARY_MAX.commitMessage, `message is longer than ${SUMMARY_MAX.commitMessage} characters`).optional(),
   url: z
     .url({ protocol: /^https?$/, error: "url must be an http(s) URL" })
     .max(1000, "url is longer than 1000 characters")

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZText } from "./primitives";
 
 /**
  * The synced collections, shared by server, browser and desktop client. Adding a
@@ -13,8 +14,7 @@ export const ZSyncCollection = z.enum(SYNC_COLLECTIONS, {
 });
 
 /** Record ids are chosen by clients: short, URL- and filename-safe. */
-export const ZRecordId = z
-  .string()
+export const ZRecordId = ZText
   .min(1, "Record id is empty")
   .max(128, "Record id is longer than 128 characters")
   .regex(/^[A-Za-z0-9._:@-]+$/, "Record id may contain only letters, digits and . _ : @ -");

@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { ZText } from "~/lib/schemas/primitives";
 import type { DbOrTx } from "../db/client";
 import { users } from "../db/schema";
 import { AppError } from "../errors";
 import { hashPassword, ZPassword } from "./password";
 
-export const ZEmail = z
-  .string()
+export const ZEmail = ZText
   .trim()
   .toLowerCase()
   .pipe(z.email("Enter a valid email address").max(254, "Use at most 254 characters"));
@@ -14,7 +14,7 @@ export const ZEmail = z
 export const ZRegisterInput = z.object({
   email: ZEmail,
   password: ZPassword,
-  name: z.string().trim().min(1).max(100).optional(),
+  name: ZText.trim().min(1).max(100).optional(),
 });
 export type TRegisterInput = z.infer<typeof ZRegisterInput>;
 

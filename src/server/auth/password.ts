@@ -1,5 +1,6 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import { z } from "zod";
+import { ZText } from "~/lib/schemas/primitives";
 
 /**
  * Password hashing with scrypt (RFC 7914). Parameters are stored in the hash so they
@@ -50,8 +51,7 @@ const COMMON_PASSWORDS = new Set([
   "123456789a", "iloveyou12", "letmein123", "welcome123", "admin12345", "devpulse123", "changeme123",
 ]);
 
-export const ZPassword = z
-  .string()
+export const ZPassword = ZText
   .min(10, "Use at least 10 characters")
   .max(128, "Use at most 128 characters")
   .refine((value) => !COMMON_PASSWORDS.has(value.toLowerCase()), "This password is too common; choose another")

@@ -1,5 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
+import { ZRevision } from "~/lib/schemas/primitives";
 import { ZRecordId, ZSyncCollection } from "~/lib/schemas/collections";
 import type { Db, DbOrTx } from "../db/client";
 import { devices, syncRevisions } from "../db/schema";
@@ -10,9 +11,9 @@ import { currentRevision, lockSequence, writeNextRevision } from "../sync/sequen
 export const ZRecordRef = z.object({ collection: ZSyncCollection, recordId: ZRecordId });
 export const ZRollbackInput = ZRecordRef.extend({
   /** The revision to restore. */
-  revision: z.number().int().positive(),
+  revision: ZRevision,
   /** The revision the user was looking at; refused if the record moved on since. */
-  expectedCurrentRevision: z.number().int().positive().optional(),
+  expectedCurrentRevision: ZRevision.optional(),
 });
 
 const recordWhere = (userId: string, ref: z.infer<typeof ZRecordRef>) =>

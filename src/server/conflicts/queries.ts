@@ -1,5 +1,6 @@
 import { and, desc, eq, lt, or } from "drizzle-orm";
 import { z } from "zod";
+import { isInDateRange, ZText } from "~/lib/schemas/primitives";
 import { ZSyncCollection } from "~/lib/schemas/collections";
 import type { DbOrTx } from "../db/client";
 import { devices, syncConflicts, syncRecords, syncRevisions } from "../db/schema";
@@ -9,7 +10,7 @@ export const ZListConflictsInput = z.object({
   status: z.enum(["open", "resolved"]).default("open"),
   collection: ZSyncCollection.optional(),
   /** Opaque cursor from the previous page. */
-  cursor: z.string().max(200).optional(),
+  cursor: ZText.max(200).optional(),
   limit: z.number().int().min(1).max(100).default(50),
 });
 export type TListConflictsInput = z.infer<typeof ZListConflictsInput>;
@@ -34,11 +35,14 @@ function encodeCursor(row: { createdAt: Date; id: string }): string {
   return `${row.createdAt.toISOString()}|${row.id}`;
 }
 
+/** Validates all it decodes (a time the database holds, a uuid): a forged cursor is a 400, never a query error. */
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [time, id] = cursor.split("|");
+  const [time, id, ...rest] = cursor.split("|");
   const createdAt = new Date(time ?? "");
-  if (!id || Number.isNaN(createdAt.getTime())) throw new AppError("BAD_REQUEST", "Invalid cursor: pass the nextCursor of the previous page.");
-  return { createdAt, id };
+  if (rest.length > 0 || !z.uuid().safeParse(id).success || !isInDateRange(createdAt)) {
+    throw new AppError("BAD_REQUEST", "Invalid cursor: pass the nextCursor of the previous page.");
+  }
+  return { createdAt, id: id! };
 }
 
 /** The user's conflicts, newest first, one page at a time. */

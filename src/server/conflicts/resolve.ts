@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
+import { ZRevision } from "~/lib/schemas/primitives";
 import type { Db, Tx } from "../db/client";
 import { conflictStrategies, syncConflicts } from "../db/schema";
 import { AppError } from "../errors";
@@ -16,7 +17,7 @@ export const ZResolveConflictInput = z
      * The server revision the decision was made against (conflicts.get's remote.revision;
      * null if the record did not exist). Defaults to the revision when the conflict arose.
      */
-    expectedRevision: z.number().int().positive().nullable().optional(),
+    expectedRevision: ZRevision.nullable().optional(),
     /** For merge and manual: the chosen result, encrypted on the client. */
     resolved: ZEncryptedValue.extend({ schemaVersion: ZSchemaVersion, deleted: z.boolean().default(false) }).optional(),
   })

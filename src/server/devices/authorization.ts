@@ -1,5 +1,6 @@
 import { and, eq, gt } from "drizzle-orm";
 import { z } from "zod";
+import { ZText } from "~/lib/schemas/primitives";
 import type { Db, DbOrTx } from "../db/client";
 import { deviceAuthorizations, devices } from "../db/schema";
 import { AppError } from "../errors";
@@ -24,13 +25,12 @@ export const DEFAULT_POLL_INTERVAL_SECONDS = 5;
 /** RFC 8628 §3.5: each slow_down adds 5 seconds to the interval. */
 const SLOW_DOWN_STEP_SECONDS = 5;
 
-export const ZDeviceName = z.string().trim().min(1, "Give the device a name").max(80, "Use at most 80 characters");
-export const ZUserCode = z
-  .string()
+export const ZDeviceName = ZText.trim().min(1, "Give the device a name").max(80, "Use at most 80 characters");
+export const ZUserCode = ZText
   .max(32)
   .transform(normalizeUserCode)
   .refine((code) => code.length === USER_CODE_LENGTH, `Enter the ${USER_CODE_LENGTH}-letter code shown on your device`);
-export const ZDeviceCode = z.string().min(20).max(128);
+export const ZDeviceCode = ZText.min(20).max(128);
 
 /** RFC 8628 §3.5 error codes, surfaced to clients as `data.oauthError`. */
 export type DeviceFlowError = "authorization_pending" | "slow_down" | "access_denied" | "expired_token" | "invalid_grant";

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, lte, sql } from "drizzle-orm";
 import { z } from "zod";
+import { ZDate, ZText } from "~/lib/schemas/primitives";
 import { correlateCommitsWithActivity } from "~/lib/correlation";
 import { CORRELATION_LIMITS, type CorrelationInput } from "~/lib/correlation/schemas";
 import { summarize } from "~/lib/realtime/events";
@@ -12,9 +13,9 @@ import type { CachedCommit } from "./git-sync";
 
 export const ZCommitsQuery = z
   .object({
-    since: z.coerce.date({ error: "since must be a date" }),
-    until: z.coerce.date({ error: "until must be a date" }).optional(),
-    repository: z.string().min(1).max(300).optional(),
+    since: ZDate,
+    until: ZDate.optional(),
+    repository: ZText.min(1).max(300).optional(),
     provider: z.enum(["github", "gitlab"]).optional(),
     limit: z.number().int().min(1).max(5000).default(500),
   })

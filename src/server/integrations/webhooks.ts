@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { DbOrTx } from "../db/client";
 import { webhookDeliveries } from "../db/schema";
 import type { JobEvent } from "../jobs/events";
+import { ZDate, ZText } from "~/lib/schemas/primitives";
 
 /** Push payloads beyond this are refused before parsing (GitHub caps deliveries at 25 MB; ours never need that). */
 export const WEBHOOK_MAX_BYTES = 1024 * 1024;
@@ -47,15 +48,17 @@ export async function firstDelivery(db: DbOrTx, provider: string, deliveryId: st
 
 export const clip = (value: string | null | undefined, max: number) => (value ? value.slice(0, max) : null);
 
-const optionalText = z.string().nullable().optional();
+const optionalText = ZText.nullable().optional();
+/** A repository's owner/name or GitLab project path, as both providers send it. */
+export const ZRepositoryPath = ZText.min(1).max(300);
 
 /** A commit in a push payload: GitHub's and GitLab's share this shape (GitLab sends no username). */
 export const ZPushedCommits = z
   .array(
     z.object({
-      id: z.string().min(7).max(64),
-      message: z.string(),
-      timestamp: z.string(),
+      id: ZText.min(7).max(64),
+      message: ZText,
+      timestamp: ZDate,
       url: optionalText,
       author: z.object({ name: optionalText, email: optionalText, username: optionalText }),
     }),

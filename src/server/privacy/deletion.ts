@@ -1,5 +1,6 @@
 import { and, count, eq } from "drizzle-orm";
 import { z } from "zod";
+import { ZText } from "~/lib/schemas/primitives";
 import { ZSyncCollection, type SyncCollection } from "~/lib/schemas/collections";
 import type { Db } from "../db/client";
 import { anonymousAggregates, devices, externalDataCache, integrations, loginAttempts, syncConflicts, syncRecords, syncRevisions, users } from "../db/schema";
@@ -13,9 +14,9 @@ import { lockSequence } from "../sync/sequence";
 import { recordProcessing } from "./processing-log";
 
 export const ZReauthentication = z.object({
-  password: z.string().min(1).max(1000).optional(),
+  password: ZText.min(1).max(1000).optional(),
   /** For accounts without a password (GitHub/Google sign-in only): the account's email, typed. */
-  confirmEmail: z.string().max(320).optional(),
+  confirmEmail: ZText.max(320).optional(),
 });
 export type Reauthentication = z.infer<typeof ZReauthentication>;
 

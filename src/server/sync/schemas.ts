@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZRevision, ZText } from "~/lib/schemas/primitives";
 import { KDF_MIN_ITERATIONS } from "~/lib/crypto/keys";
 import { ZRecordId, ZSyncCollection } from "~/lib/schemas/collections";
 
@@ -11,12 +12,11 @@ export const SYNC_LIMITS = {
   defaultPullLimit: 200,
 } as const;
 
-const ZChecksum = z.string().regex(/^[0-9a-f]{64}$/, "Checksum must be the lowercase hex SHA-256 of the ciphertext");
+const ZChecksum = ZText.regex(/^[0-9a-f]{64}$/, "Checksum must be the lowercase hex SHA-256 of the ciphertext");
 export const ZSchemaVersion = z.number().int().min(1).max(10_000);
 
 export const ZEncryptedValue = z.object({
-  ciphertext: z
-    .string()
+  ciphertext: ZText
     .min(1)
     .max(SYNC_LIMITS.maxCiphertextBytes, `Ciphertext is larger than ${SYNC_LIMITS.maxCiphertextBytes / 1024} KiB`),
   checksum: ZChecksum,
@@ -27,7 +27,7 @@ export const ZPushChange = z
     collection: ZSyncCollection,
     id: ZRecordId,
     /** The server revision this change was made on; null when the device created the record. */
-    baseRevision: z.number().int().positive().nullable(),
+    baseRevision: ZRevision.nullable(),
     ciphertext: ZEncryptedValue.shape.ciphertext.nullable(),
     checksum: ZChecksum.nullable(),
     schemaVersion: ZSchemaVersion,
@@ -44,7 +44,7 @@ export const ZPushChange = z
 export type TPushChange = z.infer<typeof ZPushChange>;
 
 export const ZPushInput = z.object({
-  idempotencyKey: z.string().min(8, "Idempotency key is too short").max(128),
+  idempotencyKey: ZText.min(8, "Idempotency key is too short").max(128),
   deviceId: z.uuid("deviceId must be the id of one of your devices"),
   changes: z
     .array(ZPushChange)
@@ -82,10 +82,10 @@ export const ZKeyBundle = z.object({
       .int()
       .min(KDF_MIN_ITERATIONS, `Key derivation needs at least ${KDF_MIN_ITERATIONS.toLocaleString("en")} iterations`)
       .max(10_000_000),
-    salt: z.string().min(22, "Salt must be at least 16 bytes").max(256),
+    salt: ZText.min(22, "Salt must be at least 16 bytes").max(256),
     version: z.literal(1),
   }),
-  wrappedKey: z.string().min(16).max(1024),
-  keyCheck: z.string().min(16).max(1024),
+  wrappedKey: ZText.min(16).max(1024),
+  keyCheck: ZText.min(16).max(1024),
 });
 export type TKeyBundle = z.infer<typeof ZKeyBundle>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZRevision } from "~/lib/schemas/primitives";
 import { deleteAllSyncData } from "../../sync/delete-all";
 import { listDevices } from "../../devices/devices";
 import { getSyncOverview } from "../../sync/overview";
@@ -23,7 +24,7 @@ const keysRouter = createTRPCRouter({
 
   /** Signed in: replace the wrapping after a passphrase change (data key unchanged). */
   rotatePassphrase: protectedProcedure
-    .input(z.object({ bundle: ZKeyBundle, expectedVersion: z.number().int().positive() }))
+    .input(z.object({ bundle: ZKeyBundle, expectedVersion: ZRevision }))
     .mutation(({ ctx, input }) => rotateSyncPassphrase(ctx.db, ctx.user.id, input)),
 });
 

@@ -5,14 +5,14 @@ import type { DbOrTx } from "../../db/client";
 import { integrationWebhooks } from "../../db/schema";
 import type { Env } from "../../env";
 import { webhookSecretFor } from "../webhook-secrets";
-import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, type WebhookOutcome } from "../webhooks";
+import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, ZRepositoryPath, type WebhookOutcome } from "../webhooks";
 
 export function githubSignature(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
 }
 
 const ZGitHubPush = z.object({
-  repository: z.object({ full_name: z.string().min(1).max(300) }),
+  repository: z.object({ full_name: ZRepositoryPath }),
   commits: ZPushedCommits,
 });
 

@@ -4,11 +4,11 @@ import type { DbOrTx } from "../../db/client";
 import { integrationWebhooks } from "../../db/schema";
 import type { Env } from "../../env";
 import { webhookSecretFor } from "../webhook-secrets";
-import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, type WebhookOutcome } from "../webhooks";
+import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, ZRepositoryPath, type WebhookOutcome } from "../webhooks";
 
 const ZGitLabPush = z.object({
   object_kind: z.literal("push"),
-  project: z.object({ path_with_namespace: z.string().min(1).max(300) }),
+  project: z.object({ path_with_namespace: ZRepositoryPath }),
   commits: ZPushedCommits,
 });
 
@@ -27,8 +27,9 @@ export async function receiveGitLabWebhook(db: DbOrTx, env: Env, headers: Header
   } catch {
     return { status: 400, body: { error: "Body is not JSON" } };
   }
-  const repository = (payload as { project?: { path_with_namespace?: unknown } })?.project?.path_with_namespace;
-  const hooks = typeof repository === "string" ? await db.select().from(integrationWebhooks).where(and(eq(integrationWebhooks.provider, "gitlab"), eq(integrationWebhooks.repository, repository))) : [];
+  // Read before the token is checked, so validated like any input: no hook matches a path the database cannot hold.
+  const repository = ZRepositoryPath.safeParse((payload as { project?: { path_with_namespace?: unknown } })?.project?.path_with_namespace).data;
+  const hooks = repository !== undefined ? await db.select().from(integrationWebhooks).where(and(eq(integrationWebhooks.provider, "gitlab"), eq(integrationWebhooks.repository, repository))) : [];
   const hook = hooks.find((candidate) => constantTimeEqual(token, webhookSecretFor(env, candidate.integrationId)));
   if (!hook) return { status: 401, body: { error: "Invalid token" } };
   // GitLab gives every hook triggered by one push the same event UUID: deduplicate per hook's integration.

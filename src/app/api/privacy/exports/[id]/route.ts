@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { createContextFromRequest } from "~/server/api/trpc";
 import { AppError, appErrorCodes } from "~/server/errors";
 import { exportForDownload } from "~/server/privacy/export";
@@ -9,7 +10,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   const { id } = await params;
   const ctx = await createContextFromRequest(request);
   if (!ctx.user) return Response.json({ error: ctx.authError?.message ?? "Sign in to download your export." }, { status: 401 });
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return Response.json({ error: "No such export for this account." }, { status: 404 });
+  // Only a real UUID reaches the uuid column: 36 hex digits without dashes would pass a looser check and fail in the database.
+  if (!z.uuid().safeParse(id).success) return Response.json({ error: "No such export for this account." }, { status: 404 });
   try {
     const file = await exportForDownload(ctx.db, ctx.user.id, id);
     return new Response(file.body, {

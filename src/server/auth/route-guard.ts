@@ -1,0 +1,67 @@
+import { z } from "zod";
+
+/**
+ * next-auth v4 answers some malformed requests with a 500 and a stack in the log:
+ * a JSON content type whose body is not JSON (it calls `req.json()` unguarded), a
+ * GET of the credentials callback ("callback for provider type credentials not
+ * supported"), a NUL, CR or LF in a value it copies into a Location or Set-Cookie
+ * header (`?error=`, `callbackUrl`), and a `_log` post with an unknown level (logged
+ * as a LOGGER_ERROR with its stack). This refuses them with a 4xx before the library
+ * sees the request; anything else passes through untouched.
+ */
+
+/** The email-and-password provider (options.ts): its callback takes only the posted sign-in form. */
+const CREDENTIALS_PROVIDER_ID = "credentials";
+
+/** Characters no header value may hold (Fetch's header-value rules): next-auth copies values into redirects and cookies. */
+const UNSAFE_VALUE = /[\0\r\n]/;
+
+/** What next-auth's client posts to `_log` (a URLSearchParams of level, code and the error's fields). */
+const ZClientLog = z.looseObject({
+  level: z.enum(["error", "warn", "debug"]),
+  code: z.string().regex(/^[A-Za-z0-9_]{1,100}$/),
+});
+
+const refuse = (status: number, error: string, headers?: Record<string, string>) => Response.json({ error }, { status, headers });
+
+type Body = { ok: true; value: unknown } | { ok: false };
+
+/** The body as next-auth will read it (JSON or form), from a clone so the library can still read the original. */
+async function readBody(request: Request): Promise<Body> {
+  if (request.method !== "POST" || !request.body) return { ok: true, value: undefined };
+  const contentType = request.headers.get("content-type") ?? "";
+  const text = await request.clone().text();
+  if (contentType.includes("application/json")) {
+    try {
+      return { ok: true, value: JSON.parse(text) as unknown };
+    } catch {
+      return { ok: false };
+    }
+  }
+  if (contentType.includes("application/x-www-form-urlencoded")) return { ok: true, value: Object.fromEntries(new URLSearchParams(text)) };
+  return { ok: true, value: undefined };
+}
+
+/** Every string in a parsed body, however deeply nested. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (value && typeof value === "object") return Object.values(value).flatMap(stringsIn);
+  return [];
+}
+
+/** A 4xx for a request next-auth would fail on, or null to hand it to next-auth. `segments` are the [...nextauth] segments. */
+export async function guardAuthRequest(request: Request, segments: readonly string[]): Promise<Response | null> {
+  const [action, providerId] = segments;
+  if (action === "callback" && providerId === CREDENTIALS_PROVIDER_ID && request.method !== "POST") {
+    return refuse(405, "Sign in with email and password by posting the sign-in form.", { allow: "POST" });
+  }
+  const body = await readBody(request);
+  if (!body.ok) return refuse(400, "The body is not valid JSON.");
+  if (action === "_log") {
+    return ZClientLog.safeParse(body.value).success ? null : refuse(400, 'A log entry needs a level ("error", "warn" or "debug") and a code.');
+  }
+  const values = [...new URL(request.url).searchParams.values(), ...stringsIn(body.value)];
+  if (values.some((value) => UNSAFE_VALUE.test(value))) return refuse(400, "Parameters may not contain NUL, CR or LF characters.");
+  return null;
+}
