@@ -7,17 +7,15 @@ import type { PgColumn } from "drizzle-orm/pg-core";
  * the state behind for good, and a page that polls while it lasts polls forever. So
  * every in-progress state gets a deadline, counted from when the work started: past
  * it, the work counts as failed and the user can start it again. One definition of
- * "past its deadline", for SQL (what a cleanup flips to an error) and for code.
+ * "past its deadline" (the SQL a cleanup uses to flip such rows to an error) and of
+ * what the user is told.
  */
 
 /** The moment before which work that started has passed its deadline. */
-export const deadlineCutoff = (deadlineMs: number, now = new Date()) => new Date(now.getTime() - deadlineMs);
+const deadlineCutoff = (deadlineMs: number, now = new Date()) => new Date(now.getTime() - deadlineMs);
 
 /** SQL: the work, started at `startedAt`, has passed its deadline. Combine it with the in-progress status. */
 export const startedBeforeDeadline = (startedAt: PgColumn, deadlineMs: number, now = new Date()): SQL => lt(startedAt, deadlineCutoff(deadlineMs, now));
-
-/** Code: the same question about one row. */
-export const isPastDeadline = (startedAt: Date, deadlineMs: number, now = new Date()) => startedAt.getTime() < deadlineCutoff(deadlineMs, now).getTime();
 
 /** What the user reads on the failed item: why it failed and what to do. */
 export const deadlineMessage = (work: string, deadlineMs: number) => `${work} did not finish within ${Math.round(deadlineMs / 60_000)} minutes: try again.`;
