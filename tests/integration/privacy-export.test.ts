@@ -7,7 +7,7 @@ import { getDb, selectRows } from "~/server/db/client";
 import { dataExports, devices, integrations, integrationWebhooks, users } from "~/server/db/schema";
 import { databaseColumnName, userOwnedTableNames } from "~/server/db/tables";
 import { getJobRunner } from "~/server/jobs/send";
-import { buildExport, EXPORT_BUILD_DEADLINE_MS, EXPORT_POLICY, renderExport, unclassifiedColumns } from "~/server/privacy/export";
+import { buildExport, EXPORT_BUILD_DEADLINE_MS, EXPORT_POLICY, exportedColumns, renderExport, unclassifiedColumns } from "~/server/privacy/export";
 import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import { anonymousCaller, callerFor, sessionCookieFor, signedUpUser, TEST_PASSWORD, uniqueEmail } from "../support/callers";
 import { fullyUsedAccount } from "../support/privacy";
@@ -15,13 +15,7 @@ import { fullyUsedAccount } from "../support/privacy";
 const tableName = (entry: (typeof EXPORT_POLICY)[number]) => getTableConfig(entry.table).name;
 const NEVER_EXPORTED = EXPORT_POLICY.filter((entry) => entry.kind === "withheld").map(tableName);
 /** Each exported table's columns, as the database names them. */
-const EXPORTED_COLUMNS = Object.fromEntries(
-  EXPORT_POLICY.flatMap((entry) =>
-    entry.kind === "exported"
-      ? [[tableName(entry), Object.entries(getTableColumns(entry.table)).filter(([key]) => entry.exported.includes(key)).map(([, column]) => databaseColumnName(column.name))]]
-      : [],
-  ),
-) as Record<string, string[]>;
+const EXPORTED_COLUMNS = Object.fromEntries(EXPORT_POLICY.flatMap((entry) => (entry.kind === "exported" ? [[tableName(entry), Object.keys(exportedColumns(entry))]] : [])));
 
 async function exportOf(account: Awaited<ReturnType<typeof fullyUsedAccount>>, format: "json" | "csv") {
   const heard: RealtimeMessage[] = [];

@@ -193,6 +193,15 @@ export function unclassifiedColumns(tables: PgTable[] = schemaTables(), policy =
   });
 }
 
+/** An exported table's allowlisted columns, in schema order, under the database's names (what the files call them). */
+export function exportedColumns(entry: ExportedTable): Record<string, PgColumn> {
+  return Object.fromEntries(
+    Object.entries(getTableColumns(entry.table) as Record<string, PgColumn>)
+      .filter(([key]) => entry.exported.includes(key))
+      .map(([, column]) => [databaseColumnName(column.name), column]),
+  );
+}
+
 /** Everything the server holds about the user that the policy exports, table by table, under the database's column names. */
 export async function collectUserData(db: DbOrTx, userId: string): Promise<Record<string, Row[]>> {
   const [account] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId));
@@ -201,12 +210,7 @@ export async function collectUserData(db: DbOrTx, userId: string): Promise<Recor
   const tables: Record<string, Row[]> = {};
   for (const entry of EXPORT_POLICY) {
     if (entry.kind === "withheld") continue;
-    const fields = Object.fromEntries(
-      Object.entries(getTableColumns(entry.table) as Record<string, PgColumn>)
-        .filter(([key]) => entry.exported.includes(key))
-        .map(([, column]) => [databaseColumnName(column.name), column]),
-    );
-    tables[tableName(entry.table)] = await db.select(fields).from(entry.table).where(entry.rowsOf(owner));
+    tables[tableName(entry.table)] = await db.select(exportedColumns(entry)).from(entry.table).where(entry.rowsOf(owner));
   }
   return tables;
 }
