@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { readFile } from "node:fs/promises";
+import postgres from "postgres";
 import { ARTIFACTS, connectGitHub, desktopDevice, PASSWORD, signUp, unlockInBrowser } from "./support";
 
 test("privacy choices persist, consents are recorded, the log shows them, and the account can be deleted", async ({ page }) => {
@@ -197,4 +198,38 @@ test("withdrawing consent offers to delete the data it covered, and anonymizing 
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByText("Wrong email or password.")).toBeVisible();
+});
+
+test("an export whose build crashed fails at its deadline and can be tried again; an expired one says its file was deleted", async ({ page }) => {
+  const databaseUrl = process.env.E2E_DATABASE_URL;
+  test.skip(!databaseUrl, "ages exports in the server's database: runs on the Postgres server run (PGlite's folder is the server's alone)");
+  const email = await signUp(page, "export-states");
+  await page.goto("/privacy");
+  await page.getByRole("button", { name: "Export as JSON" }).click();
+  const list = page.getByRole("list", { name: "Your exports" });
+  await expect(list.getByRole("link", { name: /Download \(/ })).toBeVisible({ timeout: 30_000 });
+
+  // An hour later the link has ended; and a CSV export was left "building" 20 minutes ago by a crash.
+  const sql = postgres(databaseUrl!, { max: 1 });
+  try {
+    await sql`update data_exports set expires_at = now() - interval '1 second' where user_id = (select id from users where email = ${email})`;
+    await sql`insert into data_exports (user_id, format, created_at) select id, 'csv', now() - interval '20 minutes' from users where email = ${email}`;
+  } finally {
+    await sql.end();
+  }
+  await page.reload();
+  const expired = list.getByRole("listitem").filter({ hasText: "JSON" });
+  await expect(expired).toContainText("Link expired");
+  await expect(expired).toContainText("The file was deleted from the server.");
+  await expect(expired.getByRole("link")).toHaveCount(0);
+  const crashed = list.getByRole("listitem").filter({ hasText: "CSV zip" });
+  await expect(crashed).toContainText("Failed");
+  await expect(crashed).toContainText("The export did not finish within 15 minutes: try again.");
+  await expect(page.getByText("Building…")).toHaveCount(0); // nothing left to poll for
+  await page.screenshot({ path: `${ARTIFACTS}/privacy-export-states.png`, fullPage: true });
+
+  await crashed.getByRole("button", { name: "Try again (CSV zip export)" }).click();
+  await expect(list.getByRole("listitem")).toHaveCount(3);
+  await expect(list.getByRole("listitem").first().getByRole("link", { name: /Download \(/ })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole("list", { name: "Processing log" }).getByRole("listitem").filter({ hasText: "Delete your data export once its download link expired" })).toHaveCount(1);
 });

@@ -4,12 +4,14 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import {
+  dataExports,
   deviceAuthorizations,
   externalDataCache,
   integrations,
   jobRuns,
   loginAttempts,
   oauthStates,
+  processingLog,
   syncConflicts,
   syncPushes,
   syncRecords,
@@ -17,6 +19,7 @@ import {
   webhookDeliveries,
 } from "~/server/db/schema";
 import { recordConsent } from "~/server/privacy/consents";
+import { EXPORT_BUILD_DEADLINE_MS } from "~/server/privacy/export";
 import { updatePrivacySettings } from "~/server/privacy/settings";
 import { cleanupExpired } from "~/server/jobs/functions/cleanup-expired";
 import { scheduleIntegrationSyncs } from "~/server/jobs/functions/sync-integrations";
@@ -74,7 +77,18 @@ describe("cleanup-expired", () => {
       { userId: user.id, provider: "github", dataType: "commit", externalId: cached.expired, data: {}, expiresAt: ago(1000) },
       { userId: user.id, provider: "github", dataType: "commit", externalId: cached.fresh, data: {}, expiresAt: new Date(Date.now() + DAY) },
     ]);
-    return { db, user, devices: { longExpired: longExpired!.id, justExpired: justExpired!.id }, states, keys, email, runs, deliveries, cached };
+    const [expiredLink, liveLink, crashedBuild, runningBuild, weekOld] = await db
+      .insert(dataExports)
+      .values([
+        { userId: user.id, format: "json", status: "ready", content: "{}", bytes: 2, expiresAt: ago(1000) },
+        { userId: user.id, format: "csv", status: "ready", content: "UEs=", bytes: 2, expiresAt: new Date(Date.now() + 600_000) },
+        { userId: user.id, format: "json", createdAt: ago(EXPORT_BUILD_DEADLINE_MS + 1000) },
+        { userId: user.id, format: "json", createdAt: ago(60_000) },
+        { userId: user.id, format: "json", status: "expired", bytes: 2, createdAt: ago(8 * DAY), expiresAt: ago(8 * DAY) },
+      ])
+      .returning({ id: dataExports.id });
+    const exports = { expiredLink: expiredLink!.id, liveLink: liveLink!.id, crashedBuild: crashedBuild!.id, runningBuild: runningBuild!.id, weekOld: weekOld!.id };
+    return { db, user, devices: { longExpired: longExpired!.id, justExpired: justExpired!.id }, states, keys, email, runs, deliveries, cached, exports };
   }
 
   it("deletes what is past its use and keeps the rest", async () => {
@@ -83,7 +97,7 @@ describe("cleanup-expired", () => {
     const { result, ctx } = await t.execute({ events: [{ name: "maintenance/cleanup.requested", data: {} }] });
 
     expect(result).toMatchObject({ deviceCodes: expect.any(Number), oauthStates: expect.any(Number) });
-    const seeded = ["deviceCodes", "oauthStates", "idempotencyKeys", "loginAttempts", "jobRuns", "webhookDeliveries", "externalData"];
+    const seeded = ["deviceCodes", "oauthStates", "idempotencyKeys", "loginAttempts", "jobRuns", "webhookDeliveries", "externalData", "overdueExports", "expiredExports", "oldExports"];
     for (const key of seeded) expect((result as Record<string, number>)[key], key).toBeGreaterThanOrEqual(1);
     const stepIds = (ctx.step.run as unknown as { mock: { calls: unknown[][] } }).mock.calls.map((call) => call[0]);
     expect(stepIds).toEqual([
@@ -94,6 +108,9 @@ describe("cleanup-expired", () => {
       "delete-old-job-runs",
       "delete-old-webhook-deliveries",
       "delete-expired-external-data",
+      "fail-overdue-exports",
+      "delete-expired-export-content",
+      "delete-old-exports",
     ]);
 
     const devices = await s.db.select({ id: deviceAuthorizations.id }).from(deviceAuthorizations).where(inArray(deviceAuthorizations.id, Object.values(s.devices)));
@@ -109,6 +126,16 @@ describe("cleanup-expired", () => {
     expect(deliveries.map((row) => row.deliveryId)).toEqual([s.deliveries.recent]);
     const cached = await s.db.select().from(externalDataCache).where(eq(externalDataCache.userId, s.user.id));
     expect(cached.map((row) => row.externalId)).toEqual([s.cached.fresh]);
+
+    // Exports: an expired link's content is deleted (and logged), a stuck build fails, a week-old row goes.
+    const exports = new Map((await s.db.select().from(dataExports).where(eq(dataExports.userId, s.user.id))).map((row) => [row.id, row]));
+    expect(exports.get(s.exports.expiredLink)).toMatchObject({ status: "expired", content: null });
+    expect(exports.get(s.exports.liveLink)).toMatchObject({ status: "ready", content: "UEs=" });
+    expect(exports.get(s.exports.crashedBuild)).toMatchObject({ status: "failed", error: expect.stringContaining("did not finish") });
+    expect(exports.get(s.exports.runningBuild)).toMatchObject({ status: "building" });
+    expect(exports.has(s.exports.weekOld)).toBe(false);
+    const logged = await s.db.select().from(processingLog).where(and(eq(processingLog.userId, s.user.id), eq(processingLog.activity, "deletion")));
+    expect(logged.map((entry) => entry.details)).toEqual([{ export: s.exports.expiredLink, format: "json" }]);
   });
 
 });

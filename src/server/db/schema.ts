@@ -317,8 +317,9 @@ export const dataExports = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     format: text({ enum: ["json", "csv"] }).notNull(),
-    status: text({ enum: ["building", "ready", "failed"] }).notNull().default("building"),
-    /** The JSON document, or the CSV zip in base64. */
+    /** "expired": the link ended and the content was deleted; "failed" includes a build past its deadline. */
+    status: text({ enum: ["building", "ready", "failed", "expired"] }).notNull().default("building"),
+    /** The JSON document, or the CSV zip in base64; deleted when the link expires. */
     content: text(),
     bytes: integer(),
     error: text(),

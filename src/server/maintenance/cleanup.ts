@@ -1,6 +1,6 @@
-import { lt } from "drizzle-orm";
+import { and, isNull, lt } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
-import { deviceAuthorizations, externalDataCache, jobRuns, loginAttempts, oauthStates, syncPushes, webhookDeliveries } from "../db/schema";
+import { dataExports, deviceAuthorizations, externalDataCache, jobRuns, loginAttempts, oauthStates, syncPushes, webhookDeliveries } from "../db/schema";
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -15,6 +15,8 @@ export const RETENTION = {
   jobRunMs: 30 * 24 * HOUR_MS,
   /** Providers redeliver within days at most: remembering delivery ids for a week catches every replay that matters. */
   webhookDeliveryMs: 7 * 24 * HOUR_MS,
+  /** An export's row, once its content is gone (at the link's expiry): the page says "Link expired" or "Failed" for a week. */
+  exportRowMs: 7 * 24 * HOUR_MS,
 } as const;
 
 const before = (now: Date, ms: number) => new Date(now.getTime() - ms);
@@ -64,5 +66,18 @@ export async function deleteOldWebhookDeliveries(db: DbOrTx, now = new Date()) {
 /** Cached provider data past its expiry (the next sync fetches it again if it is still wanted). */
 export async function deleteExpiredExternalData(db: DbOrTx, now = new Date()) {
   const rows = await db.delete(externalDataCache).where(lt(externalDataCache.expiresAt, now)).returning({ id: externalDataCache.id });
+  return rows.length;
+}
+
+/**
+ * Export rows past their week: only those without content, because content is deleted
+ * by expireExports (src/server/privacy/export.ts), which logs it; the cleanup job runs
+ * that first, so by now every old export has lost its content.
+ */
+export async function deleteOldExports(db: DbOrTx, now = new Date()) {
+  const rows = await db
+    .delete(dataExports)
+    .where(and(lt(dataExports.createdAt, before(now, RETENTION.exportRowMs)), isNull(dataExports.content)))
+    .returning({ id: dataExports.id });
   return rows.length;
 }

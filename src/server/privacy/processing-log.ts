@@ -14,7 +14,13 @@ export type ProcessingEntry = {
 
 /** Records one processing of the user's data (GDPR art. 30), shown to them on /privacy. */
 export async function recordProcessing(db: DbOrTx, userId: string, entry: ProcessingEntry) {
-  await db.insert(processingLog).values({ userId, ...entry, details: entry.details ?? {} });
+  await recordProcessingEach(db, [{ userId, ...entry }]);
+}
+
+/** One entry per processing, for work done for many users at once (a cleanup), in one insert. */
+export async function recordProcessingEach(db: DbOrTx, entries: Array<ProcessingEntry & { userId: string }>) {
+  if (entries.length === 0) return;
+  await db.insert(processingLog).values(entries.map((entry) => ({ ...entry, details: entry.details ?? {} })));
 }
 
 export const ZProcessingLogQuery = z.object({

@@ -15,7 +15,8 @@ export const buildDataExport = defineJob(
   },
   async ({ event, step }) => {
     const built = await step.run("build-and-store", async () => buildExport(await getDb(), event.data.userId, event.data.exportId));
-    await step.run("announce", () => publishSafely(event.data.userId, "privacy:export_ready", built));
+    // Null: the export passed its deadline meanwhile and the user was told it failed; nothing to announce.
+    if (built) await step.run("announce", () => publishSafely(event.data.userId, "privacy:export_ready", built));
     return built;
   },
 );

@@ -3,14 +3,16 @@ import {
   deleteExpiredDeviceCodes,
   deleteExpiredExternalData,
   deleteExpiredOAuthStates,
+  deleteOldExports,
   deleteOldIdempotencyKeys,
   deleteOldJobRuns,
   deleteOldLoginAttempts,
   deleteOldWebhookDeliveries,
 } from "../../maintenance/cleanup";
+import { expireExports, failOverdueExports } from "../../privacy/export";
 import { defineJob } from "../define-job";
 
-/** Every 15 minutes (or on request): removes short-lived rows past their use. One step per table, so a retry redoes only what failed. */
+/** Every 15 minutes (or on request): removes short-lived rows past their use, and ends exports stuck or past their link. One step per table, so a retry redoes only what failed. */
 export const cleanupExpired = defineJob(
   {
     id: "cleanup-expired",
@@ -30,6 +32,10 @@ export const cleanupExpired = defineJob(
       jobRuns: await step.run("delete-old-job-runs", () => deleteOldJobRuns(db)),
       webhookDeliveries: await step.run("delete-old-webhook-deliveries", () => deleteOldWebhookDeliveries(db)),
       externalData: await step.run("delete-expired-external-data", () => deleteExpiredExternalData(db)),
+      // In this order: a build past its deadline fails, an expired link loses its content (logged), then old rows go.
+      overdueExports: await step.run("fail-overdue-exports", () => failOverdueExports(db)),
+      expiredExports: await step.run("delete-expired-export-content", () => expireExports(db)),
+      oldExports: await step.run("delete-old-exports", () => deleteOldExports(db)),
     };
   },
 );
