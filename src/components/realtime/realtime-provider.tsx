@@ -13,8 +13,8 @@ export type RealtimeListener = { deliver(event: RealtimeEvent): void; onReady?: 
 type Hub = {
   /** Adds a listener; returns how to remove it. */
   listen(listener: RefObject<RealtimeListener>): () => void;
-  /** Live updates are not arriving and the stream is trying again. */
-  paused: boolean;
+  /** live: events arrive; paused: they do not, and the stream is trying again. */
+  state: "connecting" | "live" | "paused";
 };
 
 const RealtimeContext = createContext<Hub | undefined>(undefined);
@@ -44,6 +44,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
   const live = useRef(false);
   const missedEvents = useRef(false);
   const [interrupted, setInterrupted] = useState(false);
+  const [isLive, setIsLive] = useState(false);
   const connectionFailing = connection.failureCount > 0 && !connection.data;
   useEffect(() => {
     if (connectionFailing) missedEvents.current = true;
@@ -62,10 +63,12 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
         onInterrupted: () => {
           live.current = false;
           missedEvents.current = true;
+          setIsLive(false);
           setInterrupted(true);
         },
         onReady: () => {
           live.current = true;
+          setIsLive(true);
           setInterrupted(false);
           for (const listener of listeners.current) listener.current.onReady?.();
           if (missedEvents.current) {
@@ -78,6 +81,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     );
     return () => {
       live.current = false;
+      setIsLive(false);
       subscription.unsubscribe();
     };
   }, [client, connection.data, queryClient, router]);
@@ -91,7 +95,8 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     if (live.current) listener.current.onReady?.();
     return () => void listeners.current.delete(listener);
   }, []);
-  const hub = useMemo<Hub>(() => ({ listen, paused }), [listen, paused]);
+  const state = isLive ? "live" : paused ? "paused" : "connecting";
+  const hub = useMemo<Hub>(() => ({ listen, state }), [listen, state]);
   return <RealtimeContext.Provider value={hub}>{children}</RealtimeContext.Provider>;
 }
 
@@ -113,10 +118,10 @@ export function useRealtimeHub(): Hub {
 
 /** A small notice while live updates are paused; a polite live region, so screen readers hear it come and go. */
 export function RealtimeStatus() {
-  const { paused } = useRealtimeHub();
+  const { state } = useRealtimeHub();
   return (
-    <div role="status" aria-live="polite" className="pointer-events-none fixed inset-x-0 bottom-4 z-40 flex justify-center px-4">
-      {paused && (
+    <div role="status" aria-live="polite" data-realtime={state} className="pointer-events-none fixed inset-x-0 bottom-4 z-40 flex justify-center px-4">
+      {state === "paused" && (
         <p className="flex items-center gap-2 rounded-full border border-amber-200 bg-amber-50 px-4 py-2 text-sm font-medium text-amber-900 shadow-sm" data-testid="realtime-paused">
           <span aria-hidden="true" className="size-2 animate-pulse rounded-full bg-amber-500" />
           Live updates paused — reconnecting…
