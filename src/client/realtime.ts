@@ -28,8 +28,14 @@ export type RealtimeOptions<E extends RealtimeEventName> = {
    * handler. The transport keeps reconnecting where it can; unsubscribe to give up.
    */
   onError?: (error: Error) => void;
-  /** The subscription is in place: events published from now on will arrive. */
+  /** The subscription is in place: events published from now on will arrive. Fires again after each reconnection. */
   onReady?: () => void;
+  /**
+   * The subscription is not in place (the first connection failed, or an open one
+   * dropped) and the transport is trying again. Events published until the next
+   * `onReady` are not replayed: refetch what you show when it fires.
+   */
+  onInterrupted?: (error: Error) => void;
 };
 
 /** Where and as whom to connect. */
@@ -99,8 +105,18 @@ export function openRealtime<E extends RealtimeEventName = RealtimeEventName>(
   const ready = () => {
     if (!closed) options.onReady?.();
   };
+  const interrupted = (error: unknown) => {
+    if (closed) return;
+    report(error);
+    try {
+      options.onInterrupted?.(asError(error));
+    } catch {
+      // as for onError: a listener that throws must not break the transport
+    }
+  };
   const close =
-    connection.transport === "pusher" ? openPusherChannel(endpoint, connection, { deliver, report, ready }) : openEventStream(endpoint, { deliver, report, ready });
+    connection.transport === "pusher" ? openPusherChannel(endpoint, connection, { deliver, report, ready, interrupted })
+      : openEventStream(endpoint, { deliver, report, ready, interrupted });
   return {
     transport: connection.transport,
     unsubscribe() {
@@ -111,15 +127,60 @@ export function openRealtime<E extends RealtimeEventName = RealtimeEventName>(
   };
 }
 
-type Sink = { deliver(name: string, payload: unknown): void; report(error: unknown): void; ready(): void };
+type Sink = {
+  deliver(name: string, payload: unknown): void;
+  /** A failure that leaves the subscription in place (a handler threw, a transport warning). */
+  report(error: unknown): void;
+  ready(): void;
+  /** The subscription is not in place; the transport is trying again. */
+  interrupted(error: unknown): void;
+};
+
+/** Delays before re-opening an event stream that ended in error: 1 s, 2 s, 4 s … at most 30 s. */
+export function streamRetryDelayMs(failures: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, failures - 1), 30_000);
+}
+
+/** A refusal (signed out, revoked token, forbidden) does not heal by asking again; a network or server failure may. */
+function isRefusal(error: unknown): boolean {
+  const status = (error as { data?: { httpStatus?: unknown } } | undefined)?.data?.httpStatus;
+  return typeof status === "number" && status >= 400 && status < 500;
+}
 
 function openEventStream(endpoint: RealtimeEndpoint, sink: Sink): () => void {
-  const subscription = endpoint.client.realtime.events.subscribe(undefined, {
-    onStarted: () => sink.ready(),
-    onData: (message) => sink.deliver(message.event, message.payload),
-    onError: (error) => sink.report(error),
-  });
-  return () => subscription.unsubscribe();
+  let closed = false;
+  let failures = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let subscription: { unsubscribe(): void } | undefined;
+  const open = () => {
+    subscription = endpoint.client.realtime.events.subscribe(undefined, {
+      onStarted: () => {
+        failures = 0;
+        sink.ready();
+      },
+      onData: (message) => sink.deliver(message.event, message.payload),
+      // EventSource reconnects by itself after a network error or a silent stream:
+      // tRPC reports that as "connecting" with the error that caused it.
+      onConnectionStateChange: (state) => {
+        if (state.state === "connecting" && state.error) sink.interrupted(state.error);
+      },
+      // The stream ended for good (an HTTP error answer, or a refusal): EventSource
+      // gives up here, so open a new one after a pause — unless the server refused us.
+      onError: (error) => {
+        if (closed) return;
+        sink.interrupted(error);
+        if (isRefusal(error)) return;
+        failures += 1;
+        timer = setTimeout(() => !closed && open(), streamRetryDelayMs(failures));
+      },
+    });
+  };
+  open();
+  return () => {
+    closed = true;
+    clearTimeout(timer);
+    subscription?.unsubscribe();
+  };
 }
 
 function openPusherChannel(endpoint: RealtimeEndpoint, connection: PusherConnection, sink: Sink): () => void {
@@ -133,14 +194,18 @@ function openPusherChannel(endpoint: RealtimeEndpoint, connection: PusherConnect
       const authorizer = channelAuthorizer(endpoint);
       const pusher = new Pusher(connection.key, pusherOptions(connection, authorizer.handler));
       pusher.connection.bind("error", (error: unknown) => sink.report(new RealtimeConnectionError(describeConnectionError(error))));
-      pusher.connection.bind("state_change", ({ current }: { current: string }) => {
-        if (current === "failed") sink.report(new RealtimeConnectionError("No transport can reach the realtime server from here."));
+      pusher.connection.bind("state_change", ({ previous, current }: { previous: string; current: string }) => {
+        if (current === "failed") sink.interrupted(new RealtimeConnectionError("No transport can reach the realtime server from here."));
+        // pusher-js reconnects by itself and re-subscribes (subscription_succeeded fires again).
+        else if (current === "unavailable" || (previous === "connected" && current === "connecting")) {
+          sink.interrupted(new RealtimeConnectionError("The connection to the realtime server was lost; reconnecting."));
+        }
       });
       const channel = pusher.subscribe(connection.channel);
       channel.bind("pusher:subscription_succeeded", () => sink.ready());
       channel.bind("pusher:subscription_error", (error: { error?: unknown; status?: unknown }) => {
         const status = typeof error?.status === "number" ? error.status : authorizer.lastFailureStatus();
-        sink.report(new RealtimeSubscriptionError(typeof error?.error === "string" ? error.error : "The realtime channel was refused.", status));
+        sink.interrupted(new RealtimeSubscriptionError(typeof error?.error === "string" ? error.error : "The realtime channel was refused.", status));
       });
       channel.bind_global((name: string, data: unknown) => {
         if (!name.startsWith("pusher:")) sink.deliver(name, data);
@@ -150,7 +215,7 @@ function openPusherChannel(endpoint: RealtimeEndpoint, connection: PusherConnect
         pusher.disconnect();
       };
     })
-    .catch((error: unknown) => sink.report(error));
+    .catch((error: unknown) => sink.interrupted(error));
   return () => {
     closed = true;
     stop?.();

@@ -6,6 +6,7 @@ import { signOut } from "next-auth/react";
 import { useState, type ReactNode } from "react";
 import { ClockIcon, CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon } from "./icons";
 import { Logo } from "./logo";
+import { RealtimeStatus } from "./realtime/realtime-provider";
 import { cn } from "./ui/cn";
 
 const navigation = [
@@ -127,6 +128,7 @@ export function AppShell({ user, sandbox = false, children }: { user: ShellUser;
         )}
         <div className="mx-auto max-w-5xl">{children}</div>
       </main>
+      <RealtimeStatus />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { getDb } from "~/server/db/client";
 import { deviceAuthorizations, devices } from "~/server/db/schema";
 import { authenticateDeviceToken } from "~/server/devices/devices";
 import { sha256Hex } from "~/server/hash";
+import { getLocalPublisher } from "~/server/realtime/publisher";
 import { anonymousCaller, callerFor, connectDevice, errorOf, signedUpUser } from "../support/callers";
 
 type FlowError = { code: string; message: string; cause?: { details?: Record<string, unknown> } };
@@ -151,5 +152,37 @@ describe("devices list and revoke", () => {
   it("rejects malformed ids with 400", async () => {
     const { caller } = await signedUpUser("badid");
     await expect(errorOf(() => caller.devices.revoke({ id: "not-a-uuid" }))).resolves.toMatchObject({ code: "BAD_REQUEST" });
+  });
+});
+
+describe("device realtime events", () => {
+  it("tells the user's open pages when a request is decided, a device is added and a device is revoked", async () => {
+    const { user, caller } = await signedUpUser("device-events");
+    const other = await signedUpUser("device-events-other");
+    const heard: Array<{ userId: string; event: string; payload: unknown }> = [];
+    const stop = getLocalPublisher().subscribe((message) => heard.push(message));
+    try {
+      const device = await anonymousCaller();
+      const approved = await device.devices.startAuthorization({ deviceName: "Live laptop" });
+      const { requestId } = await caller.devices.describeAuthorization({ userCode: approved.userCode });
+      await caller.devices.approveAuthorization({ userCode: approved.userCode });
+      await forgetLastPoll(approved.deviceCode);
+      const { deviceId } = await device.devices.pollAuthorization({ deviceCode: approved.deviceCode });
+      await caller.devices.revoke({ id: deviceId });
+      const denied = await device.devices.startAuthorization({ deviceName: "Unknown box" });
+      const deniedRequest = await caller.devices.describeAuthorization({ userCode: denied.userCode });
+      await caller.devices.denyAuthorization({ userCode: denied.userCode });
+
+      const mine = heard.filter((message) => message.userId === user.id && message.event.startsWith("device:"));
+      expect(mine.map(({ event, payload }) => ({ event, payload }))).toEqual([
+        { event: "device:authorization_decided", payload: { requestId, status: "approved" } },
+        { event: "device:changed", payload: { deviceId, change: "added" } },
+        { event: "device:changed", payload: { deviceId, change: "revoked" } },
+        { event: "device:authorization_decided", payload: { requestId: deniedRequest.requestId, status: "denied" } },
+      ]);
+      expect(heard.filter((message) => message.userId === other.user.id)).toEqual([]);
+    } finally {
+      stop();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { jobRuns } from "~/server/db/schema";
 import { defineJob, type JobFailure, type TriggerEvent } from "~/server/jobs/define-job";
 import { InvalidJobEventError } from "~/server/jobs/events";
 import { createInProcessRunner, type InProcessRunner } from "~/server/jobs/runner";
+import { getLocalPublisher } from "~/server/realtime/publisher";
 import { signedUpUser } from "../support/callers";
 
 // The embedded engine, driven through its public entry point (dispatch = what jobs.send
@@ -200,5 +201,24 @@ describe("in-process job runner", () => {
     );
     await run.idle();
     expect(runs).toBe(1); // the duplicate id and the refused batch ran nothing
+  });
+
+  it("tells the run's owner each time the run changes state (started, retrying, started again, completed)", async () => {
+    const { user } = await signedUpUser("runner-live");
+    const heard: Array<{ userId: string; event: string; payload: unknown }> = [];
+    const stop = getLocalPublisher().subscribe((message) => message.event === "job:run_updated" && heard.push(message));
+    try {
+      let failures = 1;
+      let runId = "";
+      const job = defineJob({ id: "test-live", name: "Test live", events: [TRIM], retries: 1 }, async ({ runId: id }) => {
+        runId = id;
+        if (failures-- > 0) throw new Error("once");
+      });
+      runnerFor(job).dispatch({ name: TRIM, data: { userId: user.id } });
+      await runner!.idle();
+      expect(heard).toEqual(Array.from({ length: 4 }, () => ({ userId: user.id, event: "job:run_updated", payload: { runId } })));
+    } finally {
+      stop();
+    }
   });
 });

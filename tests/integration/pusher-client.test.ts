@@ -96,6 +96,23 @@ describe("client.realtime.subscribe over Pusher (pusher-js against the Pusher do
     expect(heard.errors).toEqual([]);
   });
 
+  it("reports a dropped connection as an interruption, and is ready again (with events) once pusher-js reconnects", async () => {
+    const { client, writer } = await userWithListener("pusher-drop");
+    const log: string[] = [];
+    const heard = recorder();
+    const subscription = await client.realtime.subscribe(heard.handler, {
+      onReady: () => log.push("ready"),
+      onInterrupted: () => log.push("interrupted"),
+    });
+    opened.push(subscription);
+    await vi.waitFor(() => expect(log).toEqual(["ready"]), { timeout: 5_000 });
+    double.dropConnections();
+    await vi.waitFor(() => expect(log).toContain("interrupted"), { timeout: 10_000 });
+    await vi.waitFor(() => expect(log.at(-1)).toBe("ready"), { timeout: 15_000 });
+    await push(writer, [change(`drop-${randomUUID().slice(0, 8)}`, null, "after the reconnection")]);
+    await vi.waitFor(() => expect(heard.events).toHaveLength(1), { timeout: 5_000 });
+  }, 40_000);
+
   it("passes on only catalog events with valid payloads, and only the ones asked for", async () => {
     const { user, client } = await userWithListener("pusher-filter");
     const all = recorder();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { describe, expect, it } from "vitest";
-import { createDevPulseClient } from "~/client";
+import { describe, expect, it, vi } from "vitest";
+import { createDevPulseClient, openRealtime } from "~/client";
 import { anonymousCaller, callerFor, connectDevice, errorOf, signedUpUser, syncingUser } from "../support/callers";
 import { routeFetch, TEST_BASE_URL } from "../support/http";
 import { change, push, userWithDevices } from "../support/sync";
@@ -60,4 +60,77 @@ describe("client.realtime.events.subscribe (the SDK, over server-sent events)", 
     }
     expect(await received).toMatchObject({ event: "sync:changed", payload: { changes: 1, sourceDeviceId: writer.deviceId } });
   });
+});
+
+/** A fetch to the app whose realtime stream can be cut (open streams error, new ones fail) and restored. */
+function cuttableFetch(failure: "network" | "http-502") {
+  const base = routeFetch();
+  const open = new Set<(reason: Error) => void>();
+  let down = false;
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (!url.includes("/realtime.events")) return base(input, init);
+    if (down) return failure === "network" ? Promise.reject(new TypeError("fetch failed")) : new Response("Bad gateway", { status: 502 });
+    const response = await base(input, init);
+    const reader = response.body!.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        open.add((reason) => {
+          controller.error(reason);
+          void reader.cancel(reason).catch(() => undefined);
+        });
+      },
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+  return {
+    fetch,
+    cut() {
+      down = true;
+      for (const breakStream of open) breakStream(new TypeError("network connection lost"));
+      open.clear();
+    },
+    restore() {
+      down = false;
+    },
+  };
+}
+
+describe("openRealtime over server-sent events when the stream fails", () => {
+  for (const failure of ["network", "http-502"] as const) {
+    it(`reports the interruption (${failure}) and is ready again, with new events, once the stream is back`, async () => {
+      const { user, caller } = await syncingUser(`sse-cut-${failure}`);
+      const listener = await connectDevice(caller, "listener");
+      const writer = await connectDevice(caller, "writer");
+      const writerDevice = { id: writer.deviceId, caller: await callerFor(user, { id: writer.deviceId, name: "writer" }) };
+      const network = cuttableFetch(failure);
+      const client = createDevPulseClient({ url: TEST_BASE_URL, token: listener.token, fetch: network.fetch });
+      const log: string[] = [];
+      const heard: unknown[] = [];
+      const subscription = openRealtime({ client, baseUrl: TEST_BASE_URL }, { transport: "sse" }, (event) => heard.push(event), {
+        onReady: () => log.push("ready"),
+        onInterrupted: () => log.push("interrupted"),
+      });
+      try {
+        await vi.waitFor(() => expect(log).toEqual(["ready"]), { timeout: 5_000 });
+        network.cut();
+        await vi.waitFor(() => expect(log.at(-1)).toBe("interrupted"), { timeout: 10_000 });
+        network.restore();
+        await vi.waitFor(() => expect(log.at(-1)).toBe("ready"), { timeout: 15_000 });
+        for (let attempt = 1; heard.length === 0 && attempt <= 20; attempt++) {
+          await push(writerDevice, [change(`cut-${attempt}`, null, "x")]);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(heard[0]).toMatchObject({ event: "sync:changed" });
+      } finally {
+        subscription.unsubscribe();
+      }
+    }, 40_000); // EventSource waits 3 s before each reconnection
+  }
 });

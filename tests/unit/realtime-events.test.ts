@@ -22,6 +22,9 @@ const examples: { [E in RealtimeEventName]: RealtimePayload<E> } = {
   "integration:error": { provider: "slack", message: "Slack refused the token: connect Slack again.", status: "needs_reauth" },
   "notification:new": { id: "n1", title: "Weekly report ready", body: "Open it to see your week.", level: "info", href: "/dashboard" },
   "privacy:export_ready": { exportId: "6f1c3b9e-8d2a-4c5e-9f3b-2a1d4e5f6a7b", format: "csv", bytes: 48_213 },
+  "device:changed": { deviceId: "5b0c1a4e-0000-4000-8000-000000000001", change: "added" },
+  "device:authorization_decided": { requestId: "5b0c1a4e-0000-4000-8000-0000000000a1", status: "denied" },
+  "job:run_updated": { runId: "01HZX3J8K9M2N4P6Q8R0S2T4V6" },
 };
 
 type Node = z.core.$ZodType & { def: Record<string, unknown> & { type: string; checks?: Array<{ _zod: { def: { check: string; maximum?: number } } }> } };

@@ -1,6 +1,7 @@
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppShell } from "~/components/app-shell";
+import { RealtimeProvider } from "~/components/realtime/realtime-provider";
 import { SyncKeyProvider } from "~/components/sync/sync-key";
 import { getCurrentUser } from "~/server/auth/session";
 import { getEnv } from "~/server/env";
@@ -12,7 +13,11 @@ export default async function SignedInLayout({ children }: { children: ReactNode
   if (!user) redirect("/sign-in");
   return (
     <SyncKeyProvider>
-      <AppShell user={{ email: user.email, name: user.name }} sandbox={getEnv().SANDBOX}>{children}</AppShell>
+      <RealtimeProvider>
+        <AppShell user={{ email: user.email, name: user.name }} sandbox={getEnv().SANDBOX}>
+          {children}
+        </AppShell>
+      </RealtimeProvider>
     </SyncKeyProvider>
   );
 }

@@ -11,6 +11,7 @@ import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { ConfirmDialog } from "../ui/confirm-dialog";
+import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
 import { UnlockPanel } from "../sync/unlock-panel";
 import { useSyncKey } from "../sync/sync-key";
@@ -58,7 +59,13 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
       <Loading label="Loading history" />
     );
   }
-  if (history.isError) return <Alert tone="error" title="Could not load the history">{errorMessage(history.error)}</Alert>;
+  if (history.isError) {
+    return (
+      <Card>
+        <LoadError title="Could not load the history" message={errorMessage(history.error)} onRetry={() => void history.refetch()} retrying={history.isFetching} />
+      </Card>
+    );
+  }
   const { revisions, currentRevision } = history.data;
 
   return (

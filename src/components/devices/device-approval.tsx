@@ -1,7 +1,8 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { api, errorMessage } from "~/trpc/react";
+import { useRealtime } from "../realtime/use-realtime";
 import { CheckIcon, DevicesIcon } from "../icons";
 import { Alert } from "../ui/alert";
 import { Button, ButtonLink } from "../ui/button";
@@ -9,9 +10,14 @@ import { Card } from "../ui/card";
 import { Field } from "../ui/field";
 import { timeAgo } from "./format";
 
-type Decision = { status: "approved" | "denied"; deviceName: string };
+type Decision = { status: "approved" | "denied"; deviceName: string; elsewhere?: boolean };
 
-/** Enter the code a desktop app shows, see which device asks, then approve or deny it. */
+/**
+ * Enter the code a desktop app shows, see which device asks, then approve or deny it.
+ * Live: a decision made in another tab or window replaces the buttons, and a request
+ * that expires while shown says so. (A new request cannot "arrive" here: RFC 8628 ties a
+ * request to an account only when its code is entered.)
+ */
 export function DeviceApproval({ initialCode }: { initialCode?: string }) {
   const [code, setCode] = useState(initialCode ?? "");
   const [submittedCode, setSubmittedCode] = useState(initialCode || undefined);
@@ -23,6 +29,27 @@ export function DeviceApproval({ initialCode }: { initialCode?: string }) {
   const approve = api.devices.approveAuthorization.useMutation({ onSuccess: setDecision });
   const deny = api.devices.denyAuthorization.useMutation({ onSuccess: setDecision });
   const decideError = approve.error ?? deny.error;
+  const shown = submittedCode ? request.data : undefined;
+
+  useRealtime(
+    "device:authorization_decided",
+    (payload) => {
+      // This tab's own decision arrives as an event too, sometimes before its answer.
+      if (!shown || payload.requestId !== shown.requestId || approve.isPending || deny.isPending) return;
+      setDecision((current) => current ?? { status: payload.status, deviceName: shown.deviceName, elsewhere: true });
+    },
+    // Decided while this page was not listening: asking again says "already used".
+    { onReady: () => void (submittedCode && request.refetch()) },
+  );
+
+  // At its expiry, ask again: the answer says the code expired, and the buttons go.
+  const expiresAt = shown?.expiresAt.getTime();
+  const { refetch } = request;
+  useEffect(() => {
+    if (expiresAt === undefined) return;
+    const timer = setTimeout(() => void refetch(), Math.max(0, expiresAt - Date.now()) + 500);
+    return () => clearTimeout(timer);
+  }, [expiresAt, refetch]);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -39,6 +66,7 @@ export function DeviceApproval({ initialCode }: { initialCode?: string }) {
           {decision.status === "approved" ? `“${decision.deviceName}” is connected` : `Access denied for “${decision.deviceName}”`}
         </h2>
         <p className="mt-1 text-sm text-zinc-600">
+          {decision.elsewhere && `It was ${decision.status} in another tab or window. `}
           {decision.status === "approved" ? "You can return to the desktop app: it finishes signing in by itself." : "The device was not signed in. You can close this page."}
         </p>
         <div className="mt-6">
@@ -50,7 +78,8 @@ export function DeviceApproval({ initialCode }: { initialCode?: string }) {
     );
   }
 
-  const showRequest = submittedCode && request.data;
+  // A request that was decided elsewhere or expired since it was shown answers with an error: show the form and why.
+  const showRequest = submittedCode && request.data && !request.isError;
   return (
     <Card className="p-6 sm:p-8">
       {!showRequest ? (

@@ -19,9 +19,9 @@ export function DevicesList() {
   const devices = api.devices.list.useQuery();
   const revoke = api.devices.revoke.useMutation({ onSuccess: () => utils.devices.list.invalidate() });
   const [pendingRevoke, setPendingRevoke] = useState<{ id: string; name: string }>();
-  // A device that syncs changes its "last sync": refresh the list as it happens.
+  // A device that syncs changes its "last sync", one signed in or revoked elsewhere changes the list: refresh as it happens.
   const refresh = () => void utils.devices.list.invalidate();
-  useRealtime("sync:changed", refresh, { onReady: refresh });
+  useRealtime(["sync:changed", "device:changed"], refresh, { onReady: refresh });
 
   return (
     <Card>
@@ -47,7 +47,7 @@ export function DevicesList() {
       {devices.isPending ? (
         <Loading label="Loading devices" />
       ) : devices.isError ? (
-        <LoadError title="Could not load your devices" message={errorMessage(devices.error)} onRetry={() => void devices.refetch()} />
+        <LoadError title="Could not load your devices" message={errorMessage(devices.error)} onRetry={() => void devices.refetch()} retrying={devices.isFetching} />
       ) : devices.data.length === 0 ? (
         <EmptyState icon={<DevicesIcon />} title="No devices yet">
           In the DevPulse desktop app choose <strong>Sign in to DevPulse Cloud</strong>. It shows a code; enter it on the{" "}

@@ -3,6 +3,7 @@
 import type { ReactNode } from "react";
 import { api, errorMessage } from "~/trpc/react";
 import { timeAgo } from "../devices/format";
+import { useRealtime } from "../realtime/use-realtime";
 import { ClockIcon } from "../icons";
 import { Badge } from "../ui/badge";
 import { Card, CardHeader } from "../ui/card";
@@ -24,8 +25,11 @@ function duration(start: Date, end: Date | null): string {
 }
 
 export function JobRuns() {
-  // Runs change on their own (retries, schedules): poll gently while the page is open.
-  const runs = api.jobs.runs.useQuery(undefined, { refetchInterval: 10_000 });
+  const utils = api.useUtils();
+  const runs = api.jobs.runs.useQuery();
+  // Runs change on their own (retries, schedules): the runner announces each start and outcome.
+  const refresh = () => void utils.jobs.runs.invalidate();
+  useRealtime("job:run_updated", refresh, { onReady: refresh });
 
   return (
     <Card>
@@ -40,7 +44,7 @@ export function JobRuns() {
       {runs.isPending ? (
         <Loading label="Loading job runs" />
       ) : runs.isError ? (
-        <LoadError title="Could not load your job runs" message={errorMessage(runs.error)} onRetry={() => void runs.refetch()} />
+        <LoadError title="Could not load your job runs" message={errorMessage(runs.error)} onRetry={() => void runs.refetch()} retrying={runs.isFetching} />
       ) : runs.data.runs.length === 0 ? (
         <EmptyState icon={<ClockIcon />} title="No jobs have run for you yet">
           Jobs appear here when the server trims your sync history to your retention setting or syncs a connected integration.

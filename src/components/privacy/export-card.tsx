@@ -7,6 +7,7 @@ import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
+import { LoadError } from "../ui/load-error";
 import { Spinner } from "../ui/spinner";
 import { DecryptedExport } from "./decrypted-export";
 
@@ -46,6 +47,9 @@ export function ExportCard() {
           </Button>
         </div>
         {request.error && <Alert tone="error">{errorMessage(request.error)}</Alert>}
+        {exports.isError && !exports.data && (
+          <LoadError inset={false} title="Could not load your exports" message={errorMessage(exports.error)} onRetry={() => void exports.refetch()} retrying={exports.isFetching} />
+        )}
         {exports.data && exports.data.length > 0 && (
           <ul className="divide-y divide-zinc-100 rounded-lg border border-zinc-100" aria-label="Your exports">
             {exports.data.map((entry) => (

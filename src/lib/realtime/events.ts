@@ -90,6 +90,21 @@ export const realtimeEvents = {
     format: z.enum(["json", "csv"]),
     bytes: z.number().int().nonnegative(),
   }),
+  /** A device of the user's was signed in (its token issued) or revoked: device lists and counts refetch. */
+  "device:changed": z.strictObject({
+    deviceId: z.uuid().max(36),
+    change: z.enum(["added", "revoked"]),
+  }),
+  /** A device sign-in request was approved or denied by this user, maybe in another tab: its approval page says so. */
+  "device:authorization_decided": z.strictObject({
+    /** The request's id, as `devices.describeAuthorization` returns it; never its codes. */
+    requestId: z.uuid().max(36),
+    status: z.enum(["approved", "denied"]),
+  }),
+  /** One of the user's background job runs started, retried, completed or failed: refetch `jobs.runs`. */
+  "job:run_updated": z.strictObject({
+    runId: id(200),
+  }),
   "notification:new": z.strictObject({
     id: id(),
     title: id(SUMMARY_MAX.notificationTitle),

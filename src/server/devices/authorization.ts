@@ -5,6 +5,7 @@ import type { Db, DbOrTx } from "../db/client";
 import { deviceAuthorizations, devices } from "../db/schema";
 import { AppError } from "../errors";
 import { sha256Hex } from "../hash";
+import { publishSafely } from "../realtime/publisher";
 import {
   formatUserCode,
   generateDeviceCode,
@@ -70,7 +71,7 @@ export async function startDeviceAuthorization(db: DbOrTx, input: { deviceName: 
 }
 
 type PollOutcome =
-  | { kind: "token"; token: string; deviceId: string }
+  | { kind: "token"; token: string; deviceId: string; userId: string }
   | { kind: "error"; error: AppError };
 
 export async function pollDeviceAuthorization(db: Db, input: { deviceCode: string }, now = new Date()) {
@@ -113,9 +114,11 @@ export async function pollDeviceAuthorization(db: Db, input: { deviceCode: strin
       .update(deviceAuthorizations)
       .set({ status: "consumed", deviceId: device!.id, lastPolledAt: now })
       .where(eq(deviceAuthorizations.id, request.id));
-    return { kind: "token", token, deviceId: device!.id };
+    return { kind: "token", token, deviceId: device!.id, userId: request.userId! };
   });
   if (outcome.kind === "error") throw outcome.error;
+  // After the commit: the user's device list and dashboard count show the new device.
+  await publishSafely(outcome.userId, "device:changed", { deviceId: outcome.deviceId, change: "added" });
   return { token: outcome.token, deviceId: outcome.deviceId };
 }
 
@@ -139,7 +142,8 @@ async function findPendingRequest(db: DbOrTx, userCode: string, now: Date) {
 
 export async function describeDeviceAuthorization(db: DbOrTx, input: { userCode: string }, now = new Date()) {
   const request = await findPendingRequest(db, input.userCode, now);
-  return { deviceName: request.deviceName, requestedAt: request.createdAt, expiresAt: request.expiresAt };
+  // requestId lets an open approval page recognise device:authorization_decided for this request.
+  return { requestId: request.id, deviceName: request.deviceName, requestedAt: request.createdAt, expiresAt: request.expiresAt };
 }
 
 async function decideDeviceAuthorization(
@@ -159,8 +163,12 @@ async function decideDeviceAuthorization(
         gt(deviceAuthorizations.expiresAt, now),
       ),
     )
-    .returning({ deviceName: deviceAuthorizations.deviceName });
-  if (decided) return { deviceName: decided.deviceName, status };
+    .returning({ id: deviceAuthorizations.id, deviceName: deviceAuthorizations.deviceName });
+  if (decided) {
+    // The user's other tabs showing this request stop offering a decision already made.
+    await publishSafely(userId, "device:authorization_decided", { requestId: decided.id, status });
+    return { deviceName: decided.deviceName, status };
+  }
   await findPendingRequest(db, input.userCode, now); // throws the precise reason
   throw new AppError("CONFLICT", "This code was already used. Start the sign-in again on the device.");
 }

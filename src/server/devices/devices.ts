@@ -5,6 +5,7 @@ import { AppError } from "../errors";
 import type { PublicUser } from "../auth/accounts";
 import { publicUserColumns } from "../auth/accounts";
 import { sha256Hex } from "../hash";
+import { publishSafely } from "../realtime/publisher";
 import { isWellFormedDeviceToken } from "./tokens";
 
 /** Last-used times are written at most this often per device, not on every request. */
@@ -27,6 +28,7 @@ export async function revokeDevice(db: DbOrTx, userId: string, deviceId: string)
     .returning({ id: devices.id, name: devices.name });
   // Another user's device gets the same answer as a missing one: ids reveal nothing.
   if (!revoked) throw new AppError("NOT_FOUND", "No such device (it may already be revoked).");
+  await publishSafely(userId, "device:changed", { deviceId: revoked.id, change: "revoked" });
   return revoked;
 }
 

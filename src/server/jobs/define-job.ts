@@ -2,6 +2,7 @@ import { DrizzleQueryError } from "drizzle-orm/errors";
 import type { Inngest, InngestFunction } from "inngest";
 import { getDb } from "../db/client";
 import { logger, redactText } from "../logger";
+import { publishSafely } from "../realtime/publisher";
 import { jobEventType, type JobEvent, type JobEventData, type JobEventName } from "./events";
 import { compileKeyExpression, type KeyExpression } from "./keys";
 import { recordRunAttempt, recordRunFailure, recordRunOutcome } from "./runs";
@@ -92,6 +93,13 @@ async function safely(what: string, action: () => Promise<void>) {
   }
 }
 
+/** Records a change of a run's state, then tells its owner's open job runs list (system runs have no owner). */
+async function recordAndAnnounce(what: string, event: AnyJobEvent, runId: string, record: () => Promise<void>) {
+  await safely(what, record);
+  const userId = runOwner(event);
+  if (userId) await publishSafely(userId, "job:run_updated", { runId });
+}
+
 export function defineJob<E extends JobEventName = never, C extends string | undefined = undefined>(
   config: JobConfig<E, JobEventOf<E, C>> & { cron?: C },
   handler: (ctx: JobContext<JobEventOf<E, C>>) => Promise<unknown>,
@@ -107,8 +115,8 @@ export function defineJob<E extends JobEventName = never, C extends string | und
     async run(ctx) {
       const db = await getDb();
       const recordError = (error: unknown) =>
-        safely("retrying", () => recordRunOutcome(db, ctx.runId, { status: "retrying", error: errorMessage(error) }));
-      await safely("attempt", () => recordRunAttempt(db, { ...identity(ctx.event, ctx.runId), attempt: ctx.attempt }));
+        recordAndAnnounce("retrying", ctx.event, ctx.runId, () => recordRunOutcome(db, ctx.runId, { status: "retrying", error: errorMessage(error) }));
+      await recordAndAnnounce("attempt", ctx.event, ctx.runId, () => recordRunAttempt(db, { ...identity(ctx.event, ctx.runId), attempt: ctx.attempt }));
       // Inngest retries a failed step without the handler ever seeing the error, so record it inside the step.
       const step: JobStep = Object.assign(Object.create(ctx.step) as JobStep, {
         run: <T>(id: string, fn: () => T | Promise<T>) =>
@@ -123,7 +131,7 @@ export function defineJob<E extends JobEventName = never, C extends string | und
       });
       try {
         const output = await handler({ ...ctx, step } as JobContext<JobEventOf<E, C>>);
-        await safely("completed", () => recordRunOutcome(db, ctx.runId, { status: "completed", output }));
+        await recordAndAnnounce("completed", ctx.event, ctx.runId, () => recordRunOutcome(db, ctx.runId, { status: "completed", output }));
         return output;
       } catch (error) {
         await recordError(error);
@@ -133,7 +141,7 @@ export function defineJob<E extends JobEventName = never, C extends string | und
     async fail(failure) {
       const db = await getDb();
       logger.error("job failed after its retries", { job: config.id, runId: failure.runId, error: errorMessage(failure.error) });
-      await safely("failed", async () => {
+      await recordAndAnnounce("failed", failure.event, failure.runId, async () => {
         await recordRunFailure(db, { ...identity(failure.event, failure.runId), error: errorMessage(failure.error) });
       });
       await general.onFailure?.(failure);

@@ -151,6 +151,10 @@ export async function startPusherDouble(app: App) {
     events,
     rejected,
     refusedSubscriptions,
+    /** Cuts every open socket, as a network failure would; the server keeps accepting new ones. */
+    dropConnections: () => {
+      for (const connection of connections) connection.ws.terminate();
+    },
     /** Channels each open socket has joined, by socket id. */
     subscriptions: () => new Map([...connections].map((c) => [c.socketId, [...c.channels]])),
     close: async () => {

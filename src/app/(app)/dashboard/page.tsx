@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ConflictIcon, DevicesIcon, LockIcon, PlugIcon } from "~/components/icons";
-import { Badge } from "~/components/ui/badge";
+import { RefreshOnEvents } from "~/components/realtime/refresh-on-events";
 import { Card, CardHeader } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
 import { getCurrentUser } from "~/server/auth/session";
@@ -13,6 +13,9 @@ import { getSyncOverview } from "~/server/sync/overview";
 import { timeAgo } from "~/components/devices/format";
 
 export const metadata: Metadata = { title: "Dashboard" };
+
+/** Every event that changes a count or note below: the page re-renders when one arrives. */
+const countEvents = ["device:changed", "sync:changed", "sync:conflict", "sync:conflict_resolved", "integration:connected", "integration:error"] as const;
 export const dynamic = "force-dynamic";
 
 const steps = [
@@ -28,30 +31,29 @@ export default async function DashboardPage() {
   const connected = integrations.filter((entry) => entry.account !== null);
   const attention = integrations.filter((entry) => entry.state === "error" || entry.state === "needs_reauth");
   const stats = [
-    { href: "/settings/devices", label: "Devices", icon: DevicesIcon, value: String(devices.length), note: "signed in", ready: true },
+    { href: "/settings/devices", label: "Devices", icon: DevicesIcon, value: String(devices.length), note: "signed in" },
     {
       href: "/settings/devices",
       label: "Encrypted records",
       icon: LockIcon,
       value: sync.keysSetUp ? String(sync.records) : "—",
       note: sync.keysSetUp ? (sync.lastSyncAt ? `last sync ${timeAgo(sync.lastSyncAt)}` : "no sync yet") : "set a passphrase on a device",
-      ready: true,
     },
-    { href: "/conflicts", label: "Open conflicts", icon: ConflictIcon, value: String(sync.openConflicts), note: sync.openConflicts ? "need your decision" : "all in sync", ready: true },
+    { href: "/conflicts", label: "Open conflicts", icon: ConflictIcon, value: String(sync.openConflicts), note: sync.openConflicts ? "need your decision" : "all in sync" },
     {
       href: "/integrations",
       label: "Integrations",
       icon: PlugIcon,
       value: String(connected.length),
       note: attention.length ? `${attention.map((entry) => entry.name).join(", ")} need${attention.length === 1 ? "s" : ""} attention` : connected.length ? connected.map((entry) => entry.name).join(", ") : "connect GitHub or GitLab",
-      ready: true,
     },
   ];
   return (
     <>
       <PageHeader title={`Welcome${user.name ? `, ${user.name}` : ""}`} description="Your DevPulse Cloud account at a glance." />
+      <RefreshOnEvents events={countEvents} />
       <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-        {stats.map(({ href, label, icon: Icon, value, note, ready }) => (
+        {stats.map(({ href, label, icon: Icon, value, note }) => (
           <li key={label}>
             <Link href={href} className="block h-full rounded-xl border border-zinc-200 bg-white p-5 shadow-sm transition hover:border-brand-200 hover:shadow">
               <div className="flex items-center justify-between text-zinc-500">
@@ -59,10 +61,7 @@ export default async function DashboardPage() {
                 <Icon className="size-5 text-zinc-400" />
               </div>
               <p className="mt-3 text-3xl font-semibold tracking-tight text-zinc-900">{value}</p>
-              <p className="mt-1 flex items-center gap-2 text-sm text-zinc-500">
-                {!ready && <Badge tone="warning">Soon</Badge>}
-                {note}
-              </p>
+              <p className="mt-1 text-sm text-zinc-500">{note}</p>
             </Link>
           </li>
         ))}
