@@ -345,6 +345,26 @@ describe("tokens", () => {
     expect(reused.status).toBe(400);
   });
 
+  it("two jobs refreshing at once make one token request: the second waits, reads the rotated tokens and stays connected", async () => {
+    const { user, caller } = await signedUpUser("gl-refresh-race");
+    await connectThroughProvider(user, "gitlab");
+    const db = await getDb();
+    const owner = { userId: user.id, provider: "gitlab" };
+    const fresh = gitlab.createToken({ expiresInSeconds: 60 });
+    await storeTokens(db, owner, { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken, expiresAt: new Date(Date.now() + 60_000) });
+    gitlab.reset();
+
+    // sync-integration and process-git-push each ask for a session at the same moment.
+    const env = parseEnv(process.env);
+    const [first, second] = await Promise.all([providerSession(db, env, user.id, "gitlab"), providerSession(db, env, user.id, "gitlab")]);
+    expect(gitlab.requests.map((request) => `${request.method} ${request.path} ${request.status}`)).toEqual(["POST /oauth/token 200"]);
+    expect(second.accessToken).toBe(first.accessToken);
+    expect(first.accessToken).not.toBe(fresh.accessToken);
+    expect((await readTokens(db, owner))!.accessToken).toBe(first.accessToken);
+    expect(await caller.integrations.status({ provider: "gitlab" })).toMatchObject({ state: "connected", lastError: null });
+    expect((await fetch(`${gitlab.apiUrl}/user`, { headers: { authorization: `Bearer ${second.accessToken}` } })).status).toBe(200);
+  });
+
   it("an expired token whose refresh is refused puts the integration in needs_reauth and says so live, without calling the API", async () => {
     const { user, caller } = await signedUpUser("gl-expired");
     await connectThroughProvider(user, "gitlab");
