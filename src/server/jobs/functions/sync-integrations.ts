@@ -9,7 +9,7 @@ import { getPrivacySettings } from "../../privacy/settings";
 import { getEnv } from "../../env";
 import { providerSession } from "../../integrations/connections";
 import { recordIntegrationFailure } from "../../integrations/failures";
-import { cacheCommits, cacheRepositories, ensureWebhooks, GIT_SYNC, removeWebhooks, syncRepositoryCommits } from "../../integrations/git-sync";
+import { cacheCommits, ensureWebhooks, GIT_SYNC, removeWebhooks, syncRepositories, syncRepositoryCommits } from "../../integrations/git-sync";
 import type { Repository } from "../../integrations/provider";
 import { isRegisteredProvider, providers, type RegisteredProviderId } from "../../integrations/registry";
 import { ProviderError } from "../../integrations/resilience";
@@ -80,9 +80,7 @@ export const syncIntegration = defineJob(
     const repositories = await step.run("list-repositories", () =>
       providerStep({ userId, provider: id }, async () => {
         const db = await getDb();
-        const listed = await providers[id].listRepositories(getEnv(), await providerSession(db, getEnv(), userId, id));
-        await cacheRepositories(db, userId, id, listed);
-        return listed;
+        return syncRepositories(db, getEnv(), await providerSession(db, getEnv(), userId, id), id);
       }),
     );
     // Withheld webhooks are also taken down: the permission covers the hooks already made.
