@@ -6,6 +6,7 @@ import { schemaTableNames } from "~/server/db/tables";
 import { parseEnv } from "~/server/env";
 import { listIntegrations, providerSession } from "~/server/integrations/connections";
 import { circuitState, RESILIENCE, resetCircuits } from "~/server/integrations/resilience";
+import { markSyncing, SYNC_RUN } from "~/server/integrations/sync-runs";
 import { readTokens, storeTokens } from "~/server/integrations/tokens";
 import { getJobRunner, jobs } from "~/server/jobs/send";
 import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
@@ -207,6 +208,27 @@ describe("syncing GitHub", () => {
       RESILIENCE.maxInlineWaitMs = inline;
     }
     expect(await caller.integrations.status({ provider: "github" })).toMatchObject({ state: "connected", lastError: null });
+  });
+
+  it("a run lost in \"syncing\" (its process crashed) becomes a retryable error once past its deadline, and a retry syncs", async () => {
+    const { user, caller } = await signedUpUser("gh-lost-run");
+    await connectThroughProvider(user, "github");
+    const db = await getDb();
+    const owner = { userId: user.id, provider: "github" as const };
+    // A run that started and then died with its process: nothing marks it done.
+    await markSyncing(db, owner);
+    expect((await caller.integrations.status({ provider: "github" })).state).toBe("syncing"); // within its deadline: still running
+    await markSyncing(db, owner, new Date(Date.now() - SYNC_RUN.deadlineMs - 1000));
+    const { heard, stop } = listen(user.id);
+    const status = await caller.integrations.status({ provider: "github" });
+    stop();
+    expect(status).toMatchObject({ state: "error", lastError: expect.stringMatching(/did not finish in time.+Sync again/) });
+    expect(heard).toEqual([expect.objectContaining({ event: "integration:error", payload: expect.objectContaining({ provider: "github", status: "error" }) })]);
+
+    await caller.integrations.sync({ provider: "github" });
+    await getJobRunner().idle();
+    expect(await caller.integrations.status({ provider: "github" })).toMatchObject({ state: "connected", lastError: null });
+    expect((await db.select().from(integrations).where(eq(integrations.userId, user.id)))[0]!.syncDeadlineAt).toBeNull();
   });
 
   it("a lasting outage ends in a readable error and opens the circuit breaker, so further calls stop at once", async () => {

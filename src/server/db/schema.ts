@@ -357,6 +357,8 @@ export const integrations = pgTable(
     lastError: text(),
     lastErrorAt: timestamp({ withTimezone: true }),
     lastSyncedAt: timestamp({ withTimezone: true }),
+    /** While "syncing": when the run counts as lost (a crash leaves no one to say so); see integrations/sync-runs.ts. */
+    syncDeadlineAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

@@ -14,6 +14,7 @@ import type { ProviderSession } from "./provider";
 import { providers, registeredProviderIds, type RegisteredProviderId } from "./registry";
 import { circuitState, ProviderError, providerName } from "./resilience";
 import { removeWebhooks } from "./git-sync";
+import { expireLostSyncs } from "./sync-runs";
 import { readTokens, storeTokens, type ProviderTokens } from "./tokens";
 
 /** Refresh tokens this long before they expire, so a sync never starts with a token about to die. */
@@ -28,6 +29,8 @@ async function integrationRow(db: DbOrTx, userId: string, provider: RegisteredPr
 
 /** Every registered provider with what the integrations page shows about it. Never a token. */
 export async function listIntegrations(db: DbOrTx, env: Env, userId: string) {
+  // A run lost past its deadline shows as the error it is (and the page stops following it) without waiting for the hourly scheduler.
+  await expireLostSyncs(db, { userId });
   const rows = await db.select().from(integrations).where(eq(integrations.userId, userId));
   const privacy = await getPrivacySettings(db, userId);
   return registeredProviderIds.map((id) => {
