@@ -30,7 +30,11 @@ export function conditionalHeaders(validators: Validators | null): Record<string
   return headers;
 }
 
-export const validatorsFrom = (headers: { get(name: string): string | null }): Validators => ({ etag: headers.get("etag"), lastModified: headers.get("last-modified") });
+/** A 200's validators, from fetch's Headers or an SDK's lower-cased header record (Octokit's). */
+export function validatorsFrom(headers: Headers | Record<string, string | number | undefined>): Validators {
+  const get = (name: string) => (headers instanceof Headers ? headers.get(name) : headers[name] === undefined ? null : String(headers[name]));
+  return { etag: get("etag"), lastModified: get("last-modified") };
+}
 
 /** A store that remembers nothing: every page is fetched in full. */
 export const noPageStore: PageStore<never> = { get: async () => null, put: async () => undefined };

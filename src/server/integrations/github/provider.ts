@@ -1,6 +1,6 @@
 import type { Env } from "../../env";
 import { receiveGitHubWebhook } from "./webhook";
-import { conditionalHeaders, conditionalPages, noPageStore, type PageAnswer } from "../conditional";
+import { conditionalHeaders, conditionalPages, noPageStore, validatorsFrom, type PageAnswer } from "../conditional";
 import type { GitProvider, Repository } from "../provider";
 import { withCircuitBreaker } from "../resilience";
 import { githubClient, githubError, isNotModified } from "./api";
@@ -20,8 +20,6 @@ const call = <T>(operation: () => Promise<T>) =>
 
 /** The rel="next" URL of a Link header (absolute, as GitHub sends it). */
 const nextLink = (link: string | undefined) => /<([^<>]+)>;\s*rel="next"/.exec(link ?? "")?.[1] ?? null;
-
-const validators = (headers: { etag?: string; "last-modified"?: string }) => ({ etag: headers.etag ?? null, lastModified: headers["last-modified"] ?? null });
 
 const splitFullName = (fullName: string) => {
   const [owner, repo] = fullName.split("/") as [string, string];
@@ -75,11 +73,12 @@ export const github: GitProvider = {
   async listRepositories(env, session, pages = noPageStore) {
     const client = githubClient(env, session.accessToken);
     const first = client.request.endpoint("GET /user/repos", { per_page: PER_PAGE, sort: "pushed" }).url;
-    return call(() =>
-      conditionalPages(first, pages, async (url, headers): Promise<PageAnswer<Repository>> => {
+    // Each page is one call behind the breaker; the page store (our database) stays outside it.
+    return conditionalPages(first, pages, (url, headers) =>
+      call(async (): Promise<PageAnswer<Repository>> => {
         try {
           const response = await client.request({ method: "GET", url, headers });
-          return { notModified: false, items: (response.data as Parameters<typeof toRepository>[0][]).map(toRepository), next: nextLink(response.headers.link), ...validators(response.headers) };
+          return { notModified: false, items: (response.data as Parameters<typeof toRepository>[0][]).map(toRepository), next: nextLink(response.headers.link), ...validatorsFrom(response.headers) };
         } catch (error) {
           if (isNotModified(error)) return { notModified: true };
           throw error;
@@ -98,10 +97,11 @@ export const github: GitProvider = {
       per_page: PER_PAGE,
     };
     const url = client.request.endpoint("GET /repos/{owner}/{repo}/commits", { ...params, page: 1 }).url;
+    const headers = conditionalHeaders((await known?.(url)) ?? null);
     return call(async () => {
       let first;
       try {
-        first = await client.rest.repos.listCommits({ ...params, page: 1, headers: conditionalHeaders((await known?.(url)) ?? null) });
+        first = await client.rest.repos.listCommits({ ...params, page: 1, headers });
       } catch (error) {
         if (isNotModified(error)) return { notModified: true as const };
         throw error;
@@ -112,7 +112,7 @@ export const github: GitProvider = {
           items.push(...page.data.map((commit) => toCommit(repository.fullName, commit)));
         }
       }
-      return { notModified: false as const, items, url, validators: validators(first.headers) };
+      return { notModified: false as const, items, url, validators: validatorsFrom(first.headers) };
     });
   },
 
