@@ -118,6 +118,19 @@ describe("GitHub double: REST API through @octokit/rest", () => {
     expect(changed.data[0]?.commit.message).toBe("Add fish config");
   });
 
+  it("answers conditional requests on every page of the repository list, as on any GET", async () => {
+    const octokit = client(token);
+    const pages = [1, 2].map((page) => ({ per_page: 2, sort: "pushed" as const, page }));
+    const first = await Promise.all(pages.map((params) => octokit.rest.repos.listForAuthenticatedUser(params)));
+    const remaining = double.rateLimit().remaining;
+    for (const [index, params] of pages.entries()) {
+      const error = await octokit.rest.repos.listForAuthenticatedUser({ ...params, headers: { "if-none-match": first[index]!.headers.etag! } }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 304 });
+    }
+    expect(double.rateLimit().remaining).toBe(remaining);
+    expect(double.requests.slice(-2).map((request) => [request.query.page, request.status])).toEqual([["1", 304], ["2", 304]]);
+  });
+
   it("rejects a bad token with GitHub's 401 body", async () => {
     const error = await client("gho_not-a-real-token").rest.users.getAuthenticated().catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 401, response: { data: { message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" } } });

@@ -239,7 +239,7 @@ describe("syncing GitLab", () => {
     expect(stored.map((row) => row.repository).sort()).toEqual(maintainedProjects().map((project) => project.pathWithNamespace).sort());
   });
 
-  it("a second sync of unchanged projects sends If-None-Match, gets 304s, and fetches no commit details", async () => {
+  it("an idle resync sends If-None-Match on every request, the project list included: all 304s, no commit details", async () => {
     const { user, caller } = await signedUpUser("gl-etag");
     await connectThroughProvider(user, "gitlab");
     gitlab.reset();
@@ -247,12 +247,46 @@ describe("syncing GitLab", () => {
     await caller.integrations.sync({ provider: "gitlab" });
     await getJobRunner().idle();
 
-    const lists = gitlab.requests.filter((request) => commitList.test(request.path));
-    expect(lists.length).toBe(memberProjects().length);
-    expect(lists.every((request) => request.status === 304 && /^W\/"[0-9a-f]{32}"$/.test(request.ifNoneMatch ?? ""))).toBe(true);
-    expect(gitlab.requests.some((request) => commitDetail.test(request.path))).toBe(false);
-    expect(gitlab.requests.some((request) => request.method === "POST")).toBe(false); // no second set of hooks either
+    const requests = gitlab.requests;
+    const notModified = requests.filter((request) => request.status === 304).length;
+    console.info(`An idle GitLab resync of ${memberProjects().length} projects: ${notModified} of ${requests.length} requests answered 304 (${Math.round((100 * notModified) / requests.length)} %).`);
+    expect(notModified / requests.length).toBeGreaterThanOrEqual(0.9);
+    expect(requests.filter((request) => request.path === "/api/v4/projects").map((request) => request.status)).toEqual([304]);
+    const lists = requests.filter((request) => commitList.test(request.path));
+    expect(lists.length).toBe(memberProjects().length); // the project list rebuilt from the kept page names every project
+    expect(requests.every((request) => request.status === 304 && /^W\/"[0-9a-f]{32}"$/.test(request.ifNoneMatch ?? ""))).toBe(true);
+    expect(requests.some((request) => commitDetail.test(request.path))).toBe(false);
+    expect(requests.some((request) => request.method === "POST")).toBe(false); // no second set of hooks either
     expect((await caller.integrations.status({ provider: "gitlab" })).state).toBe("connected");
+  });
+
+  it("a project list over several pages is asked for page by page, each conditionally, rebuilt whole from 304s, and refetched where it changed", async () => {
+    const demo = gitlabDemoSeed(anchor);
+    const extra = Array.from({ length: 120 }, (_, i) => ({ namespace: "gitlab-dev", path: `sandbox-${String(i).padStart(3, "0")}`, createdAt: new Date(anchor.getTime() - (i + 1) * DAY).toISOString() }));
+    gitlab.seed({ ...demo, projects: [...demo.projects, ...extra] });
+    const { user, caller } = await signedUpUser("gl-etag-pages");
+    // Only the repository list is allowed: the test is about the list, not 125 commit lists.
+    await caller.privacy.updateSettings({ integrations: { gitlab: { permissions: ["repositories"] } } });
+    await connectThroughProvider(user, "gitlab");
+    const projectPages = () => gitlab.requests.filter((request) => request.path === "/api/v4/projects").map((request) => `${request.query.page ?? "1"} ${request.status}${request.ifNoneMatch ? " conditional" : ""}`);
+    expect(projectPages()).toEqual(["1 200", "2 200"]);
+    const all = memberProjects().map((project) => project.pathWithNamespace).sort();
+
+    gitlab.reset();
+    await caller.integrations.sync({ provider: "gitlab" });
+    await getJobRunner().idle();
+    expect(projectPages()).toEqual(["1 304 conditional", "2 304 conditional"]);
+    expect((await caller.external.repositories({ provider: "gitlab" })).map((repo) => repo.fullName).sort()).toEqual(all);
+
+    // A new commit moves its project to the top of page 1 (ordered by activity): both pages change.
+    gitlab.addCommits("gitlab-dev/sandbox-119", [own("Wake the oldest sandbox", new Date())]);
+    gitlab.reset();
+    await caller.integrations.sync({ provider: "gitlab" });
+    await getJobRunner().idle();
+    expect(projectPages()).toEqual(["1 200 conditional", "2 200 conditional"]);
+    const repositories = await caller.external.repositories({ provider: "gitlab" });
+    expect(repositories.map((repo) => repo.fullName).sort()).toEqual(all);
+    expect(repositories.find((repo) => repo.fullName === "gitlab-dev/sandbox-119")!.pushedAt).not.toBeNull();
   });
 
   it("picks up new commits on the next sync, fetching details only for the new one of the account's", async () => {
@@ -290,7 +324,7 @@ describe("syncing GitLab", () => {
     await getJobRunner().idle();
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect((await caller.integrations.status({ provider: "gitlab" })).state).toBe("connected");
-    expect(gitlab.requests.filter((request) => request.path === "/api/v4/projects").map((request) => request.status)).toEqual([429, 200]);
+    expect(gitlab.requests.filter((request) => request.path === "/api/v4/projects").map((request) => request.status)).toEqual([429, 304]);
     expect(gitlab.requests.filter((request) => commitList.test(request.path)).map((request) => request.status).slice(0, 3)).toEqual([502, 502, 304]);
   });
 
@@ -304,7 +338,7 @@ describe("syncing GitLab", () => {
       const token = gitlab.createToken({ scopes: ["read_api", "read_user"] }).accessToken;
       const account = await gitlabProvider.fetchAccount(env, token);
       const session: ProviderSession = { userId: "n/a", accessToken: token, account: { id: account.accountId, login: account.login, name: account.displayName, emails: account.emails } };
-      const repository = (await gitlabProvider.listRepositories(env, session)).find((repo) => repo.fullName === "gitlab-dev/infra-scripts")!;
+      const repository = (await gitlabProvider.listRepositories(env, session)).items.find((repo) => repo.fullName === "gitlab-dev/infra-scripts")!;
       const listed = await gitlabProvider.listCommits(env, session, repository, { since: syncWindowStart() }, null);
       expect(listed.notModified).toBe(false);
       const expected = expectedOwnCommits().filter(({ project }) => project.pathWithNamespace === "gitlab-dev/infra-scripts");
@@ -343,6 +377,26 @@ describe("tokens", () => {
       body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: fresh.refreshToken, client_id: gitlab.oauth.clientId, client_secret: gitlab.oauth.clientSecret }),
     });
     expect(reused.status).toBe(400);
+  });
+
+  it("two jobs refreshing at once make one token request: the second waits, reads the rotated tokens and stays connected", async () => {
+    const { user, caller } = await signedUpUser("gl-refresh-race");
+    await connectThroughProvider(user, "gitlab");
+    const db = await getDb();
+    const owner = { userId: user.id, provider: "gitlab" };
+    const fresh = gitlab.createToken({ expiresInSeconds: 60 });
+    await storeTokens(db, owner, { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken, expiresAt: new Date(Date.now() + 60_000) });
+    gitlab.reset();
+
+    // sync-integration and process-git-push each ask for a session at the same moment.
+    const env = parseEnv(process.env);
+    const [first, second] = await Promise.all([providerSession(db, env, user.id, "gitlab"), providerSession(db, env, user.id, "gitlab")]);
+    expect(gitlab.requests.map((request) => `${request.method} ${request.path} ${request.status}`)).toEqual(["POST /oauth/token 200"]);
+    expect(second.accessToken).toBe(first.accessToken);
+    expect(first.accessToken).not.toBe(fresh.accessToken);
+    expect((await readTokens(db, owner))!.accessToken).toBe(first.accessToken);
+    expect(await caller.integrations.status({ provider: "gitlab" })).toMatchObject({ state: "connected", lastError: null });
+    expect((await fetch(`${gitlab.apiUrl}/user`, { headers: { authorization: `Bearer ${second.accessToken}` } })).status).toBe(200);
   });
 
   it("an expired token whose refresh is refused puts the integration in needs_reauth and says so live, without calling the API", async () => {

@@ -23,6 +23,7 @@ import { EXPORT_BUILD_DEADLINE_MS } from "~/server/privacy/export";
 import { updatePrivacySettings } from "~/server/privacy/settings";
 import { cleanupExpired } from "~/server/jobs/functions/cleanup-expired";
 import { scheduleIntegrationSyncs } from "~/server/jobs/functions/sync-integrations";
+import { lostRunMessage, SYNC_RUN } from "~/server/integrations/sync-runs";
 import { scheduleSyncHistoryTrim, trimUserSyncHistory } from "~/server/jobs/functions/trim-sync-history";
 import { signedUpUser } from "../support/callers";
 import { useInngestDouble } from "../support/inngest";
@@ -290,5 +291,30 @@ describe("scheduled integration syncs", () => {
     expect(requested).not.toContain(`${off}:github`);
     expect(requested).not.toContain(`${reauth}:gitlab`);
     expect(requested).not.toContain(`${privateUser}:github`); // switched off in the privacy settings
+  });
+
+  it("turn runs left in \"syncing\" past their deadline into a retryable error and sync them again; runs within it are left alone", async () => {
+    const db = await getDb();
+    const users = await Promise.all(["lost-run", "legacy-lost-run", "running"].map((label) => signedUpUser(label)));
+    const [lost, legacy, running] = users.map(({ user }) => user.id) as [string, string, string];
+    await db.insert(integrations).values([
+      // A run whose process crashed: nothing will ever mark it done.
+      { userId: lost, provider: "github", status: "syncing", syncDeadlineAt: ago(60_000) },
+      // One from before deadlines existed, unchanged for longer than a run may take.
+      { userId: legacy, provider: "gitlab", status: "syncing", syncDeadlineAt: null, updatedAt: ago(SYNC_RUN.deadlineMs + 60_000) },
+      { userId: running, provider: "github", status: "syncing", syncDeadlineAt: new Date(Date.now() + 60_000) },
+    ]);
+    const before = inngest.double.events.length;
+    const t = new InngestTestEngine({ function: scheduleIntegrationSyncs.toInngestFunction(inngest.client) });
+    const { result } = await t.execute({ events: [{ name: "inngest/scheduled.timer", data: { cron: "0 * * * *" } }] });
+    expect(result).toMatchObject({ lost: expect.any(Number) });
+    const requested = inngest.double.events.slice(before).map((event) => `${String(event.data.userId)}:${String(event.data.provider)}`);
+    expect(requested).toContain(`${lost}:github`);
+    expect(requested).toContain(`${legacy}:gitlab`);
+    expect(requested).not.toContain(`${running}:github`);
+    const status = async (userId: string) => (await db.select().from(integrations).where(eq(integrations.userId, userId)))[0]!;
+    expect(await status(lost)).toMatchObject({ status: "error", lastError: lostRunMessage("github"), syncDeadlineAt: null });
+    expect(await status(legacy)).toMatchObject({ status: "error", lastError: lostRunMessage("gitlab") });
+    expect(await status(running)).toMatchObject({ status: "syncing", lastError: null });
   });
 });

@@ -377,6 +377,8 @@ export const integrations = pgTable(
     lastError: text(),
     lastErrorAt: timestamp({ withTimezone: true }),
     lastSyncedAt: timestamp({ withTimezone: true }),
+    /** While "syncing": when the run counts as lost (a crash leaves no one to say so); see integrations/sync-runs.ts. */
+    syncDeadlineAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -458,7 +460,10 @@ export const externalDataCache = pgTable(
   ],
 );
 
-/** ETags of provider list requests, so an unchanged repository costs a 304 and no rate limit. */
+/**
+ * Validators of provider GET requests (ETag, Last-Modified), one row per request URL of an
+ * integration, so an unchanged resource costs a 304 (and, at GitHub, no rate limit).
+ */
 export const providerEtags = pgTable(
   "provider_etags",
   {
@@ -466,9 +471,12 @@ export const providerEtags = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     provider: text().notNull(),
-    /** The request, e.g. "GET /repos/o/r/commits?since=…" (never a token). */
+    /** The request, e.g. "GET https://api.github.com/user/repos?per_page=100" (never a token). */
     resource: text().notNull(),
-    etag: text().notNull(),
+    etag: text(),
+    lastModified: text(),
+    /** What a 304 stands for, for a list page that must be rebuilt from it: its items and the next page's URL. */
+    page: jsonb(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.provider, t.resource] })],

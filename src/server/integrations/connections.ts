@@ -14,7 +14,8 @@ import type { ProviderSession } from "./provider";
 import { providers, registeredProviderIds, type RegisteredProviderId } from "./registry";
 import { circuitState, ProviderError, providerName } from "./resilience";
 import { removeWebhooks } from "./git-sync";
-import { readTokens, storeTokens } from "./tokens";
+import { expireLostSyncs } from "./sync-runs";
+import { readTokens, storeTokens, type ProviderTokens } from "./tokens";
 
 /** Refresh tokens this long before they expire, so a sync never starts with a token about to die. */
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -28,6 +29,8 @@ async function integrationRow(db: DbOrTx, userId: string, provider: RegisteredPr
 
 /** Every registered provider with what the integrations page shows about it. Never a token. */
 export async function listIntegrations(db: DbOrTx, env: Env, userId: string) {
+  // A run lost past its deadline shows as the error it is (and the page stops following it) without waiting for the hourly scheduler.
+  await expireLostSyncs(db, { userId });
   const rows = await db.select().from(integrations).where(eq(integrations.userId, userId));
   const privacy = await getPrivacySettings(db, userId);
   return registeredProviderIds.map((id) => {
@@ -114,27 +117,56 @@ export async function completeConnection(
   return { provider, account: account.login };
 }
 
+const expiringSoon = (tokens: ProviderTokens) => tokens.expiresAt !== null && tokens.expiresAt.getTime() - Date.now() < REFRESH_MARGIN_MS;
+
 /**
  * A session with a usable access token, refreshed first when it is about to expire.
  * A failed refresh puts the integration in needs_reauth (and says so live).
  */
 export async function providerSession(db: DbOrTx, env: Env, userId: string, provider: RegisteredProviderId): Promise<ProviderSession> {
   const row = await integrationRow(db, userId, provider);
-  const tokens = row ? await readTokens(db, { userId, provider }) : null;
+  let tokens = row ? await readTokens(db, { userId, provider }) : null;
   if (!row || !tokens) throw new AppError("NOT_FOUND", `${providerName(provider)} is not connected.`);
-  let accessToken = tokens.accessToken;
-  if (tokens.expiresAt && tokens.expiresAt.getTime() - Date.now() < REFRESH_MARGIN_MS) {
-    if (!tokens.refreshToken) return needsReauth(db, userId, provider, "The authorization expired and cannot be renewed.");
+  if (expiringSoon(tokens)) {
+    const refreshed = await refreshSingleFlight(db, env, row.id, { userId, provider });
+    if (!refreshed.ok) return needsReauth(db, userId, provider, refreshed.reason);
+    tokens = refreshed.tokens;
+  }
+  return { userId, accessToken: tokens.accessToken, account: { id: row.accountId, login: row.accountLogin, name: row.accountName, emails: row.accountEmails } };
+}
+
+type Refreshed = { ok: true; tokens: ProviderTokens } | { ok: false; reason: string };
+
+/**
+ * Refreshes an integration's tokens once, however many jobs and instances ask at the same
+ * time. Providers that rotate refresh tokens (GitLab, GitHub Apps) refuse a refresh token
+ * the second time, so two refreshes of the same tokens would put a healthy integration in
+ * needs_reauth. The token row is locked (`select … for update`) for the refresh: a second
+ * caller waits for the first to commit, reads the tokens again, and uses the new ones.
+ * A row lock rather than an advisory lock: it dies with the transaction, needs no key
+ * scheme, and PGlite (one connection, transactions run one at a time) honours it too.
+ * The provider call happens inside the transaction, which is bounded by resilientFetch's
+ * retries; on PGlite that briefly holds the (single-process) database, an accepted cost.
+ * A refused refresh is returned, not recorded: the caller decides (needs_reauth, or
+ * disconnecting anyway), outside the transaction.
+ */
+async function refreshSingleFlight(db: DbOrTx, env: Env, integrationId: string, owner: { userId: string; provider: RegisteredProviderId }, configuration = configured(env, owner.provider)): Promise<Refreshed> {
+  return db.transaction(async (tx): Promise<Refreshed> => {
+    await tx.select({ id: integrationTokens.integrationId }).from(integrationTokens).where(eq(integrationTokens.integrationId, integrationId)).for("update");
+    const current = await readTokens(tx, owner);
+    if (!current) return { ok: false, reason: "The authorization is gone." };
+    if (!expiringSoon(current)) return { ok: true, tokens: current }; // another caller refreshed while this one waited
+    if (!current.refreshToken) return { ok: false, reason: "The authorization expired and cannot be renewed." };
     try {
-      const refreshed = await refreshTokens(provider, configured(env, provider), tokens.refreshToken);
-      await storeTokens(db, { userId, provider }, { ...refreshed, refreshToken: refreshed.refreshToken ?? tokens.refreshToken });
-      accessToken = refreshed.accessToken;
+      const granted = await refreshTokens(owner.provider, configuration, current.refreshToken);
+      const tokens = { accessToken: granted.accessToken, refreshToken: granted.refreshToken ?? current.refreshToken, expiresAt: granted.expiresAt };
+      await storeTokens(tx, owner, tokens);
+      return { ok: true, tokens };
     } catch (error) {
-      if (error instanceof ProviderError && error.kind === "unauthorized") return needsReauth(db, userId, provider, error.message);
+      if (error instanceof ProviderError && error.kind === "unauthorized") return { ok: false, reason: error.message };
       throw error;
     }
-  }
-  return { userId, accessToken, account: { id: row.accountId, login: row.accountLogin, name: row.accountName, emails: row.accountEmails } };
+  });
 }
 
 async function needsReauth(db: DbOrTx, userId: string, provider: RegisteredProviderId, reason: string): Promise<never> {
@@ -151,7 +183,7 @@ async function needsReauth(db: DbOrTx, userId: string, provider: RegisteredProvi
 export async function disconnectIntegration(db: DbOrTx, env: Env, userId: string, provider: RegisteredProviderId) {
   const row = await integrationRow(db, userId, provider);
   if (!row) throw new AppError("NOT_FOUND", `${providerName(provider)} is not connected.`);
-  const tokens = await usableTokensForDisconnect(db, env, userId, provider);
+  const tokens = await usableTokensForDisconnect(db, env, row.id, { userId, provider });
   const atProvider = { webhooksRemoved: 0, revoked: false };
   if (tokens) {
     const session: ProviderSession = { userId, accessToken: tokens.accessToken, account: { id: row.accountId, login: row.accountLogin, name: row.accountName, emails: row.accountEmails } };
@@ -178,18 +210,16 @@ export async function disconnectIntegration(db: DbOrTx, env: Env, userId: string
  * The tokens to clean up at the provider with: refreshed first when they are about
  * to expire (an expired token cannot remove our webhooks), the stored ones when the
  * refresh fails. Disconnecting never records a failure: the integration is going away.
+ * The refresh is the same single-flight one as a sync's, so a sync running meanwhile
+ * does not spend the refresh token under it.
  */
-async function usableTokensForDisconnect(db: DbOrTx, env: Env, userId: string, provider: RegisteredProviderId) {
-  const tokens = await readTokens(db, { userId, provider }).catch(() => null);
-  if (!tokens?.refreshToken || !tokens.expiresAt || tokens.expiresAt.getTime() - Date.now() >= REFRESH_MARGIN_MS) return tokens;
-  const configuration = providers[provider].configuration(env, "");
+async function usableTokensForDisconnect(db: DbOrTx, env: Env, integrationId: string, owner: { userId: string; provider: RegisteredProviderId }) {
+  const tokens = await readTokens(db, owner).catch(() => null);
+  if (!tokens?.refreshToken || !expiringSoon(tokens)) return tokens;
+  const configuration = providers[owner.provider].configuration(env, "");
   if (!configuration.ok) return tokens;
-  try {
-    const refreshed = await refreshTokens(provider, configuration.oauth, tokens.refreshToken);
-    return { ...refreshed, refreshToken: refreshed.refreshToken ?? tokens.refreshToken };
-  } catch {
-    return tokens;
-  }
+  const refreshed = await refreshSingleFlight(db, env, integrationId, owner, configuration.oauth).catch(() => null);
+  return refreshed?.ok ? refreshed.tokens : tokens;
 }
 
 

@@ -2,7 +2,9 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
 import { externalDataCache, integrations, integrationWebhooks, providerEtags } from "../db/schema";
 import type { Env } from "../env";
+import { z } from "zod";
 import { logger } from "../logger";
+import type { PageStore, ValidatorLookup, Validators } from "./conditional";
 import { webhookSecretFor } from "./webhook-secrets";
 import type { Commit, ProviderSession, Repository } from "./provider";
 import { providers, type RegisteredProviderId } from "./registry";
@@ -65,19 +67,63 @@ async function cachedShas(db: DbOrTx, userId: string, provider: RegisteredProvid
   return new Set(rows.map((row) => row.externalId.slice(repository.length + 1)));
 }
 
+/** provider_etags' key for a request: its method and URL (never a token: tokens travel in headers). */
+const requestKey = (url: string) => `GET ${url}`;
+const ownedBy = (userId: string, provider: RegisteredProviderId) => and(eq(providerEtags.userId, userId), eq(providerEtags.provider, provider));
+
+async function keptRequest(db: DbOrTx, userId: string, provider: RegisteredProviderId, url: string) {
+  const [row] = await db.select().from(providerEtags).where(and(ownedBy(userId, provider), eq(providerEtags.resource, requestKey(url))));
+  return row && (row.etag || row.lastModified) ? row : null;
+}
+
+const validatorLookup = (db: DbOrTx, userId: string, provider: RegisteredProviderId): ValidatorLookup => async (url) => {
+  const row = await keptRequest(db, userId, provider, url);
+  return row ? { etag: row.etag, lastModified: row.lastModified } : null;
+};
+
+async function keepValidators(db: DbOrTx, userId: string, provider: RegisteredProviderId, url: string, validators: Validators, page: unknown = null) {
+  if (!validators.etag && !validators.lastModified) return;
+  const set = { etag: validators.etag, lastModified: validators.lastModified, page, updatedAt: new Date() };
+  await db
+    .insert(providerEtags)
+    .values({ userId, provider, resource: requestKey(url), ...set })
+    .onConflictDoUpdate({ target: [providerEtags.userId, providerEtags.provider, providerEtags.resource], set });
+}
+
+/** What a kept list page holds besides its validators; a row that does not parse is as good as none. */
+const ZKeptPage = z.object({ items: z.array(z.record(z.string(), z.unknown())), next: z.string().nullable() });
+
+/** The integration's kept list pages, so each page of a list can be asked for conditionally and rebuilt from a 304. */
+function pageStore<T>(db: DbOrTx, userId: string, provider: RegisteredProviderId): PageStore<T> {
+  return {
+    async get(url) {
+      const row = await keptRequest(db, userId, provider, url);
+      const kept = ZKeptPage.safeParse(row?.page);
+      return row && kept.success ? { etag: row.etag, lastModified: row.lastModified, items: kept.data.items as T[], next: kept.data.next } : null;
+    },
+    put: (url, page) => keepValidators(db, userId, provider, url, page, { items: page.items, next: page.next }),
+  };
+}
+
+/**
+ * Every repository the token can see, each page of the list conditional (an unchanged
+ * list costs 304s and is rebuilt from the kept pages), cached for the pages that show them.
+ */
+export async function syncRepositories(db: DbOrTx, env: Env, session: ProviderSession, provider: RegisteredProviderId) {
+  const listed = await providers[provider].listRepositories(env, session, pageStore<Repository>(db, session.userId, provider));
+  await cacheRepositories(db, session.userId, provider, listed.items);
+  return listed.items;
+}
+
 /**
  * One repository's commits by the connected identity since the window start:
  * a conditional request first (an unchanged repository costs a 304), then stats
- * for the commits not cached yet. Returns the commits that were new.
+ * for the commits not cached yet. Returns the commits that were new. The validators
+ * are kept only once the new commits are cached: a run that fails halfway asks again in full.
  */
 export async function syncRepositoryCommits(db: DbOrTx, env: Env, session: ProviderSession, provider: RegisteredProviderId, repository: Repository, now = new Date()) {
   const since = syncWindowStart(now);
-  const resource = `commits ${repository.fullName} since ${since}`;
-  const [stored] = await db
-    .select({ etag: providerEtags.etag })
-    .from(providerEtags)
-    .where(and(eq(providerEtags.userId, session.userId), eq(providerEtags.provider, provider), eq(providerEtags.resource, resource)));
-  const listed = await providers[provider].listCommits(env, session, repository, { since }, stored?.etag ?? null);
+  const listed = await providers[provider].listCommits(env, session, repository, { since }, validatorLookup(db, session.userId, provider));
   if (listed.notModified) return { notModified: true, newCommits: [] as CachedCommit[] };
   const known = await cachedShas(db, session.userId, provider, repository.fullName, listed.items.map((commit) => commit.sha));
   const newCommits: CachedCommit[] = [];
@@ -90,12 +136,7 @@ export async function syncRepositoryCommits(db: DbOrTx, env: Env, session: Provi
     newCommits.push({ ...commit, ...stats });
   }
   await cacheCommits(db, session.userId, provider, newCommits);
-  if (listed.etag) {
-    await db
-      .insert(providerEtags)
-      .values({ userId: session.userId, provider, resource, etag: listed.etag })
-      .onConflictDoUpdate({ target: [providerEtags.userId, providerEtags.provider, providerEtags.resource], set: { etag: listed.etag, updatedAt: new Date() } });
-  }
+  await keepValidators(db, session.userId, provider, listed.url, listed.validators);
   return { notModified: false, newCommits };
 }
 

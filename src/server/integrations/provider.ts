@@ -1,5 +1,6 @@
 import type { IntegrationProvider as ProviderId } from "~/lib/realtime/events";
 import type { DbOrTx } from "../db/client";
+import type { PageStore, ValidatorLookup, Validators } from "./conditional";
 import type { Env } from "../env";
 import type { WebhookOutcome } from "./webhooks";
 
@@ -67,8 +68,12 @@ export type Commit = {
 
 export type CommitStats = { additions: number; deletions: number; files: number };
 
-/** A conditional list request: unchanged (304) or the full result with its new ETag. */
-export type Conditional<T> = { notModified: true } | { notModified: false; items: T[]; etag: string | null };
+/**
+ * A conditional list request: unchanged (304), or the full result with the validators to
+ * keep for its first page's URL (kept by the framework once the result is processed, so a
+ * failed run never leaves a validator that hides what it did not process).
+ */
+export type Conditional<T> = { notModified: true } | { notModified: false; items: T[]; url: string; validators: Validators };
 
 export interface GitProvider {
   readonly id: "github" | "gitlab";
@@ -80,9 +85,10 @@ export interface GitProvider {
   fetchAccount(env: Env, accessToken: string): Promise<ConnectedAccount>;
   /** Revokes the grant at the provider where it can (best effort: tokens are deleted here regardless). */
   revoke(env: Env, tokens: { accessToken: string; refreshToken: string | null }): Promise<void>;
-  listRepositories(env: Env, session: ProviderSession): Promise<Repository[]>;
-  /** Commits by the connected identity in one repository, newest first, every page; conditional on `etag`. */
-  listCommits(env: Env, session: ProviderSession, repository: Repository, range: { since: string; until?: string }, etag: string | null): Promise<Conditional<Commit>>;
+  /** Every accessible repository, every page conditional on what `pages` kept of it (none: unconditional). */
+  listRepositories(env: Env, session: ProviderSession, pages?: PageStore<Repository>): Promise<{ items: Repository[]; notModified: boolean }>;
+  /** Commits by the connected identity in one repository, newest first, every page; conditional on the first page's validators. */
+  listCommits(env: Env, session: ProviderSession, repository: Repository, range: { since: string; until?: string }, known: ValidatorLookup | null): Promise<Conditional<Commit>>;
   commitStats(env: Env, session: ProviderSession, repository: Repository, sha: string): Promise<CommitStats>;
   /** Webhooks: create on connect where the token allows (null: not allowed), remove on disconnect. */
   createWebhook(env: Env, session: ProviderSession, repository: Repository, hook: { url: string; secret: string }): Promise<{ hookId: string } | null>;

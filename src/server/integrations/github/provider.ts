@@ -1,6 +1,7 @@
 import type { Env } from "../../env";
 import { receiveGitHubWebhook } from "./webhook";
-import type { GitProvider } from "../provider";
+import { conditionalHeaders, conditionalPages, noPageStore, validatorsFrom, type PageAnswer } from "../conditional";
+import type { GitProvider, Repository } from "../provider";
 import { withCircuitBreaker } from "../resilience";
 import { githubClient, githubError, isNotModified } from "./api";
 import { toCommit, toRepository, toStats } from "./transform";
@@ -16,6 +17,9 @@ const call = <T>(operation: () => Promise<T>) =>
       throw githubError(error);
     }
   });
+
+/** The rel="next" URL of a Link header (absolute, as GitHub sends it). */
+const nextLink = (link: string | undefined) => /<([^<>]+)>;\s*rel="next"/.exec(link ?? "")?.[1] ?? null;
 
 const splitFullName = (fullName: string) => {
   const [owner, repo] = fullName.split("/") as [string, string];
@@ -66,13 +70,24 @@ export const github: GitProvider = {
     );
   },
 
-  async listRepositories(env, session) {
+  async listRepositories(env, session, pages = noPageStore) {
     const client = githubClient(env, session.accessToken);
-    const repos = await call(() => client.paginate(client.rest.repos.listForAuthenticatedUser, { per_page: PER_PAGE, sort: "pushed" }));
-    return repos.map(toRepository);
+    const first = client.request.endpoint("GET /user/repos", { per_page: PER_PAGE, sort: "pushed" }).url;
+    // Each page is one call behind the breaker; the page store (our database) stays outside it.
+    return conditionalPages(first, pages, (url, headers) =>
+      call(async (): Promise<PageAnswer<Repository>> => {
+        try {
+          const response = await client.request({ method: "GET", url, headers });
+          return { notModified: false, items: (response.data as Parameters<typeof toRepository>[0][]).map(toRepository), next: nextLink(response.headers.link), ...validatorsFrom(response.headers) };
+        } catch (error) {
+          if (isNotModified(error)) return { notModified: true };
+          throw error;
+        }
+      }),
+    );
   },
 
-  async listCommits(env, session, repository, range, etag) {
+  async listCommits(env, session, repository, range, known) {
     const client = githubClient(env, session.accessToken);
     const params = {
       ...splitFullName(repository.fullName),
@@ -81,21 +96,23 @@ export const github: GitProvider = {
       ...(range.until ? { until: range.until } : {}),
       per_page: PER_PAGE,
     };
+    const url = client.request.endpoint("GET /repos/{owner}/{repo}/commits", { ...params, page: 1 }).url;
+    const headers = conditionalHeaders((await known?.(url)) ?? null);
     return call(async () => {
       let first;
       try {
-        first = await client.rest.repos.listCommits({ ...params, page: 1, headers: etag ? { "if-none-match": etag } : {} });
+        first = await client.rest.repos.listCommits({ ...params, page: 1, headers });
       } catch (error) {
         if (isNotModified(error)) return { notModified: true as const };
         throw error;
       }
       const items = first.data.map((commit) => toCommit(repository.fullName, commit));
-      if (/rel="next"/.test(first.headers.link ?? "")) {
+      if (nextLink(first.headers.link)) {
         for await (const page of client.paginate.iterator(client.rest.repos.listCommits, { ...params, page: 2 })) {
           items.push(...page.data.map((commit) => toCommit(repository.fullName, commit)));
         }
       }
-      return { notModified: false as const, items, etag: first.headers.etag ?? null };
+      return { notModified: false as const, items, url, validators: validatorsFrom(first.headers) };
     });
   },
 

@@ -1,6 +1,7 @@
 import type { Env } from "../../env";
 import { receiveGitLabWebhook } from "./webhook";
-import type { GitProvider, ProviderSession } from "../provider";
+import { conditionalHeaders, conditionalPages, noPageStore, validatorsFrom, type PageAnswer } from "../conditional";
+import type { GitProvider, ProviderSession, Repository } from "../provider";
 import { resilientFetch, withCircuitBreaker } from "../resilience";
 import { toCommit, toRepository, type GitLabCommit, type GitLabProject } from "./transform";
 
@@ -11,8 +12,12 @@ const api = (env: Env, path: string) => `${webBase(env)}/api/v4${path}`;
 
 /** One GitLab REST call behind the circuit breaker, with the shared rate-limit and retry policy. */
 function gitlabFetch(env: Env, session: Pick<ProviderSession, "accessToken">, path: string, init: RequestInit = {}) {
+  return gitlabFetchUrl(session, api(env, path), init);
+}
+
+function gitlabFetchUrl(session: Pick<ProviderSession, "accessToken">, url: string, init: RequestInit = {}) {
   return withCircuitBreaker("gitlab", () =>
-    resilientFetch("gitlab", api(env, path), {
+    resilientFetch("gitlab", url, {
       ...init,
       headers: { accept: "application/json", authorization: `Bearer ${session.accessToken}`, ...(init.headers as Record<string, string>) },
     }),
@@ -20,20 +25,27 @@ function gitlabFetch(env: Env, session: Pick<ProviderSession, "accessToken">, pa
 }
 
 /**
- * Follows `x-next-page` (empty on the last page) to the end. The next page is built from
- * the API-relative `path`, so a GitLab under a relative URL root (https://host/gitlab) keeps its prefix.
+ * The next page's URL from `x-next-page` (empty on the last page), built on the request's own
+ * URL, so a GitLab under a relative URL root (https://host/gitlab) keeps its prefix.
  */
+function nextPageUrl(url: string, response: Response): string | null {
+  const next = response.headers.get("x-next-page");
+  if (!next) return null;
+  const target = new URL(url);
+  target.searchParams.set("page", next);
+  return target.toString();
+}
+
+/** Follows `x-next-page` to the end. */
 async function allPages<T>(env: Env, session: ProviderSession, path: string, first?: Response): Promise<T[]> {
   const items: T[] = [];
-  const [pathname, search = ""] = path.split("?", 2) as [string, string?];
-  const query = new URLSearchParams(search);
-  let response = first ?? (await gitlabFetch(env, session, path));
+  let url: string | null = api(env, path);
+  let response = first ?? (await gitlabFetchUrl(session, url));
   for (;;) {
     items.push(...((await response.json()) as T[]));
-    const next = response.headers.get("x-next-page");
-    if (!next) return items;
-    query.set("page", next);
-    response = await gitlabFetch(env, session, `${pathname}?${query}`);
+    url = nextPageUrl(url, response);
+    if (!url) return items;
+    response = await gitlabFetchUrl(session, url);
   }
 }
 
@@ -83,23 +95,31 @@ export const gitlab: GitProvider = {
     );
   },
 
-  async listRepositories(env, session) {
-    const projects = await allPages<GitLabProject>(env, session, `/projects?membership=true&simple=false&order_by=last_activity_at&per_page=${PER_PAGE}`);
-    return projects.map(toRepository);
+  // GitLab answers If-None-Match on its REST lists with weak ETags (Rack::ETag and
+  // Rack::ConditionalGet): a 304 saves the transfer, not the request (it still counts
+  // against the rate limit, unlike GitHub's). Its list endpoints send no Last-Modified.
+  async listRepositories(env, session, pages = noPageStore) {
+    const first = api(env, `/projects?membership=true&simple=false&order_by=last_activity_at&per_page=${PER_PAGE}`);
+    return conditionalPages(first, pages, async (url, headers): Promise<PageAnswer<Repository>> => {
+      const response = await gitlabFetchUrl(session, url, { headers });
+      if (response.status === 304) return { notModified: true };
+      return { notModified: false, items: ((await response.json()) as GitLabProject[]).map(toRepository), next: nextPageUrl(url, response), ...validatorsFrom(response.headers) };
+    });
   },
 
-  async listCommits(env, session, repository, range, etag) {
+  async listCommits(env, session, repository, range, known) {
     const query = new URLSearchParams({ since: range.since, with_stats: "true", per_page: String(PER_PAGE) });
     if (range.until) query.set("until", range.until);
     const path = `${projectPath(repository.fullName)}/repository/commits?${query}`;
-    const first = await gitlabFetch(env, session, path, { headers: etag ? { "if-none-match": etag } : {} });
+    const url = api(env, path);
+    const first = await gitlabFetchUrl(session, url, { headers: conditionalHeaders((await known?.(url)) ?? null) });
     if (first.status === 304) return { notModified: true };
-    const newEtag = first.headers.get("etag");
+    const validators = validatorsFrom(first.headers);
     const commits = await allPages<GitLabCommit>(env, session, path, first);
     // GitLab has no "by this user" filter (its author filter matches free text), so keep the account's own commits here.
     const emails = new Set(session.account.emails.map((email) => email.toLowerCase()));
     const own = commits.filter((commit) => emails.has((commit.author_email ?? "").toLowerCase()) || (session.account.name !== null && commit.author_name === session.account.name));
-    return { notModified: false, items: own.map((commit) => toCommit(repository.fullName, commit)), etag: newEtag };
+    return { notModified: false, items: own.map((commit) => toCommit(repository.fullName, commit)), url, validators };
   },
 
   async commitStats(env, session, repository, sha) {

@@ -1,17 +1,16 @@
-import { and, eq, inArray } from "drizzle-orm";
 import { NonRetriableError, RetryAfterError } from "inngest";
 import { summarize } from "~/lib/realtime/events";
 import { getDb } from "../../db/client";
-import { integrationAllows, ZPrivacySettings } from "~/lib/schemas/privacy";
-import { integrations, privacySettings } from "../../db/schema";
+import { integrationAllows } from "~/lib/schemas/privacy";
 import { recordProcessing } from "../../privacy/processing-log";
 import { getPrivacySettings } from "../../privacy/settings";
 import { getEnv } from "../../env";
 import { providerSession } from "../../integrations/connections";
 import { recordIntegrationFailure } from "../../integrations/failures";
-import { cacheCommits, cacheRepositories, ensureWebhooks, GIT_SYNC, removeWebhooks, syncRepositoryCommits } from "../../integrations/git-sync";
+import { cacheCommits, ensureWebhooks, GIT_SYNC, removeWebhooks, syncRepositories, syncRepositoryCommits } from "../../integrations/git-sync";
 import type { Repository } from "../../integrations/provider";
 import { isRegisteredProvider, providers, type RegisteredProviderId } from "../../integrations/registry";
+import { expireLostSyncs, integrationsDueForSync, markSynced, markSyncing, noteSyncWaiting } from "../../integrations/sync-runs";
 import { ProviderError } from "../../integrations/resilience";
 import { publishSafely } from "../../realtime/publisher";
 import { defineJob, fanOut } from "../define-job";
@@ -27,8 +26,8 @@ async function providerStep<T>(owner: { userId: string; provider: RegisteredProv
     return await work();
   } catch (error) {
     if (error instanceof ProviderError && error.kind === "rate_limited") {
-      // Visible while the run waits for the reset: the integration stays "syncing", with the reason.
-      await setStatus(owner.userId, owner.provider, { lastError: `${error.message} The sync continues then.`, lastErrorAt: new Date() });
+      // Visible while the run waits for the reset: the integration stays "syncing", with the reason, and its deadline moves.
+      await noteSyncWaiting(await getDb(), owner, `${error.message} The sync continues then.`, error.retryAt ?? null);
       throw new RetryAfterError(error.message, error.retryAt ?? "1m");
     }
     if (error instanceof ProviderError && error.kind === "unauthorized") {
@@ -38,16 +37,6 @@ async function providerStep<T>(owner: { userId: string; provider: RegisteredProv
     if (error instanceof ProviderError && error.kind === "forbidden") throw new NonRetriableError(error.message);
     throw error;
   }
-}
-
-async function setStatus(userId: string, provider: string, set: Partial<typeof integrations.$inferInsert>) {
-  const db = await getDb();
-  const updated = await db
-    .update(integrations)
-    .set({ ...set, updatedAt: new Date() })
-    .where(and(eq(integrations.userId, userId), eq(integrations.provider, provider)))
-    .returning({ id: integrations.id });
-  return updated.length > 0;
 }
 
 /** Repositories most recently pushed first, capped so a run stays far below Inngest's 1,000 steps. */
@@ -74,15 +63,13 @@ export const syncIntegration = defineJob(
       return { integration: integrationAllows(settings, id), commits: integrationAllows(settings, id, "commits"), webhooks: integrationAllows(settings, id, "webhooks") };
     });
     if (!allowed.integration) return { skipped: "disabled in the privacy settings" };
-    const connected = await step.run("mark-syncing", () => setStatus(userId, id, { status: "syncing" }));
+    const connected = await step.run("mark-syncing", async () => markSyncing(await getDb(), { userId, provider: id }));
     if (!connected) return { skipped: "not connected" };
 
     const repositories = await step.run("list-repositories", () =>
       providerStep({ userId, provider: id }, async () => {
         const db = await getDb();
-        const listed = await providers[id].listRepositories(getEnv(), await providerSession(db, getEnv(), userId, id));
-        await cacheRepositories(db, userId, id, listed);
-        return listed;
+        return syncRepositories(db, getEnv(), await providerSession(db, getEnv(), userId, id), id);
       }),
     );
     // Withheld webhooks are also taken down: the permission covers the hooks already made.
@@ -107,7 +94,7 @@ export const syncIntegration = defineJob(
       if (result.notModified) unchanged += 1;
     }
     await step.run("mark-synced", async () => {
-      await setStatus(userId, id, { status: "connected", lastSyncedAt: new Date(), lastError: null, lastErrorAt: null });
+      await markSynced(await getDb(), { userId, provider: id });
       await recordProcessing(await getDb(), userId, {
         activity: "integration_sync",
         purpose: `Fetch your repositories and commits from ${providers[id].name} to correlate them with your activity`,
@@ -119,26 +106,17 @@ export const syncIntegration = defineJob(
   },
 );
 
-/** Hourly: a sync for every integration with auto-sync on whose authorization still works. */
+/**
+ * Hourly: a sync for every integration with auto-sync on whose authorization still works,
+ * after turning runs lost past their deadline into errors (so they are synced again too).
+ */
 export const scheduleIntegrationSyncs = defineJob(
   { id: "schedule-integration-syncs", name: "Schedule integration syncs", cron: "0 * * * *", retries: 2 },
   async ({ step }) => {
-    const due = await step.run("find-auto-sync-integrations", async () => {
-      const db = await getDb();
-      const candidates = await db
-        .select({ userId: integrations.userId, provider: integrations.provider, settings: privacySettings.settings })
-        .from(integrations)
-        .leftJoin(privacySettings, eq(privacySettings.userId, integrations.userId))
-        .where(inArray(integrations.status, ["connected", "error"]));
-      // The privacy settings can switch an integration, or its automatic sync, off.
-      return candidates.filter((row) => {
-        const settings = ZPrivacySettings.parse(row.settings ?? {});
-        const provider = row.provider as RegisteredProviderId;
-        return integrationAllows(settings, provider) && (settings.integrations[provider]?.autoSync ?? true);
-      });
-    });
-    const events: JobEvent[] = due.filter((row) => isRegisteredProvider(row.provider)).map((row) => ({ name: "integration/sync.requested", data: { userId: row.userId, provider: row.provider as RegisteredProviderId } }));
-    return { integrations: await fanOut(step, "request-syncs", events) };
+    const lost = await step.run("expire-lost-syncs", async () => (await expireLostSyncs(await getDb())).length);
+    const due = await step.run("find-auto-sync-integrations", async () => integrationsDueForSync(await getDb()));
+    const events: JobEvent[] = due.map((owner) => ({ name: "integration/sync.requested", data: owner }));
+    return { lost, integrations: await fanOut(step, "request-syncs", events) };
   },
 );
 
