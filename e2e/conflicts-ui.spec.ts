@@ -47,7 +47,7 @@ test("137 conflicts: the list loads more, and keep theirs states and covers all 
   await page.getByRole("button", { name: "Keep theirs for all 137" }).click();
   const dialog = page.getByRole("dialog");
   await expect(dialog.getByRole("heading")).toHaveText("Keep theirs for all 137 matching conflicts?");
-  await page.screenshot({ path: `${ARTIFACTS}/conflicts-bulk-137.png`, fullPage: true });
+  await page.screenshot({ path: `${ARTIFACTS}/conflicts-bulk-137.png` });
   await dialog.getByRole("button", { name: "Resolve all 137 matching conflicts" }).click();
   await expect(page.getByText("Resolved 137 conflicts")).toBeVisible({ timeout: 60_000 });
   await expect(page.getByText("Everything is in sync")).toBeVisible();
