@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { collectionLabels, collectionName, SYNC_COLLECTIONS, type SyncCollection } from "~/lib/schemas/collections";
 import { api, errorMessage } from "~/trpc/react";
 import { useRealtime } from "../realtime/use-realtime";
@@ -59,7 +59,14 @@ export function ConflictList() {
     void utils.conflicts.list.invalidate();
     void utils.conflicts.count.invalidate();
   };
-  useRealtime(["sync:conflict", "sync:conflict_resolved"], refresh, { onReady: refresh });
+  // A bulk resolution announces every conflict it resolved: refetch once per burst, not once per event.
+  const burst = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const refreshSoon = () => {
+    clearTimeout(burst.current);
+    burst.current = setTimeout(refresh, 250);
+  };
+  useEffect(() => () => clearTimeout(burst.current), []);
+  useRealtime(["sync:conflict", "sync:conflict_resolved"], refreshSoon, { onReady: refresh });
 
   const items = list.data?.pages.flatMap((page) => page.items) ?? [];
   const count = total.data?.count ?? items.length;
