@@ -44,9 +44,12 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
     };
   }, [key, data, collection, recordId]);
 
-  async function restore(revision: number) {
-    if (!data) return;
-    const previousRevision = data.currentRevision;
+  /**
+   * `previousRevision`: the revision the person saw as current. Undo passes the revision
+   * its restore wrote, since the history may not have been refetched yet when it is clicked.
+   */
+  async function restore(revision: number, previousRevision = data?.currentRevision) {
+    if (previousRevision === undefined) return;
     const result = await rollback.mutateAsync({ collection, recordId, revision, expectedCurrentRevision: previousRevision });
     setRestored({ revision: result.revision, restoredRevision: result.restoredRevision, previousRevision });
     setPendingRestore(undefined);
@@ -72,7 +75,7 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
             type="button"
             className="font-medium underline"
             disabled={rollback.isPending}
-            onClick={() => void restore(restored.previousRevision).catch(() => {})}
+            onClick={() => void restore(restored.previousRevision, restored.revision).catch(() => {})}
           >
             Undo
           </button>
