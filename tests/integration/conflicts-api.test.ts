@@ -167,3 +167,75 @@ describe("resolving merge and schema conflicts", () => {
     expect(await current(user.id, "s1")).toMatchObject({ revision: 3, ciphertext: chosen, schemaVersion: 2 });
   });
 });
+
+/** `n` open update conflicts in `collection`, all from one push (so they share one created_at). */
+async function manyConflicts(setup: Awaited<ReturnType<typeof userWithDevices>>, n: number, collection: "projects" | "settings" = "projects") {
+  const ids = Array.from({ length: n }, (_, i) => `${collection}-${i}`);
+  await push(setup.laptop, ids.map((id) => change(id, null, "base", { collection })));
+  await push(setup.laptop, ids.map((id) => change(id, 1, "remote", { collection })));
+  const result = await push(setup.desktop, ids.map((id) => change(id, 1, "local", { collection })));
+  expect(result.results.every((r) => r.status === "conflict")).toBe(true);
+}
+
+describe("more than 100 conflicts", () => {
+  it("pages through every conflict, including those of one push beyond the first page, and counts them", async () => {
+    const setup = await userWithDevices("many-list");
+    await manyConflicts(setup, 137);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await setup.caller.conflicts.list({ status: "open", limit: 100, cursor });
+      seen.push(...page.items.map((item) => item.recordId));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toHaveLength(137);
+    expect(new Set(seen).size).toBe(137);
+    await expect(setup.caller.conflicts.count({ status: "open" })).resolves.toMatchObject({ count: 137 });
+    await expect(setup.caller.conflicts.count({ collection: "settings" })).resolves.toEqual({ count: 0, through: null });
+  });
+
+  it("resolves every conflict matching a filter in batches, skips a record that moved on, and leaves newer conflicts alone", async () => {
+    const setup = await userWithDevices("many-bulk");
+    const { user, caller, laptop, desktop } = setup;
+    await manyConflicts(setup, 3, "settings");
+    await manyConflicts(setup, 137, "projects");
+    await push(laptop, [change("projects-5", 2, "moved on")]); // its conflict is now stale
+    const { count, through } = await caller.conflicts.count({ collection: "projects" });
+    expect(count).toBe(137);
+    // a conflict that arrives after the person saw "137" is not theirs to decide in bulk
+    await push(laptop, [change("late", null, "base")]);
+    await push(laptop, [change("late", 1, "remote")]);
+    await push(desktop, [change("late", 1, "local")]);
+
+    const batches: Array<{ resolved: number; skipped: number }> = [];
+    let after: string | undefined;
+    do {
+      const batch = await caller.conflicts.resolveMatching({ collection: "projects", strategy: "local_wins", through: through!, after });
+      batches.push({ resolved: batch.resolved, skipped: batch.skipped.length });
+      if (batch.skipped.length) expect(batch.skipped).toEqual([expect.objectContaining({ collection: "projects", recordId: "projects-5" })]);
+      after = batch.next ?? undefined;
+    } while (after);
+    expect(batches.reduce((sum, b) => sum + b.resolved, 0)).toBe(136);
+    expect(batches.reduce((sum, b) => sum + b.skipped, 0)).toBe(1);
+    expect(batches.length).toBeGreaterThanOrEqual(2); // at most 100 per call
+
+    expect((await current(user.id, "projects-0")).ciphertext).toBe("opaque:local");
+    expect((await current(user.id, "projects-5")).ciphertext).toBe("opaque:moved on");
+    const open = (await caller.conflicts.list({ status: "open", limit: 100 })).items.map((item) => `${item.collection}/${item.recordId}`);
+    expect(open.sort()).toEqual(["projects/late", "projects/projects-5", "settings/settings-0", "settings/settings-1", "settings/settings-2"]);
+  });
+
+  it("refuses cursors it did not issue, and never reaches another user's conflicts", async () => {
+    const alice = await userWithDevices("many-alice");
+    await manyConflicts(alice, 2);
+    const { through } = await alice.caller.conflicts.count({});
+    const bob = await userWithDevices("many-bob");
+    const result = await bob.caller.conflicts.resolveMatching({ strategy: "remote_wins", through: through! });
+    expect(result).toMatchObject({ resolved: 0, skipped: [], next: null });
+    expect((await alice.caller.conflicts.count({})).count).toBe(2);
+    for (const cursor of ["2026-01-01T00:00:00.000Z|not-a-uuid", "0000-01-01T00:00:00.000Z|00000000-0000-4000-8000-000000000000", "garbage"]) {
+      await expect(errorOf(() => alice.caller.conflicts.list({ cursor }))).resolves.toMatchObject({ code: "BAD_REQUEST" });
+      await expect(errorOf(() => alice.caller.conflicts.resolveMatching({ strategy: "local_wins", through: cursor }))).resolves.toMatchObject({ code: "BAD_REQUEST" });
+    }
+  });
+});

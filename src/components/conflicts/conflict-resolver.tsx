@@ -6,8 +6,10 @@ import { useEffect, useMemo, useState } from "react";
 import { TRPCClientError } from "@trpc/client";
 import { openRecord, sealRecord, type StoredVersion } from "~/lib/crypto";
 import { diffThreeWay, isConflictChange, setAtPath, threeWayMerge, type FieldChange, type Json } from "~/lib/merge";
-import { collectionValueSchemas, type SyncCollection } from "~/lib/schemas/collections";
+import { collectionName, collectionValueSchemas, type SyncCollection } from "~/lib/schemas/collections";
+import type { RealtimePayload } from "~/lib/realtime/events";
 import { api, errorMessage } from "~/trpc/react";
+import { useRealtime } from "../realtime/use-realtime";
 import { timeAgo } from "../devices/format";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
@@ -16,7 +18,7 @@ import { Card, CardHeader } from "../ui/card";
 import { Loading } from "../ui/loading";
 import { UnlockPanel } from "../sync/unlock-panel";
 import { useSyncKey } from "../sync/sync-key";
-import { conflictTypeLabels } from "./labels";
+import { conflictTypeLabels, resolutionLabels } from "./labels";
 
 type Side = "local" | "remote";
 type Versions = { base: Json | null; local: Json | null; remote: Json | null };
@@ -53,6 +55,35 @@ export function ConflictResolver({ id }: { id: string }) {
   });
 
   const data = conflict.data;
+
+  // Live: if the record moves on (another device synced) or the conflict is resolved
+  // elsewhere while this page is open, say so before the person saves. The versions on
+  // screen stay as they are until they choose to reload: nothing changes under their eyes.
+  const [changed, setChanged] = useState<"record" | "resolved">();
+  const checkLatest = async () => {
+    if (!data || data.status !== "open" || resolve.isPending || resolve.isSuccess) return;
+    const latest = await utils.client.conflicts.get.query({ id });
+    if (latest.status !== "open") setChanged("resolved");
+    else if ((latest.remote?.revision ?? null) !== (data.remote?.revision ?? null)) setChanged("record");
+  };
+  const check = () => void checkLatest().catch(() => {}); // a failed check changes nothing; the server still refuses a stale save
+  useRealtime(
+    ["sync:changed", "sync:conflict_resolved"],
+    (payload, event) => {
+      if (event === "sync:conflict_resolved" && (payload as RealtimePayload<"sync:conflict_resolved">).conflictId !== id) return;
+      check();
+    },
+    { onReady: check },
+  );
+  const reloadLatest = () => {
+    setChanged(undefined);
+    resolve.reset();
+    setVersions(undefined);
+    setChoices({});
+    setEditedText(undefined);
+    void conflict.refetch();
+  };
+
   useEffect(() => {
     if (!key || !data) return;
     let cancelled = false;
@@ -131,6 +162,9 @@ export function ConflictResolver({ id }: { id: string }) {
     <div className="space-y-6">
       <Card className="p-5">
         <div className="flex flex-wrap items-center gap-x-6 gap-y-2 text-sm text-zinc-600">
+          <span className="font-medium text-zinc-900">
+            {collectionName(c.collection)} / <span className="font-mono text-sm">{c.recordId}</span>
+          </span>
           <Badge tone="warning">{conflictTypeLabels[c.type]}</Badge>
           <span>
             From <strong className="text-zinc-900">{c.deviceName ?? "a removed device"}</strong> {timeAgo(c.createdAt)}
@@ -138,12 +172,23 @@ export function ConflictResolver({ id }: { id: string }) {
           <span>
             Base revision {c.baseRevision ?? "— (created on both)"} · server revision {c.remote?.revision ?? "—"}
           </span>
-          {c.status === "resolved" && <Badge tone="success">Resolved: {c.resolution?.replace("_", " ")}</Badge>}
+          {c.status === "resolved" && <Badge tone="success">Resolved: {c.resolution ? (resolutionLabels[c.resolution] ?? c.resolution) : "—"}</Badge>}
           <Link className="ml-auto font-medium text-brand-600 hover:text-brand-700" href={`/conflicts/history/${c.collection}/${encodeURIComponent(c.recordId)}`}>
             Record history
           </Link>
         </div>
       </Card>
+
+      {changed && (
+        <Alert tone="warning" title={changed === "resolved" ? "This conflict was resolved elsewhere" : "This record changed while you were looking at it"}>
+          {changed === "resolved"
+            ? "Another device or tab resolved it meanwhile, so there is nothing left to save here. "
+            : "Another device synced a newer version. Saving now would decide against a version you have not seen, so it is blocked until you reload; your choices here start over. "}
+          <button type="button" className="font-medium underline" onClick={reloadLatest}>
+            Reload the latest
+          </button>
+        </Alert>
+      )}
 
       {!key ? (
         <UnlockPanel purpose="compare the versions" />
@@ -236,7 +281,7 @@ export function ConflictResolver({ id }: { id: string }) {
                 className="block w-full rounded-lg border border-zinc-300 bg-zinc-950 p-3 font-mono text-xs text-zinc-100 focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-500/30"
               />
               <p id="result-json-status" className={`text-xs ${validation?.error ? "font-medium text-red-600" : "text-emerald-700"}`}>
-                {validation?.error ?? `Valid ${c.collection} record.`}
+                {validation?.error ?? `Valid ${collectionName(c.collection).toLowerCase()} record.`}
               </p>
               {!analysis.merge.clean && Object.keys(choices).length === 0 && editedText === undefined && (
                 <Alert tone="warning">Fields changed on both sides show this device&apos;s value until you choose.</Alert>
@@ -248,16 +293,8 @@ export function ConflictResolver({ id }: { id: string }) {
             <Alert tone="error" title={stale ? "The record changed meanwhile" : "Could not resolve"}>
               {errorMessage(resolve.error)}{" "}
               {stale && (
-                <button
-                  type="button"
-                  className="font-medium underline"
-                  onClick={() => {
-                    resolve.reset();
-                    setVersions(undefined);
-                    void conflict.refetch();
-                  }}
-                >
-                  Reload
+                <button type="button" className="font-medium underline" onClick={reloadLatest}>
+                  Reload the latest
                 </button>
               )}
             </Alert>
@@ -265,13 +302,13 @@ export function ConflictResolver({ id }: { id: string }) {
 
           {c.status === "open" && (
             <div className="flex flex-wrap gap-2">
-              <Button onClick={() => void submit("manual")} disabled={!validation?.value || resolve.isPending} loading={resolve.isPending && resolve.variables?.strategy === "manual"}>
+              <Button onClick={() => void submit("manual")} disabled={!validation?.value || resolve.isPending || Boolean(changed)} loading={resolve.isPending && resolve.variables?.strategy === "manual"}>
                 Save this result
               </Button>
-              <Button variant="secondary" onClick={() => void submit("local_wins")} disabled={resolve.isPending}>
+              <Button variant="secondary" onClick={() => void submit("local_wins")} disabled={resolve.isPending || Boolean(changed)}>
                 Keep mine
               </Button>
-              <Button variant="secondary" onClick={() => void submit("remote_wins")} disabled={resolve.isPending}>
+              <Button variant="secondary" onClick={() => void submit("remote_wins")} disabled={resolve.isPending || Boolean(changed)}>
                 Keep theirs
               </Button>
               <ButtonLink href="/conflicts" variant="ghost">

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { openRecord } from "~/lib/crypto";
 import type { Json } from "~/lib/merge";
-import type { SyncCollection } from "~/lib/schemas/collections";
+import { collectionName, type SyncCollection } from "~/lib/schemas/collections";
 import { api, errorMessage } from "~/trpc/react";
 import { timeAgo } from "../devices/format";
 import { Alert } from "../ui/alert";
@@ -45,9 +45,12 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
     };
   }, [key, data, collection, recordId]);
 
-  async function restore(revision: number) {
-    if (!data) return;
-    const previousRevision = data.currentRevision;
+  /**
+   * `previousRevision`: the revision the person saw as current. Undo passes the revision
+   * its restore wrote, since the history may not have been refetched yet when it is clicked.
+   */
+  async function restore(revision: number, previousRevision = data?.currentRevision) {
+    if (previousRevision === undefined) return;
     const result = await rollback.mutateAsync({ collection, recordId, revision, expectedCurrentRevision: previousRevision });
     setRestored({ revision: result.revision, restoredRevision: result.restoredRevision, previousRevision });
     setPendingRestore(undefined);
@@ -79,7 +82,7 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
             type="button"
             className="font-medium underline"
             disabled={rollback.isPending}
-            onClick={() => void restore(restored.previousRevision).catch(() => {})}
+            onClick={() => void restore(restored.previousRevision, restored.revision).catch(() => {})}
           >
             Undo
           </button>
@@ -123,7 +126,7 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
         onCancel={() => setPendingRestore(undefined)}
         onConfirm={() => pendingRestore !== undefined && void restore(pendingRestore).catch(() => setPendingRestore(undefined))}
       >
-        Its value becomes revision {currentRevision + 1} of {collection}/{recordId} on every device. The current value stays in the history, so you can undo this.
+        Its value becomes revision {currentRevision + 1} of {collectionName(collection)} / {recordId} on every device. The current value stays in the history, so you can undo this.
       </ConfirmDialog>
     </div>
   );

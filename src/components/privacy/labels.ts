@@ -1,13 +1,8 @@
-import type { SyncCollection } from "~/lib/schemas/collections";
+import { collectionLabels, type SyncCollection } from "~/lib/schemas/collections";
 
 /** Words for everything the privacy page shows: collections, consents, activities, legal bases. */
 
-export const collectionLabels: Record<SyncCollection, { name: string; description: string }> = {
-  projects: { name: "Projects", description: "Names, folders and colours of the projects you track." },
-  activities: { name: "Activities", description: "Your coding sessions: when they ran and on which project." },
-  focus_sessions: { name: "Focus sessions", description: "Start and end of each focus session, its goal and whether you finished it." },
-  settings: { name: "App settings", description: "Your DevPulse desktop preferences, so every machine behaves the same." },
-};
+export { collectionLabels };
 
 const providerNames: Record<string, string> = {
   github: "GitHub",

@@ -5,7 +5,7 @@ import { Spinner } from "./spinner";
 
 const variants = {
   primary: "bg-brand-600 text-white hover:bg-brand-700 shadow-sm disabled:bg-brand-600/60",
-  secondary: "bg-white text-zinc-800 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50 shadow-sm",
+  secondary: "bg-white text-zinc-800 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50 shadow-sm disabled:opacity-50 disabled:hover:bg-white",
   danger: "bg-red-600 text-white hover:bg-red-700 shadow-sm disabled:bg-red-600/60",
   ghost: "text-zinc-700 hover:bg-zinc-100",
 } as const;

@@ -9,6 +9,17 @@ import { ZText } from "./primitives";
 export const SYNC_COLLECTIONS = ["projects", "activities", "focus_sessions", "settings"] as const;
 export type SyncCollection = (typeof SYNC_COLLECTIONS)[number];
 
+/** What each collection is called and holds, in words for people (every page shows these, never the raw keys). */
+export const collectionLabels: Record<SyncCollection, { name: string; description: string }> = {
+  projects: { name: "Projects", description: "Names, folders and colours of the projects you track." },
+  activities: { name: "Activities", description: "Your coding sessions: when they ran and on which project." },
+  focus_sessions: { name: "Focus sessions", description: "Start and end of each focus session, its goal and whether you finished it." },
+  settings: { name: "App settings", description: "Your DevPulse desktop preferences, so every machine behaves the same." },
+};
+
+/** A collection's name for people; an unknown key (from a newer server) is shown as it is. */
+export const collectionName = (collection: string) => collectionLabels[collection as SyncCollection]?.name ?? collection;
+
 export const ZSyncCollection = z.enum(SYNC_COLLECTIONS, {
   error: (issue) => `Unknown collection ${JSON.stringify(issue.input)}: expected one of ${SYNC_COLLECTIONS.join(", ")}`,
 });

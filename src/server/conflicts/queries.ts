@@ -1,6 +1,6 @@
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, count, desc, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { isInDateRange, ZText } from "~/lib/schemas/primitives";
+import { ZText } from "~/lib/schemas/primitives";
 import { ZSyncCollection } from "~/lib/schemas/collections";
 import type { DbOrTx } from "../db/client";
 import { devices, syncConflicts, syncRecords, syncRevisions } from "../db/schema";
@@ -31,41 +31,84 @@ const summaryColumns = {
   resolvedRevision: syncConflicts.resolvedRevision,
 };
 
-function encodeCursor(row: { createdAt: Date; id: string }): string {
-  return `${row.createdAt.toISOString()}|${row.id}`;
+/**
+ * A conflict's place in the newest-first order, as an opaque cursor "time|id". The
+ * time keeps Postgres's microseconds: every conflict of one push shares its
+ * transaction's created_at, and a millisecond cursor would skip the rest of them.
+ */
+const position = sql<string>`to_char(${syncConflicts.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+const ZCursor = z.object({
+  time: z.iso.datetime({ precision: 6 }).or(z.iso.datetime({ precision: 3 })).refine((time) => time >= "1970", "out of range"),
+  id: z.uuid(),
+});
+type Cursor = z.infer<typeof ZCursor>;
+
+export const encodeCursor = (row: { position: string; id: string }) => `${row.position}|${row.id}`;
+
+/** Validates what it decodes: a cursor the server did not issue is a clear 400, never a database error. */
+function decodeCursor(cursor: string): Cursor {
+  const [time, id, ...rest] = cursor.split("|");
+  const parsed = ZCursor.safeParse({ time, id });
+  if (!parsed.success || rest.length > 0) throw new AppError("BAD_REQUEST", "Invalid cursor: pass the nextCursor of the previous page.");
+  return parsed.data;
 }
 
-/** Validates all it decodes (a time the database holds, a uuid): a forged cursor is a 400, never a query error. */
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [time, id, ...rest] = cursor.split("|");
-  const createdAt = new Date(time ?? "");
-  if (rest.length > 0 || !z.uuid().safeParse(id).success || !isInDateRange(createdAt)) {
-    throw new AppError("BAD_REQUEST", "Invalid cursor: pass the nextCursor of the previous page.");
-  }
-  return { createdAt, id: id! };
+/** Conflicts strictly after `cursor` in the newest-first order (or at it too, with `inclusive`). */
+function beyond(cursor: Cursor, inclusive = false): SQL {
+  const at = sql`(${cursor.time}::timestamptz, ${cursor.id}::uuid)`;
+  return inclusive ? sql`(${syncConflicts.createdAt}, ${syncConflicts.id}) <= ${at}` : sql`(${syncConflicts.createdAt}, ${syncConflicts.id}) < ${at}`;
 }
+
+export const ZConflictFilter = z.object({ collection: ZSyncCollection.optional() });
+export type TConflictFilter = z.infer<typeof ZConflictFilter>;
+
+const matching = (userId: string, status: "open" | "resolved", filter: TConflictFilter) =>
+  and(eq(syncConflicts.userId, userId), eq(syncConflicts.status, status), filter.collection ? eq(syncConflicts.collection, filter.collection) : undefined);
 
 /** The user's conflicts, newest first, one page at a time. */
 export async function listConflicts(db: DbOrTx, userId: string, input: TListConflictsInput) {
   const after = input.cursor ? decodeCursor(input.cursor) : undefined;
   const rows = await db
-    .select(summaryColumns)
+    .select({ ...summaryColumns, position })
     .from(syncConflicts)
     .leftJoin(devices, eq(devices.id, syncConflicts.deviceId))
-    .where(
-      and(
-        eq(syncConflicts.userId, userId),
-        eq(syncConflicts.status, input.status),
-        input.collection ? eq(syncConflicts.collection, input.collection) : undefined,
-        after
-          ? or(lt(syncConflicts.createdAt, after.createdAt), and(eq(syncConflicts.createdAt, after.createdAt), lt(syncConflicts.id, after.id)))
-          : undefined,
-      ),
-    )
+    .where(and(matching(userId, input.status, input), after ? beyond(after) : undefined))
     .orderBy(desc(syncConflicts.createdAt), desc(syncConflicts.id))
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
-  return { items: page, nextCursor: rows.length > input.limit ? encodeCursor(page.at(-1)!) : null };
+  return { items: page.map(({ position: _, ...item }) => item), nextCursor: rows.length > input.limit ? encodeCursor(page.at(-1)!) : null };
+}
+
+export const ZCountConflictsInput = ZConflictFilter.extend({ status: z.enum(["open", "resolved"]).default("open") });
+
+/**
+ * How many of the user's conflicts match, and `through`: the newest of them, so a bulk
+ * action confirmed for "all 137" covers those 137 and not one that arrives meanwhile.
+ */
+export async function countConflicts(db: DbOrTx, userId: string, input: z.infer<typeof ZCountConflictsInput>) {
+  const where = matching(userId, input.status, input);
+  const [[total], [newest]] = await Promise.all([
+    db.select({ count: count() }).from(syncConflicts).where(where),
+    db.select({ position, id: syncConflicts.id }).from(syncConflicts).where(where).orderBy(desc(syncConflicts.createdAt), desc(syncConflicts.id)).limit(1),
+  ]);
+  return { count: total?.count ?? 0, through: newest ? encodeCursor(newest) : null };
+}
+
+/**
+ * Up to `limit` open conflicts matching `filter`, newest first, no newer than `through`
+ * and strictly older than `after`, locked for the caller's transaction.
+ */
+export async function openConflictsBetween(db: DbOrTx, userId: string, filter: TConflictFilter, range: { through: string; after?: string }, limit: number) {
+  const through = decodeCursor(range.through);
+  const after = range.after ? decodeCursor(range.after) : undefined;
+  return db
+    .select({ id: syncConflicts.id, collection: syncConflicts.collection, recordId: syncConflicts.recordId, position })
+    .from(syncConflicts)
+    .where(and(matching(userId, "open", filter), beyond(through, true), after ? beyond(after) : undefined))
+    .orderBy(desc(syncConflicts.createdAt), desc(syncConflicts.id))
+    .limit(limit)
+    .for("update");
 }
 
 async function revisionOf(db: DbOrTx, userId: string, collection: string, recordId: string, revision: number | null) {

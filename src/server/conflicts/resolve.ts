@@ -4,6 +4,7 @@ import { ZRevision } from "~/lib/schemas/primitives";
 import type { Db, Tx } from "../db/client";
 import { conflictStrategies, syncConflicts } from "../db/schema";
 import { AppError } from "../errors";
+import { encodeCursor, openConflictsBetween, ZConflictFilter } from "./queries";
 import { sha256Hex } from "../hash";
 import { publishSafely } from "../realtime/publisher";
 import { ZEncryptedValue, ZSchemaVersion } from "../sync/schemas";
@@ -31,6 +32,19 @@ export const ZResolveManyInput = z.object({
   ids: z.array(z.uuid("Not a conflict id")).min(1, "Choose at least one conflict").max(100, "Resolve at most 100 conflicts at once"),
   /** Bulk decisions need no new ciphertext: keep mine (local_wins) or keep theirs (remote_wins). */
   strategy: z.enum(["local_wins", "remote_wins"]),
+});
+
+/** Conflicts one bulk call resolves: one transaction of bounded size, however many match. */
+export const BULK_BATCH_SIZE = 100;
+
+const ZCursorText = z.string().min(1).max(200);
+
+export const ZResolveMatchingInput = ZConflictFilter.extend({
+  strategy: ZResolveManyInput.shape.strategy,
+  /** conflicts.count's `through`: the newest conflict the person saw counted; newer ones are left alone. */
+  through: ZCursorText,
+  /** The previous batch's `next`, to continue after it. */
+  after: ZCursorText.optional(),
 });
 
 type Resolution = { id: string; strategy: TResolveConflictInput["strategy"]; revision: number | null; wrote: boolean };
@@ -106,4 +120,35 @@ export async function resolveConflicts(db: Db, userId: string, input: z.infer<ty
   });
   await announce(userId, deviceId, seq, resolutions);
   return { resolved: resolutions.map(({ id, revision }) => ({ id, revision })), cursor: seq };
+}
+
+/**
+ * Bulk keep mine / keep theirs for every open conflict matching a filter, one batch per
+ * call: the browser never needs every id, each call is one short transaction, and the
+ * caller reports progress between calls (`next` continues; null when done). A conflict
+ * whose record moved on since it arose is skipped, left open for a person, and named,
+ * never applied over the newer data.
+ */
+export async function resolveMatchingConflicts(db: Db, userId: string, input: z.infer<typeof ZResolveMatchingInput>, deviceId: string | null) {
+  const { seq, resolutions, skipped, next } = await db.transaction(async (tx) => {
+    let seq = await lockSequence(tx, userId);
+    const batch = await openConflictsBetween(tx, userId, input, input, BULK_BATCH_SIZE);
+    const resolutions: Resolution[] = [];
+    const skipped: Array<{ id: string; collection: string; recordId: string }> = [];
+    for (const conflict of batch) {
+      try {
+        const outcome = await applyResolution(tx, userId, { id: conflict.id, strategy: input.strategy }, deviceId, seq);
+        seq = outcome.seq;
+        resolutions.push(outcome.resolution);
+      } catch (error) {
+        // Thrown before anything was written for this conflict, so the transaction stays usable.
+        if (!(error instanceof AppError && error.code === "PRECONDITION_FAILED")) throw error;
+        skipped.push({ id: conflict.id, collection: conflict.collection, recordId: conflict.recordId });
+      }
+    }
+    const last = batch.at(-1);
+    return { seq, resolutions, skipped, next: batch.length === BULK_BATCH_SIZE && last ? encodeCursor(last) : null };
+  });
+  await announce(userId, deviceId, seq, resolutions);
+  return { resolved: resolutions.length, skipped, next, cursor: seq };
 }

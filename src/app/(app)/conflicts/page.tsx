@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { ConflictList } from "~/components/conflicts/conflict-list";
+import { MergeRulesPanel } from "~/components/conflicts/merge-rules-panel";
 import { PageHeader } from "~/components/ui/page-header";
 
 export const metadata: Metadata = { title: "Conflicts" };
@@ -11,7 +12,10 @@ export default function ConflictsPage() {
         title="Conflicts"
         description="When two devices change the same record, DevPulse never overwrites silently: the refused version waits here until you decide."
       />
-      <ConflictList />
+      <div className="space-y-6">
+        <ConflictList />
+        <MergeRulesPanel />
+      </div>
     </>
   );
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getRecordHistory, rollbackRecord, ZRecordRef, ZRollbackInput } from "../../conflicts/history";
-import { getConflict, listConflicts, ZListConflictsInput } from "../../conflicts/queries";
-import { resolveConflict, resolveConflicts, ZResolveConflictInput, ZResolveManyInput } from "../../conflicts/resolve";
+import { countConflicts, getConflict, listConflicts, ZCountConflictsInput, ZListConflictsInput } from "../../conflicts/queries";
+import { resolveConflict, resolveConflicts, resolveMatchingConflicts, ZResolveConflictInput, ZResolveManyInput, ZResolveMatchingInput } from "../../conflicts/resolve";
 import { getMergeRules, setMergeRule, ZSetMergeRuleInput } from "../../sync/merge-rules";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
@@ -17,6 +17,9 @@ export const conflictsRouter = createTRPCRouter({
   /** Signed in: the user's conflicts, newest first, paginated. */
   list: protectedProcedure.input(ZListConflictsInput).query(({ ctx, input }) => listConflicts(ctx.db, ctx.user.id, input)),
 
+  /** Signed in: how many of the user's conflicts match a filter, and the newest of them (for bulk actions). */
+  count: protectedProcedure.input(ZCountConflictsInput).query(({ ctx, input }) => countConflicts(ctx.db, ctx.user.id, input)),
+
   /** Signed in: one of the user's conflicts with base, local and remote ciphertexts. */
   get: protectedProcedure.input(z.object({ id: z.uuid("Not a conflict id") })).query(({ ctx, input }) => getConflict(ctx.db, ctx.user.id, input.id)),
 
@@ -29,6 +32,14 @@ export const conflictsRouter = createTRPCRouter({
   resolveMany: protectedProcedure
     .input(ZResolveManyInput)
     .mutation(({ ctx, input }) => resolveConflicts(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
+
+  /**
+   * Signed in: keep mine / keep theirs for every open conflict matching a filter, one
+   * batch per call (call again with `after: next` until `next` is null).
+   */
+  resolveMatching: protectedProcedure
+    .input(ZResolveMatchingInput)
+    .mutation(({ ctx, input }) => resolveMatchingConflicts(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
 
   /** Signed in: every kept revision of one of the user's records, newest first (ciphertext). */
   history: protectedProcedure.input(ZRecordRef).query(({ ctx, input }) => getRecordHistory(ctx.db, ctx.user.id, input)),
