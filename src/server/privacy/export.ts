@@ -21,6 +21,7 @@ const NEVER_EXPORTED_TABLES = new Set(["integration_tokens", "data_exports"]);
 const NEVER_EXPORTED_COLUMNS: Record<string, readonly string[]> = {
   users: ["password_hash", "session_version"],
   devices: ["token_hash"],
+  account_tokens: ["token_hash"],
   device_authorizations: ["device_code_hash"],
   oauth_states: ["state_hash", "code_verifier"],
 };

@@ -1,0 +1,66 @@
+import { and, eq, ne } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "../db/client";
+import { users } from "../db/schema";
+import type { Env } from "../env";
+import { AppError } from "../errors";
+import { sendMail } from "../mail/mailer";
+import { ZEmail } from "./accounts";
+import { issueAccountToken, redeemAccountToken, ZAccountToken } from "./account-tokens";
+import { verifyPassword } from "./password";
+
+/**
+ * Changing the account's email: a single-use link (an hour) goes to the new
+ * address, and the change applies only when it is followed, so nobody can move an
+ * account to an address they do not read.
+ */
+
+export const ZEmailChangeRequest = z.object({
+  newEmail: ZEmail,
+  /** Required when the account has a password: a left-open session alone cannot move the account. */
+  currentPassword: z.string().max(1024).optional(),
+});
+export const ZEmailChangeConfirm = z.object({ token: ZAccountToken });
+
+type MailEnv = Pick<Env, "SMTP_URL" | "MAIL_FROM" | "DATA_DIR" | "appUrl">;
+
+const emailTaken = () => new AppError("CONFLICT", "Another account already uses this email address.");
+
+export async function requestEmailChange(db: Db, env: MailEnv, userId: string, input: z.infer<typeof ZEmailChangeRequest>) {
+  const [user] = await db.select({ email: users.email, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
+  if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
+  if (user.passwordHash && !(input.currentPassword && (await verifyPassword(input.currentPassword, user.passwordHash)))) {
+    throw new AppError("BAD_REQUEST", "Your current password is not correct.", { field: "currentPassword" });
+  }
+  if (input.newEmail === user.email) throw new AppError("BAD_REQUEST", "This is already your email address.", { field: "newEmail" });
+  const [taken] = await db.select({ id: users.id }).from(users).where(and(eq(users.email, input.newEmail), ne(users.id, userId)));
+  if (taken) throw emailTaken();
+
+  const token = await issueAccountToken(db, { userId, purpose: "email_change", newEmail: input.newEmail });
+  await sendMail(env, {
+    to: input.newEmail,
+    subject: "Confirm your new DevPulse Cloud email address",
+    text: [
+      `You asked to use this address (${input.newEmail}) for your DevPulse Cloud account instead of ${user.email}.`,
+      "",
+      `Confirm it within the next hour: ${env.appUrl}/confirm-email?token=${token}`,
+      "",
+      "Until you do, nothing changes. If you did not ask for this, ignore this email.",
+    ].join("\n"),
+  });
+  return { pendingEmail: input.newEmail };
+}
+
+/** Follows the confirmation link: the account's email becomes the confirmed address. */
+export async function confirmEmailChange(db: Db, input: z.infer<typeof ZEmailChangeConfirm>): Promise<{ userId: string; email: string }> {
+  return db.transaction(async (tx) => {
+    const redeemed = await redeemAccountToken(tx, "email_change", input.token);
+    if (!redeemed?.newEmail) {
+      throw new AppError("BAD_REQUEST", "This confirmation link is not valid: it was already used, or it expired. Ask for a new one.");
+    }
+    const [taken] = await tx.select({ id: users.id }).from(users).where(and(eq(users.email, redeemed.newEmail), ne(users.id, redeemed.userId)));
+    if (taken) throw emailTaken();
+    await tx.update(users).set({ email: redeemed.newEmail }).where(eq(users.id, redeemed.userId));
+    return { userId: redeemed.userId, email: redeemed.newEmail };
+  });
+}
