@@ -119,7 +119,7 @@ describe("sign-in methods", () => {
       account: { provider: "github", providerAccountId: githubId, type: "oauth" },
       user: { id: githubId },
     } as never);
-    expect(refused).toMatch(/^\/settings\/account\?linkError=.*another%20DevPulse%20account/);
+    expect(refused).toBe("/settings/account?linkError=identity_in_use&provider=github");
     expect(await db.select().from(oauthAccounts).where(eq(oauthAccounts.userId, other.user.id))).toEqual([]);
 
     // With GitHub linked the password may go; then GitHub is the last way in.

@@ -115,14 +115,20 @@ export async function linkOAuthIdentity(db: Db, userId: string, identity: Pick<O
       .from(oauthAccounts)
       .where(and(eq(oauthAccounts.provider, identity.provider), eq(oauthAccounts.providerAccountId, identity.providerAccountId)));
     if (owner && owner.userId !== userId) {
-      throw new AppError("CONFLICT", `This ${signInMethodLabels[identity.provider]} account already signs in to another DevPulse account.`);
+      throw new AppError("CONFLICT", `This ${signInMethodLabels[identity.provider]} account already signs in to another DevPulse account.`, {
+        reason: "identity_in_use",
+      });
     }
     if (owner) return;
     const [other] = await tx
       .select({ id: oauthAccounts.id })
       .from(oauthAccounts)
       .where(and(eq(oauthAccounts.userId, userId), eq(oauthAccounts.provider, identity.provider)));
-    if (other) throw new AppError("CONFLICT", `Another ${signInMethodLabels[identity.provider]} account is already linked. Remove it first.`);
+    if (other) {
+      throw new AppError("CONFLICT", `Another ${signInMethodLabels[identity.provider]} account is already linked. Remove it first.`, {
+        reason: "provider_already_linked",
+      });
+    }
     await tx.insert(oauthAccounts).values({ userId, provider: identity.provider, providerAccountId: identity.providerAccountId });
   });
 }

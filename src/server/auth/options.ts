@@ -110,7 +110,8 @@ export function buildAuthOptions(env: Env, secret: string, linkToUserId?: string
             await linkOAuthIdentity(await getDb(), linkToUserId, { provider: account.provider as OAuthSignInMethod, providerAccountId: account.providerAccountId });
             return `/settings/account?linked=${encodeURIComponent(account.provider)}`;
           } catch (error) {
-            if (error instanceof AppError) return `/settings/account?linkError=${encodeURIComponent(error.message)}`;
+            // A reason code, not a message: the page must not echo text from its URL.
+            if (error instanceof AppError) return `/settings/account?linkError=${encodeURIComponent(String(error.details?.reason ?? "failed"))}&provider=${encodeURIComponent(account.provider)}`;
             throw error;
           }
         }

@@ -20,7 +20,7 @@ import { ZPassword } from "./password";
 export const ZPasswordResetRequest = z.object({ email: ZEmail });
 export const ZPasswordReset = z.object({ token: ZAccountToken, password: ZPassword });
 
-type MailEnv = Pick<Env, "SMTP_URL" | "MAIL_FROM" | "DATA_DIR" | "NODE_ENV" | "appUrl">;
+type MailEnv = Pick<Env, "SMTP_URL" | "MAIL_FROM" | "DATA_DIR" | "NODE_ENV" | "SANDBOX" | "appUrl">;
 
 export const passwordResetLink = (env: Pick<Env, "appUrl">, token: string) => `${env.appUrl}/reset-password?token=${token}`;
 
