@@ -40,8 +40,8 @@ async function outboxMailTo(to: string): Promise<string> {
   return found!.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
-test("account page: change the name, link GitHub, and change the password, which signs out the other browser", async ({ page, browser }) => {
-  const email = await signUp(page, "account");
+test("account page: change the name, and link GitHub as a second way to sign in", async ({ page }) => {
+  await signUp(page, "account");
   await page.getByRole("link", { name: "Account" }).click();
   await expect(page).toHaveURL(/\/settings\/account$/);
   await expect(page.getByRole("heading", { name: "Account", level: 1 })).toBeVisible();
@@ -63,6 +63,11 @@ test("account page: change the name, link GitHub, and change the password, which
   await expect(password.getByRole("button", { name: "Remove" })).toBeEnabled();
   await expectAccessible(page);
   await page.screenshot({ path: `${ARTIFACTS}/account-page.png`, fullPage: true });
+});
+
+test("account page: a password change signs out the other browser and keeps this one", async ({ page, browser }) => {
+  const email = await signUp(page, "password");
+  await page.goto("/settings/account");
 
   // A second browser signed in to the same account.
   const other = await browser.newContext();
@@ -90,7 +95,7 @@ test("account page: change the name, link GitHub, and change the password, which
 
   // The new password signs in; the old one no longer does.
   await signIn(otherPage, email, PASSWORD);
-  await expect(otherPage.getByRole("alert")).toContainText("Wrong email or password.");
+  await expect(otherPage.getByRole("main").getByRole("alert")).toContainText("Wrong email or password.");
   await signIn(otherPage, email, NEW_PASSWORD);
   await expect(otherPage).toHaveURL(/\/dashboard$/);
   await other.close();
@@ -125,5 +130,5 @@ test("forgot password: the link from the outbox sets a new password once and sig
   await again.getByLabel("New password", { exact: true }).fill("a third long passphrase");
   await again.getByLabel("Repeat the new password").fill("a third long passphrase");
   await again.getByRole("button", { name: "Set new password" }).click();
-  await expect(again.getByRole("alert")).toContainText("already used, or it expired");
+  await expect(again.getByRole("main").getByRole("alert")).toContainText("already used, or it expired");
 });
