@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST, GET as trpcGET } from "~/app/api/trpc/[trpc]/route";
 import { buildAuthOptions, getAuthSecret } from "~/server/auth/options";
 import { ACCOUNT_TOKEN_TTL_MS } from "~/server/auth/account-tokens";
-import { createPasswordResetLink } from "~/server/auth/password-reset";
+import { createPasswordResetLink, requestPasswordReset } from "~/server/auth/password-reset";
+import { canDeliverMail } from "~/server/mail/mailer";
 import { signInWithPassword } from "~/server/auth/sign-in";
 import { getDb } from "~/server/db/client";
 import { accountTokens, oauthAccounts, users } from "~/server/db/schema";
@@ -176,6 +177,16 @@ describe("password reset", () => {
     await db.update(accountTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(accountTokens.userId, user.id));
     expect((await errorOf(() => anonymous.account.resetPassword({ token: second, password: NEW_PASSWORD }))).code).toBe("BAD_REQUEST");
     await expect(signInWithPassword(db, { email, password: TEST_PASSWORD, ip: "203.0.113.11" })).resolves.toMatchObject({ id: user.id });
+  });
+
+  it("in production without mail it sends nothing and answers the same (the operator command is the way); the sandbox uses its outbox", async () => {
+    const db = await getDb();
+    const { user, email } = await signedUpUser("reset-nomail");
+    await requestPasswordReset(db, { ...getEnv(), SMTP_URL: undefined, NODE_ENV: "production", SANDBOX: false }, { email });
+    expect(await db.select().from(accountTokens).where(eq(accountTokens.userId, user.id))).toEqual([]);
+    expect(mailsTo(email)).toHaveLength(0);
+    expect(canDeliverMail({ SMTP_URL: undefined, NODE_ENV: "production", SANDBOX: true })).toBe(true);
+    expect(canDeliverMail({ SMTP_URL: undefined, NODE_ENV: "production", SANDBOX: false })).toBe(false);
   });
 
   it("the operator command's link: none for an unknown address", async () => {
