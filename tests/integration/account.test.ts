@@ -20,6 +20,8 @@ beforeAll(async () => {
   smtp = await startSmtpDouble({ user: "devpulse", pass: "relay password" });
 });
 afterAll(() => smtp.close());
+// The first sign-up pays for opening the database and the first scrypt: not any one test's time.
+beforeAll(() => signedUpUser("warm-up").then(() => undefined), 120_000);
 useEnv(() => ({ SMTP_URL: smtp.url, MAIL_FROM: "DevPulse Cloud <no-reply@devpulse.test>" }));
 
 const NEW_PASSWORD = "a brand new passphrase";
@@ -56,7 +58,7 @@ describe("display name", () => {
     const deviceCaller = await callerFor(user, { id: device.deviceId, name: "Laptop" });
     expect((await errorOf(() => deviceCaller.account.updateName({ name: "Mallory" }))).code).toBe("FORBIDDEN");
     expect((await caller.account.get()).name).toBe("Ada Lovelace");
-  }, 60_000); // the file's first test also pays for the cold start on a shared machine
+  });
 });
 
 describe("password change", () => {
@@ -215,6 +217,10 @@ describe("email change", () => {
     const confirmed = await httpCall("account.confirmEmailChange", browser, { token });
     expect(confirmed.status).toBe(200);
     expect((await caller.account.get()).email).toBe(newEmail);
+    expect(confirmed.setCookie).toMatch(/^next-auth\.session-token=/); // this browser's session carries the new email
+    const [notice] = mailsTo(email);
+    expect(notice).toMatchObject({ subject: "Your DevPulse Cloud email address was changed" });
+    expect(notice!.text).toContain(newEmail);
     const db = await getDb();
     await expect(signInWithPassword(db, { email: newEmail, password: TEST_PASSWORD, ip: "203.0.113.12" })).resolves.toMatchObject({ id: user.id });
     expect((await errorOf(async () => (await anonymousCaller()).account.confirmEmailChange({ token }))).code).toBe("BAD_REQUEST");

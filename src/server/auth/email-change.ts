@@ -4,6 +4,7 @@ import type { Db } from "../db/client";
 import { users } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
+import { logger } from "../logger";
 import { sendMail } from "../mail/mailer";
 import { ZEmail } from "./accounts";
 import { issueAccountToken, redeemAccountToken, ZAccountToken } from "./account-tokens";
@@ -51,16 +52,35 @@ export async function requestEmailChange(db: Db, env: MailEnv, userId: string, i
   return { pendingEmail: input.newEmail };
 }
 
-/** Follows the confirmation link: the account's email becomes the confirmed address. */
-export async function confirmEmailChange(db: Db, input: z.infer<typeof ZEmailChangeConfirm>): Promise<{ userId: string; email: string }> {
-  return db.transaction(async (tx) => {
+/**
+ * Follows the confirmation link: the account's email becomes the confirmed address,
+ * and the old address is told, so a change its owner did not make does not go unnoticed.
+ */
+export async function confirmEmailChange(db: Db, env: MailEnv, input: z.infer<typeof ZEmailChangeConfirm>): Promise<{ userId: string; email: string }> {
+  const changed = await db.transaction(async (tx) => {
     const redeemed = await redeemAccountToken(tx, "email_change", input.token);
     if (!redeemed?.newEmail) {
       throw new AppError("BAD_REQUEST", "This confirmation link is not valid: it was already used, or it expired. Ask for a new one.");
     }
     const [taken] = await tx.select({ id: users.id }).from(users).where(and(eq(users.email, redeemed.newEmail), ne(users.id, redeemed.userId)));
     if (taken) throw emailTaken();
+    const [before] = await tx.select({ email: users.email }).from(users).where(eq(users.id, redeemed.userId)).for("update");
     await tx.update(users).set({ email: redeemed.newEmail }).where(eq(users.id, redeemed.userId));
-    return { userId: redeemed.userId, email: redeemed.newEmail };
+    return { userId: redeemed.userId, email: redeemed.newEmail, previousEmail: before!.email };
   });
+  try {
+    await sendMail(env, {
+      to: changed.previousEmail,
+      subject: "Your DevPulse Cloud email address was changed",
+      text: [
+        `Your DevPulse Cloud account now uses ${changed.email} instead of this address.`,
+        "",
+        `If you did not make this change, reset your password at ${env.appUrl}/forgot-password using the new address, or contact us.`,
+      ].join("\n"),
+    });
+  } catch (error) {
+    // The change is made; a notice that fails to send must not undo or hide it.
+    logger.error("could not send the email-change notice to the old address", { error });
+  }
+  return { userId: changed.userId, email: changed.email };
 }

@@ -43,7 +43,7 @@ export const accountRouter = createTRPCRouter({
 
   /** Anyone holding the mailed link (it may be opened in another browser). */
   confirmEmailChange: publicProcedure.input(ZEmailChangeConfirm).mutation(async ({ ctx, input }) => {
-    const changed = await confirmEmailChange(ctx.db, input);
+    const changed = await confirmEmailChange(ctx.db, getEnv(), input);
     if (ctx.user?.id === changed.userId) await ctx.renewSession?.({ email: changed.email });
     return { email: changed.email };
   }),
