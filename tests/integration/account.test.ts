@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST, GET as trpcGET } from "~/app/api/trpc/[trpc]/route";
 import { buildAuthOptions, getAuthSecret } from "~/server/auth/options";
-import { ACCOUNT_TOKEN_TTL_MS } from "~/server/auth/account-tokens";
+import { ACCOUNT_TOKEN_TTL_MS, deleteExpiredAccountTokens } from "~/server/auth/account-tokens";
 import { createPasswordResetLink, requestPasswordReset } from "~/server/auth/password-reset";
 import { canDeliverMail } from "~/server/mail/mailer";
 import { signInWithPassword } from "~/server/auth/sign-in";
@@ -179,6 +179,10 @@ describe("password reset", () => {
     await db.update(accountTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(accountTokens.userId, user.id));
     expect((await errorOf(() => anonymous.account.resetPassword({ token: second, password: NEW_PASSWORD }))).code).toBe("BAD_REQUEST");
     await expect(signInWithPassword(db, { email, password: TEST_PASSWORD, ip: "203.0.113.11" })).resolves.toMatchObject({ id: user.id });
+
+    // The cleanup job then deletes the useless rows.
+    expect(await deleteExpiredAccountTokens(db)).toBeGreaterThanOrEqual(2);
+    expect(await db.select().from(accountTokens).where(eq(accountTokens.userId, user.id))).toEqual([]);
   });
 
   it("in production without mail it sends nothing and answers the same (the operator command is the way); the sandbox uses its outbox", async () => {

@@ -94,6 +94,7 @@ describe("cleanup-expired", () => {
       "delete-old-job-runs",
       "delete-old-webhook-deliveries",
       "delete-expired-external-data",
+      "delete-expired-account-tokens",
     ]);
 
     const devices = await s.db.select({ id: deviceAuthorizations.id }).from(deviceAuthorizations).where(inArray(deviceAuthorizations.id, Object.values(s.devices)));

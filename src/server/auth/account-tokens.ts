@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, lt } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "../db/client";
 import { accountTokens, type AccountTokenPurpose } from "../db/schema";
@@ -62,4 +62,10 @@ export async function redeemAccountToken(db: DbOrTx, purpose: AccountTokenPurpos
     )
     .returning({ userId: accountTokens.userId, newEmail: accountTokens.newEmail });
   return row;
+}
+
+/** For the cleanup job: a link past its hour is useless, used or not. */
+export async function deleteExpiredAccountTokens(db: DbOrTx, now = new Date()): Promise<number> {
+  const rows = await db.delete(accountTokens).where(lt(accountTokens.expiresAt, now)).returning({ id: accountTokens.id });
+  return rows.length;
 }

@@ -1,3 +1,4 @@
+import { deleteExpiredAccountTokens } from "../../auth/account-tokens";
 import { getDb } from "../../db/client";
 import {
   deleteExpiredDeviceCodes,
@@ -30,6 +31,7 @@ export const cleanupExpired = defineJob(
       jobRuns: await step.run("delete-old-job-runs", () => deleteOldJobRuns(db)),
       webhookDeliveries: await step.run("delete-old-webhook-deliveries", () => deleteOldWebhookDeliveries(db)),
       externalData: await step.run("delete-expired-external-data", () => deleteExpiredExternalData(db)),
+      accountTokens: await step.run("delete-expired-account-tokens", () => deleteExpiredAccountTokens(db)),
     };
   },
 );
