@@ -60,6 +60,7 @@ console.log(`
   App      ${appUrl}   (create an account, then open Integrations)
   GitHub   ${github.url}   (stand-in; you are "octo-dev")
   GitLab   ${gitlab.url}   (stand-in; you are "gitlab-dev")
+  Mail     written to $DATA_DIR/outbox/*.eml (password reset, email confirmation)
   A new commit is pushed to octo-dev/devpulse-desktop every ${Math.round(pushEveryMs / 1000)} s once GitHub is connected.
 `);
 

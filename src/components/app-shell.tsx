@@ -4,7 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
 import { useState, type ReactNode } from "react";
-import { ClockIcon, CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon } from "./icons";
+import { ClockIcon, CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon, UserIcon } from "./icons";
 import { Logo } from "./logo";
 import { RealtimeStatus } from "./realtime/realtime-provider";
 import { cn } from "./ui/cn";
@@ -16,6 +16,7 @@ const navigation = [
   { href: "/integrations", label: "Integrations", icon: PlugIcon },
   { href: "/privacy", label: "Privacy", icon: ShieldIcon },
   { href: "/settings/jobs", label: "Background jobs", icon: ClockIcon },
+  { href: "/settings/account", label: "Account", icon: UserIcon },
 ] as const;
 
 type ShellUser = { email: string; name: string | null };

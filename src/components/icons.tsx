@@ -57,6 +57,12 @@ export const LockIcon = (p: SVGProps<SVGSVGElement>) => (
     <path d="M8 10V7a4 4 0 0 1 8 0v3" />
   </Icon>
 );
+export const UserIcon = (p: SVGProps<SVGSVGElement>) => (
+  <Icon {...p}>
+    <circle cx="12" cy="8" r="4" />
+    <path d="M4 21c0-4 3.6-7 8-7s8 3 8 7" />
+  </Icon>
+);
 export const MenuIcon = (p: SVGProps<SVGSVGElement>) => (
   <Icon {...p}>
     <path d="M4 6h16M4 12h16M4 18h16" />

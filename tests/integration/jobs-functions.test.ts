@@ -112,6 +112,7 @@ describe("cleanup-expired", () => {
       "fail-overdue-exports",
       "delete-expired-export-content",
       "delete-old-exports",
+      "delete-expired-account-tokens",
     ]);
 
     const devices = await s.db.select({ id: deviceAuthorizations.id }).from(deviceAuthorizations).where(inArray(deviceAuthorizations.id, Object.values(s.devices)));

@@ -55,6 +55,11 @@ export function SignInForm({
         {error && <Alert tone="error">{error}</Alert>}
         <Field label="Email" name="email" type="email" autoComplete="email" required autoFocus />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required />
+        <p className="-mt-2 text-right text-sm">
+          <Link className="font-medium text-brand-600 hover:text-brand-700" href="/forgot-password">
+            Forgot password?
+          </Link>
+        </p>
         <Button type="submit" className="w-full" loading={pending}>
           Sign in
         </Button>

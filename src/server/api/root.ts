@@ -1,3 +1,4 @@
+import { accountRouter } from "./routers/account";
 import { authRouter } from "./routers/auth";
 import { conflictsRouter } from "./routers/conflicts";
 import { devicesRouter } from "./routers/devices";
@@ -12,6 +13,7 @@ import { createCallerFactory, createTRPCRouter } from "./trpc";
 /** Every domain router, merged by hand so the API's shape is readable in one place. */
 export const appRouter = createTRPCRouter({
   auth: authRouter,
+  account: accountRouter,
   devices: devicesRouter,
   sync: syncRouter,
   conflicts: conflictsRouter,

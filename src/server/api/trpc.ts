@@ -8,7 +8,7 @@ import { z, ZodError } from "zod";
 import { markActive } from "../auth/activity";
 import type { PublicUser } from "../auth/accounts";
 import { getSessionUser } from "../auth/accounts";
-import { parseCookieHeader, readSessionCookie } from "../auth/session";
+import { parseCookieHeader, readSessionCookie, renewedSessionCookie } from "../auth/session";
 import { clientIpFrom } from "../auth/sign-in";
 import { getDb, type Db } from "../db/client";
 import { authenticateDeviceToken, bearerTokenFrom } from "../devices/devices";
@@ -29,6 +29,11 @@ export type Context = {
   ip: string;
   /** Public base URL of this deployment, for links handed to clients. */
   appUrl: string;
+  /**
+   * Set when the caller signed in with the browser session cookie: re-issues that
+   * cookie with a new session version (a password change keeps this session alive).
+   */
+  renewSession: ((changes: { sessionVersion?: number; email?: string }) => Promise<void>) | null;
 };
 
 /** The context without HTTP: tests and jobs build it directly. */
@@ -40,11 +45,12 @@ export async function createContextInner(opts: Partial<Context> = {}): Promise<C
     authError: opts.authError ?? null,
     ip: opts.ip ?? "unknown",
     appUrl: opts.appUrl ?? getEnv().appUrl,
+    renewSession: opts.renewSession ?? null,
   };
 }
 
 /** Bearer device token first (desktop app), then the next-auth session cookie (browser). */
-export async function createContextFromRequest(req: Request): Promise<Context> {
+export async function createContextFromRequest(req: Request, resHeaders?: Headers): Promise<Context> {
   const db = await getDb();
   const ip = clientIpFrom(req.headers);
   try {
@@ -53,9 +59,17 @@ export async function createContextFromRequest(req: Request): Promise<Context> {
       const { user, device } = await authenticateDeviceToken(db, token);
       return createContextInner({ db, ip, user, device });
     }
-    const claims = await readSessionCookie(parseCookieHeader(req.headers.get("cookie")));
+    const cookies = parseCookieHeader(req.headers.get("cookie"));
+    const claims = await readSessionCookie(cookies);
     const user = claims ? await getSessionUser(db, claims) : undefined;
-    return createContextInner({ db, ip, user: user ?? null });
+    const renewSession =
+      user && resHeaders
+        ? async (changes: { sessionVersion?: number; email?: string }) => {
+            const cookie = await renewedSessionCookie(cookies, { sessionVersion: claims!.sessionVersion, ...changes });
+            if (cookie) resHeaders.append("set-cookie", cookie);
+          }
+        : null;
+    return createContextInner({ db, ip, user: user ?? null, renewSession });
   } catch (error) {
     if (error instanceof AppError) return createContextInner({ db, ip, authError: error });
     throw error;

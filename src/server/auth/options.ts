@@ -7,6 +7,8 @@ import { getEnv, type Env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
 import { readOrCreateLocalSecret } from "../secrets/local-secret";
+import type { OAuthSignInMethod } from "~/lib/schemas/sign-in-methods";
+import { linkOAuthIdentity } from "./account";
 import { resolveOAuthUser } from "./oauth-accounts";
 import { clientIpFrom, signInWithPassword } from "./sign-in";
 
@@ -45,7 +47,19 @@ export function getAuthOptions(): NextAuthOptions {
   return cached;
 }
 
-export function buildAuthOptions(env: Env, secret: string): NextAuthOptions {
+/**
+ * The options for one next-auth request. `linkToUserId`: the request comes from a
+ * signed-in browser, so a GitHub/Google callback links that identity to this user
+ * (the account page's "Link") instead of signing in as someone.
+ */
+export function getAuthOptionsFor(request: { linkToUserId?: string }): NextAuthOptions {
+  if (!request.linkToUserId) return getAuthOptions();
+  const env = getEnv();
+  process.env.NEXTAUTH_URL ??= env.appUrl;
+  return buildAuthOptions(env, getAuthSecret(), request.linkToUserId);
+}
+
+export function buildAuthOptions(env: Env, secret: string, linkToUserId?: string): NextAuthOptions {
 
   const providers: NextAuthOptions["providers"] = [
     CredentialsProvider({
@@ -89,6 +103,18 @@ export function buildAuthOptions(env: Env, secret: string): NextAuthOptions {
     callbacks: {
       async signIn({ account, profile }) {
         if (!account || account.provider === "credentials") return true;
+        if (linkToUserId) {
+          // Already signed in: the user is adding this provider on the account page. Link it and go
+          // back there; returning a URL ends next-auth's flow, so the current session stays as it is.
+          try {
+            await linkOAuthIdentity(await getDb(), linkToUserId, { provider: account.provider as OAuthSignInMethod, providerAccountId: account.providerAccountId });
+            return `/settings/account?linked=${encodeURIComponent(account.provider)}`;
+          } catch (error) {
+            // A reason code, not a message: the page must not echo text from its URL.
+            if (error instanceof AppError) return `/settings/account?linkError=${encodeURIComponent(String(error.details?.reason ?? "failed"))}&provider=${encodeURIComponent(account.provider)}`;
+            throw error;
+          }
+        }
         try {
           const provider = account.provider as "github" | "google";
           const verified = provider === "google" ? (profile as { email_verified?: boolean } | undefined)?.email_verified === true : false;

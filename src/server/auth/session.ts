@@ -1,5 +1,5 @@
 import { cache } from "react";
-import { getToken } from "next-auth/jwt";
+import { encode, getToken } from "next-auth/jwt";
 import { getSessionUser, type PublicUser } from "./accounts";
 import { getAuthOptions, getAuthSecret } from "./options";
 import { getDb } from "../db/client";
@@ -12,6 +12,38 @@ export async function readSessionCookie(cookies: Record<string, string>): Promis
   const token = await getToken({ req: { cookies, headers: {} } as never, secret: getAuthSecret() });
   if (!token?.sub) return null;
   return { userId: token.sub, sessionVersion: token.sv ?? 0 };
+}
+
+/** next-auth's session cookie name: the `__Secure-` one whenever the app is served over https (as getToken decides). */
+function sessionCookieName(): { name: string; secure: boolean } {
+  getAuthOptions();
+  const secure = process.env.NEXTAUTH_URL?.startsWith("https://") ?? Boolean(process.env.VERCEL);
+  return { name: `${secure ? "__Secure-" : ""}next-auth.session-token`, secure };
+}
+
+/**
+ * The Set-Cookie value that carries the caller's current session on with new
+ * claims, e.g. after a password change bumped the session version: that ends every
+ * other session while this browser stays signed in. Returns null when the request
+ * had no valid session cookie. Same name, flags and lifetime as next-auth's own.
+ */
+export async function renewedSessionCookie(
+  cookies: Record<string, string>,
+  changes: { sessionVersion: number; email?: string; name?: string | null },
+): Promise<string | null> {
+  const options = getAuthOptions();
+  const token = await getToken({ req: { cookies, headers: {} } as never, secret: getAuthSecret() });
+  if (!token?.sub) return null;
+  const maxAge = options.session?.maxAge ?? 30 * 24 * 60 * 60;
+  const { iat: _iat, exp: _exp, jti: _jti, ...claims } = token;
+  const jwt = await encode({
+    token: { ...claims, sv: changes.sessionVersion, ...(changes.email ? { email: changes.email } : {}), ...(changes.name !== undefined ? { name: changes.name } : {}) },
+    secret: getAuthSecret(),
+    maxAge,
+  });
+  const { name, secure } = sessionCookieName();
+  const expires = new Date(Date.now() + maxAge * 1000).toUTCString();
+  return `${name}=${jwt}; Path=/; Expires=${expires}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
 }
 
 export function parseCookieHeader(header: string | null | undefined): Record<string, string> {

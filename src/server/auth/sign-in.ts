@@ -55,6 +55,16 @@ export async function signInWithPassword(
 }
 
 /**
+ * A new password lifts the account's sign-in locks for the address it was set from: the
+ * owner proved control (the old password, or the mailed link), so the daily count and
+ * this address's consecutive failures start again. An attacker's address stays locked.
+ */
+export async function clearSignInLocks(db: Db, email: string, ip: string): Promise<void> {
+  await resetRateLimit(db, "signInFailuresByEmailAndIp", email, ip);
+  await resetRateLimit(db, "signInFailuresByEmail", email);
+}
+
+/**
  * The client address for rate limits and the sign-in log: the LAST `X-Forwarded-For`
  * hop, the only one written by infrastructure we run (earlier hops are whatever the
  * client sent). Behind one reverse proxy that appends or overwrites the header (Vercel,

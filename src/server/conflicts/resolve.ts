@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { ZRevision } from "~/lib/schemas/primitives";
+import { ZRevision, ZText } from "~/lib/schemas/primitives";
 import type { Db, Tx } from "../db/client";
 import { conflictStrategies, syncConflicts } from "../db/schema";
 import { AppError } from "../errors";
@@ -37,7 +37,7 @@ export const ZResolveManyInput = z.object({
 /** Conflicts one bulk call resolves: one transaction of bounded size, however many match. */
 export const BULK_BATCH_SIZE = 100;
 
-const ZCursorText = z.string().min(1).max(200);
+const ZCursorText = ZText.min(1).max(200);
 
 export const ZResolveMatchingInput = ZConflictFilter.extend({
   strategy: ZResolveManyInput.shape.strategy,

@@ -94,6 +94,31 @@ export const rateLimits = pgTable(
   (t) => [index("rate_limits_expire").on(t.expire)],
 );
 
+export const accountTokenPurposes = ["password_reset", "email_change"] as const;
+export type AccountTokenPurpose = (typeof accountTokenPurposes)[number];
+
+/**
+ * Single-use links mailed to a user: a password reset, or the confirmation of a new
+ * email address (`new_email`). Only the token's SHA-256 is stored; `used_at` is set
+ * by the one statement that redeems it, so a link works at most once.
+ */
+export const accountTokens = pgTable(
+  "account_tokens",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text({ enum: accountTokenPurposes }).notNull(),
+    tokenHash: text().notNull().unique(),
+    newEmail: text(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    usedAt: timestamp({ withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("account_tokens_user").on(t.userId)],
+);
+
 /** A desktop device of a user, holding one API token (stored only as its SHA-256). */
 export const devices = pgTable(
   "devices",

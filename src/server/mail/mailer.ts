@@ -7,9 +7,12 @@ import { logger } from "../logger";
 export type Mail = { to: string; subject: string; text: string };
 export type MailDelivery = { via: "smtp"; messageId: string } | { via: "outbox"; file: string };
 
-/** Whether mail reaches people: through SMTP_URL, or (outside production) into the outbox a developer reads. */
-export function canDeliverMail(env: Pick<Env, "SMTP_URL" | "NODE_ENV">): boolean {
-  return Boolean(env.SMTP_URL) || env.NODE_ENV !== "production";
+/**
+ * Whether mail reaches people: through SMTP_URL, or into the outbox a developer reads — outside
+ * production, or in the sandbox (`npm run sandbox`, a production build with demo users only).
+ */
+export function canDeliverMail(env: Pick<Env, "SMTP_URL" | "NODE_ENV"> & { SANDBOX?: boolean }): boolean {
+  return Boolean(env.SMTP_URL) || env.NODE_ENV !== "production" || env.SANDBOX === true;
 }
 
 /**

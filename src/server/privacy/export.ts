@@ -4,6 +4,7 @@ import { strToU8, zipSync } from "fflate";
 import { z } from "zod";
 import type { Db, DbOrTx } from "../db/client";
 import {
+  accountTokens,
   anonymousAggregates,
   consents,
   dataExports,
@@ -20,6 +21,7 @@ import {
   privacySettings,
   processingLog,
   providerEtags,
+  rateLimits,
   syncConflicts,
   syncKeys,
   syncMergeRules,
@@ -147,6 +149,7 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
       "userId",
       "provider",
       "status",
+      "syncDeadlineAt",
       "accountId",
       "accountLogin",
       "accountName",
@@ -161,15 +164,20 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
   }),
   exportTable(integrationWebhooks, { exported: ["id", "integrationId", "userId", "provider", "repository", "hookId", "createdAt"] }),
   exportTable(externalDataCache, { exported: ["id", "userId", "provider", "dataType", "externalId", "data", "occurredAt", "cachedAt", "expiresAt"] }),
-  exportTable(providerEtags, { exported: ["userId", "provider", "resource", "etag", "updatedAt"] }),
+  exportTable(providerEtags, { exported: ["userId", "provider", "resource", "etag", "lastModified", "page", "updatedAt"] }),
   exportTable(oauthStates, {
     exported: ["userId", "provider", "redirectUri", "expiresAt", "createdAt"],
     withheld: { stateHash: "the hash of a pending OAuth state", codeVerifier: "a PKCE verifier (sealed, but a credential all the same)" },
+  }),
+  exportTable(accountTokens, {
+    exported: ["id", "userId", "purpose", "newEmail", "expiresAt", "usedAt", "createdAt"],
+    withheld: { tokenHash: "the hash of a single-use password-reset or email-change link" },
   }),
   exportTable(jobRuns, { exported: ["runId", "userId", "functionId", "eventName", "status", "attempt", "error", "output", "startedAt", "finishedAt"] }),
   withholdTable(integrationTokens, "OAuth tokens: credentials, sealed by the token vault"),
   withholdTable(dataExports, "earlier exports: copies of the same data (and an export must not contain itself)"),
   withholdTable(webhookDeliveries, "delivery ids from providers, about no one account"),
+  withholdTable(rateLimits, "abuse counters keyed by hashed email or address, about no one account"),
   withholdTable(anonymousAggregates, "anonymous counts that no longer belong to anyone"),
 ];
 

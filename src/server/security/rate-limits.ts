@@ -57,6 +57,10 @@ function limitSpecs(env: Env) {
     register: { points: 20, windowSeconds: HOUR, refusal: "Too many new accounts from your network." },
     /** RFC 8628 device authorizations started per address: each holds a user code for 15 minutes. */
     deviceAuthorizationStart: { points: 30, windowSeconds: HOUR, refusal: "Too many device sign-ins started from your network." },
+    /** Reset links mailed per address: each one sends mail to whatever address was typed. */
+    passwordResetRequest: { points: 10, windowSeconds: HOUR, refusal: "Too many password reset requests from your network." },
+    /** Confirmation links mailed per account: each one sends mail to the typed address. */
+    emailChangeRequest: { points: 10, windowSeconds: HOUR, refusal: "Too many email change requests for this account." },
   } satisfies Record<string, LimitSpec>;
 }
 

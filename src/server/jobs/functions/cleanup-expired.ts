@@ -1,3 +1,4 @@
+import { deleteExpiredAccountTokens } from "../../auth/account-tokens";
 import { getDb } from "../../db/client";
 import {
   deleteExpiredDeviceCodes,
@@ -36,6 +37,7 @@ export const cleanupExpired = defineJob(
       overdueExports: await step.run("fail-overdue-exports", () => failOverdueExports(db)),
       expiredExports: await step.run("delete-expired-export-content", () => expireExports(db)),
       oldExports: await step.run("delete-old-exports", () => deleteOldExports(db)),
+      accountTokens: await step.run("delete-expired-account-tokens", () => deleteExpiredAccountTokens(db)),
     };
   },
 );

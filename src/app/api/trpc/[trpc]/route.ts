@@ -11,7 +11,7 @@ const handler = (req: Request) =>
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: () => createContextFromRequest(req),
+    createContext: ({ resHeaders }) => createContextFromRequest(req, resHeaders),
     // API answers are per user (never cache them) and mostly ciphertext, which gzip
     // cannot shrink much but costs ~2/3 of a pull's time (bench/PROFILE.md):
     // no-transform tells the server's compression to leave them alone.

@@ -1,0 +1,87 @@
+import { and, eq, ne } from "drizzle-orm";
+import { z } from "zod";
+import { ZText } from "~/lib/schemas/primitives";
+import type { Db } from "../db/client";
+import { users } from "../db/schema";
+import type { Env } from "../env";
+import { AppError } from "../errors";
+import { logger } from "../logger";
+import { sendMail } from "../mail/mailer";
+import { ZEmail } from "./accounts";
+import { issueAccountToken, redeemAccountToken, ZAccountToken } from "./account-tokens";
+import { verifyPassword } from "./password";
+
+/**
+ * Changing the account's email: a single-use link (an hour) goes to the new
+ * address, and the change applies only when it is followed, so nobody can move an
+ * account to an address they do not read.
+ */
+
+export const ZEmailChangeRequest = z.object({
+  newEmail: ZEmail,
+  /** Required when the account has a password: a left-open session alone cannot move the account. */
+  currentPassword: ZText.max(1024).optional(),
+});
+export const ZEmailChangeConfirm = z.object({ token: ZAccountToken });
+
+type MailEnv = Pick<Env, "SMTP_URL" | "MAIL_FROM" | "DATA_DIR" | "appUrl">;
+
+const emailTaken = () => new AppError("CONFLICT", "Another account already uses this email address.");
+
+export async function requestEmailChange(db: Db, env: MailEnv, userId: string, input: z.infer<typeof ZEmailChangeRequest>) {
+  const [user] = await db.select({ email: users.email, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
+  if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
+  if (user.passwordHash && !(input.currentPassword && (await verifyPassword(input.currentPassword, user.passwordHash)))) {
+    throw new AppError("BAD_REQUEST", "Your current password is not correct.", { field: "currentPassword" });
+  }
+  if (input.newEmail === user.email) throw new AppError("BAD_REQUEST", "This is already your email address.", { field: "newEmail" });
+  const [taken] = await db.select({ id: users.id }).from(users).where(and(eq(users.email, input.newEmail), ne(users.id, userId)));
+  if (taken) throw emailTaken();
+
+  const token = await issueAccountToken(db, { userId, purpose: "email_change", newEmail: input.newEmail });
+  await sendMail(env, {
+    to: input.newEmail,
+    subject: "Confirm your new DevPulse Cloud email address",
+    text: [
+      `You asked to use this address (${input.newEmail}) for your DevPulse Cloud account instead of ${user.email}.`,
+      "",
+      `Confirm it within the next hour: ${env.appUrl}/confirm-email?token=${token}`,
+      "",
+      "Until you do, nothing changes. If you did not ask for this, ignore this email.",
+    ].join("\n"),
+  });
+  return { pendingEmail: input.newEmail };
+}
+
+/**
+ * Follows the confirmation link: the account's email becomes the confirmed address,
+ * and the old address is told, so a change its owner did not make does not go unnoticed.
+ */
+export async function confirmEmailChange(db: Db, env: MailEnv, input: z.infer<typeof ZEmailChangeConfirm>): Promise<{ userId: string; email: string }> {
+  const changed = await db.transaction(async (tx) => {
+    const redeemed = await redeemAccountToken(tx, "email_change", input.token);
+    if (!redeemed?.newEmail) {
+      throw new AppError("BAD_REQUEST", "This confirmation link is not valid: it was already used, or it expired. Ask for a new one.");
+    }
+    const [taken] = await tx.select({ id: users.id }).from(users).where(and(eq(users.email, redeemed.newEmail), ne(users.id, redeemed.userId)));
+    if (taken) throw emailTaken();
+    const [before] = await tx.select({ email: users.email }).from(users).where(eq(users.id, redeemed.userId)).for("update");
+    await tx.update(users).set({ email: redeemed.newEmail }).where(eq(users.id, redeemed.userId));
+    return { userId: redeemed.userId, email: redeemed.newEmail, previousEmail: before!.email };
+  });
+  try {
+    await sendMail(env, {
+      to: changed.previousEmail,
+      subject: "Your DevPulse Cloud email address was changed",
+      text: [
+        `Your DevPulse Cloud account now uses ${changed.email} instead of this address.`,
+        "",
+        `If you did not make this change, reset your password at ${env.appUrl}/forgot-password using the new address, or contact us.`,
+      ].join("\n"),
+    });
+  } catch (error) {
+    // The change is made; a notice that fails to send must not undo or hide it.
+    logger.error("could not send the email-change notice to the old address", { error });
+  }
+  return { userId: changed.userId, email: changed.email };
+}
