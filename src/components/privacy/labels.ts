@@ -1,26 +1,20 @@
-import type { SyncCollection } from "~/lib/schemas/collections";
+import { providerName } from "~/lib/providers";
+import { collectionLabel, SYNC_COLLECTIONS, type SyncCollection } from "~/lib/schemas/collections";
 
 /** Words for everything the privacy page shows: collections, consents, activities, legal bases. */
 
-export const collectionLabels: Record<SyncCollection, { name: string; description: string }> = {
-  projects: { name: "Projects", description: "Names, folders and colours of the projects you track." },
-  activities: { name: "Activities", description: "Your coding sessions: when they ran and on which project." },
-  focus_sessions: { name: "Focus sessions", description: "Start and end of each focus session, its goal and whether you finished it." },
-  settings: { name: "App settings", description: "Your DevPulse desktop preferences, so every machine behaves the same." },
+const collectionDescriptions: Record<SyncCollection, string> = {
+  projects: "Names, folders and colours of the projects you track.",
+  activities: "Your coding sessions: when they ran and on which project.",
+  focus_sessions: "Start and end of each focus session, its goal and whether you finished it.",
+  settings: "Your DevPulse desktop preferences, so every machine behaves the same.",
 };
 
-const providerNames: Record<string, string> = {
-  github: "GitHub",
-  gitlab: "GitLab",
-  google: "Google Calendar",
-  microsoft: "Microsoft Outlook",
-  slack: "Slack",
-  discord: "Discord",
-};
+/** Each collection's name (one definition, beside the collection list) and what it holds. */
+export const collectionLabels = Object.fromEntries(
+  SYNC_COLLECTIONS.map((collection) => [collection, { name: collectionLabel(collection), description: collectionDescriptions[collection] }]),
+) as Record<SyncCollection, { name: string; description: string }>;
 
-export function providerName(provider: string): string {
-  return providerNames[provider] ?? provider.charAt(0).toUpperCase() + provider.slice(1);
-}
 
 /** "cloud_sync" → "Cloud sync", "integration:github" → "GitHub integration". */
 export function consentTypeLabel(type: string): string {
@@ -72,7 +66,8 @@ function detailValue(key: string, value: DetailValue): string {
   if (typeof value === "boolean") return key === "granted" ? (value ? "given" : "withdrawn") : value ? "yes" : "no";
   if (key === "type" && typeof value === "string") return consentTypeLabel(value);
   if (key === "provider" && typeof value === "string") return providerName(value);
-  if (key === "collection" && typeof value === "string") return collectionLabels[value as SyncCollection]?.name.toLowerCase() ?? value;
+  if (key === "format" && typeof value === "string") return value.toUpperCase();
+  if (key === "collection" && typeof value === "string") return collectionLabel(value).toLowerCase();
   // Ids (devices, records) are long: their first characters identify them well enough here.
   if (typeof value === "string" && /^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(value)) return value.slice(0, 8);
   return String(value);

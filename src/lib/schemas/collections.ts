@@ -28,3 +28,16 @@ export const collectionValueSchemas = {
   focus_sessions: z.looseObject({ start: isoDate, end: isoDate.optional(), goal: z.string().optional(), completed: z.boolean().optional() }),
   settings: z.record(z.string(), z.unknown()),
 } satisfies Record<SyncCollection, z.ZodType>;
+
+/** What people call each collection, for every page and message (never the raw key, like focus_sessions). */
+export const COLLECTION_LABELS = {
+  projects: "Projects",
+  activities: "Activities",
+  focus_sessions: "Focus sessions",
+  settings: "App settings",
+} as const satisfies Record<SyncCollection, string>;
+
+/** "focus_sessions" → "Focus sessions". An unknown key (an old log entry) is shown as it is, never invented. */
+export function collectionLabel(key: string): string {
+  return Object.hasOwn(COLLECTION_LABELS, key) ? COLLECTION_LABELS[key as SyncCollection] : key;
+}

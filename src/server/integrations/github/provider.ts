@@ -1,3 +1,4 @@
+import { providerName } from "~/lib/providers";
 import type { Env } from "../../env";
 import { receiveGitHubWebhook } from "./webhook";
 import type { GitProvider } from "../provider";
@@ -24,7 +25,7 @@ const splitFullName = (fullName: string) => {
 
 export const github: GitProvider = {
   id: "github",
-  name: "GitHub",
+  name: providerName("github"),
   kind: "git",
   webUrl: (env) => env.GITHUB_BASE_URL.replace(/\/+$/, ""),
 

@@ -1,3 +1,4 @@
+import { providerName } from "~/lib/providers";
 import type { Env } from "../../env";
 import { receiveGitLabWebhook } from "./webhook";
 import type { GitProvider, ProviderSession } from "../provider";
@@ -41,7 +42,7 @@ const projectPath = (fullName: string) => `/projects/${encodeURIComponent(fullNa
 
 export const gitlab: GitProvider = {
   id: "gitlab",
-  name: "GitLab",
+  name: providerName("gitlab"),
   kind: "git",
   webUrl: webBase,
 
