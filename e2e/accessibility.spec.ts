@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { ARTIFACTS, desktopDevice, gitHubCard, signUp, unlockInBrowser } from "./support";
+import { ARTIFACTS, connectGitHub, desktopDevice, gitHubCard, signUp, unlockInBrowser } from "./support";
 
 /**
  * Every page of the app, one line each: `route` is the page's folder under src/app (route
@@ -28,16 +28,10 @@ const PAGES: ReadonlyArray<{ route: string; path: string; signedIn: boolean; unl
 /** Serious and critical violations fail; moderate and minor ones are reported in the test's output. */
 const FAILING_IMPACTS = ["serious", "critical"];
 
-/** Connects GitHub through the sandbox's consent page without waiting for the first sync (slow on a busy machine). */
-async function connectGitHub(page: Page) {
+/** Connected, without waiting for the first sync (slow on a busy machine; no page here needs its commits). */
+async function connectGitHubNow(page: Page) {
   await page.goto("/integrations");
-  const card = gitHubCard(page);
-  await card.getByRole("checkbox", { name: /I agree that DevPulse reads/ }).check();
-  await card.getByRole("button", { name: "Connect GitHub" }).click();
-  await page.getByRole("button", { name: "Authorize" }).click();
-  await expect(page).toHaveURL(/\/integrations\?connected=github/);
-  await expect(card.getByRole("button", { name: "Disconnect" })).toBeVisible();
-  return card;
+  return connectGitHub(page, "Authorize", { waitForSync: false });
 }
 
 function pageRoutes(dir: string, root = dir): string[] {
@@ -103,7 +97,7 @@ test("every page passes axe with no serious or critical violations", async ({ pa
   await desktop.put("projects", "devpulse", { name: "DevPulse (desktop)", color: "green" });
   const { openConflicts } = await desktop.sync();
   expect(openConflicts).toHaveLength(1);
-  await connectGitHub(page);
+  await connectGitHubNow(page);
   const seeded: Record<string, string> = { conflictId: openConflicts[0]!, recordId: "devpulse" };
 
   for (const entry of PAGES.filter((candidate) => candidate.signedIn)) {
@@ -133,7 +127,7 @@ test("every page passes axe with no serious or critical violations", async ({ pa
 test("the integrations page's hourly sync is the same switch as the privacy page's, and both show one setting", async ({ page }) => {
   test.setTimeout(180_000);
   await signUp(page, "a11y-switch");
-  const card = await connectGitHub(page);
+  const card = await connectGitHubNow(page);
   const onIntegrations = card.getByRole("switch", { name: "Sync automatically" });
   await expect(onIntegrations).toHaveAttribute("aria-checked", "true");
   await onIntegrations.click();
