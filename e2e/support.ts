@@ -53,12 +53,16 @@ export function gitHubCard(page: Page) {
   return page.locator("div.rounded-xl").filter({ has: page.getByRole("heading", { name: /^GitHub/ }) });
 }
 
-/** On /integrations: agree, connect, and answer the sandbox GitHub's consent page; waits for the first sync when approving. */
-export async function connectGitHub(page: Page, answer: "Authorize" | "Cancel" = "Authorize") {
+/**
+ * On /integrations: agree, connect, and answer the sandbox GitHub's consent page. When approving, waits for the
+ * first sync, or (`waitForSync: false`, for tests that need only the connection) until the card shows it connected.
+ */
+export async function connectGitHub(page: Page, answer: "Authorize" | "Cancel" = "Authorize", { waitForSync = true } = {}) {
   const card = gitHubCard(page);
   await card.getByRole("checkbox", { name: /I agree that DevPulse reads/ }).check();
   await card.getByRole("button", { name: "Connect GitHub" }).click();
   await page.getByRole("button", { name: answer }).click();
-  if (answer === "Authorize") await expect(card.getByText(/Last synced/)).toBeVisible({ timeout: 30_000 });
+  if (answer === "Authorize" && waitForSync) await expect(card.getByText(/Last synced/)).toBeVisible({ timeout: 30_000 });
+  else if (answer === "Authorize") await expect(card.getByRole("button", { name: "Disconnect" })).toBeVisible();
   return card;
 }

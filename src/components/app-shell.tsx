@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
-import { useState, type ReactNode } from "react";
+import { useId, useState, type ReactNode } from "react";
 import { ClockIcon, CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon, UserIcon } from "./icons";
 import { Logo } from "./logo";
 import { RealtimeStatus } from "./realtime/realtime-provider";
@@ -76,6 +76,7 @@ function UserCard({ user }: { user: ShellUser }) {
 
 export function AppShell({ user, sandbox = false, children }: { user: ShellUser; sandbox?: boolean; children: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
+  const mobileNavId = useId();
   return (
     <div className="min-h-dvh lg:flex">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-md focus:bg-white focus:px-3 focus:py-2 focus:shadow">
@@ -105,7 +106,7 @@ export function AppShell({ user, sandbox = false, children }: { user: ShellUser;
           type="button"
           className="rounded-md p-2 text-zinc-600 hover:bg-zinc-100"
           aria-expanded={menuOpen}
-          aria-controls="mobile-nav"
+          aria-controls={mobileNavId}
           aria-label={menuOpen ? "Close menu" : "Open menu"}
           onClick={() => setMenuOpen((open) => !open)}
         >
@@ -113,7 +114,7 @@ export function AppShell({ user, sandbox = false, children }: { user: ShellUser;
         </button>
       </header>
       {menuOpen && (
-        <div id="mobile-nav" className="sticky top-[57px] z-20 space-y-3 border-b border-zinc-200 bg-white p-3 shadow-sm lg:hidden">
+        <div id={mobileNavId} className="sticky top-[57px] z-20 space-y-3 border-b border-zinc-200 bg-white p-3 shadow-sm lg:hidden">
           <nav aria-label="Main">
             <NavLinks onNavigate={() => setMenuOpen(false)} />
           </nav>

@@ -1,6 +1,7 @@
 "use client";
 
 import { signIn } from "next-auth/react";
+import { providerCompany } from "~/lib/providers";
 import { Button } from "../ui/button";
 
 export function OAuthButtons({ github, google, callbackUrl }: { github: boolean; google: boolean; callbackUrl: string }) {
@@ -13,12 +14,12 @@ export function OAuthButtons({ github, google, callbackUrl }: { github: boolean;
       </div>
       {github && (
         <Button variant="secondary" className="w-full" onClick={() => void signIn("github", { callbackUrl })}>
-          GitHub
+          {providerCompany("github")}
         </Button>
       )}
       {google && (
         <Button variant="secondary" className="w-full" onClick={() => void signIn("google", { callbackUrl })}>
-          Google
+          {providerCompany("google")}
         </Button>
       )}
     </div>

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
-import { collectionLabels, collectionName, SYNC_COLLECTIONS, type SyncCollection } from "~/lib/schemas/collections";
+import { collectionLabels, collectionLabel, SYNC_COLLECTIONS, type SyncCollection } from "~/lib/schemas/collections";
 import { api, errorMessage } from "~/trpc/react";
 import { useRealtime } from "../realtime/use-realtime";
 import { timeAgo } from "../devices/format";
@@ -192,7 +192,7 @@ export function ConflictList() {
             ) : items.length === 0 ? (
               status === "open" ? (
                 <EmptyState icon={<CheckIcon />} title="Everything is in sync">
-                  No record was changed on two devices at once{collection ? ` in ${collectionName(collection).toLowerCase()}` : ""}. Conflicts that need you will appear here.
+                  No record was changed on two devices at once{collection ? ` in ${collectionLabel(collection).toLowerCase()}` : ""}. Conflicts that need you will appear here.
                 </EmptyState>
               ) : (
                 <EmptyState icon={<ConflictIcon />} title="No resolved conflicts yet" />
@@ -208,12 +208,12 @@ export function ConflictList() {
                           className="size-4 shrink-0 rounded border-zinc-300"
                           checked={isSelected(conflict.id)}
                           onChange={() => toggle(conflict.id)}
-                          aria-label={`Select ${collectionName(conflict.collection)} ${conflict.recordId}`}
+                          aria-label={`Select ${collectionLabel(conflict.collection)} ${conflict.recordId}`}
                         />
                       )}
                       <Link href={`/conflicts/${conflict.id}`} className="group min-w-0 flex-1 rounded-md focus-visible:outline-2">
                         <p className="truncate font-medium text-zinc-900 group-hover:text-brand-700">
-                          {collectionName(conflict.collection)} / <span className="font-mono text-sm">{conflict.recordId}</span>
+                          {collectionLabel(conflict.collection)} / <span className="font-mono text-sm">{conflict.recordId}</span>
                         </p>
                         <p className="truncate text-sm text-zinc-500">
                           {conflict.deviceName ?? "A removed device"} · {timeAgo(conflict.createdAt)}
@@ -250,7 +250,7 @@ export function ConflictList() {
         onConfirm={() => bulk && !running && void run(bulk)}
       >
         <p>
-          For every {selection.kind === "all" ? `open conflict${collection ? ` in ${collectionName(collection).toLowerCase()}` : ""}` : "selected conflict"},{" "}
+          For every {selection.kind === "all" ? `open conflict${collection ? ` in ${collectionLabel(collection).toLowerCase()}` : ""}` : "selected conflict"},{" "}
           {bulk ? bulkLabels[bulk].explain : ""}.{" "}
           {selection.kind === "all"
             ? `They are resolved ${IDS_PER_CALL} at a time; a record that changed meanwhile is skipped and stays here for you, and conflicts that arrive from now on are not included.`
@@ -285,7 +285,7 @@ function BulkOutcome({ outcome }: { outcome: Outcome }) {
           Still open for you, because another device changed the record after the conflict arose:{" "}
           {outcome.skipped
             .slice(0, 5)
-            .map((item) => `${collectionName(item.collection)} / ${item.recordId}`)
+            .map((item) => `${collectionLabel(item.collection)} / ${item.recordId}`)
             .join(", ")}
           {skipped > 5 && ` and ${skipped - 5} more`}.
         </p>

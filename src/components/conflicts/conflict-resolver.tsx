@@ -2,11 +2,11 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useId, useMemo, useState } from "react";
 import { TRPCClientError } from "@trpc/client";
 import { openRecord, sealRecord, type StoredVersion } from "~/lib/crypto";
 import { diffThreeWay, isConflictChange, setAtPath, threeWayMerge, type FieldChange, type Json } from "~/lib/merge";
-import { collectionName, collectionValueSchemas, type SyncCollection } from "~/lib/schemas/collections";
+import { collectionLabel, collectionValueSchemas, type SyncCollection } from "~/lib/schemas/collections";
 import type { RealtimePayload } from "~/lib/realtime/events";
 import { api, errorMessage } from "~/trpc/react";
 import { useRealtime } from "../realtime/use-realtime";
@@ -47,6 +47,7 @@ export function ConflictResolver({ id }: { id: string }) {
   const [decryptError, setDecryptError] = useState<string>();
   const [choices, setChoices] = useState<Record<string, Side>>({});
   const [editedText, setEditedText] = useState<string>();
+  const resultId = useId();
   const resolve = api.conflicts.resolve.useMutation({
     onSuccess: async () => {
       await utils.conflicts.list.invalidate();
@@ -163,7 +164,7 @@ export function ConflictResolver({ id }: { id: string }) {
       <Card className="p-5">
         <div className="flex flex-wrap items-center gap-x-6 gap-y-2 text-sm text-zinc-600">
           <span className="font-medium text-zinc-900">
-            {collectionName(c.collection)} / <span className="font-mono text-sm">{c.recordId}</span>
+            {collectionLabel(c.collection)} / <span className="font-mono text-sm">{c.recordId}</span>
           </span>
           <Badge tone="warning">{conflictTypeLabels[c.type]}</Badge>
           <span>
@@ -267,21 +268,21 @@ export function ConflictResolver({ id }: { id: string }) {
           <Card>
             <CardHeader title="Result" description="The merged value with your choices. You can also edit the JSON directly; it is checked against the collection's schema." />
             <div className="space-y-3 p-5">
-              <label htmlFor="result-json" className="sr-only">
+              <label htmlFor={resultId} className="sr-only">
                 Resolved JSON
               </label>
               <textarea
-                id="result-json"
+                id={resultId}
                 value={resultText}
                 onChange={(event) => setEditedText(event.target.value)}
                 spellCheck={false}
                 rows={Math.min(18, Math.max(6, resultText.split("\n").length + 1))}
                 aria-invalid={validation?.error ? true : undefined}
-                aria-describedby="result-json-status"
+                aria-describedby={`${resultId}-status`}
                 className="block w-full rounded-lg border border-zinc-300 bg-zinc-950 p-3 font-mono text-xs text-zinc-100 focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-500/30"
               />
-              <p id="result-json-status" className={`text-xs ${validation?.error ? "font-medium text-red-600" : "text-emerald-700"}`}>
-                {validation?.error ?? `Valid ${collectionName(c.collection).toLowerCase()} record.`}
+              <p id={`${resultId}-status`} className={`text-xs ${validation?.error ? "font-medium text-red-600" : "text-emerald-700"}`}>
+                {validation?.error ?? `Valid ${collectionLabel(c.collection).toLowerCase()} record.`}
               </p>
               {!analysis.merge.clean && Object.keys(choices).length === 0 && editedText === undefined && (
                 <Alert tone="warning">Fields changed on both sides show this device&apos;s value until you choose.</Alert>

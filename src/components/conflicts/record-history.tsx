@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { openRecord } from "~/lib/crypto";
 import type { Json } from "~/lib/merge";
-import { collectionName, type SyncCollection } from "~/lib/schemas/collections";
+import { collectionLabel, type SyncCollection } from "~/lib/schemas/collections";
 import { api, errorMessage } from "~/trpc/react";
 import { timeAgo } from "../devices/format";
 import { Alert } from "../ui/alert";
@@ -126,7 +126,7 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
         onCancel={() => setPendingRestore(undefined)}
         onConfirm={() => pendingRestore !== undefined && void restore(pendingRestore).catch(() => setPendingRestore(undefined))}
       >
-        Its value becomes revision {currentRevision + 1} of {collectionName(collection)} / {recordId} on every device. The current value stays in the history, so you can undo this.
+        Its value becomes revision {currentRevision + 1} of {collectionLabel(collection)} / {recordId} on every device. The current value stays in the history, so you can undo this.
       </ConfirmDialog>
     </div>
   );

@@ -89,7 +89,7 @@ export function ActivityCorrelation({ commits, since, identities }: { commits: C
       />
       {!key ? (
         <div className="p-5">
-          <UnlockPanel purpose="to decrypt your activity and match it with your commits" />
+          <UnlockPanel purpose="decrypt your activity and match it with your commits" />
         </div>
       ) : !activity ? (
         <Loading label="Decrypting your activity" />

@@ -9,6 +9,7 @@ import { Button } from "../ui/button";
 import { Card } from "../ui/card";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { Spinner } from "../ui/spinner";
+import { SwitchRow } from "../ui/switch";
 
 export type IntegrationView = RouterOutputs["integrations"]["list"][number];
 
@@ -36,7 +37,11 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
   const connect = api.integrations.connect.useMutation({ onSuccess: ({ authorizationUrl }) => window.location.assign(authorizationUrl) });
   const sync = api.integrations.sync.useMutation({ onSuccess: refresh });
   const disconnect = api.integrations.disconnect.useMutation({ onSuccess: refresh });
-  const autoSync = api.integrations.setAutoSync.useMutation({ onSuccess: refresh });
+  const autoSync = api.integrations.setAutoSync.useMutation();
+  // The same setting as "Sync automatically" on the Privacy page, with the same switch. The choice shows at
+  // once and stays until the refetched list carries it (else it would flick back while the list reloads).
+  const [choosingAutoSync, setChoosingAutoSync] = useState<boolean | null>(null);
+  const shownAutoSync = choosingAutoSync ?? integration.autoSync;
   const [confirming, setConfirming] = useState(false);
   const [agreed, setAgreed] = useState(false);
   const connected = ["connected", "syncing", "error", "needs_reauth"].includes(integration.state);
@@ -133,16 +138,23 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
                 Sync now
               </Button>
             )}
-            <label className="flex items-center gap-2 text-sm text-zinc-700">
-              <input
-                type="checkbox"
-                className="size-4 rounded border-zinc-300"
-                checked={integration.autoSync}
-                disabled={autoSync.isPending}
-                onChange={(event) => autoSync.mutate({ provider: integration.provider, autoSync: event.target.checked })}
-              />
-              Sync every hour
-            </label>
+            <SwitchRow
+              label="Sync automatically"
+              checked={shownAutoSync}
+              pending={autoSync.isPending}
+              onChange={(next) => {
+                setChoosingAutoSync(next);
+                autoSync.mutate(
+                  { provider: integration.provider, autoSync: next },
+                  {
+                    onSettled: async () => {
+                      await Promise.all([utils.integrations.list.invalidate(), utils.privacy.settings.invalidate()]);
+                      setChoosingAutoSync(null);
+                    },
+                  },
+                );
+              }}
+            />
             <Button variant="ghost" size="sm" className="ml-auto text-red-700" onClick={() => setConfirming(true)}>
               Disconnect
             </Button>

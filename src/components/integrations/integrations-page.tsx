@@ -2,6 +2,7 @@
 
 import { useSearchParams } from "next/navigation";
 import { useEffect, useMemo } from "react";
+import { providerName } from "~/lib/providers";
 import { api, errorMessage } from "~/trpc/react";
 import { timeAgo } from "../devices/format";
 import { PlugIcon } from "../icons";
@@ -55,7 +56,7 @@ export function IntegrationsPage() {
     <div className="space-y-6">
       {connected && (
         <Alert tone="success" title="Connected">
-          {connected === "github" ? "GitHub" : connected === "gitlab" ? "GitLab" : connected} is connected{params.get("account") ? ` as @${params.get("account")}` : ""}. The first sync is running.
+          {providerName(connected)} is connected{params.get("account") ? ` as @${params.get("account")}` : ""}. The first sync is running.
         </Alert>
       )}
       {failed && <Alert tone="error" title="Could not connect">{failed}</Alert>}

@@ -7,9 +7,10 @@ import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import type { DeletionOffer, Notice } from "./deletion-offer";
-import { collectionLabels, formatDate } from "./labels";
+import { collectionLabels } from "~/lib/schemas/collections";
+import { formatDate } from "./labels";
 import { SaveStatus } from "./save-status";
-import { SwitchRow } from "./switch";
+import { SwitchRow } from "../ui/switch";
 import { useRecordConsent, useUpdateSettings, type Consents, type Settings } from "./use-privacy";
 
 /** Cloud sync as a consent (with the policy it was given under) and, under it, each synced collection. */

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useId, useState } from "react";
 import { decryptAllRecords, decryptedExportDocument } from "~/lib/sync/decrypt-all";
 import { api } from "~/trpc/react";
 import { UnlockPanel } from "../sync/unlock-panel";
@@ -30,6 +30,7 @@ export function DecryptedExport() {
   const { key } = useSyncKey();
   const utils = api.useUtils();
   const [progress, setProgress] = useState<Progress>({ state: "idle" });
+  const titleId = useId();
 
   async function build() {
     if (!key) return;
@@ -50,8 +51,8 @@ export function DecryptedExport() {
   }
 
   return (
-    <section className="border-t border-zinc-100 px-5 py-4" aria-labelledby="decrypted-export-title">
-      <h3 id="decrypted-export-title" className="text-sm font-semibold text-zinc-900">
+    <section className="border-t border-zinc-100 px-5 py-4" aria-labelledby={titleId}>
+      <h3 id={titleId} className="text-sm font-semibold text-zinc-900">
         Decrypted copy of your synced records
       </h3>
       <p className="mt-0.5 text-sm text-zinc-500">Built in this browser with your passphrase: the server sends ciphertext as to any device, and the readable file never leaves your computer.</p>

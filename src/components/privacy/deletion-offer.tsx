@@ -4,7 +4,7 @@ import type { SyncCollection } from "~/lib/schemas/collections";
 import { api, errorMessage, type RouterOutputs } from "~/trpc/react";
 import { Alert } from "../ui/alert";
 import { ConfirmDialog } from "../ui/confirm-dialog";
-import { collectionLabels } from "./labels";
+import { collectionLabels } from "~/lib/schemas/collections";
 
 type Provider = RouterOutputs["integrations"]["list"][number]["provider"];
 

@@ -16,7 +16,7 @@ import { Loading } from "../ui/loading";
 import type { DeletionOffer, Notice } from "./deletion-offer";
 import { formatDate, parseDays } from "./labels";
 import { SaveStatus } from "./save-status";
-import { SwitchRow } from "./switch";
+import { SwitchRow } from "../ui/switch";
 import { useRecordConsent, useUpdateSettings, type Consents, type IntegrationView, type Settings } from "./use-privacy";
 
 const DEFAULT_RETENTION_DAYS = 90;

@@ -1,21 +1,7 @@
-import { collectionLabels, type SyncCollection } from "~/lib/schemas/collections";
+import { providerName } from "~/lib/providers";
+import { collectionLabel } from "~/lib/schemas/collections";
 
-/** Words for everything the privacy page shows: collections, consents, activities, legal bases. */
-
-export { collectionLabels };
-
-const providerNames: Record<string, string> = {
-  github: "GitHub",
-  gitlab: "GitLab",
-  google: "Google Calendar",
-  microsoft: "Microsoft Outlook",
-  slack: "Slack",
-  discord: "Discord",
-};
-
-export function providerName(provider: string): string {
-  return providerNames[provider] ?? provider.charAt(0).toUpperCase() + provider.slice(1);
-}
+/** Words for everything the privacy page shows: consents, activities, legal bases (collections: collectionLabels beside the collection list). */
 
 /** "cloud_sync" → "Cloud sync", "integration:github" → "GitHub integration". */
 export function consentTypeLabel(type: string): string {
@@ -67,7 +53,8 @@ function detailValue(key: string, value: DetailValue): string {
   if (typeof value === "boolean") return key === "granted" ? (value ? "given" : "withdrawn") : value ? "yes" : "no";
   if (key === "type" && typeof value === "string") return consentTypeLabel(value);
   if (key === "provider" && typeof value === "string") return providerName(value);
-  if (key === "collection" && typeof value === "string") return collectionLabels[value as SyncCollection]?.name.toLowerCase() ?? value;
+  if (key === "format" && typeof value === "string") return value.toUpperCase();
+  if (key === "collection" && typeof value === "string") return collectionLabel(value).toLowerCase();
   // Ids (devices, records) are long: their first characters identify them well enough here.
   if (typeof value === "string" && /^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(value)) return value.slice(0, 8);
   return String(value);

@@ -105,7 +105,7 @@ export function ProcessingLog() {
                   <time dateTime={new Date(entry.createdAt).toISOString()} className="shrink-0 text-xs text-zinc-500 sm:text-right sm:text-sm">
                     {timeAgo(new Date(entry.createdAt))}
                     <span className="sm:hidden"> · </span>
-                    <span className="text-zinc-400 sm:block sm:text-xs">{formatDate(entry.createdAt)}</span>
+                    <span className="text-zinc-500 sm:block sm:text-xs">{formatDate(entry.createdAt)}</span>
                   </time>
                 </li>
               );

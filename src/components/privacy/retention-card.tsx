@@ -9,7 +9,7 @@ import { Card, CardHeader } from "../ui/card";
 import { Field } from "../ui/field";
 import { parseDays } from "./labels";
 import { SaveStatus } from "./save-status";
-import { SwitchRow } from "./switch";
+import { SwitchRow } from "../ui/switch";
 import { useUpdateSettings, type Settings } from "./use-privacy";
 
 type Policy = Settings["retentionPolicy"];

@@ -1,11 +1,12 @@
 "use client";
 
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useId, useRef, type ReactNode } from "react";
 import { Button } from "./button";
 
 /**
  * A modal confirmation for destructive actions, on the native <dialog>: focus is
- * trapped and Escape cancels without extra code.
+ * trapped and Escape cancels without extra code. Its title id comes from useId, so
+ * several dialogs on one page (one per integration card) each keep their own name.
  */
 export function ConfirmDialog({
   open,
@@ -25,6 +26,7 @@ export function ConfirmDialog({
   onCancel: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -34,7 +36,7 @@ export function ConfirmDialog({
   return (
     <dialog
       ref={ref}
-      aria-labelledby="confirm-title"
+      aria-labelledby={titleId}
       onCancel={(event) => {
         event.preventDefault();
         onCancel();
@@ -42,7 +44,7 @@ export function ConfirmDialog({
       className="m-auto w-[min(28rem,calc(100vw-2rem))] rounded-xl border border-zinc-200 bg-white p-0 shadow-xl"
     >
       <div className="p-5">
-        <h2 id="confirm-title" className="text-base font-semibold text-zinc-900">
+        <h2 id={titleId} className="text-base font-semibold text-zinc-900">
           {title}
         </h2>
         <div className="mt-2 text-sm text-zinc-600">{children}</div>

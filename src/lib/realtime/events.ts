@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PROVIDER_IDS } from "../providers";
 
 /**
  * The realtime event catalog: every event a browser or desktop client can receive,
@@ -9,8 +10,8 @@ import { z } from "zod";
  * Publishers are held to the exact shape: unknown fields are refused.
  */
 
-/** Every third-party service an integration can connect to. */
-export const integrationProvider = z.enum(["github", "gitlab", "google", "microsoft", "slack", "discord"]);
+/** Every third-party service an integration can connect to: the ids of the provider catalog (src/lib/providers.ts). */
+export const integrationProvider = z.enum(PROVIDER_IDS);
 export type IntegrationProvider = z.infer<typeof integrationProvider>;
 
 /** Longest free-text summaries, in characters: cut longer text with `summarize(text, SUMMARY_MAX.…)`. */

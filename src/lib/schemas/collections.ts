@@ -17,8 +17,10 @@ export const collectionLabels: Record<SyncCollection, { name: string; descriptio
   settings: { name: "App settings", description: "Your DevPulse desktop preferences, so every machine behaves the same." },
 };
 
-/** A collection's name for people; an unknown key (from a newer server) is shown as it is. */
-export const collectionName = (collection: string) => collectionLabels[collection as SyncCollection]?.name ?? collection;
+/** "focus_sessions" → "Focus sessions". An unknown key (an old log entry, a newer server) is shown as it is, never invented. */
+export function collectionLabel(key: string): string {
+  return Object.hasOwn(collectionLabels, key) ? collectionLabels[key as SyncCollection].name : key;
+}
 
 export const ZSyncCollection = z.enum(SYNC_COLLECTIONS, {
   error: (issue) => `Unknown collection ${JSON.stringify(issue.input)}: expected one of ${SYNC_COLLECTIONS.join(", ")}`,
@@ -39,3 +41,4 @@ export const collectionValueSchemas = {
   focus_sessions: z.looseObject({ start: isoDate, end: isoDate.optional(), goal: z.string().optional(), completed: z.boolean().optional() }),
   settings: z.record(z.string(), z.unknown()),
 } satisfies Record<SyncCollection, z.ZodType>;
+

@@ -1,3 +1,4 @@
+import { providerName } from "~/lib/providers";
 import type { ProviderId } from "./provider";
 
 /**
@@ -53,15 +54,8 @@ export function resetCircuits() {
   breakers.clear();
 }
 
-const providerNames: Record<ProviderId, string> = {
-  github: "GitHub",
-  gitlab: "GitLab",
-  google: "Google",
-  microsoft: "Microsoft",
-  slack: "Slack",
-  discord: "Discord",
-};
-export const providerName = (provider: ProviderId) => providerNames[provider];
+/** Names come from the provider catalog, like everywhere else (re-exported for the integration framework). */
+export { providerName } from "~/lib/providers";
 
 /**
  * Runs one provider operation behind the circuit breaker. Only outages (unavailable)

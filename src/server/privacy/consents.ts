@@ -1,5 +1,6 @@
 import { and, asc, count, eq } from "drizzle-orm";
 import { z } from "zod";
+import { providerName } from "~/lib/providers";
 import { integrationProvider } from "~/lib/realtime/events";
 import type { DbOrTx } from "../db/client";
 import { consents, externalDataCache, integrations, syncRecords } from "../db/schema";
@@ -37,7 +38,7 @@ export async function recordConsent(db: DbOrTx, userId: string, input: z.infer<t
   await writePrivacySettings(db, userId, settings);
   await recordProcessing(db, userId, {
     activity: "consent_change",
-    purpose: `Record that you ${input.granted ? "gave" : "withdrew"} consent to ${provider === null ? "cloud sync" : `the ${provider} integration`}`,
+    purpose: `Record that you ${input.granted ? "gave" : "withdrew"} consent to ${provider === null ? "cloud sync" : `the ${providerName(provider)} integration`}`,
     legalBasis: "legal_obligation",
     details: { type: input.type, granted: input.granted, policyVersion: POLICY_VERSION },
   });

@@ -1,7 +1,7 @@
 import { and, count, eq } from "drizzle-orm";
 import { z } from "zod";
 import { ZText } from "~/lib/schemas/primitives";
-import { ZSyncCollection, type SyncCollection } from "~/lib/schemas/collections";
+import { collectionLabel, ZSyncCollection, type SyncCollection } from "~/lib/schemas/collections";
 import type { Db } from "../db/client";
 import { anonymousAggregates, devices, externalDataCache, integrations, loginAttempts, syncConflicts, syncRecords, syncRevisions, users } from "../db/schema";
 import type { Env } from "../env";
@@ -41,7 +41,7 @@ export async function deleteCollection(db: Db, userId: string, collection: SyncC
     await tx.delete(syncConflicts).where(and(eq(syncConflicts.userId, userId), eq(syncConflicts.collection, collection)));
     return records.length;
   });
-  await recordProcessing(db, userId, { activity: "deletion", purpose: `Delete the ${collection} the server held, as you asked`, legalBasis: "consent", details: { collection, records: deleted } });
+  await recordProcessing(db, userId, { activity: "deletion", purpose: `Delete the ${collectionLabel(collection).toLowerCase()} the server held, as you asked`, legalBasis: "consent", details: { collection, records: deleted } });
   return { collection, deleted };
 }
 export const ZDeleteCollectionInput = z.object({ collection: ZSyncCollection });

@@ -1,3 +1,4 @@
+import { providerName } from "~/lib/providers";
 import type { Env } from "../../env";
 import { receiveGitHubWebhook } from "./webhook";
 import { conditionalHeaders, conditionalPages, noPageStore, validatorsFrom, type PageAnswer } from "../conditional";
@@ -28,7 +29,7 @@ const splitFullName = (fullName: string) => {
 
 export const github: GitProvider = {
   id: "github",
-  name: "GitHub",
+  name: providerName("github"),
   kind: "git",
   webUrl: (env) => env.GITHUB_BASE_URL.replace(/\/+$/, ""),
 

@@ -1,3 +1,4 @@
+import { providerName } from "~/lib/providers";
 import type { Env } from "../../env";
 import { receiveGitLabWebhook } from "./webhook";
 import { conditionalHeaders, conditionalPages, noPageStore, validatorsFrom, type PageAnswer } from "../conditional";
@@ -53,7 +54,7 @@ const projectPath = (fullName: string) => `/projects/${encodeURIComponent(fullNa
 
 export const gitlab: GitProvider = {
   id: "gitlab",
-  name: "GitLab",
+  name: providerName("gitlab"),
   kind: "git",
   webUrl: webBase,
 

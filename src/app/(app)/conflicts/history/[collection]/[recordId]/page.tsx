@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { RecordHistory } from "~/components/conflicts/record-history";
 import { PageHeader } from "~/components/ui/page-header";
-import { collectionName, ZRecordId, ZSyncCollection } from "~/lib/schemas/collections";
+import { collectionLabel, ZRecordId, ZSyncCollection } from "~/lib/schemas/collections";
 
 export const metadata: Metadata = { title: "Record history" };
 
@@ -17,7 +17,7 @@ export default async function RecordHistoryPage({ params }: { params: Promise<{ 
       <Link href="/conflicts" className="mb-3 inline-block text-sm font-medium text-brand-600 hover:text-brand-700">
         ← All conflicts
       </Link>
-      <PageHeader title="Record history" description={`${collectionName(collection.data)} / ${recordId.data}`} />
+      <PageHeader title="Record history" description={`${collectionLabel(collection.data)} / ${recordId.data}`} />
       <RecordHistory collection={collection.data} recordId={recordId.data} />
     </>
   );

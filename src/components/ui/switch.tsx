@@ -1,37 +1,39 @@
 "use client";
 
 import { useId, type ReactNode } from "react";
-import { Spinner } from "../ui/spinner";
-import { cn } from "../ui/cn";
+import { Spinner } from "./spinner";
+import { cn } from "./cn";
 
 /**
- * An on/off switch: a real button with role="switch", so Space and Enter toggle it
- * and screen readers announce "on"/"off". Named by its visible label.
+ * The one on/off control of the app, for every setting that is on or off (a list of
+ * permissions to pick from stays a group of checkboxes): a real button with
+ * role="switch", so Space and Enter toggle it and screen readers announce "on"/"off".
+ * Named by its visible label (labelledBy), or by `label` where none is shown.
  */
 export function Switch({
   checked,
   onChange,
   disabled,
   pending,
-  labelledBy,
   describedBy,
   id,
+  ...name
 }: {
   checked: boolean;
   onChange: (checked: boolean) => void;
   disabled?: boolean;
   pending?: boolean;
-  labelledBy: string;
   describedBy?: string;
   id?: string;
-}) {
+} & ({ labelledBy: string; label?: undefined } | { label: string; labelledBy?: undefined })) {
   return (
     <button
       id={id}
       type="button"
       role="switch"
       aria-checked={checked}
-      aria-labelledby={labelledBy}
+      aria-labelledby={name.labelledBy}
+      aria-label={name.label}
       aria-describedby={describedBy}
       aria-busy={pending || undefined}
       disabled={disabled || pending}
