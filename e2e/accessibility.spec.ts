@@ -14,6 +14,9 @@ const PAGES: ReadonlyArray<{ route: string; path: string; signedIn: boolean; unl
   { route: "/", path: "/", signedIn: false },
   { route: "/sign-in", path: "/sign-in", signedIn: false },
   { route: "/sign-up", path: "/sign-up", signedIn: false },
+  { route: "/forgot-password", path: "/forgot-password", signedIn: false },
+  { route: "/reset-password", path: "/reset-password?token=not-a-real-link", signedIn: false },
+  { route: "/confirm-email", path: "/confirm-email?token=not-a-real-link", signedIn: false },
   { route: "/dashboard", path: "/dashboard", signedIn: true },
   { route: "/device", path: "/device", signedIn: true }, // approving a device needs the account it joins
   { route: "/settings/devices", path: "/settings/devices", signedIn: true },
@@ -23,6 +26,7 @@ const PAGES: ReadonlyArray<{ route: string; path: string; signedIn: boolean; unl
   { route: "/integrations", path: "/integrations", signedIn: true },
   { route: "/privacy", path: "/privacy", signedIn: true },
   { route: "/settings/jobs", path: "/settings/jobs", signedIn: true },
+  { route: "/settings/account", path: "/settings/account", signedIn: true },
 ];
 
 /** Serious and critical violations fail; moderate and minor ones are reported in the test's output. */
