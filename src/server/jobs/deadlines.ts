@@ -7,8 +7,9 @@ import type { PgColumn } from "drizzle-orm/pg-core";
  * the state behind for good, and a page that polls while it lasts polls forever. So
  * every in-progress state gets a deadline, counted from when the work started: past
  * it, the work counts as failed and the user can start it again. One definition of
- * "past its deadline" (the SQL a cleanup uses to flip such rows to an error) and of
- * what the user is told.
+ * "past its deadline" for work whose deadline is fixed from its start (an export
+ * build), and of what the user is told. An integration's sync stores its deadline
+ * instead (integrations/sync-runs.ts), because waiting out a rate limit moves it.
  */
 
 /** The moment before which work that started has passed its deadline. */
