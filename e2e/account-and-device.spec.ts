@@ -87,7 +87,9 @@ test("sign up, sign out, sign in, approve a device; the device token answers aut
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto("/dashboard");
     await page.getByRole("button", { name: "Open menu" }).click();
-    await page.locator("#mobile-nav").getByRole("link", { name: "Privacy" }).click();
+    // The menu the button opens (its id comes from useId, so it is read, not assumed).
+    const menuId = await page.getByRole("button", { name: "Close menu" }).getAttribute("aria-controls");
+    await page.locator(`[id="${menuId}"]`).getByRole("link", { name: "Privacy" }).click();
     await expect(page.getByRole("heading", { name: "Privacy", level: 1 })).toBeVisible();
     await screenshot(page, "privacy-mobile");
   });

@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { markActive } from "~/server/auth/activity";
 import { getDb } from "~/server/db/client";
 import { users } from "~/server/db/schema";
-import { getEnv, reloadEnv } from "~/server/env";
+import { getEnv } from "~/server/env";
 import { reviewInactiveAccount, scheduleInactivityReviews } from "~/server/jobs/functions/inactive-accounts";
 import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
 import { deleteInactiveAccount, warnInactiveAccount } from "~/server/privacy/inactivity";
 import { startSmtpDouble } from "../doubles/smtp/server";
 import { signedUpUser } from "../support/callers";
-import { useEnv } from "../support/env";
+import { PRODUCTION_SECRETS, useEnv, withEnv } from "../support/env";
 import { useInngestDouble } from "../support/inngest";
 import { fullyUsedAccount, rowsOf } from "../support/privacy";
 
@@ -152,18 +152,10 @@ describe("deletion after inactivity", () => {
   it("a production server without SMTP_URL warns and deletes no one", async () => {
     const { user } = await optedIn("inactive-no-smtp");
     await setActivity(user.id, 371, 31);
-    const previous = { SMTP_URL: process.env.SMTP_URL, NODE_ENV: process.env.NODE_ENV };
-    Object.assign(process.env, { SMTP_URL: "", NODE_ENV: "production" });
-    reloadEnv();
-    try {
+    // Production on a database server also requires its shared secrets (env.ts).
+    await withEnv({ SMTP_URL: "", NODE_ENV: "production", ...(process.env.DATABASE_URL ? PRODUCTION_SECRETS : {}) }, async () => {
       await expect(review(user.id).execute()).resolves.toMatchObject({ result: { action: "none", reason: expect.stringMatching(/no mail server is configured/) } });
-    } finally {
-      for (const [name, value] of Object.entries(previous)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-      reloadEnv();
-    }
+    });
     expect(await (await getDb()).select({ id: users.id }).from(users).where(eq(users.id, user.id))).toHaveLength(1);
   });
 
@@ -185,25 +177,18 @@ describe("deletion after inactivity", () => {
 
   it("without SMTP_URL the warning is written to the outbox, as it would have been sent", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "devpulse-outbox-"));
-    const previous = { SMTP_URL: process.env.SMTP_URL, DATA_DIR: process.env.DATA_DIR };
-    process.env.SMTP_URL = "";
-    process.env.DATA_DIR = dataDir;
-    reloadEnv();
     try {
-      const { user, email } = await optedIn("inactive-outbox");
-      await setActivity(user.id, 340);
-      await expect(review(user.id).execute()).resolves.toMatchObject({ result: { action: "warned", via: "outbox" } });
-      const files = readdirSync(join(dataDir, "outbox"));
-      expect(files).toHaveLength(1);
-      const eml = readFileSync(join(dataDir, "outbox", files[0]!), "utf8");
-      expect(eml).toMatch(new RegExp(`^To: ${email.replace(/[.+]/g, "\\$&")}$`, "m"));
-      expect(eml).toMatch(/^Subject: Your DevPulse Cloud account will be deleted on /m);
+      await withEnv({ SMTP_URL: "", DATA_DIR: dataDir }, async () => {
+        const { user, email } = await optedIn("inactive-outbox");
+        await setActivity(user.id, 340);
+        await expect(review(user.id).execute()).resolves.toMatchObject({ result: { action: "warned", via: "outbox" } });
+        const files = readdirSync(join(dataDir, "outbox"));
+        expect(files).toHaveLength(1);
+        const eml = readFileSync(join(dataDir, "outbox", files[0]!), "utf8");
+        expect(eml).toMatch(new RegExp(`^To: ${email.replace(/[.+]/g, "\\$&")}$`, "m"));
+        expect(eml).toMatch(/^Subject: Your DevPulse Cloud account will be deleted on /m);
+      });
     } finally {
-      for (const [name, value] of Object.entries(previous)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-      reloadEnv();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -413,7 +413,10 @@ describe("disconnecting and authorization", () => {
     await connectThroughProvider(user, "github");
     const tokens = (await readTokens(await getDb(), { userId: user.id, provider: "github" }))!;
     const integrationId = (await (await getDb()).select().from(integrations).where(eq(integrations.userId, user.id)))[0]!.id;
-    const result = await caller.integrations.disconnect({ provider: "github" });
+    const { heard, stop } = listen(user.id);
+    const result = await caller.integrations.disconnect({ provider: "github" }).finally(stop);
+    // Open pages (the dashboard's count, the integrations list in another tab) hear it.
+    expect(heard.filter((message) => message.event === "integration:disconnected")).toEqual([{ userId: user.id, event: "integration:disconnected", payload: { provider: "github" } }]);
     expect(result).toMatchObject({ revoked: true, webhooksRemoved: github.repos().filter((repo) => repo.permissions.admin).length });
     for (const repo of github.repos()) expect(github.hooks(repo.fullName).filter((hook) => JSON.stringify(hook).includes(integrationId))).toEqual([]);
     const probe = await fetch(`${github.apiUrl}/user`, { headers: { authorization: `token ${tokens.accessToken}` } });

@@ -32,9 +32,10 @@ async function connectedIntegration(label: string) {
   return user;
 }
 
+/** What the job's domain code announces to the user (the engine's own job:run_updated per attempt left out). */
 function listen(userId: string) {
   const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && heard.push(message));
+  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && message.event !== "job:run_updated" && heard.push(message));
   return { heard, stop };
 }
 

@@ -24,3 +24,33 @@ export function useEnv(variables: () => Record<string, string | undefined>) {
     reloadEnv();
   });
 }
+
+/**
+ * Runs `body` with these variables set and the app re-reading them, then restores the
+ * previous values whatever happens (a refused environment included), so one test cannot
+ * leave, say, NODE_ENV=production behind for the files after it.
+ */
+export async function withEnv<T>(variables: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
+  const previous = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+  const assign = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  try {
+    assign(variables);
+    reloadEnv();
+    return await body();
+  } finally {
+    assign(previous);
+    reloadEnv();
+  }
+}
+
+/** What production on a database server requires (src/server/env.ts): fixed test values. */
+export const PRODUCTION_SECRETS = {
+  NEXTAUTH_SECRET: "test-nextauth-secret-0123456789abcdef0123",
+  WEBHOOK_SECRET: "test-webhook-secret-0123456789abcdef01234",
+  TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+} as const;

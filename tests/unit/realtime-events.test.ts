@@ -19,6 +19,7 @@ const examples: { [E in RealtimeEventName]: RealtimePayload<E> } = {
   "calendar:event_updated": { provider: "google", eventId: "evt_1", calendarId: "primary", change: "updated", start: "2026-03-02", end: "2026-03-03T09:30:00Z" },
   "status:updated": { provider: "slack", text: "Focusing", emoji: ":headphones:", expiresAt: null },
   "integration:connected": { provider: "gitlab", account: "octocat" },
+  "integration:disconnected": { provider: "github" },
   "integration:error": { provider: "slack", message: "Slack refused the token: connect Slack again.", status: "needs_reauth" },
   "notification:new": { id: "n1", title: "Weekly report ready", body: "Open it to see your week.", level: "info", href: "/dashboard" },
   "privacy:export_ready": { exportId: "6f1c3b9e-8d2a-4c5e-9f3b-2a1d4e5f6a7b", format: "csv", bytes: 48_213 },

@@ -48,7 +48,7 @@ export function IntegrationsPage() {
     void utils.integrations.list.invalidate();
     void utils.external.commits.invalidate();
   };
-  useRealtime(["integration:connected", "integration:error", "commit:new"], refresh, { onReady: refresh });
+  useRealtime(["integration:connected", "integration:disconnected", "integration:error", "commit:new"], refresh, { onReady: refresh });
 
   const connected = params.get("connected");
   const failed = params.get("error");

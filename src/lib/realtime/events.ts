@@ -80,6 +80,10 @@ export const realtimeEvents = {
     /** The account's public handle or display name at the provider, never a token. */
     account: id(200).optional(),
   }),
+  /** The user disconnected an integration (maybe in another tab): lists and counts refetch. */
+  "integration:disconnected": z.strictObject({
+    provider: integrationProvider,
+  }),
   "integration:error": z.strictObject({
     provider: integrationProvider,
     /** Shown to the user: write it for them, and never include a token or a provider's raw response. */

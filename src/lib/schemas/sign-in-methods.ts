@@ -1,3 +1,5 @@
+import { providerCompany } from "../providers";
+
 /** The ways to sign in to an account, in the order the account page lists them (isomorphic: server and UI). */
 export const signInMethods = ["password", "github", "google"] as const;
 export type SignInMethod = (typeof signInMethods)[number];
@@ -5,6 +7,6 @@ export type OAuthSignInMethod = Exclude<SignInMethod, "password">;
 
 export const signInMethodLabels: Record<SignInMethod, string> = {
   password: "Email and password",
-  github: "GitHub",
-  google: "Google",
+  github: providerCompany("github"),
+  google: providerCompany("google"),
 };

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { and, eq, gt, isNull, lt } from "drizzle-orm";
-import { z } from "zod";
+import { ZText } from "~/lib/schemas/primitives";
 import type { DbOrTx } from "../db/client";
 import { accountTokens, type AccountTokenPurpose } from "../db/schema";
 import { sha256Hex } from "../hash";
@@ -15,9 +15,7 @@ import { sha256Hex } from "../hash";
 export const ACCOUNT_TOKEN_TTL_MS = 60 * 60 * 1000;
 
 /** 32 random bytes, base64url: 43 characters. */
-export const ZAccountToken = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{43}$/, "This link is not valid. Copy the whole link from the email.");
+export const ZAccountToken = ZText.regex(/^[A-Za-z0-9_-]{43}$/, "This link is not valid. Copy the whole link from the email.");
 
 /**
  * Creates a token for `purpose` and returns it raw (for the link). Earlier unused

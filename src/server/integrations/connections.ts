@@ -203,6 +203,7 @@ export async function disconnectIntegration(db: DbOrTx, env: Env, userId: string
     legalBasis: "consent",
     details: { provider, revoked: atProvider.revoked, webhooksRemoved: atProvider.webhooksRemoved },
   });
+  await publishSafely(userId, "integration:disconnected", { provider });
   return { provider, ...atProvider };
 }
 

@@ -15,7 +15,7 @@ import { timeAgo } from "~/components/devices/format";
 export const metadata: Metadata = { title: "Dashboard" };
 
 /** Every event that changes a count or note below: the page re-renders when one arrives. */
-const countEvents = ["device:changed", "sync:changed", "sync:conflict", "sync:conflict_resolved", "integration:connected", "integration:error"] as const;
+const countEvents = ["device:changed", "sync:changed", "sync:conflict", "sync:conflict_resolved", "integration:connected", "integration:disconnected", "integration:error"] as const;
 export const dynamic = "force-dynamic";
 
 const steps = [
