@@ -52,7 +52,7 @@ describe("data export", () => {
     const document = JSON.parse(text) as { tables: Record<string, Array<Record<string, unknown>>> };
 
     const expectedTables = [...userOwnedTableNames().filter((table) => !NEVER_EXPORTED.includes(table)), "users", "login_attempts"].sort();
-    expect(NEVER_EXPORTED.sort()).toEqual(["anonymous_aggregates", "data_exports", "integration_tokens", "webhook_deliveries"]);
+    expect(NEVER_EXPORTED.sort()).toEqual(["anonymous_aggregates", "data_exports", "integration_tokens", "rate_limits", "webhook_deliveries"]);
     expect(Object.keys(document.tables).sort()).toEqual(expectedTables);
     // Each row carries exactly the allowlisted columns: nothing the policy does not name.
     for (const [table, rows] of Object.entries(document.tables)) for (const row of rows) expect(Object.keys(row), table).toEqual(EXPORTED_COLUMNS[table]);
