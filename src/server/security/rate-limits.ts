@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import { RateLimiterDrizzle, RateLimiterRes } from "rate-limiter-flexible";
 import type { Db } from "../db/client";
 import { rateLimits } from "../db/schema";
 import { getEnv, type Env } from "../env";
 import { AppError } from "../errors";
+import { sha256Hex } from "../hash";
 
 /**
  * Named rate limits: one line each in `limitSpecs`, then one call where the action
@@ -90,7 +90,7 @@ function limiterFor(db: Db, name: RateLimitName) {
   return { limiter, spec };
 }
 
-const keyOf = (parts: string[]) => createHash("sha256").update(parts.join("\n")).digest("hex");
+const keyOf = (parts: string[]) => sha256Hex(parts.join("\n"));
 
 function describeWait(seconds: number): string {
   const [amount, unit] = seconds < 90 ? [seconds, "second"] : seconds < 2 * HOUR ? [Math.ceil(seconds / MINUTE), "minute"] : [Math.ceil(seconds / HOUR), "hour"];
