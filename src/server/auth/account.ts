@@ -19,9 +19,12 @@ import { signInMethodLabels, signInMethods, type SignInMethod } from "~/lib/sche
 
 export const ZDisplayName = z.object({ name: ZText.trim().min(1, "Enter a name").max(100, "Use at most 100 characters") });
 
+/** Asked for where the account has a password; accounts without one (GitHub/Google only) leave it out. */
+export const ZCurrentPassword = ZText.max(1024).optional();
+
 /** Accounts without a password (GitHub/Google only) set one without a current password: that links the method. */
 export const ZChangePassword = z.object({
-  currentPassword: ZText.max(1024).optional(),
+  currentPassword: ZCurrentPassword,
   newPassword: ZPassword,
 });
 
@@ -70,12 +73,16 @@ export async function updateDisplayName(db: DbOrTx, userId: string, input: z.inf
 export async function changePassword(db: Db, userId: string, input: z.infer<typeof ZChangePassword>): Promise<{ sessionVersion: number }> {
   const [user] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
   if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
-  if (user.passwordHash) {
-    const valid = input.currentPassword ? await verifyPassword(input.currentPassword, user.passwordHash) : false;
-    // BAD_REQUEST, not UNAUTHORIZED: the session is fine, a form field is wrong.
-    if (!valid) throw new AppError("BAD_REQUEST", "Your current password is not correct.", { field: "currentPassword" });
-  }
+  await assertCurrentPassword(user.passwordHash, input.currentPassword);
   return setPasswordEndingSessions(db, userId, input.newPassword);
+}
+
+/** An account with a password proves it before a sensitive change (password, email): a left-open session alone is not enough. */
+export async function assertCurrentPassword(passwordHash: string | null, currentPassword: string | undefined): Promise<void> {
+  if (!passwordHash) return;
+  const valid = currentPassword ? await verifyPassword(currentPassword, passwordHash) : false;
+  // BAD_REQUEST, not UNAUTHORIZED: the session is fine, a form field is wrong.
+  if (!valid) throw new AppError("BAD_REQUEST", "Your current password is not correct.", { field: "currentPassword" });
 }
 
 /** The one place a password is (re)set: hash it and end every earlier session. */

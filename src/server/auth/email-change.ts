@@ -1,15 +1,14 @@
 import { and, eq, ne } from "drizzle-orm";
 import { z } from "zod";
-import { ZText } from "~/lib/schemas/primitives";
 import type { Db } from "../db/client";
 import { users } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
 import { sendMail } from "../mail/mailer";
+import { assertCurrentPassword, ZCurrentPassword } from "./account";
 import { ZEmail } from "./accounts";
 import { issueAccountToken, redeemAccountToken, ZAccountToken } from "./account-tokens";
-import { verifyPassword } from "./password";
 
 /**
  * Changing the account's email: a single-use link (an hour) goes to the new
@@ -20,7 +19,7 @@ import { verifyPassword } from "./password";
 export const ZEmailChangeRequest = z.object({
   newEmail: ZEmail,
   /** Required when the account has a password: a left-open session alone cannot move the account. */
-  currentPassword: ZText.max(1024).optional(),
+  currentPassword: ZCurrentPassword,
 });
 export const ZEmailChangeConfirm = z.object({ token: ZAccountToken });
 
@@ -31,9 +30,7 @@ const emailTaken = () => new AppError("CONFLICT", "Another account already uses 
 export async function requestEmailChange(db: Db, env: MailEnv, userId: string, input: z.infer<typeof ZEmailChangeRequest>) {
   const [user] = await db.select({ email: users.email, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
   if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
-  if (user.passwordHash && !(input.currentPassword && (await verifyPassword(input.currentPassword, user.passwordHash)))) {
-    throw new AppError("BAD_REQUEST", "Your current password is not correct.", { field: "currentPassword" });
-  }
+  await assertCurrentPassword(user.passwordHash, input.currentPassword);
   if (input.newEmail === user.email) throw new AppError("BAD_REQUEST", "This is already your email address.", { field: "newEmail" });
   const [taken] = await db.select({ id: users.id }).from(users).where(and(eq(users.email, input.newEmail), ne(users.id, userId)));
   if (taken) throw emailTaken();
