@@ -1,4 +1,4 @@
-import { and, count, desc, eq, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { ZText } from "~/lib/schemas/primitives";
 import { ZSyncCollection } from "~/lib/schemas/collections";
@@ -87,23 +87,25 @@ export const ZCountConflictsInput = ZConflictFilter.extend({ status: z.enum(["op
  * action confirmed for "all 137" covers those 137 and not one that arrives meanwhile.
  */
 export async function countConflicts(db: DbOrTx, userId: string, input: z.infer<typeof ZCountConflictsInput>) {
-  const where = matching(userId, input.status, input);
-  const [[total], [newest]] = await Promise.all([
-    db.select({ count: count() }).from(syncConflicts).where(where),
-    db.select({ position, id: syncConflicts.id }).from(syncConflicts).where(where).orderBy(desc(syncConflicts.createdAt), desc(syncConflicts.id)).limit(1),
-  ]);
-  return { count: total?.count ?? 0, through: newest ? encodeCursor(newest) : null };
+  // One query: the newest row carries the count of all matching rows (no row: none match).
+  const [newest] = await db
+    .select({ position, id: syncConflicts.id, count: sql<number>`count(*) over ()`.mapWith(Number) })
+    .from(syncConflicts)
+    .where(matching(userId, input.status, input))
+    .orderBy(desc(syncConflicts.createdAt), desc(syncConflicts.id))
+    .limit(1);
+  return { count: newest?.count ?? 0, through: newest ? encodeCursor(newest) : null };
 }
 
 /**
  * Up to `limit` open conflicts matching `filter`, newest first, no newer than `through`
- * and strictly older than `after`, locked for the caller's transaction.
+ * and strictly older than `after`, whole rows locked for the caller's transaction.
  */
 export async function openConflictsBetween(db: DbOrTx, userId: string, filter: TConflictFilter, range: { through: string; after?: string }, limit: number) {
   const through = decodeCursor(range.through);
   const after = range.after ? decodeCursor(range.after) : undefined;
   return db
-    .select({ id: syncConflicts.id, collection: syncConflicts.collection, recordId: syncConflicts.recordId, position })
+    .select({ ...getTableColumns(syncConflicts), position })
     .from(syncConflicts)
     .where(and(matching(userId, "open", filter), beyond(through, true), after ? beyond(after) : undefined))
     .orderBy(desc(syncConflicts.createdAt), desc(syncConflicts.id))

@@ -64,7 +64,11 @@ async function applyResolution(tx: Tx, userId: string, input: TResolveConflictIn
     .for("update");
   if (!conflict) throw new AppError("NOT_FOUND", `No such conflict (${input.id}).`);
   if (conflict.status !== "open") throw new AppError("CONFLICT", `Conflict ${input.id} was already resolved.`);
+  return applyToConflict(tx, userId, conflict, input, deviceId, lastSeq);
+}
 
+/** applyResolution for a conflict the caller already holds locked and knows to be open. */
+async function applyToConflict(tx: Tx, userId: string, conflict: typeof syncConflicts.$inferSelect, input: TResolveConflictInput, deviceId: string | null, lastSeq: number) {
   const current = await currentRevision(tx, userId, conflict);
   const expected = input.expectedRevision === undefined ? conflict.remoteRevision : input.expectedRevision;
   if (current !== expected) {
@@ -137,7 +141,8 @@ export async function resolveMatchingConflicts(db: Db, userId: string, input: z.
     const skipped: Array<{ id: string; collection: string; recordId: string }> = [];
     for (const conflict of batch) {
       try {
-        const outcome = await applyResolution(tx, userId, { id: conflict.id, strategy: input.strategy }, deviceId, seq);
+        // The batch is already locked and open: no second read per conflict.
+        const outcome = await applyToConflict(tx, userId, conflict, { id: conflict.id, strategy: input.strategy }, deviceId, seq);
         seq = outcome.seq;
         resolutions.push(outcome.resolution);
       } catch (error) {
