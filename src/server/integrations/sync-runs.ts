@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { integrationAllows, ZPrivacySettings } from "~/lib/schemas/privacy";
 import type { DbOrTx } from "../db/client";
+import { startedBeforeDeadline } from "../jobs/deadlines";
 import { integrations, privacySettings } from "../db/schema";
 import { publishSafely } from "../realtime/publisher";
 import { isRegisteredProvider, type RegisteredProviderId } from "./registry";
@@ -62,7 +63,7 @@ export const lostRunMessage = (provider: RegisteredProviderId) =>
  */
 export async function expireLostSyncs(db: DbOrTx, options: { userId?: string; now?: Date } = {}) {
   const now = options.now ?? new Date();
-  const lost = or(lt(integrations.syncDeadlineAt, now), and(isNull(integrations.syncDeadlineAt), lt(integrations.updatedAt, new Date(now.getTime() - SYNC_RUN.deadlineMs))));
+  const lost = or(lt(integrations.syncDeadlineAt, now), and(isNull(integrations.syncDeadlineAt), startedBeforeDeadline(integrations.updatedAt, SYNC_RUN.deadlineMs, now)));
   const stuck = await db
     .select({ userId: integrations.userId, provider: integrations.provider })
     .from(integrations)

@@ -9,7 +9,8 @@ import type { PgColumn } from "drizzle-orm/pg-core";
  * it, the work counts as failed and the user can start it again. One definition of
  * "past its deadline" for work whose deadline is fixed from its start (an export
  * build), and of what the user is told. An integration's sync stores its deadline
- * instead (integrations/sync-runs.ts), because waiting out a rate limit moves it.
+ * (integrations/sync-runs.ts), because waiting out a rate limit moves it; a row from
+ * before that column is judged from its last change with this same test.
  */
 
 /** The moment before which work that started has passed its deadline. */
