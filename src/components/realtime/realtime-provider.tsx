@@ -43,8 +43,8 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
   const listeners = useRef(new Set<RefObject<RealtimeListener>>());
   const live = useRef(false);
   const missedEvents = useRef(false);
-  const [interrupted, setInterrupted] = useState(false);
-  const [isLive, setIsLive] = useState(false);
+  /** Where the stream is: not yet in place, in place, or lost and being retried. */
+  const [stream, setStream] = useState<"connecting" | "live" | "interrupted">("connecting");
   const connectionFailing = connection.failureCount > 0 && !connection.data;
   useEffect(() => {
     if (connectionFailing) missedEvents.current = true;
@@ -63,13 +63,11 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
         onInterrupted: () => {
           live.current = false;
           missedEvents.current = true;
-          setIsLive(false);
-          setInterrupted(true);
+          setStream("interrupted");
         },
         onReady: () => {
           live.current = true;
-          setIsLive(true);
-          setInterrupted(false);
+          setStream("live");
           for (const listener of listeners.current) listener.current.onReady?.();
           if (missedEvents.current) {
             missedEvents.current = false;
@@ -81,12 +79,12 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     );
     return () => {
       live.current = false;
-      setIsLive(false);
+      setStream((current) => (current === "live" ? "connecting" : current));
       subscription.unsubscribe();
     };
   }, [client, connection.data, queryClient, router]);
 
-  const paused = useDelayed(interrupted || connectionFailing, PAUSE_NOTICE_DELAY_MS);
+  const paused = useDelayed(stream === "interrupted" || connectionFailing, PAUSE_NOTICE_DELAY_MS);
   // Stable, so a listener is added once per component and not again when `paused` changes.
   const listen = useCallback((listener: RefObject<RealtimeListener>) => {
     listeners.current.add(listener);
@@ -95,7 +93,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     if (live.current) listener.current.onReady?.();
     return () => void listeners.current.delete(listener);
   }, []);
-  const state = isLive ? "live" : paused ? "paused" : "connecting";
+  const state = stream === "live" ? "live" : paused ? "paused" : "connecting";
   const hub = useMemo<Hub>(() => ({ listen, state }), [listen, state]);
   return <RealtimeContext.Provider value={hub}>{children}</RealtimeContext.Provider>;
 }
