@@ -37,11 +37,13 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
   const connect = api.integrations.connect.useMutation({ onSuccess: ({ authorizationUrl }) => window.location.assign(authorizationUrl) });
   const sync = api.integrations.sync.useMutation({ onSuccess: refresh });
   const disconnect = api.integrations.disconnect.useMutation({ onSuccess: refresh });
-  const autoSync = api.integrations.setAutoSync.useMutation();
   // The same setting as "Sync automatically" on the Privacy page, with the same switch. The choice shows at
-  // once and stays until the refetched list carries it (else it would flick back while the list reloads).
-  const [choosingAutoSync, setChoosingAutoSync] = useState<boolean | null>(null);
-  const shownAutoSync = choosingAutoSync ?? integration.autoSync;
+  // once and stays until the refetched list carries it (else it would flick back while the list reloads):
+  // the mutation stays pending until its onSettled, which awaits the refetch, has finished.
+  const autoSync = api.integrations.setAutoSync.useMutation({
+    onSettled: () => Promise.all([utils.integrations.list.invalidate(), utils.privacy.settings.invalidate()]),
+  });
+  const shownAutoSync = autoSync.isPending ? autoSync.variables.autoSync : integration.autoSync;
   const [confirming, setConfirming] = useState(false);
   const [agreed, setAgreed] = useState(false);
   const connected = ["connected", "syncing", "error", "needs_reauth"].includes(integration.state);
@@ -142,18 +144,7 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
               label="Sync automatically"
               checked={shownAutoSync}
               pending={autoSync.isPending}
-              onChange={(next) => {
-                setChoosingAutoSync(next);
-                autoSync.mutate(
-                  { provider: integration.provider, autoSync: next },
-                  {
-                    onSettled: async () => {
-                      await Promise.all([utils.integrations.list.invalidate(), utils.privacy.settings.invalidate()]);
-                      setChoosingAutoSync(null);
-                    },
-                  },
-                );
-              }}
+              onChange={(next) => autoSync.mutate({ provider: integration.provider, autoSync: next })}
             />
             <Button variant="ghost" size="sm" className="ml-auto text-red-700" onClick={() => setConfirming(true)}>
               Disconnect
