@@ -1,18 +1,11 @@
 import { expect, test, type Page } from "@playwright/test";
-import { createDevPulseClient } from "../src/client";
-import { ARTIFACTS, desktopDevice, signUp, unlockInBrowser } from "./support";
+import { ARTIFACTS, browserApi, desktopDevice, signUp, unlockInBrowser } from "./support";
 
 /**
  * The conflicts page beyond one conflict: more than a page of them, bulk actions that
  * say how many they cover, the merge rules panel, the resolver's live warning, the
  * keyboard on the status tabs, and retry when the list cannot load.
  */
-
-/** The API as the signed-in browser (its session cookie). */
-async function browserApi(page: Page, baseURL: string) {
-  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-  return createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie } }) });
-}
 
 /** Two devices of the signed-in user that edited the same `ids` projects: one open conflict each (projects wait for a person). */
 async function conflictsOn(page: Page, baseURL: string, ids: string[]) {

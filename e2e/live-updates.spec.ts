@@ -1,15 +1,9 @@
 import { expect, test, type Page, type Route } from "@playwright/test";
 import { createDevPulseClient } from "../src/client";
-import { ARTIFACTS, desktopDevice, signUp } from "./support";
+import { ARTIFACTS, browserApi, desktopDevice, signUp } from "./support";
 
 /** The realtime event stream (server-sent events; the e2e server has no Pusher). */
 const STREAM = "**/api/trpc/realtime.events**";
-
-/** The API as the signed-in browser, i.e. the same user acting in another tab. */
-async function anotherTab(page: Page, baseURL: string) {
-  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-  return createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie } }) });
-}
 
 /** Resolves once the page's realtime stream is in place, so events published from now on reach it. */
 async function waitUntilLive(page: Page) {
@@ -78,7 +72,7 @@ test("the job runs list shows a run as it happens", async ({ page, baseURL }) =>
   await page.goto("/settings/jobs");
   await expect(page.getByText("No jobs have run for you yet")).toBeVisible();
   await waitUntilLive(page);
-  await (await anotherTab(page, baseURL!)).privacy.export.mutate({ format: "json" });
+  await (await browserApi(page, baseURL!)).privacy.export.mutate({ format: "json" });
   // The list used to poll every 10 s; the run's events now bring it in within moments.
   const run = page.getByRole("list", { name: "Job runs" }).getByRole("listitem").filter({ hasText: "Build your data export" });
   await expect(run).toContainText("Completed", { timeout: 6_000 });
@@ -91,7 +85,7 @@ test("an open approval page learns that its request was approved in another tab"
   await expect(page.getByRole("heading", { name: "“Shared desktop” wants to access your account" })).toBeVisible();
   await waitUntilLive(page);
 
-  await (await anotherTab(page, baseURL!)).devices.approveAuthorization.mutate({ userCode: started.userCode });
+  await (await browserApi(page, baseURL!)).devices.approveAuthorization.mutate({ userCode: started.userCode });
   await expect(page.getByRole("heading", { name: "“Shared desktop” is connected" })).toBeVisible();
   await expect(page.getByText("It was approved in another tab or window.")).toBeVisible();
   await expect(page.getByRole("button", { name: "Approve device" })).toHaveCount(0);

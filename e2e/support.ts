@@ -29,10 +29,15 @@ export async function signUp(page: Page, label = "e2e"): Promise<string> {
   return email;
 }
 
+/** The API as the signed-in browser (its session cookie): the same user acting in another tab. */
+export async function browserApi(page: Page, baseURL: string) {
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  return createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie } }) });
+}
+
 /** A desktop device of the signed-in user: device grant approved with the browser's session, then an unlocked sync client. */
 export async function desktopDevice(page: Page, baseURL: string, name: string) {
-  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-  const asBrowser = createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie } }) });
+  const asBrowser = await browserApi(page, baseURL);
   const address = visitorAddress();
   const anonymous = createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), "x-forwarded-for": address } }) });
   const started = await anonymous.devices.startAuthorization.mutate({ deviceName: name });
