@@ -41,4 +41,3 @@ export const collectionValueSchemas = {
   focus_sessions: z.looseObject({ start: isoDate, end: isoDate.optional(), goal: z.string().optional(), completed: z.boolean().optional() }),
   settings: z.record(z.string(), z.unknown()),
 } satisfies Record<SyncCollection, z.ZodType>;
-
