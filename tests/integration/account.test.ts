@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST, GET as trpcGET } from "~/app/api/trpc/[trpc]/route";
 import { buildAuthOptions, getAuthSecret } from "~/server/auth/options";
 import { ACCOUNT_TOKEN_TTL_MS, deleteExpiredAccountTokens } from "~/server/auth/account-tokens";
+import { requestEmailChange } from "~/server/auth/email-change";
 import { createPasswordResetLink, requestPasswordReset } from "~/server/auth/password-reset";
 import { canDeliverMail } from "~/server/mail/mailer";
 import { signInWithPassword } from "~/server/auth/sign-in";
@@ -204,6 +205,15 @@ describe("password reset", () => {
 });
 
 describe("email change", () => {
+  it("in production without mail it is refused with the reason, and no link is issued (none could arrive)", async () => {
+    const db = await getDb();
+    const { user } = await signedUpUser("email-nomail");
+    const noMail = { ...getEnv(), SMTP_URL: undefined, NODE_ENV: "production" as const, SANDBOX: false };
+    const refused = await errorOf(() => requestEmailChange(db, noMail, user.id, { newEmail: uniqueEmail("email-nomail-new"), currentPassword: TEST_PASSWORD }));
+    expect(refused).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/cannot send mail/) });
+    expect(await db.select().from(accountTokens).where(eq(accountTokens.userId, user.id))).toEqual([]);
+  });
+
   it("applies only when the link mailed to the new address is followed, once", async () => {
     const { user, email, caller } = await signedUpUser("email-old");
     const newEmail = uniqueEmail("email-new");

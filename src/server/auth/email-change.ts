@@ -2,10 +2,9 @@ import { and, eq, ne } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { users } from "../db/schema";
-import type { Env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
-import { sendMail } from "../mail/mailer";
+import { canDeliverMail, sendMail, type LinkMailEnv } from "../mail/mailer";
 import { assertCurrentPassword, ZCurrentPassword } from "./account";
 import { ZEmail } from "./accounts";
 import { issueAccountToken, redeemAccountToken, ZAccountToken } from "./account-tokens";
@@ -23,13 +22,16 @@ export const ZEmailChangeRequest = z.object({
 });
 export const ZEmailChangeConfirm = z.object({ token: ZAccountToken });
 
-type MailEnv = Pick<Env, "SMTP_URL" | "MAIL_FROM" | "DATA_DIR" | "appUrl">;
 
 const emailTaken = () => new AppError("CONFLICT", "Another account already uses this email address.");
 
-export async function requestEmailChange(db: Db, env: MailEnv, userId: string, input: z.infer<typeof ZEmailChangeRequest>) {
+export async function requestEmailChange(db: Db, env: LinkMailEnv, userId: string, input: z.infer<typeof ZEmailChangeRequest>) {
   const [user] = await db.select({ email: users.email, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
   if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
+  // The change waits for a mailed link: where no mail can go, say so instead of waiting forever.
+  if (!canDeliverMail(env)) {
+    throw new AppError("PRECONDITION_FAILED", "This server cannot send mail (no SMTP_URL is configured), so your email address cannot be confirmed. Ask the operator to configure mail.");
+  }
   await assertCurrentPassword(user.passwordHash, input.currentPassword);
   if (input.newEmail === user.email) throw new AppError("BAD_REQUEST", "This is already your email address.", { field: "newEmail" });
   const [taken] = await db.select({ id: users.id }).from(users).where(and(eq(users.email, input.newEmail), ne(users.id, userId)));
@@ -54,7 +56,7 @@ export async function requestEmailChange(db: Db, env: MailEnv, userId: string, i
  * Follows the confirmation link: the account's email becomes the confirmed address,
  * and the old address is told, so a change its owner did not make does not go unnoticed.
  */
-export async function confirmEmailChange(db: Db, env: MailEnv, input: z.infer<typeof ZEmailChangeConfirm>): Promise<{ userId: string; email: string }> {
+export async function confirmEmailChange(db: Db, env: LinkMailEnv, input: z.infer<typeof ZEmailChangeConfirm>): Promise<{ userId: string; email: string }> {
   const changed = await db.transaction(async (tx) => {
     const redeemed = await redeemAccountToken(tx, "email_change", input.token);
     if (!redeemed?.newEmail) {

@@ -5,7 +5,7 @@ import { users } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
-import { canDeliverMail, sendMail } from "../mail/mailer";
+import { canDeliverMail, sendMail, type LinkMailEnv } from "../mail/mailer";
 import { setPasswordEndingSessions } from "./account";
 import { ZEmail } from "./accounts";
 import { issueAccountToken, redeemAccountToken, ZAccountToken } from "./account-tokens";
@@ -20,7 +20,6 @@ import { ZPassword } from "./password";
 export const ZPasswordResetRequest = z.object({ email: ZEmail });
 export const ZPasswordReset = z.object({ token: ZAccountToken, password: ZPassword });
 
-type MailEnv = Pick<Env, "SMTP_URL" | "MAIL_FROM" | "DATA_DIR" | "NODE_ENV" | "SANDBOX" | "appUrl">;
 
 export const passwordResetLink = (env: Pick<Env, "appUrl">, token: string) => `${env.appUrl}/reset-password?token=${token}`;
 
@@ -31,7 +30,7 @@ export async function createPasswordResetLink(db: Db, env: Pick<Env, "appUrl">, 
   return passwordResetLink(env, await issueAccountToken(db, { userId: user.id, purpose: "password_reset" }));
 }
 
-export async function requestPasswordReset(db: Db, env: MailEnv, input: z.infer<typeof ZPasswordResetRequest>): Promise<void> {
+export async function requestPasswordReset(db: Db, env: LinkMailEnv, input: z.infer<typeof ZPasswordResetRequest>): Promise<void> {
   if (!canDeliverMail(env)) {
     logger.warn("password reset requested but no mail is configured: an operator can run `npm run user:reset-password -- <email>`");
     return;
