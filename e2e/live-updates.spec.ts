@@ -1,6 +1,5 @@
 import { expect, test, type Page, type Route } from "@playwright/test";
-import { createDevPulseClient } from "../src/client";
-import { ARTIFACTS, browserApi, desktopDevice, signUp } from "./support";
+import { anonymousClient, ARTIFACTS, browserApi, desktopDevice, signUp } from "./support";
 
 /** The realtime event stream (server-sent events; the e2e server has no Pusher). */
 const STREAM = "**/api/trpc/realtime.events**";
@@ -80,7 +79,7 @@ test("the job runs list shows a run as it happens", async ({ page, baseURL }) =>
 
 test("an open approval page learns that its request was approved in another tab", async ({ page, baseURL }) => {
   await signUp(page, "live-approval");
-  const started = await createDevPulseClient({ url: baseURL! }).devices.startAuthorization.mutate({ deviceName: "Shared desktop" });
+  const started = await anonymousClient(baseURL!).devices.startAuthorization.mutate({ deviceName: "Shared desktop" });
   await page.goto(`/device?code=${started.userCode}`);
   await expect(page.getByRole("heading", { name: "“Shared desktop” wants to access your account" })).toBeVisible();
   await waitUntilLive(page);

@@ -35,11 +35,16 @@ export async function browserApi(page: Page, baseURL: string) {
   return createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie } }) });
 }
 
+/** The API as a signed-out desktop app, from its own address (so per-address limits never add up across tests). */
+export function anonymousClient(baseURL: string) {
+  const address = visitorAddress();
+  return createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), "x-forwarded-for": address } }) });
+}
+
 /** A desktop device of the signed-in user: device grant approved with the browser's session, then an unlocked sync client. */
 export async function desktopDevice(page: Page, baseURL: string, name: string) {
   const asBrowser = await browserApi(page, baseURL);
-  const address = visitorAddress();
-  const anonymous = createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), "x-forwarded-for": address } }) });
+  const anonymous = anonymousClient(baseURL);
   const started = await anonymous.devices.startAuthorization.mutate({ deviceName: name });
   await asBrowser.devices.approveAuthorization.mutate({ userCode: started.userCode });
   const { token, deviceId } = await anonymous.devices.pollAuthorization.mutate({ deviceCode: started.deviceCode });
