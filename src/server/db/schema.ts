@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
@@ -528,25 +529,108 @@ export const oauthStates = pgTable(
 
 // ───────────────────────────── Background jobs ─────────────────────────────
 
-export const jobRunStatuses = ["running", "retrying", "completed", "failed"] as const;
+/**
+ * Where a run stands. Unfinished: queued (waiting for its turn, or for a debounce window to close),
+ * running, sleeping (step.sleep / sleepUntil), retrying (waiting for its next attempt), waiting (for
+ * an event, step.waitForEvent). Finished: completed, failed (retries spent), cancelled (cancelOn, or an operator).
+ */
+export const jobRunStatuses = ["queued", "running", "sleeping", "retrying", "waiting", "completed", "failed", "cancelled"] as const;
 export type JobRunStatus = (typeof jobRunStatuses)[number];
+export const unfinishedJobRunStatuses = ["queued", "running", "sleeping", "retrying", "waiting"] as const satisfies readonly JobRunStatus[];
 
-/** What each background job run did, for the user's "Background jobs" view (system runs have no user). */
+/**
+ * Every background job run: what the user's "Background jobs" view shows (system runs have no user)
+ * and, on the embedded engine, the durable state of the run itself — when it is next due, who holds
+ * it, what it waits for. Inngest keeps its own state; its runs are recorded here for the view only.
+ */
 export const jobRuns = pgTable(
   "job_runs",
   {
-    /** Inngest's run id (a ULID), or the in-process runner's. */
+    /** Inngest's run id (a ULID), or the embedded engine's. */
     runId: text().primaryKey(),
     userId: uuid().references(() => users.id, { onDelete: "cascade" }),
     functionId: text().notNull(),
     eventName: text().notNull(),
     status: text({ enum: jobRunStatuses }).notNull(),
-    /** Zero-based, as Inngest counts. */
+    /** Zero-based, as Inngest counts; back to 0 whenever a step completes (each step has its own budget). */
     attempt: integer().notNull().default(0),
     error: text(),
     output: jsonb(),
     startedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp({ withTimezone: true }),
+    /** The trigger event ({ name, data, id, ts }): what a retry or a restart runs again. */
+    event: jsonb(),
+    /** Embedded engine: when the run is next due (queued, a sleep's end, a retry, a wait's timeout, a lease's expiry). */
+    nextAt: timestamp({ withTimezone: true }),
+    /** Embedded engine: the instance running it, until when (renewed while it runs). */
+    leaseOwner: text(),
+    leaseUntil: timestamp({ withTimezone: true }),
+    /** The evaluated concurrency key, when the job limits concurrency. */
+    concurrencyKey: text(),
+    /** The evaluated debounce key while the run is a queued debounce window; the window never extends past `debounceUntil`. */
+    debounceKey: text(),
+    debounceUntil: timestamp({ withTimezone: true }),
+    /** cancelOn: one "<event name> <matched value>" entry per rule, computed from the trigger event. */
+    cancelKeys: text().array(),
+    /** step.waitForEvent: the step waiting, the event it waits for and the value its `match` field must have. */
+    waitStep: text(),
+    waitEvent: text(),
+    waitMatch: text(),
+    waitValue: text(),
   },
-  (t) => [index("job_runs_user_started").on(t.userId, t.startedAt), index("job_runs_started").on(t.startedAt)],
+  (t) => [
+    index("job_runs_user_started").on(t.userId, t.startedAt),
+    index("job_runs_started").on(t.startedAt),
+    index("job_runs_due").on(t.nextAt).where(sql`${t.finishedAt} is null`),
+    index("job_runs_waiting").on(t.waitEvent).where(sql`${t.status} = 'waiting'`),
+    index("job_runs_unfinished_function").on(t.functionId).where(sql`${t.finishedAt} is null`),
+    uniqueIndex("job_runs_debounce_window").on(t.functionId, t.debounceKey).where(sql`${t.status} = 'queued' and ${t.debounceKey} is not null`),
+  ],
 );
+
+/** A completed step's memoised (JSON) result, or a planned sleep's end: never run again for this run. */
+export const jobSteps = pgTable(
+  "job_steps",
+  {
+    runId: text()
+      .notNull()
+      .references(() => jobRuns.runId, { onDelete: "cascade" }),
+    stepKey: text().notNull(),
+    output: jsonb(),
+    completedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.stepKey] })],
+);
+
+/** Every event the embedded engine accepted in the last 24 hours: an id is accepted once, across restarts. */
+export const jobEvents = pgTable(
+  "job_events",
+  {
+    id: text().primaryKey(),
+    /** The user the event is about, so deleting the account deletes its events. */
+    userId: uuid().references(() => users.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    data: jsonb().notNull(),
+    receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("job_events_received").on(t.receivedAt)],
+);
+
+/** Concurrency slots in use: a run holds one while it executes, so a limit holds across instances. */
+export const jobConcurrencySlots = pgTable(
+  "job_concurrency_slots",
+  {
+    functionId: text().notNull(),
+    concurrencyKey: text().notNull(),
+    slot: integer().notNull(),
+    runId: text().notNull(),
+    leaseUntil: timestamp({ withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.functionId, t.concurrencyKey, t.slot] })],
+);
+
+/** Each cron job's last tick that fired: one instance wins each tick. */
+export const jobSchedules = pgTable("job_schedules", {
+  functionId: text().primaryKey(),
+  lastTickAt: timestamp({ withTimezone: true }).notNull(),
+});

@@ -19,10 +19,16 @@ import { recordRunAttempt, recordRunFailure, recordRunOutcome } from "./runs";
 export type ScheduledEvent = { name: "inngest/scheduled.timer"; data: { cron: string }; id?: string; ts?: number };
 export type TriggerEvent<E extends JobEventName> = { name: E; data: JobEventData<E>; id?: string; ts?: number };
 
+/** `match`: a field path ("data.userId") that must be equal on the run's trigger event and the awaited one, as in Inngest. */
+export type EventMatch<E extends JobEventName> = { event: E; match: string };
+
 export interface JobStep {
-  /** Runs `fn` once per run; its (JSON) result is remembered across retries. */
+  /** Runs `fn` once per run; its (JSON) result is remembered across retries and restarts. Steps are at-least-once: a step interrupted by a crash runs again. */
   run<T>(id: string, fn: () => T | Promise<T>): Promise<Awaited<T>>;
   sleep(id: string, duration: number | string): Promise<void>;
+  sleepUntil(id: string, until: Date | string): Promise<void>;
+  /** Resolves with the first matching event received after the wait began, or null once `timeout` passes. */
+  waitForEvent<E extends JobEventName>(id: string, options: EventMatch<E> & { timeout: number | string }): Promise<TriggerEvent<E> | null>;
   sendEvent(id: string, events: JobEvent | JobEvent[]): Promise<{ ids: string[] }>;
 }
 
@@ -51,6 +57,8 @@ export type JobConfig<E extends JobEventName, TEvent> = {
   concurrency?: { key?: string; limit: number };
   /** Runs once `period` passes without another event for the key; `timeout` caps the wait. */
   debounce?: { key?: string; period: number | string; timeout?: number | string };
+  /** A queued, sleeping or waiting run is cancelled when a matching event arrives (a running step finishes first). */
+  cancelOn?: readonly EventMatch<JobEventName>[];
   onFailure?: (failure: JobFailure<TEvent>) => Promise<void>;
 };
 
@@ -62,9 +70,11 @@ export type Job = {
   readonly config: JobConfig<JobEventName, AnyJobEvent>;
   readonly concurrencyKey?: KeyExpression;
   readonly debounceKey?: KeyExpression;
-  /** The handler wrapped with run recording: what both engines call. */
+  /** The job's own code: the embedded engine calls it and keeps the run's state itself. */
+  handler(ctx: JobContext<AnyJobEvent>): Promise<unknown>;
+  /** The handler wrapped with run recording for the job runs view: what Inngest calls. */
   run(ctx: JobContext<AnyJobEvent>): Promise<unknown>;
-  /** Called once, after the last attempt failed. */
+  /** Called once, after the last attempt failed: records the failure (Inngest) and calls `onFailure`. */
   fail(failure: JobFailure<AnyJobEvent>): Promise<void>;
   toInngestFunction(client: Inngest): InngestFunction.Any;
 };
@@ -112,11 +122,12 @@ export function defineJob<E extends JobEventName = never, C extends string | und
     config: general,
     concurrencyKey: config.concurrency?.key ? compileKeyExpression(config.concurrency.key) : undefined,
     debounceKey: config.debounce?.key ? compileKeyExpression(config.debounce.key) : undefined,
+    handler: handler as (ctx: JobContext<AnyJobEvent>) => Promise<unknown>,
     async run(ctx) {
       const db = await getDb();
       const recordError = (error: unknown) =>
         recordAndAnnounce("retrying", ctx.event, ctx.runId, () => recordRunOutcome(db, ctx.runId, { status: "retrying", error: errorMessage(error) }));
-      await recordAndAnnounce("attempt", ctx.event, ctx.runId, () => recordRunAttempt(db, { ...identity(ctx.event, ctx.runId), attempt: ctx.attempt }));
+      await recordAndAnnounce("attempt", ctx.event, ctx.runId, () => recordRunAttempt(db, { ...identity(ctx.event, ctx.runId), event: ctx.event, attempt: ctx.attempt }));
       // Inngest retries a failed step without the handler ever seeing the error, so record it inside the step.
       const step: JobStep = Object.assign(Object.create(ctx.step) as JobStep, {
         run: <T>(id: string, fn: () => T | Promise<T>) =>
@@ -156,6 +167,8 @@ export function defineJob<E extends JobEventName = never, C extends string | und
           retries: (config.retries ?? DEFAULT_RETRIES) as never,
           ...(config.concurrency ? { concurrency: config.concurrency } : {}),
           ...(config.debounce ? { debounce: config.debounce as never } : {}),
+          // Inngest deprecated `match` for an `if` expression; ours is the same comparison written out.
+          ...(config.cancelOn ? { cancelOn: config.cancelOn.map(({ event, match }) => ({ event, if: `async.${match} == event.${match}` })) } : {}),
           triggers: triggers as never,
           // Inngest hands the failure handler an "inngest/function.failed" event wrapping the original one.
           onFailure: async ({ event, error }: { event: { data: { event: AnyJobEvent; run_id: string } }; error: Error }) =>

@@ -8,7 +8,7 @@ const MAX_OUTPUT_BYTES = 2048;
 export type RunIdentity = { runId: string; functionId: string; eventName: string; userId: string | null };
 
 /** An attempt is starting (first run or a retry); idempotent per run id, as Inngest re-invokes a run per step. */
-export async function recordRunAttempt(db: DbOrTx, run: RunIdentity & { attempt: number }) {
+export async function recordRunAttempt(db: DbOrTx, run: RunIdentity & { event: unknown; attempt: number }) {
   await db
     .insert(jobRuns)
     .values({ ...run, status: "running" })
