@@ -211,7 +211,7 @@ describe("npm run jobs (operators' CLI)", () => {
   function cli(...args: string[]) {
     return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn(process.execPath, ["--import", "tsx", "scripts/jobs.ts", ...args], {
-        env: { PATH: process.env.PATH ?? "", PGLITE_DIR: dataDir, DATA_DIR: folder, LOG_LEVEL: "silent" },
+        env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", PGLITE_DIR: dataDir, DATA_DIR: folder, LOG_LEVEL: "silent" },
       });
       let stdout = "";
       let stderr = "";

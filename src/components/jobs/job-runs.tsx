@@ -13,10 +13,14 @@ import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
 import { describeRunState } from "./run-state";
 
+/** How long a run that ended took: " · took 850 ms", " · took 4.2 s", " · took 12 min". */
 function duration(start: Date, end: Date | null): string {
   if (!end) return "";
   const ms = end.getTime() - start.getTime();
-  return ms < 1000 ? ` · took ${ms} ms` : ` · took ${(ms / 1000).toFixed(1)} s`;
+  if (ms < 1000) return ` · took ${ms} ms`;
+  if (ms < 60_000) return ` · took ${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.round(ms / 60_000);
+  return minutes < 120 ? ` · took ${minutes} min` : ` · took ${Math.round(minutes / 60)} h`;
 }
 
 export function JobRuns() {
@@ -25,7 +29,8 @@ export function JobRuns() {
   // Runs change on their own (retries, schedules): the runner announces each start and outcome.
   const refresh = () => void utils.jobs.runs.invalidate();
   useRealtime("job:run_updated", refresh, { onReady: refresh });
-  const retry = api.jobs.retry.useMutation({ onSuccess: refresh });
+  // Refreshed either way: a refused retry usually means the run moved on (another tab retried it, or it ended).
+  const retry = api.jobs.retry.useMutation({ onSettled: refresh });
   const retrying = (runId: string) => retry.variables?.runId === runId;
   const now = new Date();
 
@@ -68,7 +73,7 @@ export function JobRuns() {
                   </p>
                   <p className="text-sm text-zinc-500">
                     Started {timeAgo(run.startedAt)}
-                    {duration(run.startedAt, run.finishedAt)}
+                    {run.status === "cancelled" ? run.finishedAt && ` · cancelled ${timeAgo(run.finishedAt)}` : duration(run.startedAt, run.finishedAt)}
                     {run.status === "waiting" && run.waitEvent && (
                       <>
                         {" · waits for "}
