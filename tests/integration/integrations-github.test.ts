@@ -374,7 +374,7 @@ describe("webhooks", () => {
     const [integration] = await (await getDb()).select().from(integrations).where(eq(integrations.userId, user.id));
     // Every connected user's hook gets the push; this user's hook is the one with their integration in its URL.
     const delivery = pushed.deliveries.find((candidate) => candidate.url.includes(integration!.id))!;
-    expect(pushed.deliveries.every((candidate) => candidate.status === 202)).toBe(true);
+    expect(pushed.deliveries.map((candidate) => `${candidate.status} ${candidate.url}`)).toEqual(pushed.deliveries.map((candidate) => `202 ${candidate.url}`));
     const mine = pushed.commits[0]!;
     expect(heard.filter((message) => message.event === "commit:new").map((message) => message.payload)).toEqual([
       expect.objectContaining({ provider: "github", repository: "octo-dev/devpulse-desktop", sha: mine.sha, message: "Live commit from a webhook" }),

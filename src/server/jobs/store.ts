@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../db/client";
 import { jobConcurrencySlots, jobEvents, jobRuns, jobSchedules, jobSteps, users, type JobRunStatus } from "../db/schema";
 import type { AnyJobEvent, Job } from "./define-job";
@@ -396,12 +396,12 @@ export async function reclaimOrphanedRuns(db: DbOrTx, functionIds: readonly stri
   await db.delete(jobConcurrencySlots).where(inArray(jobConcurrencySlots.functionId, [...functionIds]));
 }
 
-/** Unfinished runs of these jobs (for `idle`), and when the next is due. */
+/** Unfinished runs of these jobs on this engine (for `idle`), and when the next is due. Inngest's rows have no `nextAt`. */
 export async function pendingRuns(db: DbOrTx, functionIds: readonly string[]): Promise<{ count: number; nextAt: Date | null }> {
   if (!functionIds.length) return { count: 0, nextAt: null };
   const [row] = await db
     .select({ count: sql<number>`count(*)::int`, nextAt: sql<string | null>`min(${jobRuns.nextAt})` })
     .from(jobRuns)
-    .where(and(isNull(jobRuns.finishedAt), inArray(jobRuns.functionId, [...functionIds])));
+    .where(and(isNull(jobRuns.finishedAt), isNotNull(jobRuns.nextAt), inArray(jobRuns.functionId, [...functionIds])));
   return { count: Number(row?.count ?? 0), nextAt: row?.nextAt ? new Date(row.nextAt) : null };
 }

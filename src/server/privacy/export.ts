@@ -178,18 +178,19 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
     withheld: { tokenHash: "the hash of a single-use password-reset or email-change link" },
   }),
   exportTable(jobRuns, {
-    // Where the run stands, as the job runs view shows it: the event that started it, when it is next due, what it waits for.
-    exported: ["runId", "userId", "functionId", "eventName", "status", "attempt", "error", "output", "startedAt", "finishedAt", "event", "nextAt", "waitEvent"],
+    // Where the run stands, as the job runs view shows it: what started it, when it is next due, what it waits for.
+    exported: ["runId", "userId", "functionId", "eventName", "status", "attempt", "error", "output", "startedAt", "finishedAt", "nextAt", "waitEvent"],
     withheld: {
+      event: "the trigger's parameters (ids the run works on); a pushed commit's carries other people's names and addresses",
       leaseOwner: "operational: the name (host and process) of the server instance running it",
       leaseUntil: "engine bookkeeping: how long that instance holds it",
-      concurrencyKey: "engine bookkeeping, computed from the trigger event (exported)",
-      debounceKey: "engine bookkeeping, computed from the trigger event (exported)",
+      concurrencyKey: "engine bookkeeping, computed from the trigger event",
+      debounceKey: "engine bookkeeping, computed from the trigger event",
       debounceUntil: "engine bookkeeping: the latest a debounce window may close (next_at says when it is due)",
-      cancelKeys: "engine bookkeeping, computed from the trigger event (exported)",
+      cancelKeys: "engine bookkeeping, computed from the trigger event",
       waitStep: "engine bookkeeping: the step's internal name",
       waitMatch: "engine bookkeeping: a field name from the job's definition",
-      waitValue: "engine bookkeeping, a value copied from the trigger event (exported)",
+      waitValue: "engine bookkeeping, a value copied from the trigger event",
     },
   }),
   // The results of the user's runs' steps: they may hold data fetched from the user's providers (repository
@@ -198,14 +199,13 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
     exported: ["runId", "stepKey", "output", "completedAt"],
     rowsOf: (owner) => sql`${jobSteps.runId} in (select ${jobRuns.runId} from ${jobRuns} where ${jobRuns.userId} = ${owner.userId})`,
   }),
-  // Events about the user accepted in the last 24 hours (what they asked for, what a provider sent for them).
-  exportTable(jobEvents, { exported: ["id", "userId", "name", "data", "receivedAt"] }),
   withholdTable(integrationTokens, "OAuth tokens: credentials, sealed by the token vault"),
   withholdTable(dataExports, "earlier exports: copies of the same data (and an export must not contain itself)"),
   withholdTable(webhookDeliveries, "delivery ids from providers, about no one account"),
   withholdTable(rateLimits, "abuse counters keyed by hashed email or address, about no one account"),
   withholdTable(anonymousAggregates, "anonymous counts that no longer belong to anyone"),
   withholdTable(jobConcurrencySlots, "job engine bookkeeping: which run holds which slot, with no data of its own (the runs are exported)"),
+  withholdTable(jobEvents, "the job engine's 24-hour memory of accepted event ids, copies of the runs' triggers (withheld on job_runs too)"),
   withholdTable(jobSchedules, "when each scheduled job last fired, about no one account"),
 ];
 
