@@ -20,6 +20,7 @@ RUN node node_modules/next/dist/bin/next build
 FROM node:20-bookworm-slim AS runner
 WORKDIR /app
 ENV NODE_ENV=production \
+    NEXT_MANUAL_SIG_HANDLE=1 \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
     HOSTNAME=0.0.0.0 \

@@ -46,4 +46,6 @@ CREATE INDEX "job_events_received" ON "job_events" USING btree ("received_at");-
 CREATE INDEX "job_runs_due" ON "job_runs" USING btree ("next_at") WHERE "job_runs"."finished_at" is null;--> statement-breakpoint
 CREATE INDEX "job_runs_waiting" ON "job_runs" USING btree ("wait_event") WHERE "job_runs"."status" = 'waiting';--> statement-breakpoint
 CREATE INDEX "job_runs_unfinished_function" ON "job_runs" USING btree ("function_id") WHERE "job_runs"."finished_at" is null;--> statement-breakpoint
-CREATE UNIQUE INDEX "job_runs_debounce_window" ON "job_runs" USING btree ("function_id","debounce_key") WHERE "job_runs"."status" = 'queued' and "job_runs"."debounce_key" is not null;
+CREATE UNIQUE INDEX "job_runs_debounce_window" ON "job_runs" USING btree ("function_id","debounce_key") WHERE "job_runs"."status" = 'queued' and "job_runs"."debounce_key" is not null;--> statement-breakpoint
+-- Runs the in-memory engine left unfinished cannot be resumed (it kept no state): close them, so they are shown and trimmed.
+UPDATE "job_runs" SET "status" = 'failed', "error" = 'Interrupted by a restart before background jobs were durable', "finished_at" = now() WHERE "finished_at" IS NULL;

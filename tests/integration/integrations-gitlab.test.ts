@@ -234,7 +234,7 @@ describe("syncing GitLab", () => {
         expect(hook.token!.length).toBeGreaterThanOrEqual(32);
       }
     }
-    expect(gitlab.requests.filter((request) => request.path.endsWith("/hooks")).every((request) => request.status === 201)).toBe(true);
+    expect(gitlab.requests.filter((request) => request.method === "POST" && request.path.endsWith("/hooks")).every((request) => request.status === 201)).toBe(true);
     const stored = await (await getDb()).select().from(integrationWebhooks).where(eq(integrationWebhooks.integrationId, integration.id));
     expect(stored.map((row) => row.repository).sort()).toEqual(maintainedProjects().map((project) => project.pathWithNamespace).sort());
   });

@@ -8,7 +8,10 @@ import {
   deviceAuthorizations,
   externalDataCache,
   integrations,
+  jobConcurrencySlots,
+  jobEvents,
   jobRuns,
+  jobSteps,
   loginAttempts,
   oauthStates,
   processingLog,
@@ -18,6 +21,7 @@ import {
   syncRevisions,
   webhookDeliveries,
 } from "~/server/db/schema";
+import { deleteOldJobEvents, deleteOldJobRuns, deleteStaleConcurrencySlots } from "~/server/maintenance/cleanup";
 import { recordConsent } from "~/server/privacy/consents";
 import { EXPORT_BUILD_DEADLINE_MS } from "~/server/privacy/export";
 import { updatePrivacySettings } from "~/server/privacy/settings";
@@ -65,8 +69,8 @@ describe("cleanup-expired", () => {
     ]);
     const runs = { old: `old-${randomUUID()}`, recent: `recent-${randomUUID()}` };
     await db.insert(jobRuns).values([
-      { runId: runs.old, userId: user.id, functionId: "x", eventName: "x", status: "completed", startedAt: ago(31 * DAY) },
-      { runId: runs.recent, userId: user.id, functionId: "x", eventName: "x", status: "completed" },
+      { runId: runs.old, userId: user.id, functionId: "x", eventName: "x", status: "completed", startedAt: ago(31 * DAY), finishedAt: ago(31 * DAY) },
+      { runId: runs.recent, userId: user.id, functionId: "x", eventName: "x", status: "completed", finishedAt: new Date() },
     ]);
     const deliveries = { old: `old-${randomUUID()}`, recent: `recent-${randomUUID()}` };
     await db.insert(webhookDeliveries).values([
@@ -107,6 +111,8 @@ describe("cleanup-expired", () => {
       "delete-old-idempotency-keys",
       "delete-old-login-attempts",
       "delete-old-job-runs",
+      "delete-old-job-events",
+      "delete-stale-concurrency-slots",
       "delete-old-webhook-deliveries",
       "delete-expired-external-data",
       "fail-overdue-exports",
@@ -140,6 +146,50 @@ describe("cleanup-expired", () => {
     expect(logged.map((entry) => entry.details)).toEqual([{ export: s.exports.expiredLink, format: "json" }]);
   });
 
+  it("trims only finished runs past 30 days (with their steps), never an unfinished one however old", async () => {
+    const db = await getDb();
+    const { user } = await signedUpUser("cleanup-runs");
+    const run = (label: string, values: Partial<typeof jobRuns.$inferInsert>) => ({ runId: `${label}-${randomUUID()}`, userId: user.id, functionId: "x", eventName: "x", status: "completed" as const, ...values });
+    const runs = [
+      run("finished-long-ago", { startedAt: ago(40 * DAY), finishedAt: ago(31 * DAY) }),
+      run("failed-long-ago", { status: "failed", startedAt: ago(40 * DAY), finishedAt: ago(31 * DAY) }),
+      run("cancelled-long-ago", { status: "cancelled", startedAt: ago(40 * DAY), finishedAt: ago(31 * DAY) }),
+      // Started long ago, finished recently (it slept for weeks): its 30 days count from its end.
+      run("finished-recently", { startedAt: ago(60 * DAY), finishedAt: ago(29 * DAY) }),
+      run("sleeping-for-weeks", { status: "sleeping", startedAt: ago(90 * DAY), nextAt: new Date(Date.now() + DAY) }),
+      run("retrying", { status: "retrying", startedAt: ago(90 * DAY), nextAt: new Date(Date.now() + 60_000) }),
+      run("waiting", { status: "waiting", startedAt: ago(90 * DAY), nextAt: new Date(Date.now() + DAY) }),
+      run("queued", { status: "queued", startedAt: ago(90 * DAY), nextAt: new Date() }),
+    ];
+    await db.insert(jobRuns).values(runs);
+    await db.insert(jobSteps).values(runs.map((entry) => ({ runId: entry.runId, stepKey: "first", output: { done: true } })));
+
+    expect(await deleteOldJobRuns(db)).toBeGreaterThanOrEqual(3);
+    const left = await db.select({ runId: jobRuns.runId }).from(jobRuns).where(eq(jobRuns.userId, user.id));
+    expect(left.map((row) => row.runId.replace(/-[0-9a-f-]{36}$/, "")).sort()).toEqual(["finished-recently", "queued", "retrying", "sleeping-for-weeks", "waiting"]);
+    const steps = await db.select({ runId: jobSteps.runId }).from(jobSteps).where(inArray(jobSteps.runId, runs.map((entry) => entry.runId)));
+    expect(steps.map((row) => row.runId).sort()).toEqual(left.map((row) => row.runId).sort()); // the trimmed runs' steps went with them
+  });
+
+  it("forgets accepted events after the 24 h deduplication window, and concurrency slots an hour past their lease", async () => {
+    const db = await getDb();
+    const events = { old: `old-${randomUUID()}`, recent: `recent-${randomUUID()}` };
+    await db.insert(jobEvents).values([
+      { id: events.old, name: "maintenance/cleanup.requested", data: {}, receivedAt: ago(DAY + 60_000) },
+      { id: events.recent, name: "maintenance/cleanup.requested", data: {}, receivedAt: ago(DAY - 60_000) },
+    ]);
+    const key = randomUUID();
+    const slot = (n: number, leaseUntil: Date) => ({ functionId: "x", concurrencyKey: key, slot: n, runId: `run-${n}`, leaseUntil });
+    await db.insert(jobConcurrencySlots).values([slot(0, ago(61 * 60_000)), slot(1, ago(59 * 60_000)), slot(2, new Date(Date.now() + 30_000))]);
+
+    expect(await deleteOldJobEvents(db)).toBeGreaterThanOrEqual(1);
+    expect(await deleteStaleConcurrencySlots(db)).toBeGreaterThanOrEqual(1);
+
+    const eventsLeft = await db.select({ id: jobEvents.id }).from(jobEvents).where(inArray(jobEvents.id, Object.values(events)));
+    expect(eventsLeft.map((row) => row.id)).toEqual([events.recent]);
+    const slotsLeft = await db.select({ slot: jobConcurrencySlots.slot }).from(jobConcurrencySlots).where(eq(jobConcurrencySlots.concurrencyKey, key)).orderBy(jobConcurrencySlots.slot);
+    expect(slotsLeft.map((row) => row.slot)).toEqual([1, 2]);
+  });
 });
 
 describe("sync history trimming", () => {

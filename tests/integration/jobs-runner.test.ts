@@ -16,7 +16,7 @@ const TRIM = "sync/history.trim-requested" as const;
 type TrimEvent = TriggerEvent<typeof TRIM>;
 
 let runner: InProcessRunner | undefined;
-afterEach(() => runner?.stop());
+afterEach(() => runner?.stop({ graceMs: 0 }));
 
 function runnerFor(...jobs: Parameters<typeof createInProcessRunner>[0]["jobs"]) {
   runner = createInProcessRunner({ jobs, retryDelayMs: () => 5 });
@@ -49,7 +49,7 @@ describe("in-process job runner", () => {
       seen.output = { first, second };
       return { first, second };
     });
-    const ids = runnerFor(job).dispatch({ name: TRIM, data: { userId: user.id } }).ids;
+    const { ids } = await runnerFor(job).dispatch({ name: TRIM, data: { userId: user.id } });
     expect(ids).toHaveLength(1);
     await runner!.idle();
 
@@ -75,7 +75,7 @@ describe("in-process job runner", () => {
         throw new Error(`attempt ${attempt} failed with token ghp_${"x".repeat(36)}`);
       },
     );
-    runnerFor(job).dispatch({ name: TRIM, data: { userId: user.id } });
+    await runnerFor(job).dispatch({ name: TRIM, data: { userId: user.id } });
     await runner!.idle();
 
     expect(attempts).toBe(3);
@@ -100,7 +100,7 @@ describe("in-process job runner", () => {
       times.push(Date.now());
       if (times.length === 1) throw new RetryAfterError("rate limited", 1000);
     });
-    runnerFor(stop, later).dispatch({ name: TRIM, data: { userId: user.id } });
+    await runnerFor(stop, later).dispatch({ name: TRIM, data: { userId: user.id } });
     await runner!.idle();
     expect(nonRetriable).toBe(1);
     expect(times).toHaveLength(2);
@@ -112,37 +112,38 @@ describe("in-process job runner", () => {
     const started = Date.now();
     let attempts = 0;
     let sleptFor = 0;
-    const job = defineJob({ id: "test-sleep", name: "t", events: [TRIM], retries: 1 }, async ({ step }) => {
-      attempts += 1;
+    const job = defineJob({ id: "test-sleep", name: "t", events: [TRIM], retries: 1 }, async ({ step, attempt }) => {
       await step.sleep("pause", "300ms");
+      attempts += 1;
       sleptFor = Date.now() - started;
-      if (attempts === 1) throw new Error("after the sleep");
+      if (attempt === 0) throw new Error("after the sleep");
     });
-    runnerFor(job).dispatch({ name: TRIM, data: { userId: user.id } });
+    await runnerFor(job).dispatch({ name: TRIM, data: { userId: user.id } });
     await runner!.idle();
     expect(attempts).toBe(2);
     expect(sleptFor).toBeGreaterThanOrEqual(290);
     expect(Date.now() - started).toBeLessThan(600); // one sleep, not two
   });
 
-  it("limits concurrency per key: one run at a time per user, users in parallel", async () => {
+  it("limits concurrency per key: one run's steps at a time per user, users in parallel", async () => {
     const [a, b] = await Promise.all([signedUpUser("conc-a"), signedUpUser("conc-b")]);
     const active = new Map<string, number>();
     const peak = new Map<string, number>();
     let peakOverall = 0;
     const job = defineJob(
       { id: "test-concurrency", name: "t", events: [TRIM], concurrency: { key: "event.data.userId", limit: 1 } },
-      async ({ event, step }) => {
-        const id = event.data.userId;
-        active.set(id, (active.get(id) ?? 0) + 1);
-        peak.set(id, Math.max(peak.get(id) ?? 0, active.get(id)!));
-        peakOverall = Math.max(peakOverall, [...active.values()].reduce((sum, n) => sum + n, 0));
-        await step.sleep("work", 60);
-        active.set(id, active.get(id)! - 1);
-      },
+      async ({ event, step }) =>
+        step.run("work", async () => {
+          const id = event.data.userId;
+          active.set(id, (active.get(id) ?? 0) + 1);
+          peak.set(id, Math.max(peak.get(id) ?? 0, active.get(id)!));
+          peakOverall = Math.max(peakOverall, [...active.values()].reduce((sum, n) => sum + n, 0));
+          await new Promise((resolve) => setTimeout(resolve, 60));
+          active.set(id, active.get(id)! - 1);
+        }),
     );
     const run = runnerFor(job);
-    for (let i = 0; i < 3; i++) run.dispatch([{ name: TRIM, data: { userId: a.user.id } }, { name: TRIM, data: { userId: b.user.id } }]);
+    for (let i = 0; i < 3; i++) await run.dispatch([{ name: TRIM, data: { userId: a.user.id } }, { name: TRIM, data: { userId: b.user.id } }]);
     await run.idle();
     expect(peak.get(a.user.id)).toBe(1);
     expect(peak.get(b.user.id)).toBe(1);
@@ -153,16 +154,16 @@ describe("in-process job runner", () => {
     const [a, b] = await Promise.all([signedUpUser("deb-a"), signedUpUser("deb-b")]);
     const runs: Array<{ userId: string; eventId?: string }> = [];
     const job = defineJob(
-      { id: "test-debounce", name: "t", events: [TRIM], debounce: { key: "event.data.userId", period: "80ms" } },
+      { id: "test-debounce", name: "t", events: [TRIM], debounce: { key: "event.data.userId", period: "400ms" } },
       async ({ event }) => void runs.push({ userId: event.data.userId, eventId: event.id }),
     );
     const run = runnerFor(job);
     const sent: string[] = [];
     for (let i = 0; i < 4; i++) {
-      sent.push(...run.dispatch({ name: TRIM, data: { userId: a.user.id } }).ids);
+      sent.push(...(await run.dispatch({ name: TRIM, data: { userId: a.user.id } })).ids);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    run.dispatch({ name: TRIM, data: { userId: b.user.id } });
+    await run.dispatch({ name: TRIM, data: { userId: b.user.id } });
     expect(runs).toEqual([]); // nothing runs while the burst goes on
     await run.idle();
     expect(runs).toHaveLength(2);
@@ -179,10 +180,10 @@ describe("in-process job runner", () => {
     const run = runnerFor(job);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(ticks).toBe(0);
-    run.start();
+    await run.start();
     expect(run.nextScheduledRuns()["test-cron"]!.getTime() - Date.now()).toBeLessThanOrEqual(1000);
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    run.stop();
+    await run.stop();
     await run.idle();
     expect(ticks).toBeGreaterThanOrEqual(1);
     expect(tickEvent).toMatchObject({ name: "inngest/scheduled.timer", data: { cron: "* * * * * *" } });
@@ -193,17 +194,18 @@ describe("in-process job runner", () => {
     let runs = 0;
     const job = defineJob({ id: "test-ids", name: "t", events: [TRIM] }, async () => void (runs += 1));
     const run = runnerFor(job);
-    run.dispatch({ name: TRIM, data: { userId: user.id }, id: "same-id" });
-    run.dispatch({ name: TRIM, data: { userId: user.id }, id: "same-id" });
-    expect(() => run.dispatch({ name: "nope/unknown" as typeof TRIM, data: { userId: user.id } })).toThrow(InvalidJobEventError);
-    expect(() => run.dispatch([{ name: TRIM, data: { userId: user.id } }, { name: TRIM, data: { userId: "not-a-uuid" } }])).toThrow(
+    const id = `same-id-${user.id}`;
+    expect(await run.dispatch({ name: TRIM, data: { userId: user.id }, id })).toEqual({ ids: [id] });
+    expect(await run.dispatch({ name: TRIM, data: { userId: user.id }, id })).toEqual({ ids: [id] });
+    await expect(run.dispatch({ name: "nope/unknown" as typeof TRIM, data: { userId: user.id } })).rejects.toThrow(InvalidJobEventError);
+    await expect(run.dispatch([{ name: TRIM, data: { userId: user.id } }, { name: TRIM, data: { userId: "not-a-uuid" } }])).rejects.toThrow(
       /Invalid "sync\/history.trim-requested" event: userId/,
     );
     await run.idle();
     expect(runs).toBe(1); // the duplicate id and the refused batch ran nothing
   });
 
-  it("tells the run's owner each time the run changes state (started, retrying, started again, completed)", async () => {
+  it("tells the run's owner each time the run changes state (queued, started, retrying, started again, completed)", async () => {
     const { user } = await signedUpUser("runner-live");
     const heard: Array<{ userId: string; event: string; payload: unknown }> = [];
     const stop = getLocalPublisher().subscribe((message) => message.event === "job:run_updated" && heard.push(message));
@@ -214,9 +216,9 @@ describe("in-process job runner", () => {
         runId = id;
         if (failures-- > 0) throw new Error("once");
       });
-      runnerFor(job).dispatch({ name: TRIM, data: { userId: user.id } });
+      await runnerFor(job).dispatch({ name: TRIM, data: { userId: user.id } });
       await runner!.idle();
-      expect(heard).toEqual(Array.from({ length: 4 }, () => ({ userId: user.id, event: "job:run_updated", payload: { runId } })));
+      expect(heard).toEqual(Array.from({ length: 5 }, () => ({ userId: user.id, event: "job:run_updated", payload: { runId } })));
     } finally {
       stop();
     }

@@ -1,10 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { eq, getTableColumns, sql } from "drizzle-orm";
 import { getTableConfig, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { GET as downloadGET } from "~/app/api/privacy/exports/[id]/route";
 import { getDb, selectRows } from "~/server/db/client";
-import { dataExports, devices, integrations, integrationWebhooks, users } from "~/server/db/schema";
+import { dataExports, devices, integrations, integrationWebhooks, jobEvents, jobRuns, jobSteps, users } from "~/server/db/schema";
 import { databaseColumnName, userOwnedTableNames } from "~/server/db/tables";
 import { getJobRunner } from "~/server/jobs/send";
 import { buildExport, EXPORT_BUILD_DEADLINE_MS, EXPORT_POLICY, exportedColumns, renderExport, unclassifiedColumns } from "~/server/privacy/export";
@@ -43,6 +44,16 @@ describe("data export", () => {
   it("JSON: every user-owned table with exactly the user's rows, built by a job and announced, without any secret", async () => {
     const account = await fullyUsedAccount("export-json");
     const other = await fullyUsedAccount("export-json-other");
+    // A run's step results and an accepted event, of each user: each export holds only its owner's.
+    const runSteps = async (userId: string) => {
+      const db = await getDb();
+      const [run] = await db.insert(jobRuns).values({ runId: randomUUID(), userId, functionId: "sync-integration", eventName: "integration/sync.requested", status: "sleeping", event: { name: "integration/sync.requested", data: { userId } } }).returning();
+      await db.insert(jobSteps).values([{ runId: run!.runId, stepKey: "list-repositories", output: [{ fullName: `${userId}/repo` }] }]);
+      await db.insert(jobEvents).values({ id: randomUUID(), userId, name: "integration/sync.requested", data: { userId } });
+      return run!.runId;
+    };
+    const ownRun = await runSteps(account.user.id);
+    await runSteps(other.user.id);
     const { listed, heard, response, exportId } = await exportOf(account, "json");
     expect(listed).toMatchObject({ id: exportId, format: "json", status: "ready", downloadUrl: `/api/privacy/exports/${exportId}` });
     expect(heard).toEqual([{ userId: account.user.id, event: "privacy:export_ready", payload: { exportId, format: "json", bytes: listed.bytes } }]);
@@ -51,8 +62,9 @@ describe("data export", () => {
     const text = await response.text();
     const document = JSON.parse(text) as { tables: Record<string, Array<Record<string, unknown>>> };
 
-    const expectedTables = [...userOwnedTableNames().filter((table) => !NEVER_EXPORTED.includes(table)), "users", "login_attempts"].sort();
-    expect(NEVER_EXPORTED.sort()).toEqual(["anonymous_aggregates", "data_exports", "integration_tokens", "rate_limits", "webhook_deliveries"]);
+    // job_steps has no user_id: its rows are the user's runs' steps.
+    const expectedTables = [...userOwnedTableNames().filter((table) => !NEVER_EXPORTED.includes(table)), "users", "login_attempts", "job_steps"].sort();
+    expect(NEVER_EXPORTED.sort()).toEqual(["anonymous_aggregates", "data_exports", "integration_tokens", "job_concurrency_slots", "job_schedules", "rate_limits", "webhook_deliveries"]);
     expect(Object.keys(document.tables).sort()).toEqual(expectedTables);
     // Each row carries exactly the allowlisted columns: nothing the policy does not name.
     for (const [table, rows] of Object.entries(document.tables)) for (const row of rows) expect(Object.keys(row), table).toEqual(EXPORTED_COLUMNS[table]);
@@ -62,6 +74,10 @@ describe("data export", () => {
     }
     expect(document.tables.users).toEqual([expect.objectContaining({ id: account.user.id, email: account.user.email })]);
     expect(document.tables.sync_records!.length).toBeGreaterThan(0);
+    expect(document.tables.job_steps).toEqual([{ run_id: ownRun, step_key: "list-repositories", output: [{ fullName: `${account.user.id}/repo` }], completed_at: expect.any(String) }]);
+    expect(document.tables.job_runs).toContainEqual(expect.objectContaining({ run_id: ownRun, status: "sleeping", event: { name: "integration/sync.requested", data: { userId: account.user.id } } }));
+    expect(document.tables.job_events!.length).toBeGreaterThan(0);
+    for (const bookkeeping of ["lease_owner", "lease_until", "concurrency_key", "cancel_keys"]) expect(document.tables.job_runs![0], bookkeeping).not.toHaveProperty(bookkeeping);
 
     // No secret, in any form: tokens, their hashes, sealed tokens, the password hash.
     const db = await getDb();

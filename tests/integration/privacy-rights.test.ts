@@ -1,8 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import {
   anonymousAggregates,
+  jobEvents,
+  jobRuns,
+  jobSteps,
   loginAttempts,
   syncConflicts,
   syncRecords,
@@ -72,9 +76,14 @@ describe("deleting the account", () => {
     const db = await getDb();
     const doomed = await fullyUsedAccount("delete-me");
     const bystander = await fullyUsedAccount("keep-me");
+    // A sleeping run of the user's, with a completed step, and the event that started it.
+    const doomedRun = randomUUID();
+    await db.insert(jobRuns).values({ runId: doomedRun, userId: doomed.user.id, functionId: "x", eventName: "x", status: "sleeping", event: { name: "x", data: { userId: doomed.user.id } } });
+    await db.insert(jobSteps).values({ runId: doomedRun, stepKey: "first", output: { commits: 3 } });
+    await db.insert(jobEvents).values({ id: randomUUID(), userId: doomed.user.id, name: "x", data: { userId: doomed.user.id } });
     const before = await rowsOf(doomed.user.id);
     // The fixture really fills the tables the deletion must reach.
-    for (const table of ["sync_records", "sync_revisions", "sync_conflicts", "sync_keys", "devices", "integrations", "integration_tokens", "external_data_cache", "consents", "processing_log", "privacy_settings", "job_runs"]) {
+    for (const table of ["sync_records", "sync_revisions", "sync_conflicts", "sync_keys", "devices", "integrations", "integration_tokens", "external_data_cache", "consents", "processing_log", "privacy_settings", "job_runs", "job_events"]) {
       expect(before[table], table).toBeGreaterThan(0);
     }
     const bystanderBefore = await rowsOf(bystander.user.id);
@@ -84,6 +93,7 @@ describe("deleting the account", () => {
 
     const after = await rowsOf(doomed.user.id);
     expect(Object.entries(after).filter(([, n]) => n > 0)).toEqual([]);
+    expect(await db.select().from(jobSteps).where(eq(jobSteps.runId, doomedRun))).toEqual([]); // with the run (job_steps has no user_id)
     expect(await db.select().from(users).where(eq(users.id, doomed.user.id))).toEqual([]);
     expect(await db.select().from(loginAttempts).where(eq(loginAttempts.email, doomed.user.email))).toEqual([]);
     expect(await rowsOf(bystander.user.id)).toEqual(bystanderBefore);

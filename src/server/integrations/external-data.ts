@@ -46,6 +46,12 @@ export async function trimExternalData(db: DbOrTx, userId: string, retentionDays
   return deleted;
 }
 
+/** The providers the user has cached data from (each has a retention: the user's choice, or the default). */
+export async function cachedProviders(db: DbOrTx, userId: string): Promise<string[]> {
+  const rows = await db.selectDistinct({ provider: externalDataCache.provider }).from(externalDataCache).where(eq(externalDataCache.userId, userId));
+  return rows.map((row) => row.provider);
+}
+
 /** The user's cached repositories, from every connected git provider. */
 export async function listCachedRepositories(db: DbOrTx, userId: string, provider?: string) {
   const rows = await db

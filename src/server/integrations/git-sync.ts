@@ -41,6 +41,7 @@ export async function cacheRepositories(db: DbOrTx, userId: string, provider: Re
     });
 }
 
+/** Safe to repeat: a commit never changes, so one already cached stays as it is. */
 export async function cacheCommits(db: DbOrTx, userId: string, provider: RegisteredProviderId, commits: CachedCommit[]) {
   if (commits.length === 0) return;
   const expiresAt = new Date(Date.now() + GIT_SYNC.commitTtlMs);
@@ -120,6 +121,8 @@ export async function syncRepositories(db: DbOrTx, env: Env, session: ProviderSe
  * a conditional request first (an unchanged repository costs a 304), then stats
  * for the commits not cached yet. Returns the commits that were new. The validators
  * are kept only once the new commits are cached: a run that fails halfway asks again in full.
+ * Safe to repeat: commits already cached are neither fetched nor stored again (a repeat
+ * only reports fewer new ones).
  */
 export async function syncRepositoryCommits(db: DbOrTx, env: Env, session: ProviderSession, provider: RegisteredProviderId, repository: Repository, now = new Date()) {
   const since = syncWindowStart(now);
@@ -140,7 +143,11 @@ export async function syncRepositoryCommits(db: DbOrTx, env: Env, session: Provi
   return { notModified: false, newCommits };
 }
 
-/** Creates our push webhook on each repository the token administers and that has none yet. */
+/**
+ * Creates our push webhook on each repository the token administers and that has none yet.
+ * Safe to repeat: a hook created at the provider by a try that died before recording it is
+ * found there by its URL (createWebhook) and recorded, not created twice.
+ */
 export async function ensureWebhooks(db: DbOrTx, env: Env, session: ProviderSession, provider: RegisteredProviderId, repositories: Repository[]) {
   const [integration] = await db.select().from(integrations).where(and(eq(integrations.userId, session.userId), eq(integrations.provider, provider)));
   if (!integration) return { created: 0, removed: 0 };
@@ -154,8 +161,12 @@ export async function ensureWebhooks(db: DbOrTx, env: Env, session: ProviderSess
       const url = `${env.appUrl}/api/webhooks/${provider}?integration=${integration.id}`;
       const hook = await providers[provider].createWebhook(env, session, repository, { url, secret: webhookSecretFor(env, integration.id) });
       if (!hook) continue;
-      await db.insert(integrationWebhooks).values({ integrationId: integration.id, userId: session.userId, provider, repository: repository.fullName, hookId: hook.hookId });
-      created += 1;
+      const recorded = await db
+        .insert(integrationWebhooks)
+        .values({ integrationId: integration.id, userId: session.userId, provider, repository: repository.fullName, hookId: hook.hookId })
+        .onConflictDoNothing()
+        .returning({ id: integrationWebhooks.id });
+      created += recorded.length;
     } catch (error) {
       // Webhooks are a bonus (scheduled syncs still find the commits): never fail a sync over one.
       logger.warn("could not create a webhook", { provider, repository: repository.fullName, error });

@@ -90,7 +90,10 @@ export interface GitProvider {
   /** Commits by the connected identity in one repository, newest first, every page; conditional on the first page's validators. */
   listCommits(env: Env, session: ProviderSession, repository: Repository, range: { since: string; until?: string }, known: ValidatorLookup | null): Promise<Conditional<Commit>>;
   commitStats(env: Env, session: ProviderSession, repository: Repository, sha: string): Promise<CommitStats>;
-  /** Webhooks: create on connect where the token allows (null: not allowed), remove on disconnect. */
+  /**
+   * Webhooks: create on connect where the token allows (null: not allowed), remove on disconnect.
+   * Safe to repeat: a hook of ours already there (same URL) is returned instead of a second one.
+   */
   createWebhook(env: Env, session: ProviderSession, repository: Repository, hook: { url: string; secret: string }): Promise<{ hookId: string } | null>;
   removeWebhook(env: Env, session: ProviderSession, repository: string, hookId: string): Promise<void>;
   /** A delivery to /api/webhooks/<provider>: verify it (constant time), deduplicate, and say which job to run. */

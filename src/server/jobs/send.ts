@@ -1,4 +1,5 @@
 import type { Inngest } from "inngest";
+import { databaseConfigFromEnv } from "../db/client";
 import { getEnv } from "../env";
 import { getInngestClient, jobModeOf, type JobMode } from "./client";
 import { parseJobEvent, type JobEvent } from "./events";
@@ -7,15 +8,19 @@ import { createInProcessRunner, type InProcessRunner } from "./runner";
 
 const holder = globalThis as typeof globalThis & { __devpulseJobRunner?: InProcessRunner };
 
-/** The process's embedded job engine (crons start only with `startJobSchedules`). */
+/** The process's embedded job engine (it resumes due work and starts crons with `startJobSchedules`). */
 export function getJobRunner(): InProcessRunner {
-  holder.__devpulseJobRunner ??= createInProcessRunner({ jobs: jobFunctions });
+  holder.__devpulseJobRunner ??= createInProcessRunner({
+    jobs: jobFunctions,
+    // PGlite's folder is opened by one process only: whatever was running there belonged to a process now gone.
+    exclusiveDatabase: databaseConfigFromEnv().driver === "pglite",
+  });
   return holder.__devpulseJobRunner;
 }
 
 /** Replaces the process's runner (tests use one with short retry delays). */
 export function useJobRunner(runner: InProcessRunner) {
-  holder.__devpulseJobRunner?.stop();
+  void holder.__devpulseJobRunner?.stop({ graceMs: 0 });
   holder.__devpulseJobRunner = runner;
 }
 
@@ -39,9 +44,14 @@ export const jobs = {
   },
 };
 
-/** At server start: with no Inngest configured, this process runs the cron schedules itself. */
-export function startJobSchedules(): JobMode {
+/** At server start: with no Inngest configured, this process resumes the durable runs and runs the cron schedules itself. */
+export async function startJobSchedules(): Promise<JobMode> {
   const mode = jobModeOf(getEnv());
-  if (mode === "in-process") getJobRunner().start();
+  if (mode === "in-process") await getJobRunner().start();
   return mode;
+}
+
+/** At shutdown: the embedded engine stops claiming and lets running steps finish (up to 10 s); the rest resumes at the next start. */
+export async function stopJobEngine(): Promise<void> {
+  await holder.__devpulseJobRunner?.stop();
 }

@@ -1,6 +1,6 @@
-import { and, isNull, lt } from "drizzle-orm";
+import { and, isNotNull, isNull, lt } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
-import { dataExports, deviceAuthorizations, externalDataCache, jobRuns, loginAttempts, oauthStates, syncPushes, webhookDeliveries } from "../db/schema";
+import { dataExports, deviceAuthorizations, externalDataCache, jobConcurrencySlots, jobEvents, jobRuns, loginAttempts, oauthStates, syncPushes, webhookDeliveries } from "../db/schema";
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -12,7 +12,12 @@ export const RETENTION = {
   idempotencyKeyMs: 24 * HOUR_MS,
   /** Far longer than any sign-in lockout window. */
   loginAttemptMs: 7 * 24 * HOUR_MS,
+  /** A finished run (and its steps) stays visible this long after it finished; an unfinished one stays however old. */
   jobRunMs: 30 * 24 * HOUR_MS,
+  /** An accepted event id is refused again for 24 hours (Inngest's deduplication window); past it the row has no use. */
+  jobEventMs: 24 * HOUR_MS,
+  /** A concurrency slot is released by its run; one whose lease ran out this long ago was left by a crashed instance. */
+  staleConcurrencySlotMs: HOUR_MS,
   /** Providers redeliver within days at most: remembering delivery ids for a week catches every replay that matters. */
   webhookDeliveryMs: 7 * 24 * HOUR_MS,
   /** An export's row, once its content is gone (at the link's expiry): the page says "Link expired" or "Failed" for a week. */
@@ -50,8 +55,33 @@ export async function deleteOldLoginAttempts(db: DbOrTx, now = new Date()) {
   return rows.length;
 }
 
+/**
+ * Runs that finished more than 30 days ago, with their steps (ON DELETE CASCADE). Never an
+ * unfinished run, however old: it may sleep or wait for weeks, and deleting it would lose it.
+ * (The started_at condition follows from the other, as a run finishes after it starts: it lets
+ * the query use the started_at index.)
+ */
 export async function deleteOldJobRuns(db: DbOrTx, now = new Date()) {
-  const rows = await db.delete(jobRuns).where(lt(jobRuns.startedAt, before(now, RETENTION.jobRunMs))).returning({ runId: jobRuns.runId });
+  const cutoff = before(now, RETENTION.jobRunMs);
+  const rows = await db
+    .delete(jobRuns)
+    .where(and(isNotNull(jobRuns.finishedAt), lt(jobRuns.finishedAt, cutoff), lt(jobRuns.startedAt, cutoff)))
+    .returning({ runId: jobRuns.runId });
+  return rows.length;
+}
+
+/** Accepted events past the deduplication window: their runs hold the event they need. */
+export async function deleteOldJobEvents(db: DbOrTx, now = new Date()) {
+  const rows = await db.delete(jobEvents).where(lt(jobEvents.receivedAt, before(now, RETENTION.jobEventMs))).returning({ id: jobEvents.id });
+  return rows.length;
+}
+
+/** Concurrency slots whose lease ran out an hour ago: a live run renews its lease long before that. */
+export async function deleteStaleConcurrencySlots(db: DbOrTx, now = new Date()) {
+  const rows = await db
+    .delete(jobConcurrencySlots)
+    .where(lt(jobConcurrencySlots.leaseUntil, before(now, RETENTION.staleConcurrencySlotMs)))
+    .returning({ runId: jobConcurrencySlots.runId });
   return rows.length;
 }
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, lte, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, lte, sql, type SQL } from "drizzle-orm";
 import { getTableConfig, type PgColumn, type PgTable } from "drizzle-orm/pg-core";
 import { strToU8, zipSync } from "fflate";
 import { z } from "zod";
@@ -14,7 +14,11 @@ import {
   integrations,
   integrationTokens,
   integrationWebhooks,
+  jobConcurrencySlots,
+  jobEvents,
   jobRuns,
+  jobSchedules,
+  jobSteps,
   loginAttempts,
   oauthAccounts,
   oauthStates,
@@ -35,7 +39,7 @@ import {
 import { databaseColumnName, schemaTables } from "../db/tables";
 import { AppError } from "../errors";
 import { deadlineMessage, startedBeforeDeadline } from "../jobs/deadlines";
-import { recordProcessing, recordProcessingEach } from "./processing-log";
+import { recordProcessingEach, recordProcessingOnce } from "./processing-log";
 
 /** How long a finished export can be downloaded (by its owner only). At its end the content is deleted. */
 export const EXPORT_LINK_TTL_MS = 60 * 60 * 1000;
@@ -173,12 +177,36 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
     exported: ["id", "userId", "purpose", "newEmail", "expiresAt", "usedAt", "createdAt"],
     withheld: { tokenHash: "the hash of a single-use password-reset or email-change link" },
   }),
-  exportTable(jobRuns, { exported: ["runId", "userId", "functionId", "eventName", "status", "attempt", "error", "output", "startedAt", "finishedAt"] }),
+  exportTable(jobRuns, {
+    // Where the run stands, as the job runs view shows it: the event that started it, when it is next due, what it waits for.
+    exported: ["runId", "userId", "functionId", "eventName", "status", "attempt", "error", "output", "startedAt", "finishedAt", "event", "nextAt", "waitEvent"],
+    withheld: {
+      leaseOwner: "operational: the name (host and process) of the server instance running it",
+      leaseUntil: "engine bookkeeping: how long that instance holds it",
+      concurrencyKey: "engine bookkeeping, computed from the trigger event (exported)",
+      debounceKey: "engine bookkeeping, computed from the trigger event (exported)",
+      debounceUntil: "engine bookkeeping: the latest a debounce window may close (next_at says when it is due)",
+      cancelKeys: "engine bookkeeping, computed from the trigger event (exported)",
+      waitStep: "engine bookkeeping: the step's internal name",
+      waitMatch: "engine bookkeeping: a field name from the job's definition",
+      waitValue: "engine bookkeeping, a value copied from the trigger event (exported)",
+    },
+  }),
+  // The results of the user's runs' steps: they may hold data fetched from the user's providers (repository
+  // lists, commits), which the server holds about them until the run is trimmed, so the right of access covers them.
+  exportTable(jobSteps, {
+    exported: ["runId", "stepKey", "output", "completedAt"],
+    rowsOf: (owner) => sql`${jobSteps.runId} in (select ${jobRuns.runId} from ${jobRuns} where ${jobRuns.userId} = ${owner.userId})`,
+  }),
+  // Events about the user accepted in the last 24 hours (what they asked for, what a provider sent for them).
+  exportTable(jobEvents, { exported: ["id", "userId", "name", "data", "receivedAt"] }),
   withholdTable(integrationTokens, "OAuth tokens: credentials, sealed by the token vault"),
   withholdTable(dataExports, "earlier exports: copies of the same data (and an export must not contain itself)"),
   withholdTable(webhookDeliveries, "delivery ids from providers, about no one account"),
   withholdTable(rateLimits, "abuse counters keyed by hashed email or address, about no one account"),
   withholdTable(anonymousAggregates, "anonymous counts that no longer belong to anyone"),
+  withholdTable(jobConcurrencySlots, "job engine bookkeeping: which run holds which slot, with no data of its own (the runs are exported)"),
+  withholdTable(jobSchedules, "when each scheduled job last fired, about no one account"),
 ];
 
 const tableName = (table: PgTable) => getTableConfig(table).name;
@@ -264,23 +292,35 @@ export async function requestExport(db: DbOrTx, userId: string, format: "json" |
  * The job's work: build, store, log. Returns what the announcement carries, or null
  * when the export is no longer building (it passed its deadline and the user was told
  * it failed: a late build is dropped rather than brought back to life).
+ * Safe to repeat: the log entry is recorded once per export, and an export found
+ * "ready" (an earlier try stored it, then the process died before the step's result
+ * was kept; or a second copy of the step finished first) is not built again: the same
+ * announcement is returned, so the user still hears of it. The content is stored by
+ * one update, so no half-built export is ever visible.
  */
 export async function buildExport(db: Db, userId: string, exportId: string) {
-  const [row] = await db
-    .select({ format: dataExports.format, status: dataExports.status })
-    .from(dataExports)
-    .where(and(eq(dataExports.id, exportId), eq(dataExports.userId, userId)));
+  const current = () =>
+    db
+      .select({ format: dataExports.format, status: dataExports.status, bytes: dataExports.bytes })
+      .from(dataExports)
+      .where(and(eq(dataExports.id, exportId), eq(dataExports.userId, userId)))
+      .then(([row]) => row);
+  const row = await current();
   if (!row) throw new AppError("NOT_FOUND", "This export was not requested by this account.");
+  if (row.status === "ready") return { exportId, format: row.format, bytes: row.bytes ?? 0 };
   if (row.status !== "building") return null;
   // Logged first, so the export itself shows that it was made.
-  await recordProcessing(db, userId, { activity: "export", purpose: "Give you a copy of everything DevPulse Cloud holds about you", legalBasis: "legal_obligation", details: { format: row.format } });
+  await recordProcessingOnce(db, userId, { export: exportId }, { activity: "export", purpose: "Give you a copy of everything DevPulse Cloud holds about you", legalBasis: "legal_obligation", details: { format: row.format } });
   const rendered = renderExport(row.format, await collectUserData(db, userId));
   const stored = await db
     .update(dataExports)
     .set({ status: "ready", content: rendered.content, bytes: rendered.bytes, expiresAt: new Date(Date.now() + EXPORT_LINK_TTL_MS) })
     .where(and(eq(dataExports.id, exportId), eq(dataExports.status, "building")))
     .returning({ id: dataExports.id });
-  return stored.length > 0 ? { exportId, format: row.format, bytes: rendered.bytes } : null;
+  if (stored.length > 0) return { exportId, format: row.format, bytes: rendered.bytes };
+  // Another copy of this step stored it meanwhile (announce what it stored), or the deadline passed (null).
+  const after = await current();
+  return after?.status === "ready" ? { exportId, format: after.format, bytes: after.bytes ?? 0 } : null;
 }
 
 export async function markExportFailed(db: DbOrTx, exportId: string, error: string) {

@@ -48,10 +48,19 @@ export async function decideInactivity(db: Db, env: Pick<Env, "SMTP_URL" | "NODE
   return { action: "none", reason: "the notice period has not ended" };
 }
 
-/** Mails the warning, then records it (a failed send records nothing, so a retry sends it again). */
+/**
+ * Mails the warning, then records it (a failed send records nothing, so a retry sends it again).
+ * Null: nothing was sent — the account is gone, or this absence was already warned about.
+ * Safe to repeat: a repeat that finds the warning recorded (an earlier try sent and recorded
+ * it, then the process died before the step's result was kept) sends nothing. Recording first
+ * would make the one remaining window — a crash after the mail left, before it was recorded —
+ * lose the warning instead of repeating it, and an unwarned account would then become
+ * deletable; so in that window (milliseconds) the owner may get the same warning twice.
+ */
 export async function warnInactiveAccount(db: Db, env: Env, userId: string, deletionDate: string, now = new Date()): Promise<MailDelivery | null> {
-  const [user] = await db.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, userId));
+  const [user] = await db.select({ email: users.email, name: users.name, lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
   if (!user) return null;
+  if (user.warnedAt && user.warnedAt > user.lastActiveAt) return null;
   const day = new Date(deletionDate).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
   const delivery = await sendMail(env, {
     to: user.email,
@@ -84,10 +93,15 @@ export async function warnInactiveAccount(db: Db, env: Env, userId: string, dele
   return delivery;
 }
 
-/** Deletes an account whose notice period ended without any use (decided again here: a retried step may run much later). */
+/**
+ * Deletes an account whose notice period ended without any use (decided again here: a retried step may run much later).
+ * Safe to repeat: an account already gone is what this step wants (an earlier try deleted it and the process died
+ * before the step's result was kept, or its owner deleted it), so it counts as deleted; a try cut short inside
+ * eraseAccount finds the rest to do (each disconnect and the final delete stand on their own).
+ */
 export async function deleteInactiveAccount(db: Db, env: Env, userId: string) {
-  if ((await decideInactivity(db, env, userId)).action !== "delete") return { deleted: false as const };
   const [user] = await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, userId));
-  if (!user) return { deleted: false as const };
+  if (!user) return { deleted: true as const };
+  if ((await decideInactivity(db, env, userId)).action !== "delete") return { deleted: false as const };
   return eraseAccount(db, env, user, "after a year of inactivity, as its owner chose");
 }

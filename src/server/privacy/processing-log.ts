@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "../db/client";
 import { processingActivities, processingLog, type ProcessingActivity } from "../db/schema";
@@ -21,6 +21,28 @@ export async function recordProcessing(db: DbOrTx, userId: string, entry: Proces
 export async function recordProcessingEach(db: DbOrTx, entries: Array<ProcessingEntry & { userId: string }>) {
   if (entries.length === 0) return;
   await db.insert(processingLog).values(entries.map((entry) => ({ ...entry, details: entry.details ?? {} })));
+}
+
+/**
+ * Records an entry once: unless an entry of the same activity already holds `key` in its
+ * details (an id of what was done: the export, or the job run — `{ jobRun: runId }`, the id
+ * the user's job runs view shows).
+ * Safe to repeat: job steps are at-least-once (a crash after the insert runs the step again),
+ * so the check and the insert are one statement; a transaction-scoped advisory lock on the
+ * key makes two copies of a step running at once (Inngest may) wait for each other instead
+ * of both finding no entry.
+ */
+export async function recordProcessingOnce(db: DbOrTx, userId: string, key: Record<string, string>, entry: ProcessingEntry) {
+  const details = { ...entry.details, ...key };
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`processing_log ${userId} ${entry.activity} ${JSON.stringify(key)}`}, 0))`);
+    await tx.execute(sql`
+      insert into processing_log (user_id, activity, purpose, legal_basis, details)
+      select ${userId}::uuid, ${entry.activity}, ${entry.purpose}, ${entry.legalBasis}, ${JSON.stringify(details)}::jsonb
+      where not exists (
+        select 1 from processing_log
+        where user_id = ${userId}::uuid and activity = ${entry.activity} and details @> ${JSON.stringify(key)}::jsonb)`);
+  });
 }
 
 export const ZProcessingLogQuery = z.object({

@@ -124,8 +124,13 @@ export const github: GitProvider = {
 
   async createWebhook(env, session, repository, hook) {
     if (repository.permission !== "admin") return null;
+    const client = githubClient(env, session.accessToken);
+    // Ours already (an earlier try created it, then died before recording it): GitHub would refuse a second one.
+    const hooks = await call(() => client.paginate(client.rest.repos.listWebhooks, { ...splitFullName(repository.fullName), per_page: PER_PAGE }));
+    const existing = hooks.find((candidate) => candidate.config.url === hook.url);
+    if (existing) return { hookId: String(existing.id) };
     const { data } = await call(() =>
-      githubClient(env, session.accessToken).rest.repos.createWebhook({
+      client.rest.repos.createWebhook({
         ...splitFullName(repository.fullName),
         name: "web",
         active: true,

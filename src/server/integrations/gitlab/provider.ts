@@ -132,6 +132,10 @@ export const gitlab: GitProvider = {
 
   async createWebhook(env, session, repository, hook) {
     if (repository.permission !== "admin") return null;
+    // Ours already (an earlier try created it, then died before recording it): GitLab would add a second one.
+    const hooks = await allPages<{ id: number; url: string }>(env, session, `${projectPath(repository.fullName)}/hooks?per_page=${PER_PAGE}`);
+    const existing = hooks.find((candidate) => candidate.url === hook.url);
+    if (existing) return { hookId: String(existing.id) };
     const response = await gitlabFetch(env, session, `${projectPath(repository.fullName)}/hooks`, {
       method: "POST",
       headers: { "content-type": "application/json" },

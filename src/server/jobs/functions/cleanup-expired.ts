@@ -6,9 +6,11 @@ import {
   deleteExpiredOAuthStates,
   deleteOldExports,
   deleteOldIdempotencyKeys,
+  deleteOldJobEvents,
   deleteOldJobRuns,
   deleteOldLoginAttempts,
   deleteOldWebhookDeliveries,
+  deleteStaleConcurrencySlots,
 } from "../../maintenance/cleanup";
 import { expireExports, failOverdueExports } from "../../privacy/export";
 import { defineJob } from "../define-job";
@@ -31,6 +33,8 @@ export const cleanupExpired = defineJob(
       idempotencyKeys: await step.run("delete-old-idempotency-keys", () => deleteOldIdempotencyKeys(db)),
       loginAttempts: await step.run("delete-old-login-attempts", () => deleteOldLoginAttempts(db)),
       jobRuns: await step.run("delete-old-job-runs", () => deleteOldJobRuns(db)),
+      jobEvents: await step.run("delete-old-job-events", () => deleteOldJobEvents(db)),
+      concurrencySlots: await step.run("delete-stale-concurrency-slots", () => deleteStaleConcurrencySlots(db)),
       webhookDeliveries: await step.run("delete-old-webhook-deliveries", () => deleteOldWebhookDeliveries(db)),
       externalData: await step.run("delete-expired-external-data", () => deleteExpiredExternalData(db)),
       // In this order: a build past its deadline fails, an expired link loses its content (logged), then old rows go.

@@ -2,7 +2,7 @@ import { NonRetriableError, RetryAfterError } from "inngest";
 import { summarize } from "~/lib/realtime/events";
 import { getDb } from "../../db/client";
 import { integrationAllows } from "~/lib/schemas/privacy";
-import { recordProcessing } from "../../privacy/processing-log";
+import { recordProcessingOnce } from "../../privacy/processing-log";
 import { getPrivacySettings } from "../../privacy/settings";
 import { getEnv } from "../../env";
 import { providerSession } from "../../integrations/connections";
@@ -54,7 +54,7 @@ export const syncIntegration = defineJob(
     concurrency: { key: 'event.data.userId + ":" + event.data.provider', limit: 1 },
     onFailure: integrationJobFailed,
   },
-  async ({ event, step }) => {
+  async ({ event, step, runId }) => {
     const { userId, provider } = event.data;
     if (!isRegisteredProvider(provider)) throw new NonRetriableError(`No integration for ${provider}`);
     const id: RegisteredProviderId = provider;
@@ -95,7 +95,7 @@ export const syncIntegration = defineJob(
     }
     await step.run("mark-synced", async () => {
       await markSynced(await getDb(), { userId, provider: id });
-      await recordProcessing(await getDb(), userId, {
+      await recordProcessingOnce(await getDb(), userId, { jobRun: runId }, {
         activity: "integration_sync",
         purpose: `Fetch your repositories and commits from ${providers[id].name} to correlate them with your activity`,
         legalBasis: "consent",

@@ -1,16 +1,13 @@
 import { getDb } from "../../db/client";
-import { eq } from "drizzle-orm";
 import { ZIntegrationPrivacy } from "~/lib/schemas/privacy";
-import { externalDataCache } from "../../db/schema";
-import { trimExternalData } from "../../integrations/external-data";
+import { cachedProviders, trimExternalData } from "../../integrations/external-data";
 import { cloudRetentionDays } from "../../privacy/retention";
 import { getPrivacySettings } from "../../privacy/settings";
-import { recordProcessing } from "../../privacy/processing-log";
+import { recordProcessingOnce } from "../../privacy/processing-log";
 import { expireSyncedRecords, trimSyncHistory, usersWithSyncHistory } from "../../sync/history-retention";
 import { defineJob, fanOut } from "../define-job";
 
 const DEFAULT_PROVIDER_RETENTION_DAYS = ZIntegrationPrivacy.parse({}).retentionDays;
-
 
 /** Daily: asks for one trim run per user who has synced, so each user's run is small, retried on its own and visible to them. */
 export const scheduleSyncHistoryTrim = defineJob(
@@ -34,7 +31,7 @@ export const trimUserSyncHistory = defineJob(
     retries: 3,
     concurrency: { key: "event.data.userId", limit: 1 },
   },
-  async ({ event, step }) => {
+  async ({ event, step, runId }) => {
     const { userId } = event.data;
     const days = await step.run("read-retention-setting", async () => cloudRetentionDays(await getDb(), userId));
     const trimmed = await step.run("delete-old-revisions", async () => trimSyncHistory(await getDb(), userId, days));
@@ -43,14 +40,13 @@ export const trimUserSyncHistory = defineJob(
       const db = await getDb();
       const { integrations } = await getPrivacySettings(db, userId);
       // Every connected provider has a retention: the user's choice, or the default.
-      const connected = await db.selectDistinct({ provider: externalDataCache.provider }).from(externalDataCache).where(eq(externalDataCache.userId, userId));
-      const retention = Object.fromEntries(connected.map(({ provider }) => [provider, integrations[provider as keyof typeof integrations]?.retentionDays ?? DEFAULT_PROVIDER_RETENTION_DAYS]));
+      const retention = Object.fromEntries((await cachedProviders(db, userId)).map((provider) => [provider, integrations[provider as keyof typeof integrations]?.retentionDays ?? DEFAULT_PROVIDER_RETENTION_DAYS]));
       return trimExternalData(db, userId, retention);
     });
     const deletedSomething = trimmed.deletedRevisions + trimmed.deletedResolvedConflicts + expired.expiredRecords + expired.expiredTombstones + externalData > 0;
     if (deletedSomething) {
       await step.run("record-processing", async () =>
-        recordProcessing(await getDb(), userId, {
+        recordProcessingOnce(await getDb(), userId, { jobRun: runId }, {
           activity: "deletion",
           purpose: `Delete what is older than your retention settings (${days} days for synced data)`,
           legalBasis: "consent",
