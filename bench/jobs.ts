@@ -109,17 +109,28 @@ async function measureThisDatabase(): Promise<Measurement> {
       await tx.execute(sql`insert into job_runs (run_id, user_id, function_id, event_name, status, attempt, event, next_at) values ${sql.join(runRows, sql`, `)}`);
     });
 
+  /**
+   * A runner that accepts but never claims: `dispatch` would otherwise start the claim loop, and the
+   * runs it executes alongside would compete with the accepts for the pool and the CPUs. A stopped
+   * runner still accepts (the same transaction), it only never wakes.
+   */
+  const acceptOnlyRunner = async () => {
+    const runner = createInProcessRunner({ jobs: [acceptJob] });
+    await runner.stop();
+    return runner;
+  };
+
   // ── warm-up (not reported): JIT, the connection pool, the tables' first pages ──
   log("warming up");
   {
-    const runner = createInProcessRunner({ jobs: [acceptJob] });
+    const runner = await acceptOnlyRunner();
     const send = senderFor(runner);
     await inFlight(Array.from({ length: 500 }, reviewEvent), ACCEPT_IN_FLIGHT, (event) => send.send(event));
     await inFlight(Array.from({ length: 500 }, reviewEvent), ACCEPT_IN_FLIGHT, (event) => rawAccept([event], "bench-floor-warmup"));
   }
 
-  // ── 1. accepted per second (the runner is not started: only the accept path runs) ──
-  const acceptRunner = createInProcessRunner({ jobs: [acceptJob] });
+  // ── 1. accepted per second (only the accept path runs: see acceptOnlyRunner) ──
+  const acceptRunner = await acceptOnlyRunner();
   const acceptSender = senderFor(acceptRunner);
   const timedMs = async (task: () => Promise<unknown>) => {
     const started = performance.now();
@@ -305,7 +316,7 @@ async function main() {
     `- **Node:** ${machine.node}; **Postgres:** ${machine.postgres}; PGlite: ${measurements[0]!.postgresVersion.split(" on ")[0]}`,
     `- **Run time:** ${((Date.now() - began) / 1000).toFixed(0)} s`,
     "",
-    "- **Accept** goes through `createJobSender(…).send` in `in-process` mode: the catalog's zod validation, then the runner's `dispatch`, which writes the event and its runs before it answers. The runner is not started during this phase, so only accepting is measured; the floor inserts the same `job_events` and `job_runs` rows with raw SQL through the same database handle (pool of 10 on Postgres, the one PGlite connection), in the same transaction shapes.",
+    "- **Accept** goes through `createJobSender(…).send` in `in-process` mode: the catalog's zod validation, then the runner's `dispatch`, which writes the event and its runs before it answers. The runner is stopped before this phase (it still accepts, but never claims), so only accepting is measured, not the runs it would execute alongside; the floor inserts the same `job_events` and `job_runs` rows with raw SQL through the same database handle (pool of 10 on Postgres, the one PGlite connection), in the same transaction shapes.",
     `- **Latency**: ${fmt(LATENCY_RATE * LATENCY_SECONDS)} events offered one by one at ${LATENCY_RATE}/s (open loop: a send starts on schedule whether or not the previous ones were answered), measured from the \`jobs.send\` call to the moment the run's first \`step.run\` callback starts, in the same process. The runner runs with its defaults (10 runs at once, 1 s poll; a local send wakes it at once). The floor is the duration of one raw accept transaction: the least a durable accept costs before any step can start.`,
     `- **Completion**: ${fmt(RUNS)} runs of a job of 3 trivial steps, sent in batches of ${RUNS_BATCH} while the runner runs, timed from the first send to \`idle()\`. The floor claims each queued run, writes its 3 \`job_steps\` rows and completes it with raw SQL, ${RUNS_AT_ONCE} runs at once (the runner's default \`maxParallel\`), one statement at a time.`,
     "- Before the measurements, 500 events through each path warm up the JIT, the connection pool and the tables; not reported.",

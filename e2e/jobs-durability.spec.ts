@@ -4,7 +4,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect, test } from "@playwright/test";
-import { browserApi, signUp } from "./support";
+// The API as a signed-in person, over fetch only: this test needs no browser.
+import { createUserWithDevices, sessionClient } from "../bench/lib/setup";
 
 /**
  * "Accepted means kept", with the production server: a data export is asked for, the server is
@@ -64,19 +65,17 @@ function killHard(child: ChildProcess): Promise<void> {
   });
 }
 
-test("a data export asked for just before a kill -9 of the server is built after the restart", async ({ browser }) => {
+test("a data export asked for just before a kill -9 of the server is built after the restart", async () => {
   test.skip(!existsSync(join(STANDALONE, "server.js")), "needs the standalone build (.next/standalone/server.js); the suite's web server builds it");
   test.setTimeout(240_000);
   const dataDir = mkdtempSync(join(tmpdir(), "devpulse-e2e-kill-"));
   const port = await freePort();
   const baseURL = `http://localhost:${port}`;
   const servers: ChildProcess[] = [];
-  const context = await browser.newContext({ baseURL });
   try {
     servers.push(await startServer(port, dataDir));
-    const page = await context.newPage();
-    await signUp(page, "kill-export");
-    const api = await browserApi(page, baseURL);
+    const { cookie } = await createUserWithDevices(baseURL, "kill-export", 0);
+    const api = sessionClient(baseURL, cookie); // the session outlives the restart: its secret is in the data folder
 
     const requested = await api.privacy.export.mutate({ format: "json" });
     await killHard(servers[0]!); // right after the request was accepted: the job may not have started yet
@@ -87,7 +86,6 @@ test("a data export asked for just before a kill -9 of the server is built after
       .toBe("ready");
     expect((await api.privacy.exports.query()).filter((entry) => entry.id === requested.exportId)).toHaveLength(1);
   } finally {
-    await context.close();
     for (const server of servers) await killHard(server);
     rmSync(dataDir, { recursive: true, force: true });
   }
