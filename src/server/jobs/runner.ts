@@ -119,12 +119,40 @@ export function createInProcessRunner(options: RunnerOptions) {
     if (accepted.touched.length) wake();
   }
 
+  /**
+   * Group commit: sends that arrive while a transaction is writing wait for the next one and share it,
+   * so 50 callers sending one event each cost a few transactions, not 50. Each caller's events were
+   * validated before they joined, and the group is written all or nothing.
+   */
+  let accepting: Promise<void> | undefined;
+  let waitingToAccept: { events: StoredEvent[]; settle: (error?: unknown) => void }[] = [];
+
+  function acceptGroup(): Promise<void> {
+    accepting ??= (async () => {
+      while (waitingToAccept.length) {
+        const group = waitingToAccept;
+        waitingToAccept = [];
+        try {
+          const db = await database();
+          const accepted = await db.transaction((tx) => acceptEvents(tx, index, group.flatMap((entry) => entry.events)));
+          for (const entry of group) entry.settle();
+          ensureLoop();
+          afterAccept(accepted);
+        } catch (error) {
+          for (const entry of group) entry.settle(error);
+        }
+      }
+      accepting = undefined;
+    })();
+    return accepting;
+  }
+
   async function dispatch(input: JobEvent | JobEvent[]): Promise<{ ids: string[] }> {
     const events = stored(input);
-    const db = await database();
-    const accepted = await db.transaction((tx) => acceptEvents(tx, index, events));
-    ensureLoop();
-    afterAccept(accepted);
+    await new Promise<void>((resolve, reject) => {
+      waitingToAccept.push({ events, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      void acceptGroup();
+    });
     return { ids: events.map((event) => event.id) };
   }
 

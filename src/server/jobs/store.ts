@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../db/client";
 import { jobConcurrencySlots, jobEvents, jobRuns, jobSchedules, jobSteps, users, type JobRunStatus } from "../db/schema";
+import { durationToMs } from "inngest";
 import type { AnyJobEvent, Job } from "./define-job";
 
 /**
@@ -85,51 +86,58 @@ export async function acceptEvents(tx: Tx, index: JobIndex, events: readonly Sto
       setWhere: lt(jobEvents.receivedAt, new Date(now.getTime() - EVENT_ID_WINDOW_MS)),
     })
     .returning({ id: jobEvents.id });
-  const accepted = new Set(fresh.map((row) => row.id));
-  for (const event of unique.filter((candidate) => accepted.has(candidate.id))) {
-    result.touched.push(...(await cancelMatchingRuns(tx, index, event, now)));
-    result.touched.push(...(await wakeWaitingRuns(tx, event, now)));
-    for (const job of index.byEvent.get(event.name) ?? []) {
-      const queued = await queueRun(tx, job, event, now);
-      result.touched.push(queued);
-      if (!result.dueAt || queued.nextAt < result.dueAt) result.dueAt = queued.nextAt;
-    }
+  const freshIds = new Set(fresh.map((row) => row.id));
+  const accepted = unique.filter((event) => freshIds.has(event.id));
+  if (!accepted.length) return result;
+  // A handful of statements per batch, whatever its size: cancels and wakes first (a run is never cancelled by its own trigger).
+  result.touched.push(...(await cancelMatchingRuns(tx, index, accepted, now)));
+  result.touched.push(...(await wakeWaitingRuns(tx, accepted, now)));
+  for (const queued of await queueRuns(tx, index, accepted, now)) {
+    result.touched.push(queued);
+    if (!result.dueAt || queued.nextAt < result.dueAt) result.dueAt = queued.nextAt;
   }
   return result;
 }
 
-async function cancelMatchingRuns(tx: Tx, index: JobIndex, event: StoredEvent, now: Date) {
+async function cancelMatchingRuns(tx: Tx, index: JobIndex, events: readonly StoredEvent[], now: Date) {
   const touched: AcceptResult["touched"] = [];
-  for (const { job, match } of index.cancelledBy.get(event.name) ?? []) {
-    const key = cancelKey(event.name, matchValue(event, match));
+  const rules = [...new Set(events.map((event) => event.name))].flatMap((name) => (index.cancelledBy.get(name) ?? []).map((rule) => ({ ...rule, name })));
+  for (const { job, match, name } of rules) {
+    const keys = events.filter((event) => event.name === name).map((event) => cancelKey(name, matchValue(event, match)));
     const cancelled = await tx
       .update(jobRuns)
-      .set({ status: "cancelled", finishedAt: now, nextAt: null, leaseOwner: null, leaseUntil: null, error: `Cancelled by ${event.name}` })
-      .where(and(eq(jobRuns.functionId, job.id), isNull(jobRuns.finishedAt), sql`${jobRuns.cancelKeys} @> array[${key}]::text[]`))
+      .set({ status: "cancelled", finishedAt: now, nextAt: null, leaseOwner: null, leaseUntil: null, error: `Cancelled by ${name}` })
+      .where(and(eq(jobRuns.functionId, job.id), isNull(jobRuns.finishedAt), sql`${jobRuns.cancelKeys} && array[${sql.join(keys.map((key) => sql`${key}`), sql`, `)}]::text[]`))
       .returning({ runId: jobRuns.runId, userId: jobRuns.userId });
     touched.push(...cancelled);
   }
   return touched;
 }
 
-async function wakeWaitingRuns(tx: Tx, event: StoredEvent, now: Date) {
+async function wakeWaitingRuns(tx: Tx, events: readonly StoredEvent[], now: Date) {
   const waiting = await tx
-    .select({ runId: jobRuns.runId, userId: jobRuns.userId, waitStep: jobRuns.waitStep, waitMatch: jobRuns.waitMatch, waitValue: jobRuns.waitValue })
+    .select({ runId: jobRuns.runId, userId: jobRuns.userId, waitStep: jobRuns.waitStep, waitEvent: jobRuns.waitEvent, waitMatch: jobRuns.waitMatch, waitValue: jobRuns.waitValue })
     .from(jobRuns)
-    .where(and(eq(jobRuns.status, "waiting"), eq(jobRuns.waitEvent, event.name)))
+    .where(and(eq(jobRuns.status, "waiting"), inArray(jobRuns.waitEvent, [...new Set(events.map((event) => event.name))])))
     .for("update", { skipLocked: true });
-  const matched = waiting.filter((run) => run.waitMatch === null || matchValue(event, run.waitMatch) === run.waitValue);
-  for (const run of matched) {
+  const woken: AcceptResult["touched"] = [];
+  for (const run of waiting) {
+    // The first matching event of the batch wakes the run, as the first to arrive would.
+    const event = events.find((candidate) => candidate.name === run.waitEvent && (run.waitMatch === null || matchValue(candidate, run.waitMatch) === run.waitValue));
+    if (!event) continue;
     await tx.insert(jobSteps).values({ runId: run.runId, stepKey: run.waitStep!, output: event, completedAt: now }).onConflictDoNothing();
     await tx.update(jobRuns).set({ status: "queued", nextAt: now, ...clearedWait }).where(eq(jobRuns.runId, run.runId));
+    woken.push({ runId: run.runId, userId: run.userId });
   }
-  return matched.map(({ runId, userId }) => ({ runId, userId }));
+  return woken;
 }
 
 const clearedWait = { waitStep: null, waitEvent: null, waitMatch: null, waitValue: null };
 
-async function queueRun(tx: Tx, job: Job, event: StoredEvent, now: Date) {
-  const row = {
+type QueuedRun = { runId: string; userId: string | null; nextAt: Date };
+
+function runRow(job: Job, event: StoredEvent, now: Date) {
+  return {
     runId: randomUUID(),
     userId: existingUser(ownerOf(event)),
     functionId: job.id,
@@ -141,18 +149,32 @@ async function queueRun(tx: Tx, job: Job, event: StoredEvent, now: Date) {
     concurrencyKey: job.config.concurrency ? (job.concurrencyKey?.(event) ?? "") : null,
     cancelKeys: cancelKeysOf(job, event),
   };
-  const debounce = job.config.debounce;
-  if (!debounce) {
-    const [queued] = await tx.insert(jobRuns).values(row).returning({ runId: jobRuns.runId, userId: jobRuns.userId, nextAt: jobRuns.nextAt });
-    return { ...queued!, nextAt: queued!.nextAt! };
+}
+
+const queuedColumns = { runId: jobRuns.runId, userId: jobRuns.userId, nextAt: jobRuns.nextAt };
+
+/** One run per event and triggered job: the plain ones in one insert, each debounced one into its window. */
+async function queueRuns(tx: Tx, index: JobIndex, events: readonly StoredEvent[], now: Date): Promise<QueuedRun[]> {
+  const plain: ReturnType<typeof runRow>[] = [];
+  const queued: QueuedRun[] = [];
+  for (const event of events) {
+    for (const job of index.byEvent.get(event.name) ?? []) {
+      if (job.config.debounce) queued.push(await queueDebouncedRun(tx, job, event, now));
+      else plain.push(runRow(job, event, now));
+    }
   }
-  // One queued row per debounce key: each event moves its end on (the last event wins), never past the timeout.
-  const { durationToMs } = await import("inngest");
+  if (plain.length) queued.push(...(await tx.insert(jobRuns).values(plain).returning(queuedColumns)).map((row) => ({ ...row, nextAt: row.nextAt! })));
+  return queued;
+}
+
+/** One queued row per debounce key: each event moves its end on (the last event wins), never past the timeout. */
+async function queueDebouncedRun(tx: Tx, job: Job, event: StoredEvent, now: Date): Promise<QueuedRun> {
+  const debounce = job.config.debounce!;
   const windowEnd = after(now, durationToMs(debounce.period));
   const cap = debounce.timeout === undefined ? null : after(now, durationToMs(debounce.timeout));
   const [queued] = await tx
     .insert(jobRuns)
-    .values({ ...row, debounceKey: job.debounceKey?.(event) ?? "", nextAt: cap && cap < windowEnd ? cap : windowEnd, debounceUntil: cap })
+    .values({ ...runRow(job, event, now), debounceKey: job.debounceKey?.(event) ?? "", nextAt: cap && cap < windowEnd ? cap : windowEnd, debounceUntil: cap })
     .onConflictDoUpdate({
       target: [jobRuns.functionId, jobRuns.debounceKey],
       targetWhere: sql`status = 'queued' and debounce_key is not null`,
@@ -165,7 +187,7 @@ async function queueRun(tx: Tx, job: Job, event: StoredEvent, now: Date) {
         nextAt: sql`least(excluded.next_at, coalesce(${jobRuns.debounceUntil}, excluded.next_at))`,
       },
     })
-    .returning({ runId: jobRuns.runId, userId: jobRuns.userId, nextAt: jobRuns.nextAt });
+    .returning(queuedColumns);
   return { ...queued!, nextAt: queued!.nextAt! };
 }
 
@@ -180,9 +202,10 @@ export async function fireScheduledTick(tx: Tx, job: Job, tick: Date, now = new 
   return queueScheduledRun(tx, job, tick, now);
 }
 
-export async function queueScheduledRun(tx: Tx, job: Job, tick: Date, now = new Date()) {
+export async function queueScheduledRun(tx: Tx, job: Job, tick: Date, now = new Date()): Promise<QueuedRun> {
   const event: StoredEvent = { name: "inngest/scheduled.timer", data: { cron: job.config.cron! }, id: `cron ${job.id} ${tick.toISOString()}`, ts: tick.getTime() };
-  return queueRun(tx, job, event, now);
+  const [queued] = await tx.insert(jobRuns).values(runRow(job, event, now)).returning(queuedColumns);
+  return { ...queued!, nextAt: queued!.nextAt! };
 }
 
 /** The last recorded tick of each cron job, recording `now` for a job seen for the first time (it has missed nothing). */
