@@ -106,7 +106,7 @@ export const realtimeEvents = {
     requestId: z.uuid().max(36),
     status: z.enum(["approved", "denied"]),
   }),
-  /** One of the user's background job runs started, retried, completed or failed: refetch `jobs.runs`. */
+  /** One of the user's background job runs changed state (queued, running, sleeping, retrying, waiting, finished): refetch `jobs.runs`. */
   "job:run_updated": z.strictObject({
     runId: id(200),
   }),

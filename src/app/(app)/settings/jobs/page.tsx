@@ -7,7 +7,7 @@ export const metadata: Metadata = { title: "Background jobs" };
 export default function JobsPage() {
   return (
     <>
-      <PageHeader title="Background jobs" description="Work the server does for you in the background, and how each run ended." />
+      <PageHeader title="Background jobs" description="Work the server does for you in the background, and where each run stands." />
       <JobRuns />
     </>
   );
