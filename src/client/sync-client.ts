@@ -21,6 +21,7 @@ import { ZRecordId, type SyncCollection } from "../lib/schemas/collections";
 import type { MergeRuleStrategy } from "../lib/schemas/merge-rules";
 import type { DevPulseClient } from "./index";
 import { pipelined } from "./pipelined";
+import { followTrimmedDeletion, pullPageOrReconcile } from "./reconcile";
 import type { LocalRecord, SyncSnapshot, SyncStore } from "./store";
 
 /** How this device resolves a conflict: see MERGE_RULE_STRATEGIES (append_only keeps both versions as separate records). */
@@ -117,6 +118,8 @@ export function createSyncClient(options: SyncClientOptions) {
 
   async function resolveByStrategy(conflict: ConflictItem, record: LocalRecord): Promise<{ record: LocalRecord; resolved: boolean }> {
     const remote = conflict.remote;
+    // Deleted elsewhere, tombstone trimmed by retention: only a person may bring it back.
+    if (!remote) return { record: followTrimmedDeletion(record), resolved: false };
     const remoteValue = await openValue(conflict.collection, conflict.id, remote);
     const followRemote = () => adopt(record, remote.revision, remoteValue, remote.deleted, remote.schemaVersion);
     const keepRemote = () => ({ record: followRemote(), resolved: false });
@@ -329,7 +332,7 @@ export function createSyncClient(options: SyncClientOptions) {
       const snap = await state();
       let received = 0;
       for (;;) {
-        const page = await client.sync.pull.query({ cursor: snap.cursor, limit: 500 });
+        const page = await pullPageOrReconcile(client, snap, persist, 500);
         for (const change of page.changes) {
           const local = records(snap, change.collection);
           const current = local[change.id];

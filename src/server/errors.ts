@@ -22,6 +22,8 @@ export class AppError extends Error {
     message: string,
     /** Small, non-secret, machine-readable details surfaced to clients (e.g. an RFC 8628 error code). */
     readonly details?: Record<string, string | number | boolean>,
+    /** An HTTP status more precise than the code's own (410 Gone for a sync cursor older than retention). */
+    readonly httpStatus?: number,
   ) {
     super(message);
     this.name = "AppError";

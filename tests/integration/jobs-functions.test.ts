@@ -270,7 +270,11 @@ describe("sync history trimming", () => {
 
     // Both devices still hold "old" at revision 1. The laptop edits it: the server stores it again as revision 2,
     // so the desktop sees it as newer, and the desktop's own edit on revision 1 is a conflict, not an overwrite.
-    const pulled = await desktop.caller.sync.pull({ cursor: 0, limit: 100 });
+    // A device from before the trim is told to resync rather than handed a page without the deletion of "gone".
+    await expect(desktop.caller.sync.pull({ cursor: 0, limit: 100 })).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
+    const listing = await desktop.caller.sync.listing({});
+    expect(listing.entries.map((entry) => [entry.id, entry.deleted])).toEqual([["recent", false], ["gone", true], ["disputed", false]]);
+    const pulled = await desktop.caller.sync.pull({ cursor: listing.horizon, limit: 100 });
     expect(pulled.changes.map((entry) => entry.id)).not.toContain("old");
     await expect(push(laptop, [change("old", 1, "o2")])).resolves.toMatchObject({ applied: 1, results: [{ status: "applied", revision: 2 }] });
     await expect(push(desktop, [change("old", 1, "o-desktop")])).resolves.toMatchObject({ applied: 0, conflicts: 1, results: [{ status: "conflict", type: "update_conflict" }] });

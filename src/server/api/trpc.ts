@@ -88,6 +88,7 @@ const t = initTRPC.context<Context>().create({
       message: hideInternals ? "Something went wrong on our side. Try again shortly." : shape.message,
       data: {
         ...shape.data,
+        httpStatus: cause instanceof AppError && cause.httpStatus ? cause.httpStatus : shape.data.httpStatus,
         stack: getEnv().NODE_ENV === "development" ? shape.data.stack : undefined,
         /** Field-level messages for forms: { formErrors, fieldErrors }. */
         zodError: cause instanceof ZodError ? z.flattenError(cause) : null,

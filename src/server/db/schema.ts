@@ -189,6 +189,11 @@ export const syncState = pgTable("sync_state", {
     .primaryKey()
     .references(() => users.id, { onDelete: "cascade" }),
   lastSeq: bigint({ mode: "number" }).notNull().default(0),
+  /**
+   * The horizon: the highest sequence number retention has deleted. A pull from an
+   * older cursor could miss a deletion, so it is refused with RESYNC_REQUIRED.
+   */
+  trimmedSeq: bigint({ mode: "number" }).notNull().default(0),
 });
 
 const recordColumns = () => ({
@@ -220,6 +225,28 @@ export const syncRevisions = pgTable(
   "sync_revisions",
   { ...recordColumns(), createdAt: createdAt() },
   (t) => [primaryKey({ columns: [t.userId, t.collection, t.recordId, t.revision] })],
+);
+
+/**
+ * Deletions whose tombstones retention removed: ids and revisions only, no value.
+ * They tell a device that comes back after the retention period which of its
+ * records were deleted elsewhere (and not merely expired from the server), and
+ * make a push on such a record a delete_conflict rather than a fresh create.
+ */
+export const syncTrimmedDeletions = pgTable(
+  "sync_trimmed_deletions",
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    collection: text().notNull(),
+    recordId: text().notNull(),
+    /** The tombstone's revision. */
+    revision: integer().notNull(),
+    /** The tombstone's position in the user's change sequence (listings page by it). */
+    seq: bigint({ mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.collection, t.recordId] })],
 );
 
 export const syncConflictTypes = ["update_conflict", "delete_conflict", "schema_conflict"] as const;

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { syncConflicts, syncKeys, syncPushes, syncRecords, syncRevisions } from "../db/schema";
+import { syncConflicts, syncKeys, syncPushes, syncRecords, syncRevisions, syncTrimmedDeletions } from "../db/schema";
 import { recordProcessing } from "../privacy/processing-log";
 import { lockSequence } from "./sequence";
 
@@ -14,6 +14,7 @@ export async function deleteAllSyncData(db: Db, userId: string) {
     await lockSequence(tx, userId);
     const records = await tx.delete(syncRecords).where(eq(syncRecords.userId, userId)).returning({ id: syncRecords.recordId });
     await tx.delete(syncRevisions).where(eq(syncRevisions.userId, userId));
+    await tx.delete(syncTrimmedDeletions).where(eq(syncTrimmedDeletions.userId, userId));
     await tx.delete(syncConflicts).where(eq(syncConflicts.userId, userId));
     await tx.delete(syncPushes).where(eq(syncPushes.userId, userId));
     await tx.delete(syncKeys).where(eq(syncKeys.userId, userId));

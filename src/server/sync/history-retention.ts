@@ -1,6 +1,7 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import { selectRows, type DbOrTx } from "../db/client";
 import { syncConflicts, syncRevisions, syncState } from "../db/schema";
+import { lockSequence } from "./sequence";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -45,10 +46,18 @@ export async function trimSyncHistory(db: DbOrTx, userId: string, retentionDays:
  * revisions. Devices keep their own copies (local retention is theirs); an edit
  * from one later stores the record again. Records with an open conflict stay
  * until the conflict is resolved.
+ *
+ * In the same transaction, under the user's sequence lock (pushes take it first
+ * too, so the two cannot deadlock), it moves the user's horizon up to the highest
+ * sequence number deleted, and remembers each expired tombstone's id and revision
+ * (sync_trimmed_deletions): a device that comes back from before the horizon must
+ * tell "deleted elsewhere" from "expired while unchanged", which it keeps.
  */
 export async function expireSyncedRecords(db: DbOrTx, userId: string, retentionDays: number, now = new Date()) {
   const cutoff = cutoffFor(retentionDays, now).toISOString();
-  const [counts] = await selectRows<{ records: number; tombstones: number; revisions: number }>(db, sql`
+  const [counts] = await db.transaction(async (tx) => {
+    await lockSequence(tx, userId);
+    return selectRows<{ records: number; tombstones: number; revisions: number }>(tx, sql`
     with expired as (
       delete from sync_records record
       where record.user_id = ${userId}::uuid and record.updated_at < ${cutoff}::timestamptz
@@ -56,15 +65,28 @@ export async function expireSyncedRecords(db: DbOrTx, userId: string, retentionD
           select 1 from sync_conflicts open_conflict
           where open_conflict.user_id = record.user_id and open_conflict.status = 'open'
             and open_conflict.collection = record.collection and open_conflict.record_id = record.record_id)
-      returning record.collection, record.record_id, record.deleted
+      returning record.collection, record.record_id, record.deleted, record.revision, record.seq
     ), history as (
       delete from sync_revisions revision using expired
       where revision.user_id = ${userId}::uuid and revision.collection = expired.collection and revision.record_id = expired.record_id
       returning 1
+    ), remembered as (
+      insert into sync_trimmed_deletions (user_id, collection, record_id, revision, seq)
+      select ${userId}::uuid, collection, record_id, revision, seq from expired where deleted
+      on conflict (user_id, collection, record_id) do update set revision = excluded.revision, seq = excluded.seq
+    ), forgotten as (
+      -- a record deleted long ago, stored again since, and now expired alive: no longer a deletion
+      delete from sync_trimmed_deletions trimmed using expired
+      where trimmed.user_id = ${userId}::uuid and trimmed.collection = expired.collection
+        and trimmed.record_id = expired.record_id and not expired.deleted
+    ), horizon as (
+      update sync_state set trimmed_seq = greatest(trimmed_seq, (select max(seq) from expired))
+      where user_id = ${userId}::uuid and exists (select 1 from expired)
     )
     select (select count(*) from expired where not deleted)::int as records,
            (select count(*) from expired where deleted)::int as tombstones,
            (select count(*) from history)::int as revisions`);
+  });
   return { expiredRecords: counts?.records ?? 0, expiredTombstones: counts?.tombstones ?? 0, expiredRevisions: counts?.revisions ?? 0 };
 }
 

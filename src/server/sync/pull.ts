@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import type { SyncCollection } from "~/lib/schemas/collections";
 import type { Db } from "../db/client";
 import { devices, syncRecords, syncState } from "../db/schema";
+import { ResyncRequiredError } from "./horizon";
 import type { TPullInput } from "./schemas";
 import { recordVersionColumns, type RecordVersion } from "./sequence";
 
@@ -12,7 +13,8 @@ export type PullResult = { changes: PulledChange[]; cursor: number; hasMore: boo
 /**
  * Changes after the cursor in sequence order: the current state of every record
  * changed since (deletions as tombstones), one page at a time. The next cursor is
- * the last returned sequence number.
+ * the last returned sequence number. A cursor older than the retention horizon
+ * gets ResyncRequiredError, never a page that may have lost deletions.
  */
 export async function pullChanges(db: Db, userId: string, input: TPullInput, deviceId: string | null): Promise<PullResult> {
   const rows = await db
@@ -29,7 +31,9 @@ export async function pullChanges(db: Db, userId: string, input: TPullInput, dev
     .limit(input.limit + 1);
   const hasMore = rows.length > input.limit;
   const changes = (hasMore ? rows.slice(0, input.limit) : rows) as PulledChange[];
-  const [state] = await db.select({ lastSeq: syncState.lastSeq }).from(syncState).where(eq(syncState.userId, userId));
+  // Read after the page: a trim that committed before the page was read has moved the horizon by now.
+  const [state] = await db.select({ lastSeq: syncState.lastSeq, trimmedSeq: syncState.trimmedSeq }).from(syncState).where(eq(syncState.userId, userId));
+  if (state && input.cursor < state.trimmedSeq) throw new ResyncRequiredError(input.cursor, state.trimmedSeq, state.lastSeq);
   // A device has synced once it has read to the end, not on every page.
   if (deviceId && !hasMore) await db.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, deviceId));
   return { changes, cursor: changes.at(-1)?.seq ?? input.cursor, hasMore, latestSeq: state?.lastSeq ?? 0 };

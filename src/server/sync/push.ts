@@ -18,7 +18,8 @@ export type RemoteRecord = RecordVersion;
 export type ChangeResult =
   | { collection: SyncCollection; id: string; status: "applied"; revision: number; seq: number }
   | { collection: SyncCollection; id: string; status: "unchanged"; revision: number }
-  | { collection: SyncCollection; id: string; status: "conflict"; conflictId: string; type: SyncConflictType; remote: RemoteRecord };
+  /** remote is null when the record was deleted and its tombstone removed by retention. */
+  | { collection: SyncCollection; id: string; status: "conflict"; conflictId: string; type: SyncConflictType; remote: RemoteRecord | null };
 
 export type PushResult = { cursor: number; applied: number; conflicts: number; results: ChangeResult[] };
 
@@ -29,7 +30,11 @@ type Decision = { kind: "apply"; revision: number } | { kind: "unchanged"; revis
  * it was made from. Otherwise both versions are kept and the conflict recorded —
  * never last-writer-wins.
  */
-function decide(change: TPushChange, current: RemoteRecord | undefined): Decision {
+function decide(change: TPushChange, stored: RemoteRecord | undefined, trimmedDeletion: TrimmedDeletion | undefined): Decision {
+  type Current = Pick<RemoteRecord, "revision" | "deleted" | "schemaVersion">;
+  // A deletion whose tombstone retention removed is decided as that tombstone would be: a device
+  // that edited the record (or creates one under its id) meets a delete_conflict, not a fresh create.
+  const current: Current | undefined = stored ?? (trimmedDeletion && { revision: trimmedDeletion.revision, deleted: true, schemaVersion: change.schemaVersion });
   // No row: a new record, or one the server dropped (retention, a deleted collection) that a device still
   // edits. Numbering continues from the device's base, so devices holding that revision see the edit as newer.
   if (!current) return { kind: "apply", revision: (change.baseRevision ?? 0) + 1 };
@@ -64,12 +69,19 @@ function assertChecksums(changes: TPushChange[]): void {
   }
 }
 
-type PushState = { settings: unknown; replay: PushResult | null; current: (RemoteRecord & { collection: string; recordId: string })[] | null };
+type TrimmedDeletion = { revision: number };
+type PushState = {
+  settings: unknown;
+  replay: PushResult | null;
+  current: (RemoteRecord & { collection: string; recordId: string })[] | null;
+  trimmed: (TrimmedDeletion & { collection: string; recordId: string })[] | null;
+};
 
 /**
  * What a push needs to decide, in one round trip under the user's sequence lock:
  * the privacy settings, the result of an earlier push with the same idempotency
- * key, and the current version of exactly the batch's records (primary-key
+ * key, the current version of exactly the batch's records and the deletions
+ * among them that retention trimmed (primary-key
  * probes: a plain record_id IN (…) scans all of the user's records once they
  * number in the tens of thousands).
  */
@@ -86,7 +98,12 @@ export async function readPushState(tx: Tx, userId: string, input: TPushInput): 
         from sync_records r
         where r.user_id = ${userId}::uuid
           and (r.collection, r.record_id) in (select collection, record_id from json_to_recordset(${keys}::json) as t(collection text, record_id text))
-      ) as current`,
+      ) as current,
+      (select json_agg(json_build_object('collection', d.collection, 'recordId', d.record_id, 'revision', d.revision))
+        from sync_trimmed_deletions d
+        where d.user_id = ${userId}::uuid
+          and (d.collection, d.record_id) in (select collection, record_id from json_to_recordset(${keys}::json) as t(collection text, record_id text))
+      ) as trimmed`,
   );
   return state!;
 }
@@ -107,12 +124,13 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
     assertCollectionsAllowed(privacySettingsFrom(state.settings), new Set(input.changes.map((change) => change.collection)));
     if (state.replay) return { replayed: true, result: state.replay };
     const current = new Map((state.current ?? []).map(({ collection, recordId, ...record }) => [recordKey(collection, recordId), record]));
+    const trimmed = new Map((state.trimmed ?? []).map(({ collection, recordId, ...deletion }) => [recordKey(collection, recordId), deletion]));
 
     const revisions: RevisionRow[] = [];
     const conflicts: ConflictRow[] = [];
     const results: ChangeResult[] = input.changes.map((change) => {
       const remote = current.get(recordKey(change.collection, change.id));
-      const decision = decide(change, remote);
+      const decision = decide(change, remote, trimmed.get(recordKey(change.collection, change.id)));
       const { collection, id } = change;
       if (decision.kind === "apply") {
         seq += 1;
@@ -137,13 +155,13 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
         record_id: id,
         type: decision.type,
         base_revision: change.baseRevision,
-        remote_revision: remote!.revision,
+        remote_revision: remote?.revision ?? null,
         local_ciphertext: change.deleted ? null : change.ciphertext,
         local_checksum: change.deleted ? null : change.checksum,
         local_schema_version: change.schemaVersion,
         local_deleted: change.deleted,
       });
-      return { collection, id, status: "conflict", conflictId, type: decision.type, remote: remote! };
+      return { collection, id, status: "conflict", conflictId, type: decision.type, remote: remote ?? null };
     });
 
     const result: PushResult = { cursor: seq, applied: revisions.length, conflicts: conflicts.length, results };
@@ -162,7 +180,7 @@ export type ConflictRow = {
   record_id: string;
   type: SyncConflictType;
   base_revision: number | null;
-  remote_revision: number;
+  remote_revision: number | null;
   local_ciphertext: string | null;
   local_checksum: string | null;
   local_schema_version: number;

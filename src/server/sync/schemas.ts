@@ -10,6 +10,8 @@ export const SYNC_LIMITS = {
   maxBatchCiphertextBytes: 8 * 1024 * 1024,
   maxPullLimit: 1000,
   defaultPullLimit: 200,
+  maxListingLimit: 5000,
+  defaultListingLimit: 2000,
 } as const;
 
 const ZChecksum = ZText.regex(/^[0-9a-f]{64}$/, "Checksum must be the lowercase hex SHA-256 of the ciphertext");
@@ -72,6 +74,14 @@ export const ZPullInput = z.object({
   collections: z.array(ZSyncCollection).min(1).optional(),
 });
 export type TPullInput = z.infer<typeof ZPullInput>;
+
+/** A page of the compact listing (ids and revisions, no ciphertext) after a sequence number. */
+export const ZListingInput = z.object({
+  after: z.number().int().nonnegative().default(0),
+  limit: z.number().int().min(1).max(SYNC_LIMITS.maxListingLimit).default(SYNC_LIMITS.defaultListingLimit),
+  collections: z.array(ZSyncCollection).min(1).optional(),
+});
+export type TListingInput = z.infer<typeof ZListingInput>;
 
 /** What the server stores about the user's keys; it checks the parameters but never derives a key. */
 export const ZKeyBundle = z.object({

@@ -1,6 +1,6 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Tx } from "../db/client";
-import { syncRecords, syncState } from "../db/schema";
+import { syncRecords, syncState, syncTrimmedDeletions } from "../db/schema";
 
 /**
  * Locks the user's change sequence for the rest of the transaction and returns its
@@ -93,6 +93,15 @@ export async function currentRevision(tx: Tx, userId: string, ref: { collection:
   return row?.revision ?? null;
 }
 
+/** The revision of a record's deletion that retention trimmed (null if none is remembered). */
+export async function trimmedDeletionRevision(tx: Tx, userId: string, ref: { collection: string; recordId: string }): Promise<number | null> {
+  const [row] = await tx
+    .select({ revision: syncTrimmedDeletions.revision })
+    .from(syncTrimmedDeletions)
+    .where(and(eq(syncTrimmedDeletions.userId, userId), eq(syncTrimmedDeletions.collection, ref.collection), eq(syncTrimmedDeletions.recordId, ref.recordId)));
+  return row?.revision ?? null;
+}
+
 export type StoredValue = { ciphertext: string | null; checksum: string | null; schemaVersion: number; deleted: boolean };
 
 /**
@@ -106,7 +115,8 @@ export async function writeNextRevision(
   userId: string,
   write: { collection: string; recordId: string; current: number | null; lastSeq: number; value: StoredValue; deviceId: string | null },
 ): Promise<{ revision: number; seq: number }> {
-  const revision = (write.current ?? 0) + 1;
+  // A record whose deletion retention trimmed numbers on from that tombstone, so devices that saw it see this as newer.
+  const revision = (write.current ?? (await trimmedDeletionRevision(tx, userId, write)) ?? 0) + 1;
   const seq = write.lastSeq + 1;
   const { deleted } = write.value;
   const row: RevisionRow = {

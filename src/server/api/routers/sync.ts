@@ -4,9 +4,10 @@ import { deleteAllSyncData } from "../../sync/delete-all";
 import { listDevices } from "../../devices/devices";
 import { getSyncOverview } from "../../sync/overview";
 import { getSyncKeys, rotateSyncPassphrase, setupSyncKeys } from "../../sync/keys";
+import { listRecords } from "../../sync/horizon";
 import { pullChanges } from "../../sync/pull";
 import { assertPushDevice, pushChanges } from "../../sync/push";
-import { ZKeyBundle, ZPullInput, ZPushInput } from "../../sync/schemas";
+import { ZKeyBundle, ZListingInput, ZPullInput, ZPushInput } from "../../sync/schemas";
 import { currentConsent, recordConsent } from "../../privacy/consents";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
@@ -39,6 +40,9 @@ export const syncRouter = createTRPCRouter({
 
   /** Signed in: changes after a cursor, in order, paginated (tombstones included). */
   pull: protectedProcedure.input(ZPullInput).query(({ ctx, input }) => pullChanges(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
+
+  /** Signed in: the caller's record ids and revisions (deletions included), no ciphertext, paginated: to resync after RESYNC_REQUIRED. */
+  listing: protectedProcedure.input(ZListingInput).query(({ ctx, input }) => listRecords(ctx.db, ctx.user.id, input)),
 
   /** Signed in: whether sync is set up, records stored, open conflicts, last sync. */
   overview: protectedProcedure.query(({ ctx }) => getSyncOverview(ctx.db, ctx.user.id)),
