@@ -141,6 +141,8 @@ export type { RealtimeConnection } from "../lib/realtime/connection";
 export { createSyncClient, SyncLockedError } from "./sync-client";
 export type { ConflictStrategy, PullSummary, PushSummary, SyncClient, SyncClientOptions, SyncSummary } from "./sync-client";
 export { createFileStore, createMemoryStore, emptySnapshot } from "./store";
+export { NewerSchemaError } from "./schemas";
+export type { CollectionSchema, CollectionSchemas, Migration, RecordView } from "./schemas";
 export type { LocalRecord, SyncSnapshot, SyncStore } from "./store";
 export { SYNC_COLLECTIONS } from "../lib/schemas/collections";
 export type { SyncCollection } from "../lib/schemas/collections";

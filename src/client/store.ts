@@ -15,6 +15,8 @@ export type LocalRecord = {
   /** Plaintext at `revision`. */
   base: Json | null;
   baseDeleted: boolean;
+  /** Schema of `base` when it differs from `schemaVersion` (a record upgraded and edited here); absent = the same. */
+  baseSchemaVersion?: number;
   /** Edited locally since the last successful push. */
   dirty: boolean;
 };

@@ -22,6 +22,7 @@ import type { MergeRuleStrategy } from "../lib/schemas/merge-rules";
 import type { DevPulseClient } from "./index";
 import { pipelined } from "./pipelined";
 import { followTrimmedDeletion, pullPageOrReconcile } from "./reconcile";
+import { createSchemaRegistry, NewerSchemaError, type CollectionSchemas, type RecordView } from "./schemas";
 import type { LocalRecord, SyncSnapshot, SyncStore } from "./store";
 
 /** How this device resolves a conflict: see MERGE_RULE_STRATEGIES (append_only keeps both versions as separate records). */
@@ -34,8 +35,10 @@ export type SyncClientOptions = {
   store: SyncStore;
   /** Per-collection conflict strategy; collections not named follow the user's merge rules (conflicts.rules), else `merge`. */
   strategies?: Partial<Record<SyncCollection, ConflictStrategy>>;
-  /** Schema version written with each collection's records (default 1). */
+  /** Schema version written with each collection's records (default 1), without migrations; `schemas` supersedes it. */
   schemaVersions?: Partial<Record<SyncCollection, number>>;
+  /** Per collection: the schema version this app writes and the steps that upgrade older records on read (see ./schemas). */
+  schemas?: CollectionSchemas;
   /** Changes per push request (the server accepts at most 500). */
   batchSize?: number;
   /** Test hook: PBKDF2 iterations when creating keys (never below the crypto minimum). */
@@ -81,7 +84,8 @@ export function createSyncClient(options: SyncClientOptions) {
 
   const strategyFor = (collection: string): ConflictStrategy =>
     options.strategies?.[collection as SyncCollection] ?? userRules[collection as SyncCollection] ?? "merge";
-  const schemaVersionFor = (collection: string) => options.schemaVersions?.[collection as SyncCollection] ?? 1;
+  const schemas = createSchemaRegistry(options.schemas, options.schemaVersions);
+  const schemaVersionFor = (collection: string) => schemas.versionOf(collection);
 
   async function state(): Promise<SyncSnapshot> {
     snapshot ??= await store.load();
@@ -113,7 +117,7 @@ export function createSyncClient(options: SyncClientOptions) {
   }
 
   function adopt(record: LocalRecord | undefined, revision: number, value: Json | null, deleted: boolean, schemaVersion: number): LocalRecord {
-    return { ...record, value, deleted, schemaVersion, revision, base: value, baseDeleted: deleted, dirty: false };
+    return { ...record, value, deleted, schemaVersion, revision, base: value, baseDeleted: deleted, baseSchemaVersion: schemaVersion, dirty: false };
   }
 
   async function resolveByStrategy(conflict: ConflictItem, record: LocalRecord): Promise<{ record: LocalRecord; resolved: boolean }> {
@@ -124,8 +128,10 @@ export function createSyncClient(options: SyncClientOptions) {
     const followRemote = () => adopt(record, remote.revision, remoteValue, remote.deleted, remote.schemaVersion);
     const keepRemote = () => ({ record: followRemote(), resolved: false });
     let strategy = strategyFor(conflict.collection);
-    // A field merge needs both sides present and in the same schema.
-    if (strategy === "merge" && conflict.type !== "update_conflict") strategy = "manual";
+    // An older app never overwrites a newer app's record: at most it merges into it, keeping the fields it does not know.
+    if (strategy === "local_wins" && schemas.isNewer(conflict.collection, remote.schemaVersion)) strategy = "merge";
+    // A field merge needs both sides present (their schemas are aligned below).
+    if (strategy === "merge" && conflict.type === "delete_conflict") strategy = "manual";
     try {
       if (strategy === "append_only") {
         // Keep both: the server's version stays under this id, ours becomes a new record —
@@ -155,17 +161,21 @@ export function createSyncClient(options: SyncClientOptions) {
         return { record: followRemote(), resolved: true };
       }
       if (strategy === "merge") {
-        const base = record.baseDeleted ? undefined : (record.base ?? undefined);
-        const result = threeWayMerge(base, record.value ?? undefined, remoteValue ?? undefined);
+        const aligned = schemas.align(conflict.collection, {
+          base: { value: record.baseDeleted ? undefined : (record.base ?? undefined), schemaVersion: record.baseSchemaVersion ?? record.schemaVersion },
+          local: { value: record.value ?? undefined, schemaVersion: record.schemaVersion },
+          remote: { value: remoteValue ?? undefined, schemaVersion: remote.schemaVersion },
+        });
+        const result = threeWayMerge(aligned.base, aligned.local, aligned.remote);
         if (!result.clean || result.merged === undefined) return keepRemote();
         const merged = result.merged;
-        const encrypted = await encryptValue(conflict.collection, conflict.id, record.schemaVersion, merged);
+        const encrypted = await encryptValue(conflict.collection, conflict.id, aligned.schemaVersion, merged);
         const done = await client.conflicts.resolve.mutate({
           id: conflict.conflictId,
           strategy: "merge",
-          resolved: { ...encrypted, schemaVersion: record.schemaVersion, deleted: false },
+          resolved: { ...encrypted, schemaVersion: aligned.schemaVersion, deleted: false },
         });
-        return { record: adopt(record, done.revision ?? remote.revision + 1, merged, false, record.schemaVersion), resolved: true };
+        return { record: adopt(record, done.revision ?? remote.revision + 1, merged, false, aligned.schemaVersion), resolved: true };
       }
     } catch (error) {
       // Another device moved the record on meanwhile: leave the conflict for the conflict page.
@@ -182,7 +192,7 @@ export function createSyncClient(options: SyncClientOptions) {
    */
   function settle(local: Record<string, LocalRecord>, id: string, sent: LocalRecord, next: LocalRecord) {
     const now = local[id];
-    local[id] = now === sent || !now?.dirty ? next : { ...now, revision: next.revision, base: next.base, baseDeleted: next.baseDeleted };
+    local[id] = now === sent || !now?.dirty ? next : { ...now, revision: next.revision, base: next.base, baseDeleted: next.baseDeleted, baseSchemaVersion: next.baseSchemaVersion };
   }
 
   type DirtyRecord = [collection: string, id: string, record: LocalRecord];
@@ -278,6 +288,7 @@ export function createSyncClient(options: SyncClientOptions) {
       ZRecordId.parse(id); // the server refuses other ids, which would block every later push
       const local = records(await state(), collection);
       const current = local[id];
+      schemas.assertWritable(collection, id, current);
       local[id] = {
         value,
         deleted: false,
@@ -285,6 +296,7 @@ export function createSyncClient(options: SyncClientOptions) {
         revision: current?.revision ?? null,
         base: current?.base ?? null,
         baseDeleted: current?.baseDeleted ?? false,
+        baseSchemaVersion: current?.baseSchemaVersion ?? current?.schemaVersion,
         dirty: true,
       };
       await persist();
@@ -294,20 +306,29 @@ export function createSyncClient(options: SyncClientOptions) {
       const local = records(await state(), collection);
       const current = local[id];
       if (!current || current.deleted) return;
+      schemas.assertWritable(collection, id, current);
       local[id] = { ...current, value: null, deleted: true, dirty: true };
       await persist();
     },
 
+    /** The record's value, upgraded to this app's schema (a newer app's record as it is: see getRecord). */
     async get(collection: SyncCollection, id: string): Promise<Json | undefined> {
+      return (await api.getRecord(collection, id))?.value;
+    },
+
+    /** The record's value with its schema version, and whether this app may write it (not when a newer app wrote it). */
+    async getRecord(collection: SyncCollection, id: string): Promise<RecordView | undefined> {
       const record = (await state()).records[collection]?.[id];
-      return record && !record.deleted ? (record.value ?? undefined) : undefined;
+      return record ? schemas.view(collection, record) : undefined;
     },
 
     async list(collection: SyncCollection): Promise<Array<{ id: string; value: Json }>> {
       const local = (await state()).records[collection] ?? {};
       return Object.entries(local)
-        .filter(([, record]) => !record.deleted && record.value !== null)
-        .map(([id, record]) => ({ id, value: record.value as Json }))
+        .flatMap(([id, record]) => {
+          const view = schemas.view(collection, record);
+          return view ? [{ id, value: view.value }] : [];
+        })
         .sort((a, b) => a.id.localeCompare(b.id));
     },
 
@@ -375,18 +396,33 @@ export function createSyncClient(options: SyncClientOptions) {
       return { cursor: snap.cursor, pending: all.filter((record) => record.dirty).length, records: all.filter((r) => !r.deleted).length, unlocked: unlocked !== undefined };
     },
 
-    /** Decrypts a conflict's three versions (for a CLI or UI to show or merge). */
+    /**
+     * Decrypts a conflict's three versions (for a CLI or UI to show or merge), upgraded to one
+     * schema where this app knows how (`alignment`, `schemaVersion`, `olderSide`: see alignVersions).
+     */
     async openConflict(conflictId: string) {
       const conflict = await client.conflicts.get.query({ id: conflictId });
       const open = (version: { ciphertext: string | null; checksum: string | null; schemaVersion: number; deleted: boolean } | null) =>
         version ? openValue(conflict.collection, conflict.recordId, version) : Promise.resolve(null);
       const [base, local, remote] = await Promise.all([open(conflict.base), open(conflict.local), open(conflict.remote)]);
-      return { conflict, base, local, remote };
+      const versioned = (value: Json | null, version: { schemaVersion: number } | null) => (version ? { value: value ?? undefined, schemaVersion: version.schemaVersion } : null);
+      const aligned = schemas.align(conflict.collection, {
+        base: versioned(base, conflict.base),
+        local: versioned(local, conflict.local)!,
+        remote: versioned(remote, conflict.remote),
+      });
+      const orNull = (value: Json | undefined) => value ?? null;
+      return { ...aligned, conflict, base: orNull(aligned.base), local: orNull(aligned.local), remote: orNull(aligned.remote) };
     },
 
     /** Resolves an open conflict: by strategy, or with a chosen value (`manual`). */
     async resolveConflict(conflictId: string, strategy: Exclude<ConflictStrategy, "append_only">, value?: Json) {
-      const { conflict, base, local, remote } = await api.openConflict(conflictId);
+      const { conflict, base, local, remote, schemaVersion: alignedVersion } = await api.openConflict(conflictId);
+      // Keeping this side, or a value this app made, would drop the fields of a newer app's version.
+      const newer = [conflict.remote, ...(strategy === "manual" ? [conflict.local] : [])].find((v) => v && !v.deleted && schemas.isNewer(conflict.collection, v.schemaVersion));
+      if (newer && (strategy === "manual" || strategy === "local_wins")) {
+        throw new NewerSchemaError(conflict.collection, conflict.recordId, newer.schemaVersion, schemaVersionFor(conflict.collection));
+      }
       let chosen: Json | undefined;
       if (strategy === "merge") {
         const result = threeWayMerge(base ?? undefined, local ?? undefined, remote ?? undefined);
@@ -402,8 +438,8 @@ export function createSyncClient(options: SyncClientOptions) {
         if (value === undefined) throw new Error("A manual resolution needs the chosen value.");
         chosen = value;
       }
-      // never move a record back to an older schema than either side (or this app) uses
-      const schemaVersion = Math.max(conflict.local.schemaVersion, conflict.remote?.schemaVersion ?? 0, schemaVersionFor(conflict.collection));
+      // never move a record back to an older schema than either side (or this app) uses; a merge is in the aligned schema
+      const schemaVersion = strategy === "merge" ? alignedVersion : Math.max(conflict.local.schemaVersion, conflict.remote?.schemaVersion ?? 0, schemaVersionFor(conflict.collection));
       const resolved = chosen === undefined ? undefined : { ...(await encryptValue(conflict.collection, conflict.recordId, schemaVersion, chosen)), schemaVersion, deleted: false };
       return client.conflicts.resolve.mutate({ id: conflictId, strategy, resolved, expectedRevision: conflict.remote?.revision ?? null });
     },

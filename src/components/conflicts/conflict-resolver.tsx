@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useId, useMemo, useState } from "react";
 import { TRPCClientError } from "@trpc/client";
 import { openRecord, sealRecord, type StoredVersion } from "~/lib/crypto";
-import { diffThreeWay, isConflictChange, setAtPath, threeWayMerge, type FieldChange, type Json } from "~/lib/merge";
+import { isConflictChange, setAtPath, type FieldChange, type Json } from "~/lib/merge";
 import { collectionLabel, collectionValueSchemas, type SyncCollection } from "~/lib/schemas/collections";
 import type { RealtimePayload } from "~/lib/realtime/events";
 import { api, errorMessage } from "~/trpc/react";
@@ -18,6 +18,7 @@ import { Card, CardHeader } from "../ui/card";
 import { Loading } from "../ui/loading";
 import { UnlockPanel } from "../sync/unlock-panel";
 import { useSyncKey } from "../sync/sync-key";
+import { compareConflictVersions } from "./compare";
 import { conflictTypeLabels, resolutionLabels } from "./labels";
 
 type Side = "local" | "remote";
@@ -100,13 +101,16 @@ export function ConflictResolver({ id }: { id: string }) {
     };
   }, [key, data]);
 
+  // Compared in one schema where the page knows how; otherwise by field name, with a notice.
   const analysis = useMemo(() => {
-    if (!versions) return undefined;
-    const [base, local, remote] = [versions.base ?? undefined, versions.local ?? undefined, versions.remote ?? undefined];
-    const merge = threeWayMerge(base, local, remote);
-    const changes = diffThreeWay(base, local, remote).filter((change) => change.kind !== "unchanged");
-    return { merge, changes };
-  }, [versions]);
+    if (!versions || !data) return undefined;
+    const at = (value: Json | null, row: VersionRow) => (row ? { value, schemaVersion: row.schemaVersion } : null);
+    return compareConflictVersions(data.collection as SyncCollection, {
+      base: at(versions.base, data.base),
+      local: { value: versions.local, schemaVersion: data.local.schemaVersion },
+      remote: at(versions.remote, data.remote),
+    });
+  }, [versions, data]);
 
   const chosen = useMemo(() => {
     if (!analysis || !versions) return undefined;
@@ -154,7 +158,8 @@ export function ConflictResolver({ id }: { id: string }) {
     const expectedRevision = c.remote?.revision ?? null;
     if (strategy !== "manual") return resolve.mutate({ id, strategy, expectedRevision });
     if (!key || !validation?.value) return;
-    const schemaVersion = Math.max(c.local.schemaVersion, c.remote?.schemaVersion ?? 0);
+    // the schema the versions were compared in: never older than either side
+    const schemaVersion = Math.max(c.local.schemaVersion, c.remote?.schemaVersion ?? 0, analysis?.aligned.schemaVersion ?? 0);
     const sealed = await sealRecord(key.dataKey, { userId: key.userId, collection: c.collection, recordId: c.recordId, schemaVersion }, validation.value);
     resolve.mutate({ id, strategy: "manual", expectedRevision, resolved: { ...sealed, schemaVersion, deleted: false } });
   };
@@ -173,6 +178,11 @@ export function ConflictResolver({ id }: { id: string }) {
           <span>
             Base revision {c.baseRevision ?? "— (created on both)"} · server revision {c.remote?.revision ?? "—"}
           </span>
+          {c.remote && c.remote.schemaVersion !== c.local.schemaVersion && (
+            <span>
+              Schema: this device {c.local.schemaVersion} · server {c.remote.schemaVersion}
+            </span>
+          )}
           {c.status === "resolved" && <Badge tone="success">Resolved: {c.resolution ? (resolutionLabels[c.resolution] ?? c.resolution) : "—"}</Badge>}
           <Link className="ml-auto font-medium text-brand-600 hover:text-brand-700" href={`/conflicts/history/${c.collection}/${encodeURIComponent(c.recordId)}`}>
             Record history
@@ -201,6 +211,11 @@ export function ConflictResolver({ id }: { id: string }) {
         <Loading label="Decrypting in your browser" />
       ) : (
         <>
+          {analysis.schemaNotice && (
+            <Alert tone="info" title={analysis.schemaNotice.title}>
+              {analysis.schemaNotice.text}
+            </Alert>
+          )}
           <Card>
             <CardHeader
               title="What changed"
@@ -315,6 +330,9 @@ export function ConflictResolver({ id }: { id: string }) {
               <ButtonLink href="/conflicts" variant="ghost">
                 Cancel
               </ButtonLink>
+              {analysis.keepMineDropsFields && (
+                <p className="basis-full text-xs text-zinc-600">&ldquo;Keep mine&rdquo; puts the older app&apos;s version back: fields only the newer app knows are dropped.</p>
+              )}
             </div>
           )}
         </>
