@@ -11,6 +11,7 @@ import {
   syncConflicts,
   syncRecords,
   syncRevisions,
+  syncTrimmedDeletions,
   users,
 } from "~/server/db/schema";
 import { authenticateDeviceToken } from "~/server/devices/devices";
@@ -56,11 +57,17 @@ describe("deleting a collection", () => {
   it("removes what the server holds of that collection only", async () => {
     const { user, caller, laptop } = await userWithDevices("delete-collection");
     await push(laptop, [change("p1", null, "v1"), change("a1", null, "a", { collection: "activities" }), change("a2", null, "b", { collection: "activities" })]);
-    await expect(caller.privacy.deleteCollection({ collection: "activities" })).resolves.toEqual({ collection: "activities", deleted: 2 });
     const db = await getDb();
+    // Deletions whose tombstones retention trimmed: the collection's go with it.
+    await db.insert(syncTrimmedDeletions).values([
+      { userId: user.id, collection: "activities", recordId: "a0", revision: 2, seq: 1 },
+      { userId: user.id, collection: "projects", recordId: "p0", revision: 3, seq: 1 },
+    ]);
+    await expect(caller.privacy.deleteCollection({ collection: "activities" })).resolves.toEqual({ collection: "activities", deleted: 2 });
     const left = await db.select({ collection: syncRecords.collection }).from(syncRecords).where(eq(syncRecords.userId, user.id));
     expect(left).toEqual([{ collection: "projects" }]);
     expect((await db.select().from(syncRevisions).where(eq(syncRevisions.userId, user.id))).map((row) => row.collection)).toEqual(["projects"]);
+    expect((await db.select().from(syncTrimmedDeletions).where(eq(syncTrimmedDeletions.userId, user.id))).map((row) => row.collection)).toEqual(["projects"]);
   });
 });
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ZText } from "~/lib/schemas/primitives";
 import { collectionLabel, ZSyncCollection, type SyncCollection } from "~/lib/schemas/collections";
 import type { Db } from "../db/client";
-import { anonymousAggregates, devices, externalDataCache, integrations, loginAttempts, syncConflicts, syncRecords, syncRevisions, users } from "../db/schema";
+import { anonymousAggregates, devices, externalDataCache, integrations, loginAttempts, syncConflicts, syncRecords, syncRevisions, syncTrimmedDeletions, users } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
 import { verifyPassword } from "../auth/password";
@@ -39,6 +39,7 @@ export async function deleteCollection(db: Db, userId: string, collection: SyncC
     const records = await tx.delete(syncRecords).where(and(eq(syncRecords.userId, userId), eq(syncRecords.collection, collection))).returning({ id: syncRecords.recordId });
     await tx.delete(syncRevisions).where(and(eq(syncRevisions.userId, userId), eq(syncRevisions.collection, collection)));
     await tx.delete(syncConflicts).where(and(eq(syncConflicts.userId, userId), eq(syncConflicts.collection, collection)));
+    await tx.delete(syncTrimmedDeletions).where(and(eq(syncTrimmedDeletions.userId, userId), eq(syncTrimmedDeletions.collection, collection)));
     return records.length;
   });
   await recordProcessing(db, userId, { activity: "deletion", purpose: `Delete the ${collectionLabel(collection).toLowerCase()} the server held, as you asked`, legalBasis: "consent", details: { collection, records: deleted } });

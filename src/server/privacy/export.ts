@@ -33,6 +33,7 @@ import {
   syncRecords,
   syncRevisions,
   syncState,
+  syncTrimmedDeletions,
   users,
   webhookDeliveries,
 } from "../db/schema";
@@ -114,7 +115,9 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
     withheld: { deviceCodeHash: "the hash of the code a device signs in with" },
   }),
   exportTable(syncKeys, { exported: ["userId", "params", "wrappedKey", "keyCheck", "version", "createdAt", "updatedAt"] }),
-  exportTable(syncState, { exported: ["userId", "lastSeq"] }),
+  exportTable(syncState, { exported: ["userId", "lastSeq", "trimmedSeq"] }),
+  // Which of the user's records were deleted and their tombstones trimmed: ids and revisions, never values.
+  exportTable(syncTrimmedDeletions, { exported: ["userId", "collection", "recordId", "revision", "seq"] }),
   exportTable(syncRecords, {
     exported: ["userId", "collection", "recordId", "revision", "seq", "ciphertext", "checksum", "schemaVersion", "deleted", "deviceId", "updatedAt"],
   }),
