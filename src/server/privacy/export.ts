@@ -27,6 +27,7 @@ import {
   providerEtags,
   rateLimits,
   syncConflicts,
+  syncKeyRotations,
   syncKeys,
   syncMergeRules,
   syncPushes,
@@ -113,13 +114,16 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
     exported: ["id", "userCode", "deviceName", "status", "userId", "deviceId", "intervalSeconds", "expiresAt", "lastPolledAt", "decidedAt", "createdAt"],
     withheld: { deviceCodeHash: "the hash of the code a device signs in with" },
   }),
-  exportTable(syncKeys, { exported: ["userId", "params", "wrappedKey", "keyCheck", "version", "createdAt", "updatedAt"] }),
+  exportTable(syncKeys, { exported: ["userId", "params", "wrappedKey", "keyCheck", "version", "keyId", "previousKeys", "createdAt", "updatedAt"] }),
+  exportTable(syncKeyRotations, {
+    exported: ["userId", "fromKeyId", "toKeyId", "status", "includeRevisions", "deviceId", "startedAt", "finishedAt", "purgedAt"],
+  }),
   exportTable(syncState, { exported: ["userId", "lastSeq"] }),
   exportTable(syncRecords, {
-    exported: ["userId", "collection", "recordId", "revision", "seq", "ciphertext", "checksum", "schemaVersion", "deleted", "deviceId", "updatedAt"],
+    exported: ["userId", "collection", "recordId", "revision", "seq", "ciphertext", "checksum", "schemaVersion", "deleted", "deviceId", "keyId", "updatedAt"],
   }),
   exportTable(syncRevisions, {
-    exported: ["userId", "collection", "recordId", "revision", "seq", "ciphertext", "checksum", "schemaVersion", "deleted", "deviceId", "createdAt"],
+    exported: ["userId", "collection", "recordId", "revision", "seq", "ciphertext", "checksum", "schemaVersion", "deleted", "deviceId", "keyId", "createdAt"],
   }),
   exportTable(syncConflicts, {
     exported: [
@@ -135,6 +139,7 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
       "localChecksum",
       "localSchemaVersion",
       "localDeleted",
+      "localKeyId",
       "deviceId",
       "createdAt",
       "resolvedAt",
