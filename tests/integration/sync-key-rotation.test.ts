@@ -1,10 +1,17 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { GET as trpcGET, POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
+import { commands } from "~/cli/commands";
+import { saveConfig } from "~/cli/config";
 import { createDevPulseClient, createMemoryStore, createSyncClient, KeyRotatedError, rotateEncryptionKey, type ConflictStrategy, type KeyRotationProgress } from "~/client";
 import { decryptRecord, unlockKeyBundle, type KeyBundle } from "~/lib/crypto";
 import { selectRows, getDb } from "~/server/db/client";
 import { syncConflicts, syncKeyRotations, syncRecords } from "~/server/db/schema";
 import { connectDevice, errorOf, signedUpUser } from "../support/callers";
+import { startAppServer } from "../support/app-server";
 import { routeFetch, TEST_BASE_URL } from "../support/http";
 
 /**
@@ -202,5 +209,44 @@ describe("key rotation after a lost device", () => {
     await desktop.sync.unlock(PASSPHRASE);
     await desktop.sync.sync();
     expect(await desktop.sync.get("projects", "p1")).toEqual({ i: 1, revision: 3 });
+  });
+
+  it("devpulse rotate-key: the CLI rotates over real HTTP, reports progress, and the next CLI sync simply unlocks with the new key", async () => {
+    const { user, caller, device } = await newUser("cli");
+    const laptop = await device("laptop");
+    await laptop.sync.unlock(PASSPHRASE);
+    for (let i = 0; i < 12; i++) await laptop.sync.put("projects", `c${i}`, { i });
+    await laptop.sync.sync();
+
+    const app = await startAppServer([
+      { method: "GET", path: /^\/api\/trpc\//, handler: (request) => trpcGET(request) },
+      { method: "POST", path: /^\/api\/trpc\//, handler: (request) => trpcPOST(request) },
+    ]);
+    const configDir = mkdtempSync(join(tmpdir(), "devpulse-cli-rotate-"));
+    const saved = { dir: process.env.DEVPULSE_CONFIG_DIR, passphrase: process.env.DEVPULSE_PASSPHRASE };
+    process.env.DEVPULSE_CONFIG_DIR = configDir;
+    process.env.DEVPULSE_PASSPHRASE = PASSPHRASE;
+    try {
+      const cliDevice = await connectDevice(caller, "cli");
+      await saveConfig({ url: app.url, token: cliDevice.token, deviceId: cliDevice.deviceId, deviceName: "cli" });
+      const lines: Array<Record<string, unknown>> = [];
+      await commands.rotateKey({ json: true, print: (text) => lines.push(JSON.parse(text) as Record<string, unknown>) }, { includeRevisions: true, purge: true });
+      expect(lines.at(-1)).toMatchObject({ event: "rotated", keyId: 2, resumed: false, reencrypted: 12 });
+      expect(lines.filter((line) => line.event === "progress").length).toBeGreaterThan(0);
+      // The laptop's SDK, still on key 1, is refused; the CLI, which unlocks on every command, syncs on.
+      await laptop.sync.put("projects", "c0", { i: "edited" });
+      await expect(laptop.sync.sync()).rejects.toBeInstanceOf(KeyRotatedError);
+      const synced: Array<Record<string, unknown>> = [];
+      await commands.sync({ json: true, print: (text) => synced.push(JSON.parse(text) as Record<string, unknown>) }, {});
+      expect(synced.at(-1)).toMatchObject({ pulled: 12 });
+      expect((await storedCiphertexts(user.id)).every((item) => item.keyId === 2)).toBe(true);
+    } finally {
+      process.env.DEVPULSE_CONFIG_DIR = saved.dir;
+      process.env.DEVPULSE_PASSPHRASE = saved.passphrase;
+      if (saved.dir === undefined) delete process.env.DEVPULSE_CONFIG_DIR;
+      if (saved.passphrase === undefined) delete process.env.DEVPULSE_PASSPHRASE;
+      rmSync(configDir, { recursive: true, force: true });
+      await app.close();
+    }
   });
 });
