@@ -73,7 +73,7 @@ export function RotateKeyPanel({ id, highlighted }: { id?: string; highlighted?:
   const progress = run.state === "working" ? run.progress : undefined;
   const total = progress ? progress.done + progress.remaining : 0;
   return (
-    <Card id={id} className={highlighted ? "mt-6 p-5 ring-2 ring-brand-500 sm:p-6" : "mt-6 p-5 sm:p-6"} aria-labelledby={titleId}>
+    <Card id={id} role="region" className={highlighted ? "mt-6 p-5 ring-2 ring-brand-500 sm:p-6" : "mt-6 p-5 sm:p-6"} aria-labelledby={titleId}>
       <div className="flex items-start gap-4">
         <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-brand-50 text-brand-600">
           <LockIcon />
