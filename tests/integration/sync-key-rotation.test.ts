@@ -215,8 +215,10 @@ describe("key rotation after a lost device", () => {
     const { user, caller, device } = await newUser("cli");
     const laptop = await device("laptop");
     await laptop.sync.unlock(PASSPHRASE);
-    for (let i = 0; i < 12; i++) await laptop.sync.put("projects", `c${i}`, { i });
-    await laptop.sync.sync();
+    for (const round of [1, 2]) {
+      for (let i = 0; i < 12; i++) await laptop.sync.put("projects", `c${i}`, { i, round });
+      await laptop.sync.sync();
+    }
 
     const app = await startAppServer([
       { method: "GET", path: /^\/api\/trpc\//, handler: (request) => trpcGET(request) },
@@ -231,7 +233,13 @@ describe("key rotation after a lost device", () => {
       await saveConfig({ url: app.url, token: cliDevice.token, deviceId: cliDevice.deviceId, deviceName: "cli" });
       const lines: Array<Record<string, unknown>> = [];
       await commands.rotateKey({ json: true, print: (text) => lines.push(JSON.parse(text) as Record<string, unknown>) }, { includeRevisions: true, purge: true });
-      expect(lines.at(-1)).toMatchObject({ event: "rotated", keyId: 2, resumed: false, reencrypted: 12 });
+      // 12 records and, with --include-revisions, their 12 earlier revisions; so --purge finds nothing left to delete.
+      expect(lines.at(-1)).toMatchObject({ event: "rotated", keyId: 2, resumed: false, reencrypted: 24, purged: { revisions: 0 } });
+      const history = await laptop.client.conflicts.history.query({ collection: "projects", recordId: "c3" });
+      expect(history.revisions.map((r: { revision: number; ciphertext: string | null }) => [r.revision, r.ciphertext?.slice(0, 14)])).toEqual([
+        [2, "dp2.A256GCM.2."],
+        [1, "dp2.A256GCM.2."],
+      ]);
       expect(lines.filter((line) => line.event === "progress").length).toBeGreaterThan(0);
       // The laptop's SDK, still on key 1, is refused; the CLI, which unlocks on every command, syncs on.
       await laptop.sync.put("projects", "c0", { i: "edited" });

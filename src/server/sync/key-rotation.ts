@@ -201,7 +201,10 @@ export async function listStaleItems(db: DbOrTx, userId: string, input: z.infer<
         order by created_at, id limit ${input.limit})
       union all
       (select 'revision', collection, record_id, revision, null, schema_version, ciphertext, checksum, 3, seq
-        from sync_revisions where user_id = ${userId}::uuid and ${rotation.includeRevisions} and ciphertext is not null and key_id < ${to}
+        from sync_revisions v where user_id = ${userId}::uuid and ${rotation.includeRevisions} and ciphertext is not null and key_id < ${to}
+          -- a record's current revision row is rewritten together with the record
+          and not exists (select 1 from sync_records r where r.user_id = v.user_id and r.collection = v.collection
+            and r.record_id = v.record_id and r.checksum = v.checksum)
         order by seq limit ${input.limit})
       order by part, position
       limit ${input.limit}`,
