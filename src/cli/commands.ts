@@ -9,6 +9,7 @@ import {
   createDevPulseClient,
   createFileStore,
   createSyncClient,
+  rotateEncryptionKey,
   SYNC_COLLECTIONS,
   type Json,
   type SyncCollection,
@@ -164,6 +165,32 @@ export const commands = {
           });
         }, reject);
     });
+  },
+
+  /**
+   * Replaces the data key after a device was lost or revoked, re-encrypting everything
+   * under the new one. Interrupted, it resumes where it stopped when run again.
+   */
+  async rotateKey(out: Output, options: { includeRevisions: boolean; purge: boolean }) {
+    const config = await requireConfig();
+    const client = clientFor(config);
+    const sync = createSyncClient({ client, deviceId: config.deviceId, store: createFileStore(storePath()) });
+    const result = await rotateEncryptionKey({
+      client,
+      passphrase: await readPassphrase(),
+      sync,
+      includeRevisions: options.includeRevisions,
+      purgeRevisions: options.purge,
+      onProgress: (progress) => {
+        if (progress.phase === "reencrypting") emit(out, `Re-encrypted ${progress.done}, ${progress.remaining} to go…`, { event: "progress", ...progress });
+      },
+    });
+    const purged = result.purged ? ` Deleted ${result.purged.revisions} old revision(s) still under the old key.` : "";
+    emit(
+      out,
+      `Encryption key rotated${result.resumed ? " (an interrupted rotation was resumed)" : ""}: everything is now under key ${result.keyId}; ${result.reencrypted} item(s) re-encrypted.${purged} Your other devices ask for the passphrase on their next sync.`,
+      { event: "rotated", ...result },
+    );
   },
 
   async resolve(out: Output, options: { id: string; strategy: string; value?: string }) {

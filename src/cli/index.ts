@@ -19,6 +19,10 @@ Commands:
   watch                               print realtime events (other devices' syncs, conflicts) as they happen
   resolve <id> --strategy S [--value FILE]
                                       resolve a conflict: local_wins | remote_wins | merge | manual (with --value)
+  rotate-key [--include-revisions] [--purge]
+                                      after losing or revoking a device: new encryption key, everything re-encrypted
+                                      (kept revisions too with --include-revisions; --purge deletes those left under
+                                      the old key); run it again to resume if it was interrupted
 
 Options: --json (machine-readable output), --help
 Environment: DEVPULSE_URL, DEVPULSE_CONFIG_DIR, DEVPULSE_PASSPHRASE`;
@@ -33,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
       out: { type: "string" },
       strategy: { type: "string" },
       value: { type: "string" },
+      "include-revisions": { type: "boolean", default: false },
+      purge: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -77,6 +83,9 @@ export async function main(argv: string[]): Promise<number> {
       break;
     case "resolve":
       await commands.resolve(out, { id: needArgument("a conflict id"), strategy: values.strategy ?? "", value: values.value });
+      break;
+    case "rotate-key":
+      await commands.rotateKey(out, { includeRevisions: values["include-revisions"] ?? false, purge: values.purge ?? false });
       break;
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);

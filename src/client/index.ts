@@ -139,6 +139,8 @@ export type { RealtimeEndpoint, RealtimeHandler, RealtimeOptions, RealtimeSubscr
 export type { RealtimeEvent, RealtimeEventName, RealtimePayload } from "../lib/realtime/events";
 export type { RealtimeConnection } from "../lib/realtime/connection";
 export { createSyncClient, SyncLockedError } from "./sync-client";
+export { KeyRotatedError, keyRotatedErrorOf, rotateEncryptionKey } from "./key-rotation";
+export type { KeyRotationProgress, KeyRotationResult, RotateKeyOptions, RotationClient } from "./key-rotation";
 export type { ConflictStrategy, PullSummary, PushSummary, SyncClient, SyncClientOptions, SyncSummary } from "./sync-client";
 export { createFileStore, createMemoryStore, emptySnapshot } from "./store";
 export { NewerSchemaError } from "./schemas";
@@ -147,7 +149,7 @@ export type { LocalRecord, SyncSnapshot, SyncStore } from "./store";
 export { SYNC_COLLECTIONS } from "../lib/schemas/collections";
 export type { SyncCollection } from "../lib/schemas/collections";
 export type { Json } from "../lib/merge/json";
-export { WrongPassphraseError, TamperedRecordError, ChecksumMismatchError, WeakKeyParamsError } from "../lib/crypto/errors";
+export { WrongPassphraseError, TamperedRecordError, ChecksumMismatchError, WeakKeyParamsError, UnknownKeyError } from "../lib/crypto/errors";
 // Commit ↔ activity correlation runs where activity is decrypted: on the device.
 export { correlateCommitsWithActivity } from "../lib/correlation";
 export type { ActivityPeriod, CommitForCorrelation, CorrelationOptions } from "../lib/correlation/schemas";

@@ -10,16 +10,20 @@ import {
   openRecord,
   rewrapKeyBundle,
   sealRecord,
-  unlockKeyBundle,
+  singleKeyRing,
+  unlockKeyRing,
   type KeyBundle,
+  type KeyRing,
   type RecordIdentity,
   type StoredVersion,
+  UnknownKeyError,
 } from "../lib/crypto";
 import { threeWayMerge } from "../lib/merge";
 import type { Json } from "../lib/merge/json";
 import { ZRecordId, type SyncCollection } from "../lib/schemas/collections";
 import type { MergeRuleStrategy } from "../lib/schemas/merge-rules";
 import type { DevPulseClient } from "./index";
+import { KeyRotatedError, keyRotatedErrorOf } from "./key-rotation";
 import { pipelined } from "./pipelined";
 import { followTrimmedDeletion, pullPageOrReconcile } from "./reconcile";
 import { createSchemaRegistry, NewerSchemaError, type CollectionSchemas, type RecordView } from "./schemas";
@@ -78,7 +82,8 @@ function trpcCode(error: unknown): string | undefined {
 export function createSyncClient(options: SyncClientOptions) {
   const { client, deviceId, store } = options;
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 200, 500));
-  let unlocked: { dataKey: CryptoKey; userId: string } | undefined;
+  // The key ring: records are written under its current key and read under whichever key they name.
+  let unlocked: { dataKey: KeyRing; userId: string } | undefined;
   let snapshot: SyncSnapshot | undefined;
   let userRules: Partial<Record<SyncCollection, ConflictStrategy>> = {};
 
@@ -109,7 +114,17 @@ export function createSyncClient(options: SyncClientOptions) {
     sealRecord(keys().dataKey, identity(collection, id, schemaVersion), value);
 
   const openValue = async (collection: string, id: string, version: StoredVersion & { schemaVersion: number }) =>
-    (await openRecord(keys().dataKey, identity(collection, id, version.schemaVersion), version)) as Json | null;
+    (await openRecord(keys().dataKey, identity(collection, id, version.schemaVersion), version).catch((error: unknown) => {
+      throw lockIfRotated(error);
+    })) as Json | null;
+
+  /** A key rotated elsewhere (a record under a newer key, or a push refused): lock, so the app asks for the passphrase again. */
+  function lockIfRotated(error: unknown): unknown {
+    const rotated = error instanceof UnknownKeyError ? new KeyRotatedError(error.keyId, { cause: error }) : keyRotatedErrorOf(error);
+    if (!rotated) return error;
+    unlocked = undefined;
+    return rotated;
+  }
 
   function records(snap: SyncSnapshot, collection: string) {
     snap.records[collection] ??= {};
@@ -210,6 +225,7 @@ export function createSyncClient(options: SyncClientOptions) {
           checksum: encrypted?.checksum ?? null,
           schemaVersion: record.schemaVersion,
           deleted: record.deleted,
+          keyId: keys().dataKey.keyId,
         };
       }),
     );
@@ -218,6 +234,8 @@ export function createSyncClient(options: SyncClientOptions) {
       try {
         return await client.sync.push.mutate({ idempotencyKey, deviceId, changes });
       } catch (error) {
+        const rotated = lockIfRotated(error);
+        if (rotated !== error) throw rotated;
         // Same key on retry: if the first attempt did land, the server answers its result again.
         if (!isNetworkError(error) || attempt >= 3) throw error;
         await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
@@ -251,7 +269,7 @@ export function createSyncClient(options: SyncClientOptions) {
       const [me, existing, rules] = await Promise.all([client.auth.me.query(), client.sync.keys.get.query(), client.conflicts.rules.get.query()]);
       userRules = rules;
       if (existing) {
-        const dataKey = await unlockKeyBundle(passphrase, existing as KeyBundle, me.id);
+        const dataKey = await unlockKeyRing(passphrase, existing as KeyBundle, me.id);
         unlocked = { dataKey, userId: me.id };
         return { created: false };
       }
@@ -263,7 +281,7 @@ export function createSyncClient(options: SyncClientOptions) {
         if (trpcCode(error) !== "CONFLICT") throw error;
         return api.unlock(passphrase);
       }
-      unlocked = { dataKey, userId: me.id };
+      unlocked = { dataKey: singleKeyRing(dataKey), userId: me.id };
       return { created: true };
     },
 

@@ -62,6 +62,7 @@ describe("sync.push and sync.pull", () => {
       checksum: sha256Hex("opaque:v2 from laptop"),
       schemaVersion: 1,
       deleted: false,
+      keyId: 1,
     });
 
     const db = await getDb();

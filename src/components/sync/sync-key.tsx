@@ -1,14 +1,16 @@
 "use client";
 
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
-import { unlockKeyBundle, WrongPassphraseError, type KeyBundle } from "~/lib/crypto";
+import { unlockKeyRing, WrongPassphraseError, type KeyBundle, type KeyRing } from "~/lib/crypto";
 import { api } from "~/trpc/react";
 
 /**
  * The sync data key, unlocked in this browser tab with the user's passphrase and
  * kept in memory only: never stored, never sent. A reload locks it again.
  */
-type SyncKeyState = { dataKey: CryptoKey; userId: string } | undefined;
+// dataKey is the key ring: new values are sealed under its current key, records under an
+// older key (not yet re-encrypted after a key rotation) still open.
+type SyncKeyState = { dataKey: KeyRing; userId: string } | undefined;
 type SyncKeyContext = {
   key: SyncKeyState;
   unlock: (passphrase: string) => Promise<void>;
@@ -24,7 +26,7 @@ export function SyncKeyProvider({ children }: { children: ReactNode }) {
     async (passphrase: string) => {
       const [me, bundle] = await Promise.all([utils.auth.me.fetch(), utils.sync.keys.get.fetch()]);
       if (!bundle) throw new Error("Sync is not set up yet: set a passphrase in the desktop app first.");
-      const dataKey = await unlockKeyBundle(passphrase, bundle as KeyBundle, me.id);
+      const dataKey = await unlockKeyRing(passphrase, bundle as KeyBundle, me.id);
       setKey({ dataKey, userId: me.id });
     },
     [utils],

@@ -72,3 +72,17 @@ export class ChecksumMismatchError extends CryptoError {
     this.actual = actual;
   }
 }
+
+/**
+ * An envelope names a key this device does not hold: the encryption key was rotated after
+ * this device unlocked. Unlocking again with the passphrase fetches the new key bundle.
+ */
+export class UnknownKeyError extends CryptoError {
+  override readonly name = "UnknownKeyError" as const;
+  readonly keyId: number;
+
+  constructor(keyId: number) {
+    super(`This record is encrypted under key ${keyId}, which this device does not have: unlock again with your sync passphrase`);
+    this.keyId = keyId;
+  }
+}

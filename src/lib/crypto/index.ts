@@ -15,6 +15,7 @@ export {
   ChecksumMismatchError,
   CryptoError,
   TamperedRecordError,
+  UnknownKeyError,
   WeakKeyParamsError,
   WrongPassphraseError,
 } from "./errors";
@@ -24,6 +25,7 @@ export {
   aesGcmDecryptRaw,
   aesGcmEncryptRaw,
   constantTimeEqual,
+  exportRawKey,
   pbkdf2Sha256,
   randomBytes,
   sha256Hex,
@@ -32,19 +34,26 @@ export {
   assertKeyParamsAcceptable,
   createKeyBundle,
   generateKeyParams,
+  INITIAL_KEY_ID,
   KDF_ALGORITHM,
   KDF_MAX_ITERATIONS,
   KDF_MIN_ITERATIONS,
   KDF_SALT_BYTES,
   KEY_PARAMS_VERSION,
+  MAX_KEY_ID,
   rewrapKeyBundle,
+  rotateKeyBundle,
+  singleKeyRing,
   unlockKeyBundle,
+  unlockKeyRing,
 } from "./keys";
-export type { KeyBundle, KeyParams } from "./keys";
+export type { KeyBundle, KeyParams, KeyRing, PreviousKey } from "./keys";
 export {
   checksumOf,
   decryptRecord,
   encryptRecord,
+  envelopeKeyId,
+  LEGACY_RECORD_ENVELOPE_VERSION,
   RECORD_ALGORITHM,
   RECORD_ENVELOPE_VERSION,
   openRecord,
@@ -52,4 +61,4 @@ export {
   sealRecord,
   verifyChecksum,
 } from "./records";
-export type { RecordIdentity, StoredVersion } from "./records";
+export type { RecordIdentity, RecordKeys, StoredVersion } from "./records";

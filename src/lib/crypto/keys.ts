@@ -11,6 +11,13 @@
 // The server is untrusted, so everything it returns is validated: KDF parameters before
 // deriving (no downgrade), and both wrapped values through GCM authentication with AAD
 // binding them to the user and to the exact parameters.
+//
+// Key rotation (after a device is lost) replaces the data key. Each data key has a key id
+// (1 for the first); records name the key id they were encrypted under. The bundle holds
+// the current key wrapped under the passphrase, and every previous key encrypted under the
+// current key ("previousKeys"), so one derivation still opens everything, a passphrase
+// change still re-wraps one key, and a device holding only an old data key cannot open
+// the new one. Key ids above 1 are bound into every AAD, so the server cannot relabel them.
 
 import { decodeBase64, decodeBase64Url, encodeBase64, encodeBase64Url, utf8Encode } from "./encoding";
 import { CryptoError, WeakKeyParamsError, WrongPassphraseError } from "./errors";
@@ -23,6 +30,7 @@ import {
   aesGcmWrapKey,
   constantTimeEqual,
   generateAes256GcmKey,
+  exportRawKey,
   importAesGcmKey,
   pbkdf2Sha256,
   randomBytes,
@@ -44,8 +52,22 @@ export type KeyParams = {
   version: typeof KEY_PARAMS_VERSION;
 };
 
-/** Exactly what the server stores: never the passphrase, never the data key. */
-export type KeyBundle = { params: KeyParams; wrappedKey: string; keyCheck: string };
+/** The id of the first data key; bundles and envelopes made before key rotation existed mean this one. */
+export const INITIAL_KEY_ID = 1;
+/** Highest key id accepted (far beyond any real number of rotations; keeps ids small integers). */
+export const MAX_KEY_ID = 1_000_000;
+
+/** A previous data key, encrypted under the current one: "v1.<iv>.<ciphertext+tag>". */
+export type PreviousKey = { keyId: number; wrappedKey: string };
+
+/**
+ * Exactly what the server stores: never the passphrase, never a data key in the clear.
+ * `keyId` and `previousKeys` are absent from bundles made before key rotation (key 1, none).
+ */
+export type KeyBundle = { params: KeyParams; wrappedKey: string; keyCheck: string; keyId?: number; previousKeys?: PreviousKey[] };
+
+/** Every data key of the user, unlocked: `dataKey` (id `keyId`) encrypts, all of `keys` decrypt. */
+export type KeyRing = { keyId: number; dataKey: CryptoKey; keys: ReadonlyMap<number, CryptoKey> };
 
 const DATA_KEY_BYTES = 32;
 const SEALED_VERSION = "v1";
@@ -113,12 +135,24 @@ function assertUserId(userId: string): void {
 
 // JSON arrays of strings and integers are an unambiguous, deterministic encoding (no
 // separator collisions such as "a|b" + "c" vs "a" + "b|c").
-function wrapAad(userId: string, params: KeyParams): Uint8Array {
-  return utf8Encode(JSON.stringify(["devpulse-wrap-v1", userId, params.kdf, params.iterations, params.salt]));
+// Key 1 keeps the AAD it always had, so existing bundles open unchanged; later keys add their id.
+function wrapAad(userId: string, params: KeyParams, keyId: number): Uint8Array {
+  if (keyId === INITIAL_KEY_ID) return utf8Encode(JSON.stringify(["devpulse-wrap-v1", userId, params.kdf, params.iterations, params.salt]));
+  return utf8Encode(JSON.stringify(["devpulse-wrap-v2", userId, keyId, params.kdf, params.iterations, params.salt]));
 }
 
-function keyCheckAad(userId: string): Uint8Array {
-  return utf8Encode(JSON.stringify(["devpulse-keycheck-v1", userId]));
+function keyCheckAad(userId: string, keyId: number): Uint8Array {
+  if (keyId === INITIAL_KEY_ID) return utf8Encode(JSON.stringify(["devpulse-keycheck-v1", userId]));
+  return utf8Encode(JSON.stringify(["devpulse-keycheck-v2", userId, keyId]));
+}
+
+// Binds a previous key to its own id and to the key that encrypts it.
+function previousKeyAad(userId: string, currentKeyId: number, keyId: number): Uint8Array {
+  return utf8Encode(JSON.stringify(["devpulse-previous-key-v1", userId, currentKeyId, keyId]));
+}
+
+function isKeyId(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= INITIAL_KEY_ID && value <= MAX_KEY_ID;
 }
 
 // Compact versioned form for wrappedKey and keyCheck: "v1.<iv base64url>.<ciphertext+tag base64url>".
@@ -144,10 +178,13 @@ function unseal(value: unknown, field: string, ciphertextBytes: number): { iv: U
   return { iv, ciphertext };
 }
 
+type Sealed = { iv: Uint8Array; ciphertext: Uint8Array };
 type ParsedBundle = {
   params: KeyParams;
-  wrapped: { iv: Uint8Array; ciphertext: Uint8Array };
-  check: { iv: Uint8Array; ciphertext: Uint8Array };
+  keyId: number;
+  wrapped: Sealed;
+  check: Sealed;
+  previous: Array<{ keyId: number; sealed: Sealed }>;
 };
 
 // All checks that cost nothing, done before the expensive derivation.
@@ -155,10 +192,24 @@ function parseBundle(bundle: unknown): ParsedBundle {
   if (!isRecord(bundle)) throw new CryptoError("Malformed key bundle: not an object");
   const params = bundle.params;
   assertKeyParamsAcceptable(params);
+  const keyId = bundle.keyId ?? INITIAL_KEY_ID;
+  if (!isKeyId(keyId)) throw new CryptoError("Malformed key bundle: keyId is not a valid key id");
+  const previousKeys = bundle.previousKeys ?? [];
+  if (!Array.isArray(previousKeys)) throw new CryptoError("Malformed key bundle: previousKeys is not an array");
+  const seen = new Set<number>();
+  const previous = previousKeys.map((entry: unknown) => {
+    if (!isRecord(entry) || !isKeyId(entry.keyId) || entry.keyId >= keyId || seen.has(entry.keyId)) {
+      throw new CryptoError("Malformed key bundle: previousKeys holds an invalid key id");
+    }
+    seen.add(entry.keyId);
+    return { keyId: entry.keyId, sealed: unseal(entry.wrappedKey, "previousKeys", DATA_KEY_BYTES + AES_GCM_TAG_BYTES) };
+  });
   return {
     params,
+    keyId,
     wrapped: unseal(bundle.wrappedKey, "wrappedKey", DATA_KEY_BYTES + AES_GCM_TAG_BYTES),
     check: unseal(bundle.keyCheck, "keyCheck", KEY_CHECK_PLAINTEXT.length + AES_GCM_TAG_BYTES),
+    previous,
   };
 }
 
@@ -178,15 +229,15 @@ async function deriveKek(passphrase: string, params: KeyParams): Promise<CryptoK
   }
 }
 
-async function makeKeyCheck(dataKey: CryptoKey, userId: string): Promise<string> {
+async function makeKeyCheck(dataKey: CryptoKey, userId: string, keyId: number): Promise<string> {
   const iv = randomBytes(AES_GCM_IV_BYTES);
-  return seal(iv, await aesGcmEncrypt(dataKey, iv, KEY_CHECK_PLAINTEXT, keyCheckAad(userId)));
+  return seal(iv, await aesGcmEncrypt(dataKey, iv, KEY_CHECK_PLAINTEXT, keyCheckAad(userId, keyId)));
 }
 
-async function verifyKeyCheck(dataKey: CryptoKey, check: ParsedBundle["check"], userId: string): Promise<void> {
+async function verifyKeyCheck(dataKey: CryptoKey, check: ParsedBundle["check"], userId: string, keyId: number): Promise<void> {
   let plaintext: Uint8Array;
   try {
-    plaintext = await aesGcmDecrypt(dataKey, check.iv, check.ciphertext, keyCheckAad(userId));
+    plaintext = await aesGcmDecrypt(dataKey, check.iv, check.ciphertext, keyCheckAad(userId, keyId));
   } catch (cause) {
     throw new WrongPassphraseError({ cause });
   }
@@ -206,15 +257,45 @@ async function unwrapDataKey(
       parsed.wrapped.ciphertext,
       kek,
       parsed.wrapped.iv,
-      wrapAad(userId, parsed.params),
+      wrapAad(userId, parsed.params, parsed.keyId),
       extractable,
     );
   } catch (cause) {
     // GCM authentication failed: wrong passphrase, another user's bundle, or altered params.
     throw new WrongPassphraseError({ cause });
   }
-  await verifyKeyCheck(dataKey, parsed.check, userId);
+  await verifyKeyCheck(dataKey, parsed.check, userId, parsed.keyId);
   return dataKey;
+}
+
+/** Opens the previous keys with the (already verified) current key. */
+async function unwrapPreviousKeys(parsed: ParsedBundle, currentKey: CryptoKey, userId: string, extractable: boolean): Promise<Map<number, CryptoKey>> {
+  const keys = new Map<number, CryptoKey>();
+  for (const { keyId, sealed } of parsed.previous) {
+    let raw: Uint8Array;
+    try {
+      raw = await aesGcmDecrypt(currentKey, sealed.iv, sealed.ciphertext, previousKeyAad(userId, parsed.keyId, keyId));
+    } catch (cause) {
+      // The current key opened, so this is not a wrong passphrase: the stored bundle was altered.
+      throw new CryptoError(`Key bundle: previous key ${keyId} failed verification`, { cause });
+    }
+    try {
+      keys.set(keyId, await importAesGcmKey(raw, ["encrypt", "decrypt"], extractable));
+    } finally {
+      raw.fill(0);
+    }
+  }
+  return keys;
+}
+
+async function sealPreviousKey(currentKey: CryptoKey, userId: string, currentKeyId: number, keyId: number, key: CryptoKey): Promise<PreviousKey> {
+  const raw = await exportRawKey(key);
+  try {
+    const iv = randomBytes(AES_GCM_IV_BYTES);
+    return { keyId, wrappedKey: seal(iv, await aesGcmEncrypt(currentKey, iv, raw, previousKeyAad(userId, currentKeyId, keyId))) };
+  } finally {
+    raw.fill(0);
+  }
 }
 
 async function wrapDataKey(
@@ -222,11 +303,12 @@ async function wrapDataKey(
   extractableDataKey: CryptoKey,
   userId: string,
   iterations: number,
+  keyId: number = INITIAL_KEY_ID,
 ): Promise<{ params: KeyParams; iv: Uint8Array; wrapped: Uint8Array; kek: CryptoKey }> {
   const params = generateKeyParams(iterations);
   const kek = await deriveKek(passphrase, params);
   const iv = randomBytes(AES_GCM_IV_BYTES);
-  const wrapped = await aesGcmWrapKey(extractableDataKey, kek, iv, wrapAad(userId, params));
+  const wrapped = await aesGcmWrapKey(extractableDataKey, kek, iv, wrapAad(userId, params, keyId));
   return { params, iv, wrapped, kek };
 }
 
@@ -251,8 +333,14 @@ export async function createKeyBundle(
   );
   // Hand back a non-extractable handle, obtained by unwrapping what we are about to store:
   // this also proves the stored wrap opens.
-  const dataKey = await aesGcmUnwrapAes256Key(wrapped, kek, iv, wrapAad(userId, params), false);
-  const bundle: KeyBundle = { params, wrappedKey: seal(iv, wrapped), keyCheck: await makeKeyCheck(dataKey, userId) };
+  const dataKey = await aesGcmUnwrapAes256Key(wrapped, kek, iv, wrapAad(userId, params, INITIAL_KEY_ID), false);
+  const bundle: KeyBundle = {
+    params,
+    wrappedKey: seal(iv, wrapped),
+    keyCheck: await makeKeyCheck(dataKey, userId, INITIAL_KEY_ID),
+    keyId: INITIAL_KEY_ID,
+    previousKeys: [],
+  };
   return { bundle, dataKey };
 }
 
@@ -291,6 +379,70 @@ export async function rewrapKeyBundle(
   generateKeyParams(iterations);
   // Extractable only here, because wrapKey needs it; the handle never leaves this function.
   const extractable = await unwrapDataKey(oldPassphrase, parsed, userId, true);
-  const { params, iv, wrapped } = await wrapDataKey(newPassphrase, extractable, userId, iterations);
-  return { params, wrappedKey: seal(iv, wrapped), keyCheck: await makeKeyCheck(extractable, userId) };
+  const { params, iv, wrapped } = await wrapDataKey(newPassphrase, extractable, userId, iterations, parsed.keyId);
+  // The previous keys are encrypted under the data key, which does not change: they are kept as they are.
+  return {
+    params,
+    wrappedKey: seal(iv, wrapped),
+    keyCheck: await makeKeyCheck(extractable, userId, parsed.keyId),
+    keyId: parsed.keyId,
+    previousKeys: (bundle.previousKeys ?? []).map(({ keyId, wrappedKey }) => ({ keyId, wrappedKey })),
+  };
+}
+
+/**
+ * Opens a bundle with every key the user ever had: the current one (to encrypt) and the
+ * previous ones (to read records not yet re-encrypted). Throws like unlockKeyBundle.
+ */
+export async function unlockKeyRing(passphrase: string, bundle: KeyBundle, userId: string): Promise<KeyRing> {
+  const parsed = parseBundle(bundle);
+  assertPassphrase(passphrase);
+  assertUserId(userId);
+  const dataKey = await unwrapDataKey(passphrase, parsed, userId, false);
+  const keys = await unwrapPreviousKeys(parsed, dataKey, userId, false);
+  keys.set(parsed.keyId, dataKey);
+  return { keyId: parsed.keyId, dataKey, keys };
+}
+
+/** A ring of one key, for a bundle just created. */
+export function singleKeyRing(dataKey: CryptoKey, keyId: number = INITIAL_KEY_ID): KeyRing {
+  return { keyId, dataKey, keys: new Map([[keyId, dataKey]]) };
+}
+
+/**
+ * Key rotation: a fresh data key with the next key id, wrapped under the same passphrase
+ * (new salt, same iterations unless given), and every key of the old bundle kept, encrypted
+ * under the new key. Returns the bundle to publish and the unlocked ring. A device that
+ * only ever held the old data keys learns nothing about the new one.
+ */
+export async function rotateKeyBundle(
+  passphrase: string,
+  bundle: KeyBundle,
+  userId: string,
+  options?: { iterations?: number },
+): Promise<{ bundle: KeyBundle; ring: KeyRing }> {
+  const parsed = parseBundle(bundle);
+  assertPassphrase(passphrase);
+  assertUserId(userId);
+  const iterations = options?.iterations ?? parsed.params.iterations;
+  generateKeyParams(iterations);
+  const keyId = parsed.keyId + 1;
+  if (!isKeyId(keyId)) throw new CryptoError("No key id left to rotate to");
+  // Extractable only inside this function: the old keys must be exported to be re-encrypted.
+  const oldCurrent = await unwrapDataKey(passphrase, parsed, userId, true);
+  const oldKeys = await unwrapPreviousKeys(parsed, oldCurrent, userId, true);
+  oldKeys.set(parsed.keyId, oldCurrent);
+
+  const extractable = await generateAes256GcmKey(true);
+  const { params, iv, wrapped, kek } = await wrapDataKey(passphrase, extractable, userId, iterations, keyId);
+  const dataKey = await aesGcmUnwrapAes256Key(wrapped, kek, iv, wrapAad(userId, params, keyId), false);
+  const previousKeys: PreviousKey[] = [];
+  for (const [oldId, oldKey] of [...oldKeys].sort(([a], [b]) => a - b)) {
+    previousKeys.push(await sealPreviousKey(dataKey, userId, keyId, oldId, oldKey));
+  }
+  const next: KeyBundle = { params, wrappedKey: seal(iv, wrapped), keyCheck: await makeKeyCheck(dataKey, userId, keyId), keyId, previousKeys };
+  // Hand back non-extractable handles only, opened from what is about to be published.
+  const keys = await unwrapPreviousKeys(parseBundle(next), dataKey, userId, false);
+  keys.set(keyId, dataKey);
+  return { bundle: next, ring: { keyId, dataKey, keys } };
 }

@@ -160,6 +160,14 @@ export async function aesGcmUnwrapAes256Key(
   );
 }
 
+/**
+ * The raw bytes of an extractable key. Only key rotation needs this: it re-encrypts the
+ * previous data keys under the new one so devices can still read records not yet re-encrypted.
+ */
+export async function exportRawKey(key: CryptoKey): Promise<Uint8Array> {
+  return new Uint8Array(await subtle().exportKey("raw", key));
+}
+
 /** Lowercase hex SHA-256; strings are hashed as UTF-8. */
 export async function sha256Hex(data: Uint8Array | string): Promise<string> {
   const bytes = typeof data === "string" ? utf8Encode(data) : own(data);

@@ -1,4 +1,4 @@
-import { openRecord, type StoredVersion } from "../crypto";
+import { openRecord, type RecordKeys, type StoredVersion } from "../crypto";
 import type { SyncCollection } from "../schemas/collections";
 
 /**
@@ -20,7 +20,8 @@ const PAGE_SIZE = 1000;
 
 export async function decryptAllRecords(options: {
   pull: PullFn;
-  dataKey: CryptoKey;
+  /** One key, or the key ring (after a key rotation, records name the key they are under). */
+  dataKey: RecordKeys;
   userId: string;
   collections?: SyncCollection[];
   onProgress?: (progress: DecryptProgress) => void;

@@ -7,7 +7,8 @@ import { AppError } from "../errors";
 import { encodeCursor, openConflictsBetween, ZConflictFilter } from "./queries";
 import { sha256Hex } from "../hash";
 import { publishSafely } from "../realtime/publisher";
-import { ZEncryptedValue, ZSchemaVersion } from "../sync/schemas";
+import { ZEncryptedValue, ZKeyId, ZSchemaVersion } from "../sync/schemas";
+import { assertKeyIdsAcceptedNow, claimedKeyId } from "../sync/key-rotation";
 import { currentRevision, lockSequence, writeNextRevision } from "../sync/sequence";
 
 export const ZResolveConflictInput = z
@@ -20,7 +21,7 @@ export const ZResolveConflictInput = z
      */
     expectedRevision: ZRevision.nullable().optional(),
     /** For merge and manual: the chosen result, encrypted on the client. */
-    resolved: ZEncryptedValue.extend({ schemaVersion: ZSchemaVersion, deleted: z.boolean().default(false) }).optional(),
+    resolved: ZEncryptedValue.extend({ schemaVersion: ZSchemaVersion, deleted: z.boolean().default(false), keyId: ZKeyId.optional() }).optional(),
   })
   .refine((input) => input.strategy === "local_wins" || input.strategy === "remote_wins" || input.resolved, {
     message: "merge and manual resolutions need the resolved value (encrypted on your device)",
@@ -82,8 +83,8 @@ async function applyToConflict(tx: Tx, userId: string, conflict: typeof syncConf
     input.strategy === "remote_wins"
       ? null
       : input.strategy === "local_wins"
-        ? { ciphertext: conflict.localCiphertext, checksum: conflict.localChecksum, schemaVersion: conflict.localSchemaVersion, deleted: conflict.localDeleted }
-        : input.resolved!;
+        ? { ciphertext: conflict.localCiphertext, checksum: conflict.localChecksum, schemaVersion: conflict.localSchemaVersion, deleted: conflict.localDeleted, keyId: conflict.localKeyId }
+        : { ...input.resolved!, keyId: claimedKeyId(input.resolved!) };
   const written = value ? await writeNextRevision(tx, userId, { collection: conflict.collection, recordId: conflict.recordId, current, lastSeq, value, deviceId }) : null;
   const revision = written?.revision ?? current;
   await tx
@@ -104,7 +105,10 @@ export async function resolveConflict(db: Db, userId: string, input: TResolveCon
     throw new AppError("BAD_REQUEST", "Checksum mismatch: the resolved ciphertext was altered in transit. Nothing was applied.");
   }
   const { seq, resolution } = await db.transaction(async (tx) => {
-    return applyResolution(tx, userId, input, deviceId, await lockSequence(tx, userId));
+    const lastSeq = await lockSequence(tx, userId);
+    // A value encrypted under a key rotated away is refused like a push under it.
+    if (input.resolved && !input.resolved.deleted) await assertKeyIdsAcceptedNow(tx, userId, [claimedKeyId(input.resolved)]);
+    return applyResolution(tx, userId, input, deviceId, lastSeq);
   });
   await announce(userId, deviceId, seq, [resolution]);
   return { id: resolution.id, strategy: resolution.strategy, revision: resolution.revision, cursor: seq };

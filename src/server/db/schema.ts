@@ -179,6 +179,10 @@ export const syncKeys = pgTable("sync_keys", {
   keyCheck: text().notNull(),
   /** Bumped by every passphrase rotation (optimistic concurrency). */
   version: integer().notNull().default(1),
+  /** The id of the current data key (1 until the first key rotation). */
+  keyId: integer().notNull().default(1),
+  /** Earlier data keys, each encrypted under the current one by the client: [{ keyId, wrappedKey }]. */
+  previousKeys: jsonb().$type<Array<{ keyId: number; wrappedKey: string }>>().notNull().default([]),
   createdAt: createdAt(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
@@ -211,6 +215,8 @@ const recordColumns = () => ({
   schemaVersion: integer().notNull(),
   deleted: boolean().notNull().default(false),
   deviceId: uuid().references(() => devices.id, { onDelete: "set null" }),
+  /** The data key the ciphertext is under, as the client said (the server cannot check it); null for tombstones. */
+  keyId: integer().default(1),
 });
 
 /** The current state of every synced record (tombstones included), read by pull in seq order. */
@@ -277,6 +283,8 @@ export const syncConflicts = pgTable(
     localChecksum: text(),
     localSchemaVersion: integer().notNull(),
     localDeleted: boolean().notNull(),
+    /** The data key the local ciphertext is under (null for a deletion). */
+    localKeyId: integer().default(1),
     deviceId: uuid().references(() => devices.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     resolvedAt: timestamp({ withTimezone: true }),
@@ -284,6 +292,33 @@ export const syncConflicts = pgTable(
     resolvedRevision: integer(),
   },
   (t) => [index("sync_conflicts_user_status").on(t.userId, t.status, t.createdAt)],
+);
+
+export const keyRotationStatuses = ["running", "finished"] as const;
+
+/**
+ * A key rotation: the new key bundle is published when it starts; while it runs, a device
+ * re-encrypts everything still under an older key (the records' key_id says what is left,
+ * so an interrupted rotation resumes where it stopped); finishing refuses the old key.
+ */
+export const syncKeyRotations = pgTable(
+  "sync_key_rotations",
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    fromKeyId: integer().notNull(),
+    toKeyId: integer().notNull(),
+    status: text({ enum: keyRotationStatuses }).notNull().default("running"),
+    /** Kept revisions are re-encrypted too (otherwise they stay under the old key until purged or trimmed). */
+    includeRevisions: boolean().notNull().default(false),
+    deviceId: uuid().references(() => devices.id, { onDelete: "set null" }),
+    startedAt: createdAt(),
+    finishedAt: timestamp({ withTimezone: true }),
+    /** When revisions still under an older key were deleted. */
+    purgedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.toKeyId] })],
 );
 
 /** Results of pushes by idempotency key, so a retried push applies nothing twice. */

@@ -27,6 +27,7 @@ import {
   providerEtags,
   rateLimits,
   syncConflicts,
+  syncKeyRotations,
   syncKeys,
   syncMergeRules,
   syncPushes,
@@ -114,15 +115,18 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
     exported: ["id", "userCode", "deviceName", "status", "userId", "deviceId", "intervalSeconds", "expiresAt", "lastPolledAt", "decidedAt", "createdAt"],
     withheld: { deviceCodeHash: "the hash of the code a device signs in with" },
   }),
-  exportTable(syncKeys, { exported: ["userId", "params", "wrappedKey", "keyCheck", "version", "createdAt", "updatedAt"] }),
+  exportTable(syncKeys, { exported: ["userId", "params", "wrappedKey", "keyCheck", "version", "keyId", "previousKeys", "createdAt", "updatedAt"] }),
+  exportTable(syncKeyRotations, {
+    exported: ["userId", "fromKeyId", "toKeyId", "status", "includeRevisions", "deviceId", "startedAt", "finishedAt", "purgedAt"],
+  }),
   exportTable(syncState, { exported: ["userId", "lastSeq", "trimmedSeq"] }),
   // Which of the user's records were deleted and their tombstones trimmed: ids and revisions, never values.
   exportTable(syncTrimmedDeletions, { exported: ["userId", "collection", "recordId", "revision", "seq"] }),
   exportTable(syncRecords, {
-    exported: ["userId", "collection", "recordId", "revision", "seq", "ciphertext", "checksum", "schemaVersion", "deleted", "deviceId", "updatedAt"],
+    exported: ["userId", "collection", "recordId", "revision", "seq", "ciphertext", "checksum", "schemaVersion", "deleted", "deviceId", "keyId", "updatedAt"],
   }),
   exportTable(syncRevisions, {
-    exported: ["userId", "collection", "recordId", "revision", "seq", "ciphertext", "checksum", "schemaVersion", "deleted", "deviceId", "createdAt"],
+    exported: ["userId", "collection", "recordId", "revision", "seq", "ciphertext", "checksum", "schemaVersion", "deleted", "deviceId", "keyId", "createdAt"],
   }),
   exportTable(syncConflicts, {
     exported: [
@@ -138,6 +142,7 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
       "localChecksum",
       "localSchemaVersion",
       "localDeleted",
+      "localKeyId",
       "deviceId",
       "createdAt",
       "resolvedAt",

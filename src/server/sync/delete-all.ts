@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { syncConflicts, syncKeys, syncPushes, syncRecords, syncRevisions, syncTrimmedDeletions } from "../db/schema";
+import { syncConflicts, syncKeyRotations, syncKeys, syncPushes, syncRecords, syncRevisions, syncTrimmedDeletions } from "../db/schema";
 import { recordProcessing } from "../privacy/processing-log";
 import { lockSequence } from "./sequence";
 
@@ -18,6 +18,7 @@ export async function deleteAllSyncData(db: Db, userId: string) {
     await tx.delete(syncConflicts).where(eq(syncConflicts.userId, userId));
     await tx.delete(syncPushes).where(eq(syncPushes.userId, userId));
     await tx.delete(syncKeys).where(eq(syncKeys.userId, userId));
+    await tx.delete(syncKeyRotations).where(eq(syncKeyRotations.userId, userId));
     await recordProcessing(tx, userId, { activity: "deletion", purpose: "Delete all your synced data, as you asked", legalBasis: "consent", details: { records: records.length } });
     return { deletedRecords: records.length };
   });

@@ -11,7 +11,14 @@ import type { TKeyBundle } from "./schemas";
  */
 export async function getSyncKeys(db: DbOrTx, userId: string) {
   const [row] = await db
-    .select({ params: syncKeys.params, wrappedKey: syncKeys.wrappedKey, keyCheck: syncKeys.keyCheck, version: syncKeys.version })
+    .select({
+      params: syncKeys.params,
+      wrappedKey: syncKeys.wrappedKey,
+      keyCheck: syncKeys.keyCheck,
+      version: syncKeys.version,
+      keyId: syncKeys.keyId,
+      previousKeys: syncKeys.previousKeys,
+    })
     .from(syncKeys)
     .where(eq(syncKeys.userId, userId));
   return row ?? null;
@@ -32,7 +39,8 @@ export async function rotateSyncPassphrase(db: DbOrTx, userId: string, input: { 
   const [rotated] = await db
     .update(syncKeys)
     .set({ ...input.bundle, version: sql`${syncKeys.version} + 1`, updatedAt: new Date() })
-    .where(and(eq(syncKeys.userId, userId), eq(syncKeys.version, input.expectedVersion)))
+    // Same key id: a passphrase change re-wraps the current key, it never swaps in another one.
+    .where(and(eq(syncKeys.userId, userId), eq(syncKeys.version, input.expectedVersion), eq(syncKeys.keyId, input.bundle.keyId)))
     .returning({ version: syncKeys.version });
   if (rotated) return rotated;
   const existing = await getSyncKeys(db, userId);

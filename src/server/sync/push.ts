@@ -8,6 +8,7 @@ import { sha256Hex } from "../hash";
 import { publishSafely } from "../realtime/publisher";
 import type { ProcessingEntry } from "../privacy/processing-log";
 import { privacySettingsFrom } from "../privacy/settings";
+import { acceptedKeyIdSql, assertKeyIdsAccepted, claimedKeyId } from "./key-rotation";
 import { assertCollectionsAllowed } from "./policy";
 import type { TPushChange, TPushInput } from "./schemas";
 import { lockSequence, revisionWrites, sequenceAdvance, type RecordVersion, type RevisionRow } from "./sequence";
@@ -70,11 +71,20 @@ function assertChecksums(changes: TPushChange[]): void {
 }
 
 type TrimmedDeletion = { revision: number };
+function assertKeysAccepted(changes: TPushChange[], state: PushState): void {
+  if (state.acceptedKeyId === null || state.currentKeyId === null) return;
+  // Deletions carry no ciphertext, so no key to refuse.
+  assertKeyIdsAccepted(changes.flatMap((change) => (change.deleted ? [] : [claimedKeyId(change)])), Number(state.acceptedKeyId), Number(state.currentKeyId));
+}
+
 type PushState = {
   settings: unknown;
   replay: PushResult | null;
   current: (RemoteRecord & { collection: string; recordId: string })[] | null;
   trimmed: (TrimmedDeletion & { collection: string; recordId: string })[] | null;
+  /** The oldest data key pushes may still use (key-rotation.ts); null before keys are set up. */
+  acceptedKeyId: number | null;
+  currentKeyId: number | null;
 };
 
 /**
@@ -92,9 +102,11 @@ export async function readPushState(tx: Tx, userId: string, input: TPushInput): 
     sql`select
       (select settings from privacy_settings where user_id = ${userId}::uuid) as settings,
       (select result from sync_pushes where user_id = ${userId}::uuid and idempotency_key = ${input.idempotencyKey}) as replay,
+      ${acceptedKeyIdSql(userId)} as "acceptedKeyId",
+      (select key_id from sync_keys where user_id = ${userId}::uuid) as "currentKeyId",
       (select json_agg(json_build_object(
           'collection', r.collection, 'recordId', r.record_id, 'revision', r.revision, 'seq', r.seq, 'ciphertext', r.ciphertext,
-          'checksum', r.checksum, 'schemaVersion', r.schema_version, 'deleted', r.deleted))
+          'checksum', r.checksum, 'schemaVersion', r.schema_version, 'deleted', r.deleted, 'keyId', r.key_id))
         from sync_records r
         where r.user_id = ${userId}::uuid
           and (r.collection, r.record_id) in (select collection, record_id from json_to_recordset(${keys}::json) as t(collection text, record_id text))
@@ -123,6 +135,7 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
     const state = await readPushState(tx, userId, input);
     assertCollectionsAllowed(privacySettingsFrom(state.settings), new Set(input.changes.map((change) => change.collection)));
     if (state.replay) return { replayed: true, result: state.replay };
+    assertKeysAccepted(input.changes, state);
     const current = new Map((state.current ?? []).map(({ collection, recordId, ...record }) => [recordKey(collection, recordId), record]));
     const trimmed = new Map((state.trimmed ?? []).map(({ collection, recordId, ...deletion }) => [recordKey(collection, recordId), deletion]));
 
@@ -144,6 +157,7 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
           schemaVersion: change.schemaVersion,
           deleted: change.deleted,
           deviceId: input.deviceId,
+          keyId: change.deleted ? null : claimedKeyId(change),
         });
         return { collection, id, status: "applied", revision: decision.revision, seq };
       }
@@ -160,6 +174,7 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
         local_checksum: change.deleted ? null : change.checksum,
         local_schema_version: change.schemaVersion,
         local_deleted: change.deleted,
+        local_key_id: change.deleted ? null : claimedKeyId(change),
       });
       return { collection, id, status: "conflict", conflictId, type: decision.type, remote: remote ?? null };
     });
@@ -185,6 +200,7 @@ export type ConflictRow = {
   local_checksum: string | null;
   local_schema_version: number;
   local_deleted: boolean;
+  local_key_id: number | null;
 };
 
 /**
@@ -199,11 +215,11 @@ export function pushWrite(userId: string, input: TPushInput, revisions: Revision
   if (revisions.length > 0) writes.push(revisionWrites(userId, revisions));
   if (conflicts.length > 0) {
     writes.push(sql`new_conflicts as (
-      insert into sync_conflicts (id, user_id, collection, record_id, type, base_revision, remote_revision, local_ciphertext, local_checksum, local_schema_version, local_deleted, device_id)
-      select id, ${userId}::uuid, collection, record_id, type, base_revision, remote_revision, local_ciphertext, local_checksum, local_schema_version, local_deleted, ${input.deviceId}::uuid
+      insert into sync_conflicts (id, user_id, collection, record_id, type, base_revision, remote_revision, local_ciphertext, local_checksum, local_schema_version, local_deleted, local_key_id, device_id)
+      select id, ${userId}::uuid, collection, record_id, type, base_revision, remote_revision, local_ciphertext, local_checksum, local_schema_version, local_deleted, local_key_id, ${input.deviceId}::uuid
       from json_to_recordset(${JSON.stringify(conflicts)}::json) as t(
         id uuid, collection text, record_id text, type text, base_revision integer, remote_revision integer,
-        local_ciphertext text, local_checksum text, local_schema_version integer, local_deleted boolean))`);
+        local_ciphertext text, local_checksum text, local_schema_version integer, local_deleted boolean, local_key_id integer))`);
   }
   writes.push(
     sequenceAdvance(userId, result.cursor),

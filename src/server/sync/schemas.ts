@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ZRevision, ZText } from "~/lib/schemas/primitives";
-import { KDF_MIN_ITERATIONS } from "~/lib/crypto/keys";
+import { INITIAL_KEY_ID, KDF_MIN_ITERATIONS, MAX_KEY_ID } from "~/lib/crypto/keys";
 import { ZRecordId, ZSyncCollection } from "~/lib/schemas/collections";
 
 /** Limits of one push or pull; each breach is answered with a message saying what to do. */
@@ -16,6 +16,8 @@ export const SYNC_LIMITS = {
 
 const ZChecksum = ZText.regex(/^[0-9a-f]{64}$/, "Checksum must be the lowercase hex SHA-256 of the ciphertext");
 export const ZSchemaVersion = z.number().int().min(1).max(10_000);
+/** The data key a ciphertext is under, as the client says (the server cannot verify it); 1 from clients that predate key rotation. */
+export const ZKeyId = z.number().int().min(INITIAL_KEY_ID, "Key ids start at 1").max(MAX_KEY_ID);
 
 export const ZEncryptedValue = z.object({
   ciphertext: ZText
@@ -34,6 +36,8 @@ export const ZPushChange = z
     checksum: ZChecksum.nullable(),
     schemaVersion: ZSchemaVersion,
     deleted: z.boolean(),
+    /** The data key the ciphertext is under; when left out, the key id the envelope names (key 1 for a version 1 envelope). */
+    keyId: ZKeyId.optional(),
   })
   .refine((change) => change.deleted || (change.ciphertext !== null && change.checksum !== null), {
     message: "A change that is not a deletion needs a ciphertext and its checksum",
@@ -97,5 +101,11 @@ export const ZKeyBundle = z.object({
   }),
   wrappedKey: ZText.min(16).max(1024),
   keyCheck: ZText.min(16).max(1024),
+  keyId: ZKeyId.default(INITIAL_KEY_ID),
+  /** Earlier data keys, encrypted under this one by the client (key rotation). */
+  previousKeys: z
+    .array(z.object({ keyId: ZKeyId, wrappedKey: ZText.min(16).max(1024) }))
+    .max(1000, "At most 1000 previous keys")
+    .default([]),
 });
 export type TKeyBundle = z.infer<typeof ZKeyBundle>;

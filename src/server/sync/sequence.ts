@@ -1,6 +1,7 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Tx } from "../db/client";
 import { syncRecords, syncState, syncTrimmedDeletions } from "../db/schema";
+import { INITIAL_KEY_ID } from "~/lib/crypto/keys";
 
 /**
  * Locks the user's change sequence for the rest of the transaction and returns its
@@ -30,6 +31,7 @@ export const recordVersionColumns = {
   checksum: syncRecords.checksum,
   schemaVersion: syncRecords.schemaVersion,
   deleted: syncRecords.deleted,
+  keyId: syncRecords.keyId,
 };
 
 export type RecordVersion = {
@@ -39,9 +41,12 @@ export type RecordVersion = {
   checksum: string | null;
   schemaVersion: number;
   deleted: boolean;
+  /** The data key the ciphertext is under (null for a tombstone). */
+  keyId: number | null;
 };
 
-export type RevisionRow = RecordVersion & { collection: string; recordId: string; deviceId: string | null };
+/** keyId may be left out by writers that predate key rotation: key 1 for a value, none for a tombstone. */
+export type RevisionRow = Omit<RecordVersion, "keyId"> & { collection: string; recordId: string; deviceId: string | null; keyId?: number | null };
 
 /**
  * The common table expressions that write new revisions — each record's current
@@ -65,22 +70,23 @@ export function revisionWrites(userId: string, rows: readonly RevisionRow[]): SQ
       schema_version: row.schemaVersion,
       deleted: row.deleted,
       device_id: row.deviceId,
+      key_id: row.deleted ? null : (row.keyId ?? INITIAL_KEY_ID),
     })),
   );
   return sql`
     revision_input as (
       select * from json_to_recordset(${batch}::json) as t(
         collection text, record_id text, revision integer, seq bigint, ciphertext text,
-        checksum text, schema_version integer, deleted boolean, device_id uuid)
+        checksum text, schema_version integer, deleted boolean, device_id uuid, key_id integer)
     ), current_state as (
-      insert into sync_records (user_id, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id, updated_at)
-      select ${userId}::uuid, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id, now() from revision_input
+      insert into sync_records (user_id, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id, key_id, updated_at)
+      select ${userId}::uuid, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id, key_id, now() from revision_input
       on conflict (user_id, collection, record_id) do update set
         revision = excluded.revision, seq = excluded.seq, ciphertext = excluded.ciphertext, checksum = excluded.checksum,
-        schema_version = excluded.schema_version, deleted = excluded.deleted, device_id = excluded.device_id, updated_at = excluded.updated_at
+        schema_version = excluded.schema_version, deleted = excluded.deleted, device_id = excluded.device_id, key_id = excluded.key_id, updated_at = excluded.updated_at
     ), revision_history as (
-      insert into sync_revisions (user_id, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id)
-      select ${userId}::uuid, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id from revision_input
+      insert into sync_revisions (user_id, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id, key_id)
+      select ${userId}::uuid, collection, record_id, revision, seq, ciphertext, checksum, schema_version, deleted, device_id, key_id from revision_input
     )`;
 }
 
@@ -102,7 +108,7 @@ export async function trimmedDeletionRevision(tx: Tx, userId: string, ref: { col
   return row?.revision ?? null;
 }
 
-export type StoredValue = { ciphertext: string | null; checksum: string | null; schemaVersion: number; deleted: boolean };
+export type StoredValue = { ciphertext: string | null; checksum: string | null; schemaVersion: number; deleted: boolean; keyId?: number | null };
 
 /**
  * Writes `value` as the next revision of one record on top of `current`, with the
@@ -130,6 +136,7 @@ export async function writeNextRevision(
     schemaVersion: write.value.schemaVersion,
     deleted,
     deviceId: write.deviceId,
+    keyId: deleted ? null : (write.value.keyId ?? INITIAL_KEY_ID),
   };
   await tx.execute(sql`with ${revisionWrites(userId, [row])}, ${sequenceAdvance(userId, seq)} select 1`);
   return { revision, seq };

@@ -11,7 +11,10 @@ import {
   KDF_MIN_ITERATIONS,
   KDF_SALT_BYTES,
   rewrapKeyBundle,
+  rotateKeyBundle,
+  UnknownKeyError,
   unlockKeyBundle,
+  unlockKeyRing,
   utf8Encode,
   WeakKeyParamsError,
   WrongPassphraseError,
@@ -58,7 +61,9 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 describe("key bundle", () => {
   it("stores only params, a wrapped key and a key check, in the documented formats", () => {
-    expect(Object.keys(bundleA).sort()).toEqual(["keyCheck", "params", "wrappedKey"]);
+    expect(Object.keys(bundleA).sort()).toEqual(["keyCheck", "keyId", "params", "previousKeys", "wrappedKey"]);
+    expect(bundleA.keyId).toBe(1);
+    expect(bundleA.previousKeys).toEqual([]);
     expect(bundleA.params).toEqual({
       kdf: "PBKDF2-HMAC-SHA256",
       iterations: KDF_MIN_ITERATIONS,
@@ -256,4 +261,46 @@ describe("changing the passphrase", () => {
     await expect(rewrapKeyBundle(PASSPHRASE, "", bundleA, USER_A)).rejects.toThrow(/must not be empty/);
     expect(derivations).not.toHaveBeenCalled();
   });
+});
+
+describe("rotating the data key", () => {
+  it(
+    "makes a new key with the next id; the ring still reads old records; a holder of the old key cannot open the new bundle or new records",
+    async () => {
+      const before = await encryptRecord(dataKeyA, record, { old: true });
+      const { bundle: rotated, ring } = await rotateKeyBundle(PASSPHRASE, bundleA, USER_A); // 13, 14
+      expect(rotated.keyId).toBe(2);
+      expect(rotated.previousKeys?.map((k) => k.keyId)).toEqual([1]);
+      expect(ring.keyId).toBe(2);
+      expect(ring.dataKey.extractable).toBe(false);
+      expect([...ring.keys.values()].every((key) => !key.extractable)).toBe(true);
+
+      const after = await encryptRecord(ring, record, { new: true });
+      expect(after.split(".")[2]).toBe("2");
+      // a device that missed the rotation recovers with the passphrase
+      const unlocked = await unlockKeyRing(PASSPHRASE, rotated, USER_A); // 15
+      expect(await decryptRecord(unlocked, record, before)).toEqual({ old: true });
+      expect(await decryptRecord(unlocked, record, after)).toEqual({ new: true });
+      // the old key decrypts nothing written under the new one
+      await expect(decryptRecord(dataKeyA, record, after)).rejects.toThrow(/authentication failed/);
+      await expect(decryptRecord({ keyId: 1, dataKey: dataKeyA, keys: new Map([[1, dataKeyA]]) }, record, after)).rejects.toBeInstanceOf(UnknownKeyError);
+
+      // the key id is bound: the new bundle relabelled as key 1 (or 3) does not open
+      await expect(unlockKeyRing(PASSPHRASE, { ...rotated, keyId: 1, previousKeys: [] }, USER_A)).rejects.toBeInstanceOf(WrongPassphraseError); // 16
+      // an altered previous key is reported as a damaged bundle, not a wrong passphrase
+      const [previous] = rotated.previousKeys!;
+      const tampered = { ...rotated, previousKeys: [{ keyId: previous!.keyId, wrappedKey: otherBundleA.wrappedKey }] };
+      await expect(unlockKeyRing(PASSPHRASE, tampered, USER_A)).rejects.toThrow(/previous key 1 failed verification/); // 17
+
+      // a second rotation keeps every key, and a passphrase change keeps the ring
+      const { bundle: third } = await rotateKeyBundle(PASSPHRASE, rotated, USER_A); // 18, 19
+      expect(third.previousKeys?.map((k) => k.keyId)).toEqual([1, 2]);
+      const rewrapped = await rewrapKeyBundle(PASSPHRASE, "another passphrase", third, USER_A); // 20, 21
+      expect(rewrapped.keyId).toBe(3);
+      const ring3 = await unlockKeyRing("another passphrase", rewrapped, USER_A); // 22
+      expect(await decryptRecord(ring3, record, before)).toEqual({ old: true });
+      expect(await decryptRecord(ring3, record, after)).toEqual({ new: true });
+    },
+    SLOW * 2,
+  );
 });

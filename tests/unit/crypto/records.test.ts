@@ -10,7 +10,9 @@ import {
   encryptRecord,
   randomBytes,
   recordAad,
+  envelopeKeyId,
   TamperedRecordError,
+  UnknownKeyError,
   utf8Decode,
   utf8Encode,
   verifyChecksum,
@@ -37,13 +39,17 @@ const value = {
   nested: { flags: [true, false, null], ratio: 0.25, empty: {}, list: [[1, 2], [3]] },
 };
 
+// dp2 envelopes carry a key id; dp1 (written before key rotation) do not.
 function parts(envelope: string) {
-  const [version, algorithm, iv, ciphertext] = envelope.split(".");
-  return { version, algorithm, iv: decodeBase64Url(iv ?? ""), ciphertext: decodeBase64Url(ciphertext ?? "") };
+  const all = envelope.split(".");
+  const [version, algorithm] = all;
+  const [iv, ciphertext] = all.slice(-2);
+  return { version, algorithm, keyId: all.length === 5 ? all[2] : undefined, iv: decodeBase64Url(iv ?? ""), ciphertext: decodeBase64Url(ciphertext ?? "") };
 }
 
-function build(version: string, algorithm: string, iv: Uint8Array, ciphertext: Uint8Array): string {
-  return `${version}.${algorithm}.${encodeBase64Url(iv)}.${encodeBase64Url(ciphertext)}`;
+function build(version: string, algorithm: string, iv: Uint8Array, ciphertext: Uint8Array, keyId = "1"): string {
+  if (version === "dp1") return `${version}.${algorithm}.${encodeBase64Url(iv)}.${encodeBase64Url(ciphertext)}`;
+  return `${version}.${algorithm}.${keyId}.${encodeBase64Url(iv)}.${encodeBase64Url(ciphertext)}`;
 }
 
 async function expectTampered(envelope: string, id: RecordIdentity = identity): Promise<TamperedRecordError> {
@@ -62,7 +68,7 @@ async function expectTampered(envelope: string, id: RecordIdentity = identity): 
 describe("record envelopes", () => {
   it("round-trips nested JSON", async () => {
     const envelope = await encryptRecord(dataKey, identity, value);
-    expect(envelope).toMatch(/^dp1\.A256GCM\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
+    expect(envelope).toMatch(/^dp2\.A256GCM\.1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
     expect(await decryptRecord(dataKey, identity, envelope)).toEqual(value);
     for (const scalar of [0, "", "text", null, false, [1, "two"]]) {
       expect(await decryptRecord(dataKey, identity, await encryptRecord(dataKey, identity, scalar))).toEqual(scalar);
@@ -110,7 +116,7 @@ describe("tampering is detected", () => {
     const p = parts(envelope);
     const ct = new Uint8Array(p.ciphertext);
     ct[0]! ^= 0x01;
-    const e = await expectTampered(build("dp1", "A256GCM", p.iv, ct));
+    const e = await expectTampered(build("dp2", "A256GCM", p.iv, ct));
     expect(e.reason).toBe("authentication failed");
   });
 
@@ -118,7 +124,7 @@ describe("tampering is detected", () => {
     const p = parts(envelope);
     const ct = new Uint8Array(p.ciphertext);
     ct[ct.length - 1]! ^= 0x80;
-    const e = await expectTampered(build("dp1", "A256GCM", p.iv, ct));
+    const e = await expectTampered(build("dp2", "A256GCM", p.iv, ct));
     expect(e.reason).toBe("authentication failed");
   });
 
@@ -126,15 +132,15 @@ describe("tampering is detected", () => {
     const p = parts(envelope);
     const iv = new Uint8Array(p.iv);
     iv[5]! ^= 0x04;
-    await expectTampered(build("dp1", "A256GCM", iv, p.ciphertext));
+    await expectTampered(build("dp2", "A256GCM", iv, p.ciphertext));
   });
 
   it("a truncated ciphertext (short by one byte, and shorter than a tag)", async () => {
     const p = parts(envelope);
-    await expectTampered(build("dp1", "A256GCM", p.iv, p.ciphertext.subarray(0, p.ciphertext.length - 1)));
-    const e = await expectTampered(build("dp1", "A256GCM", p.iv, p.ciphertext.subarray(0, 10)));
+    await expectTampered(build("dp2", "A256GCM", p.iv, p.ciphertext.subarray(0, p.ciphertext.length - 1)));
+    const e = await expectTampered(build("dp2", "A256GCM", p.iv, p.ciphertext.subarray(0, 10)));
     expect(e.reason).toBe("truncated ciphertext");
-    await expectTampered(build("dp1", "A256GCM", p.iv, new Uint8Array(0)));
+    await expectTampered(build("dp2", "A256GCM", p.iv, new Uint8Array(0)));
   });
 
   it("an envelope moved to another record id, collection, user or schema version", async () => {
@@ -148,7 +154,8 @@ describe("tampering is detected", () => {
 
   it("an unknown envelope version or algorithm", async () => {
     const p = parts(envelope);
-    expect((await expectTampered(build("dp2", "A256GCM", p.iv, p.ciphertext))).reason).toBe("unknown envelope version");
+    expect((await expectTampered(build("dp3", "A256GCM", p.iv, p.ciphertext))).reason).toBe("unknown envelope version");
+    expect((await expectTampered(build("dp2", "A128GCM", p.iv, p.ciphertext))).reason).toBe("unknown algorithm");
     expect((await expectTampered(build("dp1", "A128GCM", p.iv, p.ciphertext))).reason).toBe("unknown algorithm");
     expect((await expectTampered(build("DP1", "A256GCM", p.iv, p.ciphertext))).reason).toBe("unknown envelope version");
   });
@@ -177,7 +184,9 @@ describe("tampering is detected", () => {
       "dp1.A256GCM.!!!!.????",
       `${envelope}.extra`,
       `dp1.A256GCM.${encodeBase64Url(p.iv)}=.${encodeBase64Url(p.ciphertext)}`,
-      envelope.replace(/^dp1\./, " dp1."),
+      envelope.replace(/^dp2\./, " dp2."),
+      envelope.replace(/^dp2\.A256GCM\.1\./, "dp2.A256GCM.01."),
+      envelope.replace(/^dp2\.A256GCM\.1\./, "dp2.A256GCM.0."),
     ]) {
       await expectTampered(garbage);
     }
@@ -204,5 +213,56 @@ describe("checksums", () => {
       name: "ChecksumMismatchError",
     });
     await expect(verifyChecksum(envelope, "")).rejects.toBeInstanceOf(ChecksumMismatchError);
+  });
+});
+
+describe("the key id is bound in the AAD", () => {
+  let envelope: string;
+  let otherKey: CryptoKey;
+  beforeAll(async () => {
+    otherKey = await globalThis.crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+    envelope = await encryptRecord(dataKey, identity, value, 2);
+  });
+
+  it("names the key in the envelope and picks it from a ring", async () => {
+    expect(envelope.split(".")[2]).toBe("2");
+    expect(envelopeKeyId(envelope)).toBe(2);
+    const ring = { keyId: 3, dataKey: otherKey, keys: new Map([[2, dataKey], [3, otherKey]]) };
+    expect(await decryptRecord(ring, identity, envelope)).toEqual(value);
+    // a ring writes under its current key
+    const written = await encryptRecord(ring, identity, value);
+    expect(envelopeKeyId(written)).toBe(3);
+    expect(await decryptRecord(ring, identity, written)).toEqual(value);
+  });
+
+  it("a ciphertext relabelled with another key id fails authentication, even when that id maps to the same key", async () => {
+    const p = parts(envelope);
+    for (const keyId of ["1", "3", "20"]) {
+      const e = await expectTampered(build("dp2", "A256GCM", p.iv, p.ciphertext, keyId));
+      expect(e.reason).toBe("authentication failed");
+    }
+    // dropping the key id (presenting it as a version 1 envelope, read as key 1) fails too
+    expect((await expectTampered(build("dp1", "A256GCM", p.iv, p.ciphertext))).reason).toBe("authentication failed");
+    // a ring that maps every id to this same key still refuses the relabelled envelope
+    const sameKeyEverywhere = { keyId: 1, dataKey, keys: new Map([[1, dataKey], [2, dataKey], [3, dataKey]]) };
+    await expect(decryptRecord(sameKeyEverywhere, identity, build("dp2", "A256GCM", p.iv, p.ciphertext, "3"))).rejects.toBeInstanceOf(TamperedRecordError);
+    expect(await decryptRecord(sameKeyEverywhere, identity, envelope)).toEqual(value);
+  });
+
+  it("a version 1 envelope (no key id) still opens as key 1, and cannot be relabelled as version 2", async () => {
+    const iv = randomBytes(12);
+    const legacy = build("dp1", "A256GCM", iv, await aesGcmEncryptRaw(rawKey, iv, utf8Encode('{"old":true}'), recordAad(identity)));
+    expect(envelopeKeyId(legacy)).toBe(1);
+    const ring = { keyId: 2, dataKey: otherKey, keys: new Map([[1, dataKey], [2, otherKey]]) };
+    expect(await decryptRecord(ring, identity, legacy)).toEqual({ old: true });
+    const p = parts(legacy);
+    expect((await expectTampered(build("dp2", "A256GCM", p.iv, p.ciphertext, "1"))).reason).toBe("authentication failed");
+  });
+
+  it("a ring without the named key answers UnknownKeyError (unlock again), not tampering", async () => {
+    const ring = { keyId: 3, dataKey: otherKey, keys: new Map([[3, otherKey]]) };
+    const error = await decryptRecord(ring, identity, envelope).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnknownKeyError);
+    expect((error as UnknownKeyError).keyId).toBe(2);
   });
 });

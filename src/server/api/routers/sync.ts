@@ -5,6 +5,17 @@ import { listDevices } from "../../devices/devices";
 import { getSyncOverview } from "../../sync/overview";
 import { getSyncKeys, rotateSyncPassphrase, setupSyncKeys } from "../../sync/keys";
 import { listRecords } from "../../sync/horizon";
+import {
+  finishKeyRotation,
+  getKeyRotationStatus,
+  listStaleItems,
+  reencryptItems,
+  startKeyRotation,
+  ZFinishKeyRotationInput,
+  ZReencryptInput,
+  ZStaleItemsInput,
+  ZStartKeyRotationInput,
+} from "../../sync/key-rotation";
 import { pullChanges } from "../../sync/pull";
 import { assertPushDevice, pushChanges } from "../../sync/push";
 import { ZKeyBundle, ZListingInput, ZPullInput, ZPushInput } from "../../sync/schemas";
@@ -29,8 +40,27 @@ const keysRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => rotateSyncPassphrase(ctx.db, ctx.user.id, input)),
 });
 
+/** Key rotation after a device is lost: one unlocked device re-encrypts everything (src/client/key-rotation.ts). */
+const rotationRouter = createTRPCRouter({
+  /** Signed in: the current key id, the latest rotation and what it still has to re-encrypt. */
+  status: protectedProcedure.query(({ ctx }) => getKeyRotationStatus(ctx.db, ctx.user.id)),
+
+  /** Signed in: publish the new key bundle (next key id) and open the rotation. */
+  start: protectedProcedure.input(ZStartKeyRotationInput).mutation(({ ctx, input }) => startKeyRotation(ctx.db, ctx.user.id, ctx.device?.id ?? null, input)),
+
+  /** Signed in: the next ciphertexts still under an older key, for the device to re-encrypt. */
+  stale: protectedProcedure.input(ZStaleItemsInput).query(({ ctx, input }) => listStaleItems(ctx.db, ctx.user.id, input)),
+
+  /** Signed in: swap in re-encrypted ciphertexts (each only if unchanged meanwhile). */
+  reencrypt: protectedProcedure.input(ZReencryptInput).mutation(({ ctx, input }) => reencryptItems(ctx.db, ctx.user.id, input)),
+
+  /** Signed in: finish once nothing is left under the old key (then refused); optionally purge old revisions. */
+  finish: protectedProcedure.input(ZFinishKeyRotationInput).mutation(({ ctx, input }) => finishKeyRotation(ctx.db, ctx.user.id, input)),
+});
+
 export const syncRouter = createTRPCRouter({
   keys: keysRouter,
+  rotation: rotationRouter,
 
   /** Signed in, for one of the caller's devices: apply a batch of encrypted changes atomically. */
   push: protectedProcedure.input(ZPushInput).mutation(async ({ ctx, input }) => {

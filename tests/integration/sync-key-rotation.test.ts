@@ -1,0 +1,260 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { GET as trpcGET, POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
+import { commands } from "~/cli/commands";
+import { saveConfig } from "~/cli/config";
+import { createDevPulseClient, createMemoryStore, createSyncClient, KeyRotatedError, rotateEncryptionKey, type ConflictStrategy, type KeyRotationProgress } from "~/client";
+import { decryptRecord, unlockKeyBundle, type KeyBundle } from "~/lib/crypto";
+import { selectRows, getDb } from "~/server/db/client";
+import { syncConflicts, syncKeyRotations, syncRecords } from "~/server/db/schema";
+import { connectDevice, errorOf, signedUpUser } from "../support/callers";
+import { startAppServer } from "../support/app-server";
+import { routeFetch, TEST_BASE_URL } from "../support/http";
+
+/**
+ * Key rotation after a lost device, through the real HTTP route handler and real
+ * WebCrypto: the old key is captured as the lost device would hold it, and every
+ * check runs against what the server actually stores.
+ */
+
+const PASSPHRASE = "correct horse battery staple, rotation edition";
+type Collection = "projects" | "activities" | "focus_sessions" | "settings";
+
+async function newUser(label: string) {
+  const { user, caller } = await signedUpUser(label);
+  async function device(name: string, strategies?: Partial<Record<Collection, ConflictStrategy>>) {
+    const { token, deviceId } = await connectDevice(caller, name);
+    const client = createDevPulseClient({ url: TEST_BASE_URL, token, fetch: routeFetch() });
+    const sync = createSyncClient({ client, deviceId, store: createMemoryStore(), strategies });
+    return { sync, client, deviceId };
+  }
+  return { user, caller, device };
+}
+
+/** Every ciphertext the sync tables hold for the user, with the identity it was made for and the key id the server recorded. */
+async function storedCiphertexts(userId: string) {
+  return selectRows<{ source: string; collection: string; recordId: string; schemaVersion: number; ciphertext: string; keyId: number | null }>(
+    await getDb(),
+    sql`select 'record' as source, collection, record_id as "recordId", schema_version as "schemaVersion", ciphertext, key_id as "keyId"
+          from sync_records where user_id = ${userId}::uuid and ciphertext is not null
+        union all
+        select 'revision', collection, record_id, schema_version, ciphertext, key_id from sync_revisions where user_id = ${userId}::uuid and ciphertext is not null
+        union all
+        select 'conflict', collection, record_id, local_schema_version, local_ciphertext, local_key_id from sync_conflicts where user_id = ${userId}::uuid and local_ciphertext is not null`,
+  );
+}
+
+async function decryptsWith(key: CryptoKey, userId: string, item: { collection: string; recordId: string; schemaVersion: number; ciphertext: string }) {
+  return decryptRecord(key, { userId, collection: item.collection, recordId: item.recordId, schemaVersion: Number(item.schemaVersion) }, item.ciphertext).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe("key rotation after a lost device", () => {
+  it("an interrupted rotation resumes and completes; a device that missed it recovers with the passphrase; the old key reads nothing written since", async () => {
+    const { user, caller, device } = await newUser("rotate");
+    const laptop = await device("laptop");
+    const phone = await device("phone");
+    const desktop = await device("desktop", { settings: "manual" });
+    await laptop.sync.unlock(PASSPHRASE);
+    for (let i = 0; i < 25; i++) await laptop.sync.put(i % 2 ? "projects" : "activities", `r${i}`, { n: i, note: `secret ${i}` });
+    await laptop.sync.put("settings", "editor", { theme: "dark" });
+    await laptop.sync.sync();
+    for (const d of [phone, desktop]) {
+      await d.sync.unlock(PASSPHRASE);
+      await d.sync.sync();
+    }
+    // An open conflict: its refused version is ciphertext too, and must be re-encrypted.
+    await laptop.sync.put("settings", "editor", { theme: "light" });
+    await laptop.sync.sync();
+    await desktop.sync.put("settings", "editor", { theme: "solarized" });
+    expect(await desktop.sync.sync()).toMatchObject({ openConflicts: [expect.any(String)] });
+
+    // The phone is lost: what it holds is the data key. Revoke its token.
+    const oldKey = await unlockKeyBundle(PASSPHRASE, (await laptop.client.sync.keys.get.query()) as KeyBundle, user.id);
+    await caller.devices.revoke({ id: phone.deviceId });
+
+    // The laptop starts rotating and is interrupted after the first batch (a crash, a closed lid).
+    const firstRun: KeyRotationProgress[] = [];
+    const interrupted = await errorOf(() =>
+      rotateEncryptionKey({
+        client: laptop.client,
+        passphrase: PASSPHRASE,
+        sync: laptop.sync,
+        batchSize: 10,
+        onProgress: (progress) => {
+          firstRun.push(progress);
+          throw new Error("interrupted");
+        },
+      }),
+    );
+    expect(interrupted).toMatchObject({ message: "interrupted" });
+    expect(firstRun).toEqual([{ phase: "reencrypting", keyId: 2, done: 10, remaining: 17 }]);
+    const halfway = await laptop.client.sync.rotation.status.query();
+    expect(halfway).toMatchObject({ currentKeyId: 2, rotation: { status: "running", fromKeyId: 1, toKeyId: 2 }, remaining: { records: 16, conflicts: 1 } });
+
+    // Meanwhile the desktop, still on key 1, keeps working: old records stay readable and its writes are accepted while the rotation runs.
+    await desktop.sync.put("projects", "from-desktop", { during: "rotation" });
+    await expect(desktop.sync.sync()).resolves.toMatchObject({ pushed: 1 });
+    // The laptop wrote under the new key as soon as it was published.
+    await laptop.sync.put("projects", "from-laptop", { during: "rotation" });
+    await laptop.sync.sync();
+    const [laptopRow] = await (await getDb()).select({ keyId: syncRecords.keyId, ciphertext: syncRecords.ciphertext }).from(syncRecords).where(eq(syncRecords.recordId, "from-laptop"));
+    expect(laptopRow).toMatchObject({ keyId: 2, ciphertext: expect.stringMatching(/^dp2\.A256GCM\.2\./) });
+
+    // Run again: it resumes (no second new key) and completes, including what the desktop wrote meanwhile.
+    const secondRun: KeyRotationProgress[] = [];
+    const done = await rotateEncryptionKey({ client: laptop.client, passphrase: PASSPHRASE, sync: laptop.sync, batchSize: 10, onProgress: (p) => void secondRun.push(p) });
+    expect(done).toMatchObject({ keyId: 2, resumed: true, reencrypted: 18, purged: null });
+    expect(secondRun.at(-1)).toEqual({ phase: "done", keyId: 2, done: 18, remaining: 0 });
+    expect(secondRun.filter((p) => p.phase === "reencrypting").map((p) => p.remaining)).toEqual([8, 0]);
+    const rotations = await (await getDb()).select().from(syncKeyRotations).where(eq(syncKeyRotations.userId, user.id));
+    expect(rotations).toMatchObject([{ fromKeyId: 1, toKeyId: 2, status: "finished", finishedAt: expect.any(Date) }]);
+    const [conflict] = await (await getDb()).select({ id: syncConflicts.id, localKeyId: syncConflicts.localKeyId }).from(syncConflicts).where(eq(syncConflicts.userId, user.id));
+    expect(conflict?.localKeyId).toBe(2);
+
+    // Finished: the desktop, which missed the rotation, is refused with a typed error and locked...
+    await desktop.sync.put("projects", "after", { written: "after the rotation" });
+    await expect(desktop.sync.sync()).rejects.toBeInstanceOf(KeyRotatedError);
+    expect(desktop.sync.isUnlocked).toBe(false);
+    // ...and recovers with the passphrase: its pending edit goes out under the new key, everything reads.
+    await desktop.sync.unlock(PASSPHRASE);
+    await expect(desktop.sync.sync()).resolves.toMatchObject({ pushed: 1 });
+    await laptop.sync.sync();
+    expect(await laptop.sync.get("projects", "after")).toEqual({ written: "after the rotation" });
+    expect(await laptop.sync.get("projects", "from-desktop")).toEqual({ during: "rotation" });
+    expect(await desktop.sync.get("projects", "r1")).toEqual({ n: 1, note: "secret 1" });
+    // The open conflict's refused version was re-encrypted too, and still opens.
+    expect((await desktop.sync.openConflict(conflict!.id)).local).toEqual({ theme: "solarized" });
+
+    // The lost phone's key opens no current record and nothing written since (kept revisions were not chosen, so they may).
+    const current = (await storedCiphertexts(user.id)).filter((item) => item.source !== "revision");
+    expect(current.length).toBe(29 + 1); // 29 records and the open conflict's refused version
+    for (const item of current) {
+      expect(item.keyId).toBe(2);
+      expect(await decryptsWith(oldKey, user.id, item)).toBe(false);
+    }
+  });
+
+  it("refuses pushes under an unknown key id, and under a retired one with the typed KEY_ROTATED error", async () => {
+    const { device } = await newUser("refuse");
+    const laptop = await device("laptop");
+    await laptop.sync.unlock(PASSPHRASE);
+    await laptop.sync.put("projects", "p", { v: 1 });
+    await laptop.sync.sync();
+    const change = { collection: "projects" as const, id: "q", baseRevision: null, ciphertext: "dp2.A256GCM.5.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA", schemaVersion: 1, deleted: false };
+    const checksum = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(change.ciphertext))), (b) => b.toString(16).padStart(2, "0")).join("");
+    const unknown = await errorOf(() => laptop.client.sync.push.mutate({ idempotencyKey: crypto.randomUUID(), deviceId: laptop.deviceId, changes: [{ ...change, checksum }] }));
+    expect(unknown).toMatchObject({ data: { code: "BAD_REQUEST" }, message: expect.stringMatching(/Unknown encryption key id/) });
+
+    await rotateEncryptionKey({ client: laptop.client, passphrase: PASSPHRASE });
+    const retired = await errorOf(() =>
+      laptop.client.sync.push.mutate({ idempotencyKey: crypto.randomUUID(), deviceId: laptop.deviceId, changes: [{ ...change, ciphertext: change.ciphertext, checksum, keyId: 1 }] }),
+    );
+    expect(retired).toMatchObject({ data: { code: "PRECONDITION_FAILED", details: { reason: "KEY_ROTATED", currentKeyId: 2 } } });
+  });
+
+  it("after purging, the sync tables hold nothing under the old key (queried table by table, including stored push results)", async () => {
+    const { user, device } = await newUser("purge");
+    const laptop = await device("laptop");
+    const desktop = await device("desktop", { projects: "manual" });
+    await laptop.sync.unlock(PASSPHRASE);
+    await desktop.sync.unlock(PASSPHRASE);
+    for (let revision = 1; revision <= 3; revision++) {
+      for (let i = 0; i < 6; i++) await laptop.sync.put("projects", `p${i}`, { i, revision });
+      await laptop.sync.sync();
+    }
+    await desktop.sync.sync();
+    // A conflict resolved before the rotation: its refused version stays in sync_conflicts (and in the push's stored result).
+    await laptop.sync.put("projects", "p0", { i: 0, revision: "laptop" });
+    await laptop.sync.sync();
+    await desktop.sync.put("projects", "p0", { i: 0, revision: "desktop" });
+    const { openConflicts } = await desktop.sync.sync();
+    await desktop.sync.resolveConflict(openConflicts[0]!, "remote_wins");
+    const oldKey = await unlockKeyBundle(PASSPHRASE, (await laptop.client.sync.keys.get.query()) as KeyBundle, user.id);
+    const before = await storedCiphertexts(user.id);
+    expect(before.filter((item) => item.source === "revision").length).toBeGreaterThan(6);
+
+    const result = await rotateEncryptionKey({ client: laptop.client, passphrase: PASSPHRASE, sync: laptop.sync, purgeRevisions: true });
+    expect(result.purged).toMatchObject({ revisions: expect.any(Number), conflicts: 1, pushes: expect.any(Number) });
+    expect(result.purged!.revisions).toBeGreaterThan(0);
+
+    const after = await storedCiphertexts(user.id);
+    expect(after.length).toBeGreaterThan(0);
+    for (const item of after) {
+      expect(item.keyId).toBe(2);
+      expect(item.ciphertext).toMatch(/^dp2\.A256GCM\.2\./);
+      expect(await decryptsWith(oldKey, user.id, item)).toBe(false);
+    }
+    // Every envelope anywhere in the user's sync rows, stored push results and key bundle included: none under key 1.
+    const dump = await selectRows<{ text: string }>(
+      await getDb(),
+      sql`select t::text as text from sync_records t where user_id = ${user.id}::uuid
+          union all select t::text from sync_revisions t where user_id = ${user.id}::uuid
+          union all select t::text from sync_conflicts t where user_id = ${user.id}::uuid
+          union all select t::text from sync_pushes t where user_id = ${user.id}::uuid
+          union all select t::text from sync_keys t where user_id = ${user.id}::uuid`,
+    );
+    const envelopes = dump.flatMap(({ text }) => text.match(/dp[0-9]\.A256GCM\.[0-9A-Za-z_.-]+/g) ?? []);
+    expect(envelopes.length).toBeGreaterThan(0);
+    expect(envelopes.filter((envelope) => !envelope.startsWith("dp2.A256GCM.2."))).toEqual([]);
+    // History shows only what was re-encrypted: the current revisions.
+    const history = await laptop.client.conflicts.history.query({ collection: "projects", recordId: "p1" });
+    expect(history.revisions.map((r: { revision: number }) => r.revision)).toEqual([3]);
+    // Everyone still reads everything.
+    await desktop.sync.unlock(PASSPHRASE);
+    await desktop.sync.sync();
+    expect(await desktop.sync.get("projects", "p1")).toEqual({ i: 1, revision: 3 });
+  });
+
+  it("devpulse rotate-key: the CLI rotates over real HTTP, reports progress, and the next CLI sync simply unlocks with the new key", async () => {
+    const { user, caller, device } = await newUser("cli");
+    const laptop = await device("laptop");
+    await laptop.sync.unlock(PASSPHRASE);
+    for (const round of [1, 2]) {
+      for (let i = 0; i < 12; i++) await laptop.sync.put("projects", `c${i}`, { i, round });
+      await laptop.sync.sync();
+    }
+
+    const app = await startAppServer([
+      { method: "GET", path: /^\/api\/trpc\//, handler: (request) => trpcGET(request) },
+      { method: "POST", path: /^\/api\/trpc\//, handler: (request) => trpcPOST(request) },
+    ]);
+    const configDir = mkdtempSync(join(tmpdir(), "devpulse-cli-rotate-"));
+    const saved = { dir: process.env.DEVPULSE_CONFIG_DIR, passphrase: process.env.DEVPULSE_PASSPHRASE };
+    process.env.DEVPULSE_CONFIG_DIR = configDir;
+    process.env.DEVPULSE_PASSPHRASE = PASSPHRASE;
+    try {
+      const cliDevice = await connectDevice(caller, "cli");
+      await saveConfig({ url: app.url, token: cliDevice.token, deviceId: cliDevice.deviceId, deviceName: "cli" });
+      const lines: Array<Record<string, unknown>> = [];
+      await commands.rotateKey({ json: true, print: (text) => lines.push(JSON.parse(text) as Record<string, unknown>) }, { includeRevisions: true, purge: true });
+      // 12 records and, with --include-revisions, their 12 earlier revisions; so --purge finds nothing left to delete.
+      expect(lines.at(-1)).toMatchObject({ event: "rotated", keyId: 2, resumed: false, reencrypted: 24, purged: { revisions: 0 } });
+      const history = await laptop.client.conflicts.history.query({ collection: "projects", recordId: "c3" });
+      expect(history.revisions.map((r: { revision: number; ciphertext: string | null }) => [r.revision, r.ciphertext?.slice(0, 14)])).toEqual([
+        [2, "dp2.A256GCM.2."],
+        [1, "dp2.A256GCM.2."],
+      ]);
+      expect(lines.filter((line) => line.event === "progress").length).toBeGreaterThan(0);
+      // The laptop's SDK, still on key 1, is refused; the CLI, which unlocks on every command, syncs on.
+      await laptop.sync.put("projects", "c0", { i: "edited" });
+      await expect(laptop.sync.sync()).rejects.toBeInstanceOf(KeyRotatedError);
+      const synced: Array<Record<string, unknown>> = [];
+      await commands.sync({ json: true, print: (text) => synced.push(JSON.parse(text) as Record<string, unknown>) }, {});
+      expect(synced.at(-1)).toMatchObject({ pulled: 12 });
+      expect((await storedCiphertexts(user.id)).every((item) => item.keyId === 2)).toBe(true);
+    } finally {
+      process.env.DEVPULSE_CONFIG_DIR = saved.dir;
+      process.env.DEVPULSE_PASSPHRASE = saved.passphrase;
+      if (saved.dir === undefined) delete process.env.DEVPULSE_CONFIG_DIR;
+      if (saved.passphrase === undefined) delete process.env.DEVPULSE_PASSPHRASE;
+      rmSync(configDir, { recursive: true, force: true });
+      await app.close();
+    }
+  });
+});
