@@ -369,7 +369,7 @@ describe("GitHub double: repository webhooks", () => {
     // The app keys its webhooks by (provider, hook id) in the one database all test files share.
     const other = await startGitHubDouble();
     try {
-      const hook = { owner: "octo-dev", repo: "devpulse-desktop", name: "web", events: ["push"], config: { url: "http://127.0.0.1:9/api/webhooks/github", content_type: "json" } } as const;
+      const hook = { owner: "octo-dev", repo: "devpulse-desktop", name: "web", events: ["push"], config: { url: "http://127.0.0.1:9/api/webhooks/github", content_type: "json" } };
       const first = await client(token).rest.repos.createWebhook(hook);
       const throttle = { onRateLimit: () => false, onSecondaryRateLimit: () => false };
       const second = await new GitHub({ auth: other.createToken().accessToken, baseUrl: other.apiUrl, log: silent, throttle }).rest.repos.createWebhook(hook);
