@@ -365,6 +365,21 @@ describe("GitHub double: repository webhooks", () => {
   const pushExample = pushDefinition.examples.find((e) => e.commits.length > 0)! as unknown as Record<string, unknown>;
   const secret = "a-webhook-secret-of-the-app";
 
+  it("numbers hooks uniquely across every double in the process, as GitHub does across GitHub", async () => {
+    // The app keys its webhooks by (provider, hook id) in the one database all test files share.
+    const other = await startGitHubDouble();
+    try {
+      const hook = { owner: "octo-dev", repo: "devpulse-desktop", name: "web", events: ["push"], config: { url: "http://127.0.0.1:9/api/webhooks/github", content_type: "json" } };
+      const first = await client(token).rest.repos.createWebhook(hook);
+      const throttle = { onRateLimit: () => false, onSecondaryRateLimit: () => false };
+      const second = await new GitHub({ auth: other.createToken().accessToken, baseUrl: other.apiUrl, log: silent, throttle }).rest.repos.createWebhook(hook);
+      await client(token).rest.repos.deleteWebhook({ owner: hook.owner, repo: hook.repo, hook_id: first.data.id }); // the tests below expect no other hook
+      expect(second.data.id).not.toBe(first.data.id);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("creates a hook through octokit, delivers a signed push shaped like GitHub's, redelivers and deletes", async () => {
     const receiver = await startWebhookReceiver();
     try {

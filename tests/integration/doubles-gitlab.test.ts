@@ -279,6 +279,23 @@ describe("GitLab double: OAuth", () => {
 });
 
 describe("GitLab double: project hooks", () => {
+  it("numbers hooks uniquely across every double in the process, as one GitLab instance does", async () => {
+    // The app keys its webhooks by (provider, hook id) in the one database all test files share.
+    const other = await startGitLabDouble();
+    try {
+      const create = (apiUrl: string, bearer: string) =>
+        fetch(`${apiUrl}/projects/gitlab-dev%2Ftime-tracker/hooks`, { method: "POST", headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" }, body: JSON.stringify({ url: "http://127.0.0.1:9/api/webhooks/gitlab", push_events: true }) });
+      const first = await create(double.apiUrl, token);
+      const second = await create(other.apiUrl, other.createToken().accessToken);
+      expect([first.status, second.status]).toEqual([201, 201]);
+      const [a, b] = (await Promise.all([first.json(), second.json()])) as Array<{ id: number }>;
+      expect((await api(`/projects/gitlab-dev%2Ftime-tracker/hooks/${String(a!.id)}`, { method: "DELETE" })).status).toBe(204); // the tests below expect no other hook
+      expect(b!.id).not.toBe(a!.id);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("refuses hooks below Maintainer, delivers a Push Hook with the hook's token, and deletes", async () => {
     const receiver = await startWebhookReceiver({ status: 200 });
     try {

@@ -62,11 +62,22 @@ export type PushResult = {
 };
 
 const ZERO = "0000000000000000000000000000000000000000";
+
+/**
+ * Hook ids come from one sequence for every double in the process, as GitHub's are unique
+ * across GitHub: the app keys its webhooks by (provider, hook id), and test files that each
+ * start a double share one database. Kept on globalThis so a re-evaluated module continues it.
+ */
+const hookIds = globalThis as typeof globalThis & { __githubDoubleNextHookId?: number };
+const nextHookId = () => {
+  hookIds.__githubDoubleNextHookId ??= 498_765_001;
+  return hookIds.__githubDoubleNextHookId++;
+};
+
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export class GitHubHooks {
   private hooks = new Map<number, { repo: StoredRepo; hook: StoredHook }>();
-  private nextId = 498_765_001;
   readonly deliveries: GitHubDelivery[] = [];
   private readonly hookshot = `GitHub-Hookshot/${randomBytes(4).toString("hex").slice(0, 7)}`;
 
@@ -102,7 +113,7 @@ export class GitHubHooks {
     }
     const now = iso(this.ctx.now());
     const hook: StoredHook = {
-      id: this.nextId++,
+      id: nextHookId(),
       name: "web",
       active: input.active ?? true,
       events,

@@ -52,12 +52,22 @@ export type GitLabPushResult = {
 };
 
 const ZERO = "0000000000000000000000000000000000000000";
+
+/**
+ * Hook ids come from one sequence for every double in the process, as a GitLab instance's
+ * are unique across it: the app keys its webhooks by (provider, hook id), and test files that
+ * each start a double share one database. Kept on globalThis so a re-evaluated module continues it.
+ */
+const hookIds = globalThis as typeof globalThis & { __gitlabDoubleNextHookId?: number };
+const nextHookId = () => {
+  hookIds.__gitlabDoubleNextHookId ??= 21_400_001;
+  return hookIds.__gitlabDoubleNextHookId++;
+};
 const VISIBILITY_LEVEL = { private: 0, internal: 10, public: 20 } as const;
 const bool = (value: string | undefined, fallback: boolean) => (value === undefined ? fallback : value === "true" || value === "1");
 
 export class GitLabHooks {
   private hooks = new Map<number, { project: StoredProject; hook: StoredHook }>();
-  private nextId = 21_400_001;
   readonly deliveries: GitLabDelivery[] = [];
 
   constructor(private readonly ctx: { data: GitLabData; webUrl: string; now: () => number; timeoutMs: number; version: string }) {}
@@ -79,7 +89,7 @@ export class GitLabHooks {
   /** From the POST /projects/:id/hooks parameters (already validated: url present). */
   create(project: StoredProject, p: Record<string, string>): StoredHook {
     const hook: StoredHook = {
-      id: this.nextId++,
+      id: nextHookId(),
       url: p.url!,
       token: p.token || null,
       name: p.name ?? null,
