@@ -158,6 +158,48 @@ describe("key rotation after a lost device", () => {
     expect(retired).toMatchObject({ data: { code: "PRECONDITION_FAILED", details: { reason: "KEY_ROTATED", currentKeyId: 2 } } });
   });
 
+  it("one user's rotation never lists, replaces or counts another user's records", async () => {
+    const alice = await newUser("rotation-alice");
+    const aliceLaptop = await alice.device("laptop");
+    await aliceLaptop.sync.unlock(PASSPHRASE);
+    await aliceLaptop.sync.put("projects", "shared-id", { owner: "alice" });
+    await aliceLaptop.sync.sync();
+    const before = await storedCiphertexts(alice.user.id);
+
+    const bob = await newUser("rotation-bob");
+    const bobLaptop = await bob.device("laptop");
+    await bobLaptop.sync.unlock(PASSPHRASE);
+    await bobLaptop.sync.put("projects", "other", { owner: "bob" });
+    await bobLaptop.sync.sync();
+    await bobLaptop.sync.put("projects", "other-2", { owner: "bob" });
+    await bobLaptop.sync.sync();
+    // Bob's rotation stops after its first batch, so it is still running.
+    await errorOf(() =>
+      rotateEncryptionKey({
+        client: bobLaptop.client,
+        passphrase: PASSPHRASE,
+        batchSize: 1,
+        onProgress: () => {
+          throw new Error("interrupted");
+        },
+      }),
+    );
+    expect(await bobLaptop.client.sync.rotation.status.query()).toMatchObject({ rotation: { status: "running" } });
+    // What is left under his old key names only his own record…
+    const stale = await bobLaptop.client.sync.rotation.stale.query({ limit: 100 });
+    expect(JSON.stringify(stale)).toContain("other");
+    expect(JSON.stringify(stale)).not.toContain("shared-id");
+    // …and a replacement aimed at Alice's record, with her record's exact checksum, changes nothing of hers.
+    const [aliceRow] = await (await getDb()).select({ checksum: syncRecords.checksum }).from(syncRecords).where(eq(syncRecords.userId, alice.user.id));
+    const ciphertext = `dp2.A256GCM.2.${"A".repeat(16)}.${"A".repeat(22)}`;
+    const checksum = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(ciphertext))), (b) => b.toString(16).padStart(2, "0")).join("");
+    const replaced = await bobLaptop.client.sync.rotation.reencrypt.mutate({
+      items: [{ kind: "record", collection: "projects", recordId: "shared-id", expectedChecksum: aliceRow!.checksum!, ciphertext, checksum, keyId: 2 }],
+    });
+    expect(replaced).toMatchObject({ records: 0, revisions: 0, conflicts: 0 });
+    expect(await storedCiphertexts(alice.user.id)).toEqual(before);
+  });
+
   it("after purging, the sync tables hold nothing under the old key (queried table by table, including stored push results)", async () => {
     const { user, device } = await newUser("purge");
     const laptop = await device("laptop");
