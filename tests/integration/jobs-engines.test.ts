@@ -80,7 +80,7 @@ describe("jobs.send, embedded default (in-process)", () => {
     const user = await connectedIntegration("integration-fails");
     const { heard, stop } = listen(user.id);
     const runner = createInProcessRunner({ jobs: [failingIntegrationSync], retryDelayMs: () => 5 });
-    runner.dispatch({ name: "integration/sync.requested", data: { userId: user.id, provider: "github" } });
+    await runner.dispatch({ name: "integration/sync.requested", data: { userId: user.id, provider: "github" } });
     await runner.idle();
     stop();
 
@@ -159,7 +159,7 @@ describe("jobs.runs", () => {
     const alice = await signedUpUser("runs-alice");
     const bob = await signedUpUser("runs-bob");
     const runner = createInProcessRunner({ jobs: jobFunctions, retryDelayMs: () => 5 });
-    runner.dispatch([
+    await runner.dispatch([
       { name: "sync/history.trim-requested", data: { userId: alice.user.id } },
       { name: "maintenance/cleanup.requested", data: {} },
     ]);

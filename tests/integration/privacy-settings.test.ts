@@ -100,7 +100,7 @@ describe("enforcement in integration jobs", () => {
     await db.insert(integrations).values({ userId: user.id, provider: "github", status: "connected" });
     await caller.privacy.recordConsent({ type: "integration:github", granted: false });
     const runner = createInProcessRunner({ jobs: [syncIntegration], retryDelayMs: () => 5 });
-    runner.dispatch({ name: "integration/sync.requested", data: { userId: user.id, provider: "github" } });
+    await runner.dispatch({ name: "integration/sync.requested", data: { userId: user.id, provider: "github" } });
     await runner.idle();
     const [row] = await db.select().from(integrations).where(eq(integrations.userId, user.id));
     expect(row!.status).toBe("connected"); // never marked syncing: nothing ran

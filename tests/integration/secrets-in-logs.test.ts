@@ -40,7 +40,7 @@ describe("logs", () => {
       throw new Error(`GitHub refused token ${account.accessToken} and Bearer ${account.deviceToken}`);
     });
     const runner = createInProcessRunner({ jobs: [leaky], retryDelayMs: () => 5 });
-    runner.dispatch({ name: "maintenance/cleanup.requested", data: {} });
+    await runner.dispatch({ name: "maintenance/cleanup.requested", data: {} });
     await runner.idle();
     // An export and the account's deletion.
     await account.caller.privacy.export({ format: "json" });

@@ -423,9 +423,13 @@ export function createInProcessRunner(options: RunnerOptions) {
       ensureLoop();
       wake();
     },
-    /** Resolves once none of this runner's jobs has an unfinished run. */
+    /** Resolves once none of this runner's jobs has an unfinished run (sends still being written count). */
     async idle() {
       for (;;) {
+        if (accepting) {
+          await accepting;
+          continue;
+        }
         if (executing.size > 0) {
           await Promise.allSettled([...executing.values()]);
           continue;
