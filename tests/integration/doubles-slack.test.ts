@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { LogLevel, WebClient, WebClientEvent } from "@slack/web-api";
+import { LogLevel, type OauthV2AccessResponse, WebClient, WebClientEvent } from "@slack/web-api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SLACK_DOUBLE_DEFAULTS, type SlackDouble, startSlackDouble } from "../doubles/slack/server";
 
@@ -62,7 +62,7 @@ describe("Slack double: OAuth v2", () => {
     const code = back.searchParams.get("code")!;
 
     const exchange = { client_id: double.oauth.clientId, client_secret: double.oauth.clientSecret, code, redirect_uri: CALLBACK, code_verifier: verifier };
-    const result = await client().oauth.v2.access(exchange);
+    const result = (await client().apiCall("oauth.v2.access", exchange)) as OauthV2AccessResponse;
     expect(result).toMatchObject({ ok: true, app_id: "A07DEVPULSE", team: { id: "T07SANDBOX" }, authed_user: { id: ANA, token_type: "user", scope: userScope } });
     expect(result.authed_user!.access_token).toMatch(/^xoxp-/);
     expect(result.authed_user!.refresh_token).toBeUndefined();
@@ -87,7 +87,8 @@ describe("Slack double: OAuth v2", () => {
     const back = await authorizeInBrowser({ client_id: double.oauth.clientId, user_scope: userScope, redirect_uri: CALLBACK, code_challenge: challenge });
     const code = back.searchParams.get("code")!;
     expect(await platformError(client().oauth.v2.access({ client_id: double.oauth.clientId, client_secret: "wrong", code }))).toMatchObject({ error: "bad_client_secret" });
-    expect(await platformError(client().oauth.v2.access({ client_id: double.oauth.clientId, client_secret: double.oauth.clientSecret, code, redirect_uri: CALLBACK, code_verifier: "y".repeat(43) }))).toMatchObject({
+    // @slack/web-api 8.2's OAuthV2AccessArguments lack code_verifier: apiCall sends it anyway.
+    expect(await platformError(client().apiCall("oauth.v2.access", { client_id: double.oauth.clientId, client_secret: double.oauth.clientSecret, code, redirect_uri: CALLBACK, code_verifier: "y".repeat(43) }))).toMatchObject({
       error: "invalid_code",
     });
   });
@@ -105,7 +106,7 @@ describe("Slack double: OAuth v2", () => {
 
       rotating.advanceTime(61_000);
       const expired = new WebClient(first.authed_user!.access_token, { slackApiUrl: rotating.apiUrl, logger: silent });
-      expect(await platformError(expired.users.profile.get())).toMatchObject({ code: "slack_webapi_platform_error", error: "token_expired" });
+      expect(await platformError(expired.users.profile.get({}))).toMatchObject({ code: "slack_webapi_platform_error", error: "token_expired" });
 
       const refreshed = await web.oauth.v2.access({ ...credentials, grant_type: "refresh_token", refresh_token: first.authed_user!.refresh_token! });
       expect(refreshed).toMatchObject({ ok: true, token_type: "user", expires_in: 60, user_id: ANA });
@@ -128,13 +129,13 @@ describe("Slack double: status and DND through @slack/web-api", () => {
     expect(set.profile).toMatchObject({ status_text: "In focus mode", status_emoji: ":dart:", status_expiration: expiration });
     expect(double.requests.at(-1)).toMatchObject({ method: "POST", path: "/api/users.profile.set", status: 200, authorization: "bearer" });
 
-    const got = await web.users.profile.get();
+    const got = await web.users.profile.get({});
     expect(got.profile).toMatchObject({ status_text: "In focus mode", status_emoji: ":dart:", real_name: "Ana Lima", display_name: "ana" });
     expect(double.profileWrites(ANA).at(-1)).toMatchObject({ source: "api", status_text: "In focus mode", status_expiration: expiration });
     expect(double.status(BRUNO)).toEqual({ status_text: "", status_emoji: "", status_expiration: 0 });
 
     double.advanceTime(25 * 60_000 + 1000);
-    expect((await web.users.profile.get()).profile).toMatchObject({ status_text: "", status_emoji: "", status_expiration: 0 });
+    expect((await web.users.profile.get({})).profile).toMatchObject({ status_text: "", status_emoji: "", status_expiration: 0 });
     double.advanceTime(-(25 * 60_000 + 1000));
   });
 
@@ -166,14 +167,14 @@ describe("Slack double: status and DND through @slack/web-api", () => {
     await web.dnd.setSnooze({ num_minutes: 1 });
     double.advanceTime(61_000);
     expect(double.snooze(ANA)).toBeNull();
-    expect((await web.dnd.info()).snooze_enabled).toBe(false);
+    expect(await web.dnd.info()).toMatchObject({ snooze_enabled: false });
     double.advanceTime(-61_000);
   });
 
   it("a status set by hand shows in users.profile.get and in the history as source user", async () => {
     const web = client(double.createToken({ userId: BRUNO }).accessToken);
     double.setStatusByHand(BRUNO, { status_text: "Lunch", status_emoji: ":taco:" });
-    expect((await web.users.profile.get()).profile).toMatchObject({ status_text: "Lunch", status_emoji: ":taco:" });
+    expect((await web.users.profile.get({})).profile).toMatchObject({ status_text: "Lunch", status_emoji: ":taco:" });
     expect(double.profileWrites(BRUNO).at(-1)).toMatchObject({ source: "user", status_text: "Lunch" });
   });
 
@@ -182,7 +183,7 @@ describe("Slack double: status and DND through @slack/web-api", () => {
     const web = client(accessToken);
     expect(await web.auth.revoke({ test: true })).toMatchObject({ ok: true, revoked: false });
     expect(await web.auth.revoke()).toMatchObject({ ok: true, revoked: true });
-    expect(await platformError(web.users.profile.get())).toMatchObject({ error: "token_revoked" });
+    expect(await platformError(web.users.profile.get({}))).toMatchObject({ error: "token_revoked" });
     const other = double.createToken({ userId: ANA }).accessToken;
     expect(double.revokeUser(ANA)).toBeGreaterThan(0);
     expect(await platformError(client(other).auth.test())).toMatchObject({ error: "token_revoked" });
