@@ -1,11 +1,13 @@
-// `npm run sandbox`: the app on its embedded defaults, with GitHub and GitLab replaced by
-// the local doubles from the test suite (demo data, consent pages, webhooks), so a newcomer
-// can click through connect → sync → commits with no real credentials.
+// `npm run sandbox`: the app on its embedded defaults, with GitHub, GitLab, Slack and Discord
+// replaced by the local doubles from the test suite (demo data, consent pages, webhooks), so a
+// newcomer can click through connect → sync → commits (and chat status) with no real credentials.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { startGitHubDouble } from "../tests/doubles/github/server";
 import { startGitLabDouble } from "../tests/doubles/gitlab/server";
+import { startDiscordDouble } from "../tests/doubles/discord/server";
+import { startSlackDouble } from "../tests/doubles/slack/server";
 
 const root = new URL("..", import.meta.url).pathname;
 const port = Number(process.env.PORT ?? 3000);
@@ -18,6 +20,10 @@ github.addCallbackUrl(`${appUrl}/api/integrations/github/callback`);
 github.addCallbackUrl(`${appUrl}/api/auth/callback/github`);
 const gitlab = await startGitLabDouble({ port: Number(process.env.SANDBOX_GITLAB_PORT ?? 0), demoAnchor: new Date() });
 gitlab.addRedirectUri(`${appUrl}/api/integrations/gitlab/callback`);
+const slack = await startSlackDouble({ port: Number(process.env.SANDBOX_SLACK_PORT ?? 0), tokenRotation: true });
+slack.addRedirectUri(`${appUrl}/api/integrations/slack/callback`);
+const discord = await startDiscordDouble({ port: Number(process.env.SANDBOX_DISCORD_PORT ?? 0) });
+discord.addRedirectUri(`${appUrl}/api/integrations/discord/callback`);
 
 /**
  * In production on a Postgres server the app requires the secrets every instance shares
@@ -51,6 +57,14 @@ const app = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     GITLAB_CLIENT_ID: gitlab.oauth.clientId,
     GITLAB_CLIENT_SECRET: gitlab.oauth.clientSecret,
     GITLAB_BASE_URL: gitlab.url,
+    SLACK_CLIENT_ID: slack.oauth.clientId,
+    SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
+    SLACK_BASE_URL: slack.url,
+    DISCORD_CLIENT_ID: discord.oauth.clientId,
+    DISCORD_CLIENT_SECRET: discord.oauth.clientSecret,
+    DISCORD_BOT_TOKEN: discord.botToken,
+    DISCORD_BASE_URL: discord.url,
+    DISCORD_API_URL: discord.apiUrl,
   },
 });
 
@@ -60,6 +74,8 @@ console.log(`
   App      ${appUrl}   (create an account, then open Integrations)
   GitHub   ${github.url}   (stand-in; you are "octo-dev")
   GitLab   ${gitlab.url}   (stand-in; you are "gitlab-dev")
+  Slack    ${slack.url}   (stand-in; you are "ana" in DevPulse Sandbox)
+  Discord  ${discord.url}   (stand-in; you are "ana.lima", owner of the "DevPulse Team" server)
   Mail     written to $DATA_DIR/outbox/*.eml (password reset, email confirmation)
   A new commit is pushed to octo-dev/devpulse-desktop every ${Math.round(pushEveryMs / 1000)} s once GitHub is connected.
 `);
@@ -76,7 +92,7 @@ const pusher = setInterval(() => {
 
 const stop = async (code: number) => {
   clearInterval(pusher);
-  await Promise.allSettled([github.close(), gitlab.close()]);
+  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close()]);
   process.exit(code);
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => app.kill(signal));
