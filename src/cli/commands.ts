@@ -36,6 +36,30 @@ async function unlockedSync(config: CliConfig) {
   return { sync, created };
 }
 
+/** This device's local records, not unlocked: staging an edit needs no key (records are encrypted when sent). */
+function localSync(config: CliConfig) {
+  return createSyncClient({ client: clientFor(config), deviceId: config.deviceId, store: createFileStore(storePath()) });
+}
+
+/**
+ * Unlocks and syncs what was just staged. Offline, the staged edits stay on this
+ * device (pending in `devpulse status`) and go with the next sync.
+ */
+async function syncStaged(sync: ReturnType<typeof localSync>, staged: number) {
+  try {
+    await sync.unlock(await readPassphrase());
+  } catch (error) {
+    if (!isUnreachable(error)) throw error;
+    throw new Error(`Cannot reach the DevPulse server: ${staged} change(s) kept on this device, sent with the next sync.`, { cause: error });
+  }
+  return sync.sync();
+}
+
+/** fetch's own failure (no HTTP answer at all), as the tRPC client reports it. */
+function isUnreachable(error: unknown): boolean {
+  return error instanceof Error && (error.message === "fetch failed" || (error.cause instanceof Error && error.cause.message === "fetch failed"));
+}
+
 /** A data set file: { "<collection>": { "<record id>": <JSON value> } }. */
 async function readDataSet(path: string): Promise<Record<SyncCollection, Record<string, Json>>> {
   const parsed = JSON.parse(await readFile(path, "utf8")) as unknown;
@@ -92,7 +116,8 @@ export const commands = {
 
   async push(out: Output, options: { file: string }) {
     const dataSet = await readDataSet(options.file);
-    const { sync } = await unlockedSync(await requireConfig());
+    const config = await requireConfig();
+    const sync = localSync(config);
     let staged = 0;
     for (const [collection, records] of Object.entries(dataSet) as Array<[SyncCollection, Record<string, Json>]>) {
       for (const [id, value] of Object.entries(records)) {
@@ -102,8 +127,24 @@ export const commands = {
         }
       }
     }
-    const summary = await sync.sync();
+    const summary = await syncStaged(sync, staged);
     emit(out, `Staged ${staged} change(s); pushed ${summary.pushed}, pulled ${summary.pulled}, conflicts ${summary.conflicts} (${summary.autoResolved} merged automatically, ${summary.openConflicts.length} left for you).`, { staged, ...summary });
+  },
+
+  async delete(out: Output, options: { collection: string; ids: string[] }) {
+    if (!(SYNC_COLLECTIONS as readonly string[]).includes(options.collection)) {
+      throw new Error(`unknown collection "${options.collection}" (expected ${SYNC_COLLECTIONS.join(", ")})`);
+    }
+    if (!options.ids.length) throw new Error("delete needs the ids of the records to delete. See devpulse --help.");
+    const sync = localSync(await requireConfig());
+    let staged = 0;
+    for (const id of options.ids) {
+      if ((await sync.get(options.collection as SyncCollection, id)) === undefined) continue;
+      await sync.delete(options.collection as SyncCollection, id);
+      staged += 1;
+    }
+    const summary = await syncStaged(sync, staged);
+    emit(out, `Deleted ${staged} record(s); pushed ${summary.pushed}, pulled ${summary.pulled}, conflicts ${summary.conflicts} (${summary.openConflicts.length} left for you).`, { staged, ...summary });
   },
 
   async pull(out: Output, options: { out?: string }) {

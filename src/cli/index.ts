@@ -12,6 +12,7 @@ Commands:
   logout                              forget this device's token on this machine
   unlock                              check the sync passphrase (creates the keys on first use)
   push <file.json>                    stage a data set { "<collection>": { "<id>": value } } and sync it
+  delete <collection> <id>...         delete records (on every device) and sync
   pull [--out FILE]                   fetch changes from your other devices (optionally write the data set)
   sync [--out FILE]                   pull, merge and push until quiet
   status                              account, device, local records, pending changes, open conflicts
@@ -43,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: "boolean", short: "h", default: false },
     },
   });
-  const [command, argument] = positionals;
+  const [command, argument, ...more] = positionals;
   const out: Output = { json: values.json ?? false, print: (text) => process.stdout.write(`${text}\n`) };
   if (values.help || !command) {
     process.stdout.write(`${USAGE}\n`);
@@ -65,6 +66,9 @@ export async function main(argv: string[]): Promise<number> {
       break;
     case "push":
       await commands.push(out, { file: needArgument("a data set file") });
+      break;
+    case "delete":
+      await commands.delete(out, { collection: needArgument("a collection and record ids"), ids: more });
       break;
     case "pull":
       await commands.pull(out, { out: values.out });

@@ -50,10 +50,10 @@ export function DevicesList() {
           </div>
         )}
         {revoke.isSuccess && revoke.data && (
-          <div className="px-5 pt-4">
+          <div className="px-5 py-4">
             <Alert tone="success">
-              “{revoke.data.name}” was signed out. It still holds your encryption key: rotate the key so it cannot read anything written from now on.{" "}
-              <Button size="sm" variant="secondary" onClick={showRotatePanel}>
+              <p>“{revoke.data.name}” was signed out. It still holds your encryption key: rotate the key so it cannot read anything written from now on.</p>
+              <Button size="sm" variant="secondary" className="mt-2" onClick={showRotatePanel}>
                 Rotate encryption key
               </Button>
             </Alert>
