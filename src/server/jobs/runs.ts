@@ -46,7 +46,8 @@ export async function recordRunFailure(db: DbOrTx, run: RunIdentity & { error: s
     .onConflictDoUpdate({ target: jobRuns.runId, set: { status: "failed", error: run.error, finishedAt } });
 }
 
-function summariseOutput(output: unknown): unknown {
+/** What both engines store of a run's output. */
+export function summariseOutput(output: unknown): unknown {
   const json = JSON.stringify(output ?? null);
   return json.length <= MAX_OUTPUT_BYTES ? JSON.parse(json) : { truncated: true, bytes: json.length };
 }

@@ -4,6 +4,7 @@ import type { Db, DbOrTx, Tx } from "../db/client";
 import { jobConcurrencySlots, jobEvents, jobRuns, jobSchedules, jobSteps, users, type JobRunStatus } from "../db/schema";
 import { durationToMs } from "inngest";
 import type { AnyJobEvent, Job } from "./define-job";
+import { summariseOutput } from "./runs";
 
 /**
  * The embedded engine's durable state, as domain functions over the job tables
@@ -386,14 +387,6 @@ export async function finishAttempt(
     if (held && outcome.status === "completed") await tx.delete(jobSteps).where(eq(jobSteps.runId, lease.runId));
     return Boolean(held);
   });
-}
-
-/** Outputs larger than this are summarised: the view shows outcomes, not payloads. */
-const MAX_OUTPUT_BYTES = 2048;
-
-export function summariseOutput(output: unknown): unknown {
-  const json = JSON.stringify(output ?? null);
-  return json.length <= MAX_OUTPUT_BYTES ? JSON.parse(json) : { truncated: true, bytes: json.length };
 }
 
 /** At shutdown: hands this instance's unfinished runs back at once instead of after their lease. */
