@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { NonRetriableError, RetryAfterError } from "inngest";
 import { afterEach, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
-import { jobRuns } from "~/server/db/schema";
+import { jobEvents, jobRuns } from "~/server/db/schema";
 import { defineJob, type JobFailure, type TriggerEvent } from "~/server/jobs/define-job";
 import { InvalidJobEventError } from "~/server/jobs/events";
 import { createInProcessRunner, type InProcessRunner } from "~/server/jobs/runner";
@@ -203,6 +203,23 @@ describe("in-process job runner", () => {
     );
     await run.idle();
     expect(runs).toBe(1); // the duplicate id and the refused batch ran nothing
+  });
+
+  it("remembers an accepted id in the database for 24 hours (a new runner, as after a restart, refuses it too), then accepts it again", async () => {
+    const { user } = await signedUpUser("runner-id-window");
+    let runs = 0;
+    const job = defineJob({ id: "test-id-window", name: "t", events: [TRIM] }, async () => void (runs += 1));
+    const id = `window-${user.id}`;
+    await runnerFor(job).dispatch({ name: TRIM, data: { userId: user.id }, id });
+    await runner!.idle();
+    await runner!.stop({ graceMs: 0 });
+    await runnerFor(job).dispatch({ name: TRIM, data: { userId: user.id }, id }); // another process, same database
+    await runner!.idle();
+    expect(runs).toBe(1);
+    await (await getDb()).update(jobEvents).set({ receivedAt: new Date(Date.now() - 24 * 60 * 60 * 1000 - 60_000) }).where(eq(jobEvents.id, id));
+    await runner!.dispatch({ name: TRIM, data: { userId: user.id }, id });
+    await runner!.idle();
+    expect(runs).toBe(2);
   });
 
   it("tells the run's owner each time the run changes state (queued, started, retrying, started again, completed)", async () => {
