@@ -53,6 +53,16 @@ export const ZEnv = z
     GITLAB_CLIENT_SECRET: optionalString,
     /** Derives each integration's webhook secret; generated into the data folder when unset. */
     WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional()),
+    /** Slack: a Slack app with user-token scopes; web (OAuth at /oauth/v2/authorize) and the Web API at /api/. */
+    SLACK_CLIENT_ID: optionalString,
+    SLACK_CLIENT_SECRET: optionalString,
+    SLACK_BASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://slack.com")),
+    /** Discord: an application with a bot (its token posts the team status message); OAuth on the web URL, REST v10 on the API URL. */
+    DISCORD_CLIENT_ID: optionalString,
+    DISCORD_CLIENT_SECRET: optionalString,
+    DISCORD_BOT_TOKEN: optionalString,
+    DISCORD_BASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://discord.com")),
+    DISCORD_API_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://discord.com/api")),
     GOOGLE_CLIENT_ID: optionalString,
     GOOGLE_CLIENT_SECRET: optionalString,
     PUSHER_APP_ID: optionalString,
@@ -155,7 +165,7 @@ export const ZEnv = z
         ctx.addIssue({ code: "custom", path: ["PUSHER_CLUSTER"], message: "set PUSHER_CLUSTER (Pusher Channels) or PUSHER_HOST (a Pusher-protocol server)" });
       }
     }
-    for (const provider of ["GITHUB", "GITLAB", "GOOGLE"] as const) {
+    for (const provider of ["GITHUB", "GITLAB", "GOOGLE", "SLACK", "DISCORD"] as const) {
       const id = env[`${provider}_CLIENT_ID`];
       const secret = env[`${provider}_CLIENT_SECRET`];
       if (Boolean(id) !== Boolean(secret)) {

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
-import { externalDataCache, integrations, integrationTokens, oauthStates, providerEtags } from "~/server/db/schema";
+import { externalDataCache, integrations, jobRuns, integrationTokens, oauthStates, providerEtags } from "~/server/db/schema";
 import { schemaTableNames } from "~/server/db/tables";
 import { parseEnv } from "~/server/env";
 import { listIntegrations, providerSession } from "~/server/integrations/connections";
@@ -309,6 +309,14 @@ describe("tokens", () => {
     await getJobRunner().idle();
     expect(await caller.integrations.status({ provider: "github" })).toMatchObject({ state: "needs_reauth", lastError: expect.stringMatching(/Reconnect GitHub/) });
     expect(github.requests.filter((request) => request.status === 401)).toHaveLength(1);
+
+    // Pushes that keep arriving are acknowledged and dropped: no job that could only fail again.
+    const [integration] = await (await getDb()).select().from(integrations).where(eq(integrations.userId, user.id));
+    const pushed = await github.deliverPush("octo-dev/devpulse-desktop", [{ message: "Pushed while disconnected", authorLogin: "octo-dev", authorName: "Octo Dev", authorEmail: "octo-dev@users.noreply.github.com", additions: 1, deletions: 0 }]);
+    const delivery = pushed.deliveries.find((candidate) => candidate.url.includes(integration!.id))!;
+    expect(delivery).toMatchObject({ status: 202, responseBody: expect.stringMatching(/needs reconnecting/) });
+    const runs = await (await getDb()).select().from(jobRuns).where(and(eq(jobRuns.userId, user.id), eq(jobRuns.functionId, "process-git-push")));
+    expect(runs).toEqual([]);
   });
 
   it("are never stored in plaintext, anywhere", async () => {

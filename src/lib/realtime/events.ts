@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PROVIDER_IDS } from "../providers";
+import { CHAT_PROVIDER_IDS, STATUS_ACTIVITIES, STATUS_SOURCES } from "../status/templates";
 
 /**
  * The realtime event catalog: every event a browser or desktop client can receive,
@@ -67,13 +68,18 @@ export const realtimeEvents = {
     start: dateOrDateTime.optional(),
     end: dateOrDateTime.optional(),
   }),
+  /** What DevPulse shows on the user's chat providers changed (or who holds it): pages and devices follow. */
   "status:updated": z.strictObject({
-    provider: integrationProvider.extract(["slack", "discord"]),
-    text: z.string().max(SUMMARY_MAX.statusText),
+    /** The status shown now; null when cleared. */
+    text: z.string().max(SUMMARY_MAX.statusText).nullable(),
     /** Slack's `:name:` form or an emoji character. */
     emoji: z.string().max(100).optional(),
+    activity: z.enum(STATUS_ACTIVITIES).nullable().optional(),
+    source: z.enum(STATUS_SOURCES).optional(),
     /** null: the status does not expire. */
     expiresAt: isoDateTime.nullable().optional(),
+    /** Providers where the user set a status by hand, which DevPulse leaves alone until they clear it. */
+    heldByUser: z.array(z.enum(CHAT_PROVIDER_IDS)).max(CHAT_PROVIDER_IDS.length).optional(),
   }),
   "integration:connected": z.strictObject({
     provider: integrationProvider,

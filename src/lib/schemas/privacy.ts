@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { integrationProvider } from "../realtime/events";
+import { STATUS_LIMITS } from "../status/templates";
 import { SYNC_COLLECTIONS } from "./collections";
+import { ZText } from "./primitives";
 
 /**
  * The user's privacy settings (the seed's PrivacySettings), shared by the server that
@@ -36,6 +38,13 @@ export const ZPrivacySettings = z.object({
     .object(Object.fromEntries(SYNC_COLLECTIONS.map((collection) => [collection, z.boolean().default(true)])) as Record<(typeof SYNC_COLLECTIONS)[number], z.ZodDefault<z.ZodBoolean>>)
     .default({ projects: true, activities: true, focus_sessions: true, settings: true }),
   integrations: z.partialRecord(integrationProvider, ZIntegrationPrivacy).default({}),
+  /** Chat status: whether the project name may follow the activity ("Coding · devpulse"), and projects never named. */
+  statusSharing: z
+    .object({
+      projectContext: z.boolean().default(false),
+      privateProjects: z.array(z.string().min(1).max(STATUS_LIMITS.projectContext)).max(100).default([]),
+    })
+    .default({ projectContext: false, privateProjects: [] }),
   retentionPolicy: z
     .object({
       localRetentionDays: days("localRetentionDays").default(365),
@@ -74,6 +83,13 @@ export const ZPrivacySettingsPatch = z
       integrationProvider,
       z.object({ enabled: z.boolean(), permissions: ZIntegrationPermissions, autoSync: z.boolean(), retentionDays: days("retentionDays") }).partial().strict(),
     ),
+    statusSharing: z
+      .object({
+        projectContext: z.boolean(),
+        privateProjects: z.array(ZText.trim().min(1).max(STATUS_LIMITS.projectContext, `Use at most ${STATUS_LIMITS.projectContext} characters for a project name`)).max(100, "Mark at most 100 projects private"),
+      })
+      .partial()
+      .strict(),
     retentionPolicy: z
       .object({ localRetentionDays: days("localRetentionDays"), cloudRetentionDays: days("cloudRetentionDays"), autoDeleteAfterInactivity: z.boolean() })
       .partial()

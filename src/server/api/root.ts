@@ -7,6 +7,7 @@ import { integrationsRouter } from "./routers/integrations";
 import { privacyRouter } from "./routers/privacy";
 import { jobsRouter } from "./routers/jobs";
 import { realtimeRouter } from "./routers/realtime";
+import { statusRouter } from "./routers/status";
 import { syncRouter } from "./routers/sync";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
@@ -22,6 +23,7 @@ export const appRouter = createTRPCRouter({
   integrations: integrationsRouter,
   external: externalRouter,
   privacy: privacyRouter,
+  status: statusRouter,
 });
 
 export type AppRouter = typeof appRouter;

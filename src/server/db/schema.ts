@@ -696,3 +696,105 @@ export const jobSchedules = pgTable("job_schedules", {
   functionId: text().primaryKey(),
   lastTickAt: timestamp({ withTimezone: true }).notNull(),
 });
+
+// ───────────────────────────── Chat status ─────────────────────────────
+
+export const userStatusSources = ["heartbeat", "manual", "schedule", "calendar"] as const;
+
+/** A user's status template: a built-in one they edited (same key) or one of their own. */
+export const statusTemplates = pgTable(
+  "status_templates",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    key: text().notNull(),
+    name: text().notNull(),
+    slackEmoji: text().notNull(),
+    slackText: text().notNull(),
+    discordEmoji: text().notNull(),
+    discordText: text().notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("status_templates_user_key").on(t.userId, t.key)],
+);
+
+/**
+ * One row per user: the status DevPulse wants to show (from heartbeats, the page, a
+ * schedule or the calendar) and the user's status settings. What each provider shows
+ * is in chat_status_targets; the jobs bring the providers to this.
+ */
+export const userStatus = pgTable("user_status", {
+  userId: uuid()
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** The template shown; null with no custom text: no status. */
+  templateKey: text(),
+  /** A one-off status typed on the page (instead of a template). */
+  customText: text(),
+  customEmoji: text(),
+  source: text({ enum: userStatusSources }),
+  /** The last heartbeat's activity. */
+  activity: text(),
+  /** The project named after the status ("Coding · devpulse"), only when the privacy settings allow it. */
+  projectContext: text(),
+  /** When the status ends (a duration, a focus session's end, a schedule's end); null: until changed. */
+  expiresAt: timestamp({ withTimezone: true }),
+  focusUntil: timestamp({ withTimezone: true }),
+  lastHeartbeatAt: timestamp({ withTimezone: true }),
+  changedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  /** Settings: clear after this many minutes without a heartbeat; Slack Do Not Disturb during focus. */
+  idleMinutes: integer().notNull().default(10),
+  dndDuringFocus: boolean().notNull().default(true),
+});
+
+/**
+ * Per connected chat provider: what DevPulse last wrote there, the user's own status
+ * from before it (restored when ours is cleared), and whether the user has since set
+ * a status by hand (then DevPulse leaves it alone until they clear it).
+ */
+export const chatStatusTargets = pgTable(
+  "chat_status_targets",
+  {
+    integrationId: uuid()
+      .primaryKey()
+      .references(() => integrations.id, { onDelete: "cascade" }),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text().notNull(),
+    /** ChatStatusContent as JSON ({ text, emoji, expiresAt }); null: nothing of ours is shown. */
+    written: jsonb(),
+    /** The user's own status when ours replaced it; null: there was none. */
+    previous: jsonb(),
+    /** The user set a status by hand since our last write: not ours to change. */
+    heldByUser: boolean().notNull().default(false),
+    lastWriteAt: timestamp({ withTimezone: true }),
+    dndUntil: timestamp({ withTimezone: true }),
+    /** ChatProviderState: Discord's server, the channel the user picked and our message there. */
+    state: jsonb().notNull().default({}),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("chat_status_targets_user_provider").on(t.userId, t.provider)],
+);
+
+export const statusScheduleStates = ["scheduled", "active", "done", "cancelled"] as const;
+
+/** A status planned ahead (scheduleStatusUpdate): a durable job shows it at startAt and clears it at endAt. */
+export const statusSchedules = pgTable(
+  "status_schedules",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    templateKey: text().notNull(),
+    startAt: timestamp({ withTimezone: true }).notNull(),
+    endAt: timestamp({ withTimezone: true }).notNull(),
+    state: text({ enum: statusScheduleStates }).notNull().default("scheduled"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("status_schedules_user_start").on(t.userId, t.startAt)],
+);

@@ -10,8 +10,10 @@ import { getPrivacySettings } from "../privacy/settings";
 import { publishSafely } from "../realtime/publisher";
 import { recordIntegrationFailure } from "./failures";
 import { consumeState, exchangeCode, refreshTokens, startAuthorization } from "./oauth";
-import type { ProviderSession } from "./provider";
-import { providers, registeredProviderIds, type RegisteredProviderId } from "./registry";
+import type { ChatGrant, ProviderSession } from "./provider";
+import { isChatProvider, isGitProvider, providers, registeredProviderIds, type RegisteredProviderId } from "./registry";
+import { jobs } from "../jobs/send";
+import { connectChatTarget, withdrawChatStatus } from "../status/targets";
 import { circuitState, ProviderError, providerName } from "./resilience";
 import { removeWebhooks } from "./git-sync";
 import { expireLostSyncs } from "./sync-runs";
@@ -85,7 +87,7 @@ export async function completeConnection(
   env: Env,
   userId: string,
   provider: RegisteredProviderId,
-  callback: { code?: string | null; state?: string | null; error?: string | null; errorDescription?: string | null },
+  callback: { code?: string | null; state?: string | null; error?: string | null; errorDescription?: string | null; params?: URLSearchParams },
 ) {
   const name = providerName(provider);
   if (!callback.state) throw new AppError("BAD_REQUEST", `${name} did not send back the authorization state. Start connecting again.`);
@@ -95,8 +97,12 @@ export async function completeConnection(
   }
   if (!callback.code) throw new AppError("BAD_REQUEST", `${name} did not send an authorization code. Start connecting again.`);
   const oauth = configured(env, provider);
-  const granted = await exchangeCode(provider, oauth, { code: callback.code, redirectUri, codeVerifier });
-  const account = await providers[provider].fetchAccount(env, granted.accessToken);
+  const implementation = providers[provider];
+  const granted: ChatGrant =
+    implementation.kind === "chat"
+      ? await implementation.exchangeCode(env, oauth, { code: callback.code, redirectUri, codeVerifier, callbackParams: callback.params ?? new URLSearchParams() })
+      : await exchangeCode(provider, oauth, { code: callback.code, redirectUri, codeVerifier });
+  const account = await implementation.fetchAccount(env, granted.accessToken);
   const values = {
     status: "connected" as const,
     accountId: account.accountId,
@@ -108,12 +114,18 @@ export async function completeConnection(
     lastErrorAt: null,
     updatedAt: new Date(),
   };
-  await db
+  const [row] = await db
     .insert(integrations)
     .values({ userId, provider, ...values })
-    .onConflictDoUpdate({ target: [integrations.userId, integrations.provider], set: values });
+    .onConflictDoUpdate({ target: [integrations.userId, integrations.provider], set: values })
+    .returning({ id: integrations.id });
   await storeTokens(db, { userId, provider }, granted);
+  if (implementation.kind === "chat") await connectChatTarget(db, { integrationId: row!.id, userId, provider: implementation.id }, granted.state ?? {});
   await publishSafely(userId, "integration:connected", { provider, account: account.login });
+  // Git: the first sync; chat: show the current status there.
+  await jobs.send(
+    implementation.kind === "chat" ? { name: "status/apply.requested", data: { userId } } : { name: "integration/sync.requested", data: { userId, provider } },
+  );
   return { provider, account: account.login };
 }
 
@@ -158,7 +170,9 @@ async function refreshSingleFlight(db: DbOrTx, env: Env, integrationId: string, 
     if (!expiringSoon(current)) return { ok: true, tokens: current }; // another caller refreshed while this one waited
     if (!current.refreshToken) return { ok: false, reason: "The authorization expired and cannot be renewed." };
     try {
-      const granted = await refreshTokens(owner.provider, configuration, current.refreshToken);
+      const implementation = providers[owner.provider];
+      const granted =
+        implementation.kind === "chat" ? await implementation.refreshTokens(env, configuration, current.refreshToken) : await refreshTokens(owner.provider, configuration, current.refreshToken);
       const tokens = { accessToken: granted.accessToken, refreshToken: granted.refreshToken ?? current.refreshToken, expiresAt: granted.expiresAt };
       await storeTokens(tx, owner, tokens);
       return { ok: true, tokens };
@@ -187,7 +201,9 @@ export async function disconnectIntegration(db: DbOrTx, env: Env, userId: string
   const atProvider = { webhooksRemoved: 0, revoked: false };
   if (tokens) {
     const session: ProviderSession = { userId, accessToken: tokens.accessToken, account: { id: row.accountId, login: row.accountLogin, name: row.accountName, emails: row.accountEmails } };
-    atProvider.webhooksRemoved = (await removeWebhooks(db, env, session, provider)).removed;
+    if (isGitProvider(provider)) atProvider.webhooksRemoved = (await removeWebhooks(db, env, session, provider)).removed;
+    // Ours is taken down (the user's own status put back) while the token still works.
+    if (isChatProvider(provider)) await withdrawChatStatus(db, env, session, provider).catch((error: unknown) => logger.warn("could not clear the chat status before disconnecting", { provider, error }));
     await providers[provider]
       .revoke(env, tokens)
       .then(() => void (atProvider.revoked = true))

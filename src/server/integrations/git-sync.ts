@@ -7,7 +7,7 @@ import { logger } from "../logger";
 import type { PageStore, ValidatorLookup, Validators } from "./conditional";
 import { webhookSecretFor } from "./webhook-secrets";
 import type { Commit, ProviderSession, Repository } from "./provider";
-import { providers, type RegisteredProviderId } from "./registry";
+import { gitProviders as providers, type GitProviderId as RegisteredProviderId } from "./registry";
 import { ProviderError } from "./resilience";
 
 /** How far back a sync looks, and how long cached items are trusted. */

@@ -40,7 +40,7 @@ export async function startAuthorization(db: DbOrTx, env: Env, userId: string, p
   url.searchParams.set("client_id", oauth.clientId);
   url.searchParams.set("redirect_uri", redirectUri);
   url.searchParams.set("response_type", "code");
-  url.searchParams.set("scope", oauth.scopes.map((entry) => entry.scope).join(oauth.scopeSeparator));
+  url.searchParams.set(oauth.scopeParam ?? "scope", oauth.scopes.map((entry) => entry.scope).join(oauth.scopeSeparator));
   url.searchParams.set("state", state);
   if (verifier !== null) {
     url.searchParams.set("code_challenge", base64url(sha256(verifier)));

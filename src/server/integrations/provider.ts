@@ -2,6 +2,7 @@ import type { IntegrationProvider as ProviderId } from "~/lib/realtime/events";
 import type { DbOrTx } from "../db/client";
 import type { PageStore, ValidatorLookup, Validators } from "./conditional";
 import type { Env } from "../env";
+import type { GrantedTokens } from "./oauth";
 import type { WebhookOutcome } from "./webhooks";
 
 export type { ProviderId };
@@ -21,6 +22,8 @@ export type OAuthClientSettings = {
   /** Minimal scopes, each with the reason shown to the user before they connect. */
   scopes: readonly { scope: string; why: string }[];
   scopeSeparator: " " | ",";
+  /** The authorization parameter the scopes go in: Slack asks for user-token scopes as `user_scope`. */
+  scopeParam?: "scope" | "user_scope";
   /** RFC 7636 S256 code challenge on the authorization request. */
   pkce: boolean;
   /** Extra authorization parameters the provider needs (GitLab: response_type is standard; some need prompt=consent). */
@@ -100,4 +103,61 @@ export interface GitProvider {
   receiveWebhook(db: DbOrTx, env: Env, headers: Headers, body: string): Promise<WebhookOutcome>;
 }
 
-export type Provider = GitProvider;
+/** What a chat status shows: Slack's `:name:` emoji or a Unicode emoji, a short text, and when the provider should drop it. */
+export type ChatStatusContent = { text: string; emoji: string; expiresAt: Date | null };
+
+/**
+ * Provider-specific facts kept with the connection and with what we last wrote
+ * (Discord: the server the bot was added to, the channel the user picked, our message there).
+ * Plain JSON, never a secret.
+ */
+export type ChatProviderState = { guildId?: string; guildName?: string; channelId?: string; messageId?: string };
+
+export type ChatSession = ProviderSession & { state: ChatProviderState };
+
+/** Tokens from a code exchange or refresh, plus provider facts to keep with the connection. */
+export type ChatGrant = GrantedTokens & { state?: ChatProviderState };
+
+/**
+ * A chat service that shows what the developer is doing. Providers speak HTTP and
+ * translate shapes; status/ decides what to show, guards the user's own status and
+ * schedules the clears. Errors are ProviderErrors (resilience.ts): `rate_limited`
+ * carries `retryAt`, a refused token is `unauthorized`.
+ */
+export interface ChatProvider {
+  readonly id: "slack" | "discord";
+  readonly name: string;
+  readonly kind: "chat";
+  /** What the platform allows, so the pages say what it does not. */
+  readonly capabilities: {
+    /** Slack: the user's own profile status (read and written with their token). Discord: false — a bot cannot. */
+    userStatus: boolean;
+    /** Slack: Do Not Disturb during focus. */
+    doNotDisturb: boolean;
+    /** Discord: a message per user in a channel the user picks, edited in place. */
+    channelMessage: boolean;
+  };
+  webUrl(env: Env): string;
+  configuration(env: Env, redirectUri: string): ProviderConfiguration;
+  /** The provider's token endpoint does not answer RFC 6749 JSON (Slack nests user tokens), or returns facts to keep (Discord's guild). */
+  exchangeCode(env: Env, oauth: OAuthClientSettings, grant: { code: string; redirectUri: string; codeVerifier: string | null; callbackParams: URLSearchParams }): Promise<ChatGrant>;
+  refreshTokens(env: Env, oauth: OAuthClientSettings, refreshToken: string): Promise<GrantedTokens>;
+  fetchAccount(env: Env, accessToken: string): Promise<ConnectedAccount>;
+  revoke(env: Env, tokens: { accessToken: string; refreshToken: string | null }): Promise<void>;
+  /**
+   * The status the user shows now (null: none). Slack: the profile's status, with its
+   * expiration. Discord: our message as it stands in the channel (null when gone).
+   */
+  readStatus(env: Env, session: ChatSession): Promise<ChatStatusContent | null>;
+  /**
+   * Shows `status`, or clears it (null). `displayName` is how a team message names the
+   * user. Returns the state to keep (Discord: the message id; a deleted message is re-posted).
+   */
+  writeStatus(env: Env, session: ChatSession, status: ChatStatusContent | null, options: { displayName: string }): Promise<ChatProviderState>;
+  /** Do Not Disturb until `until`, or off (null). Only called when `capabilities.doNotDisturb`. */
+  setDoNotDisturb(env: Env, session: ChatSession, until: Date | null): Promise<void>;
+  /** Discord: the text channels of the connected server the bot can post in. Slack: none. */
+  listChannels(env: Env, session: ChatSession): Promise<{ id: string; name: string }[]>;
+}
+
+export type Provider = GitProvider | ChatProvider;

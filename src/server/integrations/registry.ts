@@ -1,17 +1,36 @@
-import type { ProviderId } from "./provider";
+import { discord } from "./discord/provider";
 import { github } from "./github/provider";
 import { gitlab } from "./gitlab/provider";
-import type { Provider } from "./provider";
+import type { ChatProvider, GitProvider, Provider, ProviderId } from "./provider";
+import { slack } from "./slack/provider";
 
-/** Every integration, one line each. Adding a provider: a folder implementing Provider, and a line here. */
-export const providers = {
+/** Every integration, one line each, under its kind. Adding a provider: a folder implementing its kind's interface, and a line here. */
+export const gitProviders = {
   github,
   gitlab,
-} as const satisfies Partial<Record<ProviderId, Provider>>;
+} as const satisfies Partial<Record<ProviderId, GitProvider>>;
+
+export const chatProviders = {
+  slack,
+  discord,
+} as const satisfies Partial<Record<ProviderId, ChatProvider>>;
+
+export const providers = { ...gitProviders, ...chatProviders } as const satisfies Partial<Record<ProviderId, Provider>>;
 
 export type RegisteredProviderId = keyof typeof providers;
+export type GitProviderId = keyof typeof gitProviders;
+export type ChatProviderId = keyof typeof chatProviders;
 export const registeredProviderIds = Object.keys(providers) as RegisteredProviderId[];
+export const chatProviderIds = Object.keys(chatProviders) as ChatProviderId[];
 
 export function isRegisteredProvider(id: string): id is RegisteredProviderId {
   return Object.hasOwn(providers, id);
+}
+
+export function isGitProvider(id: string): id is GitProviderId {
+  return Object.hasOwn(gitProviders, id);
+}
+
+export function isChatProvider(id: string): id is ChatProviderId {
+  return Object.hasOwn(chatProviders, id);
 }

@@ -4,7 +4,7 @@ import type { DbOrTx } from "../db/client";
 import { startedBeforeDeadline } from "../jobs/deadlines";
 import { integrations, privacySettings } from "../db/schema";
 import { publishSafely } from "../realtime/publisher";
-import { isRegisteredProvider, type RegisteredProviderId } from "./registry";
+import { isGitProvider, isRegisteredProvider, type RegisteredProviderId } from "./registry";
 import { providerName } from "./resilience";
 
 /**
@@ -98,7 +98,7 @@ export async function integrationsDueForSync(db: DbOrTx): Promise<Owner[]> {
     .leftJoin(privacySettings, eq(privacySettings.userId, integrations.userId))
     .where(inArray(integrations.status, ["connected", "error"]));
   return candidates.flatMap((row) => {
-    if (!isRegisteredProvider(row.provider)) return [];
+    if (!isGitProvider(row.provider)) return [];
     const settings = ZPrivacySettings.parse(row.settings ?? {});
     const allowed = integrationAllows(settings, row.provider) && (settings.integrations[row.provider]?.autoSync ?? true);
     return allowed ? [{ userId: row.userId, provider: row.provider }] : [];

@@ -2,15 +2,15 @@ import { getDb } from "../db/client";
 import { getEnv } from "../env";
 import { jobs } from "../jobs/send";
 import { logger } from "../logger";
-import { isRegisteredProvider, providers } from "./registry";
+import { gitProviders, isGitProvider } from "./registry";
 import { readLimitedBody, WEBHOOK_MAX_BYTES } from "./webhooks";
 
 /** The HTTP side of a provider webhook: bounded body, the provider verifies, a job does the work, answer at once. */
 export async function handleWebhook(provider: string, request: Request): Promise<Response> {
-  if (!isRegisteredProvider(provider)) return Response.json({ error: `No integration named "${provider}"` }, { status: 404 });
+  if (!isGitProvider(provider)) return Response.json({ error: `No integration named "${provider}"` }, { status: 404 });
   const body = await readLimitedBody(request);
   if (body === null) return Response.json({ error: `Payload larger than ${WEBHOOK_MAX_BYTES} bytes` }, { status: 413 });
-  const outcome = await providers[provider].receiveWebhook(await getDb(), getEnv(), request.headers, body);
+  const outcome = await gitProviders[provider].receiveWebhook(await getDb(), getEnv(), request.headers, body);
   if (outcome.event) await jobs.send(outcome.event);
   if (outcome.status >= 400) logger.warn("webhook refused", { provider, status: outcome.status, reason: outcome.body.error });
   return Response.json(outcome.body, { status: outcome.status });

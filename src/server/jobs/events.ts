@@ -46,6 +46,18 @@ const schemas = {
         .max(100),
     })
     .strict(),
+  /** The status DevPulse wants to show changed: bring every connected chat provider to it (coalesced per user). */
+  "status/apply.requested": z.object({ userId: z.uuid() }).strict(),
+  /** A heartbeat from the desktop app: the debounced idle check clears the status when they stop. */
+  "status/heartbeat.received": z.object({ userId: z.uuid() }).strict(),
+  /** A focus session began: its status (and Do Not Disturb) is cleared at `until` unless it ends first. */
+  "status/focus.started": z.object({ userId: z.uuid(), until: z.iso.datetime({ offset: true }) }).strict(),
+  /** The focus session ended before its time (another activity, a clear): cancels the scheduled clear. */
+  "status/focus.ended": z.object({ userId: z.uuid() }).strict(),
+  /** A status was scheduled ahead: shown at its start, cleared at its end. */
+  "status/schedule.created": z.object({ userId: z.uuid(), scheduleId: z.uuid() }).strict(),
+  /** The user cancelled a scheduled status: cancels its run. */
+  "status/schedule.cancelled": z.object({ userId: z.uuid(), scheduleId: z.uuid() }).strict(),
 } satisfies Record<string, z.ZodObject>;
 
 export type JobEventName = keyof typeof schemas;

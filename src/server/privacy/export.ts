@@ -6,6 +6,7 @@ import type { Db, DbOrTx } from "../db/client";
 import {
   accountTokens,
   anonymousAggregates,
+  chatStatusTargets,
   consents,
   dataExports,
   deviceAuthorizations,
@@ -26,6 +27,8 @@ import {
   processingLog,
   providerEtags,
   rateLimits,
+  statusSchedules,
+  statusTemplates,
   syncConflicts,
   syncKeyRotations,
   syncKeys,
@@ -36,6 +39,7 @@ import {
   syncState,
   syncTrimmedDeletions,
   users,
+  userStatus,
   webhookDeliveries,
 } from "../db/schema";
 import { databaseColumnName, schemaTables } from "../db/tables";
@@ -207,6 +211,14 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
     exported: ["runId", "stepKey", "output", "completedAt"],
     rowsOf: (owner) => sql`${jobSteps.runId} in (select ${jobRuns.runId} from ${jobRuns} where ${jobRuns.userId} = ${owner.userId})`,
   }),
+  exportTable(statusTemplates, { exported: ["id", "userId", "key", "name", "slackEmoji", "slackText", "discordEmoji", "discordText", "createdAt", "updatedAt"] }),
+  exportTable(userStatus, {
+    exported: ["userId", "templateKey", "customText", "customEmoji", "source", "activity", "projectContext", "expiresAt", "focusUntil", "lastHeartbeatAt", "changedAt", "idleMinutes", "dndDuringFocus"],
+  }),
+  exportTable(chatStatusTargets, {
+    exported: ["integrationId", "userId", "provider", "written", "previous", "heldByUser", "lastWriteAt", "dndUntil", "state", "updatedAt"],
+  }),
+  exportTable(statusSchedules, { exported: ["id", "userId", "templateKey", "startAt", "endAt", "state", "createdAt"] }),
   withholdTable(integrationTokens, "OAuth tokens: credentials, sealed by the token vault"),
   withholdTable(dataExports, "earlier exports: copies of the same data (and an export must not contain itself)"),
   withholdTable(webhookDeliveries, "delivery ids from providers, about no one account"),

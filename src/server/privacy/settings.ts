@@ -26,6 +26,7 @@ function merge(current: PrivacySettings, patch: PrivacySettingsPatch): PrivacySe
     enableCloudSync: patch.enableCloudSync ?? current.enableCloudSync,
     collections: { ...current.collections, ...patch.collections },
     integrations,
+    statusSharing: { ...current.statusSharing, ...patch.statusSharing },
     retentionPolicy: { ...current.retentionPolicy, ...patch.retentionPolicy },
   });
 }

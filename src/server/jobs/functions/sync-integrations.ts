@@ -9,7 +9,8 @@ import { providerSession } from "../../integrations/connections";
 import { recordIntegrationFailure } from "../../integrations/failures";
 import { cacheCommits, ensureWebhooks, GIT_SYNC, removeWebhooks, syncRepositories, syncRepositoryCommits } from "../../integrations/git-sync";
 import type { Repository } from "../../integrations/provider";
-import { isRegisteredProvider, providers, type RegisteredProviderId } from "../../integrations/registry";
+import { isGitProvider, providers, type GitProviderId, type RegisteredProviderId } from "../../integrations/registry";
+import { providerName } from "~/lib/providers";
 import { expireLostSyncs, integrationsDueForSync, markSynced, markSyncing, noteSyncWaiting } from "../../integrations/sync-runs";
 import { ProviderError } from "../../integrations/resilience";
 import { publishSafely } from "../../realtime/publisher";
@@ -56,8 +57,9 @@ export const syncIntegration = defineJob(
   },
   async ({ event, step, runId }) => {
     const { userId, provider } = event.data;
-    if (!isRegisteredProvider(provider)) throw new NonRetriableError(`No integration for ${provider}`);
-    const id: RegisteredProviderId = provider;
+    // Chat providers have nothing to fetch: their status is written by the status jobs.
+    if (!isGitProvider(provider)) throw new NonRetriableError(`${providerName(provider)} has nothing to sync`);
+    const id: GitProviderId = provider;
     const allowed = await step.run("check-privacy-settings", async () => {
       const settings = await getPrivacySettings(await getDb(), userId);
       return { integration: integrationAllows(settings, id), commits: integrationAllows(settings, id, "commits"), webhooks: integrationAllows(settings, id, "webhooks") };

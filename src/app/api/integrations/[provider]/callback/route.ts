@@ -4,11 +4,10 @@ import { AppError } from "~/server/errors";
 import { completeConnection } from "~/server/integrations/connections";
 import { isRegisteredProvider } from "~/server/integrations/registry";
 import { ProviderError } from "~/server/integrations/resilience";
-import { jobs } from "~/server/jobs/send";
 
 export const dynamic = "force-dynamic";
 
-/** Where the provider sends the user back: finish connecting, queue the first sync, return to /integrations. */
+/** Where the provider sends the user back: finish connecting (which queues the first sync), return to /integrations. */
 export async function GET(request: Request, { params }: { params: Promise<{ provider: string }> }) {
   const { provider } = await params;
   const env = getEnv();
@@ -26,8 +25,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ prov
       state: url.searchParams.get("state"),
       error: url.searchParams.get("error"),
       errorDescription: url.searchParams.get("error_description"),
+      params: url.searchParams,
     });
-    await jobs.send({ name: "integration/sync.requested", data: { userId: ctx.user.id, provider } });
     return back({ connected: provider, account: connected.account });
   } catch (error) {
     if (error instanceof AppError || error instanceof ProviderError) return back({ provider, error: error.message });

@@ -1,0 +1,49 @@
+import type { DiscordPresence } from "~/lib/status/presence";
+import type { ChatProviderId, StatusActivity, StatusSource, StatusTemplate } from "~/lib/status/templates";
+import type { IntegrationState } from "../integrations/connections";
+import type { ChatStatusContent } from "../integrations/provider";
+
+/** A template as listed: built-in (maybe edited by the user) or the user's own. */
+export type ListedTemplate = StatusTemplate & { builtIn: boolean; edited: boolean };
+
+/** What DevPulse wants to show now (the same on every provider, each in its own emoji form). */
+export type DesiredStatus = {
+  templateKey: string | null;
+  /** With the project context when allowed: "Coding · devpulse". */
+  text: string;
+  slackEmoji: string;
+  discordEmoji: string;
+  source: StatusSource;
+  activity: StatusActivity | null;
+  projectContext: string | null;
+  expiresAt: Date | null;
+  focusUntil: Date | null;
+  changedAt: Date;
+};
+
+/** One chat provider, as status.current() reports it. */
+export type ProviderStatus = {
+  provider: ChatProviderId;
+  name: string;
+  state: IntegrationState;
+  capabilities: { userStatus: boolean; doNotDisturb: boolean; channelMessage: boolean };
+  /** What DevPulse last wrote there; null: nothing of ours is shown. */
+  shown: ChatStatusContent | null;
+  /** The user set a status by hand: DevPulse leaves it alone until they clear it. */
+  heldByUser: boolean;
+  dndUntil: Date | null;
+  lastWriteAt: Date | null;
+  /** Discord: the channel the team message goes to (null until picked). */
+  channel: { id: string; name: string | null } | null;
+};
+
+export type CurrentStatus = {
+  status: DesiredStatus | null;
+  providers: ProviderStatus[];
+  settings: { idleMinutes: number; dndDuringFocus: boolean; projectContext: boolean };
+  lastHeartbeatAt: Date | null;
+  /** For the desktop app to apply over Discord RPC (null: clear its activity). */
+  discordPresence: DiscordPresence | null;
+};
+
+export type StatusSchedule = { id: string; templateKey: string; templateName: string; startAt: Date; endAt: Date; state: "scheduled" | "active" | "done" | "cancelled" };
