@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import { GET as callbackGET } from "~/app/api/integrations/[provider]/callback/route";
 import { POST as webhookPOST } from "~/app/api/webhooks/[provider]/route";
 import type { PublicUser } from "~/server/auth/accounts";
+import type { RegisteredProviderId } from "~/server/integrations/registry";
 import { getJobRunner } from "~/server/jobs/send";
 import { startAppServer } from "./app-server";
 import { callerFor, sessionCookieFor } from "./callers";
@@ -19,7 +20,7 @@ export function startIntegrationRoutes() {
  * consent page (auto-approved by the double), the redirect to our callback with the
  * session cookie; then waits for the first sync job. Returns the final redirect.
  */
-export async function connectThroughProvider(user: PublicUser, provider: "github" | "gitlab") {
+export async function connectThroughProvider(user: PublicUser, provider: RegisteredProviderId) {
   const caller = await callerFor(user);
   const { authorizationUrl } = await caller.integrations.connect({ provider, consent: true });
   const consent = await fetch(authorizationUrl, { redirect: "manual" });
