@@ -178,6 +178,19 @@ describe("Slack double: status and DND through @slack/web-api", () => {
     expect(double.profileWrites(BRUNO).at(-1)).toMatchObject({ source: "user", status_text: "Lunch" });
   });
 
+  it("the person's own page shows their status and sets one by hand through a form", async () => {
+    double.signInAs(ANA);
+    const saved = await fetch(`${double.url}/profile/status`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "status_emoji=%3Apalm_tree%3A&status_text=On+holiday" });
+    expect(saved.status).toBe(302);
+    expect(double.status(ANA)).toMatchObject({ status_text: "On holiday", status_emoji: ":palm_tree:" });
+    expect(double.profileWrites(ANA).at(-1)).toMatchObject({ source: "user", status_text: "On holiday" });
+    const page = await (await fetch(double.url)).text();
+    expect(page).toContain('data-testid="slack-status-text">On holiday<');
+    await fetch(`${double.url}/profile/status`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "status_text=" });
+    expect(double.status(ANA).status_text).toBe("");
+    expect(await (await fetch(double.url)).text()).toContain("No status set.");
+  });
+
   it("auth.revoke, then every call answers token_revoked", async () => {
     const { accessToken } = double.createToken({ userId: ANA });
     const web = client(accessToken);

@@ -128,6 +128,11 @@ ${scopes}
   );
 }
 
+/** Any other page of a double: the sandbox notice, a title and the given (already escaped) HTML. */
+export function sandboxPage(provider: string, title: string, content: string): string {
+  return page(provider, title, content);
+}
+
 export function errorPage(provider: string, title: string, message: string): string {
   return page(provider, title, `<h1 id="page-title">${escapeHtml(title)}</h1>\n<p class="error" role="alert">${escapeHtml(message)}</p>`);
 }

@@ -1,7 +1,7 @@
 import { FaultQueue, type FaultSpec } from "../shared/faults";
-import { type DoubleRequest, type DoubleResponse, faultAnswer, html, type LoggedRequest, serve } from "../shared/http";
-import { errorPage } from "../shared/oauth";
-import { EMPTY_STATUS, type DndChange, type ProfileWrite, type SlackStatus, SlackWorkspace, handleSlackApi } from "./api";
+import { type DoubleRequest, type DoubleResponse, escapeHtml, faultAnswer, html, type LoggedRequest, params, redirect, serve } from "../shared/http";
+import { errorPage, sandboxPage } from "../shared/oauth";
+import { EMPTY_STATUS, type DndChange, type ProfileWrite, type SlackStatus, type SlackUser, SlackWorkspace, handleSlackApi } from "./api";
 import { parseSlackScopes, type SlackRotation, SlackOAuth } from "./oauth";
 import { slackFaultBody } from "./wire";
 
@@ -53,6 +53,29 @@ export const SLACK_DOUBLE_DEFAULTS = {
 
 export const SLACK_USER_SCOPES = ["users.profile:read", "users.profile:write", "dnd:read", "dnd:write"] as const;
 
+/** The person's own view: the status their teammates see, Do Not Disturb, and a form to change the status by hand. */
+function profilePage(user: SlackUser, status: SlackStatus, snoozeEnd: number | null): string {
+  const until = (seconds: number) => new Date(seconds * 1000).toISOString().slice(11, 16);
+  const shown = status.status_text
+    ? `<p id="status" data-testid="slack-status"><span data-testid="slack-status-emoji">${escapeHtml(status.status_emoji)}</span> <strong data-testid="slack-status-text">${escapeHtml(status.status_text)}</strong>${status.status_expiration ? ` (clears at ${until(status.status_expiration)} UTC)` : ""}</p>`
+    : `<p id="status" data-testid="slack-status">No status set.</p>`;
+  const dnd = snoozeEnd ? `<p data-testid="slack-dnd">Notifications paused until ${until(snoozeEnd)} UTC.</p>` : `<p data-testid="slack-dnd">Notifications are on.</p>`;
+  return sandboxPage(
+    "Slack",
+    `${user.realName} — Slack`,
+    `<h1 id="page-title">${escapeHtml(user.realName)} <small>@${escapeHtml(user.name)}</small></h1>
+<h2>Status</h2>
+${shown}
+${dnd}
+<form method="post" action="/profile/status">
+<h2>Set your status by hand</h2>
+<p><label>Emoji <input name="status_emoji" value=":palm_tree:"></label></p>
+<p><label>Status text <input name="status_text" maxlength="100"></label></p>
+<div class="actions"><button type="submit" class="primary">Save status</button></div>
+</form>`,
+  );
+}
+
 export async function startSlackDouble(options: SlackDoubleOptions = {}) {
   let clockOffset = 0;
   const now = () => Date.now() + clockOffset;
@@ -94,6 +117,14 @@ export async function startSlackDouble(options: SlackDoubleOptions = {}) {
     if (path === "/oauth/v2/authorize") {
       if (req.method === "GET") return oauth.authorize(req);
       if (req.method === "POST") return oauth.decide(req);
+    }
+    // What the signed-in person sees in their Slack client: their status, and a form to set it by hand.
+    if (path === "/" && req.method === "GET") return html(200, profilePage(workspace.user(signedIn), workspace.status(signedIn), workspace.snoozeEndtime(signedIn)));
+    if (path === "/profile/status" && req.method === "POST") {
+      const form = params(req);
+      const text = (form.status_text ?? "").slice(0, 100);
+      workspace.writeStatus(signedIn, { ...EMPTY_STATUS, status_text: text, status_emoji: text ? form.status_emoji || ":speech_balloon:" : "" }, "user");
+      return redirect("/");
     }
     return html(404, errorPage("Slack", "Page not found", `This Slack sandbox does not serve ${path}.`));
   };
