@@ -105,6 +105,44 @@ test("bad device codes get clear messages", async ({ page }) => {
   await expect(page.getByText("Enter the 8-letter code shown on your device")).toBeVisible();
 });
 
+test("a code entered while the page checks the last one again is not lost", async ({ page }) => {
+  await signUp(page);
+  // When live updates come up, the page may ask again about the code it shows (useRealtime's onReady),
+  // at any moment. Pin that moment: hold the stream until the first answer is on screen, then hold the
+  // second question, so the new code is typed and submitted while it is in flight (the flaky CI run).
+  const asksAbout = (url: string, code: string) => decodeURIComponent(url).includes(`"userCode":"${code}"`);
+  let openStream!: () => void;
+  const streamHeld = new Promise<void>((resolve) => (openStream = resolve));
+  let answerAgain!: () => void;
+  const secondAnswerHeld = new Promise<void>((resolve) => (answerAgain = resolve));
+  let askedAboutOldCode = 0;
+  await page.route(/\/api\/trpc\/realtime\.events\b/, async (route) => {
+    await streamHeld;
+    await route.continue().catch(() => {});
+  });
+  await page.route(/\/api\/trpc\/[^?]*devices\.describeAuthorization/, async (route) => {
+    if (asksAbout(route.request().url(), "BBBB-BBBB") && ++askedAboutOldCode > 1) await secondAnswerHeld;
+    await route.continue().catch(() => {});
+  });
+
+  await page.goto("/device?code=BBBB-BBBB");
+  await expect(page.getByText("No sign-in request has this code. Check the code shown on your device.")).toBeVisible();
+  openStream();
+  await expect.poll(() => askedAboutOldCode).toBe(2);
+  await page.getByLabel("Device code").fill("12");
+  const continueButton = page.getByRole("button", { name: "Continue" });
+  await expect(continueButton).toBeEnabled();
+  await continueButton.click();
+  await expect(page.getByText("Enter the 8-letter code shown on your device")).toBeVisible();
+  // The old code's late answer does not replace the new one's.
+  const lateAnswer = page.waitForResponse((response) => asksAbout(response.url(), "BBBB-BBBB"));
+  answerAgain();
+  await lateAnswer;
+  await expect(page.getByText("Enter the 8-letter code shown on your device")).toBeVisible();
+  await expect(page.getByText("No sign-in request has this code")).toHaveCount(0);
+  await page.unrouteAll({ behavior: "ignoreErrors" });
+});
+
 test("repeated wrong passwords lock the account with a clear message", async ({ page, baseURL }) => {
   const email = `e2e-${randomUUID()}@example.test`;
   await createDevPulseClient({ url: baseURL! }).auth.register.mutate({ email, password: PASSWORD });

@@ -15,6 +15,7 @@ import {
   type SyncCollection,
 } from "../client";
 import { jsonEqual } from "../lib/merge";
+import { describeCurrentStatus, describeHeartbeat, describePresence, type Heartbeat } from "./activity";
 import { loadConfig, removeConfig, requireConfig, saveConfig, storePath, type CliConfig } from "./config";
 import { readPassphrase } from "./passphrase";
 
@@ -190,12 +191,37 @@ export const commands = {
     emit(out, human, items);
   },
 
-  /** Prints the account's realtime events as they happen (over Pusher or SSE, whichever the server uses), until interrupted. */
+  /** Sends one heartbeat, as the desktop app does every minute or on change, then prints what the server shows now. */
+  async activity(out: Output, heartbeat: Heartbeat) {
+    const client = clientFor(await requireConfig());
+    const { changed } = await client.status.heartbeat.mutate(heartbeat);
+    const current = await client.status.current.query();
+    emit(out, `Sent: ${describeHeartbeat(heartbeat)} (${changed ? "the status changed" : "no change: the status already said so"}).\n${describeCurrentStatus(current)}`, { event: "heartbeat", changed, ...current });
+  },
+
+  /**
+   * Prints the account's realtime events as they happen (over Pusher or SSE, whichever the server uses), until interrupted.
+   * On each "status:updated" it also prints the Discord Rich Presence payload the desktop app would apply.
+   */
   async watch(out: Output) {
     const client = clientFor(await requireConfig());
+    // One status.current() at a time, in the order of the events, so the last line printed is the latest presence.
+    let presences = Promise.resolve();
+    const printPresence = () =>
+      (presences = presences.then(async () => {
+        try {
+          const current = await client.status.current.query();
+          emit(out, `${new Date().toISOString()}  discord presence  ${describePresence(current)}`, { event: "discord_presence", presence: current.discordPresence });
+        } catch (error) {
+          emit(out, `${new Date().toISOString()}  discord presence  unavailable: ${error instanceof Error ? error.message : String(error)}`, { event: "discord_presence_error", message: error instanceof Error ? error.message : String(error) });
+        }
+      }));
     await new Promise<void>((resolve, reject) => {
       void client.realtime
-        .subscribe((message) => emit(out, `${new Date().toISOString()}  ${message.event}  ${JSON.stringify(message.payload)}`, message), {
+        .subscribe((message) => {
+          emit(out, `${new Date().toISOString()}  ${message.event}  ${JSON.stringify(message.payload)}`, message);
+          if (message.event === "status:updated") void printPresence();
+        }, {
           onReady: () => emit(out, "Watching for changes from your other devices (Ctrl-C to stop)…", { event: "watching" }),
           onError: (error) => reject(error),
         })

@@ -3,6 +3,7 @@
  */
 import { parseArgs } from "node:util";
 import { TRPCClientError } from "@trpc/client";
+import { heartbeatFromArgs } from "./activity";
 import { commands, type Output } from "./commands";
 
 const USAGE = `Usage: devpulse <command> [options]
@@ -17,7 +18,11 @@ Commands:
   sync [--out FILE]                   pull, merge and push until quiet
   status                              account, device, local records, pending changes, open conflicts
   conflicts                           list open conflicts
-  watch                               print realtime events (other devices' syncs, conflicts) as they happen
+  watch                               print realtime events (other devices' syncs, conflicts, chat status) as they happen,
+                                      with the Discord Rich Presence payload after each status change
+  activity <coding|debugging|focus|idle> [--project NAME] [--focus-minutes N]
+                                      report what you are doing (one status.heartbeat, as the desktop app sends every
+                                      minute) and print the chat status the server now shows
   resolve <id> --strategy S [--value FILE]
                                       resolve a conflict: local_wins | remote_wins | merge | manual (with --value)
   rotate-key [--include-revisions] [--purge]
@@ -38,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
       out: { type: "string" },
       strategy: { type: "string" },
       value: { type: "string" },
+      project: { type: "string" },
+      "focus-minutes": { type: "string" },
       "include-revisions": { type: "boolean", default: false },
       purge: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
@@ -84,6 +91,9 @@ export async function main(argv: string[]): Promise<number> {
       break;
     case "watch":
       await commands.watch(out);
+      break;
+    case "activity":
+      await commands.activity(out, heartbeatFromArgs(argument, { project: values.project, focusMinutes: values["focus-minutes"] }));
       break;
     case "resolve":
       await commands.resolve(out, { id: needArgument("a conflict id"), strategy: values.strategy ?? "", value: values.value });

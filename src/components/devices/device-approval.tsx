@@ -53,8 +53,14 @@ export function DeviceApproval({ initialCode }: { initialCode?: string }) {
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setSubmittedCode(code);
+    // The same code again (after a failure, say): ask again rather than do nothing.
+    if (code === submittedCode) void request.refetch();
+    else setSubmittedCode(code);
   }
+  // Busy only while the code in the box is being checked. The submitted code is also asked
+  // about again in the background (when live updates come up, or come back): that must not
+  // disable the button under a person typing a new code, or their click is lost.
+  const checking = request.isFetching && code === submittedCode;
 
   if (decision) {
     return (
@@ -98,7 +104,7 @@ export function DeviceApproval({ initialCode }: { initialCode?: string }) {
             error={request.error ? errorMessage(request.error) : undefined}
             autoFocus
           />
-          <Button type="submit" loading={request.isFetching} disabled={code.trim().length === 0}>
+          <Button type="submit" loading={checking} disabled={code.trim().length === 0}>
             Continue
           </Button>
         </form>
