@@ -8,6 +8,7 @@ import { startGitHubDouble } from "../tests/doubles/github/server";
 import { startGitLabDouble } from "../tests/doubles/gitlab/server";
 import { startDiscordDouble } from "../tests/doubles/discord/server";
 import { startSlackDouble } from "../tests/doubles/slack/server";
+import { startGoogleDouble } from "../tests/doubles/google/server";
 
 const root = new URL("..", import.meta.url).pathname;
 const port = Number(process.env.PORT ?? 3000);
@@ -24,6 +25,8 @@ const slack = await startSlackDouble({ port: Number(process.env.SANDBOX_SLACK_PO
 slack.addRedirectUri(`${appUrl}/api/integrations/slack/callback`);
 const discord = await startDiscordDouble({ port: Number(process.env.SANDBOX_DISCORD_PORT ?? 0) });
 discord.addRedirectUri(`${appUrl}/api/integrations/discord/callback`);
+const google = await startGoogleDouble({ port: Number(process.env.SANDBOX_GOOGLE_PORT ?? 0), demoAnchor: new Date() });
+for (const path of ["/api/integrations/google/callback", "/api/integrations/google-calendar/callback"]) google.addRedirectUri(`${appUrl}${path}`);
 
 /**
  * In production on a Postgres server the app requires the secrets every instance shares
@@ -65,6 +68,12 @@ const app = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     DISCORD_BOT_TOKEN: discord.botToken,
     DISCORD_BASE_URL: discord.url,
     DISCORD_API_URL: discord.apiUrl,
+    // Calendar (issue 17). GOOGLE_CLIENT_ID/SECRET stay unset: next-auth's Google sign-in reads
+    // https://accounts.google.com/.well-known/openid-configuration, not GOOGLE_OAUTH_URL, so the
+    // double's client id would put a broken "Sign in with Google" button on the sign-in page.
+    GOOGLE_OAUTH_URL: google.oauthUrl,
+    GOOGLE_TOKEN_URL: google.tokenUrl,
+    GOOGLE_API_URL: google.apiUrl,
   },
 });
 
@@ -76,6 +85,7 @@ console.log(`
   GitLab   ${gitlab.url}   (stand-in; you are "gitlab-dev")
   Slack    ${slack.url}   (stand-in; you are "ana" in DevPulse Sandbox)
   Discord  ${discord.url}   (stand-in; you are "ana.lima", owner of the "DevPulse Team" server)
+  Google   ${google.url}   (Calendar stand-in; you are "ana@devpulse.test", with a primary and a "Team" calendar)
   Mail     written to $DATA_DIR/outbox/*.eml (password reset, email confirmation)
   A new commit is pushed to octo-dev/devpulse-desktop every ${Math.round(pushEveryMs / 1000)} s once GitHub is connected.
 `);
@@ -92,7 +102,7 @@ const pusher = setInterval(() => {
 
 const stop = async (code: number) => {
   clearInterval(pusher);
-  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close()]);
+  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close()]);
   process.exit(code);
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => app.kill(signal));
