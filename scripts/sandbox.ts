@@ -8,6 +8,7 @@ import { startGitHubDouble } from "../tests/doubles/github/server";
 import { startGitLabDouble } from "../tests/doubles/gitlab/server";
 import { startDiscordDouble } from "../tests/doubles/discord/server";
 import { startSlackDouble } from "../tests/doubles/slack/server";
+import { startMicrosoftDouble } from "../tests/doubles/microsoft/server";
 
 const root = new URL("..", import.meta.url).pathname;
 const port = Number(process.env.PORT ?? 3000);
@@ -24,6 +25,9 @@ const slack = await startSlackDouble({ port: Number(process.env.SANDBOX_SLACK_PO
 slack.addRedirectUri(`${appUrl}/api/integrations/slack/callback`);
 const discord = await startDiscordDouble({ port: Number(process.env.SANDBOX_DISCORD_PORT ?? 0) });
 discord.addRedirectUri(`${appUrl}/api/integrations/discord/callback`);
+// Microsoft 365: identity platform + Graph calendars (demo week of ~40 events, a second calendar, subscriptions).
+const microsoft = await startMicrosoftDouble({ port: Number(process.env.SANDBOX_MICROSOFT_PORT ?? 0), demoAnchor: new Date() });
+for (const path of ["/api/integrations/microsoft/callback", "/api/auth/callback/azure-ad", "/api/auth/callback/microsoft-entra-id"]) microsoft.addRedirectUri(`${appUrl}${path}`);
 
 /**
  * In production on a Postgres server the app requires the secrets every instance shares
@@ -65,6 +69,11 @@ const app = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     DISCORD_BOT_TOKEN: discord.botToken,
     DISCORD_BASE_URL: discord.url,
     DISCORD_API_URL: discord.apiUrl,
+    MICROSOFT_CLIENT_ID: microsoft.oauth.clientId,
+    MICROSOFT_CLIENT_SECRET: microsoft.oauth.clientSecret,
+    MICROSOFT_TENANT: microsoft.tenant.id,
+    MICROSOFT_LOGIN_URL: microsoft.url,
+    MICROSOFT_GRAPH_URL: microsoft.graphUrl,
   },
 });
 
@@ -76,6 +85,7 @@ console.log(`
   GitLab   ${gitlab.url}   (stand-in; you are "gitlab-dev")
   Slack    ${slack.url}   (stand-in; you are "ana" in DevPulse Sandbox)
   Discord  ${discord.url}   (stand-in; you are "ana.lima", owner of the "DevPulse Team" server)
+  Outlook  ${microsoft.url}   (Microsoft 365 stand-in; you are "Ana Lima", your week's calendar is at this address)
   Mail     written to $DATA_DIR/outbox/*.eml (password reset, email confirmation)
   A new commit is pushed to octo-dev/devpulse-desktop every ${Math.round(pushEveryMs / 1000)} s once GitHub is connected.
 `);
@@ -92,6 +102,7 @@ const pusher = setInterval(() => {
 
 const stop = async (code: number) => {
   clearInterval(pusher);
+  await microsoft.close().catch(() => undefined);
   await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close()]);
   process.exit(code);
 };
