@@ -9,6 +9,7 @@ import { startGitLabDouble } from "../tests/doubles/gitlab/server";
 import { startDiscordDouble } from "../tests/doubles/discord/server";
 import { startSlackDouble } from "../tests/doubles/slack/server";
 import { startGoogleDouble } from "../tests/doubles/google/server";
+import { startMicrosoftDouble } from "../tests/doubles/microsoft/server";
 
 const root = new URL("..", import.meta.url).pathname;
 const port = Number(process.env.PORT ?? 3000);
@@ -27,6 +28,9 @@ const discord = await startDiscordDouble({ port: Number(process.env.SANDBOX_DISC
 discord.addRedirectUri(`${appUrl}/api/integrations/discord/callback`);
 const google = await startGoogleDouble({ port: Number(process.env.SANDBOX_GOOGLE_PORT ?? 0), demoAnchor: new Date() });
 for (const path of ["/api/integrations/google/callback", "/api/integrations/google-calendar/callback"]) google.addRedirectUri(`${appUrl}${path}`);
+// Microsoft 365: identity platform + Graph calendars (demo week of ~40 events, a second calendar, subscriptions).
+const microsoft = await startMicrosoftDouble({ port: Number(process.env.SANDBOX_MICROSOFT_PORT ?? 0), demoAnchor: new Date() });
+for (const path of ["/api/integrations/microsoft/callback", "/api/auth/callback/azure-ad", "/api/auth/callback/microsoft-entra-id"]) microsoft.addRedirectUri(`${appUrl}${path}`);
 
 /**
  * In production on a Postgres server the app requires the secrets every instance shares
@@ -74,6 +78,11 @@ const app = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     GOOGLE_OAUTH_URL: google.oauthUrl,
     GOOGLE_TOKEN_URL: google.tokenUrl,
     GOOGLE_API_URL: google.apiUrl,
+    MICROSOFT_CLIENT_ID: microsoft.oauth.clientId,
+    MICROSOFT_CLIENT_SECRET: microsoft.oauth.clientSecret,
+    MICROSOFT_TENANT: microsoft.tenant.id,
+    MICROSOFT_LOGIN_URL: microsoft.url,
+    MICROSOFT_GRAPH_URL: microsoft.graphUrl,
   },
 });
 
@@ -86,6 +95,7 @@ console.log(`
   Slack    ${slack.url}   (stand-in; you are "ana" in DevPulse Sandbox)
   Discord  ${discord.url}   (stand-in; you are "ana.lima", owner of the "DevPulse Team" server)
   Google   ${google.url}   (Calendar stand-in; you are "ana@devpulse.test", with a primary and a "Team" calendar)
+  Outlook  ${microsoft.url}   (Microsoft 365 stand-in; you are "Ana Lima", your week's calendar is at this address)
   Mail     written to $DATA_DIR/outbox/*.eml (password reset, email confirmation)
   A new commit is pushed to octo-dev/devpulse-desktop every ${Math.round(pushEveryMs / 1000)} s once GitHub is connected.
 `);
@@ -102,7 +112,7 @@ const pusher = setInterval(() => {
 
 const stop = async (code: number) => {
   clearInterval(pusher);
-  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close()]);
+  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close(), microsoft.close()]);
   process.exit(code);
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => app.kill(signal));
