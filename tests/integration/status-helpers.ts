@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { and, inArray, isNull, lte, or, eq } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { getDb } from "~/server/db/client";
 import { jobRuns } from "~/server/db/schema";
-import { chatStatusJobs } from "~/server/jobs/functions/chat-status";
+import { resetCircuits } from "~/server/integrations/resilience";
+import { CHAT_STATUS_TIMING, chatStatusJobs } from "~/server/jobs/functions/chat-status";
+import { STATUS_WRITES } from "~/server/status/targets";
 import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import type { SlackDouble } from "../doubles/slack/server";
 import { signedUpUser } from "../support/callers";
@@ -57,6 +60,25 @@ export async function endSleepingStatusRuns() {
     .update(jobRuns)
     .set({ status: "cancelled", finishedAt: new Date(), nextAt: null, error: "ended by the test" })
     .where(and(isNull(jobRuns.finishedAt), inArray(jobRuns.functionId, statusJobIds)));
+}
+
+/**
+ * For one file: the write spacing shortened to `spacingMs` (10 s in production), and after
+ * each test the runs settled, the sleeping ones ended, the idle debounce and circuits reset.
+ */
+export function useStatusTestTiming(spacingMs: number) {
+  const saved = { spacingMs: STATUS_WRITES.spacingMs, idleDebounce: CHAT_STATUS_TIMING.idleDebounce.period };
+  beforeAll(() => void (STATUS_WRITES.spacingMs = spacingMs));
+  afterAll(() => {
+    STATUS_WRITES.spacingMs = saved.spacingMs;
+    resetCircuits();
+  });
+  afterEach(async () => {
+    CHAT_STATUS_TIMING.idleDebounce.period = saved.idleDebounce;
+    await settle();
+    await endSleepingStatusRuns();
+    resetCircuits();
+  });
 }
 
 /** A fresh DevPulse user connected to Slack as a Slack user of their own (statuses are per Slack user). */
