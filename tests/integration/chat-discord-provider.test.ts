@@ -285,8 +285,7 @@ describe("Discord's refusals", () => {
 
 describe("connecting Discord through the routes", () => {
   beforeAll(() => getDb()); // the first open of the test database can take longer than a test may
-  // enabled once status/targets.ts lands (connectChatTarget is still a stub on this branch).
-  it.skip("connects: the integration row is connected and the chat target keeps the server", async () => {
+  it("connects: the integration row is connected and the chat target keeps the server", async () => {
     double.removeBotFromGuild();
     const { user } = await signedUpUser("discord-connect");
     const connected = await connectThroughProvider(user, "discord");

@@ -331,8 +331,7 @@ describe("Slack failures", () => {
 });
 
 describe("connecting Slack through the routes", () => {
-  // Enabled once status/targets.ts lands: completeConnection calls connectChatTarget, a stub that throws in the base.
-  it.skip("integrations.connect → Slack's consent → our callback: connected as the Slack user, the token sealed", async () => {
+  it("integrations.connect → Slack's consent → our callback: connected as the Slack user, the token sealed", async () => {
     const { user, caller } = await signedUpUser("slack-connect");
     const connected = await connectThroughProvider(user, "slack");
     const url = connected.authorizationUrl;

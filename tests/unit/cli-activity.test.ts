@@ -36,6 +36,7 @@ describe("devpulse activity: what the server shows", () => {
       status: {
         templateKey: "focus",
         text: "In focus mode · devpulse",
+        discordText: "In focus mode · devpulse",
         slackEmoji: ":dart:",
         discordEmoji: "🎯",
         source: "heartbeat",

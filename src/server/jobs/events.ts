@@ -50,9 +50,12 @@ const schemas = {
   "status/apply.requested": z.object({ userId: z.uuid() }).strict(),
   /** A heartbeat from the desktop app: the debounced idle check clears the status when they stop. */
   "status/heartbeat.received": z.object({ userId: z.uuid() }).strict(),
-  /** A focus session began: its status (and Do Not Disturb) is cleared at `until` unless it ends first. */
+  /**
+   * A status with an end began (a focus session, "meeting for 30 minutes", a calendar block): it is
+   * cleared at `until` (with Do Not Disturb) unless it ends or changes first. Named for its usual case.
+   */
   "status/focus.started": z.object({ userId: z.uuid(), until: z.iso.datetime({ offset: true }) }).strict(),
-  /** The focus session ended before its time (another activity, a clear): cancels the scheduled clear. */
+  /** That status ended before its time (another activity, a clear, a new status): cancels the scheduled clear. */
   "status/focus.ended": z.object({ userId: z.uuid() }).strict(),
   /** A status was scheduled ahead: shown at its start, cleared at its end. */
   "status/schedule.created": z.object({ userId: z.uuid(), scheduleId: z.uuid() }).strict(),

@@ -17,7 +17,9 @@ import { defineJob } from "../define-job";
 
 /** How the jobs wait. Tests shorten the idle debounce (the embedded engine reads it at each event), as RESILIENCE's waits are. */
 export const CHAT_STATUS_TIMING = {
-  idleDebounce: { key: "event.data.userId", period: "1m" as number | string },
+  // Two minutes, twice the heartbeat interval: while heartbeats come, the window keeps moving and
+  // no run starts; once they stop, one run sleeps until the idle timeout (at least 2 minutes).
+  idleDebounce: { key: "event.data.userId", period: "2m" as number | string },
   /** Applies one run may chain (each at least STATUS_WRITES.spacingMs apart): far below Inngest's 1,000 steps. */
   maxApplyRounds: 100,
 };
