@@ -63,11 +63,11 @@ export function StatusPicker({ templates, current }: { templates: TemplateView[]
               <label
                 key={option.key}
                 className={cn(
-                  "flex cursor-pointer items-center gap-3 rounded-lg border px-3 py-2 text-sm has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-500",
+                  "flex cursor-pointer items-center gap-3 rounded-lg border px-3 py-2 text-sm",
                   choice === option.key ? "border-brand-500 bg-brand-50" : "border-zinc-200 hover:border-zinc-300",
                 )}
               >
-                <input type="radio" name="status-choice" value={option.key} checked={choice === option.key} onChange={() => setChoice(option.key)} className="sr-only" />
+                <input type="radio" name="status-choice" value={option.key} checked={choice === option.key} onChange={() => setChoice(option.key)} className="size-4 shrink-0 accent-brand-600" />
                 <span aria-hidden="true" className="text-xl">
                   {option.emoji}
                 </span>
