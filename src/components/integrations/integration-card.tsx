@@ -119,8 +119,9 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
         )}
         {chat && integration.state === "connected" && integration.account && (
           <p className="text-zinc-500">
-            DevPulse shows your status as {integration.account.name ?? `@${integration.account.login}`}
-            {integration.provider === "slack" ? ", and reads it first so a status you set yourself stays." : "."}
+            {integration.provider === "discord"
+              ? `The DevPulse bot names you ${integration.account.name ?? integration.account.login} in its message, in the channel you pick below.`
+              : `DevPulse reads your ${integration.name} status before changing it, so a status you set yourself is never overwritten.`}
           </p>
         )}
         {integration.provider === "discord" && (integration.state === "connected" || integration.state === "error") && <DiscordChannelPicker />}
