@@ -9,8 +9,10 @@ export type ListedTemplate = StatusTemplate & { builtIn: boolean; edited: boolea
 /** What DevPulse wants to show now (the same on every provider, each in its own emoji form). */
 export type DesiredStatus = {
   templateKey: string | null;
-  /** With the project context when allowed: "Coding · devpulse". */
+  /** Slack's text, with the project context when allowed: "Coding · devpulse" (at most 100 characters). */
   text: string;
+  /** The Discord form of the same status (the template's Discord text, with the same context). */
+  discordText: string;
   slackEmoji: string;
   discordEmoji: string;
   source: StatusSource;

@@ -1,5 +1,5 @@
 import { credentialFrom, type DoubleRequest, type DoubleResponse, json, jsonBody, md5, noContent } from "../shared/http";
-import type { DiscordData, DiscordUser } from "./data";
+import { type AllowedMentions, botRoleId, channelOverwrites, type DiscordData, type DiscordUser, guildRoles } from "./data";
 import type { DiscordOAuth } from "./oauth";
 
 /**
@@ -7,7 +7,10 @@ import type { DiscordOAuth } from "./oauth";
  *
  *   GET    /users/@me                         Bearer (identify) → the person; Bot → the bot user
  *   GET    /users/@me/guilds                  Bearer (guilds scope) or Bot → partial guilds
- *   GET    /guilds/{guild}/channels           Bot → the server's channels (for the channel picker)
+ *   GET    /guilds/{guild}                    Bot → the server with its roles (@everyone, the bot's managed role)
+ *   GET    /guilds/{guild}/members/{user}     Bot → a member and its role ids (the bot: its managed role)
+ *   GET    /guilds/{guild}/channels           Bot → the server's channels (for the channel picker); a channel
+ *                                             where the bot may not send denies SEND_MESSAGES to @everyone
  *   POST   /channels/{channel}/messages       Bot → message
  *   GET    /channels/{channel}/messages/{id}  Bot → message
  *   PATCH  /channels/{channel}/messages/{id}  Bot → message (only its own)
@@ -17,6 +20,9 @@ import type { DiscordOAuth } from "./oauth";
  * (50001) / Missing Permissions (50013) / Cannot edit a message authored by another user (50005),
  * 404 Unknown Channel (10003) / Unknown Message (10008) / Unknown Guild (10004), 400 Cannot send
  * an empty message (50006) / Invalid Form Body (50035).
+ *
+ * Mentions: `allowed_mentions` decides who a message pings (message.mentions, mention_everyone);
+ * without it, every <@user> and @everyone / @here in the content pings.
  *
  * Rate limits: each route bucket per major parameter (channel or guild) allows `limit`
  * requests per `windowMs`; every answer carries X-RateLimit-Limit / -Remaining / -Reset /
@@ -132,6 +138,20 @@ export function handleDiscordApi(ctx: Ctx, req: DoubleRequest, path: string): Do
       return json(200, [...data.guilds.values()].filter((g) => g.ownerId === who.user.id).map((g) => partialGuild(g, who.user.id)), h);
     });
   }
+  if (segments[0] === "guilds" && (segments.length === 2 || (segments.length === 4 && segments[2] === "members")) && req.method === "GET") {
+    const guildId = segments[1]!;
+    const memberId = segments[3];
+    return limited(memberId ? "/guilds/:id/members/:id" : "/guilds/:id", guildId, rate.defaultLimit, (h) => {
+      if (who.kind !== "bot") return unauthorized();
+      const guild = data.guilds.get(guildId);
+      if (!guild) return discordError(404, "Unknown Guild", 10004, h);
+      if (!data.botGuilds.has(guildId)) return discordError(403, "Missing Access", 50001, h);
+      if (!memberId) return json(200, { id: guild.id, name: guild.name, icon: null, owner_id: guild.ownerId, features: [], roles: guildRoles(data, guild), emojis: [], stickers: [] }, h);
+      const user = memberId === data.bot.id ? data.bot : data.users.get(memberId);
+      if (!user || (user !== data.bot && guild.ownerId !== user.id)) return discordError(404, "Unknown Member", 10007, h);
+      return json(200, { user, nick: null, avatar: null, roles: user === data.bot ? [botRoleId(guild.id)] : [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 }, h);
+    });
+  }
   if (segments[0] === "guilds" && segments[2] === "channels" && segments.length === 3 && req.method === "GET") {
     const guildId = segments[1]!;
     return limited("/guilds/:id/channels", guildId, rate.defaultLimit, (h) => {
@@ -139,7 +159,7 @@ export function handleDiscordApi(ctx: Ctx, req: DoubleRequest, path: string): Do
       const guild = data.guilds.get(guildId);
       if (!guild) return discordError(404, "Unknown Guild", 10004, h);
       if (!data.botGuilds.has(guildId)) return discordError(403, "Missing Access", 50001, h);
-      return json(200, guild.channels.map(({ botCanSend: _omit, ...channel }) => ({ ...channel, permission_overwrites: [], nsfw: false, topic: null, last_message_id: data.channelMessages(channel.id).at(-1)?.id ?? null, rate_limit_per_user: 0, flags: 0 })), h);
+      return json(200, guild.channels.map(({ botCanSend, ...channel }) => ({ ...channel, permission_overwrites: channelOverwrites({ ...channel, botCanSend }), nsfw: false, topic: null, last_message_id: data.channelMessages(channel.id).at(-1)?.id ?? null, rate_limit_per_user: 0, flags: 0 })), h);
     });
   }
   if (segments[0] === "channels" && segments[2] === "messages" && (segments.length === 3 || segments.length === 4)) {
@@ -154,13 +174,13 @@ export function handleDiscordApi(ctx: Ctx, req: DoubleRequest, path: string): Do
       if (!messageId && req.method === "POST") {
         if (channel.type !== 0 && channel.type !== 5) return discordError(400, "Cannot send messages in a non-text channel", 50008, h);
         if (!channel.botCanSend) return discordError(403, "Missing Permissions", 50013, h);
-        const body = jsonBody<{ content?: unknown; embeds?: unknown }>(req) ?? {};
+        const body = jsonBody<{ content?: unknown; embeds?: unknown; allowed_mentions?: AllowedMentions }>(req) ?? {};
         const invalid = validateBody(body, h);
         if (invalid) return invalid;
         const content = typeof body.content === "string" ? body.content : "";
         const embeds = Array.isArray(body.embeds) ? body.embeds : [];
         if (!content.trim() && embeds.length === 0) return discordError(400, "Cannot send an empty message", 50006, h);
-        return json(200, data.createMessage(channelId, data.bot, content, embeds, "bot"), h);
+        return json(200, data.createMessage(channelId, data.bot, content, embeds, "bot", body.allowed_mentions), h);
       }
       if (!messageId) return discordError(405, "405: Method Not Allowed", 0, h);
       const message = data.channelMessages(channelId).find((m) => m.id === messageId);
@@ -173,7 +193,7 @@ export function handleDiscordApi(ctx: Ctx, req: DoubleRequest, path: string): Do
       }
       if (req.method === "PATCH") {
         if (message.author.id !== data.bot.id) return discordError(403, "Cannot edit a message authored by another user", 50005, h);
-        const body = jsonBody<{ content?: unknown; embeds?: unknown }>(req) ?? {};
+        const body = jsonBody<{ content?: unknown; embeds?: unknown; allowed_mentions?: AllowedMentions }>(req) ?? {};
         const invalid = validateBody(body, h);
         if (invalid) return invalid;
         const patch: { content?: string; embeds?: unknown[] } = {};
@@ -181,7 +201,7 @@ export function handleDiscordApi(ctx: Ctx, req: DoubleRequest, path: string): Do
         if (Array.isArray(body.embeds)) patch.embeds = body.embeds;
         const after = { content: patch.content ?? message.content, embeds: patch.embeds ?? message.embeds };
         if (!after.content.trim() && after.embeds.length === 0) return discordError(400, "Cannot send an empty message", 50006, h);
-        return json(200, data.editMessage(message, patch), h);
+        return json(200, data.editMessage(message, patch, body.allowed_mentions), h);
       }
       return discordError(405, "405: Method Not Allowed", 0, h);
     });

@@ -21,7 +21,7 @@ export type DiscordChannel = {
   type: number;
   position: number;
   parent_id: string | null;
-  /** False: the bot lacks Send Messages there (403 Missing Permissions). */
+  /** False: the bot lacks Send Messages there (403 Missing Permissions; the channel denies SEND_MESSAGES to @everyone). */
   botCanSend: boolean;
 };
 
@@ -35,9 +35,11 @@ export type DiscordMessage = {
   content: string;
   embeds: unknown[];
   attachments: [];
-  mentions: [];
+  /** The people the message pinged (see AllowedMentions). */
+  mentions: DiscordUser[];
   mention_roles: [];
-  mention_everyone: false;
+  /** True when it pinged @everyone / @here. */
+  mention_everyone: boolean;
   pinned: false;
   tts: false;
   flags: number;
@@ -45,6 +47,12 @@ export type DiscordMessage = {
   timestamp: string;
   edited_timestamp: string | null;
 };
+
+/**
+ * A request's `allowed_mentions`: which mentions in the content ping. Omitted: Discord's default,
+ * everything parsed (the double lets the bot ping @everyone, as if a server gave it Mention Everyone).
+ */
+export type AllowedMentions = { parse?: ("users" | "roles" | "everyone")[]; users?: string[] };
 
 export type MessageEvent = { at: number; action: "create" | "edit" | "delete"; channelId: string; messageId: string; content: string; source: "bot" | "user" };
 
@@ -55,6 +63,8 @@ export class DiscordData {
   readonly guilds = new Map<string, DiscordGuild>();
   /** Guild ids the bot has been added to. */
   readonly botGuilds = new Set<string>();
+  /** The permissions granted to the bot's managed role per guild (OAuth `permissions`; default VIEW_CHANNEL | SEND_MESSAGES). */
+  readonly botPermissions = new Map<string, string>();
   readonly messages = new Map<string, DiscordMessage[]>();
   readonly events: MessageEvent[] = [];
   readonly bot: DiscordUser;
@@ -102,7 +112,15 @@ export class DiscordData {
     return list;
   }
 
-  createMessage(channelId: string, author: DiscordUser, content: string, embeds: unknown[], source: "bot" | "user"): DiscordMessage {
+  /** Who `content` pings under `allowed` (users by <@id>, everyone by @everyone or @here). */
+  pings(content: string, allowed?: AllowedMentions): { mentions: DiscordUser[]; mention_everyone: boolean } {
+    const parse = allowed?.parse ?? (allowed ? [] : ["users", "roles", "everyone"]);
+    const ids = [...content.matchAll(/<@!?(\d+)>/g)].map((match) => match[1]!);
+    const users = [...new Set(ids)].filter((id) => parse.includes("users") || allowed?.users?.includes(id)).flatMap((id) => this.users.get(id) ?? []);
+    return { mentions: users, mention_everyone: parse.includes("everyone") && /@(everyone|here)\b/.test(content) };
+  }
+
+  createMessage(channelId: string, author: DiscordUser, content: string, embeds: unknown[], source: "bot" | "user", allowed?: AllowedMentions): DiscordMessage {
     const at = this.now();
     const message: DiscordMessage = {
       id: snowflake(at),
@@ -112,9 +130,8 @@ export class DiscordData {
       content,
       embeds,
       attachments: [],
-      mentions: [],
+      ...this.pings(content, allowed),
       mention_roles: [],
-      mention_everyone: false,
       pinned: false,
       tts: false,
       flags: 0,
@@ -127,8 +144,9 @@ export class DiscordData {
     return message;
   }
 
-  editMessage(message: DiscordMessage, patch: { content?: string; embeds?: unknown[] }): DiscordMessage {
-    if (patch.content !== undefined) message.content = patch.content;
+  /** An edit updates who the message mentions (Discord does not ping again on edit). */
+  editMessage(message: DiscordMessage, patch: { content?: string; embeds?: unknown[] }, allowed?: AllowedMentions): DiscordMessage {
+    if (patch.content !== undefined) Object.assign(message, { content: patch.content }, this.pings(patch.content, allowed));
     if (patch.embeds !== undefined) message.embeds = patch.embeds;
     message.edited_timestamp = iso(this.now());
     this.events.push({ at: this.now(), action: "edit", channelId: message.channel_id, messageId: message.id, content: message.content, source: "bot" });
@@ -144,6 +162,41 @@ export class DiscordData {
     return true;
   }
 }
+
+/** Discord's permission bits the double reasons about. */
+export const DISCORD_PERMISSIONS = { viewChannel: 1n << 10n, sendMessages: 1n << 11n, readMessageHistory: 1n << 16n, addReactions: 1n << 6n, connect: 1n << 20n, speak: 1n << 21n } as const;
+/** What @everyone may do in a new server (the part that matters here: view channels and send messages). */
+export const EVERYONE_PERMISSIONS = Object.values(DISCORD_PERMISSIONS).reduce((all, bit) => all | bit, 0n).toString();
+
+/** The bot's managed role in a guild: a stable id derived from the guild's. */
+export const botRoleId = (guildId: string) => (BigInt(guildId) + 1_000_000n).toString();
+
+/**
+ * The roles GET /guilds/{id} reports: @everyone (id = the guild's) and the bot's managed role, and
+ * the overwrites a channel carries: a channel where the bot may not send denies SEND_MESSAGES to @everyone.
+ */
+export function guildRoles(data: DiscordData, guild: DiscordGuild) {
+  const role = (id: string, name: string, permissions: string, position: number, managed: boolean) => ({
+    id,
+    name,
+    permissions,
+    position,
+    color: 0,
+    hoist: false,
+    icon: null,
+    unicode_emoji: null,
+    managed,
+    mentionable: false,
+    flags: 0,
+    ...(managed ? { tags: { bot_id: data.bot.id } } : {}),
+  });
+  const roles = [role(guild.id, "@everyone", EVERYONE_PERMISSIONS, 0, false)];
+  if (data.botGuilds.has(guild.id)) roles.push(role(botRoleId(guild.id), data.bot.username, data.botPermissions.get(guild.id) ?? "3072", 1, true));
+  return roles;
+}
+
+export const channelOverwrites = (channel: DiscordChannel) =>
+  channel.botCanSend ? [] : [{ id: channel.guild_id, type: 0, allow: "0", deny: DISCORD_PERMISSIONS.sendMessages.toString() }];
 
 export const DISCORD_DOUBLE_SEED = {
   clientId: "1310000000000000001",

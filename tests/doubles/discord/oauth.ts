@@ -91,7 +91,10 @@ export class DiscordOAuth {
   private approve(request: AuthorizeRequest): DoubleResponse {
     const code = randomBase62(30);
     this.codes.set(code, { redirectUri: request.redirectUri, userId: request.userId, scopes: request.scopes, guildId: request.guildId, expiresAt: this.ctx.now() + 10 * 60_000, used: false });
-    if (request.guildId) this.ctx.data.botGuilds.add(request.guildId); // the bot joins when the person clicks Authorize
+    if (request.guildId) {
+      this.ctx.data.botGuilds.add(request.guildId); // the bot joins when the person clicks Authorize
+      this.ctx.data.botPermissions.set(request.guildId, request.permissions);
+    }
     const extra: Record<string, string> = request.guildId ? { guild_id: request.guildId, permissions: request.permissions } : {};
     return redirect(withParams(request.redirectUri, { code, state: request.state, ...extra }));
   }

@@ -1,5 +1,6 @@
 import type { Job } from "../define-job";
 import { buildDataExport } from "./build-data-export";
+import { chatStatusJobs } from "./chat-status";
 import { cleanupExpired } from "./cleanup-expired";
 import { reviewInactiveAccount, scheduleInactivityReviews } from "./inactive-accounts";
 import { processGitPush, scheduleIntegrationSyncs, syncIntegration } from "./sync-integrations";
@@ -16,4 +17,5 @@ export const jobFunctions: readonly Job[] = [
   buildDataExport,
   scheduleInactivityReviews,
   reviewInactiveAccount,
+  ...chatStatusJobs,
 ];
