@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { PrivacySettings } from "~/lib/schemas/privacy";
 import { CHAT_PROVIDER_IDS, templateKeyForActivity, type StatusSource } from "~/lib/status/templates";
-import type { DiscordPresence } from "~/lib/status/presence";
+import { discordPresenceFor } from "~/lib/status/presence";
 import type { DbOrTx } from "../db/client";
 import { chatStatusTargets, integrations, statusSchedules, userStatus } from "../db/schema";
 import type { Env } from "../env";
@@ -201,17 +201,8 @@ export async function currentStatus(db: DbOrTx, _env: Env, userId: string): Prom
     providers,
     settings: settingsOf(row, await getPrivacySettings(db, userId)),
     lastHeartbeatAt: row?.lastHeartbeatAt ?? null,
-    discordPresence: discordPresenceFor(status),
+    // The presence is Discord's side of the status: its text and emoji.
+    discordPresence: discordPresenceFor(status && { ...status, text: status.discordText }),
   };
 }
 
-// Placeholder until the Discord helper's discordPresenceFor (src/lib/status/presence.ts) is merged.
-function discordPresenceFor(status: CurrentStatus["status"]): DiscordPresence | null {
-  if (!status) return null;
-  return {
-    details: status.discordText,
-    ...(status.projectContext ? { state: status.projectContext } : {}),
-    timestamps: { start: status.changedAt.getTime(), ...(status.expiresAt ? { end: status.expiresAt.getTime() } : {}) },
-    instance: false,
-  };
-}

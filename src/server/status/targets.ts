@@ -190,7 +190,11 @@ async function applyToTarget(db: DbOrTx, env: Env, userId: string, target: Targe
     return { ...nothing, waitUntil: new Date(target.lastWriteAt.getTime() + STATUS_WRITES.spacingMs) };
   }
   let nextState: TargetState = state;
-  if (write !== undefined) nextState = { ...state, ...(await provider.writeStatus(env, session, write, { displayName: await displayNameOf(db, userId, session) })) };
+  if (write !== undefined) {
+    // The provider returns the whole state to keep (Discord drops a deleted message's id); the channel's name is ours.
+    const kept = await provider.writeStatus(env, session, write, { displayName: await displayNameOf(db, userId, session) });
+    nextState = { ...kept, ...(state.channelName ? { channelName: state.channelName } : {}) };
+  }
   if (dnd !== undefined) await provider.setDoNotDisturb(env, session, dnd);
   const wrote = write !== undefined || dnd !== undefined;
   const record =

@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { and, inArray, isNull, lte, or, eq } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { getDb } from "~/server/db/client";
+import { jobRuns } from "~/server/db/schema";
+import { resetCircuits } from "~/server/integrations/resilience";
+import { CHAT_STATUS_TIMING, chatStatusJobs } from "~/server/jobs/functions/chat-status";
+import { STATUS_WRITES } from "~/server/status/targets";
+import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
+import type { SlackDouble } from "../doubles/slack/server";
+import { signedUpUser } from "../support/callers";
+import { connectThroughProvider } from "../support/integrations";
+
+/** Shared by the status-*.test.ts files. */
+
+const statusJobIds = chatStatusJobs.map((job) => job.id);
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until no job run is running or due within `horizonMs` (a short sleep, like the
+ * write spacing, is waited for; an idle timeout or a focus session's end is not).
+ * The runner's own idle() would wait for those too: minutes.
+ */
+export async function settle(horizonMs = 4_000, timeoutMs = 15_000) {
+  const db = await getDb();
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  while (Date.now() < deadline) {
+    const busy = await db
+      .select({ runId: jobRuns.runId })
+      .from(jobRuns)
+      .where(and(isNull(jobRuns.finishedAt), or(eq(jobRuns.status, "running"), lte(jobRuns.nextAt, new Date(Date.now() + horizonMs)))));
+    // Twice quiet in a row: a step that just finished may send the next event.
+    quiet = busy.length === 0 ? quiet + 1 : 0;
+    if (quiet >= 2) return;
+    await wait(25);
+  }
+  throw new Error("job runs did not settle in time");
+}
+
+/** Polls until `check` holds (or fails with what it last saw). */
+export async function eventually<T>(read: () => T | Promise<T>, check: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!check(value)) {
+    if (Date.now() > deadline) throw new Error(`condition not met; last value: ${JSON.stringify(value)}`);
+    await wait(25);
+    value = await read();
+  }
+  return value;
+}
+
+/**
+ * Ends the status jobs' runs still sleeping (idle timeouts, focus ends, schedules) once a
+ * test is done with them, so no later test waits for them (the runner's idle() would).
+ */
+export async function endSleepingStatusRuns() {
+  const db = await getDb();
+  await db
+    .update(jobRuns)
+    .set({ status: "cancelled", finishedAt: new Date(), nextAt: null, error: "ended by the test" })
+    .where(and(isNull(jobRuns.finishedAt), inArray(jobRuns.functionId, statusJobIds)));
+}
+
+/**
+ * For one file: the write spacing shortened to `spacingMs` (10 s in production), and after
+ * each test the runs settled, the sleeping ones ended, the idle debounce and circuits reset.
+ */
+export function useStatusTestTiming(spacingMs: number) {
+  const saved = { spacingMs: STATUS_WRITES.spacingMs, idleDebounce: CHAT_STATUS_TIMING.idleDebounce.period };
+  beforeAll(() => void (STATUS_WRITES.spacingMs = spacingMs));
+  afterAll(() => {
+    STATUS_WRITES.spacingMs = saved.spacingMs;
+    resetCircuits();
+  });
+  afterEach(async () => {
+    CHAT_STATUS_TIMING.idleDebounce.period = saved.idleDebounce;
+    await settle();
+    await endSleepingStatusRuns();
+    resetCircuits();
+  });
+}
+
+/** A fresh DevPulse user connected to Slack as a Slack user of their own (statuses are per Slack user). */
+export async function slackUser(slack: SlackDouble, label: string, before?: (slackId: string) => void) {
+  const account = await signedUpUser(label);
+  const slackId = `U${randomBytes(5).toString("hex").toUpperCase()}`;
+  slack.addUser({ id: slackId, name: `${label}-${slackId.toLowerCase()}`, realName: label });
+  slack.signInAs(slackId);
+  before?.(slackId);
+  const connected = await connectThroughProvider(account.user, "slack");
+  return { ...account, slackId, connected };
+}
+
+export function listen(userId: string) {
+  const heard: RealtimeMessage[] = [];
+  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && heard.push(message));
+  return { heard, stop };
+}
