@@ -32,28 +32,25 @@ async function slackCall(slackUrl: string, method: string, args: Record<string, 
 
 /**
  * Ana's own Slack client: what she sees in Slack and what she sets there herself. It signs in
- * at the sandbox Slack as any Slack app would (its consent page, then oauth.v2.access with the
- * double's public sandbox credentials), in a tab of its own whose redirect back to DevPulse is
- * caught, so the app never sees this grant. Slack cannot tell this client's writes from the
- * Slack app's own: to DevPulse they are a status set by hand.
+ * at the sandbox Slack as any Slack app would — its consent page answered over HTTP, the
+ * redirect read without following it (so DevPulse never sees this grant), then oauth.v2.access
+ * with the double's public sandbox credentials. Slack cannot tell this client's writes from
+ * the Slack app's own: to DevPulse they are a status set by hand.
  */
-async function ownSlackClient(page: Page, baseURL: string, slackUrl: string) {
+async function ownSlackClient(baseURL: string, slackUrl: string) {
   const callback = `${baseURL}/api/integrations/slack/callback`;
-  const tab = await page.context().newPage();
-  let code: string | null = null;
-  await tab.route(
-    (url) => url.href.startsWith(`${callback}?`),
-    async (route) => {
-      code = new URL(route.request().url()).searchParams.get("code");
-      await route.fulfill({ status: 200, contentType: "text/plain", body: "Signed in to Slack" });
-    },
-  );
   const query = new URLSearchParams({ client_id: SLACK_DOUBLE_DEFAULTS.clientId, user_scope: "users.profile:read,users.profile:write", redirect_uri: callback, state: "ana-own-slack-client" });
-  await tab.goto(`${slackUrl}/oauth/v2/authorize?${query}`);
-  await tab.getByRole("button", { name: "Authorize" }).click();
-  await expect.poll(() => code).not.toBeNull();
-  await tab.close();
-  const granted = await slackCall(slackUrl, "oauth.v2.access", { client_id: SLACK_DOUBLE_DEFAULTS.clientId, client_secret: SLACK_DOUBLE_DEFAULTS.clientSecret, code: code!, redirect_uri: callback });
+  const consent = await (await fetch(`${slackUrl}/oauth/v2/authorize?${query}`)).text();
+  const requestId = /name="authorization_request" value="([^"]+)"/.exec(consent)?.[1];
+  expect(requestId, "the Slack consent page").toBeTruthy();
+  const decided = await fetch(`${slackUrl}/oauth/v2/authorize`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ authorization_request: requestId!, decision: "approve" }),
+  });
+  const code = new URL(decided.headers.get("location")!).searchParams.get("code")!;
+  const granted = await slackCall(slackUrl, "oauth.v2.access", { client_id: SLACK_DOUBLE_DEFAULTS.clientId, client_secret: SLACK_DOUBLE_DEFAULTS.clientSecret, code, redirect_uri: callback });
   const token = (granted.authed_user as { access_token: string }).access_token;
   return {
     status: async () => {
@@ -75,7 +72,7 @@ test("connect Slack, set Focus for 25 minutes: Slack and both pages follow; a st
 
   // Before DevPulse: Ana's own status in Slack.
   const slackUrl = (await (await browserApi(page, baseURL!)).integrations.list.query()).find((entry) => entry.provider === "slack")!.webUrl;
-  const ana = await ownSlackClient(page, baseURL!, slackUrl);
+  const ana = await ownSlackClient(baseURL!, slackUrl);
   await ana.setByHand("Reviewing PRs", ":eyes:");
 
   await slack.getByRole("checkbox", { name: /I agree that DevPulse uses/ }).check();
@@ -164,6 +161,9 @@ test("the template editor shows each field's error, saves a template, and it can
   await form.getByRole("button", { name: "Set status" }).click();
   await expect(page.getByTestId("current-status")).toContainText("Reviewing code");
 
+  // A template cannot go while it is shown: clear first.
+  await form.getByRole("button", { name: "Clear status" }).click();
+  await expect(page.getByTestId("current-status")).toContainText("No status");
   await page.getByRole("button", { name: "Remove Code review" }).click();
   const dialog = page.getByRole("dialog", { name: "Remove Code review?" });
   await dialog.getByRole("button", { name: "Remove template" }).click();

@@ -187,7 +187,7 @@ export function TemplatesCard({ templates }: { templates: TemplateView[] }) {
       >
         {removing?.builtIn
           ? `Your changes to “${removing.name}” are dropped and it looks as DevPulse first made it.`
-          : `“${removing?.name ?? ""}” is deleted. A status showing it now stays until it ends or you clear it.`}
+          : `“${removing?.name ?? ""}” is deleted. You can add a template like it again at any time.`}
       </ConfirmDialog>
     </Card>
   );
