@@ -5,7 +5,7 @@ import { getDb } from "~/server/db/client";
 import { userStatus } from "~/server/db/schema";
 import { setStatusFrom } from "~/server/status/status";
 import { errorOf, signedUpUser } from "../support/callers";
-import { useStatusTestTiming } from "./status-helpers";
+import { eventually, useStatusTestTiming } from "./status-helpers";
 
 // Templates, schedules and the desired status through the status procedures (no chat
 // provider connected: the decisions and who may touch what).
@@ -46,6 +46,8 @@ describe("templates", () => {
     expect(await refused({ ...standup, name: "a\u0000b" })).toMatchObject({ message: expect.stringContaining("NUL") });
     expect(await errorOf(() => caller.status.set({ template: "nope" }))).toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining('no status template "nope"') });
     expect(await errorOf(() => caller.status.set({ template: "coding", custom: { text: "x" } } as never))).toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("one of the two") });
+    expect(await errorOf(() => caller.status.heartbeat({ activity: "focus", focusUntil: new Date(Date.now() + 13 * 3_600_000) }))).toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("at most 12 hours") });
+    expect(await errorOf(() => caller.status.heartbeat({ activity: "napping" } as never))).toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("activity must be one of") });
     expect(await errorOf(() => caller.status.updateSettings({ idleMinutes: 1 }))).toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("At least 2 minutes") });
   });
 
@@ -107,6 +109,7 @@ describe("the desired status", () => {
   it("settings: the idle timeout and DND during focus are the user's; project context is the privacy setting", async () => {
     const { caller } = await signedUpUser("st-settings");
     expect((await caller.status.current()).settings).toEqual({ idleMinutes: 10, dndDuringFocus: true, projectContext: false });
+    expect(await caller.status.updateSettings({})).toEqual({ idleMinutes: 10, dndDuringFocus: true, projectContext: false });
     expect(await caller.status.updateSettings({ idleMinutes: 25, dndDuringFocus: false })).toEqual({ idleMinutes: 25, dndDuringFocus: false, projectContext: false });
     await caller.privacy.updateSettings({ statusSharing: { projectContext: true } });
     expect((await caller.status.current()).settings).toEqual({ idleMinutes: 25, dndDuringFocus: false, projectContext: true });
@@ -126,6 +129,18 @@ describe("schedules", () => {
     ]);
     expect(await caller.status.schedules.cancel({ id: sooner.id })).toMatchObject({ state: "cancelled" });
     expect((await caller.status.schedules.list()).map((schedule) => schedule.id)).toEqual([later.id]);
+  });
+});
+
+describe("schedules, as they run", () => {
+  it("a status set while a schedule shows replaces it, and that schedule is over", async () => {
+    const { caller } = await signedUpUser("sch-replaced");
+    await caller.status.schedule({ template: "meeting", startAt: new Date(Date.now() + 800), durationMinutes: 30 });
+    await eventually(() => caller.status.current(), (current) => current.status?.source === "schedule");
+    expect((await caller.status.schedules.list()).map((schedule) => schedule.state)).toEqual(["active"]);
+    await caller.status.set({ template: "coding" });
+    expect(await caller.status.schedules.list()).toEqual([]);
+    expect((await caller.status.current()).status).toMatchObject({ templateKey: "coding", source: "manual" });
   });
 });
 

@@ -4,6 +4,9 @@ import { ZText } from "~/lib/schemas/primitives";
 
 /** The status procedures' inputs: every boundary validated here, the domain functions take the parsed values. */
 
+/** A focus session's end (and the Do Not Disturb it sets) is at most this far ahead; one already past is ignored. */
+const FOCUS_MAX_HOURS = 12;
+
 const futureDate = (what: string) => z.coerce.date({ error: `${what} must be a date` });
 
 export const ZHeartbeat = z.object({
@@ -11,7 +14,9 @@ export const ZHeartbeat = z.object({
   /** The project the developer works in; sent on only when the privacy settings allow it. */
   projectContext: ZText.trim().min(1).max(STATUS_LIMITS.projectContext, `Use at most ${STATUS_LIMITS.projectContext} characters for the project`).optional(),
   /** A focus session's end: the focus status (and Slack Do Not Disturb) until then. */
-  focusUntil: futureDate("focusUntil").optional(),
+  focusUntil: futureDate("focusUntil")
+    .refine((date) => date.getTime() <= Date.now() + FOCUS_MAX_HOURS * 3_600_000, `A focus session lasts at most ${FOCUS_MAX_HOURS} hours`)
+    .optional(),
 });
 export type HeartbeatInput = z.infer<typeof ZHeartbeat>;
 

@@ -53,6 +53,15 @@ async function updateRow(db: DbOrTx, userId: string, values: Partial<typeof user
   return row!;
 }
 
+/** A status replacing a schedule's while it shows ends that schedule (its run then finds nothing of its own to clear). */
+async function endShowingSchedule(db: DbOrTx, userId: string, row: StatusRow, now: Date) {
+  if (row.source !== "schedule" || !isShowing(row, now)) return;
+  await db
+    .update(statusSchedules)
+    .set({ state: "done" })
+    .where(and(eq(statusSchedules.userId, userId), eq(statusSchedules.state, "active")));
+}
+
 /** A heartbeat: always recorded (the idle check reads it); the status changes only when what it would show differs. */
 export async function recordHeartbeat(db: DbOrTx, userId: string, input: HeartbeatInput): Promise<{ changed: boolean }> {
   const now = new Date();
@@ -91,7 +100,11 @@ export async function setStatus(db: DbOrTx, userId: string, input: SetStatusInpu
     focusUntil: parsed.template === "focus" ? expiresAt : null,
     changedAt: now,
   };
-  const { before, after } = await db.transaction(async (tx) => ({ before: await lockStatusRow(tx, userId), after: await updateRow(tx, userId, values) }));
+  const { before, after } = await db.transaction(async (tx) => {
+    const row = await lockStatusRow(tx, userId);
+    await endShowingSchedule(tx, userId, row, now);
+    return { before: row, after: await updateRow(tx, userId, values) };
+  });
   await announceChange(db, userId, before, after);
   return desiredFrom(db, userId, after, now);
 }
@@ -109,13 +122,7 @@ export async function clearStatus(db: DbOrTx, userId: string): Promise<{ cleared
   const now = new Date();
   const { before, after } = await db.transaction(async (tx) => {
     const row = await lockStatusRow(tx, userId);
-    if (row.source === "schedule" && isShowing(row, now)) {
-      // The schedule showing now is over: its run finds nothing of its own left to clear.
-      await tx
-        .update(statusSchedules)
-        .set({ state: "done" })
-        .where(and(eq(statusSchedules.userId, userId), eq(statusSchedules.state, "active")));
-    }
+    await endShowingSchedule(tx, userId, row, now);
     return { before: row, after: await updateRow(tx, userId, isShowing(row, now) ? { ...NO_STATUS, changedAt: now } : NO_STATUS) };
   });
   await announceChange(db, userId, before, after, [{ name: "status/apply.requested", data: { userId } }]);
@@ -162,7 +169,10 @@ function settingsOf(row: StatusRow | null, privacy: PrivacySettings): CurrentSta
 
 /** The idle timeout and Do Not Disturb during focus (the project-context switch is a privacy setting). */
 export async function updateStatusSettings(db: DbOrTx, userId: string, patch: StatusSettingsPatch): Promise<CurrentStatus["settings"]> {
-  const { before, after } = await db.transaction(async (tx) => ({ before: await lockStatusRow(tx, userId), after: await updateRow(tx, userId, patch) }));
+  const { before, after } = await db.transaction(async (tx) => {
+    const row = await lockStatusRow(tx, userId);
+    return { before: row, after: Object.keys(patch).length ? await updateRow(tx, userId, patch) : row };
+  });
   // Do Not Disturb switched during a focus session: the apply job turns it on or off.
   const extra = before.dndDuringFocus !== after.dndDuringFocus && after.focusUntil && isShowing(after) ? [{ name: "status/apply.requested" as const, data: { userId } }] : [];
   await announceChange(db, userId, before, after, extra);

@@ -205,7 +205,8 @@ async function applyToTarget(db: DbOrTx, env: Env, userId: string, target: Targe
     .update(chatStatusTargets)
     .set({
       ...record,
-      state: nextState,
+      // Only what a write returned: a channel picked meanwhile (chooseDiscordChannel) is not overwritten by an apply that wrote nothing.
+      ...(write !== undefined ? { state: nextState } : {}),
       ...(dnd !== undefined ? { dndUntil: dnd } : {}),
       ...(wrote ? { lastWriteAt: new Date() } : {}),
       updatedAt: new Date(),
