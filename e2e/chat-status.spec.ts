@@ -169,3 +169,33 @@ test("the template editor shows each field's error, saves a template, and it can
   await dialog.getByRole("button", { name: "Remove template" }).click();
   await expect(templates.getByRole("listitem")).toHaveCount(4);
 });
+
+test("connect Discord: the card says what Discord does not allow, a channel is picked, and the team message's channel shows with the status", async ({ page }) => {
+  await signUp(page, "chat-discord");
+  await page.goto("/integrations");
+  const discord = card(page, "Discord");
+  await expect(discord).toContainText("Discord does not let a bot set your custom status");
+  await discord.getByRole("checkbox", { name: /I agree that DevPulse uses/ }).check();
+  await discord.getByRole("button", { name: "Connect Discord" }).click();
+  await expect(page.getByRole("heading", { name: /Authorize DevPulse Cloud/ })).toBeVisible();
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await expect(page).toHaveURL(/\/integrations\?connected=discord/);
+  await expect(discord.getByText(/Connected as @/)).toBeVisible({ timeout: 30_000 });
+
+  const picker = discord.getByRole("form", { name: "Channel for your status message" });
+  const channel = picker.getByLabel("Channel for your status message");
+  await expect(channel.getByRole("option", { name: "#status" })).toBeAttached();
+  await expect(channel.getByRole("option", { name: "#announcements" })).toHaveCount(0); // the bot may not send there
+  await channel.selectOption({ label: "#status" });
+  await picker.getByRole("button", { name: "Use this channel" }).click();
+  await expect(picker.getByText("Saved")).toBeVisible();
+  const perProvider = page.getByRole("list", { name: "Status on each chat app" });
+  await expect(perProvider).toContainText("Team message in #status.");
+
+  const form = page.getByRole("form", { name: "Set your status" });
+  await form.getByRole("radio", { name: /^Debugging/ }).check();
+  await form.getByRole("button", { name: "Set status" }).click();
+  await expect(perProvider.getByRole("listitem").filter({ hasText: "Discord" }).first()).toContainText("Debugging", { timeout: 30_000 });
+  await page.getByRole("heading", { name: /^Discord/ }).scrollIntoViewIfNeeded();
+  await screenshot(page, "chat-status-discord");
+});
