@@ -6,7 +6,7 @@ export function StatusLine({ status, size = "lg" }: { status: CurrentStatusView[
   if (!status) {
     return (
       <div className="flex items-center gap-3">
-        <span aria-hidden="true" className={size === "lg" ? "flex size-12 items-center justify-center rounded-full bg-zinc-100 text-xl text-zinc-400" : "text-lg text-zinc-400"}>
+        <span aria-hidden="true" className={size === "lg" ? "flex size-12 items-center justify-center rounded-full bg-zinc-100 text-xl text-zinc-600" : "text-lg text-zinc-600"}>
           –
         </span>
         <div>

@@ -73,7 +73,7 @@ export function StatusPicker({ templates, current }: { templates: TemplateView[]
                 </span>
                 <span className="min-w-0">
                   <span className="block font-medium text-zinc-900">{option.name}</span>
-                  <span className="block truncate text-xs text-zinc-500">{option.text}</span>
+                  <span className="block truncate text-xs text-zinc-600">{option.text}</span>
                 </span>
               </label>
             ),

@@ -118,8 +118,8 @@ function TemplateRow({ template, onEdit, onRemove }: { template: TemplateView; o
           {template.name}
           {template.builtIn ? <Badge>{template.edited ? "Built-in, edited" : "Built-in"}</Badge> : <Badge tone="brand">Yours</Badge>}
         </p>
-        <p className="truncate text-zinc-500">
-          Slack: <code className="rounded bg-zinc-100 px-1 text-xs">{template.slack.emoji}</code> {template.slack.text} · Discord: {template.discord.emoji} {template.discord.text}
+        <p className="truncate text-zinc-600">
+          Slack: <code className="rounded bg-zinc-100 px-1 text-xs text-zinc-700">{template.slack.emoji}</code> {template.slack.text} · Discord: {template.discord.emoji} {template.discord.text}
         </p>
       </div>
       <div className="flex gap-2">
