@@ -10,6 +10,7 @@ import { Card } from "../ui/card";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { Spinner } from "../ui/spinner";
 import { SwitchRow } from "../ui/switch";
+import { DiscordChannelPicker, DiscordLimits, INTEGRATION_PURPOSE } from "./chat-parts";
 
 export type IntegrationView = RouterOutputs["integrations"]["list"][number];
 
@@ -30,10 +31,22 @@ function StateBadge({ integration }: { integration: IntegrationView }) {
   }
 }
 
-/** One provider: its state in words, what it will ask for, and the actions that make sense now. */
+/** What disconnecting does, said before the user confirms. */
+function disconnectConsequences(integration: IntegrationView): string {
+  if (integration.kind === "chat") {
+    return `DevPulse takes its status down from ${integration.name} (putting back your own if you had one), revokes its access there and deletes your tokens. You can connect again at any time.`;
+  }
+  return `DevPulse revokes its access at ${integration.name}, removes the webhooks it added, and deletes your tokens and every commit and repository it cached. You can connect again at any time.`;
+}
+
+/**
+ * One provider: its state in words, what it will ask for, and the actions that make sense now.
+ * Git providers sync (now, or automatically); chat providers show a status, so they have no sync,
+ * and Discord says what its platform does not allow and where its team message goes.
+ */
 export function IntegrationCard({ integration }: { integration: IntegrationView }) {
   const utils = api.useUtils();
-  const refresh = () => void Promise.all([utils.integrations.list.invalidate(), utils.external.commits.invalidate()]);
+  const refresh = () => void Promise.all([utils.integrations.list.invalidate(), utils.external.commits.invalidate(), utils.status.current.invalidate()]);
   const connect = api.integrations.connect.useMutation({ onSuccess: ({ authorizationUrl }) => window.location.assign(authorizationUrl) });
   const sync = api.integrations.sync.useMutation({ onSuccess: refresh });
   const disconnect = api.integrations.disconnect.useMutation({ onSuccess: refresh });
@@ -47,6 +60,7 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
   const [confirming, setConfirming] = useState(false);
   const [agreed, setAgreed] = useState(false);
   const connected = ["connected", "syncing", "error", "needs_reauth"].includes(integration.state);
+  const chat = integration.kind === "chat";
   const failure = connect.error ?? sync.error ?? disconnect.error ?? autoSync.error;
 
   return (
@@ -60,7 +74,7 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
             {integration.name}
             <StateBadge integration={integration} />
           </h2>
-          <p className="mt-0.5 text-sm text-zinc-500">Commits from your repositories, correlated with your coding activity.</p>
+          <p className="mt-0.5 text-sm text-zinc-500">{INTEGRATION_PURPOSE[integration.provider]}</p>
         </div>
       </div>
 
@@ -89,7 +103,8 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
             </ul>
           </div>
         )}
-        {connected && (
+        {integration.provider === "discord" && <DiscordLimits />}
+        {connected && !chat && (
           <p className="text-zinc-500">
             {integration.state === "syncing" ? (
               <span className="inline-flex items-center gap-2">
@@ -102,6 +117,14 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
             )}
           </p>
         )}
+        {chat && integration.state === "connected" && integration.account && (
+          <p className="text-zinc-500">
+            {integration.provider === "discord"
+              ? `The DevPulse bot names you ${integration.account.name ?? integration.account.login} in its message, in the channel you pick below.`
+              : `DevPulse reads your ${integration.name} status before changing it, so a status you set yourself is never overwritten.`}
+          </p>
+        )}
+        {integration.provider === "discord" && (integration.state === "connected" || integration.state === "error") && <DiscordChannelPicker />}
         {integration.outage && (
           <Alert tone="warning">
             {integration.name} has been failing, so calls are paused until {integration.outage.until?.toLocaleTimeString() ?? "shortly"}.
@@ -120,7 +143,9 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
             <label className="flex w-full items-start gap-2 text-sm text-zinc-700">
               <input type="checkbox" className="mt-0.5 size-4 rounded border-zinc-300" checked={agreed} onChange={(event) => setAgreed(event.target.checked)} />
               <span>
-                I agree that DevPulse reads what is listed above from {integration.name}. I can withdraw this on the Privacy page at any time.
+                {chat
+                  ? `I agree that DevPulse uses what is listed above at ${integration.name} to show my status. I can withdraw this on the Privacy page at any time.`
+                  : `I agree that DevPulse reads what is listed above from ${integration.name}. I can withdraw this on the Privacy page at any time.`}
               </span>
             </label>
             <Button onClick={() => connect.mutate({ provider: integration.provider, consent: true })} loading={connect.isPending} disabled={!agreed}>
@@ -135,17 +160,19 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
         )}
         {connected && (
           <>
-            {integration.state !== "needs_reauth" && (
+            {!chat && integration.state !== "needs_reauth" && (
               <Button variant="secondary" size="sm" onClick={() => sync.mutate({ provider: integration.provider })} loading={sync.isPending} disabled={integration.state === "syncing"}>
                 Sync now
               </Button>
             )}
-            <SwitchRow
-              label="Sync automatically"
-              checked={shownAutoSync}
-              pending={autoSync.isPending}
-              onChange={(next) => autoSync.mutate({ provider: integration.provider, autoSync: next })}
-            />
+            {!chat && (
+              <SwitchRow
+                label="Sync automatically"
+                checked={shownAutoSync}
+                pending={autoSync.isPending}
+                onChange={(next) => autoSync.mutate({ provider: integration.provider, autoSync: next })}
+              />
+            )}
             <Button variant="ghost" size="sm" className="ml-auto text-red-700" onClick={() => setConfirming(true)}>
               Disconnect
             </Button>
@@ -160,7 +187,7 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
         onCancel={() => setConfirming(false)}
         onConfirm={() => disconnect.mutate({ provider: integration.provider }, { onSettled: () => setConfirming(false) })}
       >
-        DevPulse revokes its access at {integration.name}, removes the webhooks it added, and deletes your tokens and every commit and repository it cached. You can connect again at any time.
+        {disconnectConsequences(integration)}
       </ConfirmDialog>
     </Card>
   );

@@ -2,7 +2,7 @@
 
 import { useSearchParams } from "next/navigation";
 import { useEffect, useMemo } from "react";
-import { providerName } from "~/lib/providers";
+import { isProviderId, PROVIDERS, providerName } from "~/lib/providers";
 import { api, errorMessage } from "~/trpc/react";
 import { timeAgo } from "../devices/format";
 import { PlugIcon } from "../icons";
@@ -14,6 +14,7 @@ import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
 import { ActivityCorrelation } from "./activity-correlation";
 import { IntegrationCard } from "./integration-card";
+import { StatusSection } from "../status/status-section";
 
 const RECENT_DAYS = 14;
 
@@ -56,7 +57,8 @@ export function IntegrationsPage() {
     <div className="space-y-6">
       {connected && (
         <Alert tone="success" title="Connected">
-          {providerName(connected)} is connected{params.get("account") ? ` as @${params.get("account")}` : ""}. The first sync is running.
+          {providerName(connected)} is connected{params.get("account") ? ` as @${params.get("account")}` : ""}.{" "}
+          {isProviderId(connected) && PROVIDERS[connected].kind === "chat" ? "Your status shows there from now on." : "The first sync is running."}
         </Alert>
       )}
       {failed && <Alert tone="error" title="Could not connect">{failed}</Alert>}
@@ -76,6 +78,8 @@ export function IntegrationsPage() {
           ))}
         </div>
       )}
+
+      <StatusSection />
 
       <Card>
         <CardHeader title="Recent commits" description={`Your own commits from the last ${RECENT_DAYS} days, as the connected accounts report them.`} />

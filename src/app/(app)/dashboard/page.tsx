@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ConflictIcon, DevicesIcon, LockIcon, PlugIcon } from "~/components/icons";
 import { RefreshOnEvents } from "~/components/realtime/refresh-on-events";
+import { StatusCard } from "~/components/status/status-card";
 import { Card, CardHeader } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
 import { getCurrentUser } from "~/server/auth/session";
@@ -45,7 +46,7 @@ export default async function DashboardPage() {
       label: "Integrations",
       icon: PlugIcon,
       value: String(connected.length),
-      note: attention.length ? `${attention.map((entry) => entry.name).join(", ")} need${attention.length === 1 ? "s" : ""} attention` : connected.length ? connected.map((entry) => entry.name).join(", ") : "connect GitHub or GitLab",
+      note: attention.length ? `${attention.map((entry) => entry.name).join(", ")} need${attention.length === 1 ? "s" : ""} attention` : connected.length ? connected.map((entry) => entry.name).join(", ") : "connect GitHub, GitLab, Slack or Discord",
     },
   ];
   return (
@@ -66,6 +67,9 @@ export default async function DashboardPage() {
           </li>
         ))}
       </ul>
+      <div className="mt-8">
+        <StatusCard />
+      </div>
       <Card className="mt-8">
         <CardHeader title="Connect your desktop app" description="Three steps, once per computer." />
         <ol className="grid gap-6 p-5 sm:grid-cols-3">

@@ -1,0 +1,201 @@
+import { expect, test, type Page } from "@playwright/test";
+import { SLACK_DOUBLE_DEFAULTS } from "../tests/doubles/slack/server";
+import { ARTIFACTS, browserApi, signUp } from "./support";
+
+type SlackStatus = { status_text: string; status_emoji: string; status_expiration: number };
+
+async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+}
+
+/** A chat provider's card on /integrations. */
+function card(page: Page, name: "Slack" | "Discord") {
+  return page.locator("div.rounded-xl").filter({ has: page.getByRole("heading", { name: new RegExp(`^${name}`) }) });
+}
+
+/** Resolves once the page's realtime stream is in place, so events published from now on reach it. */
+async function waitUntilLive(page: Page) {
+  await expect(page.locator('[data-realtime="live"]')).toBeAttached();
+}
+
+/** One call of the sandbox Slack's Web API, as any Slack client makes it (form body, bearer token). */
+async function slackCall(slackUrl: string, method: string, args: Record<string, string>, token?: string) {
+  const response = await fetch(`${slackUrl}/api/${method}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: new URLSearchParams(args),
+  });
+  const body = (await response.json()) as { ok: boolean; error?: string } & Record<string, unknown>;
+  if (!body.ok) throw new Error(`Slack ${method}: ${body.error}`);
+  return body;
+}
+
+/**
+ * Ana's own Slack client: what she sees in Slack and what she sets there herself. It signs in
+ * at the sandbox Slack as any Slack app would — its consent page answered over HTTP, the
+ * redirect read without following it (so DevPulse never sees this grant), then oauth.v2.access
+ * with the double's public sandbox credentials. Slack cannot tell this client's writes from
+ * the Slack app's own: to DevPulse they are a status set by hand.
+ */
+async function ownSlackClient(baseURL: string, slackUrl: string) {
+  const callback = `${baseURL}/api/integrations/slack/callback`;
+  const query = new URLSearchParams({ client_id: SLACK_DOUBLE_DEFAULTS.clientId, user_scope: "users.profile:read,users.profile:write", redirect_uri: callback, state: "ana-own-slack-client" });
+  const consent = await (await fetch(`${slackUrl}/oauth/v2/authorize?${query}`)).text();
+  const requestId = /name="authorization_request" value="([^"]+)"/.exec(consent)?.[1];
+  expect(requestId, "the Slack consent page").toBeTruthy();
+  const decided = await fetch(`${slackUrl}/oauth/v2/authorize`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ authorization_request: requestId!, decision: "approve" }),
+  });
+  const code = new URL(decided.headers.get("location")!).searchParams.get("code")!;
+  const granted = await slackCall(slackUrl, "oauth.v2.access", { client_id: SLACK_DOUBLE_DEFAULTS.clientId, client_secret: SLACK_DOUBLE_DEFAULTS.clientSecret, code, redirect_uri: callback });
+  const token = (granted.authed_user as { access_token: string }).access_token;
+  return {
+    status: async () => {
+      const { profile } = (await slackCall(slackUrl, "users.profile.get", {}, token)) as unknown as { profile: SlackStatus };
+      return { text: profile.status_text, emoji: profile.status_emoji, expiration: profile.status_expiration };
+    },
+    setByHand: (text: string, emoji: string) => slackCall(slackUrl, "users.profile.set", { profile: JSON.stringify({ status_text: text, status_emoji: emoji, status_expiration: 0 }) }, token),
+  };
+}
+
+test("connect Slack, set Focus for 25 minutes: Slack and both pages follow; a status set by hand is left alone; clearing puts the previous one back", async ({ page, baseURL }) => {
+  test.setTimeout(180_000);
+  await signUp(page, "chat-status");
+  await page.goto("/integrations");
+  const slack = card(page, "Slack");
+  await expect(slack.getByText("Available")).toBeVisible();
+  await expect(slack.getByRole("list", { name: "Permissions requested from Slack" })).toContainText("users.profile:write");
+  await expect(card(page, "Discord")).toContainText("Discord does not let a bot set your custom status");
+
+  // Before DevPulse: Ana's own status in Slack.
+  const slackUrl = (await (await browserApi(page, baseURL!)).integrations.list.query()).find((entry) => entry.provider === "slack")!.webUrl;
+  const ana = await ownSlackClient(baseURL!, slackUrl);
+  await ana.setByHand("Reviewing PRs", ":eyes:");
+
+  await slack.getByRole("checkbox", { name: /I agree that DevPulse uses/ }).check();
+  await slack.getByRole("button", { name: "Connect Slack" }).click();
+  await expect(page.getByRole("heading", { name: /Authorize DevPulse Cloud/ })).toBeVisible();
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await expect(page).toHaveURL(/\/integrations\?connected=slack/);
+  await expect(slack.getByText(/Connected as @/)).toBeVisible({ timeout: 30_000 });
+  await expect(slack.getByRole("button", { name: "Sync now" })).toHaveCount(0);
+
+  // The dashboard, in another tab, follows without a reload.
+  const dashboard = await page.context().newPage();
+  await dashboard.goto("/dashboard");
+  await waitUntilLive(dashboard);
+  const dashboardStatus = dashboard.getByTestId("dashboard-status");
+  await expect(dashboardStatus).toContainText("No status");
+
+  const form = page.getByRole("form", { name: "Set your status" });
+  await form.getByRole("radio", { name: /^Focus/ }).check();
+  await form.getByLabel("For how long").selectOption({ label: "25 minutes" });
+  const setAt = Date.now();
+  await form.getByRole("button", { name: "Set status" }).click();
+
+  const shown = page.getByTestId("current-status");
+  await expect(shown).toContainText("In focus mode");
+  await expect(shown).toContainText(/until \d/);
+  await expect(dashboardStatus).toContainText("In focus mode");
+  await expect.poll(ana.status, { timeout: 30_000 }).toMatchObject({ text: "In focus mode", emoji: ":dart:" });
+  const { expiration } = await ana.status();
+  expect(expiration * 1000).toBeGreaterThan(setAt + 24 * 60_000);
+  expect(expiration * 1000).toBeLessThan(Date.now() + 26 * 60_000);
+  await expect(page.getByRole("list", { name: "Status on each chat app" })).toContainText("In focus mode");
+  await screenshot(page, "chat-status-integrations");
+  await screenshot(dashboard, "chat-status-dashboard");
+
+  // Clear: Ana's own status comes back in Slack, and both pages say nothing is shown.
+  await form.getByRole("button", { name: "Clear status" }).click();
+  await expect(shown).toContainText("No status");
+  await expect(dashboardStatus).toContainText("No status");
+  await expect.poll(ana.status, { timeout: 30_000 }).toMatchObject({ text: "Reviewing PRs", emoji: ":eyes:" });
+
+  // Focus again, then Ana changes her status in Slack herself: DevPulse leaves it alone and says so.
+  await form.getByRole("radio", { name: /^Focus/ }).check();
+  await form.getByLabel("For how long").selectOption({ label: "Until I clear it" });
+  await form.getByRole("button", { name: "Set status" }).click();
+  await expect.poll(ana.status, { timeout: 30_000 }).toMatchObject({ text: "In focus mode" });
+  await ana.setByHand("Lunch", ":sandwich:");
+  await form.getByRole("radio", { name: /^Coding/ }).check();
+  await form.getByRole("button", { name: "Set status" }).click();
+  await expect(page.getByText("You set your status by hand; DevPulse will not change it until you clear it")).toBeVisible({ timeout: 30_000 });
+  await expect(dashboardStatus).toContainText("You set your status by hand on Slack");
+  expect(await ana.status()).toMatchObject({ text: "Lunch", emoji: ":sandwich:" });
+  await screenshot(page, "chat-status-held-by-hand");
+
+  await form.getByRole("button", { name: "Clear status" }).click();
+  await expect(shown).toContainText("No status");
+  expect(await ana.status()).toMatchObject({ text: "Lunch", emoji: ":sandwich:" });
+});
+
+test("the template editor shows each field's error, saves a template, and it can be set", async ({ page }) => {
+  await signUp(page, "chat-templates");
+  await page.goto("/integrations");
+  const templates = page.getByRole("list", { name: "Status templates" });
+  await expect(templates.getByRole("listitem")).toHaveCount(4);
+
+  await page.getByRole("button", { name: "New template" }).click();
+  const editor = page.getByRole("form", { name: "New template" });
+  await editor.getByLabel("Name").fill("Code review");
+  await expect(editor.getByLabel("Key")).toHaveValue("code-review");
+  await editor.getByLabel("Slack emoji").fill("eyes");
+  await editor.getByRole("button", { name: "Add template" }).click();
+  await expect(editor.getByText("Slack emoji are written :name:, like :dart:")).toBeVisible();
+  await expect(editor.getByText("Give the Slack status a text")).toBeVisible();
+  await expect(editor.getByLabel("Slack emoji")).toBeFocused();
+
+  await editor.getByLabel("Slack emoji").fill(":eyes:");
+  await editor.getByLabel("Slack text").fill("Reviewing code");
+  await editor.getByLabel("Discord emoji").fill("👀");
+  await editor.getByLabel("Discord text").fill("Reviewing code");
+  await editor.getByRole("button", { name: "Add template" }).click();
+  await expect(templates.getByRole("listitem")).toHaveCount(5);
+  await expect(templates).toContainText("Code review");
+
+  const form = page.getByRole("form", { name: "Set your status" });
+  await form.getByRole("radio", { name: /^Code review/ }).check();
+  await form.getByRole("button", { name: "Set status" }).click();
+  await expect(page.getByTestId("current-status")).toContainText("Reviewing code");
+
+  // A template cannot go while it is shown: clear first.
+  await form.getByRole("button", { name: "Clear status" }).click();
+  await expect(page.getByTestId("current-status")).toContainText("No status");
+  await page.getByRole("button", { name: "Remove Code review" }).click();
+  const dialog = page.getByRole("dialog", { name: "Remove Code review?" });
+  await dialog.getByRole("button", { name: "Remove template" }).click();
+  await expect(templates.getByRole("listitem")).toHaveCount(4);
+});
+
+test("connect Discord: the card says what Discord does not allow, a channel is picked, and the team message's channel shows with the status", async ({ page }) => {
+  await signUp(page, "chat-discord");
+  await page.goto("/integrations");
+  const discord = card(page, "Discord");
+  await expect(discord).toContainText("Discord does not let a bot set your custom status");
+  await discord.getByRole("checkbox", { name: /I agree that DevPulse uses/ }).check();
+  await discord.getByRole("button", { name: "Connect Discord" }).click();
+  await expect(page.getByRole("heading", { name: /Authorize DevPulse Cloud/ })).toBeVisible();
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await expect(page).toHaveURL(/\/integrations\?connected=discord/);
+  await expect(discord.getByText(/Connected as @/)).toBeVisible({ timeout: 30_000 });
+
+  const picker = discord.getByRole("form", { name: "Channel for your status message" });
+  const channel = picker.getByLabel("Channel for your status message");
+  await expect(channel.getByRole("option", { name: "#status" })).toBeAttached();
+  await expect(channel.getByRole("option", { name: "#announcements" })).toHaveCount(0); // the bot may not send there
+  await channel.selectOption({ label: "#status" });
+  await picker.getByRole("button", { name: "Use this channel" }).click();
+  await expect(picker.getByText("Saved")).toBeVisible();
+  const perProvider = page.getByRole("list", { name: "Status on each chat app" });
+  await expect(perProvider).toContainText("Team message in #status.");
+
+  const form = page.getByRole("form", { name: "Set your status" });
+  await form.getByRole("radio", { name: /^Debugging/ }).check();
+  await form.getByRole("button", { name: "Set status" }).click();
+  await expect(perProvider.getByRole("listitem").filter({ hasText: "Discord" }).first()).toContainText("Debugging", { timeout: 30_000 });
+  await page.getByRole("heading", { name: /^Discord/ }).scrollIntoViewIfNeeded();
+  await screenshot(page, "chat-status-discord");
+});
