@@ -125,7 +125,7 @@ export function AppShell({ user, sandbox = false, children }: { user: ShellUser;
       <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 sm:py-10">
         {sandbox && (
           <p role="note" className="mx-auto mb-6 max-w-5xl rounded-lg border border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900">
-            <strong>Sandbox.</strong> GitHub and GitLab here are local stand-ins with demo data; nothing reaches the real services.
+            <strong>Sandbox.</strong> GitHub, GitLab, Slack and Discord here are local stand-ins with demo data; nothing reaches the real services.
           </p>
         )}
         <div className="mx-auto max-w-5xl">{children}</div>

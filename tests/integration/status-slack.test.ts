@@ -325,6 +325,29 @@ describe("connecting and disconnecting", () => {
     expect((await caller.status.current()).providers).toEqual([]);
   });
 
+  it("withdrawing consent on the privacy page takes our status down at once and shows nothing new; consent again shows it", async () => {
+    const { caller, slackId } = await slackUser(slack, "st-consent", (id) => slack.setStatusByHand(id, { status_text: "Working remotely", status_emoji: ":house:" }));
+    await caller.status.set({ template: "debugging" });
+    await settle();
+    expect(shown(slackId).text).toBe("Debugging");
+
+    await new Promise((resolve) => setTimeout(resolve, SPACING_MS));
+    await caller.privacy.recordConsent({ type: "integration:slack", granted: false });
+    await settle();
+    expect(shown(slackId)).toEqual({ text: "Working remotely", emoji: ":house:" });
+    const writes = apiWrites(slackId).length;
+    await caller.status.set({ template: "focus" });
+    await settle();
+    expect(shown(slackId).text).toBe("Working remotely");
+    expect(apiWrites(slackId)).toHaveLength(writes);
+
+    await caller.privacy.recordConsent({ type: "integration:slack", granted: true });
+    await settle();
+    expect(shown(slackId).text).toBe("In focus mode");
+    await caller.status.clear();
+    await settle();
+  });
+
   it("deleting the account clears our status at Slack", async () => {
     const { caller, slackId } = await slackUser(slack, "st-delete");
     await caller.status.set({ template: "debugging" });

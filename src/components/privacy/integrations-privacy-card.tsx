@@ -118,6 +118,8 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
   const autoSyncPending = update.isPending && update.variables.integrations?.[provider]?.autoSync !== undefined;
   const daysPending = update.isPending && update.variables.integrations?.[provider]?.retentionDays !== undefined;
   const failure = consent.error ?? update.error;
+  // A chat provider only receives the status DevPulse shows: nothing is fetched or cached from it.
+  const chat = integration.kind === "chat";
 
   return (
     <li className="px-5 py-5">
@@ -140,8 +142,9 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
           onChange={setEnabled}
           description={
             <>
-              Your consent for DevPulse to read your repositories and commits from {name} and keep them to correlate with your activity. Withdrawing stops every fetch at
-              once.
+              {chat
+                ? `Your consent for DevPulse to show your status on ${name}. Withdrawing stops every status update at once.`
+                : `Your consent for DevPulse to read your repositories and commits from ${name} and keep them to correlate with your activity. Withdrawing stops every fetch at once.`}
               <span className="mt-1 block text-xs">
                 {decision
                   ? `${decision.granted ? "Agreed" : "Withdrawn"} on ${formatDate(decision.at)} · policy ${decision.policyVersion}`
@@ -150,7 +153,7 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
             </>
           }
         />
-        <SwitchRow
+        {!chat && <SwitchRow
           label="Sync automatically"
           checked={autoSyncPending ? Boolean(update.variables.integrations?.[provider]?.autoSync) : autoSync}
           pending={autoSyncPending}
@@ -160,9 +163,19 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
             update.mutate({ integrations: { [provider]: { autoSync: next } } });
           }}
           description={`Let the hourly background sync fetch new commits. When off, ${name} is read only when you choose Sync now on the Integrations page.${enabled ? "" : ` Takes effect once you allow ${name}.`}`}
-        />
+        />}
       </div>
 
+      {chat ? (
+        <p className="mt-4 text-sm text-zinc-600">
+          Whether your project&apos;s name may follow your activity is the status switch on the{" "}
+          <Link href="/integrations" className="font-medium text-brand-600 hover:text-brand-700">
+            Integrations page
+          </Link>
+          ; it is off until you turn it on.
+        </p>
+      ) : (
+        <>
       <FeaturePermissions
         provider={provider}
         name={name}
@@ -196,6 +209,8 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
           Save
         </Button>
       </form>
+        </>
+      )}
 
       {failure && (
         <div className="mt-3">
@@ -213,7 +228,7 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
       )}
       {connected && !enabled && !consent.isPending && (
         <div className="mt-3 flex flex-wrap items-center justify-between gap-2 rounded-lg bg-zinc-50 px-4 py-3 text-sm text-zinc-600">
-          <span>{name} is disabled: nothing is fetched, but what it cached is still kept.</span>
+          <span>{chat ? `${name} is disabled: DevPulse does not change your status there.` : `${name} is disabled: nothing is fetched, but what it cached is still kept.`}</span>
           <Button variant="ghost" size="sm" className="text-red-700" onClick={() => onOffer({ kind: "integration", provider, name })}>
             Disconnect and delete…
           </Button>

@@ -1,9 +1,10 @@
 import { and, asc, count, eq } from "drizzle-orm";
 import { z } from "zod";
-import { providerName } from "~/lib/providers";
+import { providerName, PROVIDERS } from "~/lib/providers";
 import { integrationProvider } from "~/lib/realtime/events";
 import type { DbOrTx } from "../db/client";
 import { consents, externalDataCache, integrations, syncRecords } from "../db/schema";
+import { jobs } from "../jobs/send";
 import { recordProcessing } from "./processing-log";
 import { getPrivacySettings, writePrivacySettings } from "./settings";
 
@@ -36,6 +37,8 @@ export async function recordConsent(db: DbOrTx, userId: string, input: z.infer<t
   if (provider === null) settings.enableCloudSync = input.granted;
   else settings.integrations[provider] = { ...(settings.integrations[provider] ?? { permissions: [], autoSync: true, retentionDays: 90 }), enabled: input.granted };
   await writePrivacySettings(db, userId, settings);
+  // A chat provider follows the decision at once: withdrawn takes our status down there, given shows it again.
+  if (provider !== null && PROVIDERS[provider].kind === "chat") await jobs.send({ name: "status/apply.requested", data: { userId } });
   await recordProcessing(db, userId, {
     activity: "consent_change",
     purpose: `Record that you ${input.granted ? "gave" : "withdrew"} consent to ${provider === null ? "cloud sync" : `the ${providerName(provider)} integration`}`,

@@ -9,6 +9,8 @@ import type { ChatProviderState, ChatSession, ChatStatusContent, ProviderSession
 import { chatProviders, type ChatProviderId } from "../integrations/registry";
 import { ProviderError } from "../integrations/resilience";
 import { jobs } from "../jobs/send";
+import { getPrivacySettings } from "../privacy/settings";
+import { integrationAllows } from "~/lib/schemas/privacy";
 import { desiredFrom, publishStatus, readStatusRow, revive, sameTime } from "./desired";
 import type { DesiredStatus } from "./types";
 
@@ -236,6 +238,7 @@ export async function applyChatStatus(db: DbOrTx, env: Env, userId: string): Pro
     .from(chatStatusTargets)
     .innerJoin(integrations, eq(integrations.id, chatStatusTargets.integrationId))
     .where(eq(chatStatusTargets.userId, userId));
+  const privacy = await getPrivacySettings(db, userId);
   const result = { written: [] as ChatProviderId[], held: [] as ChatProviderId[], waitUntil: null as Date | null };
   let failure: unknown = null;
   let changed = false;
@@ -243,7 +246,9 @@ export async function applyChatStatus(db: DbOrTx, env: Env, userId: string): Pro
     const id = target.provider as ChatProviderId;
     if (status === "needs_reauth") continue;
     try {
-      const outcome = await applyToTarget(db, env, userId, target, desired, row?.dndDuringFocus ?? true, now);
+      // Consent withdrawn on the privacy page: ours comes down (the user's own back) and nothing new is shown.
+      const allowed = integrationAllows(privacy, id) ? desired : null;
+      const outcome = await applyToTarget(db, env, userId, target, allowed, row?.dndDuringFocus ?? true, now);
       if (outcome.wrote) result.written.push(id);
       if (outcome.held) result.held.push(id);
       if (outcome.waitUntil && (!result.waitUntil || outcome.waitUntil > result.waitUntil)) result.waitUntil = outcome.waitUntil;
