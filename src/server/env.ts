@@ -63,6 +63,16 @@ export const ZEnv = z
     DISCORD_BOT_TOKEN: optionalString,
     DISCORD_BASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://discord.com")),
     DISCORD_API_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://discord.com/api")),
+    /** Google sign-in and Google Calendar: OAuth (authorize at /o/oauth2/v2/auth), the token endpoint, and the APIs (Calendar v3 under /calendar/v3). */
+    GOOGLE_OAUTH_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://accounts.google.com")),
+    GOOGLE_TOKEN_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://oauth2.googleapis.com/token")),
+    GOOGLE_API_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://www.googleapis.com")),
+    /** Microsoft 365 / Outlook calendars (and sign-in): the Entra ID app, its tenant, the identity platform and Graph. */
+    MICROSOFT_CLIENT_ID: optionalString,
+    MICROSOFT_CLIENT_SECRET: optionalString,
+    MICROSOFT_TENANT: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9.-]+$/, "must be common, organizations, consumers, a tenant id or a domain").default("common")),
+    MICROSOFT_LOGIN_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://login.microsoftonline.com")),
+    MICROSOFT_GRAPH_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://graph.microsoft.com/v1.0")),
     GOOGLE_CLIENT_ID: optionalString,
     GOOGLE_CLIENT_SECRET: optionalString,
     PUSHER_APP_ID: optionalString,
@@ -165,7 +175,7 @@ export const ZEnv = z
         ctx.addIssue({ code: "custom", path: ["PUSHER_CLUSTER"], message: "set PUSHER_CLUSTER (Pusher Channels) or PUSHER_HOST (a Pusher-protocol server)" });
       }
     }
-    for (const provider of ["GITHUB", "GITLAB", "GOOGLE", "SLACK", "DISCORD"] as const) {
+    for (const provider of ["GITHUB", "GITLAB", "GOOGLE", "SLACK", "DISCORD", "MICROSOFT"] as const) {
       const id = env[`${provider}_CLIENT_ID`];
       const secret = env[`${provider}_CLIENT_SECRET`];
       if (Boolean(id) !== Boolean(secret)) {

@@ -160,4 +160,92 @@ export interface ChatProvider {
   listChannels(env: Env, session: ChatSession): Promise<{ id: string; name: string }[]>;
 }
 
-export type Provider = GitProvider | ChatProvider;
+/** A calendar as the provider lists it. */
+export type CalendarInfo = {
+  id: string;
+  name: string;
+  primary: boolean;
+  /** The user may create events in it. */
+  canWrite: boolean;
+  timeZone: string | null;
+  color: string | null;
+};
+
+/**
+ * One event (an expanded instance of a recurring one), in the shape the calendar domain
+ * keeps. Times are ISO date-times with an offset; all-day events span whole UTC days.
+ * `title` and `attendees` are read from the provider but cached only when the user allows it.
+ */
+export type CalendarEvent = {
+  id: string;
+  calendarId: string;
+  title: string | null;
+  start: string;
+  end: string;
+  allDay: boolean;
+  /** Blocks time (opaque / showAs busy, tentative, oof, workingElsewhere); free events do not. */
+  busy: boolean;
+  /** Private / confidential: the title is never shown, whatever the settings. */
+  private: boolean;
+  status: "confirmed" | "tentative" | "cancelled";
+  /** Google focusTime, or a Microsoft event in the Focus category. */
+  focusTime: boolean;
+  /** The series this instance belongs to. */
+  seriesId: string | null;
+  attendees: number;
+  url: string | null;
+};
+
+/**
+ * One round of incremental sync for one calendar over a window: the events changed since
+ * `cursor` (all of them when the cursor is null) and the ids removed, every page read, and
+ * the cursor for next time (Google's nextSyncToken, Graph's deltaLink). A cursor the
+ * provider no longer accepts (Google 410 fullSyncRequired, Graph 410 SyncStateNotFound)
+ * answers `{ expired: true }`: the caller starts again with a null cursor.
+ */
+export type CalendarChanges = { expired: true } | { expired: false; full: boolean; events: CalendarEvent[]; removedIds: string[]; cursor: string };
+
+export type FocusBlockInput = {
+  /** Chosen by us and stable across retries: Google's event id (base32hex), Graph's transactionId. A retried create never duplicates. */
+  clientId: string;
+  title: string;
+  description: string | null;
+  start: string;
+  end: string;
+  timeZone: string;
+  /** RFC 5545 RRULE ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR") for a recurring focus session. */
+  recurrence: string | null;
+  /** Google focusTime: decline new invitations, and the chat status Google shows. */
+  autoDecline: boolean;
+  /** Minutes before the start to remind; empty: none. */
+  reminders: number[];
+};
+
+/** What was made: the provider's event id, and whether it is a native focus-time event or a busy event standing in for one. */
+export type FocusBlockCreated = { eventId: string; kind: "focusTime" | "busyEvent" };
+
+/** Push notifications: a Google channel or a Graph subscription, renewed before `expiresAt`. */
+export type CalendarWatch = { id: string; resourceId: string | null; expiresAt: Date };
+
+export interface CalendarProvider {
+  readonly id: "google" | "microsoft";
+  readonly name: string;
+  readonly kind: "calendar";
+  webUrl(env: Env): string;
+  /** OAuth with state and PKCE; the token endpoint answers RFC 6749 JSON, so the framework's exchange and refresh serve (oauth.ts). */
+  configuration(env: Env, redirectUri: string): ProviderConfiguration;
+  fetchAccount(env: Env, accessToken: string): Promise<ConnectedAccount>;
+  revoke(env: Env, tokens: { accessToken: string; refreshToken: string | null }): Promise<void>;
+  listCalendars(env: Env, session: ProviderSession): Promise<CalendarInfo[]>;
+  syncEvents(env: Env, session: ProviderSession, calendarId: string, window: { from: string; to: string }, cursor: string | null): Promise<CalendarChanges>;
+  createFocusBlock(env: Env, session: ProviderSession, calendarId: string, block: FocusBlockInput): Promise<FocusBlockCreated>;
+  updateFocusBlock(env: Env, session: ProviderSession, calendarId: string, eventId: string, change: Partial<Pick<FocusBlockInput, "title" | "description" | "start" | "end" | "timeZone">>): Promise<void>;
+  /** Gone already counts as deleted. */
+  deleteFocusBlock(env: Env, session: ProviderSession, calendarId: string, eventId: string): Promise<void>;
+  /** Starts push notifications for one calendar to `address`; `token` comes back with each (Google's channel token, Graph's clientState). */
+  watch(env: Env, session: ProviderSession, calendarId: string, target: { address: string; token: string; expiresAt: Date }): Promise<CalendarWatch>;
+  renewWatch(env: Env, session: ProviderSession, calendarId: string, watch: CalendarWatch, target: { address: string; token: string; expiresAt: Date }): Promise<CalendarWatch>;
+  stopWatch(env: Env, session: ProviderSession, watch: CalendarWatch): Promise<void>;
+}
+
+export type Provider = GitProvider | ChatProvider | CalendarProvider;
