@@ -227,7 +227,13 @@ describe("two instances on one Postgres database", () => {
     expect(new Set(done.map((row) => row.run_key)).size).toBe(500);
     expect(done).toHaveLength(500);
     expect(new Set(done.map((row) => row.value))).toEqual(new Set([first.id, second.id]));
-    const runs = (await first.runs()).filter((run) => run.function_id === "test-trivial");
+    // A run's last step writes its effect before the run is marked completed (the next commit): wait for both.
+    const runs = await until(
+      async () => (await first.runs()).filter((run) => run.function_id === "test-trivial"),
+      (rows) => rows.length >= 500 && rows.every((run) => run.status === "completed"),
+      10_000,
+      250,
+    );
     expect(runs).toHaveLength(500);
     expect(runs.every((run) => run.status === "completed")).toBe(true);
 
