@@ -10,13 +10,13 @@ import {
   killAllWorkers,
   SLEEP_MS,
   startWorker,
-  until,
   WORKER_USER_ID,
   type Effect,
   type JobWorker,
   type RunRow,
   type WorkerOptions,
 } from "../support/job-workers";
+import { until } from "../support/until";
 
 /**
  * The embedded engine across crashes and restarts, with real processes: each worker

@@ -101,7 +101,7 @@ describe("the Discord team status message", () => {
     await caller.status.discord.chooseChannel({ channelId: discord.channels.status! });
     await caller.status.set({ template: "meeting" });
     await settle();
-    expect(messageOf(discord.channels.status!, "Fiona")).toBeDefined();
+    expect(messageOf(discord.channels.status!, "Fiona")?.content).toBe("📅 Fiona — In a meeting");
     await pause();
     await caller.status.discord.chooseChannel({ channelId: discord.channels.general! });
     await settle();

@@ -40,18 +40,6 @@ export async function settle(horizonMs = 4_000, timeoutMs = 15_000) {
   throw new Error("job runs did not settle in time");
 }
 
-/** Polls until `check` holds (or fails with what it last saw). */
-export async function eventually<T>(read: () => T | Promise<T>, check: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!check(value)) {
-    if (Date.now() > deadline) throw new Error(`condition not met; last value: ${JSON.stringify(value)}`);
-    await wait(25);
-    value = await read();
-  }
-  return value;
-}
-
 /**
  * Ends the status jobs' runs still sleeping (idle timeouts, focus ends, schedules) once a
  * test is done with them, so no later test waits for them (the runner's idle() would).

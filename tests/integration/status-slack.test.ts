@@ -12,7 +12,8 @@ import { startSlackDouble, type SlackDouble } from "../doubles/slack/server";
 import { sessionCookieFor, signedUpUser, TEST_PASSWORD } from "../support/callers";
 import { useEnv, withEnv } from "../support/env";
 import { startIntegrationRoutes } from "../support/integrations";
-import { eventually, listen, settle, slackUser, useStatusTestTiming } from "./status-helpers";
+import { listen, settle, slackUser, useStatusTestTiming } from "./status-helpers";
+import { until } from "../support/until";
 
 // The chat status end to end on Slack: the status procedures through the tRPC caller, the
 // jobs on the embedded engine, the real @slack/web-api against the Slack double, and the
@@ -85,7 +86,7 @@ describe("setting, scheduling and clearing", () => {
     expect(schedule.endAt.getTime() - schedule.startAt.getTime()).toBe(45 * 60_000);
     expect(shown(slackId).text).toBe("");
 
-    await eventually(() => shown(slackId).text, (text) => text === "In a meeting");
+    await until(() => shown(slackId).text, (text) => text === "In a meeting");
     expect(Date.now()).toBeGreaterThanOrEqual(startAt.getTime());
     expect((await caller.status.schedules.list()).map((entry) => [entry.id, entry.state])).toEqual([[schedule.id, "active"]]);
     // While it shows, heartbeats do not replace it.
@@ -209,7 +210,7 @@ describe("heartbeats", () => {
     slack.rateLimitNext("users.profile.set", 1);
     const started = Date.now();
     await caller.status.heartbeat({ activity: "debugging" });
-    await eventually(() => shown(slackId).text, (text) => text === "Debugging");
+    await until(() => shown(slackId).text, (text) => text === "Debugging");
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
     const sets = slack.requests.filter((request) => request.path === "/api/users.profile.set").map((request) => request.status);
     expect(sets).toEqual([429, 200]);
@@ -228,7 +229,7 @@ describe("heartbeats", () => {
     expect(shown(slackId).text).toBe("Coding");
     expect((await caller.status.current()).status?.text).toBe("Coding");
 
-    await eventually(() => shown(slackId).text, (text) => text === "");
+    await until(() => shown(slackId).text, (text) => text === "");
     expect((await caller.status.current()).status).toBeNull();
     // A status set on the page is not a heartbeat's: idle leaves it.
     await new Promise((resolve) => setTimeout(resolve, SPACING_MS));
@@ -256,7 +257,7 @@ describe("focus sessions", () => {
     useJobRunner(restarted);
     restarted.wake();
 
-    await eventually(() => [shown(slackId).text, slack.snooze(slackId)], ([text, snooze]) => text === "" && snooze === null, 12_000);
+    await until(() => [shown(slackId).text, slack.snooze(slackId)], ([text, snooze]) => text === "" && snooze === null, 12_000);
     expect(Date.now()).toBeGreaterThanOrEqual(focusUntil.getTime());
     expect(slack.dndChanges(slackId).map((change) => [change.action, change.source])).toEqual([
       ["setSnooze", "api"],
@@ -383,7 +384,7 @@ describe("secrets", () => {
         token = (await readTokens(await getDb(), { userId: user.id, provider: "slack" }))!.accessToken;
         slack.rateLimitNext("users.profile.set", 1);
         await caller.status.set({ template: "focus", durationMinutes: 5 });
-        await eventually(() => shown(slackId).text, (text) => text === "In focus mode");
+        await until(() => shown(slackId).text, (text) => text === "In focus mode");
         slack.failNext({ path: "users.profile.get", status: 200, body: { ok: false, error: "invalid_auth" } });
         await new Promise((resolve) => setTimeout(resolve, SPACING_MS));
         await caller.status.clear();

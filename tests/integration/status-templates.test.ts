@@ -5,7 +5,8 @@ import { getDb } from "~/server/db/client";
 import { userStatus } from "~/server/db/schema";
 import { setStatusFrom } from "~/server/status/status";
 import { errorOf, signedUpUser } from "../support/callers";
-import { eventually, useStatusTestTiming } from "./status-helpers";
+import { useStatusTestTiming } from "./status-helpers";
+import { until } from "../support/until";
 
 // Templates, schedules and the desired status through the status procedures (no chat
 // provider connected: the decisions and who may touch what).
@@ -136,7 +137,7 @@ describe("schedules, as they run", () => {
   it("a status set while a schedule shows replaces it, and that schedule is over", async () => {
     const { caller } = await signedUpUser("sch-replaced");
     await caller.status.schedule({ template: "meeting", startAt: new Date(Date.now() + 800), durationMinutes: 30 });
-    await eventually(() => caller.status.current(), (current) => current.status?.source === "schedule");
+    await until(() => caller.status.current(), (current) => current.status?.source === "schedule");
     expect((await caller.status.schedules.list()).map((schedule) => schedule.state)).toEqual(["active"]);
     await caller.status.set({ template: "coding" });
     expect(await caller.status.schedules.list()).toEqual([]);
