@@ -3,15 +3,22 @@ import { getEnv } from "../env";
 import { jobs } from "../jobs/send";
 import { logger } from "../logger";
 import { gitProviders, isGitProvider } from "./registry";
-import { readLimitedBody, WEBHOOK_MAX_BYTES } from "./webhooks";
+import { awaitingReconnect, readLimitedBody, WEBHOOK_MAX_BYTES } from "./webhooks";
 
 /** The HTTP side of a provider webhook: bounded body, the provider verifies, a job does the work, answer at once. */
 export async function handleWebhook(provider: string, request: Request): Promise<Response> {
   if (!isGitProvider(provider)) return Response.json({ error: `No integration named "${provider}"` }, { status: 404 });
   const body = await readLimitedBody(request);
   if (body === null) return Response.json({ error: `Payload larger than ${WEBHOOK_MAX_BYTES} bytes` }, { status: 413 });
-  const outcome = await gitProviders[provider].receiveWebhook(await getDb(), getEnv(), request.headers, body);
-  if (outcome.event) await jobs.send(outcome.event);
+  const db = await getDb();
+  const outcome = await gitProviders[provider].receiveWebhook(db, getEnv(), request.headers, body);
+  if (outcome.event) {
+    // Verified, but for an integration waiting to be reconnected: acknowledged and dropped, as its job
+    // could only fail (the sync after reconnecting fetches what the delivery announced).
+    const owner = "userId" in outcome.event.data ? outcome.event.data.userId : null;
+    if (owner && (await awaitingReconnect(db, owner, provider))) return Response.json({ ignored: "the integration needs reconnecting" }, { status: 202 });
+    await jobs.send(outcome.event);
+  }
   if (outcome.status >= 400) logger.warn("webhook refused", { provider, status: outcome.status, reason: outcome.body.error });
   return Response.json(outcome.body, { status: outcome.status });
 }

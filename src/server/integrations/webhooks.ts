@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { DbOrTx } from "../db/client";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { integrations, webhookDeliveries } from "../db/schema";
 import type { JobEvent } from "../jobs/events";
 import { ZDate, ZText } from "~/lib/schemas/primitives";
@@ -47,16 +47,14 @@ export async function firstDelivery(db: DbOrTx, provider: string, deliveryId: st
   return inserted.length > 0;
 }
 
-/**
- * A push for an integration whose authorization was refused is acknowledged and dropped:
- * its job could only fail, and the sync after reconnecting fetches those commits anyway.
- */
-export async function awaitingReconnect(db: DbOrTx, integrationId: string): Promise<boolean> {
-  const [row] = await db.select({ status: integrations.status }).from(integrations).where(eq(integrations.id, integrationId));
+/** Whether the user's integration with this provider is waiting to be reconnected (its authorization was refused). */
+export async function awaitingReconnect(db: DbOrTx, userId: string, provider: string): Promise<boolean> {
+  const [row] = await db
+    .select({ status: integrations.status })
+    .from(integrations)
+    .where(and(eq(integrations.userId, userId), eq(integrations.provider, provider)));
   return row?.status === "needs_reauth";
 }
-
-export const RECONNECT_NEEDED: WebhookOutcome = { status: 202, body: { ignored: "the integration needs reconnecting" } };
 
 export const clip = (value: string | null | undefined, max: number) => (value ? value.slice(0, max) : null);
 

@@ -5,7 +5,7 @@ import type { DbOrTx } from "../../db/client";
 import { integrationWebhooks } from "../../db/schema";
 import type { Env } from "../../env";
 import { webhookSecretFor } from "../webhook-secrets";
-import { awaitingReconnect, constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, ZRepositoryPath, RECONNECT_NEEDED, type WebhookOutcome } from "../webhooks";
+import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, ZRepositoryPath, type WebhookOutcome } from "../webhooks";
 
 export function githubSignature(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
@@ -34,7 +34,6 @@ export async function receiveGitHubWebhook(db: DbOrTx, env: Env, headers: Header
   const event = headers.get("x-github-event");
   if (event !== "push") return { status: 202, body: { ignored: event } };
   const parsed = ZGitHubPush.safeParse(JSON.parse(body));
-  if (await awaitingReconnect(db, hook.integrationId)) return RECONNECT_NEEDED;
   if (!parsed.success) return { status: 400, body: { error: "Not a push payload" } };
   return {
     status: 202,

@@ -4,7 +4,7 @@ import type { DbOrTx } from "../../db/client";
 import { integrationWebhooks } from "../../db/schema";
 import type { Env } from "../../env";
 import { webhookSecretFor } from "../webhook-secrets";
-import { awaitingReconnect, constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, ZRepositoryPath, RECONNECT_NEEDED, type WebhookOutcome } from "../webhooks";
+import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, ZRepositoryPath, type WebhookOutcome } from "../webhooks";
 
 const ZGitLabPush = z.object({
   object_kind: z.literal("push"),
@@ -35,7 +35,6 @@ export async function receiveGitLabWebhook(db: DbOrTx, env: Env, headers: Header
   // GitLab gives every hook triggered by one push the same event UUID: deduplicate per hook's integration.
   if (!(await firstDelivery(db, "gitlab", `${hook.integrationId}:${deliveryId}`))) return { status: 200, body: { duplicate: true } };
   const parsed = ZGitLabPush.safeParse(payload);
-  if (await awaitingReconnect(db, hook.integrationId)) return RECONNECT_NEEDED;
   if (!parsed.success) return { status: 202, body: { ignored: headers.get("x-gitlab-event") } };
   return {
     status: 202,
