@@ -38,7 +38,7 @@ CREATE TABLE "user_status" (
 	"user_id" uuid PRIMARY KEY NOT NULL,
 	"template_key" text,
 	"custom_text" text,
-	"custom_emoji" text,
+	"custom_emoji" jsonb,
 	"source" text,
 	"activity" text,
 	"project_context" text,

@@ -14,6 +14,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { MERGE_RULE_STRATEGIES } from "~/lib/schemas/merge-rules";
+import { IDLE_MINUTES } from "~/lib/status/templates";
 
 /**
  * The database schema. Convention later issues rely on: every table that holds a
@@ -734,7 +735,8 @@ export const userStatus = pgTable("user_status", {
   templateKey: text(),
   /** A one-off status typed on the page (instead of a template). */
   customText: text(),
-  customEmoji: text(),
+  /** The one-off status's emoji in each provider's form. */
+  customEmoji: jsonb().$type<{ slack: string; discord: string }>(),
   source: text({ enum: userStatusSources }),
   /** The last heartbeat's activity. */
   activity: text(),
@@ -746,7 +748,7 @@ export const userStatus = pgTable("user_status", {
   lastHeartbeatAt: timestamp({ withTimezone: true }),
   changedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   /** Settings: clear after this many minutes without a heartbeat; Slack Do Not Disturb during focus. */
-  idleMinutes: integer().notNull().default(10),
+  idleMinutes: integer().notNull().default(IDLE_MINUTES.default),
   dndDuringFocus: boolean().notNull().default(true),
 });
 

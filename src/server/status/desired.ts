@@ -24,21 +24,12 @@ import type { DesiredStatus } from "./types";
 
 export type StatusRow = typeof userStatus.$inferSelect;
 
-/** A custom status's two emoji forms, kept in the one `custom_emoji` column as JSON. */
+/** A custom status's two emoji forms; a form left out shows the speech balloon. */
 type CustomEmoji = { slack: string; discord: string };
 export const DEFAULT_CUSTOM_EMOJI: CustomEmoji = { slack: ":speech_balloon:", discord: "💬" };
 
-export function encodeCustomEmoji(emoji: Partial<CustomEmoji>): string {
-  return JSON.stringify({ slack: emoji.slack || DEFAULT_CUSTOM_EMOJI.slack, discord: emoji.discord || DEFAULT_CUSTOM_EMOJI.discord });
-}
-
-function decodeCustomEmoji(stored: string | null): CustomEmoji {
-  try {
-    const parsed = JSON.parse(stored ?? "") as Partial<CustomEmoji>;
-    return { slack: parsed.slack || DEFAULT_CUSTOM_EMOJI.slack, discord: parsed.discord || DEFAULT_CUSTOM_EMOJI.discord };
-  } catch {
-    return DEFAULT_CUSTOM_EMOJI;
-  }
+export function customEmoji(emoji: Partial<CustomEmoji>): CustomEmoji {
+  return { slack: emoji.slack || DEFAULT_CUSTOM_EMOJI.slack, discord: emoji.discord || DEFAULT_CUSTOM_EMOJI.discord };
 }
 
 /** "Coding · devpulse", cut to the provider's limit (the project name gives way first). */
@@ -99,7 +90,7 @@ export async function desiredFrom(db: DbOrTx, userId: string, row: StatusRow | n
       discordEmoji: discord.emoji,
     };
   }
-  const emoji = decodeCustomEmoji(row.customEmoji);
+  const emoji = row.customEmoji ?? DEFAULT_CUSTOM_EMOJI;
   return {
     ...base,
     text: withProjectContext(row.customText!, row.projectContext, STATUS_LIMITS.slackText),

@@ -1,16 +1,15 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { PrivacySettings } from "~/lib/schemas/privacy";
-import { CHAT_PROVIDER_IDS, templateKeyForActivity, type StatusSource } from "~/lib/status/templates";
+import { CHAT_PROVIDER_IDS, IDLE_MINUTES, templateKeyForActivity, type StatusSource } from "~/lib/status/templates";
 import { discordPresenceFor } from "~/lib/status/presence";
 import type { DbOrTx } from "../db/client";
 import { chatStatusTargets, integrations, statusSchedules, userStatus } from "../db/schema";
-import type { Env } from "../env";
 import { chatProviders, type ChatProviderId } from "../integrations/registry";
 import { getPrivacySettings } from "../privacy/settings";
 import {
   announceChange,
   desiredFrom,
-  encodeCustomEmoji,
+  customEmoji,
   isShowing,
   lockStatusRow,
   NO_STATUS,
@@ -21,6 +20,7 @@ import {
   type StatusRow,
 } from "./desired";
 import { ZSetStatus, type HeartbeatInput, type SetStatusInput, type StatusSettingsPatch } from "./inputs";
+import type { TargetState } from "./targets";
 import { requireTemplate } from "./templates";
 import type { CurrentStatus, ProviderStatus } from "./types";
 
@@ -94,7 +94,7 @@ export async function setStatus(db: DbOrTx, userId: string, input: SetStatusInpu
     ...NO_STATUS,
     templateKey: parsed.template ?? null,
     customText: parsed.custom?.text ?? null,
-    customEmoji: parsed.custom ? encodeCustomEmoji({ slack: parsed.custom.slackEmoji, discord: parsed.custom.discordEmoji }) : null,
+    customEmoji: parsed.custom ? customEmoji({ slack: parsed.custom.slackEmoji, discord: parsed.custom.discordEmoji }) : null,
     source,
     expiresAt,
     focusUntil: parsed.template === "focus" ? expiresAt : null,
@@ -164,7 +164,7 @@ export function endTimedStatus(db: DbOrTx, userId: string, until: Date) {
 }
 
 function settingsOf(row: StatusRow | null, privacy: PrivacySettings): CurrentStatus["settings"] {
-  return { idleMinutes: row?.idleMinutes ?? 10, dndDuringFocus: row?.dndDuringFocus ?? true, projectContext: privacy.statusSharing.projectContext };
+  return { idleMinutes: row?.idleMinutes ?? IDLE_MINUTES.default, dndDuringFocus: row?.dndDuringFocus ?? true, projectContext: privacy.statusSharing.projectContext };
 }
 
 /** The idle timeout and Do Not Disturb during focus (the project-context switch is a privacy setting). */
@@ -179,10 +179,8 @@ export async function updateStatusSettings(db: DbOrTx, userId: string, patch: St
   return settingsOf(after, await getPrivacySettings(db, userId));
 }
 
-type TargetStateRecord = { channelId?: string; channelName?: string };
-
 /** What is shown and where: the desired status, each connected chat provider (ours shown, held by the user), the settings, Discord's presence. */
-export async function currentStatus(db: DbOrTx, _env: Env, userId: string): Promise<CurrentStatus> {
+export async function currentStatus(db: DbOrTx, userId: string): Promise<CurrentStatus> {
   const row = await readStatusRow(db, userId);
   const status = await desiredFrom(db, userId, row);
   const rows = await db
@@ -192,7 +190,7 @@ export async function currentStatus(db: DbOrTx, _env: Env, userId: string): Prom
     .where(and(eq(integrations.userId, userId), inArray(integrations.provider, [...CHAT_PROVIDER_IDS])));
   const providers: ProviderStatus[] = rows.map(({ provider, state, target }) => {
     const implementation = chatProviders[provider as ChatProviderId];
-    const kept = (target?.state ?? {}) as TargetStateRecord;
+    const kept = (target?.state ?? {}) as TargetState;
     return {
       provider: implementation.id,
       name: implementation.name,

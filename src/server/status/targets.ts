@@ -46,7 +46,7 @@ export const STATUS_WRITES = { spacingMs: 10_000 };
 
 type Target = typeof chatStatusTargets.$inferSelect;
 /** What we keep per target: the provider's state, and the name of the Discord channel for the page. */
-type TargetState = ChatProviderState & { channelName?: string };
+export type TargetState = ChatProviderState & { channelName?: string };
 
 const isEmpty = (content: ChatStatusContent | null | undefined): content is null | undefined => !content || (content.text.trim() === "" && content.emoji.trim() === "");
 /** The same status to the eye: text and emoji (providers keep the expiry apart, and round it). */

@@ -18,7 +18,7 @@ export const statusRouter = createTRPCRouter({
   clear: protectedProcedure.mutation(({ ctx }) => clearStatus(ctx.db, ctx.user.id)),
 
   /** Signed in: what is shown now, per provider, whether the user holds it by hand, the settings and Discord's presence payload. */
-  current: protectedProcedure.query(({ ctx }) => currentStatus(ctx.db, getEnv(), ctx.user.id)),
+  current: protectedProcedure.query(({ ctx }) => currentStatus(ctx.db, ctx.user.id)),
 
   /** Signed in: the idle timeout and Do Not Disturb during focus. */
   updateSettings: protectedProcedure.input(ZStatusSettingsPatch).mutation(({ ctx, input }) => updateStatusSettings(ctx.db, ctx.user.id, input)),
