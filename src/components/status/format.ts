@@ -1,16 +1,9 @@
 import type { StatusSource } from "~/lib/status/templates";
-
-const time = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-const dayAndTime = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-
-/** "15:30" today, "Tue 9 Dec, 09:00" another day. */
-export function formatWhen(date: Date, now = new Date()): string {
-  return date.toDateString() === now.toDateString() ? time.format(date) : dayAndTime.format(date);
-}
+import { formatTime } from "../ui/time";
 
 /** "until 15:30", or "until you clear it". */
 export function untilLabel(expiresAt: Date | null): string {
-  return expiresAt ? `until ${formatWhen(expiresAt)}` : "until you clear it";
+  return expiresAt ? `until ${formatTime(expiresAt, new Date())}` : "until you clear it";
 }
 
 /** Who asked for the status shown, in the words of the page. */

@@ -1,6 +1,7 @@
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
-import { formatWhen, untilLabel } from "./format";
+import { formatTime } from "../ui/time";
+import { untilLabel } from "./format";
 import type { CurrentStatusView, ProviderStatusView } from "./use-status";
 
 const CONNECTED = ["connected", "syncing", "error", "needs_reauth"];
@@ -33,7 +34,7 @@ export function ProviderStatuses({ current }: { current: CurrentStatusView }) {
             {provider.state === "needs_reauth" && <Badge tone="warning">Needs re-authorization</Badge>}
             {provider.state === "error" && <Badge tone="danger">Failing</Badge>}
           </div>
-          {provider.capabilities.doNotDisturb && provider.dndUntil && <p className="text-zinc-500">Notifications paused until {formatWhen(provider.dndUntil)}.</p>}
+          {provider.capabilities.doNotDisturb && provider.dndUntil && <p className="text-zinc-500">Notifications paused until {formatTime(provider.dndUntil, new Date())}.</p>}
           {provider.capabilities.channelMessage && (
             <p className="text-zinc-500">{provider.channel ? `Team message in #${provider.channel.name ?? provider.channel.id}.` : "Pick a channel on the Discord card for the team message."}</p>
           )}

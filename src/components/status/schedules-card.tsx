@@ -12,7 +12,8 @@ import { EmptyState } from "../ui/empty-state";
 import { Field } from "../ui/field";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
-import { DURATIONS, formatMinutes, formatWhen, toLocalInput } from "./format";
+import { formatTime } from "../ui/time";
+import { DURATIONS, formatMinutes, toLocalInput } from "./format";
 import { useStatusRefresh, type ScheduleView, type TemplateView } from "./use-status";
 
 const selectClasses = "block h-10 w-full rounded-lg border border-zinc-300 bg-white px-3 text-sm text-zinc-900 shadow-sm focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-500/30";
@@ -83,9 +84,9 @@ function ScheduleRow({ entry, onCancel }: { entry: ScheduleView; onCancel: () =>
       <span className="font-medium text-zinc-900">{entry.templateName}</span>
       {entry.state === "active" && <Badge tone="brand">Showing now</Badge>}
       <span className="text-zinc-500">
-        {formatWhen(entry.startAt)}, for {formatMinutes(minutes)}
+        {formatTime(entry.startAt, new Date())}, for {formatMinutes(minutes)}
       </span>
-      <Button variant="ghost" size="sm" className="ml-auto text-red-700" onClick={onCancel} aria-label={`Remove the scheduled ${entry.templateName} at ${formatWhen(entry.startAt)}`}>
+      <Button variant="ghost" size="sm" className="ml-auto text-red-700" onClick={onCancel} aria-label={`Remove the scheduled ${entry.templateName} at ${formatTime(entry.startAt, new Date())}`}>
         Remove
       </Button>
     </li>
@@ -134,7 +135,7 @@ export function SchedulesCard({ templates }: { templates: TemplateView[] }) {
       >
         {cancelling && (
           <>
-            “{cancelling.templateName}” at {formatWhen(cancelling.startAt)} will not be set
+            “{cancelling.templateName}” at {formatTime(cancelling.startAt, new Date())} will not be set
             {cancelling.state === "active" ? "; it is showing now, so DevPulse clears it at once" : ""}.
           </>
         )}
