@@ -1,8 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
-import { SLACK_DOUBLE_DEFAULTS } from "../tests/doubles/slack/server";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createCli } from "./cli";
 import { ARTIFACTS, browserApi, signUp } from "./support";
-
-type SlackStatus = { status_text: string; status_emoji: string; status_expiration: number };
 
 async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
@@ -18,46 +19,28 @@ async function waitUntilLive(page: Page) {
   await expect(page.locator('[data-realtime="live"]')).toBeAttached();
 }
 
-/** One call of the sandbox Slack's Web API, as any Slack client makes it (form body, bearer token). */
-async function slackCall(slackUrl: string, method: string, args: Record<string, string>, token?: string) {
-  const response = await fetch(`${slackUrl}/api/${method}`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: new URLSearchParams(args),
-  });
-  const body = (await response.json()) as { ok: boolean; error?: string } & Record<string, unknown>;
-  if (!body.ok) throw new Error(`Slack ${method}: ${body.error}`);
-  return body;
-}
+/** "HH:MM" in UTC, as the sandbox Slack shows times. */
+const utcTime = (at: number) => new Date(at).toISOString().slice(11, 16);
 
 /**
- * Ana's own Slack client: what she sees in Slack and what she sets there herself. It signs in
- * at the sandbox Slack as any Slack app would — its consent page answered over HTTP, the
- * redirect read without following it (so DevPulse never sees this grant), then oauth.v2.access
- * with the double's public sandbox credentials. Slack cannot tell this client's writes from
- * the Slack app's own: to DevPulse they are a status set by hand.
+ * Ana's own Slack, as she sees it: the sandbox Slack's page for the signed-in person, with
+ * her status and a form to set one by hand (to DevPulse, a status set by hand).
  */
-async function ownSlackClient(baseURL: string, slackUrl: string) {
-  const callback = `${baseURL}/api/integrations/slack/callback`;
-  const query = new URLSearchParams({ client_id: SLACK_DOUBLE_DEFAULTS.clientId, user_scope: "users.profile:read,users.profile:write", redirect_uri: callback, state: "ana-own-slack-client" });
-  const consent = await (await fetch(`${slackUrl}/oauth/v2/authorize?${query}`)).text();
-  const requestId = /name="authorization_request" value="([^"]+)"/.exec(consent)?.[1];
-  expect(requestId, "the Slack consent page").toBeTruthy();
-  const decided = await fetch(`${slackUrl}/oauth/v2/authorize`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ authorization_request: requestId!, decision: "approve" }),
-  });
-  const code = new URL(decided.headers.get("location")!).searchParams.get("code")!;
-  const granted = await slackCall(slackUrl, "oauth.v2.access", { client_id: SLACK_DOUBLE_DEFAULTS.clientId, client_secret: SLACK_DOUBLE_DEFAULTS.clientSecret, code, redirect_uri: callback });
-  const token = (granted.authed_user as { access_token: string }).access_token;
+async function ownSlack(page: Page, slackUrl: string) {
+  const own = await page.context().newPage();
+  await own.goto(slackUrl);
   return {
+    /** ":dart: In focus mode (clears at 15:30 UTC)", or "No status set." */
     status: async () => {
-      const { profile } = (await slackCall(slackUrl, "users.profile.get", {}, token)) as unknown as { profile: SlackStatus };
-      return { text: profile.status_text, emoji: profile.status_emoji, expiration: profile.status_expiration };
+      await own.reload();
+      return (await own.getByTestId("slack-status").innerText()).trim();
     },
-    setByHand: (text: string, emoji: string) => slackCall(slackUrl, "users.profile.set", { profile: JSON.stringify({ status_text: text, status_emoji: emoji, status_expiration: 0 }) }, token),
+    setByHand: async (text: string, emoji: string) => {
+      await own.getByLabel("Emoji").fill(emoji);
+      await own.getByLabel("Status text").fill(text);
+      await own.getByRole("button", { name: "Save status" }).click();
+      await expect(own.getByTestId("slack-status-text")).toHaveText(text);
+    },
   };
 }
 
@@ -72,7 +55,7 @@ test("connect Slack, set Focus for 25 minutes: Slack and both pages follow; a st
 
   // Before DevPulse: Ana's own status in Slack.
   const slackUrl = (await (await browserApi(page, baseURL!)).integrations.list.query()).find((entry) => entry.provider === "slack")!.webUrl;
-  const ana = await ownSlackClient(baseURL!, slackUrl);
+  const ana = await ownSlack(page, slackUrl);
   await ana.setByHand("Reviewing PRs", ":eyes:");
 
   await slack.getByRole("checkbox", { name: /I agree that DevPulse uses/ }).check();
@@ -100,10 +83,10 @@ test("connect Slack, set Focus for 25 minutes: Slack and both pages follow; a st
   await expect(shown).toContainText("In focus mode");
   await expect(shown).toContainText(/until \d/);
   await expect(dashboardStatus).toContainText("In focus mode");
-  await expect.poll(ana.status, { timeout: 30_000 }).toMatchObject({ text: "In focus mode", emoji: ":dart:" });
-  const { expiration } = await ana.status();
-  expect(expiration * 1000).toBeGreaterThan(setAt + 24 * 60_000);
-  expect(expiration * 1000).toBeLessThan(Date.now() + 26 * 60_000);
+  await expect.poll(ana.status, { timeout: 30_000 }).toContain(":dart: In focus mode");
+  // Slack clears it by itself 25 minutes on, should DevPulse's clear never come.
+  const clearsAt = /clears at (\d\d:\d\d) UTC/.exec(await ana.status())?.[1];
+  expect([utcTime(setAt + 25 * 60_000), utcTime(Date.now() + 25 * 60_000)]).toContain(clearsAt);
   await expect(page.getByRole("list", { name: "Status on each chat app" })).toContainText("In focus mode");
   await screenshot(page, "chat-status-integrations");
   await screenshot(dashboard, "chat-status-dashboard");
@@ -112,24 +95,48 @@ test("connect Slack, set Focus for 25 minutes: Slack and both pages follow; a st
   await form.getByRole("button", { name: "Clear status" }).click();
   await expect(shown).toContainText("No status");
   await expect(dashboardStatus).toContainText("No status");
-  await expect.poll(ana.status, { timeout: 30_000 }).toMatchObject({ text: "Reviewing PRs", emoji: ":eyes:" });
+  await expect.poll(ana.status, { timeout: 30_000 }).toBe(":eyes: Reviewing PRs");
 
   // Focus again, then Ana changes her status in Slack herself: DevPulse leaves it alone and says so.
   await form.getByRole("radio", { name: /^Focus/ }).check();
   await form.getByLabel("For how long").selectOption({ label: "Until I clear it" });
   await form.getByRole("button", { name: "Set status" }).click();
-  await expect.poll(ana.status, { timeout: 30_000 }).toMatchObject({ text: "In focus mode" });
+  await expect.poll(ana.status, { timeout: 30_000 }).toContain("In focus mode");
   await ana.setByHand("Lunch", ":sandwich:");
   await form.getByRole("radio", { name: /^Coding/ }).check();
   await form.getByRole("button", { name: "Set status" }).click();
   await expect(page.getByText("You set your status by hand; DevPulse will not change it until you clear it")).toBeVisible({ timeout: 30_000 });
   await expect(dashboardStatus).toContainText("You set your status by hand on Slack");
-  expect(await ana.status()).toMatchObject({ text: "Lunch", emoji: ":sandwich:" });
+  expect(await ana.status()).toBe(":sandwich: Lunch");
   await screenshot(page, "chat-status-held-by-hand");
 
   await form.getByRole("button", { name: "Clear status" }).click();
   await expect(shown).toContainText("No status");
-  expect(await ana.status()).toMatchObject({ text: "Lunch", emoji: ":sandwich:" });
+  expect(await ana.status()).toBe(":sandwich: Lunch");
+});
+
+test("the desktop app drives Slack through heartbeats: `devpulse activity coding` shows it, `idle` puts the user's own status back", async ({ page, baseURL }) => {
+  test.setTimeout(120_000);
+  await signUp(page, "chat-cli");
+  const slackUrl = (await (await browserApi(page, baseURL!)).integrations.list.query()).find((entry) => entry.provider === "slack")!.webUrl;
+  const ana = await ownSlack(page, slackUrl);
+  await ana.setByHand("Writing docs", ":memo:");
+  await page.goto("/integrations");
+  const slack = card(page, "Slack");
+  await slack.getByRole("checkbox", { name: /I agree that DevPulse uses/ }).check();
+  await slack.getByRole("button", { name: "Connect Slack" }).click();
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await expect(slack.getByText(/Connected as @/)).toBeVisible({ timeout: 30_000 });
+
+  const { cli, lastJson, loginDevice } = createCli("the status needs no passphrase");
+  const configDir = mkdtempSync(join(tmpdir(), "devpulse-cli-status-"));
+  await loginDevice(page, baseURL!, configDir, "Status laptop");
+  expect(lastJson(await cli(configDir, ["activity", "coding"]))).toMatchObject({ event: "heartbeat", changed: true, status: { text: "Coding", source: "heartbeat" } });
+  await expect.poll(ana.status, { timeout: 30_000 }).toBe(":computer: Coding");
+  // The same activity again changes nothing.
+  expect(lastJson(await cli(configDir, ["activity", "coding"]))).toMatchObject({ changed: false });
+  expect(lastJson(await cli(configDir, ["activity", "idle"]))).toMatchObject({ changed: true, status: null });
+  await expect.poll(ana.status, { timeout: 30_000 }).toBe(":memo: Writing docs");
 });
 
 test("the template editor shows each field's error, saves a template, and it can be set", async ({ page }) => {
