@@ -227,6 +227,18 @@ export type FocusBlockCreated = { eventId: string; kind: "focusTime" | "busyEven
 /** Push notifications: a Google channel or a Graph subscription, renewed before `expiresAt`. */
 export type CalendarWatch = { id: string; resourceId: string | null; expiresAt: Date };
 
+/**
+ * A push delivery to /api/webhooks/<provider>-calendar, as the provider sent it: not yet
+ * trusted (the calendar domain checks each token against the watch it names, in constant time).
+ * - `handshake`: Graph's subscription validation; `answer` goes back as text/plain within 10 s.
+ * - `notifications`: one entry per watch named. `signal` says what to do: `sync` the calendar,
+ *   `missed` (resync from scratch), `reauthorize` (renew the watch with a fresh token),
+ *   `removed` (create a new watch), `ignore` (Google's "sync" hello on a new channel).
+ */
+export type CalendarNotification =
+  | { kind: "handshake"; answer: string }
+  | { kind: "notifications"; items: { watchId: string; token: string | null; signal: "sync" | "missed" | "reauthorize" | "removed" | "ignore" }[] };
+
 export interface CalendarProvider {
   readonly id: "google" | "microsoft";
   readonly name: string;
@@ -246,6 +258,10 @@ export interface CalendarProvider {
   watch(env: Env, session: ProviderSession, calendarId: string, target: { address: string; token: string; expiresAt: Date }): Promise<CalendarWatch>;
   renewWatch(env: Env, session: ProviderSession, calendarId: string, watch: CalendarWatch, target: { address: string; token: string; expiresAt: Date }): Promise<CalendarWatch>;
   stopWatch(env: Env, session: ProviderSession, watch: CalendarWatch): Promise<void>;
+  /** Reads a push delivery (headers, the URL with its query, the raw body); null when it is not one of this provider's (answered 400). */
+  parseNotification(headers: Headers, url: URL, body: string): CalendarNotification | null;
+  /** Declines an invitation as the connected user (a meeting that landed on a focus block). Gone already counts as declined. */
+  declineEvent(env: Env, session: ProviderSession, calendarId: string, eventId: string): Promise<void>;
 }
 
 export type Provider = GitProvider | ChatProvider | CalendarProvider;
