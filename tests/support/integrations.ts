@@ -11,7 +11,7 @@ import { callerFor, sessionCookieFor } from "./callers";
 export function startIntegrationRoutes() {
   return startAppServer([
     { method: "GET", path: /^\/api\/integrations\/(?<provider>[a-z]+)\/callback$/, handler: (request, context) => callbackGET(request, context as never) },
-    { method: "POST", path: /^\/api\/webhooks\/(?<provider>[a-z]+)$/, handler: (request, context) => webhookPOST(request, context as never) },
+    { method: "POST", path: /^\/api\/webhooks\/(?<provider>[a-z-]+)$/, handler: (request, context) => webhookPOST(request, context as never) },
   ]);
 }
 
@@ -20,12 +20,12 @@ export function startIntegrationRoutes() {
  * consent page (auto-approved by the double), the redirect to our callback with the
  * session cookie; then waits for the first sync job. Returns the final redirect.
  */
-export async function connectThroughProvider(user: PublicUser, provider: RegisteredProviderId) {
+export async function connectThroughProvider(user: PublicUser, provider: RegisteredProviderId, options: { dueWithinMs?: number } = {}) {
   const caller = await callerFor(user);
   const { authorizationUrl } = await caller.integrations.connect({ provider, consent: true });
   const consent = await fetch(authorizationUrl, { redirect: "manual" });
   expect(consent.status, await consent.clone().text()).toBe(302);
   const callback = await fetch(consent.headers.get("location")!, { redirect: "manual", headers: { cookie: await sessionCookieFor(user) } });
-  await getJobRunner().idle();
+  await getJobRunner().idle(options);
   return { authorizationUrl: new URL(authorizationUrl), callback: new URL(callback.headers.get("location") ?? "http://invalid/"), status: callback.status };
 }

@@ -17,6 +17,7 @@ const examples: { [E in RealtimeEventName]: RealtimePayload<E> } = {
     committedAt: "2026-03-01T10:15:00+01:00",
   },
   "calendar:event_updated": { provider: "google", eventId: "evt_1", calendarId: "primary", change: "updated", start: "2026-03-02", end: "2026-03-03T09:30:00Z" },
+  "calendar:conflict_detected": { count: 2, start: "2026-03-02T09:00:00Z", focusBlock: true },
   "status:updated": { text: "In focus mode", emoji: ":dart:", activity: "focus", source: "heartbeat", expiresAt: "2026-12-05T15:30:00.000Z", heldByUser: ["slack"] },
   "integration:connected": { provider: "gitlab", account: "octocat" },
   "integration:disconnected": { provider: "github" },

@@ -68,6 +68,14 @@ export const realtimeEvents = {
     start: dateOrDateTime.optional(),
     end: dateOrDateTime.optional(),
   }),
+  /** A sync found events overlapping in the user's calendars (double bookings, a meeting on a focus block): the conflicts list refetches. */
+  "calendar:conflict_detected": z.strictObject({
+    count: z.number().int().positive(),
+    /** The first conflict's start, to say when. */
+    start: isoDateTime,
+    /** A DevPulse focus block is one side of at least one of them. */
+    focusBlock: z.boolean(),
+  }),
   /** What DevPulse shows on the user's chat providers changed (or who holds it): pages and devices follow. */
   "status:updated": z.strictObject({
     /** The status shown now; null when cleared. */

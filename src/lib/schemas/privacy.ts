@@ -45,6 +45,22 @@ export const ZPrivacySettings = z.object({
       privateProjects: z.array(z.string().min(1).max(STATUS_LIMITS.projectContext)).max(100).default([]),
     })
     .default({ projectContext: false, privateProjects: [] }),
+  /**
+   * Calendars: what the event cache may keep (free/busy is always kept; a private event's title
+   * never is), and what the chat status shows from the calendar.
+   */
+  calendar: z
+    .object({
+      titles: z.boolean().default(false),
+      attendees: z.boolean().default(false),
+      /** While a focus block runs, the chat status shows focus. */
+      focusStatus: z.boolean().default(true),
+      /** During a meeting, the chat status shows the meeting template… */
+      meetingStatus: z.boolean().default(false),
+      /** …with the meeting's title (only where titles are kept). */
+      meetingTitles: z.boolean().default(false),
+    })
+    .default({ titles: false, attendees: false, focusStatus: true, meetingStatus: false, meetingTitles: false }),
   retentionPolicy: z
     .object({
       localRetentionDays: days("localRetentionDays").default(365),
@@ -90,6 +106,7 @@ export const ZPrivacySettingsPatch = z
       })
       .partial()
       .strict(),
+    calendar: z.object({ titles: z.boolean(), attendees: z.boolean(), focusStatus: z.boolean(), meetingStatus: z.boolean(), meetingTitles: z.boolean() }).partial().strict(),
     retentionPolicy: z
       .object({ localRetentionDays: days("localRetentionDays"), cloudRetentionDays: days("cloudRetentionDays"), autoDeleteAfterInactivity: z.boolean() })
       .partial()

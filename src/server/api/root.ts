@@ -3,6 +3,7 @@ import { authRouter } from "./routers/auth";
 import { conflictsRouter } from "./routers/conflicts";
 import { devicesRouter } from "./routers/devices";
 import { externalRouter } from "./routers/external";
+import { calendarRouter } from "./routers/calendar";
 import { integrationsRouter } from "./routers/integrations";
 import { privacyRouter } from "./routers/privacy";
 import { jobsRouter } from "./routers/jobs";
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   realtime: realtimeRouter,
   jobs: jobsRouter,
   integrations: integrationsRouter,
+  calendar: calendarRouter,
   external: externalRouter,
   privacy: privacyRouter,
   status: statusRouter,

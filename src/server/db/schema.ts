@@ -800,3 +800,142 @@ export const statusSchedules = pgTable(
   },
   (t) => [index("status_schedules_user_start").on(t.userId, t.startAt)],
 );
+
+/**
+ * One calendar of a connected calendar integration (Google, Microsoft): what the provider
+ * says of it, the user's choice to include it, where incremental sync stands and its push
+ * watch. Rows come and go with the integration (disconnecting deletes everything below).
+ */
+export const calendars = pgTable(
+  "calendars",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    integrationId: uuid()
+      .notNull()
+      .references(() => integrations.id, { onDelete: "cascade" }),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text().notNull(),
+    /** The provider's calendar id. */
+    externalId: text().notNull(),
+    name: text().notNull(),
+    color: text(),
+    primary: boolean().notNull().default(false),
+    canWrite: boolean().notNull().default(false),
+    timeZone: text(),
+    /** The user's choice: its events count for the week view, suggestions and conflicts. */
+    included: boolean().notNull().default(true),
+    /** Google's nextSyncToken or Graph's deltaLink for the window below; null: the next sync is a full one. */
+    syncCursor: text(),
+    syncWindowFrom: timestamp({ withTimezone: true }),
+    syncWindowTo: timestamp({ withTimezone: true }),
+    lastSyncedAt: timestamp({ withTimezone: true }),
+    /** The push watch (Google channel, Graph subscription) and when it must be renewed by. */
+    watchId: text(),
+    watchResourceId: text(),
+    /** SHA-256 of the token the provider echoes with each notification (compared in constant time); never the token itself. */
+    watchTokenHash: text(),
+    watchExpiresAt: timestamp({ withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("calendars_integration_external").on(t.integrationId, t.externalId), index("calendars_watch").on(t.watchId), index("calendars_user").on(t.userId)],
+);
+
+/**
+ * The event cache: free/busy always; the title and the attendee count only when the user
+ * allows it (and never a private event's title). Each row expires with the provider's
+ * retention setting; a sync refreshes it.
+ */
+export const calendarEvents = pgTable(
+  "calendar_events",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    calendarId: uuid()
+      .notNull()
+      .references(() => calendars.id, { onDelete: "cascade" }),
+    externalId: text().notNull(),
+    title: text(),
+    attendees: integer(),
+    startAt: timestamp({ withTimezone: true }).notNull(),
+    endAt: timestamp({ withTimezone: true }).notNull(),
+    allDay: boolean().notNull().default(false),
+    busy: boolean().notNull().default(true),
+    private: boolean().notNull().default(false),
+    status: text({ enum: ["confirmed", "tentative", "cancelled"] }).notNull().default("confirmed"),
+    focusTime: boolean().notNull().default(false),
+    seriesId: text(),
+    url: text(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("calendar_events_calendar_external").on(t.calendarId, t.externalId), index("calendar_events_user_start").on(t.userId, t.startAt)],
+);
+
+export const focusBlockStates = ["creating", "active", "failed", "deleted"] as const;
+
+/**
+ * A focus block booked from DevPulse, and the calendar event standing for it. `id` is also the
+ * client-chosen id a create is retried with (Google's event id, Graph's transactionId), so a
+ * retried create never makes a second event. Moves and deletions in the calendar come back
+ * through sync (matched on `externalId`).
+ */
+export const focusBlocks = pgTable(
+  "focus_blocks",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    calendarId: uuid()
+      .notNull()
+      .references(() => calendars.id, { onDelete: "cascade" }),
+    externalId: text(),
+    /** focusTime (Google's native focus time) or busyEvent (an ordinary busy event standing in). */
+    kind: text({ enum: ["focusTime", "busyEvent"] }),
+    title: text().notNull(),
+    description: text(),
+    projectId: text(),
+    startAt: timestamp({ withTimezone: true }).notNull(),
+    endAt: timestamp({ withTimezone: true }).notNull(),
+    timeZone: text().notNull().default("UTC"),
+    recurrence: text(),
+    reminders: integer().array().notNull().default([]),
+    autoDecline: boolean().notNull().default(false),
+    state: text({ enum: focusBlockStates }).notNull().default("creating"),
+    /** Why the calendar refused the block (state "failed"), in words for the user. */
+    lastError: text(),
+    createdAt: createdAt(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("focus_blocks_user_start").on(t.userId, t.startAt), index("focus_blocks_external").on(t.calendarId, t.externalId)],
+);
+
+export const calendarConflictDecisions = ["kept", "declined", "moved"] as const;
+
+/**
+ * Overlaps found among the user's included calendars, remembered so a sync announces only new
+ * ones and a decision (keep both, decline, move the block) hides it. `key` names the pair.
+ */
+export const calendarConflicts = pgTable(
+  "calendar_conflicts",
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    key: text().notNull(),
+    firstEventId: uuid()
+      .notNull()
+      .references(() => calendarEvents.id, { onDelete: "cascade" }),
+    secondEventId: uuid()
+      .notNull()
+      .references(() => calendarEvents.id, { onDelete: "cascade" }),
+    decision: text({ enum: calendarConflictDecisions }),
+    detectedAt: createdAt(),
+    decidedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] })],
+);

@@ -11,7 +11,9 @@ import { publishSafely } from "../realtime/publisher";
 import { recordIntegrationFailure } from "./failures";
 import { consumeState, exchangeCode, refreshTokens, startAuthorization } from "./oauth";
 import type { ChatGrant, ProviderSession } from "./provider";
-import { isChatProvider, isGitProvider, providers, registeredProviderIds, type RegisteredProviderId } from "./registry";
+import { isCalendarProvider, isChatProvider, isGitProvider, providers, registeredProviderIds, type RegisteredProviderId } from "./registry";
+import type { JobEvent } from "../jobs/events";
+import { stopWatches } from "../calendar/watches";
 import { jobs } from "../jobs/send";
 import { connectChatTarget, withdrawChatStatus } from "../status/targets";
 import { circuitState, ProviderError, providerName } from "./resilience";
@@ -122,11 +124,15 @@ export async function completeConnection(
   await storeTokens(db, { userId, provider }, granted);
   if (implementation.kind === "chat") await connectChatTarget(db, { integrationId: row!.id, userId, provider: implementation.id }, granted.state ?? {});
   await publishSafely(userId, "integration:connected", { provider, account: account.login });
-  // Git: the first sync; chat: show the current status there.
-  await jobs.send(
-    implementation.kind === "chat" ? { name: "status/apply.requested", data: { userId } } : { name: "integration/sync.requested", data: { userId, provider } },
-  );
+  await jobs.send(syncRequestFor(userId, provider));
   return { provider, account: account.login };
+}
+
+/** What "sync now" means for each kind: git and calendars fetch from the provider; chat shows the current status there. */
+export function syncRequestFor(userId: string, provider: RegisteredProviderId): JobEvent {
+  if (isCalendarProvider(provider)) return { name: "calendar/sync.requested", data: { userId, provider } };
+  if (isChatProvider(provider)) return { name: "status/apply.requested", data: { userId } };
+  return { name: "integration/sync.requested", data: { userId, provider } };
 }
 
 const expiringSoon = (tokens: ProviderTokens) => tokens.expiresAt !== null && tokens.expiresAt.getTime() - Date.now() < REFRESH_MARGIN_MS;
@@ -204,6 +210,7 @@ export async function disconnectIntegration(db: DbOrTx, env: Env, userId: string
     if (isGitProvider(provider)) atProvider.webhooksRemoved = (await removeWebhooks(db, env, session, provider)).removed;
     // Ours is taken down (the user's own status put back) while the token still works.
     if (isChatProvider(provider)) await withdrawChatStatus(db, env, session, provider).catch((error: unknown) => logger.warn("could not clear the chat status before disconnecting", { provider, error }));
+    if (isCalendarProvider(provider)) await stopWatches(db, env, session, provider).catch((error: unknown) => logger.warn("could not stop the calendar notifications before disconnecting", { provider, error }));
     await providers[provider]
       .revoke(env, tokens)
       .then(() => void (atProvider.revoked = true))
@@ -212,7 +219,7 @@ export async function disconnectIntegration(db: DbOrTx, env: Env, userId: string
   await db.delete(integrationTokens).where(eq(integrationTokens.integrationId, row.id));
   await db.delete(externalDataCache).where(and(eq(externalDataCache.userId, userId), eq(externalDataCache.provider, provider)));
   await db.delete(providerEtags).where(and(eq(providerEtags.userId, userId), eq(providerEtags.provider, provider)));
-  await db.delete(integrations).where(eq(integrations.id, row.id)); // cascades to webhooks
+  await db.delete(integrations).where(eq(integrations.id, row.id)); // cascades to webhooks, calendars and their events, focus blocks and conflicts
   await recordProcessing(db, userId, {
     activity: "deletion",
     purpose: `Disconnect ${providerName(provider)} and delete its tokens and the data it brought`,

@@ -1,7 +1,9 @@
 import { discord } from "./discord/provider";
 import { github } from "./github/provider";
 import { gitlab } from "./gitlab/provider";
-import type { ChatProvider, GitProvider, Provider, ProviderId } from "./provider";
+import { google } from "./google/provider";
+import { microsoft } from "./microsoft/provider";
+import type { CalendarProvider, ChatProvider, GitProvider, Provider, ProviderId } from "./provider";
 import { slack } from "./slack/provider";
 
 /** Every integration, one line each, under its kind. Adding a provider: a folder implementing its kind's interface, and a line here. */
@@ -15,13 +17,20 @@ export const chatProviders = {
   discord,
 } as const satisfies Partial<Record<ProviderId, ChatProvider>>;
 
-export const providers = { ...gitProviders, ...chatProviders } as const satisfies Partial<Record<ProviderId, Provider>>;
+export const calendarProviders = {
+  google,
+  microsoft,
+} as const satisfies Partial<Record<ProviderId, CalendarProvider>>;
+
+export const providers = { ...gitProviders, ...chatProviders, ...calendarProviders } as const satisfies Partial<Record<ProviderId, Provider>>;
 
 export type RegisteredProviderId = keyof typeof providers;
 export type GitProviderId = keyof typeof gitProviders;
 export type ChatProviderId = keyof typeof chatProviders;
+export type CalendarProviderId = keyof typeof calendarProviders;
 export const registeredProviderIds = Object.keys(providers) as RegisteredProviderId[];
 export const chatProviderIds = Object.keys(chatProviders) as ChatProviderId[];
+export const calendarProviderIds = Object.keys(calendarProviders) as CalendarProviderId[];
 
 export function isRegisteredProvider(id: string): id is RegisteredProviderId {
   return Object.hasOwn(providers, id);
@@ -33,4 +42,8 @@ export function isGitProvider(id: string): id is GitProviderId {
 
 export function isChatProvider(id: string): id is ChatProviderId {
   return Object.hasOwn(chatProviders, id);
+}
+
+export function isCalendarProvider(id: string): id is CalendarProviderId {
+  return Object.hasOwn(calendarProviders, id);
 }

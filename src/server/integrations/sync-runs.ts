@@ -4,7 +4,7 @@ import type { DbOrTx } from "../db/client";
 import { startedBeforeDeadline } from "../jobs/deadlines";
 import { integrations, privacySettings } from "../db/schema";
 import { publishSafely } from "../realtime/publisher";
-import { isGitProvider, isRegisteredProvider, type RegisteredProviderId } from "./registry";
+import { isCalendarProvider, isGitProvider, isRegisteredProvider, type RegisteredProviderId } from "./registry";
 import { providerName } from "./resilience";
 
 /**
@@ -98,7 +98,8 @@ export async function integrationsDueForSync(db: DbOrTx): Promise<Owner[]> {
     .leftJoin(privacySettings, eq(privacySettings.userId, integrations.userId))
     .where(inArray(integrations.status, ["connected", "error"]));
   return candidates.flatMap((row) => {
-    if (!isGitProvider(row.provider)) return [];
+    // Chat providers have nothing to fetch: their status is written when it changes.
+    if (!isGitProvider(row.provider) && !isCalendarProvider(row.provider)) return [];
     const settings = ZPrivacySettings.parse(row.settings ?? {});
     const allowed = integrationAllows(settings, row.provider) && (settings.integrations[row.provider]?.autoSync ?? true);
     return allowed ? [{ userId: row.userId, provider: row.provider }] : [];

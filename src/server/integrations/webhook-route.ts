@@ -1,12 +1,17 @@
+import { receiveCalendarDelivery } from "../calendar/notifications";
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
 import { jobs } from "../jobs/send";
 import { logger } from "../logger";
-import { gitProviders, isGitProvider } from "./registry";
+import { gitProviders, isCalendarProvider, isGitProvider } from "./registry";
 import { awaitingReconnect, readLimitedBody, WEBHOOK_MAX_BYTES } from "./webhooks";
+
+/** Calendar push deliveries come to /api/webhooks/<provider>-calendar (the provider's id alone is its git webhook). */
+const CALENDAR_SUFFIX = "-calendar";
 
 /** The HTTP side of a provider webhook: bounded body, the provider verifies, a job does the work, answer at once. */
 export async function handleWebhook(provider: string, request: Request): Promise<Response> {
+  if (provider.endsWith(CALENDAR_SUFFIX)) return handleCalendarWebhook(provider.slice(0, -CALENDAR_SUFFIX.length), request);
   if (!isGitProvider(provider)) return Response.json({ error: `No integration named "${provider}"` }, { status: 404 });
   const body = await readLimitedBody(request);
   if (body === null) return Response.json({ error: `Payload larger than ${WEBHOOK_MAX_BYTES} bytes` }, { status: 413 });
@@ -21,4 +26,19 @@ export async function handleWebhook(provider: string, request: Request): Promise
   }
   if (outcome.status >= 400) logger.warn("webhook refused", { provider, status: outcome.status, reason: outcome.body.error });
   return Response.json(outcome.body, { status: outcome.status });
+}
+
+/** Google channel notifications and Graph change/lifecycle notifications; Graph's validation handshake is echoed as text/plain. */
+async function handleCalendarWebhook(provider: string, request: Request): Promise<Response> {
+  if (!isCalendarProvider(provider)) return Response.json({ error: `No calendar integration named "${provider}"` }, { status: 404 });
+  const body = await readLimitedBody(request);
+  if (body === null) return Response.json({ error: `Payload larger than ${WEBHOOK_MAX_BYTES} bytes` }, { status: 413 });
+  const outcome = await receiveCalendarDelivery(await getDb(), provider, request.headers, new URL(request.url), body);
+  if (outcome.kind === "handshake") return new Response(outcome.answer, { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
+  if (outcome.kind === "refused") {
+    logger.warn("calendar notification refused", { provider, status: outcome.status, reason: outcome.error });
+    return Response.json({ error: outcome.error }, { status: outcome.status });
+  }
+  if (outcome.events.length) await jobs.send(outcome.events);
+  return Response.json({ accepted: outcome.events.length, ignored: outcome.ignored }, { status: 202 });
 }

@@ -61,6 +61,14 @@ const schemas = {
   "status/schedule.created": z.object({ userId: z.uuid(), scheduleId: z.uuid() }).strict(),
   /** The user cancelled a scheduled status: cancels its run. */
   "status/schedule.cancelled": z.object({ userId: z.uuid(), scheduleId: z.uuid() }).strict(),
+  /** Sync one user's calendars from one calendar provider: on connect, hourly, on a push notification, or asked for. */
+  "calendar/sync.requested": z.object({ userId: z.uuid(), provider: integrationProvider.extract(["google", "microsoft"]) }).strict(),
+  /** Renew every push watch about to expire (the hourly renewal asks per user and provider). */
+  "calendar/watches.renew-requested": z.object({ userId: z.uuid(), provider: integrationProvider.extract(["google", "microsoft"]) }).strict(),
+  /** A focus block was booked: make its event in the calendar (retried with the same client-chosen id, so never twice). */
+  "calendar/focus-block.requested": z.object({ userId: z.uuid(), blockId: z.uuid() }).strict(),
+  /** The calendar's part of the chat status is due to change at `at` (a focus block or meeting starts or ends). */
+  "calendar/status.due": z.object({ userId: z.uuid(), at: z.iso.datetime({ offset: true }) }).strict(),
 } satisfies Record<string, z.ZodObject>;
 
 export type JobEventName = keyof typeof schemas;

@@ -424,7 +424,11 @@ export function createInProcessRunner(options: RunnerOptions) {
       wake();
     },
     /** Resolves once none of this runner's jobs has an unfinished run (sends still being written count). */
-    async idle() {
+    /**
+     * Resolves once nothing is running or due. Runs due later than `dueWithinMs` from now (a
+     * calendar status waiting for tomorrow's meeting) are not waited for when it is given.
+     */
+    async idle(options: { dueWithinMs?: number } = {}) {
       for (;;) {
         if (accepting) {
           await accepting;
@@ -434,7 +438,7 @@ export function createInProcessRunner(options: RunnerOptions) {
           await Promise.allSettled([...executing.values()]);
           continue;
         }
-        const pending = await pendingRuns(await database(), index.functionIds);
+        const pending = await pendingRuns(await database(), index.functionIds, options.dueWithinMs === undefined ? undefined : new Date(Date.now() + options.dueWithinMs));
         if (pending.count === 0 && executing.size === 0) return;
         if (pending.nextAt && pending.nextAt.getTime() <= Date.now()) wake();
         await wait(10);

@@ -413,11 +413,11 @@ export async function reclaimOrphanedRuns(db: DbOrTx, functionIds: readonly stri
 }
 
 /** Unfinished runs of these jobs on this engine (for `idle`), and when the next is due. Inngest's rows have no `nextAt`. */
-export async function pendingRuns(db: DbOrTx, functionIds: readonly string[]): Promise<{ count: number; nextAt: Date | null }> {
+export async function pendingRuns(db: DbOrTx, functionIds: readonly string[], dueBy?: Date): Promise<{ count: number; nextAt: Date | null }> {
   if (!functionIds.length) return { count: 0, nextAt: null };
   const [row] = await db
     .select({ count: sql<number>`count(*)::int`, nextAt: sql<string | null>`min(${jobRuns.nextAt})` })
     .from(jobRuns)
-    .where(and(isNull(jobRuns.finishedAt), isNotNull(jobRuns.nextAt), inArray(jobRuns.functionId, [...functionIds])));
+    .where(and(isNull(jobRuns.finishedAt), isNotNull(jobRuns.nextAt), inArray(jobRuns.functionId, [...functionIds]), dueBy ? lte(jobRuns.nextAt, dueBy) : undefined));
   return { count: Number(row?.count ?? 0), nextAt: row?.nextAt ? new Date(row.nextAt) : null };
 }

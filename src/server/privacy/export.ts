@@ -28,6 +28,10 @@ import {
   providerEtags,
   rateLimits,
   statusSchedules,
+  calendars,
+  calendarEvents,
+  focusBlocks,
+  calendarConflicts,
   statusTemplates,
   syncConflicts,
   syncKeyRotations,
@@ -219,6 +223,22 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
     exported: ["integrationId", "userId", "provider", "written", "previous", "heldByUser", "lastWriteAt", "dndUntil", "state", "updatedAt"],
   }),
   exportTable(statusSchedules, { exported: ["id", "userId", "templateKey", "startAt", "endAt", "state", "createdAt"] }),
+  exportTable(calendars, {
+    exported: ["id", "integrationId", "userId", "provider", "externalId", "name", "color", "primary", "canWrite", "timeZone", "included", "syncWindowFrom", "syncWindowTo", "lastSyncedAt", "watchExpiresAt", "createdAt"],
+    withheld: {
+      syncCursor: "the provider's sync token or delta link: a handle for our next request, not data about the user",
+      watchId: "the push channel's id at the provider: engine bookkeeping",
+      watchResourceId: "the push channel's resource id at the provider: engine bookkeeping",
+      watchTokenHash: "a hash of the secret the provider echoes with each notification",
+    },
+  }),
+  exportTable(calendarEvents, {
+    exported: ["id", "userId", "calendarId", "externalId", "title", "attendees", "startAt", "endAt", "allDay", "busy", "private", "status", "focusTime", "seriesId", "url", "expiresAt", "updatedAt"],
+  }),
+  exportTable(focusBlocks, {
+    exported: ["id", "userId", "calendarId", "externalId", "kind", "title", "description", "projectId", "startAt", "endAt", "timeZone", "recurrence", "reminders", "autoDecline", "state", "lastError", "createdAt", "updatedAt"],
+  }),
+  exportTable(calendarConflicts, { exported: ["userId", "key", "firstEventId", "secondEventId", "decision", "detectedAt", "decidedAt"] }),
   withholdTable(integrationTokens, "OAuth tokens: credentials, sealed by the token vault"),
   withholdTable(dataExports, "earlier exports: copies of the same data (and an export must not contain itself)"),
   withholdTable(webhookDeliveries, "delivery ids from providers, about no one account"),

@@ -4,6 +4,7 @@ import type { DbOrTx } from "../db/client";
 import { privacySettings } from "../db/schema";
 import { AppError } from "../errors";
 import { recordProcessing } from "./processing-log";
+import { forgetWithheldEventDetails } from "../calendar/cache";
 
 /** The user's settings, defaults filled in (a missing row is all defaults). */
 export async function getPrivacySettings(db: DbOrTx, userId: string): Promise<PrivacySettings> {
@@ -27,6 +28,7 @@ function merge(current: PrivacySettings, patch: PrivacySettingsPatch): PrivacySe
     collections: { ...current.collections, ...patch.collections },
     integrations,
     statusSharing: { ...current.statusSharing, ...patch.statusSharing },
+    calendar: { ...current.calendar, ...patch.calendar },
     retentionPolicy: { ...current.retentionPolicy, ...patch.retentionPolicy },
   });
 }
@@ -49,6 +51,8 @@ export async function updatePrivacySettings(db: DbOrTx, userId: string, patch: P
   }
   const next = merge(await getPrivacySettings(db, userId), patch);
   await writePrivacySettings(db, userId, next);
+  // Withheld now means gone now, not at the next sync.
+  if (patch.calendar) await forgetWithheldEventDetails(db, userId, next.calendar);
   await recordProcessing(db, userId, {
     activity: "settings_change",
     purpose: "Apply the privacy settings you chose",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getEnv } from "../../env";
-import { beginConnection, disconnectIntegration, listIntegrations, requireIntegration } from "../../integrations/connections";
+import { beginConnection, disconnectIntegration, listIntegrations, requireIntegration, syncRequestFor } from "../../integrations/connections";
 import { registeredProviderIds, type RegisteredProviderId } from "../../integrations/registry";
 import { setAutoSync } from "../../integrations/settings";
 import { jobs } from "../../jobs/send";
@@ -31,7 +31,7 @@ export const integrationsRouter = createTRPCRouter({
   /** Signed in: queue a sync job now. */
   sync: protectedProcedure.input(ZProviderInput).mutation(async ({ ctx, input }) => {
     await requireIntegration(ctx.db, ctx.user.id, input.provider);
-    const { ids } = await jobs.send({ name: "integration/sync.requested", data: { userId: ctx.user.id, provider: input.provider } });
+    const { ids } = await jobs.send(syncRequestFor(ctx.user.id, input.provider));
     return { queued: true, eventId: ids[0] ?? null };
   }),
 

@@ -1,4 +1,5 @@
 import { deleteExpiredAccountTokens } from "../../auth/account-tokens";
+import { trimExpiredEvents } from "../../calendar/cache";
 import { getDb } from "../../db/client";
 import {
   deleteExpiredDeviceCodes,
@@ -37,6 +38,7 @@ export const cleanupExpired = defineJob(
       concurrencySlots: await step.run("delete-stale-concurrency-slots", () => deleteStaleConcurrencySlots(db)),
       webhookDeliveries: await step.run("delete-old-webhook-deliveries", () => deleteOldWebhookDeliveries(db)),
       externalData: await step.run("delete-expired-external-data", () => deleteExpiredExternalData(db)),
+      calendarEvents: await step.run("delete-expired-calendar-events", () => trimExpiredEvents(db)),
       // In this order: a build past its deadline fails, an expired link loses its content (logged), then old rows go.
       overdueExports: await step.run("fail-overdue-exports", () => failOverdueExports(db)),
       expiredExports: await step.run("delete-expired-export-content", () => expireExports(db)),

@@ -1,5 +1,6 @@
 import type { Job } from "../define-job";
 import { buildDataExport } from "./build-data-export";
+import { calendarJobs } from "./calendar";
 import { chatStatusJobs } from "./chat-status";
 import { cleanupExpired } from "./cleanup-expired";
 import { reviewInactiveAccount, scheduleInactivityReviews } from "./inactive-accounts";
@@ -18,4 +19,5 @@ export const jobFunctions: readonly Job[] = [
   scheduleInactivityReviews,
   reviewInactiveAccount,
   ...chatStatusJobs,
+  ...calendarJobs,
 ];

@@ -1,11 +1,11 @@
-import { NonRetriableError, RetryAfterError } from "inngest";
+import { NonRetriableError } from "inngest";
 import { summarize } from "~/lib/realtime/events";
 import { getDb } from "../../db/client";
 import { integrationAllows } from "~/lib/schemas/privacy";
 import { recordProcessingOnce } from "../../privacy/processing-log";
 import { getPrivacySettings } from "../../privacy/settings";
 import { getEnv } from "../../env";
-import { providerSession } from "../../integrations/connections";
+import { providerSession, syncRequestFor } from "../../integrations/connections";
 import { recordIntegrationFailure } from "../../integrations/failures";
 import { cacheCommits, ensureWebhooks, GIT_SYNC, removeWebhooks, syncRepositories, syncRepositoryCommits } from "../../integrations/git-sync";
 import type { Repository } from "../../integrations/provider";
@@ -17,28 +17,7 @@ import { publishSafely } from "../../realtime/publisher";
 import { defineJob, fanOut } from "../define-job";
 import type { JobEvent } from "../events";
 import { integrationJobFailed } from "../integration-failure";
-
-/**
- * Provider failures in the terms of the job engines: wait for a rate limit's reset,
- * stop at once when the authorization is gone, retry with backoff otherwise.
- */
-async function providerStep<T>(owner: { userId: string; provider: RegisteredProviderId }, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ProviderError && error.kind === "rate_limited") {
-      // Visible while the run waits for the reset: the integration stays "syncing", with the reason, and its deadline moves.
-      await noteSyncWaiting(await getDb(), owner, `${error.message} The sync continues then.`, error.retryAt ?? null);
-      throw new RetryAfterError(error.message, error.retryAt ?? "1m");
-    }
-    if (error instanceof ProviderError && error.kind === "unauthorized") {
-      await recordIntegrationFailure(await getDb(), { ...owner, message: error.message, status: "needs_reauth" });
-      throw new NonRetriableError(error.message);
-    }
-    if (error instanceof ProviderError && error.kind === "forbidden") throw new NonRetriableError(error.message);
-    throw error;
-  }
-}
+import { providerStep } from "../provider-step";
 
 /** Repositories most recently pushed first, capped so a run stays far below Inngest's 1,000 steps. */
 function worthSyncing(repositories: Repository[]) {
@@ -117,7 +96,7 @@ export const scheduleIntegrationSyncs = defineJob(
   async ({ step }) => {
     const lost = await step.run("expire-lost-syncs", async () => (await expireLostSyncs(await getDb())).length);
     const due = await step.run("find-auto-sync-integrations", async () => integrationsDueForSync(await getDb()));
-    const events: JobEvent[] = due.map((owner) => ({ name: "integration/sync.requested", data: owner }));
+    const events: JobEvent[] = due.map((owner) => syncRequestFor(owner.userId, owner.provider));
     return { lost, integrations: await fanOut(step, "request-syncs", events) };
   },
 );

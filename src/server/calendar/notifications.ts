@@ -1,0 +1,46 @@
+import { eq } from "drizzle-orm";
+import type { DbOrTx } from "../db/client";
+import { calendars } from "../db/schema";
+import type { JobEvent } from "../jobs/events";
+import { calendarProviders, type CalendarProviderId } from "../integrations/registry";
+import { awaitingReconnect } from "../integrations/webhooks";
+import { calendarForDelivery, forgetWatch } from "./watches";
+
+export type CalendarDeliveryOutcome =
+  | { kind: "handshake"; answer: string }
+  | { kind: "refused"; status: 400 | 401; error: string }
+  | { kind: "accepted"; events: JobEvent[]; ignored: number };
+
+/**
+ * A push delivery, read by the provider and checked here: each entry's token against the watch
+ * it names (constant time). What each signal asks for: `sync` an incremental sync; `missed` a full
+ * one (the cursor is dropped); `reauthorize` and `removed` a new watch, then a full sync. One sync
+ * per user however many entries name them. Entries for an integration waiting to be reconnected
+ * are dropped: its sync could only fail.
+ */
+export async function receiveCalendarDelivery(db: DbOrTx, provider: CalendarProviderId, headers: Headers, url: URL, body: string): Promise<CalendarDeliveryOutcome> {
+  const delivery = calendarProviders[provider].parseNotification(headers, url, body);
+  if (!delivery) return { kind: "refused", status: 400, error: "Not a calendar notification" };
+  if (delivery.kind === "handshake") return delivery;
+  const events = new Map<string, JobEvent>();
+  let verified = 0;
+  let ignored = 0;
+  for (const item of delivery.items) {
+    const calendar = await calendarForDelivery(db, provider, item.watchId, item.token);
+    if (!calendar) continue;
+    verified += 1;
+    if (item.signal === "ignore" || (await awaitingReconnect(db, calendar.userId, provider))) {
+      ignored += 1;
+      continue;
+    }
+    if (item.signal === "missed") await db.update(calendars).set({ syncCursor: null }).where(eq(calendars.id, calendar.id));
+    if (item.signal === "removed") await forgetWatch(db, calendar.id);
+    if (item.signal === "reauthorize") await db.update(calendars).set({ watchExpiresAt: new Date() }).where(eq(calendars.id, calendar.id));
+    if (item.signal === "reauthorize" || item.signal === "removed") {
+      events.set(`renew:${calendar.userId}`, { name: "calendar/watches.renew-requested", data: { userId: calendar.userId, provider } });
+    }
+    events.set(`sync:${calendar.userId}`, { name: "calendar/sync.requested", data: { userId: calendar.userId, provider } });
+  }
+  if (verified === 0) return { kind: "refused", status: 401, error: "Unknown watch or wrong token" };
+  return { kind: "accepted", events: [...events.values()], ignored };
+}
