@@ -5,13 +5,14 @@ import { getDb } from "~/server/db/client";
 import { integrations, integrationTokens } from "~/server/db/schema";
 import { type Env, parseEnv } from "~/server/env";
 import type { ChatSession, OAuthClientSettings } from "~/server/integrations/provider";
-import { circuitState, ProviderError, RESILIENCE, resetCircuits } from "~/server/integrations/resilience";
+import { circuitState, RESILIENCE, resetCircuits } from "~/server/integrations/resilience";
 import { slack } from "~/server/integrations/slack/provider";
 import { readTokens } from "~/server/integrations/tokens";
 import { SLACK_DOUBLE_DEFAULTS, type SlackDouble, startSlackDouble } from "../doubles/slack/server";
 import { signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
 import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
+import { providerErrorOf } from "../support/provider-errors";
 
 // The Slack provider through the real @slack/web-api against the Slack double: OAuth v2
 // (with and without token rotation), profile status, Do Not Disturb, and every failure
@@ -76,16 +77,6 @@ const sessionFor = (accessToken: string, userId: string = ANA): ChatSession => (
   account: { id: userId, login: null, name: null, emails: [] },
   state: {},
 });
-
-/** The ProviderError a call rejects with (fails the test when it resolves or throws something else). */
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => null,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 const apiCalls = (target: SlackDouble, method: string) => target.requests.filter((request) => request.path === `/api/${method}`);
 

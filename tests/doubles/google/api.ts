@@ -7,6 +7,7 @@ import {
   FOCUS_CHAT_STATUSES,
   FOCUS_DECLINE_MODES,
   instantOf,
+  instanceSuffix,
   isEventId,
   isValidTimeZone,
   newEventId,
@@ -17,13 +18,17 @@ import {
 import { CALENDAR_SCOPES, type GoogleOAuth, type GoogleTokenRecord } from "./oauth";
 import { parseRecurrence, parseRfc3339 } from "./time";
 import type { GoogleChannels } from "./watch";
-import { badRequest, duplicate, FOCUS_TIME_UNSUPPORTED, fullSyncRequired, googleError, insufficientScopes, invalidCredentials, loginRequired, notFound } from "./wire";
+import { badRequest, duplicate, FOCUS_TIME_UNSUPPORTED, fullSyncRequired, googleError, insufficientScopes, invalidCredentials, loginRequired, notFound, requiredAccessLevel } from "./wire";
 
 /**
  * Google Calendar API v3 under /calendar/v3 (https://developers.google.com/calendar/api/v3/reference):
  * calendarList.list/get, calendars.get, events.list/get/insert/update/patch/delete/instances/watch,
  * channels.stop, plus GET /oauth2/v3/userinfo. Bearer tokens from the double's OAuth; a
  * calendar of another account is 404, as Google answers for a calendar you cannot see.
+ *
+ * A patch of one instance of a recurring event (by its instance id) changes that instance's
+ * other fields (an attendee declining one occurrence); its times stay the series'. A calendar
+ * whose accessRole is reader refuses writes with 403 requiredAccessLevel.
  *
  * events.list: timeMin/timeMax (overlap), singleEvents (recurring events expanded into
  * instances "<id>_<yyyymmddThhmmssZ>"), orderBy startTime|updated, showDeleted,
@@ -84,9 +89,11 @@ export function handleCalendarApi(ctx: ApiContext, req: DoubleRequest, path: str
   if (segments[2] !== "events") return notFound();
   const read = allowed(READ_EVENTS);
   const write = allowed(WRITE_EVENTS);
+  // A calendar shared read-only: the scope allows writing, the calendar does not.
+  const writable = calendar.accessRole === "owner" || calendar.accessRole === "writer";
   if (segments.length === 3) {
     if (method === "GET") return read ? listEvents(ctx, req, calendar, token) : insufficientScopes();
-    if (method === "POST") return write ? insertEvent(ctx, req, calendar) : insufficientScopes();
+    if (method === "POST") return !write ? insufficientScopes() : writable ? insertEvent(ctx, req, calendar) : requiredAccessLevel();
     return notFound();
   }
   if (segments.length === 4 && segments[3] === "watch" && method === "POST") return read ? watch(ctx, req, calendar) : insufficientScopes();
@@ -95,6 +102,7 @@ export function handleCalendarApi(ctx: ApiContext, req: DoubleRequest, path: str
   if (segments.length !== 4) return notFound();
   if (method === "GET") return read ? getEvent(ctx, calendar, eventId) : insufficientScopes();
   if (!write) return insufficientScopes();
+  if (!writable && (method === "DELETE" || method === "PUT" || method === "PATCH")) return requiredAccessLevel();
   if (method === "DELETE") return deleteEvent(ctx, calendar, eventId);
   if (method === "PUT" || method === "PATCH") return writeEvent(ctx, req, calendar, eventId, method === "PATCH");
   return notFound();
@@ -126,7 +134,7 @@ export function calendarListEntry(calendar: StoredCalendar) {
     backgroundColor: calendar.backgroundColor,
     foregroundColor: calendar.foregroundColor,
     selected: true,
-    accessRole: "owner",
+    accessRole: calendar.accessRole,
     defaultReminders: calendar.primary ? [{ method: "popup", minutes: 10 }] : [],
     ...(calendar.primary ? { notificationSettings: { notifications: [{ type: "eventCreation", method: "email" }] }, primary: true } : {}),
     conferenceProperties: { allowedConferenceSolutionTypes: ["hangoutsMeet"] },
@@ -347,8 +355,8 @@ function writeEvent(ctx: ApiContext, req: DoubleRequest, calendar: StoredCalenda
   if (!body) return badRequest("Parse Error", "parseError");
   const existing = ctx.store.eventsOf(calendar.id).get(eventId);
   if (!existing) {
-    if (ctx.store.findInstance(calendar.id, eventId)) return badRequest("This double does not modify single instances of a recurring event; change the recurring event, or delete the instance.");
-    return notFound();
+    const instance = ctx.store.findInstance(calendar.id, eventId);
+    return instance ? writeInstance(ctx, body, calendar, instance, patch) : notFound();
   }
   if (existing.fields.status === "cancelled" && body.status !== "confirmed" && body.status !== "tentative") return googleError(410, "deleted", "Resource has been deleted");
   if (body.id !== undefined && body.id !== eventId) return badRequest("Invalid resource id value.");
@@ -379,6 +387,30 @@ function writeEvent(ctx: ApiContext, req: DoubleRequest, calendar: StoredCalenda
   const event = ctx.store.put(calendar.id, eventId, checked.fields, "api", existing);
   void ctx.channels.notify(calendar.id);
   return json(200, ctx.store.toJson(event));
+}
+
+/** Fields a single instance may change on the double: everything but its times, its series and its type. */
+const INSTANCE_FIELDS = WRITABLE_FIELDS.filter((key) => !["start", "end", "recurrence", "eventType", "status"].includes(key));
+
+/**
+ * A change to one instance of a recurring event (an attendee declining one occurrence, a
+ * title for one day), kept on the series by instance suffix. Moving or cancelling a single
+ * instance is not reproduced: delete the instance instead.
+ */
+function writeInstance(ctx: ApiContext, body: Record<string, unknown>, calendar: StoredCalendar, instance: NonNullable<ReturnType<CalendarStore["findInstance"]>>, patch: boolean): DoubleResponse {
+  if (!patch || ["start", "end", "recurrence"].some((key) => key in body)) return badRequest("This double does not move or replace single instances of a recurring event; patch other fields, or delete the instance.");
+  const { master, occurrence } = instance;
+  const suffix = instanceSuffix(occurrence);
+  const changes: EventFields = { ...master.fields.instanceChanges?.[suffix] };
+  for (const key of INSTANCE_FIELDS) {
+    if (!(key in body)) continue;
+    if (body[key] === null) delete changes[key];
+    else (changes as Record<string, unknown>)[key] = body[key];
+  }
+  if (changes.attendees?.some((a) => !a?.email)) return badRequest("Missing attendee email.", "required");
+  const updated = ctx.store.put(calendar.id, master.id, { ...master.fields, instanceChanges: { ...master.fields.instanceChanges, [suffix]: changes } }, "api", master);
+  void ctx.channels.notify(calendar.id);
+  return json(200, ctx.store.toJson(updated, occurrence));
 }
 
 function deleteEvent(ctx: ApiContext, calendar: StoredCalendar, eventId: string): DoubleResponse {

@@ -27,8 +27,12 @@ export type StoredCalendar = {
   foregroundColor: string;
   /** Where the calendar's events went when deleted by hand (the watched resource no longer exists). */
   deleted: boolean;
+  /** The account's access: owner (its own calendars) by default; a reader may not write events (403 requiredAccessLevel). */
+  accessRole: CalendarAccessRole;
   resourceSalt: string;
 };
+
+export type CalendarAccessRole = "owner" | "writer" | "reader" | "freeBusyReader";
 
 export type EventTime = { dateTime?: string; date?: string; timeZone?: string };
 export type Attendee = { email: string; displayName?: string; optional?: boolean; responseStatus?: string; organizer?: boolean; self?: boolean; resource?: boolean; comment?: string };
@@ -82,7 +86,14 @@ export const WRITABLE_FIELDS = [
 export type StoredEvent = {
   id: string;
   calendarId: string;
-  fields: EventFields & { start: EventTime; end: EventTime; eventType: string; status: "confirmed" | "tentative" | "cancelled" };
+  fields: EventFields & {
+    start: EventTime;
+    end: EventTime;
+    eventType: string;
+    status: "confirmed" | "tentative" | "cancelled";
+    /** Changes to single instances of a recurring event (an attendee's answer, a title), by instance suffix; times stay the series'. */
+    instanceChanges?: Record<string, EventFields>;
+  };
   created: number;
   updated: number;
   sequence: number;
@@ -150,7 +161,7 @@ export class CalendarStore {
     return account;
   }
 
-  addCalendar(input: { id?: string; owner: string; summary: string; description?: string; timeZone?: string; primary?: boolean; colorId?: string }): StoredCalendar {
+  addCalendar(input: { id?: string; owner: string; summary: string; description?: string; timeZone?: string; primary?: boolean; colorId?: string; accessRole?: CalendarAccessRole }): StoredCalendar {
     const id = input.id ?? `c_${randomBytes(16).toString("hex")}@group.calendar.google.com`;
     const colorId = input.colorId ?? "9";
     const calendar: StoredCalendar = {
@@ -164,6 +175,7 @@ export class CalendarStore {
       backgroundColor: CALENDAR_COLORS[colorId] ?? "#9fe1e7",
       foregroundColor: "#000000",
       deleted: false,
+      accessRole: input.accessRole ?? "owner",
       resourceSalt: randomBytes(8).toString("hex"),
     };
     this.calendars.set(id, calendar);
@@ -222,7 +234,8 @@ export class CalendarStore {
   /** An event (or, with `instance`, one of its occurrences) as the API returns it. */
   toJson(event: StoredEvent, instance?: { start: number; end: number; allDay: boolean; startDay: number }): EventJson {
     const calendar = this.calendars.get(event.calendarId)!;
-    const f = event.fields;
+    const changes = instance ? event.fields.instanceChanges?.[instanceSuffix(instance)] : undefined;
+    const f = changes ? { ...event.fields, ...changes } : event.fields;
     const id = instance ? instanceId(event, instance) : event.id;
     if (f.status === "cancelled") {
       const out: EventJson = { kind: "calendar#event", etag: this.etag(event), id, status: "cancelled" };

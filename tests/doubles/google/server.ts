@@ -2,7 +2,7 @@ import { FaultQueue, type FaultSpec } from "../shared/faults";
 import { type DoubleRequest, type DoubleResponse, escapeHtml, faultAnswer, html, type LoggedRequest, params, redirect, serve } from "../shared/http";
 import { errorPage, sandboxPage } from "../shared/oauth";
 import { type ApiContext, excludeInstance, handleCalendarApi, type SyncTokenRecord, userInfo, validateFields } from "./api";
-import { CalendarStore, type EventFields, type EventJson, instantOf, isEventId, newEventId, type StoredCalendar, type StoredEvent } from "./calendar";
+import { type CalendarAccessRole, CalendarStore, type EventFields, type EventJson, instantOf, isEventId, newEventId, type StoredCalendar, type StoredEvent } from "./calendar";
 import { DEMO_ACCOUNTS, loadGoogleDemo } from "./demo";
 import { CALENDAR_SCOPES, GoogleOAuth, parseGoogleScopes } from "./oauth";
 import { dayNumber, fromDayNumber, isoDate, pad, parseIsoDate, rfc3339InZone, wallAt, wallToInstant } from "./time";
@@ -333,7 +333,8 @@ ${days.join("\n")}`,
 
     // ---- calendars and events (the stored truth, for assertions)
     calendars: (email = signedIn) => store.calendarsOf(email.toLowerCase()).map((c) => ({ id: c.id, summary: c.summary, primary: c.primary, timeZone: c.timeZone, backgroundColor: c.backgroundColor })),
-    addCalendar: (input: { owner?: string; summary: string; id?: string; timeZone?: string; colorId?: string }) => {
+    /** A secondary calendar; `accessRole: "reader"` stands for one shared read-only with the account (writes answer 403 requiredAccessLevel). */
+    addCalendar: (input: { owner?: string; summary: string; id?: string; timeZone?: string; colorId?: string; accessRole?: CalendarAccessRole }) => {
       const calendar = store.addCalendar({ ...input, owner: input.owner ?? signedIn });
       return { id: calendar.id, summary: calendar.summary };
     },

@@ -47,6 +47,9 @@ export const insufficientScopes = () =>
     headers: { "www-authenticate": 'Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="https://www.googleapis.com/auth/calendar"' },
   });
 
+/** A write to a calendar the account may only read (a shared calendar). */
+export const requiredAccessLevel = () => googleError(403, "requiredAccessLevel", "You need to have writer access to this calendar.", { domain: "calendar" });
+
 export const notFound = () => googleError(404, "notFound", "Not Found");
 
 export const badRequest = (message: string, reason = "invalid", extra: { domain?: string; location?: string; locationType?: string } = {}) => googleError(400, reason, message, extra);
