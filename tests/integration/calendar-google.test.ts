@@ -1,0 +1,320 @@
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "~/server/db/client";
+import { calendarEvents, calendars, focusBlocks } from "~/server/db/schema";
+import { schemaTableNames } from "~/server/db/tables";
+import { readTokens } from "~/server/integrations/tokens";
+import { getJobRunner } from "~/server/jobs/send";
+import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
+import { startGoogleDouble, type GoogleDouble } from "../doubles/google/server";
+import { errorOf, signedUpUser } from "../support/callers";
+import { useEnv } from "../support/env";
+import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
+import { until } from "../support/until";
+
+// Calendars end to end on Google: the calendar procedures through the tRPC caller, the jobs on
+// the embedded engine, the real googleapis against the Google double, its push channels
+// delivering to the app's webhook route on a real port.
+let google: GoogleDouble;
+let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+beforeAll(async () => {
+  [google, app] = await Promise.all([startGoogleDouble({ autoApprove: true, demo: false }), startIntegrationRoutes()]);
+  google.addRedirectUri(`${app.url}/api/integrations/google/callback`);
+  await getDb();
+}, 30_000);
+afterAll(() => Promise.all([google.close(), app.close()]));
+useEnv(() => ({
+  APP_URL: app.url,
+  GOOGLE_CLIENT_ID: google.oauth.clientId,
+  GOOGLE_CLIENT_SECRET: google.oauth.clientSecret,
+  GOOGLE_OAUTH_URL: google.oauthUrl,
+  GOOGLE_TOKEN_URL: google.tokenUrl,
+  GOOGLE_API_URL: google.apiUrl,
+}));
+
+/** Jobs due soon have run (a calendar status waiting for a later moment is not waited for). */
+const settle = () => getJobRunner().idle({ dueWithinMs: 3_000 });
+
+/** Midnight UTC `days` from today, plus `hours`. */
+const at = (days: number, hours: number) => new Date(Math.floor(Date.now() / DAY) * DAY + days * DAY + hours * HOUR);
+
+let people = 0;
+/** A DevPulse user connected to a Google account of their own, with `events` in its primary calendar before connecting. */
+async function calendarUser(label: string, events: { summary: string; start: Date; end: Date; visibility?: "private"; attendees?: number }[] = [], options: { workspace?: boolean } = {}) {
+  const account = await signedUpUser(label);
+  const email = `${label}-${++people}@${options.workspace === false ? "gmail.com" : "devpulse.test"}`;
+  google.addAccount({ email, name: label, workspace: options.workspace ?? true, timeZone: "UTC" });
+  for (const event of events) {
+    await google.createEventByHand(email, {
+      summary: event.summary,
+      start: event.start,
+      end: event.end,
+      ...(event.visibility ? { visibility: event.visibility } : {}),
+      ...(event.attendees ? { attendees: Array.from({ length: event.attendees }, (_, i) => ({ email: `guest${i}@example.com` })) } : {}),
+    });
+  }
+  google.signInAs(email);
+  const connected = await connectThroughProvider(account.user, "google", { dueWithinMs: 3_000 });
+  await settle();
+  return { ...account, googleEmail: email, connected };
+}
+
+function listen(userId: string) {
+  const heard: RealtimeMessage[] = [];
+  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && heard.push(message));
+  return { heard, stop };
+}
+
+describe("reading", () => {
+  it("connecting syncs the calendar list and its events into the cache: free/busy only by default, never a title or a token in any table", async () => {
+    const standup = { summary: "Stand-up about Project Nightingale", start: at(1, 9), end: at(1, 9.5), attendees: 3 };
+    const { user, caller, googleEmail, connected } = await calendarUser("cal-read", [standup, { summary: "Dentist", start: at(2, 14), end: at(2, 15), visibility: "private" }]);
+    expect(connected.callback.searchParams.get("connected") ?? connected.callback.pathname).toBeTruthy();
+
+    const list = await caller.calendar.calendars();
+    expect(list).toEqual([expect.objectContaining({ provider: "google", name: googleEmail, primary: true, included: true, canWrite: true, live: true })]);
+    expect(google.channels(googleEmail).filter((channel) => channel.active)).toHaveLength(1); // push notifications watched
+
+    const events = await caller.calendar.events({ from: at(0, 0), to: at(7, 0) });
+    expect(events.map((event) => [event.summary, event.titleHidden, event.attendees, event.startTime.toISOString()])).toEqual([
+      ["Busy", true, null, standup.start.toISOString()],
+      ["Private event", true, null, at(2, 14).toISOString()],
+    ]);
+
+    // Nothing of the titles or the token is stored anywhere in the database.
+    const db = await getDb();
+    const tokens = await readTokens(db, { userId: user.id, provider: "google" });
+    for (const table of schemaTableNames()) {
+      const rows = (await db.execute(sql.raw(`select * from "${table}"`))) as unknown as { rows?: unknown[] } | unknown[];
+      const text = JSON.stringify(Array.isArray(rows) ? rows : rows.rows);
+      expect(text, table).not.toContain("Nightingale");
+      expect(text, table).not.toContain("Dentist");
+      expect(text, table).not.toContain(tokens!.accessToken);
+    }
+  });
+
+  it("with titles and attendees allowed they are kept (never a private event's); switching titles off forgets them at once", async () => {
+    const { caller, googleEmail } = await calendarUser("cal-titles", [
+      { summary: "Planning", start: at(1, 10), end: at(1, 11), attendees: 4 },
+      { summary: "Therapy", start: at(1, 12), end: at(1, 13), visibility: "private" },
+    ]);
+    await caller.privacy.updateSettings({ calendar: { titles: true, attendees: true } });
+    await caller.integrations.sync({ provider: "google" });
+    await settle();
+    // Titles arrive with the next full read: a changed event, or a full sync after a stale token.
+    google.invalidateSyncTokens(googleEmail);
+    await caller.integrations.sync({ provider: "google" });
+    await settle();
+    let events = await caller.calendar.events({ from: at(0, 0), to: at(3, 0) });
+    expect(events.map((event) => [event.summary, event.attendees])).toEqual([
+      ["Planning", 5],
+      ["Private event", null],
+    ]);
+
+    await caller.privacy.updateSettings({ calendar: { titles: false } });
+    events = await caller.calendar.events({ from: at(0, 0), to: at(3, 0) });
+    expect(events.map((event) => event.summary)).toEqual(["Busy", "Private event"]);
+    const stored = await (await getDb()).select({ title: calendarEvents.title }).from(calendarEvents).innerJoin(calendars, eq(calendars.id, calendarEvents.calendarId)).where(eq(calendars.name, googleEmail));
+    expect(stored.every((row) => row.title === null)).toBe(true);
+  });
+
+  it("a stale sync token means a full resync: nothing lost, nothing doubled", async () => {
+    const { caller, googleEmail } = await calendarUser("cal-stale", [{ summary: "A", start: at(1, 9), end: at(1, 10) }]);
+    await google.createEventByHand(googleEmail, { summary: "B", start: at(1, 11), end: at(1, 12) });
+    await settle();
+    expect(google.invalidateSyncTokens(googleEmail)).toBeGreaterThan(0);
+    await google.createEventByHand(googleEmail, { summary: "C", start: at(1, 13), end: at(1, 14) });
+    await settle();
+    const events = await caller.calendar.events({ from: at(0, 0), to: at(3, 0) });
+    expect(events.map((event) => event.startTime.getUTCHours())).toEqual([9, 11, 13]);
+  });
+
+  it("a push notification with a forged token is refused and starts no sync", async () => {
+    const { googleEmail } = await calendarUser("cal-forged");
+    const [channel] = google.channels(googleEmail);
+    const forged = await fetch(`${app.url}/api/webhooks/google-calendar`, {
+      method: "POST",
+      headers: { "x-goog-channel-id": channel!.id, "x-goog-channel-token": "not-the-token", "x-goog-resource-state": "exists", "x-goog-resource-id": channel!.resourceId, "x-goog-message-number": "9" },
+    });
+    expect(forged.status).toBe(401);
+    const unknown = await fetch(`${app.url}/api/webhooks/google-calendar`, { method: "POST", headers: {} });
+    expect(unknown.status).toBe(400);
+  });
+});
+
+describe("focus blocks", () => {
+  it("a booked block is made in Google exactly once even when Google's first answer is lost, as native focus time", async () => {
+    const { caller, googleEmail } = await calendarUser("cal-once");
+    google.dropNextResponse({ path: /\/calendars\/[^/]+\/events$/, method: "POST" });
+    const block = await caller.calendar.createFocusBlock({ title: "Deep work: sync engine", duration: 90, startTime: at(1, 13), notifications: [10] });
+    expect(block.state).toBe("creating");
+    await settle();
+    const made = google.events(googleEmail).filter((event) => event.summary === "Deep work: sync engine");
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatchObject({ eventType: "focusTime" });
+    const [row] = await caller.calendar.focusBlocks({ from: at(0, 0), to: at(3, 0) });
+    expect(row).toMatchObject({ id: block.id, state: "active", kind: "focusTime", duration: 90 });
+    // It shows in the merged week as focus time, linked to the block.
+    const events = await caller.calendar.events({ from: at(0, 0), to: at(3, 0) });
+    expect(events).toEqual([expect.objectContaining({ focusBlockId: block.id, focusTime: true, startTime: at(1, 13) })]);
+  });
+
+  it("on a consumer account the block is an ordinary busy event, and says so", async () => {
+    const { caller, googleEmail } = await calendarUser("cal-consumer", [], { workspace: false });
+    await caller.calendar.createFocusBlock({ title: "Focus", duration: 60, startTime: at(1, 9) });
+    await settle();
+    expect(google.events(googleEmail).map((event) => event.eventType ?? "default")).toEqual(["default"]);
+    expect((await caller.calendar.focusBlocks({ from: at(0, 0), to: at(3, 0) }))[0]).toMatchObject({ kind: "busyEvent", state: "active" });
+  });
+
+  it("weekday focus sessions recur in the calendar", async () => {
+    const { caller, googleEmail } = await calendarUser("cal-recurring");
+    await caller.calendar.createFocusBlock({ title: "Morning focus", duration: 120, startTime: at(1, 9), recurrence: { weekdays: [1, 2, 3, 4, 5], count: 5 } });
+    await settle();
+    const [series] = google.events(googleEmail).filter((event) => event.summary === "Morning focus");
+    expect(series?.recurrence).toEqual(["RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=5"]);
+    const instances = (await caller.calendar.events({ from: at(0, 0), to: at(14, 0) })).filter((event) => event.focusTime);
+    expect(instances).toHaveLength(5);
+  });
+
+  it("moved in Google, the block moves here through a push notification, and the page hears it; deleted there, it is gone here", async () => {
+    const { user, caller, googleEmail } = await calendarUser("cal-move");
+    const block = await caller.calendar.createFocusBlock({ title: "Write the RFC", duration: 60, startTime: at(1, 10) });
+    await settle();
+    const [event] = google.events(googleEmail);
+    const { heard, stop } = listen(user.id);
+    const moved = await google.moveEventByHand(googleEmail, event!.id, at(1, 15), at(1, 16));
+    expect(moved.notifications.length).toBeGreaterThan(0);
+    await until(async () => (await caller.calendar.focusBlocks({ from: at(0, 0), to: at(3, 0) }))[0]?.startTime.getTime(), (time) => time === at(1, 15).getTime());
+    await settle();
+    expect(heard.some((message) => message.event === "calendar:event_updated" && (message.payload as { change: string }).change === "updated")).toBe(true);
+
+    await google.deleteEventByHand(googleEmail, event!.id);
+    await until(async () => (await caller.calendar.focusBlocks({ from: at(0, 0), to: at(3, 0) })).length, (count) => count === 0);
+    stop();
+    expect((await (await getDb()).select().from(focusBlocks).where(eq(focusBlocks.id, block.id)))[0]?.state).toBe("deleted");
+  });
+
+  it("edited here, the block changes in Google; deleted here, it is gone there (twice is fine)", async () => {
+    const { caller, googleEmail } = await calendarUser("cal-edit");
+    const block = await caller.calendar.createFocusBlock({ title: "Refactor", duration: 60, startTime: at(1, 10) });
+    await settle();
+    const updated = await caller.calendar.updateFocusBlock({ id: block.id, title: "Refactor the pull path", startTime: at(1, 11), duration: 30 });
+    expect(updated).toMatchObject({ title: "Refactor the pull path", duration: 30 });
+    const [event] = google.events(googleEmail);
+    expect(event).toMatchObject({ summary: "Refactor the pull path" });
+    expect(Date.parse(event!.start!.dateTime!)).toBe(at(1, 11).getTime());
+    expect(await caller.calendar.deleteFocusBlock({ id: block.id })).toMatchObject({ deleted: true });
+    expect(google.events(googleEmail)).toEqual([]);
+    expect((await errorOf(() => caller.calendar.deleteFocusBlock({ id: block.id }))).code).toBe("NOT_FOUND");
+  });
+});
+
+describe("conflicts and suggestions", () => {
+  it("a meeting landing on a focus block is one conflict, announced once; moving the block puts it in the next free slot", async () => {
+    const { user, caller, googleEmail } = await calendarUser("cal-conflict");
+    await caller.privacy.updateSettings({ calendar: { titles: true } });
+    const block = await caller.calendar.createFocusBlock({ title: "Focus", duration: 60, startTime: at(3, 10) });
+    await settle();
+    const { heard, stop } = listen(user.id);
+    await google.createEventByHand(googleEmail, { summary: "Surprise review", start: at(3, 10.5), end: at(3, 11.5) });
+    await until(async () => (await caller.calendar.conflicts({ from: at(0, 0), to: at(7, 0) })).length, (count) => count === 1);
+    await settle();
+    const [conflict] = await caller.calendar.conflicts({ from: at(0, 0), to: at(7, 0) });
+    expect(conflict).toMatchObject({ kind: "focus_block", actions: { move: true, decline: true, keep: true } });
+    expect([conflict!.first.summary, conflict!.second.summary].sort()).toEqual(["Focus", "Surprise review"]);
+    // Another sync finds the same pair: not announced again.
+    await caller.integrations.sync({ provider: "google" });
+    await settle();
+    stop();
+    expect(heard.filter((message) => message.event === "calendar:conflict_detected")).toHaveLength(1);
+
+    const resolved = await caller.calendar.resolveConflict({ key: conflict!.key, action: "move" });
+    expect(resolved).toMatchObject({ action: "move" });
+    const [moved] = await caller.calendar.focusBlocks({ from: at(0, 0), to: at(7, 0) });
+    expect(moved!.id).toBe(block.id);
+    expect(moved!.startTime.getTime()).toBeGreaterThanOrEqual(at(3, 11.5).getTime());
+    await caller.integrations.sync({ provider: "google" });
+    await settle();
+    expect(await caller.calendar.conflicts({ from: at(0, 0), to: at(7, 0) })).toEqual([]);
+  });
+
+  it("keeping both hides the conflict; declining answers the invitation at Google", async () => {
+    const { caller, googleEmail } = await calendarUser("cal-decline", [
+      { summary: "One", start: at(2, 9), end: at(2, 10), attendees: 2 },
+      { summary: "Two", start: at(2, 9.5), end: at(2, 10.5), attendees: 2 },
+      { summary: "Three", start: at(4, 9), end: at(4, 10), attendees: 2 },
+      { summary: "Four", start: at(4, 9.5), end: at(4, 10.5), attendees: 2 },
+    ]);
+    const conflicts = await caller.calendar.conflicts({ from: at(0, 0), to: at(7, 0) });
+    expect(conflicts.map((conflict) => conflict.kind)).toEqual(["double_booking", "double_booking"]);
+    await caller.calendar.resolveConflict({ key: conflicts[0]!.key, action: "keep" });
+    expect(await caller.calendar.conflicts({ from: at(0, 0), to: at(7, 0) })).toHaveLength(1);
+    const declined = await caller.calendar.resolveConflict({ key: conflicts[1]!.key, action: "decline" });
+    expect(declined.action).toBe("decline");
+    expect(google.events(googleEmail).length).toBe(4);
+    expect(await caller.calendar.conflicts({ from: at(0, 0), to: at(7, 0) })).toEqual([]);
+  });
+
+  it("suggestions never overlap a busy time in any included calendar, and leaving a calendar out frees its time", async () => {
+    const { caller } = await calendarUser("cal-suggest", [{ summary: "Offsite", start: at(1, 9), end: at(1, 17) }]);
+    const request = { from: at(1, 0).toISOString(), to: at(2, 0).toISOString(), durationMinutes: 60, preferences: { workingHours: { days: [0, 1, 2, 3, 4, 5, 6], start: "09:00", end: "17:00" }, timezone: "UTC", minGapMinutes: 0 } };
+    expect((await caller.calendar.suggestFocusSlots(request)).slots).toEqual([]);
+    const [calendar] = await caller.calendar.calendars();
+    await caller.calendar.setIncluded({ calendarId: calendar!.id, included: false });
+    const { slots } = await caller.calendar.suggestFocusSlots(request);
+    expect(slots.length).toBeGreaterThan(0);
+    for (const slot of slots) expect(Date.parse(slot.startTime)).toBeGreaterThanOrEqual(at(1, 9).getTime());
+  });
+});
+
+describe("whose data", () => {
+  it("user B sees none of A's calendars, events, blocks or conflicts, and cannot change them", async () => {
+    const a = await calendarUser("cal-owner-a", [
+      { summary: "X", start: at(2, 9), end: at(2, 10) },
+      { summary: "Y", start: at(2, 9.5), end: at(2, 10.5) },
+    ]);
+    const block = await a.caller.calendar.createFocusBlock({ title: "A's block", duration: 30, startTime: at(3, 9) });
+    await settle();
+    const [calendar] = await a.caller.calendar.calendars();
+    const [conflict] = await a.caller.calendar.conflicts({ from: at(0, 0), to: at(7, 0) });
+    const b = await signedUpUser("cal-owner-b");
+    expect(await b.caller.calendar.calendars()).toEqual([]);
+    expect(await b.caller.calendar.events({ from: at(0, 0), to: at(7, 0) })).toEqual([]);
+    expect(await b.caller.calendar.events({ from: at(0, 0), to: at(7, 0), calendarIds: [calendar!.id] })).toEqual([]);
+    expect(await b.caller.calendar.focusBlocks({ from: at(0, 0), to: at(7, 0) })).toEqual([]);
+    expect(await b.caller.calendar.conflicts({ from: at(0, 0), to: at(7, 0) })).toEqual([]);
+    expect((await errorOf(() => b.caller.calendar.setIncluded({ calendarId: calendar!.id, included: false }))).code).toBe("NOT_FOUND");
+    expect((await errorOf(() => b.caller.calendar.updateFocusBlock({ id: block.id, title: "mine now" }))).code).toBe("NOT_FOUND");
+    expect((await errorOf(() => b.caller.calendar.deleteFocusBlock({ id: block.id }))).code).toBe("NOT_FOUND");
+    expect((await errorOf(() => b.caller.calendar.resolveConflict({ key: conflict!.key, action: "keep" }))).code).toBe("NOT_FOUND");
+    expect((await errorOf(() => b.caller.calendar.createFocusBlock({ title: "x", duration: 30, startTime: at(3, 9), calendarId: calendar!.id }))).code).toBe("NOT_FOUND");
+    expect((await a.caller.calendar.calendars())[0]?.included).toBe(true);
+    expect((await a.caller.calendar.focusBlocks({ from: at(0, 0), to: at(7, 0) }))[0]?.title).toBe("A's block");
+  });
+
+  it("disconnecting stops the push channel and deletes every calendar, event and block", async () => {
+    const { user, caller, googleEmail } = await calendarUser("cal-disconnect", [{ summary: "Z", start: at(1, 9), end: at(1, 10) }]);
+    await caller.calendar.createFocusBlock({ title: "B", duration: 30, startTime: at(2, 9) });
+    await settle();
+    expect(google.channels(googleEmail).filter((channel) => channel.active)).toHaveLength(1);
+    await caller.integrations.disconnect({ provider: "google" });
+    expect(google.channels(googleEmail).filter((channel) => channel.active)).toHaveLength(0);
+    const db = await getDb();
+    for (const table of [calendars, calendarEvents, focusBlocks]) expect(await db.select().from(table).where(eq(table.userId, user.id))).toEqual([]);
+  });
+});
+
+describe("bad input", () => {
+  it("answers a clear 400 and stores nothing", async () => {
+    const { caller } = await calendarUser("cal-bad");
+    expect((await errorOf(() => caller.calendar.createFocusBlock({ title: "", duration: 60, startTime: at(1, 9) }))).code).toBe("BAD_REQUEST");
+    expect((await errorOf(() => caller.calendar.createFocusBlock({ title: "x", duration: 5, startTime: at(1, 9) }))).message).toContain("at least 15 minutes");
+    expect((await errorOf(() => caller.calendar.events({ from: at(5, 0), to: at(1, 0) }))).code).toBe("BAD_REQUEST");
+    expect((await errorOf(() => caller.calendar.suggestFocusSlots({ from: at(1, 0).toISOString(), to: at(2, 0).toISOString(), durationMinutes: 60, preferences: { workingHours: { start: "17:00", end: "09:00" }, timezone: "Mars/Olympus", minGapMinutes: 0 } }))).code).toBe("BAD_REQUEST");
+    expect(await caller.calendar.focusBlocks({ from: at(0, 0), to: at(7, 0) })).toEqual([]);
+  });
+});
