@@ -8,11 +8,20 @@ import type { MicrosoftPerson } from "./identity";
  * ranges endDate, noEnd, numbered) whose occurrences are expanded on read; an occurrence
  * that was edited or cancelled is kept as an override (type "exception", or gone).
  * Every change bumps the event's changeKey and is reported to `onChange` (subscriptions).
+ * An event organized by someone else is an invitation: it lands unanswered (responseStatus
+ * notResponded, isOrganizer false), and declining it removes it from the calendar, as Exchange
+ * moves a declined meeting to Deleted Items; the response sent is kept in `responses`.
  */
 export type Recurrence = {
   pattern: { type: "daily" | "weekly" | "absoluteMonthly"; interval: number; daysOfWeek?: string[]; firstDayOfWeek?: string; dayOfMonth?: number; month?: number; index?: string };
   range: { type: "endDate" | "noEnd" | "numbered"; startDate: string; endDate?: string; numberOfOccurrences?: number; recurrenceTimeZone?: string };
 };
+
+/** The mailbox owner's answer to an event: "organizer" for their own events. */
+export type ResponseKind = "organizer" | "notResponded" | "accepted" | "tentativelyAccepted" | "declined";
+
+/** A response to an organizer (POST /me/events/{id}/decline). */
+export type MeetingResponse = { userId: string; eventId: string; subject: string; organizer: string; response: "declined"; sendResponse: boolean; comment: string; at: number };
 
 export type Attendee = { type: "required" | "optional" | "resource"; emailAddress: { name: string; address: string }; status?: { response: string; time: string } };
 
@@ -67,6 +76,7 @@ export type StoredEvent = EventFields & {
   transactionId: string | null;
   recurrence: Recurrence | null;
   organizer: { name: string; address: string };
+  response: ResponseKind;
   /** Overrides of single occurrences, by their original start (ms). */
   exceptions: Map<number, Override>;
 };
@@ -96,6 +106,7 @@ const changeKey = (event: { id: string; version: number }) => createHash("sha256
 
 export class MicrosoftData {
   readonly mailboxes = new Map<string, Mailbox>();
+  readonly responses: MeetingResponse[] = [];
   onChange: (change: Change) => void = () => undefined;
 
   constructor(private readonly now: () => number) {}
@@ -136,10 +147,16 @@ export class MicrosoftData {
     return undefined;
   }
 
-  createEvent(userId: string, calendarId: string, fields: EventFields & { recurrence?: Recurrence | null; transactionId?: string | null }, source: "api" | "user"): StoredEvent {
+  createEvent(
+    userId: string,
+    calendarId: string,
+    fields: EventFields & { recurrence?: Recurrence | null; transactionId?: string | null; organizer?: { name: string; address: string } | null },
+    source: "api" | "user",
+  ): StoredEvent {
     const mailbox = this.mailbox(userId);
     const now = this.now();
-    const { recurrence = null, transactionId = null, ...rest } = fields;
+    const { recurrence = null, transactionId = null, organizer = null, ...rest } = fields;
+    const invited = organizer !== null && organizer.address.toLowerCase() !== mailbox.person.mail.toLowerCase();
     const event: StoredEvent = {
       ...rest,
       id: newGraphId("event"),
@@ -151,7 +168,8 @@ export class MicrosoftData {
       version: 1,
       transactionId,
       recurrence,
-      organizer: { name: mailbox.person.displayName, address: mailbox.person.mail },
+      organizer: invited ? organizer : { name: mailbox.person.displayName, address: mailbox.person.mail },
+      response: invited ? "notResponded" : "organizer",
       exceptions: new Map(),
     };
     mailbox.events.set(event.id, event);
@@ -174,6 +192,14 @@ export class MicrosoftData {
     master.exceptions.set(originalStartMs, { ...previous, ...patch, version: (previous?.version ?? 0) + 1, modifiedAt: this.now() });
     master.modifiedAt = this.now();
     this.onChange({ ownerId: master.ownerId, calendarId: master.calendarId, eventId: occurrenceId(master.id, originalStartMs), changeType: patch.cancelled ? "deleted" : "updated", source });
+  }
+
+  /** The mailbox owner declines an invitation (a whole event, or one occurrence of a series). */
+  decline(target: StoredEvent | Instance, options: { sendResponse: boolean; comment: string }): void {
+    const event = "event" in target ? target.event : target;
+    this.responses.push({ userId: event.ownerId, eventId: target.id, subject: event.subject, organizer: event.organizer.address, response: "declined", ...options, at: this.now() });
+    if ("event" in target && target.originalStartMs !== null) this.overrideOccurrence(target.event, target.originalStartMs, { cancelled: true }, "api");
+    else this.deleteEvent(event, "api");
   }
 
   deleteEvent(event: StoredEvent, source: "api" | "user"): void {
@@ -255,7 +281,7 @@ export class MicrosoftData {
       sensitivity: override?.sensitivity ?? event.sensitivity,
       isAllDay: event.isAllDay,
       isCancelled: false,
-      isOrganizer: true,
+      isOrganizer: event.response === "organizer",
       responseRequested: true,
       seriesMasterId: instance.originalStartMs === null ? null : event.id,
       showAs: override?.showAs ?? event.showAs,
@@ -268,7 +294,7 @@ export class MicrosoftData {
       occurrenceId: null,
       isDraft: false,
       hideAttendees: false,
-      responseStatus: { response: "organizer", time: "0001-01-01T00:00:00Z" },
+      responseStatus: { response: event.response, time: "0001-01-01T00:00:00Z" },
       body,
       start: { dateTime: graphDateTime(instance.startMs, ownerZone), timeZone: zone },
       end: { dateTime: graphDateTime(instance.endMs, ownerZone), timeZone: zone },

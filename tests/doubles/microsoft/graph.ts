@@ -14,6 +14,8 @@ import { graphError, graphJson, ianaZone, invalidToken, parseDateTimeTimeZone, p
  *   POST the same three: create (transactionId makes a retried create return the first event, 201, no duplicate)
  *   GET|PATCH|DELETE /me/events/{id}   (an occurrence id edits or cancels that occurrence only)
  *   GET  /me/events/{id}/instances?startDateTime&endDateTime
+ *   POST /me/events/{id}/decline { comment?, sendResponse? } → 202: an invitation leaves the calendar
+ *        (an occurrence id: that occurrence); 400 ErrorInvalidRequest for one's own event
  *   GET  /me/calendarView, /me/calendar/calendarView, /me/calendars/{id}/calendarView
  *        ?startDateTime&endDateTime (required): instances (occurrences expanded), by start; $top/$skip paging
  *   GET  …/calendarView/delta?startDateTime&endDateTime → pages linked by @odata.nextLink ($skiptoken),
@@ -125,13 +127,17 @@ export async function handleGraph(ctx: GraphCtx, req: DoubleRequest, rawPath: st
   }
   if (rest === "/calendarView/delta" && req.method === "GET") return delta(ctx, req, path, userId, calendarId, zone);
 
-  const single = /^\/events\/([^/]+)(\/instances)?$/.exec(rest);
+  const single = /^\/events\/([^/]+)(\/instances|\/decline)?$/.exec(rest);
   if (single && calendarId === null) {
     const id = decodeURIComponent(single[1]!);
     if (!id.startsWith("AAMk")) return graphError(400, "ErrorInvalidIdMalformed", "Id is malformed.");
     const event = ctx.data.event(userId, id);
     const occurrence = event ? undefined : ctx.data.occurrence(userId, id);
     if (!event && !occurrence) return graphError(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+    if (single[2] === "/decline") {
+      if (req.method !== "POST") return methodNotAllowed();
+      return declineEvent(ctx, req, event ?? occurrence!);
+    }
     if (single[2]) {
       if (req.method !== "GET") return methodNotAllowed();
       const window = windowOf(req);
@@ -419,6 +425,14 @@ function patchEvent(ctx: GraphCtx, req: DoubleRequest, userId: string, target: S
   if (invalid) return invalid;
   ctx.data.updateEvent(target, patch, "api");
   return graphJson(200, { "@odata.context": `${ctx.graphUrl()}/$metadata#users('${userId}')/events/$entity`, ...ctx.data.eventJson(target, zone, ctx.graphUrl()) }, zoneHeader(zone));
+}
+
+function declineEvent(ctx: GraphCtx, req: DoubleRequest, target: StoredEvent | Instance): DoubleResponse {
+  const input = jsonBody<Input>(req) ?? {};
+  const event = "event" in target ? target.event : target;
+  if (event.response === "organizer") return graphError(400, "ErrorInvalidRequest", "Your request can't be completed. You can't respond to a meeting you organized.");
+  ctx.data.decline(target, { sendResponse: input.sendResponse !== false, comment: typeof input.comment === "string" ? input.comment : "" });
+  return { status: 202, headers: requestIds(), body: "" };
 }
 
 const dropUndefined = <T extends Record<string, unknown>>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

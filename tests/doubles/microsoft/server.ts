@@ -1,7 +1,7 @@
 import { FaultQueue, type FaultSpec } from "../shared/faults";
 import { type DoubleRequest, type DoubleResponse, escapeHtml, faultAnswer, html, type LoggedRequest, params, redirect, serve } from "../shared/http";
 import { errorPage, sandboxPage } from "../shared/oauth";
-import { type EventFields, eventDefaults, MicrosoftData, type Recurrence, type StoredEvent } from "./data";
+import { type EventFields, eventDefaults, type MeetingResponse, MicrosoftData, type Recurrence, type StoredEvent } from "./data";
 import { mondayOf, seedMicrosoftDemo } from "./demo";
 import { DeltaStore, handleGraph } from "./graph";
 import { MicrosoftIdentity, type MicrosoftPerson, parseMicrosoftScopes } from "./identity";
@@ -10,7 +10,7 @@ import { aadError, graphFaultBody, requestIds } from "./wire";
 
 export type { GraphDelivery, LifecycleEvent } from "./subscriptions";
 export type { MicrosoftPerson } from "./identity";
-export type { Recurrence } from "./data";
+export type { MeetingResponse, Recurrence } from "./data";
 export type { FaultSpec } from "../shared/faults";
 export type { LoggedRequest } from "../shared/http";
 
@@ -87,6 +87,8 @@ export type OutlookEventInput = {
   location?: string;
   attendees?: Array<{ name: string; address: string }>;
   recurrence?: Recurrence;
+  /** Someone else's meeting: an invitation in this person's calendar, not yet answered. */
+  organizer?: { name: string; address: string };
 };
 
 const DAY = 86_400_000;
@@ -164,7 +166,7 @@ export async function startMicrosoftDouble(options: MicrosoftDoubleOptions = {})
         location: input.location ?? "",
         attendees: (input.attendees ?? []).map((a) => ({ type: "required", emailAddress: a })),
       };
-      return data.createEvent(userId, input.calendarId ?? data.defaultCalendar(userId).id, { ...fields, recurrence: input.recurrence ?? null }, "user");
+      return data.createEvent(userId, input.calendarId ?? data.defaultCalendar(userId).id, { ...fields, recurrence: input.recurrence ?? null, organizer: input.organizer ?? null }, "user");
     },
     move(id: string, to: { start: Date | number; end?: Date | number } | { minutes: number }): StoredEvent {
       const event = expectEvent(id);
@@ -338,6 +340,8 @@ ${days}
     // ---- calendars (reading state for assertions)
     /** A person's calendars: the default "Calendar" first. */
     calendars: (userId = signedIn) => data.mailbox(userId).calendars.map((c) => ({ ...c })),
+    /** Adds a calendar to a person's mailbox (default: the signed-in person), as if made in Outlook. */
+    addCalendar: (input: { name: string; hexColor?: string; color?: string; userId?: string }) => ({ ...data.addCalendar(input.userId ?? signedIn, input) }),
     /** The id of Ana's second demo calendar ("Team events"), or null without demo data. */
     teamCalendarId: teamCalendarId,
     /** Stored events (singles and series masters) as Graph renders them in UTC. */
@@ -345,6 +349,8 @@ ${days}
     /** Instances overlapping [from, to) as calendarView renders them (UTC). */
     calendarView: (from: Date | number, to: Date | number, opts: { userId?: string; calendarId?: string } = {}) =>
       data.instances(opts.userId ?? signedIn, opts.calendarId ?? null, ms(from), ms(to)).map((i) => data.eventJson(i, "UTC", urls.graph)),
+    /** Responses sent to organizers (declines), oldest first. */
+    responses: data.responses as readonly MeetingResponse[],
     /** Events created through the API with this transactionId (0 or 1 when idempotency holds). */
     eventsWithTransactionId: (transactionId: string, userId = signedIn) => data.events(userId, null).filter((e) => e.transactionId === transactionId).map(eventJson),
 

@@ -82,7 +82,7 @@ export class GraphSubscriptions {
     return this.live().find((s) => s.id === id);
   }
 
-  json(s: Subscription): Record<string, unknown> {
+  json(s: Subscription) {
     return {
       id: s.id,
       resource: s.resource,
