@@ -101,17 +101,13 @@ describe("reading", () => {
       { summary: "Planning", start: at(1, 10), end: at(1, 11), attendees: 4 },
       { summary: "Therapy", start: at(1, 12), end: at(1, 13), visibility: "private" },
     ]);
+    // Allowing them reads every calendar again in full to fill them in.
     await caller.privacy.updateSettings({ calendar: { titles: true, attendees: true } });
-    await caller.integrations.sync({ provider: "google" });
-    await settle();
-    // Titles arrive with the next full read: a changed event, or a full sync after a stale token.
-    google.invalidateSyncTokens(googleEmail);
-    await caller.integrations.sync({ provider: "google" });
     await settle();
     let events = await caller.calendar.events({ from: at(0, 0), to: at(3, 0) });
     expect(events.map((event) => [event.summary, event.attendees])).toEqual([
-      ["Planning", 5],
-      ["Private event", null],
+      ["Planning", 4],
+      ["Private event", 0],
     ]);
 
     await caller.privacy.updateSettings({ calendar: { titles: false } });
@@ -206,7 +202,7 @@ describe("focus blocks", () => {
     expect(updated).toMatchObject({ title: "Refactor the pull path", duration: 30 });
     const [event] = google.events(googleEmail);
     expect(event).toMatchObject({ summary: "Refactor the pull path" });
-    expect(Date.parse(event!.start!.dateTime!)).toBe(at(1, 11).getTime());
+    expect(Date.parse((event!.start as { dateTime: string }).dateTime)).toBe(at(1, 11).getTime());
     expect(await caller.calendar.deleteFocusBlock({ id: block.id })).toMatchObject({ deleted: true });
     expect(google.events(googleEmail)).toEqual([]);
     expect((await errorOf(() => caller.calendar.deleteFocusBlock({ id: block.id }))).code).toBe("NOT_FOUND");

@@ -91,10 +91,17 @@ export async function cachedTimes(db: DbOrTx, calendarId: string, externalIds: s
   return new Map(rows.map((row) => [row.externalId, { start: row.startAt.getTime(), end: row.endAt.getTime() }]));
 }
 
-/** A switch turned off takes effect on what is already cached, not only on the next sync. */
-export async function forgetWithheldEventDetails(db: DbOrTx, userId: string, privacy: CalendarPrivacy) {
-  if (!privacy.titles) await db.update(calendarEvents).set({ title: null }).where(and(eq(calendarEvents.userId, userId), sql`${calendarEvents.title} is not null`));
-  if (!privacy.attendees) await db.update(calendarEvents).set({ attendees: null }).where(and(eq(calendarEvents.userId, userId), sql`${calendarEvents.attendees} is not null`));
+/**
+ * A privacy switch takes effect on what is cached now: turned off, the titles or counts go at
+ * once; turned on, every calendar is read in full again (its cursor dropped) to fill them in.
+ * Returns whether a full read is needed.
+ */
+export async function applyCalendarPrivacy(db: DbOrTx, userId: string, before: CalendarPrivacy, after: CalendarPrivacy): Promise<boolean> {
+  if (!after.titles) await db.update(calendarEvents).set({ title: null }).where(and(eq(calendarEvents.userId, userId), sql`${calendarEvents.title} is not null`));
+  if (!after.attendees) await db.update(calendarEvents).set({ attendees: null }).where(and(eq(calendarEvents.userId, userId), sql`${calendarEvents.attendees} is not null`));
+  const widened = (after.titles && !before.titles) || (after.attendees && !before.attendees);
+  if (widened) await db.update(calendars).set({ syncCursor: null }).where(eq(calendars.userId, userId));
+  return widened;
 }
 
 /** Cached events past their retention (the cleanup job). */

@@ -6,7 +6,8 @@ import type { Env } from "../env";
 import { AppError } from "../errors";
 import { requireIntegration } from "../integrations/connections";
 import type { ProviderSession } from "../integrations/provider";
-import { calendarProviders, type CalendarProviderId } from "../integrations/registry";
+import { calendarProviders, isCalendarProvider, type CalendarProviderId } from "../integrations/registry";
+import type { JobEvent } from "../jobs/events";
 import type { CalendarRow } from "./cache";
 
 /** The provider's calendar list, kept: new calendars appear (included), renamed ones update, removed ones go with their events. */
@@ -73,4 +74,10 @@ export async function defaultWritableCalendar(db: DbOrTx, userId: string): Promi
   const chosen = rows.find((row) => row.primary && row.included) ?? rows.find((row) => row.included) ?? rows[0];
   if (!chosen) throw new AppError("PRECONDITION_FAILED", `Connect ${providerName("google")} or ${providerName("microsoft")} with a calendar you can write to, then book focus time.`);
   return chosen;
+}
+
+/** A sync of each calendar provider the user has calendars at. */
+export async function calendarSyncRequests(db: DbOrTx, userId: string): Promise<JobEvent[]> {
+  const rows = await db.selectDistinct({ provider: calendars.provider }).from(calendars).where(eq(calendars.userId, userId));
+  return rows.filter((row) => isCalendarProvider(row.provider)).map((row) => ({ name: "calendar/sync.requested", data: { userId, provider: row.provider as CalendarProviderId } }));
 }

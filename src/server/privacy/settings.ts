@@ -4,7 +4,9 @@ import type { DbOrTx } from "../db/client";
 import { privacySettings } from "../db/schema";
 import { AppError } from "../errors";
 import { recordProcessing } from "./processing-log";
-import { forgetWithheldEventDetails } from "../calendar/cache";
+import { applyCalendarPrivacy } from "../calendar/cache";
+import { calendarSyncRequests } from "../calendar/calendars";
+import { jobs } from "../jobs/send";
 
 /** The user's settings, defaults filled in (a missing row is all defaults). */
 export async function getPrivacySettings(db: DbOrTx, userId: string): Promise<PrivacySettings> {
@@ -49,10 +51,11 @@ export async function updatePrivacySettings(db: DbOrTx, userId: string, patch: P
   if (patch.enableCloudSync !== undefined || Object.values(patch.integrations ?? {}).some((change) => change?.enabled !== undefined)) {
     throw new AppError("BAD_REQUEST", "Cloud sync and integrations are switched on or off by giving or withdrawing consent (privacy.recordConsent).");
   }
-  const next = merge(await getPrivacySettings(db, userId), patch);
+  const current = await getPrivacySettings(db, userId);
+  const next = merge(current, patch);
   await writePrivacySettings(db, userId, next);
-  // Withheld now means gone now, not at the next sync.
-  if (patch.calendar) await forgetWithheldEventDetails(db, userId, next.calendar);
+  // Withheld now means gone now, not at the next sync; allowed now means read again in full.
+  if (patch.calendar && (await applyCalendarPrivacy(db, userId, current.calendar, next.calendar))) await jobs.send(await calendarSyncRequests(db, userId));
   await recordProcessing(db, userId, {
     activity: "settings_change",
     purpose: "Apply the privacy settings you chose",
