@@ -4,12 +4,12 @@ import { getDb } from "~/server/db/client";
 import { calendarEvents, calendars, focusBlocks } from "~/server/db/schema";
 import { schemaTableNames } from "~/server/db/tables";
 import { readTokens } from "~/server/integrations/tokens";
-import { getJobRunner } from "~/server/jobs/send";
-import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
+import { jobs } from "~/server/jobs/send";
 import { startGoogleDouble, type GoogleDouble } from "../doubles/google/server";
 import { errorOf, signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
-import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
+import { startIntegrationRoutes } from "../support/integrations";
+import { at, googleCalendarUser, listen, settle } from "./calendar-helpers";
 import { until } from "../support/until";
 
 // Calendars end to end on Google: the calendar procedures through the tRPC caller, the jobs on
@@ -17,8 +17,6 @@ import { until } from "../support/until";
 // delivering to the app's webhook route on a real port.
 let google: GoogleDouble;
 let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 beforeAll(async () => {
   [google, app] = await Promise.all([startGoogleDouble({ autoApprove: true, demo: false }), startIntegrationRoutes()]);
@@ -35,43 +33,10 @@ useEnv(() => ({
   GOOGLE_API_URL: google.apiUrl,
 }));
 
-/** Jobs due soon have run (a calendar status waiting for a later moment is not waited for). */
-const settle = () => getJobRunner().idle({ dueWithinMs: 3_000 });
-
-/** Midnight UTC `days` from today, plus `hours`. */
-const at = (days: number, hours: number) => new Date(Math.floor(Date.now() / DAY) * DAY + days * DAY + hours * HOUR);
-
-let people = 0;
-/** A DevPulse user connected to a Google account of their own, with `events` in its primary calendar before connecting. */
-async function calendarUser(label: string, events: { summary: string; start: Date; end: Date; visibility?: "private"; attendees?: number }[] = [], options: { workspace?: boolean } = {}) {
-  const account = await signedUpUser(label);
-  const email = `${label}-${++people}@${options.workspace === false ? "gmail.com" : "devpulse.test"}`;
-  google.addAccount({ email, name: label, workspace: options.workspace ?? true, timeZone: "UTC" });
-  for (const event of events) {
-    await google.createEventByHand(email, {
-      summary: event.summary,
-      start: event.start,
-      end: event.end,
-      ...(event.visibility ? { visibility: event.visibility } : {}),
-      ...(event.attendees ? { attendees: Array.from({ length: event.attendees }, (_, i) => ({ email: `guest${i}@example.com` })) } : {}),
-    });
-  }
-  google.signInAs(email);
-  const connected = await connectThroughProvider(account.user, "google", { dueWithinMs: 3_000 });
-  await settle();
-  return { ...account, googleEmail: email, connected };
-}
-
-function listen(userId: string) {
-  const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && heard.push(message));
-  return { heard, stop };
-}
-
 describe("reading", () => {
   it("connecting syncs the calendar list and its events into the cache: free/busy only by default, never a title or a token in any table", async () => {
     const standup = { summary: "Stand-up about Project Nightingale", start: at(1, 9), end: at(1, 9.5), attendees: 3 };
-    const { user, caller, googleEmail, connected } = await calendarUser("cal-read", [standup, { summary: "Dentist", start: at(2, 14), end: at(2, 15), visibility: "private" }]);
+    const { user, caller, googleEmail, connected } = await googleCalendarUser(google, "cal-read", [standup, { summary: "Dentist", start: at(2, 14), end: at(2, 15), visibility: "private" }]);
     expect(connected.callback.searchParams.get("connected") ?? connected.callback.pathname).toBeTruthy();
 
     const list = await caller.calendar.calendars();
@@ -97,7 +62,7 @@ describe("reading", () => {
   });
 
   it("with titles and attendees allowed they are kept (never a private event's); switching titles off forgets them at once", async () => {
-    const { caller, googleEmail } = await calendarUser("cal-titles", [
+    const { caller, googleEmail } = await googleCalendarUser(google, "cal-titles", [
       { summary: "Planning", start: at(1, 10), end: at(1, 11), attendees: 4 },
       { summary: "Therapy", start: at(1, 12), end: at(1, 13), visibility: "private" },
     ]);
@@ -118,7 +83,7 @@ describe("reading", () => {
   });
 
   it("a stale sync token means a full resync: nothing lost, nothing doubled", async () => {
-    const { caller, googleEmail } = await calendarUser("cal-stale", [{ summary: "A", start: at(1, 9), end: at(1, 10) }]);
+    const { caller, googleEmail } = await googleCalendarUser(google, "cal-stale", [{ summary: "A", start: at(1, 9), end: at(1, 10) }]);
     await google.createEventByHand(googleEmail, { summary: "B", start: at(1, 11), end: at(1, 12) });
     await settle();
     expect(google.invalidateSyncTokens(googleEmail)).toBeGreaterThan(0);
@@ -128,8 +93,21 @@ describe("reading", () => {
     expect(events.map((event) => event.startTime.getUTCHours())).toEqual([9, 11, 13]);
   });
 
+  it("cached events past the provider's retention are dropped by the cleanup job", async () => {
+    const { user, caller } = await googleCalendarUser(google, "cal-retention", [
+      { summary: "Old", start: at(1, 9), end: at(1, 10) },
+      { summary: "Kept", start: at(1, 11), end: at(1, 12) },
+    ]);
+    const db = await getDb();
+    const [first] = await db.select().from(calendarEvents).where(eq(calendarEvents.userId, user.id)).orderBy(calendarEvents.startAt).limit(1);
+    await db.update(calendarEvents).set({ expiresAt: new Date(Date.now() - 1_000) }).where(eq(calendarEvents.id, first!.id));
+    await jobs.send({ name: "maintenance/cleanup.requested", data: {} });
+    await settle();
+    expect((await caller.calendar.events({ from: at(0, 0), to: at(3, 0) })).map((event) => event.startTime.getUTCHours())).toEqual([11]);
+  });
+
   it("a push notification with a forged token is refused and starts no sync", async () => {
-    const { googleEmail } = await calendarUser("cal-forged");
+    const { googleEmail } = await googleCalendarUser(google, "cal-forged");
     const [channel] = google.channels(googleEmail);
     const forged = await fetch(`${app.url}/api/webhooks/google-calendar`, {
       method: "POST",
@@ -143,7 +121,7 @@ describe("reading", () => {
 
 describe("focus blocks", () => {
   it("a booked block is made in Google exactly once even when Google's first answer is lost, as native focus time", async () => {
-    const { caller, googleEmail } = await calendarUser("cal-once");
+    const { caller, googleEmail } = await googleCalendarUser(google, "cal-once");
     google.dropNextResponse({ path: /\/calendars\/[^/]+\/events$/, method: "POST" });
     const block = await caller.calendar.createFocusBlock({ title: "Deep work: sync engine", duration: 90, startTime: at(1, 13), notifications: [10] });
     expect(block.state).toBe("creating");
@@ -159,7 +137,7 @@ describe("focus blocks", () => {
   });
 
   it("on a consumer account the block is an ordinary busy event, and says so", async () => {
-    const { caller, googleEmail } = await calendarUser("cal-consumer", [], { workspace: false });
+    const { caller, googleEmail } = await googleCalendarUser(google, "cal-consumer", [], { workspace: false });
     await caller.calendar.createFocusBlock({ title: "Focus", duration: 60, startTime: at(1, 9) });
     await settle();
     expect(google.events(googleEmail).map((event) => event.eventType ?? "default")).toEqual(["default"]);
@@ -167,7 +145,7 @@ describe("focus blocks", () => {
   });
 
   it("weekday focus sessions recur in the calendar", async () => {
-    const { caller, googleEmail } = await calendarUser("cal-recurring");
+    const { caller, googleEmail } = await googleCalendarUser(google, "cal-recurring");
     await caller.calendar.createFocusBlock({ title: "Morning focus", duration: 120, startTime: at(1, 9), recurrence: { weekdays: [1, 2, 3, 4, 5], count: 5 } });
     await settle();
     const [series] = google.events(googleEmail).filter((event) => event.summary === "Morning focus");
@@ -177,7 +155,7 @@ describe("focus blocks", () => {
   });
 
   it("moved in Google, the block moves here through a push notification, and the page hears it; deleted there, it is gone here", async () => {
-    const { user, caller, googleEmail } = await calendarUser("cal-move");
+    const { user, caller, googleEmail } = await googleCalendarUser(google, "cal-move");
     const block = await caller.calendar.createFocusBlock({ title: "Write the RFC", duration: 60, startTime: at(1, 10) });
     await settle();
     const [event] = google.events(googleEmail);
@@ -186,7 +164,8 @@ describe("focus blocks", () => {
     expect(moved.notifications.length).toBeGreaterThan(0);
     await until(async () => (await caller.calendar.focusBlocks({ from: at(0, 0), to: at(3, 0) }))[0]?.startTime.getTime(), (time) => time === at(1, 15).getTime());
     await settle();
-    expect(heard.some((message) => message.event === "calendar:event_updated" && (message.payload as { change: string }).change === "updated")).toBe(true);
+    // The page hears of the event at its new time (as an update, or as new if the sync had not yet seen it).
+    expect(heard.some((message) => message.event === "calendar:event_updated" && (message.payload as { eventId: string; start?: string }).eventId === event!.id && (message.payload as { start?: string }).start === at(1, 15).toISOString())).toBe(true);
 
     await google.deleteEventByHand(googleEmail, event!.id);
     await until(async () => (await caller.calendar.focusBlocks({ from: at(0, 0), to: at(3, 0) })).length, (count) => count === 0);
@@ -195,7 +174,7 @@ describe("focus blocks", () => {
   });
 
   it("edited here, the block changes in Google; deleted here, it is gone there (twice is fine)", async () => {
-    const { caller, googleEmail } = await calendarUser("cal-edit");
+    const { caller, googleEmail } = await googleCalendarUser(google, "cal-edit");
     const block = await caller.calendar.createFocusBlock({ title: "Refactor", duration: 60, startTime: at(1, 10) });
     await settle();
     const updated = await caller.calendar.updateFocusBlock({ id: block.id, title: "Refactor the pull path", startTime: at(1, 11), duration: 30 });
@@ -211,7 +190,7 @@ describe("focus blocks", () => {
 
 describe("conflicts and suggestions", () => {
   it("a meeting landing on a focus block is one conflict, announced once; moving the block puts it in the next free slot", async () => {
-    const { user, caller, googleEmail } = await calendarUser("cal-conflict");
+    const { user, caller, googleEmail } = await googleCalendarUser(google, "cal-conflict");
     await caller.privacy.updateSettings({ calendar: { titles: true } });
     const block = await caller.calendar.createFocusBlock({ title: "Focus", duration: 60, startTime: at(3, 10) });
     await settle();
@@ -239,7 +218,7 @@ describe("conflicts and suggestions", () => {
   });
 
   it("keeping both hides the conflict; declining answers the invitation at Google", async () => {
-    const { caller, googleEmail } = await calendarUser("cal-decline", [
+    const { caller, googleEmail } = await googleCalendarUser(google, "cal-decline", [
       { summary: "One", start: at(2, 9), end: at(2, 10), attendees: 2 },
       { summary: "Two", start: at(2, 9.5), end: at(2, 10.5), attendees: 2 },
       { summary: "Three", start: at(4, 9), end: at(4, 10), attendees: 2 },
@@ -256,7 +235,7 @@ describe("conflicts and suggestions", () => {
   });
 
   it("suggestions never overlap a busy time in any included calendar, and leaving a calendar out frees its time", async () => {
-    const { caller } = await calendarUser("cal-suggest", [{ summary: "Offsite", start: at(1, 9), end: at(1, 17) }]);
+    const { caller } = await googleCalendarUser(google, "cal-suggest", [{ summary: "Offsite", start: at(1, 9), end: at(1, 17) }]);
     const request = { from: at(1, 0).toISOString(), to: at(2, 0).toISOString(), durationMinutes: 60, preferences: { workingHours: { days: [0, 1, 2, 3, 4, 5, 6], start: "09:00", end: "17:00" }, timezone: "UTC", minGapMinutes: 0 } };
     expect((await caller.calendar.suggestFocusSlots(request)).slots).toEqual([]);
     const [calendar] = await caller.calendar.calendars();
@@ -267,9 +246,47 @@ describe("conflicts and suggestions", () => {
   });
 });
 
+describe("status from the calendar", () => {
+  it("while a focus block runs the chat status shows focus until its end; a status set by hand is never overridden", async () => {
+    const { caller } = await googleCalendarUser(google, "cal-status");
+    const start = new Date(Date.now() + 1_500);
+    await caller.calendar.createFocusBlock({ title: "Focus now", duration: 30, startTime: start });
+    await settle();
+    expect((await caller.status.current()).status).toBeNull(); // not before it starts
+    await until(async () => (await caller.status.current()).status, (status) => status?.source === "calendar", 10_000);
+    const { status } = await caller.status.current();
+    expect(status).toMatchObject({ templateKey: "focus", source: "calendar" });
+    expect(Math.abs(status!.expiresAt!.getTime() - (start.getTime() + 30 * 60_000))).toBeLessThan(61_000);
+
+    // The user's own status wins over the next calendar moment.
+    await caller.status.set({ template: "debugging" });
+    await caller.calendar.createFocusBlock({ title: "Later focus", duration: 30, startTime: new Date(Date.now() + 1_000) });
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await settle();
+    expect((await caller.status.current()).status).toMatchObject({ templateKey: "debugging", source: "manual" });
+    await caller.status.clear();
+  });
+
+  it("meetings show on the status only when switched on, with their title only when titles are allowed there", async () => {
+    const start = new Date(Date.now() + 2_000);
+    const { caller } = await googleCalendarUser(google, "cal-meeting", [{ summary: "Design review", start, end: new Date(start.getTime() + 45 * 60_000), attendees: 2 }]);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await caller.integrations.sync({ provider: "google" });
+    await settle();
+    expect((await caller.status.current()).status).toBeNull(); // meetings are off by default
+    await caller.privacy.updateSettings({ calendar: { meetingStatus: true, titles: true, meetingTitles: true } });
+    await settle();
+    await caller.integrations.sync({ provider: "google" });
+    await until(async () => (await caller.status.current()).status, (status) => status?.source === "calendar", 10_000);
+    expect((await caller.status.current()).status).toMatchObject({ text: "Design review", source: "calendar" });
+    await caller.status.clear();
+  });
+});
+
 describe("whose data", () => {
   it("user B sees none of A's calendars, events, blocks or conflicts, and cannot change them", async () => {
-    const a = await calendarUser("cal-owner-a", [
+    const a = await googleCalendarUser(google, "cal-owner-a", [
       { summary: "X", start: at(2, 9), end: at(2, 10) },
       { summary: "Y", start: at(2, 9.5), end: at(2, 10.5) },
     ]);
@@ -293,7 +310,7 @@ describe("whose data", () => {
   });
 
   it("disconnecting stops the push channel and deletes every calendar, event and block", async () => {
-    const { user, caller, googleEmail } = await calendarUser("cal-disconnect", [{ summary: "Z", start: at(1, 9), end: at(1, 10) }]);
+    const { user, caller, googleEmail } = await googleCalendarUser(google, "cal-disconnect", [{ summary: "Z", start: at(1, 9), end: at(1, 10) }]);
     await caller.calendar.createFocusBlock({ title: "B", duration: 30, startTime: at(2, 9) });
     await settle();
     expect(google.channels(googleEmail).filter((channel) => channel.active)).toHaveLength(1);
@@ -306,7 +323,7 @@ describe("whose data", () => {
 
 describe("bad input", () => {
   it("answers a clear 400 and stores nothing", async () => {
-    const { caller } = await calendarUser("cal-bad");
+    const { caller } = await googleCalendarUser(google, "cal-bad");
     expect((await errorOf(() => caller.calendar.createFocusBlock({ title: "", duration: 60, startTime: at(1, 9) }))).code).toBe("BAD_REQUEST");
     expect((await errorOf(() => caller.calendar.createFocusBlock({ title: "x", duration: 5, startTime: at(1, 9) }))).message).toContain("at least 15 minutes");
     expect((await errorOf(() => caller.calendar.events({ from: at(5, 0), to: at(1, 0) }))).code).toBe("BAD_REQUEST");

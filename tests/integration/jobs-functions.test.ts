@@ -115,6 +115,7 @@ describe("cleanup-expired", () => {
       "delete-stale-concurrency-slots",
       "delete-old-webhook-deliveries",
       "delete-expired-external-data",
+      "delete-expired-calendar-events",
       "fail-overdue-exports",
       "delete-expired-export-content",
       "delete-old-exports",

@@ -14,7 +14,8 @@ export type CalendarDeliveryOutcome =
 /**
  * A push delivery, read by the provider and checked here: each entry's token against the watch
  * it names (constant time). What each signal asks for: `sync` an incremental sync; `missed` a full
- * one (the cursor is dropped); `reauthorize` and `removed` a new watch, then a full sync. One sync
+ * one (the cursor is dropped); `reauthorize` and `removed` a renewed or new watch, which the sync
+ * makes before it reads (one job, so two never race to replace the same watch). One sync
  * per user however many entries name them. Entries for an integration waiting to be reconnected
  * are dropped: its sync could only fail.
  */
@@ -35,10 +36,8 @@ export async function receiveCalendarDelivery(db: DbOrTx, provider: CalendarProv
     }
     if (item.signal === "missed") await db.update(calendars).set({ syncCursor: null }).where(eq(calendars.id, calendar.id));
     if (item.signal === "removed") await forgetWatch(db, calendar.id);
-    if (item.signal === "reauthorize") await db.update(calendars).set({ watchExpiresAt: new Date() }).where(eq(calendars.id, calendar.id));
-    if (item.signal === "reauthorize" || item.signal === "removed") {
-      events.set(`renew:${calendar.userId}`, { name: "calendar/watches.renew-requested", data: { userId: calendar.userId, provider } });
-    }
+    // Due for renewal now, while still live: the sync renews it (Graph: a PATCH with a fresh token) rather than making another.
+    if (item.signal === "reauthorize") await db.update(calendars).set({ watchExpiresAt: new Date(Date.now() + 60_000) }).where(eq(calendars.id, calendar.id));
     events.set(`sync:${calendar.userId}`, { name: "calendar/sync.requested", data: { userId: calendar.userId, provider } });
   }
   if (verified === 0) return { kind: "refused", status: 401, error: "Unknown watch or wrong token" };

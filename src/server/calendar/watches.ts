@@ -24,11 +24,17 @@ export const notificationAddress = (env: Env, provider: CalendarProviderId) => `
 const storedWatch = (row: CalendarRow): CalendarWatch | null =>
   row.watchId && row.watchExpiresAt ? { id: row.watchId, resourceId: row.watchResourceId, expiresAt: row.watchExpiresAt } : null;
 
-async function keepWatch(db: DbOrTx, calendarId: string, watch: CalendarWatch | null, token: string | null) {
-  await db
+/**
+ * Stores the calendar's watch; with `replacing`, only if the stored one is still that one (a
+ * sync and a renewal may renew the same watch at once: the second to store loses, and stops its own).
+ */
+async function keepWatch(db: DbOrTx, calendarId: string, watch: CalendarWatch | null, token: string | null, replacing?: string | null): Promise<boolean> {
+  const stored = await db
     .update(calendars)
     .set({ watchId: watch?.id ?? null, watchResourceId: watch?.resourceId ?? null, watchExpiresAt: watch?.expiresAt ?? null, watchTokenHash: token ? sha256Hex(token) : null })
-    .where(eq(calendars.id, calendarId));
+    .where(and(eq(calendars.id, calendarId), replacing === undefined ? undefined : replacing === null ? isNull(calendars.watchId) : eq(calendars.watchId, replacing)))
+    .returning({ id: calendars.id });
+  return stored.length > 0;
 }
 
 /**
@@ -54,8 +60,8 @@ export async function ensureWatches(db: DbOrTx, env: Env, session: ProviderSessi
     const target = { address: notificationAddress(env, provider), token, expiresAt: new Date(now.getTime() + CALENDAR_SYNC.watchLifetimeMs) };
     try {
       const watch = current && current.expiresAt > now ? await implementation.renewWatch(env, session, row.externalId, current, target) : await implementation.watch(env, session, row.externalId, target);
-      await keepWatch(db, row.id, watch, token);
-      result[current ? "renewed" : "created"] += 1;
+      if (await keepWatch(db, row.id, watch, token, row.watchId)) result[current ? "renewed" : "created"] += 1;
+      else if (watch.id !== row.watchId) await implementation.stopWatch(env, session, watch).catch((error: unknown) => logger.warn("could not stop a duplicate calendar watch", { provider, error }));
     } catch (error) {
       result.failed += 1;
       logger.warn("could not watch a calendar for changes; it is synced hourly instead", { provider, error });

@@ -1,0 +1,122 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "~/server/db/client";
+import { calendars } from "~/server/db/schema";
+import { startGoogleDouble, type GoogleDouble } from "../doubles/google/server";
+import { MICROSOFT_DOUBLE_DEFAULTS, startMicrosoftDouble, type MicrosoftDouble } from "../doubles/microsoft/server";
+import { useEnv } from "../support/env";
+import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
+import { until } from "../support/until";
+import { at, googleCalendarUser, settle } from "./calendar-helpers";
+
+// Outlook beside Google: Graph subscriptions through the app's webhook route on a real port
+// (the validation handshake, change and lifecycle notifications), events merged across
+// providers, and conflicts between them. The real SDKs against both doubles.
+let google: GoogleDouble;
+let microsoft: MicrosoftDouble;
+let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
+const ANA = MICROSOFT_DOUBLE_DEFAULTS.people[0]!;
+
+beforeAll(async () => {
+  [google, microsoft, app] = await Promise.all([startGoogleDouble({ autoApprove: true, demo: false }), startMicrosoftDouble({ autoApprove: true, demo: false }), startIntegrationRoutes()]);
+  google.addRedirectUri(`${app.url}/api/integrations/google/callback`);
+  microsoft.addRedirectUri(`${app.url}/api/integrations/microsoft/callback`);
+  await getDb();
+}, 30_000);
+afterAll(() => Promise.all([google.close(), microsoft.close(), app.close()]));
+useEnv(() => ({
+  APP_URL: app.url,
+  GOOGLE_CLIENT_ID: google.oauth.clientId,
+  GOOGLE_CLIENT_SECRET: google.oauth.clientSecret,
+  GOOGLE_OAUTH_URL: google.oauthUrl,
+  GOOGLE_TOKEN_URL: google.tokenUrl,
+  GOOGLE_API_URL: google.apiUrl,
+  MICROSOFT_CLIENT_ID: microsoft.oauth.clientId,
+  MICROSOFT_CLIENT_SECRET: microsoft.oauth.clientSecret,
+  MICROSOFT_LOGIN_URL: microsoft.url,
+  MICROSOFT_GRAPH_URL: microsoft.graphUrl,
+}));
+
+describe("Outlook beside Google", () => {
+  it("connects through Graph's validation handshake, merges the week across providers, follows changes and lifecycle notifications, and books a block once", async () => {
+    const account = await googleCalendarUser(google, "ms-both", [{ summary: "Google standup", start: at(2, 9), end: at(2, 9.5) }]);
+    const { caller, user } = account;
+    await microsoft.createEventByHand({ subject: "Outlook planning", start: at(2, 9.25), end: at(2, 10), userId: ANA.id });
+    microsoft.signInAs(ANA.id);
+    await connectThroughProvider(user, "microsoft", { dueWithinMs: 3_000 });
+    await settle();
+
+    // The subscription was created: Graph validated our notification URL through the app route.
+    const [subscription] = microsoft.subscriptions();
+    expect(subscription).toMatchObject({ notificationUrl: `${app.url}/api/webhooks/microsoft-calendar`, lifecycleNotificationUrl: `${app.url}/api/webhooks/microsoft-calendar` });
+    const list = await caller.calendar.calendars();
+    expect(list.map((calendar) => [calendar.provider, calendar.primary, calendar.live])).toEqual([
+      ["google", true, true],
+      ["microsoft", true, true],
+    ]);
+
+    // One merged week, in time order; the overlap across providers is a double booking.
+    const week = await caller.calendar.events({ from: at(0, 0), to: at(7, 0) });
+    expect(week.map((event) => [event.provider, event.startTime.toISOString()])).toEqual([
+      ["google", at(2, 9).toISOString()],
+      ["microsoft", at(2, 9.25).toISOString()],
+    ]);
+    const [conflict] = await caller.calendar.conflicts({ from: at(0, 0), to: at(7, 0) });
+    expect(conflict).toMatchObject({ kind: "double_booking" });
+    expect([conflict!.first.provider, conflict!.second.provider].sort()).toEqual(["google", "microsoft"]);
+
+    // A change in Outlook arrives by notification.
+    const [outlookEvent] = microsoft.events({ userId: ANA.id });
+    await microsoft.moveEventByHand(outlookEvent!.id as string, { start: at(3, 14), end: at(3, 15) });
+    await until(async () => (await caller.calendar.events({ from: at(0, 0), to: at(7, 0) })).find((event) => event.provider === "microsoft")?.startTime.getTime(), (time) => time === at(3, 14).getTime());
+    await settle();
+    expect(await caller.calendar.conflicts({ from: at(0, 0), to: at(7, 0) })).toEqual([]);
+
+    // "missed": the cursor is dropped and a full read follows.
+    const db = await getDb();
+    await microsoft.sendLifecycleNotification(subscription!.id, "missed");
+    await settle();
+    const [outlook] = await db.select().from(calendars).where(eq(calendars.provider, "microsoft"));
+    expect(outlook!.userId).toBe(user.id);
+    expect(outlook!.syncCursor).not.toBeNull(); // read again in full, with a new delta link
+
+    // "subscriptionRemoved": a new subscription is made.
+    await microsoft.sendLifecycleNotification(subscription!.id, "subscriptionRemoved");
+    await settle();
+    await until(() => microsoft.subscriptions().map((live) => live.id), (ids) => ids.length === 1 && ids[0] !== subscription!.id);
+
+    // A block in Outlook, made once though Graph's first answer is lost.
+    microsoft.dropNextResponse({ path: /\/events$/, method: "POST" });
+    const outlookCalendar = (await caller.calendar.calendars()).find((calendar) => calendar.provider === "microsoft")!;
+    const block = await caller.calendar.createFocusBlock({ title: "Outlook focus", duration: 60, startTime: at(4, 9), calendarId: outlookCalendar.id });
+    await settle();
+    expect(microsoft.eventsWithTransactionId(block.id, ANA.id)).toHaveLength(1);
+    expect(microsoft.eventsWithTransactionId(block.id, ANA.id)[0]).toMatchObject({ showAs: "busy", categories: ["Focus"] });
+    expect((await caller.calendar.focusBlocks({ from: at(0, 0), to: at(7, 0) }))[0]).toMatchObject({ provider: "microsoft", kind: "busyEvent", state: "active" });
+
+    // Disconnecting deletes the subscription.
+    await caller.integrations.disconnect({ provider: "microsoft" });
+    expect(microsoft.subscriptions()).toEqual([]);
+    expect((await caller.calendar.calendars()).map((calendar) => calendar.provider)).toEqual(["google"]);
+  });
+
+  it("the hourly renewal renews watches about to expire", async () => {
+    const { caller, user, googleEmail } = await googleCalendarUser(google, "ms-renew");
+    const [before] = google.channels(googleEmail).filter((channel) => channel.active);
+    const db = await getDb();
+    await db.update(calendars).set({ watchExpiresAt: new Date(Date.now() + 60_000) }).where(eq(calendars.userId, user.id));
+    const { scheduleWatchRenewals } = await import("~/server/jobs/functions/calendar");
+    const { jobs } = await import("~/server/jobs/send");
+    // What the cron does each hour, run now: the due renewal requests, then the renewals.
+    const { watchesDueForRenewal } = await import("~/server/calendar/watches");
+    const due = (await watchesDueForRenewal(db)).filter((owner) => owner.userId === user.id);
+    expect(due).toEqual([{ userId: user.id, provider: "google" }]);
+    expect(scheduleWatchRenewals.id).toBe("schedule-calendar-watch-renewals");
+    await jobs.send(due.map((owner) => ({ name: "calendar/watches.renew-requested" as const, data: owner })));
+    await settle();
+    const active = google.channels(googleEmail).filter((channel) => channel.active);
+    expect(active).toHaveLength(1);
+    expect(active[0]!.id).not.toBe(before!.id);
+    expect((await caller.calendar.calendars())[0]?.live).toBe(true);
+  });
+});
