@@ -39,6 +39,11 @@
 import { minutesOfClockTime, PARTS_OF_DAY, ZSuggestFocusSlotsInput, type SuggestFocusSlotsInput, type SuggestFocusSlotsRequest, type TimeSlot, type WorkingHours } from "./schemas";
 import { DAY, forEachLocalHour, HOURS_PER_WEEK, MINUTE, weekdayOfWall, zoneOffsetPieces, type ZonePiece } from "./zoned-time";
 
+// Read once: bundlers (webpack, and tsx here) turn imported bindings into getters, which
+// cost more than the arithmetic around them in the per-candidate loops.
+const MINUTE_MS = MINUTE;
+const WEEK_HOURS = HOURS_PER_WEEK;
+
 /** The weights of the score (see above). */
 export const SLOT_SCORE = {
   /** Productivity of every hour when no profile is given. */
@@ -77,7 +82,8 @@ export function suggestFocusSlots(input: SuggestFocusSlotsInput, busy: readonly 
   const blockedEnds = new Set(blocked.map((interval) => interval.end));
   const tentative = tentativeIndex(busy);
   const needsHours = request.productivityProfile !== undefined || (request.preferences.preferredTimes?.length ?? 0) > 0;
-  const minutesByHour = new Float64Array(HOURS_PER_WEEK);
+  const minutesByHour = new Float64Array(WEEK_HOURS);
+  const scoreSlot = createSlotScorer(request);
 
   const candidates: SlotCandidate[] = [];
   for (const window of subtract(workingIntervals(pieces, request.preferences.workingHours), blocked)) {
@@ -85,10 +91,10 @@ export function suggestFocusSlots(input: SuggestFocusSlotsInput, busy: readonly 
       const end = start + duration;
       if (needsHours) {
         minutesByHour.fill(0);
-        forEachLocalHour(pieces, start, end, (hour, ms) => (minutesByHour[hour]! += ms / MINUTE));
+        forEachLocalHour(pieces, start, end, (hour, ms) => (minutesByHour[hour]! += ms / MINUTE_MS));
       }
       const conflicts = tentative.overlapping(start, end);
-      const score = scoreSlot(request, {
+      const score = scoreSlot({
         minutesByHour: needsHours ? minutesByHour : undefined,
         fragments: Number(isFragment(start - window.start, duration)) + Number(isFragment(window.end - end, duration)),
         adjacent: Number(start === window.start && blockedEnds.has(start)) + Number(end === window.end && blockedStarts.has(end)),
@@ -137,35 +143,35 @@ export type SlotFacts = {
   conflicts: number;
 };
 
-/** The score of the algorithm above, from the facts both implementations establish their own way. */
-export function scoreSlot(request: Pick<SuggestFocusSlotsRequest, "durationMinutes" | "preferences" | "productivityProfile">, facts: SlotFacts): number {
+/**
+ * The score of the algorithm above, from the facts both implementations establish their
+ * own way. Made once per call: the preferred hours and the weights are looked up once,
+ * not per candidate.
+ */
+export function createSlotScorer(request: Pick<SuggestFocusSlotsRequest, "durationMinutes" | "preferences" | "productivityProfile">): (facts: SlotFacts) => number {
   const profile = request.productivityProfile;
   const preferred = request.preferences.preferredTimes ?? [];
-  let productivity: number = SLOT_SCORE.withoutProfile;
-  let timeOfDay = 1;
-  if (facts.minutesByHour) {
-    // Summed in hour-of-week order (not time order), so any way of counting the same
-    // minutes gives the same floating-point result.
-    let weighted = 0;
-    let preferredMinutes = 0;
-    for (let hour = 0; hour < HOURS_PER_WEEK; hour++) {
-      const minutes = facts.minutesByHour[hour]!;
-      if (minutes === 0) continue;
-      if (profile) weighted += profile[hour]! * minutes;
-      const hourOfDay = hour % 24;
-      if (preferred.some((part) => hourOfDay >= PARTS_OF_DAY[part].from && hourOfDay < PARTS_OF_DAY[part].to)) preferredMinutes += minutes;
+  const inPreferredTime = Array.from({ length: WEEK_HOURS }, (_, hour) => preferred.some((part) => hour % 24 >= PARTS_OF_DAY[part].from && hour % 24 < PARTS_OF_DAY[part].to));
+  const duration = request.durationMinutes;
+  return (facts) => {
+    let productivity: number = SLOT_SCORE.withoutProfile;
+    let timeOfDay = 1;
+    if (facts.minutesByHour) {
+      // Summed in hour-of-week order (not time order), so any way of counting the same
+      // minutes gives the same floating-point result.
+      let weighted = 0;
+      let preferredMinutes = 0;
+      for (let hour = 0; hour < WEEK_HOURS; hour++) {
+        const minutes = facts.minutesByHour[hour]!;
+        if (minutes === 0) continue;
+        if (profile) weighted += profile[hour]! * minutes;
+        if (inPreferredTime[hour]) preferredMinutes += minutes;
+      }
+      if (profile) productivity = weighted / duration;
+      if (preferred.length > 0) timeOfDay = SLOT_SCORE.outsidePreferredTimes + (1 - SLOT_SCORE.outsidePreferredTimes) * (preferredMinutes / duration);
     }
-    if (profile) productivity = weighted / request.durationMinutes;
-    if (preferred.length > 0) {
-      timeOfDay = SLOT_SCORE.outsidePreferredTimes + (1 - SLOT_SCORE.outsidePreferredTimes) * (preferredMinutes / request.durationMinutes);
-    }
-  }
-  return (
-    productivity * timeOfDay -
-    SLOT_SCORE.fragmentPenalty * facts.fragments -
-    SLOT_SCORE.adjacentPenalty * facts.adjacent -
-    SLOT_SCORE.tentativePenalty * facts.conflicts
-  );
+    return productivity * timeOfDay - SLOT_SCORE.fragmentPenalty * facts.fragments - SLOT_SCORE.adjacentPenalty * facts.adjacent - SLOT_SCORE.tentativePenalty * facts.conflicts;
+  };
 }
 
 /** Best score first, earlier start among equals; none overlapping one already taken; at most `limit`. */
