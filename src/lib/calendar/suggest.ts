@@ -32,7 +32,8 @@
  * taken: suggestions are alternatives to choose from, not a schedule to book together.
  *
  * Cost: O(b log b) for b busy events, plus the candidates (at most 96 a day, 31 days) and
- * a few dozen Intl calls to find the zone's offsets; no minute-by-minute scan. The same
+ * the Intl calls that find the zone's offsets (four per day of the range, and about 25
+ * at each DST change); no minute-by-minute scan. The same
  * input always gives the same output, whatever the order of `busy`. bench/calendar.ts
  * compares it with the minute-by-minute scan it must agree with (bench/lib/naive-suggest.ts).
  */
@@ -68,10 +69,12 @@ export type SlotCandidate = { start: number; end: number; score: number; conflic
 /**
  * The best free slots for focus time between `input.from` and `input.to`, best first;
  * see the algorithm above. `input` is validated (a ZodError when it is not valid);
- * a busy interval that ends before it starts throws a RangeError.
+ * a busy interval that ends before it starts, or a `now` that is not a time, throws a
+ * RangeError.
  */
 export function suggestFocusSlots(input: SuggestFocusSlotsInput, busy: readonly BusyInterval[], now: number = Date.now()): TimeSlot[] {
   const request = ZSuggestFocusSlotsInput.parse(input);
+  if (!Number.isFinite(now)) throw new RangeError(`now must be epoch milliseconds, got ${now}`);
   const duration = request.durationMinutes * MINUTE;
   const range = searchRange(request, now);
   if (range.end - range.start < duration) return [];
@@ -125,11 +128,6 @@ export function blockedSpan(event: BusyInterval, minGapMinutes: number): Interva
   const start = event.start - minGapMinutes * MINUTE;
   const end = event.end + minGapMinutes * MINUTE;
   return start < end ? { start: floorTo(start, MINUTE), end: ceilTo(end, MINUTE) } : undefined;
-}
-
-/** A free fragment left beside a slot that is too short for another slot of the same length. */
-export function isFragment(leftoverMs: number, durationMs: number): boolean {
-  return leftoverMs > 0 && leftoverMs < durationMs;
 }
 
 export type SlotFacts = {
@@ -193,6 +191,8 @@ export function pickSuggestions(candidates: readonly SlotCandidate[], request: P
 
 // ───────────────────────────── the interval arithmetic ─────────────────────────────
 
+/** A free fragment left beside a slot that is too short for another slot of the same length. */
+const isFragment = (leftoverMs: number, durationMs: number) => leftoverMs > 0 && leftoverMs < durationMs;
 const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
 const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
 
