@@ -11,7 +11,7 @@
  * Exact when zone offsets are whole minutes, as in every zone since 1972.
  */
 import { minutesOfClockTime, ZSuggestFocusSlotsInput, type SuggestFocusSlotsInput, type TimeSlot } from "../../src/lib/calendar/schemas";
-import { pickSuggestions, scoreSlot, searchRange, SLOT_GRID, type BusyInterval, type SlotCandidate } from "../../src/lib/calendar/suggest";
+import { createSlotScorer, pickSuggestions, searchRange, SLOT_GRID, type BusyInterval, type SlotCandidate } from "../../src/lib/calendar/suggest";
 
 const MINUTE = 60_000;
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -60,6 +60,7 @@ export function naiveSuggestFocusSlots(input: SuggestFocusSlotsInput, busy: read
   }
   const free = (i: number) => i >= 0 && i < minutes && working[i] === 1 && blocked[i + 1] === 0;
 
+  const scoreSlot = createSlotScorer(request);
   const candidates: SlotCandidate[] = [];
   for (let first = 0; first + slotMinutes <= minutes; first += SLOT_GRID / MINUTE) {
     const after = first + slotMinutes;
@@ -77,7 +78,7 @@ export function naiveSuggestFocusSlots(input: SuggestFocusSlotsInput, busy: read
     const conflicts = busy.filter((event) => event.tentative && event.start < end && event.end > start).length;
     const shortRun = (length: number) => length > 0 && length < slotMinutes;
     const needsHours = request.productivityProfile !== undefined || (preferredTimes?.length ?? 0) > 0;
-    const score = scoreSlot(request, {
+    const score = scoreSlot({
       minutesByHour: needsHours ? minutesByHour : undefined,
       fragments: Number(shortRun(first - runStart)) + Number(shortRun(runEnd - after)),
       adjacent: blocked[first]! + blocked[after + 1]!,

@@ -171,6 +171,7 @@ describe("suggestFocusSlots: examples", () => {
     expect(ZSuggestFocusSlotsInput.parse(valid)).toMatchObject({ limit: 10, preferences: { workingHours: { days: [1, 2, 3, 4, 5] } } });
     expect(() => suggestFocusSlots(valid, [{ start: 10, end: 5 }], EPOCH)).toThrow(RangeError);
     expect(() => suggestFocusSlots(valid, [{ start: Number.NaN, end: 5 }], EPOCH)).toThrow(RangeError);
+    expect(() => suggestFocusSlots(valid, [], Number.NaN)).toThrow(RangeError);
   });
 });
 

@@ -32,12 +32,18 @@
  * taken: suggestions are alternatives to choose from, not a schedule to book together.
  *
  * Cost: O(b log b) for b busy events, plus the candidates (at most 96 a day, 31 days) and
- * a few dozen Intl calls to find the zone's offsets; no minute-by-minute scan. The same
+ * the Intl calls that find the zone's offsets (four per day of the range, and about 25
+ * at each DST change); no minute-by-minute scan. The same
  * input always gives the same output, whatever the order of `busy`. bench/calendar.ts
  * compares it with the minute-by-minute scan it must agree with (bench/lib/naive-suggest.ts).
  */
 import { minutesOfClockTime, PARTS_OF_DAY, ZSuggestFocusSlotsInput, type SuggestFocusSlotsInput, type SuggestFocusSlotsRequest, type TimeSlot, type WorkingHours } from "./schemas";
 import { DAY, forEachLocalHour, HOURS_PER_WEEK, MINUTE, weekdayOfWall, zoneOffsetPieces, type ZonePiece } from "./zoned-time";
+
+// Read once: bundlers (webpack, and tsx here) turn imported bindings into getters, which
+// cost more than the arithmetic around them in the per-candidate loops.
+const MINUTE_MS = MINUTE;
+const WEEK_HOURS = HOURS_PER_WEEK;
 
 /** The weights of the score (see above). */
 export const SLOT_SCORE = {
@@ -63,10 +69,12 @@ export type SlotCandidate = { start: number; end: number; score: number; conflic
 /**
  * The best free slots for focus time between `input.from` and `input.to`, best first;
  * see the algorithm above. `input` is validated (a ZodError when it is not valid);
- * a busy interval that ends before it starts throws a RangeError.
+ * a busy interval that ends before it starts, or a `now` that is not a time, throws a
+ * RangeError.
  */
 export function suggestFocusSlots(input: SuggestFocusSlotsInput, busy: readonly BusyInterval[], now: number = Date.now()): TimeSlot[] {
   const request = ZSuggestFocusSlotsInput.parse(input);
+  if (!Number.isFinite(now)) throw new RangeError(`now must be epoch milliseconds, got ${now}`);
   const duration = request.durationMinutes * MINUTE;
   const range = searchRange(request, now);
   if (range.end - range.start < duration) return [];
@@ -77,7 +85,8 @@ export function suggestFocusSlots(input: SuggestFocusSlotsInput, busy: readonly 
   const blockedEnds = new Set(blocked.map((interval) => interval.end));
   const tentative = tentativeIndex(busy);
   const needsHours = request.productivityProfile !== undefined || (request.preferences.preferredTimes?.length ?? 0) > 0;
-  const minutesByHour = new Float64Array(HOURS_PER_WEEK);
+  const minutesByHour = new Float64Array(WEEK_HOURS);
+  const scoreSlot = createSlotScorer(request);
 
   const candidates: SlotCandidate[] = [];
   for (const window of subtract(workingIntervals(pieces, request.preferences.workingHours), blocked)) {
@@ -85,10 +94,10 @@ export function suggestFocusSlots(input: SuggestFocusSlotsInput, busy: readonly 
       const end = start + duration;
       if (needsHours) {
         minutesByHour.fill(0);
-        forEachLocalHour(pieces, start, end, (hour, ms) => (minutesByHour[hour]! += ms / MINUTE));
+        forEachLocalHour(pieces, start, end, (hour, ms) => (minutesByHour[hour]! += ms / MINUTE_MS));
       }
       const conflicts = tentative.overlapping(start, end);
-      const score = scoreSlot(request, {
+      const score = scoreSlot({
         minutesByHour: needsHours ? minutesByHour : undefined,
         fragments: Number(isFragment(start - window.start, duration)) + Number(isFragment(window.end - end, duration)),
         adjacent: Number(start === window.start && blockedEnds.has(start)) + Number(end === window.end && blockedStarts.has(end)),
@@ -121,11 +130,6 @@ export function blockedSpan(event: BusyInterval, minGapMinutes: number): Interva
   return start < end ? { start: floorTo(start, MINUTE), end: ceilTo(end, MINUTE) } : undefined;
 }
 
-/** A free fragment left beside a slot that is too short for another slot of the same length. */
-export function isFragment(leftoverMs: number, durationMs: number): boolean {
-  return leftoverMs > 0 && leftoverMs < durationMs;
-}
-
 export type SlotFacts = {
   /** Minutes of the slot in each hour of the week (user's clock); undefined when neither a profile nor preferred times need them. */
   minutesByHour: ArrayLike<number> | undefined;
@@ -137,35 +141,35 @@ export type SlotFacts = {
   conflicts: number;
 };
 
-/** The score of the algorithm above, from the facts both implementations establish their own way. */
-export function scoreSlot(request: Pick<SuggestFocusSlotsRequest, "durationMinutes" | "preferences" | "productivityProfile">, facts: SlotFacts): number {
+/**
+ * The score of the algorithm above, from the facts both implementations establish their
+ * own way. Made once per call: the preferred hours and the weights are looked up once,
+ * not per candidate.
+ */
+export function createSlotScorer(request: Pick<SuggestFocusSlotsRequest, "durationMinutes" | "preferences" | "productivityProfile">): (facts: SlotFacts) => number {
   const profile = request.productivityProfile;
   const preferred = request.preferences.preferredTimes ?? [];
-  let productivity: number = SLOT_SCORE.withoutProfile;
-  let timeOfDay = 1;
-  if (facts.minutesByHour) {
-    // Summed in hour-of-week order (not time order), so any way of counting the same
-    // minutes gives the same floating-point result.
-    let weighted = 0;
-    let preferredMinutes = 0;
-    for (let hour = 0; hour < HOURS_PER_WEEK; hour++) {
-      const minutes = facts.minutesByHour[hour]!;
-      if (minutes === 0) continue;
-      if (profile) weighted += profile[hour]! * minutes;
-      const hourOfDay = hour % 24;
-      if (preferred.some((part) => hourOfDay >= PARTS_OF_DAY[part].from && hourOfDay < PARTS_OF_DAY[part].to)) preferredMinutes += minutes;
+  const inPreferredTime = Array.from({ length: WEEK_HOURS }, (_, hour) => preferred.some((part) => hour % 24 >= PARTS_OF_DAY[part].from && hour % 24 < PARTS_OF_DAY[part].to));
+  const duration = request.durationMinutes;
+  return (facts) => {
+    let productivity: number = SLOT_SCORE.withoutProfile;
+    let timeOfDay = 1;
+    if (facts.minutesByHour) {
+      // Summed in hour-of-week order (not time order), so any way of counting the same
+      // minutes gives the same floating-point result.
+      let weighted = 0;
+      let preferredMinutes = 0;
+      for (let hour = 0; hour < WEEK_HOURS; hour++) {
+        const minutes = facts.minutesByHour[hour]!;
+        if (minutes === 0) continue;
+        if (profile) weighted += profile[hour]! * minutes;
+        if (inPreferredTime[hour]) preferredMinutes += minutes;
+      }
+      if (profile) productivity = weighted / duration;
+      if (preferred.length > 0) timeOfDay = SLOT_SCORE.outsidePreferredTimes + (1 - SLOT_SCORE.outsidePreferredTimes) * (preferredMinutes / duration);
     }
-    if (profile) productivity = weighted / request.durationMinutes;
-    if (preferred.length > 0) {
-      timeOfDay = SLOT_SCORE.outsidePreferredTimes + (1 - SLOT_SCORE.outsidePreferredTimes) * (preferredMinutes / request.durationMinutes);
-    }
-  }
-  return (
-    productivity * timeOfDay -
-    SLOT_SCORE.fragmentPenalty * facts.fragments -
-    SLOT_SCORE.adjacentPenalty * facts.adjacent -
-    SLOT_SCORE.tentativePenalty * facts.conflicts
-  );
+    return productivity * timeOfDay - SLOT_SCORE.fragmentPenalty * facts.fragments - SLOT_SCORE.adjacentPenalty * facts.adjacent - SLOT_SCORE.tentativePenalty * facts.conflicts;
+  };
 }
 
 /** Best score first, earlier start among equals; none overlapping one already taken; at most `limit`. */
@@ -187,6 +191,8 @@ export function pickSuggestions(candidates: readonly SlotCandidate[], request: P
 
 // ───────────────────────────── the interval arithmetic ─────────────────────────────
 
+/** A free fragment left beside a slot that is too short for another slot of the same length. */
+const isFragment = (leftoverMs: number, durationMs: number) => leftoverMs > 0 && leftoverMs < durationMs;
 const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
 const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
 
