@@ -87,8 +87,8 @@ test("a CLI device offline past the retention period comes back: nothing resurre
         const event = { name: "sync/history.trim-requested", data: { userId: user!.id }, id: `e2e ${runId}`, ts: Date.now() };
         await sql(
           `insert into job_runs (run_id, user_id, function_id, event_name, status, event, next_at, started_at, concurrency_key)
-           values ($1, $2, 'trim-sync-history', $3, 'queued', $4::text::jsonb, now(), now(), $2)`,
-          [runId, user!.id, event.name, JSON.stringify(event)],
+           values ($1, $2, 'trim-sync-history', $3, 'queued', $4::text::jsonb, now(), now(), $5)`,
+          [runId, user!.id, event.name, JSON.stringify(event), user!.id],
         );
       });
       // The user's own view of their background jobs shows the run and what it deleted.
