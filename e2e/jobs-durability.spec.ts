@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { createTestDatabase } from "../bench/lib/database";
 // The API as a signed-in person, over fetch only: these tests need no browser.
 import { createUserWithDevices, sessionClient, type BenchUser } from "../bench/lib/setup";
+import { freePort, killHard, standaloneBuilt, startServer, stopServer, type ServerData } from "./standalone-server";
 
 /**
  * Durable jobs with the production server, killed with SIGKILL and started again on the same data:
@@ -18,75 +18,25 @@ import { createUserWithDevices, sessionClient, type BenchUser } from "../bench/l
  * database on that Postgres server, dropped at the end.
  */
 
-const ROOT = resolve(import.meta.dirname, "..");
-const STANDALONE = join(ROOT, ".next", "standalone");
 const DATABASE_SERVER_URL = process.env.E2E_DATABASE_URL || undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
 /** Where a server keeps its data, the same across its restarts. */
-type Store = { env: Record<string, string>; remove(): Promise<void> };
+type Store = { data: ServerData; remove(): Promise<void> };
 
 async function freshStore(label: string): Promise<Store> {
   const dataDir = mkdtempSync(join(tmpdir(), `devpulse-e2e-${label}-`));
   const removeFolder = () => rmSync(dataDir, { recursive: true, force: true });
-  if (!DATABASE_SERVER_URL) return { env: { DATA_DIR: dataDir, PGLITE_DIR: join(dataDir, "pglite") }, remove: async () => removeFolder() };
+  if (!DATABASE_SERVER_URL) return { data: { dataDir }, remove: async () => removeFolder() };
   const database = await createTestDatabase(DATABASE_SERVER_URL, label.replaceAll("-", "_"));
   // In production on a Postgres server the app asks for the secrets its instances share (src/server/env.ts).
   const secret = () => randomBytes(32).toString("base64");
   return {
-    env: { DATA_DIR: dataDir, DATABASE_URL: database.url, NEXTAUTH_SECRET: secret(), WEBHOOK_SECRET: secret(), TOKEN_ENCRYPTION_KEY: secret() },
+    data: { env: { DATA_DIR: dataDir, DATABASE_URL: database.url, NEXTAUTH_SECRET: secret(), WEBHOOK_SECRET: secret(), TOKEN_ENCRYPTION_KEY: secret() } },
     async remove() {
       await database.drop();
       removeFolder();
     },
   };
-}
-
-async function startServer(port: number, store: Store): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(STANDALONE, "server.js")], {
-    cwd: STANDALONE,
-    stdio: ["ignore", "ignore", "pipe"],
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "production",
-      PORT: String(port),
-      HOSTNAME: "127.0.0.1",
-      APP_URL: `http://localhost:${port}`,
-      MIGRATIONS_DIR: join(ROOT, "drizzle"),
-      LOG_LEVEL: "warn",
-      // As scripts/start.mjs and the Dockerfile run it: the server handles SIGTERM itself.
-      NEXT_MANUAL_SIG_HANDLE: "1",
-      ...store.env,
-    },
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${stderr}`);
-    const healthy = await fetch(`http://127.0.0.1:${port}/api/health`).then((response) => response.ok, () => false);
-    if (healthy) return child;
-    if (Date.now() > deadline) throw new Error(`server not healthy within 120 s: ${stderr}`);
-    await new Promise((wait) => setTimeout(wait, 250));
-  }
-}
-
-function killHard(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolveExit) => {
-    child.once("exit", () => resolveExit());
-    child.kill("SIGKILL");
-  });
 }
 
 /** A production server on its own port and data, started, killed and started again by the test; `close` leaves nothing behind. */
@@ -98,7 +48,7 @@ async function killableServer(label: string) {
     baseURL: `http://localhost:${port}`,
     /** Starts a server process on the same port and data; resolves once it is healthy. */
     async start() {
-      const child = await startServer(port, store);
+      const child = await startServer(port, store.data);
       processes.push(child);
       return child;
     },
@@ -127,7 +77,7 @@ async function signedIn(baseURL: string, label: string): Promise<{ user: BenchUs
 }
 
 test.beforeEach(() => {
-  test.skip(!existsSync(join(STANDALONE, "server.js")), "needs the standalone build (.next/standalone/server.js); the suite's web server builds it");
+  test.skip(!standaloneBuilt(), "needs the standalone build (.next/standalone/server.js); the suite's web server builds it");
 });
 
 test("a data export asked for just before a kill -9 of the server is built after the restart", async () => {
@@ -148,9 +98,7 @@ test("a data export asked for just before a kill -9 of the server is built after
 
     // A graceful stop: SIGTERM ends the server cleanly, well within the 10 s it gives running steps.
     const stoppedAt = Date.now();
-    const exit = new Promise<number | null>((resolveExit) => restarted.once("exit", (code) => resolveExit(code)));
-    restarted.kill("SIGTERM");
-    expect(await exit).toBe(0);
+    expect(await stopServer(restarted)).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(12_000);
   } finally {
     await server.close();
