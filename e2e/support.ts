@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { expect, type Page } from "@playwright/test";
-import { createDevPulseClient, createMemoryStore, createSyncClient } from "../src/client";
+import { createDevPulseClient, createMemoryStore, createSyncClient, type CollectionSchemas } from "../src/client";
 
 /** Screenshots kept from every run. */
 export const ARTIFACTS = "e2e/artifacts";
@@ -41,14 +41,17 @@ export function anonymousClient(baseURL: string) {
   return createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), "x-forwarded-for": address } }) });
 }
 
-/** A desktop device of the signed-in user: device grant approved with the browser's session, then an unlocked sync client. */
-export async function desktopDevice(page: Page, baseURL: string, name: string) {
+/**
+ * A desktop device of the signed-in user: device grant approved with the browser's session, then an unlocked sync client.
+ * `schemas`: the collection schemas its app version declares (none: every collection at schema 1, an older app).
+ */
+export async function desktopDevice(page: Page, baseURL: string, name: string, { schemas }: { schemas?: CollectionSchemas } = {}) {
   const asBrowser = await browserApi(page, baseURL);
   const anonymous = anonymousClient(baseURL);
   const started = await anonymous.devices.startAuthorization.mutate({ deviceName: name });
   await asBrowser.devices.approveAuthorization.mutate({ userCode: started.userCode });
   const { token, deviceId } = await anonymous.devices.pollAuthorization.mutate({ deviceCode: started.deviceCode });
-  const sync = createSyncClient({ client: createDevPulseClient({ url: baseURL, token }), deviceId, store: createMemoryStore() });
+  const sync = createSyncClient({ client: createDevPulseClient({ url: baseURL, token }), deviceId, store: createMemoryStore(), schemas });
   await sync.unlock(SYNC_PASSPHRASE);
   return sync;
 }

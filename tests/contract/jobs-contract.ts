@@ -259,6 +259,47 @@ export function jobEngineContract(adapterFor: () => JobEngineAdapter) {
       expect(outcome).toMatchObject({ status: "completed", output: "finished" });
       expect(ran).toEqual(["before", "after-sleep"]);
     });
+
+    // The same rule on a run parked in step.waitForEvent: it waits for another event than the one that cancels,
+    // so only the cancelOn rule can end it early (a wake would carry it on to "after-wait").
+    const WAIT_TIMEOUT_MS = 1_000;
+    const cancellableWaitingJob = (label: string, ran: string[]) =>
+      defineJob(
+        { id: jobId(label), name: "Contract: cancel wait", events: ["sync/history.trim-requested"], cancelOn: [{ event: "integration/sync.requested", match: "data.userId" }] },
+        async ({ step }) => {
+          await step.run("before", () => ran.push("before"));
+          const received = await step.waitForEvent("heartbeat", { event: "status/heartbeat.received", match: "data.userId", timeout: WAIT_TIMEOUT_MS });
+          await step.run("after-wait", () => ran.push("after-wait"));
+          return { received };
+        },
+      );
+
+    it("a matching event cancels a run waiting for another event: it never reaches the step after the wait", async () => {
+      const engine = adapterFor();
+      const { user } = await signedUpUser("contract-cancel-wait");
+      const ran: string[] = [];
+
+      const outcome = await engine.runToEnd(cancellableWaitingJob("cancel-wait-match", ran), trimRequested(user.id), { during: [syncRequested(user.id)] });
+
+      expect(outcome.status).toBe("cancelled");
+      expect(ran).toEqual(["before"]);
+      expect(outcome.pauses.map((pause) => [pause.kind, pause.id])).toEqual([["wait", "heartbeat"]]);
+      // Cancelled by the event, not ended by the wait's timeout (only measurable where waits are real).
+      if (engine.waitsForReal) expect(outcome.finishedAt.getTime()).toBeLessThan((outcome.pauses[0] as { timeoutAt: Date }).timeoutAt.getTime());
+    });
+
+    it("an event of another user does not cancel a waiting run: its wait times out with null and the run goes on", async () => {
+      const engine = adapterFor();
+      const { user } = await signedUpUser("contract-cancel-wait-other");
+      const { user: other } = await signedUpUser("contract-cancel-wait-stranger");
+      const ran: string[] = [];
+
+      const outcome = await engine.runToEnd(cancellableWaitingJob("cancel-wait-other", ran), trimRequested(user.id), { during: [syncRequested(other.id)] });
+
+      expect(outcome).toMatchObject({ status: "completed", output: { received: null } });
+      expect(ran).toEqual(["before", "after-wait"]);
+      if (engine.waitsForReal) expect(outcome.finishedAt.getTime()).toBeGreaterThanOrEqual((outcome.pauses[0] as { timeoutAt: Date }).timeoutAt.getTime());
+    });
   });
 
   describe("step.sendEvent", () => {

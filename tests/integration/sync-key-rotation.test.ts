@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { eq, sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { GET as trpcGET, POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
 import { commands } from "~/cli/commands";
 import { saveConfig } from "~/cli/config";
@@ -32,6 +34,21 @@ async function newUser(label: string) {
     return { sync, client, deviceId };
   }
   return { user, caller, device };
+}
+
+/** A Postgres server's test database (tests/support/global-setup.ts), or null on PGlite in memory. */
+const serverDatabaseUrl = inject("databaseUrl");
+
+/** `pg_dump --data-only` of the whole test database, as an operator or a thief of a backup would have it. */
+async function pgDump(databaseUrl: string): Promise<string> {
+  const folder = mkdtempSync(join(tmpdir(), "devpulse-pg-dump-"));
+  try {
+    const file = join(folder, "dump.sql");
+    await promisify(execFile)("/usr/bin/pg_dump", ["--data-only", "--no-owner", "--file", file, "--dbname", databaseUrl]);
+    return readFileSync(file, "utf8");
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** Every ciphertext the sync tables hold for the user, with the identity it was made for and the key id the server recorded. */
@@ -200,7 +217,7 @@ describe("key rotation after a lost device", () => {
     expect(await storedCiphertexts(alice.user.id)).toEqual(before);
   });
 
-  it("after purging, the sync tables hold nothing under the old key (queried table by table, including stored push results)", async () => {
+  it("after purging, nothing of the user's is under the old key: table by table (stored push results included) and, on Postgres, in a real pg_dump of the database (PGlite has no pg_dump)", async () => {
     const { user, device } = await newUser("purge");
     const laptop = await device("laptop");
     const desktop = await device("desktop", { projects: "manual" });
@@ -244,6 +261,18 @@ describe("key rotation after a lost device", () => {
     const envelopes = dump.flatMap(({ text }) => text.match(/dp[0-9]\.A256GCM\.[0-9A-Za-z_.-]+/g) ?? []);
     expect(envelopes.length).toBeGreaterThan(0);
     expect(envelopes.filter((envelope) => !envelope.startsWith("dp2.A256GCM.2."))).toEqual([]);
+    if (serverDatabaseUrl) {
+      const dumped = await pgDump(serverDatabaseUrl);
+      // The dump holds the user's data (under the new key), so what it lacks is meaningful.
+      expect(dumped).toContain(after[0]!.ciphertext);
+      // Not one of the ciphertexts the user had before the rotation is anywhere in the database…
+      expect(before.map((item) => item.ciphertext).filter((ciphertext) => dumped.includes(ciphertext))).toEqual([]);
+      // …and no row of theirs (every sync table has a user_id column) holds an envelope under key 1. The suite shares
+      // one database, so other users' rows, still under their key 1, are left out by the user's id.
+      const theirs = dumped.split("\n").filter((line) => line.includes(user.id)).flatMap((line) => line.match(/dp[0-9]\.A256GCM\.[0-9A-Za-z_.-]+/g) ?? []);
+      expect(theirs.length).toBeGreaterThanOrEqual(after.length);
+      expect(theirs.filter((envelope) => !envelope.startsWith("dp2.A256GCM.2."))).toEqual([]);
+    }
     // History shows only what was re-encrypted: the current revisions.
     const history = await laptop.client.conflicts.history.query({ collection: "projects", recordId: "p1" });
     expect(history.revisions.map((r: { revision: number }) => r.revision)).toEqual([3]);
