@@ -30,10 +30,12 @@ export function getAuthSecret(): string {
   return getEnv().NEXTAUTH_SECRET ?? readOrCreateLocalSecret("auth-secret", "NEXTAUTH_SECRET");
 }
 
+type OfferedSignIns = { credentials: true } & Record<OAuthSignInMethod, boolean>;
+
 /** Which sign-in methods this deployment offers (a provider switches on with its client id and secret). */
-export function enabledSignInProviders(env: Env = getEnv()): { credentials: true } & Record<OAuthSignInMethod, boolean> {
+export function enabledSignInProviders(env: Env = getEnv()): OfferedSignIns {
   const offered = new Set(offeredSignInMethods(env));
-  return { credentials: true, ...Object.fromEntries(oauthSignInMethods.map((method) => [method, offered.has(method)])) } as { credentials: true } & Record<OAuthSignInMethod, boolean>;
+  return { credentials: true, ...Object.fromEntries(oauthSignInMethods.map((method) => [method, offered.has(method)])) } as OfferedSignIns;
 }
 
 let cached: NextAuthOptions | undefined;
