@@ -132,3 +132,39 @@ test("forgot password: the link from the outbox sets a new password once and sig
   await again.getByRole("button", { name: "Set new password" }).click();
   await expect(again.getByRole("main").getByRole("alert")).toContainText("already used, or it expired");
 });
+
+test("sign-in page: a button per configured provider; Continue with LinkedIn creates an account and signs in", async ({ page }) => {
+  await page.goto("/sign-in");
+  // The sandbox configures every provider: each shows, in the account page's order.
+  const buttons = page.getByRole("button", { name: /^Continue with / });
+  await expect(buttons).toHaveText(["Continue with GitHub", "Continue with Google", "Continue with Microsoft", "Continue with LinkedIn"]);
+  await expectAccessible(page);
+
+  await page.getByRole("button", { name: "Continue with LinkedIn" }).click();
+  await expect(page.getByRole("heading", { name: "Authorize DevPulse Cloud" })).toBeVisible(); // the LinkedIn double's consent page
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  await page.goto("/settings/account");
+  await expect(page.getByText("ana.lima@devpulse.test").first()).toBeVisible();
+  await expect(page.getByTestId("method-linkedin").getByText("Linked", { exact: true })).toBeVisible();
+  await expect(page.getByTestId("method-password").getByText("Not linked", { exact: true })).toBeVisible();
+});
+
+test("account page: link Microsoft, then sign in with it to the same account", async ({ page }) => {
+  const email = await signUp(page, "microsoft");
+  await page.goto("/settings/account");
+  await page.getByTestId("method-microsoft").getByRole("button", { name: "Link Microsoft" }).click();
+  await page.getByRole("button", { name: "Authorize" }).click(); // the Microsoft double's consent page
+  await expect(page).toHaveURL(/\/settings\/account\?linked=microsoft$/);
+  await expect(page.getByText("Microsoft is now linked: you can sign in with it.")).toBeVisible();
+
+  await page.context().clearCookies();
+  await page.goto("/sign-in");
+  await page.getByRole("button", { name: "Continue with Microsoft" }).click();
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await page.goto("/settings/account");
+  await expect(page.getByText(email).first()).toBeVisible();
+  await expect(page.getByTestId("method-microsoft").getByText("Linked", { exact: true })).toBeVisible();
+});

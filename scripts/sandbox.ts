@@ -10,6 +10,7 @@ import { startDiscordDouble } from "../tests/doubles/discord/server";
 import { startSlackDouble } from "../tests/doubles/slack/server";
 import { startGoogleDouble } from "../tests/doubles/google/server";
 import { startMicrosoftDouble } from "../tests/doubles/microsoft/server";
+import { startLinkedInDouble } from "../tests/doubles/linkedin/server";
 
 const root = new URL("..", import.meta.url).pathname;
 const port = Number(process.env.PORT ?? 3000);
@@ -28,9 +29,13 @@ const discord = await startDiscordDouble({ port: Number(process.env.SANDBOX_DISC
 discord.addRedirectUri(`${appUrl}/api/integrations/discord/callback`);
 const google = await startGoogleDouble({ port: Number(process.env.SANDBOX_GOOGLE_PORT ?? 0), demoAnchor: new Date() });
 for (const path of ["/api/integrations/google/callback", "/api/integrations/google-calendar/callback"]) google.addRedirectUri(`${appUrl}${path}`);
+google.addRedirectUri(`${appUrl}/api/auth/callback/google`);
 // Microsoft 365: identity platform + Graph calendars (demo week of ~40 events, a second calendar, subscriptions).
 const microsoft = await startMicrosoftDouble({ port: Number(process.env.SANDBOX_MICROSOFT_PORT ?? 0), demoAnchor: new Date() });
-for (const path of ["/api/integrations/microsoft/callback", "/api/auth/callback/azure-ad", "/api/auth/callback/microsoft-entra-id"]) microsoft.addRedirectUri(`${appUrl}${path}`);
+for (const path of ["/api/integrations/microsoft/callback", "/api/auth/callback/microsoft"]) microsoft.addRedirectUri(`${appUrl}${path}`);
+// "Sign in with LinkedIn" (OpenID Connect); sign-in only, LinkedIn is no integration.
+const linkedIn = await startLinkedInDouble({ port: Number(process.env.SANDBOX_LINKEDIN_PORT ?? 0) });
+linkedIn.addRedirectUri(`${appUrl}/api/auth/callback/linkedin`);
 
 /**
  * In production on a Postgres server the app requires the secrets every instance shares
@@ -72,9 +77,9 @@ const app = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     DISCORD_BOT_TOKEN: discord.botToken,
     DISCORD_BASE_URL: discord.url,
     DISCORD_API_URL: discord.apiUrl,
-    // Calendar (issue 17). GOOGLE_CLIENT_ID/SECRET stay unset: next-auth's Google sign-in reads
-    // https://accounts.google.com/.well-known/openid-configuration, not GOOGLE_OAUTH_URL, so the
-    // double's client id would put a broken "Sign in with Google" button on the sign-in page.
+    // Google sign-in and calendar (issue 17): sign-in takes every endpoint from these URLs.
+    GOOGLE_CLIENT_ID: google.oauth.clientId,
+    GOOGLE_CLIENT_SECRET: google.oauth.clientSecret,
     GOOGLE_OAUTH_URL: google.oauthUrl,
     GOOGLE_TOKEN_URL: google.tokenUrl,
     GOOGLE_API_URL: google.apiUrl,
@@ -83,6 +88,9 @@ const app = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     MICROSOFT_TENANT: microsoft.tenant.id,
     MICROSOFT_LOGIN_URL: microsoft.url,
     MICROSOFT_GRAPH_URL: microsoft.graphUrl,
+    LINKEDIN_CLIENT_ID: linkedIn.oauth.clientId,
+    LINKEDIN_CLIENT_SECRET: linkedIn.oauth.clientSecret,
+    LINKEDIN_OAUTH_URL: linkedIn.url,
   },
 });
 
@@ -96,6 +104,7 @@ console.log(`
   Discord  ${discord.url}   (stand-in; you are "ana.lima", owner of the "DevPulse Team" server)
   Google   ${google.url}   (Calendar stand-in; you are "ana@devpulse.test", with a primary and a "Team" calendar)
   Outlook  ${microsoft.url}   (Microsoft 365 stand-in; you are "Ana Lima", your week's calendar is at this address)
+  LinkedIn ${linkedIn.url}   (sign-in stand-in; you are "Ana Lima", ana.lima@devpulse.test)
   Mail     written to $DATA_DIR/outbox/*.eml (password reset, email confirmation)
   A new commit is pushed to octo-dev/devpulse-desktop every ${Math.round(pushEveryMs / 1000)} s once GitHub is connected.
 `);
@@ -112,7 +121,7 @@ const pusher = setInterval(() => {
 
 const stop = async (code: number) => {
   clearInterval(pusher);
-  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close(), microsoft.close()]);
+  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close(), microsoft.close(), linkedIn.close()]);
   process.exit(code);
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => app.kill(signal));

@@ -75,6 +75,10 @@ export const ZEnv = z
     MICROSOFT_GRAPH_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://graph.microsoft.com/v1.0")),
     GOOGLE_CLIENT_ID: optionalString,
     GOOGLE_CLIENT_SECRET: optionalString,
+    /** "Sign in with LinkedIn" (OpenID Connect): the app's client, and www.linkedin.com (the issuer is <url>/oauth, discovery below it). */
+    LINKEDIN_CLIENT_ID: optionalString,
+    LINKEDIN_CLIENT_SECRET: optionalString,
+    LINKEDIN_OAUTH_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://www.linkedin.com")),
     PUSHER_APP_ID: optionalString,
     PUSHER_KEY: optionalString,
     PUSHER_SECRET: optionalString,
@@ -175,7 +179,7 @@ export const ZEnv = z
         ctx.addIssue({ code: "custom", path: ["PUSHER_CLUSTER"], message: "set PUSHER_CLUSTER (Pusher Channels) or PUSHER_HOST (a Pusher-protocol server)" });
       }
     }
-    for (const provider of ["GITHUB", "GITLAB", "GOOGLE", "SLACK", "DISCORD", "MICROSOFT"] as const) {
+    for (const provider of ["GITHUB", "GITLAB", "GOOGLE", "SLACK", "DISCORD", "MICROSOFT", "LINKEDIN"] as const) {
       const id = env[`${provider}_CLIENT_ID`];
       const secret = env[`${provider}_CLIENT_SECRET`];
       if (Boolean(id) !== Boolean(secret)) {

@@ -115,7 +115,9 @@ describe("Microsoft double: identity platform v2.0", () => {
     const key = createPublicKey({ key: keys.find((k) => k.kid === kid)!, format: "jwk" });
     expect(createVerify("RSA-SHA256").update(`${header}.${payload}`).verify(key, Buffer.from(signature!, "base64url"))).toBe(true);
     const claims = JSON.parse(Buffer.from(payload!, "base64url").toString()) as Record<string, unknown>;
-    expect(claims).toMatchObject({ aud: double.oauth.clientId, iss: discovery.issuer, tid: double.tenant.id, oid: ANA, nonce: "n-1", email: "ana.lima@devpulse-sandbox.onmicrosoft.com", preferred_username: "ana.lima@devpulse-sandbox.onmicrosoft.com", name: "Ana Lima", ver: "2.0" });
+    // The common endpoint names a per-tenant issuer ({tenantid}), as Microsoft's does.
+    expect(discovery.issuer).toBe(`${double.url}/{tenantid}/v2.0`);
+    expect(claims).toMatchObject({ aud: double.oauth.clientId, iss: discovery.issuer.replace("{tenantid}", double.tenant.id), tid: double.tenant.id, oid: ANA, nonce: "n-1", email: "ana.lima@devpulse-sandbox.onmicrosoft.com", preferred_username: "ana.lima@devpulse-sandbox.onmicrosoft.com", name: "Ana Lima", ver: "2.0" });
 
     const me = (await graph(String(tokens.access_token)).api("/me").get()) as Record<string, string>;
     expect(me).toMatchObject({ id: ANA, displayName: "Ana Lima", userPrincipalName: "ana.lima@devpulse-sandbox.onmicrosoft.com" });

@@ -1,23 +1,56 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
+import { OAuthButtons } from "~/components/auth/oauth-buttons";
 import { buildAuthOptions, enabledSignInProviders } from "~/server/auth/options";
+import { offeredSignInMethods } from "~/server/auth/providers";
 import { resolveOAuthUser } from "~/server/auth/oauth-accounts";
 import { getDb } from "~/server/db/client";
 import { oauthAccounts } from "~/server/db/schema";
 import { parseEnv } from "~/server/env";
 import { signedUpUser, uniqueEmail } from "../support/callers";
 
-describe("GitHub and Google sign-in providers", () => {
+describe("sign-in providers", () => {
+  const secret = "s".repeat(32);
+  const everyProvider = {
+    GITHUB_CLIENT_ID: "gh-id",
+    GITHUB_CLIENT_SECRET: "gh-secret",
+    GOOGLE_CLIENT_ID: "g-id",
+    GOOGLE_CLIENT_SECRET: "g-secret",
+    MICROSOFT_CLIENT_ID: "ms-id",
+    MICROSOFT_CLIENT_SECRET: "ms-secret",
+    LINKEDIN_CLIENT_ID: "li-id",
+    LINKEDIN_CLIENT_SECRET: "li-secret",
+  };
+
   it("are off without client ids and switch on when configured", () => {
-    const secret = "s".repeat(32);
     const plain = parseEnv({});
     expect(buildAuthOptions(plain, secret).providers.map((p) => p.id)).toEqual(["credentials"]);
-    expect(enabledSignInProviders(plain)).toEqual({ credentials: true, github: false, google: false });
+    expect(enabledSignInProviders(plain)).toEqual({ credentials: true, github: false, google: false, microsoft: false, linkedin: false });
 
-    const configured = parseEnv({ GITHUB_CLIENT_ID: "gh-id", GITHUB_CLIENT_SECRET: "gh-secret", GOOGLE_CLIENT_ID: "g-id", GOOGLE_CLIENT_SECRET: "g-secret" });
-    expect(buildAuthOptions(configured, secret).providers.map((p) => p.id)).toEqual(["credentials", "github", "google"]);
-    expect(enabledSignInProviders(configured)).toEqual({ credentials: true, github: true, google: true });
+    const configured = parseEnv(everyProvider);
+    expect(buildAuthOptions(configured, secret).providers.map((p) => p.id)).toEqual(["credentials", "github", "google", "microsoft", "linkedin"]);
+    expect(enabledSignInProviders(configured)).toEqual({ credentials: true, github: true, google: true, microsoft: true, linkedin: true });
+  });
+
+  it("a LinkedIn client id needs its secret, as every provider's does", () => {
+    expect(() => parseEnv({ LINKEDIN_CLIENT_ID: "li-id" })).toThrow(/LINKEDIN_CLIENT_SECRET/);
+  });
+
+  it("the sign-in page shows a 'Continue with …' button for each configured provider, and only those", () => {
+    const buttons = (env: Record<string, string>) => {
+      const html = renderToStaticMarkup(createElement(OAuthButtons, { providers: offeredSignInMethods(parseEnv(env)), callbackUrl: "/dashboard" }));
+      return [...html.matchAll(/<button[^>]*>([^<]*)<\/button>/g)].map((match) => match[1]);
+    };
+    expect(buttons({})).toEqual([]);
+    expect(buttons({ MICROSOFT_CLIENT_ID: "ms-id", MICROSOFT_CLIENT_SECRET: "ms-secret" })).toEqual(["Continue with Microsoft"]);
+    expect(buttons({ LINKEDIN_CLIENT_ID: "li-id", LINKEDIN_CLIENT_SECRET: "li-secret", GITHUB_CLIENT_ID: "gh-id", GITHUB_CLIENT_SECRET: "gh-secret" })).toEqual([
+      "Continue with GitHub",
+      "Continue with LinkedIn",
+    ]);
+    expect(buttons(everyProvider)).toEqual(["Continue with GitHub", "Continue with Google", "Continue with Microsoft", "Continue with LinkedIn"]);
   });
 });
 

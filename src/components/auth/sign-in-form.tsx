@@ -7,6 +7,7 @@ import { useState, type FormEvent } from "react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { Card } from "../ui/card";
+import type { OAuthSignInMethod } from "~/lib/schemas/sign-in-methods";
 import { Field } from "../ui/field";
 import { OAuthButtons } from "./oauth-buttons";
 
@@ -17,7 +18,7 @@ export function SignInForm({
 }: {
   callbackUrl: string;
   initialError?: string;
-  providers: { github: boolean; google: boolean };
+  providers: readonly OAuthSignInMethod[];
 }) {
   const router = useRouter();
   const [error, setError] = useState(initialError);
@@ -64,7 +65,7 @@ export function SignInForm({
           Sign in
         </Button>
       </form>
-      <OAuthButtons {...providers} callbackUrl={callbackUrl} />
+      <OAuthButtons providers={providers} callbackUrl={callbackUrl} />
       <p className="mt-6 text-center text-sm text-zinc-600">
         New to DevPulse?{" "}
         <Link className="font-medium text-brand-600 hover:text-brand-700" href={`/sign-up?callbackUrl=${encodeURIComponent(callbackUrl)}`}>

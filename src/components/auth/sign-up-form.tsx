@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
+import type { OAuthSignInMethod } from "~/lib/schemas/sign-in-methods";
 import { api, errorMessage, fieldErrors } from "~/trpc/react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
@@ -11,7 +12,7 @@ import { Card } from "../ui/card";
 import { Field } from "../ui/field";
 import { OAuthButtons } from "./oauth-buttons";
 
-export function SignUpForm({ callbackUrl, providers }: { callbackUrl: string; providers: { github: boolean; google: boolean } }) {
+export function SignUpForm({ callbackUrl, providers }: { callbackUrl: string; providers: readonly OAuthSignInMethod[] }) {
   const router = useRouter();
   const register = api.auth.register.useMutation();
   const [signInError, setSignInError] = useState<string>();
@@ -61,7 +62,7 @@ export function SignUpForm({ callbackUrl, providers }: { callbackUrl: string; pr
           Create account
         </Button>
       </form>
-      <OAuthButtons {...providers} callbackUrl={callbackUrl} />
+      <OAuthButtons providers={providers} callbackUrl={callbackUrl} />
       <p className="mt-6 text-center text-sm text-zinc-600">
         Already have an account?{" "}
         <Link className="font-medium text-brand-600 hover:text-brand-700" href={`/sign-in?callbackUrl=${encodeURIComponent(callbackUrl)}`}>

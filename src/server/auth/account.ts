@@ -19,10 +19,10 @@ import { signInMethodLabels, signInMethods, type SignInMethod } from "~/lib/sche
 
 export const ZDisplayName = z.object({ name: ZText.trim().min(1, "Enter a name").max(100, "Use at most 100 characters") });
 
-/** Asked for where the account has a password; accounts without one (GitHub/Google only) leave it out. */
+/** Asked for where the account has a password; accounts without one (signing in only with a provider) leave it out. */
 export const ZCurrentPassword = ZText.max(1024).optional();
 
-/** Accounts without a password (GitHub/Google only) set one without a current password: that links the method. */
+/** Accounts without a password (signing in only with a provider) set one without a current password: that links the method. */
 export const ZChangePassword = z.object({
   currentPassword: ZCurrentPassword,
   newPassword: ZPassword,
@@ -112,7 +112,7 @@ export async function unlinkSignInMethod(db: Db, userId: string, input: z.infer<
 }
 
 /**
- * Links a GitHub/Google identity to the signed-in user (they started the provider's
+ * Links a provider identity (GitHub, Google, Microsoft, LinkedIn) to the signed-in user (they started the provider's
  * sign-in from the account page). Refused when that identity already belongs to
  * another account, or the user already has one of that provider.
  */

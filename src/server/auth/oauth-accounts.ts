@@ -2,9 +2,10 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { oauthAccounts, users } from "../db/schema";
 import { AppError } from "../errors";
+import { signInMethodLabels, type OAuthSignInMethod } from "~/lib/schemas/sign-in-methods";
 
 export type OAuthIdentity = {
-  provider: "github" | "google";
+  provider: OAuthSignInMethod;
   providerAccountId: string;
   email: string | null | undefined;
   /** Only a provider-verified email may be linked to an existing account. */
@@ -13,7 +14,11 @@ export type OAuthIdentity = {
   image?: string | null;
 };
 
-/** Finds the user linked to a GitHub/Google identity, links it, or creates a new user. */
+/**
+ * Finds the user linked to a provider identity, links it, or creates a new user. An identity
+ * joins an existing account (same email) only when the provider verified the address; each
+ * provider's rule for that is beside it in providers/.
+ */
 export async function resolveOAuthUser(db: Db, identity: OAuthIdentity): Promise<{ id: string; sessionVersion: number }> {
   return db.transaction(async (tx) => {
     const [linked] = await tx
@@ -24,7 +29,7 @@ export async function resolveOAuthUser(db: Db, identity: OAuthIdentity): Promise
     if (linked) return linked;
 
     const email = identity.email?.trim().toLowerCase();
-    if (!email) throw new AppError("BAD_REQUEST", `Your ${identity.provider} account has no email address we can use.`);
+    if (!email) throw new AppError("BAD_REQUEST", `Your ${signInMethodLabels[identity.provider]} account has no email address we can use.`);
 
     const [existing] = await tx
       .select({ id: users.id, sessionVersion: users.sessionVersion })

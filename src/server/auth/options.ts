@@ -1,15 +1,14 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import GitHubProvider from "next-auth/providers/github";
-import GoogleProvider from "next-auth/providers/google";
 import { getDb } from "../db/client";
 import { getEnv, type Env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
 import { readOrCreateLocalSecret } from "../secrets/local-secret";
-import type { OAuthSignInMethod } from "~/lib/schemas/sign-in-methods";
+import { isOAuthSignInMethod, oauthSignInMethods, type OAuthSignInMethod } from "~/lib/schemas/sign-in-methods";
 import { linkOAuthIdentity } from "./account";
 import { resolveOAuthUser } from "./oauth-accounts";
+import { identityFromProfile, nextAuthSignInProviders, offeredSignInMethods } from "./providers";
 import { clientIpFrom, signInWithPassword } from "./sign-in";
 
 declare module "next-auth" {
@@ -31,9 +30,12 @@ export function getAuthSecret(): string {
   return getEnv().NEXTAUTH_SECRET ?? readOrCreateLocalSecret("auth-secret", "NEXTAUTH_SECRET");
 }
 
-/** Which sign-in methods this deployment offers (providers switch on with their client ids). */
-export function enabledSignInProviders(env: Env = getEnv()) {
-  return { credentials: true, github: Boolean(env.GITHUB_CLIENT_ID), google: Boolean(env.GOOGLE_CLIENT_ID) };
+type OfferedSignIns = { credentials: true } & Record<OAuthSignInMethod, boolean>;
+
+/** Which sign-in methods this deployment offers (a provider switches on with its client id and secret). */
+export function enabledSignInProviders(env: Env = getEnv()): OfferedSignIns {
+  const offered = new Set(offeredSignInMethods(env));
+  return { credentials: true, ...Object.fromEntries(oauthSignInMethods.map((method) => [method, offered.has(method)])) } as OfferedSignIns;
 }
 
 let cached: NextAuthOptions | undefined;
@@ -49,7 +51,7 @@ export function getAuthOptions(): NextAuthOptions {
 
 /**
  * The options for one next-auth request. `linkToUserId`: the request comes from a
- * signed-in browser, so a GitHub/Google callback links that identity to this user
+ * signed-in browser, so a provider's callback links that identity to this user
  * (the account page's "Link") instead of signing in as someone.
  */
 export function getAuthOptionsFor(request: { linkToUserId?: string }): NextAuthOptions {
@@ -83,12 +85,7 @@ export function buildAuthOptions(env: Env, secret: string, linkToUserId?: string
       },
     }),
   ];
-  if (env.GITHUB_CLIENT_ID && env.GITHUB_CLIENT_SECRET) {
-    providers.push(gitHubSignIn(env, env.GITHUB_CLIENT_ID, env.GITHUB_CLIENT_SECRET));
-  }
-  if (env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET) {
-    providers.push(GoogleProvider({ clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET }));
-  }
+  providers.push(...nextAuthSignInProviders(env));
 
   return {
     secret,
@@ -103,29 +100,23 @@ export function buildAuthOptions(env: Env, secret: string, linkToUserId?: string
     callbacks: {
       async signIn({ account, profile }) {
         if (!account || account.provider === "credentials") return true;
+        if (!isOAuthSignInMethod(account.provider)) return "/sign-in?error=OAuthSignin";
+        const provider = account.provider;
         if (linkToUserId) {
           // Already signed in: the user is adding this provider on the account page. Link it and go
           // back there; returning a URL ends next-auth's flow, so the current session stays as it is.
           try {
-            await linkOAuthIdentity(await getDb(), linkToUserId, { provider: account.provider as OAuthSignInMethod, providerAccountId: account.providerAccountId });
-            return `/settings/account?linked=${encodeURIComponent(account.provider)}`;
+            await linkOAuthIdentity(await getDb(), linkToUserId, { provider, providerAccountId: account.providerAccountId });
+            return `/settings/account?linked=${encodeURIComponent(provider)}`;
           } catch (error) {
             // A reason code, not a message: the page must not echo text from its URL.
-            if (error instanceof AppError) return `/settings/account?linkError=${encodeURIComponent(String(error.details?.reason ?? "failed"))}&provider=${encodeURIComponent(account.provider)}`;
+            if (error instanceof AppError) return `/settings/account?linkError=${encodeURIComponent(String(error.details?.reason ?? "failed"))}&provider=${encodeURIComponent(provider)}`;
             throw error;
           }
         }
         try {
-          const provider = account.provider as "github" | "google";
-          const verified = provider === "google" ? (profile as { email_verified?: boolean } | undefined)?.email_verified === true : false;
-          await resolveOAuthUser(await getDb(), {
-            provider,
-            providerAccountId: account.providerAccountId,
-            email: profile?.email,
-            emailVerified: verified,
-            name: profile?.name,
-            image: (profile as { picture?: string; avatar_url?: string } | undefined)?.picture ?? (profile as { avatar_url?: string } | undefined)?.avatar_url,
-          });
+          const identity = identityFromProfile(provider, profile);
+          await resolveOAuthUser(await getDb(), { provider, providerAccountId: account.providerAccountId, ...identity });
           return true;
         } catch (error) {
           if (error instanceof AppError) return `/sign-in?error=${encodeURIComponent(error.message)}`;
@@ -133,9 +124,10 @@ export function buildAuthOptions(env: Env, secret: string, linkToUserId?: string
         }
       },
       async jwt({ token, user, account, profile }) {
-        if (account && account.provider !== "credentials") {
+        if (account && isOAuthSignInMethod(account.provider)) {
+          // signIn() above linked or created the user; this finds it by the identity (never links again).
           const resolved = await resolveOAuthUser(await getDb(), {
-            provider: account.provider as "github" | "google",
+            provider: account.provider,
             providerAccountId: account.providerAccountId,
             email: profile?.email,
             emailVerified: false,
@@ -154,36 +146,4 @@ export function buildAuthOptions(env: Env, secret: string, linkToUserId?: string
       },
     },
   };
-}
-
-/**
- * "Sign in with GitHub" against GITHUB_BASE_URL / GITHUB_API_URL, so GitHub
- * Enterprise Server (and the sandbox) work like github.com; next-auth's provider
- * hard-codes github.com for the user and email lookups.
- */
-function gitHubSignIn(env: Env, clientId: string, clientSecret: string) {
-  const web = env.GITHUB_BASE_URL.replace(/\/+$/, "");
-  const api = env.GITHUB_API_URL.replace(/\/+$/, "");
-  return GitHubProvider({
-    clientId,
-    clientSecret,
-    issuer: `${web}/login/oauth`,
-    authorization: { url: `${web}/login/oauth/authorize`, params: { scope: "read:user user:email" } },
-    token: `${web}/login/oauth/access_token`,
-    userinfo: {
-      url: `${api}/user`,
-      async request({ tokens }: { tokens: { access_token?: string } }) {
-        const headers = { authorization: `token ${tokens.access_token}`, accept: "application/vnd.github+json" };
-        const profile = (await (await fetch(`${api}/user`, { headers })).json()) as { email?: string } & Record<string, unknown>;
-        if (!profile.email) {
-          const response = await fetch(`${api}/user/emails`, { headers });
-          if (response.ok) {
-            const emails = (await response.json()) as Array<{ email: string; primary: boolean; verified: boolean }>;
-            profile.email = (emails.find((entry) => entry.primary) ?? emails[0])?.email;
-          }
-        }
-        return profile;
-      },
-    },
-  });
 }

@@ -1,5 +1,6 @@
 import { type DoubleRequest, type DoubleResponse, basicCredentials, html, json, params, redirect } from "../shared/http";
-import { ConsentMode, consentPage, errorPage, PendingRequests, pkceMatches, randomBase62 } from "../shared/oauth";
+import { accessTokenHash, SigningKey } from "../shared/id-token";
+import { ConsentMode, consentPage, errorPage, PendingRequests, pkceMatches, randomBase62, randomHex } from "../shared/oauth";
 import { oauthError } from "./wire";
 
 /**
@@ -22,6 +23,13 @@ import { oauthError } from "./wire";
  * - POST /revoke?token= (or form body): revokes the whole grant — the access token, its
  *   refresh token and every access token minted from it. 400 invalid_token otherwise.
  * - GET /tokeninfo?access_token= and GET /oauth2/v3/userinfo (Bearer): who and what a token is.
+ * - OpenID Connect (https://developers.google.com/identity/openid-connect/openid-connect): with
+ *   the `openid` scope the code exchange also answers an id_token, RS256 with the key at
+ *   GET /oauth2/v3/certs (www.googleapis.com's path), described by
+ *   GET /.well-known/openid-configuration (accounts.google.com's). Claims: iss (the double's
+ *   URL, as accounts.google.com is Google's), azp, aud, sub, at_hash, iat, exp, the
+ *   authorization request's nonce, hd for Workspace accounts; email and email_verified with
+ *   the email scope; name, given_name, family_name, picture with the profile scope.
  */
 export type GoogleOAuthClient = { clientId: string; clientSecret: string; redirectUris: string[]; appName: string; projectNumber: string };
 
@@ -57,8 +65,12 @@ export const ACCESS_TOKEN_TTL_SECONDS = 3599;
 
 type Grant = { id: number; email: string; scopes: string[]; revoked: boolean };
 export type GoogleTokenRecord = { email: string; scopes: string[]; grant: Grant; createdAt: number; expiresAt: number };
-type CodeRecord = { grant: Grant; redirectUri: string; challenge: string | null; challengeMethod: string; refresh: boolean; expiresAt: number; used: boolean };
-type AuthorizeRequest = { redirectUri: string; state: string | null; email: string; scopes: string[]; challenge: string | null; challengeMethod: string; offline: boolean; promptConsent: boolean };
+/** The Google account as the authorization saw it: what an id_token says about the person. */
+type SignedInAccount = { email: string; name: string; sub: string; workspace: boolean };
+type CodeRecord = { grant: Grant; redirectUri: string; challenge: string | null; challengeMethod: string; refresh: boolean; expiresAt: number; used: boolean; account: SignedInAccount; nonce: string | null };
+type AuthorizeRequest = { redirectUri: string; state: string | null; email: string; scopes: string[]; challenge: string | null; challengeMethod: string; offline: boolean; promptConsent: boolean; account: SignedInAccount; nonce: string | null };
+
+const ID_TOKEN_TTL_SECONDS = 3600;
 
 export class GoogleOAuth {
   readonly consent: ConsentMode;
@@ -69,12 +81,14 @@ export class GoogleOAuth {
   /** Accounts that already granted this client offline access (later grants get no refresh token without prompt=consent). */
   private offlineGranted = new Set<string>();
   private grants = 0;
+  /** Signs id_tokens; Google's key ids are 40 hex characters. */
+  private readonly signingKey = new SigningKey(randomHex(20));
   issued = 0;
 
   constructor(
     readonly client: GoogleOAuthClient,
     autoApprove: boolean,
-    private readonly ctx: { now: () => number; issuer: () => string; currentAccount: () => { email: string; name: string } },
+    private readonly ctx: { now: () => number; issuer: () => string; currentAccount: () => SignedInAccount },
   ) {
     this.consent = new ConsentMode(autoApprove);
     this.pending = new PendingRequests(ctx.now);
@@ -107,6 +121,8 @@ export class GoogleOAuth {
       challengeMethod,
       offline: q.get("access_type") === "offline",
       promptConsent: (q.get("prompt") ?? "").split(/\s+/).includes("consent"),
+      account: { email: account.email, name: account.name, sub: account.sub, workspace: account.workspace },
+      nonce: q.get("nonce"),
     };
     const decision = this.consent.next();
     if (decision === "approve") return this.approve(request);
@@ -139,7 +155,7 @@ export class GoogleOAuth {
     const refresh = request.offline && (request.promptConsent || !this.offlineGranted.has(key));
     if (request.offline) this.offlineGranted.add(key);
     const grant: Grant = { id: ++this.grants, email: request.email, scopes: request.scopes, revoked: false };
-    this.codes.set(code, { grant, redirectUri: request.redirectUri, challenge: request.challenge, challengeMethod: request.challengeMethod, refresh, expiresAt: this.ctx.now() + 10 * 60_000, used: false });
+    this.codes.set(code, { grant, redirectUri: request.redirectUri, challenge: request.challenge, challengeMethod: request.challengeMethod, refresh, expiresAt: this.ctx.now() + 10 * 60_000, used: false, account: request.account, nonce: request.nonce });
     return redirect(withParams(request.redirectUri, { state: request.state, iss: this.ctx.issuer(), code, scope: request.scopes.join(" "), authuser: "0", prompt: request.promptConsent ? "consent" : "none" }));
   }
 
@@ -177,7 +193,63 @@ export class GoogleOAuth {
     const { accessToken } = this.mint(code.grant, code.grant.scopes);
     const body: Record<string, string | number> = { access_token: accessToken, expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: code.grant.scopes.join(" "), token_type: "Bearer" };
     if (code.refresh) body.refresh_token = this.refreshFor(code.grant);
+    if (code.grant.scopes.includes("openid")) body.id_token = this.idToken(code, accessToken);
     return json(200, body, NO_STORE);
+  }
+
+  private idToken(code: CodeRecord, accessToken: string): string {
+    const now = Math.floor(this.ctx.now() / 1000);
+    const { account, grant } = code;
+    const claims: Record<string, unknown> = {
+      iss: this.ctx.issuer(),
+      azp: this.client.clientId,
+      aud: this.client.clientId,
+      sub: account.sub,
+      at_hash: accessTokenHash(accessToken),
+      iat: now,
+      exp: now + ID_TOKEN_TTL_SECONDS,
+    };
+    if (account.workspace) claims.hd = account.email.split("@")[1];
+    if (grant.scopes.some((s) => s.endsWith("userinfo.email"))) Object.assign(claims, { email: account.email, email_verified: true });
+    if (grant.scopes.some((s) => s.endsWith("userinfo.profile"))) {
+      const [given, ...family] = account.name.split(" ");
+      Object.assign(claims, { name: account.name, given_name: given, family_name: family.join(" ") || undefined, picture: `https://lh3.googleusercontent.com/a/${account.sub}=s96-c` });
+    }
+    if (code.nonce) claims.nonce = code.nonce;
+    return this.signingKey.sign(claims, { typ: "JWT" });
+  }
+
+  // ---- OpenID Connect metadata -----------------------------------------------------
+
+  /** GET /.well-known/openid-configuration and GET /oauth2/v3/certs; undefined for any other request. */
+  openIdMetadata(req: DoubleRequest): DoubleResponse | undefined {
+    if (req.method !== "GET") return undefined;
+    if (req.path === "/.well-known/openid-configuration") return json(200, this.openIdConfiguration(), { "cache-control": "public, max-age=3600" });
+    if (req.path === "/oauth2/v3/certs") {
+      return json(200, { keys: [{ ...this.signingKey.publicJwk, alg: "RS256", use: "sig", kid: this.signingKey.kid }] }, { "cache-control": "public, max-age=19800" });
+    }
+    return undefined;
+  }
+
+  /** Google's discovery document, every endpoint on the double (accounts.google.com, oauth2.googleapis.com and www.googleapis.com are one server here). */
+  private openIdConfiguration() {
+    const base = this.ctx.issuer();
+    return {
+      issuer: base,
+      authorization_endpoint: `${base}/o/oauth2/v2/auth`,
+      token_endpoint: `${base}/token`,
+      userinfo_endpoint: `${base}/oauth2/v3/userinfo`,
+      revocation_endpoint: `${base}/revoke`,
+      jwks_uri: `${base}/oauth2/v3/certs`,
+      response_types_supported: ["code", "token", "id_token", "code token", "code id_token", "token id_token", "code token id_token", "none"],
+      subject_types_supported: ["public"],
+      id_token_signing_alg_values_supported: ["RS256"],
+      scopes_supported: ["openid", "email", "profile"],
+      token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
+      claims_supported: ["aud", "email", "email_verified", "exp", "family_name", "given_name", "iat", "iss", "name", "picture", "sub"],
+      code_challenge_methods_supported: ["plain", "S256"],
+      grant_types_supported: ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:jwt-bearer"],
+    };
   }
 
   /** Issues an access token (and a refresh token) for an account without the browser dance. */

@@ -24,6 +24,7 @@ export type { LoggedRequest } from "../shared/http";
  *   OAuth      <url>/o/oauth2/v2/auth                      (GOOGLE_OAUTH_URL=<url>)
  *              <url>/token, <url>/revoke, <url>/tokeninfo  (GOOGLE_TOKEN_URL=<url>/token; revoke beside it)
  *   API        <url>/calendar/v3/…, <url>/oauth2/v3/userinfo  (GOOGLE_API_URL=<url>; googleapis rootUrl `${url}/`)
+ *   OIDC       <url>/.well-known/openid-configuration, <url>/oauth2/v3/certs (id_tokens with the openid scope)
  *   Person     <url>/  the signed-in account's week, with forms to move and delete events by hand
  *
  * See oauth.ts, api.ts, watch.ts and calendar.ts for what each part reproduces. Controls:
@@ -255,6 +256,8 @@ ${days.join("\n")}`,
     if (path === "/revoke" && req.method === "POST") return oauth.revoke(req);
     if (path === "/tokeninfo" && (req.method === "GET" || req.method === "POST")) return oauth.tokenInfo(req);
     if (path === "/oauth2/v3/userinfo" && req.method === "GET") return userInfo(ctx, req);
+    const openId = oauth.openIdMetadata(req); // /.well-known/openid-configuration, /oauth2/v3/certs
+    if (openId) return openId;
     if (path === "/" && req.method === "GET") return html(200, weekPage(req.query.get("week")));
     if (path === "/events/move" && req.method === "POST") {
       const form = params(req);

@@ -1,4 +1,5 @@
-import { createSign, generateKeyPairSync, type KeyObject, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { base64urlJson as b64url, SigningKey } from "../shared/id-token";
 import { basicCredentials, credentialFrom, type DoubleRequest, type DoubleResponse, html, json, params, redirect } from "../shared/http";
 import { ConsentMode, consentPage, errorPage, PendingRequests, pkceMatches, randomBase62 } from "../shared/oauth";
 import { aadError } from "./wire";
@@ -25,11 +26,25 @@ import { aadError } from "./wire";
  *   invalid_client 7000215; unauthorized_client 700016.
  * - id_token: an RS256 JWT (key at /{tenant}/discovery/v2.0/keys, discovery at
  *   /{tenant}/v2.0/.well-known/openid-configuration) with aud, iss `${url}/${tenantId}/v2.0`,
- *   sub, oid, tid, name, preferred_username, email, nonce; GET /oidc/userinfo with a token.
+ *   sub, oid, tid, name, preferred_username, email (with the email scope), nonce, and the
+ *   optional claim xms_edov when the app registration asks for it (client.optionalClaims):
+ *   true only when the mail's domain is one the tenant verified (its own domain here), since
+ *   Entra lets an admin type any address into `mail`. GET /oidc/userinfo with a token.
+ * - Discovery for "common", "organizations" and "consumers" names the issuer
+ *   `${url}/{tenantid}/v2.0` with the placeholder, as Microsoft's does: each token's issuer
+ *   is its own tenant's, so a multi-tenant app checks iss against its tid. A tenant's own
+ *   discovery (id or domain) names that tenant's issuer.
  * Scopes may be bare ("Calendars.ReadWrite") or resource-qualified
  * ("https://graph.microsoft.com/Calendars.ReadWrite"); the token answer lists Graph scopes qualified.
  */
-export type MicrosoftOAuthClient = { clientId: string; clientSecret: string; redirectUris: string[]; appName: string };
+export type MicrosoftOAuthClient = {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  appName: string;
+  /** The app registration's optional id_token claims (Token configuration), e.g. ["xms_edov"]. */
+  optionalClaims?: string[];
+};
 
 export type MicrosoftPerson = { id: string; displayName: string; givenName: string; surname: string; userPrincipalName: string; mail: string; jobTitle: string };
 
@@ -40,6 +55,9 @@ type AuthorizeRequest = { userId: string; scopes: string[]; redirectUri: string;
 
 const OIDC_SCOPES = new Set(["openid", "profile", "email", "offline_access"]);
 const GRAPH = "https://graph.microsoft.com/";
+/** Tenant aliases whose discovery document names a per-tenant issuer with this placeholder. */
+const MULTI_TENANT = new Set(["common", "organizations", "consumers"]);
+const TENANT_PLACEHOLDER = "{tenantid}";
 
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   "Calendars.ReadWrite": "Have full access to your calendars",
@@ -55,15 +73,13 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
 export const parseMicrosoftScopes = (value: string | undefined | null) =>
   [...new Set((value ?? "").split(/\s+/).filter(Boolean).map((s) => (s.toLowerCase().startsWith(GRAPH) ? s.slice(GRAPH.length) : s)))];
 
-const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
-
 export class MicrosoftIdentity {
   readonly consent: ConsentMode;
   readonly tokens = new Map<string, AccessRecord>();
   readonly refreshTokens = new Map<string, RefreshRecord>();
   private codes = new Map<string, CodeRecord>();
   private pending: PendingRequests<AuthorizeRequest>;
-  private readonly keys: { privateKey: KeyObject; kid: string; jwk: Record<string, unknown> };
+  private readonly key = new SigningKey();
   issued = 0;
 
   constructor(
@@ -82,9 +98,6 @@ export class MicrosoftIdentity {
   ) {
     this.consent = new ConsentMode(autoApprove);
     this.pending = new PendingRequests(ctx.now);
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const kid = randomBase62(27);
-    this.keys = { privateKey, kid, jwk: { kty: "RSA", use: "sig", kid, x5t: kid, ...publicKey.export({ format: "jwk" }), issuer: `{issuer}` } };
   }
 
   private get loginUrl() {
@@ -92,6 +105,11 @@ export class MicrosoftIdentity {
   }
 
   issuer = () => `${this.loginUrl}/${this.ctx.tenant.id}/v2.0`;
+
+  /** The issuer a tenant's discovery document names: the placeholder one for the multi-tenant aliases. */
+  private discoveryIssuer(tenant: string): string {
+    return MULTI_TENANT.has(tenant) ? `${this.loginUrl}/${TENANT_PLACEHOLDER}/v2.0` : this.issuer();
+  }
 
   /** Is this path segment a tenant this double answers for? */
   knownTenant(tenant: string): boolean {
@@ -221,7 +239,7 @@ export class MicrosoftIdentity {
   issue(userId: string, scopes: string[], expiresInSeconds?: number): { accessToken: string; refreshToken: string | null } {
     const now = this.ctx.now();
     const ttl = expiresInSeconds ?? this.ctx.accessTokenTtlSeconds;
-    const header = b64url({ typ: "JWT", nonce: randomBase62(43), alg: "RS256", x5t: this.keys.kid, kid: this.keys.kid });
+    const header = b64url({ typ: "JWT", nonce: randomBase62(43), alg: "RS256", x5t: this.key.kid, kid: this.key.kid });
     const claims = b64url({ aud: "https://graph.microsoft.com", iss: `https://sts.windows.net/${this.ctx.tenant.id}/`, iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + ttl, oid: userId, scp: scopes.join(" "), tid: this.ctx.tenant.id, uti: randomBase62(22), ver: "1.0" });
     // Looks like Graph's JWT access tokens; clients must treat it as opaque (the signature is random, not verifiable).
     const accessToken = `${header}.${claims}.${randomBase62(342)}`;
@@ -254,10 +272,14 @@ export class MicrosoftIdentity {
       ver: "2.0",
     };
     if (scopes.includes("email")) claims.email = person.mail;
+    if (this.client.optionalClaims?.includes("xms_edov")) claims.xms_edov = this.domainVerified(person.mail);
     if (nonce) claims.nonce = nonce;
-    const input = `${b64url({ typ: "JWT", alg: "RS256", kid: this.keys.kid })}.${b64url(claims)}`;
-    const signature = createSign("RSA-SHA256").update(input).sign(this.keys.privateKey).toString("base64url");
-    return `${input}.${signature}`;
+    return this.key.sign(claims, { typ: "JWT" });
+  }
+
+  /** Did the tenant prove it owns the domain of this address? In the double: only its own domain. */
+  private domainVerified(mail: string): boolean {
+    return mail.toLowerCase().endsWith(`@${this.ctx.tenant.domain.toLowerCase()}`);
   }
 
   // ---- OpenID Connect metadata ----------------------------------------------
@@ -273,7 +295,7 @@ export class MicrosoftIdentity {
       id_token_signing_alg_values_supported: ["RS256"],
       response_types_supported: ["code", "id_token", "code id_token", "id_token token"],
       scopes_supported: ["openid", "profile", "email", "offline_access"],
-      issuer: this.issuer(),
+      issuer: this.discoveryIssuer(tenant),
       request_uri_parameter_supported: false,
       userinfo_endpoint: `${this.loginUrl}/oidc/userinfo`,
       authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
@@ -288,9 +310,10 @@ export class MicrosoftIdentity {
     });
   }
 
+  /** The signing keys; like the common endpoint's, each names the placeholder issuer. */
   jwks(): DoubleResponse {
-    const { issuer: _issuer, ...key } = this.keys.jwk;
-    return json(200, { keys: [{ ...key, issuer: this.issuer() }] });
+    const kid = this.key.kid;
+    return json(200, { keys: [{ kty: "RSA", use: "sig", kid, x5t: kid, ...this.key.publicJwk, issuer: `${this.loginUrl}/${TENANT_PLACEHOLDER}/v2.0` }] });
   }
 
   userinfo(req: DoubleRequest): DoubleResponse {

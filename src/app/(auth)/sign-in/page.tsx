@@ -2,8 +2,9 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm } from "~/components/auth/sign-in-form";
 import { safeCallbackUrl } from "~/components/auth/safe-callback";
-import { enabledSignInProviders } from "~/server/auth/options";
+import { offeredSignInMethods } from "~/server/auth/providers";
 import { getCurrentUser } from "~/server/auth/session";
+import { getEnv } from "~/server/env";
 
 export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
@@ -21,6 +22,5 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const callbackUrl = safeCallbackUrl(params.callbackUrl);
   if (await getCurrentUser()) redirect(callbackUrl);
   const error = typeof params.error === "string" ? (nextAuthErrors[params.error] ?? params.error) : undefined;
-  const { github, google } = enabledSignInProviders();
-  return <SignInForm callbackUrl={callbackUrl} initialError={error} providers={{ github, google }} />;
+  return <SignInForm callbackUrl={callbackUrl} initialError={error} providers={offeredSignInMethods(getEnv())} />;
 }
