@@ -249,11 +249,12 @@ describe("conflicts and suggestions", () => {
 describe("status from the calendar", () => {
   it("while a focus block runs the chat status shows focus until its end; a status set by hand is never overridden", async () => {
     const { caller } = await googleCalendarUser(google, "cal-status");
-    const start = new Date(Date.now() + 1_500);
+    const start = new Date(Date.now() + 5_000);
     await caller.calendar.createFocusBlock({ title: "Focus now", duration: 30, startTime: start });
-    await settle();
+    await settle(); // the status run now sleeps until the start (further off than settle waits for)
     expect((await caller.status.current()).status).toBeNull(); // not before it starts
-    await until(async () => (await caller.status.current()).status, (status) => status?.source === "calendar", 10_000);
+    await until(async () => (await caller.status.current()).status, (status) => status?.source === "calendar", 15_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(start.getTime());
     const { status } = await caller.status.current();
     expect(status).toMatchObject({ templateKey: "focus", source: "calendar" });
     expect(Math.abs(status!.expiresAt!.getTime() - (start.getTime() + 30 * 60_000))).toBeLessThan(61_000);
