@@ -5,7 +5,7 @@ const nextConfig = {
   // rate-limiter-flexible's Drizzle store imports drizzle-orm by a computed name at run
   // time: both load from node_modules (and are traced into the standalone output), so the
   // limiter and the app share one drizzle-orm.
-  serverExternalPackages: ["googleapis", "@electric-sql/pglite", "rate-limiter-flexible", "drizzle-orm", "discord.js"],
+  serverExternalPackages: ["@electric-sql/pglite", "rate-limiter-flexible", "drizzle-orm", "discord.js"],
   // The generated SQL migrations are read from disk at start-up: trace them into the standalone output.
   outputFileTracingIncludes: { "/*": ["./drizzle/**/*"] },
   // The build type-checks the app only; `npm test` type-checks tests, e2e and bench as well.

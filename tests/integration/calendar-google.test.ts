@@ -9,7 +9,7 @@ import { startGoogleDouble, type GoogleDouble } from "../doubles/google/server";
 import { errorOf, signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
 import { startIntegrationRoutes } from "../support/integrations";
-import { at, googleCalendarUser, listen, settle } from "./calendar-helpers";
+import { at, googleCalendarUser, listen, settle, useCalendarTestCleanup } from "./calendar-helpers";
 import { until } from "../support/until";
 
 // Calendars end to end on Google: the calendar procedures through the tRPC caller, the jobs on
@@ -24,6 +24,7 @@ beforeAll(async () => {
   await getDb();
 }, 30_000);
 afterAll(() => Promise.all([google.close(), app.close()]));
+useCalendarTestCleanup();
 useEnv(() => ({
   APP_URL: app.url,
   GOOGLE_CLIENT_ID: google.oauth.clientId,
@@ -104,6 +105,17 @@ describe("reading", () => {
     await jobs.send({ name: "maintenance/cleanup.requested", data: {} });
     await settle();
     expect((await caller.calendar.events({ from: at(0, 0), to: at(3, 0) })).map((event) => event.startTime.getUTCHours())).toEqual([11]);
+  });
+
+  it("a refused authorization puts the integration in needs_reauth, and the page is told", async () => {
+    const { user, caller, googleEmail } = await googleCalendarUser(google, "cal-revoked");
+    google.revokeAccount(googleEmail);
+    const { heard, stop } = listen(user.id);
+    await caller.integrations.sync({ provider: "google" });
+    await settle();
+    stop();
+    expect(await caller.integrations.status({ provider: "google" })).toMatchObject({ state: "needs_reauth" });
+    expect(heard.some((message) => message.event === "integration:error" && (message.payload as { status: string }).status === "needs_reauth")).toBe(true);
   });
 
   it("a push notification with a forged token is refused and starts no sync", async () => {

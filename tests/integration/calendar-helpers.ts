@@ -1,10 +1,18 @@
+import { afterAll } from "vitest";
+import { calendarJobs } from "~/server/jobs/functions/calendar";
 import { getJobRunner } from "~/server/jobs/send";
 import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import type { GoogleDouble } from "../doubles/google/server";
 import { signedUpUser } from "../support/callers";
 import { connectThroughProvider } from "../support/integrations";
+import { endSleepingRuns } from "../support/job-runs";
 
 /** Shared by the calendar-*.test.ts files. */
+
+/** After each file: the calendar's status runs waiting for later moments are ended (see endSleepingRuns). */
+export function useCalendarTestCleanup() {
+  afterAll(() => endSleepingRuns(calendarJobs.map((job) => job.id)));
+}
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

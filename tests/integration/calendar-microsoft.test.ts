@@ -7,7 +7,7 @@ import { MICROSOFT_DOUBLE_DEFAULTS, startMicrosoftDouble, type MicrosoftDouble }
 import { useEnv } from "../support/env";
 import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
 import { until } from "../support/until";
-import { at, googleCalendarUser, settle } from "./calendar-helpers";
+import { at, googleCalendarUser, settle, useCalendarTestCleanup } from "./calendar-helpers";
 
 // Outlook beside Google: Graph subscriptions through the app's webhook route on a real port
 // (the validation handshake, change and lifecycle notifications), events merged across
@@ -24,6 +24,7 @@ beforeAll(async () => {
   await getDb();
 }, 30_000);
 afterAll(() => Promise.all([google.close(), microsoft.close(), app.close()]));
+useCalendarTestCleanup();
 useEnv(() => ({
   APP_URL: app.url,
   GOOGLE_CLIENT_ID: google.oauth.clientId,

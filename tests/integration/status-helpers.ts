@@ -10,6 +10,7 @@ import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publi
 import type { SlackDouble } from "../doubles/slack/server";
 import { signedUpUser } from "../support/callers";
 import { connectThroughProvider } from "../support/integrations";
+import { endSleepingRuns } from "../support/job-runs";
 
 /** Shared by the status-*.test.ts files. */
 
@@ -40,17 +41,8 @@ export async function settle(horizonMs = 4_000, timeoutMs = 15_000) {
   throw new Error("job runs did not settle in time");
 }
 
-/**
- * Ends the status jobs' runs still sleeping (idle timeouts, focus ends, schedules) once a
- * test is done with them, so no later test waits for them (the runner's idle() would).
- */
-export async function endSleepingStatusRuns() {
-  const db = await getDb();
-  await db
-    .update(jobRuns)
-    .set({ status: "cancelled", finishedAt: new Date(), nextAt: null, error: "ended by the test" })
-    .where(and(isNull(jobRuns.finishedAt), inArray(jobRuns.functionId, statusJobIds)));
-}
+/** Ends the status jobs' runs still sleeping (idle timeouts, focus ends, schedules) once a test is done with them. */
+export const endSleepingStatusRuns = () => endSleepingRuns(statusJobIds);
 
 /**
  * For one file: the write spacing shortened to `spacingMs` (10 s in production), and after

@@ -1,0 +1,16 @@
+import { and, inArray, isNull } from "drizzle-orm";
+import { getDb } from "~/server/db/client";
+import { jobRuns } from "~/server/db/schema";
+
+/**
+ * Ends the runs of these jobs still sleeping (a focus session's end, a calendar status waiting for
+ * tomorrow's meeting) once a test file is done with them. The suite shares one database, and the
+ * runner's idle() would otherwise wait for them in every later file.
+ */
+export async function endSleepingRuns(functionIds: readonly string[]) {
+  const db = await getDb();
+  await db
+    .update(jobRuns)
+    .set({ status: "cancelled", finishedAt: new Date(), nextAt: null, error: "ended by the test" })
+    .where(and(isNull(jobRuns.finishedAt), inArray(jobRuns.functionId, [...functionIds])));
+}
