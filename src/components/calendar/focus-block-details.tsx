@@ -8,10 +8,9 @@ import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { Field } from "../ui/field";
-import { SelectField } from "../ui/select-field";
 import { Spinner } from "../ui/spinner";
 import { spanLabel } from "./format";
-import { BLOCK_DURATIONS } from "./options";
+import { DurationSelect } from "./choices";
 import { useCalendarRefresh, type FocusBlockView } from "./use-calendar";
 
 const STATE_BADGES = {
@@ -28,7 +27,6 @@ function MoveForm({ block }: { block: FocusBlockView }) {
   const [start, setStart] = useState(() => toLocalInput(block.startTime));
   const [duration, setDuration] = useState(String(block.duration));
   const [startError, setStartError] = useState<string>();
-  const durations = BLOCK_DURATIONS.some((option) => option.minutes === block.duration) ? BLOCK_DURATIONS : [...BLOCK_DURATIONS, { minutes: block.duration, label: formatMinutes(block.duration) }].sort((a, b) => a.minutes - b.minutes);
   const unchanged = start === toLocalInput(block.startTime) && Number(duration) === block.duration;
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -46,13 +44,7 @@ function MoveForm({ block }: { block: FocusBlockView }) {
   return (
     <form onSubmit={submit} noValidate aria-label={`Move ${block.title}`} className="flex flex-wrap items-end gap-3">
       <Field className="w-56" label="Starts at" name="startTime" type="datetime-local" value={start} error={startError ?? server.startTime} onChange={(event) => setStart(event.target.value)} />
-      <SelectField className="w-36" label="Duration" value={duration} error={server.duration} onChange={(event) => setDuration(event.target.value)}>
-        {durations.map((option) => (
-          <option key={option.minutes} value={String(option.minutes)}>
-            {option.label}
-          </option>
-        ))}
-      </SelectField>
+      <DurationSelect className="w-36" label="Duration" value={duration} error={server.duration} onChange={(event) => setDuration(event.target.value)} />
       <Button type="submit" variant="secondary" loading={update.isPending} disabled={unchanged}>
         Move block
       </Button>

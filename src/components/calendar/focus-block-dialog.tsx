@@ -9,9 +9,9 @@ import { Dialog } from "../ui/dialog";
 import { Field } from "../ui/field";
 import { SelectField } from "../ui/select-field";
 import { SwitchRow } from "../ui/switch";
-import { BLOCK_DURATIONS, REMINDERS, toggled } from "./options";
+import { CheckboxGroup, DurationSelect, WeekdayPicker } from "./choices";
+import { REMINDERS } from "./options";
 import { useCalendarRefresh, type CalendarView, type FocusBlockView } from "./use-calendar";
-import { WeekdayPicker } from "./weekday-picker";
 
 const TITLE_MAX = 200;
 
@@ -72,13 +72,7 @@ function BlockForm({ formId, calendars, timeZone, create }: { formId: string; ca
       <Field label="Title" name="title" value={title} maxLength={TITLE_MAX} error={shown.title} onChange={(event) => setTitle(event.target.value)} />
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Starts at" name="startTime" type="datetime-local" value={start} error={shown.startTime} onChange={(event) => setStart(event.target.value)} />
-        <SelectField label="Duration" name="duration" value={duration} error={shown.duration} onChange={(event) => setDuration(event.target.value)}>
-          {BLOCK_DURATIONS.map((option) => (
-            <option key={option.minutes} value={String(option.minutes)}>
-              {option.label}
-            </option>
-          ))}
-        </SelectField>
+        <DurationSelect label="Duration" name="duration" value={duration} error={shown.duration} onChange={(event) => setDuration(event.target.value)} />
       </div>
       {writable.length > 1 && (
         <SelectField label="Calendar" name="calendarId" value={calendarId} error={shown.calendarId} onChange={(event) => setCalendarId(event.target.value)}>
@@ -94,17 +88,7 @@ function BlockForm({ formId, calendars, timeZone, create }: { formId: string; ca
           <Field className="mt-3 max-w-48" label="Number of sessions" name="count" inputMode="numeric" hint="Empty: no end" value={count} onChange={(event) => setCount(event.target.value)} />
         )}
       </WeekdayPicker>
-      <fieldset>
-        <legend className="text-sm font-medium text-zinc-800">Reminders</legend>
-        <div className="mt-1.5 flex flex-wrap gap-x-4 gap-y-1.5">
-          {REMINDERS.map((option) => (
-            <label key={option.minutes} className="flex items-center gap-2 text-sm">
-              <input type="checkbox" className="size-4 accent-brand-600" checked={reminders.includes(option.minutes)} onChange={() => setReminders(toggled(reminders, option.minutes))} />
-              {option.label}
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <CheckboxGroup legend="Reminders" options={REMINDERS} value={reminders} onChange={setReminders} />
       {google && (
         <SwitchRow
           label="Decline meetings booked over it"

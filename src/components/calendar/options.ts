@@ -8,10 +8,10 @@ export const BLOCK_DURATIONS = [30, 45, 60, 90, 120, 180, 240].map((minutes) => 
 
 /** Reminders before a block starts, in minutes. */
 export const REMINDERS = [
-  { minutes: 0, label: "When it starts" },
-  { minutes: 5, label: "5 minutes before" },
-  { minutes: 10, label: "10 minutes before" },
-  { minutes: 30, label: "30 minutes before" },
+  { value: 0, label: "When it starts" },
+  { value: 5, label: "5 minutes before" },
+  { value: 10, label: "10 minutes before" },
+  { value: 30, label: "30 minutes before" },
 ];
 
 /** The week as the page shows it, Monday first; `value` is the API's day number (0 = Sunday). */

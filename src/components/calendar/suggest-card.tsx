@@ -13,10 +13,10 @@ import { Field } from "../ui/field";
 import { SelectField } from "../ui/select-field";
 import { Spinner } from "../ui/spinner";
 import { spanLabel } from "./format";
-import { BLOCK_DURATIONS, PARTS_OF_DAY_OPTIONS, toggled } from "./options";
+import { CheckboxGroup, DurationSelect, WeekdayPicker } from "./choices";
+import { PARTS_OF_DAY_OPTIONS } from "./options";
 import { useCalendarRefresh, type SlotView } from "./use-calendar";
 import { useProductivityProfile, type ProfileState } from "./use-productivity-profile";
-import { WeekdayPicker } from "./weekday-picker";
 
 const LOOK_AHEAD_DAYS = [7, 14, 31];
 const GAPS = [0, 5, 10, 15, 30];
@@ -59,17 +59,21 @@ function SlotRow({ slot, timeZone, booked, booking, onBook }: { slot: SlotView; 
   const percent = Math.round(slot.confidence * 100);
   const when = spanLabel(new Date(slot.startTime), new Date(slot.endTime), timeZone);
   return (
-    <li className="flex flex-wrap items-center gap-x-4 gap-y-2 px-5 py-3 text-sm">
-      <span className="min-w-44 flex-1 font-medium text-zinc-900">{when}</span>
-      <span className="flex items-center gap-2">
-        <span aria-hidden="true" className="h-2 w-20 overflow-hidden rounded-full bg-zinc-200">
-          <span className="block h-full rounded-full bg-brand-600" style={{ width: `${percent}%` }} />
-        </span>
-        <span className="w-28 tabular-nums text-zinc-700">{percent}% confidence</span>
-      </span>
-      <span className={slot.conflictCount ? "text-amber-800" : "text-zinc-500"}>
-        {slot.conflictCount ? `Overlaps ${slot.conflictCount} tentative event${slot.conflictCount === 1 ? "" : "s"}` : "No conflicts"}
-      </span>
+    <li className="flex items-center gap-4 px-5 py-3 text-sm">
+      <div className="min-w-0 flex-1 space-y-1">
+        <p className="font-medium text-zinc-900">{when}</p>
+        <p className="flex flex-wrap items-center gap-x-3 gap-y-1 text-zinc-600">
+          <span className="inline-flex items-center gap-2">
+            <span aria-hidden="true" className="h-1.5 w-16 overflow-hidden rounded-full bg-zinc-200">
+              <span className="block h-full rounded-full bg-brand-600" style={{ width: `${percent}%` }} />
+            </span>
+            <span className="tabular-nums">{percent}% confidence</span>
+          </span>
+          <span className={slot.conflictCount ? "text-amber-800" : undefined}>
+            {slot.conflictCount ? `overlaps ${slot.conflictCount} tentative event${slot.conflictCount === 1 ? "" : "s"}` : "no conflicts"}
+          </span>
+        </p>
+      </div>
       {booked ? (
         <span className="font-medium text-emerald-700">Booked</span>
       ) : (
@@ -125,13 +129,7 @@ export function SuggestCard({ timeZone }: { timeZone: string }) {
         <ProfileNote state={profile} />
         <form onSubmit={submit} noValidate aria-label="Suggest focus time" className="space-y-4">
           <div className="grid gap-4 sm:grid-cols-3">
-            <SelectField label="Length" value={duration} onChange={(event) => setDuration(event.target.value)}>
-              {BLOCK_DURATIONS.map((option) => (
-                <option key={option.minutes} value={String(option.minutes)}>
-                  {option.label}
-                </option>
-              ))}
-            </SelectField>
+            <DurationSelect label="Length" value={duration} onChange={(event) => setDuration(event.target.value)} />
             <SelectField label="Look ahead" value={days} onChange={(event) => setDays(event.target.value)}>
               {LOOK_AHEAD_DAYS.map((option) => (
                 <option key={option} value={String(option)}>
@@ -152,17 +150,7 @@ export function SuggestCard({ timeZone }: { timeZone: string }) {
             <Field label="From" type="time" value={start} error={errors["preferences.workingHours.start"]} onChange={(event) => setStart(event.target.value)} />
             <Field label="Until" type="time" value={end} error={errors["preferences.workingHours.end"]} onChange={(event) => setEnd(event.target.value)} />
           </div>
-          <fieldset>
-            <legend className="text-sm font-medium text-zinc-800">Preferred times (optional)</legend>
-            <div className="mt-1.5 flex flex-wrap gap-x-4 gap-y-1.5">
-              {PARTS_OF_DAY_OPTIONS.map((part) => (
-                <label key={part.value} className="flex items-center gap-2 text-sm">
-                  <input type="checkbox" className="size-4 accent-brand-600" checked={preferred.includes(part.value)} onChange={() => setPreferred(toggled(preferred, part.value))} />
-                  {part.label}
-                </label>
-              ))}
-            </div>
-          </fieldset>
+          <CheckboxGroup legend="Preferred times (optional)" options={PARTS_OF_DAY_OPTIONS} value={preferred} onChange={setPreferred} />
           {errors.form && <Alert tone="error">{errors.form}</Alert>}
           <Button type="submit" loading={suggest.isPending} disabled={profile.status === "reading"}>
             Suggest focus time

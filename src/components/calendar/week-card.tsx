@@ -127,7 +127,7 @@ export function WeekCard({ timeZone, calendars }: { timeZone: string; calendars:
           onClose={() => setSelectedId(null)}
         />
       )}
-      <FocusBlockDialog open={creating} onClose={() => setCreating(false)} onCreated={(block) => setSelectedId(block.id)} calendars={calendars} timeZone={timeZone} />
+      <FocusBlockDialog open={creating} onClose={() => setCreating(false)} onCreated={(block) => (setMonday(mondayOf(timeZone, block.startTime.getTime())), setSelectedId(block.id))} calendars={calendars} timeZone={timeZone} />
     </Card>
   );
 }

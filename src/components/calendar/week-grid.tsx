@@ -2,7 +2,7 @@
 
 import { useEffect, useId, useRef, useState, type ButtonHTMLAttributes, type FocusEvent, type KeyboardEvent, type PointerEvent } from "react";
 import { cn } from "../ui/cn";
-import { calendarColors, clock, columnLabel, spanLabel } from "./format";
+import { calendarColors, clock, columnLabel, spanLabel, weekLabel } from "./format";
 import type { WeekItem } from "./items";
 import { ItemText, type BlockState } from "./item-text";
 import type { EventView, FocusBlockView } from "./use-calendar";
@@ -69,8 +69,14 @@ export function WeekGrid({
   const hintId = `${base}-hint`;
 
   useEffect(() => {
-    if (scroller.current) scroller.current.scrollTop = FIRST_VISIBLE_HOUR * HOUR_PX;
+    // A little above the hour, so its label shows under the sticky day headings.
+    if (scroller.current) scroller.current.scrollTop = FIRST_VISIBLE_HOUR * HOUR_PX - 12;
   }, []);
+  // A block selected (or just booked) may be outside the hours in view.
+  const selectedItemId = selectedBlockId && `block:${selectedBlockId}`;
+  useEffect(() => {
+    if (selectedItemId) document.getElementById(`${base}-${selectedItemId}`)?.scrollIntoView({ block: "nearest" });
+  }, [base, selectedItemId]);
   // A block moved to another day is drawn in that day's column, a new element: keep the keyboard's focus on it.
   useEffect(() => {
     if (draft?.via === "keyboard") document.getElementById(elementId(draft.itemId))?.focus();
@@ -147,7 +153,8 @@ export function WeekGrid({
 
   return (
     <div>
-      <div ref={scroller} tabIndex={-1} className="max-h-[36rem] overflow-y-auto overscroll-contain" data-testid="week-grid">
+      {/* Focusable, so the hours can be scrolled from the keyboard even in a week without a block to tab to. */}
+      <div ref={scroller} tabIndex={0} role="region" aria-label={`${weekLabel(week)}, hour by hour`} className="max-h-[36rem] overflow-y-auto overscroll-contain focus-visible:outline-offset-[-2px]" data-testid="week-grid">
         <div className="sticky top-0 z-20 grid grid-cols-[3.5rem_repeat(7,minmax(0,1fr))] border-b border-zinc-200 bg-white">
           <div aria-hidden="true" />
           {week.days.map((day) => {

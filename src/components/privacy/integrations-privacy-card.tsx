@@ -120,6 +120,8 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
   const failure = consent.error ?? update.error;
   // A chat provider only receives the status DevPulse shows: nothing is fetched or cached from it.
   const chat = integration.kind === "chat";
+  // A calendar keeps events for the week view and suggestions; what of them is kept is chosen on /calendar.
+  const calendar = integration.kind === "calendar";
 
   return (
     <li className="px-5 py-5">
@@ -144,7 +146,9 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
             <>
               {chat
                 ? `Your consent for DevPulse to show your status on ${name}. Withdrawing stops every status update at once.`
-                : `Your consent for DevPulse to read your repositories and commits from ${name} and keep them to correlate with your activity. Withdrawing stops every fetch at once.`}
+                : calendar
+                  ? `Your consent for DevPulse to read your calendars at ${name}, keep when you are busy, and add the focus blocks you book. Withdrawing stops every fetch at once.`
+                  : `Your consent for DevPulse to read your repositories and commits from ${name} and keep them to correlate with your activity. Withdrawing stops every fetch at once.`}
               <span className="mt-1 block text-xs">
                 {decision
                   ? `${decision.granted ? "Agreed" : "Withdrawn"} on ${formatDate(decision.at)} · policy ${decision.policyVersion}`
@@ -162,11 +166,19 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
             consent.reset();
             update.mutate({ integrations: { [provider]: { autoSync: next } } });
           }}
-          description={`Let the hourly background sync fetch new commits. When off, ${name} is read only when you choose Sync now on the Integrations page.${enabled ? "" : ` Takes effect once you allow ${name}.`}`}
+          description={`Let the hourly background sync fetch ${calendar ? "your calendars' changes" : "new commits"}. When off, ${name} is read only when you choose Sync now on the Integrations page.${enabled ? "" : ` Takes effect once you allow ${name}.`}`}
         />}
       </div>
 
-      {chat ? (
+      {calendar ? (
+        <p className="mt-4 text-sm text-zinc-600">
+          Whether event titles and attendee counts are kept, and what your chat status says about your calendar, are the switches on the{" "}
+          <Link href="/calendar" className="font-medium text-brand-600 hover:text-brand-700">
+            Calendar page
+          </Link>
+          ; titles and attendees are not kept until you turn them on.
+        </p>
+      ) : chat ? (
         <p className="mt-4 text-sm text-zinc-600">
           Whether your project&apos;s name may follow your activity is the status switch on the{" "}
           <Link href="/integrations" className="font-medium text-brand-600 hover:text-brand-700">

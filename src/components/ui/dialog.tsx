@@ -3,6 +3,18 @@
 import { useEffect, useId, useRef, type ReactNode } from "react";
 import { cn } from "./cn";
 
+/** A native <dialog> shown as a modal while `open` (focus trapped, the page behind inert), closed otherwise. */
+export function useModalDialog(open: boolean) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return ref;
+}
+
 /**
  * A modal on the native <dialog>: focus is trapped and Escape closes without extra code.
  * Its title id comes from useId, so several dialogs on one page each keep their own name.
@@ -25,14 +37,8 @@ export function Dialog({
   /** For a form: 34rem instead of 28rem. */
   wide?: boolean;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(open);
   const titleId = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
   return (
     <dialog
       ref={ref}
