@@ -3,7 +3,7 @@
 import { api, errorMessage } from "~/trpc/react";
 import { CalendarIcon } from "../icons";
 import { ButtonLink } from "../ui/button";
-import { Card } from "../ui/card";
+import { Card, CardHeader } from "../ui/card";
 import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
@@ -42,6 +42,7 @@ export function CalendarPage() {
     return (
       <div className="space-y-6">
         <Card>
+          <CardHeader title="Your week" />
           <EmptyState icon={<CalendarIcon />} title="No calendar connected" action={<ButtonLink href="/integrations">Connect a calendar</ButtonLink>}>
             Connect Google Calendar or Microsoft Outlook on the Integrations page. Your week appears here, and DevPulse can book focus time, suggest when, and tell you about conflicts.
           </EmptyState>

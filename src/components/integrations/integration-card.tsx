@@ -22,8 +22,8 @@ function StateBadge({ integration }: { integration: IntegrationView }) {
     case "available":
       return <Badge tone="brand">Available</Badge>;
     case "connected":
-      // Calendar accounts are email addresses, not handles.
-      return <Badge tone="success">Connected{integration.account ? ` as ${integration.kind === "calendar" ? "" : "@"}${integration.account.login}` : ""}</Badge>;
+      // A calendar account is a (long) email address, shown under the name instead.
+      return <Badge tone="success">Connected{integration.account && integration.kind !== "calendar" ? ` as @${integration.account.login}` : ""}</Badge>;
     case "syncing":
       return <Badge tone="brand">Syncing…</Badge>;
     case "error":
@@ -79,6 +79,11 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
             {integration.name}
             <StateBadge integration={integration} />
           </h2>
+          {integration.kind === "calendar" && integration.account && (
+            <p className="truncate text-sm font-medium text-zinc-700" title={integration.account.login}>
+              {integration.account.login}
+            </p>
+          )}
           <p className="mt-0.5 text-sm text-zinc-500">{INTEGRATION_PURPOSE[integration.provider]}</p>
         </div>
       </div>
