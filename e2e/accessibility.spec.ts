@@ -23,6 +23,7 @@ const PAGES: ReadonlyArray<{ route: string; path: string; signedIn: boolean; unl
   { route: "/conflicts", path: "/conflicts", signedIn: true },
   { route: "/conflicts/[id]", path: "/conflicts/{conflictId}", signedIn: true, unlock: true },
   { route: "/conflicts/history/[collection]/[recordId]", path: "/conflicts/history/projects/{recordId}", signedIn: true, unlock: true },
+  { route: "/calendar", path: "/calendar", signedIn: true }, // no calendar connected here: the empty state and the privacy switches
   { route: "/integrations", path: "/integrations", signedIn: true },
   { route: "/privacy", path: "/privacy", signedIn: true },
   { route: "/settings/jobs", path: "/settings/jobs", signedIn: true },

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
 import { useId, useState, type ReactNode } from "react";
-import { ClockIcon, CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon, UserIcon } from "./icons";
+import { CalendarIcon, ClockIcon, CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon, UserIcon } from "./icons";
 import { Logo } from "./logo";
 import { RealtimeStatus } from "./realtime/realtime-provider";
 import { cn } from "./ui/cn";
@@ -13,6 +13,7 @@ const navigation = [
   { href: "/dashboard", label: "Dashboard", icon: DashboardIcon },
   { href: "/settings/devices", label: "Devices", icon: DevicesIcon },
   { href: "/conflicts", label: "Conflicts", icon: ConflictIcon },
+  { href: "/calendar", label: "Calendar", icon: CalendarIcon },
   { href: "/integrations", label: "Integrations", icon: PlugIcon },
   { href: "/privacy", label: "Privacy", icon: ShieldIcon },
   { href: "/settings/jobs", label: "Background jobs", icon: ClockIcon },
@@ -125,7 +126,7 @@ export function AppShell({ user, sandbox = false, children }: { user: ShellUser;
       <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 sm:py-10">
         {sandbox && (
           <p role="note" className="mx-auto mb-6 max-w-5xl rounded-lg border border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900">
-            <strong>Sandbox.</strong> GitHub, GitLab, Slack and Discord here are local stand-ins with demo data; nothing reaches the real services.
+            <strong>Sandbox.</strong> GitHub, GitLab, Slack, Discord, Google Calendar and Outlook here are local stand-ins with demo data; nothing reaches the real services.
           </p>
         )}
         <div className="mx-auto max-w-5xl">{children}</div>

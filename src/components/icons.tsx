@@ -83,3 +83,9 @@ export const CheckIcon = (p: SVGProps<SVGSVGElement>) => (
     <path d="m5 12 5 5 9-10" />
   </Icon>
 );
+export const CalendarIcon = (p: SVGProps<SVGSVGElement>) => (
+  <Icon {...p}>
+    <rect x="3" y="5" width="18" height="16" rx="2" />
+    <path d="M3 10h18M8 3v4M16 3v4" />
+  </Icon>
+);

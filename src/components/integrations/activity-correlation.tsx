@@ -1,12 +1,12 @@
 "use client";
 
-import { useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import { correlateCommitsWithActivity } from "~/lib/correlation";
 import { collectionValueSchemas } from "~/lib/schemas/collections";
-import { decryptAllRecords } from "~/lib/sync/decrypt-all";
 import { api, errorMessage, type RouterOutputs } from "~/trpc/react";
 import { UnlockPanel } from "../sync/unlock-panel";
 import { useSyncKey } from "../sync/sync-key";
+import { useDecryptedRecords } from "../sync/use-decrypted-records";
 import { Alert } from "../ui/alert";
 import { Card, CardHeader } from "../ui/card";
 import { EmptyState } from "../ui/empty-state";
@@ -17,43 +17,35 @@ type Commit = RouterOutputs["external"]["commits"][number];
 type Period = { id: string; start: string; end?: string; projectId?: string };
 type Project = { id: string; name: string; path?: string; repository?: string };
 
+const COLLECTIONS = ["activities", "projects"] as const;
+
 /**
  * Your activity is end-to-end encrypted, so the correlation runs here: the browser
  * pulls the activity and project records, decrypts them with the unlocked key, and
  * correlates them with your commits locally. Nothing decrypted is sent anywhere.
  */
 function useDecryptedActivity(since: Date) {
-  const { key } = useSyncKey();
-  const utils = api.useUtils();
-  const [state, setState] = useState<{ periods: Period[]; projects: Project[] } | { error: string } | undefined>();
-  useEffect(() => {
-    if (!key) return;
-    let cancelled = false;
-    void (async () => {
-      const periods: Period[] = [];
-      const projects: Project[] = [];
-      const { records } = await decryptAllRecords({ pull: (input) => utils.client.sync.pull.query(input), dataKey: key.dataKey, userId: key.userId, collections: ["activities", "projects"] });
-      for (const record of records) {
-        if (record.collection === "activities") {
-          const activity = collectionValueSchemas.activities.safeParse(record.value);
-          if (activity.success && Date.parse(activity.data.end ?? activity.data.start) >= since.getTime()) {
-            periods.push({ id: record.id, start: activity.data.start, ...(activity.data.end ? { end: activity.data.end } : {}), ...(activity.data.projectId ? { projectId: activity.data.projectId } : {}) });
-          }
-        } else {
-          const project = collectionValueSchemas.projects.safeParse(record.value);
-          if (project.success) {
-            const remote = (project.data as { repository?: unknown }).repository;
-            projects.push({ id: record.id, name: project.data.name, ...(project.data.path ? { path: project.data.path } : {}), ...(typeof remote === "string" ? { repository: remote } : {}) });
-          }
+  const decrypted = useDecryptedRecords(COLLECTIONS);
+  return useMemo((): { periods: Period[]; projects: Project[] } | { error: string } | undefined => {
+    if (!decrypted || "error" in decrypted) return decrypted;
+    const periods: Period[] = [];
+    const projects: Project[] = [];
+    for (const record of decrypted.records) {
+      if (record.collection === "activities") {
+        const activity = collectionValueSchemas.activities.safeParse(record.value);
+        if (activity.success && Date.parse(activity.data.end ?? activity.data.start) >= since.getTime()) {
+          periods.push({ id: record.id, start: activity.data.start, ...(activity.data.end ? { end: activity.data.end } : {}), ...(activity.data.projectId ? { projectId: activity.data.projectId } : {}) });
+        }
+      } else {
+        const project = collectionValueSchemas.projects.safeParse(record.value);
+        if (project.success) {
+          const remote = (project.data as { repository?: unknown }).repository;
+          projects.push({ id: record.id, name: project.data.name, ...(project.data.path ? { path: project.data.path } : {}), ...(typeof remote === "string" ? { repository: remote } : {}) });
         }
       }
-      if (!cancelled) setState({ periods, projects });
-    })().catch((error: unknown) => !cancelled && setState({ error: error instanceof Error ? error.message : "Could not decrypt your activity." }));
-    return () => {
-      cancelled = true;
-    };
-  }, [key, utils, since]);
-  return state;
+    }
+    return { periods, projects };
+  }, [decrypted, since]);
 }
 
 export type Identities = { logins: string[]; names: string[] };

@@ -11,6 +11,8 @@ import { Spinner } from "../ui/spinner";
 export const INTEGRATION_PURPOSE: Record<string, string> = {
   github: "Commits from your repositories, correlated with your coding activity.",
   gitlab: "Commits from your repositories, correlated with your coding activity.",
+  google: "Your week beside your coding: focus blocks booked for you, free time suggested, conflicts flagged.",
+  microsoft: "Your Outlook week beside your coding: focus blocks booked for you, free time suggested, conflicts flagged.",
   slack: "Your Slack status follows what you are doing, and notifications pause while you focus.",
   discord: "Your status as a team message in a channel you pick, and on your own Discord client.",
 };

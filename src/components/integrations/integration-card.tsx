@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useState } from "react";
 import { api, errorMessage, type RouterOutputs } from "~/trpc/react";
 import { timeAgo } from "../devices/format";
@@ -21,7 +22,8 @@ function StateBadge({ integration }: { integration: IntegrationView }) {
     case "available":
       return <Badge tone="brand">Available</Badge>;
     case "connected":
-      return <Badge tone="success">Connected{integration.account ? ` as @${integration.account.login}` : ""}</Badge>;
+      // A calendar account is a (long) email address, shown under the name instead.
+      return <Badge tone="success">Connected{integration.account && integration.kind !== "calendar" ? ` as @${integration.account.login}` : ""}</Badge>;
     case "syncing":
       return <Badge tone="brand">Syncing…</Badge>;
     case "error":
@@ -36,17 +38,20 @@ function disconnectConsequences(integration: IntegrationView): string {
   if (integration.kind === "chat") {
     return `DevPulse takes its status down from ${integration.name} (putting back your own if you had one), revokes its access there and deletes your tokens. You can connect again at any time.`;
   }
+  if (integration.kind === "calendar") {
+    return `DevPulse stops following ${integration.name}, revokes its access there, and deletes your tokens and every calendar and event it cached, with its record of your focus blocks. The focus blocks already in your calendar stay there. You can connect again at any time.`;
+  }
   return `DevPulse revokes its access at ${integration.name}, removes the webhooks it added, and deletes your tokens and every commit and repository it cached. You can connect again at any time.`;
 }
 
 /**
  * One provider: its state in words, what it will ask for, and the actions that make sense now.
- * Git providers sync (now, or automatically); chat providers show a status, so they have no sync,
- * and Discord says what its platform does not allow and where its team message goes.
+ * Git and calendar providers sync (now, or automatically); chat providers show a status, so they
+ * have no sync, and Discord says what its platform does not allow and where its team message goes.
  */
 export function IntegrationCard({ integration }: { integration: IntegrationView }) {
   const utils = api.useUtils();
-  const refresh = () => void Promise.all([utils.integrations.list.invalidate(), utils.external.commits.invalidate(), utils.status.current.invalidate()]);
+  const refresh = () => void Promise.all([utils.integrations.list.invalidate(), utils.external.commits.invalidate(), utils.status.current.invalidate(), utils.calendar.calendars.invalidate()]);
   const connect = api.integrations.connect.useMutation({ onSuccess: ({ authorizationUrl }) => window.location.assign(authorizationUrl) });
   const sync = api.integrations.sync.useMutation({ onSuccess: refresh });
   const disconnect = api.integrations.disconnect.useMutation({ onSuccess: refresh });
@@ -74,6 +79,11 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
             {integration.name}
             <StateBadge integration={integration} />
           </h2>
+          {integration.kind === "calendar" && integration.account && (
+            <p className="truncate text-sm font-medium text-zinc-700" title={integration.account.login}>
+              {integration.account.login}
+            </p>
+          )}
           <p className="mt-0.5 text-sm text-zinc-500">{INTEGRATION_PURPOSE[integration.provider]}</p>
         </div>
       </div>
@@ -108,12 +118,20 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
           <p className="text-zinc-500">
             {integration.state === "syncing" ? (
               <span className="inline-flex items-center gap-2">
-                <Spinner /> Syncing repositories and commits…
+                <Spinner /> {integration.kind === "calendar" ? "Syncing calendars and events…" : "Syncing repositories and commits…"}
               </span>
             ) : integration.lastSyncedAt ? (
               `Last synced ${timeAgo(integration.lastSyncedAt)}.`
             ) : (
               "Not synced yet."
+            )}
+            {integration.kind === "calendar" && integration.state !== "needs_reauth" && (
+              <>
+                {" "}
+                <Link href="/calendar" className="font-medium text-brand-700 hover:underline">
+                  Open your calendar
+                </Link>
+              </>
             )}
           </p>
         )}
@@ -145,7 +163,9 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
               <span>
                 {chat
                   ? `I agree that DevPulse uses what is listed above at ${integration.name} to show my status. I can withdraw this on the Privacy page at any time.`
-                  : `I agree that DevPulse reads what is listed above from ${integration.name}. I can withdraw this on the Privacy page at any time.`}
+                  : integration.kind === "calendar"
+                    ? `I agree that DevPulse reads my calendars at ${integration.name} and adds the focus blocks I book, as listed above. I can withdraw this on the Privacy page at any time.`
+                    : `I agree that DevPulse reads what is listed above from ${integration.name}. I can withdraw this on the Privacy page at any time.`}
               </span>
             </label>
             <Button onClick={() => connect.mutate({ provider: integration.provider, consent: true })} loading={connect.isPending} disabled={!agreed}>

@@ -32,10 +32,11 @@ export function IntegrationsPage() {
     return start;
   }, []);
   const commits = api.external.commits.useQuery({ since, limit: 20 });
-  const anyConnected = integrations.data?.some((entry) => entry.account !== null) ?? false;
+  // Commits come from git providers only: a connected calendar or chat app has none to correlate.
+  const anyConnected = integrations.data?.some((entry) => entry.kind === "git" && entry.account !== null) ?? false;
   const forCorrelation = api.external.commits.useQuery({ since, limit: 2000 }, { enabled: anyConnected });
   // Keyed on the accounts' contents, so a refetch with the same accounts does not redo the correlation.
-  const accountsKey = JSON.stringify(integrations.data?.flatMap((entry) => (entry.account ? [entry.account] : [])) ?? []);
+  const accountsKey = JSON.stringify(integrations.data?.flatMap((entry) => (entry.kind === "git" && entry.account ? [entry.account] : [])) ?? []);
   const identities = useMemo(() => {
     const accounts = JSON.parse(accountsKey) as Array<{ login: string; name: string | null }>;
     return { logins: accounts.map((account) => account.login), names: accounts.flatMap((account) => (account.name ? [account.name] : [])) };

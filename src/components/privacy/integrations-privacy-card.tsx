@@ -120,6 +120,7 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
   const failure = consent.error ?? update.error;
   // A chat provider only receives the status DevPulse shows: nothing is fetched or cached from it.
   const chat = integration.kind === "chat";
+  // A calendar keeps events for the week view and suggestions; what of them is kept is chosen on /calendar.
   const calendar = integration.kind === "calendar";
 
   return (
@@ -146,7 +147,7 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
               {chat
                 ? `Your consent for DevPulse to show your status on ${name}. Withdrawing stops every status update at once.`
                 : calendar
-                  ? `Your consent for DevPulse to read your free/busy times from ${name} (titles and attendees only where you allow them) for focus suggestions, conflicts and your status, and to add the focus blocks you book. Withdrawing stops every read at once.`
+                  ? `Your consent for DevPulse to read your calendars at ${name}, keep when you are busy, and add the focus blocks you book. Withdrawing stops every fetch at once.`
                   : `Your consent for DevPulse to read your repositories and commits from ${name} and keep them to correlate with your activity. Withdrawing stops every fetch at once.`}
               <span className="mt-1 block text-xs">
                 {decision
@@ -165,11 +166,19 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
             consent.reset();
             update.mutate({ integrations: { [provider]: { autoSync: next } } });
           }}
-          description={`${calendar ? "Let the hourly background sync read calendar changes (push notifications keep it current in between)." : "Let the hourly background sync fetch new commits."} When off, ${name} is read only when you choose Sync now on the Integrations page.${enabled ? "" : ` Takes effect once you allow ${name}.`}`}
+          description={`Let the hourly background sync fetch ${calendar ? "your calendars' changes" : "new commits"}. When off, ${name} is read only when you choose Sync now on the Integrations page.${enabled ? "" : ` Takes effect once you allow ${name}.`}`}
         />}
       </div>
 
-      {chat ? (
+      {calendar ? (
+        <p className="mt-4 text-sm text-zinc-600">
+          Whether event titles and attendee counts are kept, and what your chat status says about your calendar, are the switches on the{" "}
+          <Link href="/calendar" className="font-medium text-brand-600 hover:text-brand-700">
+            Calendar page
+          </Link>
+          ; titles and attendees are not kept until you turn them on.
+        </p>
+      ) : chat ? (
         <p className="mt-4 text-sm text-zinc-600">
           Whether your project&apos;s name may follow your activity is the status switch on the{" "}
           <Link href="/integrations" className="font-medium text-brand-600 hover:text-brand-700">
@@ -179,15 +188,6 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
         </p>
       ) : (
         <>
-      {calendar ? (
-        <p className="mt-4 text-sm text-zinc-600">
-          Whether event titles and attendee counts are kept, and what your status shows from the calendar, are switches on the{" "}
-          <Link href="/calendar" className="font-medium text-brand-600 hover:text-brand-700">
-            Calendar page
-          </Link>
-          ; only free/busy times are kept until you turn them on.
-        </p>
-      ) : (
       <FeaturePermissions
         provider={provider}
         name={name}
@@ -199,7 +199,6 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
           update.mutate({ integrations: { [provider]: { permissions: next } } }, { onSettled: () => setChoosingFeatures(null) });
         }}
       />
-      )}
 
       <form onSubmit={saveDays} noValidate className="mt-4 flex flex-wrap items-start gap-3">
         <Field
@@ -215,7 +214,7 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
             setDaysError(undefined);
           }}
           error={daysError}
-          hint={calendar ? "Cached events are deleted this long after they were last read." : "Older commits and repositories are deleted."}
+          hint="Older commits and repositories are deleted."
           disabled={daysPending}
         />
         <Button type="submit" variant="secondary" className="sm:mt-[26px]" loading={daysPending} disabled={update.isPending || days.trim() === String(retentionDays)}>

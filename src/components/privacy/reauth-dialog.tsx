@@ -1,8 +1,9 @@
 "use client";
 
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
+import { useModalDialog } from "../ui/dialog";
 import { Field } from "../ui/field";
 
 export type Reauthentication = { password: string } | { confirmEmail: string };
@@ -34,18 +35,11 @@ export function ReauthDialog({
   onCancel: () => void;
 }) {
   const id = useId();
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(open);
   const [withEmail, setWithEmail] = useState(false);
   const [password, setPassword] = useState("");
   const [typedEmail, setTypedEmail] = useState("");
   const [missing, setMissing] = useState<string>();
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
 
   // A fresh start each time it opens: no password left behind in the page.
   const [wasOpen, setWasOpen] = useState(open);

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ConflictIcon, DevicesIcon, LockIcon, PlugIcon } from "~/components/icons";
 import { RefreshOnEvents } from "~/components/realtime/refresh-on-events";
+import { NextFocusBlockCard } from "~/components/calendar/next-focus-block-card";
 import { StatusCard } from "~/components/status/status-card";
 import { Card, CardHeader } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
@@ -46,7 +47,7 @@ export default async function DashboardPage() {
       label: "Integrations",
       icon: PlugIcon,
       value: String(connected.length),
-      note: attention.length ? `${attention.map((entry) => entry.name).join(", ")} need${attention.length === 1 ? "s" : ""} attention` : connected.length ? connected.map((entry) => entry.name).join(", ") : "connect GitHub, GitLab, Slack or Discord",
+      note: attention.length ? `${attention.map((entry) => entry.name).join(", ")} need${attention.length === 1 ? "s" : ""} attention` : connected.length ? connected.map((entry) => entry.name).join(", ") : "connect GitHub, GitLab, a calendar, Slack or Discord",
     },
   ];
   return (
@@ -67,8 +68,9 @@ export default async function DashboardPage() {
           </li>
         ))}
       </ul>
-      <div className="mt-8">
+      <div className="mt-8 grid items-start gap-4 lg:grid-cols-2">
         <StatusCard />
+        <NextFocusBlockCard />
       </div>
       <Card className="mt-8">
         <CardHeader title="Connect your desktop app" description="Three steps, once per computer." />

@@ -1,0 +1,148 @@
+"use client";
+
+import { useMemo, useState } from "react";
+import { DAY } from "~/lib/calendar/zoned-time";
+import { api, errorMessage } from "~/trpc/react";
+import { CheckIcon } from "../icons";
+import { Alert } from "../ui/alert";
+import { Badge } from "../ui/badge";
+import { Button } from "../ui/button";
+import { Card, CardHeader } from "../ui/card";
+import { ConfirmDialog } from "../ui/confirm-dialog";
+import { EmptyState } from "../ui/empty-state";
+import { LoadError } from "../ui/load-error";
+import { Loading } from "../ui/loading";
+import { clock, spanLabel } from "./format";
+import { useCalendarRefresh, type ConflictView } from "./use-calendar";
+
+/** As far ahead as syncs look for conflicts. */
+const HORIZON_DAYS = 28;
+
+type Side = ConflictView["first"];
+type Outcome = { key: string; text: string };
+
+const meetingOf = (conflict: ConflictView): Side | undefined => [conflict.first, conflict.second].find((side) => !side.focusTime);
+
+function SideLine({ side, timeZone }: { side: Side; timeZone: string }) {
+  return (
+    <li className="flex flex-wrap items-baseline gap-x-2">
+      <span className="font-medium text-zinc-900">{side.summary}</span>
+      {side.focusTime && <Badge tone="brand">Focus</Badge>}
+      <span className="text-zinc-500">
+        {clock(side.startTime, timeZone)}–{clock(side.endTime, timeZone)} · {side.calendarName}
+      </span>
+    </li>
+  );
+}
+
+function ConflictRow({ conflict, timeZone, pending, onResolve }: { conflict: ConflictView; timeZone: string; pending: string | undefined; onResolve: (action: "move" | "keep" | "decline") => void }) {
+  const meeting = meetingOf(conflict);
+  const busy = pending !== undefined;
+  return (
+    <li className="space-y-2 px-5 py-4 text-sm">
+      <p className="flex flex-wrap items-center gap-2">
+        <Badge tone={conflict.kind === "focus_block" ? "warning" : "neutral"}>{conflict.kind === "focus_block" ? "Meeting on focus time" : "Double booking"}</Badge>
+        <span className="text-zinc-700">Overlap {spanLabel(conflict.overlapStart, conflict.overlapEnd, timeZone)}</span>
+      </p>
+      <ul className="space-y-1">
+        <SideLine side={conflict.first} timeZone={timeZone} />
+        <SideLine side={conflict.second} timeZone={timeZone} />
+      </ul>
+      <div className="flex flex-wrap gap-2 pt-1">
+        {conflict.actions.move && (
+          <Button variant="secondary" size="sm" onClick={() => onResolve("move")} loading={pending === "move"} disabled={busy}>
+            Move focus block to the next free slot
+          </Button>
+        )}
+        {conflict.actions.keep && (
+          <Button variant="secondary" size="sm" onClick={() => onResolve("keep")} loading={pending === "keep"} disabled={busy}>
+            Keep both
+          </Button>
+        )}
+        {conflict.actions.decline && meeting && (
+          <Button variant="ghost" size="sm" className="text-red-700" onClick={() => onResolve("decline")} loading={pending === "decline"} disabled={busy}>
+            Decline “{meeting.summary}”
+          </Button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+/** Overlaps in the included calendars for the next four weeks, each to move, keep or decline; live as syncs find new ones. */
+export function ConflictsCard({ timeZone }: { timeZone: string }) {
+  // On the hour, so the query keeps one key while the page is open.
+  const range = useMemo(() => {
+    const from = new Date();
+    from.setMinutes(0, 0, 0);
+    return { from, to: new Date(from.getTime() + HORIZON_DAYS * DAY) };
+  }, []);
+  const conflicts = api.calendar.conflicts.useQuery(range);
+  const refresh = useCalendarRefresh();
+  const resolve = api.calendar.resolveConflict.useMutation({ onSettled: refresh });
+  const [declining, setDeclining] = useState<ConflictView | null>(null);
+  const [outcome, setOutcome] = useState<Outcome>();
+
+  function run(conflict: ConflictView, action: "move" | "keep" | "decline") {
+    setOutcome(undefined);
+    resolve.mutate(
+      { key: conflict.key, action },
+      {
+        onSuccess: (result) => {
+          if (result.action === "move") setOutcome({ key: conflict.key, text: `Moved “${result.block.title}” to ${spanLabel(result.block.startTime, result.block.endTime, timeZone)}.` });
+          else if (result.action === "decline") setOutcome({ key: conflict.key, text: `Declined “${result.declined.summary}”.` });
+          else setOutcome({ key: conflict.key, text: "Kept both. This overlap is no longer listed." });
+        },
+        onSettled: () => setDeclining(null),
+      },
+    );
+  }
+
+  const declined = declining && meetingOf(declining);
+  return (
+    <Card>
+      <CardHeader title="Conflicts" description={`Overlapping events in the next ${HORIZON_DAYS} days, across your included calendars.`} />
+      {outcome && (
+        <div className="px-5 pt-4">
+          <Alert tone="success">{outcome.text}</Alert>
+        </div>
+      )}
+      {resolve.error && (
+        <div className="px-5 pt-4">
+          <Alert tone="error">{errorMessage(resolve.error)}</Alert>
+        </div>
+      )}
+      {conflicts.isPending ? (
+        <Loading label="Loading conflicts" />
+      ) : conflicts.isError ? (
+        <LoadError title="Could not load your conflicts" message={errorMessage(conflicts.error)} onRetry={() => void conflicts.refetch()} retrying={conflicts.isRefetching} />
+      ) : conflicts.data.length === 0 ? (
+        <EmptyState icon={<CheckIcon />} title="No conflicts">
+          Nothing overlaps in the next {HORIZON_DAYS} days. New ones appear here as your calendars sync.
+        </EmptyState>
+      ) : (
+        <ul className="divide-y divide-zinc-100" aria-label="Calendar conflicts">
+          {conflicts.data.map((conflict) => (
+            <ConflictRow
+              key={conflict.key}
+              conflict={conflict}
+              timeZone={timeZone}
+              pending={resolve.isPending && resolve.variables.key === conflict.key ? resolve.variables.action : undefined}
+              onResolve={(action) => (resolve.reset(), action === "decline" ? setDeclining(conflict) : run(conflict, action))}
+            />
+          ))}
+        </ul>
+      )}
+      <ConfirmDialog
+        open={declining !== null}
+        title={`Decline “${declined?.summary ?? "this meeting"}”?`}
+        confirmLabel="Decline meeting"
+        pending={resolve.isPending}
+        onCancel={() => setDeclining(null)}
+        onConfirm={() => declining && run(declining, "decline")}
+      >
+        {declined && `You decline it in ${declined.calendarName}: the organizer sees your answer and the meeting leaves your calendar (${spanLabel(declined.startTime, declined.endTime, timeZone)}).`}
+      </ConfirmDialog>
+    </Card>
+  );
+}
