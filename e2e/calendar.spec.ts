@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { browserApi, signUp } from "./support";
+import { browserApi, desktopDevice, signUp, unlockInBrowser } from "./support";
 
 /** Screenshots of the calendar pages, for a person to look at (kept outside Playwright's own output folder, which each run empties). */
 const SHOTS = "test-results/calendar";
@@ -71,22 +71,82 @@ test("the dashboard shows the next focus block card, and /integrations shows bot
   for (const name of ["Google Calendar", "Microsoft Outlook"]) {
     const card = integrationCard(page, name);
     await expect(card).toContainText("focus blocks booked for you");
-    // The sandbox may leave a provider unconfigured (Google sign-in would need the real Google): the card says what to set.
     const integration = integrations.find((entry) => entry.name === name)!;
     expect(integration.kind).toBe("calendar");
-    if (integration.state === "not_configured") {
-      await expect(card.getByText("Not configured")).toBeVisible();
-      for (const variable of integration.missingConfiguration) await expect(card.getByText(variable, { exact: true })).toBeVisible();
-      continue;
-    }
     await expect(card.getByText("Available")).toBeVisible();
     await expect(card.getByRole("list", { name: `Permissions requested from ${name}` }).getByRole("listitem").first()).toBeVisible();
     await expect(card.getByRole("checkbox", { name: new RegExp(`reads my calendars at ${name} and adds the focus blocks I book`) })).toBeVisible();
     await expect(card.getByRole("button", { name: `Connect ${name}` })).toBeDisabled();
   }
-  expect(integrations.filter((entry) => entry.kind === "calendar" && entry.state === "available").length, "at least one calendar provider can be connected in the sandbox").toBeGreaterThan(0);
+  expect(integrations.filter((entry) => entry.kind === "calendar").map((entry) => entry.state)).toEqual(["available", "available"]);
   await integrationCard(page, "Google Calendar").scrollIntoViewIfNeeded();
   await shoot(page, "integrations-desktop");
   await page.setViewportSize(PHONE);
   await shoot(page, "integrations-phone");
+});
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+test.describe("with Google connected in the sandbox", () => {
+  // The sandbox Google's person (Ana) lives in Europe/Lisbon, which is UTC in winter: one clock for both pages.
+  test.use({ timezoneId: "UTC" });
+
+  test("a slot suggested after unlocking is booked once in Google's own calendar; moved there, it moves here live", async ({ page, baseURL }) => {
+    test.setTimeout(240_000);
+    await page.setViewportSize(DESKTOP);
+    await signUp(page, "calendar-google");
+    // Activity to rank by: mornings of coding, synced by the desktop app (the server only ever sees ciphertext).
+    const laptop = await desktopDevice(page, baseURL!, "Laptop");
+    for (let day = 1; day <= 10; day++) {
+      const start = Math.floor((Date.now() - day * DAY) / DAY) * DAY + 9 * HOUR;
+      await laptop.put("activities", `morning-${day}`, { start: new Date(start).toISOString(), end: new Date(start + 2 * HOUR).toISOString(), kind: "coding" });
+    }
+    await laptop.sync();
+
+    await page.goto("/integrations");
+    const card = integrationCard(page, "Google Calendar");
+    await card.getByRole("checkbox", { name: /reads my calendars at Google Calendar/ }).check();
+    await card.getByRole("button", { name: "Connect Google Calendar" }).click();
+    await page.getByRole("button", { name: "Authorize" }).click(); // the sandbox Google's consent page
+    await expect(card.getByText(/Last synced/)).toBeVisible({ timeout: 60_000 });
+
+    await page.goto("/calendar");
+    const grid = page.getByTestId("week-grid");
+    await expect(grid).toBeVisible();
+    await expect(grid.getByRole("listitem").first()).toBeVisible(); // Ana's demo week, merged into the grid
+    await unlockInBrowser(page);
+    await expect(page.getByText(/Ranked by your activity: 10 sessions/)).toBeVisible({ timeout: 30_000 });
+    await page.getByRole("form", { name: "Suggest focus time" }).getByRole("button", { name: "Suggest focus time" }).click();
+    await expect(page.getByText(/Ranked with your activity profile/)).toBeVisible();
+    const slot = page.getByRole("list", { name: "Suggested focus slots" }).getByRole("listitem").first();
+    await slot.getByRole("button", { name: /^Book / }).click();
+    await expect(slot.getByText("Booked")).toBeVisible();
+
+    // Made in Google exactly once (the job's retries carry the same event id).
+    const api = await browserApi(page, baseURL!);
+    const range = { from: new Date(Date.now() - DAY), to: new Date(Date.now() + 14 * DAY) };
+    await expect.poll(async () => (await api.calendar.focusBlocks.query(range)).map((block) => block.state), { timeout: 30_000 }).toEqual(["active"]);
+    const [block] = await api.calendar.focusBlocks.query(range);
+    const googleUrl = (await api.integrations.list.query()).find((entry) => entry.provider === "google")!.webUrl;
+    const google = await page.context().newPage();
+    await google.goto(`${googleUrl}/?week=${block!.startTime.toISOString().slice(0, 10)}`);
+    const inGoogle = google.locator(`[data-testid="gcal-event"][data-start="${block!.startTime.toISOString()}"]`);
+    await expect(inGoogle).toHaveCount(1);
+    await expect(inGoogle.getByTestId("gcal-event-title")).toHaveText("Focus time");
+    await expect(inGoogle).toHaveAttribute("data-event-type", "focusTime");
+
+    // Ana drags it an hour later in Google: the push notification reaches DevPulse, and the page follows without a reload.
+    const movedStart = new Date(block!.startTime.getTime() + HOUR);
+    await page.bringToFront();
+    while (!(await grid.getByRole("button", { name: /Focus time/ }).isVisible())) await page.getByRole("button", { name: "Next week" }).click();
+    await google.bringToFront();
+    await inGoogle.getByTestId("gcal-move-start").fill(movedStart.toISOString().slice(0, 16));
+    await inGoogle.getByTestId("gcal-move").click();
+    await page.bringToFront();
+    const clock = (at: Date) => at.toISOString().slice(11, 16);
+    await expect(grid.getByRole("button", { name: /Focus time/ })).toContainText(clock(movedStart), { timeout: 30_000 });
+    expect((await api.calendar.focusBlocks.query(range))[0]!.startTime.toISOString()).toBe(movedStart.toISOString());
+    await shoot(page, "google-week-desktop");
+  });
 });

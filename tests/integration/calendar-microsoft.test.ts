@@ -4,6 +4,7 @@ import { getDb } from "~/server/db/client";
 import { calendars } from "~/server/db/schema";
 import { startGoogleDouble, type GoogleDouble } from "../doubles/google/server";
 import { MICROSOFT_DOUBLE_DEFAULTS, startMicrosoftDouble, type MicrosoftDouble } from "../doubles/microsoft/server";
+import { errorOf } from "../support/callers";
 import { useEnv } from "../support/env";
 import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
 import { until } from "../support/until";
@@ -94,6 +95,16 @@ describe("Outlook beside Google", () => {
     expect(microsoft.eventsWithTransactionId(block.id, ANA.id)).toHaveLength(1);
     expect(microsoft.eventsWithTransactionId(block.id, ANA.id)[0]).toMatchObject({ showAs: "busy", categories: ["Focus"] });
     expect((await caller.calendar.focusBlocks({ from: at(0, 0), to: at(7, 0) }))[0]).toMatchObject({ provider: "microsoft", kind: "busyEvent", state: "active" });
+
+    // Declining a meeting of her own is refused by Outlook: said as Outlook's refusal, not as our failure.
+    await microsoft.createEventByHand({ subject: "Own one", start: at(5, 9), end: at(5, 10), userId: ANA.id });
+    await microsoft.createEventByHand({ subject: "Own two", start: at(5, 9.5), end: at(5, 10.5), userId: ANA.id });
+    await settle();
+    const own = (await caller.calendar.conflicts({ from: at(5, 0), to: at(6, 0) }))[0]!;
+    const refused = await errorOf(() => caller.calendar.resolveConflict({ key: own.key, action: "decline" }));
+    expect(refused.code).not.toBe("INTERNAL_SERVER_ERROR");
+    expect(refused.message).toMatch(/Outlook|Microsoft/);
+    expect(await caller.calendar.conflicts({ from: at(5, 0), to: at(6, 0) })).toHaveLength(1); // still undecided
 
     // Disconnecting deletes the subscription.
     await caller.integrations.disconnect({ provider: "microsoft" });

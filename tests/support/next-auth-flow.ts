@@ -40,7 +40,8 @@ async function nextAuth(
   linkToUserId: string | undefined,
 ): Promise<Answer> {
   const env = getEnv();
-  process.env.NEXTAUTH_URL ??= env.appUrl;
+  // This file's APP_URL, not the first one a file before it in this worker set (files share modules and process.env).
+  process.env.NEXTAUTH_URL = env.appUrl;
   const headers: Record<string, string | string[]> = {};
   let status = 200;
   let body: unknown;

@@ -86,7 +86,7 @@ export function ConflictsCard({ timeZone }: { timeZone: string }) {
   function run(conflict: ConflictView, action: "move" | "keep" | "decline") {
     setOutcome(undefined);
     resolve.mutate(
-      { key: conflict.key, action },
+      { key: conflict.key, action, timeZone },
       {
         onSuccess: (result) => {
           if (result.action === "move") setOutcome({ key: conflict.key, text: `Moved “${result.block.title}” to ${spanLabel(result.block.startTime, result.block.endTime, timeZone)}.` });

@@ -14,6 +14,7 @@ import { getDb, type Db } from "../db/client";
 import { authenticateDeviceToken, bearerTokenFrom } from "../devices/devices";
 import { getEnv } from "../env";
 import { AppError } from "../errors";
+import { ProviderError, type ProviderErrorKind } from "../integrations/resilience";
 import { consumeRateLimit, type RateLimitName } from "../security/rate-limits";
 
 // ───────────────────────────── 1. Context ─────────────────────────────
@@ -109,6 +110,16 @@ function describeZodError(error: ZodError): string {
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** What a provider's failure is to our caller: the provider is the upstream, so its outages are 502/503 and its refusals 4xx. */
+const PROVIDER_ERROR_CODES = {
+  unauthorized: "PRECONDITION_FAILED",
+  rate_limited: "TOO_MANY_REQUESTS",
+  unavailable: "SERVICE_UNAVAILABLE",
+  forbidden: "FORBIDDEN",
+  not_found: "NOT_FOUND",
+  bad_response: "BAD_GATEWAY",
+} as const satisfies Record<ProviderErrorKind, TRPCError["code"]>;
+
 /**
  * The one place errors get their final shape: domain AppErrors become tRPC errors
  * with their code, and input validation errors get a readable message (zod's own
@@ -119,6 +130,8 @@ const mapErrors = t.middleware(async ({ next }) => {
   if (result.ok) return result;
   const cause = result.error.cause;
   if (cause instanceof AppError) throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  // A provider's refusal, said in the user's terms (its messages are written for them, never with a token).
+  if (cause instanceof ProviderError) throw new TRPCError({ code: PROVIDER_ERROR_CODES[cause.kind], message: cause.message, cause });
   if (cause instanceof ZodError && result.error.code === "BAD_REQUEST") {
     throw new TRPCError({ code: "BAD_REQUEST", message: describeZodError(cause), cause });
   }

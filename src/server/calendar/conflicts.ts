@@ -136,7 +136,7 @@ async function recordDecision(db: DbOrTx, userId: string, key: string, decision:
 }
 
 /** calendar.resolveConflict: keep both, decline the meeting at its provider, or move the focus block to the next suggested slot. */
-export async function resolveConflict(db: DbOrTx, env: Env, userId: string, input: { key: string; action: "move" | "keep" | "decline" }) {
+export async function resolveConflict(db: DbOrTx, env: Env, userId: string, input: { key: string; action: "move" | "keep" | "decline"; timeZone?: string }) {
   const [firstId, secondId] = input.key.split(":");
   const uuid = /^[0-9a-f-]{36}$/;
   const sides = firstId && secondId && uuid.test(firstId) && uuid.test(secondId) ? await candidateEvents(db, userId, { ids: [firstId, secondId] }) : [];
@@ -157,7 +157,7 @@ export async function resolveConflict(db: DbOrTx, env: Env, userId: string, inpu
   const block = sides.find((side) => side.blockId !== null);
   const other = sides.find((side) => side !== block);
   if (!block?.blockId || !other) throw new AppError("BAD_REQUEST", "Neither side is a focus block booked in DevPulse: there is nothing to move.");
-  const slot = await nextSlotAfter(db, userId, { after: other.event.endAt, durationMinutes: Math.round((block.end - block.start) / 60_000), ignoreEventId: block.id });
+  const slot = await nextSlotAfter(db, userId, { after: other.event.endAt, durationMinutes: Math.round((block.end - block.start) / 60_000), ignoreEventId: block.id, timeZone: input.timeZone });
   if (!slot) throw new AppError("PRECONDITION_FAILED", "No free slot of that length in the next two weeks' working hours. Shorten the block or keep both.");
   const moved = await updateFocusBlock(db, env, userId, { id: block.blockId, startTime: slot.start });
   await recordDecision(db, userId, input.key, "moved");

@@ -80,4 +80,9 @@ export type UpdateFocusBlockInput = z.infer<typeof ZUpdateFocusBlock>;
 export const ZFocusBlockId = z.object({ id: z.uuid("Not a focus block id") });
 
 export const CONFLICT_ACTIONS = ["move", "keep", "decline"] as const;
-export const ZResolveConflict = z.object({ key: ZText.min(1).max(200), action: z.enum(CONFLICT_ACTIONS) });
+export const ZResolveConflict = z.object({
+  key: ZText.min(1).max(200),
+  action: z.enum(CONFLICT_ACTIONS),
+  /** Whose working hours "the next free slot" is read in (the page sends the browser's); default the account's. */
+  timeZone: ZTimeZone.optional(),
+});

@@ -32,8 +32,8 @@ export async function suggestFocusSlots(db: DbOrTx, userId: string, input: Sugge
 const DEFAULT_WORKING_HOURS = { days: [1, 2, 3, 4, 5], start: "09:00", end: "17:00" };
 
 /** The earliest free slot of this length after `after`, within two weeks of working hours (moving a block off a meeting). */
-export async function nextSlotAfter(db: DbOrTx, userId: string, request: { after: Date; durationMinutes: number; ignoreEventId?: string }) {
-  const [user] = await db.select({ timezone: users.timezone }).from(users).where(eq(users.id, userId));
+export async function nextSlotAfter(db: DbOrTx, userId: string, request: { after: Date; durationMinutes: number; ignoreEventId?: string; timeZone?: string }) {
+  const [user] = request.timeZone ? [{ timezone: request.timeZone }] : await db.select({ timezone: users.timezone }).from(users).where(eq(users.id, userId));
   const from = request.after;
   const to = new Date(from.getTime() + 14 * DAY_MS);
   const busy = await busyIntervals(db, userId, { from, to }, request.ignoreEventId);
