@@ -139,7 +139,10 @@ test.describe("with Google connected in the sandbox", () => {
     // Ana drags it an hour later in Google: the push notification reaches DevPulse, and the page follows without a reload.
     const movedStart = new Date(block!.startTime.getTime() + HOUR);
     await page.bringToFront();
-    while (!(await grid.getByRole("button", { name: /Focus time/ }).isVisible())) await page.getByRole("button", { name: "Next week" }).click();
+    // The page opens on this week (Monday first, UTC here): go to the block's week.
+    const monday = (at: Date) => Math.floor(at.getTime() / DAY) - ((at.getUTCDay() + 6) % 7);
+    for (let week = 0; week < (monday(block!.startTime) - monday(new Date())) / 7; week++) await page.getByRole("button", { name: "Next week" }).click();
+    await expect(grid.getByRole("button", { name: /Focus time/ })).toBeVisible();
     await google.bringToFront();
     await inGoogle.getByTestId("gcal-move-start").fill(movedStart.toISOString().slice(0, 16));
     await inGoogle.getByTestId("gcal-move").click();
@@ -147,6 +150,30 @@ test.describe("with Google connected in the sandbox", () => {
     const clock = (at: Date) => at.toISOString().slice(11, 16);
     await expect(grid.getByRole("button", { name: /Focus time/ })).toContainText(clock(movedStart), { timeout: 30_000 });
     expect((await api.calendar.focusBlocks.query(range))[0]!.startTime.toISOString()).toBe(movedStart.toISOString());
+
+    // Ana's busy demo week overlaps itself a lot: the soonest conflicts are listed, the rest behind "Show all".
+    const conflicts = page.getByRole("list", { name: "Calendar conflicts" }).getByRole("listitem");
+    await expect(conflicts).toHaveCount(5);
+    const showAll = page.getByRole("button", { name: /^Show all \d+ conflicts$/ });
+    const total = Number(/\d+/.exec((await showAll.textContent()) ?? "")![0]);
+    expect(total).toBeGreaterThan(5);
+    await showAll.click();
+    await expect(conflicts).toHaveCount(total);
+    await page.getByRole("button", { name: "Show the first 5" }).click();
     await shoot(page, "google-week-desktop");
+
+    // Outlook too: one week, merged across both providers.
+    await page.goto("/integrations");
+    const outlook = integrationCard(page, "Microsoft Outlook");
+    await outlook.getByRole("checkbox", { name: /reads my calendars at Microsoft Outlook/ }).check();
+    await outlook.getByRole("button", { name: "Connect Microsoft Outlook" }).click();
+    await page.getByRole("button", { name: "Authorize" }).click(); // the sandbox Microsoft's consent page
+    await expect(outlook.getByText(/Last synced/)).toBeVisible({ timeout: 60_000 });
+    const week = await api.calendar.events.query({ from: new Date(Date.now() - 7 * DAY), to: new Date(Date.now() + 7 * DAY) });
+    expect([...new Set(week.map((event) => event.provider))].sort()).toEqual(["google", "microsoft"]);
+    await page.goto("/calendar");
+    const included = page.getByRole("list", { name: "Calendars to include" });
+    await expect(included).toContainText("Google Calendar");
+    await expect(included).toContainText("Microsoft Outlook");
   });
 });

@@ -17,6 +17,8 @@ import { useCalendarRefresh, type ConflictView } from "./use-calendar";
 
 /** As far ahead as syncs look for conflicts. */
 const HORIZON_DAYS = 28;
+/** The soonest conflicts are listed; a busy calendar's dozens more wait behind "Show all". */
+const FIRST_SHOWN = 5;
 
 type Side = ConflictView["first"];
 type Outcome = { key: string; text: string };
@@ -81,6 +83,7 @@ export function ConflictsCard({ timeZone }: { timeZone: string }) {
   const refresh = useCalendarRefresh();
   const resolve = api.calendar.resolveConflict.useMutation({ onSettled: refresh });
   const [declining, setDeclining] = useState<ConflictView | null>(null);
+  const [showAll, setShowAll] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
 
   function run(conflict: ConflictView, action: "move" | "keep" | "decline") {
@@ -121,17 +124,26 @@ export function ConflictsCard({ timeZone }: { timeZone: string }) {
           Nothing overlaps in the next {HORIZON_DAYS} days. New ones appear here as your calendars sync.
         </EmptyState>
       ) : (
-        <ul className="divide-y divide-zinc-100" aria-label="Calendar conflicts">
-          {conflicts.data.map((conflict) => (
-            <ConflictRow
-              key={conflict.key}
-              conflict={conflict}
-              timeZone={timeZone}
-              pending={resolve.isPending && resolve.variables.key === conflict.key ? resolve.variables.action : undefined}
-              onResolve={(action) => (resolve.reset(), action === "decline" ? setDeclining(conflict) : run(conflict, action))}
-            />
-          ))}
-        </ul>
+        <>
+          <ul className="divide-y divide-zinc-100" aria-label="Calendar conflicts">
+            {(showAll ? conflicts.data : conflicts.data.slice(0, FIRST_SHOWN)).map((conflict) => (
+              <ConflictRow
+                key={conflict.key}
+                conflict={conflict}
+                timeZone={timeZone}
+                pending={resolve.isPending && resolve.variables.key === conflict.key ? resolve.variables.action : undefined}
+                onResolve={(action) => (resolve.reset(), action === "decline" ? setDeclining(conflict) : run(conflict, action))}
+              />
+            ))}
+          </ul>
+          {conflicts.data.length > FIRST_SHOWN && (
+            <div className="border-t border-zinc-100 px-5 py-3">
+              <Button variant="ghost" size="sm" aria-expanded={showAll} onClick={() => setShowAll(!showAll)}>
+                {showAll ? "Show the first " + FIRST_SHOWN : `Show all ${conflicts.data.length} conflicts`}
+              </Button>
+            </div>
+          )}
+        </>
       )}
       <ConfirmDialog
         open={declining !== null}
