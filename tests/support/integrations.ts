@@ -18,10 +18,10 @@ export function startIntegrationRoutes() {
 /**
  * Connects a provider the way a person does: integrations.connect, the provider's
  * consent page (auto-approved by the double), the redirect to our callback with the
- * session cookie; then waits for the first sync job (and what is due within `dueWithinMs`, a
- * minute by default: not a status run sleeping until a later moment). Returns the final redirect.
+ * session cookie; then waits for the first sync job (and what is due within `dueWithinMs`,
+ * see the runner's idle()). Returns the final redirect.
  */
-export async function connectThroughProvider(user: PublicUser, provider: RegisteredProviderId, options: { dueWithinMs?: number } = { dueWithinMs: 60_000 }) {
+export async function connectThroughProvider(user: PublicUser, provider: RegisteredProviderId, options: { dueWithinMs?: number } = {}) {
   const caller = await callerFor(user);
   const { authorizationUrl } = await caller.integrations.connect({ provider, consent: true });
   const consent = await fetch(authorizationUrl, { redirect: "manual" });

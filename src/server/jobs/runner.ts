@@ -29,6 +29,9 @@ import {
   type StoredEvent,
 } from "./store";
 
+/** How far ahead idle() looks for due runs by default. */
+const IDLE_HORIZON_MS = 60_000;
+
 /**
  * The embedded job engine: runs the same job definitions Inngest would, with Inngest's
  * semantics, and keeps every bit of state in the app's database (store.ts), so a restart
@@ -425,10 +428,12 @@ export function createInProcessRunner(options: RunnerOptions) {
     },
     /** Resolves once none of this runner's jobs has an unfinished run (sends still being written count). */
     /**
-     * Resolves once nothing is running or due. Runs due later than `dueWithinMs` from now (a
-     * calendar status waiting for tomorrow's meeting) are not waited for when it is given.
+     * Resolves once nothing is running or due within `dueWithinMs` (a minute by default): a run
+     * sleeping until later (a calendar status waiting for tomorrow's meeting, a focus session's
+     * end) is not waited for. Tests and benches wait with it; the server never does.
      */
     async idle(options: { dueWithinMs?: number } = {}) {
+      const dueWithinMs = options.dueWithinMs ?? IDLE_HORIZON_MS;
       for (;;) {
         if (accepting) {
           await accepting;
@@ -438,7 +443,7 @@ export function createInProcessRunner(options: RunnerOptions) {
           await Promise.allSettled([...executing.values()]);
           continue;
         }
-        const pending = await pendingRuns(await database(), index.functionIds, options.dueWithinMs === undefined ? undefined : new Date(Date.now() + options.dueWithinMs));
+        const pending = await pendingRuns(await database(), index.functionIds, new Date(Date.now() + dueWithinMs));
         if (pending.count === 0 && executing.size === 0) return;
         if (pending.nextAt && pending.nextAt.getTime() <= Date.now()) wake();
         await wait(10);
