@@ -34,38 +34,42 @@ export async function calendarsOf(db: DbOrTx, userId: string, filter: { provider
     .orderBy(asc(calendars.provider), desc(calendars.primary), asc(calendars.name));
 }
 
+const notFound = () => new AppError("NOT_FOUND", "No such calendar. It may have been removed at the provider; reload the page.");
+
 /** One of the user's calendars; another user's is not found (never "forbidden": ids say nothing). */
 export async function requireCalendar(db: DbOrTx, userId: string, calendarId: string): Promise<CalendarRow> {
   const [row] = await db.select().from(calendars).where(and(eq(calendars.id, calendarId), eq(calendars.userId, userId)));
-  if (!row) throw new AppError("NOT_FOUND", "No such calendar. It may have been removed at the provider; reload the page.");
+  if (!row) throw notFound();
   return row;
 }
 
-/** calendar.calendars(): what the page and the desktop app show, never a cursor or a watch token. */
+/** What the page and the desktop app see of a calendar: never a cursor or a watch token. */
+function calendarView(row: CalendarRow, now = new Date()) {
+  return {
+    id: row.id,
+    provider: row.provider as CalendarProviderId,
+    providerName: providerName(row.provider),
+    name: row.name,
+    color: row.color,
+    primary: row.primary,
+    canWrite: row.canWrite,
+    included: row.included,
+    timeZone: row.timeZone,
+    lastSyncedAt: row.lastSyncedAt,
+    live: row.watchExpiresAt !== null && row.watchExpiresAt > now,
+  };
+}
+
+/** calendar.calendars(): by provider, primary first. */
 export async function listCalendars(db: DbOrTx, userId: string) {
-  const rows = await calendarsOf(db, userId);
-  return rows
-    .sort((a, b) => a.provider.localeCompare(b.provider) || Number(b.primary) - Number(a.primary) || a.name.localeCompare(b.name))
-    .map((row) => ({
-      id: row.id,
-      provider: row.provider as CalendarProviderId,
-      providerName: providerName(row.provider),
-      name: row.name,
-      color: row.color,
-      primary: row.primary,
-      canWrite: row.canWrite,
-      included: row.included,
-      timeZone: row.timeZone,
-      lastSyncedAt: row.lastSyncedAt,
-      live: row.watchExpiresAt !== null && row.watchExpiresAt > new Date(),
-    }));
+  return (await calendarsOf(db, userId)).map((row) => calendarView(row));
 }
 
 /** Includes or leaves out one calendar; returns it. The events stay cached either way (the next sync keeps them current). */
 export async function setCalendarIncluded(db: DbOrTx, userId: string, calendarId: string, included: boolean) {
-  await requireCalendar(db, userId, calendarId);
-  await db.update(calendars).set({ included }).where(and(eq(calendars.id, calendarId), eq(calendars.userId, userId)));
-  return (await listCalendars(db, userId)).find((calendar) => calendar.id === calendarId)!;
+  const [row] = await db.update(calendars).set({ included }).where(and(eq(calendars.id, calendarId), eq(calendars.userId, userId))).returning();
+  if (!row) throw notFound();
+  return calendarView(row);
 }
 
 /** The calendar a focus block goes to when none is named: the primary writable one, Google before Microsoft. */

@@ -1,13 +1,13 @@
-import { and, asc, eq, gt, inArray, isNull, lt, notInArray } from "drizzle-orm";
+import { and, eq, inArray, isNull, notInArray } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
-import { calendarConflicts, calendarEvents, calendars, focusBlocks } from "../db/schema";
+import { calendarConflicts } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
 import { providerSession } from "../integrations/connections";
 import { calendarProviders, type CalendarProviderId } from "../integrations/registry";
 import { publishSafely } from "../realtime/publisher";
 import { CALENDAR_SYNC, DAY_MS } from "./facts";
-import { HIDDEN_TITLE } from "./events";
+import { busyTimedEvents, shownSummary, type BusyTimedEvent } from "./events";
 import { updateFocusBlock } from "./focus-blocks";
 import { nextSlotAfter } from "./suggestions";
 
@@ -35,48 +35,17 @@ export function overlappingPairs<T extends Timed>(events: readonly T[]): [T, T][
 
 export const conflictKey = (first: { id: string }, second: { id: string }) => `${first.id}:${second.id}`;
 
-/** Busy, timed, live events of the included calendars: in a range, or the ones named. */
-async function candidateEvents(db: DbOrTx, userId: string, filter: { range: { from: Date; to: Date } } | { ids: string[] }) {
-  const rows = await db
-    .select({
-      event: calendarEvents,
-      calendarName: calendars.name,
-      provider: calendars.provider,
-      calendarExternalId: calendars.externalId,
-      blockId: focusBlocks.id,
-    })
-    .from(calendarEvents)
-    .innerJoin(calendars, eq(calendars.id, calendarEvents.calendarId))
-    .leftJoin(focusBlocks, and(eq(focusBlocks.calendarId, calendarEvents.calendarId), eq(focusBlocks.externalId, calendarEvents.externalId), eq(focusBlocks.state, "active")))
-    .where(
-      and(
-        eq(calendarEvents.userId, userId),
-        eq(calendars.included, true),
-        eq(calendarEvents.busy, true),
-        eq(calendarEvents.allDay, false),
-        notInArray(calendarEvents.status, ["cancelled"]),
-        "ids" in filter ? inArray(calendarEvents.id, filter.ids) : lt(calendarEvents.startAt, filter.range.to),
-        "ids" in filter ? undefined : gt(calendarEvents.endAt, filter.range.from),
-      ),
-    )
-    .orderBy(asc(calendarEvents.startAt));
-  return rows.map((row) => ({ ...row, id: row.event.id, start: row.event.startAt.getTime(), end: row.event.endAt.getTime() }));
-}
-type Candidate = Awaited<ReturnType<typeof candidateEvents>>[number];
-
-const isFocus = (candidate: Candidate) => candidate.blockId !== null || candidate.event.focusTime;
-
-function describe(candidate: Candidate) {
+function describe(candidate: BusyTimedEvent) {
   const { event } = candidate;
   return {
     id: event.id,
-    summary: event.title ?? (event.private ? HIDDEN_TITLE.private : HIDDEN_TITLE.busy),
+    summary: shownSummary(event),
     startTime: event.startAt,
     endTime: event.endAt,
     calendarName: candidate.calendarName,
     provider: candidate.provider as CalendarProviderId,
     focusBlockId: candidate.blockId,
-    focusTime: isFocus(candidate),
+    focusTime: candidate.focus,
   };
 }
 
@@ -85,7 +54,7 @@ function describe(candidate: Candidate) {
  * are announced once. Pairs that no longer overlap and were never decided are forgotten.
  */
 export async function detectConflicts(db: DbOrTx, userId: string, now = new Date()) {
-  const pairs = overlappingPairs(await candidateEvents(db, userId, { range: { from: now, to: new Date(now.getTime() + CALENDAR_SYNC.conflictHorizonDays * DAY_MS) } }));
+  const pairs = overlappingPairs(await busyTimedEvents(db, userId, { range: { from: now, to: new Date(now.getTime() + CALENDAR_SYNC.conflictHorizonDays * DAY_MS) } }));
   const keys = pairs.map(([first, second]) => conflictKey(first, second));
   await db.delete(calendarConflicts).where(and(eq(calendarConflicts.userId, userId), isNull(calendarConflicts.decision), keys.length ? notInArray(calendarConflicts.key, keys) : undefined));
   if (pairs.length === 0) return { total: 0, new: 0 };
@@ -99,7 +68,7 @@ export async function detectConflicts(db: DbOrTx, userId: string, now = new Date
     await publishSafely(userId, "calendar:conflict_detected", {
       count: added.length,
       start: new Date(Math.min(...fresh.map(([first, second]) => Math.max(first.start, second.start)))).toISOString(),
-      focusBlock: fresh.some(([first, second]) => isFocus(first) || isFocus(second)),
+      focusBlock: fresh.some(([first, second]) => first.focus || second.focus),
     });
   }
   return { total: pairs.length, new: added.length };
@@ -107,7 +76,7 @@ export async function detectConflicts(db: DbOrTx, userId: string, now = new Date
 
 /** calendar.conflicts: the undecided overlaps in a range, with what can be done about each. */
 export async function listConflicts(db: DbOrTx, userId: string, range: { from: Date; to: Date }) {
-  const pairs = overlappingPairs(await candidateEvents(db, userId, { range }));
+  const pairs = overlappingPairs(await busyTimedEvents(db, userId, { range }));
   if (pairs.length === 0) return [];
   const decisions = await db
     .select({ key: calendarConflicts.key, decision: calendarConflicts.decision })
@@ -118,10 +87,10 @@ export async function listConflicts(db: DbOrTx, userId: string, range: { from: D
     .filter(([first, second]) => !decidedKeys.has(conflictKey(first, second)))
     .map(([first, second]) => {
       const block = [first, second].find((side) => side.blockId !== null);
-      const meeting = [first, second].find((side) => side !== block && !isFocus(side));
+      const meeting = [first, second].find((side) => side !== block && !side.focus);
       return {
         key: conflictKey(first, second),
-        kind: (isFocus(first) || isFocus(second) ? "focus_block" : "double_booking") as "focus_block" | "double_booking",
+        kind: (first.focus || second.focus ? "focus_block" : "double_booking") as "focus_block" | "double_booking",
         first: describe(first),
         second: describe(second),
         overlapStart: new Date(Math.max(first.start, second.start)),
@@ -139,7 +108,7 @@ async function recordDecision(db: DbOrTx, userId: string, key: string, decision:
 export async function resolveConflict(db: DbOrTx, env: Env, userId: string, input: { key: string; action: "move" | "keep" | "decline"; timeZone?: string }) {
   const [firstId, secondId] = input.key.split(":");
   const uuid = /^[0-9a-f-]{36}$/;
-  const sides = firstId && secondId && uuid.test(firstId) && uuid.test(secondId) ? await candidateEvents(db, userId, { ids: [firstId, secondId] }) : [];
+  const sides = firstId && secondId && uuid.test(firstId) && uuid.test(secondId) ? await busyTimedEvents(db, userId, { ids: [firstId, secondId] }) : [];
   if (sides.length !== 2 || overlappingPairs(sides).length !== 1) throw new AppError("NOT_FOUND", "This conflict is gone: one of the events moved or was removed. Reload the list.");
   await db.insert(calendarConflicts).values({ userId, key: input.key, firstEventId: firstId!, secondEventId: secondId! }).onConflictDoNothing();
   if (input.action === "keep") {
@@ -147,7 +116,7 @@ export async function resolveConflict(db: DbOrTx, env: Env, userId: string, inpu
     return { action: "keep" as const };
   }
   if (input.action === "decline") {
-    const meeting = sides.find((side) => !isFocus(side));
+    const meeting = sides.find((side) => !side.focus);
     if (!meeting) throw new AppError("BAD_REQUEST", "Both sides are focus time: move or delete one instead.");
     const provider = meeting.provider as CalendarProviderId;
     await calendarProviders[provider].declineEvent(env, await providerSession(db, env, userId, provider), meeting.calendarExternalId, meeting.event.externalId);

@@ -2,10 +2,45 @@ import { and, asc, eq, gt, inArray, lt, ne } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
 import { calendarEvents, calendars, focusBlocks } from "../db/schema";
 import type { CalendarProviderId } from "../integrations/registry";
+import type { CachedEventRow } from "./cache";
 import type { EventsQuery } from "./inputs";
 
 /** What is shown where the user withheld titles, or for a private event (whose title is never kept). */
-export const HIDDEN_TITLE = { busy: "Busy", private: "Private event", free: "Free" } as const;
+const HIDDEN_TITLE = { busy: "Busy", private: "Private event", free: "Free" } as const;
+
+/** An event's title as pages show it: its own where kept, else what it is ("Private event", "Busy", "Free"). */
+export function shownSummary(event: Pick<CachedEventRow, "title" | "private" | "busy">): string {
+  return event.title ?? (event.private ? HIDDEN_TITLE.private : event.busy ? HIDDEN_TITLE.busy : HIDDEN_TITLE.free);
+}
+
+/** The active focus block an event stands for, if DevPulse booked it. */
+const blockOfEvent = and(eq(focusBlocks.calendarId, calendarEvents.calendarId), eq(focusBlocks.externalId, calendarEvents.externalId), eq(focusBlocks.state, "active"));
+
+/**
+ * Busy, timed, not cancelled events of the included calendars (in a range, or the ones named),
+ * each with its calendar and the focus block it stands for: what conflicts and the calendar's
+ * status are made of.
+ */
+export async function busyTimedEvents(db: DbOrTx, userId: string, filter: { range: { from: Date; to: Date } } | { ids: string[] }) {
+  const rows = await db
+    .select({ event: calendarEvents, calendarName: calendars.name, provider: calendars.provider, calendarExternalId: calendars.externalId, blockId: focusBlocks.id })
+    .from(calendarEvents)
+    .innerJoin(calendars, eq(calendars.id, calendarEvents.calendarId))
+    .leftJoin(focusBlocks, blockOfEvent)
+    .where(
+      and(
+        eq(calendarEvents.userId, userId),
+        eq(calendars.included, true),
+        eq(calendarEvents.busy, true),
+        eq(calendarEvents.allDay, false),
+        ne(calendarEvents.status, "cancelled"),
+        "ids" in filter ? inArray(calendarEvents.id, filter.ids) : and(lt(calendarEvents.startAt, filter.range.to), gt(calendarEvents.endAt, filter.range.from)),
+      ),
+    )
+    .orderBy(asc(calendarEvents.startAt));
+  return rows.map((row) => ({ ...row, id: row.event.id, start: row.event.startAt.getTime(), end: row.event.endAt.getTime(), focus: row.blockId !== null || row.event.focusTime }));
+}
+export type BusyTimedEvent = Awaited<ReturnType<typeof busyTimedEvents>>[number];
 
 /**
  * calendar.events(): the seed's CalendarEvent shape, merged across providers, for events that
@@ -17,7 +52,7 @@ export async function listEvents(db: DbOrTx, userId: string, query: EventsQuery)
     .select({ event: calendarEvents, calendar: { id: calendars.id, provider: calendars.provider, name: calendars.name, color: calendars.color }, blockId: focusBlocks.id })
     .from(calendarEvents)
     .innerJoin(calendars, eq(calendars.id, calendarEvents.calendarId))
-    .leftJoin(focusBlocks, and(eq(focusBlocks.calendarId, calendarEvents.calendarId), eq(focusBlocks.externalId, calendarEvents.externalId), eq(focusBlocks.state, "active")))
+    .leftJoin(focusBlocks, blockOfEvent)
     .where(
       and(
         eq(calendarEvents.userId, userId),
@@ -34,7 +69,7 @@ export async function listEvents(db: DbOrTx, userId: string, query: EventsQuery)
     calendarName: calendar.name,
     color: calendar.color,
     provider: calendar.provider as CalendarProviderId,
-    summary: event.title ?? (event.private ? HIDDEN_TITLE.private : event.busy ? HIDDEN_TITLE.busy : HIDDEN_TITLE.free),
+    summary: shownSummary(event),
     titleHidden: event.title === null,
     description: null,
     startTime: event.startAt,

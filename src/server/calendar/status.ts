@@ -1,9 +1,8 @@
-import { and, asc, eq, gt, lte } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
-import { calendarEvents, calendars, focusBlocks } from "../db/schema";
 import { getPrivacySettings } from "../privacy/settings";
 import { isShowing, readStatusRow } from "../status/desired";
 import { setStatusFrom } from "../status/status";
+import { busyTimedEvents } from "./events";
 import { DAY_MS } from "./facts";
 
 /**
@@ -15,26 +14,12 @@ import { DAY_MS } from "./facts";
 
 type CalendarMoment = { kind: "focus" | "meeting"; start: Date; end: Date; title: string | null };
 
-/** The user's timed, busy events around `now` (running, and starting within a day), focus first where two run at once. */
+/** The user's confirmed, timed, busy events around `now` (running, and starting within a day). */
 async function momentsAround(db: DbOrTx, userId: string, now: Date): Promise<CalendarMoment[]> {
-  const rows = await db
-    .select({ event: calendarEvents, blockId: focusBlocks.id })
-    .from(calendarEvents)
-    .innerJoin(calendars, eq(calendars.id, calendarEvents.calendarId))
-    .leftJoin(focusBlocks, and(eq(focusBlocks.calendarId, calendarEvents.calendarId), eq(focusBlocks.externalId, calendarEvents.externalId), eq(focusBlocks.state, "active")))
-    .where(
-      and(
-        eq(calendarEvents.userId, userId),
-        eq(calendars.included, true),
-        eq(calendarEvents.busy, true),
-        eq(calendarEvents.allDay, false),
-        eq(calendarEvents.status, "confirmed"),
-        gt(calendarEvents.endAt, now),
-        lte(calendarEvents.startAt, new Date(now.getTime() + DAY_MS)),
-      ),
-    )
-    .orderBy(asc(calendarEvents.startAt));
-  return rows.map(({ event, blockId }) => ({ kind: blockId !== null || event.focusTime ? "focus" : "meeting", start: event.startAt, end: event.endAt, title: event.private ? null : event.title }));
+  const rows = await busyTimedEvents(db, userId, { range: { from: now, to: new Date(now.getTime() + DAY_MS) } });
+  return rows
+    .filter((row) => row.event.status === "confirmed")
+    .map((row) => ({ kind: row.focus ? "focus" : "meeting", start: row.event.startAt, end: row.event.endAt, title: row.event.private ? null : row.event.title }));
 }
 
 /** What the calendar would show at `now` under the switches (null: nothing), and when that next changes. */
