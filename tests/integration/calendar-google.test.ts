@@ -38,7 +38,8 @@ describe("reading", () => {
   it("connecting syncs the calendar list and its events into the cache: free/busy only by default, never a title or a token in any table", async () => {
     const standup = { summary: "Stand-up about Project Nightingale", start: at(1, 9), end: at(1, 9.5), attendees: 3 };
     const { user, caller, googleEmail, connected } = await googleCalendarUser(google, "cal-read", [standup, { summary: "Dentist", start: at(2, 14), end: at(2, 15), visibility: "private" }]);
-    expect(connected.callback.searchParams.get("connected") ?? connected.callback.pathname).toBeTruthy();
+    expect(connected.callback.pathname).toBe("/integrations");
+    expect(Object.fromEntries(connected.callback.searchParams)).toEqual({ connected: "google", account: googleEmail });
 
     const list = await caller.calendar.calendars();
     expect(list).toEqual([expect.objectContaining({ provider: "google", name: googleEmail, primary: true, included: true, canWrite: true, live: true })]);

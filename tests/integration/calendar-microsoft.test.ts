@@ -1,7 +1,11 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
+import { watchesDueForRenewal } from "~/server/calendar/watches";
 import { calendars } from "~/server/db/schema";
+import { syncRequestFor } from "~/server/integrations/connections";
+import { integrationsDueForSync } from "~/server/integrations/sync-runs";
+import { jobs } from "~/server/jobs/send";
 import { startGoogleDouble, type GoogleDouble } from "../doubles/google/server";
 import { MICROSOFT_DOUBLE_DEFAULTS, startMicrosoftDouble, type MicrosoftDouble } from "../doubles/microsoft/server";
 import { errorOf } from "../support/callers";
@@ -82,10 +86,15 @@ describe("Outlook beside Google", () => {
     expect(outlook!.userId).toBe(user.id);
     expect(outlook!.syncCursor).not.toBeNull(); // read again in full, with a new delta link
 
-    // "subscriptionRemoved": a new subscription is made.
-    await microsoft.sendLifecycleNotification(subscription!.id, "subscriptionRemoved");
+    // "reauthorizationRequired": renewed with a fresh token (Graph holds notifications back until then), still one subscription.
+    await microsoft.sendLifecycleNotification(subscription!.id, "reauthorizationRequired");
     await settle();
-    await until(() => microsoft.subscriptions().map((live) => live.id), (ids) => ids.length === 1 && ids[0] !== subscription!.id);
+    const [renewed] = await until(() => microsoft.subscriptions(), (live) => live.length === 1 && !live[0]!.needsReauthorization && live[0]!.clientState !== subscription!.clientState);
+
+    // "subscriptionRemoved": a new subscription is made.
+    await microsoft.sendLifecycleNotification(renewed!.id, "subscriptionRemoved");
+    await settle();
+    await until(() => microsoft.subscriptions().map((live) => live.id), (ids) => ids.length === 1 && ids[0] !== renewed!.id);
 
     // A block in Outlook, made once though Graph's first answer is lost.
     microsoft.dropNextResponse({ path: /\/events$/, method: "POST" });
@@ -112,23 +121,23 @@ describe("Outlook beside Google", () => {
     expect((await caller.calendar.calendars()).map((calendar) => calendar.provider)).toEqual(["google"]);
   });
 
-  it("the hourly renewal renews watches about to expire", async () => {
+  it("every hour, calendars are due for a sync, and watches about to expire are renewed", async () => {
     const { caller, user, googleEmail } = await googleCalendarUser(google, "ms-renew");
-    const [before] = google.channels(googleEmail).filter((channel) => channel.active);
     const db = await getDb();
+    // The hourly scheduler's list: a calendar integration is synced as a calendar.
+    const due = (await integrationsDueForSync(db)).filter((owner) => owner.userId === user.id);
+    expect(due.map((owner) => syncRequestFor(owner.userId, owner.provider))).toEqual([{ name: "calendar/sync.requested", data: { userId: user.id, provider: "google" } }]);
+
+    const [before] = google.channels(googleEmail).filter((channel) => channel.active);
     await db.update(calendars).set({ watchExpiresAt: new Date(Date.now() + 60_000) }).where(eq(calendars.userId, user.id));
-    const { scheduleWatchRenewals } = await import("~/server/jobs/functions/calendar");
-    const { jobs } = await import("~/server/jobs/send");
-    // What the cron does each hour, run now: the due renewal requests, then the renewals.
-    const { watchesDueForRenewal } = await import("~/server/calendar/watches");
-    const due = (await watchesDueForRenewal(db)).filter((owner) => owner.userId === user.id);
-    expect(due).toEqual([{ userId: user.id, provider: "google" }]);
-    expect(scheduleWatchRenewals.id).toBe("schedule-calendar-watch-renewals");
-    await jobs.send(due.map((owner) => ({ name: "calendar/watches.renew-requested" as const, data: owner })));
+    const expiring = (await watchesDueForRenewal(db)).filter((owner) => owner.userId === user.id);
+    expect(expiring).toEqual([{ userId: user.id, provider: "google" }]);
+    await jobs.send(expiring.map((owner) => ({ name: "calendar/watches.renew-requested" as const, data: owner })));
     await settle();
     const active = google.channels(googleEmail).filter((channel) => channel.active);
     expect(active).toHaveLength(1);
     expect(active[0]!.id).not.toBe(before!.id);
     expect((await caller.calendar.calendars())[0]?.live).toBe(true);
+    expect(await watchesDueForRenewal(db).then((owners) => owners.filter((owner) => owner.userId === user.id))).toEqual([]);
   });
 });
