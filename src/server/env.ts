@@ -27,6 +27,17 @@ const postgresUrl = z.preprocess(
     .optional(),
 );
 
+export const EMAIL_PROVIDER_IDS = ["smtp", "resend", "postmark", "sendgrid"] as const;
+export type EmailProviderId = (typeof EMAIL_PROVIDER_IDS)[number];
+
+/** EMAIL_PROVIDERS as a list, in order of preference (validated by ZEnv). */
+export function emailProviderList(value: string | undefined): EmailProviderId[] {
+  return (value ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name): name is EmailProviderId => (EMAIL_PROVIDER_IDS as readonly string[]).includes(name));
+}
+
 export const ZEnv = z
   .object({
     NODE_ENV: z.preprocess(
@@ -120,6 +131,35 @@ export const ZEnv = z
     /** Outgoing mail (smtp:// or smtps://, credentials in the URL). Unset: mail is written to DATA_DIR/outbox as .eml files. */
     SMTP_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional()),
     MAIL_FROM: z.preprocess(emptyAsUndefined, z.string().min(3).default("DevPulse Cloud <no-reply@devpulse.localhost>")),
+    /**
+     * Email providers in order of preference, comma-separated (smtp, resend, postmark, sendgrid): each message goes through
+     * the first whose circuit is closed, and fails over to the next. Unset: smtp when SMTP_URL is set, else the outbox folder.
+     */
+    EMAIL_PROVIDERS: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^\s*(smtp|resend|postmark|sendgrid)(\s*,\s*(smtp|resend|postmark|sendgrid))*\s*$/, "must list smtp, resend, postmark or sendgrid, comma-separated")
+        .optional(),
+    ),
+    RESEND_API_KEY: optionalString,
+    RESEND_BASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://api.resend.com")),
+    /** Resend's webhook signing secret (whsec_…): bounce and delivery events. */
+    RESEND_WEBHOOK_SECRET: optionalString,
+    POSTMARK_SERVER_TOKEN: optionalString,
+    POSTMARK_API_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://api.postmarkapp.com")),
+    /** Postmark webhooks carry HTTP basic credentials we choose (user:password in the webhook URL): this is that pair. */
+    POSTMARK_WEBHOOK_CREDENTIALS: optionalString,
+    SENDGRID_API_KEY: optionalString,
+    SENDGRID_API_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://api.sendgrid.com")),
+    /** SendGrid's signed event webhook: the ECDSA public key (base64) it shows in its settings. */
+    SENDGRID_WEBHOOK_PUBLIC_KEY: optionalString,
+    /** Redis for limits shared across instances (notification rate limits); unset: they live in the database. */
+    REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL").optional()),
+    /** Bearer token for /api/metrics (Prometheus). Unset: the endpoint answers 404. */
+    METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),
+    /** Let outbound webhooks reach loopback, link-local and private addresses (tests and closed networks only). */
+    ALLOW_PRIVATE_WEBHOOKS: flag,
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,
       z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
@@ -178,6 +218,10 @@ export const ZEnv = z
       if (!env.PUSHER_CLUSTER && !env.PUSHER_HOST) {
         ctx.addIssue({ code: "custom", path: ["PUSHER_CLUSTER"], message: "set PUSHER_CLUSTER (Pusher Channels) or PUSHER_HOST (a Pusher-protocol server)" });
       }
+    }
+    const emailKeys = { smtp: "SMTP_URL", resend: "RESEND_API_KEY", postmark: "POSTMARK_SERVER_TOKEN", sendgrid: "SENDGRID_API_KEY" } as const;
+    for (const name of emailProviderList(env.EMAIL_PROVIDERS)) {
+      if (!env[emailKeys[name]]) ctx.addIssue({ code: "custom", path: [emailKeys[name]], message: `is required: EMAIL_PROVIDERS lists ${name}` });
     }
     for (const provider of ["GITHUB", "GITLAB", "GOOGLE", "SLACK", "DISCORD", "MICROSOFT", "LINKEDIN"] as const) {
       const id = env[`${provider}_CLIENT_ID`];
