@@ -939,3 +939,14 @@ export const calendarConflicts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] })],
 );
+
+// ─── Notifications (issue 18) ───────────────────────────────────────────────
+
+/** One NotificationPreferences document per user (src/lib/schemas/notifications.ts); no row = all defaults. */
+export const notificationPreferences = pgTable("notification_preferences", {
+  userId: uuid()
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  settings: jsonb().notNull().default({}),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});

@@ -24,6 +24,7 @@ import {
   oauthAccounts,
   oauthStates,
   privacySettings,
+  notificationPreferences,
   processingLog,
   providerEtags,
   rateLimits,
@@ -161,6 +162,7 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
   exportTable(syncPushes, { exported: ["userId", "idempotencyKey", "result", "createdAt"] }),
   exportTable(syncMergeRules, { exported: ["userId", "collection", "strategy", "updatedAt"] }),
   exportTable(privacySettings, { exported: ["userId", "settings", "updatedAt"] }),
+  exportTable(notificationPreferences, { exported: ["userId", "settings", "updatedAt"] }),
   exportTable(consents, { exported: ["id", "userId", "type", "granted", "policyVersion", "createdAt"] }),
   exportTable(processingLog, { exported: ["id", "userId", "activity", "purpose", "legalBasis", "details", "createdAt"] }),
   exportTable(integrations, {

@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { isTimeZone } from "../calendar/zoned-time";
+import { NOTIFICATION_CATEGORIES, NOTIFICATION_CHANNELS, notificationKinds, type NotificationCategory, type NotificationChannel } from "../notifications/catalog";
+
+/**
+ * The user's notification preferences, shared by the server that decides with them and the
+ * page that edits them. Stored as one document (like privacy settings): fields added later
+ * take their defaults, so a stored document never fails to read.
+ */
+
+export const NOTIFICATION_FREQUENCIES = ["immediate", "hourly", "daily", "off"] as const;
+export type NotificationFrequency = (typeof NOTIFICATION_FREQUENCIES)[number];
+
+/** The channels any kind of a category may use: the only ones its preference can turn on. */
+export function channelsOfCategory(category: NotificationCategory): NotificationChannel[] {
+  const used = new Set(Object.values(notificationKinds).filter((spec) => spec.category === category).flatMap((spec) => spec.channels));
+  return NOTIFICATION_CHANNELS.filter((channel) => used.has(channel));
+}
+
+const DEFAULT_FREQUENCY: Record<NotificationCategory, NotificationFrequency> = {
+  sync: "immediate",
+  integrations: "immediate",
+  calendar: "immediate",
+  security: "immediate",
+  account: "immediate",
+  summary: "immediate",
+};
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Use a 24-hour time like 22:00");
+
+const ZCategoryPreference = (category: NotificationCategory) =>
+  z.object({
+    channels: z
+      .array(z.enum(channelsOfCategory(category) as [NotificationChannel, ...NotificationChannel[]], { error: (issue) => `${JSON.stringify(issue.input)} is not a channel for ${category} notifications` }))
+      .max(NOTIFICATION_CHANNELS.length)
+      .transform((channels) => [...new Set(channels)])
+      .default(channelsOfCategory(category)),
+    frequency: z.enum(NOTIFICATION_FREQUENCIES).default(DEFAULT_FREQUENCY[category]),
+  });
+
+export const ZNotificationPreferences = z.object({
+  categories: z
+    .object(Object.fromEntries(NOTIFICATION_CATEGORIES.map((category) => [category, ZCategoryPreference(category).prefault({})])) as {
+      [C in NotificationCategory]: z.ZodPrefault<ReturnType<typeof ZCategoryPreference>>;
+    })
+    .prefault({}),
+  /** Hold non-urgent notifications between these times, in `timeZone` (may span midnight: 22:00–08:00). */
+  quietHours: z.object({ enabled: z.boolean().default(false), start: clock.default("22:00"), end: clock.default("08:00") }).default({ enabled: false, start: "22:00", end: "08:00" }),
+  /** An IANA time zone, for quiet hours and digest times. */
+  timeZone: z.string().max(64).refine(isTimeZone, "Unknown time zone: use an IANA name like Europe/Berlin").default("UTC"),
+  /** Hold non-urgent notifications until then; null when off. */
+  doNotDisturbUntil: z.iso.datetime({ offset: true }).max(40).nullable().default(null),
+  /** Hold non-urgent notifications while the live status says the user is in focus. */
+  holdWhileFocused: z.boolean().default(true),
+  /** "Focus block starting" comes this many minutes before the block. */
+  focusReminderMinutes: z.number().int().min(0).max(120).default(5),
+});
+
+export type NotificationPreferences = z.infer<typeof ZNotificationPreferences>;
+
+/** A change from the settings page: any part, categories one at a time. */
+export const ZNotificationPreferencesPatch = z
+  .object({
+    categories: z.partialRecord(z.enum(NOTIFICATION_CATEGORIES), z.object({ channels: z.array(z.enum(NOTIFICATION_CHANNELS)).max(NOTIFICATION_CHANNELS.length).optional(), frequency: z.enum(NOTIFICATION_FREQUENCIES).optional() }).strict()),
+    quietHours: z.object({ enabled: z.boolean(), start: clock, end: clock }).partial().strict(),
+    timeZone: ZNotificationPreferences.shape.timeZone.unwrap(),
+    doNotDisturbUntil: ZNotificationPreferences.shape.doNotDisturbUntil.unwrap(),
+    holdWhileFocused: z.boolean(),
+    focusReminderMinutes: ZNotificationPreferences.shape.focusReminderMinutes.unwrap(),
+  })
+  .partial()
+  .strict();
+export type NotificationPreferencesPatch = z.infer<typeof ZNotificationPreferencesPatch>;
