@@ -2,6 +2,7 @@ import { DrizzleQueryError } from "drizzle-orm/errors";
 import type { Inngest, InngestFunction } from "inngest";
 import { getDb } from "../db/client";
 import { logger, redactText } from "../logger";
+import { metrics } from "../metrics/registry";
 import { publishSafely } from "../realtime/publisher";
 import { jobEventType, type JobEvent, type JobEventData, type JobEventName } from "./events";
 import { compileKeyExpression, type KeyExpression } from "./keys";
@@ -125,8 +126,10 @@ export function defineJob<E extends JobEventName = never, C extends string | und
     handler: handler as (ctx: JobContext<AnyJobEvent>) => Promise<unknown>,
     async run(ctx) {
       const db = await getDb();
-      const recordError = (error: unknown) =>
-        recordAndAnnounce("retrying", ctx.event, ctx.runId, () => recordRunOutcome(db, ctx.runId, { status: "retrying", error: errorMessage(error) }));
+      const recordError = (error: unknown) => {
+        metrics.jobRuns.inc({ job: config.id, outcome: "retrying" });
+        return recordAndAnnounce("retrying", ctx.event, ctx.runId, () => recordRunOutcome(db, ctx.runId, { status: "retrying", error: errorMessage(error) }));
+      };
       await recordAndAnnounce("attempt", ctx.event, ctx.runId, () => recordRunAttempt(db, { ...identity(ctx.event, ctx.runId), event: ctx.event, attempt: ctx.attempt }));
       // Inngest retries a failed step without the handler ever seeing the error, so record it inside the step.
       const step: JobStep = Object.assign(Object.create(ctx.step) as JobStep, {
@@ -143,6 +146,7 @@ export function defineJob<E extends JobEventName = never, C extends string | und
       try {
         const output = await handler({ ...ctx, step } as JobContext<JobEventOf<E, C>>);
         await recordAndAnnounce("completed", ctx.event, ctx.runId, () => recordRunOutcome(db, ctx.runId, { status: "completed", output }));
+        metrics.jobRuns.inc({ job: config.id, outcome: "completed" });
         return output;
       } catch (error) {
         await recordError(error);
@@ -152,6 +156,7 @@ export function defineJob<E extends JobEventName = never, C extends string | und
     async fail(failure) {
       const db = await getDb();
       logger.error("job failed after its retries", { job: config.id, runId: failure.runId, error: errorMessage(failure.error) });
+      metrics.jobRuns.inc({ job: config.id, outcome: "failed" });
       await recordAndAnnounce("failed", failure.event, failure.runId, async () => {
         await recordRunFailure(db, { ...identity(failure.event, failure.runId), error: errorMessage(failure.error) });
       });

@@ -4,6 +4,7 @@ import { Cron } from "croner";
 import { durationToMs, NonRetriableError, RetryAfterError } from "inngest";
 import { getDb, type Db } from "../db/client";
 import { logger } from "../logger";
+import { metrics } from "../metrics/registry";
 import { publishSafely } from "../realtime/publisher";
 import { DEFAULT_RETRIES, errorMessage, type Job, type JobStep } from "./define-job";
 import { parseJobEvent, type JobEvent } from "./events";
@@ -254,7 +255,10 @@ export function createInProcessRunner(options: RunnerOptions) {
         void announce([run]);
         return;
       }
-      if (await finishAttempt(db, lease, { status: "completed", output: outcome.output })) void announce([run]);
+      if (await finishAttempt(db, lease, { status: "completed", output: outcome.output })) {
+        metrics.jobRuns.inc({ job: job.id, outcome: "completed" });
+        void announce([run]);
+      }
     } catch (error) {
       await failAttempt(db, job, run, lease, asError(error), stepsCompleted ? 0 : attempt);
     } finally {
@@ -273,13 +277,17 @@ export function createInProcessRunner(options: RunnerOptions) {
       } catch (failureError) {
         logger.error("job failure handler failed", { job: job.id, runId: run.runId, error: errorMessage(failureError) });
       }
-      if (await finishAttempt(db, lease, { status: "failed", error: message, attempt })) void announce([run]);
+      if (await finishAttempt(db, lease, { status: "failed", error: message, attempt })) {
+        metrics.jobRuns.inc({ job: job.id, outcome: "failed" });
+        void announce([run]);
+      }
       return;
     }
     const next = attempt + 1;
     const nextAt = new Date(Date.now() + (error instanceof RetryAfterError ? retryAfterMs(error) : retryDelayMs(next)));
     logger.warn("job attempt failed; retrying", { job: job.id, runId: run.runId, attempt: next, error: message });
     if (await finishAttempt(db, lease, { status: "retrying", error: message, attempt: next, nextAt })) {
+      metrics.jobRuns.inc({ job: job.id, outcome: "retrying" });
       void announce([run]);
       wakeAt(nextAt);
     }

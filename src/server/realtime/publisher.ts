@@ -1,5 +1,6 @@
 import { realtimeEvents, type RealtimeEventName, type RealtimePayload } from "~/lib/realtime/events";
 import { logger } from "../logger";
+import { metrics } from "../metrics/registry";
 import { createPusherPublisher, getPusherTransport, type PusherTransport } from "./pusher";
 
 /**
@@ -20,6 +21,7 @@ export function createLocalPublisher() {
   return {
     async publish<E extends RealtimeEventName>(userId: string, event: E, payload: RealtimePayload<E>) {
       const message = { userId, event, payload: realtimeEvents[event].parse(payload) };
+      metrics.realtimeEvents.inc({ event });
       for (const listener of listeners) {
         try {
           listener(message);

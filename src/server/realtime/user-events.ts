@@ -1,3 +1,4 @@
+import { metrics } from "../metrics/registry";
 import type { RealtimeMessage } from "./publisher";
 import { getLocalPublisher } from "./publisher";
 
@@ -16,6 +17,7 @@ export async function* userEvents(userId: string, signal?: AbortSignal): AsyncGe
   });
   const onAbort = () => wake?.();
   signal?.addEventListener("abort", onAbort);
+  metrics.realtimeConnections.inc();
   try {
     while (!signal?.aborted) {
       if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
@@ -23,6 +25,7 @@ export async function* userEvents(userId: string, signal?: AbortSignal): AsyncGe
       while (queue.length > 0) yield queue.shift()!;
     }
   } finally {
+    metrics.realtimeConnections.dec();
     unsubscribe();
     signal?.removeEventListener("abort", onAbort);
   }

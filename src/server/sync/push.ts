@@ -5,6 +5,7 @@ import { selectRows, type Db, type Tx } from "../db/client";
 import { devices, type SyncConflictType } from "../db/schema";
 import { AppError } from "../errors";
 import { sha256Hex } from "../hash";
+import { metrics } from "../metrics/registry";
 import { publishSafely } from "../realtime/publisher";
 import type { ProcessingEntry } from "../privacy/processing-log";
 import { privacySettingsFrom } from "../privacy/settings";
@@ -183,9 +184,17 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
     await tx.execute(pushWrite(userId, input, revisions, conflicts, result));
     return { replayed: false, result };
   });
+  countPush(outcome.replayed, outcome.result);
 
   if (!outcome.replayed) await announcePush(userId, input.deviceId, outcome.result);
   return outcome.result;
+}
+
+function countPush(replayed: boolean, result: PushResult) {
+  metrics.syncPushes.inc({ outcome: replayed ? "replayed" : "applied" });
+  if (replayed) return;
+  metrics.syncRecordsPushed.inc(result.applied);
+  metrics.syncConflicts.inc(result.conflicts);
 }
 
 /** A conflict as the push's write statement takes it (sync_conflicts' column names; user and device are the push's). */
