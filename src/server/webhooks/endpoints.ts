@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, count, desc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { notificationKind, notificationKinds, type NotificationKind } from "~/lib/notifications/catalog";
+import { notificationKind, WEBHOOK_NOTIFICATION_KINDS, type NotificationKind } from "~/lib/notifications/catalog";
 import { ZText } from "~/lib/schemas/primitives";
 import type { DbOrTx } from "../db/client";
 import { webhookEndpoints } from "../db/schema";
@@ -17,16 +17,11 @@ import { generateSigningSecret, openSigningSecret, sealSigningSecret } from "./s
  * secret leaves this module twice only: in the answer to create and to rotateSecret.
  */
 
-/** Kinds an endpoint may subscribe to: those the catalog lets use the webhook channel. */
-export const WEBHOOK_KINDS = (Object.keys(notificationKinds) as NotificationKind[]).filter((kind) =>
-  (notificationKinds[kind].channels as readonly string[]).includes("webhook"),
-);
-
 const ZKinds = z
   .array(notificationKind)
   .min(1, "Choose at least one kind of notification")
-  .max(WEBHOOK_KINDS.length)
-  .refine((kinds) => kinds.every((kind) => WEBHOOK_KINDS.includes(kind)), "One of these kinds is never sent to webhooks")
+  .max(WEBHOOK_NOTIFICATION_KINDS.length)
+  .refine((kinds) => kinds.every((kind) => WEBHOOK_NOTIFICATION_KINDS.includes(kind)), "One of these kinds is never sent to webhooks")
   .transform((kinds) => [...new Set(kinds)]);
 
 export const ZWebhookEndpointInput = z.object({
@@ -61,7 +56,8 @@ const visible = {
 /** `previousSecretExpiresAt`: while a rotation's old secret still signs (its grace period not over), else null. */
 function shown<T extends { kinds: string[]; previousSecretExpiresAt: Date | null }>(row: T, now = new Date()) {
   const rotating = row.previousSecretExpiresAt && row.previousSecretExpiresAt > now ? row.previousSecretExpiresAt : null;
-  return { ...row, kinds: row.kinds as NotificationKind[], previousSecretExpiresAt: rotating };
+  const rest: Omit<T, "kinds" | "previousSecretExpiresAt"> = row;
+  return { ...rest, kinds: row.kinds as NotificationKind[], previousSecretExpiresAt: rotating };
 }
 
 export async function listEndpoints(db: DbOrTx, userId: string) {
