@@ -14,6 +14,9 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://localhost:${port}`;
 process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "devpulse-e2e-"));
 process.env.E2E_BASE_URL = baseURL;
+/** The sandbox's webhook receiver (a user's own endpoint), on a port the specs know. */
+const webhookReceiverPort = Number(process.env.E2E_WEBHOOK_RECEIVER_PORT ?? port + 1000);
+process.env.E2E_WEBHOOK_RECEIVER_URL = `http://127.0.0.1:${webhookReceiverPort}`;
 
 export default defineConfig({
   testDir: "e2e",
@@ -48,6 +51,7 @@ export default defineConfig({
       LOG_LEVEL: "warn",
       // The sandbox pushes a commit to the demo repository this often (webhook → live update).
       SANDBOX_PUSH_INTERVAL_MS: "3000",
+      SANDBOX_WEBHOOK_RECEIVER_PORT: String(webhookReceiverPort),
     },
   },
 });

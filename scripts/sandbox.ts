@@ -11,6 +11,7 @@ import { startSlackDouble } from "../tests/doubles/slack/server";
 import { startGoogleDouble } from "../tests/doubles/google/server";
 import { startMicrosoftDouble } from "../tests/doubles/microsoft/server";
 import { startLinkedInDouble } from "../tests/doubles/linkedin/server";
+import { startWebhookReceiver } from "../tests/doubles/webhook-receiver/server";
 
 const root = new URL("..", import.meta.url).pathname;
 const port = Number(process.env.PORT ?? 3000);
@@ -36,6 +37,8 @@ for (const path of ["/api/integrations/microsoft/callback", "/api/auth/callback/
 // "Sign in with LinkedIn" (OpenID Connect); sign-in only, LinkedIn is no integration.
 const linkedIn = await startLinkedInDouble({ port: Number(process.env.SANDBOX_LINKEDIN_PORT ?? 0) });
 linkedIn.addRedirectUri(`${appUrl}/api/auth/callback/linkedin`);
+// Your own webhook endpoint: register <receiver>/hooks/<name> on /settings/webhooks and watch signed deliveries arrive.
+const webhookReceiver = await startWebhookReceiver({ port: Number(process.env.SANDBOX_WEBHOOK_RECEIVER_PORT ?? 0) });
 
 /**
  * In production on a Postgres server the app requires the secrets every instance shares
@@ -91,6 +94,8 @@ const app = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     LINKEDIN_CLIENT_ID: linkedIn.oauth.clientId,
     LINKEDIN_CLIENT_SECRET: linkedIn.oauth.clientSecret,
     LINKEDIN_OAUTH_URL: linkedIn.url,
+    // The receiver listens on loopback, which outbound webhooks refuse everywhere else.
+    ALLOW_PRIVATE_WEBHOOKS: "1",
   },
 });
 
@@ -105,6 +110,7 @@ console.log(`
   Google   ${google.url}   (Calendar stand-in; you are "ana@devpulse.test", with a primary and a "Team" calendar)
   Outlook  ${microsoft.url}   (Microsoft 365 stand-in; you are "Ana Lima", your week's calendar is at this address)
   LinkedIn ${linkedIn.url}   (sign-in stand-in; you are "Ana Lima", ana.lima@devpulse.test)
+  Webhooks ${webhookReceiver.url}   (your endpoint: register ${webhookReceiver.url}/hooks/demo on Webhooks, paste its secret on this page)
   Mail     written to $DATA_DIR/outbox/*.eml (password reset, email confirmation)
   A new commit is pushed to octo-dev/devpulse-desktop every ${Math.round(pushEveryMs / 1000)} s once GitHub is connected.
 `);
@@ -121,7 +127,7 @@ const pusher = setInterval(() => {
 
 const stop = async (code: number) => {
   clearInterval(pusher);
-  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close(), microsoft.close(), linkedIn.close()]);
+  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close(), microsoft.close(), linkedIn.close(), webhookReceiver.close()]);
   process.exit(code);
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => app.kill(signal));

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
 import { useId, useState, type ReactNode } from "react";
-import { CalendarIcon, ClockIcon, CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon, UserIcon } from "./icons";
+import { CalendarIcon, ClockIcon, CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon, UserIcon, WebhookIcon } from "./icons";
 import { Logo } from "./logo";
 import { RealtimeStatus } from "./realtime/realtime-provider";
 import { cn } from "./ui/cn";
@@ -16,6 +16,7 @@ const navigation = [
   { href: "/calendar", label: "Calendar", icon: CalendarIcon },
   { href: "/integrations", label: "Integrations", icon: PlugIcon },
   { href: "/privacy", label: "Privacy", icon: ShieldIcon },
+  { href: "/settings/webhooks", label: "Webhooks", icon: WebhookIcon },
   { href: "/settings/jobs", label: "Background jobs", icon: ClockIcon },
   { href: "/settings/account", label: "Account", icon: UserIcon },
 ] as const;

@@ -51,6 +51,15 @@ export const ClockIcon = (p: SVGProps<SVGSVGElement>) => (
     <path d="M12 7v5l3 2" />
   </Icon>
 );
+/** Outbound webhooks: a signal leaving along a line. */
+export const WebhookIcon = (p: SVGProps<SVGSVGElement>) => (
+  <Icon {...p}>
+    <circle cx="6" cy="17" r="3" />
+    <circle cx="18" cy="17" r="3" />
+    <circle cx="12" cy="6" r="3" />
+    <path d="M9 17h6M10.5 8.6 7.5 14.4M13.5 8.6l3 5.8" />
+  </Icon>
+);
 export const LockIcon = (p: SVGProps<SVGSVGElement>) => (
   <Icon {...p}>
     <rect x="4" y="10" width="16" height="11" rx="2" />

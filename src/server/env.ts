@@ -160,6 +160,19 @@ export const ZEnv = z
     METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),
     /** Let outbound webhooks reach loopback, link-local and private addresses (tests and closed networks only). */
     ALLOW_PRIVATE_WEBHOOKS: flag,
+    /**
+     * Waits between outbound webhook attempts, comma-separated (`10s,1m,5m,30m,2h,5h,8h,8h`: nine attempts over about a day).
+     * Tests shorten it; each delivery reads it once, when it starts.
+     */
+    WEBHOOK_RETRY_SCHEDULE: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^\s*\d+(ms|s|m|h)\s*(,\s*\d+(ms|s|m|h)\s*){0,19}$/, "must be up to 20 durations like 10s,1m,2h, comma-separated")
+        .default("10s,1m,5m,30m,2h,5h,8h,8h"),
+    ),
+    /** How long one outbound webhook attempt may take, connection to the last byte read. */
+    WEBHOOK_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(60_000).default(10_000)),
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,
       z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

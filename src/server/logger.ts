@@ -19,6 +19,7 @@ const SECRET_VALUE_PATTERNS: RegExp[] = [
   /\btv1\.[0-9a-f]{8}\.[\w-]+\.[\w-]+/g, // sealed tokens from our vault: harmless alone, still never logged
   /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, // Slack tokens
   /\bya29\.[A-Za-z0-9._-]{20,}/g, // Google access tokens
+  /\bwhsec_[A-Za-z0-9+/=]{16,}/g, // outbound webhook signing secrets (Standard Webhooks)
 ];
 export const REDACTED = "[redacted]";
 

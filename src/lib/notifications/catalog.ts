@@ -194,3 +194,6 @@ export function parseNotificationData<K extends NotificationKind>(kind: K, data:
 export function presentNotification(notification: AnyNotification): NotificationPresentation {
   return notificationSpec(notification.kind).present(notification.data);
 }
+
+/** The kinds that may use the webhook channel: what a webhook endpoint can subscribe to. */
+export const WEBHOOK_NOTIFICATION_KINDS = NOTIFICATION_KINDS.filter((kind) => (notificationKinds[kind].channels as readonly NotificationChannel[]).includes("webhook"));

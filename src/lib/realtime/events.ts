@@ -124,6 +124,17 @@ export const realtimeEvents = {
   "job:run_updated": z.strictObject({
     runId: id(200),
   }),
+  /** A delivery to one of the user's webhook endpoints was queued, attempted, delivered or given up: its log refetches. */
+  "webhook:delivery_updated": z.strictObject({
+    endpointId: z.uuid().max(36),
+    deliveryId: z.uuid().max(36),
+    status: z.enum(["pending", "delivered", "failed"]),
+  }),
+  /** One of the user's webhook endpoints was turned off by the server: it answered 410 Gone, or kept failing. */
+  "webhook:endpoint_disabled": z.strictObject({
+    endpointId: z.uuid().max(36),
+    reason: z.enum(["gone", "failing"]),
+  }),
   "notification:new": z.strictObject({
     id: id(),
     title: id(SUMMARY_MAX.notificationTitle),

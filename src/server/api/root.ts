@@ -10,6 +10,7 @@ import { jobsRouter } from "./routers/jobs";
 import { realtimeRouter } from "./routers/realtime";
 import { statusRouter } from "./routers/status";
 import { syncRouter } from "./routers/sync";
+import { webhooksRouter } from "./routers/webhooks";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 /** Every domain router, merged by hand so the API's shape is readable in one place. */
@@ -26,6 +27,7 @@ export const appRouter = createTRPCRouter({
   external: externalRouter,
   privacy: privacyRouter,
   status: statusRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -950,3 +950,98 @@ export const notificationPreferences = pgTable("notification_preferences", {
   settings: jsonb().notNull().default({}),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
+
+// ─── Outbound webhooks (issue 18) ───────────────────────────────────────────
+
+export const webhookDisabledReasons = ["user", "gone", "failing"] as const;
+export const webhookDeliveryStatuses = ["pending", "delivered", "failed"] as const;
+export const webhookAttemptOutcomes = ["delivered", "failed", "gone", "refused"] as const;
+
+/**
+ * A user's own HTTPS endpoint that receives their notifications, signed per Standard Webhooks.
+ * The signing secret is sealed at rest (token vault, bound to the endpoint) and shown to the user
+ * once; after a rotation the previous one keeps signing beside it until `previousSecretExpiresAt`.
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    url: text().notNull(),
+    description: text().notNull().default(""),
+    /** Notification kinds (src/lib/notifications/catalog.ts) it receives. */
+    kinds: text().array().notNull().default([]),
+    enabled: boolean().notNull().default(true),
+    /** Why it is off: the user turned it off, it answered 410 Gone, or it kept failing. */
+    disabledReason: text({ enum: webhookDisabledReasons }),
+    disabledAt: timestamp({ withTimezone: true }),
+    secret: text().notNull(),
+    previousSecret: text(),
+    previousSecretExpiresAt: timestamp({ withTimezone: true }),
+    /** Deliveries in a row that failed for good (every attempt), reset by any 2xx. */
+    consecutiveFailures: integer().notNull().default(0),
+    /** The first failed attempt since the last 2xx; null while it answers. */
+    failingSince: timestamp({ withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("webhook_endpoints_user").on(t.userId)],
+);
+
+/**
+ * One message to one endpoint and its fate. `messageId` is the Standard Webhooks `webhook-id`: the same
+ * on every attempt and on a redelivery, so receivers can drop duplicates. `body` is the exact JSON
+ * that was signed.
+ */
+export const webhookEndpointDeliveries = pgTable(
+  "webhook_endpoint_deliveries",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    endpointId: uuid()
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    messageId: text().notNull(),
+    eventType: text().notNull(),
+    body: text().notNull(),
+    status: text({ enum: webhookDeliveryStatuses }).notNull().default("pending"),
+    attempts: integer().notNull().default(0),
+    nextAttemptAt: timestamp({ withTimezone: true }),
+    /** The delivery this one sends again (the user pressed "Redeliver"). */
+    redeliveryOf: uuid(),
+    createdAt: createdAt(),
+    finishedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    index("webhook_endpoint_deliveries_endpoint").on(t.endpointId, t.createdAt),
+    index("webhook_endpoint_deliveries_user").on(t.userId),
+    // One delivery per message and endpoint (a sender retrying the queue adds nothing); redeliveries repeat the message on purpose.
+    uniqueIndex("webhook_endpoint_deliveries_message").on(t.endpointId, t.messageId).where(sql`${t.redeliveryOf} is null`),
+  ],
+);
+
+/** Each HTTP attempt of a delivery: when, how long, what the endpoint answered (the first KiB), or why it did not. */
+export const webhookEndpointAttempts = pgTable(
+  "webhook_endpoint_attempts",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    deliveryId: uuid()
+      .notNull()
+      .references(() => webhookEndpointDeliveries.id, { onDelete: "cascade" }),
+    attempt: integer().notNull(),
+    outcome: text({ enum: webhookAttemptOutcomes }).notNull(),
+    responseCode: integer(),
+    responseBody: text(),
+    error: text(),
+    durationMs: integer().notNull(),
+    startedAt: timestamp({ withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex("webhook_endpoint_attempts_delivery").on(t.deliveryId, t.attempt), index("webhook_endpoint_attempts_user").on(t.userId)],
+);

@@ -69,6 +69,8 @@ const schemas = {
   "calendar/focus-block.requested": z.object({ userId: z.uuid(), blockId: z.uuid() }).strict(),
   /** The calendar's part of the chat status is due to change at `at` (a focus block or meeting starts or ends). */
   "calendar/status.due": z.object({ userId: z.uuid(), at: z.iso.datetime({ offset: true }) }).strict(),
+  /** Deliver one outbound webhook (a notification, a test or a redelivery) to one of the user's endpoints, retrying for about a day. */
+  "webhook/delivery.requested": z.object({ userId: z.uuid(), deliveryId: z.uuid() }).strict(),
 } satisfies Record<string, z.ZodObject>;
 
 export type JobEventName = keyof typeof schemas;

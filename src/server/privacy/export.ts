@@ -46,6 +46,9 @@ import {
   users,
   userStatus,
   webhookDeliveries,
+  webhookEndpoints,
+  webhookEndpointDeliveries,
+  webhookEndpointAttempts,
 } from "../db/schema";
 import { databaseColumnName, schemaTables } from "../db/tables";
 import { AppError } from "../errors";
@@ -241,6 +244,17 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
     exported: ["id", "userId", "calendarId", "externalId", "kind", "title", "description", "projectId", "startAt", "endAt", "timeZone", "recurrence", "reminders", "autoDecline", "state", "lastError", "createdAt", "updatedAt"],
   }),
   exportTable(calendarConflicts, { exported: ["userId", "key", "firstEventId", "secondEventId", "decision", "detectedAt", "decidedAt"] }),
+  // Outbound webhooks: the endpoints, what was sent to them and how they answered; never the signing secrets.
+  exportTable(webhookEndpoints, {
+    exported: ["id", "userId", "url", "description", "kinds", "enabled", "disabledReason", "disabledAt", "previousSecretExpiresAt", "consecutiveFailures", "failingSince", "createdAt", "updatedAt"],
+    withheld: { secret: "the endpoint's signing secret (sealed): a credential", previousSecret: "the signing secret before the last rotation (sealed): a credential" },
+  }),
+  exportTable(webhookEndpointDeliveries, {
+    exported: ["id", "userId", "endpointId", "messageId", "eventType", "body", "status", "attempts", "nextAttemptAt", "redeliveryOf", "createdAt", "finishedAt"],
+  }),
+  exportTable(webhookEndpointAttempts, {
+    exported: ["id", "userId", "deliveryId", "attempt", "outcome", "responseCode", "responseBody", "error", "durationMs", "startedAt"],
+  }),
   withholdTable(integrationTokens, "OAuth tokens: credentials, sealed by the token vault"),
   withholdTable(dataExports, "earlier exports: copies of the same data (and an export must not contain itself)"),
   withholdTable(webhookDeliveries, "delivery ids from providers, about no one account"),

@@ -1,19 +1,33 @@
+import { and, arrayContains, eq } from "drizzle-orm";
 import type { AnyNotification } from "~/lib/notifications/catalog";
 import type { Db } from "../db/client";
+import { webhookEndpoints } from "../db/schema";
+import { getEnv } from "../env";
+import { queueDeliveries } from "./deliveries";
+import { buildWebhookPayload } from "./payload";
 
 /**
  * CONTRACT between the notification layer and outbound webhooks (issue 18). The notification
  * layer calls `queueWebhookDeliveries` for a notification decided for the webhook channel; the
  * webhooks module finds the user's enabled endpoints subscribed to its kind, records one
- * delivery per endpoint and hands each to a durable job (signed, retried for 24 h). It returns
- * how many endpoints will receive it (0: the user has none for this kind).
- * This first version knows no endpoints yet; the webhooks module replaces the body.
+ * delivery per endpoint and hands each to a durable job (signed, retried for about a day). It
+ * returns how many endpoints will receive it (0: the user has none for this kind).
+ * Safe to call again for the same notification (a retried step): its id is the message's
+ * `webhook-id`, and an endpoint gets one delivery per message.
  */
 export type WebhookNotification = AnyNotification & { id: string; createdAt: string };
 
 export async function queueWebhookDeliveries(db: Db, userId: string, notification: WebhookNotification): Promise<{ endpoints: number }> {
-  void db;
-  void userId;
-  void notification;
-  return { endpoints: 0 };
+  const endpoints = await db
+    .select({ id: webhookEndpoints.id })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.userId, userId), eq(webhookEndpoints.enabled, true), arrayContains(webhookEndpoints.kinds, [notification.kind])));
+  if (endpoints.length === 0) return { endpoints: 0 };
+  const body = JSON.stringify(buildWebhookPayload(notification, getEnv().appUrl));
+  const messageId = `msg_${notification.id}`;
+  await queueDeliveries(
+    db,
+    endpoints.map((endpoint) => ({ userId, endpointId: endpoint.id, messageId, eventType: notification.kind, body })),
+  );
+  return { endpoints: endpoints.length };
 }

@@ -6,6 +6,7 @@ import { cleanupExpired } from "./cleanup-expired";
 import { reviewInactiveAccount, scheduleInactivityReviews } from "./inactive-accounts";
 import { processGitPush, scheduleIntegrationSyncs, syncIntegration } from "./sync-integrations";
 import { scheduleSyncHistoryTrim, trimUserSyncHistory } from "./trim-sync-history";
+import { deliverWebhook } from "./webhooks";
 
 /** Every background job, registered with Inngest at /api/inngest and with the in-process runner. Add new jobs here. */
 export const jobFunctions: readonly Job[] = [
@@ -20,4 +21,5 @@ export const jobFunctions: readonly Job[] = [
   reviewInactiveAccount,
   ...chatStatusJobs,
   ...calendarJobs,
+  deliverWebhook,
 ];
