@@ -16,7 +16,9 @@ function messageIdFor(message: ProviderMessage): string {
 }
 
 function classifySmtp(error: unknown): { kind: EmailFailureKind; status?: number } {
-  const code = (error as { responseCode?: number }).responseCode;
+  const { responseCode: code, code: name } = error as { responseCode?: number; code?: string };
+  // nodemailer refuses an envelope it cannot build (no valid recipient) before connecting: the message's fault.
+  if (name === "EENVELOPE") return { kind: "permanent" };
   if (typeof code !== "number") return { kind: "transient" }; // connection refused, timeout, TLS
   if ((smtpFacts.classify.unauthorizedStatuses as readonly number[]).includes(code)) return { kind: "unauthorized", status: code };
   if (code >= 500) return { kind: "permanent", status: code };

@@ -1,4 +1,4 @@
-import { render, toPlainText } from "@react-email/render";
+import { plainTextSelectors, render, toPlainText } from "@react-email/render";
 import type { ReactElement } from "react";
 import { AddressConfirmEmail, type AddressConfirmProps, EmailChangeConfirmEmail, type EmailChangeConfirmProps, EmailChangedNoticeEmail, type EmailChangedNoticeProps, PasswordResetEmail, type PasswordResetProps } from "./account";
 import { DigestEmail, type DigestEmailProps, digestSubject } from "./digest";
@@ -100,9 +100,12 @@ export const EMAIL_TEMPLATE_IDS = Object.keys(emailTemplates) as EmailTemplateId
 export type EmailVariables<T extends EmailTemplateId> = ReturnType<(typeof emailTemplates)[T]["sample"]>;
 export type RenderedEmail = { subject: string; html: string; text: string };
 
+/** React Email's text conversion, with headings as written (html-to-text shouts them in capitals by default). */
+const TEXT_SELECTORS = [...plainTextSelectors, ...["h1", "h2", "h3"].map((selector) => ({ selector, options: { uppercase: false } }))];
+
 export async function renderEmail<T extends EmailTemplateId>(id: T, variables: EmailVariables<T>, context: EmailContext): Promise<RenderedEmail> {
   const spec = emailTemplates[id] as unknown as TemplateSpec<Record<string, unknown>>;
   // Called as a function (not <Component/>) so one generic call site type-checks every template; it is still a plain React tree.
   const html = await render(spec.Component({ ...(variables as Record<string, unknown>), context }));
-  return { subject: spec.subject(variables as Record<string, unknown>), html, text: toPlainText(html) };
+  return { subject: spec.subject(variables as Record<string, unknown>), html, text: toPlainText(html, { selectors: TEXT_SELECTORS }) };
 }
