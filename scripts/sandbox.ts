@@ -11,6 +11,8 @@ import { startSlackDouble } from "../tests/doubles/slack/server";
 import { startGoogleDouble } from "../tests/doubles/google/server";
 import { startMicrosoftDouble } from "../tests/doubles/microsoft/server";
 import { startLinkedInDouble } from "../tests/doubles/linkedin/server";
+import { RESEND_DOUBLE_KEY, startResendDouble } from "../tests/doubles/resend/server";
+import { startSmtpDouble } from "../tests/doubles/smtp/server";
 
 const root = new URL("..", import.meta.url).pathname;
 const port = Number(process.env.PORT ?? 3000);
@@ -36,6 +38,13 @@ for (const path of ["/api/integrations/microsoft/callback", "/api/auth/callback/
 // "Sign in with LinkedIn" (OpenID Connect); sign-in only, LinkedIn is no integration.
 const linkedIn = await startLinkedInDouble({ port: Number(process.env.SANDBOX_LINKEDIN_PORT ?? 0) });
 linkedIn.addRedirectUri(`${appUrl}/api/auth/callback/linkedin`);
+
+// Email (issue 18): Resend is the primary provider, the SMTP double the secondary. The Resend
+// stand-in's page lists what it accepted and has an "outage" switch (its API then answers 503),
+// so a digest can be seen arriving through the secondary; SANDBOX_EMAIL_PRIMARY_DOWN=1 starts with it down.
+const resend = await startResendDouble({ port: Number(process.env.SANDBOX_RESEND_PORT ?? 0) });
+if (process.env.SANDBOX_EMAIL_PRIMARY_DOWN === "1") resend.setOutage(503);
+const smtp = await startSmtpDouble({ user: "devpulse", pass: "sandbox relay", onMail: (mail) => console.log(`  ✉ SMTP (secondary) accepted "${mail.subject}" for ${mail.to.join(", ")}`) });
 
 /**
  * In production on a Postgres server the app requires the secrets every instance shares
@@ -91,6 +100,12 @@ const app = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     LINKEDIN_CLIENT_ID: linkedIn.oauth.clientId,
     LINKEDIN_CLIENT_SECRET: linkedIn.oauth.clientSecret,
     LINKEDIN_OAUTH_URL: linkedIn.url,
+    EMAIL_PROVIDERS: "resend,smtp",
+    RESEND_API_KEY: RESEND_DOUBLE_KEY,
+    RESEND_BASE_URL: resend.url,
+    SMTP_URL: smtp.url,
+    // Short enough to watch the circuit close again after ending the outage.
+    EMAIL_CIRCUIT_COOLDOWN_MS: process.env.EMAIL_CIRCUIT_COOLDOWN_MS ?? "30000",
   },
 });
 
@@ -105,7 +120,8 @@ console.log(`
   Google   ${google.url}   (Calendar stand-in; you are "ana@devpulse.test", with a primary and a "Team" calendar)
   Outlook  ${microsoft.url}   (Microsoft 365 stand-in; you are "Ana Lima", your week's calendar is at this address)
   LinkedIn ${linkedIn.url}   (sign-in stand-in; you are "Ana Lima", ana.lima@devpulse.test)
-  Mail     written to $DATA_DIR/outbox/*.eml (password reset, email confirmation)
+  Resend   ${resend.url}   (primary email provider stand-in: mail it accepted, and an outage switch)
+  SMTP     smtp://127.0.0.1:${smtp.port}   (secondary provider: each mail it accepts is printed here)
   A new commit is pushed to octo-dev/devpulse-desktop every ${Math.round(pushEveryMs / 1000)} s once GitHub is connected.
 `);
 
@@ -121,7 +137,7 @@ const pusher = setInterval(() => {
 
 const stop = async (code: number) => {
   clearInterval(pusher);
-  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close(), microsoft.close(), linkedIn.close()]);
+  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close(), microsoft.close(), linkedIn.close(), resend.close(), smtp.close()]);
   process.exit(code);
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => app.kill(signal));

@@ -44,7 +44,7 @@ function parseMessage(raw: string): { subject: string; text: string; html: strin
  * memory for assertions; `rejectNext` answers the next DATA with a given SMTP
  * error, as a relay does when it is overloaded (4xx) or refuses (5xx).
  */
-export async function startSmtpDouble(options: { user: string; pass: string }) {
+export async function startSmtpDouble(options: { user: string; pass: string; /** Called for each accepted message (the sandbox prints them). */ onMail?: (mail: ReceivedMail) => void }) {
   const received: ReceivedMail[] = [];
   const rejections: Array<{ code: number; message: string }> = [];
   const server = new SMTPServer({
@@ -64,13 +64,15 @@ export async function startSmtpDouble(options: { user: string; pass: string }) {
         const rejection = rejections.shift();
         if (rejection) return callback(Object.assign(new Error(rejection.message), { responseCode: rejection.code }));
         const raw = Buffer.concat(chunks).toString("utf8");
-        received.push({
+        const mail: ReceivedMail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
           to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
           raw,
           user: typeof session.user === "string" ? session.user : null,
           ...parseMessage(raw),
-        });
+        };
+        received.push(mail);
+        options.onMail?.(mail);
         callback();
       });
     },
