@@ -33,6 +33,8 @@ export async function accountsDueForInactivityReview(db: Db, now = new Date()): 
 export type InactivityDecision = { action: "none"; reason: string } | { action: "warn"; deletionDate: string } | { action: "delete" };
 
 /** What is due for one account now. Re-read at the time of acting: the owner may have come back, or changed their mind. */
+export type WarningDelivery = { via: string };
+
 export async function decideInactivity(db: Db, env: Pick<Env, "SMTP_URL" | "NODE_ENV" | "EMAIL_PROVIDERS">, userId: string, now = new Date()): Promise<InactivityDecision> {
   if (!canDeliverMail(env)) return { action: "none", reason: "no mail server is configured (SMTP_URL), and no account is deleted without a delivered warning" };
   const [user] = await db.select({ email: users.email, lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
@@ -59,10 +61,11 @@ export async function decideInactivity(db: Db, env: Pick<Env, "SMTP_URL" | "NODE
  * it, then the process died before the step's result was kept) sends nothing. Recording first
  * would make the one remaining window — a crash after the mail left, before it was recorded —
  * lose the warning instead of repeating it, and an unwarned account would then become
- * deletable; so in that window (milliseconds) the owner may get the same warning twice.
+ * deletable; so in that window the mail may be repeated — except that the email module keys the
+ * message by this absence, so a repeat after the provider's acceptance was recorded sends nothing,
+ * and Resend drops a repeat of the same key even when the crash came before that record.
+ * Null also when the address is suppressed after a bounce: nothing was delivered, nothing recorded.
  */
-export type WarningDelivery = { via: string };
-
 export async function warnInactiveAccount(db: Db, env: Env, userId: string, deletionDate: string, now = new Date()): Promise<WarningDelivery | null> {
   const [user] = await db.select({ email: users.email, name: users.name, lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
   if (!user) return null;
