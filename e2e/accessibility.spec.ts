@@ -29,6 +29,7 @@ const PAGES: ReadonlyArray<{ route: string; path: string; signedIn: boolean; unl
   { route: "/settings/webhooks", path: "/settings/webhooks", signedIn: true },
   { route: "/settings/jobs", path: "/settings/jobs", signedIn: true },
   { route: "/settings/account", path: "/settings/account", signedIn: true },
+  { route: "/settings/notifications/emails", path: "/settings/notifications/emails", signedIn: true },
 ];
 
 /** Serious and critical violations fail; moderate and minor ones are reported in the test's output. */

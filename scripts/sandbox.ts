@@ -12,6 +12,8 @@ import { startGoogleDouble } from "../tests/doubles/google/server";
 import { startMicrosoftDouble } from "../tests/doubles/microsoft/server";
 import { startLinkedInDouble } from "../tests/doubles/linkedin/server";
 import { startWebhookReceiver } from "../tests/doubles/webhook-receiver/server";
+import { RESEND_DOUBLE_KEY, startResendDouble } from "../tests/doubles/resend/server";
+import { startSmtpDouble } from "../tests/doubles/smtp/server";
 
 const root = new URL("..", import.meta.url).pathname;
 const port = Number(process.env.PORT ?? 3000);
@@ -39,6 +41,13 @@ const linkedIn = await startLinkedInDouble({ port: Number(process.env.SANDBOX_LI
 linkedIn.addRedirectUri(`${appUrl}/api/auth/callback/linkedin`);
 // Your own webhook endpoint: register <receiver>/hooks/<name> on /settings/webhooks and watch signed deliveries arrive.
 const webhookReceiver = await startWebhookReceiver({ port: Number(process.env.SANDBOX_WEBHOOK_RECEIVER_PORT ?? 0) });
+
+// Email (issue 18): Resend is the primary provider, the SMTP double the secondary. The Resend
+// stand-in's page lists what it accepted and has an "outage" switch (its API then answers 503),
+// so a digest can be seen arriving through the secondary; SANDBOX_EMAIL_PRIMARY_DOWN=1 starts with it down.
+const resend = await startResendDouble({ port: Number(process.env.SANDBOX_RESEND_PORT ?? 0) });
+if (process.env.SANDBOX_EMAIL_PRIMARY_DOWN === "1") resend.setOutage(503);
+const smtp = await startSmtpDouble({ user: "devpulse", pass: "sandbox relay", onMail: (mail) => console.log(`  ✉ SMTP (secondary) accepted "${mail.subject}" for ${mail.to.join(", ")}`) });
 
 /**
  * In production on a Postgres server the app requires the secrets every instance shares
@@ -96,6 +105,12 @@ const app = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     LINKEDIN_OAUTH_URL: linkedIn.url,
     // The receiver listens on loopback, which outbound webhooks refuse everywhere else.
     ALLOW_PRIVATE_WEBHOOKS: "1",
+    EMAIL_PROVIDERS: "resend,smtp",
+    RESEND_API_KEY: RESEND_DOUBLE_KEY,
+    RESEND_BASE_URL: resend.url,
+    SMTP_URL: smtp.url,
+    // Short enough to watch the circuit close again after ending the outage.
+    EMAIL_CIRCUIT_COOLDOWN_MS: process.env.EMAIL_CIRCUIT_COOLDOWN_MS ?? "30000",
   },
 });
 
@@ -111,7 +126,8 @@ console.log(`
   Outlook  ${microsoft.url}   (Microsoft 365 stand-in; you are "Ana Lima", your week's calendar is at this address)
   LinkedIn ${linkedIn.url}   (sign-in stand-in; you are "Ana Lima", ana.lima@devpulse.test)
   Webhooks ${webhookReceiver.url}   (your endpoint: register ${webhookReceiver.url}/hooks/demo on Webhooks, paste its secret on this page)
-  Mail     written to $DATA_DIR/outbox/*.eml (password reset, email confirmation)
+  Resend   ${resend.url}   (primary email provider stand-in: mail it accepted, and an outage switch)
+  SMTP     smtp://127.0.0.1:${smtp.port}   (secondary provider: each mail it accepts is printed here)
   A new commit is pushed to octo-dev/devpulse-desktop every ${Math.round(pushEveryMs / 1000)} s once GitHub is connected.
 `);
 
@@ -127,7 +143,7 @@ const pusher = setInterval(() => {
 
 const stop = async (code: number) => {
   clearInterval(pusher);
-  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close(), microsoft.close(), linkedIn.close(), webhookReceiver.close()]);
+  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close(), microsoft.close(), linkedIn.close(), webhookReceiver.close(), resend.close(), smtp.close()]);
   process.exit(code);
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => app.kill(signal));

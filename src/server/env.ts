@@ -154,6 +154,10 @@ export const ZEnv = z
     SENDGRID_API_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://api.sendgrid.com")),
     /** SendGrid's signed event webhook: the ECDSA public key (base64) it shows in its settings. */
     SENDGRID_WEBHOOK_PUBLIC_KEY: optionalString,
+    /** Consecutive failures of one email provider that open its circuit (mail then goes to the next provider). */
+    EMAIL_CIRCUIT_THRESHOLD: positiveInt(3),
+    /** How long an open email circuit waits before one trial send (half-open). Tests shorten it. */
+    EMAIL_CIRCUIT_COOLDOWN_MS: positiveInt(60_000),
     /** Redis for limits shared across instances (notification rate limits); unset: they live in the database. */
     REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL").optional()),
     /** Bearer token for /api/metrics (Prometheus). Unset: the endpoint answers 404. */

@@ -6,7 +6,7 @@ import { buildAuthOptions, getAuthSecret } from "~/server/auth/options";
 import { ACCOUNT_TOKEN_TTL_MS, deleteExpiredAccountTokens } from "~/server/auth/account-tokens";
 import { requestEmailChange } from "~/server/auth/email-change";
 import { createPasswordResetLink, requestPasswordReset } from "~/server/auth/password-reset";
-import { canDeliverMail } from "~/server/mail/mailer";
+import { canDeliverMail } from "~/server/email/send";
 import { signInWithPassword } from "~/server/auth/sign-in";
 import { getDb } from "~/server/db/client";
 import { accountTokens, oauthAccounts, users } from "~/server/db/schema";

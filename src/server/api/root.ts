@@ -2,6 +2,7 @@ import { accountRouter } from "./routers/account";
 import { authRouter } from "./routers/auth";
 import { conflictsRouter } from "./routers/conflicts";
 import { devicesRouter } from "./routers/devices";
+import { emailRouter } from "./routers/email";
 import { externalRouter } from "./routers/external";
 import { calendarRouter } from "./routers/calendar";
 import { integrationsRouter } from "./routers/integrations";
@@ -28,6 +29,7 @@ export const appRouter = createTRPCRouter({
   privacy: privacyRouter,
   status: statusRouter,
   webhooks: webhooksRouter,
+  email: emailRouter,
 });
 
 export type AppRouter = typeof appRouter;

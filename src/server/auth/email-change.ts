@@ -4,7 +4,10 @@ import type { Db } from "../db/client";
 import { users } from "../db/schema";
 import { AppError } from "../errors";
 import { logger } from "../logger";
-import { canDeliverMail, sendMail, type LinkMailEnv } from "../mail/mailer";
+import { randomUUID } from "node:crypto";
+import { canDeliverMail, deliverEmail } from "../email/send";
+import { liftSuppression } from "../email/suppression";
+import type { Env } from "../env";
 import { assertCurrentPassword, ZCurrentPassword } from "./account";
 import { ZEmail } from "./accounts";
 import { issueAccountToken, redeemAccountToken, ZAccountToken } from "./account-tokens";
@@ -25,7 +28,7 @@ export const ZEmailChangeConfirm = z.object({ token: ZAccountToken });
 
 const emailTaken = () => new AppError("CONFLICT", "Another account already uses this email address.");
 
-export async function requestEmailChange(db: Db, env: LinkMailEnv, userId: string, input: z.infer<typeof ZEmailChangeRequest>) {
+export async function requestEmailChange(db: Db, env: Env, userId: string, input: z.infer<typeof ZEmailChangeRequest>) {
   const [user] = await db.select({ email: users.email, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
   if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
   // The change waits for a mailed link: where no mail can go, say so instead of waiting forever.
@@ -38,16 +41,14 @@ export async function requestEmailChange(db: Db, env: LinkMailEnv, userId: strin
   if (taken) throw emailTaken();
 
   const token = await issueAccountToken(db, { userId, purpose: "email_change", newEmail: input.newEmail });
-  await sendMail(env, {
+  await deliverEmail(db, env, {
+    userId,
     to: input.newEmail,
-    subject: "Confirm your new DevPulse Cloud email address",
-    text: [
-      `You asked to use this address (${input.newEmail}) for your DevPulse Cloud account instead of ${user.email}.`,
-      "",
-      `Confirm it within the next hour: ${env.appUrl}/confirm-email?token=${token}`,
-      "",
-      "Until you do, nothing changes. If you did not ask for this, ignore this email.",
-    ].join("\n"),
+    idempotencyKey: `email-change:${randomUUID()}`,
+    template: "emailChangeConfirm",
+    variables: { newEmail: input.newEmail, oldEmail: user.email, link: `${env.appUrl}/confirm-email?token=${token}` },
+    // Confirming is what lifts a suppression, so the confirmation itself must get through.
+    ignoreSuppression: true,
   });
   return { pendingEmail: input.newEmail };
 }
@@ -56,7 +57,7 @@ export async function requestEmailChange(db: Db, env: LinkMailEnv, userId: strin
  * Follows the confirmation link: the account's email becomes the confirmed address,
  * and the old address is told, so a change its owner did not make does not go unnoticed.
  */
-export async function confirmEmailChange(db: Db, env: LinkMailEnv, input: z.infer<typeof ZEmailChangeConfirm>): Promise<{ userId: string; email: string }> {
+export async function confirmEmailChange(db: Db, env: Env, input: z.infer<typeof ZEmailChangeConfirm>): Promise<{ userId: string; email: string }> {
   const changed = await db.transaction(async (tx) => {
     const redeemed = await redeemAccountToken(tx, "email_change", input.token);
     if (!redeemed?.newEmail) {
@@ -66,18 +67,12 @@ export async function confirmEmailChange(db: Db, env: LinkMailEnv, input: z.infe
     if (taken) throw emailTaken();
     const [before] = await tx.select({ email: users.email }).from(users).where(eq(users.id, redeemed.userId)).for("update");
     await tx.update(users).set({ email: redeemed.newEmail }).where(eq(users.id, redeemed.userId));
+    // Following the link proved the address receives mail: a bounce recorded for it no longer holds.
+    await liftSuppression(tx, redeemed.newEmail);
     return { userId: redeemed.userId, email: redeemed.newEmail, previousEmail: before!.email };
   });
   try {
-    await sendMail(env, {
-      to: changed.previousEmail,
-      subject: "Your DevPulse Cloud email address was changed",
-      text: [
-        `Your DevPulse Cloud account now uses ${changed.email} instead of this address.`,
-        "",
-        `If you did not make this change, reset your password at ${env.appUrl}/forgot-password using the new address, or contact us.`,
-      ].join("\n"),
-    });
+    await deliverEmail(db, env, { userId: changed.userId, to: changed.previousEmail, idempotencyKey: `email-changed:${randomUUID()}`, template: "emailChangedNotice", variables: { newEmail: changed.email } });
   } catch (error) {
     // The change is made; a notice that fails to send must not undo or hide it.
     logger.error("could not send the email-change notice to the old address", { error });

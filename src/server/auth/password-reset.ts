@@ -5,7 +5,8 @@ import { users } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
-import { canDeliverMail, sendMail, type LinkMailEnv } from "../mail/mailer";
+import { randomUUID } from "node:crypto";
+import { canDeliverMail, deliverEmail } from "../email/send";
 import { setPasswordEndingSessions } from "./account";
 import { ZEmail } from "./accounts";
 import { issueAccountToken, redeemAccountToken, ZAccountToken } from "./account-tokens";
@@ -30,26 +31,17 @@ export async function createPasswordResetLink(db: Db, env: Pick<Env, "appUrl">, 
   return passwordResetLink(env, await issueAccountToken(db, { userId: user.id, purpose: "password_reset" }));
 }
 
-export async function requestPasswordReset(db: Db, env: LinkMailEnv, input: z.infer<typeof ZPasswordResetRequest>): Promise<void> {
+export async function requestPasswordReset(db: Db, env: Env, input: z.infer<typeof ZPasswordResetRequest>): Promise<void> {
   if (!canDeliverMail(env)) {
     logger.warn("password reset requested but no mail is configured: an operator can run `npm run user:reset-password -- <email>`");
     return;
   }
-  const link = await createPasswordResetLink(db, env, input.email);
-  if (!link) return;
+  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, ZEmail.parse(input.email)));
+  if (!user) return;
+  const link = passwordResetLink(env, await issueAccountToken(db, { userId: user.id, purpose: "password_reset" }));
   try {
-    await sendMail(env, {
-      to: input.email,
-      subject: "Reset your DevPulse Cloud password",
-      text: [
-        "Someone (hopefully you) asked to reset the password of your DevPulse Cloud account.",
-        "",
-        `Choose a new password here within the next hour: ${link}`,
-        "",
-        "The link works once. Setting a new password signs you out everywhere else.",
-        "If you did not ask for this, ignore this email: your password stays as it is.",
-      ].join("\n"),
-    });
+    // Each request is its own message (a new link), so its own key.
+    await deliverEmail(db, env, { userId: user.id, to: input.email, idempotencyKey: `password-reset:${randomUUID()}`, template: "passwordReset", variables: { link } });
   } catch (error) {
     // Never surfaced: an error only for existing addresses would tell which ones exist.
     logger.error("could not send the password reset mail", { error });

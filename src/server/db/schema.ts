@@ -96,7 +96,7 @@ export const rateLimits = pgTable(
   (t) => [index("rate_limits_expire").on(t.expire)],
 );
 
-export const accountTokenPurposes = ["password_reset", "email_change"] as const;
+export const accountTokenPurposes = ["password_reset", "email_change", "address_confirm"] as const;
 export type AccountTokenPurpose = (typeof accountTokenPurposes)[number];
 
 /**
@@ -1045,3 +1045,73 @@ export const webhookEndpointAttempts = pgTable(
   },
   (t) => [uniqueIndex("webhook_endpoint_attempts_delivery").on(t.deliveryId, t.attempt), index("webhook_endpoint_attempts_user").on(t.userId)],
 );
+
+// ─── Email delivery (issue 18) ──────────────────────────────────────────────
+
+export const emailMessageStatuses = ["queued", "sent", "delivered", "failed", "bounced", "suppressed"] as const;
+export type EmailMessageStatus = (typeof emailMessageStatuses)[number];
+
+/**
+ * One email the server decided to send, keyed by the sender's idempotency key: a retried job
+ * step finds the row already `sent` and sends nothing again. `to` is the account's own address
+ * (the user's data: exported, deleted with the account); it is what a bounce webhook names.
+ */
+export const emailMessages = pgTable(
+  "email_messages",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    to: text().notNull(),
+    template: text().notNull(),
+    status: text({ enum: emailMessageStatuses }).notNull().default("queued"),
+    provider: text(),
+    providerMessageId: text(),
+    idempotencyKey: text().notNull().unique(),
+    /** Why it failed or bounced, in words (never a provider's raw response with credentials). */
+    detail: text(),
+    createdAt: createdAt(),
+    sentAt: timestamp({ withTimezone: true }),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("email_messages_user").on(t.userId, t.createdAt), index("email_messages_provider_id").on(t.provider, t.providerMessageId)],
+);
+
+export const emailAttemptOutcomes = ["sent", "failed", "skipped"] as const;
+
+/** Every try of every message at one provider: the delivery log (failover shows as a failed or skipped try, then a sent one). */
+export const emailAttempts = pgTable(
+  "email_attempts",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    messageId: uuid()
+      .notNull()
+      .references(() => emailMessages.id, { onDelete: "cascade" }),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text().notNull(),
+    outcome: text({ enum: emailAttemptOutcomes }).notNull(),
+    /** permanent | transient | rate_limited | unauthorized | circuit_open, for a failed or skipped try. */
+    errorKind: text(),
+    statusCode: integer(),
+    detail: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("email_attempts_message").on(t.messageId, t.createdAt)],
+);
+
+/**
+ * Addresses that hard-bounced or complained: no more mail goes to them until the owner confirms
+ * the address again (a link mailed on request, which alone goes through).
+ */
+export const emailSuppressions = pgTable("email_suppressions", {
+  address: text().primaryKey(),
+  userId: uuid()
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  reason: text({ enum: ["hard_bounce", "complaint"] }).notNull(),
+  provider: text().notNull(),
+  createdAt: createdAt(),
+});

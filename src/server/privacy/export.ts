@@ -25,6 +25,9 @@ import {
   oauthStates,
   privacySettings,
   notificationPreferences,
+  emailMessages,
+  emailAttempts,
+  emailSuppressions,
   processingLog,
   providerEtags,
   rateLimits,
@@ -166,6 +169,12 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
   exportTable(syncMergeRules, { exported: ["userId", "collection", "strategy", "updatedAt"] }),
   exportTable(privacySettings, { exported: ["userId", "settings", "updatedAt"] }),
   exportTable(notificationPreferences, { exported: ["userId", "settings", "updatedAt"] }),
+  exportTable(emailMessages, {
+    exported: ["id", "userId", "to", "template", "status", "provider", "providerMessageId", "detail", "createdAt", "sentAt", "updatedAt"],
+    withheld: { idempotencyKey: "an internal key that makes a retried send a no-op" },
+  }),
+  exportTable(emailAttempts, { exported: ["id", "messageId", "userId", "provider", "outcome", "errorKind", "statusCode", "detail", "createdAt"] }),
+  exportTable(emailSuppressions, { exported: ["address", "userId", "reason", "provider", "createdAt"] }),
   exportTable(consents, { exported: ["id", "userId", "type", "granted", "policyVersion", "createdAt"] }),
   exportTable(processingLog, { exported: ["id", "userId", "activity", "purpose", "legalBasis", "details", "createdAt"] }),
   exportTable(integrations, {

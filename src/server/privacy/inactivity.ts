@@ -3,7 +3,9 @@ import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
 import type { Db } from "../db/client";
 import { privacySettings, users } from "../db/schema";
 import type { Env } from "../env";
-import { canDeliverMail, sendMail, type MailDelivery } from "../mail/mailer";
+import { canDeliverMail, deliverEmail } from "../email/send";
+import { suppressionOf } from "../email/suppression";
+import { inactivityDeletionDay } from "../email/templates/inactivity-warning";
 import { eraseAccount } from "./deletion";
 import { recordProcessing } from "./processing-log";
 import { getPrivacySettings } from "./settings";
@@ -31,10 +33,14 @@ export async function accountsDueForInactivityReview(db: Db, now = new Date()): 
 export type InactivityDecision = { action: "none"; reason: string } | { action: "warn"; deletionDate: string } | { action: "delete" };
 
 /** What is due for one account now. Re-read at the time of acting: the owner may have come back, or changed their mind. */
-export async function decideInactivity(db: Db, env: Pick<Env, "SMTP_URL" | "NODE_ENV">, userId: string, now = new Date()): Promise<InactivityDecision> {
+export type WarningDelivery = { via: string };
+
+export async function decideInactivity(db: Db, env: Pick<Env, "SMTP_URL" | "NODE_ENV" | "EMAIL_PROVIDERS">, userId: string, now = new Date()): Promise<InactivityDecision> {
   if (!canDeliverMail(env)) return { action: "none", reason: "no mail server is configured (SMTP_URL), and no account is deleted without a delivered warning" };
-  const [user] = await db.select({ lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
+  const [user] = await db.select({ email: users.email, lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
   if (!user) return { action: "none", reason: "the account no longer exists" };
+  // A bounced address cannot be warned, and no account is deleted without a delivered warning.
+  if (await suppressionOf(db, user.email)) return { action: "none", reason: "mail to the account's address bounced, and no account is deleted without a delivered warning" };
   if (!(await getPrivacySettings(db, userId)).retentionPolicy.autoDeleteAfterInactivity) return { action: "none", reason: "automatic deletion is off" };
   const inactiveDays = (now.getTime() - user.lastActiveAt.getTime()) / DAY_MS;
   if (inactiveDays < WARN_AFTER_DAYS) return { action: "none", reason: "the account was used recently" };
@@ -55,28 +61,28 @@ export async function decideInactivity(db: Db, env: Pick<Env, "SMTP_URL" | "NODE
  * it, then the process died before the step's result was kept) sends nothing. Recording first
  * would make the one remaining window — a crash after the mail left, before it was recorded —
  * lose the warning instead of repeating it, and an unwarned account would then become
- * deletable; so in that window (milliseconds) the owner may get the same warning twice.
+ * deletable; so in that window the mail may be repeated — except that the email module keys the
+ * message by this absence, so a repeat after the provider's acceptance was recorded sends nothing,
+ * and Resend drops a repeat of the same key even when the crash came before that record.
+ * Null also when the address is suppressed after a bounce: nothing was delivered, nothing recorded.
  */
-export async function warnInactiveAccount(db: Db, env: Env, userId: string, deletionDate: string, now = new Date()): Promise<MailDelivery | null> {
+export async function warnInactiveAccount(db: Db, env: Env, userId: string, deletionDate: string, now = new Date()): Promise<WarningDelivery | null> {
   const [user] = await db.select({ email: users.email, name: users.name, lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
   if (!user) return null;
   if (user.warnedAt && user.warnedAt > user.lastActiveAt) return null;
-  const day = new Date(deletionDate).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
-  const delivery = await sendMail(env, {
+  const day = inactivityDeletionDay(deletionDate);
+  // One message per absence (keyed by its start): a retry after the mail left but before it was
+  // recorded finds the message sent and does not send it twice (the delivery log keeps that fact).
+  const sent = await deliverEmail(db, env, {
+    userId,
     to: user.email,
-    subject: `Your DevPulse Cloud account will be deleted on ${day}`,
-    text: [
-      `Hello${user.name ? ` ${user.name}` : ""},`,
-      "",
-      `You have not used DevPulse Cloud for almost a year, and you asked us to delete your account after ${INACTIVITY_POLICY.deleteAfterDays} days without use.`,
-      `On ${day} we will delete your account and everything in it: synced data, devices, integrations, consents and logs. This cannot be undone.`,
-      "",
-      `To keep your account, sign in before then: ${env.appUrl}/sign-in`,
-      `To keep it without this rule, turn off "Delete my account if I stop using it" at ${env.appUrl}/privacy.`,
-      "",
-      "— DevPulse Cloud",
-    ].join("\n"),
+    idempotencyKey: `inactivity-warning:${userId}:${user.lastActiveAt.toISOString()}`,
+    template: "inactivityWarning",
+    variables: { name: user.name, deletionDate, deleteAfterDays: INACTIVITY_POLICY.deleteAfterDays },
   });
+  // Suppressed (the address bounced since the decision): nothing was delivered, so nothing is recorded.
+  if (sent.status !== "sent") return null;
+  const delivery: WarningDelivery = { via: sent.outboxFile ? "outbox" : sent.provider };
   // Recorded only if the owner did not come back while the mail was on its way (then it warned about nothing).
   const recorded = await db
     .update(users)

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 
-export type ReceivedMail = { from: string; to: string[]; raw: string; subject: string; text: string; user: string | null };
+export type ReceivedMail = { from: string; to: string[]; raw: string; subject: string; text: string; html: string | null; headers: Record<string, string>; user: string | null };
 
 /** Quoted-printable body (RFC 2045 §6.7), as nodemailer writes long or non-ASCII lines. */
 function decodeQuotedPrintable(body: string): string {
@@ -9,14 +9,33 @@ function decodeQuotedPrintable(body: string): string {
   return bytes.toString("utf8");
 }
 
-function parseMessage(raw: string): { subject: string; text: string } {
+type Part = { headers: Record<string, string>; body: string };
+
+/** Splits a message or MIME part into its (unfolded, lower-cased) headers and its decoded body. */
+function parsePart(raw: string): Part {
   const split = raw.search(/\r?\n\r?\n/);
-  const head = raw.slice(0, split).replace(/\r?\n[ \t]+/g, " ");
-  const body = raw.slice(split).replace(/^\r?\n\r?\n/, "");
-  const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "im").exec(head)?.[1]?.trim() ?? "";
-  const encoding = header("Content-Transfer-Encoding").toLowerCase();
-  const text = encoding === "quoted-printable" ? decodeQuotedPrintable(body) : encoding === "base64" ? Buffer.from(body, "base64").toString("utf8") : body;
-  return { subject: header("Subject"), text: text.replace(/\r\n/g, "\n").trimEnd() };
+  const head = (split < 0 ? raw : raw.slice(0, split)).replace(/\r?\n[ \t]+/g, " ");
+  const body = split < 0 ? "" : raw.slice(split).replace(/^\r?\n\r?\n/, "");
+  const headers: Record<string, string> = {};
+  for (const line of head.split(/\r?\n/)) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] ??= line.slice(colon + 1).trim();
+  }
+  const encoding = (headers["content-transfer-encoding"] ?? "").toLowerCase();
+  const decoded = encoding === "quoted-printable" ? decodeQuotedPrintable(body) : encoding === "base64" ? Buffer.from(body, "base64").toString("utf8") : body;
+  return { headers, body: decoded.replace(/\r\n/g, "\n").trimEnd() };
+}
+
+/** The text and HTML parts of a single-part or multipart/alternative message (as nodemailer writes them). */
+function parseMessage(raw: string): { subject: string; text: string; html: string | null; headers: Record<string, string> } {
+  const message = parsePart(raw);
+  const type = message.headers["content-type"] ?? "text/plain";
+  const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
+  if (!type.toLowerCase().startsWith("multipart/") || !boundary) return { subject: message.headers.subject ?? "", text: message.body, html: null, headers: message.headers };
+  const rawBody = raw.slice(raw.search(/\r?\n\r?\n/));
+  const parts = rawBody.split(`--${boundary}`).slice(1, -1).map((part) => parsePart(part.replace(/^\r?\n/, "")));
+  const of = (mime: string) => parts.find((part) => (part.headers["content-type"] ?? "").toLowerCase().startsWith(mime))?.body ?? null;
+  return { subject: message.headers.subject ?? "", text: of("text/plain") ?? "", html: of("text/html"), headers: message.headers };
 }
 
 /**
@@ -25,7 +44,7 @@ function parseMessage(raw: string): { subject: string; text: string } {
  * memory for assertions; `rejectNext` answers the next DATA with a given SMTP
  * error, as a relay does when it is overloaded (4xx) or refuses (5xx).
  */
-export async function startSmtpDouble(options: { user: string; pass: string }) {
+export async function startSmtpDouble(options: { user: string; pass: string; /** Called for each accepted message (the sandbox prints them). */ onMail?: (mail: ReceivedMail) => void }) {
   const received: ReceivedMail[] = [];
   const rejections: Array<{ code: number; message: string }> = [];
   const server = new SMTPServer({
@@ -45,13 +64,15 @@ export async function startSmtpDouble(options: { user: string; pass: string }) {
         const rejection = rejections.shift();
         if (rejection) return callback(Object.assign(new Error(rejection.message), { responseCode: rejection.code }));
         const raw = Buffer.concat(chunks).toString("utf8");
-        received.push({
+        const mail: ReceivedMail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
           to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
           raw,
           user: typeof session.user === "string" ? session.user : null,
           ...parseMessage(raw),
-        });
+        };
+        received.push(mail);
+        options.onMail?.(mail);
         callback();
       });
     },

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import type { DbOrTx } from "../db/client";
+import type { Env } from "../env";
+import { getNotificationPreferences } from "../notifications/preferences";
+import { DEFAULT_EMAIL_LOCALE, EMAIL_TEMPLATE_IDS, emailTemplates, type EmailTemplateId, renderEmail, type RenderedEmail } from "./templates";
+
+/** The preview on /settings/notifications/emails: every template with sample data, in the viewer's time zone. */
+
+export const ZEmailPreviewInput = z.object({ template: z.enum(EMAIL_TEMPLATE_IDS as [EmailTemplateId, ...EmailTemplateId[]]) });
+
+export function listEmailTemplates() {
+  return EMAIL_TEMPLATE_IDS.map((id) => ({ id, name: emailTemplates[id].name, description: emailTemplates[id].description, unsubscribable: emailTemplates[id].unsubscribable }));
+}
+
+export async function previewEmail(db: DbOrTx, env: Env, userId: string, input: z.infer<typeof ZEmailPreviewInput>): Promise<RenderedEmail & { template: EmailTemplateId }> {
+  const spec = emailTemplates[input.template];
+  const { timeZone } = await getNotificationPreferences(db, userId);
+  // A sample link that leads nowhere: a preview must not hold a working unsubscribe token.
+  const context = { appUrl: env.appUrl, locale: DEFAULT_EMAIL_LOCALE, timeZone, unsubscribeUrl: spec.unsubscribable ? `${env.appUrl}/api/email/unsubscribe?token=preview` : undefined };
+  const rendered = await renderEmail(input.template, spec.sample(env.appUrl) as never, context);
+  return { template: input.template, ...rendered };
+}

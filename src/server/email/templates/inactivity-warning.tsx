@@ -1,0 +1,31 @@
+import { Link, Text } from "@react-email/components";
+import { type EmailContext, EmailLayout, textStyle } from "./layout";
+
+export type InactivityWarningProps = { name: string | null; deletionDate: string; deleteAfterDays: number };
+
+/** The day, as the warning has always named it (UTC, day month year): the subject and the body say the same day. */
+export const inactivityDeletionDay = (deletionDate: string) => new Date(deletionDate).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
+export function inactivityWarningSubject({ deletionDate }: InactivityWarningProps): string {
+  return `Your DevPulse Cloud account will be deleted on ${inactivityDeletionDay(deletionDate)}`;
+}
+
+export function InactivityWarningEmail({ name, deletionDate, deleteAfterDays, context }: InactivityWarningProps & { context: EmailContext }) {
+  const day = inactivityDeletionDay(deletionDate);
+  return (
+    <EmailLayout preview={`Sign in before ${day} to keep your account.`} heading={`Your account will be deleted on ${day}`} context={context} reason="You get this email because you turned on “Delete my account if I stop using it”.">
+      <Text style={textStyle}>Hello{name ? ` ${name}` : ""},</Text>
+      <Text style={textStyle}>
+        You have not used DevPulse Cloud for almost a year, and you asked us to delete your account after {deleteAfterDays} days without use.
+      </Text>
+      <Text style={textStyle}>On {day} we will delete your account and everything in it: synced data, devices, integrations, consents and logs. This cannot be undone.</Text>
+      <Text style={textStyle}>
+        To keep your account, sign in before then: <Link href={`${context.appUrl}/sign-in`}>{`${context.appUrl}/sign-in`}</Link>
+      </Text>
+      <Text style={textStyle}>
+        To keep it without this rule, turn off “Delete my account if I stop using it” at <Link href={`${context.appUrl}/privacy`}>{`${context.appUrl}/privacy`}</Link>.
+      </Text>
+      <Text style={textStyle}>— DevPulse Cloud</Text>
+    </EmailLayout>
+  );
+}
