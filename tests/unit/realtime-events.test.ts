@@ -27,6 +27,7 @@ const examples: { [E in RealtimeEventName]: RealtimePayload<E> } = {
   "device:changed": { deviceId: "5b0c1a4e-0000-4000-8000-000000000001", change: "added" },
   "device:authorization_decided": { requestId: "5b0c1a4e-0000-4000-8000-0000000000a1", status: "denied" },
   "job:run_updated": { runId: "01HZX3J8K9M2N4P6Q8R0S2T4V6" },
+  "notification:unread": { unread: 3 },
 };
 
 type Node = z.core.$ZodType & { def: Record<string, unknown> & { type: string; checks?: Array<{ _zod: { def: { check: string; maximum?: number } } }> } };

@@ -7,6 +7,7 @@ import { calendarRouter } from "./routers/calendar";
 import { integrationsRouter } from "./routers/integrations";
 import { privacyRouter } from "./routers/privacy";
 import { jobsRouter } from "./routers/jobs";
+import { notificationsRouter } from "./routers/notifications";
 import { realtimeRouter } from "./routers/realtime";
 import { statusRouter } from "./routers/status";
 import { syncRouter } from "./routers/sync";
@@ -26,6 +27,7 @@ export const appRouter = createTRPCRouter({
   external: externalRouter,
   privacy: privacyRouter,
   status: statusRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -69,6 +69,8 @@ const schemas = {
   "calendar/focus-block.requested": z.object({ userId: z.uuid(), blockId: z.uuid() }).strict(),
   /** The calendar's part of the chat status is due to change at `at` (a focus block or meeting starts or ends). */
   "calendar/status.due": z.object({ userId: z.uuid(), at: z.iso.datetime({ offset: true }) }).strict(),
+  /** A user's notifications on one channel are due at `at` (now, or when a hold or digest window ends): deliver them as one message. */
+  "notifications/delivery.due": z.object({ userId: z.uuid(), channel: z.enum(["desktop", "email", "webhook"]), at: z.iso.datetime({ offset: true }) }).strict(),
 } satisfies Record<string, z.ZodObject>;
 
 export type JobEventName = keyof typeof schemas;

@@ -25,6 +25,8 @@ import {
   oauthStates,
   privacySettings,
   notificationPreferences,
+  notifications,
+  notificationDecisions,
   processingLog,
   providerEtags,
   rateLimits,
@@ -163,6 +165,11 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
   exportTable(syncMergeRules, { exported: ["userId", "collection", "strategy", "updatedAt"] }),
   exportTable(privacySettings, { exported: ["userId", "settings", "updatedAt"] }),
   exportTable(notificationPreferences, { exported: ["userId", "settings", "updatedAt"] }),
+  exportTable(notifications, { exported: ["id", "userId", "kind", "category", "priority", "data", "coalesceKey", "count", "listed", "readAt", "createdAt", "updatedAt"] }),
+  exportTable(notificationDecisions, {
+    exported: ["id", "notificationId", "userId", "channel", "outcome", "reason", "reasonText", "deliverAt", "deliveredAt", "deliveredAs", "createdAt"],
+    withheld: { claimedUntil: "delivery bookkeeping: how long one server instance holds the row while sending it" },
+  }),
   exportTable(consents, { exported: ["id", "userId", "type", "granted", "policyVersion", "createdAt"] }),
   exportTable(processingLog, { exported: ["id", "userId", "activity", "purpose", "legalBasis", "details", "createdAt"] }),
   exportTable(integrations, {

@@ -4,6 +4,7 @@ import { calendarJobs } from "./calendar";
 import { chatStatusJobs } from "./chat-status";
 import { cleanupExpired } from "./cleanup-expired";
 import { reviewInactiveAccount, scheduleInactivityReviews } from "./inactive-accounts";
+import { notificationJobs } from "./notifications";
 import { processGitPush, scheduleIntegrationSyncs, syncIntegration } from "./sync-integrations";
 import { scheduleSyncHistoryTrim, trimUserSyncHistory } from "./trim-sync-history";
 
@@ -20,4 +21,5 @@ export const jobFunctions: readonly Job[] = [
   reviewInactiveAccount,
   ...chatStatusJobs,
   ...calendarJobs,
+  ...notificationJobs,
 ];
