@@ -128,6 +128,8 @@ export const notificationKinds = {
       href: "/privacy",
       level: "warning",
     }),
+    // A retried warning (the first send failed) is the same notice: one notification, one mail.
+    coalesce: { key: ({ deletionDate }) => deletionDate, merge: (_older, newer) => newer },
   }),
   "calendar.conflict_detected": kind({
     category: "calendar",

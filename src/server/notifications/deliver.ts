@@ -41,11 +41,12 @@ type DueRow = {
   createdAt: Date;
 };
 
-export type DeliveryOutcome = { delivered: number; messages: number; deferredTo: Date | null };
+/** `notificationIds`: the notifications that went out in the message; `via`: the email provider that sent it. */
+export type DeliveryOutcome = { delivered: number; messages: number; deferredTo: Date | null; notificationIds: string[]; via?: string };
 
 export async function deliverDue(db: Db, env: Env, userId: string, channel: LimitedChannel, { now = new Date() }: { now?: Date } = {}): Promise<DeliveryOutcome> {
   let rows = await claimDue(db, userId, channel, now);
-  if (rows.length === 0) return { delivered: 0, messages: 0, deferredTo: null };
+  if (rows.length === 0) return { delivered: 0, messages: 0, deferredTo: null, notificationIds: [] };
   let deferredTo: Date | null = null;
 
   // A hold that began after the decision (focus, do-not-disturb, quiet hours reached) holds the non-urgent ones again.
@@ -57,7 +58,7 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
       await holdAgain(db, channel, normal, hold);
       deferredTo = hold.deliverAt;
       rows = rows.filter((row) => row.priority === "urgent");
-      if (rows.length === 0) return { delivered: 0, messages: 0, deferredTo };
+      if (rows.length === 0) return { delivered: 0, messages: 0, deferredTo, notificationIds: [] };
     }
   }
 
@@ -65,10 +66,10 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
   if (retryAt) {
     const preferences = await getNotificationPreferences(db, userId);
     await holdAgain(db, channel, rows, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(preferences.timeZone, retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
-    return { delivered: 0, messages: 0, deferredTo: earliest(deferredTo, retryAt) };
+    return { delivered: 0, messages: 0, deferredTo: earliest(deferredTo, retryAt), notificationIds: [] };
   }
 
-  let sent: { as: string; outcome?: { reason: NotificationDecisionReason; reasonText: string } };
+  let sent: Sent;
   try {
     sent = await send(db, env, userId, channel, rows);
   } catch (error) {
@@ -82,12 +83,12 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
       .set({ outcome: "drop", reason: sent.outcome.reason, reasonText: sent.outcome.reasonText, claimedUntil: null, deliveredAs: sent.as })
       .where(inArray(notificationDecisions.id, ids));
     metrics.notificationsDecided.inc({ channel, outcome: "drop", reason: sent.outcome.reason }, ids.length);
-    return { delivered: 0, messages: 0, deferredTo };
+    return { delivered: 0, messages: 0, deferredTo, notificationIds: [] };
   }
   await db.update(notificationDecisions).set({ deliveredAt: now, deliveredAs: sent.as, claimedUntil: null }).where(inArray(notificationDecisions.id, ids));
-  const distinct = new Set(rows.map((row) => row.notificationId)).size;
-  metrics.notificationsDelivered.inc({ channel, form: distinct > 1 ? "digest" : "single" });
-  return { delivered: distinct, messages: 1, deferredTo };
+  const notificationIds = [...new Set(rows.map((row) => row.notificationId))];
+  metrics.notificationsDelivered.inc({ channel, form: notificationIds.length > 1 ? "digest" : "single" });
+  return { delivered: notificationIds.length, messages: 1, deferredTo, notificationIds, ...(sent.via ? { via: sent.via } : {}) };
 }
 
 /** Due and unclaimed rows, claimed in one statement so two deliverers never send the same row. */
@@ -147,7 +148,10 @@ function distinctNotifications(rows: DueRow[]): DueRow[] {
 
 const asNotification = (row: DueRow) => ({ kind: row.kind, data: row.data }) as AnyNotification;
 
-async function send(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[]): Promise<{ as: string; outcome?: { reason: NotificationDecisionReason; reasonText: string } }> {
+/** How a message left (`as`, recorded), its email provider, or why it could not (then the rows are dropped with that reason). */
+type Sent = { as: string; via?: string; outcome?: { reason: NotificationDecisionReason; reasonText: string } };
+
+async function send(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[]): Promise<Sent> {
   const items = distinctNotifications(rows);
   const form = items.length > 1 ? `digest of ${items.length}` : "single";
   if (channel === "desktop") {
@@ -178,7 +182,7 @@ function pingText(shown: NotificationPresentation) {
   };
 }
 
-async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], rows: DueRow[], form: string) {
+async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], rows: DueRow[], form: string): Promise<Sent> {
   const [user] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId));
   if (!user) return { as: form, outcome: { reason: "suppressed_address" as const, reasonText: "the account is gone" } };
   const preferences = await getNotificationPreferences(db, userId);
@@ -204,14 +208,14 @@ async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], ro
     timeZone: preferences.timeZone,
   });
   if (result.status === "suppressed") return { as: form, outcome: { reason: "suppressed_address" as const, reasonText: result.reason } };
-  return { as: `${form} via ${result.provider}` };
+  return { as: `${form} via ${result.provider}`, via: result.provider };
 }
 
 /**
  * Webhooks carry typed notifications, not prose, so a digest is the window's notifications
  * folded per kind and coalesce key (the catalog's merge): one delivery per group.
  */
-async function sendByWebhook(db: Db, userId: string, items: DueRow[], form: string) {
+async function sendByWebhook(db: Db, userId: string, items: DueRow[], form: string): Promise<Sent> {
   const groups = new Map<string, DueRow[]>();
   for (const item of items) {
     const key = item.coalesceKey ?? item.notificationId;

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { NOTIFICATION_CHANNELS, notificationKinds, notificationSpec, parseNotificationData, type NotificationChannel, type NotificationKind } from "~/lib/notifications/catalog";
-import type { Db, Tx } from "../db/client";
+import type { DbOrTx, Tx } from "../db/client";
 import { notificationDecisions, notifications } from "../db/schema";
 import { getEnv } from "../env";
 import { logger } from "../logger";
@@ -10,6 +10,7 @@ import { clockLabel } from "./clock";
 import { decideNotification, type ChannelDecision } from "./decide";
 import { deliverDue } from "./deliver";
 import { readFocus } from "./focus";
+import type { LimitedChannel } from "./rate-limits";
 import { announceListed } from "./inbox";
 import { getNotificationPreferences } from "./preferences";
 import { scheduleDeliveries, type DueDelivery, type Scheduler } from "./schedule";
@@ -31,11 +32,22 @@ export type NotifyOptions = {
   now?: Date;
   /** Where due deliveries go: the durable delivery job by default; the benchmark replays on its own clock. */
   schedule?: Scheduler;
+  /**
+   * Channels to deliver before returning rather than through the job (the desktop ping always
+   * is): the inactivity warning must know its mail left before it records the warning.
+   */
+  deliverNow?: LimitedChannel[];
 };
 
-export type NotifyResult = { notificationId: string; folded: boolean; decisions: ChannelDecision[] };
+export type NotifyResult = {
+  notificationId: string;
+  folded: boolean;
+  decisions: ChannelDecision[];
+  /** For the desktop and `deliverNow` channels: present when this notification went out before notify returned (`via`: the email provider). */
+  delivered: Partial<Record<LimitedChannel, { via: string }>>;
+};
 
-export async function notify<K extends NotificationKind>(db: Db, userId: string, kind: K, input: NotificationInput<K>, options: NotifyOptions = {}): Promise<NotifyResult> {
+export async function notify<K extends NotificationKind>(db: DbOrTx, userId: string, kind: K, input: NotificationInput<K>, options: NotifyOptions = {}): Promise<NotifyResult> {
   const started = performance.now();
   const now = options.now ?? new Date();
   const spec = notificationSpec(kind);
@@ -78,19 +90,24 @@ export async function notify<K extends NotificationKind>(db: Db, userId: string,
     for (const at of new Set(pending.map((decision) => decision.deliverAt!.getTime()))) due.push({ userId, channel, at: new Date(at) });
   }
   // The desktop ping is a realtime publish: sent here rather than through a job round trip.
-  const desktopNow = due.find((delivery) => delivery.channel === "desktop" && delivery.at.getTime() <= now.getTime());
-  const later = due.filter((delivery) => delivery !== desktopNow);
-  const schedule = options.schedule ?? scheduleDeliveries;
-  if (desktopNow) {
-    const { deferredTo } = await deliverDue(db, getEnv(), userId, "desktop", { now });
-    if (deferredTo) later.push({ userId, channel: "desktop", at: deferredTo });
+  const inline = new Set<LimitedChannel>(["desktop", ...(options.deliverNow ?? [])]);
+  const later: DueDelivery[] = [];
+  const delivered: NotifyResult["delivered"] = {};
+  for (const delivery of due) {
+    if (!inline.has(delivery.channel) || delivery.at.getTime() > now.getTime()) {
+      later.push(delivery);
+      continue;
+    }
+    const outcome = await deliverDue(db, getEnv(), userId, delivery.channel, { now });
+    if (outcome.deferredTo) later.push({ userId, channel: delivery.channel, at: outcome.deferredTo });
+    if (outcome.notificationIds.includes(recorded.id)) delivered[delivery.channel] = { via: outcome.via ?? delivery.channel };
   }
-  if (later.length) await schedule(later);
-  return { notificationId: recorded.id, folded: recorded.folded, decisions: recorded.decisions };
+  if (later.length) await (options.schedule ?? scheduleDeliveries)(later);
+  return { notificationId: recorded.id, folded: recorded.folded, decisions: recorded.decisions, delivered };
 }
 
 /** `notify` for producers: a failure to notify is logged, never thrown into the sync push or job that reported the event. */
-export async function notifySafely<K extends NotificationKind>(db: Db, userId: string, kind: K, input: NotificationInput<K>, options?: NotifyOptions): Promise<NotifyResult | null> {
+export async function notifySafely<K extends NotificationKind>(db: DbOrTx, userId: string, kind: K, input: NotificationInput<K>, options?: NotifyOptions): Promise<NotifyResult | null> {
   try {
     return await notify(db, userId, kind, input, options);
   } catch (error) {
@@ -142,7 +159,8 @@ async function afterFold(tx: Tx, notificationId: string, createdAt: Date, decide
   const wentOut = new Set<NotificationChannel>(sent.map((row) => row.channel));
   const windowEnd = createdAt.getTime() + COALESCE_WINDOW_MS;
   return decided.map((decision) => {
-    if (decision.channel === "inApp" || decision.outcome === "drop" || !wentOut.has(decision.channel)) return decision;
+    // Urgent ones are never delayed, folded or not.
+    if (decision.reason === "urgent" || decision.channel === "inApp" || decision.outcome === "drop" || !wentOut.has(decision.channel)) return decision;
     if (decision.deliverAt && decision.deliverAt.getTime() >= windowEnd) return decision;
     return { ...decision, outcome: "hold", reason: "digest", reasonText: `folded into an earlier notification; the update goes at ${clockLabel(timeZone, windowEnd, now.getTime())}`, deliverAt: new Date(windowEnd) };
   });

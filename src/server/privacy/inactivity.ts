@@ -3,7 +3,8 @@ import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
 import type { Db } from "../db/client";
 import { privacySettings, users } from "../db/schema";
 import type { Env } from "../env";
-import { canDeliverMail, sendMail, type MailDelivery } from "../mail/mailer";
+import { canDeliverMail } from "../mail/mailer";
+import { notify } from "../notifications/notify";
 import { eraseAccount } from "./deletion";
 import { recordProcessing } from "./processing-log";
 import { getPrivacySettings } from "./settings";
@@ -49,34 +50,26 @@ export async function decideInactivity(db: Db, env: Pick<Env, "SMTP_URL" | "NODE
 }
 
 /**
- * Mails the warning, then records it (a failed send records nothing, so a retry sends it again).
- * Null: nothing was sent — the account is gone, or this absence was already warned about.
+ * Sends the warning through the notification layer (the in-app list, and email delivered
+ * before this returns: urgent, so no quiet hours or digest hold it), then records it — only
+ * if the mail left. Null: nothing was recorded — the account is gone, this absence was
+ * already warned about, or the mail did not leave now (refused, rate limited: a held mail
+ * still goes out later, and the next daily review warns again and records then).
  * Safe to repeat: a repeat that finds the warning recorded (an earlier try sent and recorded
  * it, then the process died before the step's result was kept) sends nothing. Recording first
  * would make the one remaining window — a crash after the mail left, before it was recorded —
  * lose the warning instead of repeating it, and an unwarned account would then become
  * deletable; so in that window (milliseconds) the owner may get the same warning twice.
  */
-export async function warnInactiveAccount(db: Db, env: Env, userId: string, deletionDate: string, now = new Date()): Promise<MailDelivery | null> {
-  const [user] = await db.select({ email: users.email, name: users.name, lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
+export async function warnInactiveAccount(db: Db, env: Env, userId: string, deletionDate: string, now = new Date()): Promise<{ via: string } | null> {
+  void env;
+  const [user] = await db.select({ lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
   if (!user) return null;
   if (user.warnedAt && user.warnedAt > user.lastActiveAt) return null;
   const day = new Date(deletionDate).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
-  const delivery = await sendMail(env, {
-    to: user.email,
-    subject: `Your DevPulse Cloud account will be deleted on ${day}`,
-    text: [
-      `Hello${user.name ? ` ${user.name}` : ""},`,
-      "",
-      `You have not used DevPulse Cloud for almost a year, and you asked us to delete your account after ${INACTIVITY_POLICY.deleteAfterDays} days without use.`,
-      `On ${day} we will delete your account and everything in it: synced data, devices, integrations, consents and logs. This cannot be undone.`,
-      "",
-      `To keep your account, sign in before then: ${env.appUrl}/sign-in`,
-      `To keep it without this rule, turn off "Delete my account if I stop using it" at ${env.appUrl}/privacy.`,
-      "",
-      "— DevPulse Cloud",
-    ].join("\n"),
-  });
+  const sent = await notify(db, userId, "account.inactivity_warning", { deletionDate }, { deliverNow: ["email"] });
+  const mailed = sent.delivered.email;
+  if (!mailed) return null;
   // Recorded only if the owner did not come back while the mail was on its way (then it warned about nothing).
   const recorded = await db
     .update(users)
@@ -88,9 +81,9 @@ export async function warnInactiveAccount(db: Db, env: Env, userId: string, dele
     activity: "notification",
     purpose: `Warn you by email that your account will be deleted on ${day} for inactivity, as you chose`,
     legalBasis: "consent",
-    details: { deletionDate, via: delivery.via },
+    details: { deletionDate, via: mailed.via, notificationId: sent.notificationId },
   });
-  return delivery;
+  return mailed;
 }
 
 /**
