@@ -52,6 +52,9 @@ export function decideNotification({ kind, preferences, focus, now }: DecisionIn
   const send = (channel: NotificationChannel, reason: NotificationDecisionReason, reasonText: string): ChannelDecision => ({ channel, outcome: "send", reason, reasonText, deliverAt: now });
   const drop = (channel: NotificationChannel, reason: NotificationDecisionReason, reasonText: string): ChannelDecision => ({ channel, outcome: "drop", reason, reasonText, deliverAt: null });
 
+  // The same for every held channel: computed once, lazily.
+  let hold: Hold | null | undefined;
+  const heldFor = () => (hold === undefined ? (hold = holdUntil(preferences, focus, now, category.frequency === "immediate" || category.frequency === "off" ? null : category.frequency)) : hold);
   return spec.channels.map((channel) => {
     const enabled = category.channels.includes(channel);
     if (spec.priority === "urgent") {
@@ -61,7 +64,7 @@ export function decideNotification({ kind, preferences, focus, now }: DecisionIn
     if (category.frequency === "off") return drop(channel, "category_off", `${categoryLabel} notifications are off`);
     if (!enabled) return drop(channel, "channel_off", `${NOTIFICATION_CHANNEL_LABELS[channel]} is off for ${categoryLabel} notifications`);
     if (!HELD_CHANNELS.includes(channel)) return send(channel, "immediate", "listed immediately");
-    const held = holdUntil(preferences, focus, now, category.frequency === "immediate" ? null : category.frequency);
+    const held = heldFor();
     return held ? { channel, outcome: "hold", ...held } : send(channel, "immediate", "sent immediately");
   });
 }
