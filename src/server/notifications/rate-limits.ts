@@ -55,7 +55,8 @@ function limiterFor(db: Db, env: Pick<Env, "REDIS_URL">, name: string, limit: Se
   const id = `${env.REDIS_URL ?? "db"}:${name}:${limit.points}:${limit.durationSeconds}`;
   const known = limiters.get(id);
   if (known && (env.REDIS_URL || known.db === db)) return known.limiter;
-  const options = { keyPrefix: `notify:${name}`, points: limit.points, duration: limit.durationSeconds };
+  // The limit's size is part of the key: changed limits count afresh rather than reading counters kept under other rules.
+  const options = { keyPrefix: `notify:${name}:${limit.points}/${limit.durationSeconds}`, points: limit.points, duration: limit.durationSeconds };
   const limiter = env.REDIS_URL
     ? new RateLimiterRedis({ ...options, storeClient: redisFor(env.REDIS_URL) })
     : new RateLimiterDrizzle({ ...options, storeClient: db, schema: rateLimits, clearExpiredByTimeout: false });
