@@ -164,7 +164,8 @@ export const notificationKinds = {
     }),
     present: ({ codingMinutes, commits, focusMinutes }) => ({
       title: "Your week in DevPulse",
-      body: `${plural(Math.round(codingMinutes / 60), "hour")} coding, ${plural(commits, "commit")}, ${plural(Math.round(focusMinutes / 60), "hour")} in focus.`,
+      // Coding time syncs end-to-end encrypted: the server's summary has 0 for it, and says nothing rather than "0 hours".
+      body: `${[...(codingMinutes > 0 ? [`${plural(Math.round(codingMinutes / 60), "hour")} coding`] : []), plural(commits, "commit"), `${plural(Math.round(focusMinutes / 60), "hour")} in focus`].join(", ")}.`,
       href: "/dashboard",
       level: "info",
     }),

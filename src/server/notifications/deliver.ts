@@ -41,12 +41,12 @@ type DueRow = {
   createdAt: Date;
 };
 
-/** `notificationIds`: the notifications that went out in the message; `via`: the email provider that sent it. */
-export type DeliveryOutcome = { delivered: number; messages: number; deferredTo: Date | null; notificationIds: string[]; via?: string };
+/** `notificationIds`: the notifications that went out in the message; `calls`: sendEmail / queueWebhookDeliveries / publish calls made; `via`: the email provider. */
+export type DeliveryOutcome = { delivered: number; messages: number; calls: number; deferredTo: Date | null; notificationIds: string[]; via?: string };
 
 export async function deliverDue(db: Db, env: Env, userId: string, channel: LimitedChannel, { now = new Date() }: { now?: Date } = {}): Promise<DeliveryOutcome> {
   let rows = await claimDue(db, userId, channel, now);
-  if (rows.length === 0) return { delivered: 0, messages: 0, deferredTo: null, notificationIds: [] };
+  if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo: null, notificationIds: [] };
   let deferredTo: Date | null = null;
 
   // A hold that began after the decision (focus, do-not-disturb, quiet hours reached) holds the non-urgent ones again.
@@ -58,7 +58,7 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
       await holdAgain(db, channel, normal, hold);
       deferredTo = hold.deliverAt;
       rows = rows.filter((row) => row.priority === "urgent");
-      if (rows.length === 0) return { delivered: 0, messages: 0, deferredTo, notificationIds: [] };
+      if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
     }
   }
 
@@ -66,7 +66,7 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
   if (retryAt) {
     const preferences = await getNotificationPreferences(db, userId);
     await holdAgain(db, channel, rows, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(preferences.timeZone, retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
-    return { delivered: 0, messages: 0, deferredTo: earliest(deferredTo, retryAt), notificationIds: [] };
+    return { delivered: 0, messages: 0, calls: 0, deferredTo: earliest(deferredTo, retryAt), notificationIds: [] };
   }
 
   let sent: Sent;
@@ -83,12 +83,12 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
       .set({ outcome: "drop", reason: sent.outcome.reason, reasonText: sent.outcome.reasonText, claimedUntil: null, deliveredAs: sent.as })
       .where(inArray(notificationDecisions.id, ids));
     metrics.notificationsDecided.inc({ channel, outcome: "drop", reason: sent.outcome.reason }, ids.length);
-    return { delivered: 0, messages: 0, deferredTo, notificationIds: [] };
+    return { delivered: 0, messages: 0, calls: sent.calls, deferredTo, notificationIds: [] };
   }
   await db.update(notificationDecisions).set({ deliveredAt: now, deliveredAs: sent.as, claimedUntil: null }).where(inArray(notificationDecisions.id, ids));
   const notificationIds = [...new Set(rows.map((row) => row.notificationId))];
   metrics.notificationsDelivered.inc({ channel, form: notificationIds.length > 1 ? "digest" : "single" });
-  return { delivered: notificationIds.length, messages: 1, deferredTo, notificationIds, ...(sent.via ? { via: sent.via } : {}) };
+  return { delivered: notificationIds.length, messages: 1, calls: sent.calls, deferredTo, notificationIds, ...(sent.via ? { via: sent.via } : {}) };
 }
 
 /** Due and unclaimed rows, claimed in one statement so two deliverers never send the same row. */
@@ -149,14 +149,14 @@ function distinctNotifications(rows: DueRow[]): DueRow[] {
 const asNotification = (row: DueRow) => ({ kind: row.kind, data: row.data }) as AnyNotification;
 
 /** How a message left (`as`, recorded), its email provider, or why it could not (then the rows are dropped with that reason). */
-type Sent = { as: string; via?: string; outcome?: { reason: NotificationDecisionReason; reasonText: string } };
+type Sent = { as: string; calls: number; via?: string; outcome?: { reason: NotificationDecisionReason; reasonText: string } };
 
 async function send(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[]): Promise<Sent> {
   const items = distinctNotifications(rows);
   const form = items.length > 1 ? `digest of ${items.length}` : "single";
   if (channel === "desktop") {
     await publishSafely(userId, "notification:new", desktopPing(items, rows[0]!.decisionId));
-    return { as: form };
+    return { as: form, calls: 1 };
   }
   if (channel === "email") return sendByEmail(db, env, userId, items, rows, form);
   return sendByWebhook(db, userId, items, form);
@@ -184,7 +184,7 @@ function pingText(shown: NotificationPresentation) {
 
 async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], rows: DueRow[], form: string): Promise<Sent> {
   const [user] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId));
-  if (!user) return { as: form, outcome: { reason: "suppressed_address" as const, reasonText: "the account is gone" } };
+  if (!user) return { as: form, calls: 0, outcome: { reason: "suppressed_address" as const, reasonText: "the account is gone" } };
   const preferences = await getNotificationPreferences(db, userId);
   const categories = new Set(items.map((item) => item.category));
   const [only] = categories;
@@ -207,8 +207,8 @@ async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], ro
     ...(categories.size === 1 && only !== "security" ? { unsubscribeCategory: only as never } : {}),
     timeZone: preferences.timeZone,
   });
-  if (result.status === "suppressed") return { as: form, outcome: { reason: "suppressed_address" as const, reasonText: result.reason } };
-  return { as: `${form} via ${result.provider}`, via: result.provider };
+  if (result.status === "suppressed") return { as: form, calls: 1, outcome: { reason: "suppressed_address" as const, reasonText: result.reason } };
+  return { as: `${form} via ${result.provider}`, calls: 1, via: result.provider };
 }
 
 /**
@@ -229,8 +229,8 @@ async function sendByWebhook(db: Db, userId: string, items: DueRow[], form: stri
     const queued = await queueWebhookDeliveries(db, userId, { ...asNotification({ ...newest, data }), id: newest.notificationId, createdAt: newest.createdAt.toISOString() });
     endpoints += queued.endpoints;
   }
-  if (endpoints === 0) return { as: form, outcome: { reason: "no_endpoint" as const, reasonText: "no webhook endpoint receives these notifications" } };
-  return { as: `${form} in ${groups.size} deliveries to ${endpoints} endpoint${endpoints === 1 ? "" : "s"}` };
+  if (endpoints === 0) return { as: form, calls: groups.size, outcome: { reason: "no_endpoint" as const, reasonText: "no webhook endpoint receives these notifications" } };
+  return { as: `${form} in ${groups.size} deliveries to ${endpoints} endpoint${endpoints === 1 ? "" : "s"}`, calls: groups.size };
 }
 
 /** Users and channels with deliveries overdue (a missed event, an expired claim): the sweep asks for them again. */

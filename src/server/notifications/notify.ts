@@ -43,6 +43,8 @@ export type NotifyResult = {
   notificationId: string;
   folded: boolean;
   decisions: ChannelDecision[];
+  /** Time from the call to the recorded decision (also observed as notificationDecisionSeconds). */
+  decisionMs: number;
   /** For the desktop and `deliverNow` channels: present when this notification went out before notify returned (`via`: the email provider). */
   delivered: Partial<Record<LimitedChannel, { via: string }>>;
 };
@@ -79,7 +81,8 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
   });
 
   for (const decision of recorded.decisions) metrics.notificationsDecided.inc({ channel: decision.channel, outcome: decision.outcome, reason: decision.reason });
-  metrics.notificationDecisionSeconds.observe((performance.now() - started) / 1000);
+  const decisionMs = performance.now() - started;
+  metrics.notificationDecisionSeconds.observe(decisionMs / 1000);
   if (listed) metrics.notificationsDelivered.inc({ channel: "inApp", form: recorded.folded ? "folded" : "single" });
 
   if (listed && !recorded.folded) await announceListed(db, userId);
@@ -103,7 +106,7 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
     if (outcome.notificationIds.includes(recorded.id)) delivered[delivery.channel] = { via: outcome.via ?? delivery.channel };
   }
   if (later.length) await (options.schedule ?? scheduleDeliveries)(later);
-  return { notificationId: recorded.id, folded: recorded.folded, decisions: recorded.decisions, delivered };
+  return { notificationId: recorded.id, folded: recorded.folded, decisions: recorded.decisions, decisionMs, delivered };
 }
 
 /** `notify` for producers: a failure to notify is logged, never thrown into the sync push or job that reported the event. */

@@ -1,6 +1,8 @@
 import { getDb } from "../../db/client";
 import { getEnv } from "../../env";
 import { deliverDue, overdueDeliveries } from "../../notifications/deliver";
+import { focusReminderTime, remindFocusBlock } from "../../notifications/producers/focus-reminders";
+import { previousWeekStart, sendWeeklySummary, usersForWeeklySummary } from "../../notifications/producers/weekly-summary";
 import { deliveryDue } from "../../notifications/schedule";
 import { defineJob, fanOut } from "../define-job";
 
@@ -41,4 +43,36 @@ export const sweepNotificationDeliveries = defineJob(
   },
 );
 
-export const notificationJobs = [deliverNotifications, sweepNotificationDeliveries];
+/** Sleeps until N minutes before a focus block, then reminds; a removed or moved block cancels it. */
+export const remindFocusBlockJob = defineJob(
+  {
+    id: "remind-focus-block",
+    name: "Remind you before a focus block",
+    events: ["notifications/focus-reminder.requested"],
+    retries: 3,
+    cancelOn: [{ event: "notifications/focus-reminder.cancelled", match: "data.blockId" }],
+  },
+  async ({ event, step }) => {
+    const { userId, blockId, startsAt } = event.data;
+    const at = await step.run("reminder-time", async () => focusReminderTime(await getDb(), userId, startsAt));
+    if (new Date(at) > new Date()) await step.sleepUntil("until-reminder", at);
+    return step.run("remind", async () => remindFocusBlock(await getDb(), userId, blockId, startsAt));
+  },
+);
+
+/** Mondays 08:00 UTC: one summary run per user for the week before. */
+export const scheduleWeeklySummaries = defineJob(
+  { id: "schedule-weekly-summaries", name: "Send the weekly summaries", cron: "0 8 * * 1", retries: 2 },
+  async ({ step }) => {
+    const weekStart = previousWeekStart(new Date());
+    const userIds = await step.run("find-users", async () => usersForWeeklySummary(await getDb()));
+    return { users: await fanOut(step, "request-summaries", userIds.map((userId) => ({ name: "notifications/weekly-summary.requested" as const, data: { userId, weekStart }, id: `weekly-summary:${userId}:${weekStart}` }))) };
+  },
+);
+
+export const sendWeeklySummaryJob = defineJob(
+  { id: "send-weekly-summary", name: "Send your weekly summary", events: ["notifications/weekly-summary.requested"], retries: 3, concurrency: { key: "event.data.userId", limit: 1 } },
+  async ({ event, step }) => step.run("send", async () => sendWeeklySummary(await getDb(), event.data.userId, event.data.weekStart)),
+);
+
+export const notificationJobs = [deliverNotifications, sweepNotificationDeliveries, remindFocusBlockJob, scheduleWeeklySummaries, sendWeeklySummaryJob];
