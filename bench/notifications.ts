@@ -142,6 +142,9 @@ async function main() {
     for (const delivery of deliveries) queue.set(`${delivery.userId}:${delivery.channel}:${delivery.at.getTime()}`, delivery);
   };
   const sent = { email: 0, webhook: 0, desktop: 0 };
+  // Per preference profile: users on the defaults (everything immediate) and users with digests or quiet hours.
+  const profileOf = (userId: string) => (userIds.indexOf(userId) % 10 < 4 ? "defaults" : "digests");
+  const byProfile = { defaults: { sent: 0, naive: 0 }, digests: { sent: 0, naive: 0 } };
   const deliverUntil = async (time: number) => {
     for (;;) {
       const due = [...queue.entries()].filter(([, delivery]) => delivery.at.getTime() <= time).sort((a, b) => a[1].at.getTime() - b[1].at.getTime());
@@ -150,6 +153,7 @@ async function main() {
         queue.delete(key);
         const outcome = await deliverDue(db, env, delivery.userId, delivery.channel, { now: delivery.at });
         sent[delivery.channel] += outcome.calls;
+        if (delivery.channel !== "desktop") byProfile[profileOf(delivery.userId)].sent += outcome.calls;
         if (outcome.deferredTo) await schedule([{ ...delivery, at: outcome.deferredTo }]);
       }
     }
@@ -169,7 +173,11 @@ async function main() {
     decisionMs.push(result.decisionMs);
     sent.desktop += result.delivered.desktop ? 1 : 0;
     // The naive sender: one message per event on every channel this user has on for the kind.
-    for (const decision of result.decisions) if ((decision.channel === "email" || decision.channel === "webhook") && decision.outcome !== "drop") naive[decision.channel] += 1;
+    for (const decision of result.decisions)
+      if ((decision.channel === "email" || decision.channel === "webhook") && decision.outcome !== "drop") {
+        naive[decision.channel] += 1;
+        byProfile[profileOf(userId)].naive += 1;
+      }
     if (++done % 1000 === 0) log(`${done} events`);
   }
   await deliverUntil(START + (DAYS + 2) * 86_400_000);
@@ -209,6 +217,8 @@ is replaced on every run; the code is \`bench/notifications.ts\`.
 | Emails sent | ${fmt(sent.email)} | ${fmt(naive.email)} | ${pct(1 - sent.email / naive.email)} | — | — |
 | Webhook calls | ${fmt(sent.webhook)} | ${fmt(naive.webhook)} | ${pct(1 - sent.webhook / naive.webhook)} | — | — |
 | **Emails + webhook calls** | **${fmt(messages)}** | ${fmt(naiveMessages)} | **${pct(reduction)}** | ≥ 90 % fewer | ${yes(reduction >= REDUCTION_TARGET)} |
+| …for the ${USERS * 0.4} users on the default preferences (everything immediate) | ${fmt(byProfile.defaults.sent)} | ${fmt(byProfile.defaults.naive)} | ${pct(1 - byProfile.defaults.sent / byProfile.defaults.naive)} | — | — |
+| …for the ${USERS * 0.6} users with digests and quiet hours | ${fmt(byProfile.digests.sent)} | ${fmt(byProfile.digests.naive)} | ${pct(1 - byProfile.digests.sent / byProfile.digests.naive)} | — | — |
 | Urgent notifications delayed (email, webhook, desktop decisions) | **${fmt(urgent!.late + urgent!.pending)}** of ${fmt(urgent!.total)} | — | — | none | ${yes(urgent!.late + urgent!.pending === 0)} |
 | Decision latency (notify up to the recorded decision) | p50 ${ms(decision.p50)} · p95 ${ms(decision.p95)} · **p99 ${ms(decision.p99)}** · max ${ms(decision.max)} | — | — | p99 < 100 ms | ${yes(decision.p99 < P99_TARGET_MS)} |
 | Whole \`notify\` call (+ in-app listing, desktop ping) | p50 ${ms(whole.p50)} · p99 ${ms(whole.p99)} · max ${ms(whole.max)} | — | — | — | — |
@@ -222,6 +232,10 @@ is replaced on every run; the code is \`bench/notifications.ts\`.
   10 % hourly sync digests, some with quiet hours 21:00–08:00. Zones: Berlin, New York, Tokyo, UTC, Sydney.
 - **What batching does here:** a burst folds into one notification (15-minute window: the first goes out, the rest follow as one
   update); digests send one message per user and channel per window; quiet hours hold to their end. Desktop pings sent: ${fmt(sent.desktop)} (not counted above).
+- **Why the target is missed** (when it is): for users on the default preferences every category is "immediate", so
+  the only batching left is folding bursts (a first message and one update per 15-minute window) and whatever falls due
+  together; singles (focus reminders, exports, devices) go one by one, as the user asked. Digests and quiet hours are
+  where the ≥ 90 % comes from; the overall figure is as good as the share of users who choose them.
 - **Rate limits** were given room for every message (the limiter is covered by tests): this measures batching alone.
 - **Emails** went to the file outbox (no SMTP server): \`sendEmail\` is the real contract; **webhook calls** are calls of
   \`queueWebhookDeliveries\` (one per folded group in a digest), whatever endpoints the users have.
