@@ -18,6 +18,7 @@ import { jsonEqual } from "../lib/merge";
 import { describeCurrentStatus, describeHeartbeat, describePresence, type Heartbeat } from "./activity";
 import { loadConfig, removeConfig, requireConfig, saveConfig, storePath, type CliConfig } from "./config";
 import { readPassphrase } from "./passphrase";
+import { describeRealtimeEvent } from "./watch-lines";
 
 export type Output = { json: boolean; print: (text: string) => void };
 
@@ -219,7 +220,7 @@ export const commands = {
     await new Promise<void>((resolve, reject) => {
       void client.realtime
         .subscribe((message) => {
-          emit(out, `${new Date().toISOString()}  ${message.event}  ${JSON.stringify(message.payload)}`, message);
+          emit(out, describeRealtimeEvent(message), message);
           if (message.event === "status:updated") void printPresence();
         }, {
           onReady: () => emit(out, "Watching for changes from your other devices (Ctrl-C to stop)…", { event: "watching" }),

@@ -18,7 +18,7 @@ Commands:
   sync [--out FILE]                   pull, merge and push until quiet
   status                              account, device, local records, pending changes, open conflicts
   conflicts                           list open conflicts
-  watch                               print realtime events (other devices' syncs, conflicts, chat status) as they happen,
+  watch                               print realtime events (other devices' syncs, conflicts, chat status, notifications) as they happen,
                                       with the Discord Rich Presence payload after each status change
   activity <coding|debugging|focus|idle> [--project NAME] [--focus-minutes N]
                                       report what you are doing (one status.heartbeat, as the desktop app sends every

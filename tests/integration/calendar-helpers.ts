@@ -49,6 +49,6 @@ export async function googleCalendarUser(google: GoogleDouble, label: string, ev
 /** What the user's open pages hear. */
 export function listen(userId: string) {
   const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && heard.push(message));
+  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && !message.event.startsWith("notification:") && heard.push(message)); // the notifications: notifications-*.test.ts
   return { heard, stop };
 }

@@ -86,8 +86,11 @@ describe("jobs.send, embedded default (in-process)", () => {
 
     const [row] = await (await getDb()).select().from(integrations).where(eq(integrations.userId, user.id));
     expect(row).toMatchObject({ status: "error", lastError: "The last sync failed after several attempts: GitHub answered 502 Bad Gateway" });
+    // The error, then the notification about it (issue 18): listed (the bell's count) and pinged to the desktop.
     expect(heard).toEqual([
       { userId: user.id, event: "integration:error", payload: { provider: "github", status: "error", message: row!.lastError } },
+      { userId: user.id, event: "notification:unread", payload: { unread: 1 } },
+      { userId: user.id, event: "notification:new", payload: expect.objectContaining({ title: "GitHub sync failed", body: row!.lastError, level: "error", href: "/integrations" }) },
     ]);
   });
 });
@@ -150,7 +153,7 @@ describe("Inngest mode", () => {
     const db = await getDb();
     expect((await db.select().from(integrations).where(eq(integrations.userId, user.id)))[0]).toMatchObject({ status: "error", lastError: expect.stringContaining("GitLab is down") });
     expect((await db.select().from(jobRuns).where(eq(jobRuns.runId, failedRunId)))[0]).toMatchObject({ status: "failed", userId: user.id, functionId: "test-integration-sync" });
-    expect(heard.map((message) => message.event)).toEqual(["integration:error"]);
+    expect(heard.map((message) => message.event)).toEqual(["integration:error", "notification:unread", "notification:new"]);
   });
 });
 

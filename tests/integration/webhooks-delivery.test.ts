@@ -127,6 +127,9 @@ describe("outbound webhook deliveries", () => {
     expect(receiver().at(path)).toHaveLength(1); // no retry after Gone
     expect((await caller.webhooks.endpoints.list())[0]).toMatchObject({ enabled: false, disabledReason: "gone" });
     expect(realtime.heard).toContainEqual({ userId: user.id, event: "webhook:endpoint_disabled", payload: { endpointId: endpoint.id, reason: "gone" } });
+    // …and in the bell, through the notification layer (not on the webhook channel that just failed).
+    const { items } = await caller.notifications.list({ limit: 5 });
+    expect(items.find((n) => n.kind === "webhooks.endpoint_disabled")).toMatchObject({ title: `Webhook endpoint turned off: ${new URL(endpoint.url).hostname}`, href: "/settings/webhooks" });
     // Off means off: the next notification goes nowhere.
     expect((await deliver(user.id)).queued).toEqual({ endpoints: 0 });
     // Turned back on by the user, it starts afresh.
@@ -150,6 +153,7 @@ describe("outbound webhook deliveries", () => {
     expect(realtime.heard.filter((m) => m.event === "webhook:endpoint_disabled")).toEqual([
       { userId: user.id, event: "webhook:endpoint_disabled", payload: { endpointId: endpoint.id, reason: "failing" } },
     ]);
+    expect((await caller.notifications.list()).items.filter((n) => n.kind === "webhooks.endpoint_disabled")).toHaveLength(1);
     const deliveries = await caller.webhooks.deliveries.list({ endpointId: endpoint.id });
     expect(deliveries.map((d) => d.status)).toEqual(["failed", "failed", "failed", "failed", "failed"]);
   });

@@ -29,6 +29,7 @@ const examples: { [E in RealtimeEventName]: RealtimePayload<E> } = {
   "job:run_updated": { runId: "01HZX3J8K9M2N4P6Q8R0S2T4V6" },
   "webhook:delivery_updated": { endpointId: "5b0c1a4e-0000-4000-8000-0000000000e1", deliveryId: "5b0c1a4e-0000-4000-8000-0000000000d1", status: "delivered" },
   "webhook:endpoint_disabled": { endpointId: "5b0c1a4e-0000-4000-8000-0000000000e1", reason: "gone" },
+  "notification:unread": { unread: 3 },
 };
 
 type Node = z.core.$ZodType & { def: Record<string, unknown> & { type: string; checks?: Array<{ _zod: { def: { check: string; maximum?: number } } }> } };

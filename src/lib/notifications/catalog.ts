@@ -128,6 +128,8 @@ export const notificationKinds = {
       href: "/privacy",
       level: "warning",
     }),
+    // A retried warning (the first send failed) is the same notice: one notification, one mail.
+    coalesce: { key: ({ deletionDate }) => deletionDate, merge: (_older, newer) => newer },
   }),
   "calendar.conflict_detected": kind({
     category: "calendar",
@@ -149,6 +151,22 @@ export const notificationKinds = {
     data: z.strictObject({ blockId: uuid, title: z.string().min(1).max(SUMMARY_MAX.notificationTitle), startsAt: isoDateTime, minutes: z.number().int().min(0).max(1440) }),
     present: ({ title, minutes }) => ({ title: `${title} starts in ${plural(minutes, "minute")}`, body: "Wrap up and get ready to focus.", href: "/calendar", level: "info" }),
   }),
+  "webhooks.endpoint_disabled": kind({
+    category: "integrations",
+    priority: "normal",
+    // Not "webhook": the endpoint being told about is the one that stopped answering.
+    channels: ["inApp", "desktop", "email"],
+    data: z.strictObject({ endpointId: uuid, host: z.string().min(1).max(253), reason: z.enum(["gone", "failing"]) }),
+    present: ({ host, reason }) => ({
+      title: `Webhook endpoint turned off: ${host}`,
+      body:
+        reason === "gone"
+          ? "It answered 410 Gone, so DevPulse stopped sending to it. Turn it back on once it accepts deliveries again."
+          : "Its deliveries kept failing, so DevPulse stopped sending to it. Check its delivery log, fix it, then turn it back on.",
+      href: "/settings/webhooks",
+      level: "error",
+    }),
+  }),
   "summary.weekly": kind({
     category: "summary",
     priority: "low",
@@ -162,7 +180,8 @@ export const notificationKinds = {
     }),
     present: ({ codingMinutes, commits, focusMinutes }) => ({
       title: "Your week in DevPulse",
-      body: `${plural(Math.round(codingMinutes / 60), "hour")} coding, ${plural(commits, "commit")}, ${plural(Math.round(focusMinutes / 60), "hour")} in focus.`,
+      // Coding time syncs end-to-end encrypted: the server's summary has 0 for it, and says nothing rather than "0 hours".
+      body: `${[...(codingMinutes > 0 ? [`${plural(Math.round(codingMinutes / 60), "hour")} coding`] : []), plural(commits, "commit"), `${plural(Math.round(focusMinutes / 60), "hour")} in focus`].join(", ")}.`,
       href: "/dashboard",
       level: "info",
     }),

@@ -142,6 +142,14 @@ export const realtimeEvents = {
     level: z.enum(["info", "warning", "error"]),
     href: appPath.optional(),
   }),
+  /**
+   * The user's unread in-app count changed (a notification listed, or read in another tab): the
+   * bell shows it. Separate from notification:new, which is the desktop channel's interruption and
+   * is held by quiet hours, focus and do-not-disturb while the passive count is not.
+   */
+  "notification:unread": z.strictObject({
+    unread: z.number().int().nonnegative(),
+  }),
 } as const;
 
 export type RealtimeEventName = keyof typeof realtimeEvents;

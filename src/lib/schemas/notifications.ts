@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isTimeZone } from "../calendar/zoned-time";
+import { ZText } from "./primitives";
 import { NOTIFICATION_CATEGORIES, NOTIFICATION_CHANNELS, notificationKinds, type NotificationCategory, type NotificationChannel } from "../notifications/catalog";
 
 /**
@@ -26,7 +27,7 @@ const DEFAULT_FREQUENCY: Record<NotificationCategory, NotificationFrequency> = {
   summary: "immediate",
 };
 
-const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Use a 24-hour time like 22:00");
+const clock = ZText.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Use a 24-hour time like 22:00");
 
 const ZCategoryPreference = (category: NotificationCategory) =>
   z.object({
@@ -47,7 +48,7 @@ export const ZNotificationPreferences = z.object({
   /** Hold non-urgent notifications between these times, in `timeZone` (may span midnight: 22:00–08:00). */
   quietHours: z.object({ enabled: z.boolean().default(false), start: clock.default("22:00"), end: clock.default("08:00") }).default({ enabled: false, start: "22:00", end: "08:00" }),
   /** An IANA time zone, for quiet hours and digest times. */
-  timeZone: z.string().max(64).refine(isTimeZone, "Unknown time zone: use an IANA name like Europe/Berlin").default("UTC"),
+  timeZone: ZText.max(64).refine(isTimeZone, "Unknown time zone: use an IANA name like Europe/Berlin").default("UTC"),
   /** Hold non-urgent notifications until then; null when off. */
   doNotDisturbUntil: z.iso.datetime({ offset: true }).max(40).nullable().default(null),
   /** Hold non-urgent notifications while the live status says the user is in focus. */

@@ -8,6 +8,7 @@ import { calendarRouter } from "./routers/calendar";
 import { integrationsRouter } from "./routers/integrations";
 import { privacyRouter } from "./routers/privacy";
 import { jobsRouter } from "./routers/jobs";
+import { notificationsRouter } from "./routers/notifications";
 import { realtimeRouter } from "./routers/realtime";
 import { statusRouter } from "./routers/status";
 import { syncRouter } from "./routers/sync";
@@ -30,6 +31,7 @@ export const appRouter = createTRPCRouter({
   status: statusRouter,
   webhooks: webhooksRouter,
   email: emailRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import { AppError } from "../errors";
 import { providerSession } from "../integrations/connections";
 import { calendarProviders, type CalendarProviderId } from "../integrations/registry";
+import { notifySafely } from "../notifications/notify";
 import { publishSafely } from "../realtime/publisher";
 import { CALENDAR_SYNC, DAY_MS } from "./facts";
 import { busyTimedEvents, shownSummary, type BusyTimedEvent } from "./events";
@@ -65,11 +66,13 @@ export async function detectConflicts(db: DbOrTx, userId: string, now = new Date
     .returning({ key: calendarConflicts.key });
   if (added.length) {
     const fresh = pairs.filter(([first, second]) => added.some((row) => row.key === conflictKey(first, second)));
-    await publishSafely(userId, "calendar:conflict_detected", {
+    const announcement = {
       count: added.length,
       start: new Date(Math.min(...fresh.map(([first, second]) => Math.max(first.start, second.start)))).toISOString(),
       focusBlock: fresh.some(([first, second]) => first.focus || second.focus),
-    });
+    };
+    await publishSafely(userId, "calendar:conflict_detected", announcement);
+    await notifySafely(db, userId, "calendar.conflict_detected", announcement);
   }
   return { total: pairs.length, new: added.length };
 }

@@ -6,7 +6,10 @@ import { AppError } from "../errors";
 import { providerSession } from "../integrations/connections";
 import { calendarProviders, type CalendarProviderId } from "../integrations/registry";
 import { publishSafely } from "../realtime/publisher";
+import type { JobEvent } from "../jobs/events";
 import { jobs } from "../jobs/send";
+import { logger } from "../logger";
+import { focusReminderCancelled, focusReminderRequested } from "../notifications/producers/focus-reminders";
 import { defaultWritableCalendar, requireCalendar } from "./calendars";
 import { rruleFor, type CreateFocusBlockInput, type UpdateFocusBlockInput } from "./inputs";
 
@@ -107,6 +110,7 @@ export async function createFocusBlockEvent(db: DbOrTx, env: Env, userId: string
     .where(and(eq(focusBlocks.id, block.id), eq(focusBlocks.state, "creating")))
     .returning();
   await publishSafely(userId, "calendar:event_updated", { provider, calendarId: calendar.externalId.slice(0, 300), eventId: created.eventId.slice(0, 1024), change: "created", start: block.startAt.toISOString(), end: block.endAt.toISOString() });
+  if (row) await sendReminderEvents([focusReminderRequested(userId, block.id, block.startAt)]);
   return { eventId: created.eventId, kind: created.kind, state: row?.state ?? "active" };
 }
 
@@ -144,6 +148,8 @@ export async function updateFocusBlock(db: DbOrTx, env: Env, userId: string, inp
     .where(eq(focusBlocks.id, block.id))
     .returning();
   await publishSafely(userId, "calendar:event_updated", { provider, calendarId: calendar.externalId.slice(0, 300), eventId: block.externalId.slice(0, 1024), change: "updated", start: startAt.toISOString(), end: endAt.toISOString() });
+  // Moved: the reminder for the old start is cancelled, one for the new start sleeps instead.
+  if (startAt.getTime() !== block.startAt.getTime()) await sendReminderEvents([focusReminderCancelled(userId, block.id), focusReminderRequested(userId, block.id, startAt)]);
   return shown(row!, provider);
 }
 
@@ -153,8 +159,20 @@ export async function deleteFocusBlock(db: DbOrTx, env: Env, userId: string, blo
   const provider = calendar.provider as CalendarProviderId;
   if (block.externalId) await calendarProviders[provider].deleteFocusBlock(env, await providerSession(db, env, userId, provider), calendar.externalId, block.externalId);
   await db.update(focusBlocks).set({ state: "deleted", updatedAt: new Date() }).where(eq(focusBlocks.id, block.id));
+  await sendReminderEvents([focusReminderCancelled(userId, block.id)]);
   await publishSafely(userId, "calendar:event_updated", { provider, calendarId: calendar.externalId.slice(0, 300), eventId: (block.externalId ?? block.id).slice(0, 1024), change: "deleted" });
   return { deleted: true, id: block.id };
+}
+
+/** The focus reminder's events, one after the other (a cancel before the new request); a failure is logged, never thrown into the block's change. */
+async function sendReminderEvents(events: JobEvent[]) {
+  for (const event of events) {
+    try {
+      await jobs.send(event);
+    } catch (error) {
+      logger.warn("focus reminder event not sent", { event: event.name, error });
+    }
+  }
 }
 
 /** calendar.focusBlocks: the user's blocks overlapping a range (creating, active and failed ones), in time order. */

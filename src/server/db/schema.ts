@@ -15,6 +15,8 @@ import {
 } from "drizzle-orm/pg-core";
 import { MERGE_RULE_STRATEGIES } from "~/lib/schemas/merge-rules";
 import { IDLE_MINUTES } from "~/lib/status/templates";
+import type { NotificationCategory, NotificationChannel, NotificationKind, NotificationPriority } from "~/lib/notifications/catalog";
+import type { NotificationDecisionReason } from "../metrics/registry";
 
 /**
  * The database schema. Convention later issues rely on: every table that holds a
@@ -950,6 +952,79 @@ export const notificationPreferences = pgTable("notification_preferences", {
   settings: jsonb().notNull().default({}),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
+
+export const notificationOutcomes = ["send", "hold", "drop"] as const;
+export type NotificationOutcome = (typeof notificationOutcomes)[number];
+
+/**
+ * One notification (src/lib/notifications/catalog.ts) as the in-app list shows it. A burst of
+ * related ones folds into one unread row (`coalesceKey`), its data merged by the catalog and
+ * `count` raised, so 200 conflicts from a sync are one row. `listed` is false when the user
+ * turned in-app off for the category: the row still anchors the other channels' decisions.
+ */
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text().$type<NotificationKind>().notNull(),
+    category: text().$type<NotificationCategory>().notNull(),
+    priority: text().$type<NotificationPriority>().notNull(),
+    data: jsonb().notNull(),
+    /** kind + the catalog's coalesce key; null for kinds that never fold. */
+    coalesceKey: text(),
+    /** How many notify calls folded into this row. */
+    count: integer().notNull().default(1),
+    listed: boolean().notNull().default(true),
+    readAt: timestamp({ withTimezone: true }),
+    createdAt: createdAt(),
+    /** The last fold. */
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("notifications_user_created").on(t.userId, t.createdAt),
+    index("notifications_user_coalesce").on(t.userId, t.coalesceKey, t.createdAt),
+    index("notifications_user_unread").on(t.userId).where(sql`${t.readAt} is null and ${t.listed}`),
+  ],
+);
+
+/**
+ * Per notify call and channel: what was decided (send now, hold until `deliverAt`, drop) and
+ * why, as a code (the metrics label) and in words ("quiet hours until 08:00"). Pending rows
+ * (send/hold, not yet delivered) are the delivery queue: a durable job releases them at
+ * `deliverAt`, one message per user and channel however many are due (the digest).
+ */
+export const notificationDecisions = pgTable(
+  "notification_decisions",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    notificationId: uuid()
+      .notNull()
+      .references(() => notifications.id, { onDelete: "cascade" }),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    channel: text().$type<NotificationChannel>().notNull(),
+    outcome: text({ enum: notificationOutcomes }).notNull(),
+    reason: text().$type<NotificationDecisionReason>().notNull(),
+    reasonText: text().notNull(),
+    /** When it is due to go out (send: now; hold: the end of the hold); null when dropped. */
+    deliverAt: timestamp({ withTimezone: true }),
+    deliveredAt: timestamp({ withTimezone: true }),
+    /** A delivery in progress holds the row until then; a crash leaves it to the next sweep (never lost). */
+    claimedUntil: timestamp({ withTimezone: true }),
+    /** How it left: "single" or "digest" of n, and the provider's reference when there is one. */
+    deliveredAs: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("notification_decisions_user_created").on(t.userId, t.createdAt),
+    index("notification_decisions_pending").on(t.userId, t.channel, t.deliverAt).where(sql`${t.deliveredAt} is null and ${t.outcome} <> 'drop'`),
+    index("notification_decisions_notification").on(t.notificationId, t.channel),
+  ],
+);
 
 // ─── Outbound webhooks (issue 18) ───────────────────────────────────────────
 

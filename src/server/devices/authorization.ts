@@ -1,10 +1,12 @@
 import { and, eq, gt } from "drizzle-orm";
 import { z } from "zod";
+import { summarize } from "~/lib/realtime/events";
 import { ZText } from "~/lib/schemas/primitives";
 import type { Db, DbOrTx } from "../db/client";
 import { deviceAuthorizations, devices } from "../db/schema";
 import { AppError } from "../errors";
 import { sha256Hex } from "../hash";
+import { notifySafely } from "../notifications/notify";
 import { publishSafely } from "../realtime/publisher";
 import {
   formatUserCode,
@@ -71,7 +73,7 @@ export async function startDeviceAuthorization(db: DbOrTx, input: { deviceName: 
 }
 
 type PollOutcome =
-  | { kind: "token"; token: string; deviceId: string; userId: string }
+  | { kind: "token"; token: string; deviceId: string; userId: string; deviceName: string }
   | { kind: "error"; error: AppError };
 
 export async function pollDeviceAuthorization(db: Db, input: { deviceCode: string }, now = new Date()) {
@@ -114,11 +116,13 @@ export async function pollDeviceAuthorization(db: Db, input: { deviceCode: strin
       .update(deviceAuthorizations)
       .set({ status: "consumed", deviceId: device!.id, lastPolledAt: now })
       .where(eq(deviceAuthorizations.id, request.id));
-    return { kind: "token", token, deviceId: device!.id, userId: request.userId! };
+    return { kind: "token", token, deviceId: device!.id, userId: request.userId!, deviceName: request.deviceName };
   });
   if (outcome.kind === "error") throw outcome.error;
   // After the commit: the user's device list and dashboard count show the new device.
   await publishSafely(outcome.userId, "device:changed", { deviceId: outcome.deviceId, change: "added" });
+  // A security notice: urgent, so it goes out now on every channel, whatever the quiet hours.
+  await notifySafely(db, outcome.userId, "security.device_signed_in", { deviceId: outcome.deviceId, deviceName: summarize(outcome.deviceName, 100), signedInAt: new Date().toISOString() });
   return { token: outcome.token, deviceId: outcome.deviceId };
 }
 

@@ -2,6 +2,7 @@ import { BrokenCircuitError } from "cockatiel";
 import { and, eq, sql } from "drizzle-orm";
 import { NonRetriableError, RetryAfterError } from "inngest";
 import type { AnyNotification, NotificationCategory } from "~/lib/notifications/catalog";
+import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
 import type { Db, DbOrTx } from "../db/client";
 import { emailAttempts, emailMessages, users } from "../db/schema";
 import { emailProviderList, type EmailProviderId, type Env } from "../env";
@@ -68,11 +69,19 @@ export class EmailRejectedError extends NonRetriableError {
 
 export async function sendEmail(db: Db, env: Env, email: OutgoingEmail): Promise<EmailResult> {
   const { content } = email;
-  const rendered =
-    content.template === "notification"
-      ? ({ template: "notification", variables: { notification: content.notification, createdAt: content.notification.createdAt } } as const)
-      : ({ template: "digest", variables: { window: content.window, items: content.items } } as const);
-  return deliverEmail(db, env, { ...email, ...rendered });
+  if (content.template === "digest") return deliverEmail(db, env, { ...email, template: "digest", variables: { window: content.window, items: content.items } });
+  const { notification } = content;
+  // The deletion notice keeps its own wording (what is deleted, how to keep the account); every other kind reads from the catalog.
+  if (notification.kind === "account.inactivity_warning") {
+    const name = await accountName(db, email.userId);
+    return deliverEmail(db, env, { ...email, template: "inactivityWarning", variables: { name, deletionDate: notification.data.deletionDate, deleteAfterDays: INACTIVITY_POLICY.deleteAfterDays } });
+  }
+  return deliverEmail(db, env, { ...email, template: "notification", variables: { notification, createdAt: notification.createdAt } });
+}
+
+async function accountName(db: Db, userId: string): Promise<string | null> {
+  const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, userId));
+  return user?.name ?? null;
 }
 
 export type DeliveryRequest<T extends EmailTemplateId> = {

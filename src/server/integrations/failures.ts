@@ -3,6 +3,7 @@ import type { IntegrationProvider } from "~/lib/realtime/events";
 import { SUMMARY_MAX } from "~/lib/realtime/events";
 import type { DbOrTx } from "../db/client";
 import { integrations } from "../db/schema";
+import { notifySafely } from "../notifications/notify";
 import { publishSafely } from "../realtime/publisher";
 
 /**
@@ -25,5 +26,7 @@ export async function recordIntegrationFailure(
   if (current.status === status && current.lastError === message) return true;
   await db.update(integrations).set({ status, lastError: message, lastErrorAt: now, updatedAt: now }).where(owner);
   await publishSafely(failure.userId, "integration:error", { provider: failure.provider, message, status });
+  // A flapping integration folds into one notification counting its failures.
+  await notifySafely(db, failure.userId, "integration.failed", { provider: failure.provider, status, message });
   return true;
 }

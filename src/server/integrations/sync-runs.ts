@@ -3,6 +3,7 @@ import { integrationAllows, ZPrivacySettings } from "~/lib/schemas/privacy";
 import type { DbOrTx } from "../db/client";
 import { startedBeforeDeadline } from "../jobs/deadlines";
 import { integrations, privacySettings } from "../db/schema";
+import { notifySafely } from "../notifications/notify";
 import { publishSafely } from "../realtime/publisher";
 import { isCalendarProvider, isGitProvider, isRegisteredProvider, type RegisteredProviderId } from "./registry";
 import { providerName } from "./resilience";
@@ -82,6 +83,7 @@ export async function expireLostSyncs(db: DbOrTx, options: { userId?: string; no
     if (changed.length === 0) continue;
     expired.push(owner);
     await publishSafely(owner.userId, "integration:error", { provider: owner.provider, message, status: "error" });
+    await notifySafely(db, owner.userId, "integration.failed", { provider: owner.provider, status: "error", message });
   }
   return expired;
 }

@@ -71,6 +71,14 @@ const schemas = {
   "calendar/status.due": z.object({ userId: z.uuid(), at: z.iso.datetime({ offset: true }) }).strict(),
   /** Deliver one outbound webhook (a notification, a test or a redelivery) to one of the user's endpoints, retrying for about a day. */
   "webhook/delivery.requested": z.object({ userId: z.uuid(), deliveryId: z.uuid() }).strict(),
+  /** A user's notifications on one channel are due at `at` (now, or when a hold or digest window ends): deliver them as one message. */
+  "notifications/delivery.due": z.object({ userId: z.uuid(), channel: z.enum(["desktop", "email", "webhook"]), at: z.iso.datetime({ offset: true }) }).strict(),
+  /** A focus block is in the calendar at `startsAt`: remind the user shortly before (cancelled when it is removed or moved). */
+  "notifications/focus-reminder.requested": z.object({ userId: z.uuid(), blockId: z.uuid(), startsAt: z.iso.datetime({ offset: true }) }).strict(),
+  /** The block was removed or moved: cancels its pending reminder. */
+  "notifications/focus-reminder.cancelled": z.object({ userId: z.uuid(), blockId: z.uuid() }).strict(),
+  /** Send one user's weekly summary for the week starting `weekStart` (a Monday). */
+  "notifications/weekly-summary.requested": z.object({ userId: z.uuid(), weekStart: z.iso.date() }).strict(),
 } satisfies Record<string, z.ZodObject>;
 
 export type JobEventName = keyof typeof schemas;

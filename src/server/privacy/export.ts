@@ -28,6 +28,8 @@ import {
   emailMessages,
   emailAttempts,
   emailSuppressions,
+  notifications,
+  notificationDecisions,
   processingLog,
   providerEtags,
   rateLimits,
@@ -175,6 +177,11 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
   }),
   exportTable(emailAttempts, { exported: ["id", "messageId", "userId", "provider", "outcome", "errorKind", "statusCode", "detail", "createdAt"] }),
   exportTable(emailSuppressions, { exported: ["address", "userId", "reason", "provider", "createdAt"] }),
+  exportTable(notifications, { exported: ["id", "userId", "kind", "category", "priority", "data", "coalesceKey", "count", "listed", "readAt", "createdAt", "updatedAt"] }),
+  exportTable(notificationDecisions, {
+    exported: ["id", "notificationId", "userId", "channel", "outcome", "reason", "reasonText", "deliverAt", "deliveredAt", "deliveredAs", "createdAt"],
+    withheld: { claimedUntil: "delivery bookkeeping: how long one server instance holds the row while sending it" },
+  }),
   exportTable(consents, { exported: ["id", "userId", "type", "granted", "policyVersion", "createdAt"] }),
   exportTable(processingLog, { exported: ["id", "userId", "activity", "purpose", "legalBasis", "details", "createdAt"] }),
   exportTable(integrations, {

@@ -3,9 +3,10 @@ import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
 import type { Db } from "../db/client";
 import { privacySettings, users } from "../db/schema";
 import type { Env } from "../env";
-import { canDeliverMail, deliverEmail } from "../email/send";
+import { canDeliverMail } from "../email/send";
 import { suppressionOf } from "../email/suppression";
 import { inactivityDeletionDay } from "../email/templates/inactivity-warning";
+import { notify } from "../notifications/notify";
 import { eraseAccount } from "./deletion";
 import { recordProcessing } from "./processing-log";
 import { getPrivacySettings } from "./settings";
@@ -33,8 +34,6 @@ export async function accountsDueForInactivityReview(db: Db, now = new Date()): 
 export type InactivityDecision = { action: "none"; reason: string } | { action: "warn"; deletionDate: string } | { action: "delete" };
 
 /** What is due for one account now. Re-read at the time of acting: the owner may have come back, or changed their mind. */
-export type WarningDelivery = { via: string };
-
 export async function decideInactivity(db: Db, env: Pick<Env, "SMTP_URL" | "NODE_ENV" | "EMAIL_PROVIDERS">, userId: string, now = new Date()): Promise<InactivityDecision> {
   if (!canDeliverMail(env)) return { action: "none", reason: "no mail server is configured (SMTP_URL), and no account is deleted without a delivered warning" };
   const [user] = await db.select({ email: users.email, lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
@@ -55,34 +54,26 @@ export async function decideInactivity(db: Db, env: Pick<Env, "SMTP_URL" | "NODE
 }
 
 /**
- * Mails the warning, then records it (a failed send records nothing, so a retry sends it again).
- * Null: nothing was sent — the account is gone, or this absence was already warned about.
+ * Sends the warning through the notification layer (the in-app list, and email delivered
+ * before this returns: urgent, so no quiet hours or digest hold it), then records it — only
+ * if the mail left. Null: nothing was recorded — the account is gone, this absence was
+ * already warned about, or the mail did not leave now (refused, rate limited: a held mail
+ * still goes out later, and the next daily review warns again and records then).
  * Safe to repeat: a repeat that finds the warning recorded (an earlier try sent and recorded
  * it, then the process died before the step's result was kept) sends nothing. Recording first
  * would make the one remaining window — a crash after the mail left, before it was recorded —
  * lose the warning instead of repeating it, and an unwarned account would then become
- * deletable; so in that window the mail may be repeated — except that the email module keys the
- * message by this absence, so a repeat after the provider's acceptance was recorded sends nothing,
- * and Resend drops a repeat of the same key even when the crash came before that record.
- * Null also when the address is suppressed after a bounce: nothing was delivered, nothing recorded.
+ * deletable; so in that window (milliseconds) the owner may get the same warning twice.
  */
-export async function warnInactiveAccount(db: Db, env: Env, userId: string, deletionDate: string, now = new Date()): Promise<WarningDelivery | null> {
-  const [user] = await db.select({ email: users.email, name: users.name, lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
+export async function warnInactiveAccount(db: Db, env: Env, userId: string, deletionDate: string, now = new Date()): Promise<{ via: string } | null> {
+  void env;
+  const [user] = await db.select({ lastActiveAt: users.lastActiveAt, warnedAt: users.inactivityWarnedAt }).from(users).where(eq(users.id, userId));
   if (!user) return null;
   if (user.warnedAt && user.warnedAt > user.lastActiveAt) return null;
   const day = inactivityDeletionDay(deletionDate);
-  // One message per absence (keyed by its start): a retry after the mail left but before it was
-  // recorded finds the message sent and does not send it twice (the delivery log keeps that fact).
-  const sent = await deliverEmail(db, env, {
-    userId,
-    to: user.email,
-    idempotencyKey: `inactivity-warning:${userId}:${user.lastActiveAt.toISOString()}`,
-    template: "inactivityWarning",
-    variables: { name: user.name, deletionDate, deleteAfterDays: INACTIVITY_POLICY.deleteAfterDays },
-  });
-  // Suppressed (the address bounced since the decision): nothing was delivered, so nothing is recorded.
-  if (sent.status !== "sent") return null;
-  const delivery: WarningDelivery = { via: sent.outboxFile ? "outbox" : sent.provider };
+  const sent = await notify(db, userId, "account.inactivity_warning", { deletionDate }, { deliverNow: ["email"] });
+  const mailed = sent.delivered.email;
+  if (!mailed) return null;
   // Recorded only if the owner did not come back while the mail was on its way (then it warned about nothing).
   const recorded = await db
     .update(users)
@@ -94,9 +85,9 @@ export async function warnInactiveAccount(db: Db, env: Env, userId: string, dele
     activity: "notification",
     purpose: `Warn you by email that your account will be deleted on ${day} for inactivity, as you chose`,
     legalBasis: "consent",
-    details: { deletionDate, via: delivery.via },
+    details: { deletionDate, via: mailed.via, notificationId: sent.notificationId },
   });
-  return delivery;
+  return mailed;
 }
 
 /**

@@ -6,6 +6,7 @@ import { devices, type SyncConflictType } from "../db/schema";
 import { AppError } from "../errors";
 import { sha256Hex } from "../hash";
 import { metrics } from "../metrics/registry";
+import { notifySafely } from "../notifications/notify";
 import { publishSafely } from "../realtime/publisher";
 import type { ProcessingEntry } from "../privacy/processing-log";
 import { privacySettingsFrom } from "../privacy/settings";
@@ -186,7 +187,7 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
   });
   countPush(outcome.replayed, outcome.result);
 
-  if (!outcome.replayed) await announcePush(userId, input.deviceId, outcome.result);
+  if (!outcome.replayed) await announcePush(db, userId, input.deviceId, outcome.result);
   return outcome.result;
 }
 
@@ -249,12 +250,14 @@ function uploadLogEntry(input: TPushInput, result: PushResult): ProcessingEntry 
   };
 }
 
-async function announcePush(userId: string, deviceId: string, result: PushResult): Promise<void> {
+async function announcePush(db: Db, userId: string, deviceId: string, result: PushResult): Promise<void> {
   if (result.applied > 0) {
     await publishSafely(userId, "sync:changed", { cursor: result.cursor, changes: result.applied, sourceDeviceId: deviceId });
   }
   const conflictIds = result.results.flatMap((r) => (r.status === "conflict" ? [r.conflictId] : []));
   if (conflictIds.length > 0) {
     await publishSafely(userId, "sync:conflict", { conflictIds: conflictIds.slice(0, 100), count: conflictIds.length, sourceDeviceId: deviceId });
+    // One notification for the whole push, with its count (a later push's conflicts fold into it while unread).
+    await notifySafely(db, userId, "sync.conflict_detected", { count: conflictIds.length, conflictIds: conflictIds.slice(0, 100) });
   }
 }

@@ -8,6 +8,7 @@ import { jobs } from "../jobs/send";
 import type { JobEvent } from "../jobs/events";
 import { logger } from "../logger";
 import { metrics } from "../metrics/registry";
+import { notifySafely } from "../notifications/notify";
 import { publishSafely } from "../realtime/publisher";
 import { endpointForSending, ownedEndpoint } from "./endpoints";
 import { buildTestPayload, TEST_EVENT_TYPE } from "./payload";
@@ -195,13 +196,12 @@ async function disableEndpoint(db: DbOrTx, endpointId: string, userId: string, r
 }
 
 /**
- * The one place the user is told their endpoint was turned off. For now: the settings page hears
- * it live (and shows `disabledReason` whenever it is opened).
- * TODO(issue 18, integrator): also `notify(userId, …)` through the notification layer once it is
- * merged (an in-app notice, and email), e.g. as an `integration.failed`-like kind for webhooks.
+ * The one place the user is told their endpoint was turned off: the settings page hears it live
+ * (and shows `disabledReason` whenever it is opened), and a notification goes out on the user's
+ * other channels — never to the webhook channel, which is what stopped working.
  */
 export async function tellUserEndpointDisabled(db: DbOrTx, userId: string, endpoint: { id: string; url: string }, reason: "gone" | "failing") {
-  void db;
   logger.info("webhook endpoint disabled", { userId, endpointId: endpoint.id, reason });
+  await notifySafely(db, userId, "webhooks.endpoint_disabled", { endpointId: endpoint.id, host: new URL(endpoint.url).hostname, reason });
   await publishSafely(userId, "webhook:endpoint_disabled", { endpointId: endpoint.id, reason });
 }

@@ -1,5 +1,6 @@
 import { getDb } from "../../db/client";
 import { buildExport, markExportFailed } from "../../privacy/export";
+import { notifySafely } from "../../notifications/notify";
 import { publishSafely } from "../../realtime/publisher";
 import { defineJob, errorMessage } from "../define-job";
 
@@ -16,7 +17,12 @@ export const buildDataExport = defineJob(
   async ({ event, step }) => {
     const built = await step.run("build-and-store", async () => buildExport(await getDb(), event.data.userId, event.data.exportId));
     // Null: the export passed its deadline meanwhile and the user was told it failed; nothing to announce.
-    if (built) await step.run("announce", () => publishSafely(event.data.userId, "privacy:export_ready", built));
+    if (built) {
+      await step.run("announce", () => publishSafely(event.data.userId, "privacy:export_ready", built));
+      await step.run("notify", async () => {
+        await notifySafely(await getDb(), event.data.userId, "account.export_ready", built);
+      });
+    }
     return built;
   },
 );

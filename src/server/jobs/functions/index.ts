@@ -4,6 +4,7 @@ import { calendarJobs } from "./calendar";
 import { chatStatusJobs } from "./chat-status";
 import { cleanupExpired } from "./cleanup-expired";
 import { reviewInactiveAccount, scheduleInactivityReviews } from "./inactive-accounts";
+import { notificationJobs } from "./notifications";
 import { processGitPush, scheduleIntegrationSyncs, syncIntegration } from "./sync-integrations";
 import { scheduleSyncHistoryTrim, trimUserSyncHistory } from "./trim-sync-history";
 import { deliverWebhook } from "./webhooks";
@@ -22,4 +23,5 @@ export const jobFunctions: readonly Job[] = [
   ...chatStatusJobs,
   ...calendarJobs,
   deliverWebhook,
+  ...notificationJobs,
 ];

@@ -1,0 +1,273 @@
+import { and, asc, eq, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
+import { notificationSpec, presentNotification, type AnyNotification, type NotificationPresentation } from "~/lib/notifications/catalog";
+import { summarize, SUMMARY_MAX } from "~/lib/realtime/events";
+import type { Db } from "../db/client";
+import { notificationDecisions, notifications, users } from "../db/schema";
+import { sendEmail, type DigestItem } from "../email/send";
+import type { Env } from "../env";
+import { sha256Hex } from "../hash";
+import { metrics, type NotificationDecisionReason } from "../metrics/registry";
+import { publishSafely } from "../realtime/publisher";
+import { queueWebhookDeliveries } from "../webhooks/dispatch";
+import { holdUntil } from "./decide";
+import { readFocus } from "./focus";
+import { getNotificationPreferences } from "./preferences";
+import { takeSendSlot, type LimitedChannel } from "./rate-limits";
+import { clockLabel } from "./clock";
+
+/**
+ * Delivery: everything due for one user on one channel leaves as ONE message — a single
+ * notification when one is due, a digest when several are (the hourly or daily window
+ * closing, quiet hours ending, a rate limit lifting). Called by the delivery job at the
+ * moment a hold ends and inline for the desktop ping.
+ *
+ * Nothing is lost: due rows are claimed with a lease (`claimedUntil`), marked delivered only
+ * after the send; a send that throws releases them for the job's retry, and a process that
+ * dies mid-send leaves them to the sweep once the lease runs out. Holds are looked at again
+ * at release (a focus or do-not-disturb may have begun), and a rate-limited send is held
+ * until the limiter allows it.
+ */
+
+const CLAIM_MS = 5 * 60_000;
+
+type DueRow = {
+  decisionId: string;
+  notificationId: string;
+  kind: AnyNotification["kind"];
+  category: string;
+  priority: string;
+  data: unknown;
+  coalesceKey: string | null;
+  createdAt: Date;
+};
+
+/** `notificationIds`: the notifications that went out in the message; `calls`: sendEmail / queueWebhookDeliveries / publish calls made; `via`: the email provider. */
+export type DeliveryOutcome = { delivered: number; messages: number; calls: number; deferredTo: Date | null; notificationIds: string[]; via?: string };
+
+export async function deliverDue(db: Db, env: Env, userId: string, channel: LimitedChannel, { now = new Date() }: { now?: Date } = {}): Promise<DeliveryOutcome> {
+  let rows = await claimDue(db, userId, channel, now);
+  if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo: null, notificationIds: [] };
+  let deferredTo: Date | null = null;
+
+  // A hold that began after the decision (focus, do-not-disturb, quiet hours reached) holds the non-urgent ones again.
+  const normal = rows.filter((row) => row.priority !== "urgent");
+  if (normal.length) {
+    const [preferences, focus] = await Promise.all([getNotificationPreferences(db, userId), readFocus(db, userId, now)]);
+    const hold = holdUntil(preferences, focus, now, null);
+    if (hold) {
+      await holdAgain(db, channel, normal, hold);
+      deferredTo = hold.deliverAt;
+      rows = rows.filter((row) => row.priority === "urgent");
+      if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
+    }
+  }
+
+  const retryAt = await takeSendSlot(db, env, userId, channel, now.getTime());
+  if (retryAt) {
+    const preferences = await getNotificationPreferences(db, userId);
+    await holdAgain(db, channel, rows, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(preferences.timeZone, retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
+    return { delivered: 0, messages: 0, calls: 0, deferredTo: earliest(deferredTo, retryAt), notificationIds: [] };
+  }
+
+  // Urgent kinds (new devices, the deletion notice) go as messages of their own kind, never inside a
+  // digest whose subject would hide them (30 devices signing in are still one message); everything
+  // else due now goes as one message.
+  const urgentKinds = [...new Set(rows.filter((row) => row.priority === "urgent").map((row) => row.kind))];
+  const urgent = urgentKinds.map((kind) => rows.filter((row) => row.priority === "urgent" && row.kind === kind));
+  const rest = rows.filter((row) => row.priority !== "urgent");
+  const outcome: DeliveryOutcome = { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
+  for (const group of [...urgent, ...(rest.length ? [rest] : [])]) {
+    const part = await sendGroup(db, env, userId, channel, group, now);
+    outcome.delivered += part.delivered;
+    outcome.messages += part.messages;
+    outcome.calls += part.calls;
+    outcome.notificationIds.push(...part.notificationIds);
+    if (part.via) outcome.via ??= part.via;
+  }
+  return outcome;
+}
+
+/** Sends one message for these claimed rows and records how it left (or why it could not). */
+async function sendGroup(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[], now: Date) {
+  let sent: Sent;
+  try {
+    sent = await send(db, env, userId, channel, rows);
+  } catch (error) {
+    await release(db, rows);
+    throw error;
+  }
+  const ids = rows.map((row) => row.decisionId);
+  if (sent.outcome) {
+    await db
+      .update(notificationDecisions)
+      .set({ outcome: "drop", reason: sent.outcome.reason, reasonText: sent.outcome.reasonText, claimedUntil: null, deliveredAs: sent.as })
+      .where(inArray(notificationDecisions.id, ids));
+    metrics.notificationsDecided.inc({ channel, outcome: "drop", reason: sent.outcome.reason }, ids.length);
+    return { delivered: 0, messages: 0, calls: sent.calls, notificationIds: [] };
+  }
+  await db.update(notificationDecisions).set({ deliveredAt: now, deliveredAs: sent.as, claimedUntil: null }).where(inArray(notificationDecisions.id, ids));
+  const notificationIds = [...new Set(rows.map((row) => row.notificationId))];
+  metrics.notificationsDelivered.inc({ channel, form: notificationIds.length > 1 ? "digest" : "single" });
+  return { delivered: notificationIds.length, messages: 1, calls: sent.calls, notificationIds, ...(sent.via ? { via: sent.via } : {}) };
+}
+
+/** Due and unclaimed rows, claimed in one statement so two deliverers never send the same row. */
+async function claimDue(db: Db, userId: string, channel: LimitedChannel, now: Date): Promise<DueRow[]> {
+  const claimed = await db
+    .update(notificationDecisions)
+    .set({ claimedUntil: new Date(now.getTime() + CLAIM_MS) })
+    .where(
+      and(
+        eq(notificationDecisions.userId, userId),
+        eq(notificationDecisions.channel, channel),
+        isNull(notificationDecisions.deliveredAt),
+        ne(notificationDecisions.outcome, "drop"),
+        lte(notificationDecisions.deliverAt, now),
+        or(isNull(notificationDecisions.claimedUntil), lt(notificationDecisions.claimedUntil, now)),
+      ),
+    )
+    .returning({ id: notificationDecisions.id });
+  if (claimed.length === 0) return [];
+  return db
+    .select({
+      decisionId: notificationDecisions.id,
+      notificationId: notifications.id,
+      kind: notifications.kind,
+      category: notifications.category,
+      priority: notifications.priority,
+      data: notifications.data,
+      coalesceKey: notifications.coalesceKey,
+      createdAt: notifications.createdAt,
+    })
+    .from(notificationDecisions)
+    .innerJoin(notifications, eq(notifications.id, notificationDecisions.notificationId))
+    .where(inArray(notificationDecisions.id, claimed.map((row) => row.id)))
+    .orderBy(asc(notifications.createdAt));
+}
+
+async function release(db: Db, rows: DueRow[]) {
+  await db.update(notificationDecisions).set({ claimedUntil: null }).where(inArray(notificationDecisions.id, rows.map((row) => row.decisionId)));
+}
+
+async function holdAgain(db: Db, channel: LimitedChannel, rows: DueRow[], hold: { reason: NotificationDecisionReason; reasonText: string; deliverAt: Date }) {
+  await db
+    .update(notificationDecisions)
+    .set({ outcome: "hold", reason: hold.reason, reasonText: hold.reasonText, deliverAt: hold.deliverAt, claimedUntil: null })
+    .where(inArray(notificationDecisions.id, rows.map((row) => row.decisionId)));
+  metrics.notificationsDecided.inc({ channel, outcome: "hold", reason: hold.reason }, rows.length);
+}
+
+const earliest = (a: Date | null, b: Date) => (a && a < b ? a : b);
+
+/** One row per notification (several decisions of a folded burst point at the same one). */
+function distinctNotifications(rows: DueRow[]): DueRow[] {
+  const seen = new Map<string, DueRow>();
+  for (const row of rows) if (!seen.has(row.notificationId)) seen.set(row.notificationId, row);
+  return [...seen.values()];
+}
+
+const asNotification = (row: DueRow) => ({ kind: row.kind, data: row.data }) as AnyNotification;
+
+/** How a message left (`as`, recorded), its email provider, or why it could not (then the rows are dropped with that reason). */
+type Sent = { as: string; calls: number; via?: string; outcome?: { reason: NotificationDecisionReason; reasonText: string } };
+
+async function send(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[]): Promise<Sent> {
+  const items = distinctNotifications(rows);
+  const form = items.length > 1 ? `digest of ${items.length}` : "single";
+  if (channel === "desktop") {
+    await publishSafely(userId, "notification:new", desktopPing(items, rows[0]!.decisionId));
+    return { as: form, calls: 1 };
+  }
+  if (channel === "email") return sendByEmail(db, env, userId, items, rows, form);
+  return sendByWebhook(db, userId, items, form);
+}
+
+/** One notification as itself; several as one summary ping (the list has them all). */
+function desktopPing(items: DueRow[], firstDecisionId: string) {
+  if (items.length === 1) {
+    const shown = presentNotification(asNotification(items[0]!));
+    return { id: items[0]!.notificationId, ...pingText(shown) };
+  }
+  const shown = items.map((item) => presentNotification(asNotification(item)));
+  const level = shown.some((item) => item.level === "error") ? "error" : shown.some((item) => item.level === "warning") ? "warning" : "info";
+  return { id: `digest-${firstDecisionId}`, title: `${items.length} notifications`, body: summarize(shown.map((item) => item.title).join(" · "), SUMMARY_MAX.notificationBody), level } as const;
+}
+
+function pingText(shown: NotificationPresentation) {
+  return {
+    title: summarize(shown.title, SUMMARY_MAX.notificationTitle),
+    ...(shown.body ? { body: summarize(shown.body, SUMMARY_MAX.notificationBody) } : {}),
+    level: shown.level,
+    ...(shown.href ? { href: shown.href } : {}),
+  };
+}
+
+async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], rows: DueRow[], form: string): Promise<Sent> {
+  const [user] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId));
+  if (!user) return { as: form, calls: 0, outcome: { reason: "suppressed_address" as const, reasonText: "the account is gone" } };
+  const preferences = await getNotificationPreferences(db, userId);
+  const categories = new Set(items.map((item) => item.category));
+  const [only] = categories;
+  // The same claimed set gives the same key: a retry after a crash sends the message once.
+  const idempotencyKey = `notification:${sha256Hex(rows.map((row) => row.decisionId).sort().join(","))}`;
+  const content =
+    items.length === 1
+      ? { template: "notification" as const, notification: { ...asNotification(items[0]!), id: items[0]!.notificationId } }
+      : {
+          template: "digest" as const,
+          window: items.some((item) => preferences.categories[item.category as keyof typeof preferences.categories]?.frequency === "daily") ? ("daily" as const) : ("hourly" as const),
+          items: items.map((item): DigestItem => ({ ...asNotification(item), id: item.notificationId, createdAt: item.createdAt.toISOString() })),
+        };
+  const result = await sendEmail(db, env, {
+    userId,
+    to: user.email,
+    idempotencyKey,
+    content,
+    // Security mail has no unsubscribe; a digest mixing categories offers the preferences page instead.
+    ...(categories.size === 1 && only !== "security" ? { unsubscribeCategory: only as never } : {}),
+    timeZone: preferences.timeZone,
+  });
+  if (result.status === "suppressed") return { as: form, calls: 1, outcome: { reason: "suppressed_address" as const, reasonText: result.reason } };
+  // The embedded default writes to the outbox folder through the SMTP provider: say where it went.
+  const via = result.outboxFile ? "outbox" : result.provider;
+  return { as: `${form} via ${via}`, calls: 1, via };
+}
+
+/**
+ * Webhooks carry typed notifications, not prose, so a digest is the window's notifications
+ * folded per kind and coalesce key (the catalog's merge): one delivery per group.
+ */
+async function sendByWebhook(db: Db, userId: string, items: DueRow[], form: string): Promise<Sent> {
+  const groups = new Map<string, DueRow[]>();
+  for (const item of items) {
+    const key = item.coalesceKey ?? item.notificationId;
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  let endpoints = 0;
+  for (const group of groups.values()) {
+    const newest = group.at(-1)!;
+    const coalesce = notificationSpec(newest.kind).coalesce;
+    const data = coalesce ? group.slice(1).reduce<Record<string, unknown>>((merged, item) => coalesce.merge(merged, item.data as never), group[0]!.data as Record<string, unknown>) : newest.data;
+    const queued = await queueWebhookDeliveries(db, userId, { ...asNotification({ ...newest, data }), id: newest.notificationId, createdAt: newest.createdAt.toISOString() });
+    endpoints += queued.endpoints;
+  }
+  if (endpoints === 0) return { as: form, calls: groups.size, outcome: { reason: "no_endpoint" as const, reasonText: "no webhook endpoint receives these notifications" } };
+  return { as: `${form} in ${groups.size} deliveries to ${endpoints} endpoint${endpoints === 1 ? "" : "s"}`, calls: groups.size };
+}
+
+/** Users and channels with deliveries overdue (a missed event, an expired claim): the sweep asks for them again. */
+export async function overdueDeliveries(db: Db, now = new Date(), graceMs = 60_000): Promise<{ userId: string; channel: LimitedChannel }[]> {
+  const rows = await db
+    .selectDistinct({ userId: notificationDecisions.userId, channel: notificationDecisions.channel })
+    .from(notificationDecisions)
+    .where(
+      and(
+        isNull(notificationDecisions.deliveredAt),
+        ne(notificationDecisions.outcome, "drop"),
+        lt(notificationDecisions.deliverAt, new Date(now.getTime() - graceMs)),
+        or(isNull(notificationDecisions.claimedUntil), lt(notificationDecisions.claimedUntil, now)),
+        sql`${notificationDecisions.channel} <> 'inApp'`,
+      ),
+    );
+  return rows as { userId: string; channel: LimitedChannel }[];
+}

@@ -1,0 +1,170 @@
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import type { z } from "zod";
+import { NOTIFICATION_CHANNELS, notificationKinds, notificationSpec, parseNotificationData, type NotificationChannel, type NotificationKind } from "~/lib/notifications/catalog";
+import type { DbOrTx, Tx } from "../db/client";
+import { notificationDecisions, notifications } from "../db/schema";
+import { getEnv } from "../env";
+import { logger } from "../logger";
+import { metrics } from "../metrics/registry";
+import { clockLabel } from "./clock";
+import { decideNotification, type ChannelDecision } from "./decide";
+import { deliverDue } from "./deliver";
+import { readFocus } from "./focus";
+import type { LimitedChannel } from "./rate-limits";
+import { announceListed } from "./inbox";
+import { getNotificationPreferences } from "./preferences";
+import { scheduleDeliveries, type DueDelivery, type Scheduler } from "./schedule";
+
+/**
+ * `notify(db, userId, kind, data)`: the one call a producer makes. It validates the data
+ * against the catalog, decides every channel (decide.ts), folds a burst of related ones into
+ * one unread notification, records the decisions, lists the notification in-app, pings the
+ * desktop now when it may, and hands everything else to the delivery job at its time
+ * (deliver.ts). Producers call `notifySafely`, which never throws into the action it reports on.
+ */
+
+/** Related notifications (same kind and coalesce key) within this long of the first fold into it while it is unread. */
+export const COALESCE_WINDOW_MS = 15 * 60_000;
+
+export type NotificationInput<K extends NotificationKind> = z.input<(typeof notificationKinds)[K]["data"]>;
+
+export type NotifyOptions = {
+  now?: Date;
+  /** Where due deliveries go: the durable delivery job by default; the benchmark replays on its own clock. */
+  schedule?: Scheduler;
+  /**
+   * Channels to deliver before returning rather than through the job (the desktop ping always
+   * is): the inactivity warning must know its mail left before it records the warning.
+   */
+  deliverNow?: LimitedChannel[];
+};
+
+export type NotifyResult = {
+  notificationId: string;
+  folded: boolean;
+  decisions: ChannelDecision[];
+  /** Time from the call to the recorded decision (also observed as notificationDecisionSeconds). */
+  decisionMs: number;
+  /** For the desktop and `deliverNow` channels: present when this notification went out before notify returned (`via`: the email provider). */
+  delivered: Partial<Record<LimitedChannel, { via: string }>>;
+};
+
+export async function notify<K extends NotificationKind>(db: DbOrTx, userId: string, kind: K, input: NotificationInput<K>, options: NotifyOptions = {}): Promise<NotifyResult> {
+  const started = performance.now();
+  const now = options.now ?? new Date();
+  const spec = notificationSpec(kind);
+  const data = parseNotificationData(kind, input) as Record<string, unknown>;
+  const [preferences, focus] = await Promise.all([getNotificationPreferences(db, userId), readFocus(db, userId, now)]);
+  const decided = decideNotification({ kind, preferences, focus, now });
+  const inApp = decided.find((decision) => decision.channel === "inApp");
+  const listed = inApp !== undefined && inApp.outcome !== "drop";
+  const coalesceKey = spec.coalesce ? `${kind}:${spec.coalesce.key(data)}` : null;
+
+  const recorded = await db.transaction(async (tx) => {
+    const row = await foldOrInsert(tx, { userId, kind, data, coalesceKey, listed, now });
+    const decisions = row.folded ? await afterFold(tx, row.id, row.createdAt, decided, preferences.timeZone, now) : decided;
+    await tx.insert(notificationDecisions).values(
+      decisions.map((decision) => ({
+        notificationId: row.id,
+        userId,
+        channel: decision.channel,
+        outcome: decision.outcome,
+        reason: decision.reason,
+        reasonText: decision.reasonText,
+        deliverAt: decision.deliverAt,
+        // In-app is delivered by being listed, in this transaction.
+        ...(decision.channel === "inApp" && decision.outcome === "send" ? { deliveredAt: now, deliveredAs: "listed" } : {}),
+        createdAt: now,
+      })),
+    );
+    return { ...row, decisions };
+  });
+
+  for (const decision of recorded.decisions) metrics.notificationsDecided.inc({ channel: decision.channel, outcome: decision.outcome, reason: decision.reason });
+  const decisionMs = performance.now() - started;
+  metrics.notificationDecisionSeconds.observe(decisionMs / 1000);
+  if (listed) metrics.notificationsDelivered.inc({ channel: "inApp", form: recorded.folded ? "folded" : "single" });
+
+  if (listed && !recorded.folded) await announceListed(db, userId);
+  const due: DueDelivery[] = [];
+  for (const channel of NOTIFICATION_CHANNELS) {
+    if (channel === "inApp") continue;
+    const pending = recorded.decisions.filter((decision) => decision.channel === channel && decision.outcome !== "drop");
+    for (const at of new Set(pending.map((decision) => decision.deliverAt!.getTime()))) due.push({ userId, channel, at: new Date(at) });
+  }
+  // The desktop ping is a realtime publish: sent here rather than through a job round trip.
+  const inline = new Set<LimitedChannel>(["desktop", ...(options.deliverNow ?? [])]);
+  const later: DueDelivery[] = [];
+  const delivered: NotifyResult["delivered"] = {};
+  for (const delivery of due) {
+    if (!inline.has(delivery.channel) || delivery.at.getTime() > now.getTime()) {
+      later.push(delivery);
+      continue;
+    }
+    const outcome = await deliverDue(db, getEnv(), userId, delivery.channel, { now });
+    if (outcome.deferredTo) later.push({ userId, channel: delivery.channel, at: outcome.deferredTo });
+    if (outcome.notificationIds.includes(recorded.id)) delivered[delivery.channel] = { via: outcome.via ?? delivery.channel };
+  }
+  if (later.length) await (options.schedule ?? scheduleDeliveries)(later);
+  return { notificationId: recorded.id, folded: recorded.folded, decisions: recorded.decisions, decisionMs, delivered };
+}
+
+/** `notify` for producers: a failure to notify is logged, never thrown into the sync push or job that reported the event. */
+export async function notifySafely<K extends NotificationKind>(db: DbOrTx, userId: string, kind: K, input: NotificationInput<K>, options?: NotifyOptions): Promise<NotifyResult | null> {
+  try {
+    return await notify(db, userId, kind, input, options);
+  } catch (error) {
+    logger.warn("notification failed", { kind, error });
+    return null;
+  }
+}
+
+type RowInput = { userId: string; kind: NotificationKind; data: Record<string, unknown>; coalesceKey: string | null; listed: boolean; now: Date };
+
+/** The unread, recent notification this one folds into (locked per user and key, so a concurrent burst folds too), or a new one. */
+async function foldOrInsert(tx: Tx, input: RowInput): Promise<{ id: string; createdAt: Date; folded: boolean }> {
+  const { userId, kind, data, coalesceKey, listed, now } = input;
+  const spec = notificationSpec(kind);
+  if (coalesceKey && spec.coalesce) {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${userId}:${coalesceKey}`}, 0))`);
+    const [open] = await tx
+      .select({ id: notifications.id, data: notifications.data, createdAt: notifications.createdAt })
+      .from(notifications)
+      .where(and(eq(notifications.userId, userId), eq(notifications.coalesceKey, coalesceKey), isNull(notifications.readAt), gt(notifications.createdAt, new Date(now.getTime() - COALESCE_WINDOW_MS))))
+      .orderBy(desc(notifications.createdAt))
+      .limit(1);
+    if (open) {
+      const merged = spec.coalesce.merge(open.data as never, data as never);
+      await tx
+        .update(notifications)
+        .set({ data: merged, count: sql`${notifications.count} + 1`, updatedAt: now, ...(listed ? { listed: true } : {}) })
+        .where(eq(notifications.id, open.id));
+      return { id: open.id, createdAt: open.createdAt, folded: true };
+    }
+  }
+  const [row] = await tx
+    .insert(notifications)
+    .values({ userId, kind, category: spec.category, priority: spec.priority, data, coalesceKey, listed, createdAt: now, updatedAt: now })
+    .returning({ id: notifications.id, createdAt: notifications.createdAt });
+  return { ...row!, folded: false };
+}
+
+/**
+ * A notification folded into one that already went out on a channel: the burst's update waits
+ * for the fold window's end and then goes as one message (what was pending goes with it), so
+ * 200 conflicts in 200 pushes are one message and one update, never 200.
+ */
+async function afterFold(tx: Tx, notificationId: string, createdAt: Date, decided: ChannelDecision[], timeZone: string, now: Date): Promise<ChannelDecision[]> {
+  const sent = await tx
+    .selectDistinct({ channel: notificationDecisions.channel })
+    .from(notificationDecisions)
+    .where(and(eq(notificationDecisions.notificationId, notificationId), sql`${notificationDecisions.deliveredAt} is not null`));
+  const wentOut = new Set<NotificationChannel>(sent.map((row) => row.channel));
+  const windowEnd = createdAt.getTime() + COALESCE_WINDOW_MS;
+  return decided.map((decision) => {
+    // Urgent ones are never delayed, folded or not.
+    if (decision.reason === "urgent" || decision.channel === "inApp" || decision.outcome === "drop" || !wentOut.has(decision.channel)) return decision;
+    if (decision.deliverAt && decision.deliverAt.getTime() >= windowEnd) return decision;
+    return { ...decision, outcome: "hold", reason: "digest", reasonText: `folded into an earlier notification; the update goes at ${clockLabel(timeZone, windowEnd, now.getTime())}`, deliverAt: new Date(windowEnd) };
+  });
+}

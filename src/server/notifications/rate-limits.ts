@@ -1,0 +1,97 @@
+import { Redis } from "ioredis";
+import { RateLimiterDrizzle, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { NotificationChannel } from "~/lib/notifications/catalog";
+import type { Db } from "../db/client";
+import { rateLimits } from "../db/schema";
+import type { Env } from "../env";
+
+/**
+ * Send limits for the channels that leave the app (a digest counts once): per user and channel
+ * a short burst limit and an hourly one, and one global limit per channel that protects the
+ * providers and our sending reputation. Kept where every instance sees them: Redis when
+ * REDIS_URL is set, else our `rate_limits` table through RateLimiterDrizzle, as the sign-in
+ * limits do (src/server/security/rate-limits.ts explains why not RateLimiterPostgres).
+ * A refused send is never dropped: the delivery is held until the limiter allows it.
+ */
+
+export type SendLimit = { points: number; durationSeconds: number };
+export type ChannelLimits = { burst: SendLimit; perUser: SendLimit; global: SendLimit };
+export type LimitedChannel = Exclude<NotificationChannel, "inApp">;
+
+const DEFAULT_LIMITS: Record<LimitedChannel, ChannelLimits> = {
+  // Mail: a burst of 5 a minute and 30 an hour per user is far above what batching leaves
+  // (a digest per window), yet stops a producer bug from flooding an inbox.
+  email: { burst: { points: 5, durationSeconds: 60 }, perUser: { points: 30, durationSeconds: 3600 }, global: { points: 600, durationSeconds: 60 } },
+  webhook: { burst: { points: 20, durationSeconds: 60 }, perUser: { points: 300, durationSeconds: 3600 }, global: { points: 3000, durationSeconds: 60 } },
+  desktop: { burst: { points: 10, durationSeconds: 60 }, perUser: { points: 120, durationSeconds: 3600 }, global: { points: 20_000, durationSeconds: 60 } },
+};
+
+let limits: Record<LimitedChannel, ChannelLimits> = DEFAULT_LIMITS;
+
+/** Replaces the limits (tests use second-long windows; the benchmark measures batching with generous ones). */
+export function setNotificationSendLimits(next: Partial<Record<LimitedChannel, ChannelLimits>> | null) {
+  limits = next ? { ...DEFAULT_LIMITS, ...next } : DEFAULT_LIMITS;
+  limiters.clear();
+}
+
+export function notificationSendLimits(): Record<LimitedChannel, ChannelLimits> {
+  return limits;
+}
+
+const redisClients = new Map<string, Redis>();
+function redisFor(url: string): Redis {
+  let client = redisClients.get(url);
+  if (!client) {
+    // A few retries, then an error the delivery job retries: a down Redis delays, never drops.
+    client = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
+    redisClients.set(url, client);
+  }
+  return client;
+}
+
+const limiters = new Map<string, { db: Db | null; limiter: RateLimiterAbstract }>();
+
+function limiterFor(db: Db, env: Pick<Env, "REDIS_URL">, name: string, limit: SendLimit): RateLimiterAbstract {
+  const id = `${env.REDIS_URL ?? "db"}:${name}:${limit.points}:${limit.durationSeconds}`;
+  const known = limiters.get(id);
+  if (known && (env.REDIS_URL || known.db === db)) return known.limiter;
+  // The limit's size is part of the key: changed limits count afresh rather than reading counters kept under other rules.
+  const options = { keyPrefix: `notify:${name}:${limit.points}/${limit.durationSeconds}`, points: limit.points, duration: limit.durationSeconds };
+  const limiter = env.REDIS_URL
+    ? new RateLimiterRedis({ ...options, storeClient: redisFor(env.REDIS_URL) })
+    : new RateLimiterDrizzle({ ...options, storeClient: db, schema: rateLimits, clearExpiredByTimeout: false });
+  limiters.set(id, { db: env.REDIS_URL ? null : db, limiter });
+  return limiter;
+}
+
+/**
+ * Takes one send from the user's burst and hourly allowance and the channel's global one.
+ * Null: go ahead. A date: refused, try again then.
+ */
+export async function takeSendSlot(db: Db, env: Pick<Env, "REDIS_URL">, userId: string, channel: LimitedChannel, now = Date.now()): Promise<Date | null> {
+  const spec = limits[channel];
+  const checks: [string, SendLimit, string][] = [
+    [`${channel}:burst`, spec.burst, userId],
+    [`${channel}:user`, spec.perUser, userId],
+    [`${channel}:global`, spec.global, "all"],
+  ];
+  let retryAt: number | null = null;
+  for (const [name, limit, key] of checks) {
+    try {
+      await limiterFor(db, env, name, limit).consume(key);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      // Stop at the first refusal: the other allowances are not spent on a send that waits.
+      retryAt = now + Math.max(rejection.msBeforeNext, 1000);
+      break;
+    }
+  }
+  return retryAt === null ? null : new Date(retryAt);
+}
+
+/** Closes Redis connections (tests and the benchmark, at the end). */
+export async function closeNotificationLimiters() {
+  for (const client of redisClients.values()) client.disconnect();
+  redisClients.clear();
+  limiters.clear();
+}

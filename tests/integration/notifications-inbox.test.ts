@@ -1,0 +1,113 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { getDb } from "~/server/db/client";
+import { notify } from "~/server/notifications/notify";
+import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
+import { endSleepingRuns } from "../support/job-runs";
+import { errorOf, signedUpUser } from "../support/callers";
+
+/**
+ * The in-app channel end to end through the router: notify lists a notification, the bell's
+ * count and the live events follow, the list pages newest first, marking read works, and no
+ * user can read or mark another's notifications.
+ */
+
+afterAll(() => endSleepingRuns(["deliver-notifications"]));
+
+function listen(userId: string) {
+  const heard: RealtimeMessage[] = [];
+  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && heard.push(message));
+  return { heard, stop };
+}
+
+const conflict = () => ({ count: 1, conflictIds: [randomUUID()] });
+
+describe("notifications: the in-app list", () => {
+  it("lists a notification at once, counts it unread, announces it, and records the decision per channel", async () => {
+    const { user, caller } = await signedUpUser("notify-inbox");
+    const { heard, stop } = listen(user.id);
+    const result = await notify(await getDb(), user.id, "account.export_ready", { exportId: randomUUID(), format: "json", bytes: 1200 });
+    stop();
+
+    const page = await caller.notifications.list();
+    expect(page.unread).toBe(1);
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]).toMatchObject({ id: result.notificationId, kind: "account.export_ready", title: "Your data export is ready", href: "/privacy", count: 1, readAt: null });
+    expect(await caller.notifications.unreadCount()).toEqual({ unread: 1 });
+
+    expect(heard.find((message) => message.event === "notification:unread")?.payload).toEqual({ unread: 1 });
+    // The desktop channel's ping: sent now (no holds in the default preferences).
+    expect(heard.find((message) => message.event === "notification:new")?.payload).toMatchObject({ id: result.notificationId, title: "Your data export is ready", level: "info" });
+
+    const decisions = await caller.notifications.decisions();
+    expect(decisions.map((decision) => decision.channel).sort()).toEqual(["desktop", "email", "inApp", "webhook"]);
+    expect(decisions.find((decision) => decision.channel === "inApp")).toMatchObject({ outcome: "send", reason: "immediate", deliveredAs: "listed", title: "Your data export is ready" });
+    expect(decisions.find((decision) => decision.channel === "desktop")).toMatchObject({ outcome: "send", reason: "immediate" });
+    expect(decisions.find((decision) => decision.channel === "desktop")?.deliveredAt).not.toBeNull();
+  });
+
+  it("pages newest first with a cursor, and marks read one by one or all at once", async () => {
+    const { user, caller } = await signedUpUser("notify-pages");
+    const db = await getDb();
+    const base = Date.now() - 60_000;
+    const ids: string[] = [];
+    for (let index = 0; index < 5; index++) {
+      // Different kinds, so none fold into another.
+      const result = await notify(db, user.id, index % 2 ? "account.export_ready" : "calendar.focus_block_starting", index % 2 ? { exportId: randomUUID(), format: "csv", bytes: index } : { blockId: randomUUID(), title: `Block ${index}`, startsAt: new Date(base + 3_600_000).toISOString(), minutes: 5 }, { now: new Date(base + index * 1000) });
+      ids.push(result.notificationId);
+    }
+    const first = await caller.notifications.list({ limit: 2 });
+    expect(first.items.map((item) => item.id)).toEqual([ids[4], ids[3]]);
+    const second = await caller.notifications.list({ limit: 2, cursor: first.nextCursor! });
+    expect(second.items.map((item) => item.id)).toEqual([ids[2], ids[1]]);
+    const third = await caller.notifications.list({ limit: 2, cursor: second.nextCursor! });
+    expect(third.items.map((item) => item.id)).toEqual([ids[0]]);
+    expect(third.nextCursor).toBeNull();
+
+    expect(await caller.notifications.markRead({ ids: [ids[0]!, ids[1]!] })).toEqual({ marked: 2, unread: 3 });
+    expect((await caller.notifications.list({ unreadOnly: true })).items).toHaveLength(3);
+    expect(await caller.notifications.markAllRead()).toEqual({ marked: 3, unread: 0 });
+    expect((await errorOf(() => caller.notifications.list({ cursor: "nonsense" }))).code).toBe("BAD_REQUEST");
+  });
+
+  it("folds a burst of related ones into one unread notification with a count", async () => {
+    const { user, caller } = await signedUpUser("notify-fold");
+    const db = await getDb();
+    await notify(db, user.id, "sync.conflict_detected", { count: 50, conflictIds: [randomUUID()] });
+    await notify(db, user.id, "sync.conflict_detected", conflict());
+    const page = await caller.notifications.list();
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]).toMatchObject({ title: "51 sync conflicts need your choice", count: 2 });
+    // Read: the next one starts a new notification.
+    await caller.notifications.markAllRead();
+    await notify(db, user.id, "sync.conflict_detected", conflict());
+    expect((await caller.notifications.list()).items.map((item) => item.title)).toEqual(["A sync conflict needs your choice", "51 sync conflicts need your choice"]);
+  });
+
+  it("shows and changes the preferences through the router, refusing a channel the category cannot use", async () => {
+    const { caller } = await signedUpUser("notify-prefs");
+    expect((await caller.notifications.preferences.get()).categories.sync).toEqual({ channels: ["inApp", "desktop", "email", "webhook"], frequency: "immediate" });
+    const updated = await caller.notifications.preferences.update({ categories: { sync: { frequency: "hourly" } }, quietHours: { enabled: true } });
+    expect(updated.categories.sync.frequency).toBe("hourly");
+    expect(updated.quietHours).toEqual({ enabled: true, start: "22:00", end: "08:00" });
+    expect((await errorOf(() => caller.notifications.preferences.update({ categories: { calendar: { channels: ["email", "desktop"] } }, timeZone: "Mars/Olympus" }))).code).toBe("BAD_REQUEST");
+  });
+});
+
+describe("notifications: authorization", () => {
+  it("user B cannot see, count, mark or read the decisions of user A's notifications", async () => {
+    const a = await signedUpUser("notify-owner");
+    const b = await signedUpUser("notify-other");
+    const { notificationId } = await notify(await getDb(), a.user.id, "account.export_ready", { exportId: randomUUID(), format: "json", bytes: 1 });
+
+    expect((await b.caller.notifications.list()).items).toEqual([]);
+    expect(await b.caller.notifications.unreadCount()).toEqual({ unread: 0 });
+    expect(await b.caller.notifications.decisions()).toEqual([]);
+    const refused = await errorOf(() => b.caller.notifications.markRead({ ids: [notificationId] }));
+    expect(refused.code).toBe("NOT_FOUND");
+    expect(await b.caller.notifications.markAllRead()).toEqual({ marked: 0, unread: 0 });
+    // A's notification is untouched by B's attempts.
+    expect((await a.caller.notifications.list()).items[0]).toMatchObject({ id: notificationId, readAt: null });
+    expect(await a.caller.notifications.markRead({ ids: [notificationId] })).toEqual({ marked: 1, unread: 0 });
+  });
+});

@@ -1,0 +1,106 @@
+import { randomUUID } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import { afterAll, describe, expect, it } from "vitest";
+import { getDb } from "~/server/db/client";
+import { calendars, focusBlocks, integrations, jobRuns, notifications, syncConflicts } from "~/server/db/schema";
+import { getEnv } from "~/server/env";
+import { recordIntegrationFailure } from "~/server/integrations/failures";
+import { focusReminderRequested, remindFocusBlock } from "~/server/notifications/producers/focus-reminders";
+import { previousWeekStart, sendWeeklySummary } from "~/server/notifications/producers/weekly-summary";
+import { getJobRunner, jobs } from "~/server/jobs/send";
+import { endSleepingRuns } from "../support/job-runs";
+import { change, push, userWithDevices } from "../support/sync";
+import { until } from "../support/until";
+
+/**
+ * Producers: each event notifies from the place it happens, once per occurrence, and a failing
+ * notification never fails the action it reports on.
+ */
+
+afterAll(() => endSleepingRuns(["deliver-notifications", "remind-focus-block"]));
+
+const listOf = async (caller: Awaited<ReturnType<typeof userWithDevices>>["caller"]) => (await caller.notifications.list({ limit: 100 })).items;
+
+describe("notifications: producers", () => {
+  it("a sync push raising 50 conflicts is one notification with a count; new devices are urgent notices", async () => {
+    const setup = await userWithDevices("notify-producer-sync");
+    const ids = Array.from({ length: 50 }, (_, index) => `r${index}`);
+    await push(setup.laptop, ids.map((id) => change(id, null, "base")));
+    await push(setup.laptop, ids.map((id) => change(id, 1, "remote")));
+    const result = await push(setup.desktop, ids.map((id) => change(id, 1, "local")));
+    expect(result.conflicts).toBe(50);
+
+    const listed = await listOf(setup.caller);
+    const conflicts = listed.filter((item) => item.kind === "sync.conflict_detected");
+    expect(conflicts.map((item) => [item.title, item.count, item.href])).toEqual([["50 sync conflicts need your choice", 1, "/conflicts"]]);
+    // userWithDevices connected two devices: two urgent notices, never folded.
+    const devices = listed.filter((item) => item.kind === "security.device_signed_in");
+    expect(devices.map((item) => item.title).sort()).toEqual(["New device signed in: desktop", "New device signed in: laptop"]);
+    expect(devices.every((item) => item.priority === "urgent")).toBe(true);
+  });
+
+  it("a notification that cannot be made never fails the push that raised it", async () => {
+    const setup = await userWithDevices("notify-producer-safe");
+    const db = await getDb();
+    // The user's preferences are unreadable garbage: notify throws, the push must not.
+    await db.execute(`insert into notification_preferences (user_id, settings) values ('${setup.user.id}', '{"timeZone": 42}') on conflict (user_id) do update set settings = excluded.settings` as never);
+    await push(setup.laptop, [change("x", null, "base")]);
+    await push(setup.laptop, [change("x", 1, "remote")]);
+    const result = await push(setup.desktop, [change("x", 1, "local")]);
+    expect(result.conflicts).toBe(1);
+    expect((await db.select().from(syncConflicts).where(eq(syncConflicts.userId, setup.user.id))).length).toBe(1);
+    expect((await db.select().from(notifications).where(and(eq(notifications.userId, setup.user.id), eq(notifications.kind, "sync.conflict_detected"))))).toEqual([]);
+  });
+
+  it("an integration failing again and again folds into one notification counting its failures", async () => {
+    const setup = await userWithDevices("notify-producer-integration");
+    const db = await getDb();
+    await db.insert(integrations).values({ userId: setup.user.id, provider: "github", status: "connected" } as never);
+    for (let failure = 0; failure < 4; failure++) await recordIntegrationFailure(db, { userId: setup.user.id, provider: "github", message: `GitHub answered 50${failure}` });
+    await recordIntegrationFailure(db, { userId: setup.user.id, provider: "github", message: "The GitHub authorization was revoked.", status: "needs_reauth" });
+    const listed = (await listOf(setup.caller)).filter((item) => item.kind === "integration.failed");
+    expect(listed.map((item) => item.title).sort()).toEqual(["GitHub sync failed 4 times", "Reconnect GitHub"]);
+  });
+
+  it("reminds before a focus block that is still there at its start, not one that moved or went", async () => {
+    const setup = await userWithDevices("notify-producer-focus");
+    const db = await getDb();
+    const [integration] = await db.insert(integrations).values({ userId: setup.user.id, provider: "google", status: "connected" } as never).returning();
+    const [calendar] = await db.insert(calendars).values({ userId: setup.user.id, integrationId: integration!.id, provider: "google", externalId: "primary", name: "Work" } as never).returning();
+    const startAt = new Date(Date.now() + 30 * 60_000);
+    const [block] = await db.insert(focusBlocks).values({ userId: setup.user.id, calendarId: calendar!.id, title: "Deep work", startAt, endAt: new Date(startAt.getTime() + 3_600_000), state: "active" }).returning();
+
+    expect(await remindFocusBlock(db, setup.user.id, block!.id, new Date(startAt.getTime() + 60_000).toISOString())).toMatchObject({ reminded: false, reason: "the block moved" });
+    expect(await remindFocusBlock(db, setup.user.id, block!.id, startAt.toISOString())).toMatchObject({ reminded: true, minutes: 30 });
+    expect((await listOf(setup.caller)).filter((item) => item.kind === "calendar.focus_block_starting").map((item) => item.title)).toEqual(["Deep work starts in 30 minutes"]);
+
+    // The durable run sleeps until 5 minutes before the start; removing the block cancels it.
+    await jobs.send(focusReminderRequested(setup.user.id, block!.id, startAt));
+    const runOf = () => db.select().from(jobRuns).where(and(eq(jobRuns.functionId, "remind-focus-block"), eq(jobRuns.userId, setup.user.id)));
+    await until(runOf, (rows) => rows[0]?.status === "sleeping", 5000, 50);
+    expect((await runOf())[0]!.nextAt!.getTime()).toBe(startAt.getTime() - 5 * 60_000);
+    await jobs.send({ name: "notifications/focus-reminder.cancelled", data: { userId: setup.user.id, blockId: block!.id } });
+    await until(runOf, (rows) => rows[0]?.status === "cancelled", 5000, 50);
+    await db.update(focusBlocks).set({ state: "deleted" }).where(eq(focusBlocks.id, block!.id));
+    expect(await remindFocusBlock(db, setup.user.id, block!.id, startAt.toISOString())).toMatchObject({ reminded: false, reason: "the block is gone" });
+    void getJobRunner;
+  });
+
+  it("sends a weekly summary from the commits, focus blocks and resolved conflicts the server holds", async () => {
+    const setup = await userWithDevices("notify-producer-weekly");
+    const db = await getDb();
+    const weekStart = previousWeekStart(new Date());
+    await push(setup.laptop, [change("w", null, "base")]);
+    await push(setup.laptop, [change("w", 1, "remote")]);
+    const pushed = await push(setup.desktop, [change("w", 1, "local")]);
+    const conflictId = pushed.results[0]!.status === "conflict" ? pushed.results[0]!.conflictId : "";
+    await db.update(syncConflicts).set({ status: "resolved", resolvedAt: new Date(`${weekStart}T12:00:00Z`) }).where(eq(syncConflicts.id, conflictId));
+    const outcome = await sendWeeklySummary(db, setup.user.id, weekStart);
+    expect(outcome).toMatchObject({ sent: true, summary: { weekStart, codingMinutes: 0, commits: 0, focusMinutes: 0, conflictsResolved: 1 } });
+    const [summary] = (await listOf(setup.caller)).filter((item) => item.kind === "summary.weekly");
+    expect(summary).toMatchObject({ title: "Your week in DevPulse", body: "0 commits, 0 hours in focus." });
+    // A quiet week sends nothing.
+    expect(await sendWeeklySummary(db, setup.user.id, "2020-01-06")).toMatchObject({ sent: false });
+    void getEnv;
+  });
+});
