@@ -1,5 +1,5 @@
 import { DAY, HOUR, zoneOffsetAt } from "~/lib/calendar/zoned-time";
-import { NOTIFICATION_CHANNEL_LABELS } from "~/lib/notifications/catalog";
+import { NOTIFICATION_CHANNEL_LABELS, NOTIFICATION_CHANNELS } from "~/lib/notifications/catalog";
 import type { NotificationFrequency } from "~/lib/schemas/notifications";
 import type { RouterOutputs } from "~/trpc/react";
 import { formatTime } from "../ui/time";
@@ -62,7 +62,8 @@ export function groupDecisions(decisions: readonly Decision[]): Array<{ key: str
     group.decisions.push(decision);
     groups.set(key, group);
   }
-  return [...groups.values()];
+  const order = (decision: Decision) => NOTIFICATION_CHANNELS.indexOf(decision.channel);
+  return [...groups.values()].map((group) => ({ ...group, decisions: group.decisions.sort((a, b) => order(a) - order(b)) }));
 }
 
 /** The instant the zone's clock reads `wall` (milliseconds of a UTC date standing for the wall time). */

@@ -49,7 +49,8 @@ export function NotificationBell({ align = "left" }: { align?: "left" | "right" 
   return (
     <div
       ref={wrapper}
-      className="relative"
+      // On a phone the panel hangs from the top bar (its positioned ancestor), across the screen.
+      className={align === "left" ? "relative" : "sm:relative"}
       onBlur={(event) => {
         if (open && event.relatedTarget && !wrapper.current?.contains(event.relatedTarget as Node)) setOpen(false);
       }}
@@ -108,8 +109,8 @@ function BellPanel({ id, ref, align, unread, onClose }: { id: string; ref: RefOb
       tabIndex={-1}
       onKeyDown={onKeyDown}
       className={cn(
-        "absolute z-50 mt-2 flex max-h-[min(36rem,calc(100dvh-6rem))] w-[min(24rem,calc(100vw-2rem))] flex-col overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-xl focus:outline-none",
-        align === "left" ? "left-0" : "right-0",
+        "absolute z-50 mt-2 flex max-h-[min(36rem,calc(100dvh-6rem))] flex-col overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-xl focus:outline-none",
+        align === "left" ? "left-0 w-[min(24rem,calc(100vw-2rem))]" : "inset-x-3 top-full sm:inset-x-auto sm:right-0 sm:top-auto sm:w-96",
       )}
     >
       <div className="flex items-center justify-between gap-3 border-b border-zinc-100 px-4 py-3">

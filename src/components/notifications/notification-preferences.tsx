@@ -1,5 +1,6 @@
 "use client";
 
+import { TRPCClientError } from "@trpc/client";
 import { useEffect, useId, useState, type FormEvent } from "react";
 import { NOTIFICATION_CATEGORIES, NOTIFICATION_CATEGORY_LABELS, NOTIFICATION_CHANNEL_LABELS, notificationKinds, type NotificationCategory, type NotificationChannel } from "~/lib/notifications/catalog";
 import { channelsOfCategory, NOTIFICATION_FREQUENCIES, type NotificationFrequency, type NotificationPreferences } from "~/lib/schemas/notifications";
@@ -8,6 +9,7 @@ import { browserTimeZone } from "../calendar/format";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
+import { cn } from "../ui/cn";
 import { Field } from "../ui/field";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
@@ -31,7 +33,8 @@ const ALWAYS_SENT = new Set(NOTIFICATION_CATEGORIES.filter((category) => Object.
  */
 export function preferenceErrors(error: unknown): { fields: Map<string, string>; form?: string } {
   if (!error) return { fields: new Map() };
-  const message = errorMessage(error).replace(/^Invalid input: /, "");
+  // The message itself, not errorMessage's first zod message: that one has lost its field's path.
+  const message = (error instanceof TRPCClientError ? error.message : errorMessage(error)).replace(/^Invalid input: /, "");
   const fields = new Map<string, string>();
   const unplaced: string[] = [];
   for (const part of message.replace(/ \(and \d+ more\)$/, "").split("; ")) {
@@ -139,7 +142,8 @@ export function NotificationPreferencesForm() {
           </div>
         </Card>
 
-        <div className="sticky bottom-4 z-10 flex flex-wrap items-center gap-3 rounded-xl border border-zinc-200 bg-white/95 px-5 py-3 shadow-sm backdrop-blur">
+        {/* Kept in sight while there is something to save (or a refusal to read). */}
+        <div className={cn("z-10 flex flex-wrap items-center gap-3 rounded-xl border border-zinc-200 bg-white/95 px-5 py-3 shadow-sm backdrop-blur", (dirty || save.isError) && "sticky bottom-4")}>
           <Button type="submit" loading={save.isPending} disabled={!dirty}>
             Save preferences
           </Button>
@@ -153,11 +157,9 @@ export function NotificationPreferencesForm() {
             {dirty && !save.isError && <span className="text-zinc-500">You have unsaved changes.</span>}
           </div>
           {save.isError && (
-            <div className="basis-full">
-              <Alert tone="error" title="Your preferences were not saved">
-                {errors.form ?? "Fix the fields marked above and save again."}
-              </Alert>
-            </div>
+            <p role="alert" className="basis-full text-sm font-medium text-red-700">
+              Your preferences were not saved: {errors.form ?? "fix the fields marked in red and save again."}
+            </p>
           )}
         </div>
       </form>
@@ -233,7 +235,7 @@ function TimeZoneField({ value, stored, error, onChange }: { value: string; stor
       </SelectField>
       {browser && browser !== stored && browser !== value && (
         <div className="flex flex-wrap items-center gap-3 rounded-lg border border-brand-100 bg-brand-50 px-4 py-3 text-sm text-brand-700">
-          <p className="min-w-0 flex-1">
+          <p className="min-w-48 flex-1">
             Your browser is on <strong>{browser.replaceAll("_", " ")}</strong>; your notifications follow <strong>{stored.replaceAll("_", " ")}</strong>.
           </p>
           <Button variant="secondary" size="sm" onClick={() => onChange(browser)}>
