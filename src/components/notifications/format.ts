@@ -1,7 +1,8 @@
-import { DAY, HOUR, zoneOffsetAt } from "~/lib/calendar/zoned-time";
+import { DAY, HOUR } from "~/lib/calendar/zoned-time";
 import { NOTIFICATION_CHANNEL_LABELS, NOTIFICATION_CHANNELS } from "~/lib/notifications/catalog";
 import type { NotificationFrequency } from "~/lib/schemas/notifications";
 import type { RouterOutputs } from "~/trpc/react";
+import { instantOfWall, wallOf } from "../calendar/week";
 import { formatTime } from "../ui/time";
 
 export type ListedNotification = RouterOutputs["notifications"]["list"]["items"][number];
@@ -66,26 +67,21 @@ export function groupDecisions(decisions: readonly Decision[]): Array<{ key: str
   return [...groups.values()].map((group) => ({ ...group, decisions: group.decisions.sort((a, b) => order(a) - order(b)) }));
 }
 
-/** The instant the zone's clock reads `wall` (milliseconds of a UTC date standing for the wall time). */
-export function instantOfWall(timeZone: string, wall: number): number {
-  const guess = wall - zoneOffsetAt(timeZone, wall);
-  return wall - zoneOffsetAt(timeZone, guess);
-}
-
 /** Tomorrow at `hour`:00 on the zone's clock. */
 export function tomorrowAt(timeZone: string, hour: number, now: number): Date {
-  const wallNow = now + zoneOffsetAt(timeZone, now);
-  const wallMidnight = Math.floor(wallNow / DAY) * DAY;
+  const wallMidnight = Math.floor(wallOf(timeZone, now) / DAY) * DAY;
   return new Date(instantOfWall(timeZone, wallMidnight + DAY + hour * HOUR));
 }
 
 /** "2025-03-01T14:30" on the zone's clock, for a datetime-local input. */
 export function wallInputValue(timeZone: string, instant: number): string {
-  return new Date(instant + zoneOffsetAt(timeZone, instant)).toISOString().slice(0, 16);
+  return new Date(wallOf(timeZone, instant)).toISOString().slice(0, 16);
 }
 
 /** A datetime-local value read on the zone's clock; null when it is not one. */
 export function instantOfWallInput(timeZone: string, value: string): Date | null {
+  // Strictly the input's own form: Date.parse reads odd strings (":00Z" is 1 January 2000).
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value)) return null;
   const wall = Date.parse(`${value}:00Z`);
   return Number.isNaN(wall) ? null : new Date(instantOfWall(timeZone, wall));
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { TRPCClientError } from "@trpc/client";
-import { useEffect, useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { NOTIFICATION_CATEGORIES, NOTIFICATION_CATEGORY_LABELS, NOTIFICATION_CHANNEL_LABELS, notificationKinds, type NotificationCategory, type NotificationChannel } from "~/lib/notifications/catalog";
 import { channelsOfCategory, NOTIFICATION_FREQUENCIES, type NotificationFrequency, type NotificationPreferences } from "~/lib/schemas/notifications";
 import { api, errorMessage } from "~/trpc/react";
@@ -52,12 +52,22 @@ export function NotificationPreferencesForm() {
   const utils = api.useUtils();
   const preferences = api.notifications.preferences.get.useQuery();
   const [draft, setDraft] = useState<Draft>();
+  const form = useRef<HTMLFormElement>(null);
   const save = api.notifications.preferences.update.useMutation({
     onSuccess: (saved) => {
       utils.notifications.preferences.get.setData(undefined, saved);
       setDraft(undefined);
     },
   });
+
+  // A refused save takes the person to the first field it names (centred: the save bar would cover it at the bottom).
+  const refused = save.error;
+  useEffect(() => {
+    const invalid = refused && form.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    if (!invalid) return;
+    invalid.scrollIntoView({ block: "center" });
+    invalid.focus({ preventScroll: true });
+  }, [refused]);
 
   if (preferences.isPending) return <Loading label="Loading your notification preferences" />;
   if (preferences.isError) {
@@ -94,7 +104,7 @@ export function NotificationPreferencesForm() {
         </ul>
       </Alert>
 
-      <form onSubmit={onSubmit} noValidate className="space-y-6" aria-label="Notification preferences">
+      <form ref={form} onSubmit={onSubmit} noValidate className="space-y-6" aria-label="Notification preferences">
         <Card>
           <CardHeader title="What you hear about, and where" description="For each kind of notification, the channels it may use and how often." />
           <div className="divide-y divide-zinc-100">
