@@ -26,6 +26,8 @@ const PAGES: ReadonlyArray<{ route: string; path: string; signedIn: boolean; unl
   { route: "/calendar", path: "/calendar", signedIn: true }, // no calendar connected here: the empty state and the privacy switches
   { route: "/integrations", path: "/integrations", signedIn: true },
   { route: "/privacy", path: "/privacy", signedIn: true },
+  { route: "/notifications", path: "/notifications", signedIn: true },
+  { route: "/settings/notifications", path: "/settings/notifications", signedIn: true },
   { route: "/settings/webhooks", path: "/settings/webhooks", signedIn: true },
   { route: "/settings/jobs", path: "/settings/jobs", signedIn: true },
   { route: "/settings/account", path: "/settings/account", signedIn: true },

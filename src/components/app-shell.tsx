@@ -4,8 +4,10 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
 import { useId, useState, type ReactNode } from "react";
-import { CalendarIcon, ClockIcon, CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon, UserIcon, WebhookIcon } from "./icons";
+import { BellIcon, CalendarIcon, ClockIcon, CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon, UserIcon, WebhookIcon } from "./icons";
 import { Logo } from "./logo";
+import { NotificationBell } from "./notifications/notification-bell";
+import { NotificationsLive } from "./notifications/use-notifications";
 import { RealtimeStatus } from "./realtime/realtime-provider";
 import { cn } from "./ui/cn";
 
@@ -16,6 +18,7 @@ const navigation = [
   { href: "/calendar", label: "Calendar", icon: CalendarIcon },
   { href: "/integrations", label: "Integrations", icon: PlugIcon },
   { href: "/privacy", label: "Privacy", icon: ShieldIcon },
+  { href: "/settings/notifications", label: "Notifications", icon: BellIcon },
   { href: "/settings/webhooks", label: "Webhooks", icon: WebhookIcon },
   { href: "/settings/jobs", label: "Background jobs", icon: ClockIcon },
   { href: "/settings/account", label: "Account", icon: UserIcon },
@@ -86,10 +89,11 @@ export function AppShell({ user, sandbox = false, children }: { user: ShellUser;
       </a>
       {/* Desktop sidebar */}
       <aside className="hidden w-64 shrink-0 flex-col border-r border-zinc-200 bg-white lg:flex">
-        <div className="px-5 py-5">
+        <div className="flex items-center justify-between gap-2 py-5 pl-5 pr-3">
           <Link href="/dashboard" aria-label="DevPulse Cloud home">
             <Logo />
           </Link>
+          <NotificationBell align="left" />
         </div>
         <nav aria-label="Main" className="flex-1 px-3">
           <NavLinks />
@@ -104,16 +108,19 @@ export function AppShell({ user, sandbox = false, children }: { user: ShellUser;
         <Link href="/dashboard" aria-label="DevPulse Cloud home">
           <Logo />
         </Link>
-        <button
-          type="button"
-          className="rounded-md p-2 text-zinc-600 hover:bg-zinc-100"
-          aria-expanded={menuOpen}
-          aria-controls={mobileNavId}
-          aria-label={menuOpen ? "Close menu" : "Open menu"}
-          onClick={() => setMenuOpen((open) => !open)}
-        >
-          {menuOpen ? <CloseIcon /> : <MenuIcon />}
-        </button>
+        <div className="flex items-center gap-1">
+          <NotificationBell align="right" />
+          <button
+            type="button"
+            className="rounded-md p-2 text-zinc-600 hover:bg-zinc-100"
+            aria-expanded={menuOpen}
+            aria-controls={mobileNavId}
+            aria-label={menuOpen ? "Close menu" : "Open menu"}
+            onClick={() => setMenuOpen((open) => !open)}
+          >
+            {menuOpen ? <CloseIcon /> : <MenuIcon />}
+          </button>
+        </div>
       </header>
       {menuOpen && (
         <div id={mobileNavId} className="sticky top-[57px] z-20 space-y-3 border-b border-zinc-200 bg-white p-3 shadow-sm lg:hidden">
@@ -132,6 +139,7 @@ export function AppShell({ user, sandbox = false, children }: { user: ShellUser;
         )}
         <div className="mx-auto max-w-5xl">{children}</div>
       </main>
+      <NotificationsLive />
       <RealtimeStatus />
     </div>
   );

@@ -98,3 +98,9 @@ export const CalendarIcon = (p: SVGProps<SVGSVGElement>) => (
     <path d="M3 10h18M8 3v4M16 3v4" />
   </Icon>
 );
+export const BellIcon = (p: SVGProps<SVGSVGElement>) => (
+  <Icon {...p}>
+    <path d="M6 10a6 6 0 0 1 12 0c0 4.5 2 6 2 6H4s2-1.5 2-6Z" />
+    <path d="M10 20a2 2 0 0 0 4 0" />
+  </Icon>
+);

@@ -1,0 +1,88 @@
+import { TRPCClientError } from "@trpc/client";
+import { describe, expect, it } from "vitest";
+import { badgeCount, bellLabel, describeDecision, groupDecisions, instantOfWallInput, tomorrowAt, wallInputValue, type Decision } from "~/components/notifications/format";
+import { preferenceErrors } from "~/components/notifications/notification-preferences";
+
+const ms = (iso: string) => Date.parse(iso);
+
+const decision = (over: Partial<Decision>): Decision => ({
+  id: crypto.randomUUID(),
+  notificationId: "n1",
+  channel: "desktop",
+  outcome: "send",
+  reason: "immediate",
+  reasonText: "sent immediately",
+  deliverAt: null,
+  deliveredAt: null,
+  deliveredAs: null,
+  decidedAt: new Date("2026-01-10T12:00:00Z"),
+  kind: "sync.conflict_detected",
+  title: "A sync conflict needs your choice",
+  ...over,
+});
+
+describe("the bell", () => {
+  it("caps the badge at 9+ and reads the exact count in its name", () => {
+    expect([0, 1, 9, 10, 250].map(badgeCount)).toEqual(["0", "1", "9", "9+", "9+"]);
+    expect(bellLabel(undefined)).toBe("Notifications");
+    expect(bellLabel(0)).toBe("Notifications");
+    expect(bellLabel(1250)).toBe("Notifications, 1,250 unread");
+  });
+});
+
+describe("the decision log in words", () => {
+  const now = new Date("2026-01-10T12:05:00Z");
+  it("says what was held and why, and how it went out later", () => {
+    expect(describeDecision(decision({ outcome: "hold", reason: "quiet_hours", reasonText: "quiet hours until 08:00" }), now)).toMatchObject({ status: "Held", text: "Held: quiet hours until 08:00" });
+    const delivered = describeDecision(decision({ channel: "email", outcome: "hold", reasonText: "batched into the 17:00 digest", deliveredAt: new Date("2026-01-10T12:04:00Z"), deliveredAs: "digest of 4 via smtp" }), now);
+    expect(delivered.status).toBe("Delivered");
+    expect(delivered.text).toMatch(/^Held \(batched into the 17:00 digest\), then delivered as digest of 4 via smtp at \d\d:\d\d$/);
+    expect(describeDecision(decision({ channel: "webhook", outcome: "drop", reasonText: "Webhook is off for Sync notifications" }), now).text).toBe("Not sent: Webhook is off for Sync notifications");
+    expect(describeDecision(decision({ channel: "inApp", reasonText: "listed immediately" }), now).status).toBe("Listed");
+  });
+
+  it("groups one notify call's channels together, in the catalog's channel order", () => {
+    const at = new Date("2026-01-10T12:00:00Z");
+    const later = new Date("2026-01-10T12:03:00Z");
+    const groups = groupDecisions([
+      decision({ decidedAt: later, channel: "webhook" }),
+      decision({ decidedAt: later, channel: "desktop" }),
+      decision({ decidedAt: later, channel: "inApp" }),
+      decision({ decidedAt: at, channel: "email" }),
+    ]);
+    expect(groups.map((group) => group.decisions.map((entry) => entry.channel))).toEqual([["inApp", "desktop", "webhook"], ["email"]]);
+  });
+});
+
+describe("do-not-disturb times on the user's clock", () => {
+  it("ends tomorrow at 09:00 in the preference's zone, not the browser's", () => {
+    // 23:30 in Berlin on 10 January: tomorrow is the 11th
+    expect(tomorrowAt("Europe/Berlin", 9, ms("2026-01-10T22:30:00Z")).toISOString()).toBe("2026-01-11T08:00:00.000Z");
+    // 00:30 in Berlin on 11 January (still the 10th in UTC): tomorrow is the 12th
+    expect(tomorrowAt("Europe/Berlin", 9, ms("2026-01-10T23:30:00Z")).toISOString()).toBe("2026-01-12T08:00:00.000Z");
+    // across the spring-forward night, 09:00 is at the new offset
+    expect(tomorrowAt("Europe/Berlin", 9, ms("2026-03-28T12:00:00Z")).toISOString()).toBe("2026-03-29T07:00:00.000Z");
+  });
+
+  it("reads a custom time in the zone and writes the input's value back the same", () => {
+    expect(instantOfWallInput("America/New_York", "2026-07-01T18:30")?.toISOString()).toBe("2026-07-01T22:30:00.000Z");
+    expect(wallInputValue("America/New_York", ms("2026-07-01T22:30:00Z"))).toBe("2026-07-01T18:30");
+    expect(instantOfWallInput("UTC", "")).toBeNull();
+  });
+});
+
+describe("a refused save, per field", () => {
+  const refusal = (message: string) => new TRPCClientError(message);
+  it("places each named problem on its field and keeps the path a nested field needs", () => {
+    const { fields, form } = preferenceErrors(refusal("Invalid input: quietHours.start: Use a 24-hour time like 22:00; focusReminderMinutes: Too big: expected number to be <=120"));
+    expect(fields.get("quietHours.start")).toBe("Use a 24-hour time like 22:00");
+    expect(fields.get("focusReminderMinutes")).toBe("Too big: expected number to be <=120");
+    expect(form).toBeUndefined();
+  });
+
+  it("reads the whole-document check's message too, and leaves an unnamed problem to the form", () => {
+    expect(preferenceErrors(refusal('categories.summary.channels.0: "desktop" is not a channel for summary notifications')).fields.get("categories.summary.channels.0")).toMatch(/not a channel/);
+    expect(preferenceErrors(refusal("Too many requests. Try again in a minute.")).form).toBe("Too many requests. Try again in a minute.");
+    expect(preferenceErrors(undefined)).toEqual({ fields: new Map() });
+  });
+});
