@@ -85,7 +85,8 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
   metrics.notificationDecisionSeconds.observe(decisionMs / 1000);
   if (listed) metrics.notificationsDelivered.inc({ channel: "inApp", form: recorded.folded ? "folded" : "single" });
 
-  if (listed && !recorded.folded) await announceListed(db, userId);
+  // A fold leaves the count as it was but changes what the list shows ("51 sync conflicts"): open bells refetch either way.
+  if (listed) await announceListed(db, userId);
   const due: DueDelivery[] = [];
   for (const channel of NOTIFICATION_CHANNELS) {
     if (channel === "inApp") continue;
