@@ -55,7 +55,7 @@ test("set quiet hours, trigger a conflict, and see the bell count rise live; the
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Notifications" }).click();
   await expect(page.getByRole("heading", { name: "Notification preferences", level: 1 })).toBeVisible();
   await expect(page.getByRole("link", { name: "Preview emails" })).toHaveAttribute("href", "/settings/notifications/emails");
-  await expect(page.getByRole("link", { name: "Webhooks" })).toHaveAttribute("href", "/settings/webhooks");
+  await expect(page.getByRole("main").getByRole("link", { name: "Webhooks" })).toHaveAttribute("href", "/settings/webhooks");
   await page.getByRole("button", { name: "Use Europe/Berlin" }).click();
   await expect(page.getByLabel("Time zone")).toHaveValue(ZONE);
   await page.getByRole("switch", { name: "Quiet hours" }).click();

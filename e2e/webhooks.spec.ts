@@ -43,4 +43,13 @@ test("register the sandbox's webhook receiver, send a test, and see the signed d
   expect(JSON.parse(mine[0]!.body)).toMatchObject({ type: "webhook.test" });
 
   await page.screenshot({ path: `${ARTIFACTS}/webhooks.png`, fullPage: true });
+
+  // The operator's view of the same: the sandbox serves /api/metrics to its demo token, and to nobody else.
+  expect((await request.get("/api/metrics")).status()).toBe(401);
+  const scrape = async () => (await request.get("/api/metrics", { headers: { authorization: "Bearer sandbox-metrics-token" } })).text();
+  // The run completes a moment after its delivery is recorded as delivered.
+  await expect.poll(scrape).toMatch(/^devpulse_job_runs_total\{job="deliver-webhook",outcome="completed"\} [1-9]/m);
+  const metrics = await scrape();
+  expect(metrics).toMatch(/^devpulse_webhook_deliveries_total\{outcome="delivered"\} [1-9]/m);
+  expect(metrics).toContain("# TYPE devpulse_email_circuit_state gauge");
 });

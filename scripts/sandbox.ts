@@ -19,6 +19,7 @@ const root = new URL("..", import.meta.url).pathname;
 const port = Number(process.env.PORT ?? 3000);
 const appUrl = (process.env.APP_URL ?? `http://localhost:${port}`).replace(/\/+$/, "");
 /** A new commit is pushed to the demo repository this often, so webhooks deliver something live. */
+const SANDBOX_METRICS_TOKEN = "sandbox-metrics-token";
 const pushEveryMs = Number(process.env.SANDBOX_PUSH_INTERVAL_MS ?? 60_000);
 
 const github = await startGitHubDouble({ port: Number(process.env.SANDBOX_GITHUB_PORT ?? 0), demoAnchor: new Date() });
@@ -105,6 +106,8 @@ const app = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     LINKEDIN_OAUTH_URL: linkedIn.url,
     // The receiver listens on loopback, which outbound webhooks refuse everywhere else.
     ALLOW_PRIVATE_WEBHOOKS: "1",
+    // A demo token, so the metrics can be read in the sandbox (curl line below); never a production value.
+    METRICS_TOKEN: process.env.METRICS_TOKEN ?? SANDBOX_METRICS_TOKEN,
     EMAIL_PROVIDERS: "resend,smtp",
     RESEND_API_KEY: RESEND_DOUBLE_KEY,
     RESEND_BASE_URL: resend.url,
@@ -128,6 +131,7 @@ console.log(`
   Webhooks ${webhookReceiver.url}   (your endpoint: register ${webhookReceiver.url}/hooks/demo on Webhooks, paste its secret on this page)
   Resend   ${resend.url}   (primary email provider stand-in: mail it accepted, and an outage switch)
   SMTP     smtp://127.0.0.1:${smtp.port}   (secondary provider: each mail it accepts is printed here)
+  Metrics  curl -H "Authorization: Bearer ${process.env.METRICS_TOKEN ?? SANDBOX_METRICS_TOKEN}" ${appUrl}/api/metrics
   A new commit is pushed to octo-dev/devpulse-desktop every ${Math.round(pushEveryMs / 1000)} s once GitHub is connected.
 `);
 
