@@ -6,9 +6,9 @@
 //      on PGlite and, with TEST_DATABASE_URL, on Postgres.
 // A type error fails the run too (and would fail `next build`).
 // Ends with one summary line: "N passed, N failed, N skipped".
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "./lib/test-database.mjs";
@@ -49,29 +49,11 @@ function countPlaywright(file) {
   totals.skipped += stats.skipped;
 }
 
-/**
- * Starts one Vitest pass and resolves when it ends. With `log`, its output goes to that
- * file (printed afterwards by the caller) instead of this terminal, so two passes can run
- * at once without interleaving their reports.
- */
-function vitest(label, name, env, log) {
+function vitest(label, name, env) {
   const output = join(reports, `vitest-${name}.json`);
   rmSync(output, { force: true });
-  const args = ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${output}`];
-  if (!log) console.log(`\n━━━ ${label} ━━━`);
-  return new Promise((resolve) => {
-    const child = spawn(bin("vitest"), args, { cwd: root, env, stdio: log ? ["ignore", "pipe", "pipe"] : "inherit" });
-    if (log) {
-      const file = createWriteStream(log);
-      child.stdout.pipe(file);
-      child.stderr.pipe(file);
-    }
-    child.on("close", (status) => {
-      if (status !== 0) failures.push(label);
-      countVitest(output);
-      resolve();
-    });
-  });
+  run(label, bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${output}`], env);
+  countVitest(output);
 }
 
 /** A port nothing listens on right now, so the e2e server never collides with another run. */
@@ -101,18 +83,9 @@ async function playwright(label, name, env) {
 }
 
 run("typecheck (tsc --noEmit)", bin("tsc"), ["--noEmit", "-p", "."], baseEnv);
-// The two Vitest passes run at once: each is one worker on one core (files share one
-// database in sequence), so on a 2-core machine together they take about as long as one.
-// The PGlite pass reports here as it goes; the Postgres pass's report follows it.
-const postgresLog = join(reports, "vitest-postgres.log");
-await Promise.all([
-  vitest("vitest · PGlite (embedded)", "pglite", baseEnv),
-  serverUrl ? vitest("vitest · Postgres server", "postgres", { ...baseEnv, TEST_DATABASE_URL: serverUrl }, postgresLog) : undefined,
-]);
-if (serverUrl) {
-  console.log("\n━━━ vitest · Postgres server (ran alongside the PGlite pass) ━━━");
-  process.stdout.write(readFileSync(postgresLog, "utf8"));
-} else console.log("\nTEST_DATABASE_URL is not set: skipping the Postgres-server run of the Vitest suite.");
+vitest("vitest · PGlite (embedded)", "pglite", baseEnv);
+if (serverUrl) vitest("vitest · Postgres server", "postgres", { ...baseEnv, TEST_DATABASE_URL: serverUrl });
+else console.log("\nTEST_DATABASE_URL is not set: skipping the Postgres-server run of the Vitest suite.");
 
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 if (!existsSync(chromium)) {

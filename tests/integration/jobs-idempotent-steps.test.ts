@@ -61,7 +61,7 @@ const logOf = async (userId: string, activity: (typeof processingLog.$inferSelec
 
 function listen(userId: string) {
   const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && message.event !== "job:run_updated" && heard.push(message));
+  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && message.event !== "job:run_updated" && !message.event.startsWith("notification:") && heard.push(message)); // notifications: notifications-*.test.ts
   return { heard, stop };
 }
 

@@ -110,7 +110,8 @@ describe("client.realtime.subscribe over Pusher (pusher-js against the Pusher do
     await vi.waitFor(() => expect(log).toContain("interrupted"), { timeout: 10_000 });
     await vi.waitFor(() => expect(log.at(-1)).toBe("ready"), { timeout: 15_000 });
     await push(writer, [change(`drop-${randomUUID().slice(0, 8)}`, null, "after the reconnection")]);
-    await vi.waitFor(() => expect(heard.events).toHaveLength(1), { timeout: 5_000 });
+    // (The new-device notices of the user's sign-up arrive on the same channel too; this is about the push.)
+    await vi.waitFor(() => expect(heard.events.filter((e) => e.event === "sync:changed")).toHaveLength(1), { timeout: 5_000 });
   }, 40_000);
 
   it("passes on only catalog events with valid payloads, and only the ones asked for", async () => {
@@ -132,9 +133,12 @@ describe("client.realtime.subscribe over Pusher (pusher-js against the Pusher do
     const expected = { event: "notification:new", payload: { id: "n2", title: "Report ready", level: "info", href: "/dashboard" } };
     await vi.waitFor(() => expect(all.events).toContainEqual(expected), { timeout: 5_000 });
     await vi.waitFor(() => expect(onlyNotifications.events).toContainEqual(expected), { timeout: 5_000 });
-    // one socket delivers in order: everything sent before the last event has been seen by now
-    expect(all.events).toEqual([{ event: "sync:changed", payload: { cursor: 4, changes: 1, sourceDeviceId: null } }, expected]);
-    expect(onlyNotifications.events).toEqual([expected]);
+    // one socket delivers in order: everything sent before the last event has been seen by now. The user's own
+    // background activity (the new-device notice of setting up the listener, its delivery run) may interleave: left out.
+    const triggered = (events: typeof all.events) => events.filter((e) => e.event === "sync:changed" || (e.event === "notification:new" && ["n1", "n2"].includes(e.payload.id)));
+    expect(triggered(all.events)).toEqual([{ event: "sync:changed", payload: { cursor: 4, changes: 1, sourceDeviceId: null } }, expected]);
+    expect(triggered(onlyNotifications.events)).toEqual([expected]);
+    expect(onlyNotifications.events.every((e) => e.event === "notification:new")).toBe(true);
     expect([...all.errors, ...onlyNotifications.errors]).toEqual([]);
   });
 
