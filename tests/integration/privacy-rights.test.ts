@@ -1,3 +1,4 @@
+import { getJobRunner } from "~/server/jobs/send";
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -93,6 +94,8 @@ describe("deleting the account", () => {
     for (const table of ["sync_records", "sync_revisions", "sync_conflicts", "sync_keys", "devices", "integrations", "integration_tokens", "external_data_cache", "consents", "processing_log", "privacy_settings", "job_runs", "job_events"]) {
       expect(before[table], table).toBeGreaterThan(0);
     }
+    // The accounts' own background work (their new-device notices going out) settles before the bystander is counted.
+    await getJobRunner().idle();
     const bystanderBefore = await rowsOf(bystander.user.id);
     expect((await db.select().from(syncConflicts).where(eq(syncConflicts.userId, doomed.user.id))).length).toBe(1);
 

@@ -25,3 +25,11 @@ if (!testRunner.__devpulseTestRunnerInstalled) {
   useJobRunner(createInProcessRunner({ jobs: jobFunctions, retryDelayMs: () => 20 }));
   testRunner.__devpulseTestRunnerInstalled = true;
 }
+
+// Deliveries a file's users left waiting (rate-limited notices, webhook retries, reminders) are that
+// file's business: ended when it is done, so the runner's idle() in later files never waits for them.
+const { afterAll } = await import("vitest");
+afterAll(async () => {
+  const { endSleepingRuns } = await import("./job-runs");
+  await endSleepingRuns(["deliver-notifications", "deliver-webhook", "remind-focus-block"]);
+});

@@ -25,6 +25,7 @@ describe("email templates", () => {
       "calendar.conflict_detected": { count: 1, start: "2026-03-10T08:00:00Z", focusBlock: false },
       "calendar.focus_block_starting": { blockId: "00000000-0000-4000-8000-000000000003", title: "Deep work", startsAt: "2026-03-10T08:00:00Z", minutes: 5 },
       "summary.weekly": { weekStart: "2026-03-09", codingMinutes: 600, commits: 12, focusMinutes: 300, conflictsResolved: 1 },
+      "webhooks.endpoint_disabled": { endpointId: "00000000-0000-4000-8000-000000000004", host: "hooks.example.com", reason: "failing" },
     };
     expect(Object.keys(samples).sort()).toEqual([...NOTIFICATION_KINDS].sort());
     for (const kind of NOTIFICATION_KINDS) {
