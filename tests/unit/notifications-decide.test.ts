@@ -21,6 +21,8 @@ type Row = {
   preferences: ReturnType<typeof prefs>;
   now: string;
   focus?: FocusState;
+  /** Whether one of the user's endpoints receives the kind (default: yes). */
+  webhookEndpoint?: boolean;
   expect: Partial<Record<NotificationChannel, Expected>>;
 };
 
@@ -118,11 +120,19 @@ const rows: Row[] = [
     now: NOW,
     expect: { inApp: ["send", "urgent"], email: ["drop", "channel_off"] },
   },
+  {
+    name: "no endpoint receives the kind: the webhook channel is dropped at once, even for urgent kinds",
+    kind: "security.device_signed_in",
+    preferences: prefs(),
+    now: NOW,
+    webhookEndpoint: false,
+    expect: { email: ["send", "urgent"], webhook: ["drop", "no_endpoint"] },
+  },
 ];
 
 describe("decideNotification: the matrix", () => {
   it.each(rows)("$name", (row) => {
-    const decisions = decideNotification({ kind: row.kind, preferences: row.preferences, focus: row.focus ?? null, now: at(row.now) });
+    const decisions = decideNotification({ kind: row.kind, preferences: row.preferences, focus: row.focus ?? null, webhookEndpoint: row.webhookEndpoint ?? true, now: at(row.now) });
     expect(decisions.map((decision) => decision.channel)).toEqual(notificationSpec(row.kind).channels);
     for (const [channel, [outcome, reason, deliverAt, text]] of Object.entries(row.expect) as [NotificationChannel, Expected][]) {
       const decision = decisions.find((candidate) => candidate.channel === channel);
@@ -135,7 +145,7 @@ describe("decideNotification: the matrix", () => {
   });
 
   it.each(NOTIFICATION_KINDS)("%s: urgent kinds are never held, others never go out in quiet hours (except in-app)", (kind) => {
-    const decisions = decideNotification({ kind, preferences: prefs(quiet()), focus: null, now: at("2026-01-15T22:30:00Z") });
+    const decisions = decideNotification({ kind, preferences: prefs(quiet()), focus: null, webhookEndpoint: true, now: at("2026-01-15T22:30:00Z") });
     for (const decision of decisions) {
       if (notificationSpec(kind).priority === "urgent" || decision.channel === "inApp") expect(decision.outcome).toBe("send");
       else expect(decision).toMatchObject({ outcome: "hold", reason: "quiet_hours" });
@@ -145,7 +155,7 @@ describe("decideNotification: the matrix", () => {
   it("decides in a few milliseconds at most (the budget is 100 ms)", () => {
     const preferences = prefs({ ...quiet(), categories: { sync: { frequency: "hourly" } } });
     const started = performance.now();
-    for (let index = 0; index < 1000; index++) decideNotification({ kind: "sync.conflict_detected", preferences, focus: { until: at("2026-01-16T09:00:00Z") }, now: at("2026-01-15T20:40:00Z") });
+    for (let index = 0; index < 1000; index++) decideNotification({ kind: "sync.conflict_detected", preferences, focus: { until: at("2026-01-16T09:00:00Z") }, webhookEndpoint: true, now: at("2026-01-15T20:40:00Z") });
     expect((performance.now() - started) / 1000).toBeLessThan(5);
   });
 });

@@ -196,10 +196,6 @@ export type AnyNotification = { [K in NotificationKind]: { kind: K; data: Notifi
 export const NOTIFICATION_KINDS = Object.keys(notificationKinds) as NotificationKind[];
 export const notificationKind = z.enum(NOTIFICATION_KINDS as [NotificationKind, ...NotificationKind[]]);
 
-export function isNotificationKind(value: string): value is NotificationKind {
-  return Object.hasOwn(notificationKinds, value);
-}
-
 /** The spec of one kind, without the per-kind generics (for code that handles every kind alike). */
 export function notificationSpec(kind: NotificationKind): KindSpec<z.ZodObject> {
   return notificationKinds[kind] as unknown as KindSpec<z.ZodObject>;

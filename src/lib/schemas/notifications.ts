@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isTimeZone } from "../calendar/zoned-time";
+import { ZTimeZone } from "../calendar/schemas";
 import { ZText } from "./primitives";
 import { NOTIFICATION_CATEGORIES, NOTIFICATION_CHANNELS, notificationKinds, type NotificationCategory, type NotificationChannel } from "../notifications/catalog";
 
@@ -18,15 +18,7 @@ export function channelsOfCategory(category: NotificationCategory): Notification
   return NOTIFICATION_CHANNELS.filter((channel) => used.has(channel));
 }
 
-const DEFAULT_FREQUENCY: Record<NotificationCategory, NotificationFrequency> = {
-  sync: "immediate",
-  integrations: "immediate",
-  calendar: "immediate",
-  security: "immediate",
-  account: "immediate",
-  summary: "immediate",
-};
-
+/** Like the calendar's ZClockTime, without 24:00: quiet hours start and end within a day. */
 const clock = ZText.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Use a 24-hour time like 22:00");
 
 const ZCategoryPreference = (category: NotificationCategory) =>
@@ -36,7 +28,7 @@ const ZCategoryPreference = (category: NotificationCategory) =>
       .max(NOTIFICATION_CHANNELS.length)
       .transform((channels) => [...new Set(channels)])
       .default(channelsOfCategory(category)),
-    frequency: z.enum(NOTIFICATION_FREQUENCIES).default(DEFAULT_FREQUENCY[category]),
+    frequency: z.enum(NOTIFICATION_FREQUENCIES).default("immediate"),
   });
 
 export const ZNotificationPreferences = z.object({
@@ -48,7 +40,7 @@ export const ZNotificationPreferences = z.object({
   /** Hold non-urgent notifications between these times, in `timeZone` (may span midnight: 22:00–08:00). */
   quietHours: z.object({ enabled: z.boolean().default(false), start: clock.default("22:00"), end: clock.default("08:00") }).default({ enabled: false, start: "22:00", end: "08:00" }),
   /** An IANA time zone, for quiet hours and digest times. */
-  timeZone: ZText.max(64).refine(isTimeZone, "Unknown time zone: use an IANA name like Europe/Berlin").default("UTC"),
+  timeZone: ZTimeZone.default("UTC"),
   /** Hold non-urgent notifications until then; null when off. */
   doNotDisturbUntil: z.iso.datetime({ offset: true }).max(40).nullable().default(null),
   /** Hold non-urgent notifications while the live status says the user is in focus. */

@@ -1,3 +1,4 @@
+import { minutesOfClockTime } from "~/lib/calendar/schemas";
 import { DAY, HOUR, MINUTE, zoneOffsetAt, zoneOffsetPieces } from "~/lib/calendar/zoned-time";
 
 /**
@@ -5,12 +6,6 @@ import { DAY, HOUR, MINUTE, zoneOffsetAt, zoneOffsetPieces } from "~/lib/calenda
  * the user's time zone, so "until 08:00" must be 08:00 on their clock, across midnight and on
  * the days the clock jumps. Built on the calendar's offset pieces (src/lib/calendar/zoned-time.ts).
  */
-
-/** Minutes since midnight of "HH:MM". */
-export function minutesOfClock(clock: string): number {
-  const [hours, minutes] = clock.split(":").map(Number);
-  return hours! * 60 + minutes!;
-}
 
 /** The minute of the day `instant` reads on the zone's clock. */
 export function wallMinuteOfDay(timeZone: string, instant: number): number {
@@ -44,8 +39,8 @@ export type QuietHours = { enabled: boolean; start: string; end: string };
 /** When quiet hours that include `now` end, or null when `now` is outside them (start = end: none). */
 export function quietHoursEnd(quiet: QuietHours, timeZone: string, now: number): number | null {
   if (!quiet.enabled) return null;
-  const start = minutesOfClock(quiet.start);
-  const end = minutesOfClock(quiet.end);
+  const start = minutesOfClockTime(quiet.start);
+  const end = minutesOfClockTime(quiet.end);
   if (start === end) return null;
   const minute = wallMinuteOfDay(timeZone, now);
   // 22:00–08:00 spans midnight: inside from 22:00 to the end of the day, and from midnight to 08:00.
@@ -53,7 +48,7 @@ export function quietHoursEnd(quiet: QuietHours, timeZone: string, now: number):
   return inside ? nextWallTime(timeZone, now, DAY, end * MINUTE) : null;
 }
 
-export const DIGEST_WINDOWS = {
+const DIGEST_WINDOWS = {
   /** Hourly digests close at each full hour on the user's clock. */
   hourly: { period: HOUR, phase: 0 },
   /** Daily digests close at 17:00 on the user's clock: the end of a working day. */

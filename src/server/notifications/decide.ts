@@ -12,7 +12,8 @@ import { clockLabel, digestClose, quietHoursEnd, type DigestFrequency } from "./
  * the 100 ms budget; notify.ts reads the inputs and records the result.
  *
  * The rules, in order:
- *  1. Only the kind's own channels (the catalog) are decided.
+ *  1. Only the kind's own channels (the catalog) are decided; the webhook channel is dropped when
+ *     none of the user's endpoints receives the kind (nothing to deliver to).
  *  2. Urgent kinds (a new device, the inactivity warning) go out now on every channel the user
  *     enabled for the category, whatever the frequency (even "off"), quiet hours, do-not-disturb
  *     or focus; the in-app list always keeps them, so a security notice cannot be switched off.
@@ -37,15 +38,16 @@ export type ChannelDecision = {
   deliverAt: Date | null;
 };
 
-export type DecisionInput = { kind: NotificationKind; preferences: NotificationPreferences; focus: FocusState; now: Date };
+/** `webhookEndpoint`: whether any of the user's endpoints receives this kind (with none, the webhook channel has nowhere to go). */
+export type DecisionInput = { kind: NotificationKind; preferences: NotificationPreferences; focus: FocusState; webhookEndpoint: boolean; now: Date };
 
 /** Channels that interrupt or leave the app, so frequency and holds apply to them. In-app is not one. */
-export const HELD_CHANNELS: readonly NotificationChannel[] = ["desktop", "email", "webhook"];
+const HELD_CHANNELS: readonly NotificationChannel[] = ["desktop", "email", "webhook"];
 
 /** A focus without a set end is looked at again after this long. */
-export const OPEN_FOCUS_RECHECK_MS = 30 * MINUTE;
+const OPEN_FOCUS_RECHECK_MS = 30 * MINUTE;
 
-export function decideNotification({ kind, preferences, focus, now }: DecisionInput): ChannelDecision[] {
+export function decideNotification({ kind, preferences, focus, webhookEndpoint, now }: DecisionInput): ChannelDecision[] {
   const spec = notificationSpec(kind);
   const category = preferences.categories[spec.category];
   const categoryLabel = NOTIFICATION_CATEGORY_LABELS[spec.category].label;
@@ -56,6 +58,8 @@ export function decideNotification({ kind, preferences, focus, now }: DecisionIn
   let hold: Hold | null | undefined;
   const heldFor = () => (hold === undefined ? (hold = holdUntil(preferences, focus, now, category.frequency === "immediate" || category.frequency === "off" ? null : category.frequency)) : hold);
   return spec.channels.map((channel) => {
+    // Nothing to send to: decided here, so no delivery is scheduled or rate-limited for it.
+    if (channel === "webhook" && !webhookEndpoint) return drop(channel, "no_endpoint", "no webhook endpoint receives this kind");
     const enabled = category.channels.includes(channel);
     if (spec.priority === "urgent") {
       if (!enabled && channel !== "inApp") return drop(channel, "channel_off", `${NOTIFICATION_CHANNEL_LABELS[channel]} is off for ${categoryLabel} notifications`);

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import { notificationSpec, presentNotification, type AnyNotification, type NotificationPresentation } from "~/lib/notifications/catalog";
 import { summarize, SUMMARY_MAX } from "~/lib/realtime/events";
+import type { NotificationPreferences } from "~/lib/schemas/notifications";
 import type { Db } from "../db/client";
 import { notificationDecisions, notifications, users } from "../db/schema";
 import { sendEmail, type DigestItem } from "../email/send";
@@ -9,7 +10,7 @@ import { sha256Hex } from "../hash";
 import { metrics, type NotificationDecisionReason } from "../metrics/registry";
 import { publishSafely } from "../realtime/publisher";
 import { queueWebhookDeliveries } from "../webhooks/dispatch";
-import { holdUntil } from "./decide";
+import { holdUntil, type FocusState } from "./decide";
 import { readFocus } from "./focus";
 import { getNotificationPreferences } from "./preferences";
 import { takeSendSlot, type LimitedChannel } from "./rate-limits";
@@ -41,19 +42,25 @@ type DueRow = {
   createdAt: Date;
 };
 
-/** `notificationIds`: the notifications that went out in the message; `calls`: sendEmail / queueWebhookDeliveries / publish calls made; `via`: the email provider. */
+/** `notificationIds`: the notifications that went out in the message; `calls`: messages that left (emails, desktop pings, webhook deliveries: one per endpoint); `via`: the email provider. */
 export type DeliveryOutcome = { delivered: number; messages: number; calls: number; deferredTo: Date | null; notificationIds: string[]; via?: string };
 
-export async function deliverDue(db: Db, env: Env, userId: string, channel: LimitedChannel, { now = new Date() }: { now?: Date } = {}): Promise<DeliveryOutcome> {
+/** What the caller already read for this user at this moment (notify has both): not read again. */
+export type KnownState = { preferences?: NotificationPreferences; focus?: FocusState };
+
+export async function deliverDue(db: Db, env: Env, userId: string, channel: LimitedChannel, { now = new Date(), known = {} }: { now?: Date; known?: KnownState } = {}): Promise<DeliveryOutcome> {
   let rows = await claimDue(db, userId, channel, now);
   if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo: null, notificationIds: [] };
   let deferredTo: Date | null = null;
+  // Read at most once per delivery, and only when needed.
+  let preferencesRead: Promise<NotificationPreferences> | undefined;
+  const preferences = () => (preferencesRead ??= known.preferences ? Promise.resolve(known.preferences) : getNotificationPreferences(db, userId));
 
   // A hold that began after the decision (focus, do-not-disturb, quiet hours reached) holds the non-urgent ones again.
   const normal = rows.filter((row) => row.priority !== "urgent");
   if (normal.length) {
-    const [preferences, focus] = await Promise.all([getNotificationPreferences(db, userId), readFocus(db, userId, now)]);
-    const hold = holdUntil(preferences, focus, now, null);
+    const [current, focus] = await Promise.all([preferences(), "focus" in known ? known.focus! : readFocus(db, userId, now)]);
+    const hold = holdUntil(current, focus, now, null);
     if (hold) {
       await holdAgain(db, channel, normal, hold);
       deferredTo = hold.deliverAt;
@@ -64,8 +71,8 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
 
   const retryAt = await takeSendSlot(db, env, userId, channel, now.getTime());
   if (retryAt) {
-    const preferences = await getNotificationPreferences(db, userId);
-    await holdAgain(db, channel, rows, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(preferences.timeZone, retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
+    const { timeZone } = await preferences();
+    await holdAgain(db, channel, rows, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(timeZone, retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
     return { delivered: 0, messages: 0, calls: 0, deferredTo: earliest(deferredTo, retryAt), notificationIds: [] };
   }
 
@@ -77,7 +84,7 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
   const rest = rows.filter((row) => row.priority !== "urgent");
   const outcome: DeliveryOutcome = { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
   for (const group of [...urgent, ...(rest.length ? [rest] : [])]) {
-    const part = await sendGroup(db, env, userId, channel, group, now);
+    const part = await sendGroup(db, env, userId, channel, group, now, preferences);
     outcome.delivered += part.delivered;
     outcome.messages += part.messages;
     outcome.calls += part.calls;
@@ -88,10 +95,10 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
 }
 
 /** Sends one message for these claimed rows and records how it left (or why it could not). */
-async function sendGroup(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[], now: Date) {
+async function sendGroup(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[], now: Date, preferences: () => Promise<NotificationPreferences>) {
   let sent: Sent;
   try {
-    sent = await send(db, env, userId, channel, rows);
+    sent = await send(db, env, userId, channel, rows, preferences);
   } catch (error) {
     await release(db, rows);
     throw error;
@@ -171,14 +178,14 @@ const asNotification = (row: DueRow) => ({ kind: row.kind, data: row.data }) as 
 /** How a message left (`as`, recorded), its email provider, or why it could not (then the rows are dropped with that reason). */
 type Sent = { as: string; calls: number; via?: string; outcome?: { reason: NotificationDecisionReason; reasonText: string } };
 
-async function send(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[]): Promise<Sent> {
+async function send(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[], preferences: () => Promise<NotificationPreferences>): Promise<Sent> {
   const items = distinctNotifications(rows);
   const form = items.length > 1 ? `digest of ${items.length}` : "single";
   if (channel === "desktop") {
     await publishSafely(userId, "notification:new", desktopPing(items, rows[0]!.decisionId));
     return { as: form, calls: 1 };
   }
-  if (channel === "email") return sendByEmail(db, env, userId, items, rows, form);
+  if (channel === "email") return sendByEmail(db, env, userId, items, rows, form, await preferences());
   return sendByWebhook(db, userId, items, form);
 }
 
@@ -202,10 +209,9 @@ function pingText(shown: NotificationPresentation) {
   };
 }
 
-async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], rows: DueRow[], form: string): Promise<Sent> {
+async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], rows: DueRow[], form: string, preferences: NotificationPreferences): Promise<Sent> {
   const [user] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId));
   if (!user) return { as: form, calls: 0, outcome: { reason: "suppressed_address" as const, reasonText: "the account is gone" } };
-  const preferences = await getNotificationPreferences(db, userId);
   const categories = new Set(items.map((item) => item.category));
   const [only] = categories;
   // The same claimed set gives the same key: a retry after a crash sends the message once.
@@ -251,8 +257,9 @@ async function sendByWebhook(db: Db, userId: string, items: DueRow[], form: stri
     const queued = await queueWebhookDeliveries(db, userId, { ...asNotification({ ...newest, data }), id: newest.notificationId, createdAt: newest.createdAt.toISOString() });
     endpoints += queued.endpoints;
   }
-  if (endpoints === 0) return { as: form, calls: groups.size, outcome: { reason: "no_endpoint" as const, reasonText: "no webhook endpoint receives these notifications" } };
-  return { as: `${form} in ${groups.size} deliveries to ${endpoints} endpoint${endpoints === 1 ? "" : "s"}`, calls: groups.size };
+  // An endpoint removed or turned off since the decision: nothing went out.
+  if (endpoints === 0) return { as: form, calls: 0, outcome: { reason: "no_endpoint" as const, reasonText: "no webhook endpoint receives these notifications" } };
+  return { as: `${form} in ${groups.size} deliveries to ${endpoints} endpoint${endpoints === 1 ? "" : "s"}`, calls: endpoints };
 }
 
 /** Users and channels with deliveries overdue (a missed event, an expired claim): the sweep asks for them again. */

@@ -7,7 +7,7 @@ import type { FocusState } from "./decide";
  * (the focus template, from a heartbeat, the page, a schedule or a calendar focus block) and
  * its end has not passed. Its end is `focusUntil`, else the status's own expiry; none: open.
  */
-export function focusFrom(row: StatusRow | null, now: Date): FocusState {
+function focusFrom(row: StatusRow | null, now: Date): FocusState {
   if (!row || !isShowing(row, now)) return null;
   if (row.focusUntil && row.focusUntil > now) return { until: row.focusUntil };
   if (row.templateKey === "focus") return { until: row.expiresAt };

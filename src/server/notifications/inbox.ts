@@ -88,7 +88,8 @@ export async function listNotifications(db: DbOrTx, userId: string, input: z.inp
   return { items, unread: await unreadCount(db, userId), nextCursor: rows.length > limit && last ? `${last.createdAt.getTime()}_${last.id}` : null };
 }
 
-async function announceUnread(db: DbOrTx, userId: string): Promise<number> {
+/** Tells the user's open bells the unread count: after a notification is listed, or marked read in any tab. */
+export async function announceUnread(db: DbOrTx, userId: string): Promise<number> {
   const unread = await unreadCount(db, userId);
   await publishSafely(userId, "notification:unread", { unread });
   return unread;
@@ -118,9 +119,6 @@ export async function markAllRead(db: DbOrTx, userId: string) {
     .returning({ id: notifications.id });
   return { marked: marked.length, unread: await announceUnread(db, userId) };
 }
-
-/** Tells the bell the count after a notification was listed. */
-export const announceListed = announceUnread;
 
 /** The recent decisions, newest first, each with what it was about: the settings page's "why did (not) I get this". */
 export async function listDecisions(db: DbOrTx, userId: string, input: z.input<typeof ZDecisionLogInput>) {

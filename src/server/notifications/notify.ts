@@ -4,6 +4,7 @@ import { NOTIFICATION_CHANNELS, notificationKinds, notificationSpec, parseNotifi
 import type { DbOrTx, Tx } from "../db/client";
 import { notificationDecisions, notifications } from "../db/schema";
 import { getEnv } from "../env";
+import { hasWebhookEndpointFor } from "../webhooks/dispatch";
 import { logger } from "../logger";
 import { metrics } from "../metrics/registry";
 import { clockLabel } from "./clock";
@@ -11,7 +12,7 @@ import { decideNotification, type ChannelDecision } from "./decide";
 import { deliverDue } from "./deliver";
 import { readFocus } from "./focus";
 import type { LimitedChannel } from "./rate-limits";
-import { announceListed } from "./inbox";
+import { announceUnread } from "./inbox";
 import { getNotificationPreferences } from "./preferences";
 import { scheduleDeliveries, type DueDelivery, type Scheduler } from "./schedule";
 
@@ -24,7 +25,7 @@ import { scheduleDeliveries, type DueDelivery, type Scheduler } from "./schedule
  */
 
 /** Related notifications (same kind and coalesce key) within this long of the first fold into it while it is unread. */
-export const COALESCE_WINDOW_MS = 15 * 60_000;
+const COALESCE_WINDOW_MS = 15 * 60_000;
 
 export type NotificationInput<K extends NotificationKind> = z.input<(typeof notificationKinds)[K]["data"]>;
 
@@ -54,8 +55,13 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
   const now = options.now ?? new Date();
   const spec = notificationSpec(kind);
   const data = parseNotificationData(kind, input) as Record<string, unknown>;
-  const [preferences, focus] = await Promise.all([getNotificationPreferences(db, userId), readFocus(db, userId, now)]);
-  const decided = decideNotification({ kind, preferences, focus, now });
+  const webhookChannel = (spec.channels as readonly NotificationChannel[]).includes("webhook");
+  const [preferences, focus, webhookEndpoint] = await Promise.all([
+    getNotificationPreferences(db, userId),
+    readFocus(db, userId, now),
+    webhookChannel ? hasWebhookEndpointFor(db, userId, kind) : false,
+  ]);
+  const decided = decideNotification({ kind, preferences, focus, webhookEndpoint, now });
   const inApp = decided.find((decision) => decision.channel === "inApp");
   const listed = inApp !== undefined && inApp.outcome !== "drop";
   const coalesceKey = spec.coalesce ? `${kind}:${spec.coalesce.key(data)}` : null;
@@ -86,13 +92,11 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
   if (listed) metrics.notificationsDelivered.inc({ channel: "inApp", form: recorded.folded ? "folded" : "single" });
 
   // A fold leaves the count as it was but changes what the list shows ("51 sync conflicts"): open bells refetch either way.
-  if (listed) await announceListed(db, userId);
-  const due: DueDelivery[] = [];
-  for (const channel of NOTIFICATION_CHANNELS) {
-    if (channel === "inApp") continue;
-    const pending = recorded.decisions.filter((decision) => decision.channel === channel && decision.outcome !== "drop");
-    for (const at of new Set(pending.map((decision) => decision.deliverAt!.getTime()))) due.push({ userId, channel, at: new Date(at) });
-  }
+  if (listed) await announceUnread(db, userId);
+  // One decision per channel: each one not dropped (in-app is done) is due at its time.
+  const due: DueDelivery[] = recorded.decisions.flatMap((decision) =>
+    decision.channel === "inApp" || decision.outcome === "drop" ? [] : [{ userId, channel: decision.channel, at: decision.deliverAt! }],
+  );
   // The desktop ping is a realtime publish: sent here rather than through a job round trip.
   const inline = new Set<LimitedChannel>(["desktop", ...(options.deliverNow ?? [])]);
   const later: DueDelivery[] = [];
@@ -102,7 +106,7 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
       later.push(delivery);
       continue;
     }
-    const outcome = await deliverDue(db, getEnv(), userId, delivery.channel, { now });
+    const outcome = await deliverDue(db, getEnv(), userId, delivery.channel, { now, known: { preferences, focus } });
     if (outcome.deferredTo) later.push({ userId, channel: delivery.channel, at: outcome.deferredTo });
     if (outcome.notificationIds.includes(recorded.id)) delivered[delivery.channel] = { via: outcome.via ?? delivery.channel };
   }

@@ -8,12 +8,7 @@ import { AppError } from "../errors";
 /** The user's preferences, defaults filled in (a missing row is all defaults). */
 export async function getNotificationPreferences(db: DbOrTx, userId: string): Promise<NotificationPreferences> {
   const [row] = await db.select({ settings: notificationPreferences.settings }).from(notificationPreferences).where(eq(notificationPreferences.userId, userId));
-  return notificationPreferencesFrom(row?.settings);
-}
-
-/** Preferences as stored (or no row), with defaults filled in, for callers that read the row in a larger query. */
-export function notificationPreferencesFrom(stored: unknown): NotificationPreferences {
-  return ZNotificationPreferences.parse(stored ?? {});
+  return ZNotificationPreferences.parse(row?.settings ?? {});
 }
 
 /** Applies a validated change (categories one at a time, the rest as given); returns the preferences now in force. */

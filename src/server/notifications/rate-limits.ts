@@ -34,10 +34,6 @@ export function setNotificationSendLimits(next: Partial<Record<LimitedChannel, C
   limiters.clear();
 }
 
-export function notificationSendLimits(): Record<LimitedChannel, ChannelLimits> {
-  return limits;
-}
-
 const redisClients = new Map<string, Redis>();
 function redisFor(url: string): Redis {
   let client = redisClients.get(url);
@@ -87,11 +83,4 @@ export async function takeSendSlot(db: Db, env: Pick<Env, "REDIS_URL">, userId: 
     }
   }
   return retryAt === null ? null : new Date(retryAt);
-}
-
-/** Closes Redis connections (tests and the benchmark, at the end). */
-export async function closeNotificationLimiters() {
-  for (const client of redisClients.values()) client.disconnect();
-  redisClients.clear();
-  limiters.clear();
 }

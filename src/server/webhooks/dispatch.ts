@@ -1,6 +1,6 @@
 import { and, arrayContains, eq } from "drizzle-orm";
-import type { AnyNotification } from "~/lib/notifications/catalog";
-import type { Db } from "../db/client";
+import type { AnyNotification, NotificationKind } from "~/lib/notifications/catalog";
+import type { Db, DbOrTx } from "../db/client";
 import { webhookEndpoints } from "../db/schema";
 import { getEnv } from "../env";
 import { queueDeliveries } from "./deliveries";
@@ -17,11 +17,18 @@ import { buildWebhookPayload } from "./payload";
  */
 export type WebhookNotification = AnyNotification & { id: string; createdAt: string };
 
+/** The user's enabled endpoints that receive this kind. */
+const receivingEndpoints = (userId: string, kind: NotificationKind) =>
+  and(eq(webhookEndpoints.userId, userId), eq(webhookEndpoints.enabled, true), arrayContains(webhookEndpoints.kinds, [kind]));
+
+/** Whether any of the user's endpoints receives this kind: the notification layer decides the webhook channel with it. */
+export async function hasWebhookEndpointFor(db: DbOrTx, userId: string, kind: NotificationKind): Promise<boolean> {
+  const [found] = await db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(receivingEndpoints(userId, kind)).limit(1);
+  return found !== undefined;
+}
+
 export async function queueWebhookDeliveries(db: Db, userId: string, notification: WebhookNotification): Promise<{ endpoints: number }> {
-  const endpoints = await db
-    .select({ id: webhookEndpoints.id })
-    .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.userId, userId), eq(webhookEndpoints.enabled, true), arrayContains(webhookEndpoints.kinds, [notification.kind])));
+  const endpoints = await db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(receivingEndpoints(userId, notification.kind));
   if (endpoints.length === 0) return { endpoints: 0 };
   const body = JSON.stringify(buildWebhookPayload(notification, getEnv().appUrl));
   const messageId = `msg_${notification.id}`;

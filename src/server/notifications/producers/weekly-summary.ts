@@ -1,4 +1,5 @@
 import { and, eq, gte, lt, sql } from "drizzle-orm";
+import { DAY, weekdayOfWall } from "~/lib/calendar/zoned-time";
 import type { Db } from "../../db/client";
 import { externalDataCache, focusBlocks, syncConflicts, users } from "../../db/schema";
 import { notifySafely } from "../notify";
@@ -10,22 +11,20 @@ import { notifySafely } from "../notify";
  * read them and reports 0 (the catalog leaves coding out of the text when it is 0).
  */
 
-const DAY_MS = 86_400_000;
-
 /** The Monday (UTC) starting the week before the one `now` is in: the week a Monday-morning summary is about. */
 export function previousWeekStart(now: Date): string {
-  const day = Math.floor(now.getTime() / DAY_MS);
-  const weekday = (day + 3) % 7; // 0 = Monday (1970-01-01 was a Thursday)
-  return new Date((day - weekday - 7) * DAY_MS).toISOString().slice(0, 10);
+  const daysSinceMonday = (weekdayOfWall(now.getTime()) + 6) % 7;
+  const thisMonday = Math.floor(now.getTime() / DAY) - daysSinceMonday;
+  return new Date((thisMonday - 7) * DAY).toISOString().slice(0, 10);
 }
 
 export async function usersForWeeklySummary(db: Db): Promise<string[]> {
   return (await db.select({ id: users.id }).from(users)).map((row) => row.id);
 }
 
-export async function weeklySummaryOf(db: Db, userId: string, weekStart: string) {
+async function weeklySummaryOf(db: Db, userId: string, weekStart: string) {
   const from = new Date(`${weekStart}T00:00:00Z`);
-  const to = new Date(from.getTime() + 7 * DAY_MS);
+  const to = new Date(from.getTime() + 7 * DAY);
   const [commits] = await db
     .select({ count: sql<number>`count(*)::int` })
     .from(externalDataCache)
