@@ -17,6 +17,9 @@ process.env.E2E_BASE_URL = baseURL;
 /** The sandbox's webhook receiver (a user's own endpoint), on a port the specs know. */
 const webhookReceiverPort = Number(process.env.E2E_WEBHOOK_RECEIVER_PORT ?? port + 1000);
 process.env.E2E_WEBHOOK_RECEIVER_URL = `http://127.0.0.1:${webhookReceiverPort}`;
+/** The sandbox's primary email provider stand-in (Resend): the specs read the mail it accepted. */
+const resendPort = Number(process.env.E2E_RESEND_PORT ?? port + 2000);
+process.env.E2E_RESEND_URL = `http://127.0.0.1:${resendPort}`;
 
 export default defineConfig({
   testDir: "e2e",
@@ -52,6 +55,7 @@ export default defineConfig({
       // The sandbox pushes a commit to the demo repository this often (webhook → live update).
       SANDBOX_PUSH_INTERVAL_MS: "3000",
       SANDBOX_WEBHOOK_RECEIVER_PORT: String(webhookReceiverPort),
+      SANDBOX_RESEND_PORT: String(resendPort),
     },
   },
 });

@@ -128,6 +128,14 @@ const rows: Row[] = [
     webhookEndpoint: false,
     expect: { email: ["send", "urgent"], webhook: ["drop", "no_endpoint"] },
   },
+  {
+    name: "a webhook channel the user turned off says so, endpoint or not (the reason the user recognises)",
+    kind: "sync.conflict_detected",
+    preferences: prefs({ categories: { sync: { channels: ["inApp", "email"] } } }),
+    now: NOW,
+    webhookEndpoint: false,
+    expect: { inApp: ["send", "immediate"], webhook: ["drop", "channel_off", undefined, "Webhook is off for Sync notifications"] },
+  },
 ];
 
 describe("decideNotification: the matrix", () => {

@@ -58,15 +58,18 @@ export function decideNotification({ kind, preferences, focus, webhookEndpoint, 
   let hold: Hold | null | undefined;
   const heldFor = () => (hold === undefined ? (hold = holdUntil(preferences, focus, now, category.frequency === "immediate" || category.frequency === "off" ? null : category.frequency)) : hold);
   return spec.channels.map((channel) => {
-    // Nothing to send to: decided here, so no delivery is scheduled or rate-limited for it.
-    if (channel === "webhook" && !webhookEndpoint) return drop(channel, "no_endpoint", "no webhook endpoint receives this kind");
     const enabled = category.channels.includes(channel);
+    // The user's own choice is the reason they recognise, so it is checked before the endpoints.
+    // Nothing to send to is decided here too, so no delivery is scheduled or rate-limited for it.
+    const noEndpoint = () => drop(channel, "no_endpoint", "no webhook endpoint receives this kind");
     if (spec.priority === "urgent") {
       if (!enabled && channel !== "inApp") return drop(channel, "channel_off", `${NOTIFICATION_CHANNEL_LABELS[channel]} is off for ${categoryLabel} notifications`);
+      if (channel === "webhook" && !webhookEndpoint) return noEndpoint();
       return send(channel, "urgent", "urgent: sent immediately");
     }
     if (category.frequency === "off") return drop(channel, "category_off", `${categoryLabel} notifications are off`);
     if (!enabled) return drop(channel, "channel_off", `${NOTIFICATION_CHANNEL_LABELS[channel]} is off for ${categoryLabel} notifications`);
+    if (channel === "webhook" && !webhookEndpoint) return noEndpoint();
     if (!HELD_CHANNELS.includes(channel)) return send(channel, "immediate", "listed immediately");
     const held = heldFor();
     return held ? { channel, outcome: "hold", ...held } : send(channel, "immediate", "sent immediately");

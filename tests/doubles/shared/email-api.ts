@@ -51,6 +51,11 @@ export async function startEmailDouble(wire: EmailWire, options: { port?: number
 
   const handle = (req: DoubleRequest): DoubleResponse => {
     if (req.method === "GET" && req.path === "/") return inboxPage(wire.name, received, outage);
+    // For the end-to-end tests: what arrived for one address, newest first, as the inbox page shows it.
+    if (req.method === "GET" && req.path === "/_double/messages") {
+      const address = req.query.get("to")?.toLowerCase() ?? "";
+      return json(200, received.filter((message) => message.to.some((to) => to.toLowerCase().includes(address))).reverse());
+    }
     if (req.method === "POST" && req.path === "/_double/outage") {
       // The sandbox's switch (a form on the inbox page): the send API answers 503 until switched off.
       outage = new URLSearchParams(req.body).get("on") === "1" ? 503 : null;
