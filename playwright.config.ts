@@ -23,7 +23,8 @@ process.env.E2E_RESEND_URL = `http://127.0.0.1:${resendPort}`;
 
 export default defineConfig({
   testDir: "e2e",
-  outputDir: "test-results/e2e",
+  // Per run: the test runner runs the PGlite and Postgres suites at once, and each cleans its own folder.
+  outputDir: process.env.E2E_OUTPUT_DIR ?? "test-results/e2e",
   timeout: 90_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,

@@ -3,7 +3,7 @@
 // standalone server, the same one the Docker image runs. Migrations run inside the
 // server at start-up (src/instrumentation.ts).
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -25,11 +25,20 @@ if (builtAt < sourcesAt || process.env.FORCE_BUILD === "1") {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
-// The standalone server serves static assets only from its own folder (see Dockerfile).
+// The standalone server serves static assets only from its own folder (see Dockerfile). Copied
+// once per build, so a second server started from the same build (the test runner starts two at
+// once) never removes the files the first is serving.
 const standalone = join(root, ".next", "standalone");
-rmSync(join(standalone, ".next", "static"), { recursive: true, force: true });
-cpSync(join(root, ".next", "static"), join(standalone, ".next", "static"), { recursive: true });
-if (existsSync(join(root, "public"))) cpSync(join(root, "public"), join(standalone, "public"), { recursive: true });
+const copiedFor = join(standalone, ".static-build-id");
+const currentBuild = readFileSync(buildId, "utf8");
+if (!existsSync(copiedFor) || readFileSync(copiedFor, "utf8") !== currentBuild) {
+  rmSync(join(standalone, ".next", "static"), { recursive: true, force: true });
+  cpSync(join(root, ".next", "static"), join(standalone, ".next", "static"), { recursive: true });
+  if (existsSync(join(root, "public"))) cpSync(join(root, "public"), join(standalone, "public"), { recursive: true });
+  writeFileSync(copiedFor, currentBuild);
+}
+// `npm start -- --build-only`: build and prepare, serve nothing (the test runner, before its servers).
+if (process.argv.includes("--build-only")) process.exit(0);
 
 const port = process.env.PORT ?? "3000";
 const server = spawn(process.execPath, [join(standalone, "server.js")], {

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite.
-//   1. Vitest unit + integration tests on embedded PGlite;
-//   2. again on a real Postgres server when TEST_DATABASE_URL is set (fresh database per run);
-//   3. Playwright end-to-end tests in Debian's Chromium against the built server,
-//      on PGlite and, with TEST_DATABASE_URL, on Postgres.
-// A type error fails the run too (and would fail `next build`).
-// Ends with one summary line: "N passed, N failed, N skipped".
-import { spawnSync } from "node:child_process";
+//   1. the type check, and Vitest unit + integration tests on embedded PGlite and, when
+//      TEST_DATABASE_URL is set, on a real Postgres server (a fresh database per run);
+//   2. Playwright end-to-end tests in Debian's Chromium against the built server, on PGlite
+//      and, with TEST_DATABASE_URL, on Postgres.
+// Each Vitest pass and each Playwright suite runs on one worker (they share one database), so
+// the two passes of a step run at once: on two cores that halves the wall time (CI must stay
+// under 30 minutes). Their output is kept per pass and printed whole as each one finishes.
+// Ends with the time each pass took and one summary line: "N passed, N failed, N skipped".
+import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "./lib/test-database.mjs";
@@ -25,12 +27,29 @@ delete baseEnv.DATABASE_URL; // never let a developer's own database leak into t
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
+const timings = [];
 
-function run(label, command, args, env) {
-  console.log(`\n━━━ ${label} ━━━`);
-  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env });
-  if (result.status !== 0) failures.push(label);
-  return result.status === 0;
+/** Runs one pass with its output in test-results/<name>.log, printed whole when it ends. */
+function run(label, name, command, args, env) {
+  const started = Date.now();
+  const logFile = join(reports, `${name}.log`);
+  console.log(`▶ ${label} (output: test-results/${name}.log)`);
+  return new Promise((resolve) => {
+    const log = createWriteStream(logFile);
+    const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.on("close", (code) => {
+      log.end(() => {
+        const seconds = Math.round((Date.now() - started) / 1000);
+        timings.push({ label, seconds });
+        console.log(`\n━━━ ${label}: ${code === 0 ? "passed" : `FAILED (exit ${code})`} in ${seconds} s ━━━`);
+        process.stdout.write(readFileSync(logFile));
+        if (code !== 0) failures.push(label);
+        resolve(code === 0);
+      });
+    });
+  });
 }
 
 function countVitest(file) {
@@ -49,10 +68,10 @@ function countPlaywright(file) {
   totals.skipped += stats.skipped;
 }
 
-function vitest(label, name, env) {
+async function vitest(label, name, env) {
   const output = join(reports, `vitest-${name}.json`);
   rmSync(output, { force: true });
-  run(label, bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${output}`], env);
+  await run(label, `vitest-${name}`, bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${output}`], env);
   countVitest(output);
 }
 
@@ -74,19 +93,40 @@ async function playwright(label, name, env) {
   rmSync(output, { force: true });
   const dataDir = mkdtempSync(join(tmpdir(), "devpulse-e2e-"));
   try {
-    const port = process.env.E2E_PORT ?? String(await freePort());
-    run(label, bin("playwright"), ["test"], { ...env, PLAYWRIGHT_JSON_OUTPUT_FILE: output, E2E_DATA_DIR: dataDir, E2E_PORT: port });
+    const port = String(await freePort());
+    await run(label, `e2e-${name}`, bin("playwright"), ["test"], {
+      ...env,
+      PLAYWRIGHT_JSON_OUTPUT_FILE: output,
+      E2E_OUTPUT_DIR: join(reports, `e2e-${name}`),
+      E2E_DATA_DIR: dataDir,
+      E2E_PORT: port,
+    });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
   countPlaywright(output);
 }
 
-run("typecheck (tsc --noEmit)", bin("tsc"), ["--noEmit", "-p", "."], baseEnv);
-vitest("vitest · PGlite (embedded)", "pglite", baseEnv);
-if (serverUrl) vitest("vitest · Postgres server", "postgres", { ...baseEnv, TEST_DATABASE_URL: serverUrl });
-else console.log("\nTEST_DATABASE_URL is not set: skipping the Postgres-server run of the Vitest suite.");
+async function playwrightOnPostgres(label, env) {
+  const database = await createTestDatabase(serverUrl, "e2e");
+  try {
+    await playwright(label, "postgres", { ...env, E2E_DATABASE_URL: database.url });
+  } finally {
+    await database.drop();
+  }
+}
 
+const began = Date.now();
+if (!serverUrl) console.log("TEST_DATABASE_URL is not set: skipping the Postgres-server passes.");
+
+// Step 1: the type check (a type error would fail `next build` too) and both Vitest passes.
+await Promise.all([
+  run("typecheck (tsc --noEmit)", "typecheck", bin("tsc"), ["--noEmit", "-p", "."], baseEnv),
+  vitest("vitest · PGlite (embedded)", "pglite", baseEnv),
+  serverUrl ? vitest("vitest · Postgres server", "postgres", { ...baseEnv, TEST_DATABASE_URL: serverUrl }) : null,
+]);
+
+// Step 2: one production build, then both browser suites against their own servers.
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 if (!existsSync(chromium)) {
   const message = `Chromium not found at ${chromium}: install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH).`;
@@ -98,17 +138,19 @@ if (!existsSync(chromium)) {
   }
 } else {
   const e2eEnv = { ...baseEnv, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: "1" };
-  await playwright("playwright · PGlite server", "pglite", e2eEnv);
-  if (serverUrl) {
-    const database = await createTestDatabase(serverUrl, "e2e");
-    try {
-      await playwright("playwright · Postgres server", "postgres", { ...e2eEnv, E2E_DATABASE_URL: database.url });
-    } finally {
-      await database.drop();
-    }
-  }
+  console.log("\n━━━ production build for the browser suites ━━━");
+  const build = spawnSync(process.execPath, [join(root, "scripts", "start.mjs"), "--build-only"], { cwd: root, stdio: "inherit", env: baseEnv });
+  if (build.status !== 0) failures.push("production build");
+  else
+    await Promise.all([
+      playwright("playwright · PGlite server", "pglite", e2eEnv),
+      serverUrl ? playwrightOnPostgres("playwright · Postgres server", e2eEnv) : null,
+    ]);
 }
 
+console.log("\nTime per pass (passes of one step run at once):");
+for (const { label, seconds } of timings) console.log(`  ${String(seconds).padStart(5)} s  ${label}`);
+console.log(`  ${String(Math.round((Date.now() - began) / 1000)).padStart(5)} s  in all`);
 console.log(`\n${failures.length ? `Failed: ${failures.join("; ")}` : "All suites passed."}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(failures.length || totals.failed ? 1 : 0);
