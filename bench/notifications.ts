@@ -16,6 +16,8 @@
  * Progress to stderr, the Markdown report to stdout and bench/RESULTS.md.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +32,8 @@ const USERS = 200;
 const EVENTS = 10_000;
 const DAYS = 2;
 const REDUCTION_TARGET = 0.9;
+/** Users with a webhook endpoint of their own (every kind): one in four, across every preference profile. */
+const hasEndpoint = (user: number) => user % 4 === 1;
 const P99_TARGET_MS = 100;
 const START = Date.parse("2026-03-27T06:00:00Z"); // a Friday, across Europe's DST change on Sunday
 
@@ -104,7 +108,19 @@ async function main() {
   onCleanup("drop the benchmark database", () => database.drop());
   const dataDir = mkdtempSync(join(tmpdir(), "devpulse-bench-notify-"));
   onCleanup("remove the data folder", () => rmSync(dataDir, { recursive: true, force: true }));
-  Object.assign(process.env, { DATABASE_URL: database.url, DATA_DIR: dataDir, LOG_LEVEL: "silent", MIGRATIONS_DIR: join(ROOT, "drizzle") });
+  // The users' endpoints: a local receiver that answers 204 and counts what reaches it.
+  let webhookRequests = 0;
+  const receiver = createServer((request, response) => {
+    request.resume();
+    request.on("end", () => {
+      webhookRequests++;
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((done) => receiver.listen(0, "127.0.0.1", done));
+  onCleanup("stop the webhook receiver", () => new Promise<void>((done) => receiver.close(() => done())));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  Object.assign(process.env, { DATABASE_URL: database.url, DATA_DIR: dataDir, LOG_LEVEL: "silent", MIGRATIONS_DIR: join(ROOT, "drizzle"), ALLOW_PRIVATE_WEBHOOKS: "1" });
   delete process.env.SMTP_URL;
   delete process.env.REDIS_URL;
 
@@ -116,6 +132,10 @@ async function main() {
   const { deliverDue } = await import("../src/server/notifications/deliver");
   const { updateNotificationPreferences } = await import("../src/server/notifications/preferences");
   const { setNotificationSendLimits } = await import("../src/server/notifications/rate-limits");
+  const { createEndpoint } = await import("../src/server/webhooks/endpoints");
+  const { WEBHOOK_NOTIFICATION_KINDS } = await import("../src/lib/notifications/catalog");
+  const { getJobRunner } = await import("../src/server/jobs/send");
+  const { webhookEndpointDeliveries } = await import("../src/server/db/schema");
   type DueDelivery = import("../src/server/notifications/schedule").DueDelivery;
 
   const db = await getDb();
@@ -132,6 +152,7 @@ async function main() {
     const [row] = await db.insert(users).values({ email: `bench-${user}@example.test`, name: `User ${user}` }).returning({ id: users.id });
     userIds.push(row!.id);
     await updateNotificationPreferences(db, row!.id, preferencesOf(user, random) as never);
+    if (hasEndpoint(user)) await createEndpoint(db, env, row!.id, { url: receiverUrl, description: "bench receiver", kinds: [...WEBHOOK_NOTIFICATION_KINDS] });
   }
   const trace = buildTrace(random);
   log(`replaying ${trace.length} events for ${USERS} users over ${DAYS} simulated days`);
@@ -181,6 +202,10 @@ async function main() {
     if (++done % 1000 === 0) log(`${done} events`);
   }
   await deliverUntil(START + (DAYS + 2) * 86_400_000);
+  // The webhook deliveries run as durable jobs in this process: wait for them to reach the receiver.
+  log("waiting for the webhook deliveries to reach the receiver");
+  await getJobRunner().idle();
+  const [queued] = await db.select({ count: sql<number>`count(*)::int` }).from(webhookEndpointDeliveries);
 
   // Urgent notifications: every email and webhook decision delivered at the moment it was decided.
   const [urgent] = await selectRows<{ total: number; late: number; pending: number }>(
@@ -215,7 +240,7 @@ is replaced on every run; the code is \`bench/notifications.ts\`.
 | Measurement | Batched (notify + digests) | Naive (one per event) | Reduction | Target | Met? |
 |---|---|---|---|---|---|
 | Emails sent | ${fmt(sent.email)} | ${fmt(naive.email)} | ${pct(1 - sent.email / naive.email)} | — | — |
-| Webhook calls | ${fmt(sent.webhook)} | ${fmt(naive.webhook)} | ${pct(1 - sent.webhook / naive.webhook)} | — | — |
+| Webhook calls (to the ${USERS / 4} users with an endpoint) | ${fmt(sent.webhook)} | ${fmt(naive.webhook)} | ${pct(1 - sent.webhook / naive.webhook)} | — | — |
 | **Emails + webhook calls** | **${fmt(messages)}** | ${fmt(naiveMessages)} | **${pct(reduction)}** | ≥ 90 % fewer | ${yes(reduction >= REDUCTION_TARGET)} |
 | …for the ${USERS * 0.4} users on the default preferences (everything immediate) | ${fmt(byProfile.defaults.sent)} | ${fmt(byProfile.defaults.naive)} | ${pct(1 - byProfile.defaults.sent / byProfile.defaults.naive)} | — | — |
 | …for the ${USERS * 0.6} users with digests and quiet hours | ${fmt(byProfile.digests.sent)} | ${fmt(byProfile.digests.naive)} | ${pct(1 - byProfile.digests.sent / byProfile.digests.naive)} | — | — |
@@ -230,17 +255,21 @@ is replaced on every run; the code is \`bench/notifications.ts\`.
 - **Preferences:** 40 % of users on the defaults (everything immediate); 30 % quiet hours 22:00–07:00 and hourly digests for
   sync, integrations and calendar; 20 % quiet hours and daily digests (17:00 local) for sync, calendar and the summary;
   10 % hourly sync digests, some with quiet hours 21:00–08:00. Zones: Berlin, New York, Tokyo, UTC, Sydney.
-- **What batching does here:** a burst folds into one notification (15-minute window: the first goes out, the rest follow as one
-  update); digests send one message per user and channel per window; quiet hours hold to their end. Desktop pings sent: ${fmt(sent.desktop)} (not counted above).
+- **Webhooks:** one user in four has an endpoint receiving every kind (a local receiver answering 204); for the others the
+  webhook channel is dropped at decision time and counted by neither sender. The webhook deliveries are real durable jobs:
+  ${fmt(queued!.count)} deliveries queued, ${fmt(webhookRequests)} requests reached the receiver.
+- **What batching does here:** a burst (related notices each within 15 minutes of the one before, at most 2 hours) folds
+  into one notification: the first goes out, the rest follow as one update once the burst has been quiet for 15 minutes;
+  digests send one message per user and channel per window; quiet hours hold to their end. Desktop pings sent: ${fmt(sent.desktop)} (not counted above).
 - **Why the target is missed** (when it is): for users on the default preferences every category is "immediate", so
-  the only batching left is folding bursts (a first message and one update per 15-minute window); singles (focus
-  reminders, exports, devices) go one by one, as the user asked. Hourly digests help little on this trace, whose bursts
-  of one user are mostly more than an hour apart (a digest then carries one burst); daily digests and quiet hours do
-  more. A webhook digest is one call per folded group, since the webhook contract carries one notification per call.
+  the only batching left is folding bursts (a first message and one update per burst); singles (focus reminders,
+  exports, devices) go one by one, as the user asked. Hourly digests help little on this trace, whose bursts of one
+  user are mostly more than an hour apart (a digest then carries one burst); daily digests and quiet hours do more.
+  A webhook digest is one call per folded group, since the webhook contract carries one notification per call.
   The figure depends on the trace's density and the users' choices far more than on the mechanism.
 - **Rate limits** were given room for every message (the limiter is covered by tests): this measures batching alone.
-- **Emails** went to the file outbox (no SMTP server): \`sendEmail\` is the real contract; **webhook calls** are calls of
-  \`queueWebhookDeliveries\` (one per folded group in a digest), whatever endpoints the users have.
+- **Emails** went to the file outbox (no SMTP server): \`sendEmail\` is the real contract; **webhook calls** are the
+  deliveries \`queueWebhookDeliveries\` queued to the users' endpoints (one per folded group in a digest).
 - **Machine:** ${machine.cpus}, ${machine.memory}; **Node:** ${machine.node}; **Postgres:** ${machine.postgres}
 - **Run time:** ${fmt((Date.now() - started) / 1000)} s
 `;

@@ -84,6 +84,18 @@ describe("notifications: the in-app list", () => {
     expect((await caller.notifications.list()).items.map((item) => item.title)).toEqual(["A sync conflict needs your choice", "51 sync conflicts need your choice"]);
   });
 
+  it("a burst lasts while its notices come within 15 minutes of each other, and at most two hours", async () => {
+    const { user, caller } = await signedUpUser("notify-burst-span");
+    const db = await getDb();
+    const at = (minutes: number) => ({ now: new Date(Date.parse("2026-02-02T09:00:00Z") + minutes * 60_000) });
+    // Every 14 minutes for two and a half hours: one burst until 11:00, then a new one.
+    for (let minutes = 0; minutes <= 140; minutes += 14) await notify(db, user.id, "integration.failed", { provider: "github", status: "error", message: "GitHub answered 502" }, at(minutes));
+    // After a 17-minute quiet spell, another new one.
+    await notify(db, user.id, "integration.failed", { provider: "github", status: "error", message: "GitHub answered 502" }, at(157));
+    const counts = (await caller.notifications.list()).items.filter((item) => item.kind === "integration.failed").map((item) => item.count);
+    expect(counts).toEqual([1, 2, 9]); // 09:00…10:52 (9), 11:06 and 11:20 (2), 11:37 (1)
+  });
+
   it("shows and changes the preferences through the router, refusing a channel the category cannot use", async () => {
     const { caller } = await signedUpUser("notify-prefs");
     expect((await caller.notifications.preferences.get()).categories.sync).toEqual({ channels: ["inApp", "desktop", "email", "webhook"], frequency: "immediate" });

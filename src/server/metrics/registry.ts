@@ -15,6 +15,7 @@ export const NOTIFICATION_DECISION_REASONS = [
   "immediate",
   "urgent",
   "digest",
+  "folded",
   "quiet_hours",
   "do_not_disturb",
   "in_focus",

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { NOTIFICATION_CHANNELS, notificationKinds, notificationSpec, parseNotificationData, type NotificationChannel, type NotificationKind } from "~/lib/notifications/catalog";
 import type { DbOrTx, Tx } from "../db/client";
@@ -24,8 +24,15 @@ import { scheduleDeliveries, type DueDelivery, type Scheduler } from "./schedule
  * (deliver.ts). Producers call `notifySafely`, which never throws into the action it reports on.
  */
 
-/** Related notifications (same kind and coalesce key) within this long of the first fold into it while it is unread. */
-const COALESCE_WINDOW_MS = 15 * 60_000;
+/**
+ * A burst: related notifications (same kind and coalesce key) each within this long of the one
+ * before fold into the first while it is unread, and the update on a channel the first already
+ * went out on waits until the burst has been quiet this long: a flapping integration or a device
+ * syncing for twenty minutes is one message and one update, never one every window.
+ */
+const BURST_QUIET_MS = 15 * 60_000;
+/** ...but a burst that never quiets still gets an update this long after its first message, and then starts anew. */
+const BURST_MAX_MS = 2 * 60 * 60_000;
 
 export type NotificationInput<K extends NotificationKind> = z.input<(typeof notificationKinds)[K]["data"]>;
 
@@ -135,7 +142,15 @@ async function foldOrInsert(tx: Tx, input: RowInput): Promise<{ id: string; crea
     const [open] = await tx
       .select({ id: notifications.id, data: notifications.data, createdAt: notifications.createdAt })
       .from(notifications)
-      .where(and(eq(notifications.userId, userId), eq(notifications.coalesceKey, coalesceKey), isNull(notifications.readAt), gt(notifications.createdAt, new Date(now.getTime() - COALESCE_WINDOW_MS))))
+      .where(
+        and(
+          eq(notifications.userId, userId),
+          eq(notifications.coalesceKey, coalesceKey),
+          isNull(notifications.readAt),
+          gt(notifications.createdAt, new Date(now.getTime() - BURST_MAX_MS)),
+          gt(notifications.updatedAt, new Date(now.getTime() - BURST_QUIET_MS)),
+        ),
+      )
       .orderBy(desc(notifications.createdAt))
       .limit(1);
     if (open) {
@@ -156,8 +171,9 @@ async function foldOrInsert(tx: Tx, input: RowInput): Promise<{ id: string; crea
 
 /**
  * A notification folded into one that already went out on a channel: the burst's update waits
- * for the fold window's end and then goes as one message (what was pending goes with it), so
- * 200 conflicts in 200 pushes are one message and one update, never 200.
+ * until the burst has been quiet for BURST_QUIET_MS (at most BURST_MAX_MS after it began) and
+ * then goes as one message. Each fold moves the update it finds waiting to the new end, so 200
+ * conflicts in 200 pushes are one message and one update, never 200.
  */
 async function afterFold(tx: Tx, notificationId: string, createdAt: Date, decided: ChannelDecision[], timeZone: string, now: Date): Promise<ChannelDecision[]> {
   const sent = await tx
@@ -165,11 +181,27 @@ async function afterFold(tx: Tx, notificationId: string, createdAt: Date, decide
     .from(notificationDecisions)
     .where(and(eq(notificationDecisions.notificationId, notificationId), sql`${notificationDecisions.deliveredAt} is not null`));
   const wentOut = new Set<NotificationChannel>(sent.map((row) => row.channel));
-  const windowEnd = createdAt.getTime() + COALESCE_WINDOW_MS;
-  return decided.map((decision) => {
+  const updateAt = new Date(Math.min(now.getTime() + BURST_QUIET_MS, createdAt.getTime() + BURST_MAX_MS));
+  const hold = { outcome: "hold" as const, reason: "folded" as const, reasonText: `folded into an earlier notification; the update goes at ${clockLabel(timeZone, updateAt.getTime(), now.getTime())}`, deliverAt: updateAt };
+  const decisions = decided.map((decision) => {
     // Urgent ones are never delayed, folded or not.
     if (decision.reason === "urgent" || decision.channel === "inApp" || decision.outcome === "drop" || !wentOut.has(decision.channel)) return decision;
-    if (decision.deliverAt && decision.deliverAt.getTime() >= windowEnd) return decision;
-    return { ...decision, outcome: "hold", reason: "digest", reasonText: `folded into an earlier notification; the update goes at ${clockLabel(timeZone, windowEnd, now.getTime())}`, deliverAt: new Date(windowEnd) };
+    if (decision.deliverAt && decision.deliverAt.getTime() >= updateAt.getTime()) return decision;
+    return { ...decision, ...hold };
   });
+  const moved = decisions.filter((decision) => decision.reason === "folded").map((decision) => decision.channel);
+  if (moved.length)
+    await tx
+      .update(notificationDecisions)
+      .set({ deliverAt: hold.deliverAt, reasonText: hold.reasonText })
+      .where(
+        and(
+          eq(notificationDecisions.notificationId, notificationId),
+          inArray(notificationDecisions.channel, moved),
+          eq(notificationDecisions.reason, "folded"),
+          isNull(notificationDecisions.deliveredAt),
+          isNull(notificationDecisions.claimedUntil),
+        ),
+      );
+  return decisions;
 }
