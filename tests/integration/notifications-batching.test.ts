@@ -35,9 +35,14 @@ afterAll(async () => {
 useEnv(() => ({ SMTP_URL: smtp.url, MAIL_FROM: "DevPulse Cloud <no-reply@devpulse.test>" }));
 afterEach(() => setNotificationSendLimits(null));
 
-const generous: ChannelLimits = { burst: { points: 1000, durationSeconds: 60 }, perUser: { points: 1000, durationSeconds: 3600 }, global: { points: 100_000, durationSeconds: 60 } };
-/** Two mails per two seconds per user: the devices' burst trips it; the window is short enough to wait out. */
-const tight: ChannelLimits = { ...generous, burst: { points: 2, durationSeconds: 2 } };
+const generous: ChannelLimits = {
+  burst: { points: 1000, durationSeconds: 60 },
+  perUser: { points: 1000, durationSeconds: 3600 },
+  global: { points: 100_000, durationSeconds: 60 },
+  urgent: { points: 1000, durationSeconds: 60 },
+};
+/** Two urgent mails per two seconds per user: the devices' burst trips it; the window is short enough to wait out. */
+const tight: ChannelLimits = { ...generous, urgent: { points: 2, durationSeconds: 2 } };
 const mailsTo = (email: string) => smtp.received.filter((mail) => mail.to.includes(email));
 
 async function emailDecisions(userId: string) {
@@ -74,12 +79,12 @@ describe("notifications: batching a burst trace", () => {
         await deliverDue(db, getEnv(), user.id, "email", { now: due.at });
       }
     };
-    // At 11:30 the devices arrive, and meet a burst limit of five mails an hour (the limiter counts in real time,
+    // At 11:30 the devices arrive, and meet an urgent limit of five mails an hour (the limiter counts in real time,
     // so it is switched on for them; the rest of the trace ran with room to spare).
     const devicesFrom = t0 + 85 * 60_000;
     for (const event of trace.sort((a, b) => a.at - b.at)) {
       await deliverUpTo(event.at);
-      if (event.at === devicesFrom) setNotificationSendLimits({ email: { ...generous, burst: { points: 5, durationSeconds: 3600 } } });
+      if (event.at === devicesFrom) setNotificationSendLimits({ email: { ...generous, urgent: { points: 5, durationSeconds: 3600 } } });
       await event.run(new Date(event.at));
     }
     await deliverUpTo(Date.parse("2026-01-15T11:45:00Z"));
@@ -173,5 +178,16 @@ describe.each([
     expect(mails.length).toBeGreaterThanOrEqual(3);
     expect(mails.length).toBeLessThanOrEqual(4);
     expect(deliveredAll.every((row) => row.outcome !== "drop")).toBe(true);
+  });
+
+  it("ordinary mail that used up the user's allowance never holds back an urgent notice", async () => {
+    setNotificationSendLimits({ email: { ...generous, burst: { points: 1, durationSeconds: 3600 } } });
+    const { user } = await signedUpUser("notify-urgent-room");
+    const db = await getDb();
+    const ready = () => notify(db, user.id, "account.export_ready", { exportId: randomUUID(), format: "json", bytes: 1 }, { deliverNow: ["email"] });
+    expect((await ready()).delivered.email).toBeDefined();
+    expect((await ready()).delivered.email).toBeUndefined(); // the ordinary allowance is used up: held
+    const device = await notify(db, user.id, "security.device_signed_in", { deviceId: randomUUID(), deviceName: "New laptop", signedInAt: new Date().toISOString() }, { deliverNow: ["email"] });
+    expect(device.delivered.email).toBeDefined();
   });
 });

@@ -69,19 +69,28 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
     }
   }
 
-  const retryAt = await takeSendSlot(db, env, userId, channel, now.getTime());
-  if (retryAt) {
+  // One send slot per delivery for the urgent ones (their own allowance) and one for the rest;
+  // what the limiter refuses is held until it allows, never dropped.
+  const allowed: DueRow[] = [];
+  for (const urgent of [true, false]) {
+    const part = rows.filter((row) => (row.priority === "urgent") === urgent);
+    if (part.length === 0) continue;
+    const retryAt = await takeSendSlot(db, env, userId, channel, { urgent, now: now.getTime() });
+    if (!retryAt) {
+      allowed.push(...part);
+      continue;
+    }
     const { timeZone } = await preferences();
-    await holdAgain(db, channel, rows, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(timeZone, retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
-    return { delivered: 0, messages: 0, calls: 0, deferredTo: earliest(deferredTo, retryAt), notificationIds: [] };
+    await holdAgain(db, channel, part, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(timeZone, retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
+    deferredTo = earliest(deferredTo, retryAt);
   }
 
   // Urgent kinds (new devices, the deletion notice) go as messages of their own kind, never inside a
   // digest whose subject would hide them (30 devices signing in are still one message); everything
   // else due now goes as one message.
-  const urgentKinds = [...new Set(rows.filter((row) => row.priority === "urgent").map((row) => row.kind))];
-  const urgent = urgentKinds.map((kind) => rows.filter((row) => row.priority === "urgent" && row.kind === kind));
-  const rest = rows.filter((row) => row.priority !== "urgent");
+  const urgentKinds = [...new Set(allowed.filter((row) => row.priority === "urgent").map((row) => row.kind))];
+  const urgent = urgentKinds.map((kind) => allowed.filter((row) => row.priority === "urgent" && row.kind === kind));
+  const rest = allowed.filter((row) => row.priority !== "urgent");
   const outcome: DeliveryOutcome = { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
   for (const group of [...urgent, ...(rest.length ? [rest] : [])]) {
     const part = await sendGroup(db, env, userId, channel, group, now, preferences);

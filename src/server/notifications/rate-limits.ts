@@ -15,15 +15,20 @@ import type { Env } from "../env";
  */
 
 export type SendLimit = { points: number; durationSeconds: number };
-export type ChannelLimits = { burst: SendLimit; perUser: SendLimit; global: SendLimit };
+/**
+ * `urgent`: urgent messages (a new device, the deletion notice) have their own per-user allowance,
+ * so ordinary traffic that used up `burst` never holds a security notice back, while a flood of
+ * urgent ones (a script signing in 30 devices) is still gathered rather than sent one by one.
+ */
+export type ChannelLimits = { burst: SendLimit; perUser: SendLimit; global: SendLimit; urgent: SendLimit };
 export type LimitedChannel = Exclude<NotificationChannel, "inApp">;
 
 const DEFAULT_LIMITS: Record<LimitedChannel, ChannelLimits> = {
   // Mail: a burst of 5 a minute and 30 an hour per user is far above what batching leaves
   // (a digest per window), yet stops a producer bug from flooding an inbox.
-  email: { burst: { points: 5, durationSeconds: 60 }, perUser: { points: 30, durationSeconds: 3600 }, global: { points: 600, durationSeconds: 60 } },
-  webhook: { burst: { points: 20, durationSeconds: 60 }, perUser: { points: 300, durationSeconds: 3600 }, global: { points: 3000, durationSeconds: 60 } },
-  desktop: { burst: { points: 10, durationSeconds: 60 }, perUser: { points: 120, durationSeconds: 3600 }, global: { points: 20_000, durationSeconds: 60 } },
+  email: { burst: { points: 5, durationSeconds: 60 }, perUser: { points: 30, durationSeconds: 3600 }, global: { points: 600, durationSeconds: 60 }, urgent: { points: 10, durationSeconds: 60 } },
+  webhook: { burst: { points: 20, durationSeconds: 60 }, perUser: { points: 300, durationSeconds: 3600 }, global: { points: 3000, durationSeconds: 60 }, urgent: { points: 30, durationSeconds: 60 } },
+  desktop: { burst: { points: 10, durationSeconds: 60 }, perUser: { points: 120, durationSeconds: 3600 }, global: { points: 20_000, durationSeconds: 60 }, urgent: { points: 20, durationSeconds: 60 } },
 };
 
 let limits: Record<LimitedChannel, ChannelLimits> = DEFAULT_LIMITS;
@@ -61,16 +66,19 @@ function limiterFor(db: Db, env: Pick<Env, "REDIS_URL">, name: string, limit: Se
 }
 
 /**
- * Takes one send from the user's burst and hourly allowance and the channel's global one.
- * Null: go ahead. A date: refused, try again then.
+ * Takes one send from the user's allowances (burst and hourly; the urgent one for an urgent
+ * message) and the channel's global one. Null: go ahead. A date: refused, try again then.
  */
-export async function takeSendSlot(db: Db, env: Pick<Env, "REDIS_URL">, userId: string, channel: LimitedChannel, now = Date.now()): Promise<Date | null> {
+export async function takeSendSlot(db: Db, env: Pick<Env, "REDIS_URL">, userId: string, channel: LimitedChannel, { urgent = false, now = Date.now() }: { urgent?: boolean; now?: number } = {}): Promise<Date | null> {
   const spec = limits[channel];
-  const checks: [string, SendLimit, string][] = [
-    [`${channel}:burst`, spec.burst, userId],
-    [`${channel}:user`, spec.perUser, userId],
-    [`${channel}:global`, spec.global, "all"],
-  ];
+  type Check = [name: string, limit: SendLimit, key: string];
+  const own: Check[] = urgent
+    ? [[`${channel}:urgent`, spec.urgent, userId]]
+    : [
+        [`${channel}:burst`, spec.burst, userId],
+        [`${channel}:user`, spec.perUser, userId],
+      ];
+  const checks: Check[] = [...own, [`${channel}:global`, spec.global, "all"]];
   let retryAt: number | null = null;
   for (const [name, limit, key] of checks) {
     try {
