@@ -29,7 +29,9 @@ describe("server start-up", () => {
     }
   });
 
-  it("validates, opens and migrates the database, logging JSON", () => {
+  // A fresh process that loads the server and migrates a new embedded database: seconds alone, more
+  // while the other Vitest pass shares the cores, so it gets the child's own 60 s limit.
+  it("validates, opens and migrates the database, logging JSON", { timeout: 70_000 }, () => {
     const result = startWith({});
     expect(result.status, result.stderr).toBe(0);
     const messages = result.stdout.trim().split("\n").map((line) => JSON.parse(line).msg);
