@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { notify } from "~/server/notifications/notify";
-import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import { endSleepingRuns } from "../support/job-runs";
 import { errorOf, signedUpUser } from "../support/callers";
+import { listenRealtime } from "../support/realtime";
 
 /**
  * The in-app channel end to end through the router: notify lists a notification, the bell's
@@ -14,18 +14,12 @@ import { errorOf, signedUpUser } from "../support/callers";
 
 afterAll(() => endSleepingRuns(["deliver-notifications"]));
 
-function listen(userId: string) {
-  const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && heard.push(message));
-  return { heard, stop };
-}
-
 const conflict = () => ({ count: 1, conflictIds: [randomUUID()] });
 
 describe("notifications: the in-app list", () => {
   it("lists a notification at once, counts it unread, announces it, and records the decision per channel", async () => {
     const { user, caller } = await signedUpUser("notify-inbox");
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id);
     const result = await notify(await getDb(), user.id, "account.export_ready", { exportId: randomUUID(), format: "json", bytes: 1200 });
     stop();
 
