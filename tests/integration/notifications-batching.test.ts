@@ -14,7 +14,6 @@ import type { DueDelivery } from "~/server/notifications/schedule";
 import { startSmtpDouble } from "../doubles/smtp/server";
 import { signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
-import { endSleepingRuns } from "../support/job-runs";
 import { until } from "../support/until";
 
 /**
@@ -28,10 +27,7 @@ let smtp: Awaited<ReturnType<typeof startSmtpDouble>>;
 beforeAll(async () => {
   smtp = await startSmtpDouble({ user: "devpulse", pass: "relay password" });
 });
-afterAll(async () => {
-  await endSleepingRuns(["deliver-notifications"]);
-  await smtp.close();
-});
+afterAll(() => smtp.close());
 useEnv(() => ({ SMTP_URL: smtp.url, MAIL_FROM: "DevPulse Cloud <no-reply@devpulse.test>" }));
 afterEach(() => setNotificationSendLimits(null));
 

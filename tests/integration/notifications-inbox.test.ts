@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { notify } from "~/server/notifications/notify";
-import { endSleepingRuns } from "../support/job-runs";
 import { errorOf, signedUpUser } from "../support/callers";
 import { listenRealtime } from "../support/realtime";
 
@@ -11,8 +10,6 @@ import { listenRealtime } from "../support/realtime";
  * count and the live events follow, the list pages newest first, marking read works, and no
  * user can read or mark another's notifications.
  */
-
-afterAll(() => endSleepingRuns(["deliver-notifications"]));
 
 const conflict = () => ({ count: 1, conflictIds: [randomUUID()] });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { calendars, focusBlocks, integrations, jobRuns, notifications, syncConflicts } from "~/server/db/schema";
 import { getEnv } from "~/server/env";
@@ -8,7 +8,6 @@ import { recordIntegrationFailure } from "~/server/integrations/failures";
 import { focusReminderRequested, remindFocusBlock } from "~/server/notifications/producers/focus-reminders";
 import { previousWeekStart, sendWeeklySummary } from "~/server/notifications/producers/weekly-summary";
 import { getJobRunner, jobs } from "~/server/jobs/send";
-import { endSleepingRuns } from "../support/job-runs";
 import { change, push, userWithDevices } from "../support/sync";
 import { until } from "../support/until";
 
@@ -16,8 +15,6 @@ import { until } from "../support/until";
  * Producers: each event notifies from the place it happens, once per occurrence, and a failing
  * notification never fails the action it reports on.
  */
-
-afterAll(() => endSleepingRuns(["deliver-notifications", "remind-focus-block"]));
 
 const listOf = async (caller: Awaited<ReturnType<typeof userWithDevices>>["caller"]) => (await caller.notifications.list({ limit: 100 })).items;
 
