@@ -87,13 +87,30 @@ describe("notifications: the in-app list", () => {
     expect(counts).toEqual([1, 2, 9]); // 09:00…10:52 (9), 11:06 and 11:20 (2), 11:37 (1)
   });
 
-  it("shows and changes the preferences through the router, refusing a channel the category cannot use", async () => {
+  it("shows the preferences with their defaults, and changes only what a change names", async () => {
     const { caller } = await signedUpUser("notify-prefs");
-    expect((await caller.notifications.preferences.get()).categories.sync).toEqual({ channels: ["inApp", "desktop", "email", "webhook"], frequency: "immediate" });
+    const before = await caller.notifications.preferences.get();
+    expect(before.categories.sync).toEqual({ channels: ["inApp", "desktop", "email", "webhook"], frequency: "immediate" });
     const updated = await caller.notifications.preferences.update({ categories: { sync: { frequency: "hourly" } }, quietHours: { enabled: true } });
-    expect(updated.categories.sync.frequency).toBe("hourly");
-    expect(updated.quietHours).toEqual({ enabled: true, start: "22:00", end: "08:00" });
-    expect((await errorOf(() => caller.notifications.preferences.update({ categories: { calendar: { channels: ["email", "desktop"] } }, timeZone: "Mars/Olympus" }))).code).toBe("BAD_REQUEST");
+    expect(updated).toEqual({ ...before, categories: { ...before.categories, sync: { ...before.categories.sync, frequency: "hourly" } }, quietHours: { enabled: true, start: "22:00", end: "08:00" } });
+    expect(await caller.notifications.preferences.get()).toEqual(updated);
+  });
+
+  it("refuses a channel the category cannot use, naming the field, and keeps the preferences as they were", async () => {
+    const { caller } = await signedUpUser("notify-prefs-channel");
+    const before = await caller.notifications.preferences.get();
+    // No weekly-summary kind goes to the desktop (catalog: inApp, email, webhook).
+    const refused = await errorOf(() => caller.notifications.preferences.update({ categories: { summary: { channels: ["inApp", "desktop"] } } }));
+    expect(refused).toMatchObject({ code: "BAD_REQUEST", message: 'categories.summary.channels.1: "desktop" is not a channel for summary notifications' });
+    expect(await caller.notifications.preferences.get()).toEqual(before);
+  });
+
+  it("refuses a time zone that does not exist, naming the field", async () => {
+    const { caller } = await signedUpUser("notify-prefs-zone");
+    const refused = await errorOf(() => caller.notifications.preferences.update({ timeZone: "Mars/Olympus" }));
+    expect(refused.code).toBe("BAD_REQUEST");
+    expect(refused.message).toMatch(/^Invalid input: timeZone: /);
+    expect((await caller.notifications.preferences.get()).timeZone).toBe("UTC");
   });
 });
 
