@@ -1,13 +1,13 @@
-import { randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import type { NotificationKind } from "~/lib/notifications/catalog";
 import { getDb } from "~/server/db/client";
 import { calendars, focusBlocks, integrations, jobRuns, notifications, syncConflicts } from "~/server/db/schema";
-import { getEnv } from "~/server/env";
 import { recordIntegrationFailure } from "~/server/integrations/failures";
 import { focusReminderRequested, remindFocusBlock } from "~/server/notifications/producers/focus-reminders";
 import { previousWeekStart, sendWeeklySummary } from "~/server/notifications/producers/weekly-summary";
-import { getJobRunner, jobs } from "~/server/jobs/send";
+import { jobs } from "~/server/jobs/send";
+import { signedUpUser } from "../support/callers";
 import { change, push, userWithDevices } from "../support/sync";
 import { until } from "../support/until";
 
@@ -18,22 +18,57 @@ import { until } from "../support/until";
 
 const listOf = async (caller: Awaited<ReturnType<typeof userWithDevices>>["caller"]) => (await caller.notifications.list({ limit: 100 })).items;
 
+/**
+ * The notifications of `kind` made for any of these users, oldest first: who got one is read from
+ * its row (a producer handing notify the wrong id would list nothing for the user, and show here).
+ */
+async function madeFor(userIds: string[], kind: NotificationKind) {
+  return (await getDb())
+    .select({ userId: notifications.userId, kind: notifications.kind, data: notifications.data, count: notifications.count })
+    .from(notifications)
+    .where(and(inArray(notifications.userId, userIds), eq(notifications.kind, kind)))
+    .orderBy(asc(notifications.createdAt));
+}
+
+/** A Google calendar of the user's, for focus blocks. */
+async function calendarOf(userId: string) {
+  const db = await getDb();
+  const [integration] = await db.insert(integrations).values({ userId, provider: "google", status: "connected" } as never).returning();
+  const [calendar] = await db.insert(calendars).values({ userId, integrationId: integration!.id, provider: "google", externalId: "primary", name: "Work" } as never).returning();
+  return calendar!;
+}
+
 describe("notifications: producers", () => {
   it("a sync push raising 50 conflicts is one notification with a count; new devices are urgent notices", async () => {
     const setup = await userWithDevices("notify-producer-sync");
+    // Another user pushing the same ids, without conflicts, is told nothing about them.
+    const bystander = await userWithDevices("notify-producer-sync-other");
     const ids = Array.from({ length: 50 }, (_, index) => `r${index}`);
+    await push(bystander.laptop, ids.map((id) => change(id, null, "base")));
     await push(setup.laptop, ids.map((id) => change(id, null, "base")));
     await push(setup.laptop, ids.map((id) => change(id, 1, "remote")));
     const result = await push(setup.desktop, ids.map((id) => change(id, 1, "local")));
     expect(result.conflicts).toBe(50);
+    const conflictIds = result.results.flatMap((entry) => (entry.status === "conflict" ? [entry.conflictId] : []));
+    expect(conflictIds).toHaveLength(50);
 
-    const listed = await listOf(setup.caller);
-    const conflicts = listed.filter((item) => item.kind === "sync.conflict_detected");
-    expect(conflicts.map((item) => [item.title, item.count, item.href])).toEqual([["50 sync conflicts need your choice", 1, "/conflicts"]]);
-    // userWithDevices connected two devices: two urgent notices, never folded.
-    const devices = listed.filter((item) => item.kind === "security.device_signed_in");
-    expect(devices.map((item) => item.title).sort()).toEqual(["New device signed in: desktop", "New device signed in: laptop"]);
-    expect(devices.every((item) => item.priority === "urgent")).toBe(true);
+    const made = await madeFor([setup.user.id, bystander.user.id], "sync.conflict_detected");
+    expect(made).toEqual([{ userId: setup.user.id, kind: "sync.conflict_detected", data: { count: 50, conflictIds: expect.any(Array) }, count: 1 }]);
+    expect([...(made[0]!.data as { conflictIds: string[] }).conflictIds].sort()).toEqual([...conflictIds].sort());
+    const [listed] = (await listOf(setup.caller)).filter((item) => item.kind === "sync.conflict_detected");
+    expect(listed).toMatchObject({ title: "50 sync conflicts need your choice", href: "/conflicts" });
+
+    // userWithDevices connected two devices: two urgent notices, each naming its device, never folded.
+    const devices = await madeFor([setup.user.id], "security.device_signed_in");
+    expect(devices).toEqual(
+      [setup.laptop, setup.desktop].map((device, index) => ({
+        userId: setup.user.id,
+        kind: "security.device_signed_in",
+        data: { deviceId: device.id, deviceName: ["laptop", "desktop"][index], signedInAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+        count: 1,
+      })),
+    );
+    expect((await listOf(setup.caller)).filter((item) => item.kind === "security.device_signed_in").map((item) => item.priority)).toEqual(["urgent", "urgent"]);
   });
 
   it("a notification that cannot be made never fails the push that raised it", async () => {
@@ -50,25 +85,35 @@ describe("notifications: producers", () => {
   });
 
   it("an integration failing again and again folds into one notification counting its failures", async () => {
-    const setup = await userWithDevices("notify-producer-integration");
+    const setup = await signedUpUser("notify-producer-integration");
+    const bystander = await signedUpUser("notify-producer-integration-other");
     const db = await getDb();
-    await db.insert(integrations).values({ userId: setup.user.id, provider: "github", status: "connected" } as never);
+    for (const userId of [setup.user.id, bystander.user.id]) await db.insert(integrations).values({ userId, provider: "github", status: "connected" } as never);
     for (let failure = 0; failure < 4; failure++) await recordIntegrationFailure(db, { userId: setup.user.id, provider: "github", message: `GitHub answered 50${failure}` });
     await recordIntegrationFailure(db, { userId: setup.user.id, provider: "github", message: "The GitHub authorization was revoked.", status: "needs_reauth" });
+
+    // The failures fold (the latest message, the count summed); the revoked grant is a notice of its own.
+    expect(await madeFor([setup.user.id, bystander.user.id], "integration.failed")).toEqual([
+      { userId: setup.user.id, kind: "integration.failed", data: { provider: "github", status: "error", message: "GitHub answered 503", failures: 4 }, count: 4 },
+      { userId: setup.user.id, kind: "integration.failed", data: { provider: "github", status: "needs_reauth", message: "The GitHub authorization was revoked.", failures: 1 }, count: 1 },
+    ]);
     const listed = (await listOf(setup.caller)).filter((item) => item.kind === "integration.failed");
     expect(listed.map((item) => item.title).sort()).toEqual(["GitHub sync failed 4 times", "Reconnect GitHub"]);
   });
 
   it("reminds before a focus block that is still there at its start, not one that moved or went", async () => {
-    const setup = await userWithDevices("notify-producer-focus");
+    const setup = await signedUpUser("notify-producer-focus");
     const db = await getDb();
-    const [integration] = await db.insert(integrations).values({ userId: setup.user.id, provider: "google", status: "connected" } as never).returning();
-    const [calendar] = await db.insert(calendars).values({ userId: setup.user.id, integrationId: integration!.id, provider: "google", externalId: "primary", name: "Work" } as never).returning();
+    const calendar = await calendarOf(setup.user.id);
     const startAt = new Date(Date.now() + 30 * 60_000);
-    const [block] = await db.insert(focusBlocks).values({ userId: setup.user.id, calendarId: calendar!.id, title: "Deep work", startAt, endAt: new Date(startAt.getTime() + 3_600_000), state: "active" }).returning();
+    const [block] = await db.insert(focusBlocks).values({ userId: setup.user.id, calendarId: calendar.id, title: "Deep work", startAt, endAt: new Date(startAt.getTime() + 3_600_000), state: "active" }).returning();
 
     expect(await remindFocusBlock(db, setup.user.id, block!.id, new Date(startAt.getTime() + 60_000).toISOString())).toMatchObject({ reminded: false, reason: "the block moved" });
+    expect(await madeFor([setup.user.id], "calendar.focus_block_starting")).toEqual([]);
     expect(await remindFocusBlock(db, setup.user.id, block!.id, startAt.toISOString())).toMatchObject({ reminded: true, minutes: 30 });
+    expect(await madeFor([setup.user.id], "calendar.focus_block_starting")).toEqual([
+      { userId: setup.user.id, kind: "calendar.focus_block_starting", data: { blockId: block!.id, title: "Deep work", startsAt: startAt.toISOString(), minutes: 30 }, count: 1 },
+    ]);
     expect((await listOf(setup.caller)).filter((item) => item.kind === "calendar.focus_block_starting").map((item) => item.title)).toEqual(["Deep work starts in 30 minutes"]);
 
     // The durable run sleeps until 5 minutes before the start; removing the block cancels it.
@@ -80,7 +125,7 @@ describe("notifications: producers", () => {
     await until(runOf, (rows) => rows[0]?.status === "cancelled", 5000, 50);
     await db.update(focusBlocks).set({ state: "deleted" }).where(eq(focusBlocks.id, block!.id));
     expect(await remindFocusBlock(db, setup.user.id, block!.id, startAt.toISOString())).toMatchObject({ reminded: false, reason: "the block is gone" });
-    void getJobRunner;
+    expect(await madeFor([setup.user.id], "calendar.focus_block_starting")).toHaveLength(1);
   });
 
   it("sends a weekly summary from the commits, focus blocks and resolved conflicts the server holds", async () => {
@@ -98,6 +143,5 @@ describe("notifications: producers", () => {
     expect(summary).toMatchObject({ title: "Your week in DevPulse", body: "0 commits, 0 hours in focus." });
     // A quiet week sends nothing.
     expect(await sendWeeklySummary(db, setup.user.id, "2020-01-06")).toMatchObject({ sent: false });
-    void getEnv;
   });
 });
