@@ -1,9 +1,11 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { DAY } from "~/lib/calendar/zoned-time";
 import type { NotificationKind } from "~/lib/notifications/catalog";
 import { getDb } from "~/server/db/client";
 import { calendars, focusBlocks, integrations, jobRuns, notifications, syncConflicts } from "~/server/db/schema";
 import { recordIntegrationFailure } from "~/server/integrations/failures";
+import { cacheCommits } from "~/server/integrations/git-sync";
 import { focusReminderRequested, remindFocusBlock } from "~/server/notifications/producers/focus-reminders";
 import { previousWeekStart, sendWeeklySummary } from "~/server/notifications/producers/weekly-summary";
 import { jobs } from "~/server/jobs/send";
@@ -128,20 +130,45 @@ describe("notifications: producers", () => {
     expect(await madeFor([setup.user.id], "calendar.focus_block_starting")).toHaveLength(1);
   });
 
-  it("sends a weekly summary from the commits, focus blocks and resolved conflicts the server holds", async () => {
+  it("sends a weekly summary counting the week's commits, focus blocks and resolved conflicts, and nothing of the encrypted activity", async () => {
     const setup = await userWithDevices("notify-producer-weekly");
+    const bystander = await userWithDevices("notify-producer-weekly-other");
     const db = await getDb();
-    const weekStart = previousWeekStart(new Date());
-    await push(setup.laptop, [change("w", null, "base")]);
-    await push(setup.laptop, [change("w", 1, "remote")]);
-    const pushed = await push(setup.desktop, [change("w", 1, "local")]);
-    const conflictId = pushed.results[0]!.status === "conflict" ? pushed.results[0]!.conflictId : "";
-    await db.update(syncConflicts).set({ status: "resolved", resolvedAt: new Date(`${weekStart}T12:00:00Z`) }).where(eq(syncConflicts.id, conflictId));
-    const outcome = await sendWeeklySummary(db, setup.user.id, weekStart);
-    expect(outcome).toMatchObject({ sent: true, summary: { weekStart, codingMinutes: 0, commits: 0, focusMinutes: 0, conflictsResolved: 1 } });
-    const [summary] = (await listOf(setup.caller)).filter((item) => item.kind === "summary.weekly");
-    expect(summary).toMatchObject({ title: "Your week in DevPulse", body: "0 commits, 0 hours in focus." });
+    // This week (Monday to Monday, UTC), so that conflicts resolved now count in it.
+    const weekStart = previousWeekStart(new Date(Date.now() + 7 * DAY));
+    const monday = Date.parse(`${weekStart}T00:00:00Z`);
+    const hoursIn = (hours: number) => new Date(monday + hours * 3_600_000);
+
+    // Coding activity and a focus session, synced end-to-end encrypted: the server cannot count them.
+    await push(setup.laptop, [change("a1", null, "3 hours in the editor", { collection: "activities" }), change("s1", null, "a 45-minute session", { collection: "focus_sessions" })]);
+
+    // Three sync conflicts; two resolved (now, in this week), one still open.
+    await push(setup.laptop, ["c1", "c2", "c3"].map((id) => change(id, null, "base")));
+    await push(setup.laptop, ["c1", "c2", "c3"].map((id) => change(id, 1, "remote")));
+    const pushed = await push(setup.desktop, ["c1", "c2", "c3"].map((id) => change(id, 1, "local")));
+    const [first, second] = pushed.results.flatMap((entry) => (entry.status === "conflict" ? [entry.conflictId] : []));
+    await setup.caller.conflicts.resolve({ id: first!, strategy: "local_wins" });
+    await setup.caller.conflicts.resolve({ id: second!, strategy: "remote_wins" });
+
+    // Commits as a git sync caches them: three in the week, one the Sunday before; the bystander's are theirs.
+    const commit = (sha: string, at: Date) => ({ sha, repository: "octo/app", message: `Commit ${sha}`, url: null, authorName: null, authorEmail: null, authorLogin: "octo", committedAt: at.toISOString(), additions: 1, deletions: 0, files: 1 });
+    await cacheCommits(db, setup.user.id, "github", [commit("a1a1a1a", hoursIn(9)), commit("b2b2b2b", hoursIn(33)), commit("c3c3c3c", hoursIn(7 * 24 - 1)), commit("d4d4d4d", hoursIn(-2))]);
+    await cacheCommits(db, bystander.user.id, "github", [commit("e5e5e5e", hoursIn(10))]);
+
+    // Focus blocks: two active ones of 90 minutes in the week; a deleted one and one next week do not count.
+    const calendar = await calendarOf(setup.user.id);
+    const block = (title: string, startHours: number, state: "active" | "deleted" = "active") => ({ userId: setup.user.id, calendarId: calendar.id, title, startAt: hoursIn(startHours), endAt: hoursIn(startHours + 1.5), state });
+    await db.insert(focusBlocks).values([block("Monday focus", 9), block("Wednesday focus", 57), block("Cancelled", 81, "deleted"), block("Next week", 7 * 24 + 9)]);
+
+    const summary = { weekStart, codingMinutes: 0, commits: 3, focusMinutes: 180, conflictsResolved: 2 };
+    expect(await sendWeeklySummary(db, setup.user.id, weekStart)).toEqual({ sent: true, summary });
+    expect(await madeFor([setup.user.id, bystander.user.id], "summary.weekly")).toEqual([{ userId: setup.user.id, kind: "summary.weekly", data: summary, count: 1 }]);
+    const [listed] = (await listOf(setup.caller)).filter((item) => item.kind === "summary.weekly");
+    // Coding time is left out of the text rather than said as "0 hours".
+    expect(listed).toMatchObject({ title: "Your week in DevPulse", body: "3 commits, 3 hours in focus.", href: "/dashboard", priority: "low" });
+
     // A quiet week sends nothing.
-    expect(await sendWeeklySummary(db, setup.user.id, "2020-01-06")).toMatchObject({ sent: false });
+    expect(await sendWeeklySummary(db, setup.user.id, "2020-01-06")).toEqual({ sent: false, summary: { weekStart: "2020-01-06", codingMinutes: 0, commits: 0, focusMinutes: 0, conflictsResolved: 0 } });
+    expect(await madeFor([setup.user.id], "summary.weekly")).toHaveLength(1);
   });
 });
