@@ -7,7 +7,8 @@ import { getJobRunner } from "~/server/jobs/send";
 import { metrics } from "~/server/metrics/registry";
 import { queueWebhookDeliveries } from "~/server/webhooks/dispatch";
 import { signedUpUser } from "../support/callers";
-import { conflictNotification, recordRealtime, uniquePath, useWebhookReceiver } from "./webhooks-helpers";
+import { listenRealtime } from "../support/realtime";
+import { conflictNotification, uniquePath, useWebhookReceiver } from "./webhooks-helpers";
 
 const receiver = useWebhookReceiver("30ms,30ms");
 
@@ -120,13 +121,13 @@ describe("outbound webhook deliveries", () => {
   it("turn the endpoint off at once on 410 Gone, and tell the user", async () => {
     const { user, caller, path, endpoint } = await userWithEndpoint("gone");
     receiver().answer(path, 410, 1);
-    const realtime = recordRealtime();
+    const realtime = listenRealtime(user.id, { events: ["webhook:endpoint_disabled"] });
     await deliver(user.id);
     realtime.stop();
 
     expect(receiver().at(path)).toHaveLength(1); // no retry after Gone
     expect((await caller.webhooks.endpoints.list())[0]).toMatchObject({ enabled: false, disabledReason: "gone" });
-    expect(realtime.heard).toContainEqual({ userId: user.id, event: "webhook:endpoint_disabled", payload: { endpointId: endpoint.id, reason: "gone" } });
+    expect(realtime.heard).toEqual([{ userId: user.id, event: "webhook:endpoint_disabled", payload: { endpointId: endpoint.id, reason: "gone" } }]);
     // …and in the bell, through the notification layer (not on the webhook channel that just failed).
     const { items } = await caller.notifications.list({ limit: 5 });
     expect(items.find((n) => n.kind === "webhooks.endpoint_disabled")).toMatchObject({ title: `Webhook endpoint turned off: ${new URL(endpoint.url).hostname}`, href: "/settings/webhooks" });
@@ -140,7 +141,7 @@ describe("outbound webhook deliveries", () => {
   it("turn off an endpoint whose deliveries keep failing, and tell the user", async () => {
     const { user, caller, path, endpoint } = await userWithEndpoint("failing");
     receiver().answer(path, 500, "always");
-    const realtime = recordRealtime();
+    const realtime = listenRealtime(user.id, { events: ["webhook:endpoint_disabled"] });
     for (let i = 1; i <= 4; i++) await deliver(user.id);
     expect((await caller.webhooks.endpoints.list())[0]).toMatchObject({ enabled: true, consecutiveFailures: 4 });
     await deliver(user.id);
@@ -150,7 +151,7 @@ describe("outbound webhook deliveries", () => {
     const [after] = await caller.webhooks.endpoints.list();
     expect(after).toMatchObject({ enabled: false, disabledReason: "failing", consecutiveFailures: 5 });
     expect(after!.failingSince).toBeInstanceOf(Date);
-    expect(realtime.heard.filter((m) => m.event === "webhook:endpoint_disabled")).toEqual([
+    expect(realtime.heard).toEqual([
       { userId: user.id, event: "webhook:endpoint_disabled", payload: { endpointId: endpoint.id, reason: "failing" } },
     ]);
     expect((await caller.notifications.list()).items.filter((n) => n.kind === "webhooks.endpoint_disabled")).toHaveLength(1);

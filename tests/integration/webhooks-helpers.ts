@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
-import type { RealtimeMessage } from "~/server/realtime/publisher";
-import { getLocalPublisher } from "~/server/realtime/publisher";
 import type { WebhookNotification } from "~/server/webhooks/dispatch";
 import { startWebhookReceiver, type WebhookReceiver } from "../doubles/webhook-receiver/server";
 import { useEnv } from "../support/env";
@@ -24,13 +22,6 @@ export function useWebhookReceiver(schedule = "30ms,30ms") {
 /** A catalog notification as the notification layer hands it over. */
 export function conflictNotification(count = 1): WebhookNotification {
   return { id: randomUUID(), createdAt: new Date().toISOString(), kind: "sync.conflict_detected", data: { count, conflictIds: [randomUUID()] } };
-}
-
-/** Collects the realtime events published while the test runs. */
-export function recordRealtime() {
-  const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => heard.push(message));
-  return { heard, stop };
 }
 
 export const uniquePath = (label: string) => `/hooks/${label}-${randomUUID().slice(0, 8)}`;
