@@ -1,9 +1,11 @@
 /**
- * The typed DevPulse Cloud client for the desktop app (Node, Electron) and browsers.
- * Depends only on @trpc/client and superjson at run time; the router is imported as
- * a type, so no server code is bundled into clients.
+ * The typed DevPulse Cloud client for the desktop app (Node, Electron) and browsers, installed
+ * as @devpulse/client (packages/client). Depends at run time only on @trpc/client, superjson,
+ * zod, eventsource and pusher-js; the router is imported as a type, so no server code is
+ * bundled into clients.
  */
 import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { EventSource } from "eventsource";
 import { transformer } from "../lib/transformer";
 import type { RealtimeEventName } from "../lib/realtime/events";
@@ -11,6 +13,9 @@ import type { AppRouter } from "../server/api/root";
 import { subscribeRealtime, type RealtimeHandler, type RealtimeOptions } from "./realtime";
 
 export type { AppRouter };
+/** Every procedure's input and output types, e.g. `RouterOutputs["sync"]["pull"]`. */
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export type DevPulseClientOptions = {
   /** Base URL of the DevPulse Cloud deployment, e.g. https://cloud.example.com */
@@ -153,3 +158,9 @@ export { WrongPassphraseError, TamperedRecordError, ChecksumMismatchError, WeakK
 // Commit ↔ activity correlation runs where activity is decrypted: on the device.
 export { correlateCommitsWithActivity } from "../lib/correlation";
 export type { ActivityPeriod, CommitForCorrelation, CorrelationOptions } from "../lib/correlation/schemas";
+// For programs built on the SDK (the CLI is one): errors to test calls against, what the desktop
+// app reports in `status.heartbeat` and its limits, and JSON equality of record values.
+export { TRPCClientError } from "@trpc/client";
+export { STATUS_ACTIVITIES, STATUS_LIMITS } from "../lib/status/templates";
+export type { StatusActivity } from "../lib/status/templates";
+export { jsonEqual } from "../lib/merge/json";
