@@ -15,6 +15,7 @@ import { authenticateDeviceToken, bearerTokenFrom } from "../devices/devices";
 import { getEnv } from "../env";
 import { AppError } from "../errors";
 import { ProviderError, type ProviderErrorKind } from "../integrations/resilience";
+import { crossSiteRefusal } from "../security/csrf";
 import { consumeRateLimit, type RateLimitName } from "../security/rate-limits";
 
 // ───────────────────────────── 1. Context ─────────────────────────────
@@ -27,6 +28,8 @@ export type Context = {
   device: { id: string; name: string } | null;
   /** A presented but unusable credential (malformed or revoked): refused on every procedure. */
   authError: AppError | null;
+  /** Set when a browser sent this unsafe request from another site (security/csrf.ts): refused on every procedure. */
+  crossSiteRefusal: string | null;
   ip: string;
   /** Public base URL of this deployment, for links handed to clients. */
   appUrl: string;
@@ -44,6 +47,7 @@ export async function createContextInner(opts: Partial<Context> = {}): Promise<C
     user: opts.user ?? null,
     device: opts.device ?? null,
     authError: opts.authError ?? null,
+    crossSiteRefusal: opts.crossSiteRefusal ?? null,
     ip: opts.ip ?? "unknown",
     appUrl: opts.appUrl ?? getEnv().appUrl,
     renewSession: opts.renewSession ?? null,
@@ -54,6 +58,9 @@ export async function createContextInner(opts: Partial<Context> = {}): Promise<C
 export async function createContextFromRequest(req: Request, resHeaders?: Headers): Promise<Context> {
   const db = await getDb();
   const ip = clientIpFrom(req.headers);
+  // Only a browser's ambient cookie can be abused cross-site: a request that carries its own
+  // credential is exempt (another site cannot add an Authorization header without a CORS preflight we never allow).
+  const crossSite = req.headers.has("authorization") ? null : crossSiteRefusal(req, getEnv().appUrl);
   try {
     const token = bearerTokenFrom(req.headers.get("authorization"));
     if (token) {
@@ -70,9 +77,9 @@ export async function createContextFromRequest(req: Request, resHeaders?: Header
             if (cookie) resHeaders.append("set-cookie", cookie);
           }
         : null;
-    return createContextInner({ db, ip, user: user ?? null, renewSession });
+    return createContextInner({ db, ip, user: user ?? null, renewSession, crossSiteRefusal: crossSite });
   } catch (error) {
-    if (error instanceof AppError) return createContextInner({ db, ip, authError: error });
+    if (error instanceof AppError) return createContextInner({ db, ip, authError: error, crossSiteRefusal: crossSite });
     throw error;
   }
 }
@@ -138,6 +145,12 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** A browser's unsafe request from another site never acts as anyone (security/csrf.ts), before anything else runs. */
+const refuseCrossSite = t.middleware(({ ctx, next }) => {
+  if (ctx.crossSiteRefusal) throw new TRPCError({ code: "FORBIDDEN", message: ctx.crossSiteRefusal });
+  return next();
+});
+
 /** A credential that was sent but is unusable is an error even where none is needed. */
 const refuseBadCredentials = t.middleware(({ ctx, next }) => {
   if (ctx.authError) throw ctx.authError;
@@ -147,7 +160,7 @@ const refuseBadCredentials = t.middleware(({ ctx, next }) => {
 // ───────────────────────────── 3. Procedures ─────────────────────────────
 
 /** Anyone may call; `ctx.user` may be null. */
-export const publicProcedure = t.procedure.use(mapErrors).use(refuseBadCredentials);
+export const publicProcedure = t.procedure.use(mapErrors).use(refuseCrossSite).use(refuseBadCredentials);
 
 /**
  * A named rate limit (server/security/rate-limits.ts) on a procedure, keyed on the

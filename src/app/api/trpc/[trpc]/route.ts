@@ -3,15 +3,21 @@ import { appRouter } from "~/server/api/root";
 import { createContextFromRequest } from "~/server/api/trpc";
 import { AppError } from "~/server/errors";
 import { logger } from "~/server/logger";
+import { limitTrpcBody } from "~/server/security/body-limits";
 
 export const dynamic = "force-dynamic";
 
-const handler = (req: Request) =>
-  fetchRequestHandler({
+const handler = (request: Request) => {
+  // The body limit (server/security/body-limits.ts), refused in tRPC's error shape before any input is read.
+  const { request: req, refuseDeclaredSize } = limitTrpcBody(request);
+  return fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: ({ resHeaders }) => createContextFromRequest(req, resHeaders),
+    createContext: ({ resHeaders }) => {
+      refuseDeclaredSize();
+      return createContextFromRequest(req, resHeaders);
+    },
     // API answers are per user (never cache them) and mostly ciphertext, which gzip
     // cannot shrink much but costs ~2/3 of a pull's time (bench/PROFILE.md):
     // no-transform tells the server's compression to leave them alone.
@@ -27,5 +33,6 @@ const handler = (req: Request) =>
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error("tRPC procedure failed", { path, error: error.cause ?? error });
     },
   });
+};
 
 export { handler as GET, handler as POST };

@@ -1,8 +1,7 @@
 import { handleWebhook } from "~/server/integrations/webhook-route";
+import { withBodyLimit } from "~/server/security/body-limits";
 
 export const dynamic = "force-dynamic";
 
 /** Provider webhooks (GitHub push events, GitLab push hooks): each provider verifies its own deliveries. */
-export async function POST(request: Request, { params }: { params: Promise<{ provider: string }> }) {
-  return handleWebhook((await params).provider, request);
-}
+export const POST = withBodyLimit("webhooks", async (request: Request, { params }: { params: Promise<{ provider: string }> }) => handleWebhook((await params).provider, request));
