@@ -263,7 +263,8 @@ async function sendByWebhook(db: Db, userId: string, items: DueRow[], form: stri
     const newest = group.at(-1)!;
     const coalesce = notificationSpec(newest.kind).coalesce;
     const data = coalesce ? group.slice(1).reduce<Record<string, unknown>>((merged, item) => coalesce.merge(merged, item.data as never), group[0]!.data as Record<string, unknown>) : newest.data;
-    const queued = await queueWebhookDeliveries(db, userId, { ...asNotification({ ...newest, data }), id: newest.notificationId, createdAt: newest.createdAt.toISOString() });
+    const messageId = `msg_${sha256Hex(group.map((item) => item.decisionId).sort().join(",")).slice(0, 32)}`;
+    const queued = await queueWebhookDeliveries(db, userId, { ...asNotification({ ...newest, data }), id: newest.notificationId, createdAt: newest.createdAt.toISOString() }, messageId);
     endpoints += queued.endpoints;
   }
   // An endpoint removed or turned off since the decision: nothing went out.

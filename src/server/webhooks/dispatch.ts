@@ -27,11 +27,16 @@ export async function hasWebhookEndpointFor(db: DbOrTx, userId: string, kind: No
   return found !== undefined;
 }
 
-export async function queueWebhookDeliveries(db: Db, userId: string, notification: WebhookNotification): Promise<{ endpoints: number }> {
+/**
+ * `messageId` (the Standard Webhooks `webhook-id`, what receivers dedupe on and we queue once per
+ * endpoint) names the message, not the notification: a burst's update carries the same
+ * notification id as its first message and must still be delivered. The notification layer passes
+ * one derived from the decisions the message carries, the same on a retry of the same message.
+ */
+export async function queueWebhookDeliveries(db: Db, userId: string, notification: WebhookNotification, messageId = `msg_${notification.id}`): Promise<{ endpoints: number }> {
   const endpoints = await db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(receivingEndpoints(userId, notification.kind));
   if (endpoints.length === 0) return { endpoints: 0 };
   const body = JSON.stringify(buildWebhookPayload(notification, getEnv().appUrl));
-  const messageId = `msg_${notification.id}`;
   await queueDeliveries(
     db,
     endpoints.map((endpoint) => ({ userId, endpointId: endpoint.id, messageId, eventType: notification.kind, body })),
