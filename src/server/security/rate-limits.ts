@@ -1,23 +1,17 @@
-import { RateLimiterDrizzle, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterRes } from "rate-limiter-flexible";
 import type { Db } from "../db/client";
-import { rateLimits } from "../db/schema";
 import { getEnv, type Env } from "../env";
 import { AppError } from "../errors";
 import { sha256Hex } from "../hash";
+import { rateLimiterFor } from "./limiter-store";
 
 /**
  * Named rate limits: one line each in `limitSpecs`, then one call where the action
  * happens (`consumeRateLimit(db, "register", ctx.ip)`), or a tRPC procedure's
  * `.use(rateLimited("register"))`.
  *
- * Storage: rate-limiter-flexible's RateLimiterDrizzle on our own `rate_limits` table
- * (in the schema, so migrations create it on PGlite and on Postgres alike). Every
- * instance on one database shares the counters, and each change is one atomic upsert.
- * RateLimiterPostgres was the other candidate, but it needs a `pg` client (it calls
- * `query({ text, values })` and reads `rowCount`), which neither postgres.js nor PGlite
- * is, and it creates its table itself at run time; the Drizzle store takes the drizzle
- * database both drivers already give us. A memory limiter would be per process, so
- * several instances would each allow the full limit.
+ * Storage: the deployment's rate-limit store (limiter-store.ts: Redis, the `rate_limits`
+ * table on a Postgres server, memory on embedded PGlite), so every instance shares the counters.
  *
  * Keys are SHA-256 digests of the limit's parts (an email, an address): the table holds
  * counters and expiry times, never an email or address in clear.
@@ -66,27 +60,9 @@ function limitSpecs(env: Env) {
 
 export type RateLimitName = keyof ReturnType<typeof limitSpecs>;
 
-/** One limiter per database handle and limit settings (tests change the environment between files). */
-const limiters = new WeakMap<Db, Map<string, RateLimiterDrizzle>>();
-
 function limiterFor(db: Db, name: RateLimitName) {
   const spec: LimitSpec = limitSpecs(getEnv())[name];
-  let forDb = limiters.get(db);
-  if (!forDb) limiters.set(db, (forDb = new Map()));
-  const id = `${name}:${spec.points}:${spec.windowSeconds}`;
-  let limiter = forDb.get(id);
-  if (!limiter) {
-    limiter = new RateLimiterDrizzle({
-      storeClient: db,
-      schema: rateLimits,
-      keyPrefix: name,
-      points: spec.points,
-      duration: spec.windowSeconds,
-      // One sweeper of expired rows per database is enough: they share the table.
-      clearExpiredByTimeout: forDb.size === 0,
-    });
-    forDb.set(id, limiter);
-  }
+  const limiter = rateLimiterFor(db, getEnv(), { keyPrefix: name, points: spec.points, durationSeconds: spec.windowSeconds });
   return { limiter, spec };
 }
 
@@ -117,7 +93,8 @@ export async function consumeRateLimit(db: Db, name: RateLimitName, ...key: stri
 export async function assertWithinRateLimit(db: Db, name: RateLimitName, ...key: string[]): Promise<void> {
   const { limiter, spec } = limiterFor(db, name);
   const state = await limiter.get(keyOf(key));
-  if (state && state.remainingPoints <= 0) throw refusal(name, spec, state.msBeforeNext);
+  // The memory store answers a lapsed counter until its timer removes it: a wait of zero or less is no wait.
+  if (state && state.remainingPoints <= 0 && state.msBeforeNext > 0) throw refusal(name, spec, state.msBeforeNext);
 }
 
 /** Counts one failure; the one that uses the limit up locks the key for the limit's `lockSeconds`. */
