@@ -1,7 +1,8 @@
 import { type AuthRouteContext, handleAuthRoute } from "~/server/auth/auth-route";
+import { rateLimitRoute } from "~/server/security/rate-limit-http";
 
 export const dynamic = "force-dynamic";
 
-const handler = (request: Request, context: AuthRouteContext) => handleAuthRoute(request, context);
+const handler = async (request: Request, context: AuthRouteContext) => (await rateLimitRoute(request, "signIn")) ?? handleAuthRoute(request, context);
 
 export { handler as GET, handler as POST };
