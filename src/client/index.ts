@@ -10,6 +10,7 @@ import { EventSource } from "eventsource";
 import { transformer } from "../lib/transformer";
 import type { RealtimeEventName } from "../lib/realtime/events";
 import type { AppRouter } from "../server/api/root";
+import { waitOutRateLimits } from "./rate-limits";
 import { subscribeRealtime, type RealtimeHandler, type RealtimeOptions } from "./realtime";
 
 export type { AppRouter };
@@ -38,6 +39,7 @@ export function createDevPulseClient(options: DevPulseClientOptions) {
   const doFetch = options.fetch ?? globalThis.fetch;
   const trpc = createTRPCClient<AppRouter>({
     links: [
+      waitOutRateLimits(),
       splitLink({
         // Realtime events (client.realtime.events.subscribe) stream over server-sent
         // events; the `eventsource` package lets them carry the device token in Node too.
@@ -145,6 +147,7 @@ export type { RealtimeEvent, RealtimeEventName, RealtimePayload } from "../lib/r
 export type { RealtimeConnection } from "../lib/realtime/connection";
 export { createSyncClient, SyncLockedError } from "./sync-client";
 export { KeyRotatedError, keyRotatedErrorOf, rotateEncryptionKey } from "./key-rotation";
+export { rateLimitWaitOf } from "./rate-limits";
 export type { KeyRotationProgress, KeyRotationResult, RotateKeyOptions, RotationClient } from "./key-rotation";
 export type { ConflictStrategy, PullSummary, PushSummary, SyncClient, SyncClientOptions, SyncSummary } from "./sync-client";
 export { createFileStore, createMemoryStore, emptySnapshot } from "./store";

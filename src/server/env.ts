@@ -158,7 +158,7 @@ export const ZEnv = z
     EMAIL_CIRCUIT_THRESHOLD: positiveInt(3),
     /** How long an open email circuit waits before one trial send (half-open). Tests shorten it. */
     EMAIL_CIRCUIT_COOLDOWN_MS: positiveInt(60_000),
-    /** Redis for limits shared across instances (notification rate limits); unset: they live in the database. */
+    /** Redis for rate limits shared across instances (requests, sign-in, notification sends); unset: the database, or memory on PGlite (security/limiter-store.ts). */
     REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL").optional()),
     /** Bearer token for /api/metrics (Prometheus). Unset: the endpoint answers 404. */
     METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),

@@ -152,7 +152,7 @@ describe("notifications: batching a burst trace", () => {
 });
 
 describe.each([
-  ["the database", () => ({})],
+  ["the deployment's store (memory on PGlite, the rate_limits table on Postgres)", () => ({})],
   ["Redis", () => ({ REDIS_URL: "redis://127.0.0.1:6379" })],
 ])("notifications: rate limits kept in %s defer, never drop", (_store, env) => {
   useEnv(env);

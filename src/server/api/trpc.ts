@@ -16,7 +16,7 @@ import { getEnv } from "../env";
 import { AppError } from "../errors";
 import { ProviderError, type ProviderErrorKind } from "../integrations/resilience";
 import { crossSiteRefusal } from "../security/csrf";
-import { consumeRateLimit, type RateLimitName } from "../security/rate-limits";
+import { consumeRequestLimit, type RateLimitName } from "../security/rate-limits";
 
 // ───────────────────────────── 1. Context ─────────────────────────────
 
@@ -159,17 +159,27 @@ const refuseBadCredentials = t.middleware(({ ctx, next }) => {
 
 // ───────────────────────────── 3. Procedures ─────────────────────────────
 
+/**
+ * Every call, before anything else (a bad credential included): the instance's ceiling, then the
+ * caller's allowance — per device, user, or (signed out) address (server/security/rate-limits.ts).
+ */
+const limitCalls = t.middleware(async ({ ctx, next }) => {
+  await consumeRequestLimit(ctx.db, "requests", ctx);
+  await consumeRequestLimit(ctx.db, "calls", ctx);
+  return next();
+});
+
 /** Anyone may call; `ctx.user` may be null. */
-export const publicProcedure = t.procedure.use(mapErrors).use(refuseCrossSite).use(refuseBadCredentials);
+export const publicProcedure = t.procedure.use(mapErrors).use(refuseCrossSite).use(limitCalls).use(refuseBadCredentials);
 
 /**
- * A named rate limit (server/security/rate-limits.ts) on a procedure, keyed on the
- * client address unless `keyOf` says otherwise: `.use(rateLimited("register"))`. Over
- * the limit the call fails with TOO_MANY_REQUESTS, `data.details.retryAfterSeconds`.
+ * A named rate limit (server/security/rate-limits.ts) on a procedure, keyed as the limit says
+ * (the client address, the account…): `.use(rateLimited("register"))`. Over the limit the call
+ * fails with TOO_MANY_REQUESTS, `data.details.retryAfterSeconds`, before the procedure runs.
  */
-export const rateLimited = (name: RateLimitName, keyOf: (ctx: Context) => string = (ctx) => ctx.ip) =>
+export const rateLimited = (name: RateLimitName) =>
   t.middleware(async ({ ctx, next }) => {
-    await consumeRateLimit(ctx.db, name, keyOf(ctx));
+    await consumeRequestLimit(ctx.db, name, ctx);
     return next();
   });
 

@@ -1,16 +1,14 @@
-import { Redis } from "ioredis";
-import { RateLimiterDrizzle, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { NotificationChannel } from "~/lib/notifications/catalog";
 import type { Db } from "../db/client";
-import { rateLimits } from "../db/schema";
 import type { Env } from "../env";
+import { rateLimiterFor } from "../security/limiter-store";
 
 /**
  * Send limits for the channels that leave the app (a digest counts once): per user and channel
  * a short burst limit and an hourly one, and one global limit per channel that protects the
- * providers and our sending reputation. Kept where every instance sees them: Redis when
- * REDIS_URL is set, else our `rate_limits` table through RateLimiterDrizzle, as the sign-in
- * limits do (src/server/security/rate-limits.ts explains why not RateLimiterPostgres).
+ * providers and our sending reputation. Kept where every instance sees them, in the store
+ * every limit uses (security/limiter-store.ts: Redis, the database, or memory on PGlite).
  * A refused send is never dropped: the delivery is held until the limiter allows it.
  */
 
@@ -36,33 +34,11 @@ let limits: Record<LimitedChannel, ChannelLimits> = DEFAULT_LIMITS;
 /** Replaces the limits (tests use second-long windows; the benchmark measures batching with generous ones). */
 export function setNotificationSendLimits(next: Partial<Record<LimitedChannel, ChannelLimits>> | null) {
   limits = next ? { ...DEFAULT_LIMITS, ...next } : DEFAULT_LIMITS;
-  limiters.clear();
 }
-
-const redisClients = new Map<string, Redis>();
-function redisFor(url: string): Redis {
-  let client = redisClients.get(url);
-  if (!client) {
-    // A few retries, then an error the delivery job retries: a down Redis delays, never drops.
-    client = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
-    redisClients.set(url, client);
-  }
-  return client;
-}
-
-const limiters = new Map<string, { db: Db | null; limiter: RateLimiterAbstract }>();
 
 function limiterFor(db: Db, env: Pick<Env, "REDIS_URL">, name: string, limit: SendLimit): RateLimiterAbstract {
-  const id = `${env.REDIS_URL ?? "db"}:${name}:${limit.points}:${limit.durationSeconds}`;
-  const known = limiters.get(id);
-  if (known && (env.REDIS_URL || known.db === db)) return known.limiter;
   // The limit's size is part of the key: changed limits count afresh rather than reading counters kept under other rules.
-  const options = { keyPrefix: `notify:${name}:${limit.points}/${limit.durationSeconds}`, points: limit.points, duration: limit.durationSeconds };
-  const limiter = env.REDIS_URL
-    ? new RateLimiterRedis({ ...options, storeClient: redisFor(env.REDIS_URL) })
-    : new RateLimiterDrizzle({ ...options, storeClient: db, schema: rateLimits, clearExpiredByTimeout: false });
-  limiters.set(id, { db: env.REDIS_URL ? null : db, limiter });
-  return limiter;
+  return rateLimiterFor(db, env, { keyPrefix: `notify:${name}:${limit.points}/${limit.durationSeconds}`, points: limit.points, durationSeconds: limit.durationSeconds });
 }
 
 /**

@@ -22,6 +22,7 @@ export const devicesRouter = createTRPCRouter({
   /** Anyone holding the device code: `{ token }` once approved, else an RFC 8628 error in `data.details.oauthError`. */
   pollAuthorization: publicProcedure
     .input(z.object({ deviceCode: ZDeviceCode }))
+    .use(rateLimited("deviceAuthorizationPoll"))
     .mutation(({ ctx, input }) => pollDeviceAuthorization(ctx.db, input)),
 
   /** Signed in: what is asking for access, before approving it. */

@@ -2,11 +2,14 @@ import { createContextFromRequest } from "~/server/api/trpc";
 import { AppError, appErrorCodes } from "~/server/errors";
 import { authorizeUserChannel, getPusherTransport } from "~/server/realtime/pusher";
 import { withBodyLimit } from "~/server/security/body-limits";
+import { rateLimitRoute } from "~/server/security/rate-limit-http";
 
 export const dynamic = "force-dynamic";
 
 /** pusher-js channel authorisation: form fields socket_id and channel_name, as pusher-js sends them. */
 export const POST = withBodyLimit("pusherAuth", async (request: Request) => {
+  const limited = await rateLimitRoute(request, "pusherAuth");
+  if (limited) return limited;
   const transport = getPusherTransport();
   if (!transport) return Response.json({ error: "Pusher is not configured: realtime events use the in-process transport." }, { status: 404 });
   const form = new URLSearchParams(await request.text());

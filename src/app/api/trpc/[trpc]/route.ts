@@ -1,9 +1,9 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "~/server/api/root";
 import { createContextFromRequest } from "~/server/api/trpc";
-import { AppError } from "~/server/errors";
 import { logger } from "~/server/logger";
 import { limitTrpcBody } from "~/server/security/body-limits";
+import { rateLimitHeadersOfErrors } from "~/server/security/rate-limit-http";
 
 export const dynamic = "force-dynamic";
 
@@ -22,11 +22,9 @@ const handler = (request: Request) => {
     // cannot shrink much but costs ~2/3 of a pull's time (bench/PROFILE.md):
     // no-transform tells the server's compression to leave them alone.
     responseMeta: ({ errors }) => {
-      const headers = new Headers({ "cache-control": "no-store, no-transform" });
-      // A rate-limited call (server/security/rate-limits.ts) also says when to retry, in HTTP's own terms.
-      const waits = errors.map((error) => (error.cause instanceof AppError ? error.cause.details?.retryAfterSeconds : undefined));
-      const wait = Math.max(0, ...waits.filter((seconds): seconds is number => typeof seconds === "number"));
-      if (wait > 0) headers.set("retry-after", String(wait));
+      // A rate-limited call also says when to retry and which limit refused, in HTTP's own terms (Retry-After, RateLimit-Policy, RateLimit).
+      const headers = rateLimitHeadersOfErrors(errors.map((error) => error.cause));
+      headers.set("cache-control", "no-store, no-transform");
       return { headers };
     },
     onError({ error, path }) {
