@@ -3,6 +3,7 @@ import { appRouter } from "~/server/api/root";
 import { createContextFromRequest } from "~/server/api/trpc";
 import { AppError } from "~/server/errors";
 import { logger } from "~/server/logger";
+import { withReconnectHint } from "~/server/realtime/reconnect-hint";
 
 export const dynamic = "force-dynamic";
 
@@ -28,4 +29,7 @@ const handler = (req: Request) =>
     },
   });
 
-export { handler as GET, handler as POST };
+/** An event stream that ends because the server is stopping also says when to reconnect. */
+const respond = async (req: Request) => withReconnectHint(await handler(req));
+
+export { respond as GET, respond as POST };
