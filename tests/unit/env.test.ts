@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { deploymentRequirements, EnvError, parseEnv } from "~/server/env";
 import { pusherConnectionFor, pusherSettingsFromEnv } from "~/server/realtime/pusher";
@@ -48,6 +49,12 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ ...VERCEL_ENV, PUSHER_CLUSTER: "" })).toThrow(/PUSHER_CLUSTER: set PUSHER_CLUSTER/);
     // A dev server is no stand-in for Inngest on Vercel: it turns signature checks off.
     expect(() => parseEnv({ ...VERCEL_ENV, INNGEST_EVENT_KEY: "", INNGEST_DEV: "1" })).toThrow(/INNGEST_EVENT_KEY: is required on Vercel/);
+  });
+
+  it("the README's Vercel section names every variable Vercel requires", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const vercel = readme.slice(readme.indexOf("### Vercel"), readme.indexOf("### Health"));
+    for (const { name } of deploymentRequirements({ VERCEL: true })!.variables) expect(vercel, name).toContain(`\`${name}\``);
   });
 
   it("requires a signing key with an Inngest event key anywhere", () => {
