@@ -21,7 +21,7 @@ import { closeRealtimeStreams } from "./realtime/user-events";
 export const RECONNECT_AFTER_MS = 1_000;
 
 type Requests = { servers: Set<Server>; inFlight: Set<ServerResponse>; draining: boolean; settled: Set<() => void> };
-const holder = globalThis as typeof globalThis & { __devpulseRequests?: Requests };
+const holder = globalThis as typeof globalThis & { __devpulseRequests?: Requests; __devpulseSignalsHandled?: boolean };
 
 /** Starts following this process's HTTP servers and the requests they are answering (once per process). */
 export function trackHttpRequests(): Requests {
@@ -116,6 +116,9 @@ export async function shutDown({ graceMs = getEnv().SHUTDOWN_GRACE_MS }: { grace
  */
 export function stopGracefullyOnSignals({ exit = (code: number) => process.exit(code) }: { exit?: (code: number) => void | Promise<void> } = {}) {
   trackHttpRequests();
+  // Once per process, however often start-up runs (Next's dev server may load instrumentation again).
+  if (holder.__devpulseSignalsHandled) return;
+  holder.__devpulseSignalsHandled = true;
   let stopping = false;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.on(signal, () => {
