@@ -2,6 +2,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "~/server/api/root";
 import { createContextFromRequest } from "~/server/api/trpc";
 import { logger } from "~/server/logger";
+import { withReconnectHint } from "~/server/realtime/reconnect-hint";
 import { limitTrpcBody } from "~/server/security/body-limits";
 import { rateLimitHeadersOfErrors } from "~/server/security/rate-limit-http";
 
@@ -33,4 +34,7 @@ const handler = (request: Request) => {
   });
 };
 
-export { handler as GET, handler as POST };
+/** An event stream that ends because the server is stopping also says when to reconnect. */
+const respond = async (req: Request) => withReconnectHint(await handler(req));
+
+export { respond as GET, respond as POST };
