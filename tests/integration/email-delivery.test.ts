@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
+import { RetryAfterError } from "inngest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { emailAttempts, emailMessages } from "~/server/db/schema";
@@ -167,6 +168,21 @@ describe("failover", () => {
     const outgoing = email(user.id, address);
     await expect(sendEmail(await getDb(), getEnv(), outgoing)).resolves.toMatchObject({ status: "sent", provider: "smtp" });
     expect((await attemptsOf(outgoing.idempotencyKey)).attempts[0]).toMatchObject({ provider: "resend", outcome: "failed", errorKind: "rate_limited" });
+  });
+
+  it("when every provider is rate-limited, the step is retried at the earliest Retry-After", async () => {
+    const { user, email: address } = await signedUpUser("mail-all-429");
+    // A threshold of its own: fresh breakers, so these failures open no circuit the other tests use.
+    await withEnv({ EMAIL_PROVIDERS: "resend,sendgrid", EMAIL_CIRCUIT_THRESHOLD: "10" }, async () => {
+      resend.rateLimitNext(30);
+      sendgrid.rateLimitNext(90);
+      const before = Date.now();
+      const error = await sendEmail(await getDb(), getEnv(), email(user.id, address)).catch((e: unknown) => e);
+      expect(error, String(error)).toBeInstanceOf(RetryAfterError);
+      const retryAt = new Date((error as RetryAfterError).retryAfter).getTime();
+      expect(retryAt).toBeGreaterThanOrEqual(before + 29_000);
+      expect(retryAt).toBeLessThanOrEqual(Date.now() + 31_000);
+    });
   });
 
   it("when every provider fails the step is retried later (the message stays queued), and the retry sends it", async () => {

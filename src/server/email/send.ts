@@ -187,7 +187,7 @@ export async function deliverEmail<T extends EmailTemplateId>(db: Db, env: Env, 
       }
       logger.warn("email provider failed; trying the next one", { provider: id, kind: error.kind, status: error.statusCode });
       failures.push(error.message);
-      if (error.retryAfterMs !== undefined) retryAt = Math.min(retryAt ?? Infinity, Date.now() + error.retryAfterMs);
+      if (error.retryAt) retryAt = Math.min(retryAt ?? Infinity, error.retryAt.getTime());
     }
   }
   // Every provider failed for now: the message stays queued and the job step retries it.

@@ -1,6 +1,7 @@
 import { Resend } from "resend";
 import type { Env } from "../../env";
-import { classifyHttpFailure, EmailProviderError, type EmailProvider, retryAfterMs } from "../provider";
+import { retryAtFrom } from "../../integrations/resilience";
+import { classifyHttpFailure, EmailProviderError, type EmailProvider } from "../provider";
 import { resendFacts } from "./facts";
 
 /** Resend through its SDK, pointed at RESEND_BASE_URL (the SDK's own `baseUrl` option). */
@@ -17,7 +18,7 @@ export function resendProvider(env: Pick<Env, "RESEND_API_KEY" | "RESEND_BASE_UR
       );
       if (error) {
         const kind = classifyHttpFailure(resendFacts, error.statusCode, error.name);
-        throw new EmailProviderError("resend", kind, `Resend: ${error.name}: ${error.message}`, error.statusCode ?? undefined, retryAfterMs(headers?.["retry-after"]));
+        throw new EmailProviderError("resend", kind, `Resend: ${error.name}: ${error.message}`, error.statusCode ?? undefined, retryAtFrom(new Headers(headers ?? {})));
       }
       return { providerMessageId: data.id };
     },

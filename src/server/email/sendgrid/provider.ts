@@ -1,7 +1,8 @@
 import { Client } from "@sendgrid/client";
 import { MailService } from "@sendgrid/mail";
 import type { Env } from "../../env";
-import { classifyHttpFailure, EmailProviderError, type EmailProvider, retryAfterMs } from "../provider";
+import { retryAtFrom } from "../../integrations/resilience";
+import { classifyHttpFailure, EmailProviderError, type EmailProvider } from "../provider";
 import { sendgridFacts } from "./facts";
 
 /**
@@ -36,7 +37,7 @@ export function sendgridProvider(env: Pick<Env, "SENDGRID_API_KEY" | "SENDGRID_A
         const { code, response } = error as { code?: number; response?: { headers?: Record<string, string>; body?: { errors?: { message?: string }[] } } };
         const status = typeof code === "number" && code >= 100 ? code : null;
         const detail = response?.body?.errors?.map((e) => e.message).filter(Boolean).join("; ") || (error as Error).message;
-        throw new EmailProviderError("sendgrid", classifyHttpFailure(sendgridFacts, status), `SendGrid: ${detail}`, status ?? undefined, retryAfterMs(response?.headers?.["retry-after"]));
+        throw new EmailProviderError("sendgrid", classifyHttpFailure(sendgridFacts, status), `SendGrid: ${detail}`, status ?? undefined, retryAtFrom(new Headers(response?.headers ?? {})));
       }
     },
   };
