@@ -6,7 +6,7 @@ import { getDb } from "~/server/db/client";
 import { emailAttempts, emailMessages } from "~/server/db/schema";
 import { getEnv } from "~/server/env";
 import { emailCircuits } from "~/server/email/breakers";
-import { emailProviders } from "~/server/email/registry";
+import { emailProvider, emailProviders } from "~/server/email/registry";
 import { EmailRejectedError, sendEmail, type OutgoingEmail } from "~/server/email/send";
 import { suppressAddress } from "~/server/email/suppression";
 import { metrics } from "~/server/metrics/registry";
@@ -94,10 +94,16 @@ describe("each provider, through its real SDK, to its double", () => {
   });
 
   it("the registry has every provider, and only Resend claims idempotency", () => {
-    const env = getEnv();
-    const facts = Object.values(emailProviders).map((create) => create(env).facts);
+    const facts = Object.values(emailProviders).map((provider) => provider.facts);
     expect(facts.map((f) => f.id).sort()).toEqual(["postmark", "resend", "sendgrid", "smtp"]);
     expect(facts.filter((f) => f.idempotency.supported).map((f) => f.id)).toEqual(["resend"]);
+  });
+
+  it("one provider, with its SDK client, per configuration: the same for every send, another once its own variables change", async () => {
+    const resendNow = emailProvider(getEnv(), "resend");
+    expect(emailProvider(getEnv(), "resend")).toBe(resendNow);
+    await withEnv({ POSTMARK_API_URL: "http://127.0.0.1:9" }, async () => expect(emailProvider(getEnv(), "resend")).toBe(resendNow));
+    await withEnv({ RESEND_API_KEY: "re_another_key" }, async () => expect(emailProvider(getEnv(), "resend")).not.toBe(resendNow));
   });
 });
 

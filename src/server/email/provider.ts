@@ -1,4 +1,4 @@
-import type { EmailProviderId } from "../env";
+import type { EmailProviderId, Env } from "../env";
 
 /**
  * The one interface every email provider implements (smtp/, resend/, postmark/, sendgrid/),
@@ -55,6 +55,8 @@ export class EmailProviderError extends Error {
 export type EmailProviderFacts = {
   id: EmailProviderId;
   name: string;
+  /** The variables that configure it: one client (and one circuit breaker) per set of their values. */
+  configuredBy: readonly (keyof Env)[];
   /** Whether a repeated request with the same key is sent once by the provider itself, and for how long. */
   idempotency: { supported: true; header: string; windowHours: number; maxKeyLength: number } | { supported: false; why: string };
   limits: { requestsPerSecond: number | null; maxRecipients: number; maxMessageBytes: number };
@@ -74,7 +76,6 @@ export type EmailProviderFacts = {
 
 export interface EmailProvider {
   readonly id: EmailProviderId;
-  readonly facts: EmailProviderFacts;
   /** Sends one message; throws an EmailProviderError (classified) on failure. */
   send(message: ProviderMessage): Promise<ProviderSendResult>;
 }

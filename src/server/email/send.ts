@@ -10,8 +10,8 @@ import { logger } from "../logger";
 import { metrics } from "../metrics/registry";
 import { getNotificationPreferences } from "../notifications/preferences";
 import { breakerFor } from "./breakers";
-import { EmailProviderError, type EmailProvider, type ProviderMessage } from "./provider";
-import { emailProviders } from "./registry";
+import { EmailProviderError, type ProviderMessage } from "./provider";
+import { emailProvider, emailProviders } from "./registry";
 import { suppressionOf } from "./suppression";
 import { DEFAULT_EMAIL_LOCALE, type EmailContext, type EmailTemplateId, type EmailVariables, renderEmail } from "./templates";
 import { unsubscribeUrl } from "./unsubscribe";
@@ -162,7 +162,8 @@ export async function deliverEmail<T extends EmailTemplateId>(db: Db, env: Env, 
   const failures: string[] = [];
   let retryAt: number | undefined;
   for (const id of configuredEmailProviders(env)) {
-    const provider: EmailProvider = emailProviders[id](env);
+    const provider = emailProvider(env, id);
+    const { name } = emailProviders[id].facts;
     const breaker = breakerFor(env, id);
     try {
       const sent = await breaker.execute(() => provider.send(outgoing));
@@ -174,8 +175,8 @@ export async function deliverEmail<T extends EmailTemplateId>(db: Db, env: Env, 
       return { status: "sent", provider: id, messageId: sent.providerMessageId, ...(sent.outboxFile ? { outboxFile: sent.outboxFile } : {}) };
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        await logAttempt(db, message, id, "skipped", { kind: "circuit_open", detail: `${provider.facts.name}'s circuit is open after repeated failures` });
-        failures.push(`${provider.facts.name}: circuit open`);
+        await logAttempt(db, message, id, "skipped", { kind: "circuit_open", detail: `${name}'s circuit is open after repeated failures` });
+        failures.push(`${name}: circuit open`);
         retryAt = Math.min(retryAt ?? Infinity, Date.now() + env.EMAIL_CIRCUIT_COOLDOWN_MS);
         continue;
       }

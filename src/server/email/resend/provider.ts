@@ -5,11 +5,10 @@ import { classifyHttpFailure, EmailProviderError, type EmailProvider } from "../
 import { resendFacts } from "./facts";
 
 /** Resend through its SDK, pointed at RESEND_BASE_URL (the SDK's own `baseUrl` option). */
-export function resendProvider(env: Pick<Env, "RESEND_API_KEY" | "RESEND_BASE_URL">): EmailProvider {
+export function resendProvider(env: Pick<Env, (typeof resendFacts.configuredBy)[number]>): EmailProvider {
   const client = new Resend(env.RESEND_API_KEY, { baseUrl: env.RESEND_BASE_URL.replace(/\/+$/, "") });
   return {
     id: "resend",
-    facts: resendFacts,
     async send(message) {
       // The SDK never throws for an HTTP error: it returns { error: { statusCode, name, message }, headers }.
       const { data, error, headers } = await client.emails.send(

@@ -10,7 +10,7 @@ import { sendgridFacts } from "./facts";
  * singletons), pointed at SENDGRID_API_URL. `setApiKey` resets the base URL to the region's
  * host, so the base URL is set after it.
  */
-export function sendgridProvider(env: Pick<Env, "SENDGRID_API_KEY" | "SENDGRID_API_URL">): EmailProvider {
+export function sendgridProvider(env: Pick<Env, (typeof sendgridFacts.configuredBy)[number]>): EmailProvider {
   const client = new Client();
   client.setApiKey(env.SENDGRID_API_KEY ?? "");
   client.setDefaultRequest("baseUrl", `${env.SENDGRID_API_URL.replace(/\/+$/, "")}/`);
@@ -18,7 +18,6 @@ export function sendgridProvider(env: Pick<Env, "SENDGRID_API_KEY" | "SENDGRID_A
   mail.setClient(client);
   return {
     id: "sendgrid",
-    facts: sendgridFacts,
     async send(message) {
       try {
         const [response] = await mail.send({
