@@ -168,6 +168,19 @@ describe("failover", () => {
     expect(resend.to(address)).toHaveLength(1);
   });
 
+  it("a circuit is one configuration's: a wrong key's open circuit does not hold back the right key", async () => {
+    const { user } = await signedUpUser("mail-breaker-config");
+    const db = await getDb();
+    await withEnv({ EMAIL_PROVIDERS: "sendgrid,smtp", SENDGRID_API_KEY: "SG.wrong-key-for-the-circuit" }, async () => {
+      for (let i = 0; i < 2; i += 1) await expect(sendEmail(db, getEnv(), email(user.id, "someone@example.test"))).resolves.toMatchObject({ provider: "smtp" });
+      expect(emailCircuits(getEnv(), ["sendgrid"])).toEqual({ sendgrid: "open" });
+    });
+    expect(emailCircuits(getEnv(), ["sendgrid"])).toEqual({ sendgrid: "closed" });
+    await withEnv({ EMAIL_PROVIDERS: "sendgrid,smtp" }, async () => {
+      await expect(sendEmail(db, getEnv(), email(user.id, "someone@example.test"))).resolves.toMatchObject({ provider: "sendgrid" });
+    });
+  });
+
   it("429 with Retry-After goes to the next provider; the message is not refused", async () => {
     const { user, email: address } = await signedUpUser("mail-429");
     resend.rateLimitNext(30);

@@ -2,6 +2,7 @@ import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type Circ
 import type { EmailProviderId, Env } from "../env";
 import { metrics } from "../metrics/registry";
 import { EmailProviderError } from "./provider";
+import { providerConfiguration } from "./registry";
 
 /**
  * One circuit breaker per email provider (cockatiel): EMAIL_CIRCUIT_THRESHOLD consecutive
@@ -11,8 +12,9 @@ import { EmailProviderError } from "./provider";
  *
  * Per process, like the integrations' breakers: each instance learns of an outage from its own
  * failures (a few sends each), which is cheaper than sharing state on every send. Kept on
- * globalThis (Next dev reloads modules) and keyed by the provider's configuration too, so
- * test files pointing at different doubles do not share a breaker.
+ * globalThis (Next dev reloads modules) and keyed by the provider's configuration (its URL and
+ * credentials: registry.ts) and the breaker's own settings, so a changed key or URL, or test
+ * files pointing at different doubles, never inherit another configuration's open circuit.
  */
 
 export type EmailCircuit = "closed" | "half-open" | "open";
@@ -21,19 +23,14 @@ const GAUGE: Record<EmailCircuit, number> = { closed: 0, "half-open": 1, open: 2
 const holder = globalThis as typeof globalThis & { __devpulseEmailBreakers?: Map<string, CircuitBreakerPolicy> };
 const breakers = (holder.__devpulseEmailBreakers ??= new Map());
 
-type BreakerEnv = Pick<Env, "EMAIL_CIRCUIT_THRESHOLD" | "EMAIL_CIRCUIT_COOLDOWN_MS" | "SMTP_URL" | "RESEND_BASE_URL" | "POSTMARK_API_URL" | "SENDGRID_API_URL">;
-
-const endpointOf = (env: BreakerEnv, provider: EmailProviderId) =>
-  ({ smtp: env.SMTP_URL ?? "outbox", resend: env.RESEND_BASE_URL, postmark: env.POSTMARK_API_URL, sendgrid: env.SENDGRID_API_URL })[provider];
-
 export function circuitState(policy: CircuitBreakerPolicy): EmailCircuit {
   if (policy.state === CircuitState.Closed) return "closed";
   if (policy.state === CircuitState.HalfOpen) return "half-open";
   return "open";
 }
 
-export function breakerFor(env: BreakerEnv, provider: EmailProviderId): CircuitBreakerPolicy {
-  const key = [provider, endpointOf(env, provider), env.EMAIL_CIRCUIT_THRESHOLD, env.EMAIL_CIRCUIT_COOLDOWN_MS].join("|");
+export function breakerFor(env: Env, provider: EmailProviderId): CircuitBreakerPolicy {
+  const key = [providerConfiguration(env, provider), env.EMAIL_CIRCUIT_THRESHOLD, env.EMAIL_CIRCUIT_COOLDOWN_MS].join("|");
   let policy = breakers.get(key);
   if (!policy) {
     policy = circuitBreaker(
@@ -49,6 +46,6 @@ export function breakerFor(env: BreakerEnv, provider: EmailProviderId): CircuitB
 }
 
 /** Each configured provider's circuit now (for tests and the operator). */
-export function emailCircuits(env: BreakerEnv, providers: readonly EmailProviderId[]): Record<string, EmailCircuit> {
+export function emailCircuits(env: Env, providers: readonly EmailProviderId[]): Record<string, EmailCircuit> {
   return Object.fromEntries(providers.map((provider) => [provider, circuitState(breakerFor(env, provider))]));
 }
