@@ -100,10 +100,10 @@ describe("each provider, through its real SDK, to its double", () => {
   });
 
   it("one provider, with its SDK client, per configuration: the same for every send, another once its own variables change", async () => {
-    const resendNow = emailProvider(getEnv(), "resend");
-    expect(emailProvider(getEnv(), "resend")).toBe(resendNow);
-    await withEnv({ POSTMARK_API_URL: "http://127.0.0.1:9" }, async () => expect(emailProvider(getEnv(), "resend")).toBe(resendNow));
-    await withEnv({ RESEND_API_KEY: "re_another_key" }, async () => expect(emailProvider(getEnv(), "resend")).not.toBe(resendNow));
+    const resendNow = await emailProvider(getEnv(), "resend");
+    expect(await emailProvider(getEnv(), "resend")).toBe(resendNow);
+    await withEnv({ POSTMARK_API_URL: "http://127.0.0.1:9" }, async () => expect(await emailProvider(getEnv(), "resend")).toBe(resendNow));
+    await withEnv({ RESEND_API_KEY: "re_another_key" }, async () => expect(await emailProvider(getEnv(), "resend")).not.toBe(resendNow));
   });
 });
 

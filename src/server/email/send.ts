@@ -13,7 +13,8 @@ import { breakerFor } from "./breakers";
 import { EmailProviderError, type ProviderMessage } from "./provider";
 import { emailProvider, emailProviders } from "./registry";
 import { suppressionOf } from "./suppression";
-import { DEFAULT_EMAIL_LOCALE, type EmailContext, type EmailTemplateId, type EmailVariables, renderEmail } from "./templates";
+import type { EmailContext, EmailVariables } from "./templates";
+import { DEFAULT_EMAIL_LOCALE, type EmailTemplateId } from "./templates/catalog";
 import { unsubscribeUrl } from "./unsubscribe";
 
 /**
@@ -150,6 +151,8 @@ export async function deliverEmail<T extends EmailTemplateId>(db: Db, env: Env, 
   }
   if (message.status === "failed") throw new EmailRejectedError(message.detail ?? "This message was refused");
 
+  // React Email loads with the first message rendered, not with the server.
+  const { renderEmail } = await import("./templates");
   const rendered = await renderEmail(request.template, request.variables, await readerContext(db, env, request));
   const context = rendered;
   const headers: Record<string, string> = {};
@@ -162,7 +165,7 @@ export async function deliverEmail<T extends EmailTemplateId>(db: Db, env: Env, 
   const failures: string[] = [];
   let retryAt: number | undefined;
   for (const id of configuredEmailProviders(env)) {
-    const provider = emailProvider(env, id);
+    const provider = await emailProvider(env, id);
     const { name } = emailProviders[id].facts;
     const breaker = breakerFor(env, id);
     try {
