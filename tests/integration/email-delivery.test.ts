@@ -68,6 +68,8 @@ describe("each provider, through its real SDK, to its double", () => {
         expect(received!.html).toContain("<html");
         expect(received!.text).toContain(`${getEnv().appUrl}/conflicts`);
         expect(received!.headers["List-Unsubscribe"]).toMatch(new RegExp(`^<${getEnv().appUrl}/api/email/unsubscribe\\?token=[\\w.-]+>$`));
+        // The body's unsubscribe link is the header's, the same token.
+        expect(received!.html).toContain(`href="${received!.headers["List-Unsubscribe"]!.slice(1, -1)}"`);
         expect(received!.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
         // Only Resend takes an idempotency key; the others get our message id as metadata for their webhooks.
         expect(received!.idempotencyKey).toBe(provider === "resend" ? outgoing.idempotencyKey : null);

@@ -112,14 +112,9 @@ export function canDeliverMail(env: Pick<Env, "SMTP_URL" | "NODE_ENV"> & Partial
   return Boolean(env.SMTP_URL) || emailProviderList(env.EMAIL_PROVIDERS).length > 0 || env.NODE_ENV !== "production" || env.SANDBOX === true;
 }
 
-async function readerContext(db: DbOrTx, env: Env, request: { userId: string; unsubscribeCategory?: NotificationCategory; locale?: string; timeZone?: string }): Promise<EmailContext> {
+async function readerContext(db: DbOrTx, env: Env, request: { userId: string; locale?: string; timeZone?: string }, unsubscribe: string | undefined): Promise<EmailContext> {
   const timeZone = request.timeZone ?? (await getNotificationPreferences(db, request.userId)).timeZone;
-  return {
-    appUrl: env.appUrl,
-    locale: request.locale ?? DEFAULT_EMAIL_LOCALE,
-    timeZone,
-    unsubscribeUrl: request.unsubscribeCategory ? unsubscribeUrl(env, request.userId, request.unsubscribeCategory) : undefined,
-  };
+  return { appUrl: env.appUrl, locale: request.locale ?? DEFAULT_EMAIL_LOCALE, timeZone, unsubscribeUrl: unsubscribe };
 }
 
 type MessageRow = typeof emailMessages.$inferSelect;
@@ -153,14 +148,11 @@ export async function deliverEmail<T extends EmailTemplateId>(db: Db, env: Env, 
 
   // React Email loads with the first message rendered, not with the server.
   const { renderEmail } = await import("./templates");
-  const rendered = await renderEmail(request.template, request.variables, await readerContext(db, env, request));
-  const context = rendered;
-  const headers: Record<string, string> = {};
-  if (request.unsubscribeCategory) {
-    headers["List-Unsubscribe"] = `<${unsubscribeUrl(env, request.userId, request.unsubscribeCategory)}>`;
-    headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
-  }
-  const outgoing: ProviderMessage = { messageId: message.id, from: env.MAIL_FROM, to: request.to, subject: context.subject, html: context.html, text: context.text, headers, idempotencyKey: request.idempotencyKey };
+  // One token per message: the link in the body and the List-Unsubscribe header are the same.
+  const unsubscribe = request.unsubscribeCategory ? unsubscribeUrl(env, request.userId, request.unsubscribeCategory) : undefined;
+  const rendered = await renderEmail(request.template, request.variables, await readerContext(db, env, request, unsubscribe));
+  const headers: Record<string, string> = unsubscribe ? { "List-Unsubscribe": `<${unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" } : {};
+  const outgoing: ProviderMessage = { messageId: message.id, from: env.MAIL_FROM, to: request.to, subject: rendered.subject, html: rendered.html, text: rendered.text, headers, idempotencyKey: request.idempotencyKey };
 
   const failures: string[] = [];
   let retryAt: number | undefined;
