@@ -100,6 +100,8 @@ describe("deletion after inactivity", () => {
     expect(mail).toMatchObject({ from: "no-reply@devpulse.test", user: "devpulse" });
     expect(mail!.subject).toContain(`will be deleted on ${deletionDay}`);
     expect(mail!.text).toContain(`${getEnv().appUrl}/sign-in`);
+    // Greeted by name: the notification layer hands it over with the address.
+    expect(mail!.text).toContain(`Hello ${user.name},`);
     expect(mail!.text).toContain("after 365 days without use");
     expect((await caller.notifications.list()).items[0]).toMatchObject({ kind: "account.inactivity_warning", priority: "urgent" });
     const [log] = (await caller.privacy.processingLog({ activity: "notification" })).items;

@@ -1,7 +1,7 @@
 import { BrokenCircuitError } from "cockatiel";
 import { and, eq, sql } from "drizzle-orm";
 import { NonRetriableError, RetryAfterError } from "inngest";
-import type { AnyNotification, NotificationCategory } from "~/lib/notifications/catalog";
+import type { AnyNotification, NotificationCategory, NotificationKind } from "~/lib/notifications/catalog";
 import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
 import type { Db, DbOrTx } from "../db/client";
 import { emailAttempts, emailMessages, users } from "../db/schema";
@@ -54,6 +54,8 @@ export type OutgoingEmail = {
   unsubscribeCategory?: NotificationCategory;
   locale?: string;
   timeZone?: string;
+  /** The recipient's name, for mail that greets them: the caller has the user's row already. */
+  recipientName?: string | null;
 };
 
 export type EmailResult =
@@ -68,21 +70,31 @@ export class EmailRejectedError extends NonRetriableError {
   }
 }
 
-export async function sendEmail(db: Db, env: Env, email: OutgoingEmail): Promise<EmailResult> {
+type TemplateChoice = { [T in EmailTemplateId]: { template: T; variables: EmailVariables<T> } }[EmailTemplateId];
+type NotificationOf<K extends NotificationKind> = Extract<AnyNotification, { kind: K }>;
+
+/**
+ * The kinds whose mail keeps wording of its own, each with its template and how its variables
+ * are built; every other kind reads from the catalog through the "notification" template.
+ */
+const OWN_TEMPLATES: { [K in NotificationKind]?: (notification: NotificationOf<K>, email: OutgoingEmail) => TemplateChoice } = {
+  // The deletion notice: what is deleted, and how to keep the account.
+  "account.inactivity_warning": (notification, email) => ({
+    template: "inactivityWarning",
+    variables: { name: email.recipientName ?? null, deletionDate: notification.data.deletionDate, deleteAfterDays: INACTIVITY_POLICY.deleteAfterDays },
+  }),
+};
+
+function templateFor(email: OutgoingEmail): TemplateChoice {
   const { content } = email;
-  if (content.template === "digest") return deliverEmail(db, env, { ...email, template: "digest", variables: { window: content.window, items: content.items } });
+  if (content.template === "digest") return { template: "digest", variables: { window: content.window, items: content.items } };
   const { notification } = content;
-  // The deletion notice keeps its own wording (what is deleted, how to keep the account); every other kind reads from the catalog.
-  if (notification.kind === "account.inactivity_warning") {
-    const name = await accountName(db, email.userId);
-    return deliverEmail(db, env, { ...email, template: "inactivityWarning", variables: { name, deletionDate: notification.data.deletionDate, deleteAfterDays: INACTIVITY_POLICY.deleteAfterDays } });
-  }
-  return deliverEmail(db, env, { ...email, template: "notification", variables: { notification, createdAt: notification.createdAt } });
+  const own = OWN_TEMPLATES[notification.kind] as ((notification: AnyNotification, email: OutgoingEmail) => TemplateChoice) | undefined;
+  return own ? own(notification, email) : { template: "notification", variables: { notification, createdAt: notification.createdAt } };
 }
 
-async function accountName(db: Db, userId: string): Promise<string | null> {
-  const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, userId));
-  return user?.name ?? null;
+export async function sendEmail(db: Db, env: Env, email: OutgoingEmail): Promise<EmailResult> {
+  return deliverEmail(db, env, { ...email, ...templateFor(email) });
 }
 
 export type DeliveryRequest<T extends EmailTemplateId> = {
