@@ -17,7 +17,7 @@ import { providerConfiguration } from "./registry";
  * files pointing at different doubles, never inherit another configuration's open circuit.
  */
 
-export type EmailCircuit = "closed" | "half-open" | "open";
+type EmailCircuit = "closed" | "half-open" | "open";
 const GAUGE: Record<EmailCircuit, number> = { closed: 0, "half-open": 1, open: 2 };
 
 const holder = globalThis as typeof globalThis & { __devpulseEmailBreakers?: Map<string, CircuitBreakerPolicy> };

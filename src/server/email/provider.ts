@@ -21,7 +21,7 @@ export type ProviderMessage = {
   idempotencyKey: string;
 };
 
-export type ProviderSendResult = {
+type ProviderSendResult = {
   providerMessageId: string;
   /** Set when the embedded default wrote the message to DATA_DIR/outbox instead of sending it. */
   outboxFile?: string;

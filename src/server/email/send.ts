@@ -4,7 +4,7 @@ import { NonRetriableError, RetryAfterError } from "inngest";
 import type { AnyNotification, NotificationCategory, NotificationKind } from "~/lib/notifications/catalog";
 import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
 import type { Db, DbOrTx } from "../db/client";
-import { emailAttempts, emailMessages, users } from "../db/schema";
+import { emailAttempts, emailMessages } from "../db/schema";
 import { emailProviderList, type EmailProviderId, type Env } from "../env";
 import { logger } from "../logger";
 import { metrics } from "../metrics/registry";
@@ -40,7 +40,7 @@ export type DigestWindow = "hourly" | "daily";
 /** One line of a digest: a notification (coalesced ones carry their count in their data) and when it was raised. */
 export type DigestItem = AnyNotification & { id: string; createdAt: string };
 
-export type EmailContent =
+type EmailContent =
   | { template: "notification"; notification: AnyNotification & { id: string; createdAt?: string } }
   | { template: "digest"; window: DigestWindow; items: DigestItem[] };
 
@@ -58,7 +58,7 @@ export type OutgoingEmail = {
   recipientName?: string | null;
 };
 
-export type EmailResult =
+type EmailResult =
   | { status: "sent"; provider: string; messageId: string; /** Set when the embedded default wrote it to DATA_DIR/outbox. */ outboxFile?: string }
   | { status: "suppressed"; reason: string };
 
@@ -97,7 +97,7 @@ export async function sendEmail(db: Db, env: Env, email: OutgoingEmail): Promise
   return deliverEmail(db, env, { ...email, ...templateFor(email) });
 }
 
-export type DeliveryRequest<T extends EmailTemplateId> = {
+type DeliveryRequest<T extends EmailTemplateId> = {
   userId: string;
   to: string;
   idempotencyKey: string;
@@ -111,7 +111,7 @@ export type DeliveryRequest<T extends EmailTemplateId> = {
 };
 
 /** The providers in order of preference: EMAIL_PROVIDERS, else SMTP (SMTP_URL, or the outbox folder). */
-export function configuredEmailProviders(env: Pick<Env, "EMAIL_PROVIDERS">): EmailProviderId[] {
+function configuredEmailProviders(env: Pick<Env, "EMAIL_PROVIDERS">): EmailProviderId[] {
   const listed = emailProviderList(env.EMAIL_PROVIDERS);
   return listed.length > 0 ? listed : ["smtp"];
 }
@@ -203,10 +203,4 @@ export async function deliverEmail<T extends EmailTemplateId>(db: Db, env: Env, 
   const summary = `No email provider could send the message: ${failures.join("; ")}`;
   if (retryAt !== undefined && Number.isFinite(retryAt)) throw new RetryAfterError(summary, new Date(retryAt));
   throw new Error(summary);
-}
-
-/** The account's address and name, for account mail. */
-export async function accountAddress(db: DbOrTx, userId: string) {
-  const [user] = await db.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, userId));
-  return user ?? null;
 }

@@ -31,7 +31,7 @@ export function createUnsubscribeToken(env: UnsubscribeEnv, userId: string, cate
 
 export const unsubscribeUrl = (env: UnsubscribeEnv, userId: string, category: NotificationCategory) => `${env.appUrl}/api/email/unsubscribe?token=${createUnsubscribeToken(env, userId, category)}`;
 
-export type UnsubscribeCheck = { ok: true; userId: string; category: NotificationCategory } | { ok: false; reason: "invalid" | "expired" };
+type UnsubscribeCheck = { ok: true; userId: string; category: NotificationCategory } | { ok: false; reason: "invalid" | "expired" };
 
 /** Verifies the signature (constant time) before reading anything, then the expiry. */
 export function verifyUnsubscribeToken(env: UnsubscribeEnv, token: string, now = Date.now()): UnsubscribeCheck {
@@ -48,7 +48,7 @@ export function verifyUnsubscribeToken(env: UnsubscribeEnv, token: string, now =
   return { ok: true, userId: parsed.u, category: parsed.c };
 }
 
-export type UnsubscribeOutcome = { ok: true; categoryLabel: string } | { ok: false; reason: "invalid" | "expired" };
+type UnsubscribeOutcome = { ok: true; categoryLabel: string } | { ok: false; reason: "invalid" | "expired" };
 
 /** The POST: email off for the token's category (other channels and categories untouched). */
 export async function unsubscribeWithToken(db: DbOrTx, env: UnsubscribeEnv, token: string): Promise<UnsubscribeOutcome> {

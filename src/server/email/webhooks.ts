@@ -26,10 +26,10 @@ import { suppressAddress } from "./suppression";
  * address on the suppression list.
  */
 
-export const EMAIL_WEBHOOK_PROVIDERS = ["resend", "postmark", "sendgrid"] as const;
-export type EmailWebhookProvider = (typeof EMAIL_WEBHOOK_PROVIDERS)[number];
+const EMAIL_WEBHOOK_PROVIDERS = ["resend", "postmark", "sendgrid"] as const;
+type EmailWebhookProvider = (typeof EMAIL_WEBHOOK_PROVIDERS)[number];
 
-export type DeliveryEvent = {
+type DeliveryEvent = {
   provider: EmailWebhookProvider;
   type: "delivered" | "hard_bounce" | "soft_bounce" | "complaint";
   /** Our email_messages id, when the provider echoes our metadata; else its own message id. */
@@ -138,7 +138,7 @@ export async function receiveEmailWebhook(db: Db, env: Env, provider: string, he
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Marks the message; a hard bounce or complaint suppresses its address. Repeats (providers retry) change nothing. */
-export async function applyDeliveryEvent(db: Db, event: DeliveryEvent): Promise<boolean> {
+async function applyDeliveryEvent(db: Db, event: DeliveryEvent): Promise<boolean> {
   const where = event.messageId && UUID.test(event.messageId) ? and(eq(emailMessages.id, event.messageId), eq(emailMessages.provider, event.provider)) : event.providerMessageId ? and(eq(emailMessages.provider, event.provider), eq(emailMessages.providerMessageId, event.providerMessageId)) : undefined;
   if (!where) return false;
   const [message] = await db.select({ id: emailMessages.id, userId: emailMessages.userId, to: emailMessages.to, status: emailMessages.status }).from(emailMessages).where(where);

@@ -7,7 +7,7 @@ import { logger } from "../../logger";
 import { EmailProviderError, type EmailFailureKind, type EmailProvider, type ProviderMessage } from "../provider";
 import { smtpFacts } from "./facts";
 
-export type SmtpEnv = Pick<Env, (typeof smtpFacts.configuredBy)[number]>;
+type SmtpEnv = Pick<Env, (typeof smtpFacts.configuredBy)[number]>;
 
 /** A Message-ID derived from our idempotency key: the same message keeps the same id on every try. */
 function messageIdFor(message: ProviderMessage): string {
