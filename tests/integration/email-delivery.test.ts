@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import { RetryAfterError } from "inngest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -91,7 +91,10 @@ describe("each provider, through its real SDK, to its double", () => {
       expect(mail!.html).toContain("<html");
       expect(mail!.text).toContain("A sync conflict needs your choice");
       expect(mail!.headers["list-unsubscribe-post"]).toBe("List-Unsubscribe=One-Click");
-      expect(mail!.headers["message-id"]).toBe(result.status === "sent" ? result.messageId : "");
+      // The same key gives the same Message-ID on every try, so a receiver can drop a repeat.
+      const derived = `<${createHash("sha256").update(outgoing.idempotencyKey).digest("hex").slice(0, 32)}@devpulse.test>`;
+      expect(result).toMatchObject({ messageId: derived });
+      expect(mail!.headers["message-id"]).toBe(derived);
     });
   });
 
@@ -112,12 +115,30 @@ describe("each provider, through its real SDK, to its double", () => {
 describe("sent once", () => {
   it("a retried step with the same key sends nothing again and answers the first result", async () => {
     const { user, email: address } = await signedUpUser("mail-once");
+    // Through SMTP, which has no idempotency of its own: only our record of the message can stop the repeat.
+    await withEnv({ EMAIL_PROVIDERS: "smtp" }, async () => {
+      const outgoing = email(user.id, address);
+      const db = await getDb();
+      const first = await sendEmail(db, getEnv(), outgoing);
+      const again = await sendEmail(db, getEnv(), outgoing);
+      expect(first).toMatchObject({ status: "sent", provider: "smtp" });
+      expect(again).toEqual(first);
+      expect(smtpTo(address)).toHaveLength(1);
+      expect((await attemptsOf(outgoing.idempotencyKey)).attempts).toEqual([{ provider: "smtp", outcome: "sent", errorKind: null }]);
+    });
+  });
+
+  it("a retry after Resend accepted but before the message was recorded as sent is sent once (the Idempotency-Key)", async () => {
+    const { user, email: address } = await signedUpUser("mail-crash-window");
     const outgoing = email(user.id, address);
     const db = await getDb();
     const first = await sendEmail(db, getEnv(), outgoing);
+    // The one window our record cannot cover: the process died after Resend answered, before the row said so.
+    await db.update(emailMessages).set({ status: "queued", provider: null, providerMessageId: null, sentAt: null }).where(eq(emailMessages.idempotencyKey, outgoing.idempotencyKey));
     const again = await sendEmail(db, getEnv(), outgoing);
-    expect(again).toEqual({ status: "sent", provider: "resend", messageId: first.status === "sent" ? first.messageId : "" });
+    expect(again).toEqual(first);
     expect(resend.to(address)).toHaveLength(1);
+    expect((await attemptsOf(outgoing.idempotencyKey)).attempts.map((attempt) => attempt.outcome)).toEqual(["sent", "sent"]);
   });
 
   it("an idempotency key is one user's: another user's message under it is refused", async () => {

@@ -32,7 +32,9 @@ describe("outbound webhook deliveries", () => {
   it("sign each delivery per Standard Webhooks: the receiver verifies it with the same package, and the body is the allowlisted payload", async () => {
     const { user, caller, path, endpoint } = await userWithEndpoint("signed");
     const deliveredBefore = await counted("delivered");
+    const started = performance.now();
     const { queued, notification } = await deliver(user.id);
+    const elapsedMs = performance.now() - started;
 
     expect(queued).toEqual({ endpoints: 1 });
     const [got] = receiver().at(path);
@@ -45,7 +47,7 @@ describe("outbound webhook deliveries", () => {
         id: notification.id,
         kind: "sync.conflict_detected",
         title: "A sync conflict needs your choice",
-        body: expect.any(String),
+        body: "Two devices changed the same item. Nothing was overwritten: choose which version to keep.",
         href: `http://localhost:3000/conflicts/${(notification.data as { conflictIds: string[] }).conflictIds[0]}`,
         level: "warning",
         data: notification.data,
@@ -54,7 +56,7 @@ describe("outbound webhook deliveries", () => {
 
     const [log] = await caller.webhooks.deliveries.list({ endpointId: endpoint.id });
     expect(log).toMatchObject({ status: "delivered", attempts: 1, eventType: "sync.conflict_detected", log: [{ attempt: 1, outcome: "delivered", responseCode: 200 }] });
-    expect(log!.log[0]!.durationMs).toBeGreaterThanOrEqual(0);
+    expect(log!.log[0]!.durationMs).toBeLessThanOrEqual(Math.ceil(elapsedMs));
     expect(await counted("delivered")).toBe(deliveredBefore + 1);
   });
 
@@ -106,6 +108,8 @@ describe("outbound webhook deliveries", () => {
       ["delivered", 200],
     ]);
     expect(log!.log[0]!.error).toMatch(/No answer within 0\.5 s/);
+    // The attempt was given up at its deadline (WEBHOOK_TIMEOUT_MS 500), not before.
+    expect(log!.log[0]!.durationMs).toBeGreaterThanOrEqual(495);
   });
 
   it("do not follow redirects", async () => {
@@ -149,12 +153,13 @@ describe("outbound webhook deliveries", () => {
     expect(receiver().at(path)).toHaveLength(5 * 3); // every delivery had its three attempts
     const [after] = await caller.webhooks.endpoints.list();
     expect(after).toMatchObject({ enabled: false, disabledReason: "failing", consecutiveFailures: 5 });
-    expect(after!.failingSince).toBeInstanceOf(Date);
+    const deliveries = await caller.webhooks.deliveries.list({ endpointId: endpoint.id });
+    // Failing since the very first failed attempt: set once, not moved on by each later failure.
+    expect(after!.failingSince).toEqual(deliveries.at(-1)!.log[0]!.startedAt);
     expect(realtime.heard.filter((m) => m.event === "webhook:endpoint_disabled")).toEqual([
       { userId: user.id, event: "webhook:endpoint_disabled", payload: { endpointId: endpoint.id, reason: "failing" } },
     ]);
     expect((await caller.notifications.list()).items.filter((n) => n.kind === "webhooks.endpoint_disabled")).toHaveLength(1);
-    const deliveries = await caller.webhooks.deliveries.list({ endpointId: endpoint.id });
     expect(deliveries.map((d) => d.status)).toEqual(["failed", "failed", "failed", "failed", "failed"]);
   });
 

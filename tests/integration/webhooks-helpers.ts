@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
+import { getDb } from "~/server/db/client";
 import type { RealtimeMessage } from "~/server/realtime/publisher";
 import { getLocalPublisher } from "~/server/realtime/publisher";
 import type { WebhookNotification } from "~/server/webhooks/dispatch";
@@ -7,13 +8,14 @@ import { startWebhookReceiver, type WebhookReceiver } from "../doubles/webhook-r
 import { useEnv } from "../support/env";
 
 /**
- * Shared by the webhooks test files: a receiver double for the file, private addresses allowed
+ * Shared by the webhooks test files: the database opened, a receiver double for the file, private addresses allowed
  * (it listens on loopback), attempts a few milliseconds apart instead of minutes, and a short
  * per-attempt timeout so a hanging endpoint costs half a second.
  */
 export function useWebhookReceiver(schedule = "30ms,30ms") {
   const holder: { receiver?: WebhookReceiver } = {};
   beforeAll(async () => {
+    await getDb(); // the first open of the database is slow: not inside the first test's time
     holder.receiver = await startWebhookReceiver();
   });
   useEnv(() => ({ ALLOW_PRIVATE_WEBHOOKS: "1", WEBHOOK_RETRY_SCHEDULE: schedule, WEBHOOK_TIMEOUT_MS: "500" }));
