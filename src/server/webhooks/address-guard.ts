@@ -115,8 +115,9 @@ export type ResolvedAddress = { address: string; family: 4 | 6 };
  * webhooks allowed (tests, the sandbox, closed networks) every address passes.
  */
 export async function resolveWebhookHost(host: string, options: { allowPrivate: boolean }): Promise<ResolvedAddress[]> {
+  const literal = isIP(host);
   let addresses: ResolvedAddress[];
-  if (isIP(host)) addresses = [{ address: host, family: isIP(host) as 4 | 6 }];
+  if (literal) addresses = [{ address: host, family: literal as 4 | 6 }];
   else {
     try {
       addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => ({ address: entry.address, family: entry.family as 4 | 6 }));
@@ -129,7 +130,7 @@ export async function resolveWebhookHost(host: string, options: { allowPrivate: 
   for (const { address } of addresses) {
     const why = blockedAddressReason(address);
     if (why) {
-      const named = isIP(host) ? host : `${host} resolves to ${address}, which`;
+      const named = literal ? host : `${host} resolves to ${address}, which`;
       throw new AppError("BAD_REQUEST", `${named} is ${why}: webhooks only go to public addresses`, { reason: "address" });
     }
   }

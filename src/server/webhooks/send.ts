@@ -60,10 +60,10 @@ export async function sendWebhookRequest(
   let target: ResolvedAddress;
   let url: URL;
   try {
-    ({ url } = parseWebhookUrl(rawUrl, options));
-    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const parsed = parseWebhookUrl(rawUrl, options);
+    url = parsed.url;
     // Every address must pass (resolveWebhookHost checks them all); the first is the one connected to.
-    target = (await resolveWebhookHost(host, options))[0]!;
+    target = (await resolveWebhookHost(parsed.host, options))[0]!;
   } catch (error) {
     const message = error instanceof AppError ? error.message : "The URL could not be checked";
     return { outcome: "refused", responseCode: null, responseBody: null, error: message, durationMs: elapsed() };
