@@ -1,4 +1,4 @@
-import { lookup } from "node:dns/promises";
+import { promises as dns } from "node:dns";
 import { BlockList, isIP } from "node:net";
 import { AppError } from "../errors";
 
@@ -7,7 +7,7 @@ import { AppError } from "../errors";
  * the URL must never reach the server's own network (loopback, the cloud metadata service at
  * 169.254.169.254, private ranges, a database next door). Checked when an endpoint is saved and
  * again before every attempt on the addresses the name resolves to *then*; the request then
- * connects to exactly the address that was checked (see send.ts), so a name that answers a
+ * connects only to addresses that were checked (see send.ts), so a name that answers a
  * public address to the check and 127.0.0.1 to the connection (DNS rebinding) gets nowhere.
  *
  * node:net's BlockList, not a library: ipaddr.js is not installed here, and BlockList already
@@ -120,7 +120,8 @@ export async function resolveWebhookHost(host: string, options: { allowPrivate: 
   if (literal) addresses = [{ address: host, family: literal as 4 | 6 }];
   else {
     try {
-      addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => ({ address: entry.address, family: entry.family as 4 | 6 }));
+      // Through the module object (not a bound import), so a test can stand in for DNS.
+      addresses = (await dns.lookup(host, { all: true, verbatim: true })).map((entry) => ({ address: entry.address, family: entry.family as 4 | 6 }));
     } catch {
       throw new AppError("BAD_REQUEST", `${host} could not be found (DNS)`, { reason: "dns" });
     }
