@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from "vitest";
 import { getDb } from "~/server/db/client";
 import type { RealtimeMessage } from "~/server/realtime/publisher";
 import { getLocalPublisher } from "~/server/realtime/publisher";
-import type { WebhookNotification } from "~/server/webhooks/dispatch";
+import type { WebhookNotification } from "~/server/webhooks/payload";
 import { startWebhookReceiver, type WebhookReceiver } from "../doubles/webhook-receiver/server";
 import { useEnv } from "../support/env";
 

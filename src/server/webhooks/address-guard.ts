@@ -14,7 +14,7 @@ import { AppError } from "../errors";
  * parses both families and matches IPv4 ranges against IPv4-mapped IPv6 addresses
  * (::ffff:127.0.0.1). The ranges are data (RFC 6890's special-purpose registries), each with why.
  */
-export const BLOCKED_RANGES: ReadonlyArray<{ network: string; prefix: number; family: "ipv4" | "ipv6"; why: string }> = [
+const BLOCKED_RANGES: ReadonlyArray<{ network: string; prefix: number; family: "ipv4" | "ipv6"; why: string }> = [
   { network: "0.0.0.0", prefix: 8, family: "ipv4", why: "an unspecified address" },
   { network: "10.0.0.0", prefix: 8, family: "ipv4", why: "a private address" },
   { network: "100.64.0.0", prefix: 10, family: "ipv4", why: "a carrier-grade NAT address" },
@@ -87,7 +87,7 @@ export function blockedAddressReason(address: string): string | null {
   return inner ? blockedAddressReason(inner) : null;
 }
 
-export type WebhookTarget = { url: URL; host: string };
+type WebhookTarget = { url: URL; host: string };
 
 /** Syntax rules every endpoint URL meets: http(s) (https unless private webhooks are allowed), no credentials, no fragment. */
 export function parseWebhookUrl(raw: string, options: { allowPrivate: boolean }): WebhookTarget {

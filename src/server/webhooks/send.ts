@@ -15,7 +15,7 @@ import { WEBHOOK_LIMITS } from "./policy";
  * deadline, and at most WEBHOOK_LIMITS.responseBodyBytes of the answer are read.
  */
 
-export type AttemptResult =
+type AttemptResult =
   | { outcome: "delivered" | "failed" | "gone"; responseCode: number; responseBody: string; error: string | null; durationMs: number }
   | { outcome: "failed"; responseCode: null; responseBody: null; error: string; durationMs: number }
   /** The guard refused the URL or its addresses: nothing was sent. */
