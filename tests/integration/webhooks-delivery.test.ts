@@ -251,3 +251,13 @@ describe("signing secret rotation", () => {
     expect(row!.secret).not.toContain(secret.slice(6));
   });
 });
+
+describe("the Standard Webhooks receiver double", () => {
+  it("shows what it received escaped on its page, never as markup", async () => {
+    const path = uniquePath("escape");
+    await fetch(`${receiver().url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"title":"<script>alert(1)</script> & co"}' });
+    const page = await (await fetch(receiver().url)).text();
+    expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co");
+    expect(page).not.toContain("<script>");
+  });
+});

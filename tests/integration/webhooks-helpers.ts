@@ -4,7 +4,7 @@ import { getDb } from "~/server/db/client";
 import type { RealtimeMessage } from "~/server/realtime/publisher";
 import { getLocalPublisher } from "~/server/realtime/publisher";
 import type { WebhookNotification } from "~/server/webhooks/payload";
-import { startWebhookReceiver, type WebhookReceiver } from "../doubles/webhook-receiver/server";
+import { startStandardWebhooksReceiver, type StandardWebhooksReceiver } from "../doubles/standard-webhooks-receiver/server";
 import { useEnv } from "../support/env";
 
 /**
@@ -13,10 +13,10 @@ import { useEnv } from "../support/env";
  * per-attempt timeout so a hanging endpoint costs half a second.
  */
 export function useWebhookReceiver(schedule = "30ms,30ms") {
-  const holder: { receiver?: WebhookReceiver } = {};
+  const holder: { receiver?: StandardWebhooksReceiver } = {};
   beforeAll(async () => {
     await getDb(); // the first open of the database is slow: not inside the first test's time
-    holder.receiver = await startWebhookReceiver();
+    holder.receiver = await startStandardWebhooksReceiver();
   });
   useEnv(() => ({ ALLOW_PRIVATE_WEBHOOKS: "1", WEBHOOK_RETRY_SCHEDULE: schedule, WEBHOOK_TIMEOUT_MS: "500" }));
   afterAll(async () => holder.receiver?.close());
