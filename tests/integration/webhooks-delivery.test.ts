@@ -1,15 +1,20 @@
+import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { webhookEndpoints } from "~/server/db/schema";
 import { getJobRunner } from "~/server/jobs/send";
 import { metrics } from "~/server/metrics/registry";
+import { notify } from "~/server/notifications/notify";
 import { queueWebhookDeliveries } from "~/server/webhooks/dispatch";
 import { signedUpUser } from "../support/callers";
+import { endSleepingRuns } from "../support/job-runs";
 import { conflictNotification, recordRealtime, uniquePath, useWebhookReceiver } from "./webhooks-helpers";
 
 const receiver = useWebhookReceiver("30ms,30ms");
+// notify() also schedules the user's other channels: none of their runs may wait on in later files.
+afterAll(() => endSleepingRuns(["deliver-notifications", "deliver-webhook"]));
 
 /** A user with one endpoint at a fresh receiver path that knows its secret. */
 async function userWithEndpoint(label: string, kinds: ("sync.conflict_detected" | "account.export_ready")[] = ["sync.conflict_detected"]) {
@@ -58,6 +63,20 @@ describe("outbound webhook deliveries", () => {
     expect(log).toMatchObject({ status: "delivered", attempts: 1, eventType: "sync.conflict_detected", log: [{ attempt: 1, outcome: "delivered", responseCode: 200 }] });
     expect(log!.log[0]!.durationMs).toBeLessThanOrEqual(Math.ceil(elapsedMs));
     expect(await counted("delivered")).toBe(deliveredBefore + 1);
+  });
+
+  it("carry a notify() of a subscribed kind end to end: one signed delivery, which the receiver verifies", async () => {
+    const { user, path, secret } = await userWithEndpoint("notify", ["account.export_ready"]);
+    const exportId = randomUUID();
+    const { notificationId } = await notify(await getDb(), user.id, "account.export_ready", { exportId, format: "json", bytes: 42 });
+    await getJobRunner().idle();
+
+    const [got, ...more] = receiver().at(path);
+    expect(more).toHaveLength(0);
+    expect(got).toMatchObject({ verification: "verified", verifiedWith: 0, id: `msg_${notificationId}`, answeredWith: 200 });
+    // Verified here too, with the secret the user was shown, as their own receiver would.
+    const verified = new Webhook(secret).verify(got!.body, { "webhook-id": got!.id, "webhook-timestamp": got!.timestamp, "webhook-signature": got!.signature });
+    expect(verified).toMatchObject({ type: "account.export_ready", data: { id: notificationId, kind: "account.export_ready", title: "Your data export is ready", data: { exportId, format: "json", bytes: 42 } } });
   });
 
   it("go only to enabled endpoints subscribed to the kind", async () => {
