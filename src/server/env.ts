@@ -27,6 +27,9 @@ const postgresUrl = z.preprocess(
     .optional(),
 );
 
+/** Waits between an outbound webhook's attempts when WEBHOOK_RETRY_SCHEDULE is not set: nine attempts over about a day. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = "10s,1m,5m,30m,2h,5h,8h,8h";
+
 export const EMAIL_PROVIDER_IDS = ["smtp", "resend", "postmark", "sendgrid"] as const;
 export type EmailProviderId = (typeof EMAIL_PROVIDER_IDS)[number];
 
@@ -237,7 +240,7 @@ export const ZEnv = z
     /** Let outbound webhooks reach loopback, link-local and private addresses (tests and closed networks only). */
     ALLOW_PRIVATE_WEBHOOKS: flag,
     /**
-     * Waits between outbound webhook attempts, comma-separated (`10s,1m,5m,30m,2h,5h,8h,8h`: nine attempts over about a day).
+     * Waits between outbound webhook attempts, comma-separated (default DEFAULT_WEBHOOK_RETRY_SCHEDULE).
      * Tests shorten it; each delivery reads it once, when it starts.
      */
     WEBHOOK_RETRY_SCHEDULE: z.preprocess(
@@ -245,7 +248,7 @@ export const ZEnv = z
       z
         .string()
         .regex(/^\s*\d+(ms|s|m|h)\s*(,\s*\d+(ms|s|m|h)\s*){0,19}$/, "must be up to 20 durations like 10s,1m,2h, comma-separated")
-        .default("10s,1m,5m,30m,2h,5h,8h,8h"),
+        .default(DEFAULT_WEBHOOK_RETRY_SCHEDULE),
     ),
     /** How long one outbound webhook attempt may take, connection to the last byte read. */
     WEBHOOK_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(60_000).default(10_000)),

@@ -171,6 +171,8 @@ describe("/api/health/deep: the report", () => {
   });
 
   it("shows each configured provider's circuit and its last failure, redacted", async () => {
+    // The integrations' circuits are per process: earlier files may have left failures counted (afterAll closes them again).
+    resetCircuits();
     const { body: healthy } = await asToken();
     expect(healthy.providers.email).toEqual([{ provider: "smtp", circuit: "closed", lastError: null }]);
     expect(healthy.providers.integrations).toEqual([{ provider: "github", circuit: "closed", failures: 0, openUntil: null, lastError: null }]);

@@ -101,6 +101,8 @@ describe("deletion after inactivity", () => {
     // A year after the last use would be in 25 days: the deletion it names is a full month from the warning.
     expect(mail).toMatchObject({ from: "no-reply@devpulse.test", user: "devpulse", subject: warningSubject() });
     expect(mail!.text).toContain(`${getEnv().appUrl}/sign-in`);
+    // Greeted by name: the notification layer hands it over with the address.
+    expect(mail!.text).toContain(`Hello ${user.name},`);
     expect(mail!.text).toContain("after 365 days without use");
     expect((await caller.notifications.list()).items[0]).toMatchObject({ kind: "account.inactivity_warning", priority: "urgent" });
     const [log] = (await caller.privacy.processingLog({ activity: "notification" })).items;

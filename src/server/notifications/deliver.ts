@@ -219,7 +219,7 @@ function pingText(shown: NotificationPresentation) {
 }
 
 async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], rows: DueRow[], form: string, preferences: NotificationPreferences): Promise<Sent> {
-  const [user] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId));
+  const [user] = await db.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, userId));
   if (!user) return { as: form, calls: 0, outcome: { reason: "suppressed_address" as const, reasonText: "the account is gone" } };
   const categories = new Set(items.map((item) => item.category));
   const [only] = categories;
@@ -236,6 +236,7 @@ async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], ro
   const result = await sendEmail(db, env, {
     userId,
     to: user.email,
+    recipientName: user.name,
     idempotencyKey,
     content,
     // Security mail has no unsubscribe; a digest mixing categories offers the preferences page instead.

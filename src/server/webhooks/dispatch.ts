@@ -1,10 +1,10 @@
 import { and, arrayContains, eq } from "drizzle-orm";
-import type { AnyNotification, NotificationKind } from "~/lib/notifications/catalog";
+import type { NotificationKind } from "~/lib/notifications/catalog";
 import type { Db, DbOrTx } from "../db/client";
 import { webhookEndpoints } from "../db/schema";
 import { getEnv } from "../env";
 import { queueDeliveries } from "./deliveries";
-import { buildWebhookPayload } from "./payload";
+import { buildWebhookPayload, type WebhookNotification } from "./payload";
 
 /**
  * CONTRACT between the notification layer and outbound webhooks (issue 18). The notification
@@ -15,7 +15,6 @@ import { buildWebhookPayload } from "./payload";
  * Safe to call again for the same notification (a retried step): its id is the message's
  * `webhook-id`, and an endpoint gets one delivery per message.
  */
-export type WebhookNotification = AnyNotification & { id: string; createdAt: string };
 
 /** The user's enabled endpoints that receive this kind. */
 const receivingEndpoints = (userId: string, kind: NotificationKind) =>
