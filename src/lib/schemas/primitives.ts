@@ -58,3 +58,17 @@ export const ZDate = z.coerce
   .date({ error: "Expected a date (ISO 8601, like 2026-03-01T10:15:00Z)" })
   .min(DATE_RANGE.min, DATE_RANGE_MESSAGE)
   .max(DATE_RANGE.max, DATE_RANGE_MESSAGE);
+
+/**
+ * A JSON boolean that is never coerced. The REST adapter (trpc-to-openapi) switches on zod's
+ * coercion for the number, boolean and date fields of every input it serves, since query
+ * strings arrive as text, and Boolean("false") is true: where a stray string would mean
+ * consent or a deletion, use this (a union of literals, which it leaves alone).
+ */
+export const ZStrictBoolean = z.union([z.literal(true), z.literal(false)], { error: "Expected true or false" });
+
+/**
+ * A time in a procedure's answer: a Date over tRPC (superjson keeps it), an ISO 8601
+ * string over REST (JSON), which is how the OpenAPI document describes it.
+ */
+export const ZTimestamp = z.date().meta({ override: { type: "string", format: "date-time" } });

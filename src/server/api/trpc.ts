@@ -3,6 +3,7 @@
  * shape), 3. procedures. Routers import only `createTRPCRouter` and the procedures.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
+import type { OpenApiMeta } from "trpc-to-openapi";
 import { transformer } from "~/lib/transformer";
 import { z, ZodError } from "zod";
 import { markActive } from "../auth/activity";
@@ -79,7 +80,8 @@ export async function createContextFromRequest(req: Request, resHeaders?: Header
 
 // ─────────────────────────── 2. Initialisation ───────────────────────────
 
-const t = initTRPC.context<Context>().create({
+// Meta: `.meta({ openapi: { method, path } })` also serves a procedure over REST (app/api/v1, documented by server/openapi/).
+const t = initTRPC.context<Context>().meta<OpenApiMeta>().create({
   transformer,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
