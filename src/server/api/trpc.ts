@@ -4,6 +4,7 @@
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
+import { CLIENT_HEADER } from "~/lib/client-header";
 import { transformer } from "~/lib/transformer";
 import { z, ZodError } from "zod";
 import { markActive } from "../auth/activity";
@@ -16,6 +17,7 @@ import { authenticateDeviceToken, bearerTokenFrom } from "../devices/devices";
 import { getEnv } from "../env";
 import { AppError } from "../errors";
 import { ProviderError, type ProviderErrorKind } from "../integrations/resilience";
+import { clientVersionError } from "../openapi/client-version";
 import { consumeRateLimit, type RateLimitName } from "../security/rate-limits";
 
 // ───────────────────────────── 1. Context ─────────────────────────────
@@ -28,6 +30,8 @@ export type Context = {
   device: { id: string; name: string } | null;
   /** A presented but unusable credential (malformed or revoked): refused on every procedure. */
   authError: AppError | null;
+  /** An X-DevPulse-Client header that is malformed or older than MIN_CLIENT_VERSIONS allows (426): refused on every procedure. */
+  clientError: AppError | null;
   ip: string;
   /** Public base URL of this deployment, for links handed to clients. */
   appUrl: string;
@@ -45,6 +49,7 @@ export async function createContextInner(opts: Partial<Context> = {}): Promise<C
     user: opts.user ?? null,
     device: opts.device ?? null,
     authError: opts.authError ?? null,
+    clientError: opts.clientError ?? null,
     ip: opts.ip ?? "unknown",
     appUrl: opts.appUrl ?? getEnv().appUrl,
     renewSession: opts.renewSession ?? null,
@@ -55,11 +60,12 @@ export async function createContextInner(opts: Partial<Context> = {}): Promise<C
 export async function createContextFromRequest(req: Request, resHeaders?: Headers): Promise<Context> {
   const db = await getDb();
   const ip = clientIpFrom(req.headers);
+  const clientError = clientVersionError(req.headers.get(CLIENT_HEADER), getEnv().MIN_CLIENT_VERSIONS);
   try {
     const token = bearerTokenFrom(req.headers.get("authorization"));
     if (token) {
       const { user, device } = await authenticateDeviceToken(db, token);
-      return createContextInner({ db, ip, user, device });
+      return createContextInner({ db, ip, clientError, user, device });
     }
     const cookies = parseCookieHeader(req.headers.get("cookie"));
     const claims = await readSessionCookie(cookies);
@@ -71,9 +77,9 @@ export async function createContextFromRequest(req: Request, resHeaders?: Header
             if (cookie) resHeaders.append("set-cookie", cookie);
           }
         : null;
-    return createContextInner({ db, ip, user: user ?? null, renewSession });
+    return createContextInner({ db, ip, clientError, user: user ?? null, renewSession });
   } catch (error) {
-    if (error instanceof AppError) return createContextInner({ db, ip, authError: error });
+    if (error instanceof AppError) return createContextInner({ db, ip, clientError, authError: error });
     throw error;
   }
 }
@@ -140,6 +146,12 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** A client too old for this server hears so first, whatever else is wrong with its request. */
+const refuseOutdatedClients = t.middleware(({ ctx, next }) => {
+  if (ctx.clientError) throw ctx.clientError;
+  return next();
+});
+
 /** A credential that was sent but is unusable is an error even where none is needed. */
 const refuseBadCredentials = t.middleware(({ ctx, next }) => {
   if (ctx.authError) throw ctx.authError;
@@ -149,7 +161,7 @@ const refuseBadCredentials = t.middleware(({ ctx, next }) => {
 // ───────────────────────────── 3. Procedures ─────────────────────────────
 
 /** Anyone may call; `ctx.user` may be null. */
-export const publicProcedure = t.procedure.use(mapErrors).use(refuseBadCredentials);
+export const publicProcedure = t.procedure.use(mapErrors).use(refuseOutdatedClients).use(refuseBadCredentials);
 
 /**
  * A named rate limit (server/security/rate-limits.ts) on a procedure, keyed on the
