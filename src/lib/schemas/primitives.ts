@@ -57,7 +57,9 @@ export function isInDateRange(value: Date | number): boolean {
 export const ZDate = z.coerce
   .date({ error: "Expected a date (ISO 8601, like 2026-03-01T10:15:00Z)" })
   .min(DATE_RANGE.min, DATE_RANGE_MESSAGE)
-  .max(DATE_RANGE.max, DATE_RANGE_MESSAGE);
+  .max(DATE_RANGE.max, DATE_RANGE_MESSAGE)
+  // What a REST client sends (the OpenAPI document cannot say "a Date", which only superjson carries).
+  .meta({ override: { type: "string", format: "date-time" } });
 
 /**
  * A JSON boolean that is never coerced. The REST adapter (trpc-to-openapi) switches on zod's

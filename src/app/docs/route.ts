@@ -1,0 +1,24 @@
+import { ApiReference } from "@scalar/nextjs-api-reference";
+import { SCALAR_SCRIPT_PATH } from "~/server/openapi/scalar";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * The interactive API reference (Scalar) for /api/openapi.json. Its script is served from
+ * this deployment (/docs/scalar.js), never from Scalar's CDN: self-hosters may run without
+ * internet, and a strict Content-Security-Policy allows only our own scripts. The proxy's
+ * per-request nonce (`x-nonce`, when set) goes on the page's inline script and style.
+ */
+export function GET(request: Request) {
+  return ApiReference({
+    url: "/api/openapi.json",
+    pageTitle: "DevPulse Cloud API reference",
+    cdn: SCALAR_SCRIPT_PATH,
+    nonce: request.headers.get("x-nonce") ?? undefined,
+    // No calls to Scalar's own services: fonts, telemetry, MCP.
+    withDefaultFonts: false,
+    telemetry: false,
+    mcp: { disabled: true },
+    authentication: { preferredSecurityScheme: "DeviceToken" },
+  })();
+}
