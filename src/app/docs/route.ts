@@ -3,6 +3,12 @@ import { SCALAR_SCRIPT_PATH } from "~/server/openapi/scalar";
 
 export const dynamic = "force-dynamic";
 
+/** Scalar options the bundle knows but this package's types do not list yet. */
+const untypedOptions = {
+  // Scalar's AI chat sends the document to Scalar's servers: not from a privacy-first service.
+  agent: { disabled: true },
+};
+
 /**
  * The interactive API reference (Scalar) for /api/openapi.json. Its script is served from
  * this deployment (/docs/scalar.js), never from Scalar's CDN: self-hosters may run without
@@ -15,10 +21,14 @@ export function GET(request: Request) {
     pageTitle: "DevPulse Cloud API reference",
     cdn: SCALAR_SCRIPT_PATH,
     nonce: request.headers.get("x-nonce") ?? undefined,
-    // No calls to Scalar's own services: fonts, telemetry, MCP.
+    // A short API: every operation listed at once.
+    defaultOpenAllTags: true,
+    // Nothing from or for Scalar's own services: fonts, telemetry, MCP, its developer toolbar.
     withDefaultFonts: false,
     telemetry: false,
     mcp: { disabled: true },
+    showDeveloperTools: "never",
     authentication: { preferredSecurityScheme: "DeviceToken" },
+    ...untypedOptions,
   })();
 }

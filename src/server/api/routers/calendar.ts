@@ -1,7 +1,7 @@
+import { z } from "zod";
 import { getEnv } from "../../env";
 import { listCalendars, setCalendarIncluded } from "../../calendar/calendars";
 import { listConflicts, resolveConflict } from "../../calendar/conflicts";
-import { z } from "zod";
 import { listEvents, ZCalendarEvent } from "../../calendar/events";
 import { deleteFocusBlock, listFocusBlocks, nextFocusBlock, requestFocusBlock, updateFocusBlock } from "../../calendar/focus-blocks";
 import { ZCreateFocusBlock, ZEventsQuery, ZFocusBlockId, ZRange, ZResolveConflict, ZSetIncluded, ZUpdateFocusBlock } from "../../calendar/inputs";
