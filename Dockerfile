@@ -7,6 +7,8 @@
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The npm workspace (@devpulse/client) is part of the lockfile: npm needs its manifest to install.
+COPY packages/client/package.json ./packages/client/
 # The lockfile is complete (optional platform packages included), so the image installs exactly it.
 RUN npm ci --no-audit --no-fund
 

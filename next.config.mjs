@@ -1,3 +1,14 @@
+/**
+ * Headers every response gets, pages and route handlers alike. Those that depend on the request
+ * or on APP_URL (the CSP with its nonce, Referrer-Policy, HSTS) are set per page by src/proxy.ts
+ * (src/server/security/page-headers.ts): these are fixed at build time.
+ */
+const staticSecurityHeaders = [
+  { key: "X-Content-Type-Options", value: "nosniff" },
+  // Powerful features the app never uses, refused for it and anything it embeds.
+  { key: "Permissions-Policy", value: "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()" },
+];
+
 /** @type {import("next").NextConfig} */
 const nextConfig = {
   output: "standalone",
@@ -15,6 +26,9 @@ const nextConfig = {
   // The build type-checks the app only; `npm test` type-checks tests, e2e and bench as well.
   typescript: { tsconfigPath: "tsconfig.build.json" },
   poweredByHeader: false,
+  async headers() {
+    return [{ source: "/:path*", headers: staticSecurityHeaders }];
+  },
   reactStrictMode: true,
 };
 

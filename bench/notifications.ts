@@ -142,7 +142,7 @@ async function main() {
   onCleanup("close the database handle", async () => (await getDatabaseHandle()).close());
   const env = getEnv();
   // Batching is measured, not the limiter: limits with room for every message the trace can produce (tests cover deferral).
-  const roomy = { burst: { points: 1_000_000, durationSeconds: 60 }, perUser: { points: 1_000_000, durationSeconds: 3600 }, global: { points: 1_000_000, durationSeconds: 60 } };
+  const roomy = { burst: { points: 1_000_000, durationSeconds: 60 }, perUser: { points: 1_000_000, durationSeconds: 3600 }, global: { points: 1_000_000, durationSeconds: 60 }, urgent: { points: 1_000_000, durationSeconds: 60 } };
   setNotificationSendLimits({ email: roomy, webhook: roomy, desktop: roomy });
 
   const random = seededRandom(18);

@@ -1,62 +1,10 @@
-import { readdirSync } from "node:fs";
-import { join, relative, sep } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { ARTIFACTS, connectGitHub, desktopDevice, gitHubCard, signUp, unlockInBrowser } from "./support";
-
-/**
- * Every page of the app, one line each: `route` is the page's folder under src/app (route
- * groups left out), `path` what to visit, with {placeholders} filled from the data seeded
- * below. A new page is one line here; the first test fails until it has one.
- * `unlock`: also check the page once the sync passphrase is entered (what it shows then).
- */
-const PAGES: ReadonlyArray<{ route: string; path: string; signedIn: boolean; unlock?: boolean }> = [
-  { route: "/", path: "/", signedIn: false },
-  { route: "/sign-in", path: "/sign-in", signedIn: false },
-  { route: "/sign-up", path: "/sign-up", signedIn: false },
-  { route: "/forgot-password", path: "/forgot-password", signedIn: false },
-  { route: "/reset-password", path: "/reset-password?token=not-a-real-link", signedIn: false },
-  { route: "/confirm-email", path: "/confirm-email?token=not-a-real-link", signedIn: false },
-  { route: "/dashboard", path: "/dashboard", signedIn: true },
-  { route: "/device", path: "/device", signedIn: true }, // approving a device needs the account it joins
-  { route: "/settings/devices", path: "/settings/devices", signedIn: true },
-  { route: "/conflicts", path: "/conflicts", signedIn: true },
-  { route: "/conflicts/[id]", path: "/conflicts/{conflictId}", signedIn: true, unlock: true },
-  { route: "/conflicts/history/[collection]/[recordId]", path: "/conflicts/history/projects/{recordId}", signedIn: true, unlock: true },
-  { route: "/calendar", path: "/calendar", signedIn: true }, // no calendar connected here: the empty state and the privacy switches
-  { route: "/integrations", path: "/integrations", signedIn: true },
-  { route: "/privacy", path: "/privacy", signedIn: true },
-  { route: "/notifications", path: "/notifications", signedIn: true },
-  { route: "/settings/notifications", path: "/settings/notifications", signedIn: true },
-  { route: "/settings/webhooks", path: "/settings/webhooks", signedIn: true },
-  { route: "/settings/jobs", path: "/settings/jobs", signedIn: true },
-  { route: "/settings/account", path: "/settings/account", signedIn: true },
-  { route: "/settings/notifications/emails", path: "/settings/notifications/emails", signedIn: true },
-];
+import { connectGitHubNow, PAGES, pageRoutes, pathOf, seedEveryPage, waitUntilLoaded } from "./pages";
+import { ARTIFACTS, gitHubCard, signUp, unlockInBrowser } from "./support";
 
 /** Serious and critical violations fail; moderate and minor ones are reported in the test's output. */
 const FAILING_IMPACTS = ["serious", "critical"];
-
-/** Connected, without waiting for the first sync (slow on a busy machine; no page here needs its commits). */
-async function connectGitHubNow(page: Page) {
-  await page.goto("/integrations");
-  return connectGitHub(page, "Authorize", { waitForSync: false });
-}
-
-function pageRoutes(dir: string, root = dir): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.isDirectory()) return entry.name === "api" && dir === root ? [] : pageRoutes(join(dir, entry.name), root);
-    if (entry.name !== "page.tsx") return [];
-    const segments = relative(root, dir).split(sep).filter((segment) => segment && !/^\(.*\)$/.test(segment));
-    return [`/${segments.join("/")}`];
-  });
-}
-
-async function waitUntilLoaded(page: Page) {
-  await expect(page.locator("h1").first()).toBeVisible();
-  // Loading placeholders (role=status, "Loading …") gone: the page shows its real content.
-  await expect(page.getByRole("status").filter({ hasText: /^Loading/ })).toHaveCount(0);
-}
 
 /** Axe (WCAG 2.x A and AA, and best practices) on the page as it is now, plus ids that must be unique. */
 async function check(page: Page, name: string) {
@@ -82,7 +30,7 @@ async function check(page: Page, name: string) {
 }
 
 test("the page list names every page of the app", () => {
-  const routes = pageRoutes(join(import.meta.dirname, "../src/app")).sort();
+  const routes = pageRoutes().sort();
   expect(PAGES.map((entry) => entry.route).sort()).toEqual(routes);
 });
 
@@ -95,23 +43,9 @@ test("every page passes axe with no serious or critical violations", async ({ pa
     });
   }
 
-  // A user with something on every page: two devices, a conflict between them, GitHub connected.
-  await signUp(page, "a11y");
-  const laptop = await desktopDevice(page, baseURL!, "Laptop");
-  await laptop.put("projects", "devpulse", { name: "DevPulse", color: "blue" });
-  await laptop.sync();
-  const desktop = await desktopDevice(page, baseURL!, "Desktop");
-  await desktop.sync();
-  await laptop.put("projects", "devpulse", { name: "DevPulse (laptop)", color: "blue" });
-  await laptop.sync();
-  await desktop.put("projects", "devpulse", { name: "DevPulse (desktop)", color: "green" });
-  const { openConflicts } = await desktop.sync();
-  expect(openConflicts).toHaveLength(1);
-  await connectGitHubNow(page);
-  const seeded: Record<string, string> = { conflictId: openConflicts[0]!, recordId: "devpulse" };
-
+  const seeded = await seedEveryPage(page, baseURL!, "a11y");
   for (const entry of PAGES.filter((candidate) => candidate.signedIn)) {
-    const path = entry.path.replace(/\{(\w+)\}/g, (_, key: string) => encodeURIComponent(seeded[key]!));
+    const path = pathOf(entry, seeded);
     await test.step(path, async () => {
       await page.goto(path);
       await check(page, path);

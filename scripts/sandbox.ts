@@ -11,7 +11,7 @@ import { startSlackDouble } from "../tests/doubles/slack/server";
 import { startGoogleDouble } from "../tests/doubles/google/server";
 import { startMicrosoftDouble } from "../tests/doubles/microsoft/server";
 import { startLinkedInDouble } from "../tests/doubles/linkedin/server";
-import { startWebhookReceiver } from "../tests/doubles/webhook-receiver/server";
+import { startStandardWebhooksReceiver } from "../tests/doubles/standard-webhooks-receiver/server";
 import { RESEND_DOUBLE_KEY, startResendDouble } from "../tests/doubles/resend/server";
 import { startSmtpDouble } from "../tests/doubles/smtp/server";
 
@@ -41,7 +41,7 @@ for (const path of ["/api/integrations/microsoft/callback", "/api/auth/callback/
 const linkedIn = await startLinkedInDouble({ port: Number(process.env.SANDBOX_LINKEDIN_PORT ?? 0) });
 linkedIn.addRedirectUri(`${appUrl}/api/auth/callback/linkedin`);
 // Your own webhook endpoint: register <receiver>/hooks/<name> on /settings/webhooks and watch signed deliveries arrive.
-const webhookReceiver = await startWebhookReceiver({ port: Number(process.env.SANDBOX_WEBHOOK_RECEIVER_PORT ?? 0) });
+const webhookReceiver = await startStandardWebhooksReceiver({ port: Number(process.env.SANDBOX_WEBHOOK_RECEIVER_PORT ?? 0) });
 
 // Email (issue 18): Resend is the primary provider, the SMTP double the secondary. The Resend
 // stand-in's page lists what it accepted and has an "outage" switch (its API then answers 503),

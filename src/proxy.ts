@@ -1,27 +1,49 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { getEnv } from "~/server/env";
 import { refuseUndecodablePath } from "~/server/http/undecodable-path";
+import { newNonce, pageSecurityHeaders } from "~/server/security/page-headers";
 
-/** The signed-in areas: the same paths as the page entries of `config.matcher` below (which must be literal). */
+/** The signed-in areas (the signed-in layout validates the session itself). */
 const SIGNED_IN_AREA = /^\/(dashboard|device)$|^\/(settings|conflicts|integrations|privacy)(\/|$)/;
 
 /**
- * Refuses paths Next cannot decode (see refuseUndecodablePath), then sends visitors
- * of the signed-in area without a session cookie to sign-in, remembering where they
- * were going (e.g. /device?code=…). Only a cheap presence check: the signed-in layout
- * validates the session itself.
+ * Runs before every page (and before any path with a percent sign, /api included). Next 16
+ * runs the proxy in the Node.js runtime, so it reads the environment through env.ts like the
+ * rest of the server.
+ *  1. Refuses paths Next cannot decode (see refuseUndecodablePath).
+ *  2. Leaves /api alone: route handlers set their own headers, and a proxy in front of them
+ *     would make Next buffer their bodies (cut at proxyClientMaxBodySize).
+ *  3. Sends visitors of the signed-in area without a session cookie to sign-in, remembering
+ *     where they were going (e.g. /device?code=…): only a cheap presence check.
+ *  4. Gives the page its security headers with a fresh nonce (server/security/page-headers.ts):
+ *     the CSP goes on the response, and on the request too, where Next finds the nonce for its
+ *     own scripts; `x-nonce` carries it to server components that render a script themselves.
  */
 export function proxy(request: NextRequest) {
   const refused = refuseUndecodablePath(request.url);
   if (refused) return refused;
-  if (!SIGNED_IN_AREA.test(request.nextUrl.pathname)) return NextResponse.next();
-  const hasSession = request.cookies.getAll().some((cookie) => /(^|\.)next-auth\.session-token(\.\d+)?$/.test(cookie.name));
-  if (hasSession) return NextResponse.next();
-  const signIn = new URL("/sign-in", request.url);
-  signIn.searchParams.set("callbackUrl", `${request.nextUrl.pathname}${request.nextUrl.search}`);
-  return NextResponse.redirect(signIn);
+  const { pathname, search } = request.nextUrl;
+  if (pathname.startsWith("/api/")) return NextResponse.next();
+  if (SIGNED_IN_AREA.test(pathname) && !hasSessionCookie(request)) {
+    const signIn = new URL("/sign-in", request.url);
+    signIn.searchParams.set("callbackUrl", `${pathname}${search}`);
+    return NextResponse.redirect(signIn);
+  }
+  const nonce = newNonce();
+  const headers = pageSecurityHeaders(pathname, nonce, getEnv());
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set("x-nonce", nonce);
+  requestHeaders.set("content-security-policy", headers["content-security-policy"]!);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
+}
+
+function hasSessionCookie(request: NextRequest): boolean {
+  return request.cookies.getAll().some((cookie) => /(^|\.)next-auth\.session-token(\.\d+)?$/.test(cookie.name));
 }
 
 export const config = {
-  // The last entry: any path with a percent sign, so the proxy sees it before Next decodes it (nothing else pays for the proxy).
-  matcher: ["/dashboard", "/device", "/settings/:path*", "/conflicts/:path*", "/integrations/:path*", "/privacy/:path*", "/(.*%.*)"],
+  // Every page; and any path with a percent sign, so the proxy sees it before Next decodes it.
+  matcher: ["/((?!api/|_next/static/|_next/image|favicon.ico).*)", "/(.*%.*)"],
 };

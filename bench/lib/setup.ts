@@ -10,6 +10,28 @@ export type BenchUser = { id: string; email: string; devices: BenchDevice[] };
 
 const PASSWORD = "bench-Correct-Horse-42";
 
+let visitors = 0;
+/**
+ * A new address for each bench user (198.18.0.0/15, the benchmarking range), sent as the proxy in
+ * front of a real deployment would: the bench server has none, so the app takes X-Forwarded-For as
+ * sent (clientIpFrom). Fifty sign-ups and a hundred device grants from one address would otherwise
+ * be refused by the per-address limits (README, Rate limits), as they should be.
+ */
+function visitorAddress(): string {
+  visitors += 1;
+  return `198.${18 + ((visitors >> 16) & 1)}.${(visitors >> 8) & 255}.${visitors & 255}`;
+}
+
+/** A client whose requests come from `address`. */
+function clientFrom(url: string, address: string): DevPulseClient {
+  const fromAddress: typeof fetch = (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set("x-forwarded-for", address);
+    return fetch(input, { ...init, headers });
+  };
+  return createDevPulseClient({ url, fetch: fromAddress });
+}
+
 /** `name=value` pairs of a response's Set-Cookie headers. */
 function cookiesFrom(response: Response): Map<string, string> {
   const cookies = new Map<string, string>();
@@ -22,8 +44,8 @@ function cookiesFrom(response: Response): Map<string, string> {
 }
 
 /** next-auth credentials sign-in; returns the Cookie header value carrying the session token. */
-export async function signIn(url: string, email: string, password: string): Promise<string> {
-  const csrfResponse = await fetch(`${url}/api/auth/csrf`);
+export async function signIn(url: string, email: string, password: string, address: string): Promise<string> {
+  const csrfResponse = await fetch(`${url}/api/auth/csrf`, { headers: { "x-forwarded-for": address } });
   if (!csrfResponse.ok) throw new Error(`GET /api/auth/csrf answered ${csrfResponse.status}`);
   const { csrfToken } = (await csrfResponse.json()) as { csrfToken: string };
   const csrfCookies = cookiesFrom(csrfResponse);
@@ -33,6 +55,7 @@ export async function signIn(url: string, email: string, password: string): Prom
     redirect: "manual",
     headers: {
       "content-type": "application/x-www-form-urlencoded",
+      "x-forwarded-for": address,
       cookie: [...csrfCookies].map(([name, value]) => `${name}=${value}`).join("; "),
     },
     body: new URLSearchParams({ csrfToken, email, password, json: "true", callbackUrl: url }),
@@ -54,7 +77,8 @@ export function sessionClient(url: string, cookie: string): DevPulseClient {
 
 /** Device grant: the device starts, the signed-in user approves, the device polls once for its token. */
 export async function connectDevice(url: string, approver: DevPulseClient, deviceName: string): Promise<BenchDevice> {
-  const anonymous = createDevPulseClient({ url });
+  // Each device from its own address, as desktop apps on their own networks: one user's fifty devices would exceed the per-address device grants.
+  const anonymous = clientFrom(url, visitorAddress());
   const started = await anonymous.devices.startAuthorization.mutate({ deviceName });
   await approver.devices.approveAuthorization.mutate({ userCode: started.userCode });
   // After approval the first poll hands out the token; only a premature poll would hear pending/slow_down.
@@ -87,8 +111,9 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (
 /** Registers a user, signs in, and connects `deviceCount` devices (in parallel). */
 export async function createUserWithDevices(url: string, label: string, deviceCount: number): Promise<BenchUser & { cookie: string }> {
   const email = `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@bench.example.com`;
-  const user = await createDevPulseClient({ url }).auth.register.mutate({ email, password: PASSWORD, name: label });
-  const cookie = await signIn(url, email, PASSWORD);
+  const address = visitorAddress();
+  const user = await clientFrom(url, address).auth.register.mutate({ email, password: PASSWORD, name: label });
+  const cookie = await signIn(url, email, PASSWORD, address);
   const approver = sessionClient(url, cookie);
   // Cloud sync is off until the user consents (what setting a passphrase does in the app).
   await approver.privacy.recordConsent.mutate({ type: "cloud_sync", granted: true });

@@ -3,8 +3,7 @@
  * reports through `status.heartbeat`, and what the server then shows. Pure functions,
  * so the argument rules are tested without a server (tests/unit/cli-activity.test.ts).
  */
-import type { DevPulseClient } from "../client";
-import { STATUS_ACTIVITIES, STATUS_LIMITS, type StatusActivity } from "../lib/status/templates";
+import { STATUS_ACTIVITIES, STATUS_LIMITS, type DevPulseClient, type StatusActivity } from "../../packages/client/src";
 
 /** What `status.heartbeat` takes, as the CLI builds it. */
 export type Heartbeat = { activity: StatusActivity; projectContext?: string; focusUntil?: Date };

@@ -1,6 +1,9 @@
 /**
- * The reference desktop CLI's commands, built only on the public client SDK
- * (src/client), exactly as the desktop app would use it.
+ * The reference desktop CLI's commands, built only on the client package @devpulse/client, exactly
+ * as the desktop app would use it. The CLI imports the package's source entry (packages/client/src)
+ * rather than its name: "@devpulse/client" resolves to the built dist/, which would need a build
+ * before `npm run cli`, the bin and the e2e specs (all run from source through tsx). The entry is
+ * exactly what the package exports, so the CLI can use nothing an installed client could not.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -9,12 +12,12 @@ import {
   createDevPulseClient,
   createFileStore,
   createSyncClient,
+  jsonEqual,
   rotateEncryptionKey,
   SYNC_COLLECTIONS,
   type Json,
   type SyncCollection,
-} from "../client";
-import { jsonEqual } from "../lib/merge";
+} from "../../packages/client/src";
 import { describeCurrentStatus, describeHeartbeat, describePresence, type Heartbeat } from "./activity";
 import { loadConfig, removeConfig, requireConfig, saveConfig, storePath, type CliConfig } from "./config";
 import { readPassphrase } from "./passphrase";

@@ -2,7 +2,7 @@
  * `devpulse` — the reference desktop CLI. `npm run cli -- <command>` or the package bin.
  */
 import { parseArgs } from "node:util";
-import { TRPCClientError } from "@trpc/client";
+import { TRPCClientError } from "../../packages/client/src";
 import { heartbeatFromArgs } from "./activity";
 import { commands, type Output } from "./commands";
 

@@ -1,4 +1,4 @@
-import type { RealtimeEvent } from "../lib/realtime/events";
+import type { RealtimeEvent } from "../../packages/client/src";
 
 /**
  * One line per realtime event for `devpulse watch`. A notification reads as the desktop app

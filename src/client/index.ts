@@ -1,18 +1,24 @@
 /**
- * The typed DevPulse Cloud client for the desktop app (Node, Electron) and browsers.
- * Depends only on @trpc/client and superjson at run time; the router is imported as
- * a type, so no server code is bundled into clients.
+ * The typed DevPulse Cloud client for the desktop app (Node, Electron) and browsers, installed
+ * as @devpulse/client (packages/client). Depends at run time only on @trpc/client, superjson,
+ * zod, eventsource and pusher-js; the router is imported as a type, so no server code is
+ * bundled into clients.
  */
 import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { EventSource } from "eventsource";
 import { CLIENT_HEADER, clientHeaderValue, type ClientIdentity } from "../lib/client-header";
 import { transformer } from "../lib/transformer";
 import type { RealtimeEventName } from "../lib/realtime/events";
 import type { AppRouter } from "../server/api/root";
+import { waitOutRateLimits } from "./rate-limits";
 import { subscribeRealtime, type RealtimeHandler, type RealtimeOptions } from "./realtime";
 import { SDK_CLIENT } from "./version";
 
 export type { AppRouter };
+/** Every procedure's input and output types, e.g. `RouterOutputs["sync"]["pull"]`. */
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export type DevPulseClientOptions = {
   /** Base URL of the DevPulse Cloud deployment, e.g. https://cloud.example.com */
@@ -42,6 +48,7 @@ export function createDevPulseClient(options: DevPulseClientOptions) {
   const doFetch = options.fetch ?? globalThis.fetch;
   const trpc = createTRPCClient<AppRouter>({
     links: [
+      waitOutRateLimits(),
       splitLink({
         // Realtime events (client.realtime.events.subscribe) stream over server-sent
         // events; the `eventsource` package lets them carry the device token in Node too.
@@ -149,6 +156,7 @@ export type { RealtimeEvent, RealtimeEventName, RealtimePayload } from "../lib/r
 export type { RealtimeConnection } from "../lib/realtime/connection";
 export { createSyncClient, SyncLockedError } from "./sync-client";
 export { KeyRotatedError, keyRotatedErrorOf, rotateEncryptionKey } from "./key-rotation";
+export { rateLimitWaitOf } from "./rate-limits";
 export type { KeyRotationProgress, KeyRotationResult, RotateKeyOptions, RotationClient } from "./key-rotation";
 export type { ConflictStrategy, PullSummary, PushSummary, SyncClient, SyncClientOptions, SyncSummary } from "./sync-client";
 export { createFileStore, createMemoryStore, emptySnapshot } from "./store";
@@ -164,3 +172,9 @@ export { WrongPassphraseError, TamperedRecordError, ChecksumMismatchError, WeakK
 // Commit ↔ activity correlation runs where activity is decrypted: on the device.
 export { correlateCommitsWithActivity } from "../lib/correlation";
 export type { ActivityPeriod, CommitForCorrelation, CorrelationOptions } from "../lib/correlation/schemas";
+// For programs built on the SDK (the CLI is one): errors to test calls against, what the desktop
+// app reports in `status.heartbeat` and its limits, and JSON equality of record values.
+export { TRPCClientError } from "@trpc/client";
+export { STATUS_ACTIVITIES, STATUS_LIMITS } from "../lib/status/templates";
+export type { StatusActivity } from "../lib/status/templates";
+export { jsonEqual } from "../lib/merge/json";

@@ -28,6 +28,9 @@ const postgresUrl = z.preprocess(
     .optional(),
 );
 
+/** Waits between an outbound webhook's attempts when WEBHOOK_RETRY_SCHEDULE is not set: nine attempts over about a day. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = "10s,1m,5m,30m,2h,5h,8h,8h";
+
 export const EMAIL_PROVIDER_IDS = ["smtp", "resend", "postmark", "sendgrid"] as const;
 export type EmailProviderId = (typeof EMAIL_PROVIDER_IDS)[number];
 
@@ -37,6 +40,47 @@ export function emailProviderList(value: string | undefined): EmailProviderId[] 
     .split(",")
     .map((name) => name.trim())
     .filter((name): name is EmailProviderId => (EMAIL_PROVIDER_IDS as readonly string[]).includes(name));
+}
+
+/**
+ * What a kind of deployment must set, with why: the one list that validation enforces (naming each
+ * missing variable), the README's deployment sections document and the docker-compose test checks.
+ * Each variable's own format is checked by its schema below; rules that pair variables (a signing
+ * key with an event key, all three Pusher credentials) hold everywhere and live in the refinement.
+ */
+export type RequiredVariable = {
+  name: "DATABASE_URL" | "APP_URL" | "NEXTAUTH_SECRET" | "WEBHOOK_SECRET" | "TOKEN_ENCRYPTION_KEY" | "INNGEST_EVENT_KEY" | "INNGEST_SIGNING_KEY" | "PUSHER_APP_ID" | "PUSHER_KEY" | "PUSHER_SECRET";
+  why: string;
+};
+
+/**
+ * A secret generated into the data folder is per instance. On Vercel, and in production on a
+ * shared Postgres (several containers, or one replaced by the next), each instance would generate
+ * its own: sessions, webhook signatures and sealed tokens would break.
+ */
+const SHARED_SECRETS: readonly RequiredVariable[] = [
+  { name: "NEXTAUTH_SECRET", why: "a generated secret would differ per instance and sessions would break (openssl rand -base64 32)" },
+  { name: "WEBHOOK_SECRET", why: "a generated secret would differ per instance and webhooks would be refused (openssl rand -base64 32)" },
+  { name: "TOKEN_ENCRYPTION_KEY", why: "a generated key would differ per instance and tokens could not be read (openssl rand -base64 32)" },
+];
+
+/** Serverless: no persistent disk and no process that outlives a request. */
+const VERCEL_REQUIRED: readonly RequiredVariable[] = [
+  { name: "DATABASE_URL", why: "the embedded database needs a persistent disk" },
+  { name: "APP_URL", why: "links handed to devices and OAuth callbacks need the deployment's public URL" },
+  ...SHARED_SECRETS,
+  { name: "INNGEST_EVENT_KEY", why: "in-process jobs would die with each serverless invocation (Inngest Cloud runs them)" },
+  { name: "INNGEST_SIGNING_KEY", why: "/api/inngest only runs functions for requests signed with it" },
+  { name: "PUSHER_APP_ID", why: "the in-process realtime transport needs a long-lived process (Pusher delivers events instead)" },
+  { name: "PUSHER_KEY", why: "the in-process realtime transport needs a long-lived process (Pusher delivers events instead)" },
+  { name: "PUSHER_SECRET", why: "the in-process realtime transport needs a long-lived process (Pusher delivers events instead)" },
+];
+
+/** Which requirements apply to a deployment, and how messages say where it runs; null for a single process on its own data folder. */
+export function deploymentRequirements(env: { VERCEL?: boolean; NODE_ENV?: string; DATABASE_URL?: string }): { where: string; variables: readonly RequiredVariable[] } | null {
+  if (env.VERCEL) return { where: "on Vercel", variables: VERCEL_REQUIRED };
+  if (env.DATABASE_URL && env.NODE_ENV === "production") return { where: "in production with DATABASE_URL", variables: SHARED_SECRETS };
+  return null;
 }
 
 export const ZEnv = z
@@ -105,6 +149,20 @@ export const ZEnv = z
         .default("true")
         .transform((value) => value === "1" || value === "true"),
     ),
+    /**
+     * Where browsers and devices reach that server, when it differs from where this server does:
+     * in docker compose the app publishes to `soketi:6001` while browsers connect to `localhost:6001`
+     * (or to a TLS proxy in front of it). Each falls back to PUSHER_HOST, PUSHER_PORT, PUSHER_USE_TLS.
+     */
+    PUSHER_CLIENT_HOST: optionalString,
+    PUSHER_CLIENT_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().max(65535).optional()),
+    PUSHER_CLIENT_USE_TLS: z.preprocess(
+      emptyAsUndefined,
+      z
+        .enum(["1", "0", "true", "false"])
+        .optional()
+        .transform((value) => (value === undefined ? undefined : value === "1" || value === "true")),
+    ),
     /** Keyring for OAuth tokens at rest: comma-separated base64 32-byte keys, the first one current. */
     TOKEN_ENCRYPTION_KEY: z.preprocess(
       emptyAsUndefined,
@@ -159,14 +217,31 @@ export const ZEnv = z
     EMAIL_CIRCUIT_THRESHOLD: positiveInt(3),
     /** How long an open email circuit waits before one trial send (half-open). Tests shorten it. */
     EMAIL_CIRCUIT_COOLDOWN_MS: positiveInt(60_000),
-    /** Redis for limits shared across instances (notification rate limits); unset: they live in the database. */
+    /** Redis for rate limits shared across instances (requests, sign-in, notification sends); unset: the database, or memory on PGlite (security/limiter-store.ts). */
     REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL").optional()),
-    /** Bearer token for /api/metrics (Prometheus). Unset: the endpoint answers 404. */
+    /** Bearer token for /api/metrics (Prometheus) and /api/health/deep. Unset: metrics answer 404. */
     METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),
+    /**
+     * The operators: accounts (by email, comma-separated) that may read /api/health/deep when signed in.
+     * Sign-up does not confirm addresses, so list an address only once its owner holds the account.
+     */
+    OPERATOR_EMAILS: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .optional()
+        .transform((value) => (value ?? "").split(",").map((email) => email.trim().toLowerCase()).filter(Boolean))
+        .refine((emails) => emails.every((email) => z.email().safeParse(email).success), "must be email addresses, comma-separated"),
+    ),
+    /**
+     * After SIGTERM, how long in-flight requests and running background steps may take to finish
+     * before the server closes what is left and exits (the orchestrator's own limit must be longer).
+     */
+    SHUTDOWN_GRACE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(600_000).default(10_000)),
     /** Let outbound webhooks reach loopback, link-local and private addresses (tests and closed networks only). */
     ALLOW_PRIVATE_WEBHOOKS: flag,
     /**
-     * Waits between outbound webhook attempts, comma-separated (`10s,1m,5m,30m,2h,5h,8h,8h`: nine attempts over about a day).
+     * Waits between outbound webhook attempts, comma-separated (default DEFAULT_WEBHOOK_RETRY_SCHEDULE).
      * Tests shorten it; each delivery reads it once, when it starts.
      */
     WEBHOOK_RETRY_SCHEDULE: z.preprocess(
@@ -174,7 +249,7 @@ export const ZEnv = z
       z
         .string()
         .regex(/^\s*\d+(ms|s|m|h)\s*(,\s*\d+(ms|s|m|h)\s*){0,19}$/, "must be up to 20 durations like 10s,1m,2h, comma-separated")
-        .default("10s,1m,5m,30m,2h,5h,8h,8h"),
+        .default(DEFAULT_WEBHOOK_RETRY_SCHEDULE),
     ),
     /** How long one outbound webhook attempt may take, connection to the last byte read. */
     WEBHOOK_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(60_000).default(10_000)),
@@ -195,65 +270,39 @@ export const ZEnv = z
     SANDBOX: flag,
   })
   .superRefine((env, ctx) => {
-    if (env.VERCEL && !env.DATABASE_URL) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["DATABASE_URL"],
-        message: "is required on Vercel: the embedded database needs a persistent disk",
-      });
-    }
-    // A secret generated into the data folder is per instance. On Vercel, and in production
-    // on a shared Postgres (several containers, or one replaced by the next), each instance
-    // would generate its own: sessions, webhook signatures and sealed tokens would break.
-    const sharedDeployment = env.VERCEL ? "on Vercel" : env.DATABASE_URL && env.NODE_ENV === "production" ? "in production with DATABASE_URL" : null;
-    if (sharedDeployment) {
-      const secrets = [
-        ["NEXTAUTH_SECRET", "a generated secret would differ per instance and sessions would break"],
-        ["WEBHOOK_SECRET", "a generated secret would differ per instance and webhooks would be refused"],
-        ["TOKEN_ENCRYPTION_KEY", "a generated key would differ per instance and tokens could not be read"],
-      ] as const;
-      for (const [name, why] of secrets) {
-        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: `is required ${sharedDeployment}: ${why} (openssl rand -base64 32)` });
-      }
-    }
-    if (env.VERCEL && !env.INNGEST_EVENT_KEY && !env.INNGEST_DEV) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["INNGEST_EVENT_KEY"],
-        message: "is required on Vercel: in-process jobs would die with each serverless invocation",
-      });
+    // One problem per variable, the first found: a deployment's own requirement says more than a pairing rule.
+    const problems = new Map<string, string>();
+    const problem = (name: string, message: string) => {
+      if (!problems.has(name)) problems.set(name, message);
+    };
+    const deployment = deploymentRequirements(env);
+    for (const { name, why } of deployment?.variables ?? []) {
+      if (env[name] === undefined) problem(name, `is required ${deployment!.where}: ${why}`);
     }
     if (env.INNGEST_EVENT_KEY && !env.INNGEST_DEV && !env.INNGEST_SIGNING_KEY) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["INNGEST_SIGNING_KEY"],
-        message: "is required with INNGEST_EVENT_KEY: /api/inngest only runs functions for requests signed with it",
-      });
+      problem("INNGEST_SIGNING_KEY", "is required with INNGEST_EVENT_KEY: /api/inngest only runs functions for requests signed with it");
     }
     const pusher = [env.PUSHER_APP_ID, env.PUSHER_KEY, env.PUSHER_SECRET];
     if (pusher.some(Boolean)) {
       for (const name of ["PUSHER_APP_ID", "PUSHER_KEY", "PUSHER_SECRET"] as const) {
-        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when any PUSHER_* credential is set" });
+        if (!env[name]) problem(name, "is required when any PUSHER_* credential is set");
       }
-      if (!env.PUSHER_CLUSTER && !env.PUSHER_HOST) {
-        ctx.addIssue({ code: "custom", path: ["PUSHER_CLUSTER"], message: "set PUSHER_CLUSTER (Pusher Channels) or PUSHER_HOST (a Pusher-protocol server)" });
-      }
+    }
+    if ((pusher.some(Boolean) || deployment?.variables.some(({ name }) => name === "PUSHER_APP_ID")) && !env.PUSHER_CLUSTER && !env.PUSHER_HOST) {
+      problem("PUSHER_CLUSTER", "set PUSHER_CLUSTER (Pusher Channels) or PUSHER_HOST (a Pusher-protocol server)");
     }
     const emailKeys = { smtp: "SMTP_URL", resend: "RESEND_API_KEY", postmark: "POSTMARK_SERVER_TOKEN", sendgrid: "SENDGRID_API_KEY" } as const;
     for (const name of emailProviderList(env.EMAIL_PROVIDERS)) {
-      if (!env[emailKeys[name]]) ctx.addIssue({ code: "custom", path: [emailKeys[name]], message: `is required: EMAIL_PROVIDERS lists ${name}` });
+      if (!env[emailKeys[name]]) problem(emailKeys[name], `is required: EMAIL_PROVIDERS lists ${name}`);
     }
     for (const provider of ["GITHUB", "GITLAB", "GOOGLE", "SLACK", "DISCORD", "MICROSOFT", "LINKEDIN"] as const) {
       const id = env[`${provider}_CLIENT_ID`];
       const secret = env[`${provider}_CLIENT_SECRET`];
       if (Boolean(id) !== Boolean(secret)) {
-        ctx.addIssue({
-          code: "custom",
-          path: [id ? `${provider}_CLIENT_SECRET` : `${provider}_CLIENT_ID`],
-          message: `must be set together with ${id ? `${provider}_CLIENT_ID` : `${provider}_CLIENT_SECRET`}`,
-        });
+        problem(id ? `${provider}_CLIENT_SECRET` : `${provider}_CLIENT_ID`, `must be set together with ${id ? `${provider}_CLIENT_ID` : `${provider}_CLIENT_SECRET`}`);
       }
     }
+    for (const [name, message] of problems) ctx.addIssue({ code: "custom", path: [name], message });
   });
 
 export type Env = z.infer<typeof ZEnv> & { appUrl: string };

@@ -20,6 +20,7 @@ const SECRET_VALUE_PATTERNS: RegExp[] = [
   /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, // Slack tokens
   /\bya29\.[A-Za-z0-9._-]{20,}/g, // Google access tokens
   /\bwhsec_[A-Za-z0-9+/=]{16,}/g, // outbound webhook signing secrets (Standard Webhooks)
+  /(?<=:\/\/)[^/\s:@]+:[^/\s@]+(?=@)/g, // credentials in a URL (smtp://user:password@host, postgres://…) that a driver echoed
 ];
 export const REDACTED = "[redacted]";
 

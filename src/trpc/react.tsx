@@ -5,8 +5,15 @@ import { httpBatchLink, httpSubscriptionLink, loggerLink, splitLink, TRPCClientE
 import { createTRPCReact } from "@trpc/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useState, type ReactNode } from "react";
+import { z } from "zod";
 import { transformer } from "~/lib/transformer";
 import type { AppRouter } from "~/server/api/root";
+
+// zod 4 probes once whether it may compile parsers with `new Function`; the page's CSP (no
+// 'unsafe-eval', src/server/security/page-headers.ts) blocks that, and the browser reports even
+// the caught attempt as a violation. Parse without compiling in the browser, from before the first
+// parse (this module loads with the root layout). The server has no CSP and keeps compiled parsers.
+if (typeof window !== "undefined") z.config({ jitless: true });
 
 /** Typed React hooks for every procedure: `api.devices.list.useQuery()`. */
 export const api = createTRPCReact<AppRouter>();

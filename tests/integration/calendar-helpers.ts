@@ -1,7 +1,6 @@
 import { afterAll } from "vitest";
 import { calendarJobs } from "~/server/jobs/functions/calendar";
 import { getJobRunner } from "~/server/jobs/send";
-import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import type { GoogleDouble } from "../doubles/google/server";
 import { signedUpUser } from "../support/callers";
 import { connectThroughProvider } from "../support/integrations";
@@ -44,11 +43,4 @@ export async function googleCalendarUser(google: GoogleDouble, label: string, ev
   const connected = await connectThroughProvider(account.user, "google", { dueWithinMs: 3_000 });
   await settle();
   return { ...account, googleEmail: email, connected };
-}
-
-/** What the user's open pages hear. */
-export function listen(userId: string) {
-  const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && !message.event.startsWith("notification:") && heard.push(message)); // the notifications: notifications-*.test.ts
-  return { heard, stop };
 }

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { syncConflicts, syncRecords } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
-import { getLocalPublisher } from "~/server/realtime/publisher";
 import { errorOf } from "../support/callers";
+import { listenRealtime, NOTIFICATION_TRAFFIC } from "../support/realtime";
 import { change, push, userWithDevices } from "../support/sync";
 
 /** Two open update conflicts on records p1 and p2 of a fresh user. */
@@ -129,13 +129,12 @@ describe("resolving against a reloaded record", () => {
 describe("conflict events", () => {
   it("publishes sync:conflict_resolved (and sync:changed when a revision was written) with ids only", async () => {
     const { user, caller, ids } = await twoConflicts("events-resolved");
-    const seen: Array<{ event: string; payload: unknown }> = [];
-    const unsubscribe = getLocalPublisher().subscribe((message) => message.userId === user.id && message.event !== "job:run_updated" && seen.push(message)); // delivery runs of earlier notifications
+    const { heard: seen, stop } = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     try {
       await caller.conflicts.resolve({ id: ids[0]!, strategy: "local_wins" });
       await caller.conflicts.resolve({ id: ids[1]!, strategy: "remote_wins" });
     } finally {
-      unsubscribe();
+      stop();
     }
     expect(seen.map((m) => m.event)).toEqual(["sync:changed", "sync:conflict_resolved", "sync:conflict_resolved"]);
     expect(seen[1]!.payload).toEqual({ conflictId: ids[0], strategy: "local_wins", revision: 3 });

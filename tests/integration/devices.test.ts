@@ -4,8 +4,8 @@ import { getDb } from "~/server/db/client";
 import { deviceAuthorizations, devices } from "~/server/db/schema";
 import { authenticateDeviceToken } from "~/server/devices/devices";
 import { sha256Hex } from "~/server/hash";
-import { getLocalPublisher } from "~/server/realtime/publisher";
 import { anonymousCaller, callerFor, connectDevice, errorOf, signedUpUser } from "../support/callers";
+import { listenRealtime, NOTIFICATION_TRAFFIC } from "../support/realtime";
 
 type FlowError = { code: string; message: string; cause?: { details?: Record<string, unknown> } };
 const oauthErrorOf = (error: FlowError) => error.cause?.details?.oauthError;
@@ -159,8 +159,8 @@ describe("device realtime events", () => {
   it("tells the user's open pages when a request is decided, a device is added and a device is revoked", async () => {
     const { user, caller } = await signedUpUser("device-events");
     const other = await signedUpUser("device-events-other");
-    const heard: Array<{ userId: string; event: string; payload: unknown }> = [];
-    const stop = getLocalPublisher().subscribe((message) => !message.event.startsWith("notification:") && heard.push(message)); // the notifications: notifications-*.test.ts
+    const mine = listenRealtime(user.id, { events: ["device:authorization_decided", "device:changed"] });
+    const theirs = listenRealtime(other.user.id, { except: NOTIFICATION_TRAFFIC });
     try {
       const device = await anonymousCaller();
       const approved = await device.devices.startAuthorization({ deviceName: "Live laptop" });
@@ -173,16 +173,16 @@ describe("device realtime events", () => {
       const deniedRequest = await caller.devices.describeAuthorization({ userCode: denied.userCode });
       await caller.devices.denyAuthorization({ userCode: denied.userCode });
 
-      const mine = heard.filter((message) => message.userId === user.id && message.event.startsWith("device:"));
-      expect(mine.map(({ event, payload }) => ({ event, payload }))).toEqual([
+      expect(mine.heard.map(({ event, payload }) => ({ event, payload }))).toEqual([
         { event: "device:authorization_decided", payload: { requestId, status: "approved" } },
         { event: "device:changed", payload: { deviceId, change: "added" } },
         { event: "device:changed", payload: { deviceId, change: "revoked" } },
         { event: "device:authorization_decided", payload: { requestId: deniedRequest.requestId, status: "denied" } },
       ]);
-      expect(heard.filter((message) => message.userId === other.user.id)).toEqual([]);
+      expect(theirs.heard).toEqual([]);
     } finally {
-      stop();
+      mine.stop();
+      theirs.stop();
     }
   });
 });

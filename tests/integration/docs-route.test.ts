@@ -5,7 +5,7 @@ import { GET as scalarGET } from "~/app/docs/scalar.js/route";
 /** /docs in the browser is e2e/docs.spec.ts; here, what the page is made of. */
 describe("/docs", () => {
   it("loads Scalar from this deployment, with the proxy's nonce, and nothing from Scalar's services", async () => {
-    const response = docsGET(new Request("http://localhost:3000/docs", { headers: { "x-nonce": "n0nce" } }));
+    const response = await docsGET(new Request("http://localhost:3000/docs", { headers: { "x-nonce": "n0nce" } }));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await response.text();
@@ -25,7 +25,7 @@ describe("/docs", () => {
   });
 
   it("serves the Scalar bundle itself", async () => {
-    const response = await scalarGET();
+    const response = await scalarGET(new Request("http://localhost:3000/docs/scalar.js"));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     const script = await response.text();

@@ -1,11 +1,12 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
+import { RetryAfterError } from "inngest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { emailAttempts, emailMessages } from "~/server/db/schema";
 import { getEnv } from "~/server/env";
 import { emailCircuits } from "~/server/email/breakers";
-import { emailProviders } from "~/server/email/registry";
+import { emailProvider, emailProviders } from "~/server/email/registry";
 import { EmailRejectedError, sendEmail, type OutgoingEmail } from "~/server/email/send";
 import { suppressAddress } from "~/server/email/suppression";
 import { metrics } from "~/server/metrics/registry";
@@ -67,6 +68,8 @@ describe("each provider, through its real SDK, to its double", () => {
         expect(received!.html).toContain("<html");
         expect(received!.text).toContain(`${getEnv().appUrl}/conflicts`);
         expect(received!.headers["List-Unsubscribe"]).toMatch(new RegExp(`^<${getEnv().appUrl}/api/email/unsubscribe\\?token=[\\w.-]+>$`));
+        // The body's unsubscribe link is the header's, the same token.
+        expect(received!.html).toContain(`href="${received!.headers["List-Unsubscribe"]!.slice(1, -1)}"`);
         expect(received!.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
         // Only Resend takes an idempotency key; the others get our message id as metadata for their webhooks.
         expect(received!.idempotencyKey).toBe(provider === "resend" ? outgoing.idempotencyKey : null);
@@ -88,27 +91,54 @@ describe("each provider, through its real SDK, to its double", () => {
       expect(mail!.html).toContain("<html");
       expect(mail!.text).toContain("A sync conflict needs your choice");
       expect(mail!.headers["list-unsubscribe-post"]).toBe("List-Unsubscribe=One-Click");
-      expect(mail!.headers["message-id"]).toBe(result.status === "sent" ? result.messageId : "");
+      // The same key gives the same Message-ID on every try, so a receiver can drop a repeat.
+      const derived = `<${createHash("sha256").update(outgoing.idempotencyKey).digest("hex").slice(0, 32)}@devpulse.test>`;
+      expect(result).toMatchObject({ messageId: derived });
+      expect(mail!.headers["message-id"]).toBe(derived);
     });
   });
 
   it("the registry has every provider, and only Resend claims idempotency", () => {
-    const env = getEnv();
-    const facts = Object.values(emailProviders).map((create) => create(env).facts);
+    const facts = Object.values(emailProviders).map((provider) => provider.facts);
     expect(facts.map((f) => f.id).sort()).toEqual(["postmark", "resend", "sendgrid", "smtp"]);
     expect(facts.filter((f) => f.idempotency.supported).map((f) => f.id)).toEqual(["resend"]);
+  });
+
+  it("one provider, with its SDK client, per configuration: the same for every send, another once its own variables change", async () => {
+    const resendNow = await emailProvider(getEnv(), "resend");
+    expect(await emailProvider(getEnv(), "resend")).toBe(resendNow);
+    await withEnv({ POSTMARK_API_URL: "http://127.0.0.1:9" }, async () => expect(await emailProvider(getEnv(), "resend")).toBe(resendNow));
+    await withEnv({ RESEND_API_KEY: "re_another_key" }, async () => expect(await emailProvider(getEnv(), "resend")).not.toBe(resendNow));
   });
 });
 
 describe("sent once", () => {
   it("a retried step with the same key sends nothing again and answers the first result", async () => {
     const { user, email: address } = await signedUpUser("mail-once");
+    // Through SMTP, which has no idempotency of its own: only our record of the message can stop the repeat.
+    await withEnv({ EMAIL_PROVIDERS: "smtp" }, async () => {
+      const outgoing = email(user.id, address);
+      const db = await getDb();
+      const first = await sendEmail(db, getEnv(), outgoing);
+      const again = await sendEmail(db, getEnv(), outgoing);
+      expect(first).toMatchObject({ status: "sent", provider: "smtp" });
+      expect(again).toEqual(first);
+      expect(smtpTo(address)).toHaveLength(1);
+      expect((await attemptsOf(outgoing.idempotencyKey)).attempts).toEqual([{ provider: "smtp", outcome: "sent", errorKind: null }]);
+    });
+  });
+
+  it("a retry after Resend accepted but before the message was recorded as sent is sent once (the Idempotency-Key)", async () => {
+    const { user, email: address } = await signedUpUser("mail-crash-window");
     const outgoing = email(user.id, address);
     const db = await getDb();
     const first = await sendEmail(db, getEnv(), outgoing);
+    // The one window our record cannot cover: the process died after Resend answered, before the row said so.
+    await db.update(emailMessages).set({ status: "queued", provider: null, providerMessageId: null, sentAt: null }).where(eq(emailMessages.idempotencyKey, outgoing.idempotencyKey));
     const again = await sendEmail(db, getEnv(), outgoing);
-    expect(again).toEqual({ status: "sent", provider: "resend", messageId: first.status === "sent" ? first.messageId : "" });
+    expect(again).toEqual(first);
     expect(resend.to(address)).toHaveLength(1);
+    expect((await attemptsOf(outgoing.idempotencyKey)).attempts.map((attempt) => attempt.outcome)).toEqual(["sent", "sent"]);
   });
 
   it("an idempotency key is one user's: another user's message under it is refused", async () => {
@@ -161,12 +191,40 @@ describe("failover", () => {
     expect(resend.to(address)).toHaveLength(1);
   });
 
+  it("a circuit is one configuration's: a wrong key's open circuit does not hold back the right key", async () => {
+    const { user } = await signedUpUser("mail-breaker-config");
+    const db = await getDb();
+    await withEnv({ EMAIL_PROVIDERS: "sendgrid,smtp", SENDGRID_API_KEY: "SG.wrong-key-for-the-circuit" }, async () => {
+      for (let i = 0; i < 2; i += 1) await expect(sendEmail(db, getEnv(), email(user.id, "someone@example.test"))).resolves.toMatchObject({ provider: "smtp" });
+      expect(emailCircuits(getEnv(), ["sendgrid"])).toEqual({ sendgrid: "open" });
+    });
+    expect(emailCircuits(getEnv(), ["sendgrid"])).toEqual({ sendgrid: "closed" });
+    await withEnv({ EMAIL_PROVIDERS: "sendgrid,smtp" }, async () => {
+      await expect(sendEmail(db, getEnv(), email(user.id, "someone@example.test"))).resolves.toMatchObject({ provider: "sendgrid" });
+    });
+  });
+
   it("429 with Retry-After goes to the next provider; the message is not refused", async () => {
     const { user, email: address } = await signedUpUser("mail-429");
     resend.rateLimitNext(30);
     const outgoing = email(user.id, address);
     await expect(sendEmail(await getDb(), getEnv(), outgoing)).resolves.toMatchObject({ status: "sent", provider: "smtp" });
     expect((await attemptsOf(outgoing.idempotencyKey)).attempts[0]).toMatchObject({ provider: "resend", outcome: "failed", errorKind: "rate_limited" });
+  });
+
+  it("when every provider is rate-limited, the step is retried at the earliest Retry-After", async () => {
+    const { user, email: address } = await signedUpUser("mail-all-429");
+    // A threshold of its own: fresh breakers, so these failures open no circuit the other tests use.
+    await withEnv({ EMAIL_PROVIDERS: "resend,sendgrid", EMAIL_CIRCUIT_THRESHOLD: "10" }, async () => {
+      resend.rateLimitNext(30);
+      sendgrid.rateLimitNext(90);
+      const before = Date.now();
+      const error = await sendEmail(await getDb(), getEnv(), email(user.id, address)).catch((e: unknown) => e);
+      expect(error, String(error)).toBeInstanceOf(RetryAfterError);
+      const retryAt = new Date((error as RetryAfterError).retryAfter).getTime();
+      expect(retryAt).toBeGreaterThanOrEqual(before + 29_000);
+      expect(retryAt).toBeLessThanOrEqual(Date.now() + 31_000);
+    });
   });
 
   it("when every provider fails the step is retried later (the message stays queued), and the retry sends it", async () => {

@@ -195,6 +195,16 @@ describe("one-click unsubscribe (RFC 8058)", () => {
     expect((await getNotificationPreferences(db, b.user.id)).categories.sync.channels).toContain("email");
   });
 
+  it("the preview lists every template and renders one with a link that unsubscribes nobody", async () => {
+    const { caller } = await signedUpUser("email-preview");
+    const templates = await caller.email.templates();
+    expect(templates.map((template) => template.id)).toEqual(["notification", "digest", "passwordReset", "emailChangeConfirm", "emailChangedNotice", "addressConfirm", "inactivityWarning"]);
+    const digest = await caller.email.preview({ template: "digest" });
+    expect(digest.subject).toBe("Your daily DevPulse digest: 4 notifications");
+    expect(digest.html).toContain("/api/email/unsubscribe?token=preview");
+    expect(await errorOf(() => caller.email.preview({ template: "nonsense" as never }))).toMatchObject({ code: "BAD_REQUEST" });
+  });
+
   it("asking for an address confirmation when nothing is suppressed is a clear 400", async () => {
     const { caller } = await signedUpUser("confirm-nothing");
     expect(await errorOf(() => caller.email.confirmAddress())).toMatchObject({ code: "BAD_REQUEST" });

@@ -115,7 +115,7 @@ describe("tRPC over HTTP with the typed client", () => {
 
 describe("GET /api/health", () => {
   it("answers ok when the database answers", async () => {
-    const response = await healthGET();
+    const response = await healthGET(new Request(`${BASE}/api/health`));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok", db: "ok" });
   });

@@ -9,11 +9,11 @@ import { circuitState, RESILIENCE, resetCircuits } from "~/server/integrations/r
 import { markSyncing, SYNC_RUN } from "~/server/integrations/sync-runs";
 import { readTokens, storeTokens } from "~/server/integrations/tokens";
 import { getJobRunner, jobs } from "~/server/jobs/send";
-import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import { githubFaults, startGitHubDouble } from "../doubles/github/server";
 import { errorOf, sessionCookieFor, signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
 import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
+import { listenRealtime, NOTIFICATION_TRAFFIC } from "../support/realtime";
 
 // The whole GitHub integration through the real Octokit against the GitHub double,
 // with the app's OAuth callback and webhook routes on a real port the double can reach.
@@ -49,12 +49,6 @@ function expectedOwnCommits(login: string) {
     .flatMap((repo) => repo.commits.filter((commit) => commit.authorLogin === login && commit.date.getTime() >= since).map((commit) => ({ repo, commit })));
 }
 
-function listen(userId: string) {
-  const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && !/^(notification|job):/.test(message.event) && heard.push(message)); // notifications and their delivery runs: notifications-*.test.ts
-  return { heard, stop };
-}
-
 describe("connecting GitHub", () => {
   it("shows the scopes first, then connects through GitHub's consent with a single-use state and PKCE", async () => {
     const { user, caller } = await signedUpUser("gh-connect");
@@ -63,7 +57,7 @@ describe("connecting GitHub", () => {
     expect(before.scopes.map((scope) => scope.scope)).toEqual(["read:user", "repo", "admin:repo_hook"]);
     expect(before.scopes.every((scope) => scope.why.length > 20)).toBe(true);
 
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     const connected = await connectThroughProvider(user, "github");
     stop();
 
@@ -239,7 +233,7 @@ describe("syncing GitHub", () => {
     await markSyncing(db, owner);
     expect((await caller.integrations.status({ provider: "github" })).state).toBe("syncing"); // within its deadline: still running
     await markSyncing(db, owner, new Date(Date.now() - SYNC_RUN.deadlineMs - 1000));
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     const status = await caller.integrations.status({ provider: "github" });
     stop();
     expect(status).toMatchObject({ state: "error", lastError: expect.stringMatching(/did not finish in time.+Sync again/) });
@@ -257,7 +251,7 @@ describe("syncing GitHub", () => {
     resetCircuits();
     github.reset();
     github.failNext({ ...githubFaults.serverError(503), path: "/user/repos", times: 1000 });
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     await caller.integrations.sync({ provider: "github" });
     await getJobRunner().idle();
     stop();
@@ -292,7 +286,7 @@ describe("tokens", () => {
     expect(stored!.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 10 * 60_000);
 
     await storeTokens(db, owner, { accessToken: session.accessToken, refreshToken: "ghr_not-a-real-refresh-token-000000", expiresAt: new Date(Date.now() + 1000) });
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     await expect(providerSession(db, parseEnv(process.env), user.id, "github")).rejects.toThrow(/Reconnect GitHub/);
     stop();
     expect((await caller.integrations.status({ provider: "github" })).state).toBe("needs_reauth");
@@ -373,7 +367,7 @@ describe("webhooks", () => {
   it("a signed push adds the account's commits and publishes commit:new; a replay or a bad signature does nothing", async () => {
     const { user, caller } = await signedUpUser("gh-hook");
     await connectThroughProvider(user, "github");
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     const pushed = await github.deliverPush("octo-dev/devpulse-desktop", [
       { message: "Live commit from a webhook\n\nwith a body", authorLogin: "octo-dev", authorName: "Octo Dev", authorEmail: "octo-dev@users.noreply.github.com", additions: 3, deletions: 1, files: [{ filename: "a.ts" }] },
       { message: "A colleague's commit", authorLogin: "mona-lisa", authorName: "Mona", authorEmail: "mona@example.com", additions: 1, deletions: 1 },
@@ -421,7 +415,7 @@ describe("disconnecting and authorization", () => {
     await connectThroughProvider(user, "github");
     const tokens = (await readTokens(await getDb(), { userId: user.id, provider: "github" }))!;
     const integrationId = (await (await getDb()).select().from(integrations).where(eq(integrations.userId, user.id)))[0]!.id;
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     const result = await caller.integrations.disconnect({ provider: "github" }).finally(stop);
     // Open pages (the dashboard's count, the integrations list in another tab) hear it.
     expect(heard.filter((message) => message.event === "integration:disconnected")).toEqual([{ userId: user.id, event: "integration:disconnected", payload: { provider: "github" } }]);

@@ -13,11 +13,11 @@ import type { ProviderSession } from "~/server/integrations/provider";
 import { RESILIENCE, resetCircuits } from "~/server/integrations/resilience";
 import { readTokens, storeTokens } from "~/server/integrations/tokens";
 import { getJobRunner } from "~/server/jobs/send";
-import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import { type GitLabSeedCommit, gitlabDemoSeed, gitlabFaults, startGitLabDouble } from "../doubles/gitlab/server";
 import { errorOf, sessionCookieFor, signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
 import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
+import { listenRealtime, NOTIFICATION_TRAFFIC } from "../support/realtime";
 
 // The whole GitLab integration (REST v4 over resilientFetch) against the GitLab double,
 // with the app's OAuth callback and webhook routes on a real port the double can reach.
@@ -78,12 +78,6 @@ const own = (message: string, date: Date, extra: Partial<GitLabSeedCommit> = {})
   ...extra,
 });
 
-function listen(userId: string) {
-  const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && !/^(notification|job):/.test(message.event) && heard.push(message)); // notifications and their delivery runs: notifications-*.test.ts
-  return { heard, stop };
-}
-
 async function integrationOf(userId: string) {
   const [row] = await (await getDb()).select().from(integrations).where(and(eq(integrations.userId, userId), eq(integrations.provider, "gitlab")));
   return row!;
@@ -100,7 +94,7 @@ describe("connecting GitLab", () => {
     expect(before.scopes.map((scope) => scope.scope)).toEqual(["read_user", "read_api", "api"]);
     expect(before.scopes.every((scope) => scope.why.length > 20)).toBe(true);
 
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     const connected = await connectThroughProvider(user, "gitlab");
     stop();
 
@@ -409,7 +403,7 @@ describe("tokens", () => {
     await storeTokens(db, owner, { accessToken: tokens.accessToken, refreshToken: "a-refresh-token-gitlab-never-issued", expiresAt: new Date(Date.now() - 1000) });
     gitlab.reset();
 
-    const direct = listen(user.id);
+    const direct = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     await expect(providerSession(db, parseEnv(process.env), user.id, "gitlab")).rejects.toThrow(/GitLab refused the authorization \(invalid_grant: .+\)\. Reconnect GitLab to continue/);
     direct.stop();
     expect(direct.heard).toEqual([expect.objectContaining({ event: "integration:error", payload: expect.objectContaining({ provider: "gitlab", status: "needs_reauth" }) })]);
@@ -418,7 +412,7 @@ describe("tokens", () => {
     // The same through a sync job: it stops at once (no retries against a dead grant), and the API never sees the expired token.
     await db.update(integrations).set({ status: "connected" }).where(eq(integrations.userId, user.id));
     gitlab.reset();
-    const viaJob = listen(user.id);
+    const viaJob = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     await caller.integrations.sync({ provider: "gitlab" });
     await getJobRunner().idle();
     viaJob.stop();
@@ -460,7 +454,7 @@ describe("webhooks", () => {
     const integration = await integrationOf(user.id);
     const hook = gitlab.hooks("platform-team/ci-templates").find((candidate) => candidate.url.includes(integration.id))!;
     const date = new Date(Math.floor(Date.now() / 1000) * 1000 - 30_000);
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     const pushed = await gitlab.deliverPush(
       "platform-team/ci-templates",
       [
@@ -513,8 +507,8 @@ describe("webhooks", () => {
     const bob = await signedUpUser("gl-hook-bob");
     await connectThroughProvider(alice.user, "gitlab");
     await connectThroughProvider(bob.user, "gitlab");
-    const heardAlice = listen(alice.user.id);
-    const heardBob = listen(bob.user.id);
+    const heardAlice = listenRealtime(alice.user.id, { except: NOTIFICATION_TRAFFIC });
+    const heardBob = listenRealtime(bob.user.id, { except: NOTIFICATION_TRAFFIC });
     const pushed = await gitlab.deliverPush("platform-team/ci-templates", [own("Shared project commit", new Date(Math.floor(Date.now() / 1000) * 1000))]);
     await getJobRunner().idle();
     heardAlice.stop();

@@ -12,9 +12,9 @@ import { jobRuns, jobSteps, users, type JobRunStatus } from "~/server/db/schema"
 import { DEFAULT_RETRIES } from "~/server/jobs/define-job";
 import { cancelJobRun, retryJobRun } from "~/server/jobs/runs";
 import { createJobSender, getJobRunner } from "~/server/jobs/send";
-import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import { errorOf, signedUpUser } from "../support/callers";
 import { useInngestDouble } from "../support/inngest";
+import { listenRealtime } from "../support/realtime";
 
 const inngest = useInngestDouble();
 
@@ -53,12 +53,6 @@ async function rowOf(runId: string) {
   return row!;
 }
 
-function listen(userId: string) {
-  const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && heard.push(message));
-  return { heard, stop };
-}
-
 describe("jobs.retry", () => {
   it("requeues the caller's own failed run with a fresh retry budget and keeps its completed steps", async () => {
     const db = await getDb();
@@ -68,7 +62,7 @@ describe("jobs.retry", () => {
       { runId, stepKey: "load", output: { rows: 3 } },
       { runId, stepKey: "write", output: null },
     ]);
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id);
 
     const before = Date.now();
     const retried = await caller.jobs.retry({ runId });
@@ -159,7 +153,7 @@ describe("cancelJobRun (operators)", () => {
     const sleeping = await insertRun(db, user.id, "sleeping");
     const running = await insertRun(db, user.id, "running");
     const completed = await insertRun(db, user.id, "completed");
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id);
 
     expect(await cancelJobRun(db, sleeping)).toEqual({ cancelled: true, status: "cancelled" });
     expect(await cancelJobRun(db, running)).toEqual({ cancelled: true, status: "cancelled" });

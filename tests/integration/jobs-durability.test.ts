@@ -29,6 +29,8 @@ const serverDatabaseUrl = inject("databaseUrl");
 const onPostgres = Boolean(serverDatabaseUrl);
 /** Timestamps come from one clock (the database's, on this machine) but are rounded in transit. */
 const CLOCK_MARGIN_MS = 50;
+/** Each test starts and kills worker processes (a fresh module graph each): allowed more than the default 20 s under a shared CPU. */
+const PROCESS_TEST_TIMEOUT_MS = 60_000;
 const RETRY_DELAY_MS = 3_000;
 const LEASE_MS = 2_000;
 
@@ -112,7 +114,7 @@ describe("one instance, killed with SIGKILL and started again", () => {
     return restarted.effects();
   };
 
-  it("a run killed during a 5 s sleep completes once after the restart, not before it wakes", async () => {
+  it("a run killed during a 5 s sleep completes once after the restart, not before it wakes", { timeout: PROCESS_TEST_TIMEOUT_MS }, async () => {
     const sleeping = runOf(before.runs, (event) => event.data.accountId === sleeperKey)!;
     const [beforeStep] = of(before.effects, sleeperKey, "before");
     expect(beforeStep).toBeDefined();
@@ -132,7 +134,7 @@ describe("one instance, killed with SIGKILL and started again", () => {
     expect(of(effects, sleeperKey, "before")).toHaveLength(1);
   });
 
-  it("a run killed between two steps does not repeat the first; the second (interrupted) runs again and completes once", async () => {
+  it("a run killed between two steps does not repeat the first; the second (interrupted) runs again and completes once", { timeout: PROCESS_TEST_TIMEOUT_MS }, async () => {
     expect(of(before.effects, gatedKey, "one")).toHaveLength(1);
     expect(of(before.effects, gatedKey, "two")).toEqual([]);
 
@@ -144,7 +146,7 @@ describe("one instance, killed with SIGKILL and started again", () => {
     expect(of(effects, gatedKey, "two")[0]!.value).toBe(restarted.id);
   });
 
-  it("a debounce window survives the restart: one run, with the last event, not before the window closes", async () => {
+  it("a debounce window survives the restart: one run, with the last event, not before the window closes", { timeout: PROCESS_TEST_TIMEOUT_MS }, async () => {
     expect(of(before.effects, "debounced")).toEqual([]);
     const effects = await afterCompletion((event) => event.id === debounceIds.at(-1));
     const runs = await restarted.runs();
@@ -155,7 +157,7 @@ describe("one instance, killed with SIGKILL and started again", () => {
     expect(debounced[0]!.at).toBeGreaterThanOrEqual(before.lastDebounceSentAt + DEBOUNCE_MS - CLOCK_MARGIN_MS);
   });
 
-  it("a retry's backoff survives the restart: the second attempt runs once, not before it is due", async () => {
+  it("a retry's backoff survives the restart: the second attempt runs once, not before it is due", { timeout: PROCESS_TEST_TIMEOUT_MS }, async () => {
     const retrying = runOf(before.runs, (event) => event.id === retryKey)!;
     const [firstAttempt] = of(before.effects, retryKey, "attempt-0");
     expect(firstAttempt).toBeDefined();
@@ -175,7 +177,7 @@ describe("one instance, killed with SIGKILL and started again", () => {
 });
 
 describe("SIGTERM", () => {
-  it("lets the running step finish, exits within 10 s, and the rest of the run resumes at the next start", async () => {
+  it("lets the running step finish, exits within 10 s, and the rest of the run resumes at the next start", { timeout: PROCESS_TEST_TIMEOUT_MS }, async () => {
     const key = randomUUID();
     const worker = await start("graceful");
     await worker.send([{ name: "privacy/inactivity.review-requested", data: { accountId: key } }]);

@@ -12,11 +12,11 @@ import { integrationJobFailed } from "~/server/jobs/integration-failure";
 import { createInProcessRunner } from "~/server/jobs/runner";
 import { createJobSender, getJobRunner, jobs } from "~/server/jobs/send";
 import { createInngestEndpoint } from "~/server/jobs/serve";
-import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import { invokeThroughEndpoint } from "../doubles/inngest/executor";
 import { signedUpUser } from "../support/callers";
 import { useInngestDouble } from "../support/inngest";
 import { change, push, userWithDevices } from "../support/sync";
+import { listenRealtime } from "../support/realtime";
 
 const inngest = useInngestDouble();
 
@@ -30,13 +30,6 @@ async function connectedIntegration(label: string) {
   const { user } = await signedUpUser(label);
   await (await getDb()).insert(integrations).values({ userId: user.id, provider: "github" });
   return user;
-}
-
-/** What the job's domain code announces to the user (the engine's own job:run_updated per attempt left out). */
-function listen(userId: string) {
-  const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && message.event !== "job:run_updated" && heard.push(message));
-  return { heard, stop };
 }
 
 describe("choosing the engine", () => {
@@ -78,7 +71,8 @@ describe("jobs.send, embedded default (in-process)", () => {
 
   it("after the retries, an integration job's failure is recorded on the integration and published", async () => {
     const user = await connectedIntegration("integration-fails");
-    const { heard, stop } = listen(user.id);
+    // What the job's domain code announces (the engine's own job:run_updated per attempt left out).
+    const { heard, stop } = listenRealtime(user.id, { except: ["job:run_updated"] });
     const runner = createInProcessRunner({ jobs: [failingIntegrationSync], retryDelayMs: () => 5 });
     await runner.dispatch({ name: "integration/sync.requested", data: { userId: user.id, provider: "github" } });
     await runner.idle();
@@ -139,7 +133,7 @@ describe("Inngest mode", () => {
 
   it("runs the failure handler when Inngest reports the run failed", async () => {
     const user = await connectedIntegration("endpoint-failure");
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { except: ["job:run_updated"] });
     const endpoint = createInngestEndpoint(inngest.client, [failingIntegrationSync]);
     const original = { name: "integration/sync.requested", data: { userId: user.id, provider: "github" } };
     const failedRunId = randomUUID();

@@ -12,7 +12,6 @@ import { RESILIENCE, resetCircuits } from "~/server/integrations/resilience";
 import { recordProcessingOnce } from "~/server/privacy/processing-log";
 import { requestExport } from "~/server/privacy/export";
 import { updatePrivacySettings } from "~/server/privacy/settings";
-import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
 import { startGitHubDouble } from "../doubles/github/server";
 import { startGitLabDouble } from "../doubles/gitlab/server";
@@ -21,6 +20,7 @@ import { signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
 import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
 import { change, push, userWithDevices } from "../support/sync";
+import { listenRealtime, NOTIFICATION_TRAFFIC } from "../support/realtime";
 
 // Steps are at-least-once: a step that was running when the process died runs again after the
 // restart (and Inngest may run one twice). Each job below is run as an engine runs it around such
@@ -58,12 +58,6 @@ const DAY = 86_400_000;
 const ago = (ms: number) => new Date(Date.now() - ms);
 const logOf = async (userId: string, activity: (typeof processingLog.$inferSelect)["activity"]) =>
   (await getDb()).select().from(processingLog).where(and(eq(processingLog.userId, userId), eq(processingLog.activity, activity)));
-
-function listen(userId: string) {
-  const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && message.event !== "job:run_updated" && !message.event.startsWith("notification:") && heard.push(message)); // notifications: notifications-*.test.ts
-  return { heard, stop };
-}
 
 let github: Awaited<ReturnType<typeof startGitHubDouble>>;
 let gitlab: Awaited<ReturnType<typeof startGitLabDouble>>;
@@ -118,7 +112,7 @@ describe("build-data-export", () => {
   it("built and stored, then the process died: the retry builds nothing more, logs once, and still announces the export", async () => {
     const { user } = await signedUpUser("export-crash");
     const { exportId } = await requestExport(await getDb(), user.id, "json");
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     const { result } = await runAcrossCrash(buildDataExport, { name: "privacy/export.requested", data: { userId: user.id, exportId } }, "build-and-store");
     stop();
 
@@ -132,7 +126,7 @@ describe("build-data-export", () => {
   it("announced, then the process died: the announcement goes again (the page only refetches its list)", async () => {
     const { user } = await signedUpUser("export-announce-crash");
     const { exportId } = await requestExport(await getDb(), user.id, "csv");
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     await runAcrossCrash(buildDataExport, { name: "privacy/export.requested", data: { userId: user.id, exportId } }, "announce");
     stop();
     expect(heard.map((message) => message.event)).toEqual(["privacy:export_ready", "privacy:export_ready"]);

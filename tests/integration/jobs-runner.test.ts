@@ -6,8 +6,8 @@ import { jobEvents, jobRuns } from "~/server/db/schema";
 import { defineJob, type JobFailure, type TriggerEvent } from "~/server/jobs/define-job";
 import { InvalidJobEventError } from "~/server/jobs/events";
 import { createInProcessRunner, type InProcessRunner } from "~/server/jobs/runner";
-import { getLocalPublisher } from "~/server/realtime/publisher";
 import { signedUpUser } from "../support/callers";
+import { listenRealtime } from "../support/realtime";
 
 // The embedded engine, driven through its public entry point (dispatch = what jobs.send
 // calls in-process) with jobs defined the same way as the real ones.
@@ -224,8 +224,7 @@ describe("in-process job runner", () => {
 
   it("tells the run's owner each time the run changes state (queued, started, retrying, started again, completed)", async () => {
     const { user } = await signedUpUser("runner-live");
-    const heard: Array<{ userId: string; event: string; payload: unknown }> = [];
-    const stop = getLocalPublisher().subscribe((message) => message.event === "job:run_updated" && heard.push(message));
+    const { heard, stop } = listenRealtime(user.id, { events: ["job:run_updated"] });
     try {
       let failures = 1;
       let runId = "";

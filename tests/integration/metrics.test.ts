@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { GET } from "~/app/api/metrics/route";
-import { jobs } from "~/server/jobs/send";
+import { getDb } from "~/server/db/client";
+import { getJobRunner, jobs } from "~/server/jobs/send";
+import { notify } from "~/server/notifications/notify";
+import { signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
 import { change, push, userWithDevices } from "../support/sync";
 import { until } from "../support/until";
@@ -60,8 +63,33 @@ describe("/api/metrics", () => {
     await until(() => sample("devpulse_realtime_connections"), (value) => value === open + 1);
     await push(alice.laptop, [change(`rt-${randomUUID().slice(0, 8)}`, null, "a")]);
     await reading;
-    expect(await sample("devpulse_realtime_events_total", 'event="sync:changed"')).toBeGreaterThanOrEqual(published + 1);
+    expect(await sample("devpulse_realtime_events_total", 'event="sync:changed"')).toBe(published + 1);
     await until(() => sample("devpulse_realtime_connections"), (value) => value === open);
+  });
+
+  it("counts each notification's decision per channel, outcome and reason, and how it was listed", async () => {
+    const { user } = await signedUpUser("metrics-notify");
+    await getJobRunner().idle(); // nothing else notifies while the counters are read
+    const decided = (channel: string, outcome: string, reason: string) => sample("devpulse_notifications_decided_total", `channel="${channel}",outcome="${outcome}",reason="${reason}"`);
+    const listed = (form: string) => sample("devpulse_notifications_delivered_total", `channel="inApp",form="${form}"`);
+    const read = async () => ({
+      inApp: await decided("inApp", "send", "immediate"),
+      desktop: await decided("desktop", "send", "immediate"),
+      email: await decided("email", "send", "immediate"),
+      webhook: await decided("webhook", "drop", "no_endpoint"),
+      single: await listed("single"),
+      folded: await listed("folded"),
+    });
+    const before = await read();
+    const db = await getDb();
+    // Default preferences, no webhook endpoint: in-app, desktop and email now, the webhook channel dropped.
+    await notify(db, user.id, "sync.conflict_detected", { count: 2, conflictIds: [randomUUID(), randomUUID()] });
+    const once = await read();
+    expect(once).toEqual({ ...before, inApp: before.inApp + 1, desktop: before.desktop + 1, email: before.email + 1, webhook: before.webhook + 1, single: before.single + 1 });
+    // A second conflict folds into the first, unread one: decided again, listed as a fold.
+    await notify(db, user.id, "sync.conflict_detected", { count: 1, conflictIds: [randomUUID()] });
+    expect((await read()).folded).toBe(once.folded + 1);
+    expect((await read()).single).toBe(once.single);
   });
 
   it("counts background job runs by job and outcome", async () => {

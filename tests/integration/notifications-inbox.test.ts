@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { notify } from "~/server/notifications/notify";
-import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
-import { endSleepingRuns } from "../support/job-runs";
 import { errorOf, signedUpUser } from "../support/callers";
+import { listenRealtime } from "../support/realtime";
 
 /**
  * The in-app channel end to end through the router: notify lists a notification, the bell's
@@ -12,20 +11,12 @@ import { errorOf, signedUpUser } from "../support/callers";
  * user can read or mark another's notifications.
  */
 
-afterAll(() => endSleepingRuns(["deliver-notifications"]));
-
-function listen(userId: string) {
-  const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && heard.push(message));
-  return { heard, stop };
-}
-
 const conflict = () => ({ count: 1, conflictIds: [randomUUID()] });
 
 describe("notifications: the in-app list", () => {
   it("lists a notification at once, counts it unread, announces it, and records the decision per channel", async () => {
     const { user, caller } = await signedUpUser("notify-inbox");
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id);
     const result = await notify(await getDb(), user.id, "account.export_ready", { exportId: randomUUID(), format: "json", bytes: 1200 });
     stop();
 
@@ -42,8 +33,8 @@ describe("notifications: the in-app list", () => {
     const decisions = await caller.notifications.decisions();
     expect(decisions.map((decision) => decision.channel).sort()).toEqual(["desktop", "email", "inApp", "webhook"]);
     expect(decisions.find((decision) => decision.channel === "inApp")).toMatchObject({ outcome: "send", reason: "immediate", deliveredAs: "listed", title: "Your data export is ready" });
-    expect(decisions.find((decision) => decision.channel === "desktop")).toMatchObject({ outcome: "send", reason: "immediate" });
-    expect(decisions.find((decision) => decision.channel === "desktop")?.deliveredAt).not.toBeNull();
+    // Delivered before notify returned.
+    expect(decisions.find((decision) => decision.channel === "desktop")).toMatchObject({ outcome: "send", reason: "immediate", deliveredAt: expect.any(Date) });
   });
 
   it("pages newest first with a cursor, and marks read one by one or all at once", async () => {
@@ -96,13 +87,30 @@ describe("notifications: the in-app list", () => {
     expect(counts).toEqual([1, 2, 9]); // 09:00…10:52 (9), 11:06 and 11:20 (2), 11:37 (1)
   });
 
-  it("shows and changes the preferences through the router, refusing a channel the category cannot use", async () => {
+  it("shows the preferences with their defaults, and changes only what a change names", async () => {
     const { caller } = await signedUpUser("notify-prefs");
-    expect((await caller.notifications.preferences.get()).categories.sync).toEqual({ channels: ["inApp", "desktop", "email", "webhook"], frequency: "immediate" });
+    const before = await caller.notifications.preferences.get();
+    expect(before.categories.sync).toEqual({ channels: ["inApp", "desktop", "email", "webhook"], frequency: "immediate" });
     const updated = await caller.notifications.preferences.update({ categories: { sync: { frequency: "hourly" } }, quietHours: { enabled: true } });
-    expect(updated.categories.sync.frequency).toBe("hourly");
-    expect(updated.quietHours).toEqual({ enabled: true, start: "22:00", end: "08:00" });
-    expect((await errorOf(() => caller.notifications.preferences.update({ categories: { calendar: { channels: ["email", "desktop"] } }, timeZone: "Mars/Olympus" }))).code).toBe("BAD_REQUEST");
+    expect(updated).toEqual({ ...before, categories: { ...before.categories, sync: { ...before.categories.sync, frequency: "hourly" } }, quietHours: { enabled: true, start: "22:00", end: "08:00" } });
+    expect(await caller.notifications.preferences.get()).toEqual(updated);
+  });
+
+  it("refuses a channel the category cannot use, naming the field, and keeps the preferences as they were", async () => {
+    const { caller } = await signedUpUser("notify-prefs-channel");
+    const before = await caller.notifications.preferences.get();
+    // No weekly-summary kind goes to the desktop (catalog: inApp, email, webhook).
+    const refused = await errorOf(() => caller.notifications.preferences.update({ categories: { summary: { channels: ["inApp", "desktop"] } } }));
+    expect(refused).toMatchObject({ code: "BAD_REQUEST", message: 'categories.summary.channels.1: "desktop" is not a channel for summary notifications' });
+    expect(await caller.notifications.preferences.get()).toEqual(before);
+  });
+
+  it("refuses a time zone that does not exist, naming the field", async () => {
+    const { caller } = await signedUpUser("notify-prefs-zone");
+    const refused = await errorOf(() => caller.notifications.preferences.update({ timeZone: "Mars/Olympus" }));
+    expect(refused.code).toBe("BAD_REQUEST");
+    expect(refused.message).toMatch(/^Invalid input: timeZone: /);
+    expect((await caller.notifications.preferences.get()).timeZone).toBe("UTC");
   });
 });
 

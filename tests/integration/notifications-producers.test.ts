@@ -1,14 +1,15 @@
-import { randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { DAY } from "~/lib/calendar/zoned-time";
+import type { NotificationKind } from "~/lib/notifications/catalog";
 import { getDb } from "~/server/db/client";
 import { calendars, focusBlocks, integrations, jobRuns, notifications, syncConflicts } from "~/server/db/schema";
-import { getEnv } from "~/server/env";
 import { recordIntegrationFailure } from "~/server/integrations/failures";
+import { cacheCommits } from "~/server/integrations/git-sync";
 import { focusReminderRequested, remindFocusBlock } from "~/server/notifications/producers/focus-reminders";
 import { previousWeekStart, sendWeeklySummary } from "~/server/notifications/producers/weekly-summary";
-import { getJobRunner, jobs } from "~/server/jobs/send";
-import { endSleepingRuns } from "../support/job-runs";
+import { jobs } from "~/server/jobs/send";
+import { signedUpUser } from "../support/callers";
 import { change, push, userWithDevices } from "../support/sync";
 import { until } from "../support/until";
 
@@ -17,26 +18,59 @@ import { until } from "../support/until";
  * notification never fails the action it reports on.
  */
 
-afterAll(() => endSleepingRuns(["deliver-notifications", "remind-focus-block"]));
-
 const listOf = async (caller: Awaited<ReturnType<typeof userWithDevices>>["caller"]) => (await caller.notifications.list({ limit: 100 })).items;
+
+/**
+ * The notifications of `kind` made for any of these users, oldest first: who got one is read from
+ * its row (a producer handing notify the wrong id would list nothing for the user, and show here).
+ */
+async function madeFor(userIds: string[], kind: NotificationKind) {
+  return (await getDb())
+    .select({ userId: notifications.userId, kind: notifications.kind, data: notifications.data, count: notifications.count })
+    .from(notifications)
+    .where(and(inArray(notifications.userId, userIds), eq(notifications.kind, kind)))
+    .orderBy(asc(notifications.createdAt));
+}
+
+/** A Google calendar of the user's, for focus blocks. */
+async function calendarOf(userId: string) {
+  const db = await getDb();
+  const [integration] = await db.insert(integrations).values({ userId, provider: "google", status: "connected" } as never).returning();
+  const [calendar] = await db.insert(calendars).values({ userId, integrationId: integration!.id, provider: "google", externalId: "primary", name: "Work" } as never).returning();
+  return calendar!;
+}
 
 describe("notifications: producers", () => {
   it("a sync push raising 50 conflicts is one notification with a count; new devices are urgent notices", async () => {
     const setup = await userWithDevices("notify-producer-sync");
+    // Another user pushing the same ids, without conflicts, is told nothing about them.
+    const bystander = await userWithDevices("notify-producer-sync-other");
     const ids = Array.from({ length: 50 }, (_, index) => `r${index}`);
+    await push(bystander.laptop, ids.map((id) => change(id, null, "base")));
     await push(setup.laptop, ids.map((id) => change(id, null, "base")));
     await push(setup.laptop, ids.map((id) => change(id, 1, "remote")));
     const result = await push(setup.desktop, ids.map((id) => change(id, 1, "local")));
     expect(result.conflicts).toBe(50);
+    const conflictIds = result.results.flatMap((entry) => (entry.status === "conflict" ? [entry.conflictId] : []));
+    expect(conflictIds).toHaveLength(50);
 
-    const listed = await listOf(setup.caller);
-    const conflicts = listed.filter((item) => item.kind === "sync.conflict_detected");
-    expect(conflicts.map((item) => [item.title, item.count, item.href])).toEqual([["50 sync conflicts need your choice", 1, "/conflicts"]]);
-    // userWithDevices connected two devices: two urgent notices, never folded.
-    const devices = listed.filter((item) => item.kind === "security.device_signed_in");
-    expect(devices.map((item) => item.title).sort()).toEqual(["New device signed in: desktop", "New device signed in: laptop"]);
-    expect(devices.every((item) => item.priority === "urgent")).toBe(true);
+    const made = await madeFor([setup.user.id, bystander.user.id], "sync.conflict_detected");
+    expect(made).toEqual([{ userId: setup.user.id, kind: "sync.conflict_detected", data: { count: 50, conflictIds: expect.any(Array) }, count: 1 }]);
+    expect([...(made[0]!.data as { conflictIds: string[] }).conflictIds].sort()).toEqual([...conflictIds].sort());
+    const [listed] = (await listOf(setup.caller)).filter((item) => item.kind === "sync.conflict_detected");
+    expect(listed).toMatchObject({ title: "50 sync conflicts need your choice", href: "/conflicts" });
+
+    // userWithDevices connected two devices: two urgent notices, each naming its device, never folded.
+    const devices = await madeFor([setup.user.id], "security.device_signed_in");
+    expect(devices).toEqual(
+      [setup.laptop, setup.desktop].map((device, index) => ({
+        userId: setup.user.id,
+        kind: "security.device_signed_in",
+        data: { deviceId: device.id, deviceName: ["laptop", "desktop"][index], signedInAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+        count: 1,
+      })),
+    );
+    expect((await listOf(setup.caller)).filter((item) => item.kind === "security.device_signed_in").map((item) => item.priority)).toEqual(["urgent", "urgent"]);
   });
 
   it("a notification that cannot be made never fails the push that raised it", async () => {
@@ -53,25 +87,35 @@ describe("notifications: producers", () => {
   });
 
   it("an integration failing again and again folds into one notification counting its failures", async () => {
-    const setup = await userWithDevices("notify-producer-integration");
+    const setup = await signedUpUser("notify-producer-integration");
+    const bystander = await signedUpUser("notify-producer-integration-other");
     const db = await getDb();
-    await db.insert(integrations).values({ userId: setup.user.id, provider: "github", status: "connected" } as never);
+    for (const userId of [setup.user.id, bystander.user.id]) await db.insert(integrations).values({ userId, provider: "github", status: "connected" } as never);
     for (let failure = 0; failure < 4; failure++) await recordIntegrationFailure(db, { userId: setup.user.id, provider: "github", message: `GitHub answered 50${failure}` });
     await recordIntegrationFailure(db, { userId: setup.user.id, provider: "github", message: "The GitHub authorization was revoked.", status: "needs_reauth" });
+
+    // The failures fold (the latest message, the count summed); the revoked grant is a notice of its own.
+    expect(await madeFor([setup.user.id, bystander.user.id], "integration.failed")).toEqual([
+      { userId: setup.user.id, kind: "integration.failed", data: { provider: "github", status: "error", message: "GitHub answered 503", failures: 4 }, count: 4 },
+      { userId: setup.user.id, kind: "integration.failed", data: { provider: "github", status: "needs_reauth", message: "The GitHub authorization was revoked.", failures: 1 }, count: 1 },
+    ]);
     const listed = (await listOf(setup.caller)).filter((item) => item.kind === "integration.failed");
     expect(listed.map((item) => item.title).sort()).toEqual(["GitHub sync failed 4 times", "Reconnect GitHub"]);
   });
 
   it("reminds before a focus block that is still there at its start, not one that moved or went", async () => {
-    const setup = await userWithDevices("notify-producer-focus");
+    const setup = await signedUpUser("notify-producer-focus");
     const db = await getDb();
-    const [integration] = await db.insert(integrations).values({ userId: setup.user.id, provider: "google", status: "connected" } as never).returning();
-    const [calendar] = await db.insert(calendars).values({ userId: setup.user.id, integrationId: integration!.id, provider: "google", externalId: "primary", name: "Work" } as never).returning();
+    const calendar = await calendarOf(setup.user.id);
     const startAt = new Date(Date.now() + 30 * 60_000);
-    const [block] = await db.insert(focusBlocks).values({ userId: setup.user.id, calendarId: calendar!.id, title: "Deep work", startAt, endAt: new Date(startAt.getTime() + 3_600_000), state: "active" }).returning();
+    const [block] = await db.insert(focusBlocks).values({ userId: setup.user.id, calendarId: calendar.id, title: "Deep work", startAt, endAt: new Date(startAt.getTime() + 3_600_000), state: "active" }).returning();
 
     expect(await remindFocusBlock(db, setup.user.id, block!.id, new Date(startAt.getTime() + 60_000).toISOString())).toMatchObject({ reminded: false, reason: "the block moved" });
+    expect(await madeFor([setup.user.id], "calendar.focus_block_starting")).toEqual([]);
     expect(await remindFocusBlock(db, setup.user.id, block!.id, startAt.toISOString())).toMatchObject({ reminded: true, minutes: 30 });
+    expect(await madeFor([setup.user.id], "calendar.focus_block_starting")).toEqual([
+      { userId: setup.user.id, kind: "calendar.focus_block_starting", data: { blockId: block!.id, title: "Deep work", startsAt: startAt.toISOString(), minutes: 30 }, count: 1 },
+    ]);
     expect((await listOf(setup.caller)).filter((item) => item.kind === "calendar.focus_block_starting").map((item) => item.title)).toEqual(["Deep work starts in 30 minutes"]);
 
     // The durable run sleeps until 5 minutes before the start; removing the block cancels it.
@@ -83,24 +127,48 @@ describe("notifications: producers", () => {
     await until(runOf, (rows) => rows[0]?.status === "cancelled", 5000, 50);
     await db.update(focusBlocks).set({ state: "deleted" }).where(eq(focusBlocks.id, block!.id));
     expect(await remindFocusBlock(db, setup.user.id, block!.id, startAt.toISOString())).toMatchObject({ reminded: false, reason: "the block is gone" });
-    void getJobRunner;
+    expect(await madeFor([setup.user.id], "calendar.focus_block_starting")).toHaveLength(1);
   });
 
-  it("sends a weekly summary from the commits, focus blocks and resolved conflicts the server holds", async () => {
+  it("sends a weekly summary counting the week's commits, focus blocks and resolved conflicts, and nothing of the encrypted activity", async () => {
     const setup = await userWithDevices("notify-producer-weekly");
+    const bystander = await userWithDevices("notify-producer-weekly-other");
     const db = await getDb();
-    const weekStart = previousWeekStart(new Date());
-    await push(setup.laptop, [change("w", null, "base")]);
-    await push(setup.laptop, [change("w", 1, "remote")]);
-    const pushed = await push(setup.desktop, [change("w", 1, "local")]);
-    const conflictId = pushed.results[0]!.status === "conflict" ? pushed.results[0]!.conflictId : "";
-    await db.update(syncConflicts).set({ status: "resolved", resolvedAt: new Date(`${weekStart}T12:00:00Z`) }).where(eq(syncConflicts.id, conflictId));
-    const outcome = await sendWeeklySummary(db, setup.user.id, weekStart);
-    expect(outcome).toMatchObject({ sent: true, summary: { weekStart, codingMinutes: 0, commits: 0, focusMinutes: 0, conflictsResolved: 1 } });
-    const [summary] = (await listOf(setup.caller)).filter((item) => item.kind === "summary.weekly");
-    expect(summary).toMatchObject({ title: "Your week in DevPulse", body: "0 commits, 0 hours in focus." });
+    // This week (Monday to Monday, UTC), so that conflicts resolved now count in it.
+    const weekStart = previousWeekStart(new Date(Date.now() + 7 * DAY));
+    const monday = Date.parse(`${weekStart}T00:00:00Z`);
+    const hoursIn = (hours: number) => new Date(monday + hours * 3_600_000);
+
+    // Coding activity and a focus session, synced end-to-end encrypted: the server cannot count them.
+    await push(setup.laptop, [change("a1", null, "3 hours in the editor", { collection: "activities" }), change("s1", null, "a 45-minute session", { collection: "focus_sessions" })]);
+
+    // Three sync conflicts; two resolved (now, in this week), one still open.
+    await push(setup.laptop, ["c1", "c2", "c3"].map((id) => change(id, null, "base")));
+    await push(setup.laptop, ["c1", "c2", "c3"].map((id) => change(id, 1, "remote")));
+    const pushed = await push(setup.desktop, ["c1", "c2", "c3"].map((id) => change(id, 1, "local")));
+    const [first, second] = pushed.results.flatMap((entry) => (entry.status === "conflict" ? [entry.conflictId] : []));
+    await setup.caller.conflicts.resolve({ id: first!, strategy: "local_wins" });
+    await setup.caller.conflicts.resolve({ id: second!, strategy: "remote_wins" });
+
+    // Commits as a git sync caches them: three in the week, one the Sunday before; the bystander's are theirs.
+    const commit = (sha: string, at: Date) => ({ sha, repository: "octo/app", message: `Commit ${sha}`, url: null, authorName: null, authorEmail: null, authorLogin: "octo", committedAt: at.toISOString(), additions: 1, deletions: 0, files: 1 });
+    await cacheCommits(db, setup.user.id, "github", [commit("a1a1a1a", hoursIn(9)), commit("b2b2b2b", hoursIn(33)), commit("c3c3c3c", hoursIn(7 * 24 - 1)), commit("d4d4d4d", hoursIn(-2))]);
+    await cacheCommits(db, bystander.user.id, "github", [commit("e5e5e5e", hoursIn(10))]);
+
+    // Focus blocks: two active ones of 90 minutes in the week; a deleted one and one next week do not count.
+    const calendar = await calendarOf(setup.user.id);
+    const block = (title: string, startHours: number, state: "active" | "deleted" = "active") => ({ userId: setup.user.id, calendarId: calendar.id, title, startAt: hoursIn(startHours), endAt: hoursIn(startHours + 1.5), state });
+    await db.insert(focusBlocks).values([block("Monday focus", 9), block("Wednesday focus", 57), block("Cancelled", 81, "deleted"), block("Next week", 7 * 24 + 9)]);
+
+    const summary = { weekStart, codingMinutes: 0, commits: 3, focusMinutes: 180, conflictsResolved: 2 };
+    expect(await sendWeeklySummary(db, setup.user.id, weekStart)).toEqual({ sent: true, summary });
+    expect(await madeFor([setup.user.id, bystander.user.id], "summary.weekly")).toEqual([{ userId: setup.user.id, kind: "summary.weekly", data: summary, count: 1 }]);
+    const [listed] = (await listOf(setup.caller)).filter((item) => item.kind === "summary.weekly");
+    // Coding time is left out of the text rather than said as "0 hours".
+    expect(listed).toMatchObject({ title: "Your week in DevPulse", body: "3 commits, 3 hours in focus.", href: "/dashboard", priority: "low" });
+
     // A quiet week sends nothing.
-    expect(await sendWeeklySummary(db, setup.user.id, "2020-01-06")).toMatchObject({ sent: false });
-    void getEnv;
+    expect(await sendWeeklySummary(db, setup.user.id, "2020-01-06")).toEqual({ sent: false, summary: { weekStart: "2020-01-06", codingMinutes: 0, commits: 0, focusMinutes: 0, conflictsResolved: 0 } });
+    expect(await madeFor([setup.user.id], "summary.weekly")).toHaveLength(1);
   });
 });

@@ -9,9 +9,9 @@ import { dataExports, devices, integrations, integrationWebhooks, jobEvents, job
 import { databaseColumnName, userOwnedTableNames } from "~/server/db/tables";
 import { getJobRunner } from "~/server/jobs/send";
 import { buildExport, EXPORT_BUILD_DEADLINE_MS, EXPORT_POLICY, exportedColumns, renderExport, unclassifiedColumns } from "~/server/privacy/export";
-import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import { anonymousCaller, callerFor, sessionCookieFor, signedUpUser, TEST_PASSWORD, uniqueEmail } from "../support/callers";
 import { fullyUsedAccount } from "../support/privacy";
+import { listenRealtime, NOTIFICATION_TRAFFIC } from "../support/realtime";
 
 const tableName = (entry: (typeof EXPORT_POLICY)[number]) => getTableConfig(entry.table).name;
 const NEVER_EXPORTED = EXPORT_POLICY.filter((entry) => entry.kind === "withheld").map(tableName);
@@ -19,9 +19,8 @@ const NEVER_EXPORTED = EXPORT_POLICY.filter((entry) => entry.kind === "withheld"
 const EXPORTED_COLUMNS = Object.fromEntries(EXPORT_POLICY.flatMap((entry) => (entry.kind === "exported" ? [[tableName(entry), Object.keys(exportedColumns(entry))]] : [])));
 
 async function exportOf(account: Awaited<ReturnType<typeof fullyUsedAccount>>, format: "json" | "csv") {
-  const heard: RealtimeMessage[] = [];
   // What the export announces (the job engine's own job:run_updated per attempt, and the notification about it, left out).
-  const stop = getLocalPublisher().subscribe((message) => message.userId === account.user.id && message.event !== "job:run_updated" && !message.event.startsWith("notification:") && heard.push(message));
+  const { heard, stop } = listenRealtime(account.user.id, { except: NOTIFICATION_TRAFFIC });
   const { exportId } = await account.caller.privacy.export({ format });
   await getJobRunner().idle();
   stop();

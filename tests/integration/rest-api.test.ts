@@ -39,7 +39,7 @@ beforeAll(async () => {
     { method: "DELETE", path: /^\/api\/v1\//, handler: restDELETE },
     { method: "GET", path: /^\/api\/trpc\//, handler: trpcGET },
     { method: "POST", path: /^\/api\/trpc\//, handler: trpcPOST },
-    { method: "GET", path: /^\/api\/openapi\.json$/, handler: () => openApiGET() },
+    { method: "GET", path: /^\/api\/openapi\.json$/, handler: (request) => openApiGET(request) },
     { method: "GET", path: /^\/api\/integrations\/(?<provider>[a-z]+)\/callback$/, handler: (request, context) => callbackGET(request, context as never) },
   ]);
   github.addCallbackUrl(`${server.url}/api/integrations/github/callback`);

@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { deploymentRequirements } from "~/server/env";
+import { VERCEL_ENV } from "../support/env";
 
 /** Runs the server's start-up checks in a child process with the given environment. */
 function startWith(env: Record<string, string>) {
@@ -29,7 +31,24 @@ describe("server start-up", () => {
     }
   });
 
-  it("validates, opens and migrates the database, logging JSON", () => {
+  it("stops on Vercel (VERCEL=1) without a variable Vercel requires, naming it", () => {
+    const required = deploymentRequirements({ VERCEL: true })!.variables.map(({ name }) => name);
+    expect(Object.keys(VERCEL_ENV)).toEqual(expect.arrayContaining(required));
+    // Nothing set: every one is named. One left out: that one alone (a process each for two of them; the rest is unit-tested).
+    const bare = startWith({ VERCEL: "1" });
+    expect(bare.status).toBe(1);
+    for (const name of required) expect(bare.stderr).toMatch(new RegExp(`${name}: is required on Vercel: `));
+    for (const name of ["PUSHER_SECRET", "INNGEST_SIGNING_KEY"] as const) {
+      const result = startWith({ ...VERCEL_ENV, [name]: "" });
+      expect(result.status, name).toBe(1);
+      expect(result.stderr).toContain("Invalid environment");
+      expect(result.stderr.match(/ - [A-Z_]+: /g)).toEqual([` - ${name}: `]);
+    }
+  });
+
+  // A fresh process that loads the server and migrates a new embedded database: seconds alone, more
+  // while the other Vitest pass shares the cores, so it gets the child's own 60 s limit.
+  it("validates, opens and migrates the database, logging JSON", { timeout: 70_000 }, () => {
     const result = startWith({});
     expect(result.status, result.stderr).toBe(0);
     const messages = result.stdout.trim().split("\n").map((line) => JSON.parse(line).msg);

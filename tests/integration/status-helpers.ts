@@ -6,7 +6,6 @@ import { jobRuns } from "~/server/db/schema";
 import { resetCircuits } from "~/server/integrations/resilience";
 import { CHAT_STATUS_TIMING, chatStatusJobs } from "~/server/jobs/functions/chat-status";
 import { STATUS_WRITES } from "~/server/status/targets";
-import { getLocalPublisher, type RealtimeMessage } from "~/server/realtime/publisher";
 import type { SlackDouble } from "../doubles/slack/server";
 import { signedUpUser } from "../support/callers";
 import { connectThroughProvider } from "../support/integrations";
@@ -75,10 +74,4 @@ export async function slackUser(slack: SlackDouble, label: string, before?: (sla
   before?.(slackId);
   const connected = await connectThroughProvider(account.user, "slack");
   return { ...account, slackId, connected };
-}
-
-export function listen(userId: string) {
-  const heard: RealtimeMessage[] = [];
-  const stop = getLocalPublisher().subscribe((message) => message.userId === userId && heard.push(message));
-  return { heard, stop };
 }

@@ -12,7 +12,8 @@ import { startSlackDouble, type SlackDouble } from "../doubles/slack/server";
 import { sessionCookieFor, signedUpUser, TEST_PASSWORD } from "../support/callers";
 import { useEnv, withEnv } from "../support/env";
 import { startIntegrationRoutes } from "../support/integrations";
-import { listen, settle, slackUser, useStatusTestTiming } from "./status-helpers";
+import { listenRealtime } from "../support/realtime";
+import { settle, slackUser, useStatusTestTiming } from "./status-helpers";
 import { until } from "../support/until";
 
 // The chat status end to end on Slack: the status procedures through the tRPC caller, the
@@ -43,7 +44,7 @@ const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000);
 describe("setting, scheduling and clearing", () => {
   it("status.set shows a template on Slack with Slack's own expiry; status.clear takes it down; the page hears each change", async () => {
     const { user, caller, slackId } = await slackUser(slack, "st-set");
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { events: ["status:updated"] });
     const before = Date.now();
     const set = await caller.status.set({ template: "debugging", durationMinutes: 30 });
     expect(set).toMatchObject({ templateKey: "debugging", text: "Debugging", slackEmoji: ":bug:", source: "manual" });
@@ -72,7 +73,7 @@ describe("setting, scheduling and clearing", () => {
     stop();
     expect(shown(slackId)).toEqual({ text: "", emoji: "" });
     expect((await caller.status.current()).status).toBeNull();
-    const updates = heard.filter((message) => message.event === "status:updated").map((message) => (message.payload as { text: string | null }).text);
+    const updates = heard.map((message) => (message.payload as { text: string | null }).text);
     expect(updates).toContain("Debugging");
     expect(updates).toContain("Reviewing pull requests");
     expect(updates.at(-1)).toBeNull();
@@ -128,7 +129,7 @@ describe("never trampling the user", () => {
     slack.setStatusByHand(slackId, { status_text: "Lunch", status_emoji: ":sandwich:" });
     const writesBefore = apiWrites(slackId).length;
 
-    const { heard, stop } = listen(user.id);
+    const { heard, stop } = listenRealtime(user.id, { events: ["status:updated"] });
     await new Promise((resolve) => setTimeout(resolve, SPACING_MS));
     await caller.status.set({ template: "debugging" });
     await settle();

@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import type { RealtimeMessage } from "~/server/realtime/publisher";
-import { getLocalPublisher } from "~/server/realtime/publisher";
 import { getDb } from "~/server/db/client";
 import { syncConflicts, syncRecords, syncRevisions, syncState } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
 import { callerFor, connectDevice, errorOf, signedUpUser, syncingUser } from "../support/callers";
+import { listenRealtime, NOTIFICATION_TRAFFIC } from "../support/realtime";
 import { change, push, userWithDevices } from "../support/sync";
 
 /**
@@ -134,13 +133,12 @@ describe("sync.push and sync.pull", () => {
 
   it("publishes sync:changed and sync:conflict with ids and counts only", async () => {
     const { user, laptop, desktop } = await userWithDevices("events");
-    const messages: RealtimeMessage[] = [];
-    const unsubscribe = getLocalPublisher().subscribe((message) => message.userId === user.id && !/^(notification|job):/.test(message.event) && messages.push(message)); // notifications and their delivery runs: notifications-*.test.ts
+    const { heard: messages, stop } = listenRealtime(user.id, { except: NOTIFICATION_TRAFFIC });
     try {
       await push(laptop, [change("p1", null, "secret plaintext? no, ciphertext")]);
       await push(desktop, [change("p1", null, "concurrent create")]);
     } finally {
-      unsubscribe();
+      stop();
     }
     expect(messages.map((m) => m.event)).toEqual(["sync:changed", "sync:conflict"]);
     expect(messages[0]!.payload).toEqual({ cursor: 1, changes: 1, sourceDeviceId: laptop.id });

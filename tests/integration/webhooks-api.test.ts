@@ -1,7 +1,9 @@
-import { describe, expect, it } from "vitest";
+import dns from "node:dns";
+import { describe, expect, it, vi } from "vitest";
 import { getDb } from "~/server/db/client";
 import { getJobRunner } from "~/server/jobs/send";
 import { queueWebhookDeliveries } from "~/server/webhooks/dispatch";
+import { sendWebhookRequest } from "~/server/webhooks/send";
 import { errorOf, signedUpUser } from "../support/callers";
 import { withEnv } from "../support/env";
 import { conflictNotification, uniquePath, useWebhookReceiver } from "./webhooks-helpers";
@@ -60,7 +62,7 @@ describe("webhooks.endpoints: SSRF refusals when an endpoint is saved", () => {
   });
 });
 
-describe("webhooks: SSRF refusal at send time", () => {
+describe("webhooks: the address guard at send time", () => {
   it("refuses to send to a name that now resolves to 127.0.0.1, and nothing reaches it", async () => {
     const { user, caller } = await signedUpUser("ssrf-send");
     const path = uniquePath("rebind");
@@ -75,6 +77,25 @@ describe("webhooks: SSRF refusal at send time", () => {
     expect(delivery).toMatchObject({ status: "failed", attempts: 2 });
     expect(delivery!.log[0]).toMatchObject({ outcome: "refused", responseCode: null });
     expect(delivery!.log[0]!.error).toMatch(/localhost resolves to (127\.0\.0\.1|::1), which is a loopback address/);
+  });
+
+  it("connects only to the addresses the guard checked, never asking DNS again, and tries the next when one refuses", async () => {
+    const path = uniquePath("pinned");
+    // DNS as the guard sees it, once: two loopback addresses, and nothing listens on the first.
+    const guardLookup = vi.spyOn(dns.promises, "lookup").mockResolvedValue([{ address: "127.0.0.3", family: 4 }, { address: "127.0.0.1", family: 4 }] as never);
+    // What a second lookup would answer (a rebinding name): an address where nothing listens either.
+    const laterLookup = vi.spyOn(dns, "lookup").mockImplementation(((_host: string, _options: unknown, callback: (error: null, address: string, family: number) => void) =>
+      callback(null, "127.0.0.4", 4)) as never);
+    try {
+      const result = await sendWebhookRequest(`http://hooks.rebinding.test:${receiver().port}${path}`, '{"ok":true}', {}, { allowPrivate: true, timeoutMs: 2000 });
+      expect(result).toMatchObject({ outcome: "delivered", responseCode: 200 });
+      expect(receiver().at(path)).toHaveLength(1);
+      expect(guardLookup).toHaveBeenCalledTimes(1);
+      expect(laterLookup).not.toHaveBeenCalled();
+    } finally {
+      guardLookup.mockRestore();
+      laterLookup.mockRestore();
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
@@ -5,9 +6,11 @@ import { getDb } from "~/server/db/client";
 import { webhookEndpoints } from "~/server/db/schema";
 import { getJobRunner } from "~/server/jobs/send";
 import { metrics } from "~/server/metrics/registry";
+import { notify } from "~/server/notifications/notify";
 import { queueWebhookDeliveries } from "~/server/webhooks/dispatch";
 import { signedUpUser } from "../support/callers";
-import { conflictNotification, recordRealtime, uniquePath, useWebhookReceiver } from "./webhooks-helpers";
+import { listenRealtime } from "../support/realtime";
+import { conflictNotification, uniquePath, useWebhookReceiver } from "./webhooks-helpers";
 
 const receiver = useWebhookReceiver("30ms,30ms");
 
@@ -32,7 +35,9 @@ describe("outbound webhook deliveries", () => {
   it("sign each delivery per Standard Webhooks: the receiver verifies it with the same package, and the body is the allowlisted payload", async () => {
     const { user, caller, path, endpoint } = await userWithEndpoint("signed");
     const deliveredBefore = await counted("delivered");
+    const started = performance.now();
     const { queued, notification } = await deliver(user.id);
+    const elapsedMs = performance.now() - started;
 
     expect(queued).toEqual({ endpoints: 1 });
     const [got] = receiver().at(path);
@@ -45,7 +50,7 @@ describe("outbound webhook deliveries", () => {
         id: notification.id,
         kind: "sync.conflict_detected",
         title: "A sync conflict needs your choice",
-        body: expect.any(String),
+        body: "Two devices changed the same item. Nothing was overwritten: choose which version to keep.",
         href: `http://localhost:3000/conflicts/${(notification.data as { conflictIds: string[] }).conflictIds[0]}`,
         level: "warning",
         data: notification.data,
@@ -54,8 +59,23 @@ describe("outbound webhook deliveries", () => {
 
     const [log] = await caller.webhooks.deliveries.list({ endpointId: endpoint.id });
     expect(log).toMatchObject({ status: "delivered", attempts: 1, eventType: "sync.conflict_detected", log: [{ attempt: 1, outcome: "delivered", responseCode: 200 }] });
-    expect(log!.log[0]!.durationMs).toBeGreaterThanOrEqual(0);
+    expect(log!.log[0]!.durationMs).toBeLessThanOrEqual(Math.ceil(elapsedMs));
     expect(await counted("delivered")).toBe(deliveredBefore + 1);
+  });
+
+  it("carry a notify() of a subscribed kind end to end: one signed delivery, which the receiver verifies", async () => {
+    const { user, path, secret } = await userWithEndpoint("notify", ["account.export_ready"]);
+    const exportId = randomUUID();
+    const { notificationId } = await notify(await getDb(), user.id, "account.export_ready", { exportId, format: "json", bytes: 42 });
+    await getJobRunner().idle();
+
+    const [got, ...more] = receiver().at(path);
+    expect(more).toHaveLength(0);
+    // The webhook-id names the message (a burst's update is another message about the same notification); the body names the notification.
+    expect(got).toMatchObject({ verification: "verified", verifiedWith: 0, id: expect.stringMatching(/^msg_[0-9a-f]{32}$/), answeredWith: 200 });
+    // Verified here too, with the secret the user was shown, as their own receiver would.
+    const verified = new Webhook(secret).verify(got!.body, { "webhook-id": got!.id, "webhook-timestamp": got!.timestamp, "webhook-signature": got!.signature });
+    expect(verified).toMatchObject({ type: "account.export_ready", data: { id: notificationId, kind: "account.export_ready", title: "Your data export is ready", data: { exportId, format: "json", bytes: 42 } } });
   });
 
   it("go only to enabled endpoints subscribed to the kind", async () => {
@@ -106,6 +126,8 @@ describe("outbound webhook deliveries", () => {
       ["delivered", 200],
     ]);
     expect(log!.log[0]!.error).toMatch(/No answer within 0\.5 s/);
+    // The attempt was given up at its deadline (WEBHOOK_TIMEOUT_MS 500), not before.
+    expect(log!.log[0]!.durationMs).toBeGreaterThanOrEqual(495);
   });
 
   it("do not follow redirects", async () => {
@@ -120,13 +142,13 @@ describe("outbound webhook deliveries", () => {
   it("turn the endpoint off at once on 410 Gone, and tell the user", async () => {
     const { user, caller, path, endpoint } = await userWithEndpoint("gone");
     receiver().answer(path, 410, 1);
-    const realtime = recordRealtime();
+    const realtime = listenRealtime(user.id, { events: ["webhook:endpoint_disabled"] });
     await deliver(user.id);
     realtime.stop();
 
     expect(receiver().at(path)).toHaveLength(1); // no retry after Gone
     expect((await caller.webhooks.endpoints.list())[0]).toMatchObject({ enabled: false, disabledReason: "gone" });
-    expect(realtime.heard).toContainEqual({ userId: user.id, event: "webhook:endpoint_disabled", payload: { endpointId: endpoint.id, reason: "gone" } });
+    expect(realtime.heard).toEqual([{ userId: user.id, event: "webhook:endpoint_disabled", payload: { endpointId: endpoint.id, reason: "gone" } }]);
     // …and in the bell, through the notification layer (not on the webhook channel that just failed).
     const { items } = await caller.notifications.list({ limit: 5 });
     expect(items.find((n) => n.kind === "webhooks.endpoint_disabled")).toMatchObject({ title: `Webhook endpoint turned off: ${new URL(endpoint.url).hostname}`, href: "/settings/webhooks" });
@@ -140,7 +162,7 @@ describe("outbound webhook deliveries", () => {
   it("turn off an endpoint whose deliveries keep failing, and tell the user", async () => {
     const { user, caller, path, endpoint } = await userWithEndpoint("failing");
     receiver().answer(path, 500, "always");
-    const realtime = recordRealtime();
+    const realtime = listenRealtime(user.id, { events: ["webhook:endpoint_disabled"] });
     for (let i = 1; i <= 4; i++) await deliver(user.id);
     expect((await caller.webhooks.endpoints.list())[0]).toMatchObject({ enabled: true, consecutiveFailures: 4 });
     await deliver(user.id);
@@ -149,12 +171,13 @@ describe("outbound webhook deliveries", () => {
     expect(receiver().at(path)).toHaveLength(5 * 3); // every delivery had its three attempts
     const [after] = await caller.webhooks.endpoints.list();
     expect(after).toMatchObject({ enabled: false, disabledReason: "failing", consecutiveFailures: 5 });
-    expect(after!.failingSince).toBeInstanceOf(Date);
-    expect(realtime.heard.filter((m) => m.event === "webhook:endpoint_disabled")).toEqual([
+    const deliveries = await caller.webhooks.deliveries.list({ endpointId: endpoint.id });
+    // Failing since the very first failed attempt: set once, not moved on by each later failure.
+    expect(after!.failingSince).toEqual(deliveries.at(-1)!.log[0]!.startedAt);
+    expect(realtime.heard).toEqual([
       { userId: user.id, event: "webhook:endpoint_disabled", payload: { endpointId: endpoint.id, reason: "failing" } },
     ]);
     expect((await caller.notifications.list()).items.filter((n) => n.kind === "webhooks.endpoint_disabled")).toHaveLength(1);
-    const deliveries = await caller.webhooks.deliveries.list({ endpointId: endpoint.id });
     expect(deliveries.map((d) => d.status)).toEqual(["failed", "failed", "failed", "failed", "failed"]);
   });
 
@@ -244,5 +267,15 @@ describe("signing secret rotation", () => {
     const [row] = await (await getDb()).select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpoint.id));
     expect(row!.secret).toMatch(/^tv1\./);
     expect(row!.secret).not.toContain(secret.slice(6));
+  });
+});
+
+describe("the Standard Webhooks receiver double", () => {
+  it("shows what it received escaped on its page, never as markup", async () => {
+    const path = uniquePath("escape");
+    await fetch(`${receiver().url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"title":"<script>alert(1)</script> & co"}' });
+    const page = await (await fetch(receiver().url)).text();
+    expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co");
+    expect(page).not.toContain("<script>");
   });
 });

@@ -21,14 +21,21 @@ export async function startAppServer(routes: Route[]) {
         const headers = new Headers();
         for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
         const body = req.method === "GET" ? undefined : Buffer.concat(chunks);
-        const request = new Request(url, { method: req.method, headers, body });
+        // The client hanging up aborts the request, as in Next: a subscription's stream then ends.
+        const hangUp = new AbortController();
+        res.once("close", () => hangUp.abort());
+        const request = new Request(url, { method: req.method, headers, body, signal: hangUp.signal });
         const params = route.path.exec(url.pathname)?.groups ?? {};
         try {
           const response = await route.handler(request, { params: Promise.resolve(params) });
           res.writeHead(response.status, Object.fromEntries(response.headers));
-          res.end(Buffer.from(await response.arrayBuffer()));
+          // Streamed as it comes, so server-sent events arrive while the response is still open.
+          const reader = response.body?.getReader();
+          if (reader) for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) res.write(chunk.value);
+          res.end();
         } catch (error) {
-          res.writeHead(500).end(error instanceof Error ? error.message : String(error));
+          if (!res.headersSent) res.writeHead(500);
+          res.end(error instanceof Error ? error.message : String(error));
         }
       })();
     });

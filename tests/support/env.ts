@@ -54,3 +54,17 @@ export const PRODUCTION_SECRETS = {
   WEBHOOK_SECRET: "test-webhook-secret-0123456789abcdef01234",
   TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
 } as const;
+
+/** Everything Vercel requires (src/server/env.ts, deploymentRequirements), with well-formed test values. */
+export const VERCEL_ENV = {
+  VERCEL: "1",
+  DATABASE_URL: "postgres://postgres@127.0.0.1:1/devpulse",
+  APP_URL: "https://devpulse.example.com",
+  ...PRODUCTION_SECRETS,
+  INNGEST_EVENT_KEY: "evt",
+  INNGEST_SIGNING_KEY: "signkey-prod-1",
+  PUSHER_APP_ID: "1",
+  PUSHER_KEY: "key",
+  PUSHER_SECRET: "secret",
+  PUSHER_CLUSTER: "eu",
+} as const;

@@ -5,7 +5,7 @@ import type { PublicUser } from "~/server/auth/accounts";
 import type { RegisteredProviderId } from "~/server/integrations/registry";
 import { getJobRunner } from "~/server/jobs/send";
 import { startAppServer } from "./app-server";
-import { callerFor, sessionCookieFor } from "./callers";
+import { callerFor, sessionCookieFor, visitorIp } from "./callers";
 
 /** The app's OAuth callback and webhook routes behind a real port, so provider doubles can reach them. */
 export function startIntegrationRoutes() {
@@ -26,7 +26,8 @@ export async function connectThroughProvider(user: PublicUser, provider: Registe
   const { authorizationUrl } = await caller.integrations.connect({ provider, consent: true });
   const consent = await fetch(authorizationUrl, { redirect: "manual" });
   expect(consent.status, await consent.clone().text()).toBe(302);
-  const callback = await fetch(consent.headers.get("location")!, { redirect: "manual", headers: { cookie: await sessionCookieFor(user) } });
+  // From the person's own address, as a proxy reports it: a test run's many connections do not add up against the per-address limit.
+  const callback = await fetch(consent.headers.get("location")!, { redirect: "manual", headers: { cookie: await sessionCookieFor(user), "x-forwarded-for": visitorIp() } });
   await getJobRunner().idle(options);
   return { authorizationUrl: new URL(authorizationUrl), callback: new URL(callback.headers.get("location") ?? "http://invalid/"), status: callback.status };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { NOTIFICATION_KINDS, notificationKinds, presentNotification } from "~/lib/notifications/catalog";
-import { EMAIL_TEMPLATE_IDS, emailTemplates, renderEmail } from "~/server/email/templates";
+import { emailTemplates, renderEmail } from "~/server/email/templates";
+import { EMAIL_TEMPLATE_IDS } from "~/server/email/templates/catalog";
 
 const context = { appUrl: "https://devpulse.example", locale: "en-GB", timeZone: "UTC" };
 

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "~/server/env";
+import { deploymentRequirements, EnvError, parseEnv } from "~/server/env";
+import { pusherConnectionFor, pusherSettingsFromEnv } from "~/server/realtime/pusher";
+import { VERCEL_ENV } from "../support/env";
 
 describe("parseEnv", () => {
   it("applies defaults for the embedded setup", () => {
@@ -33,13 +35,37 @@ describe("parseEnv", () => {
     expect(message).toMatch(/NEXTAUTH_SECRET: must be at least 32 characters/);
   });
 
-  it("requires DATABASE_URL, NEXTAUTH_SECRET and Inngest on Vercel", () => {
+  it("requires the database, the public URL, the shared secrets, Inngest and Pusher on Vercel, naming each", () => {
     expect(() => parseEnv({ VERCEL: "1" })).toThrow(
-      /DATABASE_URL: is required on Vercel[\s\S]*NEXTAUTH_SECRET: is required on Vercel[\s\S]*INNGEST_EVENT_KEY: is required on Vercel/,
+      /DATABASE_URL: is required on Vercel[\s\S]*APP_URL: is required on Vercel[\s\S]*NEXTAUTH_SECRET: is required on Vercel[\s\S]*INNGEST_EVENT_KEY: is required on Vercel[\s\S]*PUSHER_SECRET: is required on Vercel/,
     );
-    const vercel = { VERCEL: "1", DATABASE_URL: "postgres://db/app", NEXTAUTH_SECRET: "x".repeat(32), TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"), WEBHOOK_SECRET: "w".repeat(32) };
-    expect(() => parseEnv({ ...vercel, INNGEST_EVENT_KEY: "evt" })).toThrow(/INNGEST_SIGNING_KEY: is required with INNGEST_EVENT_KEY/);
-    expect(() => parseEnv({ ...vercel, INNGEST_EVENT_KEY: "evt", INNGEST_SIGNING_KEY: "signkey-prod-1" })).not.toThrow();
+    const required = deploymentRequirements({ VERCEL: true })!.variables.map(({ name }) => name);
+    expect(required).toEqual(expect.arrayContaining(["DATABASE_URL", "NEXTAUTH_SECRET", "INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY", "PUSHER_APP_ID", "PUSHER_KEY", "PUSHER_SECRET"]));
+    expect(() => parseEnv(VERCEL_ENV)).not.toThrow();
+    for (const name of required) {
+      expect(() => parseEnv({ ...VERCEL_ENV, [name]: "" }), name).toThrow(new RegExp(`^Invalid environment:\\n {2}- ${name}: is required on Vercel: [^\\n]+$`));
+    }
+    // A Pusher app needs its cluster (or a self-hosted server's host) too.
+    expect(() => parseEnv({ ...VERCEL_ENV, PUSHER_CLUSTER: "" })).toThrow(/PUSHER_CLUSTER: set PUSHER_CLUSTER/);
+    // A dev server is no stand-in for Inngest on Vercel: it turns signature checks off.
+    expect(() => parseEnv({ ...VERCEL_ENV, INNGEST_EVENT_KEY: "", INNGEST_DEV: "1" })).toThrow(/INNGEST_EVENT_KEY: is required on Vercel/);
+  });
+
+  it("the README's Vercel section names every variable Vercel requires", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const vercel = readme.slice(readme.indexOf("### Vercel"), readme.indexOf("### Health"));
+    for (const { name } of deploymentRequirements({ VERCEL: true })!.variables) expect(vercel, name).toContain(`\`${name}\``);
+  });
+
+  it("requires a signing key with an Inngest event key anywhere", () => {
+    expect(() => parseEnv({ INNGEST_EVENT_KEY: "evt" })).toThrow(/INNGEST_SIGNING_KEY: is required with INNGEST_EVENT_KEY/);
+    expect(() => parseEnv({ INNGEST_EVENT_KEY: "evt", INNGEST_SIGNING_KEY: "signkey-prod-1" })).not.toThrow();
+  });
+
+  it("takes the operators as lower-cased addresses and refuses anything else", () => {
+    expect(parseEnv({}).OPERATOR_EMAILS).toEqual([]);
+    expect(parseEnv({ OPERATOR_EMAILS: " Ops@Example.com, second@example.org ," }).OPERATOR_EMAILS).toEqual(["ops@example.com", "second@example.org"]);
+    expect(() => parseEnv({ OPERATOR_EMAILS: "ops@example.com, not-an-address" })).toThrow(/OPERATOR_EMAILS: must be email addresses, comma-separated/);
   });
 
   it("requires the shared secrets in production on a Postgres server, where several instances may share the database", () => {
@@ -55,11 +81,15 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ NODE_ENV: "development", DATABASE_URL: "postgres://db/app" })).not.toThrow();
   });
 
-  it("docker-compose.yml (app on Postgres, in production) asks for each shared secret by name", () => {
-    const compose = readFileSync(new URL("../../docker-compose.yml", import.meta.url), "utf8");
-    for (const name of ["NEXTAUTH_SECRET", "WEBHOOK_SECRET", "TOKEN_ENCRYPTION_KEY"]) {
-      expect(compose).toMatch(new RegExp(`^ {6}${name}: "\\$\\{${name}:\\?set ${name} \\(openssl rand -base64 32\\)`, "m"));
-    }
+  it("tells clients where a self-hosted Pusher server is when they reach it elsewhere than this server does", () => {
+    const soketi = { PUSHER_APP_ID: "devpulse", PUSHER_KEY: "public-key", PUSHER_SECRET: "secret", PUSHER_HOST: "soketi", PUSHER_PORT: "6001", PUSHER_USE_TLS: "false" };
+    const inside = pusherSettingsFromEnv(parseEnv(soketi))!;
+    expect(pusherConnectionFor(inside, "u1")).toMatchObject({ wsHost: "soketi", wsPort: 6001, forceTLS: false });
+    const published = pusherSettingsFromEnv(parseEnv({ ...soketi, PUSHER_CLIENT_HOST: "realtime.example.com", PUSHER_CLIENT_PORT: "443", PUSHER_CLIENT_USE_TLS: "true" }))!;
+    expect({ host: published.host, port: published.port, useTLS: published.useTLS }).toEqual({ host: "soketi", port: 6001, useTLS: false });
+    expect(pusherConnectionFor(published, "u1")).toEqual({ transport: "pusher", key: "public-key", channel: "private-user-u1", wsHost: "realtime.example.com", wsPort: 443, forceTLS: true });
+    // Only the host differs: the port and TLS follow the server's own.
+    expect(pusherConnectionFor(pusherSettingsFromEnv(parseEnv({ ...soketi, PUSHER_CLIENT_HOST: "localhost" }))!, "u1")).toMatchObject({ wsHost: "localhost", wsPort: 6001, forceTLS: false });
   });
 
   it("takes INNGEST_DEV as a flag or a dev server URL, nothing else", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from "~/server/env";
 import { blockedAddressReason } from "~/server/webhooks/address-guard";
 import { retrySchedule } from "~/server/webhooks/policy";
 
@@ -32,7 +33,7 @@ describe("blockedAddressReason", () => {
 
 describe("retrySchedule", () => {
   it("reads the default as nine attempts within a day", () => {
-    const waits = retrySchedule("10s,1m,5m,30m,2h,5h,8h,8h");
+    const waits = retrySchedule(DEFAULT_WEBHOOK_RETRY_SCHEDULE);
     expect(waits).toHaveLength(8);
     const total = waits.reduce((sum, ms) => sum + ms, 0);
     expect(total).toBeLessThan(24 * 60 * 60 * 1000);

@@ -1,5 +1,6 @@
 import { ApiReference } from "@scalar/nextjs-api-reference";
 import { SCALAR_SCRIPT_PATH } from "~/server/openapi/scalar";
+import { withBodyLimit } from "~/server/security/body-limits";
 
 export const dynamic = "force-dynamic";
 
@@ -15,8 +16,8 @@ const untypedOptions = {
  * internet, and a strict Content-Security-Policy allows only our own scripts. The proxy's
  * per-request nonce (`x-nonce`, when set) goes on the page's inline script and style.
  */
-export function GET(request: Request) {
-  return ApiReference({
+export const GET = withBodyLimit("noBody", (request: Request) =>
+  ApiReference({
     url: "/api/openapi.json",
     pageTitle: "DevPulse Cloud API reference",
     cdn: SCALAR_SCRIPT_PATH,
@@ -30,5 +31,5 @@ export function GET(request: Request) {
     showDeveloperTools: "never",
     authentication: { preferredSecurityScheme: "DeviceToken" },
     ...untypedOptions,
-  })();
-}
+  })(),
+);

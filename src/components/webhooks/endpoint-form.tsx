@@ -7,16 +7,8 @@ import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { Field } from "../ui/field";
 
-/** How each kind reads on the form: the catalog's own words for its category, plus what in it fires. */
-export const WEBHOOK_KIND_LABELS: Partial<Record<NotificationKind, string>> = {
-  "sync.conflict_detected": "Sync conflict detected",
-  "integration.failed": "Integration failed or needs reconnecting",
-  "security.device_signed_in": "New device signed in",
-  "account.export_ready": "Data export ready",
-  "calendar.conflict_detected": "Calendar conflict detected",
-  "calendar.focus_block_starting": "Focus block starting",
-  "summary.weekly": "Weekly summary",
-};
+/** What each kind that webhooks carry is called: the catalog's own label, so a new kind needs no entry here. */
+export const WEBHOOK_KIND_LABELS: Partial<Record<NotificationKind, string>> = Object.fromEntries(WEBHOOK_NOTIFICATION_KINDS.map((kind) => [kind, notificationKinds[kind].label]));
 
 export type EndpointFormValues = { url: string; description: string; kinds: NotificationKind[] };
 

@@ -43,6 +43,8 @@ export type NotificationPresentation = {
 };
 
 type KindSpec<S extends z.ZodObject> = {
+  /** What the kind is called where a person chooses kinds (a webhook endpoint's subscriptions, its delivery log). */
+  label: string;
   category: NotificationCategory;
   priority: NotificationPriority;
   channels: readonly NotificationChannel[];
@@ -62,6 +64,7 @@ const plural = (count: number, one: string, many = `${one}s`) => `${count.toLoca
 
 export const notificationKinds = {
   "sync.conflict_detected": kind({
+    label: "Sync conflict detected",
     category: "sync",
     priority: "normal",
     channels: ["inApp", "desktop", "email", "webhook"],
@@ -78,6 +81,7 @@ export const notificationKinds = {
     },
   }),
   "integration.failed": kind({
+    label: "Integration failed or needs reconnecting",
     category: "integrations",
     priority: "normal",
     channels: ["inApp", "desktop", "email", "webhook"],
@@ -99,6 +103,7 @@ export const notificationKinds = {
     },
   }),
   "security.device_signed_in": kind({
+    label: "New device signed in",
     category: "security",
     priority: "urgent",
     channels: ["inApp", "desktop", "email", "webhook"],
@@ -111,6 +116,7 @@ export const notificationKinds = {
     }),
   }),
   "account.export_ready": kind({
+    label: "Data export ready",
     category: "account",
     priority: "normal",
     channels: ["inApp", "desktop", "email", "webhook"],
@@ -118,6 +124,7 @@ export const notificationKinds = {
     present: ({ format }) => ({ title: "Your data export is ready", body: `The ${format.toUpperCase()} export can be downloaded for 7 days.`, href: "/privacy", level: "info" }),
   }),
   "account.inactivity_warning": kind({
+    label: "Account deletion warning",
     category: "account",
     priority: "urgent",
     channels: ["inApp", "email"],
@@ -132,6 +139,7 @@ export const notificationKinds = {
     coalesce: { key: ({ deletionDate }) => deletionDate, merge: (_older, newer) => newer },
   }),
   "calendar.conflict_detected": kind({
+    label: "Calendar conflict detected",
     category: "calendar",
     priority: "normal",
     channels: ["inApp", "desktop", "email", "webhook"],
@@ -145,6 +153,7 @@ export const notificationKinds = {
     coalesce: { key: () => "calendar-conflicts", merge: (older, newer) => ({ count: older.count + newer.count, start: older.start < newer.start ? older.start : newer.start, focusBlock: older.focusBlock || newer.focusBlock }) },
   }),
   "calendar.focus_block_starting": kind({
+    label: "Focus block starting",
     category: "calendar",
     priority: "normal",
     channels: ["inApp", "desktop", "webhook"],
@@ -152,6 +161,7 @@ export const notificationKinds = {
     present: ({ title, minutes }) => ({ title: `${title} starts in ${plural(minutes, "minute")}`, body: "Wrap up and get ready to focus.", href: "/calendar", level: "info" }),
   }),
   "webhooks.endpoint_disabled": kind({
+    label: "Webhook endpoint turned off",
     category: "integrations",
     priority: "normal",
     // Not "webhook": the endpoint being told about is the one that stopped answering.
@@ -168,6 +178,7 @@ export const notificationKinds = {
     }),
   }),
   "summary.weekly": kind({
+    label: "Weekly summary",
     category: "summary",
     priority: "low",
     channels: ["inApp", "email", "webhook"],

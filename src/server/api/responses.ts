@@ -1,6 +1,7 @@
 import type { TRPCError } from "@trpc/server";
 import { AppError } from "../errors";
 import { logger } from "../logger";
+import { rateLimitHeadersOfErrors } from "../security/rate-limit-http";
 
 /**
  * What the two HTTP doors to the procedures (tRPC at /api/trpc, REST at /api/v1) add to
@@ -11,14 +12,13 @@ import { logger } from "../logger";
  * API answers are per user (never cache them) and mostly ciphertext, which gzip cannot
  * shrink much but costs ~2/3 of a pull's time (bench/PROFILE.md): no-transform tells the
  * server's compression to leave them alone. A rate-limited call (server/security/rate-limits.ts)
- * also says when to retry, in HTTP's own terms.
+ * also says when to retry and which limit refused, in HTTP's own terms (Retry-After,
+ * RateLimit-Policy, RateLimit).
  */
 export function apiResponseHeaders(errors: readonly TRPCError[]): Record<string, string> {
-  const headers: Record<string, string> = { "cache-control": "no-store, no-transform" };
-  const waits = errors.map((error) => (error.cause instanceof AppError ? error.cause.details?.retryAfterSeconds : undefined));
-  const wait = Math.max(0, ...waits.filter((seconds): seconds is number => typeof seconds === "number"));
-  if (wait > 0) headers["retry-after"] = String(wait);
-  return headers;
+  const headers = rateLimitHeadersOfErrors(errors.map((error) => error.cause));
+  headers.set("cache-control", "no-store, no-transform");
+  return Object.fromEntries(headers);
 }
 
 /**

@@ -18,7 +18,8 @@ import { getEnv } from "../env";
 import { AppError } from "../errors";
 import { ProviderError, type ProviderErrorKind } from "../integrations/resilience";
 import { clientVersionError } from "../openapi/client-version";
-import { consumeRateLimit, type RateLimitName } from "../security/rate-limits";
+import { crossSiteRefusal } from "../security/csrf";
+import { consumeRequestLimit, type RateLimitName } from "../security/rate-limits";
 
 // ───────────────────────────── 1. Context ─────────────────────────────
 
@@ -32,6 +33,8 @@ export type Context = {
   authError: AppError | null;
   /** An X-DevPulse-Client header that is malformed or older than MIN_CLIENT_VERSIONS allows (426): refused on every procedure. */
   clientError: AppError | null;
+  /** Set when a browser sent this unsafe request from another site (security/csrf.ts): refused on every procedure. */
+  crossSiteRefusal: string | null;
   ip: string;
   /** Public base URL of this deployment, for links handed to clients. */
   appUrl: string;
@@ -50,6 +53,7 @@ export async function createContextInner(opts: Partial<Context> = {}): Promise<C
     device: opts.device ?? null,
     authError: opts.authError ?? null,
     clientError: opts.clientError ?? null,
+    crossSiteRefusal: opts.crossSiteRefusal ?? null,
     ip: opts.ip ?? "unknown",
     appUrl: opts.appUrl ?? getEnv().appUrl,
     renewSession: opts.renewSession ?? null,
@@ -61,6 +65,9 @@ export async function createContextFromRequest(req: Request, resHeaders?: Header
   const db = await getDb();
   const ip = clientIpFrom(req.headers);
   const clientError = clientVersionError(req.headers.get(CLIENT_HEADER), getEnv().MIN_CLIENT_VERSIONS);
+  // Only a browser's ambient cookie can be abused cross-site: a request that carries its own
+  // credential is exempt (another site cannot add an Authorization header without a CORS preflight we never allow).
+  const crossSite = req.headers.has("authorization") ? null : crossSiteRefusal(req, getEnv().appUrl);
   try {
     const token = bearerTokenFrom(req.headers.get("authorization"));
     if (token) {
@@ -77,9 +84,9 @@ export async function createContextFromRequest(req: Request, resHeaders?: Header
             if (cookie) resHeaders.append("set-cookie", cookie);
           }
         : null;
-    return createContextInner({ db, ip, clientError, user: user ?? null, renewSession });
+    return createContextInner({ db, ip, clientError, user: user ?? null, renewSession, crossSiteRefusal: crossSite });
   } catch (error) {
-    if (error instanceof AppError) return createContextInner({ db, ip, clientError, authError: error });
+    if (error instanceof AppError) return createContextInner({ db, ip, clientError, authError: error, crossSiteRefusal: crossSite });
     throw error;
   }
 }
@@ -152,6 +159,12 @@ const refuseOutdatedClients = t.middleware(({ ctx, next }) => {
   return next();
 });
 
+/** A browser's unsafe request from another site never acts as anyone (security/csrf.ts), before anything else runs. */
+const refuseCrossSite = t.middleware(({ ctx, next }) => {
+  if (ctx.crossSiteRefusal) throw new TRPCError({ code: "FORBIDDEN", message: ctx.crossSiteRefusal });
+  return next();
+});
+
 /** A credential that was sent but is unusable is an error even where none is needed. */
 const refuseBadCredentials = t.middleware(({ ctx, next }) => {
   if (ctx.authError) throw ctx.authError;
@@ -160,17 +173,27 @@ const refuseBadCredentials = t.middleware(({ ctx, next }) => {
 
 // ───────────────────────────── 3. Procedures ─────────────────────────────
 
+/**
+ * Every call, before anything else (a bad credential included): the instance's ceiling, then the
+ * caller's allowance — per device, user, or (signed out) address (server/security/rate-limits.ts).
+ */
+const limitCalls = t.middleware(async ({ ctx, next }) => {
+  await consumeRequestLimit(ctx.db, "requests", ctx);
+  await consumeRequestLimit(ctx.db, "calls", ctx);
+  return next();
+});
+
 /** Anyone may call; `ctx.user` may be null. */
-export const publicProcedure = t.procedure.use(mapErrors).use(refuseOutdatedClients).use(refuseBadCredentials);
+export const publicProcedure = t.procedure.use(mapErrors).use(refuseOutdatedClients).use(refuseCrossSite).use(limitCalls).use(refuseBadCredentials);
 
 /**
- * A named rate limit (server/security/rate-limits.ts) on a procedure, keyed on the
- * client address unless `keyOf` says otherwise: `.use(rateLimited("register"))`. Over
- * the limit the call fails with TOO_MANY_REQUESTS, `data.details.retryAfterSeconds`.
+ * A named rate limit (server/security/rate-limits.ts) on a procedure, keyed as the limit says
+ * (the client address, the account…): `.use(rateLimited("register"))`. Over the limit the call
+ * fails with TOO_MANY_REQUESTS, `data.details.retryAfterSeconds`, before the procedure runs.
  */
-export const rateLimited = (name: RateLimitName, keyOf: (ctx: Context) => string = (ctx) => ctx.ip) =>
+export const rateLimited = (name: RateLimitName) =>
   t.middleware(async ({ ctx, next }) => {
-    await consumeRateLimit(ctx.db, name, keyOf(ctx));
+    await consumeRequestLimit(ctx.db, name, ctx);
     return next();
   });
 

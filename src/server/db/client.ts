@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { sql, type SQL } from "drizzle-orm";
+import { entityKind, sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { getEnv } from "../env";
 import * as schema from "./schema";
@@ -21,6 +21,15 @@ export type DbOrTx = Db | Tx;
 export async function selectRows<Row extends Record<string, unknown>>(db: DbOrTx, query: SQL): Promise<Row[]> {
   const result = (await db.execute(query)) as unknown as { rows?: Row[] } | Row[];
   return Array.isArray(result) ? result : (result.rows ?? []);
+}
+
+/**
+ * Whether `db` is embedded PGlite rather than a Postgres server: only one process can open a
+ * PGlite folder, so state kept in this process's memory is as shared as the database itself.
+ * Read from drizzle's own class tag, so the PGlite driver is never loaded to ask.
+ */
+export function isEmbeddedDatabase(db: Db): boolean {
+  return (db.constructor as { [entityKind]?: string })[entityKind] === "PgliteDatabase";
 }
 
 export type DatabaseConfig =

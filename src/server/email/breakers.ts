@@ -1,7 +1,9 @@
 import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from "cockatiel";
 import type { EmailProviderId, Env } from "../env";
+import { redactText } from "../logger";
 import { metrics } from "../metrics/registry";
 import { EmailProviderError } from "./provider";
+import { providerConfiguration } from "./registry";
 
 /**
  * One circuit breaker per email provider (cockatiel): EMAIL_CIRCUIT_THRESHOLD consecutive
@@ -11,20 +13,22 @@ import { EmailProviderError } from "./provider";
  *
  * Per process, like the integrations' breakers: each instance learns of an outage from its own
  * failures (a few sends each), which is cheaper than sharing state on every send. Kept on
- * globalThis (Next dev reloads modules) and keyed by the provider's configuration too, so
- * test files pointing at different doubles do not share a breaker.
+ * globalThis (Next dev reloads modules) and keyed by the provider's configuration (its URL and
+ * credentials: registry.ts) and the breaker's own settings, so a changed key or URL, or test
+ * files pointing at different doubles, never inherit another configuration's open circuit.
  */
 
-export type EmailCircuit = "closed" | "half-open" | "open";
+type EmailCircuit = "closed" | "half-open" | "open";
 const GAUGE: Record<EmailCircuit, number> = { closed: 0, "half-open": 1, open: 2 };
 
-const holder = globalThis as typeof globalThis & { __devpulseEmailBreakers?: Map<string, CircuitBreakerPolicy> };
-const breakers = (holder.__devpulseEmailBreakers ??= new Map());
+/** The last failure that counted against a circuit: what an operator sees beside its state. */
+export type CircuitFailure = { message: string; at: Date };
 
-type BreakerEnv = Pick<Env, "EMAIL_CIRCUIT_THRESHOLD" | "EMAIL_CIRCUIT_COOLDOWN_MS" | "SMTP_URL" | "RESEND_BASE_URL" | "POSTMARK_API_URL" | "SENDGRID_API_URL">;
+const holder = globalThis as typeof globalThis & { __devpulseEmailBreakers?: Map<string, CircuitBreakerPolicy>; __devpulseEmailFailures?: Map<string, CircuitFailure> };
+const breakers = (holder.__devpulseEmailBreakers ??= new Map<string, CircuitBreakerPolicy>());
+const lastFailures = (holder.__devpulseEmailFailures ??= new Map<string, CircuitFailure>());
 
-const endpointOf = (env: BreakerEnv, provider: EmailProviderId) =>
-  ({ smtp: env.SMTP_URL ?? "outbox", resend: env.RESEND_BASE_URL, postmark: env.POSTMARK_API_URL, sendgrid: env.SENDGRID_API_URL })[provider];
+const keyOf = (env: Env, provider: EmailProviderId) => [providerConfiguration(env, provider), env.EMAIL_CIRCUIT_THRESHOLD, env.EMAIL_CIRCUIT_COOLDOWN_MS].join("|");
 
 export function circuitState(policy: CircuitBreakerPolicy): EmailCircuit {
   if (policy.state === CircuitState.Closed) return "closed";
@@ -32,8 +36,8 @@ export function circuitState(policy: CircuitBreakerPolicy): EmailCircuit {
   return "open";
 }
 
-export function breakerFor(env: BreakerEnv, provider: EmailProviderId): CircuitBreakerPolicy {
-  const key = [provider, endpointOf(env, provider), env.EMAIL_CIRCUIT_THRESHOLD, env.EMAIL_CIRCUIT_COOLDOWN_MS].join("|");
+export function breakerFor(env: Env, provider: EmailProviderId): CircuitBreakerPolicy {
+  const key = keyOf(env, provider);
   let policy = breakers.get(key);
   if (!policy) {
     policy = circuitBreaker(
@@ -42,6 +46,9 @@ export function breakerFor(env: BreakerEnv, provider: EmailProviderId): CircuitB
     );
     const created = policy;
     created.onStateChange(() => metrics.emailCircuitState.set({ provider }, GAUGE[circuitState(created)]));
+    created.onFailure(({ handled, reason }) => {
+      if (handled && "error" in reason && reason.error instanceof Error) lastFailures.set(key, { message: redactText(reason.error.message).slice(0, 300), at: new Date() });
+    });
     metrics.emailCircuitState.set({ provider }, 0);
     breakers.set(key, policy);
   }
@@ -49,6 +56,11 @@ export function breakerFor(env: BreakerEnv, provider: EmailProviderId): CircuitB
 }
 
 /** Each configured provider's circuit now (for tests and the operator). */
-export function emailCircuits(env: BreakerEnv, providers: readonly EmailProviderId[]): Record<string, EmailCircuit> {
+export function emailCircuits(env: Env, providers: readonly EmailProviderId[]): Record<string, EmailCircuit> {
   return Object.fromEntries(providers.map((provider) => [provider, circuitState(breakerFor(env, provider))]));
+}
+
+/** The operator's view of each provider's circuit in this process: its state and the last failure that counted against it. */
+export function emailCircuitReport(env: Env, providers: readonly EmailProviderId[]) {
+  return providers.map((provider) => ({ provider, circuit: circuitState(breakerFor(env, provider)), lastError: lastFailures.get(keyOf(env, provider)) ?? null }));
 }

@@ -2,17 +2,20 @@ import { z } from "zod";
 import type { DbOrTx } from "../db/client";
 import type { Env } from "../env";
 import { getNotificationPreferences } from "../notifications/preferences";
-import { DEFAULT_EMAIL_LOCALE, EMAIL_TEMPLATE_IDS, emailTemplates, type EmailTemplateId, renderEmail, type RenderedEmail } from "./templates";
+import type { RenderedEmail } from "./templates";
+import { DEFAULT_EMAIL_LOCALE, EMAIL_TEMPLATE_IDS, type EmailTemplateId } from "./templates/catalog";
 
-/** The preview on /settings/notifications/emails: every template with sample data, in the viewer's time zone. */
+/** The preview on /settings/notifications/emails: every template with sample data, in the viewer's time zone (React Email loads with the first preview). */
 
-export const ZEmailPreviewInput = z.object({ template: z.enum(EMAIL_TEMPLATE_IDS as [EmailTemplateId, ...EmailTemplateId[]]) });
+export const ZEmailPreviewInput = z.object({ template: z.enum(EMAIL_TEMPLATE_IDS) });
 
-export function listEmailTemplates() {
+export async function listEmailTemplates() {
+  const { emailTemplates } = await import("./templates");
   return EMAIL_TEMPLATE_IDS.map((id) => ({ id, name: emailTemplates[id].name, description: emailTemplates[id].description, unsubscribable: emailTemplates[id].unsubscribable }));
 }
 
 export async function previewEmail(db: DbOrTx, env: Env, userId: string, input: z.infer<typeof ZEmailPreviewInput>): Promise<RenderedEmail & { template: EmailTemplateId }> {
+  const { emailTemplates, renderEmail } = await import("./templates");
   const spec = emailTemplates[input.template];
   const { timeZone } = await getNotificationPreferences(db, userId);
   // A sample link that leads nowhere: a preview must not hold a working unsubscribe token.

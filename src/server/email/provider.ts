@@ -1,4 +1,4 @@
-import type { EmailProviderId } from "../env";
+import type { EmailProviderId, Env } from "../env";
 
 /**
  * The one interface every email provider implements (smtp/, resend/, postmark/, sendgrid/),
@@ -21,7 +21,7 @@ export type ProviderMessage = {
   idempotencyKey: string;
 };
 
-export type ProviderSendResult = {
+type ProviderSendResult = {
   providerMessageId: string;
   /** Set when the embedded default wrote the message to DATA_DIR/outbox instead of sending it. */
   outboxFile?: string;
@@ -32,7 +32,7 @@ export type ProviderSendResult = {
  * - `permanent`: the message itself is refused (invalid address, validation): another provider
  *   would refuse it too, so it is not failed over and not retried, and the provider is not blamed.
  * - `transient`: the provider is down or erred (5xx, network): try the next provider, count it against the breaker.
- * - `rate_limited`: the provider asks us to slow down (429): next provider now, this one after `retryAfterMs`.
+ * - `rate_limited`: the provider asks us to slow down (429): next provider now, this one after `retryAt`.
  * - `unauthorized`: our credentials or account are refused (401/403): a configuration problem, failed over.
  */
 export type EmailFailureKind = "permanent" | "transient" | "rate_limited" | "unauthorized";
@@ -43,7 +43,8 @@ export class EmailProviderError extends Error {
     readonly kind: EmailFailureKind,
     message: string,
     readonly statusCode?: number,
-    readonly retryAfterMs?: number,
+    /** When a rate-limited provider may be tried again (its Retry-After). */
+    readonly retryAt?: Date | null,
   ) {
     super(message);
     this.name = "EmailProviderError";
@@ -54,6 +55,8 @@ export class EmailProviderError extends Error {
 export type EmailProviderFacts = {
   id: EmailProviderId;
   name: string;
+  /** The variables that configure it: one client (and one circuit breaker) per set of their values. */
+  configuredBy: readonly (keyof Env)[];
   /** Whether a repeated request with the same key is sent once by the provider itself, and for how long. */
   idempotency: { supported: true; header: string; windowHours: number; maxKeyLength: number } | { supported: false; why: string };
   limits: { requestsPerSecond: number | null; maxRecipients: number; maxMessageBytes: number };
@@ -73,7 +76,6 @@ export type EmailProviderFacts = {
 
 export interface EmailProvider {
   readonly id: EmailProviderId;
-  readonly facts: EmailProviderFacts;
   /** Sends one message; throws an EmailProviderError (classified) on failure. */
   send(message: ProviderMessage): Promise<ProviderSendResult>;
 }
@@ -85,13 +87,4 @@ export function classifyHttpFailure(facts: EmailProviderFacts, status: number | 
   if (status !== null && facts.classify.unauthorizedStatuses.includes(status)) return "unauthorized";
   if (status !== null && facts.classify.permanentStatuses.includes(status)) return "permanent";
   return "transient";
-}
-
-/** Retry-After as milliseconds (seconds or an HTTP date), or undefined. */
-export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -1,19 +1,20 @@
 import { BrokenCircuitError } from "cockatiel";
 import { and, eq, sql } from "drizzle-orm";
 import { NonRetriableError, RetryAfterError } from "inngest";
-import type { AnyNotification, NotificationCategory } from "~/lib/notifications/catalog";
+import type { AnyNotification, NotificationCategory, NotificationKind } from "~/lib/notifications/catalog";
 import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
 import type { Db, DbOrTx } from "../db/client";
-import { emailAttempts, emailMessages, users } from "../db/schema";
+import { emailAttempts, emailMessages } from "../db/schema";
 import { emailProviderList, type EmailProviderId, type Env } from "../env";
 import { logger } from "../logger";
 import { metrics } from "../metrics/registry";
 import { getNotificationPreferences } from "../notifications/preferences";
 import { breakerFor } from "./breakers";
-import { EmailProviderError, type EmailProvider, type ProviderMessage } from "./provider";
-import { emailProviders } from "./registry";
+import { EmailProviderError, type ProviderMessage } from "./provider";
+import { emailProvider, emailProviders } from "./registry";
 import { suppressionOf } from "./suppression";
-import { DEFAULT_EMAIL_LOCALE, type EmailContext, type EmailTemplateId, type EmailVariables, renderEmail } from "./templates";
+import type { EmailContext, EmailVariables } from "./templates";
+import { DEFAULT_EMAIL_LOCALE, type EmailTemplateId } from "./templates/catalog";
 import { unsubscribeUrl } from "./unsubscribe";
 
 /**
@@ -39,7 +40,7 @@ export type DigestWindow = "hourly" | "daily";
 /** One line of a digest: a notification (coalesced ones carry their count in their data) and when it was raised. */
 export type DigestItem = AnyNotification & { id: string; createdAt: string };
 
-export type EmailContent =
+type EmailContent =
   | { template: "notification"; notification: AnyNotification & { id: string; createdAt?: string } }
   | { template: "digest"; window: DigestWindow; items: DigestItem[] };
 
@@ -53,9 +54,11 @@ export type OutgoingEmail = {
   unsubscribeCategory?: NotificationCategory;
   locale?: string;
   timeZone?: string;
+  /** The recipient's name, for mail that greets them: the caller has the user's row already. */
+  recipientName?: string | null;
 };
 
-export type EmailResult =
+type EmailResult =
   | { status: "sent"; provider: string; messageId: string; /** Set when the embedded default wrote it to DATA_DIR/outbox. */ outboxFile?: string }
   | { status: "suppressed"; reason: string };
 
@@ -67,24 +70,34 @@ export class EmailRejectedError extends NonRetriableError {
   }
 }
 
-export async function sendEmail(db: Db, env: Env, email: OutgoingEmail): Promise<EmailResult> {
+type TemplateChoice = { [T in EmailTemplateId]: { template: T; variables: EmailVariables<T> } }[EmailTemplateId];
+type NotificationOf<K extends NotificationKind> = Extract<AnyNotification, { kind: K }>;
+
+/**
+ * The kinds whose mail keeps wording of its own, each with its template and how its variables
+ * are built; every other kind reads from the catalog through the "notification" template.
+ */
+const OWN_TEMPLATES: { [K in NotificationKind]?: (notification: NotificationOf<K>, email: OutgoingEmail) => TemplateChoice } = {
+  // The deletion notice: what is deleted, and how to keep the account.
+  "account.inactivity_warning": (notification, email) => ({
+    template: "inactivityWarning",
+    variables: { name: email.recipientName ?? null, deletionDate: notification.data.deletionDate, deleteAfterDays: INACTIVITY_POLICY.deleteAfterDays },
+  }),
+};
+
+function templateFor(email: OutgoingEmail): TemplateChoice {
   const { content } = email;
-  if (content.template === "digest") return deliverEmail(db, env, { ...email, template: "digest", variables: { window: content.window, items: content.items } });
+  if (content.template === "digest") return { template: "digest", variables: { window: content.window, items: content.items } };
   const { notification } = content;
-  // The deletion notice keeps its own wording (what is deleted, how to keep the account); every other kind reads from the catalog.
-  if (notification.kind === "account.inactivity_warning") {
-    const name = await accountName(db, email.userId);
-    return deliverEmail(db, env, { ...email, template: "inactivityWarning", variables: { name, deletionDate: notification.data.deletionDate, deleteAfterDays: INACTIVITY_POLICY.deleteAfterDays } });
-  }
-  return deliverEmail(db, env, { ...email, template: "notification", variables: { notification, createdAt: notification.createdAt } });
+  const own = OWN_TEMPLATES[notification.kind] as ((notification: AnyNotification, email: OutgoingEmail) => TemplateChoice) | undefined;
+  return own ? own(notification, email) : { template: "notification", variables: { notification, createdAt: notification.createdAt } };
 }
 
-async function accountName(db: Db, userId: string): Promise<string | null> {
-  const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, userId));
-  return user?.name ?? null;
+export async function sendEmail(db: Db, env: Env, email: OutgoingEmail): Promise<EmailResult> {
+  return deliverEmail(db, env, { ...email, ...templateFor(email) });
 }
 
-export type DeliveryRequest<T extends EmailTemplateId> = {
+type DeliveryRequest<T extends EmailTemplateId> = {
   userId: string;
   to: string;
   idempotencyKey: string;
@@ -111,14 +124,9 @@ export function canDeliverMail(env: Pick<Env, "SMTP_URL" | "NODE_ENV"> & Partial
   return Boolean(env.SMTP_URL) || emailProviderList(env.EMAIL_PROVIDERS).length > 0 || env.NODE_ENV !== "production" || env.SANDBOX === true;
 }
 
-async function readerContext(db: DbOrTx, env: Env, request: { userId: string; unsubscribeCategory?: NotificationCategory; locale?: string; timeZone?: string }): Promise<EmailContext> {
+async function readerContext(db: DbOrTx, env: Env, request: { userId: string; locale?: string; timeZone?: string }, unsubscribe: string | undefined): Promise<EmailContext> {
   const timeZone = request.timeZone ?? (await getNotificationPreferences(db, request.userId)).timeZone;
-  return {
-    appUrl: env.appUrl,
-    locale: request.locale ?? DEFAULT_EMAIL_LOCALE,
-    timeZone,
-    unsubscribeUrl: request.unsubscribeCategory ? unsubscribeUrl(env, request.userId, request.unsubscribeCategory) : undefined,
-  };
+  return { appUrl: env.appUrl, locale: request.locale ?? DEFAULT_EMAIL_LOCALE, timeZone, unsubscribeUrl: unsubscribe };
 }
 
 type MessageRow = typeof emailMessages.$inferSelect;
@@ -150,19 +158,19 @@ export async function deliverEmail<T extends EmailTemplateId>(db: Db, env: Env, 
   }
   if (message.status === "failed") throw new EmailRejectedError(message.detail ?? "This message was refused");
 
-  const rendered = await renderEmail(request.template, request.variables, await readerContext(db, env, request));
-  const context = rendered;
-  const headers: Record<string, string> = {};
-  if (request.unsubscribeCategory) {
-    headers["List-Unsubscribe"] = `<${unsubscribeUrl(env, request.userId, request.unsubscribeCategory)}>`;
-    headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
-  }
-  const outgoing: ProviderMessage = { messageId: message.id, from: env.MAIL_FROM, to: request.to, subject: context.subject, html: context.html, text: context.text, headers, idempotencyKey: request.idempotencyKey };
+  // React Email loads with the first message rendered, not with the server.
+  const { renderEmail } = await import("./templates");
+  // One token per message: the link in the body and the List-Unsubscribe header are the same.
+  const unsubscribe = request.unsubscribeCategory ? unsubscribeUrl(env, request.userId, request.unsubscribeCategory) : undefined;
+  const rendered = await renderEmail(request.template, request.variables, await readerContext(db, env, request, unsubscribe));
+  const headers: Record<string, string> = unsubscribe ? { "List-Unsubscribe": `<${unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" } : {};
+  const outgoing: ProviderMessage = { messageId: message.id, from: env.MAIL_FROM, to: request.to, subject: rendered.subject, html: rendered.html, text: rendered.text, headers, idempotencyKey: request.idempotencyKey };
 
   const failures: string[] = [];
   let retryAt: number | undefined;
   for (const id of configuredEmailProviders(env)) {
-    const provider: EmailProvider = emailProviders[id](env);
+    const provider = await emailProvider(env, id);
+    const { name } = emailProviders[id].facts;
     const breaker = breakerFor(env, id);
     try {
       const sent = await breaker.execute(() => provider.send(outgoing));
@@ -174,8 +182,8 @@ export async function deliverEmail<T extends EmailTemplateId>(db: Db, env: Env, 
       return { status: "sent", provider: id, messageId: sent.providerMessageId, ...(sent.outboxFile ? { outboxFile: sent.outboxFile } : {}) };
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        await logAttempt(db, message, id, "skipped", { kind: "circuit_open", detail: `${provider.facts.name}'s circuit is open after repeated failures` });
-        failures.push(`${provider.facts.name}: circuit open`);
+        await logAttempt(db, message, id, "skipped", { kind: "circuit_open", detail: `${name}'s circuit is open after repeated failures` });
+        failures.push(`${name}: circuit open`);
         retryAt = Math.min(retryAt ?? Infinity, Date.now() + env.EMAIL_CIRCUIT_COOLDOWN_MS);
         continue;
       }
@@ -187,7 +195,7 @@ export async function deliverEmail<T extends EmailTemplateId>(db: Db, env: Env, 
       }
       logger.warn("email provider failed; trying the next one", { provider: id, kind: error.kind, status: error.statusCode });
       failures.push(error.message);
-      if (error.retryAfterMs !== undefined) retryAt = Math.min(retryAt ?? Infinity, Date.now() + error.retryAfterMs);
+      if (error.retryAt) retryAt = Math.min(retryAt ?? Infinity, error.retryAt.getTime());
     }
   }
   // Every provider failed for now: the message stays queued and the job step retries it.
@@ -195,10 +203,4 @@ export async function deliverEmail<T extends EmailTemplateId>(db: Db, env: Env, 
   const summary = `No email provider could send the message: ${failures.join("; ")}`;
   if (retryAt !== undefined && Number.isFinite(retryAt)) throw new RetryAfterError(summary, new Date(retryAt));
   throw new Error(summary);
-}
-
-/** The account's address and name, for account mail. */
-export async function accountAddress(db: DbOrTx, userId: string) {
-  const [user] = await db.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, userId));
-  return user ?? null;
 }

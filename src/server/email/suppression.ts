@@ -9,7 +9,7 @@ import { emailSuppressions } from "../db/schema";
  * confirming it as a new address.
  */
 
-export const normalizeAddress = (address: string) => address.trim().toLowerCase();
+const normalizeAddress = (address: string) => address.trim().toLowerCase();
 
 export async function suppressionOf(db: DbOrTx, address: string) {
   const [row] = await db.select({ reason: emailSuppressions.reason, provider: emailSuppressions.provider, createdAt: emailSuppressions.createdAt }).from(emailSuppressions).where(eq(emailSuppressions.address, normalizeAddress(address)));

@@ -1,10 +1,11 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { NOTIFICATION_CATEGORIES, NOTIFICATION_CATEGORY_LABELS, type NotificationCategory } from "~/lib/notifications/catalog";
 import type { DbOrTx } from "../db/client";
 import { users } from "../db/schema";
 import type { Env } from "../env";
+import { constantTimeEqual } from "../integrations/webhooks";
 import { turnOffEmailFor } from "../notifications/preferences";
 import { derivedSecret } from "../secrets/derived";
 
@@ -21,24 +22,22 @@ export const UNSUBSCRIBE_TOKEN_TTL_MS = 90 * 24 * 60 * 60 * 1000;
 const ZPayload = z.object({ u: z.uuid(), c: z.enum(NOTIFICATION_CATEGORIES), e: z.number().int() }).strict();
 type UnsubscribeEnv = Pick<Env, "WEBHOOK_SECRET" | "appUrl">;
 
-const sign = (env: UnsubscribeEnv, payload: string) => createHmac("sha256", derivedSecret(env, "devpulse-email-unsubscribe")).update(payload).digest();
+const sign = (env: UnsubscribeEnv, payload: string) => createHmac("sha256", derivedSecret(env, "devpulse-email-unsubscribe")).update(payload).digest("base64url");
 
 export function createUnsubscribeToken(env: UnsubscribeEnv, userId: string, category: NotificationCategory, now = Date.now()): string {
   const payload = Buffer.from(JSON.stringify({ u: userId, c: category, e: Math.floor((now + UNSUBSCRIBE_TOKEN_TTL_MS) / 1000) })).toString("base64url");
-  return `${payload}.${sign(env, payload).toString("base64url")}`;
+  return `${payload}.${sign(env, payload)}`;
 }
 
 export const unsubscribeUrl = (env: UnsubscribeEnv, userId: string, category: NotificationCategory) => `${env.appUrl}/api/email/unsubscribe?token=${createUnsubscribeToken(env, userId, category)}`;
 
-export type UnsubscribeCheck = { ok: true; userId: string; category: NotificationCategory } | { ok: false; reason: "invalid" | "expired" };
+type UnsubscribeCheck = { ok: true; userId: string; category: NotificationCategory } | { ok: false; reason: "invalid" | "expired" };
 
 /** Verifies the signature (constant time) before reading anything, then the expiry. */
 export function verifyUnsubscribeToken(env: UnsubscribeEnv, token: string, now = Date.now()): UnsubscribeCheck {
   const [payload, signature, ...rest] = token.split(".");
   if (!payload || !signature || rest.length > 0 || token.length > 500) return { ok: false, reason: "invalid" };
-  const expected = sign(env, payload);
-  const given = Buffer.from(signature, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "invalid" };
+  if (!constantTimeEqual(signature, sign(env, payload))) return { ok: false, reason: "invalid" };
   let parsed: z.infer<typeof ZPayload>;
   try {
     parsed = ZPayload.parse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
@@ -49,7 +48,7 @@ export function verifyUnsubscribeToken(env: UnsubscribeEnv, token: string, now =
   return { ok: true, userId: parsed.u, category: parsed.c };
 }
 
-export type UnsubscribeOutcome = { ok: true; categoryLabel: string } | { ok: false; reason: "invalid" | "expired" };
+type UnsubscribeOutcome = { ok: true; categoryLabel: string } | { ok: false; reason: "invalid" | "expired" };
 
 /** The POST: email off for the token's category (other channels and categories untouched). */
 export async function unsubscribeWithToken(db: DbOrTx, env: UnsubscribeEnv, token: string): Promise<UnsubscribeOutcome> {

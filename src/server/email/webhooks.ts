@@ -1,10 +1,12 @@
-import { createHash, timingSafeEqual, verify as verifySignature } from "node:crypto";
+import { verify as verifySignature } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { emailMessages } from "../db/schema";
 import type { Env } from "../env";
+import { sha256Hex } from "../hash";
+import { constantTimeEqual } from "../integrations/webhooks";
 import { metrics } from "../metrics/registry";
 import { suppressAddress } from "./suppression";
 
@@ -15,7 +17,7 @@ import { suppressAddress } from "./suppression";
  *    HMAC-SHA256 with RESEND_WEBHOOK_SECRET); the `standardwebhooks` package verifies it, with its
  *    5-minute timestamp window against replays.
  *  - Postmark sends HTTP basic credentials we put in the webhook URL (POSTMARK_WEBHOOK_CREDENTIALS),
- *    compared in constant time (hashes of equal length, so the length leaks nothing either).
+ *    compared in constant time (as digests, so the length leaks nothing either).
  *  - SendGrid's signed event webhook: ECDSA P-256 over `timestamp + body`, with the public key
  *    from its settings (SENDGRID_WEBHOOK_PUBLIC_KEY, base64 DER). @sendgrid/eventwebhook is not
  *    installed and is a thin wrapper: node:crypto verifies a DER-encoded ECDSA signature with an
@@ -24,10 +26,10 @@ import { suppressAddress } from "./suppression";
  * address on the suppression list.
  */
 
-export const EMAIL_WEBHOOK_PROVIDERS = ["resend", "postmark", "sendgrid"] as const;
-export type EmailWebhookProvider = (typeof EMAIL_WEBHOOK_PROVIDERS)[number];
+const EMAIL_WEBHOOK_PROVIDERS = ["resend", "postmark", "sendgrid"] as const;
+type EmailWebhookProvider = (typeof EMAIL_WEBHOOK_PROVIDERS)[number];
 
-export type DeliveryEvent = {
+type DeliveryEvent = {
   provider: EmailWebhookProvider;
   type: "delivered" | "hard_bounce" | "soft_bounce" | "complaint";
   /** Our email_messages id, when the provider echoes our metadata; else its own message id. */
@@ -70,13 +72,11 @@ function resendEvents(env: Env, headers: Headers, body: string): DeliveryEvent[]
 const POSTMARK_HARD_BOUNCES = new Set(["HardBounce", "BadEmailAddress", "ManuallyDeactivated", "Unknown"]);
 const ZPostmarkEvent = z.object({ RecordType: z.string(), MessageID: z.string().optional(), Type: z.string().optional(), Description: z.string().optional(), Metadata: z.record(z.string(), z.string()).optional() }).loose();
 
-const digest = (value: string) => createHash("sha256").update(value).digest();
-
 function postmarkEvents(env: Env, headers: Headers, body: string): DeliveryEvent[] | WebhookOutcome {
   if (!env.POSTMARK_WEBHOOK_CREDENTIALS) return refused(404, "Postmark webhooks are not configured (POSTMARK_WEBHOOK_CREDENTIALS)");
   const match = /^basic\s+(.+)$/i.exec(headers.get("authorization") ?? "");
   const given = match ? Buffer.from(match[1]!, "base64").toString("utf8") : "";
-  if (!timingSafeEqual(digest(given), digest(env.POSTMARK_WEBHOOK_CREDENTIALS))) return refused(401, "Credentials refused");
+  if (!constantTimeEqual(sha256Hex(given), sha256Hex(env.POSTMARK_WEBHOOK_CREDENTIALS))) return refused(401, "Credentials refused");
   let parsed: z.infer<typeof ZPostmarkEvent>;
   try {
     parsed = ZPostmarkEvent.parse(JSON.parse(body));
@@ -138,7 +138,7 @@ export async function receiveEmailWebhook(db: Db, env: Env, provider: string, he
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Marks the message; a hard bounce or complaint suppresses its address. Repeats (providers retry) change nothing. */
-export async function applyDeliveryEvent(db: Db, event: DeliveryEvent): Promise<boolean> {
+async function applyDeliveryEvent(db: Db, event: DeliveryEvent): Promise<boolean> {
   const where = event.messageId && UUID.test(event.messageId) ? and(eq(emailMessages.id, event.messageId), eq(emailMessages.provider, event.provider)) : event.providerMessageId ? and(eq(emailMessages.provider, event.provider), eq(emailMessages.providerMessageId, event.providerMessageId)) : undefined;
   if (!where) return false;
   const [message] = await db.select({ id: emailMessages.id, userId: emailMessages.userId, to: emailMessages.to, status: emailMessages.status }).from(emailMessages).where(where);

@@ -14,7 +14,7 @@ export async function checkHealth(openDb: () => Promise<Db>): Promise<Health> {
 }
 
 /** drizzle wraps driver errors in "Failed query: …"; the driver's own message says what is wrong. */
-function rootCauseMessage(error: unknown): string {
+export function rootCauseMessage(error: unknown): string {
   let current = error;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(current);

@@ -34,20 +34,22 @@ export const RESILIENCE = {
   breakerOpenMs: 60_000,
 };
 
-type Breaker = { failures: number; openUntil: number };
-const breakers = new Map<string, Breaker>();
+type Breaker = { failures: number; openUntil: number; lastError: { message: string; at: Date } | null };
+// On globalThis: the health route must see the state the integration routes and jobs change (Next may load modules once per bundle).
+const holder = globalThis as typeof globalThis & { __devpulseProviderBreakers?: Map<string, Breaker> };
+const breakers = (holder.__devpulseProviderBreakers ??= new Map<string, Breaker>());
 
 function breakerFor(provider: ProviderId): Breaker {
   let breaker = breakers.get(provider);
-  if (!breaker) breakers.set(provider, (breaker = { failures: 0, openUntil: 0 }));
+  if (!breaker) breakers.set(provider, (breaker = { failures: 0, openUntil: 0, lastError: null }));
   return breaker;
 }
 
-/** For tests and the status view. */
-export function circuitState(provider: ProviderId): { open: boolean; failures: number; openUntil: Date | null } {
+/** For tests, the status view and the operator (deep health): the last outage counted against the circuit, if any. */
+export function circuitState(provider: ProviderId): { open: boolean; failures: number; openUntil: Date | null; lastError: Breaker["lastError"] } {
   const breaker = breakerFor(provider);
   const open = breaker.openUntil > Date.now();
-  return { open, failures: breaker.failures, openUntil: open ? new Date(breaker.openUntil) : null };
+  return { open, failures: breaker.failures, openUntil: open ? new Date(breaker.openUntil) : null, lastError: breaker.lastError };
 }
 
 export function resetCircuits() {
@@ -79,6 +81,8 @@ export async function withCircuitBreaker<T>(provider: ProviderId, operation: () 
   } catch (error) {
     if (error instanceof ProviderError && error.kind === "unavailable") {
       breaker.failures += 1;
+      // Messages are written for the user and never carry a token.
+      breaker.lastError = { message: error.message.slice(0, 300), at: new Date() };
       if (breaker.failures >= RESILIENCE.breakerThreshold) breaker.openUntil = Date.now() + RESILIENCE.breakerOpenMs;
     }
     throw error;

@@ -4,17 +4,19 @@ import { getEnv } from "../env";
 import { jobs } from "../jobs/send";
 import { logger } from "../logger";
 import { gitProviders, isCalendarProvider, isGitProvider } from "./registry";
-import { awaitingReconnect, readLimitedBody, WEBHOOK_MAX_BYTES } from "./webhooks";
+import { awaitingReconnect, signedBodyText } from "./webhooks";
 
 /** Calendar push deliveries come to /api/webhooks/<provider>-calendar (the provider's id alone is its git webhook). */
 const CALENDAR_SUFFIX = "-calendar";
 
-/** The HTTP side of a provider webhook: bounded body, the provider verifies, a job does the work, answer at once. */
+/**
+ * The HTTP side of a provider webhook: the provider verifies, a job does the work, answer at once.
+ * The route bounds the body (BODY_LIMITS.webhooks in server/security/body-limits.ts).
+ */
 export async function handleWebhook(provider: string, request: Request): Promise<Response> {
   if (provider.endsWith(CALENDAR_SUFFIX)) return handleCalendarWebhook(provider.slice(0, -CALENDAR_SUFFIX.length), request);
   if (!isGitProvider(provider)) return Response.json({ error: `No integration named "${provider}"` }, { status: 404 });
-  const body = await readLimitedBody(request);
-  if (body === null) return Response.json({ error: `Payload larger than ${WEBHOOK_MAX_BYTES} bytes` }, { status: 413 });
+  const body = await signedBodyText(request);
   const db = await getDb();
   const outcome = await gitProviders[provider].receiveWebhook(db, getEnv(), request.headers, body);
   if (outcome.event) {
@@ -31,8 +33,7 @@ export async function handleWebhook(provider: string, request: Request): Promise
 /** Google channel notifications and Graph change/lifecycle notifications; Graph's validation handshake is echoed as text/plain. */
 async function handleCalendarWebhook(provider: string, request: Request): Promise<Response> {
   if (!isCalendarProvider(provider)) return Response.json({ error: `No calendar integration named "${provider}"` }, { status: 404 });
-  const body = await readLimitedBody(request);
-  if (body === null) return Response.json({ error: `Payload larger than ${WEBHOOK_MAX_BYTES} bytes` }, { status: 413 });
+  const body = await signedBodyText(request);
   const outcome = await receiveCalendarDelivery(await getDb(), provider, request.headers, new URL(request.url), body);
   if (outcome.kind === "handshake") return new Response(outcome.answer, { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
   if (outcome.kind === "refused") {

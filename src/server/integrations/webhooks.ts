@@ -6,8 +6,6 @@ import { integrations, webhookDeliveries } from "../db/schema";
 import type { JobEvent } from "../jobs/events";
 import { ZDate, ZText } from "~/lib/schemas/primitives";
 
-/** Push payloads beyond this are refused before parsing (GitHub caps deliveries at 25 MB; ours never need that). */
-export const WEBHOOK_MAX_BYTES = 1024 * 1024;
 /** Commits per push handed to the job (a push of more is rare; the next sync finds the rest). */
 export const MAX_PUSHED_COMMITS = 100;
 
@@ -20,25 +18,12 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** Reads at most WEBHOOK_MAX_BYTES of the body; null when it is larger. */
-export async function readLimitedBody(request: Request): Promise<string | null> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > WEBHOOK_MAX_BYTES) return null;
-  const reader = request.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > WEBHOOK_MAX_BYTES) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/**
+ * The body exactly as the sender signed it, as text. Request.text() would drop a leading byte
+ * order mark and break the signature. The route handler bounds its size (server/security/body-limits.ts).
+ */
+export async function signedBodyText(request: Request): Promise<string> {
+  return Buffer.from(await request.arrayBuffer()).toString("utf8");
 }
 
 /** First delivery of this id? (A redelivery or replay is acknowledged and ignored.) */

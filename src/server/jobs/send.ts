@@ -51,7 +51,7 @@ export async function startJobSchedules(): Promise<JobMode> {
   return mode;
 }
 
-/** At shutdown: the embedded engine stops claiming and lets running steps finish (up to 10 s); the rest resumes at the next start. */
-export async function stopJobEngine(): Promise<void> {
-  await holder.__devpulseJobRunner?.stop();
+/** At shutdown: the embedded engine stops claiming and lets running steps finish (up to `graceMs`); the rest resumes at the next start. */
+export async function stopJobEngine(graceMs?: number): Promise<void> {
+  await holder.__devpulseJobRunner?.stop({ graceMs });
 }

@@ -69,19 +69,28 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
     }
   }
 
-  const retryAt = await takeSendSlot(db, env, userId, channel, now.getTime());
-  if (retryAt) {
+  // One send slot per delivery for the urgent ones (their own allowance) and one for the rest;
+  // what the limiter refuses is held until it allows, never dropped.
+  const allowed: DueRow[] = [];
+  for (const urgent of [true, false]) {
+    const part = rows.filter((row) => (row.priority === "urgent") === urgent);
+    if (part.length === 0) continue;
+    const retryAt = await takeSendSlot(db, env, userId, channel, { urgent, now: now.getTime() });
+    if (!retryAt) {
+      allowed.push(...part);
+      continue;
+    }
     const { timeZone } = await preferences();
-    await holdAgain(db, channel, rows, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(timeZone, retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
-    return { delivered: 0, messages: 0, calls: 0, deferredTo: earliest(deferredTo, retryAt), notificationIds: [] };
+    await holdAgain(db, channel, part, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(timeZone, retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
+    deferredTo = earliest(deferredTo, retryAt);
   }
 
   // Urgent kinds (new devices, the deletion notice) go as messages of their own kind, never inside a
   // digest whose subject would hide them (30 devices signing in are still one message); everything
   // else due now goes as one message.
-  const urgentKinds = [...new Set(rows.filter((row) => row.priority === "urgent").map((row) => row.kind))];
-  const urgent = urgentKinds.map((kind) => rows.filter((row) => row.priority === "urgent" && row.kind === kind));
-  const rest = rows.filter((row) => row.priority !== "urgent");
+  const urgentKinds = [...new Set(allowed.filter((row) => row.priority === "urgent").map((row) => row.kind))];
+  const urgent = urgentKinds.map((kind) => allowed.filter((row) => row.priority === "urgent" && row.kind === kind));
+  const rest = allowed.filter((row) => row.priority !== "urgent");
   const outcome: DeliveryOutcome = { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
   for (const group of [...urgent, ...(rest.length ? [rest] : [])]) {
     const part = await sendGroup(db, env, userId, channel, group, now, preferences);
@@ -210,7 +219,7 @@ function pingText(shown: NotificationPresentation) {
 }
 
 async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], rows: DueRow[], form: string, preferences: NotificationPreferences): Promise<Sent> {
-  const [user] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId));
+  const [user] = await db.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, userId));
   if (!user) return { as: form, calls: 0, outcome: { reason: "suppressed_address" as const, reasonText: "the account is gone" } };
   const categories = new Set(items.map((item) => item.category));
   const [only] = categories;
@@ -227,6 +236,7 @@ async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], ro
   const result = await sendEmail(db, env, {
     userId,
     to: user.email,
+    recipientName: user.name,
     idempotencyKey,
     content,
     // Security mail has no unsubscribe; a digest mixing categories offers the preferences page instead.
@@ -254,7 +264,8 @@ async function sendByWebhook(db: Db, userId: string, items: DueRow[], form: stri
     const newest = group.at(-1)!;
     const coalesce = notificationSpec(newest.kind).coalesce;
     const data = coalesce ? group.slice(1).reduce<Record<string, unknown>>((merged, item) => coalesce.merge(merged, item.data as never), group[0]!.data as Record<string, unknown>) : newest.data;
-    const queued = await queueWebhookDeliveries(db, userId, { ...asNotification({ ...newest, data }), id: newest.notificationId, createdAt: newest.createdAt.toISOString() });
+    const messageId = `msg_${sha256Hex(group.map((item) => item.decisionId).sort().join(",")).slice(0, 32)}`;
+    const queued = await queueWebhookDeliveries(db, userId, { ...asNotification({ ...newest, data }), id: newest.notificationId, createdAt: newest.createdAt.toISOString() }, messageId);
     endpoints += queued.endpoints;
   }
   // An endpoint removed or turned off since the decision: nothing went out.

@@ -5,7 +5,7 @@ import { privacySettings, users } from "../db/schema";
 import type { Env } from "../env";
 import { canDeliverMail } from "../email/send";
 import { suppressionOf } from "../email/suppression";
-import { inactivityDeletionDay } from "../email/templates/inactivity-warning";
+import { inactivityDeletionDay } from "../email/templates/catalog";
 import { notify } from "../notifications/notify";
 import { eraseAccount } from "./deletion";
 import { recordProcessing } from "./processing-log";

@@ -22,12 +22,19 @@ export type PusherSettings = {
   cluster?: string;
   host?: string;
   port?: number;
+  /** Where clients reach a self-hosted server, when not where this server does (a container name is not a browser's host). */
+  client?: { host: string; port?: number; useTLS: boolean };
 };
 
 export function pusherSettingsFromEnv(env: Env = getEnv()): PusherSettings | undefined {
   if (!env.PUSHER_APP_ID || !env.PUSHER_KEY || !env.PUSHER_SECRET) return undefined;
   const base = { appId: env.PUSHER_APP_ID, key: env.PUSHER_KEY, secret: env.PUSHER_SECRET, useTLS: env.PUSHER_USE_TLS };
-  return env.PUSHER_HOST ? { ...base, host: env.PUSHER_HOST, port: env.PUSHER_PORT, cluster: env.PUSHER_CLUSTER } : { ...base, cluster: env.PUSHER_CLUSTER! };
+  if (!env.PUSHER_HOST) return { ...base, cluster: env.PUSHER_CLUSTER! };
+  const differs = env.PUSHER_CLIENT_HOST !== undefined || env.PUSHER_CLIENT_PORT !== undefined || env.PUSHER_CLIENT_USE_TLS !== undefined;
+  const client = differs
+    ? { host: env.PUSHER_CLIENT_HOST ?? env.PUSHER_HOST, port: env.PUSHER_CLIENT_PORT ?? env.PUSHER_PORT, useTLS: env.PUSHER_CLIENT_USE_TLS ?? env.PUSHER_USE_TLS }
+    : undefined;
+  return { ...base, host: env.PUSHER_HOST, port: env.PUSHER_PORT, cluster: env.PUSHER_CLUSTER, ...(client ? { client } : {}) };
 }
 
 export function pusherFromSettings(settings: PusherSettings): Pusher {
@@ -45,14 +52,15 @@ export function pusherFromEnv(env: Env = getEnv()): Pusher | undefined {
 
 /** What pusher-js needs to join `userId`'s channel: the public key and hosts, never the secret. */
 export function pusherConnectionFor(settings: PusherSettings, userId: string): PusherConnection {
+  const reached = settings.client ?? { host: settings.host, port: settings.port, useTLS: settings.useTLS };
   return {
     transport: "pusher",
     key: settings.key,
     channel: userChannel(userId),
     ...(settings.cluster ? { cluster: settings.cluster } : {}),
-    ...(settings.host ? { wsHost: settings.host } : {}),
-    ...(settings.host && settings.port ? { wsPort: settings.port } : {}),
-    forceTLS: settings.useTLS,
+    ...(reached.host ? { wsHost: reached.host } : {}),
+    ...(reached.host && reached.port ? { wsPort: reached.port } : {}),
+    forceTLS: reached.useTLS,
   };
 }
 

@@ -1,4 +1,4 @@
-import { lookup } from "node:dns/promises";
+import { promises as dns } from "node:dns";
 import { BlockList, isIP } from "node:net";
 import { AppError } from "../errors";
 
@@ -7,14 +7,14 @@ import { AppError } from "../errors";
  * the URL must never reach the server's own network (loopback, the cloud metadata service at
  * 169.254.169.254, private ranges, a database next door). Checked when an endpoint is saved and
  * again before every attempt on the addresses the name resolves to *then*; the request then
- * connects to exactly the address that was checked (see send.ts), so a name that answers a
+ * connects only to addresses that were checked (see send.ts), so a name that answers a
  * public address to the check and 127.0.0.1 to the connection (DNS rebinding) gets nowhere.
  *
  * node:net's BlockList, not a library: ipaddr.js is not installed here, and BlockList already
  * parses both families and matches IPv4 ranges against IPv4-mapped IPv6 addresses
  * (::ffff:127.0.0.1). The ranges are data (RFC 6890's special-purpose registries), each with why.
  */
-export const BLOCKED_RANGES: ReadonlyArray<{ network: string; prefix: number; family: "ipv4" | "ipv6"; why: string }> = [
+const BLOCKED_RANGES: ReadonlyArray<{ network: string; prefix: number; family: "ipv4" | "ipv6"; why: string }> = [
   { network: "0.0.0.0", prefix: 8, family: "ipv4", why: "an unspecified address" },
   { network: "10.0.0.0", prefix: 8, family: "ipv4", why: "a private address" },
   { network: "100.64.0.0", prefix: 10, family: "ipv4", why: "a carrier-grade NAT address" },
@@ -87,7 +87,7 @@ export function blockedAddressReason(address: string): string | null {
   return inner ? blockedAddressReason(inner) : null;
 }
 
-export type WebhookTarget = { url: URL; host: string };
+type WebhookTarget = { url: URL; host: string };
 
 /** Syntax rules every endpoint URL meets: http(s) (https unless private webhooks are allowed), no credentials, no fragment. */
 export function parseWebhookUrl(raw: string, options: { allowPrivate: boolean }): WebhookTarget {
@@ -115,11 +115,13 @@ export type ResolvedAddress = { address: string; family: 4 | 6 };
  * webhooks allowed (tests, the sandbox, closed networks) every address passes.
  */
 export async function resolveWebhookHost(host: string, options: { allowPrivate: boolean }): Promise<ResolvedAddress[]> {
+  const literal = isIP(host);
   let addresses: ResolvedAddress[];
-  if (isIP(host)) addresses = [{ address: host, family: isIP(host) as 4 | 6 }];
+  if (literal) addresses = [{ address: host, family: literal as 4 | 6 }];
   else {
     try {
-      addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => ({ address: entry.address, family: entry.family as 4 | 6 }));
+      // Through the module object (not a bound import), so a test can stand in for DNS.
+      addresses = (await dns.lookup(host, { all: true, verbatim: true })).map((entry) => ({ address: entry.address, family: entry.family as 4 | 6 }));
     } catch {
       throw new AppError("BAD_REQUEST", `${host} could not be found (DNS)`, { reason: "dns" });
     }
@@ -129,7 +131,7 @@ export async function resolveWebhookHost(host: string, options: { allowPrivate: 
   for (const { address } of addresses) {
     const why = blockedAddressReason(address);
     if (why) {
-      const named = isIP(host) ? host : `${host} resolves to ${address}, which`;
+      const named = literal ? host : `${host} resolves to ${address}, which`;
       throw new AppError("BAD_REQUEST", `${named} is ${why}: webhooks only go to public addresses`, { reason: "address" });
     }
   }

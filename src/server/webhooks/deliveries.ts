@@ -23,11 +23,11 @@ import { signPayload } from "./signing";
  */
 
 /** The job event for one delivery; its id makes a repeated queue of the same delivery one run. */
-export function deliveryRequested(userId: string, deliveryId: string): JobEvent {
+function deliveryRequested(userId: string, deliveryId: string): JobEvent {
   return { name: "webhook/delivery.requested", data: { userId, deliveryId }, id: `webhook-delivery:${deliveryId}` };
 }
 
-export type NewDelivery = { userId: string; endpointId: string; messageId: string; eventType: string; body: string; redeliveryOf?: string };
+type NewDelivery = { userId: string; endpointId: string; messageId: string; eventType: string; body: string; redeliveryOf?: string };
 
 /** Records deliveries (one per endpoint) and hands each to the delivery job. */
 export async function queueDeliveries(db: DbOrTx, deliveries: NewDelivery[]): Promise<string[]> {
@@ -107,7 +107,7 @@ export async function listDeliveries(db: DbOrTx, userId: string, endpointId: str
   return deliveries.map((delivery) => ({ ...delivery, log: attempts.filter((attempt) => attempt.deliveryId === delivery.id) }));
 }
 
-export type AttemptStep = { done: boolean; outcome: string; status: "pending" | "delivered" | "failed" };
+type AttemptStep = { done: boolean; outcome: string; status: "pending" | "delivered" | "failed" };
 
 /**
  * Attempt `attempt` of a delivery: signs (with every live secret) and sends, records the attempt,
@@ -200,7 +200,7 @@ async function disableEndpoint(db: DbOrTx, endpointId: string, userId: string, r
  * (and shows `disabledReason` whenever it is opened), and a notification goes out on the user's
  * other channels — never to the webhook channel, which is what stopped working.
  */
-export async function tellUserEndpointDisabled(db: DbOrTx, userId: string, endpoint: { id: string; url: string }, reason: "gone" | "failing") {
+async function tellUserEndpointDisabled(db: DbOrTx, userId: string, endpoint: { id: string; url: string }, reason: "gone" | "failing") {
   logger.info("webhook endpoint disabled", { userId, endpointId: endpoint.id, reason });
   await notifySafely(db, userId, "webhooks.endpoint_disabled", { endpointId: endpoint.id, host: new URL(endpoint.url).hostname, reason });
   await publishSafely(userId, "webhook:endpoint_disabled", { endpointId: endpoint.id, reason });

@@ -1,10 +1,10 @@
 import { and, arrayContains, eq } from "drizzle-orm";
-import type { AnyNotification, NotificationKind } from "~/lib/notifications/catalog";
+import type { NotificationKind } from "~/lib/notifications/catalog";
 import type { Db, DbOrTx } from "../db/client";
 import { webhookEndpoints } from "../db/schema";
 import { getEnv } from "../env";
 import { queueDeliveries } from "./deliveries";
-import { buildWebhookPayload } from "./payload";
+import { buildWebhookPayload, type WebhookNotification } from "./payload";
 
 /**
  * CONTRACT between the notification layer and outbound webhooks (issue 18). The notification
@@ -15,7 +15,6 @@ import { buildWebhookPayload } from "./payload";
  * Safe to call again for the same notification (a retried step): its id is the message's
  * `webhook-id`, and an endpoint gets one delivery per message.
  */
-export type WebhookNotification = AnyNotification & { id: string; createdAt: string };
 
 /** The user's enabled endpoints that receive this kind. */
 const receivingEndpoints = (userId: string, kind: NotificationKind) =>
@@ -27,11 +26,16 @@ export async function hasWebhookEndpointFor(db: DbOrTx, userId: string, kind: No
   return found !== undefined;
 }
 
-export async function queueWebhookDeliveries(db: Db, userId: string, notification: WebhookNotification): Promise<{ endpoints: number }> {
+/**
+ * `messageId` (the Standard Webhooks `webhook-id`, what receivers dedupe on and we queue once per
+ * endpoint) names the message, not the notification: a burst's update carries the same
+ * notification id as its first message and must still be delivered. The notification layer passes
+ * one derived from the decisions the message carries, the same on a retry of the same message.
+ */
+export async function queueWebhookDeliveries(db: Db, userId: string, notification: WebhookNotification, messageId = `msg_${notification.id}`): Promise<{ endpoints: number }> {
   const endpoints = await db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(receivingEndpoints(userId, notification.kind));
   if (endpoints.length === 0) return { endpoints: 0 };
   const body = JSON.stringify(buildWebhookPayload(notification, getEnv().appUrl));
-  const messageId = `msg_${notification.id}`;
   await queueDeliveries(
     db,
     endpoints.map((endpoint) => ({ userId, endpointId: endpoint.id, messageId, eventType: notification.kind, body })),

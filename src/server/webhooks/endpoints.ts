@@ -136,8 +136,6 @@ export async function rotateSigningSecret(db: DbOrTx, userId: string, id: string
   return { secret, previousSecretExpiresAt };
 }
 
-export type WebhookEndpointView = Awaited<ReturnType<typeof listEndpoints>>[number];
-
 /** What a delivery needs from its endpoint now: where, whether it is on, and the secrets to sign with (current first). */
 export async function endpointForSending(db: DbOrTx, endpointId: string, now = new Date()) {
   const [row] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));

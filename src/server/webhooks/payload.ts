@@ -8,7 +8,7 @@ import { presentNotification, type AnyNotification } from "~/lib/notifications/c
  *
  *   { type, timestamp, data: { id, kind, title, body?, href?, level, data } }
  */
-export type WebhookPayload = {
+type WebhookPayload = {
   type: string;
   timestamp: string;
   data: { id: string; kind: string; title: string; body?: string; href?: string; level: string; data: Record<string, unknown> };
@@ -17,9 +17,10 @@ export type WebhookPayload = {
 /** The event type of the test message the settings page sends. */
 export const TEST_EVENT_TYPE = "webhook.test";
 
-export type PayloadSource = AnyNotification & { id: string; createdAt: string };
+/** A notification as the notification layer hands it to webhooks: catalog kind and data, with its id and when it was raised. */
+export type WebhookNotification = AnyNotification & { id: string; createdAt: string };
 
-export function buildWebhookPayload(notification: PayloadSource, appUrl: string): WebhookPayload {
+export function buildWebhookPayload(notification: WebhookNotification, appUrl: string): WebhookPayload {
   const shown = presentNotification(notification);
   return {
     type: notification.kind,

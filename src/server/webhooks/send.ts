@@ -7,14 +7,15 @@ import { WEBHOOK_LIMITS } from "./policy";
 
 /**
  * One HTTP attempt of an outbound webhook, with node:http(s) rather than fetch so that the
- * connection goes to the address the guard checked: the request's `lookup` answers with that
- * address and never asks DNS again (a second answer could be 127.0.0.1). TLS still verifies the
+ * connection goes to an address the guard checked: the name is resolved once, and the request's
+ * `lookup` answers with the checked address and never asks DNS again (a second answer could be
+ * 127.0.0.1). An address that refuses the connection hands over to the next one. TLS still verifies the
  * certificate against the URL's host name. Redirects are not followed (a 3xx is a failure: a
  * redirect could point anywhere, the guard checked only this URL), the whole attempt has one
  * deadline, and at most WEBHOOK_LIMITS.responseBodyBytes of the answer are read.
  */
 
-export type AttemptResult =
+type AttemptResult =
   | { outcome: "delivered" | "failed" | "gone"; responseCode: number; responseBody: string; error: string | null; durationMs: number }
   | { outcome: "failed"; responseCode: null; responseBody: null; error: string; durationMs: number }
   /** The guard refused the URL or its addresses: nothing was sent. */
@@ -49,6 +50,9 @@ function readLimited(response: IncomingMessage, limit: number): Promise<string> 
   });
 }
 
+/** Connection errors that mean nothing reached this address (so nothing was sent): the name's next address may be tried. */
+const NOT_CONNECTED = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
+
 export async function sendWebhookRequest(
   rawUrl: string,
   body: string,
@@ -57,27 +61,48 @@ export async function sendWebhookRequest(
 ): Promise<AttemptResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  let target: ResolvedAddress;
+  let addresses: ResolvedAddress[];
   let url: URL;
   try {
-    ({ url } = parseWebhookUrl(rawUrl, options));
-    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-    // Every address must pass (resolveWebhookHost checks them all); the first is the one connected to.
-    target = (await resolveWebhookHost(host, options))[0]!;
+    const parsed = parseWebhookUrl(rawUrl, options);
+    url = parsed.url;
+    // Every address must pass (resolveWebhookHost checks them all); these checked ones are the only ones connected to.
+    addresses = await resolveWebhookHost(parsed.host, options);
   } catch (error) {
     const message = error instanceof AppError ? error.message : "The URL could not be checked";
     return { outcome: "refused", responseCode: null, responseBody: null, error: message, durationMs: elapsed() };
   }
+  // In the resolver's order; an address that refuses or cannot be reached hands over to the next (an
+  // IPv6 address on a host without IPv6, one server of several down). One that takes the connection
+  // and then fails, or never answers, ends the attempt: the body may have left, and the deadline is
+  // the whole attempt's.
+  const deadline = started + options.timeoutMs;
+  const post = (target: ResolvedAddress) => postTo(url, target, body, headers, { remainingMs: deadline - performance.now(), timeoutMs: options.timeoutMs, elapsed });
+  let sent = await post(addresses[0]!);
+  for (const next of addresses.slice(1)) {
+    if (!sent.nothingSent) break;
+    sent = await post(next);
+  }
+  return sent.result;
+}
+
+function postTo(
+  url: URL,
+  target: ResolvedAddress,
+  body: string,
+  headers: Record<string, string>,
+  timing: { remainingMs: number; timeoutMs: number; elapsed: () => number },
+): Promise<{ result: AttemptResult; nothingSent: boolean }> {
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-  return new Promise<AttemptResult>((resolve) => {
+  return new Promise((resolve) => {
     let settled = false;
-    const finish = (result: AttemptResult) => {
+    const finish = (result: AttemptResult, nothingSent = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
-      resolve(result);
+      resolve({ result, nothingSent });
     };
-    const fail = (error: string) => finish({ outcome: "failed", responseCode: null, responseBody: null, error, durationMs: elapsed() });
+    const fail = (error: string, nothingSent = false) => finish({ outcome: "failed", responseCode: null, responseBody: null, error, durationMs: timing.elapsed() }, nothingSent);
     const request = send(
       url,
       {
@@ -92,16 +117,19 @@ export async function sendWebhookRequest(
           const code = response.statusCode ?? 0;
           const outcome = code >= 200 && code < 300 ? "delivered" : code === 410 ? "gone" : "failed";
           const error = outcome === "delivered" ? null : code >= 300 && code < 400 ? `Answered ${code}: redirects are not followed` : `Answered ${code}`;
-          finish({ outcome, responseCode: code, responseBody, error, durationMs: elapsed() });
+          finish({ outcome, responseCode: code, responseBody, error, durationMs: timing.elapsed() });
           request.destroy();
         });
       },
     );
-    const deadline = setTimeout(() => {
-      fail(`No answer within ${Math.round(options.timeoutMs / 100) / 10} s`);
-      request.destroy();
-    }, options.timeoutMs);
-    request.on("error", (error: NodeJS.ErrnoException) => fail(error.code ? `${error.code}: ${error.message}` : error.message));
+    const deadline = setTimeout(
+      () => {
+        fail(`No answer within ${Math.round(timing.timeoutMs / 100) / 10} s`);
+        request.destroy();
+      },
+      Math.max(0, timing.remainingMs),
+    );
+    request.on("error", (error: NodeJS.ErrnoException) => fail(error.code ? `${error.code}: ${error.message}` : error.message, NOT_CONNECTED.has(error.code ?? "")));
     request.end(body);
   });
 }

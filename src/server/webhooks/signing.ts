@@ -27,7 +27,7 @@ export function openSigningSecret(sealed: string, userId: string, endpointId: st
   return openToken(sealed, owner(userId, endpointId));
 }
 
-export type SignedHeaders = { "webhook-id": string; "webhook-timestamp": string; "webhook-signature": string };
+type SignedHeaders = { "webhook-id": string; "webhook-timestamp": string; "webhook-signature": string };
 
 /** The three Standard Webhooks headers for `body`, signed with every secret given (current first). */
 export function signPayload(secrets: readonly string[], messageId: string, at: Date, body: string): SignedHeaders {

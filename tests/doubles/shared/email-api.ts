@@ -46,7 +46,7 @@ export async function startEmailDouble(wire: EmailWire, options: { port?: number
   const requests: LoggedRequest[] = [];
   const received: AcceptedEmail[] = [];
   /** Idempotency key → the first answer, replayed for a repeat (what Resend documents). */
-  const byKey = new Map<string, { body: string; message: AcceptedEmail }>();
+  const byKey = new Map<string, AcceptedEmail>();
   let outage: number | null = null;
 
   const handle = (req: DoubleRequest): DoubleResponse => {
@@ -69,11 +69,11 @@ export async function startEmailDouble(wire: EmailWire, options: { port?: number
     if ("status" in parsed) return parsed;
     if (parsed.idempotencyKey) {
       const earlier = byKey.get(parsed.idempotencyKey);
-      if (earlier) return wire.accepted(earlier.message);
+      if (earlier) return wire.accepted(earlier);
     }
     const message: AcceptedEmail = { ...parsed, id: wire.newId(), receivedAt: new Date().toISOString() };
     received.push(message);
-    if (message.idempotencyKey) byKey.set(message.idempotencyKey, { body: "", message });
+    if (message.idempotencyKey) byKey.set(message.idempotencyKey, message);
     return wire.accepted(message);
   };
 

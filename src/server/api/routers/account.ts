@@ -40,7 +40,7 @@ export const accountRouter = createTRPCRouter({
   unlinkMethod: browserSessionProcedure.input(ZUnlinkMethod).mutation(({ ctx, input }) => unlinkSignInMethod(ctx.db, ctx.user.id, input)),
 
   requestEmailChange: browserSessionProcedure
-    .use(rateLimited("emailChangeRequest", (ctx) => ctx.user!.id))
+    .use(rateLimited("emailChangeRequest"))
     .input(ZEmailChangeRequest)
     .mutation(({ ctx, input }) => requestEmailChange(ctx.db, getEnv(), ctx.user.id, input)),
 

@@ -28,6 +28,7 @@ export const devicesRouter = createTRPCRouter({
     .meta({ openapi: { method: "POST", path: "/auth/device/token", protect: false, tags: ["Auth"], summary: "Poll for the device token" } })
     .input(z.object({ deviceCode: ZDeviceCode }))
     .output(ZDeviceToken)
+    .use(rateLimited("deviceAuthorizationPoll"))
     .mutation(({ ctx, input }) => pollDeviceAuthorization(ctx.db, input)),
 
   /** Signed in: what is asking for access, before approving it. */

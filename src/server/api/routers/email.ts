@@ -14,5 +14,5 @@ export const emailRouter = createTRPCRouter({
   deliverability: protectedProcedure.query(({ ctx }) => emailDeliverability(ctx.db, ctx.user.id)),
 
   /** Signed in: mail a single-use link that confirms the suppressed address again. */
-  confirmAddress: protectedProcedure.use(rateLimited("emailChangeRequest", (ctx) => ctx.user!.id)).mutation(({ ctx }) => requestAddressConfirmation(ctx.db, getEnv(), ctx.user.id)),
+  confirmAddress: protectedProcedure.use(rateLimited("emailChangeRequest")).mutation(({ ctx }) => requestAddressConfirmation(ctx.db, getEnv(), ctx.user.id)),
 });

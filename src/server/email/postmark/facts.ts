@@ -4,6 +4,7 @@ import type { EmailProviderFacts } from "../provider";
 export const postmarkFacts = {
   id: "postmark",
   name: "Postmark",
+  configuredBy: ["POSTMARK_SERVER_TOKEN", "POSTMARK_API_URL"],
   idempotency: { supported: false, why: "Postmark's email API takes no idempotency key" },
   limits: { requestsPerSecond: null, maxRecipients: 50, maxMessageBytes: 10 * 1024 * 1024 },
   webhookAuth: "basic-auth",

@@ -8,12 +8,11 @@ import { postmarkFacts } from "./facts";
  * POSTMARK_API_URL through `requestHost` (host and any path) and `useHttps` (its own code builds
  * `${useHttps ? "https" : "http"}://${requestHost}${path}`).
  */
-export function postmarkProvider(env: Pick<Env, "POSTMARK_SERVER_TOKEN" | "POSTMARK_API_URL">): EmailProvider {
+export function postmarkProvider(env: Pick<Env, (typeof postmarkFacts.configuredBy)[number]>): EmailProvider {
   const url = new URL(env.POSTMARK_API_URL);
   const client = new ServerClient(env.POSTMARK_SERVER_TOKEN ?? "", { requestHost: `${url.host}${url.pathname.replace(/\/+$/, "")}`, useHttps: url.protocol === "https:", timeout: 30 });
   return {
     id: "postmark",
-    facts: postmarkFacts,
     async send(message) {
       try {
         const sent = await client.sendEmail({

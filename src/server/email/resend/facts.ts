@@ -4,6 +4,7 @@ import type { EmailProviderFacts } from "../provider";
 export const resendFacts = {
   id: "resend",
   name: "Resend",
+  configuredBy: ["RESEND_API_KEY", "RESEND_BASE_URL"],
   // The SDK sends `idempotencyKey` as the Idempotency-Key header; Resend answers a repeat within
   // 24 h with the first response (and 409 invalid_idempotent_request if the payload differs).
   idempotency: { supported: true, header: "Idempotency-Key", windowHours: 24, maxKeyLength: 256 },

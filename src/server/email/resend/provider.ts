@@ -1,14 +1,14 @@
 import { Resend } from "resend";
 import type { Env } from "../../env";
-import { classifyHttpFailure, EmailProviderError, type EmailProvider, retryAfterMs } from "../provider";
+import { retryAtFrom } from "../../integrations/resilience";
+import { classifyHttpFailure, EmailProviderError, type EmailProvider } from "../provider";
 import { resendFacts } from "./facts";
 
 /** Resend through its SDK, pointed at RESEND_BASE_URL (the SDK's own `baseUrl` option). */
-export function resendProvider(env: Pick<Env, "RESEND_API_KEY" | "RESEND_BASE_URL">): EmailProvider {
+export function resendProvider(env: Pick<Env, (typeof resendFacts.configuredBy)[number]>): EmailProvider {
   const client = new Resend(env.RESEND_API_KEY, { baseUrl: env.RESEND_BASE_URL.replace(/\/+$/, "") });
   return {
     id: "resend",
-    facts: resendFacts,
     async send(message) {
       // The SDK never throws for an HTTP error: it returns { error: { statusCode, name, message }, headers }.
       const { data, error, headers } = await client.emails.send(
@@ -17,7 +17,7 @@ export function resendProvider(env: Pick<Env, "RESEND_API_KEY" | "RESEND_BASE_UR
       );
       if (error) {
         const kind = classifyHttpFailure(resendFacts, error.statusCode, error.name);
-        throw new EmailProviderError("resend", kind, `Resend: ${error.name}: ${error.message}`, error.statusCode ?? undefined, retryAfterMs(headers?.["retry-after"]));
+        throw new EmailProviderError("resend", kind, `Resend: ${error.name}: ${error.message}`, error.statusCode ?? undefined, retryAtFrom(new Headers(headers ?? {})));
       }
       return { providerMessageId: data.id };
     },

@@ -4,6 +4,7 @@ import type { EmailProviderFacts } from "../provider";
 export const sendgridFacts = {
   id: "sendgrid",
   name: "SendGrid",
+  configuredBy: ["SENDGRID_API_KEY", "SENDGRID_API_URL"],
   idempotency: { supported: false, why: "SendGrid's v3 mail send takes no idempotency key" },
   limits: { requestsPerSecond: null, maxRecipients: 1000, maxMessageBytes: 30 * 1024 * 1024 },
   webhookAuth: "ecdsa-p256",

@@ -1,7 +1,8 @@
 import { Client } from "@sendgrid/client";
 import { MailService } from "@sendgrid/mail";
 import type { Env } from "../../env";
-import { classifyHttpFailure, EmailProviderError, type EmailProvider, retryAfterMs } from "../provider";
+import { retryAtFrom } from "../../integrations/resilience";
+import { classifyHttpFailure, EmailProviderError, type EmailProvider } from "../provider";
 import { sendgridFacts } from "./facts";
 
 /**
@@ -9,7 +10,7 @@ import { sendgridFacts } from "./facts";
  * singletons), pointed at SENDGRID_API_URL. `setApiKey` resets the base URL to the region's
  * host, so the base URL is set after it.
  */
-export function sendgridProvider(env: Pick<Env, "SENDGRID_API_KEY" | "SENDGRID_API_URL">): EmailProvider {
+export function sendgridProvider(env: Pick<Env, (typeof sendgridFacts.configuredBy)[number]>): EmailProvider {
   const client = new Client();
   client.setApiKey(env.SENDGRID_API_KEY ?? "");
   client.setDefaultRequest("baseUrl", `${env.SENDGRID_API_URL.replace(/\/+$/, "")}/`);
@@ -17,7 +18,6 @@ export function sendgridProvider(env: Pick<Env, "SENDGRID_API_KEY" | "SENDGRID_A
   mail.setClient(client);
   return {
     id: "sendgrid",
-    facts: sendgridFacts,
     async send(message) {
       try {
         const [response] = await mail.send({
@@ -36,7 +36,7 @@ export function sendgridProvider(env: Pick<Env, "SENDGRID_API_KEY" | "SENDGRID_A
         const { code, response } = error as { code?: number; response?: { headers?: Record<string, string>; body?: { errors?: { message?: string }[] } } };
         const status = typeof code === "number" && code >= 100 ? code : null;
         const detail = response?.body?.errors?.map((e) => e.message).filter(Boolean).join("; ") || (error as Error).message;
-        throw new EmailProviderError("sendgrid", classifyHttpFailure(sendgridFacts, status), `SendGrid: ${detail}`, status ?? undefined, retryAfterMs(response?.headers?.["retry-after"]));
+        throw new EmailProviderError("sendgrid", classifyHttpFailure(sendgridFacts, status), `SendGrid: ${detail}`, status ?? undefined, retryAtFrom(new Headers(response?.headers ?? {})));
       }
     },
   };

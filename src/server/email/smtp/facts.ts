@@ -4,6 +4,7 @@ import type { EmailProviderFacts } from "../provider";
 export const smtpFacts = {
   id: "smtp",
   name: "SMTP",
+  configuredBy: ["SMTP_URL", "DATA_DIR"],
   // SMTP has no idempotency: the Message-ID is derived from our key instead, so a receiving
   // system that deduplicates on it (many do) drops a repeat, and the log shows the same id.
   idempotency: { supported: false, why: "SMTP has no idempotency key; the Message-ID is derived from ours" },

@@ -7,7 +7,7 @@ import { logger } from "../../logger";
 import { EmailProviderError, type EmailFailureKind, type EmailProvider, type ProviderMessage } from "../provider";
 import { smtpFacts } from "./facts";
 
-export type SmtpEnv = Pick<Env, "SMTP_URL" | "DATA_DIR">;
+type SmtpEnv = Pick<Env, (typeof smtpFacts.configuredBy)[number]>;
 
 /** A Message-ID derived from our idempotency key: the same message keeps the same id on every try. */
 function messageIdFor(message: ProviderMessage): string {
@@ -28,16 +28,18 @@ function classifySmtp(error: unknown): { kind: EmailFailureKind; status?: number
 /**
  * SMTP through nodemailer. With SMTP_URL set the message goes to that relay; without it, the
  * embedded default writes the message, exactly as it would have been sent, to DATA_DIR/outbox
- * (a developer reads the .eml files; the sandbox too).
+ * (a developer reads the .eml files; the sandbox too). The transport is made once: without
+ * pooling it opens a connection per message and closes it after, so there is nothing to close.
  */
 export function smtpProvider(env: SmtpEnv): EmailProvider {
+  const outbox = env.SMTP_URL ? null : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  const transport = env.SMTP_URL ? nodemailer.createTransport(env.SMTP_URL) : null;
   return {
     id: "smtp",
-    facts: smtpFacts,
     async send(message) {
       const mail = { from: message.from, to: message.to, subject: message.subject, text: message.text, html: message.html, headers: message.headers, messageId: messageIdFor(message) };
-      if (!env.SMTP_URL) {
-        const built = await nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" }).sendMail(mail);
+      if (outbox) {
+        const built = await outbox.sendMail(mail);
         const folder = join(env.DATA_DIR, "outbox");
         await mkdir(folder, { recursive: true, mode: 0o700 });
         const file = join(folder, `${new Date().toISOString().replace(/[:.]/g, "-")}-${built.messageId.replace(/[^\w.-]/g, "")}.eml`);
@@ -45,15 +47,12 @@ export function smtpProvider(env: SmtpEnv): EmailProvider {
         logger.info("SMTP_URL is not set: wrote the mail to the outbox instead of sending it", { file, subject: message.subject });
         return { providerMessageId: built.messageId, outboxFile: file };
       }
-      const transport = nodemailer.createTransport(env.SMTP_URL);
       try {
-        const sent = await transport.sendMail(mail);
+        const sent = await transport!.sendMail(mail);
         return { providerMessageId: sent.messageId };
       } catch (error) {
         const { kind, status } = classifySmtp(error);
         throw new EmailProviderError("smtp", kind, `SMTP: ${(error as Error).message}`, status);
-      } finally {
-        transport.close();
       }
     },
   };

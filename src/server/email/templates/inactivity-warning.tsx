@@ -1,10 +1,8 @@
 import { Link, Text } from "@react-email/components";
+import { inactivityDeletionDay } from "./catalog";
 import { type EmailContext, EmailLayout, textStyle } from "./layout";
 
 export type InactivityWarningProps = { name: string | null; deletionDate: string; deleteAfterDays: number };
-
-/** The day, as the warning has always named it (UTC, day month year): the subject and the body say the same day. */
-export const inactivityDeletionDay = (deletionDate: string) => new Date(deletionDate).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 
 export function inactivityWarningSubject({ deletionDate }: InactivityWarningProps): string {
   return `Your DevPulse Cloud account will be deleted on ${inactivityDeletionDay(deletionDate)}`;

@@ -1,17 +1,20 @@
 import { plainTextSelectors, render, toPlainText } from "@react-email/render";
 import type { ReactElement } from "react";
 import { AddressConfirmEmail, type AddressConfirmProps, EmailChangeConfirmEmail, type EmailChangeConfirmProps, EmailChangedNoticeEmail, type EmailChangedNoticeProps, PasswordResetEmail, type PasswordResetProps } from "./account";
+import type { EmailTemplateId } from "./catalog";
 import { DigestEmail, type DigestEmailProps, digestSubject } from "./digest";
 import { InactivityWarningEmail, type InactivityWarningProps, inactivityWarningSubject } from "./inactivity-warning";
 import type { EmailContext } from "./layout";
 import { NotificationEmail, type NotificationEmailProps, notificationSubject } from "./notification";
 
-export { DEFAULT_EMAIL_LOCALE, type EmailContext } from "./layout";
+export type { EmailContext } from "./layout";
 
 /**
  * The email template catalog: each template's typed variables, its subject, its React Email
  * component and sample variables for the preview page. `renderEmail` gives the subject, the HTML
  * and the text part (converted from the same HTML, so the two never say different things).
+ * It loads React Email: the server imports it only to render (send.ts, preview.ts); catalog.ts
+ * holds what is needed without rendering.
  */
 
 type TemplateSpec<P> = {
@@ -93,10 +96,8 @@ export const emailTemplates = {
     Component: InactivityWarningEmail,
     sample: () => ({ name: "Ana", deletionDate: "2026-04-09T04:00:00Z", deleteAfterDays: 365 }),
   }),
-};
+} satisfies Record<EmailTemplateId, unknown>;
 
-export type EmailTemplateId = keyof typeof emailTemplates;
-export const EMAIL_TEMPLATE_IDS = Object.keys(emailTemplates) as EmailTemplateId[];
 export type EmailVariables<T extends EmailTemplateId> = ReturnType<(typeof emailTemplates)[T]["sample"]>;
 export type RenderedEmail = { subject: string; html: string; text: string };
 

@@ -12,8 +12,6 @@ export type EmailContext = {
   unsubscribeUrl?: string;
 };
 
-export const DEFAULT_EMAIL_LOCALE = "en-GB";
-
 /** A date and time in the reader's locale and time zone, with the zone named (mail is read long after it is sent). */
 export function formatDateTime(iso: string, context: Pick<EmailContext, "locale" | "timeZone">): string {
   return new Intl.DateTimeFormat(context.locale, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: context.timeZone, timeZoneName: "short" }).format(new Date(iso));

@@ -4,11 +4,15 @@ import { AppError } from "~/server/errors";
 import { completeConnection } from "~/server/integrations/connections";
 import { isRegisteredProvider } from "~/server/integrations/registry";
 import { ProviderError } from "~/server/integrations/resilience";
+import { withBodyLimit } from "~/server/security/body-limits";
+import { rateLimitRoute } from "~/server/security/rate-limit-http";
 
 export const dynamic = "force-dynamic";
 
 /** Where the provider sends the user back: finish connecting (which queues the first sync), return to /integrations. */
-export async function GET(request: Request, { params }: { params: Promise<{ provider: string }> }) {
+export const GET = withBodyLimit("noBody", async (request: Request, { params }: { params: Promise<{ provider: string }> }) => {
+  const limited = await rateLimitRoute(request, "oauthCallback");
+  if (limited) return limited;
   const { provider } = await params;
   const env = getEnv();
   const back = (query: Record<string, string>) => Response.redirect(`${env.appUrl}/integrations?${new URLSearchParams(query)}`, 303);
@@ -32,4 +36,4 @@ export async function GET(request: Request, { params }: { params: Promise<{ prov
     if (error instanceof AppError || error instanceof ProviderError) return back({ provider, error: error.message });
     throw error;
   }
-}
+});

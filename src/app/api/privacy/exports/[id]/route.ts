@@ -2,11 +2,15 @@ import { z } from "zod";
 import { createContextFromRequest } from "~/server/api/trpc";
 import { AppError, appErrorCodes } from "~/server/errors";
 import { exportForDownload } from "~/server/privacy/export";
+import { withBodyLimit } from "~/server/security/body-limits";
+import { rateLimitRoute } from "~/server/security/rate-limit-http";
 
 export const dynamic = "force-dynamic";
 
 /** Downloads a finished export: its owner only (session or device token), only while the link lasts. */
-export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
+export const GET = withBodyLimit("noBody", async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
+  const limited = await rateLimitRoute(request, "exportDownload");
+  if (limited) return limited;
   const { id } = await params;
   const ctx = await createContextFromRequest(request);
   if (!ctx.user) return Response.json({ error: ctx.authError?.message ?? "Sign in to download your export." }, { status: 401 });
@@ -24,4 +28,4 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     }
     throw error;
   }
-}
+});

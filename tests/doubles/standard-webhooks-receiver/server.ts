@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
+import { escapeHtml } from "../shared/http";
 
 /**
  * A user's webhook endpoint, for tests and the sandbox: an HTTP server that verifies Standard
@@ -15,7 +16,7 @@ import { Webhook, WebhookVerificationError } from "standardwebhooks";
  *   POST /<any other path>         a delivery
  */
 
-export type ReceivedWebhook = {
+export type ReceivedStandardWebhook = {
   path: string;
   id: string;
   timestamp: string;
@@ -31,8 +32,6 @@ export type ReceivedWebhook = {
 
 export type ReceiverAnswer = 200 | 204 | 301 | 410 | 500 | 503 | "hang";
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -42,8 +41,8 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-export async function startWebhookReceiver(options: { port?: number; host?: string } = {}) {
-  const received: ReceivedWebhook[] = [];
+export async function startStandardWebhooksReceiver(options: { port?: number; host?: string } = {}) {
+  const received: ReceivedStandardWebhook[] = [];
   const secrets = new Map<string, string[]>();
   /** Per path: answers queued for the next deliveries (the last one sticks when `always`). */
   const answers = new Map<string, { queue: ReceiverAnswer[]; always?: ReceiverAnswer }>();
@@ -74,7 +73,7 @@ export async function startWebhookReceiver(options: { port?: number; host?: stri
       .reverse()
       .map(
         (r) =>
-          `<tr><td>${r.receivedAt.toISOString()}</td><td>${escapeHtml(r.path)}</td><td>${escapeHtml(r.id)}</td><td>${r.verification}</td><td>${r.answeredWith}</td><td><pre>${escapeHtml(r.body)}</pre></td></tr>`,
+          `<tr><td>${r.receivedAt.toISOString()}</td><td>${escapeHtml(r.path)}</td><td>${escapeHtml(r.id)}</td><td>${r.verification}</td><td>${String(r.answeredWith)}</td><td><pre>${escapeHtml(r.body)}</pre></td></tr>`,
       )
       .join("");
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Webhook receiver (sandbox)</title></head><body>
@@ -170,4 +169,4 @@ export async function startWebhookReceiver(options: { port?: number; host?: stri
   };
 }
 
-export type WebhookReceiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
+export type StandardWebhooksReceiver = Awaited<ReturnType<typeof startStandardWebhooksReceiver>>;

@@ -1,0 +1,81 @@
+import { Redis } from "ioredis";
+import { RateLimiterDrizzle, RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { isEmbeddedDatabase, type Db } from "../db/client";
+import { rateLimits } from "../db/schema";
+import type { Env } from "../env";
+
+/**
+ * Where rate-limit counters live: the one choice for every limiter in the app (the request
+ * limits in rate-limits.ts, the notification send limits), so every limit holds wherever the
+ * deployment's other instances can see it, and nowhere dearer:
+ *
+ * - `redis` when REDIS_URL is set: RateLimiterRedis, shared by every instance, one round trip.
+ * - `database` on a Postgres server: RateLimiterDrizzle on our own `rate_limits` table, shared by
+ *   every instance on that database; each change is one atomic upsert. RateLimiterPostgres was
+ *   the other candidate, but it needs a `pg` client (it calls `query({ text, values })` and reads
+ *   `rowCount`), which neither postgres.js nor PGlite is, and it creates its table itself at run
+ *   time; the Drizzle store takes the drizzle database both drivers already give us, and the
+ *   table is in the schema, so migrations create it.
+ * - `memory` on embedded PGlite: only one process can open a PGlite folder, so there is never a
+ *   second instance to share counters with, and memory is the same limit without a database
+ *   write per request. Counters start again when the process restarts, which only an operator
+ *   can cause.
+ *
+ * A limiter is kept per database handle (and per Redis URL), so a test's fresh database starts
+ * with fresh counters, and per size, so changed limits count afresh.
+ */
+
+export type RateLimitStore = "memory" | "database" | "redis";
+
+export type LimiterShape = {
+  /** Namespaces the counters: `<keyPrefix>:<key>` in the store. */
+  keyPrefix: string;
+  points: number;
+  durationSeconds: number;
+};
+
+export function rateLimitStoreFor(db: Db, env: Pick<Env, "REDIS_URL">): RateLimitStore {
+  if (env.REDIS_URL) return "redis";
+  return isEmbeddedDatabase(db) ? "memory" : "database";
+}
+
+const redisClients = new Map<string, Redis>();
+function redisFor(url: string): Redis {
+  let client = redisClients.get(url);
+  if (!client) {
+    // A few retries, then an error: a request limit answers 500 and a notification's delivery job retries.
+    client = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
+    redisClients.set(url, client);
+  }
+  return client;
+}
+
+/** Limiters by the object their counters belong to: the database handle, or the Redis client. */
+const limiters = new WeakMap<object, Map<string, RateLimiterAbstract>>();
+/** Databases with a sweeper of expired `rate_limits` rows: one per database is enough, as its limiters share the table. */
+const swept = new WeakSet<Db>();
+
+/**
+ * The limiter for `shape` in the deployment's store (rateLimitStoreFor). `perInstance`: counted in
+ * this process's memory whatever the store, for a limit that is per instance by design (the
+ * request ceiling, which guards one instance's capacity).
+ */
+export function rateLimiterFor(db: Db, env: Pick<Env, "REDIS_URL">, shape: LimiterShape, { perInstance = false } = {}): RateLimiterAbstract {
+  const store = perInstance ? "memory" : rateLimitStoreFor(db, env);
+  const redis = store === "redis" ? redisFor(env.REDIS_URL!) : null;
+  const owner: object = redis ?? db;
+  let forOwner = limiters.get(owner);
+  if (!forOwner) limiters.set(owner, (forOwner = new Map()));
+  const id = `${store}:${shape.keyPrefix}:${shape.points}/${shape.durationSeconds}`;
+  let limiter = forOwner.get(id);
+  if (!limiter) {
+    const options = { keyPrefix: shape.keyPrefix, points: shape.points, duration: shape.durationSeconds };
+    if (redis) limiter = new RateLimiterRedis({ ...options, storeClient: redis });
+    else if (store === "database") {
+      limiter = new RateLimiterDrizzle({ ...options, storeClient: db, schema: rateLimits, clearExpiredByTimeout: !swept.has(db) });
+      swept.add(db);
+    } else limiter = new RateLimiterMemory(options);
+    forOwner.set(id, limiter);
+  }
+  return limiter;
+}

@@ -1,0 +1,155 @@
+import { randomInt, randomUUID } from "node:crypto";
+import { eq, like } from "drizzle-orm";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
+import { POST as authPOST } from "~/app/api/auth/[...nextauth]/route";
+import { POST as webhookPOST } from "~/app/api/webhooks/[provider]/route";
+import { POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
+import { getDb } from "~/server/db/client";
+import { rateLimits, users } from "~/server/db/schema";
+import { setRateLimits } from "~/server/security/rate-limits";
+import { anonymousCaller, callerFor, connectDevice, errorOf, signedUpUser, TEST_PASSWORD, uniqueEmail } from "../support/callers";
+import { useEnv } from "../support/env";
+import { TEST_BASE_URL } from "../support/http";
+
+/**
+ * The request limits on each store they can live in: the deployment's own (memory on embedded
+ * PGlite, the `rate_limits` table on a Postgres server) and Redis. Limits are made small for the
+ * test (setRateLimits), under a prefix of this run's own, so runs sharing one Redis never meet.
+ */
+
+const REDIS_URL = "redis://127.0.0.1:6379";
+const onPostgres = Boolean(inject("databaseUrl"));
+
+/** An address of the test range no other test uses, so its counters start at zero. */
+const freshIp = () => `203.0.${randomInt(113, 114)}.${randomInt(1, 255)}`;
+
+/** A single tRPC mutation over HTTP, as a client sends it, with the response's status, headers and error. */
+async function trpcMutation(path: string, input: unknown, headers: Record<string, string>) {
+  const response = await trpcPOST(
+    new Request(`${TEST_BASE_URL}/api/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ json: input }) }),
+  );
+  const body = (await response.json()) as { error?: { json: { message: string; data: { code: string; details: Record<string, unknown> | null } } } };
+  return { status: response.status, headers: response.headers, error: body.error?.json };
+}
+
+const webhook = (ip: string) =>
+  webhookPOST(new Request(`${TEST_BASE_URL}/api/webhooks/github`, { method: "POST", headers: { "x-forwarded-for": ip, "content-type": "application/json" }, body: "{}" }), {
+    params: Promise.resolve({ provider: "github" }),
+  });
+
+function expectRateLimitHeaders(headers: Headers, limit: string, quota: number, windowSeconds: number) {
+  const retryAfter = Number(headers.get("retry-after"));
+  expect(retryAfter).toBeGreaterThan(0);
+  expect(retryAfter).toBeLessThanOrEqual(windowSeconds);
+  expect(headers.get("ratelimit-policy")).toBe(`"${limit}";q=${quota};w=${windowSeconds}`);
+  expect(headers.get("ratelimit")).toBe(`"${limit}";r=0;t=${retryAfter}`);
+}
+
+let redis: Redis | undefined;
+afterAll(() => redis?.disconnect());
+afterEach(() => setRateLimits(null));
+
+describe.each([
+  [onPostgres ? "the database" : "memory (embedded PGlite)", {}, onPostgres ? ("database" as const) : ("memory" as const)],
+  ["Redis", { REDIS_URL }, "redis" as const],
+])("rate limits kept in %s", (_name, env, store) => {
+  useEnv(() => env);
+  let keyPrefix: string;
+  const limit = (limits: Parameters<typeof setRateLimits>[0]) => {
+    keyPrefix = `test-${randomUUID()}:`;
+    setRateLimits(limits, { keyPrefix });
+  };
+
+  /** The limit's counters from this test are in the store it says, and in no other. */
+  async function expectCountersIn(expected: typeof store, name: string) {
+    const rows = await (await getDb()).select().from(rateLimits).where(like(rateLimits.key, `${keyPrefix}${name}:%`));
+    redis ??= new Redis(REDIS_URL);
+    const redisKeys = await redis.keys(`${keyPrefix}${name}:*`);
+    expect({ database: rows.length > 0, redis: redisKeys.length > 0 }).toEqual({ database: expected === "database", redis: expected === "redis" });
+  }
+
+  it("a public procedure answers 429 with Retry-After and the RateLimit headers after its per-address limit; another address is unaffected", async () => {
+    limit({ deviceAuthorizationStart: { points: 2, windowSeconds: 60 } });
+    const ip = freshIp();
+    const start = (from: string) => trpcMutation("devices.startAuthorization", { deviceName: "Limited laptop" }, { "x-forwarded-for": from });
+    expect((await start(ip)).status).toBe(200);
+    expect((await start(ip)).status).toBe(200);
+
+    const refused = await start(ip);
+    expect(refused.status).toBe(429);
+    expectRateLimitHeaders(refused.headers, "deviceAuthorizationStart", 2, 60);
+    expect(refused.error).toMatchObject({
+      message: expect.stringMatching(/^Too many device sign-ins started from your network\. Try again in \d+ seconds?\.$/),
+      data: { code: "TOO_MANY_REQUESTS", details: { limit: "deviceAuthorizationStart", retryAfterSeconds: Number(refused.headers.get("retry-after")) } },
+    });
+    expect((await start(freshIp())).status).toBe(200);
+    await expectCountersIn(store, "deviceAuthorizationStart");
+  });
+
+  it("a route handler (provider webhooks) answers 429 with the same headers before it reads the request", async () => {
+    limit({ providerWebhook: { points: 2, windowSeconds: 30 } });
+    const ip = freshIp();
+    // A delivery without GitHub's headers is refused by the provider's check (400), but still counts.
+    expect((await webhook(ip)).status).toBe(400);
+    expect((await webhook(ip)).status).toBe(400);
+    const refused = await webhook(ip);
+    expect(refused.status).toBe(429);
+    expectRateLimitHeaders(refused.headers, "providerWebhook", 2, 30);
+    expect(await refused.json()).toMatchObject({ error: expect.stringMatching(/^Too many webhook deliveries from this address\. Try again in \d+ seconds?\.$/) });
+    expect((await webhook(freshIp())).status).toBe(400);
+    await expectCountersIn(store, "providerWebhook");
+  });
+
+  it("sign-in requests answer 429 with the message where next-auth's client reads it", async () => {
+    limit({ signIn: { points: 1, windowSeconds: 60 } });
+    const ip = freshIp();
+    const signIn = () =>
+      authPOST(new Request(`${TEST_BASE_URL}/api/auth/callback/credentials`, { method: "POST", headers: { "x-forwarded-for": ip, "content-type": "application/json" }, body: "{not json" }), {
+        params: Promise.resolve({ nextauth: ["callback", "credentials"] }),
+      });
+    expect((await signIn()).status).toBe(400); // the route's own refusal of a malformed body: still a sign-in request
+    const refused = await signIn();
+    expect(refused.status).toBe(429);
+    expectRateLimitHeaders(refused.headers, "signIn", 1, 60);
+    const body = (await refused.json()) as { error: string; url: string };
+    expect(body.error).toMatch(/^Too many sign-in requests from your network\. Try again in \d+ seconds?\.$/);
+    expect(new URL(body.url).searchParams.get("error")).toBe(body.error);
+  });
+
+  it("a limited call is refused before the procedure runs: nothing is written", async () => {
+    limit({ register: { points: 1, windowSeconds: 60 } });
+    const caller = await anonymousCaller(freshIp());
+    await caller.auth.register({ email: uniqueEmail("first"), password: TEST_PASSWORD });
+    const email = uniqueEmail("refused");
+    const refused = await errorOf(() => caller.auth.register({ email, password: TEST_PASSWORD }));
+    expect(refused).toMatchObject({ code: "TOO_MANY_REQUESTS", message: expect.stringMatching(/^Too many new accounts from your network\. Try again in \d+ seconds?\.$/) });
+    expect(await (await getDb()).select({ id: users.id }).from(users).where(eq(users.email, email))).toEqual([]);
+  });
+
+  it("every call counts against the caller's own allowance: one user's use does not limit another user, nor the user's device", async () => {
+    const [alice, bob] = [await signedUpUser("limit-alice"), await signedUpUser("limit-bob")];
+    const laptop = await connectDevice(alice.caller, "Alice's laptop");
+    limit({ calls: { points: 3, windowSeconds: 60 } });
+    for (let call = 0; call < 3; call++) await alice.caller.auth.me();
+    const refused = await errorOf(() => alice.caller.auth.me());
+    expect(refused).toMatchObject({ code: "TOO_MANY_REQUESTS", message: expect.stringMatching(/^Too many requests\. Try again in \d+ seconds?\.$/) });
+    await expect(bob.caller.auth.me()).resolves.toMatchObject({ id: bob.user.id });
+    const asLaptop = await callerFor(alice.user, { id: laptop.deviceId, name: "Alice's laptop" });
+    await expect(asLaptop.auth.me()).resolves.toMatchObject({ id: alice.user.id, device: { id: laptop.deviceId } });
+    await expectCountersIn(store, "calls");
+  });
+
+  it("the instance's ceiling counts every caller, in this process's memory whatever the store", async () => {
+    limit({ requests: { points: 3, windowSeconds: 60 } });
+    const callers = await Promise.all([1, 2, 3, 4].map(() => anonymousCaller(freshIp())));
+    for (const caller of callers.slice(0, 3)) await caller.auth.providers();
+    const refused = await errorOf(() => callers[3]!.auth.providers());
+    expect(refused).toMatchObject({ code: "TOO_MANY_REQUESTS", message: expect.stringMatching(/^The server is busy\. Try again in \d+ seconds?\.$/) });
+    // Route handlers take from the same ceiling.
+    const webhookRefused = await webhook(freshIp());
+    expect(webhookRefused.status).toBe(429);
+    expectRateLimitHeaders(webhookRefused.headers, "requests", 3, 60);
+    await expectCountersIn("memory", "requests");
+  });
+});
