@@ -17,8 +17,12 @@ const nextConfig = {
   // time: both load from node_modules (and are traced into the standalone output), so the
   // limiter and the app share one drizzle-orm.
   serverExternalPackages: ["@electric-sql/pglite", "rate-limiter-flexible", "drizzle-orm", "discord.js"],
-  // The generated SQL migrations are read from disk at start-up: trace them into the standalone output.
-  outputFileTracingIncludes: { "/*": ["./drizzle/**/*"] },
+  // The generated SQL migrations are read from disk at start-up, and /docs serves Scalar's
+  // browser bundle from node_modules: trace both into the standalone output.
+  outputFileTracingIncludes: {
+    "/*": ["./drizzle/**/*"],
+    "/docs/scalar.js": ["./node_modules/@scalar/api-reference/dist/browser/standalone.js"],
+  },
   // The build type-checks the app only; `npm test` type-checks tests, e2e and bench as well.
   typescript: { tsconfigPath: "tsconfig.build.json" },
   poweredByHeader: false,

@@ -21,6 +21,7 @@ import {
 import { describeCurrentStatus, describeHeartbeat, describePresence, type Heartbeat } from "./activity";
 import { loadConfig, removeConfig, requireConfig, saveConfig, storePath, type CliConfig } from "./config";
 import { readPassphrase } from "./passphrase";
+import { CLI_CLIENT } from "./version";
 import { describeRealtimeEvent } from "./watch-lines";
 
 export type Output = { json: boolean; print: (text: string) => void };
@@ -32,7 +33,7 @@ function emit(out: Output, human: string, data: unknown) {
 }
 
 function clientFor(config: CliConfig) {
-  return createDevPulseClient({ url: config.url, token: config.token });
+  return createDevPulseClient({ url: config.url, token: config.token, client: CLI_CLIENT });
 }
 
 async function unlockedSync(config: CliConfig) {
@@ -92,7 +93,7 @@ export const commands = {
   async login(out: Output, options: { url?: string; name?: string }) {
     const url = (options.url ?? process.env.DEVPULSE_URL ?? (await loadConfig())?.url ?? "http://localhost:3000").replace(/\/+$/, "");
     const deviceName = options.name ?? `DevPulse CLI on ${hostname()}`;
-    const client = createDevPulseClient({ url });
+    const client = createDevPulseClient({ url, client: CLI_CLIENT });
     const { token, deviceId } = await authorizeDevice(client, {
       deviceName,
       onPrompt: ({ userCode, verificationUri, verificationUriComplete, expiresIn }) => {

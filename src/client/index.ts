@@ -7,11 +7,13 @@
 import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { EventSource } from "eventsource";
+import { CLIENT_HEADER, clientHeaderValue, type ClientIdentity } from "../lib/client-header";
 import { transformer } from "../lib/transformer";
 import type { RealtimeEventName } from "../lib/realtime/events";
 import type { AppRouter } from "../server/api/root";
 import { waitOutRateLimits } from "./rate-limits";
 import { subscribeRealtime, type RealtimeHandler, type RealtimeOptions } from "./realtime";
+import { SDK_CLIENT } from "./version";
 
 export type { AppRouter };
 /** Every procedure's input and output types, e.g. `RouterOutputs["sync"]["pull"]`. */
@@ -25,6 +27,11 @@ export type DevPulseClientOptions = {
   token?: string | (() => string | undefined);
   /** Custom fetch (tests, proxies, Electron's net.fetch). */
   fetch?: typeof fetch;
+  /**
+   * The app's name and version, sent as `X-DevPulse-Client` on every call (the server may
+   * refuse versions older than it supports with 426, "update DevPulse"). Defaults to the SDK's own.
+   */
+  client?: ClientIdentity;
 };
 
 /** Procedures sent one request each (see the links below). */
@@ -36,6 +43,8 @@ export function createDevPulseClient(options: DevPulseClientOptions) {
     const token = typeof options.token === "function" ? options.token() : options.token;
     return token ? { authorization: `Bearer ${token}` } : {};
   };
+  const identity = { [CLIENT_HEADER]: clientHeaderValue(options.client ?? SDK_CLIENT) };
+  const requestHeaders = (): Record<string, string> => ({ ...identity, ...authHeaders() });
   const doFetch = options.fetch ?? globalThis.fetch;
   const trpc = createTRPCClient<AppRouter>({
     links: [
@@ -49,7 +58,7 @@ export function createDevPulseClient(options: DevPulseClientOptions) {
           transformer,
           EventSource,
           eventSourceOptions: () => ({
-            fetch: (input, init) => doFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...authHeaders() } }),
+            fetch: (input, init) => doFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...requestHeaders() } }),
           }),
         }),
         false: splitLink({
@@ -57,8 +66,8 @@ export function createDevPulseClient(options: DevPulseClientOptions) {
           // in the same tick would hold its answer until the slowest call finished, and keep the
           // sync client's next batch from being sent while the server writes the previous one.
           condition: (op) => UNBATCHED_PATHS.has(op.path),
-          true: httpLink({ url: `${base}/api/trpc`, transformer, fetch: options.fetch, headers: authHeaders }),
-          false: httpBatchLink({ url: `${base}/api/trpc`, transformer, fetch: options.fetch, headers: authHeaders }),
+          true: httpLink({ url: `${base}/api/trpc`, transformer, fetch: options.fetch, headers: requestHeaders }),
+          false: httpBatchLink({ url: `${base}/api/trpc`, transformer, fetch: options.fetch, headers: requestHeaders }),
         }),
       }),
     ],
@@ -155,6 +164,8 @@ export { NewerSchemaError } from "./schemas";
 export type { CollectionSchema, CollectionSchemas, Migration, RecordView } from "./schemas";
 export type { LocalRecord, SyncSnapshot, SyncStore } from "./store";
 export { SYNC_COLLECTIONS } from "../lib/schemas/collections";
+export { SDK_CLIENT } from "./version";
+export type { ClientIdentity } from "../lib/client-header";
 export type { SyncCollection } from "../lib/schemas/collections";
 export type { Json } from "../lib/merge/json";
 export { WrongPassphraseError, TamperedRecordError, ChecksumMismatchError, WeakKeyParamsError, UnknownKeyError } from "../lib/crypto/errors";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZMinClientVersions } from "./openapi/client-version";
 
 /**
  * The one place environment variables are read. Everything else calls `getEnv()`.
@@ -252,6 +253,8 @@ export const ZEnv = z
     ),
     /** How long one outbound webhook attempt may take, connection to the last byte read. */
     WEBHOOK_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(60_000).default(10_000)),
+    /** Oldest client versions the API serves, per X-DevPulse-Client name (`devpulse-cli=1.2.0,devpulse-desktop=2.0.0`); older ones get 426. */
+    MIN_CLIENT_VERSIONS: z.preprocess(emptyAsUndefined, ZMinClientVersions.default({})),
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,
       z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

@@ -44,6 +44,7 @@ const SERVER_ONLY_MODULES: Record<string, { what: string; types: string[]; names
   "src/server/db/client": { what: "the server's database handle", types: ["Db", "Tx", "DbOrTx"] },
   "src/server/env": { what: "the server's configuration", types: ["Env", "EmailProviderId"] },
   react: { what: "React, which renders the server's email", types: ["ReactElement", "ReactNode"], namespaces: { JSX: ["Element"] } },
+  "trpc-to-openapi": { what: "the REST routes' metadata on each procedure (read by the server's OpenAPI document)", types: ["OpenApiMeta"] },
 };
 
 function serverOnlyDeclarations(module: string): string | null {

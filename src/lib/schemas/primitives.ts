@@ -57,4 +57,20 @@ export function isInDateRange(value: Date | number): boolean {
 export const ZDate = z.coerce
   .date({ error: "Expected a date (ISO 8601, like 2026-03-01T10:15:00Z)" })
   .min(DATE_RANGE.min, DATE_RANGE_MESSAGE)
-  .max(DATE_RANGE.max, DATE_RANGE_MESSAGE);
+  .max(DATE_RANGE.max, DATE_RANGE_MESSAGE)
+  // What a REST client sends (the OpenAPI document cannot say "a Date", which only superjson carries).
+  .meta({ override: { type: "string", format: "date-time" } });
+
+/**
+ * A JSON boolean that is never coerced. The REST adapter (trpc-to-openapi) switches on zod's
+ * coercion for the number, boolean and date fields of every input it serves, since query
+ * strings arrive as text, and Boolean("false") is true: where a stray string would mean
+ * consent or a deletion, use this (a union of literals, which it leaves alone).
+ */
+export const ZStrictBoolean = z.union([z.literal(true), z.literal(false)], { error: "Expected true or false" });
+
+/**
+ * A time in a procedure's answer: a Date over tRPC (superjson keeps it), an ISO 8601
+ * string over REST (JSON), which is how the OpenAPI document describes it.
+ */
+export const ZTimestamp = z.date().meta({ override: { type: "string", format: "date-time" } });

@@ -3,6 +3,8 @@
  * shape), 3. procedures. Routers import only `createTRPCRouter` and the procedures.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
+import type { OpenApiMeta } from "trpc-to-openapi";
+import { CLIENT_HEADER } from "~/lib/client-header";
 import { transformer } from "~/lib/transformer";
 import { z, ZodError } from "zod";
 import { markActive } from "../auth/activity";
@@ -15,6 +17,7 @@ import { authenticateDeviceToken, bearerTokenFrom } from "../devices/devices";
 import { getEnv } from "../env";
 import { AppError } from "../errors";
 import { ProviderError, type ProviderErrorKind } from "../integrations/resilience";
+import { clientVersionError } from "../openapi/client-version";
 import { crossSiteRefusal } from "../security/csrf";
 import { consumeRequestLimit, type RateLimitName } from "../security/rate-limits";
 
@@ -28,6 +31,8 @@ export type Context = {
   device: { id: string; name: string } | null;
   /** A presented but unusable credential (malformed or revoked): refused on every procedure. */
   authError: AppError | null;
+  /** An X-DevPulse-Client header that is malformed or older than MIN_CLIENT_VERSIONS allows (426): refused on every procedure. */
+  clientError: AppError | null;
   /** Set when a browser sent this unsafe request from another site (security/csrf.ts): refused on every procedure. */
   crossSiteRefusal: string | null;
   ip: string;
@@ -47,6 +52,7 @@ export async function createContextInner(opts: Partial<Context> = {}): Promise<C
     user: opts.user ?? null,
     device: opts.device ?? null,
     authError: opts.authError ?? null,
+    clientError: opts.clientError ?? null,
     crossSiteRefusal: opts.crossSiteRefusal ?? null,
     ip: opts.ip ?? "unknown",
     appUrl: opts.appUrl ?? getEnv().appUrl,
@@ -58,6 +64,7 @@ export async function createContextInner(opts: Partial<Context> = {}): Promise<C
 export async function createContextFromRequest(req: Request, resHeaders?: Headers): Promise<Context> {
   const db = await getDb();
   const ip = clientIpFrom(req.headers);
+  const clientError = clientVersionError(req.headers.get(CLIENT_HEADER), getEnv().MIN_CLIENT_VERSIONS);
   // Only a browser's ambient cookie can be abused cross-site: a request that carries its own
   // credential is exempt (another site cannot add an Authorization header without a CORS preflight we never allow).
   const crossSite = req.headers.has("authorization") ? null : crossSiteRefusal(req, getEnv().appUrl);
@@ -65,7 +72,7 @@ export async function createContextFromRequest(req: Request, resHeaders?: Header
     const token = bearerTokenFrom(req.headers.get("authorization"));
     if (token) {
       const { user, device } = await authenticateDeviceToken(db, token);
-      return createContextInner({ db, ip, user, device });
+      return createContextInner({ db, ip, clientError, user, device });
     }
     const cookies = parseCookieHeader(req.headers.get("cookie"));
     const claims = await readSessionCookie(cookies);
@@ -77,16 +84,17 @@ export async function createContextFromRequest(req: Request, resHeaders?: Header
             if (cookie) resHeaders.append("set-cookie", cookie);
           }
         : null;
-    return createContextInner({ db, ip, user: user ?? null, renewSession, crossSiteRefusal: crossSite });
+    return createContextInner({ db, ip, clientError, user: user ?? null, renewSession, crossSiteRefusal: crossSite });
   } catch (error) {
-    if (error instanceof AppError) return createContextInner({ db, ip, authError: error, crossSiteRefusal: crossSite });
+    if (error instanceof AppError) return createContextInner({ db, ip, clientError, authError: error, crossSiteRefusal: crossSite });
     throw error;
   }
 }
 
 // ─────────────────────────── 2. Initialisation ───────────────────────────
 
-const t = initTRPC.context<Context>().create({
+// Meta: `.meta({ openapi: { method, path } })` also serves a procedure over REST (app/api/v1, documented by server/openapi/).
+const t = initTRPC.context<Context>().meta<OpenApiMeta>().create({
   transformer,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
@@ -145,6 +153,12 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** A client too old for this server hears so first, whatever else is wrong with its request. */
+const refuseOutdatedClients = t.middleware(({ ctx, next }) => {
+  if (ctx.clientError) throw ctx.clientError;
+  return next();
+});
+
 /** A browser's unsafe request from another site never acts as anyone (security/csrf.ts), before anything else runs. */
 const refuseCrossSite = t.middleware(({ ctx, next }) => {
   if (ctx.crossSiteRefusal) throw new TRPCError({ code: "FORBIDDEN", message: ctx.crossSiteRefusal });
@@ -170,7 +184,7 @@ const limitCalls = t.middleware(async ({ ctx, next }) => {
 });
 
 /** Anyone may call; `ctx.user` may be null. */
-export const publicProcedure = t.procedure.use(mapErrors).use(refuseCrossSite).use(limitCalls).use(refuseBadCredentials);
+export const publicProcedure = t.procedure.use(mapErrors).use(refuseOutdatedClients).use(refuseCrossSite).use(limitCalls).use(refuseBadCredentials);
 
 /**
  * A named rate limit (server/security/rate-limits.ts) on a procedure, keyed as the limit says

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { ZText } from "~/lib/schemas/primitives";
+import { ZText, ZTimestamp } from "~/lib/schemas/primitives";
 import type { DbOrTx } from "../db/client";
 import { users } from "../db/schema";
 import { AppError } from "../errors";
@@ -28,14 +28,19 @@ export const publicUserColumns = {
   createdAt: users.createdAt,
 } as const;
 
-export type PublicUser = {
-  id: string;
-  email: string;
-  name: string | null;
-  image: string | null;
-  timezone: string;
-  createdAt: Date;
-};
+export const ZPublicUser = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string().nullable(),
+  image: z.string().nullable(),
+  /** IANA time zone, e.g. Europe/Berlin. */
+  timezone: z.string(),
+  createdAt: ZTimestamp,
+});
+export type PublicUser = z.infer<typeof ZPublicUser>;
+
+/** auth.me: the user, and the device when the call came with a device token. */
+export const ZMe = ZPublicUser.extend({ device: z.object({ id: z.string(), name: z.string() }).nullable() });
 
 export async function registerUser(db: DbOrTx, input: TRegisterInput): Promise<PublicUser> {
   const passwordHash = await hashPassword(input.password);

@@ -1,7 +1,9 @@
 import { and, asc, eq, gt, inArray, lt, ne } from "drizzle-orm";
+import { z } from "zod";
+import { ZTimestamp } from "~/lib/schemas/primitives";
 import type { DbOrTx } from "../db/client";
 import { calendarEvents, calendars, focusBlocks } from "../db/schema";
-import type { CalendarProviderId } from "../integrations/registry";
+import { calendarProviderIds, type CalendarProviderId } from "../integrations/registry";
 import type { CachedEventRow } from "./cache";
 import type { EventsQuery } from "./inputs";
 
@@ -41,6 +43,32 @@ export async function busyTimedEvents(db: DbOrTx, userId: string, filter: { rang
   return rows.map((row) => ({ ...row, id: row.event.id, start: row.event.startAt.getTime(), end: row.event.endAt.getTime(), focus: row.blockId !== null || row.event.focusTime }));
 }
 export type BusyTimedEvent = Awaited<ReturnType<typeof busyTimedEvents>>[number];
+
+/** An event as calendar.events() answers it (the seed's CalendarEvent). */
+export const ZCalendarEvent = z.object({
+  id: z.string(),
+  calendarId: z.string(),
+  calendarName: z.string(),
+  color: z.string().nullable(),
+  provider: z.enum(calendarProviderIds as [CalendarProviderId, ...CalendarProviderId[]]),
+  /** The title where the user keeps titles, else what it is: "Busy", "Private event" or "Free". */
+  summary: z.string(),
+  titleHidden: z.boolean(),
+  /** Never kept. */
+  description: z.null(),
+  startTime: ZTimestamp,
+  endTime: ZTimestamp,
+  /** How many attendees, only where the user allows it. */
+  attendees: z.number().int().nullable(),
+  isAllDay: z.boolean(),
+  recurringEventId: z.string().nullable(),
+  busy: z.boolean(),
+  status: z.enum(["confirmed", "tentative", "cancelled"]),
+  focusTime: z.boolean(),
+  /** The DevPulse focus block this event stands for. */
+  focusBlockId: z.string().nullable(),
+  url: z.string().nullable(),
+});
 
 /**
  * calendar.events(): the seed's CalendarEvent shape, merged across providers, for events that

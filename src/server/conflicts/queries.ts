@@ -1,9 +1,9 @@
 import { and, desc, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { ZText } from "~/lib/schemas/primitives";
+import { ZText, ZTimestamp } from "~/lib/schemas/primitives";
 import { ZSyncCollection } from "~/lib/schemas/collections";
 import type { DbOrTx } from "../db/client";
-import { devices, syncConflicts, syncRecords, syncRevisions } from "../db/schema";
+import { conflictStrategies, devices, syncConflicts, syncConflictTypes, syncRecords, syncRevisions } from "../db/schema";
 import { AppError } from "../errors";
 
 export const ZListConflictsInput = z.object({
@@ -65,6 +65,29 @@ export type TConflictFilter = z.infer<typeof ZConflictFilter>;
 
 const matching = (userId: string, status: "open" | "resolved", filter: TConflictFilter) =>
   and(eq(syncConflicts.userId, userId), eq(syncConflicts.status, status), filter.collection ? eq(syncConflicts.collection, filter.collection) : undefined);
+
+/** A conflict as listed (no ciphertext: conflicts.get has the versions). */
+export const ZConflictSummary = z.object({
+  id: z.string(),
+  collection: z.string(),
+  recordId: z.string(),
+  type: z.enum(syncConflictTypes),
+  status: z.enum(["open", "resolved"]),
+  baseRevision: z.number().int().nullable(),
+  remoteRevision: z.number().int().nullable(),
+  deviceId: z.string().nullable(),
+  deviceName: z.string().nullable(),
+  createdAt: ZTimestamp,
+  resolvedAt: ZTimestamp.nullable(),
+  resolution: z.enum(conflictStrategies).nullable(),
+  resolvedRevision: z.number().int().nullable(),
+});
+
+export const ZConflictPage = z.object({
+  items: z.array(ZConflictSummary),
+  /** Pass it as `cursor` for the next page; null on the last one. */
+  nextCursor: z.string().nullable(),
+});
 
 /** The user's conflicts, newest first, one page at a time. */
 export async function listConflicts(db: DbOrTx, userId: string, input: TListConflictsInput) {

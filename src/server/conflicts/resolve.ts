@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { ZRevision, ZText } from "~/lib/schemas/primitives";
+import { ZRevision, ZStrictBoolean, ZText } from "~/lib/schemas/primitives";
 import type { Db, Tx } from "../db/client";
 import { conflictStrategies, syncConflicts } from "../db/schema";
 import { AppError } from "../errors";
@@ -21,7 +21,7 @@ export const ZResolveConflictInput = z
      */
     expectedRevision: ZRevision.nullable().optional(),
     /** For merge and manual: the chosen result, encrypted on the client. */
-    resolved: ZEncryptedValue.extend({ schemaVersion: ZSchemaVersion, deleted: z.boolean().default(false), keyId: ZKeyId.optional() }).optional(),
+    resolved: ZEncryptedValue.extend({ schemaVersion: ZSchemaVersion, deleted: ZStrictBoolean.default(false), keyId: ZKeyId.optional() }).optional(),
   })
   .refine((input) => input.strategy === "local_wins" || input.strategy === "remote_wins" || input.resolved, {
     message: "merge and manual resolutions need the resolved value (encrypted on your device)",

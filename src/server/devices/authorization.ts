@@ -43,6 +43,24 @@ function deviceFlowError(error: DeviceFlowError, message: string, extra: Record<
   return new AppError(code, message, { oauthError: error, ...extra });
 }
 
+/** RFC 8628 §3.2's answer, in camelCase: show `userCode` and `verificationUri`, poll every `interval` seconds. */
+export const ZDeviceAuthorizationStart = z.object({
+  /** Secret to the device: poll with it. */
+  deviceCode: z.string(),
+  /** What the person types on /device, like "BCDF-GHJK". */
+  userCode: z.string(),
+  verificationUri: z.string(),
+  /** The same page with the code filled in (for a QR code or a link). */
+  verificationUriComplete: z.string(),
+  /** Seconds to wait between polls. */
+  interval: z.number().int(),
+  /** Seconds until the codes expire. */
+  expiresIn: z.number().int(),
+});
+
+/** The device token (send it as `Authorization: Bearer <token>`; it is shown this once) and the new device's id. */
+export const ZDeviceToken = z.object({ token: z.string(), deviceId: z.string() });
+
 export async function startDeviceAuthorization(db: DbOrTx, input: { deviceName: string }, verificationBaseUrl: string) {
   for (let attempt = 0; attempt < 5; attempt++) {
     const deviceCode = generateDeviceCode();

@@ -24,6 +24,10 @@ export const BODY_LIMITS = {
     bytes: SYNC_LIMITS.maxBatchCiphertextBytes + 2 * MiB,
     why: "the largest valid sync.push (500 changes, 8 MiB of ciphertext) with its JSON framing; every other procedure is far smaller",
   },
+  rest: {
+    bytes: SYNC_LIMITS.maxBatchCiphertextBytes + 2 * MiB,
+    why: "the REST doors to the same procedures (/api/v1): POST /sync/upload takes what sync.push takes",
+  },
   auth: { bytes: 64 * KiB, why: "next-auth forms and OAuth form_post callbacks (an id_token, a state): a few KiB" },
   pusherAuth: { bytes: 4 * KiB, why: "pusher-js sends a socket id and a channel name" },
   webhooks: { bytes: 1 * MiB, why: "a push event's first 100 commits are all a sync needs (GitHub caps deliveries at 25 MB; a calendar notice is tiny)" },

@@ -1,5 +1,7 @@
 import type { DiscordPresence } from "~/lib/status/presence";
-import type { ChatProviderId, StatusActivity, StatusSource, StatusTemplate } from "~/lib/status/templates";
+import { z } from "zod";
+import { ZTimestamp } from "~/lib/schemas/primitives";
+import { STATUS_ACTIVITIES, STATUS_SOURCES, type ChatProviderId, type StatusTemplate } from "~/lib/status/templates";
 import type { IntegrationState } from "../integrations/connections";
 import type { ChatStatusContent } from "../integrations/provider";
 
@@ -7,21 +9,22 @@ import type { ChatStatusContent } from "../integrations/provider";
 export type ListedTemplate = StatusTemplate & { builtIn: boolean; edited: boolean };
 
 /** What DevPulse wants to show now (the same on every provider, each in its own emoji form). */
-export type DesiredStatus = {
-  templateKey: string | null;
+export const ZDesiredStatus = z.object({
+  templateKey: z.string().nullable(),
   /** Slack's text, with the project context when allowed: "Coding · devpulse" (at most 100 characters). */
-  text: string;
+  text: z.string(),
   /** The Discord form of the same status (the template's Discord text, with the same context). */
-  discordText: string;
-  slackEmoji: string;
-  discordEmoji: string;
-  source: StatusSource;
-  activity: StatusActivity | null;
-  projectContext: string | null;
-  expiresAt: Date | null;
-  focusUntil: Date | null;
-  changedAt: Date;
-};
+  discordText: z.string(),
+  slackEmoji: z.string(),
+  discordEmoji: z.string(),
+  source: z.enum(STATUS_SOURCES),
+  activity: z.enum(STATUS_ACTIVITIES).nullable(),
+  projectContext: z.string().nullable(),
+  expiresAt: ZTimestamp.nullable(),
+  focusUntil: ZTimestamp.nullable(),
+  changedAt: ZTimestamp,
+});
+export type DesiredStatus = z.infer<typeof ZDesiredStatus>;
 
 /** One chat provider, as status.current() reports it. */
 export type ProviderStatus = {

@@ -1,14 +1,14 @@
+import type { z } from "zod";
 import { and, asc, eq, gt, inArray } from "drizzle-orm";
-import type { SyncCollection } from "~/lib/schemas/collections";
 import type { Db } from "../db/client";
 import { devices, syncRecords, syncState } from "../db/schema";
 import { ResyncRequiredError } from "./horizon";
-import type { TPullInput } from "./schemas";
-import { recordVersionColumns, type RecordVersion } from "./sequence";
+import type { TPullInput, ZPulledChange, ZPullResult } from "./schemas";
+import { recordVersionColumns } from "./sequence";
 
-export type PulledChange = RecordVersion & { collection: SyncCollection; id: string };
+export type PulledChange = z.infer<typeof ZPulledChange>;
 
-export type PullResult = { changes: PulledChange[]; cursor: number; hasMore: boolean; latestSeq: number };
+export type PullResult = z.infer<typeof ZPullResult>;
 
 /**
  * Changes after the cursor in sequence order: the current state of every record

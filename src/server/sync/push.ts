@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
+import type { z } from "zod";
 import { and, eq, sql, type SQL } from "drizzle-orm";
-import type { SyncCollection } from "~/lib/schemas/collections";
 import { selectRows, type Db, type Tx } from "../db/client";
 import { devices, type SyncConflictType } from "../db/schema";
 import { AppError } from "../errors";
@@ -12,19 +12,16 @@ import type { ProcessingEntry } from "../privacy/processing-log";
 import { privacySettingsFrom } from "../privacy/settings";
 import { acceptedKeyIdSql, assertKeyIdsAccepted, claimedKeyId } from "./key-rotation";
 import { assertCollectionsAllowed } from "./policy";
-import type { TPushChange, TPushInput } from "./schemas";
+import type { TPushChange, TPushInput, ZChangeResult, ZPushResult } from "./schemas";
 import { lockSequence, revisionWrites, sequenceAdvance, type RecordVersion, type RevisionRow } from "./sequence";
 
 /** The server's current version of a record, handed back with a conflict so the device can resolve it. */
 export type RemoteRecord = RecordVersion;
 
-export type ChangeResult =
-  | { collection: SyncCollection; id: string; status: "applied"; revision: number; seq: number }
-  | { collection: SyncCollection; id: string; status: "unchanged"; revision: number }
-  /** remote is null when the record was deleted and its tombstone removed by retention. */
-  | { collection: SyncCollection; id: string; status: "conflict"; conflictId: string; type: SyncConflictType; remote: RemoteRecord | null };
+/** remote is null when the record was deleted and its tombstone removed by retention. */
+export type ChangeResult = z.infer<typeof ZChangeResult>;
 
-export type PushResult = { cursor: number; applied: number; conflicts: number; results: ChangeResult[] };
+export type PushResult = z.infer<typeof ZPushResult>;
 
 type Decision = { kind: "apply"; revision: number } | { kind: "unchanged"; revision: number } | { kind: "conflict"; type: SyncConflictType };
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ZRevision, ZText } from "~/lib/schemas/primitives";
 import { INITIAL_KEY_ID, KDF_MIN_ITERATIONS, MAX_KEY_ID } from "~/lib/crypto/keys";
 import { ZRecordId, ZSyncCollection } from "~/lib/schemas/collections";
+import { conflictStrategies, syncConflictTypes } from "../db/schema";
 
 /** Limits of one push or pull; each breach is answered with a message saying what to do. */
 export const SYNC_LIMITS = {
@@ -109,3 +110,69 @@ export const ZKeyBundle = z.object({
     .default([]),
 });
 export type TKeyBundle = z.infer<typeof ZKeyBundle>;
+
+// ─── Outputs: what sync procedures answer (tRPC validates them; the REST document shows them) ───
+
+/** One stored version of a record as it travels: a tombstone has no ciphertext. */
+export const ZRecordVersion = z.object({
+  revision: z.number().int(),
+  /** Its position in the user's change sequence. */
+  seq: z.number().int(),
+  ciphertext: z.string().nullable(),
+  checksum: z.string().nullable(),
+  schemaVersion: z.number().int(),
+  deleted: z.boolean(),
+  /** The data key the ciphertext is under (null for a tombstone). */
+  keyId: z.number().int().nullable(),
+});
+
+export const ZPulledChange = ZRecordVersion.extend({ collection: ZSyncCollection, id: z.string() });
+
+export const ZPullResult = z.object({
+  changes: z.array(ZPulledChange),
+  /** Pass it as the next call's `cursor`. */
+  cursor: z.number().int(),
+  hasMore: z.boolean(),
+  latestSeq: z.number().int(),
+});
+
+export const ZChangeResult = z.discriminatedUnion("status", [
+  z.object({ collection: ZSyncCollection, id: z.string(), status: z.literal("applied"), revision: z.number().int(), seq: z.number().int() }),
+  z.object({ collection: ZSyncCollection, id: z.string(), status: z.literal("unchanged"), revision: z.number().int() }),
+  z.object({
+    collection: ZSyncCollection,
+    id: z.string(),
+    status: z.literal("conflict"),
+    conflictId: z.string(),
+    type: z.enum(syncConflictTypes),
+    /** The server's version, to resolve against; null when the record was deleted and its tombstone removed by retention. */
+    remote: ZRecordVersion.nullable(),
+  }),
+]);
+
+export const ZPushResult = z.object({ cursor: z.number().int(), applied: z.number().int(), conflicts: z.number().int(), results: z.array(ZChangeResult) });
+
+/** The key bundle as stored (sync.keys.get): null before the first device set a passphrase. */
+export const ZStoredKeyBundle = z
+  .object({
+    params: z.object({ kdf: z.string(), iterations: z.number().int(), salt: z.string(), version: z.number().int() }),
+    wrappedKey: z.string(),
+    keyCheck: z.string(),
+    /** Bumped by every passphrase change: pass it as `expectedVersion` to rotatePassphrase. */
+    version: z.number().int(),
+    keyId: z.number().int(),
+    previousKeys: z.array(z.object({ keyId: z.number().int(), wrappedKey: z.string() })),
+  })
+  .nullable();
+
+export const ZKeyBundleVersion = z.object({ version: z.number().int() });
+
+export const ZDeleteAllResult = z.object({ deletedRecords: z.number().int() });
+
+export const ZResolveConflictResult = z.object({
+  id: z.string(),
+  strategy: z.enum(conflictStrategies),
+  /** The record's revision after the resolution (null: there is no record). */
+  revision: z.number().int().nullable(),
+  cursor: z.number().int(),
+});

@@ -1,7 +1,9 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Tx } from "../db/client";
 import { syncRecords, syncState, syncTrimmedDeletions } from "../db/schema";
+import type { z } from "zod";
 import { INITIAL_KEY_ID } from "~/lib/crypto/keys";
+import type { ZRecordVersion } from "./schemas";
 
 /**
  * Locks the user's change sequence for the rest of the transaction and returns its
@@ -34,16 +36,7 @@ export const recordVersionColumns = {
   keyId: syncRecords.keyId,
 };
 
-export type RecordVersion = {
-  revision: number;
-  seq: number;
-  ciphertext: string | null;
-  checksum: string | null;
-  schemaVersion: number;
-  deleted: boolean;
-  /** The data key the ciphertext is under (null for a tombstone). */
-  keyId: number | null;
-};
+export type RecordVersion = z.infer<typeof ZRecordVersion>;
 
 /** keyId may be left out by writers that predate key rotation: key 1 for a value, none for a tombstone. */
 export type RevisionRow = Omit<RecordVersion, "keyId"> & { collection: string; recordId: string; deviceId: string | null; keyId?: number | null };

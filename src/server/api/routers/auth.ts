@@ -1,4 +1,4 @@
-import { registerUser, ZRegisterInput } from "../../auth/accounts";
+import { registerUser, ZMe, ZRegisterInput } from "../../auth/accounts";
 import { enabledSignInProviders } from "../../auth/options";
 import { createTRPCRouter, protectedProcedure, publicProcedure, rateLimited } from "../trpc";
 
@@ -10,7 +10,10 @@ export const authRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => registerUser(ctx.db, input)),
 
   /** Signed in: the current user (and the device, when called with a device token). */
-  me: protectedProcedure.query(({ ctx }) => ({ ...ctx.user, device: ctx.device })),
+  me: protectedProcedure
+    .meta({ openapi: { method: "GET", path: "/auth/me", protect: true, tags: ["Auth"], summary: "The signed-in user and device" } })
+    .output(ZMe)
+    .query(({ ctx }) => ({ ...ctx.user, device: ctx.device })),
 
   /** Anyone: which sign-in methods this deployment offers. */
   providers: publicProcedure.query(() => enabledSignInProviders()),

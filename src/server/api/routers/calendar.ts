@@ -1,7 +1,8 @@
+import { z } from "zod";
 import { getEnv } from "../../env";
 import { listCalendars, setCalendarIncluded } from "../../calendar/calendars";
 import { listConflicts, resolveConflict } from "../../calendar/conflicts";
-import { listEvents } from "../../calendar/events";
+import { listEvents, ZCalendarEvent } from "../../calendar/events";
 import { deleteFocusBlock, listFocusBlocks, nextFocusBlock, requestFocusBlock, updateFocusBlock } from "../../calendar/focus-blocks";
 import { ZCreateFocusBlock, ZEventsQuery, ZFocusBlockId, ZRange, ZResolveConflict, ZSetIncluded, ZUpdateFocusBlock } from "../../calendar/inputs";
 import { suggestFocusSlots, ZSuggestFocusSlots } from "../../calendar/suggestions";
@@ -16,7 +17,11 @@ export const calendarRouter = createTRPCRouter({
   setIncluded: protectedProcedure.input(ZSetIncluded).mutation(({ ctx, input }) => setCalendarIncluded(ctx.db, ctx.user.id, input.calendarId, input.included)),
 
   /** Signed in: events overlapping a range, merged across providers (titles only where the user keeps them). */
-  events: protectedProcedure.input(ZEventsQuery).query(({ ctx, input }) => listEvents(ctx.db, ctx.user.id, input)),
+  events: protectedProcedure
+    .meta({ openapi: { method: "GET", path: "/external/calendar", protect: true, tags: ["External data"], summary: "Calendar events in a range, merged across providers" } })
+    .input(ZEventsQuery)
+    .output(z.array(ZCalendarEvent))
+    .query(({ ctx, input }) => listEvents(ctx.db, ctx.user.id, input)),
 
   /** Signed in: DevPulse's focus blocks overlapping a range, with where each stands (creating, active, failed). */
   focusBlocks: protectedProcedure.input(ZRange).query(({ ctx, input }) => listFocusBlocks(ctx.db, ctx.user.id, input)),

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { getRecordHistory, rollbackRecord, ZRecordRef, ZRollbackInput } from "../../conflicts/history";
-import { countConflicts, getConflict, listConflicts, ZCountConflictsInput, ZListConflictsInput } from "../../conflicts/queries";
+import { countConflicts, getConflict, listConflicts, ZConflictPage, ZCountConflictsInput, ZListConflictsInput } from "../../conflicts/queries";
 import { resolveConflict, resolveConflicts, resolveMatchingConflicts, ZResolveConflictInput, ZResolveManyInput, ZResolveMatchingInput } from "../../conflicts/resolve";
 import { getMergeRules, setMergeRule, ZSetMergeRuleInput } from "../../sync/merge-rules";
+import { ZResolveConflictResult } from "../../sync/schemas";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 const rulesRouter = createTRPCRouter({
@@ -15,7 +16,11 @@ const rulesRouter = createTRPCRouter({
 
 export const conflictsRouter = createTRPCRouter({
   /** Signed in: the user's conflicts, newest first, paginated. */
-  list: protectedProcedure.input(ZListConflictsInput).query(({ ctx, input }) => listConflicts(ctx.db, ctx.user.id, input)),
+  list: protectedProcedure
+    .meta({ openapi: { method: "GET", path: "/sync/conflicts", protect: true, tags: ["Sync"], summary: "List conflicts, newest first" } })
+    .input(ZListConflictsInput)
+    .output(ZConflictPage)
+    .query(({ ctx, input }) => listConflicts(ctx.db, ctx.user.id, input)),
 
   /** Signed in: how many of the user's conflicts match a filter, and the newest of them (for bulk actions). */
   count: protectedProcedure.input(ZCountConflictsInput).query(({ ctx, input }) => countConflicts(ctx.db, ctx.user.id, input)),
@@ -25,7 +30,9 @@ export const conflictsRouter = createTRPCRouter({
 
   /** Signed in: resolve one of the user's open conflicts by strategy (refused if the record moved on). */
   resolve: protectedProcedure
+    .meta({ openapi: { method: "POST", path: "/sync/resolve", protect: true, tags: ["Sync"], summary: "Resolve one conflict" } })
     .input(ZResolveConflictInput)
+    .output(ZResolveConflictResult)
     .mutation(({ ctx, input }) => resolveConflict(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
 
   /** Signed in: keep mine / keep theirs for several of the user's conflicts at once, all or none. */

@@ -5,8 +5,10 @@ import {
   describeDeviceAuthorization,
   pollDeviceAuthorization,
   startDeviceAuthorization,
+  ZDeviceAuthorizationStart,
   ZDeviceCode,
   ZDeviceName,
+  ZDeviceToken,
   ZUserCode,
 } from "../../devices/authorization";
 import { listDevices, revokeDevice } from "../../devices/devices";
@@ -15,13 +17,17 @@ import { createTRPCRouter, protectedProcedure, publicProcedure, rateLimited } fr
 export const devicesRouter = createTRPCRouter({
   /** Anyone (the desktop app before sign-in): begin an RFC 8628 device authorization. */
   startAuthorization: publicProcedure
+    .meta({ openapi: { method: "POST", path: "/auth/device", protect: false, tags: ["Auth"], summary: "Start signing a device in (RFC 8628)" } })
     .input(z.object({ deviceName: ZDeviceName }))
+    .output(ZDeviceAuthorizationStart)
     .use(rateLimited("deviceAuthorizationStart"))
     .mutation(({ ctx, input }) => startDeviceAuthorization(ctx.db, input, ctx.appUrl)),
 
   /** Anyone holding the device code: `{ token }` once approved, else an RFC 8628 error in `data.details.oauthError`. */
   pollAuthorization: publicProcedure
+    .meta({ openapi: { method: "POST", path: "/auth/device/token", protect: false, tags: ["Auth"], summary: "Poll for the device token" } })
     .input(z.object({ deviceCode: ZDeviceCode }))
+    .output(ZDeviceToken)
     .use(rateLimited("deviceAuthorizationPoll"))
     .mutation(({ ctx, input }) => pollDeviceAuthorization(ctx.db, input)),
 

@@ -4,6 +4,7 @@ import { clearStatus, currentStatus, recordHeartbeat, setStatus, updateStatusSet
 import { chooseDiscordChannel, listDiscordChannels } from "../../status/targets";
 import { listTemplates, removeTemplate, upsertTemplate } from "../../status/templates";
 import { ZChannelChoice, ZHeartbeat, ZScheduleIdInput, ZScheduleStatus, ZSetStatus, ZStatusSettingsPatch, ZTemplateInput, ZTemplateKeyInput } from "../../status/inputs";
+import { ZDesiredStatus } from "../../status/types";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 /** Chat status (the seed's StatusIntegration): what Slack and Discord show about what the developer is doing. */
@@ -12,7 +13,11 @@ export const statusRouter = createTRPCRouter({
   heartbeat: protectedProcedure.input(ZHeartbeat).mutation(({ ctx, input }) => recordHeartbeat(ctx.db, ctx.user.id, input)),
 
   /** Signed in: show a template or a one-off status on every connected chat provider (updateStatus). */
-  set: protectedProcedure.input(ZSetStatus).mutation(({ ctx, input }) => setStatus(ctx.db, ctx.user.id, input, "manual")),
+  set: protectedProcedure
+    .meta({ openapi: { method: "POST", path: "/external/status", protect: true, tags: ["External data"], summary: "Show a status on Slack and Discord" } })
+    .input(ZSetStatus)
+    .output(ZDesiredStatus.nullable())
+    .mutation(({ ctx, input }) => setStatus(ctx.db, ctx.user.id, input, "manual")),
 
   /** Signed in: clear DevPulse's status everywhere, putting back the user's own where it had one (clearStatus). */
   clear: protectedProcedure.mutation(({ ctx }) => clearStatus(ctx.db, ctx.user.id)),

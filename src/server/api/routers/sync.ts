@@ -18,21 +18,38 @@ import {
 } from "../../sync/key-rotation";
 import { pullChanges } from "../../sync/pull";
 import { assertPushDevice, pushChanges } from "../../sync/push";
-import { ZKeyBundle, ZListingInput, ZPullInput, ZPushInput } from "../../sync/schemas";
+import {
+  ZDeleteAllResult,
+  ZKeyBundle,
+  ZKeyBundleVersion,
+  ZListingInput,
+  ZPullInput,
+  ZPullResult,
+  ZPushInput,
+  ZPushResult,
+  ZStoredKeyBundle,
+} from "../../sync/schemas";
 import { currentConsent, recordConsent } from "../../privacy/consents";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 const keysRouter = createTRPCRouter({
   /** Signed in: the key bundle (params, wrapped data key, key check), or null before the first unlock. */
-  get: protectedProcedure.query(({ ctx }) => getSyncKeys(ctx.db, ctx.user.id)),
+  get: protectedProcedure
+    .meta({ openapi: { method: "GET", path: "/sync/keys", protect: true, tags: ["Sync"], summary: "Get the key bundle (null before the first passphrase)" } })
+    .output(ZStoredKeyBundle)
+    .query(({ ctx }) => getSyncKeys(ctx.db, ctx.user.id)),
 
   /** Signed in: store the first key bundle; refused if one exists. */
-  setup: protectedProcedure.input(ZKeyBundle).mutation(async ({ ctx, input }) => {
-    const keys = await setupSyncKeys(ctx.db, ctx.user.id, input);
-    // Setting a sync passphrase on a device is how a person turns cloud sync on: record that consent.
-    if (!(await currentConsent(ctx.db, ctx.user.id, "cloud_sync"))?.granted) await recordConsent(ctx.db, ctx.user.id, { type: "cloud_sync", granted: true });
-    return keys;
-  }),
+  setup: protectedProcedure
+    .meta({ openapi: { method: "POST", path: "/sync/keys", protect: true, tags: ["Sync"], summary: "Store the first key bundle (turns cloud sync on)" } })
+    .input(ZKeyBundle)
+    .output(ZKeyBundleVersion)
+    .mutation(async ({ ctx, input }) => {
+      const keys = await setupSyncKeys(ctx.db, ctx.user.id, input);
+      // Setting a sync passphrase on a device is how a person turns cloud sync on: record that consent.
+      if (!(await currentConsent(ctx.db, ctx.user.id, "cloud_sync"))?.granted) await recordConsent(ctx.db, ctx.user.id, { type: "cloud_sync", granted: true });
+      return keys;
+    }),
 
   /** Signed in: replace the wrapping after a passphrase change (data key unchanged). */
   rotatePassphrase: protectedProcedure
@@ -63,13 +80,21 @@ export const syncRouter = createTRPCRouter({
   rotation: rotationRouter,
 
   /** Signed in, for one of the caller's devices: apply a batch of encrypted changes atomically. */
-  push: protectedProcedure.input(ZPushInput).mutation(async ({ ctx, input }) => {
-    await assertPushDevice(ctx.db, ctx.user.id, input.deviceId, ctx.device?.id ?? null);
-    return pushChanges(ctx.db, ctx.user.id, input);
-  }),
+  push: protectedProcedure
+    .meta({ openapi: { method: "POST", path: "/sync/upload", protect: true, tags: ["Sync"], summary: "Upload a batch of encrypted changes (atomic)" } })
+    .input(ZPushInput)
+    .output(ZPushResult)
+    .mutation(async ({ ctx, input }) => {
+      await assertPushDevice(ctx.db, ctx.user.id, input.deviceId, ctx.device?.id ?? null);
+      return pushChanges(ctx.db, ctx.user.id, input);
+    }),
 
   /** Signed in: changes after a cursor, in order, paginated (tombstones included). */
-  pull: protectedProcedure.input(ZPullInput).query(({ ctx, input }) => pullChanges(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
+  pull: protectedProcedure
+    .meta({ openapi: { method: "GET", path: "/sync/download", protect: true, tags: ["Sync"], summary: "Download the changes after a cursor" } })
+    .input(ZPullInput)
+    .output(ZPullResult)
+    .query(({ ctx, input }) => pullChanges(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
 
   /** Signed in: the caller's record ids and revisions (deletions included), no ciphertext, paginated: to resync after RESYNC_REQUIRED. */
   listing: protectedProcedure.input(ZListingInput).query(({ ctx, input }) => listRecords(ctx.db, ctx.user.id, input)),
@@ -82,6 +107,8 @@ export const syncRouter = createTRPCRouter({
 
   /** Signed in: delete every synced record, revision, conflict and the key bundle. */
   deleteAll: protectedProcedure
+    .meta({ openapi: { method: "DELETE", path: "/sync/data", protect: true, tags: ["Sync"], summary: "Delete every synced record, revision, conflict and the key bundle" } })
     .input(z.object({ confirm: z.literal("DELETE", "Type DELETE to confirm") }))
+    .output(ZDeleteAllResult)
     .mutation(({ ctx }) => deleteAllSyncData(ctx.db, ctx.user.id)),
 });

@@ -1,10 +1,9 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "~/server/api/root";
+import { apiResponseHeaders, logUnexpectedError } from "~/server/api/responses";
 import { createContextFromRequest } from "~/server/api/trpc";
-import { logger } from "~/server/logger";
 import { withReconnectHint } from "~/server/realtime/reconnect-hint";
 import { limitTrpcBody } from "~/server/security/body-limits";
-import { rateLimitHeadersOfErrors } from "~/server/security/rate-limit-http";
 
 export const dynamic = "force-dynamic";
 
@@ -19,18 +18,8 @@ const handler = (request: Request) => {
       refuseDeclaredSize();
       return createContextFromRequest(req, resHeaders);
     },
-    // API answers are per user (never cache them) and mostly ciphertext, which gzip
-    // cannot shrink much but costs ~2/3 of a pull's time (bench/PROFILE.md):
-    // no-transform tells the server's compression to leave them alone.
-    responseMeta: ({ errors }) => {
-      // A rate-limited call also says when to retry and which limit refused, in HTTP's own terms (Retry-After, RateLimit-Policy, RateLimit).
-      const headers = rateLimitHeadersOfErrors(errors.map((error) => error.cause));
-      headers.set("cache-control", "no-store, no-transform");
-      return { headers };
-    },
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") logger.error("tRPC procedure failed", { path, error: error.cause ?? error });
-    },
+    responseMeta: ({ errors }) => ({ headers: new Headers(apiResponseHeaders(errors)) }),
+    onError: logUnexpectedError,
   });
 };
 

@@ -1,0 +1,25 @@
+import { createOpenApiFetchHandler } from "trpc-to-openapi";
+import { appRouter } from "~/server/api/root";
+import { apiResponseHeaders, domainHttpStatus, logUnexpectedError } from "~/server/api/responses";
+import { createContextFromRequest } from "~/server/api/trpc";
+import { withBodyLimit } from "~/server/security/body-limits";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * The REST API (/api/v1, documented at /api/openapi.json and /docs): the same procedures
+ * as /api/trpc, routed by their `meta.openapi`, with the same context (device token or
+ * session cookie, client version), errors and headers. No logic of its own.
+ */
+const handler = withBodyLimit("rest", (req: Request) =>
+  createOpenApiFetchHandler({
+    endpoint: "/api/v1",
+    req,
+    router: appRouter,
+    createContext: () => createContextFromRequest(req),
+    responseMeta: ({ errors }) => ({ headers: apiResponseHeaders(errors), status: domainHttpStatus(errors) }),
+    onError: logUnexpectedError,
+  }),
+);
+
+export { handler as GET, handler as POST, handler as PUT, handler as PATCH, handler as DELETE };

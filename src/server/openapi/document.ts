@@ -1,0 +1,142 @@
+import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
+import { z } from "zod";
+import packageJson from "../../../package.json" with { type: "json" };
+import { CLIENT_HEADER } from "~/lib/client-header";
+import { appRouter } from "../api/root";
+import { getEnv } from "../env";
+import { apiGuide } from "./guide";
+
+/**
+ * The OpenAPI 3.1 document of the REST API (/api/v1), generated from the procedures'
+ * `meta.openapi`, inputs and outputs (served at /api/openapi.json, rendered at /docs).
+ * trpc-to-openapi describes errors with a shape of its own; the body our handler really
+ * sends is the tRPC error shape (api/trpc.ts's errorFormatter) with the code as text, so
+ * every error response is rewritten to the one `Error` schema below.
+ */
+
+const TAGS = ["Auth", "Sync", "Integrations", "External data"];
+
+/** What every failed call answers (the REST adapter spreads the tRPC error shape and names the code). */
+export const ZApiError = z
+  .object({
+    /** For people: show it as it is. */
+    message: z.string(),
+    /** For programs: the error class (tRPC's code names). */
+    code: z.string().meta({ examples: ["BAD_REQUEST", "UNAUTHORIZED", "NOT_FOUND", "PRECONDITION_FAILED", "TOO_MANY_REQUESTS"] }),
+    data: z.object({
+      code: z.string(),
+      httpStatus: z.number().int(),
+      /** The procedure that failed (its tRPC name). */
+      path: z.string().optional(),
+      /** Field messages for forms, when the input was invalid. */
+      zodError: z.object({ formErrors: z.array(z.string()), fieldErrors: z.record(z.string(), z.array(z.string())) }).nullable(),
+      /** In development only. */
+      stack: z.string().optional(),
+      /** Machine-readable details: `reason`, `oauthError`, `retryAfterSeconds`, `minimumVersion`, … */
+      details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullable(),
+    }),
+    /** Input validation failures only: zod's issues, each with its `path` and `message`. */
+    issues: z.array(z.looseObject({ code: z.string(), path: z.array(z.union([z.string(), z.number()])), message: z.string() })).optional(),
+  })
+  .meta({
+    description: "Every error: a message for people, a code and details for programs.",
+    examples: [
+      { message: "Sign in to continue.", code: "UNAUTHORIZED", data: { code: "UNAUTHORIZED", httpStatus: 401, path: "auth.me", zodError: null, details: null } },
+      {
+        message: "Waiting for the code to be approved in the browser.",
+        code: "BAD_REQUEST",
+        data: { code: "BAD_REQUEST", httpStatus: 400, path: "devices.pollAuthorization", zodError: null, details: { oauthError: "authorization_pending", interval: 5 } },
+      },
+    ],
+  });
+
+/** Every status an operation can fail with, beyond the ones trpc-to-openapi lists, and what it means there. */
+const ERROR_DESCRIPTIONS: Record<string, string> = {
+  400: "Invalid input: `issues` and `data.zodError` name the fields",
+  401: "No usable credentials: a missing, malformed or revoked device token",
+  403: "Not allowed (e.g. cloud sync is off: `data.details.reason`)",
+  404: "Not found (another user's data does not exist for you)",
+  409: "Conflicts with the current state (e.g. already done)",
+  410: "Gone: the cursor is older than the retention horizon (`RESYNC_REQUIRED`)",
+  412: "A precondition failed (e.g. the key was rotated: `KEY_ROTATED`)",
+  413: "The request is too large",
+  426: "This client is too old for the server: update DevPulse (`X-DevPulse-Client`)",
+  429: "Too many requests: wait `Retry-After` seconds",
+  500: "Something went wrong on our side",
+};
+
+/** Statuses particular to some operations (by operationId), on top of 400/401/403/404/426/429/500. */
+const EXTRA_ERRORS: Record<string, string[]> = {
+  "sync-push": ["409", "412", "413"],
+  "sync-pull": ["410"],
+  "sync-keys-setup": ["409"],
+  "conflicts-resolve": ["409", "412"],
+  "integrations-connect": ["412"],
+  "integrations-sync": ["412"],
+  "status-set": ["412"],
+};
+
+type Operation = { operationId?: string; parameters?: unknown[]; responses: Record<string, unknown>; security?: unknown[] };
+
+const errorResponse = (status: string) => ({
+  description: ERROR_DESCRIPTIONS[status] ?? "Error",
+  ...(status === "429" ? { headers: { "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer" } } } } : {}),
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+});
+
+/** Builds the document for a deployment at `appUrl` (servers, links in the guide). */
+export function buildOpenApiDocument(appUrl: string): OpenAPIObject {
+  const document = generateOpenApiDocument(appRouter, {
+    title: "DevPulse Cloud API",
+    version: packageJson.version,
+    description: apiGuide(appUrl),
+    baseUrl: `${appUrl}/api/v1`,
+    docsUrl: `${appUrl}/docs`,
+    tags: TAGS,
+    securitySchemes: {
+      DeviceToken: { type: "http", scheme: "bearer", description: "A device token (`dp_…`) from the device grant: `POST /auth/device`, then `POST /auth/device/token`." },
+    },
+    defs: { Error: ZApiError },
+  });
+
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item) as Operation[]) {
+      const statuses = new Set([
+        ...Object.keys(operation.responses).filter((status) => status !== "200"),
+        // Any signed-in call: the credentials, and rows that are not the caller's (they do not exist for them).
+        ...(operation.security ? ["401", "403", "404"] : []),
+        "426",
+        "429",
+        ...(EXTRA_ERRORS[operation.operationId ?? ""] ?? []),
+      ]);
+      for (const status of [...statuses].sort()) operation.responses[status] = errorResponse(status);
+      operation.parameters = [...(operation.parameters ?? []), { $ref: "#/components/parameters/DevPulseClient" }];
+    }
+  }
+
+  // trpc-to-openapi's own error schemas are replaced by `Error` above.
+  const schemas = Object.fromEntries(Object.entries(document.components?.schemas ?? {}).filter(([name]) => !name.startsWith("error.")));
+  document.components = {
+    ...document.components,
+    schemas,
+    parameters: {
+      DevPulseClient: {
+        name: CLIENT_HEADER,
+        in: "header",
+        required: false,
+        description: "Your client's name and version. Clients older than the server's minimum for that name get 426.",
+        schema: { type: "string", examples: ["devpulse-cli/0.1.0"] },
+      },
+    },
+  };
+  return document;
+}
+
+let cached: { appUrl: string; document: OpenAPIObject } | undefined;
+
+/** The document of this deployment (built once: the routers do not change while it runs, and APP_URL rarely does). */
+export function getOpenApiDocument(): OpenAPIObject {
+  const { appUrl } = getEnv();
+  if (cached?.appUrl !== appUrl) cached = { appUrl, document: buildOpenApiDocument(appUrl) };
+  return cached.document;
+}
