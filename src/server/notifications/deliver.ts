@@ -173,6 +173,9 @@ async function holdAgain(db: Db, channel: LimitedChannel, rows: DueRow[], hold: 
   metrics.notificationsDecided.inc({ channel, outcome: "hold", reason: hold.reason }, rows.length);
 }
 
+/** One message's name, from the decisions it carries: the same on a retry of that message, another for any other message. */
+const messageKeyOf = (rows: DueRow[]) => sha256Hex(rows.map((row) => row.decisionId).sort().join(","));
+
 const earliest = (a: Date | null, b: Date) => (a && a < b ? a : b);
 
 /** One row per notification (several decisions of a folded burst point at the same one). */
@@ -224,7 +227,7 @@ async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], ro
   const categories = new Set(items.map((item) => item.category));
   const [only] = categories;
   // The same claimed set gives the same key: a retry after a crash sends the message once.
-  const idempotencyKey = `notification:${sha256Hex(rows.map((row) => row.decisionId).sort().join(","))}`;
+  const idempotencyKey = `notification:${messageKeyOf(rows)}`;
   const content =
     items.length === 1
       ? { template: "notification" as const, notification: { ...asNotification(items[0]!), id: items[0]!.notificationId } }
@@ -264,7 +267,7 @@ async function sendByWebhook(db: Db, userId: string, items: DueRow[], form: stri
     const newest = group.at(-1)!;
     const coalesce = notificationSpec(newest.kind).coalesce;
     const data = coalesce ? group.slice(1).reduce<Record<string, unknown>>((merged, item) => coalesce.merge(merged, item.data as never), group[0]!.data as Record<string, unknown>) : newest.data;
-    const messageId = `msg_${sha256Hex(group.map((item) => item.decisionId).sort().join(",")).slice(0, 32)}`;
+    const messageId = `msg_${messageKeyOf(group).slice(0, 32)}`;
     const queued = await queueWebhookDeliveries(db, userId, { ...asNotification({ ...newest, data }), id: newest.notificationId, createdAt: newest.createdAt.toISOString() }, messageId);
     endpoints += queued.endpoints;
   }
