@@ -55,9 +55,26 @@ export function ConflictList() {
   const total = api.conflicts.count.useQuery(filter);
   const resolveMany = api.conflicts.resolveMany.useMutation();
   const resolveMatching = api.conflicts.resolveMatching.useMutation();
+  // Refetching the list cancels a page that "Load more" is still loading (TanStack Query cancels
+  // an in-flight fetch to refetch), and the click would be lost: a refresh waits for that page.
+  const loadingMore = useRef(false);
+  const refreshAfterLoad = useRef(false);
   const refresh = () => {
-    void utils.conflicts.list.invalidate();
     void utils.conflicts.count.invalidate();
+    if (loadingMore.current) refreshAfterLoad.current = true;
+    else void utils.conflicts.list.invalidate();
+  };
+  const loadMore = async () => {
+    loadingMore.current = true;
+    try {
+      await list.fetchNextPage();
+    } finally {
+      loadingMore.current = false;
+    }
+    if (refreshAfterLoad.current) {
+      refreshAfterLoad.current = false;
+      refresh();
+    }
   };
   // A bulk resolution announces every conflict it resolved: refetch once per burst, not once per event.
   const burst = useRef<ReturnType<typeof setTimeout>>(undefined);
@@ -230,7 +247,7 @@ export function ConflictList() {
                   </span>
                   {list.isFetchNextPageError && <span className="text-red-700">Could not load more: {errorMessage(list.error)}</span>}
                   {list.hasNextPage && (
-                    <Button size="sm" variant="secondary" loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+                    <Button size="sm" variant="secondary" loading={list.isFetchingNextPage} onClick={() => void loadMore()}>
                       {list.isFetchNextPageError ? "Try again" : "Load more"}
                     </Button>
                   )}
