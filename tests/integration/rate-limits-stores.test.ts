@@ -140,6 +140,21 @@ describe.each([
     await expectCountersIn(store, "calls");
   });
 
+  it.skipIf(store === "memory")("every call takes from the caller's allowance a lease of 10 at a time: 25 calls are 3 writes to the shared store", async () => {
+    const alice = await signedUpUser("lease-alice");
+    limit({ calls: { points: 600, windowSeconds: 60 } });
+    for (let call = 0; call < 25; call++) await alice.caller.auth.me();
+    let counted: number[];
+    if (store === "database") {
+      counted = (await (await getDb()).select().from(rateLimits).where(like(rateLimits.key, `${keyPrefix}calls:%`))).map((row) => row.points);
+    } else {
+      redis ??= new Redis(REDIS_URL);
+      const keys = await redis.keys(`${keyPrefix}calls:*`);
+      counted = (await Promise.all(keys.map((key) => redis!.get(key)))).map(Number);
+    }
+    expect(counted).toEqual([30]);
+  });
+
   it("the instance's ceiling counts every caller, in this process's memory whatever the store", async () => {
     limit({ requests: { points: 3, windowSeconds: 60 } });
     const callers = await Promise.all([1, 2, 3, 4].map(() => anonymousCaller(freshIp())));

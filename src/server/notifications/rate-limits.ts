@@ -1,7 +1,8 @@
-import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { RateLimiterRes } from "rate-limiter-flexible";
 import type { NotificationChannel } from "~/lib/notifications/catalog";
 import type { Db } from "../db/client";
 import type { Env } from "../env";
+import type { PointsLimiter } from "../security/leased-limiter";
 import { rateLimiterFor } from "../security/limiter-store";
 
 /**
@@ -36,7 +37,7 @@ export function setNotificationSendLimits(next: Partial<Record<LimitedChannel, C
   limits = next ? { ...DEFAULT_LIMITS, ...next } : DEFAULT_LIMITS;
 }
 
-function limiterFor(db: Db, env: Pick<Env, "REDIS_URL">, name: string, limit: SendLimit): RateLimiterAbstract {
+function limiterFor(db: Db, env: Pick<Env, "REDIS_URL">, name: string, limit: SendLimit): PointsLimiter {
   // The limit's size is part of the key: changed limits count afresh rather than reading counters kept under other rules.
   return rateLimiterFor(db, env, { keyPrefix: `notify:${name}:${limit.points}/${limit.durationSeconds}`, points: limit.points, durationSeconds: limit.durationSeconds });
 }

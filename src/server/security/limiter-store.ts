@@ -3,6 +3,7 @@ import { RateLimiterDrizzle, RateLimiterMemory, RateLimiterRedis, type RateLimit
 import { isEmbeddedDatabase, type Db } from "../db/client";
 import { rateLimits } from "../db/schema";
 import type { Env } from "../env";
+import { LeasedLimiter, type PointsLimiter } from "./leased-limiter";
 
 /**
  * Where rate-limit counters live: the one choice for every limiter in the app (the request
@@ -51,30 +52,35 @@ function redisFor(url: string): Redis {
 }
 
 /** Limiters by the object their counters belong to: the database handle, or the Redis client. */
-const limiters = new WeakMap<object, Map<string, RateLimiterAbstract>>();
+const limiters = new WeakMap<object, Map<string, PointsLimiter>>();
 /** Databases with a sweeper of expired `rate_limits` rows: one per database is enough, as its limiters share the table. */
 const swept = new WeakSet<Db>();
 
 /**
- * The limiter for `shape` in the deployment's store (rateLimitStoreFor). `perInstance`: counted in
- * this process's memory whatever the store, for a limit that is per instance by design (the
- * request ceiling, which guards one instance's capacity).
+ * The limiter for `shape` in the deployment's store (rateLimitStoreFor).
+ * - `perInstance`: counted in this process's memory whatever the store, for a limit that is per
+ *   instance by design (the request ceiling, which guards one instance's capacity).
+ * - `lease`: a shared store is drawn from this many points at a time (LeasedLimiter), for a limit
+ *   that every request takes from; memory needs no lease.
  */
-export function rateLimiterFor(db: Db, env: Pick<Env, "REDIS_URL">, shape: LimiterShape, { perInstance = false } = {}): RateLimiterAbstract {
+export function rateLimiterFor(db: Db, env: Pick<Env, "REDIS_URL">, shape: LimiterShape, { perInstance = false, lease = 1 } = {}): PointsLimiter {
   const store = perInstance ? "memory" : rateLimitStoreFor(db, env);
   const redis = store === "redis" ? redisFor(env.REDIS_URL!) : null;
   const owner: object = redis ?? db;
   let forOwner = limiters.get(owner);
   if (!forOwner) limiters.set(owner, (forOwner = new Map()));
-  const id = `${store}:${shape.keyPrefix}:${shape.points}/${shape.durationSeconds}`;
+  const leased = store !== "memory" && lease > 1;
+  const id = `${store}:${shape.keyPrefix}:${shape.points}/${shape.durationSeconds}${leased ? `:lease ${lease}` : ""}`;
   let limiter = forOwner.get(id);
   if (!limiter) {
     const options = { keyPrefix: shape.keyPrefix, points: shape.points, duration: shape.durationSeconds };
-    if (redis) limiter = new RateLimiterRedis({ ...options, storeClient: redis });
+    let counted: RateLimiterAbstract;
+    if (redis) counted = new RateLimiterRedis({ ...options, storeClient: redis });
     else if (store === "database") {
-      limiter = new RateLimiterDrizzle({ ...options, storeClient: db, schema: rateLimits, clearExpiredByTimeout: !swept.has(db) });
+      counted = new RateLimiterDrizzle({ ...options, storeClient: db, schema: rateLimits, clearExpiredByTimeout: !swept.has(db) });
       swept.add(db);
-    } else limiter = new RateLimiterMemory(options);
+    } else counted = new RateLimiterMemory(options);
+    limiter = leased ? new LeasedLimiter(counted, lease) : counted;
     forOwner.set(id, limiter);
   }
   return limiter;

@@ -55,6 +55,8 @@ type LimitSpec = {
   refusal: string;
   /** For a route handler: which of its requests count (the others take only from the ceiling). */
   appliesTo?: (request: Request) => boolean;
+  /** Take points from a shared store this many at a time (leased-limiter.ts): for a limit every request takes from. */
+  leasePoints?: number;
 };
 
 function limitSpecs(env: Env) {
@@ -66,8 +68,12 @@ function limitSpecs(env: Env) {
      * the flood it is there for, and would shrink each instance's share as instances are added).
      */
     requests: { points: 1000, windowSeconds: SECOND, key: "instance", refusal: "The server is busy." },
-    /** tRPC calls per device, user or (signed out) address: ten a second on average, far above the app's own use. */
-    calls: { points: 600, windowSeconds: MINUTE, key: "caller", refusal: "Too many requests." },
+    /**
+     * tRPC calls per device, user or (signed out) address: ten a second on average, far above the
+     * app's own use. Every call takes from it, sync.push and sync.pull included, so a shared store
+     * is written once per 10 calls, not once per call.
+     */
+    calls: { points: 600, windowSeconds: MINUTE, key: "caller", refusal: "Too many requests.", leasePoints: 10 },
 
     // ── Public procedures, per address ──
     /** New accounts per address: generous for a shared office address, but no bulk sign-ups. */
@@ -132,7 +138,7 @@ export type RateLimitName = keyof Specs;
 /** The limits kept per `kind` (route handlers take only per-address ones: they know the address, not the caller). */
 export type RateLimitNameKeyedBy<Kind extends KeyKind> = { [Name in RateLimitName]: Specs[Name]["key"] extends Kind ? Name : never }[RateLimitName];
 
-type Overrides = { limits: Partial<Record<RateLimitName, Partial<Pick<LimitSpec, "points" | "windowSeconds" | "lockSeconds">>>>; keyPrefix: string };
+type Overrides = { limits: Partial<Record<RateLimitName, Partial<Pick<LimitSpec, "points" | "windowSeconds" | "lockSeconds" | "leasePoints">>>>; keyPrefix: string };
 let overrides: Overrides = { limits: {}, keyPrefix: "" };
 
 /**
@@ -144,8 +150,18 @@ export function setRateLimits(limits: Overrides["limits"] | null, { keyPrefix = 
   overrides = { limits: limits ?? {}, keyPrefix: limits ? keyPrefix : "" };
 }
 
+/** The table for the current environment, built once per environment (every call reads it twice). */
+const specsByEnv = new WeakMap<Env, Specs>();
+function currentSpecs(): Specs {
+  const env = getEnv();
+  let specs = specsByEnv.get(env);
+  if (!specs) specsByEnv.set(env, (specs = limitSpecs(env)));
+  return specs;
+}
+
 export function rateLimitSpec(name: RateLimitName): LimitSpec {
-  return { ...limitSpecs(getEnv())[name], ...overrides.limits[name] };
+  const override = overrides.limits[name];
+  return override ? { ...currentSpecs()[name], ...override } : currentSpecs()[name];
 }
 
 function limiterFor(db: Db, name: RateLimitName) {
@@ -154,7 +170,7 @@ function limiterFor(db: Db, name: RateLimitName) {
     db,
     getEnv(),
     { keyPrefix: `${overrides.keyPrefix}${name}`, points: spec.points, durationSeconds: spec.windowSeconds },
-    { perInstance: spec.key === "instance" },
+    { perInstance: spec.key === "instance", lease: spec.leasePoints },
   );
   return { limiter, spec };
 }
