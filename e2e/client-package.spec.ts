@@ -3,26 +3,22 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GET, POST } from "~/app/api/trpc/[trpc]/route";
-import { callerFor, connectDevice, syncingUser } from "../support/callers";
-import { startAppServer } from "../support/app-server";
-import { change, push } from "../support/sync";
+import { expect, test } from "@playwright/test";
+import { authorizedDevice, desktopDevice, signUp } from "./support";
 
 /**
  * @devpulse/client as an app outside this repository gets it: built and packed with `npm pack`,
  * installed from the tarball into an empty project, type-checked there (full types for `auth.me`
- * and `sync.pull`; a misspelt field must not compile), then run against the server.
+ * and `sync.pull`; a misspelt field must not compile), then run against the production server
+ * this suite starts.
  *
- * The server is the app's real tRPC route handler (the one `next start` serves at /api/trpc) behind
- * a real HTTP socket, on this run's database: building and starting the Next production server
- * inside a Vitest test would take minutes, and the Playwright suite already runs the CLI against it.
- * The package is built into a folder of this run's own (`--stage`), because the two Vitest passes
- * run at once and must not share packages/client/dist.
+ * The package touches no database, so only the PGlite pass runs this file (playwright.config).
+ * It is built into a folder of its own (`--stage`), so it never races another run over
+ * packages/client/dist.
  */
 
 const run = promisify(execFile);
-const repoRoot = new URL("../..", import.meta.url).pathname;
+const repoRoot = new URL("..", import.meta.url).pathname;
 const versionOf = async (name: string) => (JSON.parse(await readFile(join(repoRoot, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 
 /** Runs a command to its end; a failure keeps its output (a compiler's errors are on stdout). */
@@ -65,7 +61,7 @@ await client.sync.pull.query({ curser: 0 });
 `;
 
 // About 45 s of CPU in all (most of it TypeScript writing the declarations of the server's types);
-// the limits leave room for the other Vitest pass sharing the two cores.
+// the limits leave room for the other Playwright pass sharing the two cores.
 const BUILD_AND_INSTALL_MS = 240_000;
 const STEP_MS = 60_000;
 
@@ -82,13 +78,15 @@ const TSCONFIG = {
   },
 };
 
-describe("@devpulse/client from its packed tarball", () => {
+test.describe("@devpulse/client from its packed tarball", () => {
+  test.describe.configure({ mode: "serial" });
   let work: string;
   let packed: { filename: string; size: number; unpackedSize: number; files: Array<{ path: string }> };
   let consumerDir: string;
   const tsc = () => join(consumerDir, "node_modules/typescript/bin/tsc");
 
-  beforeAll(async () => {
+  test.beforeAll(async () => {
+    test.setTimeout(BUILD_AND_INSTALL_MS);
     work = await mkdtemp(join(tmpdir(), "devpulse-client-package-"));
     const stage = join(work, "package");
     await sh(process.execPath, ["--import", "tsx", "packages/client/scripts/build.ts", "--stage", stage], repoRoot);
@@ -106,13 +104,13 @@ describe("@devpulse/client from its packed tarball", () => {
     await writeFile(join(consumerDir, "consumer.ts"), CONSUMER);
     await writeFile(join(consumerDir, "misspelt.ts"), MISSPELT);
     await sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(work, packed.filename)], consumerDir);
-  }, BUILD_AND_INSTALL_MS);
+  });
 
-  afterAll(async () => {
+  test.afterAll(async () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it("packs an ES module with its declarations and nothing else", { timeout: STEP_MS }, async () => {
+  test("packs an ES module with its declarations and nothing else", async () => {
     expect(packed.files.map((file) => file.path).sort()).toEqual(["README.md", "dist/index.d.ts", "dist/index.js", "package.json"]);
     const installed = join(consumerDir, "node_modules/@devpulse/client");
     const { dependencies } = JSON.parse(await readFile(join(installed, "package.json"), "utf8")) as { dependencies: Record<string, string> };
@@ -127,7 +125,8 @@ describe("@devpulse/client from its packed tarball", () => {
     console.log(`@devpulse/client tarball: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked`);
   });
 
-  it("type-checks a consumer of auth.me and sync.pull, and refuses a field the server does not have", { timeout: STEP_MS }, async () => {
+  test("type-checks a consumer of auth.me and sync.pull, and refuses a field the server does not have", async () => {
+    test.setTimeout(STEP_MS);
     await expect(sh(process.execPath, [tsc(), "-p", "tsconfig.json"], consumerDir)).resolves.toBeDefined();
     const failure = await sh(process.execPath, [tsc(), "-p", "tsconfig.misspelt.json", "--noEmit"], consumerDir).then(
       () => ({ code: 0, stdout: "" }),
@@ -141,27 +140,22 @@ describe("@devpulse/client from its packed tarball", () => {
     expect(errors[1]).toMatch(/misspelt\.ts\(7,\d+\): error TS2561: .*'curser' does not exist .*Did you mean to write 'cursor'\?/);
   });
 
-  it("runs the compiled consumer against the server over HTTP", { timeout: STEP_MS }, async () => {
-    const { user, caller } = await syncingUser("client-package");
-    const device = await connectDevice(caller, "Packaged client");
-    await push({ id: device.deviceId, caller: await callerFor(user, { id: device.deviceId, name: "Packaged client" }) }, [change("p-1", null, "packaged")]);
-    const server = await startAppServer([
-      { method: "GET", path: /^\/api\/trpc\//, handler: GET },
-      { method: "POST", path: /^\/api\/trpc\//, handler: POST },
-    ]);
-    try {
-      const { stdout } = await sh(process.execPath, ["out/consumer.js"], consumerDir, { DEVPULSE_URL: server.url, DEVPULSE_TOKEN: device.token });
-      const [summary, anonymous] = stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(summary).toEqual({
-        email: user.email,
-        device: "Packaged client",
-        createdAtIsDate: true,
-        cursor: expect.any(Number),
-        pulled: [{ collection: "projects", id: "p-1", revision: 1 }],
-      });
-      expect(anonymous).toEqual({ anonymous: "UNAUTHORIZED" });
-    } finally {
-      await server.close();
-    }
+  test("runs the compiled consumer against the production server", async ({ page, baseURL }) => {
+    const email = await signUp(page, "client-package");
+    const laptop = await desktopDevice(page, baseURL!, "Laptop");
+    await laptop.put("projects", "p-1", { name: "packaged" });
+    await laptop.sync();
+    const device = await authorizedDevice(page, baseURL!, "Packaged client");
+
+    const { stdout } = await sh(process.execPath, ["out/consumer.js"], consumerDir, { DEVPULSE_URL: baseURL!, DEVPULSE_TOKEN: device.token });
+    const [summary, anonymous] = stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(summary).toEqual({
+      email,
+      device: "Packaged client",
+      createdAtIsDate: true,
+      cursor: expect.any(Number),
+      pulled: [{ collection: "projects", id: "p-1", revision: 1 }],
+    });
+    expect(anonymous).toEqual({ anonymous: "UNAUTHORIZED" });
   });
 });

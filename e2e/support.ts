@@ -41,16 +41,22 @@ export function anonymousClient(baseURL: string) {
   return createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), "x-forwarded-for": address } }) });
 }
 
-/**
- * A desktop device of the signed-in user: device grant approved with the browser's session, then an unlocked sync client.
- * `schemas`: the collection schemas its app version declares (none: every collection at schema 1, an older app).
- */
-export async function desktopDevice(page: Page, baseURL: string, name: string, { schemas }: { schemas?: CollectionSchemas } = {}) {
+/** A device of the signed-in user through the device grant, approved with the browser's session: its token and id. */
+export async function authorizedDevice(page: Page, baseURL: string, name: string): Promise<{ token: string; deviceId: string }> {
   const asBrowser = await browserApi(page, baseURL);
   const anonymous = anonymousClient(baseURL);
   const started = await anonymous.devices.startAuthorization.mutate({ deviceName: name });
   await asBrowser.devices.approveAuthorization.mutate({ userCode: started.userCode });
   const { token, deviceId } = await anonymous.devices.pollAuthorization.mutate({ deviceCode: started.deviceCode });
+  return { token, deviceId };
+}
+
+/**
+ * A desktop device of the signed-in user: device grant approved with the browser's session, then an unlocked sync client.
+ * `schemas`: the collection schemas its app version declares (none: every collection at schema 1, an older app).
+ */
+export async function desktopDevice(page: Page, baseURL: string, name: string, { schemas }: { schemas?: CollectionSchemas } = {}) {
+  const { token, deviceId } = await authorizedDevice(page, baseURL, name);
   const sync = createSyncClient({ client: createDevPulseClient({ url: baseURL, token }), deviceId, store: createMemoryStore(), schemas });
   await sync.unlock(SYNC_PASSPHRASE);
   return sync;
