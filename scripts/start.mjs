@@ -52,7 +52,7 @@ const server = spawn(process.execPath, [join(standalone, "server.js")], {
     DATA_DIR: resolve(root, process.env.DATA_DIR ?? ".data"),
     ...(process.env.PGLITE_DIR && !process.env.PGLITE_DIR.startsWith("memory://") ? { PGLITE_DIR: resolve(root, process.env.PGLITE_DIR) } : {}),
     MIGRATIONS_DIR: process.env.MIGRATIONS_DIR ?? join(root, "drizzle"),
-    // The server handles SIGTERM itself: background steps get to finish (src/server/startup.ts).
+    // The server handles SIGTERM itself: requests and background steps get to finish (src/server/shutdown.ts).
     NEXT_MANUAL_SIG_HANDLE: "1",
   },
 });

@@ -1,6 +1,5 @@
-import { performance } from "node:perf_hooks";
 import { hasMetricsToken, isOperator } from "../auth/operator";
-import { getDatabaseHandle, pingDatabase, type DatabaseHandle } from "../db/client";
+import { getDatabaseHandle, type DatabaseHandle } from "../db/client";
 import { migrationStatus, type MigrationStatus } from "../db/migrate";
 import { emailCircuitReport } from "../email/breakers";
 import { configuredEmailProviders } from "../email/send";
@@ -11,8 +10,7 @@ import { jobModeOf } from "../jobs/client";
 import { jobBacklog, type JobBacklog } from "../jobs/runs";
 import { getPusherTransport } from "../realtime/pusher";
 import { openRealtimeStreamCount } from "../realtime/user-events";
-import { redactText } from "../logger";
-import { checkHealth, rootCauseMessage } from "./check-health";
+import { checkHealth, failureMessage, probeDatabase } from "./check-health";
 
 /**
  * GET /api/health/deep: what an operator needs to see at a glance, for this instance. Unlike
@@ -53,7 +51,7 @@ async function section<T>(check: () => Promise<T>): Promise<T | { error: string 
   try {
     return await check();
   } catch (error) {
-    return { error: redactText(rootCauseMessage(error)) };
+    return { error: failureMessage(error) };
   }
 }
 
@@ -87,18 +85,11 @@ export async function checkDeepHealth({ env, openDatabase = getDatabaseHandle, n
   const checkedAt = now();
   const problems: string[] = [];
   const engine = jobModeOf(env);
-  let database: DeepHealth["database"];
-  let handle: Pick<DatabaseHandle, "db" | "driver"> | undefined;
-  try {
-    handle = await openDatabase();
-    const started = performance.now();
-    await pingDatabase(handle.db);
-    database = { status: "ok", driver: handle.driver, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
-  } catch (error) {
-    database = { status: "error", reason: `database unreachable: ${redactText(rootCauseMessage(error))}` };
-    problems.push(database.reason);
-  }
-  const db = database.status === "ok" ? handle!.db : undefined;
+  const probe = await probeDatabase(openDatabase);
+  const database: DeepHealth["database"] =
+    probe.status === "ok" ? { status: "ok", driver: probe.opened.driver, latencyMs: probe.latencyMs } : { status: "error", reason: probe.reason };
+  if (database.status === "error") problems.push(database.reason);
+  const db = probe.status === "ok" ? probe.opened.db : undefined;
   const [migrations, backlog] = await Promise.all([db ? section(() => migrationStatus(db)) : null, db ? section(() => jobBacklog(db, checkedAt)) : null]);
 
   if (failed(migrations)) problems.push(`migrations: ${migrations.error}`);

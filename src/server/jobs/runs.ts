@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, lte, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
 import { jobRuns, unfinishedJobRunStatuses, type JobRunStatus } from "../db/schema";
 import { getEnv } from "../env";
@@ -87,7 +87,9 @@ export async function listAllJobRuns(db: DbOrTx, options: { status?: JobRunStatu
 /** How far back failed runs count as recent in the backlog. */
 export const RECENT_FAILURES_MS = 24 * 60 * 60 * 1000;
 
-export type JobBacklog = Record<(typeof unfinishedJobRunStatuses)[number], number> & {
+type UnfinishedJobRunStatus = (typeof unfinishedJobRunStatuses)[number];
+
+export type JobBacklog = Record<UnfinishedJobRunStatus, number> & {
   /** Unfinished runs whose time has come (queued, a sleep or retry that is over, a lease that expired) but that no instance has picked up. */
   due: number;
   /** Since when the oldest of those has been due: how far behind the engine is. */
@@ -97,35 +99,23 @@ export type JobBacklog = Record<(typeof unfinishedJobRunStatuses)[number], numbe
 
 /** Operators: the runs not finished yet, by state, what is overdue, and recent failures (deep health). */
 export async function jobBacklog(db: DbOrTx, now = new Date()): Promise<JobBacklog> {
-  const countOf = (condition: SQL | undefined) => sql<number>`(count(*) filter (where ${condition}))::int`;
+  const countOf = (condition: SQL | undefined) => sql<number>`count(*) filter (where ${condition})`.mapWith(Number);
+  const unfinished = isNull(jobRuns.finishedAt);
   // A running run's next_at is its lease's end: one past it belongs to an instance that is gone, so it is due too.
-  const isDue = lte(jobRuns.nextAt, now);
-  const [unfinished] = await db
+  const isDue = and(unfinished, lte(jobRuns.nextAt, now));
+  const failedRecently = and(eq(jobRuns.status, "failed"), gt(jobRuns.finishedAt, new Date(now.getTime() - RECENT_FAILURES_MS)));
+  const byStatus = Object.fromEntries(unfinishedJobRunStatuses.map((status) => [status, countOf(and(unfinished, eq(jobRuns.status, status)))])) as Record<UnfinishedJobRunStatus, SQL<number>>;
+  // One pass over the table: an aggregate without GROUP BY always answers one row.
+  const [row] = await db
     .select({
-      queued: countOf(eq(jobRuns.status, "queued")),
-      running: countOf(eq(jobRuns.status, "running")),
-      sleeping: countOf(eq(jobRuns.status, "sleeping")),
-      retrying: countOf(eq(jobRuns.status, "retrying")),
-      waiting: countOf(eq(jobRuns.status, "waiting")),
+      ...byStatus,
       due: countOf(isDue),
       oldestDueAt: sql<string | null>`min(${jobRuns.nextAt}) filter (where ${isDue})`,
+      failedLast24h: countOf(failedRecently),
     })
     .from(jobRuns)
-    .where(isNull(jobRuns.finishedAt));
-  const [failed] = await db
-    .select({ count: sql<number>`count(*)::int` })
-    .from(jobRuns)
-    .where(and(eq(jobRuns.status, "failed"), gt(jobRuns.finishedAt, new Date(now.getTime() - RECENT_FAILURES_MS))));
-  return {
-    queued: Number(unfinished?.queued ?? 0),
-    running: Number(unfinished?.running ?? 0),
-    sleeping: Number(unfinished?.sleeping ?? 0),
-    retrying: Number(unfinished?.retrying ?? 0),
-    waiting: Number(unfinished?.waiting ?? 0),
-    due: Number(unfinished?.due ?? 0),
-    oldestDueAt: unfinished?.oldestDueAt ? new Date(unfinished.oldestDueAt) : null,
-    failedLast24h: Number(failed?.count ?? 0),
-  };
+    .where(or(unfinished, failedRecently));
+  return { ...row!, oldestDueAt: row!.oldestDueAt ? new Date(row!.oldestDueAt) : null };
 }
 
 /** The states a run may be retried from: it ended without completing. */
