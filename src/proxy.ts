@@ -17,7 +17,7 @@ const SIGNED_IN_AREA = /^\/(dashboard|device)$|^\/(settings|conflicts|integratio
  *     where they were going (e.g. /device?code=…): only a cheap presence check.
  *  4. Gives the page its security headers with a fresh nonce (server/security/page-headers.ts):
  *     the CSP goes on the response, and on the request too, where Next finds the nonce for its
- *     own scripts; `x-nonce` carries it to server components that render a script themselves.
+ *     own scripts; `x-nonce` carries it to what renders a script itself (the /docs reference).
  */
 export function proxy(request: NextRequest) {
   const refused = refuseUndecodablePath(request.url);
@@ -30,7 +30,7 @@ export function proxy(request: NextRequest) {
     return NextResponse.redirect(signIn);
   }
   const nonce = newNonce();
-  const headers = pageSecurityHeaders(pathname, nonce, getEnv());
+  const headers = pageSecurityHeaders(nonce, getEnv());
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("content-security-policy", headers["content-security-policy"]!);

@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from "node:crypto";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { eq, like } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
@@ -9,7 +10,7 @@ import { getDb } from "~/server/db/client";
 import { rateLimits, users } from "~/server/db/schema";
 import { setRateLimits } from "~/server/security/rate-limits";
 import { anonymousCaller, callerFor, connectDevice, errorOf, signedUpUser, TEST_PASSWORD, uniqueEmail } from "../support/callers";
-import { useEnv } from "../support/env";
+import { useEnv, withEnv } from "../support/env";
 import { TEST_BASE_URL } from "../support/http";
 
 /**
@@ -166,5 +167,69 @@ describe.each([
     expect(webhookRefused.status).toBe(429);
     expectRateLimitHeaders(webhookRefused.headers, "requests", 3, 60);
     await expectCountersIn("memory", "requests");
+  });
+});
+
+/**
+ * A TCP relay to the test Redis, so a test can take "Redis" away under the app: `stop()` cuts every
+ * connection and stops listening, and the address then refuses connections as a stopped Redis does.
+ */
+async function redisRelay() {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(6379, "127.0.0.1");
+    sockets.add(client).add(upstream);
+    const cut = () => (client.destroy(), upstream.destroy());
+    client.on("error", cut).on("close", cut);
+    upstream.on("error", cut).on("close", cut);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe("rate limits when Redis is unreachable", () => {
+  it("a Redis that is down from the start: requests are answered, not 500, and the limits still count (in memory)", async () => {
+    const dead = await redisRelay();
+    await dead.stop();
+    await withEnv({ REDIS_URL: dead.url }, async () => {
+      setRateLimits({ providerWebhook: { points: 2, windowSeconds: 60 } }, { keyPrefix: `test-${randomUUID()}:` });
+      const ip = freshIp();
+      expect((await webhook(ip)).status).toBe(400);
+      expect((await webhook(ip)).status).toBe(400);
+      const refused = await webhook(ip);
+      expect(refused.status).toBe(429);
+      expectRateLimitHeaders(refused.headers, "providerWebhook", 2, 60);
+      // tRPC calls too (every call takes from the caller's `calls` allowance, kept in Redis).
+      expect((await trpcMutation("devices.startAuthorization", { deviceName: "Offline Redis" }, { "x-forwarded-for": freshIp() })).status).toBe(200);
+    });
+  });
+
+  it("a Redis that goes away: counts move to memory at once, without each request waiting for a reconnection", async () => {
+    const relay = await redisRelay();
+    const keyPrefix = `test-${randomUUID()}:`;
+    await withEnv({ REDIS_URL: relay.url }, async () => {
+      setRateLimits({ providerWebhook: { points: 3, windowSeconds: 60 } }, { keyPrefix });
+      const ip = freshIp();
+      // The process's first request waits for its first connection, and counts in Redis.
+      expect((await webhook(ip)).status).toBe(400);
+      redis ??= new Redis(REDIS_URL);
+      expect(await redis.keys(`${keyPrefix}providerWebhook:*`)).toHaveLength(1);
+
+      await relay.stop();
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the app's client sees its connection close
+      const startedAt = Date.now();
+      for (let request = 0; request < 3; request++) expect((await webhook(ip)).status).toBe(400);
+      // Queued for a reconnection, each would wait out retries (hundreds of ms) or the command timeout (1 s).
+      expect(Date.now() - startedAt).toBeLessThan(1000);
+      // Memory has its own count, from zero: the limit still holds there.
+      expect((await webhook(ip)).status).toBe(429);
+    });
   });
 });

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { GET as healthGET } from "~/app/api/health/route";
 import { POST as pusherAuth } from "~/app/api/pusher/auth/route";
 import { GET as trpcGET, POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
+import { DELETE as restDELETE } from "~/app/api/v1/[...path]/route";
 import { POST as webhookPOST } from "~/app/api/webhooks/[provider]/route";
 import { userChannel } from "~/lib/realtime/channels";
 import { transformer } from "~/lib/transformer";
@@ -84,6 +85,18 @@ describe("cross-site requests (CSRF) on cookie-authenticated tRPC mutations", ()
     expect(answer.status).toBe(200);
     // The same request on the cookie is refused.
     expect((await mutate("notifications.markAllRead", undefined, { cookie: await sessionCookieFor(user), ...crossSite })).status).toBe(403);
+  });
+
+  it("refuses the same on the REST door (/api/v1), which takes the session cookie too", async () => {
+    const { user } = await signedUpUser("csrf-rest");
+    const cookie = await sessionCookieFor(user);
+    const deleteAll = (headers: Record<string, string>) => restDELETE(new Request(`${BASE}/api/v1/sync/data?confirm=DELETE`, { method: "DELETE", headers: { cookie, ...headers } }));
+    const refused = await deleteAll(crossSite);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/^Cross-site request refused/);
+    const allowed = await deleteAll(sameOrigin);
+    expect(allowed.status).toBe(200);
+    expect(await allowed.json()).toEqual({ deletedRecords: 0 });
   });
 
   it("refuses a cross-site Pusher channel authorisation on the session cookie", async () => {

@@ -11,7 +11,7 @@ const directives = (policy: string) => Object.fromEntries(policy.split("; ").map
 
 describe("page security headers", () => {
   it("allows only this request's nonce for scripts, and says why for styles", () => {
-    const headers = pageSecurityHeaders("/dashboard", "bm9uY2U=", parseEnv({ APP_URL: "http://localhost:3000", NODE_ENV: "production" }));
+    const headers = pageSecurityHeaders("bm9uY2U=", parseEnv({ APP_URL: "http://localhost:3000", NODE_ENV: "production" }));
     const policy = directives(headers["content-security-policy"]!);
     expect(policy["script-src"]).toEqual(["'self'", "'nonce-bm9uY2U='", "'strict-dynamic'"]);
     expect(policy["script-src"]).not.toContain("'unsafe-inline'");
@@ -26,10 +26,10 @@ describe("page security headers", () => {
   });
 
   it("adds HSTS and upgrade-insecure-requests only when APP_URL is https, and 'unsafe-eval' only in development", () => {
-    const https = pageSecurityHeaders("/", "n", parseEnv({ APP_URL: "https://cloud.example.com", NODE_ENV: "production" }));
+    const https = pageSecurityHeaders("n", parseEnv({ APP_URL: "https://cloud.example.com", NODE_ENV: "production" }));
     expect(https["strict-transport-security"]).toBe("max-age=63072000; includeSubDomains");
     expect(directives(https["content-security-policy"]!)["upgrade-insecure-requests"]).toEqual([]);
-    const development = pageSecurityHeaders("/", "n", parseEnv({ NODE_ENV: "development" }));
+    const development = pageSecurityHeaders("n", parseEnv({ NODE_ENV: "development" }));
     expect(directives(development["content-security-policy"]!)["script-src"]).toContain("'unsafe-eval'");
   });
 
@@ -41,7 +41,7 @@ describe("page security headers", () => {
       "ws://soketi.internal:6001",
     ]);
     expect(realtimeConnectSources(parseEnv({}))).toEqual([]);
-    const policy = pageSecurityHeaders("/dashboard", "n", parseEnv({ ...pusher, PUSHER_CLUSTER: "eu" }))["content-security-policy"]!;
+    const policy = pageSecurityHeaders("n", parseEnv({ ...pusher, PUSHER_CLUSTER: "eu" }))["content-security-policy"]!;
     expect(directives(policy)["connect-src"]).toEqual(["'self'", "wss://ws-eu.pusher.com", "https://sockjs-eu.pusher.com"]);
   });
 });
@@ -58,6 +58,9 @@ describe("the proxy", () => {
     expect(first.headers.get("x-middleware-request-content-security-policy")).toBe(policy);
     expect(first.headers.get("x-middleware-request-x-nonce")).toBe(nonce);
     expect(first.headers.get("referrer-policy")).toBe("same-origin");
+    // The API reference (a route handler outside /api) puts the nonce from x-nonce on its inline script.
+    const docs = proxy(new NextRequest("http://localhost:3000/docs"));
+    expect(docs.headers.get("content-security-policy")).toContain(`'nonce-${docs.headers.get("x-middleware-request-x-nonce")}'`);
   });
 
   it("leaves route handlers alone, and still sends the signed-out to sign-in", () => {

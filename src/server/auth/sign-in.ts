@@ -13,7 +13,7 @@ import { spendPasswordCheckTime, verifyPassword } from "./password";
  * pair for LOGIN_LOCKOUT_MINUTES, so someone guessing from elsewhere cannot lock the
  * owner out; failures per account per day stop a guessing attack spread over many
  * addresses; failures per address stop spraying across accounts. Counters live in the
- * database, so the limits hold across instances.
+ * rate-limit store every limit uses (security/limiter-store.ts), so they hold across instances.
  */
 
 export type SignInResult = { id: string; email: string; name: string | null; sessionVersion: number };

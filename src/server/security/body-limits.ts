@@ -15,7 +15,7 @@ import { SYNC_LIMITS } from "../sync/schemas";
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-export type BodyLimit = { bytes: number; why: string };
+type BodyLimit = { bytes: number; why: string };
 
 export const BODY_LIMITS = {
   trpc: {
@@ -40,18 +40,10 @@ export const BODY_LIMITS = {
 export type BodyLimitName = keyof typeof BODY_LIMITS;
 
 /** What a refused client is told. */
-export function bodyTooLargeMessage(name: BodyLimitName): string {
+function bodyTooLargeMessage(name: BodyLimitName): string {
   const { bytes } = BODY_LIMITS[name];
   const readable = bytes >= MiB ? `${bytes / MiB} MiB` : bytes >= KiB ? `${bytes / KiB} KiB` : `${bytes} bytes`;
   return bytes === 0 ? "Request body not allowed: this endpoint takes no body." : `Request body too large: this endpoint takes at most ${readable} (${bytes} bytes).`;
-}
-
-/** The body read past its limit (a chunked body, refused while it streams in). */
-export class BodyTooLargeError extends Error {
-  constructor(readonly limit: BodyLimitName) {
-    super(bodyTooLargeMessage(limit));
-    this.name = "BodyTooLargeError";
-  }
 }
 
 /** Content-Length over the limit. Node's HTTP parser holds a body to its declared length, so a declared length within the limit needs no other check. */
@@ -91,9 +83,10 @@ export function withBodyLimit<Req extends Request, Args extends unknown[]>(name:
   return async (request: Req, ...args: Args): Promise<Response> => {
     if (declaresTooMuch(request, name)) return tooLargeResponse(name);
     let exceeded = false;
+    // The handler sees its read fail; whatever it makes of that, the answer is the 413.
     const limited = capBody(request, name, () => {
       exceeded = true;
-      return new BodyTooLargeError(name);
+      return new Error(bodyTooLargeMessage(name));
     });
     try {
       const response = await handler(limited, ...args);

@@ -3,6 +3,7 @@ import { RateLimiterDrizzle, RateLimiterMemory, RateLimiterRedis, type RateLimit
 import { isEmbeddedDatabase, type Db } from "../db/client";
 import { rateLimits } from "../db/schema";
 import type { Env } from "../env";
+import { logger } from "../logger";
 import { LeasedLimiter, type PointsLimiter } from "./leased-limiter";
 
 /**
@@ -11,6 +12,7 @@ import { LeasedLimiter, type PointsLimiter } from "./leased-limiter";
  * deployment's other instances can see it, and nowhere dearer:
  *
  * - `redis` when REDIS_URL is set: RateLimiterRedis, shared by every instance, one round trip.
+ *   While Redis is unreachable, each limiter counts in memory instead (its insurance limiter).
  * - `database` on a Postgres server: RateLimiterDrizzle on our own `rate_limits` table, shared by
  *   every instance on that database; each change is one atomic upsert. RateLimiterPostgres was
  *   the other candidate, but it needs a `pg` client (it calls `query({ text, values })` and reads
@@ -40,13 +42,26 @@ export function rateLimitStoreFor(db: Db, env: Pick<Env, "REDIS_URL">): RateLimi
   return isEmbeddedDatabase(db) ? "memory" : "database";
 }
 
+/** A Redis command unanswered this long fails, and the limiter's insurance answers (Redis itself answers in well under a millisecond). */
+const REDIS_COMMAND_TIMEOUT_MS = 1000;
+
 const redisClients = new Map<string, Redis>();
 function redisFor(url: string): Redis {
   let client = redisClients.get(url);
   if (!client) {
-    // A few retries, then an error: a request limit answers 500 and a notification's delivery job retries.
-    client = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
-    redisClients.set(url, client);
+    const created = new Redis(url, { maxRetriesPerRequest: 2, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
+    // Commands wait for the first connection (the first requests of a process count in Redis
+    // like the rest); once it has closed or failed, they fail at once while Redis is away,
+    // rather than each waiting out a reconnection, and the memory insurance answers them.
+    created.once("close", () => (created.options.enableOfflineQueue = false));
+    // Once per outage (ioredis reports every reconnection attempt): the operator learns that limits are per instance meanwhile.
+    let reported = false;
+    created.on("error", (error) => {
+      if (!reported) logger.warn("Redis unreachable: rate limits count in each instance's memory until it is back", { error });
+      reported = true;
+    });
+    created.on("ready", () => (reported = false));
+    redisClients.set(url, (client = created));
   }
   return client;
 }
@@ -75,7 +90,11 @@ export function rateLimiterFor(db: Db, env: Pick<Env, "REDIS_URL">, shape: Limit
   if (!limiter) {
     const options = { keyPrefix: shape.keyPrefix, points: shape.points, duration: shape.durationSeconds };
     let counted: RateLimiterAbstract;
-    if (redis) counted = new RateLimiterRedis({ ...options, storeClient: redis });
+    // Redis is a separate service that can be down while the app is up: its limits then count in
+    // this process's memory, as on a single instance, rather than answering every request with
+    // an error (a 500) or holding back every notification. (The database store needs none: without
+    // the database nothing else answers either.)
+    if (redis) counted = new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) });
     else if (store === "database") {
       counted = new RateLimiterDrizzle({ ...options, storeClient: db, schema: rateLimits, clearExpiredByTimeout: !swept.has(db) });
       swept.add(db);

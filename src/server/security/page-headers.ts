@@ -19,13 +19,13 @@ import type { Env } from "../env";
  *    hosts the browser's pusher-js connects to.
  *  - never framed (frame-ancestors 'none'), no plugins, no <base>, forms post only here.
  *  - development adds 'unsafe-eval' (React rebuilds server error stacks with eval; never in production).
+ * One policy for every page, /docs included: the API reference's script is served from here
+ * (/docs/scalar.js) and its inline script carries the nonce, which the proxy passes in `x-nonce`.
  * HSTS only when APP_URL is https: on http it would be ignored, and a deployment on plain
  * http (localhost, a LAN) must not tell browsers to insist on TLS.
  */
 
-type Directives = Record<string, string[]>;
-
-export type PolicyInputs = {
+type PolicyInputs = {
   nonce: string;
   development: boolean;
   https: boolean;
@@ -33,8 +33,8 @@ export type PolicyInputs = {
   connectSources: string[];
 };
 
-function basePolicy({ nonce, development, https, connectSources }: PolicyInputs): Directives {
-  return {
+function contentSecurityPolicy({ nonce, development, https, connectSources }: PolicyInputs): string {
+  const directives: Record<string, string[]> = {
     "default-src": ["'self'"],
     "script-src": ["'self'", `'nonce-${nonce}'`, "'strict-dynamic'", ...(development ? ["'unsafe-eval'"] : [])],
     "style-src": ["'self'", "'unsafe-inline'"],
@@ -47,26 +47,6 @@ function basePolicy({ nonce, development, https, connectSources }: PolicyInputs)
     "frame-ancestors": ["'none'"],
     ...(https ? { "upgrade-insecure-requests": [] } : {}),
   };
-}
-
-/**
- * Pages whose policy differs from the base one: the first whose path matches changes it, and
- * says why. Keep each change as narrow as the page needs.
- */
-export const PATH_POLICIES: ReadonlyArray<{ path: RegExp; why: string; policy: (base: Directives, inputs: PolicyInputs) => Directives }> = [
-  {
-    path: /^\/docs(\/|$)/,
-    why:
-      "The interactive API reference (Scalar, served with the OpenAPI document). It gets the base policy until it lands; " +
-      "then widen here exactly what its page needs (its bundle's origin in script-src if it is not served from here, and the " +
-      "request's nonce, which the proxy passes in the x-nonce request header, on its inline script) rather than the base policy.",
-    policy: (base) => base,
-  },
-];
-
-export function contentSecurityPolicy(pathname: string, inputs: PolicyInputs): string {
-  const base = basePolicy(inputs);
-  const directives = PATH_POLICIES.find((entry) => entry.path.test(pathname))?.policy(base, inputs) ?? base;
   return Object.entries(directives)
     .map(([name, sources]) => [name, ...sources].join(" "))
     .join("; ");
@@ -96,9 +76,9 @@ export function realtimeConnectSources(env: Env): string[] {
 const HSTS = "max-age=63072000; includeSubDomains";
 
 /** Every header a page response carries from the proxy, for this request's nonce. */
-export function pageSecurityHeaders(pathname: string, nonce: string, env: Env): Record<string, string> {
+export function pageSecurityHeaders(nonce: string, env: Env): Record<string, string> {
   const https = new URL(env.appUrl).protocol === "https:";
-  const policy = contentSecurityPolicy(pathname, { nonce, development: env.NODE_ENV === "development", https, connectSources: realtimeConnectSources(env) });
+  const policy = contentSecurityPolicy({ nonce, development: env.NODE_ENV === "development", https, connectSources: realtimeConnectSources(env) });
   return {
     "content-security-policy": policy,
     // Nothing of a URL (tokens in /reset-password, codes in /device) goes to other sites, not even our origin.

@@ -12,13 +12,13 @@ import { consumeRequestLimit, type RateLimitNameKeyedBy, type RateLimitRefusalDe
  */
 
 /** The refusal details of a rate-limited request's error, or null for any other error. */
-export function rateLimitRefusalOf(error: unknown): RateLimitRefusalDetails | null {
+function rateLimitRefusalOf(error: unknown): RateLimitRefusalDetails | null {
   if (!(error instanceof AppError) || error.code !== "TOO_MANY_REQUESTS" || typeof error.details?.limit !== "string") return null;
   return error.details as RateLimitRefusalDetails;
 }
 
 /** Retry-After, RateLimit-Policy and RateLimit for a refusal. */
-export function rateLimitHeaders(refusal: RateLimitRefusalDetails): Headers {
+function rateLimitHeaders(refusal: RateLimitRefusalDetails): Headers {
   return new Headers({
     "retry-after": String(refusal.retryAfterSeconds),
     "ratelimit-policy": `"${refusal.limit}";q=${refusal.quota};w=${refusal.windowSeconds}`,
