@@ -180,6 +180,9 @@ describe("notifications: producers", () => {
     const summary = { weekStart, codingMinutes: 0, commits: 3, focusMinutes: 180, conflictsResolved: 2 };
     expect(await sendWeeklySummary(db, setup.user.id, weekStart)).toEqual({ sent: true, summary });
     expect(await madeFor([setup.user.id, bystander.user.id], "summary.weekly")).toEqual([{ userId: setup.user.id, kind: "summary.weekly", data: summary, count: 1 }]);
+    // The job's step run again (the process died after sending): the same week's summary is not made twice.
+    expect(await sendWeeklySummary(db, setup.user.id, weekStart)).toEqual({ sent: true, summary });
+    expect(await madeFor([setup.user.id], "summary.weekly")).toHaveLength(1);
     const [listed] = (await listOf(setup.caller)).filter((item) => item.kind === "summary.weekly");
     // Coding time is left out of the text rather than said as "0 hours".
     expect(listed).toMatchObject({ title: "Your week in DevPulse", body: "3 commits, 3 hours in focus.", href: "/dashboard", priority: "low" });
