@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
-import { dataExports, integrations, integrationWebhooks, processingLog, syncRevisions, users } from "~/server/db/schema";
+import { dataExports, integrations, integrationWebhooks, notificationDecisions, notifications, processingLog, syncRevisions, users } from "~/server/db/schema";
 import type { AnyJobEvent, Job, JobStep } from "~/server/jobs/define-job";
 import { buildDataExport } from "~/server/jobs/functions/build-data-export";
 import { reviewInactiveAccount } from "~/server/jobs/functions/inactive-accounts";
@@ -132,6 +132,17 @@ describe("build-data-export", () => {
     expect(heard.map((message) => message.event)).toEqual(["privacy:export_ready", "privacy:export_ready"]);
     expect(await logOf(user.id, "export")).toHaveLength(1);
     expect(await (await getDb()).select({ id: dataExports.id }).from(dataExports).where(eq(dataExports.userId, user.id))).toHaveLength(1);
+  });
+
+  it("notified, then the process died: the export-ready notice is made once, with one decision per channel", async () => {
+    const { user } = await signedUpUser("export-notify-crash");
+    const { exportId } = await requestExport(await getDb(), user.id, "json");
+    await runAcrossCrash(buildDataExport, { name: "privacy/export.requested", data: { userId: user.id, exportId } }, "notify");
+    const db = await getDb();
+    const made = await db.select().from(notifications).where(and(eq(notifications.userId, user.id), eq(notifications.kind, "account.export_ready")));
+    expect(made.map((row) => ({ data: row.data, count: row.count }))).toEqual([{ data: { exportId, format: "json", bytes: expect.any(Number) }, count: 1 }]);
+    const decided = await db.select({ channel: notificationDecisions.channel }).from(notificationDecisions).where(eq(notificationDecisions.notificationId, made[0]!.id));
+    expect(decided.map((row) => row.channel).sort()).toEqual(["desktop", "email", "inApp", "webhook"]);
   });
 });
 

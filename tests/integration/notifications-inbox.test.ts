@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { refusedFields } from "~/lib/schemas/notifications";
 import { getDb } from "~/server/db/client";
+import type { AppError } from "~/server/errors";
 import { notify } from "~/server/notifications/notify";
 import { errorOf, signedUpUser } from "../support/callers";
 import { listenRealtime } from "../support/realtime";
@@ -21,7 +23,8 @@ describe("notifications: the in-app list", () => {
     stop();
 
     const page = await caller.notifications.list();
-    expect(page.unread).toBe(1);
+    // The count is the bell's own query; a page of the list does not count again.
+    expect(page).not.toHaveProperty("unread");
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({ id: result.notificationId, kind: "account.export_ready", title: "Your data export is ready", href: "/privacy", count: 1, readAt: null });
     expect(await caller.notifications.unreadCount()).toEqual({ unread: 1 });
@@ -102,7 +105,17 @@ describe("notifications: the in-app list", () => {
     // No weekly-summary kind goes to the desktop (catalog: inApp, email, webhook).
     const refused = await errorOf(() => caller.notifications.preferences.update({ categories: { summary: { channels: ["inApp", "desktop"] } } }));
     expect(refused).toMatchObject({ code: "BAD_REQUEST", message: 'categories.summary.channels.1: "desktop" is not a channel for summary notifications' });
+    // The field, by its path, in the refusal's details: what the settings page places on the field.
+    expect(refusedFields((refused.cause as AppError).details)).toEqual(new Map([["categories.summary.channels.1", '"desktop" is not a channel for summary notifications']]));
     expect(await caller.notifications.preferences.get()).toEqual(before);
+  });
+
+  it("refuses a quiet-hours time that is not one, naming the nested field in the details", async () => {
+    const { caller } = await signedUpUser("notify-prefs-clock");
+    const refused = await errorOf(() => caller.notifications.preferences.update({ quietHours: { enabled: true, start: "25:00" } }));
+    expect(refused.code).toBe("BAD_REQUEST");
+    expect(refusedFields((refused.cause as AppError).details)).toEqual(new Map([["quietHours.start", "Use a 24-hour time like 22:00"]]));
+    expect((await caller.notifications.preferences.get()).quietHours).toEqual({ enabled: false, start: "22:00", end: "08:00" });
   });
 
   it("refuses a time zone that does not exist, naming the field", async () => {

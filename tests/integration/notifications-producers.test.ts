@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DAY } from "~/lib/calendar/zoned-time";
 import type { NotificationKind } from "~/lib/notifications/catalog";
 import { getDb } from "~/server/db/client";
-import { calendars, focusBlocks, integrations, jobRuns, notifications, syncConflicts } from "~/server/db/schema";
+import { calendars, focusBlocks, integrations, jobEvents, jobRuns, notifications, syncConflicts } from "~/server/db/schema";
 import { recordIntegrationFailure } from "~/server/integrations/failures";
 import { cacheCommits } from "~/server/integrations/git-sync";
 import { focusReminderRequested, remindFocusBlock } from "~/server/notifications/producers/focus-reminders";
@@ -32,6 +32,19 @@ async function madeFor(userIds: string[], kind: NotificationKind) {
     .orderBy(asc(notifications.createdAt));
 }
 
+/**
+ * The push hands its conflict notice to a job (the push path only records the durable event):
+ * the event, as the push left it, once that job's run for the user has finished.
+ */
+async function conflictNoticeHandedOff(userId: string) {
+  const db = await getDb();
+  await until(
+    () => db.select({ finishedAt: jobRuns.finishedAt }).from(jobRuns).where(and(eq(jobRuns.functionId, "notify-sync-conflicts"), eq(jobRuns.userId, userId))),
+    (runs) => runs.length > 0 && runs.every((run) => run.finishedAt !== null),
+  );
+  return db.select({ name: jobEvents.name, data: jobEvents.data }).from(jobEvents).where(and(eq(jobEvents.userId, userId), eq(jobEvents.name, "sync/conflicts.detected")));
+}
+
 /** A Google calendar of the user's, for focus blocks. */
 async function calendarOf(userId: string) {
   const db = await getDb();
@@ -53,6 +66,9 @@ describe("notifications: producers", () => {
     expect(result.conflicts).toBe(50);
     const conflictIds = result.results.flatMap((entry) => (entry.status === "conflict" ? [entry.conflictId] : []));
     expect(conflictIds).toHaveLength(50);
+    const [handedOff, ...more] = await conflictNoticeHandedOff(setup.user.id);
+    expect(more).toEqual([]);
+    expect(handedOff).toEqual({ name: "sync/conflicts.detected", data: { userId: setup.user.id, count: 50, conflictIds: expect.any(Array) } });
 
     const made = await madeFor([setup.user.id, bystander.user.id], "sync.conflict_detected");
     expect(made).toEqual([{ userId: setup.user.id, kind: "sync.conflict_detected", data: { count: 50, conflictIds: expect.any(Array) }, count: 1 }]);
@@ -82,6 +98,7 @@ describe("notifications: producers", () => {
     await push(setup.laptop, [change("x", 1, "remote")]);
     const result = await push(setup.desktop, [change("x", 1, "local")]);
     expect(result.conflicts).toBe(1);
+    await conflictNoticeHandedOff(setup.user.id);
     expect((await db.select().from(syncConflicts).where(eq(syncConflicts.userId, setup.user.id))).length).toBe(1);
     expect((await db.select().from(notifications).where(and(eq(notifications.userId, setup.user.id), eq(notifications.kind, "sync.conflict_detected"))))).toEqual([]);
   });
@@ -163,6 +180,9 @@ describe("notifications: producers", () => {
     const summary = { weekStart, codingMinutes: 0, commits: 3, focusMinutes: 180, conflictsResolved: 2 };
     expect(await sendWeeklySummary(db, setup.user.id, weekStart)).toEqual({ sent: true, summary });
     expect(await madeFor([setup.user.id, bystander.user.id], "summary.weekly")).toEqual([{ userId: setup.user.id, kind: "summary.weekly", data: summary, count: 1 }]);
+    // The job's step run again (the process died after sending): the same week's summary is not made twice.
+    expect(await sendWeeklySummary(db, setup.user.id, weekStart)).toEqual({ sent: true, summary });
+    expect(await madeFor([setup.user.id], "summary.weekly")).toHaveLength(1);
     const [listed] = (await listOf(setup.caller)).filter((item) => item.kind === "summary.weekly");
     // Coding time is left out of the text rather than said as "0 hours".
     expect(listed).toMatchObject({ title: "Your week in DevPulse", body: "3 commits, 3 hours in focus.", href: "/dashboard", priority: "low" });

@@ -2,6 +2,7 @@ import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
 import { badgeCount, bellLabel, describeDecision, groupDecisions, instantOfWallInput, tomorrowAt, wallInputValue, type Decision } from "~/components/notifications/format";
 import { preferenceErrors } from "~/components/notifications/notification-preferences";
+import { refusedFieldDetails } from "~/lib/schemas/notifications";
 
 const ms = (iso: string) => Date.parse(iso);
 
@@ -72,17 +73,28 @@ describe("do-not-disturb times on the user's clock", () => {
 });
 
 describe("a refused save, per field", () => {
-  const refusal = (message: string) => new TRPCClientError(message);
-  it("places each named problem on its field and keeps the path a nested field needs", () => {
-    const { fields, form } = preferenceErrors(refusal("Invalid input: quietHours.start: Use a 24-hour time like 22:00; focusReminderMinutes: Too big: expected number to be <=120"));
-    expect(fields.get("quietHours.start")).toBe("Use a 24-hour time like 22:00");
+  /** A refusal as the client receives it: the message, and the data the server's error formatter adds. */
+  const refusal = (message: string, data: { details?: Record<string, string | number> | null; zodError?: { formErrors: string[]; fieldErrors: Record<string, string[]> } | null } = {}) =>
+    TRPCClientError.from({ error: { message, code: -32600, data: { code: "BAD_REQUEST", httpStatus: 400, details: null, zodError: null, ...data } } });
+
+  it("places each field the input check refused on its field", () => {
+    const { fields, form } = preferenceErrors(refusal("Invalid input: focusReminderMinutes: Too big: expected number to be <=120", { zodError: { formErrors: [], fieldErrors: { focusReminderMinutes: ["Too big: expected number to be <=120"] } } }));
     expect(fields.get("focusReminderMinutes")).toBe("Too big: expected number to be <=120");
     expect(form).toBeUndefined();
   });
 
-  it("reads the whole-document check's message too, and leaves an unnamed problem to the form", () => {
-    expect(preferenceErrors(refusal('categories.summary.channels.0: "desktop" is not a channel for summary notifications')).fields.get("categories.summary.channels.0")).toMatch(/not a channel/);
-    expect(preferenceErrors(refusal("Too many requests. Try again in a minute.")).form).toBe("Too many requests. Try again in a minute.");
+  it("reads the whole-document check's fields by their full path from the details, never from the message", () => {
+    const details = refusedFieldDetails([
+      { code: "custom", path: ["quietHours", "start"], message: "Use a 24-hour time like 22:00", input: "25:00" },
+      { code: "custom", path: ["categories", "summary", "channels", 0], message: '"desktop" is not a channel for summary notifications', input: "desktop" },
+    ]);
+    const { fields, form } = preferenceErrors(refusal("a sentence for people, with no paths in it", { details }));
+    expect(fields.get("quietHours.start")).toBe("Use a 24-hour time like 22:00");
+    expect(fields.get("categories.summary.channels.0")).toMatch(/not a channel/);
+    expect(form).toBeUndefined();
+    // A message that looks like a field is still only a message; other details are not fields.
+    expect(preferenceErrors(refusal("timeZone: looks like a field")).fields.size).toBe(0);
+    expect(preferenceErrors(refusal("Too many requests. Try again in a minute.", { details: { retryAfterSeconds: 60 } }))).toEqual({ fields: new Map(), form: "Too many requests. Try again in a minute." });
     expect(preferenceErrors(undefined)).toEqual({ fields: new Map() });
   });
 });

@@ -3,7 +3,7 @@
 import { TRPCClientError } from "@trpc/client";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { NOTIFICATION_CATEGORIES, NOTIFICATION_CATEGORY_LABELS, NOTIFICATION_CHANNEL_LABELS, notificationKinds, type NotificationCategory, type NotificationChannel } from "~/lib/notifications/catalog";
-import { channelsOfCategory, NOTIFICATION_FREQUENCIES, type NotificationFrequency, type NotificationPreferences } from "~/lib/schemas/notifications";
+import { channelsOfCategory, NOTIFICATION_FREQUENCIES, refusedFields, type NotificationFrequency, type NotificationPreferences } from "~/lib/schemas/notifications";
 import { api, errorMessage } from "~/trpc/react";
 import { browserTimeZone } from "../calendar/format";
 import { Alert } from "../ui/alert";
@@ -27,22 +27,16 @@ const draftOf = ({ categories, quietHours, timeZone, holdWhileFocused, focusRemi
 const ALWAYS_SENT = new Set(NOTIFICATION_CATEGORIES.filter((category) => Object.values(notificationKinds).every((spec) => spec.category !== category || spec.priority === "urgent")));
 
 /**
- * A refused save, per field: the server names the field of each problem ("quietHours.start: Use a
- * 24-hour time like 22:00; timeZone: Unknown time zone …"), in its message for both input
- * validation and the check of the whole document. Anything it does not name is the form's.
+ * A refused save, per field, from the refusal's data: the whole-document check names each field by
+ * its path in `data.details` (refusedFieldDetails), input validation by its top-level field in
+ * `data.zodError`. Anything not placed on a field is the form's.
  */
 export function preferenceErrors(error: unknown): { fields: Map<string, string>; form?: string } {
   if (!error) return { fields: new Map() };
-  // The message itself, not errorMessage's first zod message: that one has lost its field's path.
-  const message = (error instanceof TRPCClientError ? error.message : errorMessage(error)).replace(/^Invalid input: /, "");
-  const fields = new Map<string, string>();
-  const unplaced: string[] = [];
-  for (const part of message.replace(/ \(and \d+ more\)$/, "").split("; ")) {
-    const named = /^([A-Za-z]+(?:\.[A-Za-z0-9]+)*): (.+)$/.exec(part);
-    if (named && !fields.has(named[1]!)) fields.set(named[1]!, named[2]!);
-    else unplaced.push(part);
-  }
-  return { fields, form: unplaced.length > 0 || fields.size === 0 ? message : undefined };
+  const data = error instanceof TRPCClientError ? (error.data as { details?: Record<string, unknown> | null; zodError?: { formErrors: string[]; fieldErrors: Record<string, string[] | undefined> } | null } | undefined) : undefined;
+  const fields = refusedFields(data?.details);
+  for (const [field, messages] of Object.entries(data?.zodError?.fieldErrors ?? {})) if (messages?.[0] && !fields.has(field)) fields.set(field, messages[0]);
+  return { fields, form: fields.size === 0 || (data?.zodError?.formErrors.length ?? 0) > 0 ? errorMessage(error) : undefined };
 }
 
 /** The first message for a field or anything under it ("categories.sync" covers "categories.sync.channels.0"). */

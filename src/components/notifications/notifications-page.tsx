@@ -26,7 +26,7 @@ export function NotificationList() {
   const tabs = useTabs(FILTERS, filter, setFilter);
   const list = api.notifications.list.useInfiniteQuery({ limit: PAGE_SIZE, unreadOnly: filter === "unread" }, { getNextPageParam: (page) => page.nextCursor ?? undefined });
   const { markRead, markAllRead } = useMarkRead();
-  const unread = api.notifications.unreadCount.useQuery().data?.unread ?? list.data?.pages[0]?.unread ?? 0;
+  const unread = api.notifications.unreadCount.useQuery().data?.unread ?? 0;
   const items = list.data?.pages.flatMap((page) => page.items) ?? [];
   const marking = (id: string) => markRead.isPending && markRead.variables.ids.includes(id);
 

@@ -55,7 +55,8 @@ export type NotificationPreferences = z.infer<typeof ZNotificationPreferences>;
 export const ZNotificationPreferencesPatch = z
   .object({
     categories: z.partialRecord(z.enum(NOTIFICATION_CATEGORIES), z.object({ channels: z.array(z.enum(NOTIFICATION_CHANNELS)).max(NOTIFICATION_CHANNELS.length).optional(), frequency: z.enum(NOTIFICATION_FREQUENCIES).optional() }).strict()),
-    quietHours: z.object({ enabled: z.boolean(), start: clock, end: clock }).partial().strict(),
+    // Times are checked with the whole document (updateNotificationPreferences), which names the field in its refusal.
+    quietHours: z.object({ enabled: z.boolean(), start: ZText.max(5), end: ZText.max(5) }).partial().strict(),
     timeZone: ZNotificationPreferences.shape.timeZone.unwrap(),
     doNotDisturbUntil: ZNotificationPreferences.shape.doNotDisturbUntil.unwrap(),
     holdWhileFocused: z.boolean(),
@@ -64,3 +65,22 @@ export const ZNotificationPreferencesPatch = z
   .partial()
   .strict();
 export type NotificationPreferencesPatch = z.infer<typeof ZNotificationPreferencesPatch>;
+
+/**
+ * A refused change names its fields in the refusal's details (AppError `details`, the client's
+ * `error.data.details`): one entry per field path, the first problem's message, under this prefix
+ * so that no other detail (a rate limit's retryAfterSeconds) reads as a field.
+ */
+const FIELD_DETAIL = "field:";
+
+/** The details of a refused change: `{ "field:quietHours.start": "Use a 24-hour time like 22:00" }`. */
+export function refusedFieldDetails(issues: readonly z.core.$ZodIssue[]): Record<string, string> {
+  const details: Record<string, string> = {};
+  for (const issue of issues) details[`${FIELD_DETAIL}${issue.path.join(".")}`] ??= issue.message;
+  return details;
+}
+
+/** The fields a refusal's details name, by path. */
+export function refusedFields(details: Readonly<Record<string, unknown>> | null | undefined): Map<string, string> {
+  return new Map(Object.entries(details ?? {}).flatMap(([key, message]) => (key.startsWith(FIELD_DETAIL) && typeof message === "string" ? [[key.slice(FIELD_DETAIL.length), message] as const] : [])));
+}

@@ -12,6 +12,8 @@ import { integrationProvider } from "~/lib/realtime/events";
 const schemas = {
   /** Run the periodic cleanup now (it also runs on its cron). */
   "maintenance/cleanup.requested": z.object({}).strict(),
+  /** A sync push raised conflicts: tell the user, off the push's path (one notification per push, the count folded). */
+  "sync/conflicts.detected": z.object({ userId: z.uuid(), count: z.number().int().positive(), conflictIds: z.array(z.uuid()).max(100) }).strict(),
   /** Trim one user's sync history to their retention setting. */
   "sync/history.trim-requested": z.object({ userId: z.uuid() }).strict(),
   /** Sync one user's integration with its provider now (the integrations page, a schedule or a webhook asks). */

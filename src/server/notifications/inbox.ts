@@ -9,7 +9,7 @@ import { publishSafely } from "../realtime/publisher";
 
 /**
  * The in-app list behind the bell: the user's listed notifications newest first, their unread
- * count, marking read. Every query is scoped to the caller's user id, so an id of someone
+ * count (its own query), marking read. Every query is scoped to the caller's user id, so an id of someone
  * else's notification is simply not found.
  */
 
@@ -85,7 +85,9 @@ export async function listNotifications(db: DbOrTx, userId: string, input: z.inp
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   }));
-  return { items, unread: await unreadCount(db, userId), nextCursor: rows.length > limit && last ? `${last.createdAt.getTime()}_${last.id}` : null };
+  // No unread count here: the bell's own unreadCount query (kept live by notification:unread) is the one
+  // place it is counted, so paging through the list never repeats that count.
+  return { items, nextCursor: rows.length > limit && last ? `${last.createdAt.getTime()}_${last.id}` : null };
 }
 
 /** Tells the user's open bells the unread count: after a notification is listed, or marked read in any tab. */

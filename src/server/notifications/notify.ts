@@ -4,6 +4,7 @@ import { NOTIFICATION_CHANNELS, notificationKinds, notificationSpec, parseNotifi
 import type { DbOrTx, Tx } from "../db/client";
 import { notificationDecisions, notifications } from "../db/schema";
 import { getEnv } from "../env";
+import { sha256Hex } from "../hash";
 import { hasWebhookEndpointFor } from "../webhooks/dispatch";
 import { logger } from "../logger";
 import { metrics } from "../metrics/registry";
@@ -45,6 +46,12 @@ export type NotifyOptions = {
    * is): the inactivity warning must know its mail left before it records the warning.
    */
   deliverNow?: LimitedChannel[];
+  /**
+   * Names this occurrence (unique per user): a repeat of the call, such as a job step run again
+   * after a crash, returns the first call's notification and decisions instead of a second
+   * notification. Only for kinds that never fold (a fold is the burst's own way of repeating).
+   */
+  onceKey?: string;
 };
 
 export type NotifyResult = {
@@ -72,9 +79,12 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
   const inApp = decided.find((decision) => decision.channel === "inApp");
   const listed = inApp !== undefined && inApp.outcome !== "drop";
   const coalesceKey = spec.coalesce ? `${kind}:${spec.coalesce.key(data)}` : null;
+  if (options.onceKey && coalesceKey) throw new Error(`${kind} folds: a repeat folds into the first, so it takes no onceKey`);
+  const id = options.onceKey ? onceId(userId, options.onceKey) : undefined;
 
   const recorded = await db.transaction(async (tx) => {
-    const row = await foldOrInsert(tx, { userId, kind, data, coalesceKey, listed, now });
+    const row = await foldOrInsert(tx, { id, userId, kind, data, coalesceKey, listed, now });
+    if (row.repeat) return { ...row, decisions: await recordedDecisions(tx, row.id) };
     const decisions = row.folded ? await afterFold(tx, row.id, row.createdAt, decided, preferences.timeZone, now) : decided;
     await tx.insert(notificationDecisions).values(
       decisions.map((decision) => ({
@@ -92,6 +102,8 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
     );
     return { ...row, decisions };
   });
+  // A repeat of an occurrence already notified: everything below was done (or is the sweep's, if the first call died before it).
+  if (recorded.repeat) return { notificationId: recorded.id, folded: false, decisions: recorded.decisions, decisionMs: performance.now() - started, delivered: {} };
 
   for (const decision of recorded.decisions) metrics.notificationsDecided.inc({ channel: decision.channel, outcome: decision.outcome, reason: decision.reason });
   const decisionMs = performance.now() - started;
@@ -131,11 +143,29 @@ export async function notifySafely<K extends NotificationKind>(db: DbOrTx, userI
   }
 }
 
-type RowInput = { userId: string; kind: NotificationKind; data: Record<string, unknown>; coalesceKey: string | null; listed: boolean; now: Date };
+/** The notification id an occurrence's onceKey names: a UUID (version 8) from the user and the key, the same on every repeat. */
+function onceId(userId: string, onceKey: string): string {
+  const hex = sha256Hex(`notification-once\u0000${userId}\u0000${onceKey}`);
+  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
-/** The unread, recent notification this one folds into (locked per user and key, so a concurrent burst folds too), or a new one. */
-async function foldOrInsert(tx: Tx, input: RowInput): Promise<{ id: string; createdAt: Date; folded: boolean }> {
-  const { userId, kind, data, coalesceKey, listed, now } = input;
+/** What was decided for a notification already recorded (a repeated occurrence), one row per channel. */
+async function recordedDecisions(tx: Tx, notificationId: string): Promise<ChannelDecision[]> {
+  return tx
+    .select({ channel: notificationDecisions.channel, outcome: notificationDecisions.outcome, reason: notificationDecisions.reason, reasonText: notificationDecisions.reasonText, deliverAt: notificationDecisions.deliverAt })
+    .from(notificationDecisions)
+    .where(eq(notificationDecisions.notificationId, notificationId));
+}
+
+type RowInput = { id?: string; userId: string; kind: NotificationKind; data: Record<string, unknown>; coalesceKey: string | null; listed: boolean; now: Date };
+
+/**
+ * The unread, recent notification this one folds into (locked per user and key, so a concurrent burst folds too), or a new one;
+ * `repeat` when `id` (an occurrence's onceKey) is taken: that notification was made already.
+ */
+async function foldOrInsert(tx: Tx, input: RowInput): Promise<{ id: string; createdAt: Date; folded: boolean; repeat: boolean }> {
+  const { id, userId, kind, data, coalesceKey, listed, now } = input;
   const spec = notificationSpec(kind);
   if (coalesceKey && spec.coalesce) {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${userId}:${coalesceKey}`}, 0))`);
@@ -159,14 +189,15 @@ async function foldOrInsert(tx: Tx, input: RowInput): Promise<{ id: string; crea
         .update(notifications)
         .set({ data: merged, count: sql`${notifications.count} + 1`, updatedAt: now, ...(listed ? { listed: true } : {}) })
         .where(eq(notifications.id, open.id));
-      return { id: open.id, createdAt: open.createdAt, folded: true };
+      return { id: open.id, createdAt: open.createdAt, folded: true, repeat: false };
     }
   }
   const [row] = await tx
     .insert(notifications)
-    .values({ userId, kind, category: spec.category, priority: spec.priority, data, coalesceKey, listed, createdAt: now, updatedAt: now })
+    .values({ id, userId, kind, category: spec.category, priority: spec.priority, data, coalesceKey, listed, createdAt: now, updatedAt: now })
+    .onConflictDoNothing({ target: notifications.id })
     .returning({ id: notifications.id, createdAt: notifications.createdAt });
-  return { ...row!, folded: false };
+  return row ? { ...row, folded: false, repeat: false } : { id: id!, createdAt: now, folded: false, repeat: true };
 }
 
 /**

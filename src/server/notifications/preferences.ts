@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { NotificationCategory, NotificationChannel } from "~/lib/notifications/catalog";
-import { ZNotificationPreferences, type NotificationPreferences, type NotificationPreferencesPatch } from "~/lib/schemas/notifications";
+import { refusedFieldDetails, ZNotificationPreferences, type NotificationPreferences, type NotificationPreferencesPatch } from "~/lib/schemas/notifications";
 import type { DbOrTx } from "../db/client";
 import { notificationPreferences } from "../db/schema";
 import { AppError } from "../errors";
@@ -20,7 +20,7 @@ export async function updateNotificationPreferences(db: DbOrTx, userId: string, 
   }
   // Parsed again as a whole: a channel the category cannot use is refused here, with the field named.
   const parsed = ZNotificationPreferences.safeParse({ ...current, ...patch, categories, quietHours: { ...current.quietHours, ...patch.quietHours } });
-  if (!parsed.success) throw new AppError("BAD_REQUEST", parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
+  if (!parsed.success) throw new AppError("BAD_REQUEST", parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "), refusedFieldDetails(parsed.error.issues));
   const next = parsed.data;
   await db
     .insert(notificationPreferences)

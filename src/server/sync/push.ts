@@ -6,7 +6,8 @@ import { devices, type SyncConflictType } from "../db/schema";
 import { AppError } from "../errors";
 import { sha256Hex } from "../hash";
 import { metrics } from "../metrics/registry";
-import { notifySafely } from "../notifications/notify";
+import { jobs } from "../jobs/send";
+import { logger } from "../logger";
 import { publishSafely } from "../realtime/publisher";
 import type { ProcessingEntry } from "../privacy/processing-log";
 import { privacySettingsFrom } from "../privacy/settings";
@@ -184,7 +185,7 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
   });
   countPush(outcome.replayed, outcome.result);
 
-  if (!outcome.replayed) await announcePush(db, userId, input.deviceId, outcome.result);
+  if (!outcome.replayed) await announcePush(userId, input.deviceId, outcome.result);
   return outcome.result;
 }
 
@@ -247,14 +248,18 @@ function uploadLogEntry(input: TPushInput, result: PushResult): ProcessingEntry 
   };
 }
 
-async function announcePush(db: Db, userId: string, deviceId: string, result: PushResult): Promise<void> {
+async function announcePush(userId: string, deviceId: string, result: PushResult): Promise<void> {
   if (result.applied > 0) {
     await publishSafely(userId, "sync:changed", { cursor: result.cursor, changes: result.applied, sourceDeviceId: deviceId });
   }
   const conflictIds = result.results.flatMap((r) => (r.status === "conflict" ? [r.conflictId] : []));
   if (conflictIds.length > 0) {
     await publishSafely(userId, "sync:conflict", { conflictIds: conflictIds.slice(0, 100), count: conflictIds.length, sourceDeviceId: deviceId });
-    // One notification for the whole push, with its count (a later push's conflicts fold into it while unread).
-    await notifySafely(db, userId, "sync.conflict_detected", { count: conflictIds.length, conflictIds: conflictIds.slice(0, 100) });
+    // One notification for the whole push, with its count (a later push's conflicts fold into it while unread),
+    // made by a job (jobs/functions/notifications.ts): the push only records the durable event. Its id is
+    // the push's first conflict, so a repeated send is one notice; a failure to send never fails the push.
+    await jobs
+      .send({ name: "sync/conflicts.detected", data: { userId, count: conflictIds.length, conflictIds: conflictIds.slice(0, 100) }, id: `sync-conflicts:${conflictIds[0]}` })
+      .catch((error: unknown) => logger.warn("the sync conflict notification could not be queued", { userId, error }));
   }
 }

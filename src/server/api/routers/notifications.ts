@@ -4,7 +4,7 @@ import { getNotificationPreferences, updateNotificationPreferences } from "../..
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 export const notificationsRouter = createTRPCRouter({
-  /** Signed in: the caller's in-app notifications, newest first, a page at a time, with the unread count. */
+  /** Signed in: the caller's in-app notifications, newest first, a page at a time (the count is unreadCount's). */
   list: protectedProcedure.input(ZNotificationListInput).query(({ ctx, input }) => listNotifications(ctx.db, ctx.user.id, input)),
 
   /** Signed in: how many of the caller's notifications are unread (the bell). */

@@ -20,7 +20,8 @@ export const buildDataExport = defineJob(
     if (built) {
       await step.run("announce", () => publishSafely(event.data.userId, "privacy:export_ready", built));
       await step.run("notify", async () => {
-        await notifySafely(await getDb(), event.data.userId, "account.export_ready", built);
+        // Once per export: a retry of this step (the process died after notifying) is not a second notice.
+        await notifySafely(await getDb(), event.data.userId, "account.export_ready", built, { onceKey: `export-ready:${built.exportId}` });
       });
     }
     return built;

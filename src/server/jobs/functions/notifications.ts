@@ -1,6 +1,7 @@
 import { getDb } from "../../db/client";
 import { getEnv } from "../../env";
 import { deliverDue, overdueDeliveries } from "../../notifications/deliver";
+import { notifySafely } from "../../notifications/notify";
 import { focusReminderTime, remindFocusBlock } from "../../notifications/producers/focus-reminders";
 import { previousWeekStart, sendWeeklySummary, usersForWeeklySummary } from "../../notifications/producers/weekly-summary";
 import { deliveryDue } from "../../notifications/schedule";
@@ -75,4 +76,18 @@ export const sendWeeklySummaryJob = defineJob(
   async ({ event, step }) => step.run("send", async () => sendWeeklySummary(await getDb(), event.data.userId, event.data.weekStart)),
 );
 
-export const notificationJobs = [deliverNotifications, sweepNotificationDeliveries, remindFocusBlockJob, scheduleWeeklySummaries, sendWeeklySummaryJob];
+/**
+ * The conflict notice of a sync push, made here rather than in the push: the push is the hot path
+ * (the user's pushes queue on its lock), and the durable event it sends is the notice's promise.
+ */
+export const notifySyncConflicts = defineJob(
+  { id: "notify-sync-conflicts", name: "Tell you about sync conflicts", events: ["sync/conflicts.detected"], retries: 0, concurrency: { key: "event.data.userId", limit: 1 } },
+  async ({ event, step }) =>
+    // One try, as inline before: a repeat would fold the same conflicts in twice.
+    step.run("notify", async () => {
+      const { userId, count, conflictIds } = event.data;
+      return (await notifySafely(await getDb(), userId, "sync.conflict_detected", { count, conflictIds }))?.notificationId ?? null;
+    }),
+);
+
+export const notificationJobs = [notifySyncConflicts, deliverNotifications, sweepNotificationDeliveries, remindFocusBlockJob, scheduleWeeklySummaries, sendWeeklySummaryJob];

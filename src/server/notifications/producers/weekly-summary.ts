@@ -44,6 +44,7 @@ async function weeklySummaryOf(db: Db, userId: string, weekStart: string) {
 export async function sendWeeklySummary(db: Db, userId: string, weekStart: string) {
   const summary = await weeklySummaryOf(db, userId, weekStart);
   if (summary.commits === 0 && summary.focusMinutes === 0 && summary.conflictsResolved === 0) return { sent: false as const, summary };
-  const result = await notifySafely(db, userId, "summary.weekly", summary);
+  // Once per week: the job's step run again after a crash is not a second summary.
+  const result = await notifySafely(db, userId, "summary.weekly", summary, { onceKey: `weekly-summary:${weekStart}` });
   return { sent: result !== null, summary };
 }
