@@ -134,6 +134,9 @@ describe("notifications: producers", () => {
       { userId: setup.user.id, kind: "calendar.focus_block_starting", data: { blockId: block!.id, title: "Deep work", startsAt: startAt.toISOString(), minutes: 30 }, count: 1 },
     ]);
     expect((await listOf(setup.caller)).filter((item) => item.kind === "calendar.focus_block_starting").map((item) => item.title)).toEqual(["Deep work starts in 30 minutes"]);
+    // A retried step (a crash after the reminder went out) reminds no second time.
+    expect(await remindFocusBlock(db, setup.user.id, block!.id, startAt.toISOString(), new Date(Date.now() + 60_000))).toMatchObject({ reminded: true });
+    expect(await madeFor([setup.user.id], "calendar.focus_block_starting")).toHaveLength(1);
 
     // The durable run sleeps until 5 minutes before the start; removing the block cancels it.
     await jobs.send(focusReminderRequested(setup.user.id, block!.id, startAt));

@@ -33,6 +33,7 @@ export async function remindFocusBlock(db: Db, userId: string, blockId: string, 
   if (block.startAt.getTime() !== Date.parse(startsAt)) return { reminded: false as const, reason: "the block moved" };
   if (block.startAt <= now) return { reminded: false as const, reason: "the block has started" };
   const minutes = Math.max(0, Math.round((block.startAt.getTime() - now.getTime()) / 60_000));
-  const result = await notifySafely(db, userId, "calendar.focus_block_starting", { blockId, title: summarize(block.title, SUMMARY_MAX.notificationTitle), startsAt: block.startAt.toISOString(), minutes });
+  // One reminder per block and start, however often a retried step gets here.
+  const result = await notifySafely(db, userId, "calendar.focus_block_starting", { blockId, title: summarize(block.title, SUMMARY_MAX.notificationTitle), startsAt: block.startAt.toISOString(), minutes }, { onceKey: `focus-reminder:${blockId}:${startsAt}` });
   return { reminded: result !== null, minutes };
 }
