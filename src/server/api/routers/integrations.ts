@@ -2,16 +2,12 @@ import { z } from "zod";
 import { ZStrictBoolean } from "~/lib/schemas/primitives";
 import { getEnv } from "../../env";
 import { beginConnection, disconnectIntegration, listIntegrations, requireIntegration, syncRequestFor } from "../../integrations/connections";
-import { registeredProviderIds, type RegisteredProviderId } from "../../integrations/registry";
-import { ZConnectionStart, ZDisconnectResult, ZIntegration, ZSyncQueued } from "../../integrations/schemas";
+import { ZConnectionStart, ZDisconnectResult, ZIntegration, ZProviderId, ZSyncQueued } from "../../integrations/schemas";
 import { setAutoSync } from "../../integrations/settings";
 import { jobs } from "../../jobs/send";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
-export const ZProvider = z.enum(registeredProviderIds as [RegisteredProviderId, ...RegisteredProviderId[]], {
-  error: `Unknown integration: choose one of ${registeredProviderIds.join(", ")}`,
-});
-const ZProviderInput = z.object({ provider: ZProvider });
+const ZProviderInput = z.object({ provider: ZProviderId });
 
 export const integrationsRouter = createTRPCRouter({
   /** Signed in: every integration with its state, account, last sync and errors (never a token). */
