@@ -2,7 +2,7 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { createCipheriv, createDecipheriv, createHash, pbkdf2Sync, randomBytes, randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GET as callbackGET } from "~/app/api/integrations/[provider]/callback/route";
 import { GET as openApiGET } from "~/app/api/openapi.json/route";
 import { GET as trpcGET, POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
@@ -10,6 +10,7 @@ import { DELETE as restDELETE, GET as restGET, POST as restPOST } from "~/app/ap
 import { createDevPulseClient } from "~/client";
 import { decryptRecord, unlockKeyRing } from "~/lib/crypto";
 import { getJobRunner } from "~/server/jobs/send";
+import { setRateLimits } from "~/server/security/rate-limits";
 import { startGitHubDouble } from "../doubles/github/server";
 import { startAppServer } from "../support/app-server";
 import { sessionCookieFor, signedUpUser, visitorIp } from "../support/callers";
@@ -391,5 +392,32 @@ describe("client versions", () => {
       await expect(named.auth.providers.query()).resolves.toBeDefined();
     });
     expect((await rest("get", "/auth/me", { headers: { cookie, "x-devpulse-client": "devpulse-cli/1.1.0" } })).status).toBe(200);
+  });
+});
+
+describe("rate limits over REST", () => {
+  afterEach(() => setRateLimits(null));
+
+  it("answers 429 with the wait in the documented headers and the error shape, like the tRPC door", async () => {
+    const { user } = await signedUpUser("rest-limited");
+    const cookie = await sessionCookieFor(user);
+    setRateLimits({ calls: { points: 1, windowSeconds: 60 } }, { keyPrefix: `test-${randomUUID()}:` });
+    const allowed = await rest("get", "/auth/me", { headers: { cookie } });
+    expect(allowed.status).toBe(200);
+    // Answers are per caller: nothing on the way may keep or recompress them.
+    expect(allowed.headers.get("cache-control")).toBe("no-store, no-transform");
+
+    const refused = await rest("get", "/auth/me", { headers: { cookie } });
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.body).toMatchObject({ code: "TOO_MANY_REQUESTS", data: { httpStatus: 429, details: { limit: "calls", retryAfterSeconds: retryAfter } } });
+    expect(refused.headers.get("ratelimit-policy")).toBe('"calls";q=1;w=60');
+    expect(refused.headers.get("ratelimit")).toBe(`"calls";r=0;t=${retryAfter}`);
+    // Every header the document promises on a 429 is there.
+    const documented = Object.keys(document.paths["/auth/me"].get.responses["429"].headers as Json);
+    expect(documented.length).toBeGreaterThanOrEqual(3);
+    for (const name of documented) expect(refused.headers.get(name), name).not.toBeNull();
   });
 });

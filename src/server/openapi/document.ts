@@ -76,11 +76,18 @@ const EXTRA_ERRORS: Record<string, string[]> = {
   "status-set": ["412"],
 };
 
+/** What a 429 says about the limit that refused (server/security/rate-limit-http.ts). */
+const RATE_LIMIT_HEADERS = {
+  "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer" } },
+  "RateLimit-Policy": { description: 'The limit that refused: its name, quota and window in seconds, e.g. `"calls";q=600;w=60`', schema: { type: "string" } },
+  RateLimit: { description: 'What is left of it (nothing) and the seconds until it resets, e.g. `"calls";r=0;t=42`', schema: { type: "string" } },
+};
+
 type Operation = { operationId?: string; parameters?: unknown[]; responses: Record<string, unknown>; security?: unknown[] };
 
 const errorResponse = (status: string) => ({
   description: ERROR_DESCRIPTIONS[status] ?? "Error",
-  ...(status === "429" ? { headers: { "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer" } } } } : {}),
+  ...(status === "429" ? { headers: RATE_LIMIT_HEADERS } : {}),
   content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
 });
 
