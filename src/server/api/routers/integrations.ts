@@ -25,7 +25,7 @@ export const integrationsRouter = createTRPCRouter({
 
   /** Signed in: the provider's authorization URL (single-use state, PKCE); `consent: true` records the user's agreement first. */
   connect: protectedProcedure
-    .meta({ openapi: { method: "POST", path: "/integrations/{provider}/connect", protect: true, tags: ["Integrations"], summary: "Start connecting: the provider's authorization URL" } })
+    .meta({ openapi: { method: "POST", path: "/integrations/{provider}/connect", protect: true, tags: ["Integrations"], summary: "Start connecting: the provider's authorization URL", errorResponses: [412] } })
     .input(ZProviderInput.extend({ consent: ZStrictBoolean.optional() }))
     .output(ZConnectionStart)
     .mutation(({ ctx, input }) => beginConnection(ctx.db, getEnv(), ctx.user.id, input.provider, { consent: input.consent })),
@@ -39,7 +39,7 @@ export const integrationsRouter = createTRPCRouter({
 
   /** Signed in: queue a sync job now. */
   sync: protectedProcedure
-    .meta({ openapi: { method: "POST", path: "/integrations/{provider}/sync", protect: true, tags: ["Integrations"], summary: "Queue a sync now" } })
+    .meta({ openapi: { method: "POST", path: "/integrations/{provider}/sync", protect: true, tags: ["Integrations"], summary: "Queue a sync now", errorResponses: [412] } })
     .input(ZProviderInput)
     .output(ZSyncQueued)
     .mutation(async ({ ctx, input }) => {
