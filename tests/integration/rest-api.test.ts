@@ -2,11 +2,16 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { createCipheriv, createDecipheriv, createHash, pbkdf2Sync, randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GET as callbackGET } from "~/app/api/integrations/[provider]/callback/route";
 import { GET as openApiGET } from "~/app/api/openapi.json/route";
 import { GET as trpcGET, POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
 import { DELETE as restDELETE, GET as restGET, POST as restPOST } from "~/app/api/v1/[...path]/route";
+import { commands } from "~/cli/commands";
+import { saveConfig } from "~/cli/config";
 import { createDevPulseClient } from "~/client";
 import { decryptRecord, unlockKeyRing } from "~/lib/crypto";
 import { getJobRunner } from "~/server/jobs/send";
@@ -392,6 +397,22 @@ describe("client versions", () => {
       await expect(named.auth.providers.query()).resolves.toBeDefined();
     });
     expect((await rest("get", "/auth/me", { headers: { cookie, "x-devpulse-client": "devpulse-cli/1.1.0" } })).status).toBe(200);
+  });
+
+  it("the CLI names itself (devpulse-cli/<version>): an outdated one is told to update DevPulse", async () => {
+    const configDir = await mkdtemp(join(tmpdir(), "devpulse-cli-version-"));
+    try {
+      await withEnv({ DEVPULSE_CONFIG_DIR: configDir, MIN_CLIENT_VERSIONS: "devpulse-cli=99.0.0" }, async () => {
+        // The version is refused before the token is looked at: this one need not be real.
+        await saveConfig({ url: server.url, token: `dp_${"x".repeat(43)}`, deviceId: randomUUID(), deviceName: "An old CLI" });
+        await expect(commands.status({ json: true, print: () => {} })).rejects.toMatchObject({
+          message: expect.stringMatching(/^Please update DevPulse: devpulse-cli \S+ is too old for this server, which needs 99\.0\.0 or later\.$/),
+          data: { httpStatus: 426 },
+        });
+      });
+    } finally {
+      await rm(configDir, { recursive: true, force: true });
+    }
   });
 });
 
