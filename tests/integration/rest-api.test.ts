@@ -265,6 +265,13 @@ describe("the REST API over HTTP with a device token", () => {
     expect(bad.body.issues.map((issue: { path: unknown[] }) => issue.path[0])).toEqual(expect.arrayContaining(["idempotencyKey", "changes"]));
     const badQuery = await rest("get", "/sync/download", { token: alice.token, query: { cursor: "-1" } });
     expect(badQuery.status).toBe(400);
+    // A string is not a boolean, though the REST adapter coerces plain booleans (lib/schemas/primitives.ts, ZStrictBoolean):
+    // "false" must not turn an edit into a deletion, over REST or (sharing the schema) over tRPC.
+    const edit = { collection: "projects", id: "p-1", baseRevision: 1, ciphertext: sealed.envelope, checksum: sealed.checksum, schemaVersion: 1, deleted: "false" };
+    const stringly = await rest("post", "/sync/upload", { token: alice.token, body: { idempotencyKey: randomUUID(), deviceId: alice.deviceId, changes: [edit] } });
+    expect(stringly.status).toBe(400);
+    await expect(alice.caller.sync.push({ idempotencyKey: randomUUID(), deviceId: alice.deviceId, changes: [edit as never] })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect((await rest("get", "/sync/download", { token: alice.token, query: { cursor: "0" } })).body.changes).toMatchObject([{ id: "p-1", revision: 1, deleted: false }]);
   }, 60_000);
 
   it("lists and resolves a conflict", async () => {
