@@ -2,14 +2,20 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { createCipheriv, createDecipheriv, createHash, pbkdf2Sync, randomBytes, randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GET as callbackGET } from "~/app/api/integrations/[provider]/callback/route";
 import { GET as openApiGET } from "~/app/api/openapi.json/route";
 import { GET as trpcGET, POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
 import { DELETE as restDELETE, GET as restGET, POST as restPOST } from "~/app/api/v1/[...path]/route";
+import { commands } from "~/cli/commands";
+import { saveConfig } from "~/cli/config";
 import { createDevPulseClient } from "~/client";
 import { decryptRecord, unlockKeyRing } from "~/lib/crypto";
 import { getJobRunner } from "~/server/jobs/send";
+import { setRateLimits } from "~/server/security/rate-limits";
 import { startGitHubDouble } from "../doubles/github/server";
 import { startAppServer } from "../support/app-server";
 import { sessionCookieFor, signedUpUser, visitorIp } from "../support/callers";
@@ -259,6 +265,13 @@ describe("the REST API over HTTP with a device token", () => {
     expect(bad.body.issues.map((issue: { path: unknown[] }) => issue.path[0])).toEqual(expect.arrayContaining(["idempotencyKey", "changes"]));
     const badQuery = await rest("get", "/sync/download", { token: alice.token, query: { cursor: "-1" } });
     expect(badQuery.status).toBe(400);
+    // A string is not a boolean, though the REST adapter coerces plain booleans (lib/schemas/primitives.ts, ZStrictBoolean):
+    // "false" must not turn an edit into a deletion, over REST or (sharing the schema) over tRPC.
+    const edit = { collection: "projects", id: "p-1", baseRevision: 1, ciphertext: sealed.envelope, checksum: sealed.checksum, schemaVersion: 1, deleted: "false" };
+    const stringly = await rest("post", "/sync/upload", { token: alice.token, body: { idempotencyKey: randomUUID(), deviceId: alice.deviceId, changes: [edit] } });
+    expect(stringly.status).toBe(400);
+    await expect(alice.caller.sync.push({ idempotencyKey: randomUUID(), deviceId: alice.deviceId, changes: [edit as never] })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect((await rest("get", "/sync/download", { token: alice.token, query: { cursor: "0" } })).body.changes).toMatchObject([{ id: "p-1", revision: 1, deleted: false }]);
   }, 60_000);
 
   it("lists and resolves a conflict", async () => {
@@ -391,5 +404,48 @@ describe("client versions", () => {
       await expect(named.auth.providers.query()).resolves.toBeDefined();
     });
     expect((await rest("get", "/auth/me", { headers: { cookie, "x-devpulse-client": "devpulse-cli/1.1.0" } })).status).toBe(200);
+  });
+
+  it("the CLI names itself (devpulse-cli/<version>): an outdated one is told to update DevPulse", async () => {
+    const configDir = await mkdtemp(join(tmpdir(), "devpulse-cli-version-"));
+    try {
+      await withEnv({ DEVPULSE_CONFIG_DIR: configDir, MIN_CLIENT_VERSIONS: "devpulse-cli=99.0.0" }, async () => {
+        // The version is refused before the token is looked at: this one need not be real.
+        await saveConfig({ url: server.url, token: `dp_${"x".repeat(43)}`, deviceId: randomUUID(), deviceName: "An old CLI" });
+        await expect(commands.status({ json: true, print: () => {} })).rejects.toMatchObject({
+          message: expect.stringMatching(/^Please update DevPulse: devpulse-cli \S+ is too old for this server, which needs 99\.0\.0 or later\.$/),
+          data: { httpStatus: 426 },
+        });
+      });
+    } finally {
+      await rm(configDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("rate limits over REST", () => {
+  afterEach(() => setRateLimits(null));
+
+  it("answers 429 with the wait in the documented headers and the error shape, like the tRPC door", async () => {
+    const { user } = await signedUpUser("rest-limited");
+    const cookie = await sessionCookieFor(user);
+    setRateLimits({ calls: { points: 1, windowSeconds: 60 } }, { keyPrefix: `test-${randomUUID()}:` });
+    const allowed = await rest("get", "/auth/me", { headers: { cookie } });
+    expect(allowed.status).toBe(200);
+    // Answers are per caller: nothing on the way may keep or recompress them.
+    expect(allowed.headers.get("cache-control")).toBe("no-store, no-transform");
+
+    const refused = await rest("get", "/auth/me", { headers: { cookie } });
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.body).toMatchObject({ code: "TOO_MANY_REQUESTS", data: { httpStatus: 429, details: { limit: "calls", retryAfterSeconds: retryAfter } } });
+    expect(refused.headers.get("ratelimit-policy")).toBe('"calls";q=1;w=60');
+    expect(refused.headers.get("ratelimit")).toBe(`"calls";r=0;t=${retryAfter}`);
+    // Every header the document promises on a 429 is there.
+    const documented = Object.keys(document.paths["/auth/me"].get.responses["429"].headers as Json);
+    expect(documented.length).toBeGreaterThanOrEqual(3);
+    for (const name of documented) expect(refused.headers.get(name), name).not.toBeNull();
   });
 });

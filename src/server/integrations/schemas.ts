@@ -2,9 +2,12 @@ import { z } from "zod";
 import { ZTimestamp } from "~/lib/schemas/primitives";
 import { registeredProviderIds, type RegisteredProviderId } from "./registry";
 
-/** The integration procedures' outputs (tRPC validates them; the REST document shows them). */
+/** The integration procedures' schemas: the provider they take, and their outputs (tRPC validates them; the REST document shows them). */
 
-const ZProviderId = z.enum(registeredProviderIds as [RegisteredProviderId, ...RegisteredProviderId[]]);
+/** One of the registered providers (the `{provider}` of the REST paths). */
+export const ZProviderId = z.enum(registeredProviderIds as [RegisteredProviderId, ...RegisteredProviderId[]], {
+  error: `Unknown integration: choose one of ${registeredProviderIds.join(", ")}`,
+});
 
 /** The OAuth scopes DevPulse asks for, each with why it needs it (shown before connecting). */
 const ZScopes = z.array(z.object({ scope: z.string(), why: z.string() })).readonly();

@@ -65,22 +65,18 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   500: "Something went wrong on our side",
 };
 
-/** Statuses particular to some operations (by operationId), on top of 400/401/403/404/426/429/500. */
-const EXTRA_ERRORS: Record<string, string[]> = {
-  "sync-push": ["409", "412", "413"],
-  "sync-pull": ["410"],
-  "sync-keys-setup": ["409"],
-  "conflicts-resolve": ["409", "412"],
-  "integrations-connect": ["412"],
-  "integrations-sync": ["412"],
-  "status-set": ["412"],
+/** What a 429 says about the limit that refused (server/security/rate-limit-http.ts). */
+const RATE_LIMIT_HEADERS = {
+  "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer" } },
+  "RateLimit-Policy": { description: 'The limit that refused: its name, quota and window in seconds, e.g. `"calls";q=600;w=60`', schema: { type: "string" } },
+  RateLimit: { description: 'What is left of it (nothing) and the seconds until it resets, e.g. `"calls";r=0;t=42`', schema: { type: "string" } },
 };
 
-type Operation = { operationId?: string; parameters?: unknown[]; responses: Record<string, unknown>; security?: unknown[] };
+type Operation = { parameters?: unknown[]; responses: Record<string, unknown>; security?: unknown[] };
 
 const errorResponse = (status: string) => ({
   description: ERROR_DESCRIPTIONS[status] ?? "Error",
-  ...(status === "429" ? { headers: { "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer" } } } } : {}),
+  ...(status === "429" ? { headers: RATE_LIMIT_HEADERS } : {}),
   content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
 });
 
@@ -102,12 +98,15 @@ export function buildOpenApiDocument(appUrl: string): OpenAPIObject {
   for (const item of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(item) as Operation[]) {
       const statuses = new Set([
+        // The statuses particular to the operation: its procedure's `meta.openapi.errorResponses`, else trpc-to-openapi's guesses.
         ...Object.keys(operation.responses).filter((status) => status !== "200"),
-        // Any signed-in call: the credentials, and rows that are not the caller's (they do not exist for them).
-        ...(operation.security ? ["401", "403", "404"] : []),
+        // Any call: a malformed X-DevPulse-Client or input, an outdated client, a rate limit, our own failure.
+        "400",
         "426",
         "429",
-        ...(EXTRA_ERRORS[operation.operationId ?? ""] ?? []),
+        "500",
+        // Any signed-in call: the credentials, and rows that are not the caller's (they do not exist for them).
+        ...(operation.security ? ["401", "403", "404"] : []),
       ]);
       for (const status of [...statuses].sort()) operation.responses[status] = errorResponse(status);
       operation.parameters = [...(operation.parameters ?? []), { $ref: "#/components/parameters/DevPulseClient" }];

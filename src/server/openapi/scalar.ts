@@ -10,9 +10,10 @@ export const SCALAR_SCRIPT_PATH = "/docs/scalar.js";
  */
 const BUNDLE = join("node_modules", "@scalar", "api-reference", "dist", "browser", "standalone.js");
 
-let cached: Promise<Buffer> | undefined;
+let cached: Promise<Uint8Array<ArrayBuffer>> | undefined;
 
-export function readScalarBundle(): Promise<Buffer> {
+/** Read once (about 5 MB), then answered from memory as it is: a response body needs no copy of its own. */
+export function readScalarBundle(): Promise<Uint8Array<ArrayBuffer>> {
   cached ??= readFile(join(process.cwd(), BUNDLE)).catch((error: unknown) => {
     cached = undefined;
     throw error;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZRevision, ZText } from "~/lib/schemas/primitives";
+import { ZRevision, ZStrictBoolean, ZText } from "~/lib/schemas/primitives";
 import { INITIAL_KEY_ID, KDF_MIN_ITERATIONS, MAX_KEY_ID } from "~/lib/crypto/keys";
 import { ZRecordId, ZSyncCollection } from "~/lib/schemas/collections";
 import { conflictStrategies, syncConflictTypes } from "../db/schema";
@@ -36,7 +36,8 @@ export const ZPushChange = z
     ciphertext: ZEncryptedValue.shape.ciphertext.nullable(),
     checksum: ZChecksum.nullable(),
     schemaVersion: ZSchemaVersion,
-    deleted: z.boolean(),
+    /** Never coerced: over REST (POST /sync/upload) a stray "false" would otherwise delete the record. */
+    deleted: ZStrictBoolean,
     /** The data key the ciphertext is under; when left out, the key id the envelope names (key 1 for a version 1 envelope). */
     keyId: ZKeyId.optional(),
   })

@@ -30,7 +30,7 @@ export const conflictsRouter = createTRPCRouter({
 
   /** Signed in: resolve one of the user's open conflicts by strategy (refused if the record moved on). */
   resolve: protectedProcedure
-    .meta({ openapi: { method: "POST", path: "/sync/resolve", protect: true, tags: ["Sync"], summary: "Resolve one conflict" } })
+    .meta({ openapi: { method: "POST", path: "/sync/resolve", protect: true, tags: ["Sync"], summary: "Resolve one conflict", errorResponses: [409, 412] } })
     .input(ZResolveConflictInput)
     .output(ZResolveConflictResult)
     .mutation(({ ctx, input }) => resolveConflict(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),

@@ -2,16 +2,12 @@ import { z } from "zod";
 import { ZStrictBoolean } from "~/lib/schemas/primitives";
 import { getEnv } from "../../env";
 import { beginConnection, disconnectIntegration, listIntegrations, requireIntegration, syncRequestFor } from "../../integrations/connections";
-import { registeredProviderIds, type RegisteredProviderId } from "../../integrations/registry";
-import { ZConnectionStart, ZDisconnectResult, ZIntegration, ZSyncQueued } from "../../integrations/schemas";
+import { ZConnectionStart, ZDisconnectResult, ZIntegration, ZProviderId, ZSyncQueued } from "../../integrations/schemas";
 import { setAutoSync } from "../../integrations/settings";
 import { jobs } from "../../jobs/send";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
-export const ZProvider = z.enum(registeredProviderIds as [RegisteredProviderId, ...RegisteredProviderId[]], {
-  error: `Unknown integration: choose one of ${registeredProviderIds.join(", ")}`,
-});
-const ZProviderInput = z.object({ provider: ZProvider });
+const ZProviderInput = z.object({ provider: ZProviderId });
 
 export const integrationsRouter = createTRPCRouter({
   /** Signed in: every integration with its state, account, last sync and errors (never a token). */
@@ -29,7 +25,7 @@ export const integrationsRouter = createTRPCRouter({
 
   /** Signed in: the provider's authorization URL (single-use state, PKCE); `consent: true` records the user's agreement first. */
   connect: protectedProcedure
-    .meta({ openapi: { method: "POST", path: "/integrations/{provider}/connect", protect: true, tags: ["Integrations"], summary: "Start connecting: the provider's authorization URL" } })
+    .meta({ openapi: { method: "POST", path: "/integrations/{provider}/connect", protect: true, tags: ["Integrations"], summary: "Start connecting: the provider's authorization URL", errorResponses: [412] } })
     .input(ZProviderInput.extend({ consent: ZStrictBoolean.optional() }))
     .output(ZConnectionStart)
     .mutation(({ ctx, input }) => beginConnection(ctx.db, getEnv(), ctx.user.id, input.provider, { consent: input.consent })),
@@ -43,7 +39,7 @@ export const integrationsRouter = createTRPCRouter({
 
   /** Signed in: queue a sync job now. */
   sync: protectedProcedure
-    .meta({ openapi: { method: "POST", path: "/integrations/{provider}/sync", protect: true, tags: ["Integrations"], summary: "Queue a sync now" } })
+    .meta({ openapi: { method: "POST", path: "/integrations/{provider}/sync", protect: true, tags: ["Integrations"], summary: "Queue a sync now", errorResponses: [412] } })
     .input(ZProviderInput)
     .output(ZSyncQueued)
     .mutation(async ({ ctx, input }) => {

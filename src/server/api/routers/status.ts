@@ -14,7 +14,7 @@ export const statusRouter = createTRPCRouter({
 
   /** Signed in: show a template or a one-off status on every connected chat provider (updateStatus). */
   set: protectedProcedure
-    .meta({ openapi: { method: "POST", path: "/external/status", protect: true, tags: ["External data"], summary: "Show a status on Slack and Discord" } })
+    .meta({ openapi: { method: "POST", path: "/external/status", protect: true, tags: ["External data"], summary: "Show a status on Slack and Discord", errorResponses: [412] } })
     .input(ZSetStatus)
     .output(ZDesiredStatus.nullable())
     .mutation(({ ctx, input }) => setStatus(ctx.db, ctx.user.id, input, "manual")),

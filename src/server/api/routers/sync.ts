@@ -41,7 +41,7 @@ const keysRouter = createTRPCRouter({
 
   /** Signed in: store the first key bundle; refused if one exists. */
   setup: protectedProcedure
-    .meta({ openapi: { method: "POST", path: "/sync/keys", protect: true, tags: ["Sync"], summary: "Store the first key bundle (turns cloud sync on)" } })
+    .meta({ openapi: { method: "POST", path: "/sync/keys", protect: true, tags: ["Sync"], summary: "Store the first key bundle (turns cloud sync on)", errorResponses: [409] } })
     .input(ZKeyBundle)
     .output(ZKeyBundleVersion)
     .mutation(async ({ ctx, input }) => {
@@ -81,7 +81,7 @@ export const syncRouter = createTRPCRouter({
 
   /** Signed in, for one of the caller's devices: apply a batch of encrypted changes atomically. */
   push: protectedProcedure
-    .meta({ openapi: { method: "POST", path: "/sync/upload", protect: true, tags: ["Sync"], summary: "Upload a batch of encrypted changes (atomic)" } })
+    .meta({ openapi: { method: "POST", path: "/sync/upload", protect: true, tags: ["Sync"], summary: "Upload a batch of encrypted changes (atomic)", errorResponses: [409, 412, 413] } })
     .input(ZPushInput)
     .output(ZPushResult)
     .mutation(async ({ ctx, input }) => {
@@ -91,7 +91,7 @@ export const syncRouter = createTRPCRouter({
 
   /** Signed in: changes after a cursor, in order, paginated (tombstones included). */
   pull: protectedProcedure
-    .meta({ openapi: { method: "GET", path: "/sync/download", protect: true, tags: ["Sync"], summary: "Download the changes after a cursor" } })
+    .meta({ openapi: { method: "GET", path: "/sync/download", protect: true, tags: ["Sync"], summary: "Download the changes after a cursor", errorResponses: [410] } })
     .input(ZPullInput)
     .output(ZPullResult)
     .query(({ ctx, input }) => pullChanges(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
