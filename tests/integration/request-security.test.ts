@@ -2,13 +2,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { GET as healthGET } from "~/app/api/health/route";
 import { POST as pusherAuth } from "~/app/api/pusher/auth/route";
 import { GET as trpcGET, POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
-import { DELETE as restDELETE } from "~/app/api/v1/[...path]/route";
+import { DELETE as restDELETE, POST as restPOST } from "~/app/api/v1/[...path]/route";
 import { POST as webhookPOST } from "~/app/api/webhooks/[provider]/route";
 import { userChannel } from "~/lib/realtime/channels";
 import { transformer } from "~/lib/transformer";
 import { getDb } from "~/server/db/client";
 import { parseEnv } from "~/server/env";
 import { switchPusherTransport } from "~/server/realtime/pusher";
+import { ZApiError } from "~/server/openapi/document";
 import { BODY_LIMITS } from "~/server/security/body-limits";
 import { SYNC_LIMITS, ZPushInput } from "~/server/sync/schemas";
 import { connectDevice, sessionCookieFor, signedUpUser } from "../support/callers";
@@ -177,6 +178,27 @@ describe("request body limits (413)", () => {
     expect(await answerOf(response)).toMatchObject({ status: 413, code: "PAYLOAD_TOO_LARGE" });
     expect(counter.pulled).toBeGreaterThan(BODY_LIMITS.trpc.bytes);
     expect(counter.pulled).toBeLessThan(BODY_LIMITS.trpc.bytes + MiB);
+  });
+
+  it("refuses a REST upload over the limit in the API's documented error shape, declared or chunked, before reading it all", async () => {
+    const { caller } = await signedUpUser("too-large-rest");
+    const device = await connectDevice(caller, "REST laptop");
+    const upload = async (size: number, declared: boolean) => {
+      const { stream, counter } = countedBody(size);
+      const headers: Record<string, string> = { "content-type": "application/json", authorization: `Bearer ${device.token}` };
+      if (declared) headers["content-length"] = String(size);
+      const response = await restPOST(new Request(`${BASE}/api/v1/sync/upload`, { method: "POST", headers, body: stream, duplex: "half" } as RequestInit));
+      return { status: response.status, body: (await response.json()) as Record<string, unknown>, pulled: counter.pulled };
+    };
+    const declared = await upload(BODY_LIMITS.rest.bytes + 1, true);
+    expect(declared.status).toBe(413);
+    expect(declared.body).toMatchObject({ code: "PAYLOAD_TOO_LARGE", message: `Request body too large: this endpoint takes at most 10 MiB (${10 * MiB} bytes).` });
+    expect(ZApiError.safeParse(declared.body).success).toBe(true);
+    expect(declared.pulled).toBe(0);
+    const chunked = await upload(64 * MiB, false);
+    expect(chunked.status).toBe(413);
+    expect(chunked.body).toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
+    expect(chunked.pulled).toBeLessThan(BODY_LIMITS.rest.bytes + MiB);
   });
 
   it("lets the largest valid push through: the limit is above what sync.push accepts", async () => {

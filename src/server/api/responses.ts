@@ -35,3 +35,11 @@ export function domainHttpStatus(errors: readonly TRPCError[]): number | undefin
 export function logUnexpectedError({ error, path }: { error: TRPCError; path: string | undefined }) {
   if (error.code === "INTERNAL_SERVER_ERROR") logger.error("API procedure failed", { path, error: error.cause ?? error });
 }
+
+/**
+ * An error the REST door answers before any procedure runs (a body over its limit), in the
+ * documented Error shape the procedures' own errors have.
+ */
+export function restErrorBody(code: TRPCError["code"], httpStatus: number, message: string) {
+  return { message, code, data: { code, httpStatus, zodError: null, details: null } };
+}

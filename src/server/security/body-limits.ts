@@ -73,13 +73,17 @@ function capBody<Req extends Request>(request: Req, name: BodyLimitName, tooLarg
   return new NextRequest(request, { body: capped, duplex: "half" } as ConstructorParameters<typeof NextRequest>[1]) as unknown as Req;
 }
 
-const tooLargeResponse = (name: BodyLimitName) => Response.json({ error: bodyTooLargeMessage(name) }, { status: 413 });
-
 /**
  * A route handler method under its body limit: `export const POST = withBodyLimit("webhooks", async (request) => …)`.
- * Over the limit it answers 413 with a JSON `{ error }`, whatever the handler did with the failed read.
+ * Over the limit it answers 413 with a JSON `{ error }` (or the body `refusal` makes of the
+ * message, for an API with an error shape of its own), whatever the handler did with the failed read.
  */
-export function withBodyLimit<Req extends Request, Args extends unknown[]>(name: BodyLimitName, handler: (request: Req, ...args: Args) => Response | Promise<Response>) {
+export function withBodyLimit<Req extends Request, Args extends unknown[]>(
+  name: BodyLimitName,
+  handler: (request: Req, ...args: Args) => Response | Promise<Response>,
+  { refusal = (message: string): unknown => ({ error: message }) } = {},
+) {
+  const tooLargeResponse = (name: BodyLimitName) => Response.json(refusal(bodyTooLargeMessage(name)), { status: 413 });
   return async (request: Req, ...args: Args): Promise<Response> => {
     if (declaresTooMuch(request, name)) return tooLargeResponse(name);
     let exceeded = false;

@@ -1,6 +1,6 @@
 import { createOpenApiFetchHandler } from "trpc-to-openapi";
 import { appRouter } from "~/server/api/root";
-import { apiResponseHeaders, domainHttpStatus, logUnexpectedError } from "~/server/api/responses";
+import { apiResponseHeaders, domainHttpStatus, logUnexpectedError, restErrorBody } from "~/server/api/responses";
 import { createContextFromRequest } from "~/server/api/trpc";
 import { withBodyLimit } from "~/server/security/body-limits";
 
@@ -20,6 +20,8 @@ const handler = withBodyLimit("rest", (req: Request) =>
     responseMeta: ({ errors }) => ({ headers: apiResponseHeaders(errors), status: domainHttpStatus(errors) }),
     onError: logUnexpectedError,
   }),
+  // The adapter reads the whole body before any procedure runs: the limit answers for it, in the API's error shape.
+  { refusal: (message) => restErrorBody("PAYLOAD_TOO_LARGE", 413, message) },
 );
 
 export { handler as GET, handler as POST, handler as PUT, handler as PATCH, handler as DELETE };
