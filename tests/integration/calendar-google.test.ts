@@ -222,6 +222,8 @@ describe("conflicts and suggestions", () => {
     await settle();
     stop();
     expect(heard).toHaveLength(1);
+    // …and one notification through the notification layer (issue 18's "calendar conflict").
+    expect((await caller.notifications.list()).items.filter((item) => item.kind === "calendar.conflict_detected")).toHaveLength(1);
 
     const resolved = await caller.calendar.resolveConflict({ key: conflict!.key, action: "move" });
     expect(resolved).toMatchObject({ action: "move" });

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { deploymentRequirements, parseEnv } from "~/server/env";
+import { jobModeOf } from "~/server/jobs/client";
+import { pusherSettingsFromEnv } from "~/server/realtime/pusher";
 
 /**
  * docker-compose.yml, read as Compose reads it (Docker does not run on these machines, so the file is
@@ -83,10 +85,12 @@ describe("docker-compose.yml", () => {
   it("gives the app an environment its own validation accepts as it is (all pairings included)", () => {
     const env = parseEnv(appEnv);
     expect(env.NODE_ENV).toBe("production");
-    // In production, the engines of this file rather than the in-process fallbacks.
-    expect(env.INNGEST_EVENT_KEY).toBeDefined();
-    expect(env.PUSHER_APP_ID).toBeDefined();
-    expect(env.REDIS_URL).toBeDefined();
+    // In production, the engines of this file rather than the in-process fallbacks: Inngest by its
+    // event key (not a dev server, which checks no signatures), Pusher at soketi, Redis for the limits.
+    expect(jobModeOf(env)).toBe("inngest");
+    expect(env.INNGEST_DEV).toBeFalsy();
+    expect(pusherSettingsFromEnv(env)).toMatchObject({ host: "soketi", port: 6001, useTLS: false });
+    expect(env.REDIS_URL).toBe("redis://redis:6379");
   });
 
   it("starts the app once the database, Redis, Soketi and Inngest are healthy, each with a health check", () => {

@@ -1,9 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { deviceAuthorizations, devices } from "~/server/db/schema";
 import { authenticateDeviceToken } from "~/server/devices/devices";
 import { sha256Hex } from "~/server/hash";
+import { setRateLimits } from "~/server/security/rate-limits";
 import { anonymousCaller, callerFor, connectDevice, errorOf, signedUpUser } from "../support/callers";
 import { listenRealtime, NOTIFICATION_TRAFFIC } from "../support/realtime";
 
@@ -42,6 +44,23 @@ describe("device authorization grant (RFC 8628)", () => {
     const db = await getDb();
     expect(await db.select().from(deviceAuthorizations).where(eq(deviceAuthorizations.deviceName, "One too many"))).toEqual([]);
     await expect((await anonymousCaller("198.51.100.31")).devices.startAuthorization({ deviceName: "Elsewhere" })).resolves.toMatchObject({ interval: 5 });
+  });
+
+  it("limits how often one address may poll for a token in a minute, and says how long to wait; another address is unaffected", async () => {
+    // The real limit (120 a minute), made small so the test stays quick; counters of this test's own.
+    setRateLimits({ deviceAuthorizationPoll: { points: 3, windowSeconds: 60 } }, { keyPrefix: `test-${randomUUID()}:` });
+    try {
+      const device = await anonymousCaller();
+      // A guessed device code: each poll is an RFC 8628 error, and still counts.
+      const guess = { deviceCode: "guessed-device-code-0123456789" };
+      for (let i = 0; i < 3; i++) expect(oauthErrorOf((await errorOf(() => device.devices.pollAuthorization(guess))) as FlowError), `poll ${i + 1}`).toBe("invalid_grant");
+      const refused = (await errorOf(() => device.devices.pollAuthorization(guess))) as FlowError;
+      expect(refused).toMatchObject({ code: "TOO_MANY_REQUESTS", message: expect.stringMatching(/^Too many device sign-in checks from your network\. Try again in \d+ seconds?\.$/) });
+      expect(refused.cause?.details).toMatchObject({ limit: "deviceAuthorizationPoll", retryAfterSeconds: expect.any(Number) });
+      expect(oauthErrorOf((await errorOf(async () => (await anonymousCaller()).devices.pollAuthorization(guess))) as FlowError)).toBe("invalid_grant");
+    } finally {
+      setRateLimits(null);
+    }
   });
 
   it("runs pending → slow_down → approved → token once → already used", async () => {

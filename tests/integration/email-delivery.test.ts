@@ -52,6 +52,11 @@ const attemptsOf = async (idempotencyKey: string) => {
   return { message: message!, attempts };
 };
 const smtpTo = (address: string) => smtp.received.filter((mail) => mail.to.includes(address));
+/** devpulse_email_sends_total as it is now (copied: prom-client hands out its live entries), read per provider and outcome. */
+const emailSendsCounted = async () => {
+  const counts = new Map((await metrics.emailSends.get()).values.map((v) => [`${v.labels.provider}/${v.labels.outcome}`, v.value]));
+  return (provider: string, outcome: string) => counts.get(`${provider}/${outcome}`) ?? 0;
+};
 
 describe("each provider, through its real SDK, to its double", () => {
   for (const provider of ["resend", "postmark", "sendgrid"] as const) {
@@ -152,12 +157,13 @@ describe("sent once", () => {
 });
 
 describe("failover", () => {
-  it("primary 5xx → the secondary sends; the breaker opens; each message arrives exactly once; it closes after its cool-down", async () => {
+  it("primary 5xx → the secondary sends; the breaker opens; each message arrives exactly once, each attempt counted; it closes after its cool-down", async () => {
     const { user, email: address } = await signedUpUser("mail-failover");
     const db = await getDb();
     const env = getEnv();
     resend.setOutage(503);
     const before = resend.requests.filter((r) => r.path === "/emails").length;
+    const sendsBefore = await emailSendsCounted();
     const keys: string[] = [];
     for (let i = 0; i < 4; i += 1) {
       const outgoing = email(user.id, address, conflict(i + 1));
@@ -176,6 +182,13 @@ describe("failover", () => {
     expect(resend.requests.filter((r) => r.path === "/emails").length - before).toBe(2);
     expect(emailCircuits(env, ["resend", "smtp"])).toEqual({ resend: "open", smtp: "closed" });
     expect((await metrics.emailCircuitState.get()).values.find((v) => v.labels.provider === "resend")?.value).toBe(2);
+    // Each attempt is counted by provider and outcome: two failures, two skipped while open, four sent by SMTP.
+    const sends = await emailSendsCounted();
+    expect({ resendFailed: sends("resend", "failed") - sendsBefore("resend", "failed"), resendSkipped: sends("resend", "skipped") - sendsBefore("resend", "skipped"), smtpSent: sends("smtp", "sent") - sendsBefore("smtp", "sent") }).toEqual({
+      resendFailed: 2,
+      resendSkipped: 2,
+      smtpSent: 4,
+    });
     // Exactly once each: four messages, four mails, none at the primary.
     expect(smtpTo(address).map((mail) => mail.subject)).toEqual(["A sync conflict needs your choice", "2 sync conflicts need your choice", "3 sync conflicts need your choice", "4 sync conflicts need your choice"]);
     expect(resend.to(address)).toHaveLength(0);

@@ -67,7 +67,7 @@ describe("/api/metrics", () => {
     await until(() => sample("devpulse_realtime_connections"), (value) => value === open);
   });
 
-  it("counts each notification's decision per channel, outcome and reason, and how it was listed", async () => {
+  it("counts each notification's decision per channel, outcome and reason, how long it took, and how it was listed", async () => {
     const { user } = await signedUpUser("metrics-notify");
     await getJobRunner().idle(); // nothing else notifies while the counters are read
     const decided = (channel: string, outcome: string, reason: string) => sample("devpulse_notifications_decided_total", `channel="${channel}",outcome="${outcome}",reason="${reason}"`);
@@ -79,17 +79,31 @@ describe("/api/metrics", () => {
       webhook: await decided("webhook", "drop", "no_endpoint"),
       single: await listed("single"),
       folded: await listed("folded"),
+      // The decision latency histogram: one observation per notify call.
+      timed: await sample("devpulse_notification_decision_seconds_count"),
+      seconds: await sample("devpulse_notification_decision_seconds_sum"),
     });
     const before = await read();
     const db = await getDb();
     // Default preferences, no webhook endpoint: in-app, desktop and email now, the webhook channel dropped.
-    await notify(db, user.id, "sync.conflict_detected", { count: 2, conflictIds: [randomUUID(), randomUUID()] });
+    const first = await notify(db, user.id, "sync.conflict_detected", { count: 2, conflictIds: [randomUUID(), randomUUID()] });
     const once = await read();
-    expect(once).toEqual({ ...before, inApp: before.inApp + 1, desktop: before.desktop + 1, email: before.email + 1, webhook: before.webhook + 1, single: before.single + 1 });
+    expect(once).toEqual({
+      inApp: before.inApp + 1,
+      desktop: before.desktop + 1,
+      email: before.email + 1,
+      webhook: before.webhook + 1,
+      single: before.single + 1,
+      folded: before.folded,
+      timed: before.timed + 1,
+      seconds: expect.closeTo(before.seconds + first.decisionMs / 1000, 6),
+    });
     // A second conflict folds into the first, unread one: decided again, listed as a fold.
     await notify(db, user.id, "sync.conflict_detected", { count: 1, conflictIds: [randomUUID()] });
-    expect((await read()).folded).toBe(once.folded + 1);
-    expect((await read()).single).toBe(once.single);
+    const twice = await read();
+    expect(twice.folded).toBe(once.folded + 1);
+    expect(twice.single).toBe(once.single);
+    expect(twice.timed).toBe(once.timed + 1);
   });
 
   it("counts background job runs by job and outcome", async () => {

@@ -62,6 +62,8 @@ describe("data export", () => {
     const { listed, heard, response, exportId } = await exportOf(account, "json");
     expect(listed).toMatchObject({ id: exportId, format: "json", status: "ready", downloadUrl: `/api/privacy/exports/${exportId}` });
     expect(heard).toEqual([{ userId: account.user.id, event: "privacy:export_ready", payload: { exportId, format: "json", bytes: listed.bytes } }]);
+    // …and a notification through the notification layer (issue 18's "export ready"), once.
+    expect((await account.caller.notifications.list()).items.filter((item) => item.kind === "account.export_ready")).toMatchObject([{ title: "Your data export is ready" }]);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-disposition")).toMatch(/attachment; filename="devpulse-export-\d{4}-\d{2}-\d{2}\.json"/);
     const text = await response.text();

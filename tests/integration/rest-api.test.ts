@@ -2,7 +2,7 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { createCipheriv, createDecipheriv, createHash, pbkdf2Sync, randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -12,13 +12,14 @@ import { GET as trpcGET, POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
 import { DELETE as restDELETE, GET as restGET, POST as restPOST } from "~/app/api/v1/[...path]/route";
 import { commands } from "~/cli/commands";
 import { saveConfig } from "~/cli/config";
+import { CLI_CLIENT } from "~/cli/version";
 import { createDevPulseClient } from "~/client";
 import { decryptRecord, unlockKeyRing } from "~/lib/crypto";
 import { getJobRunner } from "~/server/jobs/send";
 import { setRateLimits } from "~/server/security/rate-limits";
 import { startGitHubDouble } from "../doubles/github/server";
 import { startAppServer } from "../support/app-server";
-import { sessionCookieFor, signedUpUser, visitorIp } from "../support/callers";
+import { connectDevice, sessionCookieFor, signedUpUser, visitorIp } from "../support/callers";
 import { useEnv, withEnv } from "../support/env";
 
 /**
@@ -406,19 +407,35 @@ describe("client versions", () => {
     expect((await rest("get", "/auth/me", { headers: { cookie, "x-devpulse-client": "devpulse-cli/1.1.0" } })).status).toBe(200);
   });
 
-  it("the CLI names itself (devpulse-cli/<version>): an outdated one is told to update DevPulse", async () => {
-    const configDir = await mkdtemp(join(tmpdir(), "devpulse-cli-version-"));
+  it("the CLI names itself with its own version on every call: refused below its minimum, served at it", async () => {
+    const { user, caller } = await signedUpUser("rest-version-cli");
+    const device = await connectDevice(caller, "Versioned CLI");
+    const configDir = mkdtempSync(join(tmpdir(), "devpulse-cli-version-"));
+    const saved = process.env.DEVPULSE_CONFIG_DIR;
+    process.env.DEVPULSE_CONFIG_DIR = configDir;
+    const status = async () => {
+      const lines: unknown[] = [];
+      await commands.status({ json: true, print: (text) => lines.push(JSON.parse(text)) });
+      return lines;
+    };
+    const [major, minor, patch] = CLI_CLIENT.version.split(/[.+-]/).map(Number);
+    const nextVersion = `${major}.${minor}.${patch! + 1}`;
     try {
-      await withEnv({ DEVPULSE_CONFIG_DIR: configDir, MIN_CLIENT_VERSIONS: "devpulse-cli=99.0.0" }, async () => {
-        // The version is refused before the token is looked at: this one need not be real.
-        await saveConfig({ url: server.url, token: `dp_${"x".repeat(43)}`, deviceId: randomUUID(), deviceName: "An old CLI" });
-        await expect(commands.status({ json: true, print: () => {} })).rejects.toMatchObject({
-          message: expect.stringMatching(/^Please update DevPulse: devpulse-cli \S+ is too old for this server, which needs 99\.0\.0 or later\.$/),
-          data: { httpStatus: 426 },
-        });
+      await saveConfig({ url: server.url, token: device.token, deviceId: device.deviceId, deviceName: "Versioned CLI" });
+      await withEnv({ MIN_CLIENT_VERSIONS: `devpulse-cli=${nextVersion}` }, async () => {
+        const outdated = { message: expect.stringMatching(/update DevPulse/), data: { httpStatus: 426, details: { client: "devpulse-cli", version: CLI_CLIENT.version, minimumVersion: nextVersion } } };
+        await expect(status()).rejects.toMatchObject(outdated);
+        // Signing in, before it has a token, names itself too.
+        await expect(commands.login({ json: true, print: () => {} }, { url: server.url, name: "Outdated CLI" })).rejects.toMatchObject(outdated);
+      });
+      // At its minimum it is served, and it is not taken for the SDK (whose minimum here no version meets).
+      await withEnv({ MIN_CLIENT_VERSIONS: `devpulse-cli=${CLI_CLIENT.version},devpulse-sdk=99.0.0` }, async () => {
+        expect(await status()).toEqual([expect.objectContaining({ email: user.email, device: "Versioned CLI" })]);
       });
     } finally {
-      await rm(configDir, { recursive: true, force: true });
+      if (saved === undefined) delete process.env.DEVPULSE_CONFIG_DIR;
+      else process.env.DEVPULSE_CONFIG_DIR = saved;
+      rmSync(configDir, { recursive: true, force: true });
     }
   });
 });
