@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZMinClientVersions } from "./openapi/client-version";
+import { ZMinClientVersions } from "./api/client-version";
 
 /**
  * The one place environment variables are read. Everything else calls `getEnv()`.

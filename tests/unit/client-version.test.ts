@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SDK_CLIENT } from "~/client";
 import { CLI_CLIENT } from "~/cli/version";
 import { EnvError, parseEnv } from "~/server/env";
-import { clientVersionError, compareVersions } from "~/server/openapi/client-version";
+import { clientVersionError, compareVersions } from "~/server/api/client-version";
 
 const packageVersion = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
 

@@ -17,7 +17,7 @@ import { authenticateDeviceToken, bearerTokenFrom } from "../devices/devices";
 import { getEnv } from "../env";
 import { AppError } from "../errors";
 import { ProviderError, type ProviderErrorKind } from "../integrations/resilience";
-import { clientVersionError } from "../openapi/client-version";
+import { clientVersionError } from "./client-version";
 import { crossSiteRefusal } from "../security/csrf";
 import { consumeRequestLimit, type RateLimitName } from "../security/rate-limits";
 
