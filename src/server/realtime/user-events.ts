@@ -50,8 +50,7 @@ export function closeRealtimeStreams(retryAfterMs: number): void {
 export async function* userEvents(userId: string, signal?: AbortSignal): AsyncGenerator<RealtimeMessage> {
   const queue: RealtimeMessage[] = [];
   let wake: (() => void) | undefined;
-  const unsubscribe = getLocalPublisher().subscribe((message) => {
-    if (message.userId !== userId) return;
+  const unsubscribe = getLocalPublisher().subscribeUser(userId, (message) => {
     queue.push(message);
     wake?.();
   });
