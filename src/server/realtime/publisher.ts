@@ -55,6 +55,10 @@ export function createLocalPublisher() {
       everyone.add(listener);
       return () => everyone.delete(listener);
     },
+    /** How many listeners `userId` has now (their open streams). */
+    listenerCount(userId: string): number {
+      return byUser.get(userId)?.size ?? 0;
+    },
     /** How many users have a listener now. */
     listenedUserCount(): number {
       return byUser.size;

@@ -1,8 +1,8 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { appRouter } from "~/server/api/root";
+import { isRealtimeEventsRequest, realtimeEventsResponse } from "~/server/api/realtime-events";
 import { apiResponseHeaders, logUnexpectedError } from "~/server/api/responses";
+import { appRouter } from "~/server/api/root";
 import { createContextFromRequest } from "~/server/api/trpc";
-import { withReconnectHint } from "~/server/realtime/reconnect-hint";
 import { limitTrpcBody } from "~/server/security/body-limits";
 
 export const dynamic = "force-dynamic";
@@ -23,7 +23,7 @@ const handler = (request: Request) => {
   });
 };
 
-/** An event stream that ends because the server is stopping also says when to reconnect. */
-const respond = async (req: Request) => withReconnectHint(await handler(req));
+/** The realtime subscription's stream is written without tRPC's per-stream pipeline (server/api/realtime-events.ts). */
+const respond = (req: Request) => (isRealtimeEventsRequest(req) ? realtimeEventsResponse(req) : handler(req));
 
 export { respond as GET, respond as POST };
