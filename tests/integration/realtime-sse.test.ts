@@ -9,6 +9,7 @@ import { openRealtimeStreamCount } from "~/server/realtime/user-events";
 import { connectDevice, sessionCookieFor, syncingUser } from "../support/callers";
 import { routeFetch, TEST_BASE_URL } from "../support/http";
 import { NOTIFICATION_TRAFFIC } from "../support/realtime";
+import { readEventStream } from "../support/event-stream";
 import { until } from "../support/until";
 
 /**
@@ -39,24 +40,13 @@ afterEach(() => {
 async function open(send: (request: Request) => Promise<Response>, headers: Record<string, string>): Promise<OpenStream> {
   const hangUp = new AbortController();
   const response = await send(new Request(EVENTS_URL, { headers: { accept: "text/event-stream", ...headers }, signal: hangUp.signal }));
-  let text = "";
-  const decoder = new TextDecoder();
-  const reader = response.body!.getReader();
-  const ended = (async () => {
-    try {
-      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
-    } catch {
-      // cancelled by close()
-    }
-  })();
+  const reading = readEventStream(response);
   const stream: OpenStream = {
     response,
-    text: () => text,
-    waitFor: async (part) => void (await until(() => text, (sofar) => sofar.includes(part), 10_000, 10)),
-    ended,
+    ...reading,
     close: () => {
       hangUp.abort();
-      void reader.cancel().catch(() => undefined);
+      reading.cancel();
     },
   };
   opened.push(stream);
@@ -72,7 +62,8 @@ async function listener(label: string) {
 }
 
 describe("GET /api/trpc/realtime.events, as tRPC's own SSE handler answers it", () => {
-  it("sends the same headers, `connected` event and event bytes, for a device token and a session cookie", async () => {
+  // The first sign-up of a run warms the whole server up: seconds on a busy machine.
+  it("sends the same headers, `connected` event and event bytes, for a device token and a session cookie", { timeout: 60_000 }, async () => {
     const { user, authorization } = await listener("sse-wire");
     const cookie = await sessionCookieFor(user);
     const credentialsOfEachKind: Array<Record<string, string>> = [{ authorization }, { cookie }];

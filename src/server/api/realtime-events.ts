@@ -1,5 +1,5 @@
 import { getErrorShape, getTRPCErrorFromUnknown, sseHeaders, TRPCError } from "@trpc/server/unstable-core-do-not-import";
-import { refusedEventStream, sseErrorFrame, userEventStream } from "../realtime/event-stream";
+import { eventStreamBody, sseErrorFrame, type EventStreamAnswer } from "../realtime/event-stream";
 import { limitTrpcBody } from "../security/body-limits";
 import { apiResponseHeaders, logUnexpectedError } from "./responses";
 import { appRouter, createCaller } from "./root";
@@ -13,10 +13,8 @@ const ENDPOINT = `/api/trpc/${PATH}`;
  * `GET /api/trpc/realtime.events`, the subscription tRPC's httpSubscriptionLink opens (a batch is
  * left to tRPC, which refuses it). Everything else on /api/trpc goes to tRPC's fetch handler.
  */
-export function isRealtimeEventsRequest(request: Request): boolean {
-  if (request.method !== "GET") return false;
-  const url = new URL(request.url);
-  return url.pathname === ENDPOINT && !url.searchParams.has("batch");
+export function isRealtimeEventsRequest(method: string, url: URL): boolean {
+  return method === "GET" && url.pathname === ENDPOINT && !url.searchParams.has("batch");
 }
 
 /**
@@ -27,7 +25,7 @@ export function isRealtimeEventsRequest(request: Request): boolean {
  * cross-site refusal, rate limits, markActive) is the one every tRPC call runs. A refusal is
  * `connected` then `serialized-error`, with HTTP 200, as tRPC sends it.
  */
-export async function realtimeEventsResponse(request: Request): Promise<Response> {
+export async function answerRealtimeEvents(request: Request): Promise<EventStreamAnswer> {
   const contextHeaders = new Headers();
   let ctx: Context | undefined;
   const errorFrame = (cause: unknown) => {
@@ -35,21 +33,26 @@ export async function realtimeEventsResponse(request: Request): Promise<Response
     logUnexpectedError({ error, path: PATH });
     return sseErrorFrame(getErrorShape({ config: appRouter._def._config, error, type: "subscription", path: PATH, input: undefined, ctx }));
   };
-
-  let body: ReadableStream<Uint8Array>;
+  const headers = () => {
+    // The headers in tRPC's order: its own, the SSE ones, then what the context and the route's responseMeta add.
+    const all = new Headers([["vary", "trpc-accept, accept"], ...Object.entries(sseHeaders)]);
+    for (const [name, value] of contextHeaders) all.append(name, value);
+    for (const [name, value] of Object.entries(apiResponseHeaders([]))) all.append(name, value);
+    return all;
+  };
   try {
     limitTrpcBody(request).refuseDeclaredSize();
     ctx = await createContextFromRequest(request, contextHeaders);
     const subscription: unknown = await createCaller(ctx, { signal: request.signal }).realtime.events();
     if (!(subscription instanceof UserEventSubscription)) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `${PATH} did not return a UserEventSubscription` });
-    body = userEventStream(subscription.userId, { signal: request.signal, closedFrame: (closing) => errorFrame(streamClosedError(closing)) });
+    return { headers: headers(), userId: subscription.userId, closedFrame: (closing) => errorFrame(streamClosedError(closing)) };
   } catch (cause) {
-    body = refusedEventStream(errorFrame(cause));
+    return { headers: headers(), refusal: errorFrame(cause) };
   }
+}
 
-  // The headers in tRPC's order: its own, the SSE ones, then what the context and the route's responseMeta add.
-  const headers = new Headers([["vary", "trpc-accept, accept"], ...Object.entries(sseHeaders)]);
-  for (const [name, value] of contextHeaders) headers.append(name, value);
-  for (const [name, value] of Object.entries(apiResponseHeaders([]))) headers.append(name, value);
-  return new Response(body, { status: 200, headers });
+/** The realtime subscription as a route handler's Response (tests, and a server this process has not seen yet: see serve-ahead-of-next.ts). */
+export async function realtimeEventsResponse(request: Request): Promise<Response> {
+  const answer = await answerRealtimeEvents(request);
+  return new Response(eventStreamBody(answer, request.signal), { status: 200, headers: answer.headers });
 }

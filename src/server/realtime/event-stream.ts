@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import { transformer } from "~/lib/transformer";
 import { getLocalPublisher, type RealtimeMessage } from "./publisher";
 import { reconnectDelayMs } from "./reconnect-hint";
@@ -15,8 +16,9 @@ import { realtimeStreamsClosing, trackRealtimeStream, type RealtimeStreamClosedE
  * tRPC's own producer runs every event of every stream through an async generator and a chain of
  * web streams and serialises it once per stream: at 1,000 streams of one user a publish cost the
  * server ~300 ms of CPU (bench/README.md). Here a publish is serialised once (`frameOf`) and the
- * same bytes are queued on each of the user's streams; a stream holds one listener in the
- * publisher's per-user registry and no generator.
+ * same bytes are written to each of the user's streams; a stream holds one listener in the
+ * publisher's per-user registry and no generator. The bytes go to a web stream (a route handler's
+ * Response) or straight to a node:http response (serve-ahead-of-next.ts).
  */
 
 const encoder = new TextEncoder();
@@ -35,17 +37,6 @@ export function sseErrorFrame(shape: unknown): Uint8Array {
   return frame(`event: serialized-error\ndata: ${JSON.stringify(transformer.serialize(shape))}\n`);
 }
 
-/** A stream that only says it connected and then why it ends: a refused subscription, as tRPC answers one. */
-export function refusedEventStream(error: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      controller.enqueue(CONNECTED);
-      controller.enqueue(error);
-      controller.close();
-    },
-  });
-}
-
 /** Each publish's frame, made by the first of the user's streams to need it. */
 const frames = new WeakMap<RealtimeMessage, Uint8Array>();
 function frameOf(message: RealtimeMessage): Uint8Array {
@@ -54,50 +45,86 @@ function frameOf(message: RealtimeMessage): Uint8Array {
   return bytes;
 }
 
-export type UserEventStreamOptions = {
-  /** The client went away: the stream ends. */
-  signal?: AbortSignal;
-  /** The frame that ends a stream the server closes to stop (an sseErrorFrame that tells tRPC clients to reconnect). */
-  closedFrame: (closing: RealtimeStreamClosedError) => Uint8Array;
-};
+/** Where a stream's bytes go. `end` is called at most once, and nothing is written after it. */
+export type EventSink = { write(chunk: Uint8Array): void; end(): void };
 
 /**
- * `userId`'s events published in this process from now on, as an SSE body (see above). When the
- * server closes the streams (closeRealtimeStreams) it ends with `closedFrame` and a `retry:` field,
- * the SSE way of saying how long EventSource should wait before it reconnects. Counted in the
- * realtime metrics while open.
+ * How a realtime request was answered: the user whose events it streams, or the frame that refuses it
+ * (tRPC's error shape), with the response headers either way. The stream of a user ends with
+ * `closedFrame` when the server closes the streams to stop.
  */
-export function userEventStream(userId: string, { signal, closedFrame }: UserEventStreamOptions): ReadableStream<Uint8Array> {
+export type EventStreamAnswer = { headers: Headers } & (
+  | { userId: string; closedFrame: (closing: RealtimeStreamClosedError) => Uint8Array; refusal?: undefined }
+  | { refusal: Uint8Array; userId?: undefined }
+);
+
+/**
+ * Writes the answer's stream to `sink`: `connected`, then the user's events published in this
+ * process from now on, until `stop` is called (the client went away) or the server closes the
+ * streams (closeRealtimeStreams: `closedFrame` and a `retry:` field, the SSE way of saying how long
+ * EventSource should wait before it reconnects). A refusal is `connected` and the refusal's frame.
+ * Counted in the realtime metrics while open. Returns `stop`.
+ */
+export function writeEventStream(answer: EventStreamAnswer, sink: EventSink): () => void {
+  if (answer.refusal) {
+    sink.write(CONNECTED);
+    sink.write(answer.refusal);
+    sink.end();
+    return () => {};
+  }
+  const { userId, closedFrame } = answer;
+  // Listening before `connected` is sent: a client that heard it misses nothing published after.
+  const unsubscribe = getLocalPublisher().subscribeUser(userId, (message) => sink.write(frameOf(message)));
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    unsubscribe();
+    untrack();
+  };
+  const endForShutdown = () => {
+    const closing = realtimeStreamsClosing()!;
+    stop();
+    sink.write(closedFrame(closing));
+    sink.write(encoder.encode(`retry: ${reconnectDelayMs(closing.retryAfterMs)}\n\n`));
+    sink.end();
+  };
+  const untrack = trackRealtimeStream(endForShutdown);
+  sink.write(CONNECTED);
+  if (realtimeStreamsClosing()) endForShutdown();
+  return stop;
+}
+
+/** The stream as a web ReadableStream (a route handler's Response body); it ends when `signal` aborts. */
+export function eventStreamBody(answer: EventStreamAnswer, signal: AbortSignal): ReadableStream<Uint8Array> {
   let stop = () => {};
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      // Listening before `connected` is sent: a client that heard it misses nothing published after.
-      const unsubscribe = getLocalPublisher().subscribeUser(userId, (message) => controller.enqueue(frameOf(message)));
-      const endForShutdown = () => {
-        const closing = realtimeStreamsClosing()!;
-        stop();
-        controller.enqueue(closedFrame(closing));
-        controller.enqueue(encoder.encode(`retry: ${reconnectDelayMs(closing.retryAfterMs)}\n\n`));
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        signal.removeEventListener("abort", hangUp);
         controller.close();
       };
       const hangUp = () => {
         stop();
-        controller.close();
+        end();
       };
-      const untrack = trackRealtimeStream(endForShutdown);
-      stop = () => {
-        stop = () => {};
-        unsubscribe();
-        untrack();
-        signal?.removeEventListener("abort", hangUp);
-      };
-      controller.enqueue(CONNECTED);
-      if (realtimeStreamsClosing()) endForShutdown();
-      else if (signal?.aborted) hangUp();
-      else signal?.addEventListener("abort", hangUp);
+      stop = writeEventStream(answer, { write: (chunk) => controller.enqueue(chunk), end });
+      if (ended) return;
+      if (signal.aborted) hangUp();
+      else signal.addEventListener("abort", hangUp);
     },
     cancel() {
       stop();
     },
   });
+}
+
+/** The stream written straight to a node:http response, with its status and headers; it ends when the response closes. */
+export function writeEventStreamTo(response: ServerResponse, answer: EventStreamAnswer): void {
+  response.writeHead(200, [...answer.headers].flat());
+  const stop = writeEventStream(answer, { write: (chunk) => response.write(chunk), end: () => response.end() });
+  response.once("close", stop);
 }
