@@ -1,13 +1,13 @@
+import { createRequire } from "node:module";
+
 /**
  * Headers every response gets, pages and route handlers alike. Those that depend on the request
  * or on APP_URL (the CSP with its nonce, Referrer-Policy, HSTS) are set per page by src/proxy.ts
- * (src/server/security/page-headers.ts): these are fixed at build time.
+ * (src/server/security/page-headers.ts): these are fixed at build time. Permissions-Policy refuses
+ * the powerful features the app never uses, for it and anything it embeds. In a file of their own:
+ * the realtime streams answered ahead of Next (src/server/realtime/serve-ahead-of-next.ts) add them too.
  */
-const staticSecurityHeaders = [
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  // Powerful features the app never uses, refused for it and anything it embeds.
-  { key: "Permissions-Policy", value: "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()" },
-];
+const staticSecurityHeaders = createRequire(import.meta.url)("./src/lib/static-security-headers.json");
 
 /** @type {import("next").NextConfig} */
 const nextConfig = {

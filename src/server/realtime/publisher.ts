@@ -13,27 +13,55 @@ export interface RealtimePublisher {
 }
 
 export type RealtimeMessage = { userId: string; event: RealtimeEventName; payload: unknown };
-type Listener = (message: RealtimeMessage) => void;
+export type RealtimeListener = (message: RealtimeMessage) => void;
 
-/** In-process transport: delivers to subscribers in this server process. */
+/**
+ * In-process transport: delivers to subscribers in this server process. Listeners are kept per
+ * user, so a publish touches only its user's open streams (not every stream of every user: with
+ * 1,000 streams open, a publish called 1,000 listeners to reach 20); a user is forgotten with
+ * their last listener.
+ */
 export function createLocalPublisher() {
-  const listeners = new Set<Listener>();
+  const byUser = new Map<string, Set<RealtimeListener>>();
+  /** Listeners to every user's events (tests, diagnostics): usually none. */
+  const everyone = new Set<RealtimeListener>();
+  const deliver = (listener: RealtimeListener, message: RealtimeMessage) => {
+    try {
+      listener(message);
+    } catch (error) {
+      logger.warn("realtime listener failed", { event: message.event, error });
+    }
+  };
   return {
     async publish<E extends RealtimeEventName>(userId: string, event: E, payload: RealtimePayload<E>) {
-      const message = { userId, event, payload: realtimeEvents[event].parse(payload) };
+      const message: RealtimeMessage = { userId, event, payload: realtimeEvents[event].parse(payload) };
       metrics.realtimeEvents.inc({ event });
-      for (const listener of listeners) {
-        try {
-          listener(message);
-        } catch (error) {
-          logger.warn("realtime listener failed", { event, error });
-        }
-      }
+      const listeners = byUser.get(userId);
+      if (listeners) for (const listener of listeners) deliver(listener, message);
+      for (const listener of everyone) deliver(listener, message);
     },
-    /** Returns an unsubscribe function. */
-    subscribe(listener: Listener): () => void {
+    /** `userId`'s events only. Returns an unsubscribe function (calling it twice is harmless). */
+    subscribeUser(userId: string, listener: RealtimeListener): () => void {
+      let listeners = byUser.get(userId);
+      if (!listeners) byUser.set(userId, (listeners = new Set()));
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      return () => {
+        const current = byUser.get(userId);
+        if (current?.delete(listener) && current.size === 0) byUser.delete(userId);
+      };
+    },
+    /** Every user's events. Returns an unsubscribe function. */
+    subscribe(listener: RealtimeListener): () => void {
+      everyone.add(listener);
+      return () => everyone.delete(listener);
+    },
+    /** How many listeners `userId` has now (their open streams). */
+    listenerCount(userId: string): number {
+      return byUser.get(userId)?.size ?? 0;
+    },
+    /** How many users have a listener now. */
+    listenedUserCount(): number {
+      return byUser.size;
     },
   };
 }

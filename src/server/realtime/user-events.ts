@@ -28,7 +28,7 @@ export function openRealtimeStreamCount(): number {
 }
 
 /** Set once closeRealtimeStreams was called: how long clients are asked to wait before reconnecting. */
-export function realtimeStreamsClosing(): { retryAfterMs: number } | null {
+export function realtimeStreamsClosing(): RealtimeStreamClosedError | null {
   return streams.closing;
 }
 
@@ -42,23 +42,39 @@ export function closeRealtimeStreams(retryAfterMs: number): void {
 }
 
 /**
- * The in-process transport's delivery side: yields one user's events as they are
- * published in this server process, until the client goes away (`signal`), or the
+ * Counts one open stream (health, metrics) until the returned function is called; `end` is
+ * called if the server closes the streams meanwhile (closeRealtimeStreams), and the stream must
+ * then end with `realtimeStreamsClosing()`'s error.
+ */
+export function trackRealtimeStream(end: () => void): () => void {
+  streams.open.add(end);
+  metrics.realtimeConnections.inc();
+  let tracked = true;
+  return () => {
+    if (!tracked) return;
+    tracked = false;
+    metrics.realtimeConnections.dec();
+    streams.open.delete(end);
+  };
+}
+
+/**
+ * The in-process transport's delivery side, as an async generator: yields one user's events as
+ * they are published in this server process, until the client goes away (`signal`), or the
  * server closes the streams to stop (then it throws RealtimeStreamClosedError).
- * Only that user's events ever enter the queue.
+ * Only that user's events ever enter the queue. (The SSE route serves the same events without a
+ * generator per stream: event-stream.ts.)
  */
 export async function* userEvents(userId: string, signal?: AbortSignal): AsyncGenerator<RealtimeMessage> {
   const queue: RealtimeMessage[] = [];
   let wake: (() => void) | undefined;
-  const unsubscribe = getLocalPublisher().subscribe((message) => {
-    if (message.userId !== userId) return;
+  const unsubscribe = getLocalPublisher().subscribeUser(userId, (message) => {
     queue.push(message);
     wake?.();
   });
   const interrupt = () => wake?.();
   signal?.addEventListener("abort", interrupt);
-  streams.open.add(interrupt);
-  metrics.realtimeConnections.inc();
+  const untrack = trackRealtimeStream(interrupt);
   try {
     while (!signal?.aborted) {
       if (streams.closing) throw streams.closing;
@@ -67,8 +83,7 @@ export async function* userEvents(userId: string, signal?: AbortSignal): AsyncGe
       while (queue.length > 0) yield queue.shift()!;
     }
   } finally {
-    metrics.realtimeConnections.dec();
-    streams.open.delete(interrupt);
+    untrack();
     unsubscribe();
     signal?.removeEventListener("abort", interrupt);
   }

@@ -1,8 +1,10 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { appRouter } from "~/server/api/root";
+import staticSecurityHeaders from "~/lib/static-security-headers.json";
+import { answerRealtimeEvents, isRealtimeEventsRequest, realtimeEventsResponse } from "~/server/api/realtime-events";
 import { apiResponseHeaders, logUnexpectedError } from "~/server/api/responses";
+import { appRouter } from "~/server/api/root";
 import { createContextFromRequest } from "~/server/api/trpc";
-import { withReconnectHint } from "~/server/realtime/reconnect-hint";
+import { serveAheadOfNext } from "~/server/realtime/serve-ahead-of-next";
 import { limitTrpcBody } from "~/server/security/body-limits";
 
 export const dynamic = "force-dynamic";
@@ -23,7 +25,11 @@ const handler = (request: Request) => {
   });
 };
 
-/** An event stream that ends because the server is stopping also says when to reconnect. */
-const respond = async (req: Request) => withReconnectHint(await handler(req));
+// The realtime subscription's streams are answered by the HTTP server itself from the next request
+// on (server/realtime/serve-ahead-of-next.ts: Next's request pipeline would stay alive per open
+// stream); until then, and where no server runs (tests), by this route, the same way.
+serveAheadOfNext({ matches: isRealtimeEventsRequest, answer: answerRealtimeEvents, headers: staticSecurityHeaders });
+
+const respond = (req: Request) => (isRealtimeEventsRequest(req.method, new URL(req.url)) ? realtimeEventsResponse(req) : handler(req));
 
 export { respond as GET, respond as POST };
