@@ -25,8 +25,8 @@ test("connect GitHub through its consent page, see commits (new ones live), and 
   await expect(card.getByText(/Last synced/)).toBeVisible();
   await expect(commits.getByRole("listitem")).toHaveCount(20); // the first sync's commits, newest 20
 
-  // The sandbox pushes a commit every few seconds: it arrives by webhook, without a reload.
-  await expect(commits.getByText(/Sandbox commit #\d+/).first()).toBeVisible({ timeout: 30_000 });
+  // The sandbox pushes a commit every 10 s (playwright.config.ts): it arrives by webhook, without a reload.
+  await expect(commits.getByText(/Sandbox commit #\d+/).first()).toBeVisible({ timeout: 40_000 });
   await page.screenshot({ path: `${ARTIFACTS}/integrations-connected.png`, fullPage: true });
 
   await card.getByRole("button", { name: "Disconnect" }).click();

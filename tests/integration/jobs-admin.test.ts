@@ -268,11 +268,13 @@ describe("npm run jobs (operators' CLI)", () => {
       ]),
     );
 
-    for (const args of [[], ["list", "--status", "done"], ["retry"], ["cancel", "a", "b"], ["drop"], ["list", "--bogus"]]) {
-      const bad = await cli(...args);
-      expect(bad.status, args.join(" ")).toBe(2);
+    // Refused before the folder is opened, so they can run side by side (each is a process start).
+    const badArguments = [[], ["list", "--status", "done"], ["retry"], ["cancel", "a", "b"], ["drop"], ["list", "--bogus"]];
+    const refusals = await Promise.all(badArguments.map((args) => cli(...args)));
+    refusals.forEach((bad, index) => {
+      expect(bad.status, badArguments[index]!.join(" ")).toBe(2);
       expect(bad.stderr).toContain("Usage:");
-    }
+    });
 
     // While a server holds the folder, PGlite keeps its postmaster.pid there: the CLI does not open it.
     writeFileSync(join(dataDir, "postmaster.pid"), "-42\n");
