@@ -58,4 +58,15 @@ describe("the tRPC transformer", () => {
     const push = { idempotencyKey: "k", deviceId: "d", changes: [{ collection: "projects", id: "p1", baseRevision: null, ciphertext: "v1.abc", checksum: "00", schemaVersion: 1, deleted: false }] };
     expect(transformer.serialize(push)).toStrictEqual({ json: push });
   });
+
+  it("reads a received payload where it lies, without copying it first, and still refuses a polluting annotation", () => {
+    type Wire = Parameters<typeof transformer.deserialize>[0];
+    const received = (value: unknown) => JSON.parse(JSON.stringify(transformer.serialize(value))) as Wire;
+    const page = received({ changes: [{ id: "r1", seq: 1 }], hasMore: false });
+    expect(transformer.deserialize(page)).toBe(page.json);
+    expect(transformer.deserialize<{ at: Date }>(received({ at: new Date("2026-12-06T08:00:00Z") })).at).toEqual(new Date("2026-12-06T08:00:00Z"));
+    const hostile = JSON.parse('{"json":{"a":"2026-12-06T08:00:00Z"},"meta":{"values":{"__proto__.polluted":["Date"]},"v":1}}') as Wire;
+    expect(() => transformer.deserialize(hostile)).toThrow();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
 });
