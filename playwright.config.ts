@@ -23,8 +23,6 @@ process.env.E2E_RESEND_URL = `http://127.0.0.1:${resendPort}`;
 
 export default defineConfig({
   testDir: "e2e",
-  // The packed client touches no database: the PGlite pass runs it, the Postgres pass need not pack it again.
-  testIgnore: process.env.E2E_DATABASE_URL ? ["client-package.spec.ts"] : [],
   // Per run: the test runner runs the PGlite and Postgres suites at once, and each cleans its own folder.
   outputDir: process.env.E2E_OUTPUT_DIR ?? "test-results/e2e",
   timeout: 90_000,

@@ -2,8 +2,8 @@
 // `npm test`: the whole suite.
 //   1. the type check, and Vitest unit + integration tests on embedded PGlite and, when
 //      TEST_DATABASE_URL is set, on a real Postgres server (a fresh database per run);
-//   2. Playwright end-to-end tests in Debian's Chromium against the built server, on PGlite
-//      and, with TEST_DATABASE_URL, on Postgres.
+//   2. Playwright end-to-end tests in Debian's Chromium against the built server, on PGlite;
+//      with TEST_DATABASE_URL, half of them (by file) on PGlite and the other half on Postgres.
 // Each Vitest pass and each Playwright suite runs on one worker (they share one database), so
 // the two passes of a step run at once: on two cores that halves the wall time (CI must stay
 // under 30 minutes). Their output is kept per pass and printed whole as each one finishes.
@@ -88,13 +88,13 @@ function freePort() {
   });
 }
 
-async function playwright(label, name, env) {
+async function playwright(label, name, env, shard) {
   const output = join(reports, `e2e-${name}.json`);
   rmSync(output, { force: true });
   const dataDir = mkdtempSync(join(tmpdir(), "devpulse-e2e-"));
   try {
     const port = String(await freePort());
-    await run(label, `e2e-${name}`, bin("playwright"), ["test"], {
+    await run(label, `e2e-${name}`, bin("playwright"), ["test", ...(shard ? [`--shard=${shard}`] : [])], {
       ...env,
       PLAYWRIGHT_JSON_OUTPUT_FILE: output,
       E2E_OUTPUT_DIR: join(reports, `e2e-${name}`),
@@ -107,10 +107,10 @@ async function playwright(label, name, env) {
   countPlaywright(output);
 }
 
-async function playwrightOnPostgres(label, env) {
+async function playwrightOnPostgres(label, env, shard) {
   const database = await createTestDatabase(serverUrl, "e2e");
   try {
-    await playwright(label, "postgres", { ...env, E2E_DATABASE_URL: database.url });
+    await playwright(label, "postgres", { ...env, E2E_DATABASE_URL: database.url }, shard);
   } finally {
     await database.drop();
   }
@@ -141,11 +141,15 @@ if (!existsSync(chromium)) {
   console.log("\n━━━ production build for the browser suites ━━━");
   const build = spawnSync(process.execPath, [join(root, "scripts", "start.mjs"), "--build-only"], { cwd: root, stdio: "inherit", env: baseEnv });
   if (build.status !== 0) failures.push("production build");
-  else
+  // With the Postgres server, the browser suite is split in two halves by file (Playwright's shards), one per
+  // database, run at once: every browser test runs once and both databases serve the browser. Each test running
+  // on both doubled the CPU on two cores and put CI over 30 minutes; both Vitest passes still run everything.
+  else if (serverUrl)
     await Promise.all([
-      playwright("playwright · PGlite server", "pglite", e2eEnv),
-      serverUrl ? playwrightOnPostgres("playwright · Postgres server", e2eEnv) : null,
+      playwright("playwright · PGlite server (first half)", "pglite", e2eEnv, "1/2"),
+      playwrightOnPostgres("playwright · Postgres server (second half)", e2eEnv, "2/2"),
     ]);
+  else await playwright("playwright · PGlite server", "pglite", e2eEnv);
 }
 
 console.log("\nTime per pass (passes of one step run at once):");
