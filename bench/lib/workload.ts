@@ -51,7 +51,7 @@ export function sdkParticipant(device: BenchDevice, rounds: readonly EncryptedCh
  */
 export type EncodedPush = { token: string; body: string; records: number };
 
-export function encodePush(device: BenchDevice, changes: readonly EncryptedChange[]): EncodedPush {
+export function encodePush(device: Pick<BenchDevice, "deviceId" | "token">, changes: readonly EncryptedChange[]): EncodedPush {
   const input = { idempotencyKey: randomUUID(), deviceId: device.deviceId, changes };
   return { token: device.token, body: JSON.stringify(transformer.serialize(input)), records: changes.length };
 }
