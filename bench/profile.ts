@@ -13,7 +13,8 @@
  *   npx tsx bench/profile.ts
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +23,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { and, eq, inArray, sql, type SQLWrapper } from "drizzle-orm";
 import superjson from "superjson";
 import { createDevPulseClient } from "../src/client/index";
+import { transformer } from "../src/lib/transformer";
 import type { Tx } from "../src/server/db/client";
 import type { SyncCollection } from "../src/lib/schemas/collections";
 import type { RevisionRow } from "../src/server/sync/sequence";
@@ -29,6 +31,7 @@ import { openBaseline } from "./lib/baseline";
 import { waitForQuiet } from "./lib/cpu";
 import { createTestDatabase } from "./lib/database";
 import { activities, chunk, encryptRecords, type EncryptedChange } from "./lib/records";
+import { heapSnapshotFlags, residentSplit, summarizeHeapSnapshot, takeHeapSnapshot, type HeapSummary } from "./lib/heap-snapshot";
 import { findFreePort, startServer } from "./lib/server";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -66,7 +69,7 @@ try {
   const { lockSequence, revisionWrites } = await import("../src/server/sync/sequence");
   const { assertPushDevice, pushChanges, pushWrite, readPushState } = await import("../src/server/sync/push");
   const { pullChanges } = await import("../src/server/sync/pull");
-  const { ZPushInput } = await import("../src/server/sync/schemas");
+  const { ZPullResult, ZPushInput } = await import("../src/server/sync/schemas");
   const { sha256Hex } = await import("../src/server/hash");
   const { generateDeviceToken } = await import("../src/server/devices/tokens");
   const { appRouter, createCaller } = await import("../src/server/api/root");
@@ -293,14 +296,28 @@ try {
 
   log("starting the production server on the same database for the HTTP layers");
   const dataDir = mkdtempSync(join(tmpdir(), "devpulse-profile-"));
+  const snapshotDir = join(dataDir, "heap");
+  mkdirSync(snapshotDir);
   const server = await startServer({
     root: ROOT,
     port: await findFreePort(3300),
-    env: { DATABASE_URL: database.url, NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET!, LOG_LEVEL: "warn", DATA_DIR: dataDir },
+    env: { DATABASE_URL: database.url, NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET!, LOG_LEVEL: "warn", DATA_DIR: dataDir, NODE_OPTIONS: heapSnapshotFlags(snapshotDir) },
   });
   const httpPush: { name: string; perBatch: number }[] = [];
   let contentEncoding = "";
+  const memory: { when: string; resident: ReturnType<typeof residentSplit>; heap: HeapSummary }[] = [];
+  /** The server's resident memory now, and a heap snapshot of what it holds (taken after reading the RSS: a snapshot collects garbage first). */
+  const snapshotServer = async (when: string) => {
+    const pid = server.memory().serverPid!;
+    await sleep(5_000); // let start-up or the last request's garbage settle as it would
+    const resident = residentSplit(pid);
+    log(`heap snapshot of the server: ${when}`);
+    const path = await takeHeapSnapshot(pid, snapshotDir);
+    memory.push({ when, resident, heap: summarizeHeapSnapshot(path) });
+    rmSync(path);
+  };
   try {
+    await snapshotServer("idle, just started (healthy, no request served but /api/health)");
     /** Like the desktop client, or with `Accept-Encoding: identity` (no gzip of the ~1.5 MB pages). */
     const client = (token: string, identity: boolean) =>
       createDevPulseClient({
@@ -327,6 +344,7 @@ try {
       );
       httpPush.push(result);
     }
+    await snapshotServer("after the HTTP layers (10,000-record pulls and 500-record pushes)");
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -374,6 +392,11 @@ try {
     ["JSON.parse + superjson.deserialize, push input of 500 changes (server)", micro(() => superjson.deserialize(JSON.parse(JSON.stringify(superjson.serialize({ changes: sampleBatch })))))],
     ["superjson.serialize + JSON.stringify, pull page of 1,000 (server)", micro(() => JSON.stringify(superjson.serialize(samplePage)))],
     ["JSON.parse + superjson.deserialize, pull page of 1,000 (client)", micro(() => superjson.deserialize(JSON.parse(JSON.stringify(superjson.serialize(samplePage)))))],
+    ["zod: ZPullResult.parse, the pull procedure's output check, page of 1,000 (server)", micro(() => ZPullResult.parse(samplePage))],
+    ["the app's transformer (src/lib/transformer.ts): serialize, pull page of 1,000 (server)", micro(() => transformer.serialize(samplePage))],
+    ["JSON.stringify of that, pull page of 1,000 (server)", micro(() => JSON.stringify({ result: { data: { json: samplePage } } }))],
+    ["the app's transformer (src/lib/transformer.ts): serialize + JSON.stringify, pull page of 1,000 (server)", micro(() => JSON.stringify(transformer.serialize(samplePage)))],
+    ["the app's transformer: JSON.parse + deserialize, pull page of 1,000 (client)", micro(() => transformer.deserialize(JSON.parse(JSON.stringify(transformer.serialize(samplePage)))))],
   ] as const;
 
   // ───────────────────────────── Report ─────────────────────────────
@@ -419,6 +442,29 @@ try {
   print(table(["Layer", "ms/page", "records/s", "share of the raw floor"], pullLayers.map(({ name, perPage }) => [name, ms(perPage), ((PULL_PAGE / perPage) * 1000).toFixed(0), `${((pullFloor / perPage) * 100).toFixed(0)} %`])));
   print(`\n## Serialisation (mean ms, CPU only)\n`);
   print(table(["Work", "ms"], serialisation.map(([name, value]) => [name, ms(value)])));
+  const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+  print(`\n## Server memory: what holds it\n`);
+  print(
+    "The production server on the Postgres server (`scripts/start.mjs`), its resident memory read from /proc, then a V8 heap snapshot " +
+      "(bench/lib/heap-snapshot.ts; the snapshot collects garbage first, so its heap is what is live). *Anonymous* memory is the " +
+      "heaps, stacks and malloc; *file-backed* is the node binary and libraries mapped in.\n",
+  );
+  print(
+    table(
+      ["When", "RSS MiB", "anonymous", "file-backed", "live JS heap MiB (objects)"],
+      memory.map(({ when, resident, heap }) => [when, mib(resident.rssKiB * 1024), mib(resident.anonKiB * 1024), mib(resident.fileKiB * 1024), `${mib(heap.totalBytes)} (${heap.nodes.toLocaleString("en")})`]),
+    ),
+  );
+  for (const { when, heap } of memory) {
+    print(`\n### The live heap ${when}\n`);
+    print(table(["Kind of heap object", "MiB", "count"], heap.byType.slice(0, 10).map(({ type, bytes, count }) => [type, mib(bytes), count.toLocaleString("en")])));
+    print("");
+    print(table(["Largest groups (kind: constructor or function)", "MiB", "count"], heap.byName.map(({ type, name, bytes, count }) => [`${type}: ${name.slice(0, 70).replace(/\|/g, "\\|")}`, mib(bytes), count.toLocaleString("en")])));
+    if (heap.largestStrings.length) {
+      print("");
+      print(table(["Largest strings (over 64 KiB)", "KiB"], heap.largestStrings.map(({ bytes, preview }) => [`\`${preview.replace(/[`|]/g, "'")}\``, (bytes / 1024).toFixed(0)])));
+    }
+  }
   print("");
   writeFileSync(join(ROOT, "bench", "PROFILE.md"), out.join("\n"));
   log("wrote bench/PROFILE.md");
