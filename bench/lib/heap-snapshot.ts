@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { statusKiB } from "./server";
 
 /** The Node.js flag that makes `pid` write a snapshot into `directory` on SIGUSR2. */
 export const heapSnapshotFlags = (directory: string) => `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${directory}`;
@@ -89,7 +90,5 @@ export function summarizeHeapSnapshot(path: string, top = 15): HeapSummary {
 
 /** The kernel's split of a process's resident memory (KiB): anonymous (heaps, stacks, malloc) and file-backed (the binary, libraries). */
 export function residentSplit(pid: number): { rssKiB: number; anonKiB: number; fileKiB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? NaN);
-  return { rssKiB: field("VmRSS"), anonKiB: field("RssAnon"), fileKiB: field("RssFile") };
+  return { rssKiB: statusKiB(pid, "VmRSS"), anonKiB: statusKiB(pid, "RssAnon"), fileKiB: statusKiB(pid, "RssFile") };
 }

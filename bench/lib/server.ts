@@ -87,7 +87,7 @@ function descendantsOf(pid: number): number[] {
 }
 
 /** A process's VmRSS (current) or VmHWM (its peak so far) in KiB; 0 when it is gone. */
-export function statusKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
+export function statusKiB(pid: number, field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile"): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readProc(pid, "status") ?? "");
   return match ? Number(match[1]) : 0;
 }
