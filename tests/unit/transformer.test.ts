@@ -66,7 +66,7 @@ describe("the tRPC transformer", () => {
     expect(transformer.deserialize(page)).toBe(page.json);
     expect(transformer.deserialize<{ at: Date }>(received({ at: new Date("2026-12-06T08:00:00Z") })).at).toEqual(new Date("2026-12-06T08:00:00Z"));
     const hostile = JSON.parse('{"json":{"a":"2026-12-06T08:00:00Z"},"meta":{"values":{"__proto__.polluted":["Date"]},"v":1}}') as Wire;
-    expect(() => transformer.deserialize(hostile)).toThrow();
+    expect(() => transformer.deserialize(hostile)).toThrow("__proto__ is not allowed as a property");
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
