@@ -4,9 +4,9 @@
 //      TEST_DATABASE_URL is set, on a real Postgres server (a fresh database per run);
 //   2. Playwright end-to-end tests in Debian's Chromium against the built server, on PGlite;
 //      with TEST_DATABASE_URL, half of them (by file) on PGlite and the other half on Postgres.
-// Each Vitest pass and each Playwright suite runs on one worker (they share one database), so
-// the two passes of a step run at once: on two cores that halves the wall time (CI must stay
-// under 30 minutes). Their output is kept per pass and printed whole as each one finishes.
+// Each Vitest pass and each Playwright half runs on one worker (they share one database), and
+// the two passes of a step run at once (CI must stay under 30 minutes on two cores). Their output
+// is kept per pass and printed whole as each one finishes.
 // Ends with the time each pass took and one summary line: "N passed, N failed, N skipped".
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
