@@ -17,6 +17,8 @@ export type RunningServer = {
   startupMs: number;
   memory: () => MemorySample;
   stop: () => Promise<void>;
+  /** SIGKILL to the whole process group, as a crash or an OOM kill would end it; resolves once it has exited. */
+  kill: () => Promise<void>;
 };
 
 export type MemorySample = {
@@ -176,16 +178,16 @@ export async function startServer(options: { root: string; port: number; env: Re
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const sampler = createMemorySampler(child.pid!);
 
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
   const stop = async () => {
     sampler.stop();
     if (child.exitCode !== null || child.signalCode !== null) return;
-    const signalGroup = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, signal);
-      } catch {
-        // already gone
-      }
-    };
     signalGroup("SIGTERM");
     const timedOut = await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)]);
     if (timedOut) {
@@ -202,5 +204,11 @@ export async function startServer(options: { root: string; port: number; env: Re
   }
   sampler.markStart();
   if (sampler.read().serverPid === undefined) process.stderr.write("  warning: could not find the server.js process; RSS will read 0\n");
-  return { url, startupMs: Date.now() - started, memory: sampler.read, stop };
+  const kill = async () => {
+    sampler.stop();
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    signalGroup("SIGKILL");
+    await exited;
+  };
+  return { url, startupMs: Date.now() - started, memory: sampler.read, stop, kill };
 }
