@@ -42,12 +42,16 @@ async function readBody(request: Request): Promise<Body> {
   return { ok: true, value: undefined };
 }
 
-/** Every string in a parsed body, however deeply nested. */
-function stringsIn(value: unknown): string[] {
-  if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.flatMap(stringsIn);
-  if (value && typeof value === "object") return Object.values(value).flatMap(stringsIn);
-  return [];
+/** Every string in a parsed body, however deeply nested: a loop, as recursion would overflow the stack on a body nested thousands deep. */
+function stringsIn(body: unknown): string[] {
+  const strings: string[] = [];
+  const pending: unknown[] = [body];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === "string") strings.push(value);
+    else if (value && typeof value === "object") for (const item of Object.values(value)) pending.push(item);
+  }
+  return strings;
 }
 
 /** A 4xx for a request next-auth would fail on, or null to hand it to next-auth. `segments` are the [...nextauth] segments. */
