@@ -135,6 +135,26 @@ describe("realtime.events streams over the route", () => {
     expect(bobs.text()).not.toContain('"cursor":7');
   });
 
+  it("end quietly when the reader cancels first and the request aborts after", async () => {
+    const { user, authorization } = await listener("sse-cancel-first");
+    const thrown: unknown[] = [];
+    const onThrown = (error: unknown) => thrown.push(error);
+    process.on("uncaughtException", onThrown);
+    try {
+      const hangUp = new AbortController();
+      const response = await viaRoute(new Request(EVENTS_URL, { headers: { accept: "text/event-stream", authorization }, signal: hangUp.signal }));
+      const reading = readEventStream(response);
+      await reading.waitFor("event: connected");
+      reading.cancel();
+      await until(() => getLocalPublisher().listenerCount(user.id), (count) => count === 0, 10_000, 10);
+      hangUp.abort(); // the closed stream must not be closed again (it threw "Controller is already closed")
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off("uncaughtException", onThrown);
+    }
+    expect(thrown).toEqual([]);
+  });
+
   it("count as open streams while open, and leave no listener behind when they close", async () => {
     const { user, authorization } = await listener("sse-count");
     const before = openRealtimeStreamCount();

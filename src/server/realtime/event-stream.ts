@@ -98,16 +98,22 @@ export function writeEventStream(answer: EventStreamAnswer, sink: EventSink): ()
 /** The stream as a web ReadableStream (a route handler's Response body); it ends when `signal` aborts. */
 export function eventStreamBody(answer: EventStreamAnswer, signal: AbortSignal): ReadableStream<Uint8Array> {
   let stop = () => {};
+  let hangUp = () => {};
+  // The first of the stream's own end, the request's abort and the reader's cancel ends it:
+  // a controller throws on close() once its reader has cancelled.
+  let ended = false;
+  const finish = () => {
+    if (ended) return false;
+    ended = true;
+    signal.removeEventListener("abort", hangUp);
+    return true;
+  };
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      let ended = false;
       const end = () => {
-        if (ended) return;
-        ended = true;
-        signal.removeEventListener("abort", hangUp);
-        controller.close();
+        if (finish()) controller.close();
       };
-      const hangUp = () => {
+      hangUp = () => {
         stop();
         end();
       };
@@ -118,6 +124,7 @@ export function eventStreamBody(answer: EventStreamAnswer, signal: AbortSignal):
     },
     cancel() {
       stop();
+      finish();
     },
   });
 }
