@@ -275,7 +275,7 @@ describe("route handlers over HTTP", () => {
     }
   });
 
-  it("next-auth: a JSON content type without JSON, GET callback/credentials, a bad _log and NUL/CR/LF in values are 4xx before the library", async () => {
+  it("next-auth: a JSON content type without JSON, GET callback/credentials, a bad _log, NUL/CR/LF in values and unusable callback URLs are 4xx before the library", async () => {
     const json = { "content-type": "application/json" };
     const form = { "content-type": "application/x-www-form-urlencoded" };
     const cases: Array<[string, RequestInit, number, RegExp]> = [
@@ -288,6 +288,10 @@ describe("route handlers over HTTP", () => {
       ["/api/auth/error?error=%00", { method: "GET" }, 400, /NUL, CR or LF/],
       ["/api/auth/error?error=%0d%0aSet-Cookie:x", { method: "GET" }, 400, /NUL, CR or LF/],
       ["/api/auth/signin/credentials", { method: "POST", headers: form, body: "callbackUrl=%00&csrfToken=x" }, 400, /NUL, CR or LF/],
+      // A callback URL next-auth cannot resolve, in the query or its cookie: its assertConfig answered 500.
+      ["/api/auth/session?callbackUrl=H", { method: "GET" }, 400, /callback URL/],
+      ["/api/auth/csrf?callbackUrl=%2Fok&callbackUrl=r%25", { method: "POST", headers: form, body: "" }, 400, /callback URL/],
+      ["/api/auth/session", { method: "GET", headers: { cookie: "next-auth.callback-url=javascript%3Aalert(1)" } }, 400, /callback URL/],
       // Nested 30,000 deep (within the 64 KiB limit), with the NUL at the bottom: found, and no stack overflow (a 500) on the way.
       ["/api/auth/signin/credentials", { method: "POST", headers: json, body: `${"[".repeat(30_000)}"\\u0000"${"]".repeat(30_000)}` }, 400, /NUL, CR or LF/],
     ];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseCookieHeader } from "./session";
 
 /**
  * next-auth v4 answers some malformed requests with a 500 and a stack in the log:
@@ -6,8 +7,10 @@ import { z } from "zod";
  * GET of the credentials callback ("callback for provider type credentials not
  * supported"), a NUL, CR or LF in a value it copies into a Location or Set-Cookie
  * header (`?error=`, `callbackUrl`), and a `_log` post with an unknown level (logged
- * as a LOGGER_ERROR with its stack). This refuses them with a 4xx before the library
- * sees the request; anything else passes through untouched.
+ * as a LOGGER_ERROR with its stack), and a callback URL, in the query or the callback-url
+ * cookie, that is neither an http(s) URL nor a path (its assertConfig logs and answers a 500).
+ * This refuses them with a 4xx before the library sees the request; anything else passes
+ * through untouched.
  */
 
 /** The email-and-password provider (options.ts): its callback takes only the posted sign-in form. */
@@ -21,6 +24,18 @@ const ZClientLog = z.looseObject({
   level: z.enum(["error", "warn", "debug"]),
   code: z.string().regex(/^[A-Za-z0-9_]{1,100}$/),
 });
+
+/** next-auth's callback-url cookie, plain and with the __Secure- prefix it takes on https. */
+const CALLBACK_URL_COOKIES = ["next-auth.callback-url", "__Secure-next-auth.callback-url"];
+
+/** What next-auth accepts as a callback URL (its assertConfig's isValidHttpUrl): an http(s) URL, or a path on the app. */
+function isAcceptedCallbackUrl(value: string, origin: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(value, value.startsWith("/") ? origin : undefined).protocol);
+  } catch {
+    return false;
+  }
+}
 
 const refuse = (status: number, error: string, headers?: Record<string, string>) => Response.json({ error }, { status, headers });
 
@@ -65,7 +80,12 @@ export async function guardAuthRequest(request: Request, segments: readonly stri
   if (action === "_log") {
     return ZClientLog.safeParse(body.value).success ? null : refuse(400, 'A log entry needs a level ("error", "warn" or "debug") and a code.');
   }
-  const values = [...new URL(request.url).searchParams.values(), ...stringsIn(body.value)];
+  const url = new URL(request.url);
+  const values = [...url.searchParams.values(), ...stringsIn(body.value)];
   if (values.some((value) => UNSAFE_VALUE.test(value))) return refuse(400, "Parameters may not contain NUL, CR or LF characters.");
+  const cookies = parseCookieHeader(request.headers.get("cookie"));
+  // next-auth reads the query as an object (the last of repeated keys wins) and its cookie by name.
+  const callbackUrls = [url.searchParams.getAll("callbackUrl").at(-1), ...CALLBACK_URL_COOKIES.map((name) => cookies[name])];
+  if (callbackUrls.some((value) => value && !isAcceptedCallbackUrl(value, url.origin))) return refuse(400, "The callback URL must be a path on this site or an http(s) URL.");
   return null;
 }
