@@ -127,11 +127,15 @@ function createMemorySampler(rootPid: number, intervalMs = 100) {
 
 // ───────────────────────────── start / stop ─────────────────────────────
 
-function forwardOutput(child: ChildProcess) {
+function forwardOutput(child: ChildProcess, onLine?: (line: string) => void) {
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding("utf8");
     stream?.on("data", (chunk: string) => {
-      for (const line of chunk.split("\n")) if (line.trim()) process.stderr.write(`  [server] ${line}\n`);
+      for (const line of chunk.split("\n")) {
+        if (!line.trim()) continue;
+        process.stderr.write(`  [server] ${line}\n`);
+        onLine?.(line);
+      }
     });
   }
 }
@@ -164,7 +168,8 @@ function throwawaySecrets(): Record<string, string> {
   return { NEXTAUTH_SECRET: random(), WEBHOOK_SECRET: random(), TOKEN_ENCRYPTION_KEY: random() };
 }
 
-export async function startServer(options: { root: string; port: number; env: Record<string, string>; timeoutMs?: number }): Promise<RunningServer> {
+/** `onLine` hears every line the server prints (its log), as it prints it. */
+export async function startServer(options: { root: string; port: number; env: Record<string, string>; timeoutMs?: number; onLine?: (line: string) => void }): Promise<RunningServer> {
   const url = `http://localhost:${options.port}`;
   const started = Date.now();
   // Its own process group, so stop() also reaches a `next build` spawned by start.mjs.
@@ -174,7 +179,7 @@ export async function startServer(options: { root: string; port: number; env: Re
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  forwardOutput(child);
+  forwardOutput(child, options.onLine);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const sampler = createMemorySampler(child.pid!);
 
