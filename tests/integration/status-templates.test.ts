@@ -111,6 +111,8 @@ describe("the desired status", () => {
     const { caller } = await signedUpUser("st-settings");
     expect((await caller.status.current()).settings).toEqual({ idleMinutes: 10, dndDuringFocus: true, projectContext: false });
     expect(await caller.status.updateSettings({})).toEqual({ idleMinutes: 10, dndDuringFocus: true, projectContext: false });
+    // A key sent as undefined (superjson carries it) changes nothing: it was an update with nothing to set, a 500.
+    expect(await caller.status.updateSettings({ dndDuringFocus: undefined })).toEqual({ idleMinutes: 10, dndDuringFocus: true, projectContext: false });
     expect(await caller.status.updateSettings({ idleMinutes: 25, dndDuringFocus: false })).toEqual({ idleMinutes: 25, dndDuringFocus: false, projectContext: false });
     await caller.privacy.updateSettings({ statusSharing: { projectContext: true } });
     expect((await caller.status.current()).settings).toEqual({ idleMinutes: 25, dndDuringFocus: false, projectContext: true });

@@ -171,7 +171,9 @@ function settingsOf(row: StatusRow | null, privacy: PrivacySettings): CurrentSta
 export async function updateStatusSettings(db: DbOrTx, userId: string, patch: StatusSettingsPatch): Promise<CurrentStatus["settings"]> {
   const { before, after } = await db.transaction(async (tx) => {
     const row = await lockStatusRow(tx, userId);
-    return { before: row, after: Object.keys(patch).length ? await updateRow(tx, userId, patch) : row };
+    // A key sent as undefined changes nothing (and an update with no value to set is an error).
+    const changesSomething = Object.values(patch).some((value) => value !== undefined);
+    return { before: row, after: changesSomething ? await updateRow(tx, userId, patch) : row };
   });
   // Do Not Disturb switched during a focus session: the apply job turns it on or off.
   const extra = before.dndDuringFocus !== after.dndDuringFocus && after.focusUntil && isShowing(after) ? [{ name: "status/apply.requested" as const, data: { userId } }] : [];
