@@ -11,6 +11,9 @@ import { resolveOAuthUser } from "./oauth-accounts";
 import { identityFromProfile, nextAuthSignInProviders, offeredSignInMethods } from "./providers";
 import { clientIpFrom, signInWithPassword } from "./sign-in";
 
+/** next-auth error codes a client's request causes (logged as warnings, without the request's details). */
+const CLIENT_CAUSED_AUTH_ERRORS = new Set(["JWT_SESSION_ERROR"]);
+
 declare module "next-auth" {
   interface Session {
     user: { id: string; email: string; name?: string | null; image?: string | null };
@@ -93,7 +96,9 @@ export function buildAuthOptions(env: Env, secret: string, linkToUserId?: string
     session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
     pages: { signIn: "/sign-in", error: "/sign-in" },
     logger: {
-      error: (code, metadata) => logger.error(`next-auth: ${code}`, { metadata }),
+      // A session cookie that does not decrypt is the client's (forged, or from before a secret change): it is
+      // treated as signed out, and is no failure of ours to page anyone about.
+      error: (code, metadata) => (CLIENT_CAUSED_AUTH_ERRORS.has(code) ? logger.warn(`next-auth: ${code}`) : logger.error(`next-auth: ${code}`, { metadata })),
       warn: (code) => logger.warn(`next-auth: ${code}`),
       debug: () => {},
     },
