@@ -3,6 +3,9 @@ import { AppError } from "../errors";
 import { logger } from "../logger";
 import { rateLimitHeadersOfErrors } from "../security/rate-limit-http";
 
+/** Seconds a client is asked to wait after a 503 (the database restarting takes a few). */
+const SERVICE_UNAVAILABLE_RETRY_SECONDS = 5;
+
 /**
  * What the two HTTP doors to the procedures (tRPC at /api/trpc, REST at /api/v1) add to
  * their answers, so both say the same thing the same way.
@@ -18,6 +21,8 @@ import { rateLimitHeadersOfErrors } from "../security/rate-limit-http";
 export function apiResponseHeaders(errors: readonly TRPCError[]): Record<string, string> {
   const headers = rateLimitHeadersOfErrors(errors.map((error) => error.cause));
   headers.set("cache-control", "no-store, no-transform");
+  // A dependency away (the database): worth a retry soon, not at once from every client.
+  if (errors.some((error) => error.code === "SERVICE_UNAVAILABLE") && !headers.has("retry-after")) headers.set("retry-after", String(SERVICE_UNAVAILABLE_RETRY_SECONDS));
   return Object.fromEntries(headers);
 }
 
@@ -31,9 +36,10 @@ export function domainHttpStatus(errors: readonly TRPCError[]): number | undefin
   return cause instanceof AppError ? cause.httpStatus : undefined;
 }
 
-/** Our own failures are logged; a caller's (bad input, no access) are answered, not logged. */
+/** Our own failures are logged; a caller's (bad input, no access) are answered, not logged; a dependency away is a warning. */
 export function logUnexpectedError({ error, path }: { error: TRPCError; path: string | undefined }) {
   if (error.code === "INTERNAL_SERVER_ERROR") logger.error("API procedure failed", { path, error: error.cause ?? error });
+  else if (error.code === "SERVICE_UNAVAILABLE") logger.warn("API procedure refused: a dependency is unavailable", { path, reason: error.message });
 }
 
 /**

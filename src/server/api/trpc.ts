@@ -13,6 +13,7 @@ import { getSessionUser } from "../auth/accounts";
 import { parseCookieHeader, readSessionCookie, renewedSessionCookie } from "../auth/session";
 import { clientIpFrom } from "../auth/sign-in";
 import { getDb, type Db } from "../db/client";
+import { isDatabaseUnavailable } from "../db/unavailable";
 import { authenticateDeviceToken, bearerTokenFrom } from "../devices/devices";
 import { getEnv } from "../env";
 import { AppError } from "../errors";
@@ -60,8 +61,23 @@ export async function createContextInner(opts: Partial<Context> = {}): Promise<C
   };
 }
 
+/** A database that is not answering, as callers hear it: 503, try again (api/responses.ts adds Retry-After). */
+export function databaseUnavailableError(cause: unknown): TRPCError {
+  return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The database is not answering right now. Try again in a moment.", cause });
+}
+
 /** Bearer device token first (desktop app), then the next-auth session cookie (browser). */
 export async function createContextFromRequest(req: Request, resHeaders?: Headers): Promise<Context> {
+  try {
+    return await contextFromRequest(req, resHeaders);
+  } catch (error) {
+    // Credentials are read from the database before any procedure runs: its absence is a 503 here too.
+    if (isDatabaseUnavailable(error)) throw databaseUnavailableError(error);
+    throw error;
+  }
+}
+
+async function contextFromRequest(req: Request, resHeaders?: Headers): Promise<Context> {
   const db = await getDb();
   const ip = clientIpFrom(req.headers);
   const clientError = clientVersionError(req.headers.get(CLIENT_HEADER), getEnv().MIN_CLIENT_VERSIONS);
@@ -147,6 +163,7 @@ const mapErrors = t.middleware(async ({ next }) => {
   if (cause instanceof AppError) throw new TRPCError({ code: cause.code, message: cause.message, cause });
   // A provider's refusal, said in the user's terms (its messages are written for them, never with a token).
   if (cause instanceof ProviderError) throw new TRPCError({ code: PROVIDER_ERROR_CODES[cause.kind], message: cause.message, cause });
+  if (isDatabaseUnavailable(cause)) throw databaseUnavailableError(cause);
   if (cause instanceof ZodError && result.error.code === "BAD_REQUEST") {
     throw new TRPCError({ code: "BAD_REQUEST", message: describeZodError(cause), cause });
   }
