@@ -1,16 +1,13 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { randomUUID } from "node:crypto";
 import { and, eq, like } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { findFreePort, startServer, type RunningServer } from "../../bench/lib/server";
 import { createDevPulseClient } from "~/client";
 import { getDb, isEmbeddedDatabase } from "~/server/db/client";
 import { syncPushes, syncRecords, syncRevisions, syncState } from "~/server/db/schema";
 import { connectDevice, syncingUser } from "../support/callers";
 import { change } from "../support/sync";
 import { measured, scaled } from "./support/figures";
+import { productionServer } from "./support/production-server";
 
 /**
  * `kill -9` of the production server at random moments of 100-record pushes. Whatever the moment,
@@ -20,24 +17,20 @@ import { measured, scaled } from "./support/figures";
 
 const KILLS = scaled(50, 5);
 const BATCH = 100;
-const ROOT = new URL("../..", import.meta.url).pathname;
 
-let server: RunningServer | undefined;
-afterAll(async () => server?.stop());
+let running: Awaited<ReturnType<typeof productionServer>> | undefined;
+afterAll(async () => running?.stop());
 
 describe("crash in the middle of a push", () => {
   it(`applies each batch entirely or not at all, and once after the retry: ${KILLS} kills`, { timeout: 30 * 60_000 }, async (context) => {
     const db = await getDb();
     // The production server needs the database this process uses: a Postgres server (PGlite is this process's own).
     if (isEmbeddedDatabase(db) || !process.env.DATABASE_URL) context.skip();
-    const env = { DATABASE_URL: process.env.DATABASE_URL!, DATA_DIR: mkdtempSync(join(tmpdir(), "devpulse-crash-")), LOG_LEVEL: "error", NEXTAUTH_SECRET: randomBytes(32).toString("base64") };
-    const port = await findFreePort(3400);
-    const start = async () => (server = await startServer({ root: ROOT, port, env }));
-    await start();
+    const production = (running = await productionServer("crash", 3400));
 
     const { user, caller } = await syncingUser("reliability-crash");
     const { token, deviceId } = await connectDevice(caller, "crashing-laptop");
-    const client = createDevPulseClient({ url: server!.url, token });
+    const client = createDevPulseClient({ url: production.server.url, token });
     const batch = (label: string) => Array.from({ length: BATCH }, (_, index) => change(`${label}-${index}`, null, `${label} record ${index}`));
     const presentOf = async (label: string) => (await db.select({ id: syncRecords.recordId }).from(syncRecords).where(and(eq(syncRecords.userId, user.id), like(syncRecords.recordId, `${label}-%`)))).length;
 
@@ -59,7 +52,7 @@ describe("crash in the middle of a push", () => {
         const idempotencyKey = randomUUID();
         const sent = client.sync.push.mutate({ idempotencyKey, deviceId, changes }).catch(() => null);
         await new Promise((resolve) => setTimeout(resolve, Math.random() * pushMs));
-        await server!.kill();
+        await production.server.kill();
         if ((await sent) !== null) outcomes.answered += 1;
 
         const present = await presentOf(label);
@@ -68,7 +61,7 @@ describe("crash in the middle of a push", () => {
         else if (present === 0 && remembered === 0) outcomes.before += 1;
         else lost += 1; // a half-applied batch, or one applied without its key (a retry would apply it twice)
 
-        await start();
+        await production.start();
         const retried = await client.sync.push.mutate({ idempotencyKey, deviceId, changes });
         const revisions = await db.select({ revision: syncRevisions.revision }).from(syncRevisions).where(and(eq(syncRevisions.userId, user.id), like(syncRevisions.recordId, `${label}-%`)));
         if (retried.applied !== BATCH || revisions.length !== BATCH || revisions.some((row) => row.revision !== 1)) lost += 1;

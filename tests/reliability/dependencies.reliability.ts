@@ -1,15 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { findFreePort, startServer, type RunningServer } from "../../bench/lib/server";
 import { createDevPulseClient } from "~/client";
 import { getDb, isEmbeddedDatabase } from "~/server/db/client";
 import { connectDevice, syncingUser } from "../support/callers";
 import { change } from "../support/sync";
 import { measured } from "./support/figures";
+import { productionServer } from "./support/production-server";
 
 /**
  * The Postgres server restarted under load: while it is away every request fails cleanly (503
@@ -18,7 +16,6 @@ import { measured } from "./support/figures";
  * and nothing else using it: `npm run test:reliability` runs after the suite.
  */
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const WORKERS = 4;
 const OUTAGE_MS = 4_000;
 /**
@@ -28,8 +25,8 @@ const OUTAGE_MS = 4_000;
  */
 const HUNG_MS = 30_000;
 
-let server: RunningServer | undefined;
-afterAll(async () => server?.stop());
+let running: Awaited<ReturnType<typeof productionServer>> | undefined;
+afterAll(async () => running?.stop());
 
 const cluster = () => {
   const version = readdirSync("/etc/postgresql")[0]!;
@@ -48,15 +45,8 @@ describe("dependencies going away", () => {
       context.skip(); // no local cluster to restart (Postgres elsewhere)
       return;
     }
-    const errorLines: string[] = [];
-    server = await startServer({
-      root: ROOT,
-      port: await findFreePort(3600),
-      env: { DATABASE_URL: process.env.DATABASE_URL!, DATA_DIR: mkdtempSync(join(tmpdir(), "devpulse-deps-")), LOG_LEVEL: "warn", NEXTAUTH_SECRET: randomBytes(32).toString("base64") },
-      onLine: (line) => {
-        if (/"level":"error"|⨯|unhandledRejection|uncaughtException/.test(line)) errorLines.push(line.slice(0, 300));
-      },
-    });
+    running = await productionServer("deps", 3600);
+    const { server, errorLines } = running;
     const serverPid = server.memory().serverPid;
     const { caller } = await syncingUser("deps-postgres");
     const { token, deviceId } = await connectDevice(caller, "deps-device");
@@ -64,7 +54,7 @@ describe("dependencies going away", () => {
     const call = async (path: string, init: RequestInit) => {
       const started = performance.now();
       try {
-        const response = await fetch(`${server!.url}/api/trpc/${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers }, signal: AbortSignal.timeout(HUNG_MS) });
+        const response = await fetch(`${server.url}/api/trpc/${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers }, signal: AbortSignal.timeout(HUNG_MS) });
         await response.arrayBuffer();
         return { status: response.status, retryAfter: response.headers.get("retry-after"), ms: performance.now() - started };
       } catch (error) {
@@ -91,7 +81,7 @@ describe("dependencies going away", () => {
       control("stop");
       const outageEnds = Date.now() + OUTAGE_MS;
       while (Date.now() < outageEnds) {
-        healthDuringOutage.push((await fetch(`${server!.url}/api/health`).catch(() => null))?.status ?? 0);
+        healthDuringOutage.push((await fetch(`${server.url}/api/health`).catch(() => null))?.status ?? 0);
         await wait(500);
       }
       control("start");
@@ -108,7 +98,7 @@ describe("dependencies going away", () => {
       const unclean = away.filter((outcome) => outcome.status !== 200 && !(outcome.status === 503 && outcome.retryAfter));
       const recovered = after.slice(-WORKERS * 2).every((outcome) => outcome.status === 200);
       const health = healthDuringOutage.every((status) => status === 503);
-      const samePid = server!.memory().serverPid === serverPid;
+      const samePid = server.memory().serverPid === serverPid;
       const beforeOk = outcomes.filter((outcome) => outcome.phase === "before").every((outcome) => outcome.status === 200);
       const count = (list: typeof outcomes, status: number) => list.filter((outcome) => outcome.status === status).length;
       return {

@@ -1,15 +1,11 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { findFreePort, startServer, type RunningServer } from "../../bench/lib/server";
 import { transformer } from "~/lib/transformer";
 import { appRouter } from "~/server/api/root";
 import { getDb, isEmbeddedDatabase } from "~/server/db/client";
 import { connectDevice, sessionCookieFor, syncingUser } from "../support/callers";
 import { measured, scaled } from "./support/figures";
+import { productionServer } from "./support/production-server";
 import { arbitraryOf, hostileValue } from "./support/zod-arbitrary";
 
 /**
@@ -23,7 +19,6 @@ import { arbitraryOf, hostileValue } from "./support/zod-arbitrary";
 
 const INPUTS = scaled(100_000, 5_000);
 const HUNG_MS = 10_000;
-const ROOT = new URL("../..", import.meta.url).pathname;
 /** Callers the requests are spread over, so the per-caller allowance (600 calls a minute) leaves most of them to the handlers. */
 const USERS = 5;
 const DEVICES_PER_USER = 8;
@@ -130,8 +125,8 @@ async function send(base: string, request: FuzzRequest): Promise<{ status: numbe
   return { status: response.status };
 }
 
-let server: RunningServer | undefined;
-afterAll(async () => server?.stop());
+let running: Awaited<ReturnType<typeof productionServer>> | undefined;
+afterAll(async () => running?.stop());
 
 describe("fuzzing every procedure and route handler", () => {
   it(`answers ${INPUTS} generated requests without a 5xx, a hang or an error in the server's log`, { timeout: 60 * 60_000 }, async (context) => {
@@ -139,15 +134,8 @@ describe("fuzzing every procedure and route handler", () => {
     // The production server needs the database this process uses: a Postgres server (PGlite is this process's own).
     if (isEmbeddedDatabase(db) || !process.env.DATABASE_URL) context.skip();
     expect(routes.length).toBeGreaterThanOrEqual(15);
-    const errorLines: string[] = [];
-    server = await startServer({
-      root: ROOT,
-      port: await findFreePort(3500),
-      env: { DATABASE_URL: process.env.DATABASE_URL!, DATA_DIR: mkdtempSync(join(tmpdir(), "devpulse-fuzz-")), LOG_LEVEL: "warn", NEXTAUTH_SECRET: randomBytes(32).toString("base64") },
-      onLine: (line) => {
-        if (/"level":"error"|⨯|unhandledRejection|uncaughtException|Maximum call stack/.test(line)) errorLines.push(line.slice(0, 300));
-      },
-    });
+    running = await productionServer("fuzz", 3500);
+    const { server, errorLines } = running;
     const signedIn: Credentials[] = [];
     for (let user = 0; user < USERS; user += 1) {
       const owner = await syncingUser(`fuzz-${user}`);
@@ -169,7 +157,7 @@ describe("fuzzing every procedure and route handler", () => {
         Array.from({ length: 8 }, async () => {
           while (next < all.length) {
             const request = all[next++]!;
-            const outcome = await send(server!.url, request);
+            const outcome = await send(server.url, request);
             const what = `${request.method} ${request.url.slice(0, 160)}`;
             if ("hung" in outcome) findings.push(`hung: ${what}`);
             else if ("failed" in outcome) findings.push(`no answer (${outcome.failed}): ${what}`);
@@ -180,7 +168,7 @@ describe("fuzzing every procedure and route handler", () => {
           }
         }),
       );
-      const healthy = await fetch(`${server!.url}/api/health`).then((response) => response.ok, () => false);
+      const healthy = await fetch(`${server.url}/api/health`).then((response) => response.ok, () => false);
       if (!healthy) findings.push("the server was not healthy afterwards");
       const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status === 0 ? "not sent (fetch refused it)" : status} × ${count}`).join(", ");
       return {
