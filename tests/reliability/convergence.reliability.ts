@@ -25,6 +25,7 @@ const SEQUENCES = scaled(500, 50);
 const DEVICES = 3;
 const RECORDS = 2;
 const COLLECTIONS = ["projects", "settings"] as const;
+const MAX_COMMANDS = 30;
 type Collection = (typeof COLLECTIONS)[number];
 
 type PushedChange = { collection: string; id: string; checksum: string | null; status: string };
@@ -110,7 +111,7 @@ const put = fc.tuple(device, collection, record).map(([d, c, r]) => new Put(d, c
 const remove = fc.tuple(device, collection, record).map(([d, c, r]) => new Delete(d, c, r));
 const sync = device.map((d) => new Sync(d));
 // Repeated entries weigh the draw: mostly edits and syncs, so deletions meet records that exist.
-const commands = fc.commands([put, put, put, remove, remove, sync, sync, sync, device.map((d) => new GoOffline(d)), device.map((d) => new Reconnect(d)), device.map((d) => new RotatePassphrase(d))], { maxCommands: 30, size: "max" });
+const commands = fc.commands([put, put, put, remove, remove, sync, sync, sync, device.map((d) => new GoOffline(d)), device.map((d) => new Reconnect(d)), device.map((d) => new RotatePassphrase(d))], { maxCommands: MAX_COMMANDS, size: "max" });
 
 /** Every push a device makes, with the server's answer to each change, read off the wire. */
 function recordingFetch(pushed: PushedChange[]): typeof fetch {
@@ -194,7 +195,7 @@ describe("model-based convergence of three devices", () => {
       return {
         tried: result.numRuns,
         lost: result.failed ? 1 : 0,
-        detail: `up to 25 commands a sequence over ${RECORDS} records in each of ${COLLECTIONS.length} collections (projects merged field by field, a true conflict left for a person; settings: the device's own wins); ${passphrase.rotations} passphrase rotations in all; a lost sequence is one where an acknowledged change was missing from the server, the devices disagreed after syncing, a device held a value no one wrote, or a deleted record came back${counterexamples.length ? `: shrunk counterexample ${counterexamples[0]}` : ""}`,
+        detail: `up to ${MAX_COMMANDS} commands a sequence over ${RECORDS} records in each of ${COLLECTIONS.length} collections (projects merged field by field, a true conflict left for a person; settings: the device's own wins); ${passphrase.rotations} passphrase rotations in all; a lost sequence is one where an acknowledged change was missing from the server, the devices disagreed after syncing, a device held a value no one wrote, or a deleted record came back${counterexamples.length ? `: shrunk counterexample ${counterexamples[0]}` : ""}`,
       };
     });
     expect(counterexamples).toEqual([]);
