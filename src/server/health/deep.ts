@@ -10,6 +10,7 @@ import { jobModeOf } from "../jobs/client";
 import { jobBacklog, type JobBacklog } from "../jobs/runs";
 import { getPusherTransport } from "../realtime/pusher";
 import { openRealtimeStreamCount } from "../realtime/user-events";
+import { outboundState, type OutboundState } from "./outbound";
 import { checkHealth, failureMessage, probeDatabase } from "./check-health";
 
 /**
@@ -33,8 +34,8 @@ export type DeepHealth = {
   migrations: MigrationStatus | { error: string } | null;
   jobs:
     | { engine: "in-process"; backlog: JobBacklog | { error: string } | null }
-    | { engine: "inngest"; server: string; runs: Pick<JobBacklog, "running" | "failedLast24h"> | { error: string } | null; backlog: string };
-  realtime: { transport: "local" | "pusher"; server?: string; openStreams: number };
+    | { engine: "inngest"; server: string; runs: Pick<JobBacklog, "running" | "failedLast24h"> | { error: string } | null; backlog: string; sending: OutboundState };
+  realtime: { transport: "local" | "pusher"; server?: string; openStreams: number; publishing?: OutboundState };
   providers: {
     email: { provider: string; circuit: "closed" | "half-open" | "open"; lastError: Failure }[];
     integrations: { provider: string; circuit: "closed" | "open"; failures: number; openUntil: Date | null; lastError: Failure }[];
@@ -68,7 +69,7 @@ function realtimeReport(): DeepHealth["realtime"] {
   if (!pusher) return { transport: "local", openStreams };
   const server = pusher.host ? `${pusher.useTLS ? "https" : "http"}://${pusher.host}${pusher.port ? `:${pusher.port}` : ""}` : `Pusher Channels (cluster ${pusher.cluster})`;
   // Pusher carries browsers' events; devices on server-sent events still hold streams here.
-  return { transport: "pusher", server, openStreams };
+  return { transport: "pusher", server, openStreams, publishing: outboundState("pusher") };
 }
 
 function providersReport(env: Env): DeepHealth["providers"] {
@@ -99,6 +100,15 @@ export async function checkDeepHealth({ env, openDatabase = getDatabaseHandle, n
   else if (engine === "in-process" && backlog?.oldestDueAt && checkedAt.getTime() - backlog.oldestDueAt.getTime() > JOBS_BEHIND_AFTER_MS) {
     problems.push(`background jobs are behind: ${backlog.due} run(s) due, the oldest since ${backlog.oldestDueAt.toISOString()}`);
   }
+  const realtime = realtimeReport();
+  const jobSending = engine === "inngest" ? outboundState("inngest") : undefined;
+  const outbound = [
+    { what: "Pusher has refused or not answered every realtime event", state: realtime.publishing },
+    { what: "Inngest has refused or not answered every job event", state: jobSending },
+  ];
+  for (const { what, state } of outbound) {
+    if (state?.status === "failing") problems.push(`${what} this instance sent since ${state.failingSince!.toISOString()}: ${state.lastError!.message}`);
+  }
   const providerStates = providersReport(env);
   for (const { provider, circuit } of [...providerStates.email, ...providerStates.integrations]) {
     if (circuit !== "closed") problems.push(`${provider}: circuit ${circuit}`);
@@ -119,8 +129,9 @@ export async function checkDeepHealth({ env, openDatabase = getDatabaseHandle, n
             runs: backlog && !failed(backlog) ? { running: backlog.running, failedLast24h: backlog.failedLast24h } : backlog,
             // Inngest holds the queue; this server only records the runs it was called for.
             backlog: "kept by Inngest: see its dashboard (Inngest Cloud, or port 8288 of a self-hosted server)",
+            sending: jobSending!,
           },
-    realtime: realtimeReport(),
+    realtime,
     providers: providerStates,
   };
 }

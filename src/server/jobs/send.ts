@@ -4,6 +4,7 @@ import { getEnv } from "../env";
 import { getInngestClient, jobModeOf, type JobMode } from "./client";
 import { parseJobEvent, type JobEvent } from "./events";
 import { jobFunctions } from "./functions";
+import { sendingTo } from "../health/outbound";
 import { createInProcessRunner, type InProcessRunner } from "./runner";
 
 const holder = globalThis as typeof globalThis & { __devpulseJobRunner?: InProcessRunner };
@@ -31,7 +32,7 @@ export function createJobSender(engine: { mode: JobMode; inngest: () => Inngest;
     async send(input: JobEvent | JobEvent[]): Promise<{ ids: string[] }> {
       const events = (Array.isArray(input) ? input : [input]).map(parseJobEvent);
       if (engine.mode === "in-process") return engine.runner().dispatch(events);
-      const sent = await engine.inngest().send(events);
+      const sent = await sendingTo("inngest", () => engine.inngest().send(events));
       return { ids: sent.ids };
     },
   };

@@ -1,6 +1,7 @@
 import { realtimeEvents, type RealtimeEventName, type RealtimePayload } from "~/lib/realtime/events";
 import { logger } from "../logger";
 import { metrics } from "../metrics/registry";
+import { sendingTo } from "../health/outbound";
 import { createPusherPublisher, getPusherTransport, type PusherTransport } from "./pusher";
 
 /**
@@ -95,7 +96,7 @@ export function getPublisher(): RealtimePublisher {
     ? {
         async publish(userId, event, payload) {
           await local.publish(userId, event, payload);
-          await remote.publish(userId, event, payload);
+          await sendingTo("pusher", () => remote.publish(userId, event, payload));
         },
       }
     : local;

@@ -12,7 +12,8 @@ import type { AddressInfo } from "node:net";
 export type ReceivedEvent = { name: string; data: Record<string, unknown>; id?: string; ts?: number };
 export type Registration = { url: string; appName?: string; functions: Array<{ id: string; name: string; triggers: unknown[]; [key: string]: unknown }> };
 
-export async function startInngestDouble(options: { eventKey: string }) {
+/** `port`: where to listen (0: any free port); a double started again on the same port is the same server coming back. */
+export async function startInngestDouble(options: { eventKey: string; port?: number }) {
   const events: ReceivedEvent[] = [];
   const registrations: Registration[] = [];
   const server: Server = createServer((req, res) => {
@@ -35,7 +36,11 @@ export async function startInngestDouble(options: { eventKey: string }) {
       json(404, { error: `unexpected ${req.method} ${path}` });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, events, registrations, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url, events, registrations, close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // the SDK's kept-alive sockets would hold the close until they time out
+      }) };
 }

@@ -40,7 +40,8 @@ function send(ws: WebSocket, message: { event: string; channel?: string; data: u
   ws.send(JSON.stringify(message));
 }
 
-export async function startPusherDouble(app: App) {
+/** `port`: where to listen (0: any free port); a double started again on the same port is the same Pusher coming back. */
+export async function startPusherDouble(app: App, { port = 0 }: { port?: number } = {}) {
   const events: TriggeredEvent[] = [];
   const rejected: string[] = [];
   const refusedSubscriptions: RefusedSubscription[] = [];
@@ -145,7 +146,7 @@ export async function startPusherDouble(app: App) {
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, decodeURIComponent(key), Number(url.searchParams.get("protocol"))));
   });
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     port: (server.address() as AddressInfo).port,
     events,
