@@ -29,11 +29,7 @@ beforeAll(async () => {
   double = await startGoogleDouble({ demoAnchor: new Date("2025-03-12T10:00:00Z") });
   env = parseEnv({
     ...process.env,
-    GOOGLE_CLIENT_ID: double.oauth.clientId,
-    GOOGLE_CLIENT_SECRET: double.oauth.clientSecret,
-    GOOGLE_OAUTH_URL: double.oauthUrl,
-    GOOGLE_TOKEN_URL: double.tokenUrl,
-    GOOGLE_API_URL: double.apiUrl,
+    ...double.appEnv,
   });
   // The provider loads googleapis' Calendar client on first use: here, not inside the first test's time.
   await google.listCalendars(env, sessionFor(double.createToken({ email: ANA }).accessToken));

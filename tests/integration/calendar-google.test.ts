@@ -28,11 +28,7 @@ afterAll(() => Promise.all([google.close(), app.close()]));
 useCalendarTestCleanup();
 useEnv(() => ({
   APP_URL: app.url,
-  GOOGLE_CLIENT_ID: google.oauth.clientId,
-  GOOGLE_CLIENT_SECRET: google.oauth.clientSecret,
-  GOOGLE_OAUTH_URL: google.oauthUrl,
-  GOOGLE_TOKEN_URL: google.tokenUrl,
-  GOOGLE_API_URL: google.apiUrl,
+  ...google.appEnv,
 }));
 
 describe("reading", () => {

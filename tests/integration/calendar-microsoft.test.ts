@@ -32,11 +32,7 @@ afterAll(() => Promise.all([google.close(), microsoft.close(), app.close()]));
 useCalendarTestCleanup();
 useEnv(() => ({
   APP_URL: app.url,
-  GOOGLE_CLIENT_ID: google.oauth.clientId,
-  GOOGLE_CLIENT_SECRET: google.oauth.clientSecret,
-  GOOGLE_OAUTH_URL: google.oauthUrl,
-  GOOGLE_TOKEN_URL: google.tokenUrl,
-  GOOGLE_API_URL: google.apiUrl,
+  ...google.appEnv,
   MICROSOFT_CLIENT_ID: microsoft.oauth.clientId,
   MICROSOFT_CLIENT_SECRET: microsoft.oauth.clientSecret,
   MICROSOFT_LOGIN_URL: microsoft.url,

@@ -317,6 +317,14 @@ ${days.join("\n")}`,
       tokenInfoUrl: `${server.url}/tokeninfo`,
     },
     oauth: oauth.client,
+    /** The variables that point the app at this double (its OAuth client, consent page, token endpoint and API). */
+    appEnv: {
+      GOOGLE_CLIENT_ID: oauth.client.clientId,
+      GOOGLE_CLIENT_SECRET: oauth.client.clientSecret,
+      GOOGLE_OAUTH_URL: server.url,
+      GOOGLE_TOKEN_URL: `${server.url}/token`,
+      GOOGLE_API_URL: server.url,
+    },
     /** Every request answered, oldest first (never a credential). */
     requests,
     /** Every push notification sent, oldest first (in the order their answers came back). */
