@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { transformer } from "~/lib/transformer";
-import { appRouter } from "~/server/api/root";
 import { and, gte, inArray } from "drizzle-orm";
 import { getDb, isEmbeddedDatabase } from "~/server/db/client";
 import { jobRuns } from "~/server/db/schema";
 import { connectDevice, sessionCookieFor, syncingUser } from "../support/callers";
 import { measured, scaled } from "./support/figures";
+import { routerProcedures } from "./support/procedures";
 import { productionServer } from "./support/production-server";
 import { arbitraryOf, hostileValue } from "./support/zod-arbitrary";
 
@@ -31,12 +31,7 @@ const routes = Object.keys(import.meta.glob("/src/app/api/**/route.ts")).map((fi
   segments: file.replace(/^\/src\/app/, "").replace(/\/route\.ts$/, "").split("/").filter(Boolean),
 }));
 
-type Procedure = { _def: { type: "query" | "mutation" | "subscription"; inputs?: unknown[] } };
-const procedures = Object.entries((appRouter._def as unknown as { procedures: Record<string, Procedure> }).procedures).map(([path, procedure]) => ({
-  path,
-  type: procedure._def.type,
-  input: arbitraryOf(procedure._def.inputs?.[0]),
-}));
+const procedures = routerProcedures().map(({ path, type, inputs }) => ({ path, type, input: arbitraryOf(inputs[0]) }));
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 

@@ -1,20 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appRouter } from "~/server/api/root";
 import { getDb, selectRows } from "~/server/db/client";
 import { userOwnedTableNames } from "~/server/db/tables";
 import { pollDeviceAuthorization } from "~/server/devices/authorization";
 import { sha256Hex } from "~/server/hash";
 import { getJobRunner } from "~/server/jobs/send";
 import { startGoogleDouble, type GoogleDouble } from "../doubles/google/server";
-import { startStandardWebhooksReceiver, type StandardWebhooksReceiver } from "../doubles/standard-webhooks-receiver/server";
 import { anonymousCaller, callerFor, signedUpUser, syncingUser } from "../support/callers";
 import { useEnv } from "../support/env";
 import { startIntegrationRoutes } from "../support/integrations";
 import { change, push } from "../support/sync";
 import { at, googleCalendarUser } from "../integration/calendar-helpers";
+import { useWebhookReceiver } from "../integration/webhooks-helpers";
 import { measured } from "./support/figures";
+import { routerProcedures } from "./support/procedures";
 
 /**
  * The IDOR matrix, generated from the router: every procedure whose input names an id, a
@@ -105,10 +105,9 @@ function inputKeys(schema: unknown, prefix = ""): string[] {
 }
 
 function proceduresNamingIds(): string[] {
-  const procedures = (appRouter._def as unknown as { procedures: Record<string, { _def: { inputs?: unknown[] } }> }).procedures;
-  return Object.entries(procedures)
-    .filter(([, procedure]) => (procedure._def.inputs ?? []).flatMap((input) => inputKeys(input)).some((key) => ID_KEY.test(key.split(".").at(-1)!)))
-    .map(([path]) => path)
+  return routerProcedures()
+    .filter(({ inputs }) => inputs.flatMap((input) => inputKeys(input)).some((key) => ID_KEY.test(key.split(".").at(-1)!)))
+    .map(({ path }) => path)
     .sort();
 }
 
@@ -128,22 +127,15 @@ async function stateOf(userId: string): Promise<string> {
 
 let google: GoogleDouble;
 let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
-let receiver: StandardWebhooksReceiver;
+const receiver = useWebhookReceiver("30ms");
 beforeAll(async () => {
-  [google, app, receiver] = await Promise.all([startGoogleDouble({ autoApprove: true, demo: false }), startIntegrationRoutes(), startStandardWebhooksReceiver()]);
+  [google, app] = await Promise.all([startGoogleDouble({ autoApprove: true, demo: false }), startIntegrationRoutes()]);
   google.addRedirectUri(`${app.url}/api/integrations/google/callback`);
 }, 60_000);
-afterAll(() => Promise.all([google.close(), app.close(), receiver.close()]));
+afterAll(() => Promise.all([google.close(), app.close()]));
 useEnv(() => ({
   APP_URL: app.url,
-  GOOGLE_CLIENT_ID: google.oauth.clientId,
-  GOOGLE_CLIENT_SECRET: google.oauth.clientSecret,
-  GOOGLE_OAUTH_URL: google.oauthUrl,
-  GOOGLE_TOKEN_URL: google.tokenUrl,
-  GOOGLE_API_URL: google.apiUrl,
-  ALLOW_PRIVATE_WEBHOOKS: "1",
-  WEBHOOK_RETRY_SCHEDULE: "30ms",
-  WEBHOOK_TIMEOUT_MS: "500",
+  ...google.appEnv,
 }));
 
 /** User A with a row behind every kind of id the matrix sends, each carrying MARK where the user writes text. */
@@ -172,7 +164,7 @@ async function victim() {
   const [builtIn] = await caller.status.templates.list();
   const template = { ...builtIn!, key: "a-own", slack: { emoji: ":lock:", text: `${MARK} template` } };
   await caller.status.templates.upsert(template);
-  const { endpoint } = await caller.webhooks.endpoints.create({ url: `${receiver.url}/hooks/${MARK}`, kinds: ["sync.conflict_detected"], description: `${MARK} endpoint` });
+  const { endpoint } = await caller.webhooks.endpoints.create({ url: `${receiver().url}/hooks/${MARK}`, kinds: ["sync.conflict_detected"], description: `${MARK} endpoint` });
   await caller.webhooks.endpoints.test({ id: endpoint.id });
   await getJobRunner().idle({ dueWithinMs: 3_000 });
   const [delivery] = await caller.webhooks.deliveries.list({ endpointId: endpoint.id });
@@ -192,7 +184,7 @@ describe("IDOR matrix: user B with user A's ids", () => {
   it("returns nothing of A's and changes nothing of A's", { timeout: 10 * 60_000 }, async () => {
     const a = await victim();
     const b = await signedUpUser("idor-intruder");
-    const bDevice = await callerFor(b.user, null);
+    const intruder = await callerFor(b.user, null);
     const findings: string[] = [];
     const figure = await measured({ area: "Every boundary", check: "IDOR matrix: each procedure that takes an id, called by user B with user A's real ids", trials: "calls" }, async () => {
       for (const [path, callWith] of Object.entries(MATRIX)) {
@@ -201,7 +193,7 @@ describe("IDOR matrix: user B with user A's ids", () => {
         const before = await stateOf(a.user.id);
         let answer: string;
         try {
-          answer = JSON.stringify(await call.send(bDevice)) ?? "";
+          answer = JSON.stringify(await call.send(intruder)) ?? "";
         } catch (error) {
           const { code, message } = error as { code?: string; message?: string };
           if (!["NOT_FOUND", "FORBIDDEN", "BAD_REQUEST", "PRECONDITION_FAILED", "CONFLICT"].includes(code ?? "")) findings.push(`${path}: refused with ${code}: ${message}`);
