@@ -8,33 +8,35 @@ import { failureMessage } from "./check-health";
  */
 export type OutboundService = "pusher" | "inngest";
 
-export type OutboundState = {
-  /** "failing" from the first failed send after a success, until the next success. */
+/** What is kept per service; the status is read from it. */
+type Outcomes = { failingSince: Date | null; lastError: { message: string; at: Date } | null; lastSuccessAt: Date | null };
+
+export type OutboundState = Outcomes & {
+  /** "failing" from the first failed send after a success, until the next success; "unused" before any send. */
   status: "ok" | "failing" | "unused";
-  failingSince: Date | null;
-  lastError: { message: string; at: Date } | null;
-  lastSuccessAt: Date | null;
 };
 
-const holder = globalThis as typeof globalThis & { __devpulseOutbound?: Map<OutboundService, OutboundState> };
-const states = (holder.__devpulseOutbound ??= new Map());
+const holder = globalThis as typeof globalThis & { __devpulseOutbound?: Map<OutboundService, Outcomes> };
+const kept = (holder.__devpulseOutbound ??= new Map());
 
-const stateOf = (service: OutboundService): OutboundState => states.get(service) ?? { status: "unused", failingSince: null, lastError: null, lastSuccessAt: null };
+const outcomesOf = (service: OutboundService): Outcomes => kept.get(service) ?? { failingSince: null, lastError: null, lastSuccessAt: null };
 
 export function outboundState(service: OutboundService): OutboundState {
-  return { ...stateOf(service) };
+  const outcomes = outcomesOf(service);
+  const status = outcomes.failingSince ? "failing" : outcomes.lastSuccessAt ? "ok" : "unused";
+  return { status, ...outcomes };
 }
 
 /** Runs one send to `service`, recording whether it went through; its result or error is the caller's as before. */
 export async function sendingTo<T>(service: OutboundService, send: () => Promise<T>, now: () => Date = () => new Date()): Promise<T> {
   try {
     const result = await send();
-    states.set(service, { ...stateOf(service), status: "ok", failingSince: null, lastSuccessAt: now() });
+    kept.set(service, { ...outcomesOf(service), failingSince: null, lastSuccessAt: now() });
     return result;
   } catch (error) {
-    const before = stateOf(service);
+    const before = outcomesOf(service);
     const at = now();
-    states.set(service, { ...before, status: "failing", failingSince: before.status === "failing" ? before.failingSince : at, lastError: { message: failureMessage(error), at } });
+    kept.set(service, { ...before, failingSince: before.failingSince ?? at, lastError: { message: failureMessage(error), at } });
     throw error;
   }
 }
