@@ -93,18 +93,19 @@ describe("dependencies going away", () => {
       running = false;
       await Promise.all(workers);
 
+      const before = outcomes.filter((outcome) => outcome.phase === "before");
       const away = outcomes.filter((outcome) => outcome.phase === "away");
       const after = outcomes.filter((outcome) => outcome.phase === "after");
       const unclean = away.filter((outcome) => outcome.status !== 200 && !(outcome.status === 503 && outcome.retryAfter));
       const recovered = after.slice(-WORKERS * 2).every((outcome) => outcome.status === 200);
       const health = healthDuringOutage.every((status) => status === 503);
       const samePid = server.memory().serverPid === serverPid;
-      const beforeOk = outcomes.filter((outcome) => outcome.phase === "before").every((outcome) => outcome.status === 200);
+      const beforeOk = before.every((outcome) => outcome.status === 200);
       const count = (list: typeof outcomes, status: number) => list.filter((outcome) => outcome.status === status).length;
       return {
         tried: outcomes.length,
         lost: unclean.length + (recovered ? 0 : 1) + (health ? 0 : 1) + (samePid ? 0 : 1) + (beforeOk ? 0 : 1) + errorLines.length,
-        detail: `${WORKERS} clients pushing and pulling; before the stop ${count(outcomes.filter((outcome) => outcome.phase === "before"), 200)} of ${outcomes.filter((outcome) => outcome.phase === "before").length} answered 200 (others: ${outcomes.filter((outcome) => outcome.phase === "before" && outcome.status !== 200).map((outcome) => outcome.status).join(", ") || "none"}); Postgres away ${OUTAGE_MS / 1000} s: ${away.length} requests then, ${count(away, 503)} answered 503 with Retry-After, ${count(away, 200)} 200 (in flight before the stop), ${unclean.length} other (500, hung or dropped); /api/health answered ${healthDuringOutage.join(", ")}; after the start, ${count(after, 200)} of ${after.length} answered 200 (not: ${after.filter((outcome) => outcome.status !== 200).map((outcome) => `${outcome.what} ${outcome.status} in ${Math.round(outcome.ms)} ms`).join(", ") || "none"}; slowest ${Math.round(Math.max(...outcomes.map((outcome) => outcome.ms)))} ms), the last ${WORKERS * 2} ${recovered ? "all" : "NOT all"} 200, from the same server process (${samePid ? "yes" : "NO"}); error lines in its log: ${errorLines.length}`,
+        detail: `${WORKERS} clients pushing and pulling; before the stop ${count(before, 200)} of ${before.length} answered 200 (others: ${before.filter((outcome) => outcome.status !== 200).map((outcome) => outcome.status).join(", ") || "none"}); Postgres away ${OUTAGE_MS / 1000} s: ${away.length} requests then, ${count(away, 503)} answered 503 with Retry-After, ${count(away, 200)} 200 (in flight before the stop), ${unclean.length} other (500, hung or dropped); /api/health answered ${healthDuringOutage.join(", ")}; after the start, ${count(after, 200)} of ${after.length} answered 200 (not: ${after.filter((outcome) => outcome.status !== 200).map((outcome) => `${outcome.what} ${outcome.status} in ${Math.round(outcome.ms)} ms`).join(", ") || "none"}; slowest ${Math.round(Math.max(...outcomes.map((outcome) => outcome.ms)))} ms), the last ${WORKERS * 2} ${recovered ? "all" : "NOT all"} 200, from the same server process (${samePid ? "yes" : "NO"}); error lines in its log: ${errorLines.length}`,
       };
     });
     expect(errorLines).toEqual([]);
