@@ -21,7 +21,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanup, log, onCleanup } from "./lib/cleanup";
+import { log, onCleanup, runBench } from "./lib/cleanup";
 import { createTestDatabase } from "./lib/database";
 import { seededRandom } from "./lib/random";
 import { describeMachine, fmt, ms, POSTGRES_SERVER, writeSection } from "./lib/report";
@@ -277,12 +277,6 @@ is replaced on every run; the code is \`bench/notifications.ts\`.
   writeSection(join(ROOT, "bench/RESULTS.md"), "notifications", report);
 }
 
-main()
-  .catch((error) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await cleanup();
-    process.exit();
-  });
+await runBench(main);
+// Something of the notification stack keeps the loop alive after the run (as before this helper).
+process.exit();

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { createCpuMeter, waitForQuiet, type CpuMeter, type CpuSplit } from "./lib/cpu";
-import { cleanup, log, onCleanup } from "./lib/cleanup";
+import { log, onCleanup, runBench } from "./lib/cleanup";
 import { createTestDatabase } from "./lib/database";
 import { activities, encryptRecords } from "./lib/records";
 import { describeMachine, fmt, ms, POSTGRES_SERVER, renderReport, writeSection, type CpuRow, type Row } from "./lib/report";
@@ -492,10 +492,4 @@ bench/README.md says where the server's time goes.
 
 `;
 
-main()
-  .then(() => cleanup())
-  .catch(async (error: unknown) => {
-    log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = 1;
-    await cleanup();
-  });
+await runBench(main);

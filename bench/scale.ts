@@ -8,13 +8,14 @@
  * earlier ones were answered, and its latency counts from that moment, so a server that falls
  * behind shows it. Writes the `scale` section of bench/RESULTS.md; bench/SCALING.md reads it.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openBaseline } from "./lib/baseline";
-import { cleanup, log, onCleanup } from "./lib/cleanup";
+import { seedPopulation } from "./lib/population";
+import { log, onCleanup, runBench } from "./lib/cleanup";
 import { createCpuMeter, waitForQuiet } from "./lib/cpu";
 import { createTestDatabase } from "./lib/database";
 import { activities, encryptRecords, type EncryptedChange } from "./lib/records";
@@ -38,7 +39,6 @@ const RECORDS_PER_PUSH = 3;
 const P99_TARGET_MS = 100;
 const SEED = 20_261_206;
 
-type Device = { userId: string; deviceId: string; token: string };
 type Due = { atMs: number; user: number };
 
 /** Each user's push moments in [0, SECONDS): Poisson arrivals at one per MEAN_INTERVAL_S, merged in time order. */
@@ -86,36 +86,10 @@ async function main(): Promise<void> {
   onCleanup("stop the server", () => server.stop());
   const startupS = server.startupMs / 1000;
 
-  // The population is written with the server's own modules, in this process (the server has migrated the database):
-  // 10,000 registrations through the API would spend most of the run hashing passwords, which the measured phase never does.
-  process.env.DATABASE_URL = database.url;
-  process.env.MIGRATIONS_DIR = join(ROOT, "drizzle");
-  process.env.LOG_LEVEL = "warn";
-  process.env.NEXTAUTH_SECRET ??= randomBytes(32).toString("base64");
-  const { getDb, closeDb } = await import("../src/server/db/client");
-  const { devices, users } = await import("../src/server/db/schema");
-  const { recordConsent } = await import("../src/server/privacy/consents");
-  const { generateDeviceToken } = await import("../src/server/devices/tokens");
-  const { sha256Hex } = await import("../src/server/hash");
-  const db = await getDb();
-  onCleanup("close the set-up connection", () => closeDb());
-
   log(`creating ${fmt(MAX_USERS)} users, each with cloud sync consented and one device`);
-  const population: Device[] = [];
-  for (let from = 0; from < MAX_USERS; from += 500) {
-    const size = Math.min(500, MAX_USERS - from);
-    const created = await db
-      .insert(users)
-      .values(Array.from({ length: size }, (_, offset) => ({ email: `scale-${from + offset}-${randomUUID()}@bench.example.com` })))
-      .returning({ id: users.id });
-    const tokens = created.map(() => generateDeviceToken());
-    const added = await db
-      .insert(devices)
-      .values(created.map((user, offset) => ({ userId: user.id, name: `scale device ${from + offset}`, tokenHash: sha256Hex(tokens[offset]!) })))
-      .returning({ id: devices.id, userId: devices.userId });
-    added.forEach((device, offset) => population.push({ userId: device.userId, deviceId: device.id, token: tokens[offset]! }));
-  }
-  await mapLimit(population, 10, (device) => recordConsent(db, device.userId, { type: "cloud_sync", granted: true }));
+  const seeded = await seedPopulation({ root: ROOT, databaseUrl: database.url, users: MAX_USERS, devicesPerUser: 1, label: "scale" });
+  onCleanup("close the set-up connection", () => seeded.close());
+  const population = seeded.devices;
 
   const dataKey = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
   const meter = createCpuMeter(() => server.memory().serverPid, database.name);
@@ -230,11 +204,4 @@ async function main(): Promise<void> {
   writeSection(join(ROOT, "bench", "RESULTS.md"), "scale", section);
 }
 
-try {
-  await main();
-} catch (error) {
-  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runBench(main);

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { createKeyBundle } from "../src/lib/crypto/index";
 import { openBaseline, RAW_RECORDS } from "./lib/baseline";
 import { createCpuMeter, waitForQuiet, type CpuSplit, type Measured } from "./lib/cpu";
-import { cleanup, log, onCleanup } from "./lib/cleanup";
+import { log, onCleanup, runBench } from "./lib/cleanup";
 import { createTestDatabase } from "./lib/database";
 import { activities, chunk, encryptRecords, type EncryptedChange } from "./lib/records";
 import { describeMachine, fmt, ms, POSTGRES_SERVER, renderReport, writeSection, type CpuRow, type Row } from "./lib/report";
@@ -339,10 +339,4 @@ What the numbers mean:
 
 `;
 
-main()
-  .then(() => cleanup())
-  .catch(async (error: unknown) => {
-    log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = 1;
-    await cleanup();
-  });
+await runBench(main);

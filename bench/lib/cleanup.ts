@@ -25,6 +25,18 @@ export function cleanup(): Promise<void> {
   return cleaning;
 }
 
+/** A bench's (or the load run's) entry: run `main`, report a failure with its stack and exit code 1, and clean up either way. */
+export async function runBench(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  } finally {
+    await cleanup();
+  }
+}
+
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     log(`${signal}: cleaning up`);

@@ -83,18 +83,18 @@ The code is in \`bench/\` (see bench/README.md).
 `;
 
 /**
- * Replaces the `name` section of the results file (between `<!-- bench:name -->` and
- * `<!-- /bench:name -->`) with `content`, or appends it when the file has none yet;
- * everything else in the file stays as it was. Writes through a temporary file, so
+ * Replaces the `name` section of a results file (bench/RESULTS.md, RELIABILITY.md), between
+ * `<!-- bench:name -->` and `<!-- /bench:name -->`, with `content`, or appends it when the file has
+ * none yet; everything else in the file stays as it was, and a file without `header` gets it on top. Writes through a temporary file, so
  * an interrupted run never leaves half a file.
  */
-export function writeSection(path: string, name: string, content: string): void {
+export function writeSection(path: string, name: string, content: string, header = RESULTS_HEADER): void {
   const begin = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
   const block = `${begin}\n${content.trim()}\n${end}`;
   let text = existsSync(path) ? readFileSync(path, "utf8") : "";
   // A file from before sections (or none): keep whatever it holds, below the header.
-  if (!text.startsWith("# Benchmark results")) text = `${RESULTS_HEADER}\n${text.trim()}`;
+  if (!text.startsWith(header.split("\n", 1)[0]!)) text = `${header}\n${text.trim()}`;
   const from = text.indexOf(begin);
   const to = text.indexOf(end, from);
   text = from >= 0 && to > from ? text.slice(0, from) + block + text.slice(to + end.length) : `${text.trimEnd()}\n\n${block}\n`;

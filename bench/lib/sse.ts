@@ -51,12 +51,16 @@ export type PoolOptions = {
   concurrency: number;
   /** Give up opening after this long. */
   timeoutMs: number;
+  /** Hears each new `sync:changed` of a stream as it arrives (a desktop app pulls then). */
+  onSyncChanged?: (subscriber: Subscriber, event: { cursor: number; sourceDeviceId: string | undefined }) => void;
 };
 
-function parseCursor(data: string): number | undefined {
+/** A `sync:changed` event's cursor and the device whose change it announces; undefined for anything else. */
+function parseSyncChanged(data: string): { cursor: number; sourceDeviceId: string | undefined } | undefined {
   try {
-    const message = superjson.parse<{ event?: unknown; payload?: { cursor?: unknown } }>(data);
-    return message?.event === "sync:changed" && typeof message.payload?.cursor === "number" ? message.payload.cursor : undefined;
+    const message = superjson.parse<{ event?: unknown; payload?: { cursor?: unknown; sourceDeviceId?: unknown } }>(data);
+    if (message?.event !== "sync:changed" || typeof message.payload?.cursor !== "number") return undefined;
+    return { cursor: message.payload.cursor, sourceDeviceId: typeof message.payload.sourceDeviceId === "string" ? message.payload.sourceDeviceId : undefined };
   } catch {
     return undefined;
   }
@@ -117,11 +121,12 @@ export async function openSubscribers(options: PoolOptions): Promise<SubscriberP
                   subscriber.connectedAt = now;
                   resolve();
                 } else if (event === undefined || event === "message") {
-                  const cursor = parseCursor(data.join("\n"));
-                  if (cursor === undefined) subscriber.unexpected++;
-                  else if (!subscriber.received.has(cursor)) {
-                    subscriber.received.set(cursor, now);
-                    delivered(subscriber.group, cursor);
+                  const changed = parseSyncChanged(data.join("\n"));
+                  if (changed === undefined) subscriber.unexpected++;
+                  else if (!subscriber.received.has(changed.cursor)) {
+                    subscriber.received.set(changed.cursor, now);
+                    delivered(subscriber.group, changed.cursor);
+                    options.onSyncChanged?.(subscriber, changed);
                   }
                 } else if (event !== "ping") subscriber.unexpected++;
               }

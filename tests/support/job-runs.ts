@@ -1,6 +1,13 @@
 import { and, inArray, isNull } from "drizzle-orm";
 import { getDb } from "~/server/db/client";
 import { jobRuns } from "~/server/db/schema";
+import { jobFunctions } from "~/server/jobs/functions";
+import { createInProcessRunner } from "~/server/jobs/runner";
+
+/** The suite's job runner: jobs sent in tests run in-process, and retries wait milliseconds instead of seconds. */
+export function testJobRunner() {
+  return createInProcessRunner({ jobs: jobFunctions, retryDelayMs: () => 20 });
+}
 
 /**
  * Ends the runs of these jobs still sleeping (a focus session's end, a calendar status waiting for

@@ -17,12 +17,11 @@ process.env.LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_DAY ??= "12"; // default 100; lik
 process.env.APP_URL ??= "http://localhost:3000";
 
 // Jobs sent in tests run in-process; retries wait milliseconds instead of seconds.
-const { createInProcessRunner } = await import("~/server/jobs/runner");
-const { jobFunctions } = await import("~/server/jobs/functions");
+const { testJobRunner } = await import("./job-runs");
 const { useJobRunner } = await import("~/server/jobs/send");
 const testRunner = globalThis as typeof globalThis & { __devpulseTestRunnerInstalled?: boolean };
 if (!testRunner.__devpulseTestRunnerInstalled) {
-  useJobRunner(createInProcessRunner({ jobs: jobFunctions, retryDelayMs: () => 20 }));
+  useJobRunner(testJobRunner());
   testRunner.__devpulseTestRunnerInstalled = true;
 }
 

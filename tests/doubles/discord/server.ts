@@ -106,6 +106,8 @@ export async function startDiscordDouble(options: DiscordDoubleOptions = {}) {
     /** DISCORD_API_URL and @discordjs/rest's `api` option (it appends /v10). */
     apiUrl: `${server.url}/api`,
     oauth: oauth.client,
+    /** The variables that point the app at this double (its application, bot and API). */
+    appEnv: { DISCORD_CLIENT_ID: oauth.client.clientId, DISCORD_CLIENT_SECRET: oauth.client.clientSecret, DISCORD_BOT_TOKEN: botToken, DISCORD_BASE_URL: server.url, DISCORD_API_URL: `${server.url}/api` },
     /** DISCORD_BOT_TOKEN (REST: `new REST({ version: "10", api }).setToken(botToken)`, sent as `Bot <token>`). */
     botToken,
     bot: data.bot,

@@ -120,6 +120,8 @@ export async function startGitHubDouble(options: GitHubDoubleOptions = {}) {
     /** GITHUB_API_URL: the REST API root (octokit's baseUrl). */
     apiUrl: urls.api,
     oauth: oauth.client,
+    /** The variables that point the app at this double (its OAuth app, web and API). */
+    appEnv: { GITHUB_CLIENT_ID: oauth.client.clientId, GITHUB_CLIENT_SECRET: oauth.client.clientSecret, GITHUB_BASE_URL: server.url, GITHUB_API_URL: urls.api },
     /** Every request answered, oldest first (never a credential). */
     requests,
     /** Every webhook delivery made, oldest first. */

@@ -109,6 +109,8 @@ export async function startGitLabDouble(options: GitLabDoubleOptions = {}) {
     url: server.url,
     apiUrl: `${server.url}/api/v4`,
     oauth: oauth.client,
+    /** The variables that point the app at this double (its OAuth application and instance). */
+    appEnv: { GITLAB_CLIENT_ID: oauth.client.clientId, GITLAB_CLIENT_SECRET: oauth.client.clientSecret, GITLAB_BASE_URL: server.url },
     requests,
     deliveries: hooks.deliveries as readonly GitLabDelivery[],
     get user() {

@@ -294,6 +294,8 @@ ${days}
     /** MICROSOFT_GRAPH_URL: Graph v1.0's root. */
     graphUrl: urls.graph,
     oauth: identity.client,
+    /** The variables that point the app at this double (its app registration, identity platform and Graph). */
+    appEnv: { MICROSOFT_CLIENT_ID: identity.client.clientId, MICROSOFT_CLIENT_SECRET: identity.client.clientSecret, MICROSOFT_TENANT: tenant.id, MICROSOFT_LOGIN_URL: urls.login, MICROSOFT_GRAPH_URL: urls.graph },
     /** The directory: MICROSOFT_TENANT may be "common", the id or the domain. */
     tenant,
     /** Every request answered, oldest first (never a credential). */

@@ -147,6 +147,8 @@ export async function startSlackDouble(options: SlackDoubleOptions = {}) {
     /** WebClient's slackApiUrl (trailing slash, as the SDK expects). */
     apiUrl: `${server.url}/api/`,
     oauth: oauth.client,
+    /** The variables that point the app at this double (its Slack app and Web API). */
+    appEnv: { SLACK_CLIENT_ID: oauth.client.clientId, SLACK_CLIENT_SECRET: oauth.client.clientSecret, SLACK_BASE_URL: server.url },
     team: workspace.team,
     /** Every request answered, oldest first (never a credential). */
     requests,

@@ -1,7 +1,7 @@
 import { appendFileSync } from "node:fs";
 
 /**
- * What a reliability check tried and what it found, for RELIABILITY.md (scripts/reliability.mjs
+ * What a reliability check tried and what it found, for RELIABILITY.md (scripts/reliability.ts
  * collects one JSON line per figure from the file RELIABILITY_FIGURES names).
  */
 export type Figure = {

@@ -1,0 +1,230 @@
+import { generateKeyPairSync, randomBytes, randomUUID, sign } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POST as emailWebhook } from "~/app/api/webhooks/email/[provider]/route";
+import { getDb } from "~/server/db/client";
+import { emailMessages, integrations, jobRuns } from "~/server/db/schema";
+import { getEnv } from "~/server/env";
+import { sendEmail } from "~/server/email/send";
+import { getJobRunner } from "~/server/jobs/send";
+import { startGitHubDouble } from "../doubles/github/server";
+import { startGitLabDouble } from "../doubles/gitlab/server";
+import { POSTMARK_DOUBLE_TOKEN, startPostmarkDouble } from "../doubles/postmark/server";
+import { RESEND_DOUBLE_KEY, startResendDouble } from "../doubles/resend/server";
+import { SENDGRID_DOUBLE_KEY, startSendGridDouble } from "../doubles/sendgrid/server";
+import { signedUpUser } from "../support/callers";
+import { useEnv, withEnv } from "../support/env";
+import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
+import { measured } from "./support/figures";
+
+/**
+ * The inbound webhook refusal matrix: for each provider that calls us, a genuine delivery made as the
+ * provider makes it (by its double, or signed by its scheme), then the same delivery forged, stale,
+ * replayed and oversized. Each misuse must be refused (or, for a replay, acknowledged as a duplicate)
+ * and change nothing: the effect the genuine delivery had (a sync job for a git push, a recorded bounce
+ * for an email event) is counted before and after.
+ *
+ * Calendar push notifications (Google channels, Graph subscriptions) carry no body and no signature but
+ * a per-channel token or clientState: their forged and unknown-channel refusals are tested in
+ * calendar-google.test.ts and calendar-microsoft.test.ts, and are not in this matrix yet.
+ */
+
+type Delivery = { url: string; headers: Record<string, string>; body: string };
+type Row = {
+  provider: string;
+  /** What a genuine delivery changes, as a number. */
+  effect: () => Promise<number>;
+  genuine: () => Promise<Delivery>;
+  forged: (genuine: Delivery) => Delivery;
+  /** Undefined where the scheme signs no time (the provider sends none): why, for the report. */
+  stale: ((genuine: Delivery) => Delivery) | string;
+  /** The same delivery again, as the provider retries it. */
+  replayed: (genuine: Delivery) => Promise<Delivery> | Delivery;
+};
+
+const RESEND_SECRET = `whsec_${randomBytes(24).toString("base64")}`;
+const POSTMARK_CREDENTIALS = "devpulse-hooks:correct horse";
+const sendgridKeys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+const TEN_MINUTES_AGO = () => Date.now() - 10 * 60_000;
+
+let github: Awaited<ReturnType<typeof startGitHubDouble>>;
+let gitlab: Awaited<ReturnType<typeof startGitLabDouble>>;
+let email: Array<{ close: () => Promise<void> }> = [];
+let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
+beforeAll(async () => {
+  app = await startIntegrationRoutes();
+  github = await startGitHubDouble({ autoApprove: true, demoAnchor: new Date() });
+  github.addCallbackUrl(`${app.url}/api/integrations/github/callback`);
+  gitlab = await startGitLabDouble({ autoApprove: true, demoAnchor: new Date() });
+  gitlab.addRedirectUri(`${app.url}/api/integrations/gitlab/callback`);
+  const [resend, postmark, sendgrid] = await Promise.all([startResendDouble(), startPostmarkDouble(), startSendGridDouble()]);
+  email = [resend, postmark, sendgrid];
+  Object.assign(emailUrls, { resend: resend.url, postmark: postmark.url, sendgrid: sendgrid.url });
+});
+afterAll(async () => Promise.all([app?.close(), github?.close(), gitlab?.close(), ...email.map((double) => double.close())]));
+const emailUrls = { resend: "", postmark: "", sendgrid: "" };
+useEnv(() => ({
+  APP_URL: app.url,
+  ...github.appEnv,
+  ...gitlab.appEnv,
+  RESEND_API_KEY: RESEND_DOUBLE_KEY,
+  RESEND_BASE_URL: emailUrls.resend,
+  RESEND_WEBHOOK_SECRET: RESEND_SECRET,
+  POSTMARK_SERVER_TOKEN: POSTMARK_DOUBLE_TOKEN,
+  POSTMARK_API_URL: emailUrls.postmark,
+  POSTMARK_WEBHOOK_CREDENTIALS: POSTMARK_CREDENTIALS,
+  SENDGRID_API_KEY: SENDGRID_DOUBLE_KEY,
+  SENDGRID_API_URL: emailUrls.sendgrid,
+  SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridKeys.publicKey.export({ format: "der", type: "spki" }).toString("base64"),
+}));
+
+/** Sends a delivery to our route: git webhooks over HTTP to the route behind a real port, email events to the email route handler. */
+async function send(delivery: Delivery): Promise<number> {
+  if (delivery.url.startsWith("email:")) {
+    const provider = delivery.url.slice("email:".length);
+    const request = new Request(`http://localhost/api/webhooks/email/${provider}`, { method: "POST", headers: { "content-type": "application/json", ...delivery.headers }, body: delivery.body });
+    return (await emailWebhook(request, { params: Promise.resolve({ provider }) })).status;
+  }
+  const response = await fetch(delivery.url, { method: "POST", headers: delivery.headers, body: delivery.body });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** Git: a push by the double to the connected user's hook; its effect is the sync jobs queued for that user. */
+async function gitRow(provider: "github" | "gitlab"): Promise<Row> {
+  const { user } = await signedUpUser(`hooks-${provider}`);
+  await connectThroughProvider(user, provider);
+  const db = await getDb();
+  const [integration] = await db.select({ id: integrations.id }).from(integrations).where(and(eq(integrations.userId, user.id), eq(integrations.provider, provider)));
+  const effect = async () => (await db.select({ runId: jobRuns.runId }).from(jobRuns).where(and(eq(jobRuns.userId, user.id), eq(jobRuns.eventName, "git/push.received")))).length;
+  const commit = { message: `Live commit ${randomUUID()}`, additions: 3, deletions: 1 };
+  const idHeader = provider === "github" ? "x-github-delivery" : "x-gitlab-event-uuid";
+  let deliveryId = "";
+  return {
+    provider,
+    effect,
+    genuine: async () => {
+      const pushed =
+        provider === "github"
+          ? await github.deliverPush("octo-dev/devpulse-desktop", [{ ...commit, authorLogin: "octo-dev", authorName: "Octo Dev", authorEmail: "octo-dev@users.noreply.github.com" }])
+          : await gitlab.deliverPush("platform-team/ci-templates", [{ ...commit, authorName: "GitLab Dev", authorEmail: "gitlab.dev@example.com", date: new Date(Math.floor(Date.now() / 1000) * 1000) }]);
+      const delivery = pushed.deliveries.find((candidate) => candidate.url.includes(integration!.id))!;
+      deliveryId = delivery.deliveryId;
+      return { url: delivery.url, headers: delivery.request.headers, body: delivery.request.body };
+    },
+    // The body changed under the genuine signature (GitHub) or token (GitLab: a wrong token), as a new delivery.
+    forged: (genuine) => ({
+      ...genuine,
+      headers: { ...genuine.headers, [idHeader]: randomUUID(), ...(provider === "gitlab" ? { "x-gitlab-token": `not-${genuine.headers["x-gitlab-token"]}` } : {}) },
+      body: genuine.body.replace("Live commit", "Forged commit"),
+    }),
+    stale: `${provider === "github" ? "GitHub" : "GitLab"} signs no time into a delivery; a replay is caught by its ${idHeader} instead`,
+    replayed: async () => {
+      const again = provider === "github" ? await github.redeliver(deliveryId) : await gitlab.redeliver(deliveryId);
+      return { url: again.url, headers: again.request.headers, body: again.request.body };
+    },
+  };
+}
+
+/** Email: a permanent bounce of a message we sent through that provider; its effect is the messages marked bounced. */
+async function emailRow(provider: "resend" | "postmark" | "sendgrid"): Promise<Row> {
+  const account = await signedUpUser(`hooks-${provider}`);
+  const db = await getDb();
+  const idempotencyKey = `matrix:${randomUUID()}`;
+  await withEnv({ EMAIL_PROVIDERS: provider }, () =>
+    sendEmail(db, getEnv(), { userId: account.user.id, to: account.email, idempotencyKey, content: { template: "notification", notification: { id: randomUUID(), kind: "account.export_ready", data: { exportId: randomUUID(), format: "json", bytes: 10 } } }, unsubscribeCategory: "account" }),
+  );
+  const [message] = await db.select().from(emailMessages).where(eq(emailMessages.idempotencyKey, idempotencyKey));
+  const effect = async () => (await db.select({ id: emailMessages.id }).from(emailMessages).where(and(eq(emailMessages.id, message!.id), eq(emailMessages.status, "bounced")))).length;
+  const url = `email:${provider}`;
+  if (provider === "resend") {
+    const signed = (body: string, at = new Date(), secret = RESEND_SECRET, id = `msg_${randomUUID()}`): Delivery => ({ url, body, headers: { "svix-id": id, "svix-timestamp": String(Math.floor(at.getTime() / 1000)), "svix-signature": new Webhook(secret).sign(id, at, body) } });
+    const body = JSON.stringify({ type: "email.bounced", created_at: new Date().toISOString(), data: { email_id: message!.providerMessageId, to: [account.email], bounce: { type: "Permanent", subType: "General", message: "550 5.1.1 user unknown" } } });
+    return {
+      provider,
+      effect,
+      genuine: async () => signed(body),
+      forged: (genuine) => signed(genuine.body, new Date(), `whsec_${randomBytes(24).toString("base64")}`),
+      stale: (genuine) => signed(genuine.body, new Date(TEN_MINUTES_AGO())),
+      replayed: (genuine) => genuine,
+    };
+  }
+  if (provider === "postmark") {
+    const basic = (credentials: string) => ({ authorization: `Basic ${Buffer.from(credentials).toString("base64")}` });
+    const body = JSON.stringify({ RecordType: "Bounce", Type: "HardBounce", MessageID: message!.providerMessageId, Email: account.email, Description: "The server was unable to deliver your message" });
+    return {
+      provider,
+      effect,
+      genuine: async () => ({ url, body, headers: basic(POSTMARK_CREDENTIALS) }),
+      forged: (genuine) => ({ ...genuine, headers: basic("devpulse-hooks:wrong") }),
+      stale: "Postmark authenticates with basic credentials and sends no timestamp; a replayed bounce finds the message already bounced",
+      replayed: (genuine) => genuine,
+    };
+  }
+  const signed = (body: string, at = Date.now(), key = sendgridKeys.privateKey): Delivery => {
+    const timestamp = String(Math.floor(at / 1000));
+    return { url, body, headers: { "x-twilio-email-event-webhook-timestamp": timestamp, "x-twilio-email-event-webhook-signature": sign("sha256", Buffer.from(timestamp + body), key).toString("base64") } };
+  };
+  const body = JSON.stringify([{ email: account.email, event: "bounce", type: "bounce", reason: "550 5.1.1 unknown user", sg_message_id: `${message!.providerMessageId}.filter0001`, devpulse_message_id: message!.id, timestamp: Math.floor(Date.now() / 1000) }]);
+  return {
+    provider,
+    effect,
+    genuine: async () => signed(body),
+    forged: (genuine) => signed(genuine.body, Date.now(), generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey),
+    stale: (genuine) => signed(genuine.body, TEN_MINUTES_AGO()),
+    replayed: (genuine) => genuine,
+  };
+}
+
+/** A body just over the webhook limit (1 MiB), with the genuine delivery's headers. */
+const oversized = (genuine: Delivery): Delivery => ({ ...genuine, body: JSON.stringify({ padding: "x".repeat(1024 * 1024) }) });
+
+describe("inbound webhook refusal matrix", () => {
+  it("every provider that calls us refuses forged, stale, replayed and oversized deliveries, and none of them changes anything", { timeout: 5 * 60_000 }, async () => {
+    const findings: string[] = [];
+    const notApplicable: string[] = [];
+    let cases = 0;
+    const figure = await measured({ area: "Every boundary", check: "Inbound webhook refusal matrix: forged, stale, replayed and oversized deliveries of every provider that calls us (git pushes, email events)", trials: "misused deliveries" }, async () => {
+      const rows = [await gitRow("github"), await gitRow("gitlab"), await emailRow("resend"), await emailRow("postmark"), await emailRow("sendgrid")];
+      for (const row of rows) {
+        // The genuine delivery: a git double has delivered it already (its effect is in `untouched`); an email event is sent
+        // after the misuses, so a forged or stale one would be the first to do its work.
+        const genuine = await row.genuine();
+        await getJobRunner().idle();
+        const isGit = row.provider === "github" || row.provider === "gitlab";
+        const untouched = await row.effect();
+        if (untouched !== (isGit ? 1 : 0)) findings.push(`${row.provider}: before the misuses the effect is ${untouched}`);
+        const misuse = async (what: string, delivery: Delivery, refusedWith: (status: number) => boolean) => {
+          cases++;
+          const status = await send(delivery);
+          await getJobRunner().idle();
+          const after = await row.effect();
+          if (!refusedWith(status) || after !== untouched) findings.push(`${row.provider} ${what}: answered ${status}, the effect went from ${untouched} to ${after}`);
+        };
+        const unauthorized = (status: number) => status === 401 || status === 403;
+        await misuse("forged", row.forged(genuine), unauthorized);
+        if (typeof row.stale === "string") notApplicable.push(`${row.provider}: ${row.stale}`);
+        else await misuse("stale", row.stale(genuine), unauthorized);
+        await misuse("oversized", oversized(genuine), (status) => status === 413);
+
+        // The genuine one does its work once; a replay of it does nothing more.
+        const sent = 1;
+        if (!isGit) await send(genuine);
+        await getJobRunner().idle();
+        if ((await row.effect()) !== sent) findings.push(`${row.provider}: the genuine delivery's effect is ${await row.effect()}, expected ${sent}`);
+        cases++;
+        const replayStatus = await send(await row.replayed(genuine));
+        await getJobRunner().idle();
+        if (replayStatus >= 500 || (await row.effect()) !== sent) findings.push(`${row.provider} replayed: answered ${replayStatus}, the effect is ${await row.effect()} (expected ${sent})`);
+      }
+      return {
+        tried: cases,
+        lost: findings.length,
+        detail: `providers: github, gitlab (pushes delivered by their doubles to the connected user's hook; effect: sync jobs queued), resend, postmark, sendgrid (a permanent bounce of a message sent through each; effect: the message marked bounced); forged = the genuine body changed or signed with another key/secret/credentials, stale = signed 10 minutes ago, oversized = 1 MiB + padding with the genuine headers, replayed = the same delivery again (the doubles' redelivery for git); not applicable: ${notApplicable.join("; ")}; findings: ${findings.join("; ") || "none"}`,
+      };
+    });
+    expect(findings).toEqual([]);
+    expect(figure.lost).toBe(0);
+  });
+});
