@@ -205,6 +205,26 @@ describe("syncing GitHub", () => {
     expect(github.requests.filter((request) => request.path.endsWith("/user/repos")).map((request) => request.status)).toEqual([403, 304]);
   });
 
+  it("a GitHub that accepts the connection and never answers is given up on after the request timeout and retried, not waited for", async () => {
+    const { user, caller } = await signedUpUser("gh-hung");
+    await connectThroughProvider(user, "github");
+    github.reset();
+    const timeout = RESILIENCE.requestTimeoutMs;
+    RESILIENCE.requestTimeoutMs = 200;
+    try {
+      // Three attempts at the repository list hang for 5 s each; Octokit's retries (3) reach the fourth, which answers.
+      github.failNext({ path: "/user/repos", status: 200, body: "[]", delayMs: 5_000, times: 3 });
+      const started = Date.now();
+      await caller.integrations.sync({ provider: "github" });
+      await getJobRunner().idle();
+      // Without the timeout each hung attempt is waited out: 15 s.
+      expect(Date.now() - started).toBeLessThan(4_000);
+    } finally {
+      RESILIENCE.requestTimeoutMs = timeout;
+    }
+    expect(await caller.integrations.status({ provider: "github" })).toMatchObject({ state: "connected", lastError: null });
+  });
+
   it("a rate limit that resets later pauses the run, says so on the integration, and resumes after the reset", async () => {
     const { user, caller } = await signedUpUser("gh-later");
     await connectThroughProvider(user, "github");

@@ -8,14 +8,12 @@ import { emailMessages, integrations, jobRuns } from "~/server/db/schema";
 import { getEnv } from "~/server/env";
 import { sendEmail } from "~/server/email/send";
 import { getJobRunner } from "~/server/jobs/send";
-import { startGitHubDouble } from "../doubles/github/server";
-import { startGitLabDouble } from "../doubles/gitlab/server";
 import { POSTMARK_DOUBLE_TOKEN, startPostmarkDouble } from "../doubles/postmark/server";
 import { RESEND_DOUBLE_KEY, startResendDouble } from "../doubles/resend/server";
 import { SENDGRID_DOUBLE_KEY, startSendGridDouble } from "../doubles/sendgrid/server";
 import { signedUpUser } from "../support/callers";
 import { useEnv, withEnv } from "../support/env";
-import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
+import { connectThroughProvider, startGitDoubles, startIntegrationRoutes } from "../support/integrations";
 import { measured } from "./support/figures";
 
 /**
@@ -48,16 +46,13 @@ const POSTMARK_CREDENTIALS = "devpulse-hooks:correct horse";
 const sendgridKeys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
 const TEN_MINUTES_AGO = () => Date.now() - 10 * 60_000;
 
-let github: Awaited<ReturnType<typeof startGitHubDouble>>;
-let gitlab: Awaited<ReturnType<typeof startGitLabDouble>>;
+let github: Awaited<ReturnType<typeof startGitDoubles>>["github"];
+let gitlab: Awaited<ReturnType<typeof startGitDoubles>>["gitlab"];
 let email: Array<{ close: () => Promise<void> }> = [];
 let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
 beforeAll(async () => {
   app = await startIntegrationRoutes();
-  github = await startGitHubDouble({ autoApprove: true, demoAnchor: new Date() });
-  github.addCallbackUrl(`${app.url}/api/integrations/github/callback`);
-  gitlab = await startGitLabDouble({ autoApprove: true, demoAnchor: new Date() });
-  gitlab.addRedirectUri(`${app.url}/api/integrations/gitlab/callback`);
+  ({ github, gitlab } = await startGitDoubles(app.url));
   const [resend, postmark, sendgrid] = await Promise.all([startResendDouble(), startPostmarkDouble(), startSendGridDouble()]);
   email = [resend, postmark, sendgrid];
   Object.assign(emailUrls, { resend: resend.url, postmark: postmark.url, sendgrid: sendgrid.url });

@@ -4,6 +4,8 @@ import { POST as webhookPOST } from "~/app/api/webhooks/[provider]/route";
 import type { PublicUser } from "~/server/auth/accounts";
 import type { RegisteredProviderId } from "~/server/integrations/registry";
 import { getJobRunner } from "~/server/jobs/send";
+import { startGitHubDouble } from "../doubles/github/server";
+import { startGitLabDouble } from "../doubles/gitlab/server";
 import { startAppServer } from "./app-server";
 import { callerFor, sessionCookieFor, visitorIp } from "./callers";
 
@@ -13,6 +15,14 @@ export function startIntegrationRoutes() {
     { method: "GET", path: /^\/api\/integrations\/(?<provider>[a-z]+)\/callback$/, handler: (request, context) => callbackGET(request, context as never) },
     { method: "POST", path: /^\/api\/webhooks\/(?<provider>[a-z-]+)$/, handler: (request, context) => webhookPOST(request, context as never) },
   ]);
+}
+
+/** The GitHub and GitLab doubles with their demo data, consenting at once, each with the app's callback at `appUrl` registered. */
+export async function startGitDoubles(appUrl: string) {
+  const [github, gitlab] = await Promise.all([startGitHubDouble({ autoApprove: true, demoAnchor: new Date() }), startGitLabDouble({ autoApprove: true, demoAnchor: new Date() })]);
+  github.addCallbackUrl(`${appUrl}/api/integrations/github/callback`);
+  gitlab.addRedirectUri(`${appUrl}/api/integrations/gitlab/callback`);
+  return { github, gitlab };
 }
 
 /**

@@ -29,6 +29,12 @@ export const RESILIENCE = {
   maxInlineWaitMs: 60_000,
   retries: 3,
   backoffBaseMs: 500,
+  /**
+   * A provider call that has not answered by then is given up on (and retried as a network error): without it
+   * a provider that accepts the connection and never answers held a sync job for fetch's own 5 minutes.
+   * The chat and calendar SDKs take theirs from their providers' facts (requestTimeoutMs).
+   */
+  requestTimeoutMs: 15_000,
   /** Consecutive failures that open the circuit, and how long it stays open. */
   breakerThreshold: 5,
   breakerOpenMs: 60_000,
@@ -105,6 +111,11 @@ export function retryAtFrom(headers: Headers, now = Date.now()): Date | null {
   return null;
 }
 
+/** fetch that gives up after RESILIENCE.requestTimeoutMs unless the caller brought its own signal (Octokit takes it as its `request.fetch`). */
+export function fetchWithTimeout(url: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(RESILIENCE.requestTimeoutMs) });
+}
+
 /**
  * fetch with the policy above, for providers without an SDK that already does it
  * (GitHub's Octokit has its own throttling and retry plugins, configured the same way).
@@ -115,7 +126,7 @@ export async function resilientFetch(provider: ProviderId, url: string, init: Re
   for (let attempt = 0; ; attempt++) {
     let response: Response;
     try {
-      response = await fetch(url, init);
+      response = await fetchWithTimeout(url, init);
     } catch (error) {
       if (attempt < RESILIENCE.retries) {
         await sleep(RESILIENCE.backoffBaseMs * 2 ** attempt);

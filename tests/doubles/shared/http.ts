@@ -40,6 +40,8 @@ export type LoggedRequest = {
   authorization: AuthorizationKind;
   /** True when the answer came from failNext(), not from the provider model. */
   fault?: true;
+  /** Date.now() when the request arrived (real time, as the app waits for a reset in real time). */
+  receivedAt: number;
 };
 
 const SECRET_KEYS = new Set(["client_secret", "code", "code_verifier", "refresh_token", "access_token", "token", "private_token", "password"]);
@@ -191,6 +193,7 @@ export async function serve(options: {
   const server: Server = createServer((incoming: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const receivedAt = Date.now();
     incoming.on("end", () => {
       const url = new URL(incoming.url ?? "/", "http://double");
       const req: DoubleRequest = {
@@ -202,7 +205,7 @@ export async function serve(options: {
         body: Buffer.concat(chunks).toString("utf8"),
       };
       const entry = (status: number, fault?: true): LoggedRequest => {
-        const logged: LoggedRequest = { method: req.method, path: req.path, query: redactedQuery(req.query), status, authorization: authorizationKind(req.headers) };
+        const logged: LoggedRequest = { method: req.method, path: req.path, query: redactedQuery(req.query), status, authorization: authorizationKind(req.headers), receivedAt };
         const inm = req.headers["if-none-match"];
         if (inm) logged.ifNoneMatch = inm;
         if (fault) logged.fault = true;

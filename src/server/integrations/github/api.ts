@@ -2,7 +2,7 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import type { Env } from "../../env";
-import { errorForStatus, ProviderError, RESILIENCE, retryAtFrom } from "../resilience";
+import { errorForStatus, fetchWithTimeout, ProviderError, RESILIENCE, retryAtFrom } from "../resilience";
 
 const GitHubClient = Octokit.plugin(throttling, retry);
 export type GitHubClient = InstanceType<typeof GitHubClient>;
@@ -22,6 +22,7 @@ export function githubClient(env: Env, auth?: string): GitHubClient {
     throttle: { onRateLimit: waitOnce, onSecondaryRateLimit: waitOnce },
     retry: { retries: RESILIENCE.retries, retryAfterBaseValue: RESILIENCE.backoffBaseMs, doNotRetry: [304, 400, 401, 403, 404, 410, 422, 451] },
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    request: { fetch: fetchWithTimeout },
   });
 }
 

@@ -1,0 +1,166 @@
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "~/server/db/client";
+import { jobRuns } from "~/server/db/schema";
+import { RESILIENCE, resetCircuits } from "~/server/integrations/resilience";
+import { getJobRunner } from "~/server/jobs/send";
+import type { FaultSpec } from "../doubles/shared/faults";
+import type { LoggedRequest } from "../doubles/shared/http";
+import { seededRandom } from "../../bench/lib/random";
+import { signedUpUser } from "../support/callers";
+import { useEnv } from "../support/env";
+import { connectThroughProvider, startGitDoubles, startIntegrationRoutes } from "../support/integrations";
+import { measured, scaled } from "./support/figures";
+
+/**
+ * Fault injection during the git sync jobs: round after round, new commits appear at the provider and
+ * one or two of the requests a sync makes fail (429 with Retry-After, a 403 rate limit, 410, 500, 503,
+ * no answer before the request timeout, a reset connection, malformed JSON), chosen at random among the
+ * paths a clean sync requests. Each round's sync must end as the resilience policy says (done, or an
+ * error written for a person), never with a crash (an exception that is not a ProviderError); after a
+ * rate limit no request may reach the provider before its reset; once the faults stop, one sync brings
+ * every commit that appeared. Each round moves the double's clock by 30 s, so the full run covers 30
+ * minutes of the provider's time (its rate-limit windows roll with it); waits for resets are real (1–2 s).
+ *
+ * The calendar and chat providers' sync jobs are not in this trial yet (their SDK retries and 410
+ * handling are tested per provider in tests/integration).
+ */
+
+const ROUNDS = scaled(60, 8);
+const SEED = 20_261_206;
+const TIMEOUT_MS = 400;
+
+type FaultKind = "429 with Retry-After" | "403 rate limit" | "410" | "500" | "503" | "no answer (timeout)" | "reset connection" | "malformed JSON";
+const KINDS: FaultKind[] = ["429 with Retry-After", "403 rate limit", "410", "500", "503", "no answer (timeout)", "reset connection", "malformed JSON"];
+
+/** The fault as the double serves it at `path`; `resetAt` for a rate limit, so the requests after it can be checked. */
+function faultFor(provider: "github" | "gitlab", kind: FaultKind, path: string): { spec: FaultSpec; resetAfterMs?: number } {
+  switch (kind) {
+    case "429 with Retry-After":
+      return { spec: { path, status: 429, headers: { "retry-after": "1" } }, resetAfterMs: 1000 };
+    case "403 rate limit":
+      // GitHub's primary limit (remaining 0 and a reset time); GitLab rate-limits with 429 only, so a 403 there is a plain refusal.
+      return provider === "github"
+        ? { spec: { path, status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 2) }, body: { message: "API rate limit exceeded" } }, resetAfterMs: 1000 }
+        : { spec: { path, status: 403, body: { message: "403 Forbidden" } } };
+    case "410":
+      return { spec: { path, status: 410, body: { message: "Gone" } } };
+    case "500":
+      return { spec: { path, status: 500 } };
+    case "503":
+      return { spec: { path, status: 503 } };
+    case "no answer (timeout)":
+      return { spec: { path, status: 200, delayMs: TIMEOUT_MS * 3, body: "{}" } };
+    case "reset connection":
+      return { spec: { path, networkError: true } };
+    case "malformed JSON":
+      return { spec: { path, status: 200, headers: { "content-type": "application/json" }, body: '{"truncated": [' } };
+  }
+}
+
+/** Requests that arrived after a rate-limit answer and before its reset (50 ms allowed for requests already on their way). */
+function earlyRequests(log: readonly LoggedRequest[], limited: ReadonlyArray<{ index: number; resetAfterMs: number }>): LoggedRequest[] {
+  return limited.flatMap(({ index, resetAfterMs }) => {
+    const answeredAt = log[index]!.receivedAt;
+    return log.slice(index + 1).filter((request) => request.receivedAt > answeredAt + 50 && request.receivedAt < answeredAt + resetAfterMs - 50);
+  });
+}
+
+let github: Awaited<ReturnType<typeof startGitDoubles>>["github"];
+let gitlab: Awaited<ReturnType<typeof startGitDoubles>>["gitlab"];
+let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
+const saved = { ...RESILIENCE };
+beforeAll(async () => {
+  app = await startIntegrationRoutes();
+  ({ github, gitlab } = await startGitDoubles(app.url));
+  // Short waits, so a round takes about a second: the policy is the same, its constants smaller.
+  Object.assign(RESILIENCE, { backoffBaseMs: 5, maxInlineWaitMs: 3_000, requestTimeoutMs: TIMEOUT_MS, breakerOpenMs: 200 });
+});
+afterAll(async () => {
+  Object.assign(RESILIENCE, saved);
+  resetCircuits();
+  await Promise.all([app?.close(), github?.close(), gitlab?.close()]);
+});
+useEnv(() => ({ APP_URL: app.url, ...github.appEnv, ...gitlab.appEnv }));
+
+describe("provider faults during sync jobs", () => {
+  it("git syncs survive every fault, wait out every rate limit, and converge once the faults stop", { timeout: 20 * 60_000 }, async () => {
+    const findings: string[] = [];
+    const injected = new Map<string, number>();
+    const outcomes = new Map<string, number>();
+    let rounds = 0;
+    const figure = await measured({ area: "Providers and engines", check: "Provider faults during git sync jobs (GitHub, GitLab): 429, 403 rate limit, 410, 500, 503, timeout, reset connection, malformed JSON at random requests", trials: "faulted syncs" }, async () => {
+      for (const provider of ["github", "gitlab"] as const) {
+        const double = provider === "github" ? github : gitlab;
+        const random = seededRandom(SEED + provider.length);
+        const { user, caller } = await signedUpUser(`faults-${provider}`);
+        await connectThroughProvider(user, provider);
+        // The paths a clean sync requests: where the faults go.
+        double.reset();
+        await caller.integrations.sync({ provider });
+        await getJobRunner().idle();
+        const paths = [...new Set(double.requests.map((request) => request.path))];
+        const added: string[] = [];
+        const target = provider === "github" ? "octo-dev/devpulse-desktop" : "gitlab-dev/infra-scripts";
+
+        for (let round = 0; round < ROUNDS; round++) {
+          rounds++;
+          double.reset();
+          double.advanceTime(30_000);
+          const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+          const commits =
+            provider === "github"
+              ? github.addCommits(target, [{ message: `fault round ${round}`, authorLogin: "octo-dev", authorName: "Octo Dev", authorEmail: "octo-dev@users.noreply.github.com", additions: 1, deletions: 0, date: at.toISOString() }])
+              : gitlab.addCommits(target, [{ message: `fault round ${round}`, authorName: "GitLab Dev", authorEmail: "gitlab.dev@example.com", date: at, additions: 1, deletions: 0 }]);
+          added.push(...commits.map((commit) => commit.sha));
+          const limits: Array<{ path: string; resetAfterMs: number }> = [];
+          for (let fault = 0; fault < 1 + Math.floor(random() * 2); fault++) {
+            const kind = KINDS[Math.floor(random() * KINDS.length)]!;
+            const path = paths[Math.floor(random() * paths.length)]!;
+            const { spec, resetAfterMs } = faultFor(provider, kind, path);
+            double.failNext(spec);
+            injected.set(kind, (injected.get(kind) ?? 0) + 1);
+            if (resetAfterMs) limits.push({ path, resetAfterMs });
+          }
+          try {
+            await caller.integrations.sync({ provider });
+          } catch (error) {
+            findings.push(`${provider} round ${round}: integrations.sync threw ${error instanceof Error ? error.message : String(error)}`);
+          }
+          await getJobRunner().idle();
+          const status = await caller.integrations.status({ provider });
+          const outcome = status.lastError ? `${status.state}: ${status.lastError.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, "<time>").slice(0, 80)}` : status.state;
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+          const limitedAnswers = double.requests.flatMap((request, index) => {
+            const limit = request.fault && (request.status === 429 || request.status === 403) ? limits.find((each) => each.path === request.path) : undefined;
+            return limit ? [{ index, resetAfterMs: limit.resetAfterMs }] : [];
+          });
+          for (const early of earlyRequests(double.requests, limitedAnswers)) findings.push(`${provider} round ${round}: ${early.method} ${early.path} before the rate limit's reset`);
+        }
+
+        // No job crashed: every failure on record is a ProviderError's message, written for a person.
+        const runs = await (await getDb()).select({ status: jobRuns.status, error: jobRuns.error }).from(jobRuns).where(and(eq(jobRuns.userId, user.id)));
+        for (const run of runs) if (run.error && /TypeError|ReferenceError|SyntaxError|Cannot read|is not a function|undefined/.test(run.error)) findings.push(`${provider}: a job crashed: ${run.error.slice(0, 200)}`);
+
+        // The faults stop: one sync brings every commit that appeared.
+        double.reset();
+        resetCircuits();
+        await caller.integrations.sync({ provider });
+        await getJobRunner().idle();
+        const cached = new Set((await caller.external.commits({ since: new Date(Date.now() - 2 * 86_400_000), limit: 5000 })).map((commit) => commit.sha));
+        const missing = added.filter((sha) => !cached.has(sha));
+        if (missing.length) findings.push(`${provider}: ${missing.length} of ${added.length} commits missing after the faults stopped`);
+        const final = await caller.integrations.status({ provider });
+        if (final.state !== "connected") findings.push(`${provider}: after the faults stopped the integration is ${final.state} (${final.lastError})`);
+      }
+      const count = (map: Map<string, number>) => [...map].map(([what, times]) => `${what} × ${times}`).join(", ");
+      return {
+        tried: rounds,
+        lost: findings.length,
+        detail: `${ROUNDS} rounds per provider, each 30 s of the double's clock (${(ROUNDS * 30) / 60} minutes of provider time), a new commit and 1–2 faults each; faults injected: ${count(injected)}; how the rounds' syncs ended: ${count(outcomes)}; a finding is a crash, a request before a rate limit's reset, a commit missing once the faults stopped, or an integration not connected then; findings: ${findings.join("; ") || "none"}`,
+      };
+    });
+    expect(findings).toEqual([]);
+    expect(figure.lost).toBe(0);
+  });
+});
