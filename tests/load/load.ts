@@ -407,7 +407,7 @@ async function main() {
     "against the production server (`node scripts/start.mjs`) on a fresh database of the Postgres server, with the load generated on the same 2-core machine.",
     'Lost counts errors (any answer but 200, a failed check, a failed stream), announced changes a stream never received, error lines in the server\'s log, and 1 if the RSS grew 5 % or more over the last 5 minutes. The RSS series every 10 s are in test-results/load-rss-<phase>.csv.',
     "",
-    renderFigures(figures),
+    renderFigures(figures, { areaHeadings: false }),
     passed ? "Both phases passed with nothing lost." : "**A phase lost something: see the rows above.**",
   ].join("\n");
   const out = FULL_RUN ? join(ROOT, "RELIABILITY.md") : join(reports, "RELIABILITY-load.md");

@@ -3,13 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { jobRuns } from "~/server/db/schema";
 import { RESILIENCE, resetCircuits } from "~/server/integrations/resilience";
-import { getJobRunner } from "~/server/jobs/send";
+import { getJobRunner, jobs } from "~/server/jobs/send";
+import { startGoogleDouble } from "../doubles/google/server";
 import type { FaultSpec } from "../doubles/shared/faults";
 import type { LoggedRequest } from "../doubles/shared/http";
 import { seededRandom } from "../../bench/lib/random";
 import { signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
 import { connectThroughProvider, startGitDoubles, startIntegrationRoutes } from "../support/integrations";
+import { at, googleCalendarUser, settle } from "../integration/calendar-helpers";
 import { measured, scaled } from "./support/figures";
 
 /**
@@ -22,8 +24,9 @@ import { measured, scaled } from "./support/figures";
  * every commit that appeared. Each round moves the double's clock by 30 s, so the full run covers 30
  * minutes of the provider's time (its rate-limit windows roll with it); waits for resets are real (1–2 s).
  *
- * The calendar and chat providers' sync jobs are not in this trial yet (their SDK retries and 410
- * handling are tested per provider in tests/integration).
+ * Google Calendar's sync runs the same rounds (a new event each), with its own 410: every sync token
+ * invalidated, which Google answers with 410 fullSyncRequired, so the next sync must read everything again.
+ * Microsoft's calendar and the chat status calls are not in this trial yet (tested per provider in tests/integration).
  */
 
 const ROUNDS = scaled(60, 8);
@@ -68,20 +71,23 @@ function earlyRequests(log: readonly LoggedRequest[], limited: ReadonlyArray<{ i
 
 let github: Awaited<ReturnType<typeof startGitDoubles>>["github"];
 let gitlab: Awaited<ReturnType<typeof startGitDoubles>>["gitlab"];
+let google: Awaited<ReturnType<typeof startGoogleDouble>>;
 let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
 const saved = { ...RESILIENCE };
 beforeAll(async () => {
   app = await startIntegrationRoutes();
   ({ github, gitlab } = await startGitDoubles(app.url));
+  google = await startGoogleDouble({ autoApprove: true, demo: false });
+  google.addRedirectUri(`${app.url}/api/integrations/google/callback`);
   // Short waits, so a round takes about a second: the policy is the same, its constants smaller.
   Object.assign(RESILIENCE, { backoffBaseMs: 5, maxInlineWaitMs: 3_000, requestTimeoutMs: TIMEOUT_MS, breakerOpenMs: 200 });
 });
 afterAll(async () => {
   Object.assign(RESILIENCE, saved);
   resetCircuits();
-  await Promise.all([app?.close(), github?.close(), gitlab?.close()]);
+  await Promise.all([app?.close(), github?.close(), gitlab?.close(), google?.close()]);
 });
-useEnv(() => ({ APP_URL: app.url, ...github.appEnv, ...gitlab.appEnv }));
+useEnv(() => ({ APP_URL: app.url, ...github.appEnv, ...gitlab.appEnv, ...google.appEnv }));
 
 describe("provider faults during sync jobs", () => {
   it("git syncs survive every fault, wait out every rate limit, and converge once the faults stop", { timeout: 20 * 60_000 }, async () => {
@@ -158,6 +164,68 @@ describe("provider faults during sync jobs", () => {
         tried: rounds,
         lost: findings.length,
         detail: `${ROUNDS} rounds per provider, each 30 s of the double's clock (${(ROUNDS * 30) / 60} minutes of provider time), a new commit and 1–2 faults each; faults injected: ${count(injected)}; how the rounds' syncs ended: ${count(outcomes)}; a finding is a crash, a request before a rate limit's reset, a commit missing once the faults stopped, or an integration not connected then; findings: ${findings.join("; ") || "none"}`,
+      };
+    });
+    expect(findings).toEqual([]);
+    expect(figure.lost).toBe(0);
+  });
+
+  it("Google Calendar syncs survive every fault, read everything again after a 410, and converge once the faults stop", { timeout: 20 * 60_000 }, async () => {
+    const findings: string[] = [];
+    const injected = new Map<string, number>();
+    const figure = await measured({ area: "Providers and engines", check: "Provider faults during Google Calendar syncs: 429, 403 rate limit, 410 fullSyncRequired, 500, 503, timeout, reset connection, malformed JSON", trials: "faulted syncs" }, async () => {
+      const random = seededRandom(SEED + 7);
+      const { user, caller, googleEmail } = await googleCalendarUser(google, "faults-google");
+      const sync = async () => {
+        await jobs.send({ name: "calendar/sync.requested", data: { userId: user.id, provider: "google" } });
+        await settle();
+      };
+      google.reset();
+      await sync();
+      const paths = [...new Set(google.requests.map((request) => request.path))];
+      let fullResyncs = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        google.reset();
+        google.advanceTime(30_000);
+        // A new hour-long event each round, in its own slot; its push notification asks for a sync too.
+        await google.createEventByHand(googleEmail, { summary: `round ${round}`, start: at(2 + Math.floor(round / 10), round % 10), end: at(2 + Math.floor(round / 10), (round % 10) + 1) });
+        const kind = KINDS[Math.floor(random() * KINDS.length)]!;
+        injected.set(kind, (injected.get(kind) ?? 0) + 1);
+        if (kind === "410") google.invalidateSyncTokens(googleEmail);
+        else {
+          const path = paths[Math.floor(random() * paths.length)]!;
+          const fault = faultFor("github", kind, path).spec;
+          // Google's rate limits: 429, or 403 rateLimitExceeded (its own error body, not GitHub's headers).
+          google.failNext(kind === "403 rate limit" ? { path, status: 403, body: { error: { code: 403, message: "Rate Limit Exceeded", errors: [{ domain: "usageLimits", reason: "rateLimitExceeded", message: "Rate Limit Exceeded" }] } } } : fault);
+        }
+        await sync();
+        if (kind === "410") {
+          // After the 410 some events list went out without a sync token: a full read.
+          const listed = google.requests.filter((request) => request.path.endsWith("/events") && request.method === "GET");
+          if (listed.some((request) => request.status === 410) && listed.some((request) => request.status === 200 && !("syncToken" in request.query))) fullResyncs++;
+          else findings.push(`round ${round}: no full resync after the 410 (${listed.map((request) => `${request.status}${"syncToken" in request.query ? " incremental" : " full"}`).join(", ")})`);
+        }
+      }
+      const runs = await (await getDb()).select({ error: jobRuns.error }).from(jobRuns).where(eq(jobRuns.userId, user.id));
+      for (const run of runs) if (run.error && /TypeError|ReferenceError|SyntaxError|Cannot read|is not a function|undefined/.test(run.error)) findings.push(`a job crashed: ${run.error.slice(0, 200)}`);
+
+      // The faults stop: one sync, and the cached week is Google's.
+      google.reset();
+      resetCircuits();
+      await sync();
+      const range = { from: at(0, 0), to: at(2 + Math.ceil(ROUNDS / 10) + 1, 0) };
+      const cached = (await caller.calendar.events(range)).map((event) => event.startTime.toISOString()).sort();
+      const truth = google
+        .events(googleEmail)
+        .map((event) => new Date((event.start as { dateTime: string }).dateTime).toISOString())
+        .filter((start) => start >= range.from.toISOString() && start < range.to.toISOString())
+        .sort();
+      if (JSON.stringify(cached) !== JSON.stringify(truth)) findings.push(`after the faults stopped the cache holds ${cached.length} events, Google ${truth.length}`);
+      const count = [...injected].map(([what, times]) => `${what} × ${times}`).join(", ");
+      return {
+        tried: ROUNDS,
+        lost: findings.length,
+        detail: `${ROUNDS} rounds, a new event and one fault each; faults: ${count}; ${fullResyncs} full resyncs after the 410s; at the end the cache held the ${truth.length} events Google holds; findings: ${findings.join("; ") || "none"}`,
       };
     });
     expect(findings).toEqual([]);

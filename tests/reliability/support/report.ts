@@ -21,13 +21,14 @@ export function readFigures(file: string): Figure[] {
     .map((line) => JSON.parse(line) as Figure);
 }
 
-/** One table per area, in the order the areas first reported (test files run in any order). */
-export function renderFigures(figures: readonly Figure[]): string {
+/** One table per area, in the order the areas first reported (test files run in any order); `areaHeadings: false` for a section that is one area. */
+export function renderFigures(figures: readonly Figure[], options: { areaHeadings?: boolean } = {}): string {
   if (figures.length === 0) return "No trial recorded a figure.\n";
   const number = (value: number) => value.toLocaleString("en-US");
   const lines: string[] = [];
   for (const area of new Set(figures.map((figure) => figure.area))) {
-    lines.push(`### ${area}`, "", "| Check | Tried | Lost | Time | What was counted |", "|---|---|---|---|---|");
+    if (options.areaHeadings !== false) lines.push(`### ${area}`, "");
+    lines.push("| Check | Tried | Lost | Time | What was counted |", "|---|---|---|---|---|");
     for (const figure of figures.filter((each) => each.area === area)) {
       lines.push(`| ${figure.check} | ${number(figure.tried)} ${figure.trials} | **${number(figure.lost)}** | ${figure.seconds} s | ${figure.detail.replaceAll("|", "\\|")} |`);
     }

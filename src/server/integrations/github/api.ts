@@ -1,7 +1,9 @@
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Env } from "../../env";
+import { sha256Hex } from "../../hash";
 import { errorForStatus, fetchWithTimeout, ProviderError, RESILIENCE, retryAtFrom } from "../resilience";
 
 const GitHubClient = Octokit.plugin(throttling, retry);
@@ -22,20 +24,55 @@ export function githubClient(env: Env, auth?: string): GitHubClient {
     throttle: { onRateLimit: waitOnce, onSecondaryRateLimit: waitOnce },
     retry: { retries: RESILIENCE.retries, retryAfterBaseValue: RESILIENCE.backoffBaseMs, doNotRetry: [304, 400, 401, 403, 404, 410, 422, 451] },
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
-    request: { fetch: fetchWithTimeout },
+    request: { fetch: pausingOnRateLimits(auth) },
   });
 }
+
+/**
+ * GitHub asks that nothing more be sent with a token until its rate limit resets, not only the refused
+ * request. Octokit's throttling waits out and retries that one, but a sync's other calls (each on a
+ * client of its own, for another repository) went on meanwhile: the provider-faults reliability trial
+ * caught them. So one pause per token, set by any rate-limited answer and kept before every request:
+ * waited out when the reset is near, refused at once when it is not (the job retries at the reset).
+ * Keyed by the token's digest; entries go once their reset has passed.
+ */
+const pausedUntilByToken = new Map<string, number>();
+
+function pausingOnRateLimits(auth: string | undefined): typeof fetch {
+  if (!auth) return fetchWithTimeout;
+  const key = sha256Hex(auth);
+  return async (input, init) => {
+    const wait = (pausedUntilByToken.get(key) ?? 0) - Date.now();
+    if (wait > RESILIENCE.maxInlineWaitMs) {
+      const retryAt = new Date(Date.now() + wait);
+      throw new ProviderError("github", "rate_limited", `GitHub is rate limiting requests until ${retryAt.toISOString()}.`, retryAt);
+    }
+    if (wait > 0) await sleep(wait);
+    else pausedUntilByToken.delete(key);
+    const response = await fetchWithTimeout(input as string | URL | Request, init);
+    if (isRateLimited(response.status, response.headers)) {
+      const retryAt = retryAtFrom(response.headers);
+      if (retryAt) pausedUntilByToken.set(key, Math.max(pausedUntilByToken.get(key) ?? 0, retryAt.getTime()));
+    }
+    return response;
+  };
+}
+
+/** GitHub's rate-limit answers: 429, or 403 with no requests left or a Retry-After (a secondary limit). */
+const isRateLimited = (status: number, headers: Headers) => status === 429 || (status === 403 && (headers.get("x-ratelimit-remaining") === "0" || headers.has("retry-after")));
 
 type RequestErrorLike = { status?: number; response?: { headers?: Record<string, string | number | undefined> }; message?: string };
 
 /** Octokit's RequestError (or a network failure) as the ProviderError the framework understands. */
 export function githubError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
+  // A pause for a rate limit (pausingOnRateLimits), which Octokit wraps as a request failure.
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof ProviderError) return cause;
   const failure = error as RequestErrorLike;
   const status = failure.status ?? 0;
   const headers = new Headers(Object.entries(failure.response?.headers ?? {}).map(([key, value]): [string, string] => [key, String(value)]));
-  const rateLimited = status === 429 || (status === 403 && (headers.get("x-ratelimit-remaining") === "0" || headers.has("retry-after")));
-  if (rateLimited) {
+  if (isRateLimited(status, headers)) {
     const retryAt = retryAtFrom(headers) ?? new Date(Date.now() + 60_000);
     return new ProviderError("github", "rate_limited", `GitHub is rate limiting requests until ${retryAt.toISOString()}.`, retryAt);
   }
