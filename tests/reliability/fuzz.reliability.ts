@@ -1,9 +1,8 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { transformer } from "~/lib/transformer";
-import { and, gte, inArray } from "drizzle-orm";
 import { getDb, isEmbeddedDatabase } from "~/server/db/client";
-import { jobRuns } from "~/server/db/schema";
+import { endRunsQueuedSince } from "../support/job-runs";
 import { connectDevice, sessionCookieFor, syncingUser } from "../support/callers";
 import { measured, scaled } from "./support/figures";
 import { routerProcedures } from "./support/procedures";
@@ -184,7 +183,7 @@ describe("fuzzing every procedure and route handler", () => {
     });
     // The fuzzed calls queued work (exports, syncs, notices) in the database this process shares: end what is
     // left of it, or this process's job runner would spend the next trials working through it.
-    await db.update(jobRuns).set({ status: "cancelled" }).where(and(gte(jobRuns.startedAt, fuzzStarted), inArray(jobRuns.status, ["queued", "sleeping", "retrying", "waiting"])));
+    await endRunsQueuedSince(fuzzStarted);
     expect(findings.slice(0, 20)).toEqual([]);
     expect(errorLines.slice(0, 20)).toEqual([]);
     expect(figure.lost).toBe(0);

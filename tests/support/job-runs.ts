@@ -1,4 +1,4 @@
-import { and, inArray, isNull } from "drizzle-orm";
+import { and, gte, inArray, isNull } from "drizzle-orm";
 import { getDb } from "~/server/db/client";
 import { jobRuns } from "~/server/db/schema";
 import { jobFunctions } from "~/server/jobs/functions";
@@ -20,4 +20,17 @@ export async function endSleepingRuns(functionIds: readonly string[]) {
     .update(jobRuns)
     .set({ status: "cancelled", finishedAt: new Date(), nextAt: null, error: "ended by the test" })
     .where(and(isNull(jobRuns.finishedAt), inArray(jobRuns.functionId, [...functionIds])));
+}
+
+/**
+ * Ends every run queued since `since` that has not finished: for a trial whose thousands of calls queued work
+ * (exports, syncs, notices) in the database the test process shares, so the runner's idle() in the trials
+ * after it does not wait for that backlog.
+ */
+export async function endRunsQueuedSince(since: Date) {
+  const db = await getDb();
+  await db
+    .update(jobRuns)
+    .set({ status: "cancelled" })
+    .where(and(gte(jobRuns.startedAt, since), inArray(jobRuns.status, ["queued", "sleeping", "retrying", "waiting"])));
 }
