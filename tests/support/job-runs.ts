@@ -1,12 +1,19 @@
-import { and, gte, inArray, isNull } from "drizzle-orm";
+import { and, gte, inArray, isNull, type SQL } from "drizzle-orm";
 import { getDb } from "~/server/db/client";
 import { jobRuns } from "~/server/db/schema";
 import { jobFunctions } from "~/server/jobs/functions";
 import { createInProcessRunner } from "~/server/jobs/runner";
+import { cancelledRunColumns } from "~/server/jobs/runs";
 
 /** The suite's job runner: jobs sent in tests run in-process, and retries wait milliseconds instead of seconds. */
 export function testJobRunner() {
   return createInProcessRunner({ jobs: jobFunctions, retryDelayMs: () => 20 });
+}
+
+/** Ends the unfinished runs that match, as a cancellation ends them (so the runner's idle() stops waiting for them). */
+async function endRuns(which: SQL) {
+  const db = await getDb();
+  await db.update(jobRuns).set(cancelledRunColumns(new Date(), "ended by the test")).where(and(isNull(jobRuns.finishedAt), which));
 }
 
 /**
@@ -14,23 +21,15 @@ export function testJobRunner() {
  * tomorrow's meeting) once a test file is done with them. The suite shares one database, and the
  * runner's idle() would otherwise wait for them in every later file.
  */
-export async function endSleepingRuns(functionIds: readonly string[]) {
-  const db = await getDb();
-  await db
-    .update(jobRuns)
-    .set({ status: "cancelled", finishedAt: new Date(), nextAt: null, error: "ended by the test" })
-    .where(and(isNull(jobRuns.finishedAt), inArray(jobRuns.functionId, [...functionIds])));
+export function endSleepingRuns(functionIds: readonly string[]) {
+  return endRuns(inArray(jobRuns.functionId, [...functionIds]));
 }
 
 /**
- * Ends every run queued since `since` that has not finished: for a trial whose thousands of calls queued work
- * (exports, syncs, notices) in the database the test process shares, so the runner's idle() in the trials
- * after it does not wait for that backlog.
+ * Ends every unfinished run started since `since`: for a trial whose thousands of calls queued work
+ * (exports, syncs, conflict notices) in the database the test process shares, so the runner's idle() in
+ * the trials after it does not wait for that backlog.
  */
-export async function endRunsQueuedSince(since: Date) {
-  const db = await getDb();
-  await db
-    .update(jobRuns)
-    .set({ status: "cancelled" })
-    .where(and(gte(jobRuns.startedAt, since), inArray(jobRuns.status, ["queued", "sleeping", "retrying", "waiting"])));
+export function endRunsQueuedSince(since: Date) {
+  return endRuns(gte(jobRuns.startedAt, since));
 }

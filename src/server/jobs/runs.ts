@@ -225,6 +225,14 @@ async function resend(runId: string, event: { name: string; data: unknown }, eng
 }
 
 /**
+ * What a cancelled run's row holds, wherever a run is cancelled: finished (no engine claims it and no
+ * idle() waits for it), nothing due, no lease.
+ */
+export function cancelledRunColumns(finishedAt: Date | SQL, error?: string) {
+  return { status: "cancelled" as const, finishedAt, nextAt: null, leaseOwner: null, leaseUntil: null, ...(error === undefined ? {} : { error }) };
+}
+
+/**
  * Operators: stops an unfinished run for good (on the embedded engine, which reads these columns).
  * A step that is executing at that moment finishes, but the run does not go on.
  * Returns the run's new state, or null when there is no such run; a finished run is left as it is.
@@ -232,7 +240,7 @@ async function resend(runId: string, event: { name: string; data: unknown }, eng
 export async function cancelJobRun(db: DbOrTx, runId: string): Promise<{ cancelled: boolean; status: JobRunStatus } | null> {
   const [cancelled] = await db
     .update(jobRuns)
-    .set({ status: "cancelled", finishedAt: sql`now()`, nextAt: null, leaseOwner: null, leaseUntil: null })
+    .set(cancelledRunColumns(sql`now()`))
     .where(and(eq(jobRuns.runId, runId), isNull(jobRuns.finishedAt), inArray(jobRuns.status, [...unfinishedJobRunStatuses])))
     .returning({ userId: jobRuns.userId });
   if (cancelled) {

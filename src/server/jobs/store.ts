@@ -4,7 +4,7 @@ import type { Db, DbOrTx, Tx } from "../db/client";
 import { jobConcurrencySlots, jobEvents, jobRuns, jobSchedules, jobSteps, users, type JobRunStatus } from "../db/schema";
 import { durationToMs } from "inngest";
 import type { AnyJobEvent, Job } from "./define-job";
-import { summariseOutput } from "./runs";
+import { cancelledRunColumns, summariseOutput } from "./runs";
 
 /**
  * The embedded engine's durable state, as domain functions over the job tables
@@ -107,7 +107,7 @@ async function cancelMatchingRuns(tx: Tx, index: JobIndex, events: readonly Stor
     const keys = events.filter((event) => event.name === name).map((event) => cancelKey(name, matchValue(event, match)));
     const cancelled = await tx
       .update(jobRuns)
-      .set({ status: "cancelled", finishedAt: now, nextAt: null, leaseOwner: null, leaseUntil: null, error: `Cancelled by ${name}` })
+      .set(cancelledRunColumns(now, `Cancelled by ${name}`))
       .where(and(eq(jobRuns.functionId, job.id), isNull(jobRuns.finishedAt), sql`${jobRuns.cancelKeys} && array[${sql.join(keys.map((key) => sql`${key}`), sql`, `)}]::text[]`))
       .returning({ runId: jobRuns.runId, userId: jobRuns.userId });
     touched.push(...cancelled);
