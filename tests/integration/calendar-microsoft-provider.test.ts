@@ -27,10 +27,7 @@ let ana: ProviderSession;
 const envFor = (target: MicrosoftDouble, extra: Record<string, string | undefined> = {}): Env =>
   parseEnv({
     ...process.env,
-    MICROSOFT_CLIENT_ID: target.oauth.clientId,
-    MICROSOFT_CLIENT_SECRET: target.oauth.clientSecret,
-    MICROSOFT_LOGIN_URL: target.url,
-    MICROSOFT_GRAPH_URL: target.graphUrl,
+    ...target.appEnv,
     MICROSOFT_TENANT: undefined,
     ...extra,
   });

@@ -33,10 +33,8 @@ useCalendarTestCleanup();
 useEnv(() => ({
   APP_URL: app.url,
   ...google.appEnv,
-  MICROSOFT_CLIENT_ID: microsoft.oauth.clientId,
-  MICROSOFT_CLIENT_SECRET: microsoft.oauth.clientSecret,
-  MICROSOFT_LOGIN_URL: microsoft.url,
-  MICROSOFT_GRAPH_URL: microsoft.graphUrl,
+  ...microsoft.appEnv,
+  MICROSOFT_TENANT: "common", // as a multi-tenant app registration signs in
 }));
 
 describe("Outlook beside Google", () => {

@@ -31,11 +31,7 @@ afterEach(() => {
 });
 useEnv(() => ({
   APP_URL: app.url,
-  DISCORD_CLIENT_ID: double.oauth.clientId,
-  DISCORD_CLIENT_SECRET: double.oauth.clientSecret,
-  DISCORD_BOT_TOKEN: double.botToken,
-  DISCORD_BASE_URL: double.url,
-  DISCORD_API_URL: double.apiUrl,
+  ...double.appEnv,
 }));
 
 const CALLBACK = DISCORD_DOUBLE_DEFAULTS.redirectUris[0];

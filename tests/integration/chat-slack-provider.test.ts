@@ -40,10 +40,10 @@ afterEach(() => {
   rotating.reset();
   resetCircuits();
 });
-useEnv(() => ({ APP_URL: app.url, SLACK_CLIENT_ID: double.oauth.clientId, SLACK_CLIENT_SECRET: double.oauth.clientSecret, SLACK_BASE_URL: double.url }));
+useEnv(() => ({ APP_URL: app.url, ...double.appEnv }));
 
 const envFor = (target: SlackDouble): Env =>
-  parseEnv({ ...process.env, SLACK_CLIENT_ID: target.oauth.clientId, SLACK_CLIENT_SECRET: target.oauth.clientSecret, SLACK_BASE_URL: target.url });
+  parseEnv({ ...process.env, ...target.appEnv });
 
 function oauthFor(env: Env): OAuthClientSettings {
   const configuration = slack.configuration(env, CALLBACK);

@@ -34,10 +34,7 @@ afterAll(async () => {
 afterEach(() => github.reset());
 useEnv(() => ({
   APP_URL: app.url,
-  GITHUB_CLIENT_ID: github.oauth.clientId,
-  GITHUB_CLIENT_SECRET: github.oauth.clientSecret,
-  GITHUB_BASE_URL: github.url,
-  GITHUB_API_URL: github.apiUrl,
+  ...github.appEnv,
 }));
 
 const DAY = 86_400_000;

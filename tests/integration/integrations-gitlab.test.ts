@@ -44,9 +44,7 @@ afterEach(() => {
 });
 useEnv(() => ({
   APP_URL: app.url,
-  GITLAB_CLIENT_ID: gitlab.oauth.clientId,
-  GITLAB_CLIENT_SECRET: gitlab.oauth.clientSecret,
-  GITLAB_BASE_URL: gitlab.url,
+  ...gitlab.appEnv,
 }));
 
 const DAY = 86_400_000;

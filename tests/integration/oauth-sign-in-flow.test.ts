@@ -36,10 +36,8 @@ afterAll(() => Promise.all([google.close(), microsoft.close(), linkedIn.close()]
 
 useEnv(() => ({
   ...google.appEnv,
-  MICROSOFT_CLIENT_ID: microsoft.oauth.clientId,
-  MICROSOFT_CLIENT_SECRET: microsoft.oauth.clientSecret,
+  ...microsoft.appEnv,
   MICROSOFT_TENANT: "common",
-  MICROSOFT_LOGIN_URL: microsoft.url,
   LINKEDIN_CLIENT_ID: linkedIn.oauth.clientId,
   LINKEDIN_CLIENT_SECRET: linkedIn.oauth.clientSecret,
   LINKEDIN_OAUTH_URL: linkedIn.url,

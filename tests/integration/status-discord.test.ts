@@ -28,14 +28,8 @@ afterEach(() => {
 });
 useEnv(() => ({
   APP_URL: app.url,
-  DISCORD_CLIENT_ID: discord.oauth.clientId,
-  DISCORD_CLIENT_SECRET: discord.oauth.clientSecret,
-  DISCORD_BOT_TOKEN: discord.botToken,
-  DISCORD_BASE_URL: discord.url,
-  DISCORD_API_URL: discord.apiUrl,
-  SLACK_CLIENT_ID: slack.oauth.clientId,
-  SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
-  SLACK_BASE_URL: slack.url,
+  ...discord.appEnv,
+  ...slack.appEnv,
 }));
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, SPACING_MS));

@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(() => Promise.all([slack.close(), app.close()]));
 useStatusTestTiming(SPACING_MS);
 afterEach(() => slack.reset());
-useEnv(() => ({ APP_URL: app.url, SLACK_CLIENT_ID: slack.oauth.clientId, SLACK_CLIENT_SECRET: slack.oauth.clientSecret, SLACK_BASE_URL: slack.url }));
+useEnv(() => ({ APP_URL: app.url, ...slack.appEnv }));
 
 const apiWrites = (slackId: string) => slack.profileWrites(slackId).filter((write) => write.source === "api");
 const shown = (slackId: string) => {
