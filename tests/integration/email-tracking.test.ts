@@ -1,8 +1,6 @@
-import { generateKeyPairSync, randomBytes, randomUUID, sign } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST as emailWebhook } from "~/app/api/webhooks/email/[provider]/route";
 import { GET as unsubscribeGet, POST as unsubscribePost } from "~/app/api/email/unsubscribe/route";
 import { GET as confirmGet, POST as confirmPost } from "~/app/api/email/confirm-address/route";
 import { getDb } from "~/server/db/client";
@@ -12,57 +10,24 @@ import { sendEmail, type OutgoingEmail } from "~/server/email/send";
 import { createUnsubscribeToken, UNSUBSCRIBE_TOKEN_TTL_MS, verifyUnsubscribeToken } from "~/server/email/unsubscribe";
 import { metrics } from "~/server/metrics/registry";
 import { getNotificationPreferences } from "~/server/notifications/preferences";
-import { POSTMARK_DOUBLE_TOKEN, startPostmarkDouble } from "../doubles/postmark/server";
-import { RESEND_DOUBLE_KEY, startResendDouble } from "../doubles/resend/server";
-import { SENDGRID_DOUBLE_KEY, startSendGridDouble } from "../doubles/sendgrid/server";
+import { startPostmarkDouble } from "../doubles/postmark/server";
+import { startResendDouble } from "../doubles/resend/server";
+import { startSendGridDouble } from "../doubles/sendgrid/server";
 import { errorOf, signedUpUser } from "../support/callers";
+import { emailDoublesEnv, otherResendSecret, otherSendGridKey, postEmailEvent, postmarkHeaders, resendHeaders, sendgridHeaders, sentMessage } from "../support/email-webhooks";
 import { useEnv, withEnv } from "../support/env";
 
 let resend: Awaited<ReturnType<typeof startResendDouble>>;
 let postmark: Awaited<ReturnType<typeof startPostmarkDouble>>;
 let sendgrid: Awaited<ReturnType<typeof startSendGridDouble>>;
-const RESEND_SECRET = `whsec_${randomBytes(24).toString("base64")}`;
-const POSTMARK_CREDENTIALS = "devpulse-hooks:correct horse";
-const sendgridKeys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
 
 beforeAll(async () => {
   await getDb(); // the first open of the database is slow: not inside the first test's time
   [resend, postmark, sendgrid] = await Promise.all([startResendDouble(), startPostmarkDouble(), startSendGridDouble()]);
 });
 afterAll(() => Promise.all([resend.close(), postmark.close(), sendgrid.close()]));
-useEnv(() => ({
-  EMAIL_PROVIDERS: "resend",
-  RESEND_API_KEY: RESEND_DOUBLE_KEY,
-  RESEND_BASE_URL: resend.url,
-  RESEND_WEBHOOK_SECRET: RESEND_SECRET,
-  POSTMARK_SERVER_TOKEN: POSTMARK_DOUBLE_TOKEN,
-  POSTMARK_API_URL: postmark.url,
-  POSTMARK_WEBHOOK_CREDENTIALS: POSTMARK_CREDENTIALS,
-  SENDGRID_API_KEY: SENDGRID_DOUBLE_KEY,
-  SENDGRID_API_URL: sendgrid.url,
-  SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridKeys.publicKey.export({ format: "der", type: "spki" }).toString("base64"),
-}));
+useEnv(() => ({ EMAIL_PROVIDERS: "resend", ...emailDoublesEnv({ resend: resend.url, postmark: postmark.url, sendgrid: sendgrid.url }) }));
 
-const hook = (provider: string, body: string, headers: Record<string, string>) =>
-  emailWebhook(new Request(`http://localhost/api/webhooks/email/${provider}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body }), { params: Promise.resolve({ provider }) });
-
-const resendHeaders = (body: string, at = new Date(), secret = RESEND_SECRET) => {
-  const id = `msg_${randomUUID()}`;
-  return { "svix-id": id, "svix-timestamp": String(Math.floor(at.getTime() / 1000)), "svix-signature": new Webhook(secret).sign(id, at, body) };
-};
-const sendgridHeaders = (body: string, at = Date.now(), key = sendgridKeys.privateKey) => {
-  const timestamp = String(Math.floor(at / 1000));
-  return { "x-twilio-email-event-webhook-timestamp": timestamp, "x-twilio-email-event-webhook-signature": sign("sha256", Buffer.from(timestamp + body), key).toString("base64") };
-};
-const basic = (credentials: string) => ({ authorization: `Basic ${Buffer.from(credentials).toString("base64")}` });
-
-async function sentMessage(provider: "resend" | "postmark" | "sendgrid", label: string) {
-  const account = await signedUpUser(label);
-  const outgoing: OutgoingEmail = { userId: account.user.id, to: account.email, idempotencyKey: `t:${randomUUID()}`, content: { template: "notification", notification: { id: randomUUID(), kind: "account.export_ready", data: { exportId: randomUUID(), format: "json", bytes: 10 } } }, unsubscribeCategory: "account" };
-  const result = await withEnv({ EMAIL_PROVIDERS: provider }, async () => sendEmail(await getDb(), getEnv(), outgoing));
-  const [row] = await (await getDb()).select().from(emailMessages).where(eq(emailMessages.idempotencyKey, outgoing.idempotencyKey));
-  return { ...account, outgoing, result, row: row! };
-}
 const statusOf = async (id: string) => (await (await getDb()).select({ status: emailMessages.status }).from(emailMessages).where(eq(emailMessages.id, id)))[0]!.status;
 const bounces = async () => (await metrics.emailBounces.get()).values.reduce((sum, v) => sum + v.value, 0);
 
@@ -70,22 +35,22 @@ describe("bounce webhooks, each verified by its provider's scheme", () => {
   it("Resend (Standard Webhooks): delivered, then a permanent bounce suppresses the address; forged and stale deliveries are refused", async () => {
     const { row, user, email, outgoing } = await sentMessage("resend", "bounce-resend");
     const delivered = JSON.stringify({ type: "email.delivered", created_at: new Date().toISOString(), data: { email_id: row.providerMessageId, to: [email] } });
-    expect((await hook("resend", delivered, resendHeaders(delivered))).status).toBe(200);
+    expect((await postEmailEvent("resend", delivered, resendHeaders(delivered))).status).toBe(200);
     expect(await statusOf(row.id)).toBe("delivered");
 
     const bounced = JSON.stringify({ type: "email.bounced", created_at: new Date().toISOString(), data: { email_id: row.providerMessageId, to: [email], bounce: { type: "Permanent", subType: "General", message: "550 5.1.1 user unknown" } } });
-    expect((await hook("resend", bounced, resendHeaders(bounced, new Date(), `whsec_${randomBytes(24).toString("base64")}`))).status).toBe(401);
-    expect((await hook("resend", bounced, resendHeaders(bounced, new Date(Date.now() - 10 * 60_000)))).status).toBe(401);
+    expect((await postEmailEvent("resend", bounced, resendHeaders(bounced, new Date(), otherResendSecret()))).status).toBe(401);
+    expect((await postEmailEvent("resend", bounced, resendHeaders(bounced, new Date(Date.now() - 10 * 60_000)))).status).toBe(401);
     const tampered = resendHeaders(bounced);
-    expect((await hook("resend", bounced.replace("Permanent", "Transient"), tampered)).status).toBe(401);
+    expect((await postEmailEvent("resend", bounced.replace("Permanent", "Transient"), tampered)).status).toBe(401);
     expect(await statusOf(row.id)).toBe("delivered");
 
     const before = await bounces();
-    expect((await hook("resend", bounced, resendHeaders(bounced))).status).toBe(200);
+    expect((await postEmailEvent("resend", bounced, resendHeaders(bounced))).status).toBe(200);
     expect(await statusOf(row.id)).toBe("bounced");
     expect(await bounces()).toBe(before + 1);
     // A redelivery of the same event changes nothing and counts nothing.
-    await hook("resend", bounced, resendHeaders(bounced));
+    await postEmailEvent("resend", bounced, resendHeaders(bounced));
     expect(await bounces()).toBe(before + 1);
 
     const next = await sendEmail(await getDb(), getEnv(), { ...outgoing, idempotencyKey: `t:${randomUUID()}` });
@@ -112,11 +77,11 @@ describe("bounce webhooks, each verified by its provider's scheme", () => {
     const soft = await sentMessage("postmark", "bounce-postmark-soft");
     const hard = await sentMessage("postmark", "bounce-postmark-hard");
     const event = (messageId: string, type: string) => JSON.stringify({ RecordType: "Bounce", Type: type, MessageID: messageId, Email: "x@example.test", Description: "The server was unable to deliver your message" });
-    expect((await hook("postmark", event(hard.row.providerMessageId!, "HardBounce"), basic("devpulse-hooks:wrong"))).status).toBe(401);
-    expect((await hook("postmark", event(hard.row.providerMessageId!, "HardBounce"), {})).status).toBe(401);
+    expect((await postEmailEvent("postmark", event(hard.row.providerMessageId!, "HardBounce"), postmarkHeaders("devpulse-hooks:wrong"))).status).toBe(401);
+    expect((await postEmailEvent("postmark", event(hard.row.providerMessageId!, "HardBounce"), {})).status).toBe(401);
     expect(await statusOf(hard.row.id)).toBe("sent");
-    expect((await hook("postmark", event(soft.row.providerMessageId!, "SoftBounce"), basic(POSTMARK_CREDENTIALS))).status).toBe(200);
-    expect((await hook("postmark", event(hard.row.providerMessageId!, "HardBounce"), basic(POSTMARK_CREDENTIALS))).status).toBe(200);
+    expect((await postEmailEvent("postmark", event(soft.row.providerMessageId!, "SoftBounce"), postmarkHeaders())).status).toBe(200);
+    expect((await postEmailEvent("postmark", event(hard.row.providerMessageId!, "HardBounce"), postmarkHeaders())).status).toBe(200);
     expect(await statusOf(soft.row.id)).toBe("sent");
     expect(await statusOf(hard.row.id)).toBe("bounced");
     const db = await getDb();
@@ -130,20 +95,20 @@ describe("bounce webhooks, each verified by its provider's scheme", () => {
       { email: "x@example.test", event: "delivered", sg_message_id: `${row.providerMessageId}.filter0001`, devpulse_message_id: row.id, timestamp: 1 },
       { email: "x@example.test", event: "bounce", type: "bounce", reason: "550 5.1.1 unknown user", sg_message_id: `${row.providerMessageId}.filter0001`, devpulse_message_id: row.id, timestamp: 2 },
     ]);
-    const otherKey = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey;
-    expect((await hook("sendgrid", body, sendgridHeaders(body, Date.now(), otherKey))).status).toBe(401);
-    expect((await hook("sendgrid", body, sendgridHeaders(body, Date.now() - 10 * 60_000))).status).toBe(401);
-    expect((await hook("sendgrid", body, {})).status).toBe(401);
+    const otherKey = otherSendGridKey();
+    expect((await postEmailEvent("sendgrid", body, sendgridHeaders(body, Date.now(), otherKey))).status).toBe(401);
+    expect((await postEmailEvent("sendgrid", body, sendgridHeaders(body, Date.now() - 10 * 60_000))).status).toBe(401);
+    expect((await postEmailEvent("sendgrid", body, {})).status).toBe(401);
     expect(await statusOf(row.id)).toBe("sent");
-    const accepted = await hook("sendgrid", body, sendgridHeaders(body));
+    const accepted = await postEmailEvent("sendgrid", body, sendgridHeaders(body));
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toEqual({ received: 2, applied: 2 });
     expect(await statusOf(row.id)).toBe("bounced");
   });
 
   it("an unknown provider is 404; an unconfigured one refuses", async () => {
-    expect((await hook("mailgun", "{}", {})).status).toBe(404);
-    await withEnv({ RESEND_WEBHOOK_SECRET: undefined }, async () => expect((await hook("resend", "{}", resendHeaders("{}"))).status).toBe(404));
+    expect((await postEmailEvent("mailgun", "{}", {})).status).toBe(404);
+    await withEnv({ RESEND_WEBHOOK_SECRET: undefined }, async () => expect((await postEmailEvent("resend", "{}", resendHeaders("{}"))).status).toBe(404));
   });
 });
 

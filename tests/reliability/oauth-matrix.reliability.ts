@@ -8,14 +8,12 @@ import { exchangeCode, redirectUriFor } from "~/server/integrations/oauth";
 import { providers, registeredProviderIds, type RegisteredProviderId } from "~/server/integrations/registry";
 import { getJobRunner } from "~/server/jobs/send";
 import { startDiscordDouble } from "../doubles/discord/server";
-import { startGitHubDouble } from "../doubles/github/server";
-import { startGitLabDouble } from "../doubles/gitlab/server";
 import { startGoogleDouble } from "../doubles/google/server";
 import { startMicrosoftDouble } from "../doubles/microsoft/server";
 import { startSlackDouble } from "../doubles/slack/server";
-import { sessionCookieFor, signedUpUser, visitorIp } from "../support/callers";
+import { signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
-import { startIntegrationRoutes } from "../support/integrations";
+import { consentAtProvider, followCallback, startGitDoubles, startIntegrationRoutes } from "../support/integrations";
 import { measured } from "./support/figures";
 
 /**
@@ -35,16 +33,16 @@ let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
 beforeAll(async () => {
   app = await startIntegrationRoutes();
   const callback = (provider: string) => `${app.url}/api/integrations/${provider}/callback`;
-  const github = await startGitHubDouble({ autoApprove: true });
-  github.addCallbackUrl(callback("github"));
-  const started = { github, gitlab: await startGitLabDouble({ autoApprove: true }), slack: await startSlackDouble({ autoApprove: true }), discord: await startDiscordDouble({ autoApprove: true }), google: await startGoogleDouble({ autoApprove: true }), microsoft: await startMicrosoftDouble({ autoApprove: true }) };
-  for (const provider of ["gitlab", "slack", "discord", "google", "microsoft"] as const) started[provider].addRedirectUri(callback(provider));
+  const started = { ...(await startGitDoubles(app.url)), slack: await startSlackDouble({ autoApprove: true }), discord: await startDiscordDouble({ autoApprove: true }), google: await startGoogleDouble({ autoApprove: true }), microsoft: await startMicrosoftDouble({ autoApprove: true }) };
+  for (const provider of ["slack", "discord", "google", "microsoft"] as const) started[provider].addRedirectUri(callback(provider));
   Object.assign(doubles, started);
 });
 afterAll(async () => Promise.all([app?.close(), ...Object.values(doubles).map((double) => double.close())]));
 useEnv(() => Object.assign({ APP_URL: app.url }, ...Object.values(doubles).map((double) => double.appEnv)));
 
-/** Near matches of our redirect URI that a provider must refuse: another port, a longer host, credentials before the host, a sibling path. */
+const NEAR_MATCHES = ["another port", "a longer host", "credentials before the host", "a sibling path"];
+
+/** Near matches of our redirect URI that a provider must refuse, in NEAR_MATCHES' order. */
 function nearMatches(redirectUri: string): string[] {
   const exact = new URL(redirectUri);
   const otherPort = new URL(redirectUri);
@@ -54,20 +52,10 @@ function nearMatches(redirectUri: string): string[] {
 
 type Person = Awaited<ReturnType<typeof signedUpUser>>;
 
-/** Our callback as the person's browser reaches it: the session cookie, redirects not followed; returns the error it redirects with (null when connected). */
-async function followCallback(who: Person, callbackUrl: string) {
-  const response = await fetch(callbackUrl, { redirect: "manual", headers: { cookie: await sessionCookieFor(who.user), "x-forwarded-for": visitorIp() } });
-  const location = new URL(response.headers.get("location") ?? "http://invalid/");
-  return { error: location.searchParams.get("error"), connected: location.searchParams.get("connected") };
-}
-
-/** integrations.connect, then the provider's consent (auto-approved): the callback URL the provider sends the browser to. */
-async function authorize(who: Person, provider: RegisteredProviderId) {
-  const { authorizationUrl } = await who.caller.integrations.connect({ provider, consent: true });
-  const consent = await fetch(authorizationUrl, { redirect: "manual" });
-  const callbackUrl = consent.headers.get("location");
-  if (consent.status !== 302 || !callbackUrl) throw new Error(`${provider}'s consent answered ${consent.status}: ${(await consent.text()).slice(0, 200)}`);
-  return { authorizationUrl: new URL(authorizationUrl), callbackUrl };
+/** Our callback followed with `who`'s session: the error it redirects with (null when connected), and what it connected. */
+async function callbackAs(who: Person, callbackUrl: string) {
+  const { callback } = await followCallback(who.user, callbackUrl);
+  return { error: callback.searchParams.get("error"), connected: callback.searchParams.get("connected") };
 }
 
 describe("OAuth refusal matrix", () => {
@@ -86,20 +74,20 @@ describe("OAuth refusal matrix", () => {
 
         // An invented state.
         cases++;
-        refused(`${provider}: invented state`, await followCallback(alice, `${app.url}/api/integrations/${provider}/callback?${new URLSearchParams({ state: randomBytes(32).toString("base64url"), code: "invented" })}`), /unknown or was already used/);
+        refused(`${provider}: invented state`, await callbackAs(alice, `${app.url}/api/integrations/${provider}/callback?${new URLSearchParams({ state: randomBytes(32).toString("base64url"), code: "invented" })}`), /unknown or was already used/);
 
         // Alice's authorization, followed with Bob's session: refused, and Alice's state is left for her.
-        const { authorizationUrl, callbackUrl } = await authorize(alice, provider);
+        const { authorizationUrl, callbackUrl } = await consentAtProvider(alice.user, provider);
         if (authorizationUrl.searchParams.get("redirect_uri") !== redirectUri) findings.push(`${provider}: the authorization request's redirect URI is ${authorizationUrl.searchParams.get("redirect_uri")}`);
         cases++;
-        refused(`${provider}: another account's state`, await followCallback(bob, callbackUrl), /started by another account/);
-        const aliceConnects = await followCallback(alice, callbackUrl);
+        refused(`${provider}: another account's state`, await callbackAs(bob, callbackUrl), /started by another account/);
+        const aliceConnects = await callbackAs(alice, callbackUrl);
         if (aliceConnects.connected !== provider) findings.push(`${provider}: Alice could not connect after Bob's attempt (${aliceConnects.error})`);
         await getJobRunner().idle();
 
         // The same callback again: the state is used up, so the code is never sent to the provider a second time.
         cases++;
-        refused(`${provider}: the callback replayed`, await followCallback(alice, callbackUrl), /unknown or was already used/);
+        refused(`${provider}: the callback replayed`, await callbackAs(alice, callbackUrl), /unknown or was already used/);
         // And the provider refuses that code if it were sent again (as the app's own exchange sends it).
         cases++;
         const configuration = providers[provider].configuration(getEnv(), redirectUri);
@@ -115,9 +103,9 @@ describe("OAuth refusal matrix", () => {
 
         // An expired state of Carol's own.
         cases++;
-        const expiring = await authorize(carol, provider);
+        const expiring = await consentAtProvider(carol.user, provider);
         await (await getDb()).update(oauthStates).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(oauthStates.userId, carol.user.id));
-        refused(`${provider}: expired state`, await followCallback(carol, expiring.callbackUrl), /expired/);
+        refused(`${provider}: expired state`, await callbackAs(carol, expiring.callbackUrl), /expired/);
 
         // Near matches of our redirect URI, sent to the provider's authorization endpoint: no code may go there.
         for (const nearMatch of nearMatches(redirectUri)) {
@@ -140,7 +128,7 @@ describe("OAuth refusal matrix", () => {
       return {
         tried: cases,
         lost: findings.length,
-        detail: `${registeredProviderIds.length} providers (${registeredProviderIds.join(", ")}), each: an invented state, another account's state (and its owner could still connect), the callback replayed (the state is single-use, so the code never reaches the provider twice), the used code sent to the provider's token endpoint again, an expired state, and ${nearMatches("http://h:1/p").length} near matches of our redirect URI at its authorization endpoint (another port, a longer host, credentials before the host, a sibling path); findings: ${findings.join("; ") || "none"}`,
+        detail: `${registeredProviderIds.length} providers (${registeredProviderIds.join(", ")}), each: an invented state, another account's state (and its owner could still connect), the callback replayed (the state is single-use, so the code never reaches the provider twice), the used code sent to the provider's token endpoint again, an expired state, and ${NEAR_MATCHES.length} near matches of our redirect URI at its authorization endpoint (${NEAR_MATCHES.join(", ")}); findings: ${findings.join("; ") || "none"}`,
       };
     });
     expect(findings).toEqual([]);

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { jobRuns } from "~/server/db/schema";
@@ -37,15 +37,16 @@ type FaultKind = "429 with Retry-After" | "403 rate limit" | "410" | "500" | "50
 const KINDS: FaultKind[] = ["429 with Retry-After", "403 rate limit", "410", "500", "503", "no answer (timeout)", "reset connection", "malformed JSON"];
 
 /** The fault as the double serves it at `path`; `resetAt` for a rate limit, so the requests after it can be checked. */
-function faultFor(provider: "github" | "gitlab", kind: FaultKind, path: string): { spec: FaultSpec; resetAfterMs?: number } {
+function faultFor(provider: "github" | "gitlab" | "google", kind: FaultKind, path: string): { spec: FaultSpec; resetAfterMs?: number } {
   switch (kind) {
     case "429 with Retry-After":
       return { spec: { path, status: 429, headers: { "retry-after": "1" } }, resetAfterMs: 1000 };
     case "403 rate limit":
-      // GitHub's primary limit (remaining 0 and a reset time); GitLab rate-limits with 429 only, so a 403 there is a plain refusal.
-      return provider === "github"
-        ? { spec: { path, status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 2) }, body: { message: "API rate limit exceeded" } }, resetAfterMs: 1000 }
-        : { spec: { path, status: 403, body: { message: "403 Forbidden" } } };
+      // GitHub's primary limit (remaining 0 and a reset time); Google's rateLimitExceeded (no reset given: backed off);
+      // GitLab rate-limits with 429 only, so a 403 there is a plain refusal.
+      if (provider === "github") return { spec: { path, status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 2) }, body: { message: "API rate limit exceeded" } }, resetAfterMs: 1000 };
+      if (provider === "google") return { spec: { path, status: 403, body: { error: { code: 403, message: "Rate Limit Exceeded", errors: [{ domain: "usageLimits", reason: "rateLimitExceeded", message: "Rate Limit Exceeded" }] } } } };
+      return { spec: { path, status: 403, body: { message: "403 Forbidden" } } };
     case "410":
       return { spec: { path, status: 410, body: { message: "Gone" } } };
     case "500":
@@ -67,6 +68,12 @@ function earlyRequests(log: readonly LoggedRequest[], limited: ReadonlyArray<{ i
     const answeredAt = log[index]!.receivedAt;
     return log.slice(index + 1).filter((request) => request.receivedAt > answeredAt + 50 && request.receivedAt < answeredAt + resetAfterMs - 50);
   });
+}
+
+/** The user's job runs that failed with a programming error rather than a ProviderError written for a person. */
+async function crashedRuns(userId: string): Promise<string[]> {
+  const runs = await (await getDb()).select({ error: jobRuns.error }).from(jobRuns).where(eq(jobRuns.userId, userId));
+  return runs.flatMap((run) => (run.error && /TypeError|ReferenceError|SyntaxError|Cannot read|is not a function|undefined/.test(run.error) ? [run.error.slice(0, 200)] : []));
 }
 
 let github: Awaited<ReturnType<typeof startGitDoubles>>["github"];
@@ -120,7 +127,8 @@ describe("provider faults during sync jobs", () => {
               : gitlab.addCommits(target, [{ message: `fault round ${round}`, authorName: "GitLab Dev", authorEmail: "gitlab.dev@example.com", date: at, additions: 1, deletions: 0 }]);
           added.push(...commits.map((commit) => commit.sha));
           const limits: Array<{ path: string; resetAfterMs: number }> = [];
-          for (let fault = 0; fault < 1 + Math.floor(random() * 2); fault++) {
+          const faults = 1 + Math.floor(random() * 2);
+          for (let fault = 0; fault < faults; fault++) {
             const kind = KINDS[Math.floor(random() * KINDS.length)]!;
             const path = paths[Math.floor(random() * paths.length)]!;
             const { spec, resetAfterMs } = faultFor(provider, kind, path);
@@ -144,9 +152,7 @@ describe("provider faults during sync jobs", () => {
           for (const early of earlyRequests(double.requests, limitedAnswers)) findings.push(`${provider} round ${round}: ${early.method} ${early.path} before the rate limit's reset`);
         }
 
-        // No job crashed: every failure on record is a ProviderError's message, written for a person.
-        const runs = await (await getDb()).select({ status: jobRuns.status, error: jobRuns.error }).from(jobRuns).where(and(eq(jobRuns.userId, user.id)));
-        for (const run of runs) if (run.error && /TypeError|ReferenceError|SyntaxError|Cannot read|is not a function|undefined/.test(run.error)) findings.push(`${provider}: a job crashed: ${run.error.slice(0, 200)}`);
+        for (const crash of await crashedRuns(user.id)) findings.push(`${provider}: a job crashed: ${crash}`);
 
         // The faults stop: one sync brings every commit that appeared.
         double.reset();
@@ -194,9 +200,7 @@ describe("provider faults during sync jobs", () => {
         if (kind === "410") google.invalidateSyncTokens(googleEmail);
         else {
           const path = paths[Math.floor(random() * paths.length)]!;
-          const fault = faultFor("github", kind, path).spec;
-          // Google's rate limits: 429, or 403 rateLimitExceeded (its own error body, not GitHub's headers).
-          google.failNext(kind === "403 rate limit" ? { path, status: 403, body: { error: { code: 403, message: "Rate Limit Exceeded", errors: [{ domain: "usageLimits", reason: "rateLimitExceeded", message: "Rate Limit Exceeded" }] } } } : fault);
+          google.failNext(faultFor("google", kind, path).spec);
         }
         await sync();
         if (kind === "410") {
@@ -206,8 +210,7 @@ describe("provider faults during sync jobs", () => {
           else findings.push(`round ${round}: no full resync after the 410 (${listed.map((request) => `${request.status}${"syncToken" in request.query ? " incremental" : " full"}`).join(", ")})`);
         }
       }
-      const runs = await (await getDb()).select({ error: jobRuns.error }).from(jobRuns).where(eq(jobRuns.userId, user.id));
-      for (const run of runs) if (run.error && /TypeError|ReferenceError|SyntaxError|Cannot read|is not a function|undefined/.test(run.error)) findings.push(`a job crashed: ${run.error.slice(0, 200)}`);
+      for (const crash of await crashedRuns(user.id)) findings.push(`a job crashed: ${crash}`);
 
       // The faults stop: one sync, and the cached week is Google's.
       google.reset();

@@ -1,18 +1,15 @@
-import { generateKeyPairSync, randomBytes, randomUUID, sign } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST as emailWebhook } from "~/app/api/webhooks/email/[provider]/route";
 import { getDb } from "~/server/db/client";
 import { emailMessages, integrations, jobRuns } from "~/server/db/schema";
-import { getEnv } from "~/server/env";
-import { sendEmail } from "~/server/email/send";
 import { getJobRunner } from "~/server/jobs/send";
-import { POSTMARK_DOUBLE_TOKEN, startPostmarkDouble } from "../doubles/postmark/server";
-import { RESEND_DOUBLE_KEY, startResendDouble } from "../doubles/resend/server";
-import { SENDGRID_DOUBLE_KEY, startSendGridDouble } from "../doubles/sendgrid/server";
+import { startPostmarkDouble } from "../doubles/postmark/server";
+import { startResendDouble } from "../doubles/resend/server";
+import { startSendGridDouble } from "../doubles/sendgrid/server";
 import { signedUpUser } from "../support/callers";
-import { useEnv, withEnv } from "../support/env";
+import { emailDoublesEnv, otherResendSecret, otherSendGridKey, postEmailEvent, postmarkHeaders, resendHeaders, sendgridHeaders, sentMessage, type EmailProvider } from "../support/email-webhooks";
+import { useEnv } from "../support/env";
 import { connectThroughProvider, startGitDoubles, startIntegrationRoutes } from "../support/integrations";
 import { measured } from "./support/figures";
 
@@ -41,46 +38,24 @@ type Row = {
   replayed: (genuine: Delivery) => Promise<Delivery> | Delivery;
 };
 
-const RESEND_SECRET = `whsec_${randomBytes(24).toString("base64")}`;
-const POSTMARK_CREDENTIALS = "devpulse-hooks:correct horse";
-const sendgridKeys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
 const TEN_MINUTES_AGO = () => Date.now() - 10 * 60_000;
 
 let github: Awaited<ReturnType<typeof startGitDoubles>>["github"];
 let gitlab: Awaited<ReturnType<typeof startGitDoubles>>["gitlab"];
-let email: Array<{ close: () => Promise<void> }> = [];
+let email: Record<EmailProvider, { url: string; close: () => Promise<void> }>;
 let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
 beforeAll(async () => {
   app = await startIntegrationRoutes();
   ({ github, gitlab } = await startGitDoubles(app.url));
   const [resend, postmark, sendgrid] = await Promise.all([startResendDouble(), startPostmarkDouble(), startSendGridDouble()]);
-  email = [resend, postmark, sendgrid];
-  Object.assign(emailUrls, { resend: resend.url, postmark: postmark.url, sendgrid: sendgrid.url });
+  email = { resend, postmark, sendgrid };
 });
-afterAll(async () => Promise.all([app?.close(), github?.close(), gitlab?.close(), ...email.map((double) => double.close())]));
-const emailUrls = { resend: "", postmark: "", sendgrid: "" };
-useEnv(() => ({
-  APP_URL: app.url,
-  ...github.appEnv,
-  ...gitlab.appEnv,
-  RESEND_API_KEY: RESEND_DOUBLE_KEY,
-  RESEND_BASE_URL: emailUrls.resend,
-  RESEND_WEBHOOK_SECRET: RESEND_SECRET,
-  POSTMARK_SERVER_TOKEN: POSTMARK_DOUBLE_TOKEN,
-  POSTMARK_API_URL: emailUrls.postmark,
-  POSTMARK_WEBHOOK_CREDENTIALS: POSTMARK_CREDENTIALS,
-  SENDGRID_API_KEY: SENDGRID_DOUBLE_KEY,
-  SENDGRID_API_URL: emailUrls.sendgrid,
-  SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridKeys.publicKey.export({ format: "der", type: "spki" }).toString("base64"),
-}));
+afterAll(async () => Promise.all([app?.close(), github?.close(), gitlab?.close(), ...Object.values(email ?? {}).map((double) => double.close())]));
+useEnv(() => ({ APP_URL: app.url, ...github.appEnv, ...gitlab.appEnv, ...emailDoublesEnv({ resend: email.resend.url, postmark: email.postmark.url, sendgrid: email.sendgrid.url }) }));
 
 /** Sends a delivery to our route: git webhooks over HTTP to the route behind a real port, email events to the email route handler. */
 async function send(delivery: Delivery): Promise<number> {
-  if (delivery.url.startsWith("email:")) {
-    const provider = delivery.url.slice("email:".length);
-    const request = new Request(`http://localhost/api/webhooks/email/${provider}`, { method: "POST", headers: { "content-type": "application/json", ...delivery.headers }, body: delivery.body });
-    return (await emailWebhook(request, { params: Promise.resolve({ provider }) })).status;
-  }
+  if (delivery.url.startsWith("email:")) return (await postEmailEvent(delivery.url.slice("email:".length), delivery.body, delivery.headers)).status;
   const response = await fetch(delivery.url, { method: "POST", headers: delivery.headers, body: delivery.body });
   await response.arrayBuffer();
   return response.status;
@@ -123,51 +98,40 @@ async function gitRow(provider: "github" | "gitlab"): Promise<Row> {
 }
 
 /** Email: a permanent bounce of a message we sent through that provider; its effect is the messages marked bounced. */
-async function emailRow(provider: "resend" | "postmark" | "sendgrid"): Promise<Row> {
-  const account = await signedUpUser(`hooks-${provider}`);
+async function emailRow(provider: EmailProvider): Promise<Row> {
+  const { row: message, email } = await sentMessage(provider, `hooks-${provider}`);
   const db = await getDb();
-  const idempotencyKey = `matrix:${randomUUID()}`;
-  await withEnv({ EMAIL_PROVIDERS: provider }, () =>
-    sendEmail(db, getEnv(), { userId: account.user.id, to: account.email, idempotencyKey, content: { template: "notification", notification: { id: randomUUID(), kind: "account.export_ready", data: { exportId: randomUUID(), format: "json", bytes: 10 } } }, unsubscribeCategory: "account" }),
-  );
-  const [message] = await db.select().from(emailMessages).where(eq(emailMessages.idempotencyKey, idempotencyKey));
-  const effect = async () => (await db.select({ id: emailMessages.id }).from(emailMessages).where(and(eq(emailMessages.id, message!.id), eq(emailMessages.status, "bounced")))).length;
+  const effect = async () => (await db.select({ id: emailMessages.id }).from(emailMessages).where(and(eq(emailMessages.id, message.id), eq(emailMessages.status, "bounced")))).length;
   const url = `email:${provider}`;
   if (provider === "resend") {
-    const signed = (body: string, at = new Date(), secret = RESEND_SECRET, id = `msg_${randomUUID()}`): Delivery => ({ url, body, headers: { "svix-id": id, "svix-timestamp": String(Math.floor(at.getTime() / 1000)), "svix-signature": new Webhook(secret).sign(id, at, body) } });
-    const body = JSON.stringify({ type: "email.bounced", created_at: new Date().toISOString(), data: { email_id: message!.providerMessageId, to: [account.email], bounce: { type: "Permanent", subType: "General", message: "550 5.1.1 user unknown" } } });
+    const body = JSON.stringify({ type: "email.bounced", created_at: new Date().toISOString(), data: { email_id: message.providerMessageId, to: [email], bounce: { type: "Permanent", subType: "General", message: "550 5.1.1 user unknown" } } });
     return {
       provider,
       effect,
-      genuine: async () => signed(body),
-      forged: (genuine) => signed(genuine.body, new Date(), `whsec_${randomBytes(24).toString("base64")}`),
-      stale: (genuine) => signed(genuine.body, new Date(TEN_MINUTES_AGO())),
+      genuine: async () => ({ url, body, headers: resendHeaders(body) }),
+      forged: (genuine) => ({ ...genuine, headers: resendHeaders(genuine.body, new Date(), otherResendSecret()) }),
+      stale: (genuine) => ({ ...genuine, headers: resendHeaders(genuine.body, new Date(TEN_MINUTES_AGO())) }),
       replayed: (genuine) => genuine,
     };
   }
   if (provider === "postmark") {
-    const basic = (credentials: string) => ({ authorization: `Basic ${Buffer.from(credentials).toString("base64")}` });
-    const body = JSON.stringify({ RecordType: "Bounce", Type: "HardBounce", MessageID: message!.providerMessageId, Email: account.email, Description: "The server was unable to deliver your message" });
+    const body = JSON.stringify({ RecordType: "Bounce", Type: "HardBounce", MessageID: message.providerMessageId, Email: email, Description: "The server was unable to deliver your message" });
     return {
       provider,
       effect,
-      genuine: async () => ({ url, body, headers: basic(POSTMARK_CREDENTIALS) }),
-      forged: (genuine) => ({ ...genuine, headers: basic("devpulse-hooks:wrong") }),
+      genuine: async () => ({ url, body, headers: postmarkHeaders() }),
+      forged: (genuine) => ({ ...genuine, headers: postmarkHeaders("devpulse-hooks:wrong") }),
       stale: "Postmark authenticates with basic credentials and sends no timestamp; a replayed bounce finds the message already bounced",
       replayed: (genuine) => genuine,
     };
   }
-  const signed = (body: string, at = Date.now(), key = sendgridKeys.privateKey): Delivery => {
-    const timestamp = String(Math.floor(at / 1000));
-    return { url, body, headers: { "x-twilio-email-event-webhook-timestamp": timestamp, "x-twilio-email-event-webhook-signature": sign("sha256", Buffer.from(timestamp + body), key).toString("base64") } };
-  };
-  const body = JSON.stringify([{ email: account.email, event: "bounce", type: "bounce", reason: "550 5.1.1 unknown user", sg_message_id: `${message!.providerMessageId}.filter0001`, devpulse_message_id: message!.id, timestamp: Math.floor(Date.now() / 1000) }]);
+  const body = JSON.stringify([{ email, event: "bounce", type: "bounce", reason: "550 5.1.1 unknown user", sg_message_id: `${message.providerMessageId}.filter0001`, devpulse_message_id: message.id, timestamp: Math.floor(Date.now() / 1000) }]);
   return {
     provider,
     effect,
-    genuine: async () => signed(body),
-    forged: (genuine) => signed(genuine.body, Date.now(), generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey),
-    stale: (genuine) => signed(genuine.body, TEN_MINUTES_AGO()),
+    genuine: async () => ({ url, body, headers: sendgridHeaders(body) }),
+    forged: (genuine) => ({ ...genuine, headers: sendgridHeaders(genuine.body, Date.now(), otherSendGridKey()) }),
+    stale: (genuine) => ({ ...genuine, headers: sendgridHeaders(genuine.body, TEN_MINUTES_AGO()) }),
     replayed: (genuine) => genuine,
   };
 }

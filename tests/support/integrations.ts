@@ -25,6 +25,22 @@ export async function startGitDoubles(appUrl: string) {
   return { github, gitlab };
 }
 
+/** integrations.connect, then the provider's consent page (auto-approved by the double): where the provider sends the browser back. */
+export async function consentAtProvider(user: PublicUser, provider: RegisteredProviderId) {
+  const caller = await callerFor(user);
+  const { authorizationUrl } = await caller.integrations.connect({ provider, consent: true });
+  const consent = await fetch(authorizationUrl, { redirect: "manual" });
+  expect(consent.status, await consent.clone().text()).toBe(302);
+  return { authorizationUrl: new URL(authorizationUrl), callbackUrl: consent.headers.get("location")! };
+}
+
+/** Our OAuth callback as the person's browser reaches it: their session cookie, redirects not followed. */
+export async function followCallback(user: PublicUser, callbackUrl: string) {
+  // From the person's own address, as a proxy reports it: a test run's many connections do not add up against the per-address limit.
+  const callback = await fetch(callbackUrl, { redirect: "manual", headers: { cookie: await sessionCookieFor(user), "x-forwarded-for": visitorIp() } });
+  return { callback: new URL(callback.headers.get("location") ?? "http://invalid/"), status: callback.status };
+}
+
 /**
  * Connects a provider the way a person does: integrations.connect, the provider's
  * consent page (auto-approved by the double), the redirect to our callback with the
@@ -32,12 +48,8 @@ export async function startGitDoubles(appUrl: string) {
  * see the runner's idle()). Returns the final redirect.
  */
 export async function connectThroughProvider(user: PublicUser, provider: RegisteredProviderId, options: { dueWithinMs?: number } = {}) {
-  const caller = await callerFor(user);
-  const { authorizationUrl } = await caller.integrations.connect({ provider, consent: true });
-  const consent = await fetch(authorizationUrl, { redirect: "manual" });
-  expect(consent.status, await consent.clone().text()).toBe(302);
-  // From the person's own address, as a proxy reports it: a test run's many connections do not add up against the per-address limit.
-  const callback = await fetch(consent.headers.get("location")!, { redirect: "manual", headers: { cookie: await sessionCookieFor(user), "x-forwarded-for": visitorIp() } });
+  const { authorizationUrl, callbackUrl } = await consentAtProvider(user, provider);
+  const followed = await followCallback(user, callbackUrl);
   await getJobRunner().idle(options);
-  return { authorizationUrl: new URL(authorizationUrl), callback: new URL(callback.headers.get("location") ?? "http://invalid/"), status: callback.status };
+  return { authorizationUrl, ...followed };
 }
