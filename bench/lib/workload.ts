@@ -53,43 +53,62 @@ export type EncodedPush = { token: string; body: string; records: number };
 
 export function encodePush(device: Pick<BenchDevice, "deviceId" | "token">, changes: readonly EncryptedChange[]): EncodedPush {
   const input = { idempotencyKey: randomUUID(), deviceId: device.deviceId, changes };
-  return { token: device.token, body: JSON.stringify(transformer.serialize(input)), records: changes.length };
+  return { token: device.token, body: encodeInput(input), records: changes.length };
 }
 
-/** Sends encoded pushes over keep-alive HTTP/1.1 connections and checks each answer as the SDK would. */
-export function createPushSender(baseUrl: string): { send: (push: EncodedPush) => Promise<void>; close: () => void } {
-  const url = new URL("/api/trpc/sync.push", baseUrl);
+/** A tRPC input as the SDK puts it on the wire (the shared transformer). */
+export const encodeInput = (input: unknown) => JSON.stringify(transformer.serialize(input));
+
+export type TrpcAnswer = { status: number; data?: unknown; error?: string };
+
+/**
+ * tRPC calls as a device makes them (bearer token, an input encoded by `encodeInput`) over keep-alive
+ * HTTP/1.1, without the SDK's client objects, so thousands of simulated devices cost this process little.
+ * Every outcome is an answer: a refusal or a broken connection is a status and an error, never a throw.
+ */
+export function createTrpcCaller(baseUrl: string, options: { maxSockets?: number } = {}) {
   // Idle sockets close after 4 s, before the server's 5 s keep-alive timeout (Node's default), so a
   // request never goes out on a connection the server is closing ("socket hang up").
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
-  const send = (push: EncodedPush) =>
-    new Promise<void>((resolve, reject) => {
-      const request = httpRequest(
-        url,
-        { method: "POST", agent, headers: { "content-type": "application/json", authorization: `Bearer ${push.token}`, "content-length": Buffer.byteLength(push.body) } },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("error", reject);
-          response.on("end", () => {
-            try {
-              const answer = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { result?: { data: Parameters<typeof transformer.deserialize>[0] }; error?: unknown };
-              if (!answer?.result) throw new Error(`push answered HTTP ${response.statusCode}: ${JSON.stringify(answer?.error ?? answer).slice(0, 300)}`);
-              const { applied } = transformer.deserialize<{ applied: number }>(answer.result.data);
-              if (applied !== push.records) throw new Error(`push applied ${applied} of ${push.records}`);
-              resolve();
-            } catch (error) {
-              reject(error instanceof Error ? error : new Error(String(error)));
-            }
-          });
-        },
-      );
-      request.on("error", reject);
-      // A push that never answers fails the run instead of hanging it.
-      request.setTimeout(30_000, () => request.destroy(new Error("push got no answer within 30 s")));
-      request.end(push.body);
+  const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? Infinity, timeout: 4_000 });
+  const call = (token: string, procedure: string, encodedInput: string, method: "GET" | "POST") =>
+    new Promise<TrpcAnswer>((done) => {
+      const url = new URL(`/api/trpc/${procedure}`, baseUrl);
+      if (method === "GET") url.searchParams.set("input", encodedInput);
+      const headers: Record<string, string | number> = { authorization: `Bearer ${token}` };
+      if (method === "POST") Object.assign(headers, { "content-type": "application/json", "content-length": Buffer.byteLength(encodedInput) });
+      const outgoing = httpRequest(url, { method, agent, headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("error", (error) => done({ status: 0, error: error.message }));
+        response.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          try {
+            const answer = JSON.parse(text) as { result?: { data: Parameters<typeof transformer.deserialize>[0] }; error?: unknown };
+            if (response.statusCode === 200 && answer.result) return done({ status: 200, data: transformer.deserialize(answer.result.data) });
+            done({ status: response.statusCode ?? 0, error: JSON.stringify(answer.error ?? answer).slice(0, 300) });
+          } catch {
+            done({ status: response.statusCode ?? 0, error: `not JSON: ${text.slice(0, 100)}` });
+          }
+        });
+      });
+      outgoing.on("error", (error) => done({ status: 0, error: error.message }));
+      // A call that never answers is an answer too, instead of a hang.
+      outgoing.setTimeout(30_000, () => outgoing.destroy(new Error("no answer within 30 s")));
+      outgoing.end(method === "POST" ? encodedInput : undefined);
     });
-  return { send, close: () => agent.destroy() };
+  return { call, close: () => agent.destroy() };
+}
+
+/** Sends encoded pushes (createTrpcCaller) and checks each answer as the SDK would: every change applied. */
+export function createPushSender(baseUrl: string): { send: (push: EncodedPush) => Promise<void>; close: () => void } {
+  const caller = createTrpcCaller(baseUrl, { maxSockets: 256 });
+  const send = async (push: EncodedPush) => {
+    const answer = await caller.call(push.token, "sync.push", push.body, "POST");
+    if (answer.status !== 200) throw new Error(`push answered HTTP ${answer.status}: ${answer.error}`);
+    const { applied } = answer.data as { applied: number };
+    if (applied !== push.records) throw new Error(`push applied ${applied} of ${push.records}`);
+  };
+  return { send, close: caller.close };
 }
 
 /** A participant that sends pre-encoded requests (see EncodedPush). */

@@ -19,7 +19,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { log, onCleanup, runBench } from "../../bench/lib/cleanup";
@@ -31,8 +30,8 @@ import { activities, encryptRecords } from "../../bench/lib/records";
 import { fmt, POSTGRES_SERVER, writeSection } from "../../bench/lib/report";
 import { statusKiB } from "../../bench/lib/server";
 import { openSubscribers, type SubscriberPool } from "../../bench/lib/sse";
-import { summarize } from "../../bench/lib/stats";
-import { transformer } from "../../src/lib/transformer";
+import { percentile, summarize } from "../../bench/lib/stats";
+import { createTrpcCaller, encodeInput, type TrpcAnswer } from "../../bench/lib/workload";
 import { recordFigure, type Figure } from "../reliability/support/figures";
 import { productionServer } from "../reliability/support/production-server";
 import { readFigures, RELIABILITY_HEADER, renderFigures } from "../reliability/support/report";
@@ -55,41 +54,6 @@ const LEAK_LIMIT = 0.05;
 const SEED = 20_261_207;
 
 type Kind = "push" | "pull" | "conflicts" | "stream";
-type Answer = { status: number; data?: unknown; error?: string };
-
-/** tRPC calls as a device makes them (bearer token, the shared transformer), over keep-alive HTTP/1.1. */
-function createCaller(baseUrl: string) {
-  // Idle sockets close after 4 s, before the server's 5 s keep-alive timeout, so no call goes out on a closing connection.
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity, timeout: 4_000 });
-  const call = (token: string, procedure: string, input: unknown, method: "GET" | "POST") =>
-    new Promise<Answer>((done) => {
-      const body = JSON.stringify(transformer.serialize(input));
-      const url = new URL(`/api/trpc/${procedure}`, baseUrl);
-      url.hostname = "127.0.0.1";
-      if (method === "GET") url.searchParams.set("input", body);
-      const headers: Record<string, string | number> = { authorization: `Bearer ${token}` };
-      if (method === "POST") Object.assign(headers, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-      const outgoing = request(url, { method, agent, headers }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("error", (error) => done({ status: 0, error: error.message }));
-        response.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          try {
-            const answer = JSON.parse(text) as { result?: { data: Parameters<typeof transformer.deserialize>[0] }; error?: unknown };
-            if (response.statusCode === 200 && answer.result) return done({ status: 200, data: transformer.deserialize(answer.result.data) });
-            done({ status: response.statusCode ?? 0, error: JSON.stringify(answer.error ?? answer).slice(0, 200) });
-          } catch {
-            done({ status: response.statusCode ?? 0, error: `not JSON: ${text.slice(0, 100)}` });
-          }
-        });
-      });
-      outgoing.on("error", (error) => done({ status: 0, error: error.message }));
-      outgoing.setTimeout(30_000, () => outgoing.destroy(new Error("no answer within 30 s")));
-      outgoing.end(method === "POST" ? body : undefined);
-    });
-  return { call, close: () => agent.destroy() };
-}
 
 /** What a phase saw: each call's latency by kind, and every error with an example of each. */
 function createTally() {
@@ -103,7 +67,7 @@ function createTally() {
     latencies,
     errors,
     error,
-    async timed(kind: Exclude<Kind, "stream">, run: () => Promise<Answer>, check: (data: unknown) => string | undefined = () => undefined): Promise<unknown> {
+    async timed(kind: Exclude<Kind, "stream">, run: () => Promise<TrpcAnswer>, check: (data: unknown) => string | undefined = () => undefined): Promise<unknown> {
       const started = performance.now();
       const answer = await run();
       latencies[kind].push(performance.now() - started);
@@ -122,7 +86,7 @@ type PushResult = { cursor: number; applied: number; conflicts: number };
 type PullResult = { cursor: number; hasMore: boolean; changes: unknown[] };
 
 /** A device's calls, each checked as the SDK would check it. */
-function deviceCalls(call: ReturnType<typeof createCaller>["call"], tally: Tally, dataKey: CryptoKey) {
+function deviceCalls(call: TrpcCaller["call"], tally: Tally, dataKey: CryptoKey) {
   let records = 0;
   return {
     /** New records, plus (when `shared`) the user's shared record written without a base: a conflict once it exists. */
@@ -133,7 +97,7 @@ function deviceCalls(call: ReturnType<typeof createCaller>["call"], tally: Tally
       const changes = await encryptRecords(dataKey, device.userId, plain);
       const data = await tally.timed(
         "push",
-        () => call(device.token, "sync.push", { idempotencyKey: randomUUID(), deviceId: device.deviceId, changes }, "POST"),
+        () => call(device.token, "sync.push", encodeInput({ idempotencyKey: randomUUID(), deviceId: device.deviceId, changes }), "POST"),
         (answer) => {
           const result = answer as PushResult;
           return result.applied + result.conflicts === changes.length && result.applied >= RECORDS_PER_PUSH ? undefined : `applied ${result.applied} and ${result.conflicts} conflicts of ${changes.length}`;
@@ -145,12 +109,12 @@ function deviceCalls(call: ReturnType<typeof createCaller>["call"], tally: Tally
     async pull(device: SeededDevice, cursor: number): Promise<PullResult | undefined> {
       const data = await tally.timed(
         "pull",
-        () => call(device.token, "sync.pull", { cursor, limit: 100 }, "GET"),
+        () => call(device.token, "sync.pull", encodeInput({ cursor, limit: 100 }), "GET"),
         (answer) => ((answer as PullResult).cursor >= cursor ? undefined : `the cursor went back from ${cursor} to ${(answer as PullResult).cursor}`),
       );
       return data as PullResult | undefined;
     },
-    conflicts: (device: SeededDevice) => tally.timed("conflicts", () => call(device.token, "conflicts.list", { status: "open", limit: 20 }, "GET")),
+    conflicts: (device: SeededDevice) => tally.timed("conflicts", () => call(device.token, "conflicts.list", encodeInput({ status: "open", limit: 20 }), "GET")),
   };
 }
 
@@ -170,7 +134,8 @@ function sampleRss(serverPid: () => number | undefined) {
   };
 }
 
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+const median = (values: readonly number[]) => (values.length ? percentile([...values].sort((a, b) => a - b), 50) : 0);
+type TrpcCaller = ReturnType<typeof createTrpcCaller>;
 
 /** Growth over the last 5 minutes (the last half of a shorter phase): the last minute's median RSS against the window's first minute. */
 function rssGrowth(samples: ReadonlyArray<{ ms: number; rssKiB: number }>) {
@@ -196,7 +161,7 @@ const wait = (ms: number) => new Promise((done) => setTimeout(done, ms));
 type PhaseOutcome = { tally: Tally; rss: ReturnType<typeof sampleRss>["samples"]; streams: number; streamFailures: number; announced: number; missed: number; seconds: number };
 
 /** Once a phase's calls are done and its announcements drained: what its streams missed, and its connections closed. */
-function endPhase(phase: { tally: Tally; rss: ReturnType<typeof sampleRss>; pool: SubscriberPool; caller: ReturnType<typeof createCaller>; announced: Array<{ group: number; cursor: number }>; started: number }): PhaseOutcome {
+function endPhase(phase: { tally: Tally; rss: ReturnType<typeof sampleRss>; pool: SubscriberPool; caller: TrpcCaller; announced: Array<{ group: number; cursor: number }>; started: number }): PhaseOutcome {
   phase.rss.stop();
   const failures = phase.pool.failures();
   for (const failed of failures) phase.tally.error("stream", failed.failure!);
@@ -222,7 +187,7 @@ async function mixedWorkload(url: string, population: SeededDevice[], dataKey: C
     group: (index) => index,
     headers: (index) => ({ authorization: `Bearer ${streamDevices[index]!.token}` }),
   });
-  const caller = createCaller(url);
+  const caller = createTrpcCaller(url);
   const calls = deviceCalls(caller.call, tally, dataKey);
   const announced: Array<{ group: number; cursor: number }> = [];
   const rss = sampleRss(serverPid);
@@ -254,7 +219,7 @@ async function mixedWorkload(url: string, population: SeededDevice[], dataKey: C
 /** Phase 2: every device with its stream open, pushing about once a minute and pulling when its user's other devices changed something. */
 async function soak(url: string, population: SeededDevice[], dataKey: CryptoKey, serverPid: () => number | undefined): Promise<PhaseOutcome> {
   const tally = createTally();
-  const caller = createCaller(url);
+  const caller = createTrpcCaller(url);
   const calls = deviceCalls(caller.call, tally, dataKey);
   const userOf = new Map(population.map((device, index) => [device.deviceId, Math.floor(index / SOAK_DEVICES_PER_USER)]));
   // Each device pulls from its own cursor when a change of another device is announced; one pull at a time, again if more came meanwhile.
