@@ -22,9 +22,9 @@ const { DATABASE_URL: _callersDatabase, ...callersEnv } = process.env;
 const env = { ...callersEnv, RELIABILITY_SCALE: ci ? "ci" : "full", RELIABILITY_FIGURES: figuresFile };
 const began = Date.now();
 /**
- * The Postgres-restart trial runs last, in a process of its own: the trials share one test process, and after
- * a restart under it that process's clients (the pool, the rate limiter's store, the job runner) hold closed
- * connections; a trial after it once waited on one until its 5-minute timeout.
+ * The Postgres-restart trial runs last, in a process of its own: the trials share one test process, and
+ * after a restart under it that process's clients keep what they held (the rate limiter's store kept the
+ * pool the trial had closed: the next trial logged CONNECTION_ENDED from it).
  */
 const RESTARTS_POSTGRES = "tests/reliability/dependencies.reliability.ts";
 const runTrials = (args: string[]) => spawnSync(join(root, "node_modules", ".bin", "vitest"), ["run", "--config", "vitest.reliability.config.mts", ...args], { cwd: root, env, stdio: "inherit" });

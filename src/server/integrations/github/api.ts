@@ -34,9 +34,11 @@ export function githubClient(env: Env, auth?: string): GitHubClient {
  * client of its own, for another repository) went on meanwhile: the provider-faults reliability trial
  * caught them. So one pause per token, set by any rate-limited answer and kept before every request:
  * waited out when the reset is near, refused at once when it is not (the job retries at the reset).
- * Keyed by the token's digest; entries go once their reset has passed.
+ * Keyed by the token's digest; entries go once their reset has passed. On globalThis, as the circuit
+ * breakers are: the route handlers and the jobs may each load this module (one per Next bundle).
  */
-const pausedUntilByToken = new Map<string, number>();
+const pauses = globalThis as typeof globalThis & { __devpulseGitHubPauses?: Map<string, number> };
+const pausedUntilByToken = (pauses.__devpulseGitHubPauses ??= new Map<string, number>());
 
 function pausingOnRateLimits(auth: string | undefined): typeof fetch {
   if (!auth) return fetchWithTimeout;
