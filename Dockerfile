@@ -9,6 +9,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # The npm workspace (@devpulse/client) is part of the lockfile: npm needs its manifest to install.
 COPY packages/client/package.json ./packages/client/
+# Fixes carried for dependencies until their releases have them (applied by the postinstall).
+COPY patches ./patches
 # The lockfile is complete (optional platform packages included), so the image installs exactly it.
 RUN npm ci --no-audit --no-fund
 

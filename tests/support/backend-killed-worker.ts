@@ -1,0 +1,43 @@
+/**
+ * Kills the Postgres backends under this process's transactions in flight, then queries again on
+ * the same pool, and prints what happened as one JSON line. A child process of
+ * tests/integration/postgres-driver.test.ts, because the defect it looks for is an exception
+ * thrown from a setImmediate inside postgres.js, which ends a process rather than failing a call.
+ */
+import { sql } from "drizzle-orm";
+import { openDatabase, selectRows } from "../../src/server/db/client";
+
+const url = process.env.DATABASE_URL;
+if (!url) throw new Error("DATABASE_URL is required");
+const transactions = Number(process.env.TRANSACTIONS ?? 1);
+
+process.on("uncaughtException", (error) => {
+  console.log(JSON.stringify({ uncaught: String(error) }));
+  process.exit(3);
+});
+
+const app = await openDatabase({ driver: "postgres", url, maxConnections: transactions });
+const killer = await openDatabase({ driver: "postgres", url, maxConnections: 1 });
+
+const backends: number[] = [];
+const inFlight = Array.from({ length: transactions }, () =>
+  app.db.transaction(async (tx) => {
+    const [row] = await selectRows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`);
+    backends.push(row!.pid);
+    await tx.execute(sql`select pg_sleep(5)`);
+  }),
+);
+while (backends.length < transactions) await new Promise((resolve) => setTimeout(resolve, 20));
+for (const pid of backends) await killer.db.execute(sql`select pg_terminate_backend(${pid})`);
+
+const transactionOutcomes = await Promise.all(inFlight.map((t) => t.then(() => "committed", (error: Error) => error.message)));
+
+// Every connection of the pool lost its backend: each of these needs a new one.
+const started = performance.now();
+const afterwards = await Promise.all(
+  Array.from({ length: transactions * 3 }, () =>
+    selectRows<{ one: number }>(app.db, sql`select 1 as one`).then((rows) => String(rows[0]?.one), (error: Error) => error.message),
+  ),
+);
+console.log(JSON.stringify({ transactionOutcomes, afterwards, afterwardsMs: Math.round(performance.now() - started) }));
+await Promise.all([app.close(), killer.close()]);
