@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const buildId = join(root, ".next", "BUILD_ID");
-const inputs = ["src", "drizzle", "public", "package.json", "package-lock.json", "next.config.mjs", "postcss.config.mjs", "tsconfig.json"];
+const inputs = ["src", "drizzle", "public", "patches", "package.json", "package-lock.json", "next.config.mjs", "postcss.config.mjs", "tsconfig.json"];
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;
