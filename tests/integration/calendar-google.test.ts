@@ -1,7 +1,7 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
-import { calendarEvents, calendars, focusBlocks } from "~/server/db/schema";
+import { calendarEvents, calendars, focusBlocks, jobRuns } from "~/server/db/schema";
 import { schemaTableNames } from "~/server/db/tables";
 import { readTokens } from "~/server/integrations/tokens";
 import { jobs } from "~/server/jobs/send";
@@ -126,6 +126,27 @@ describe("reading", () => {
     expect(forged.status).toBe(401);
     const unknown = await fetch(`${app.url}/api/webhooks/google-calendar`, { method: "POST", headers: {} });
     expect(unknown.status).toBe(400);
+  });
+
+  it("a replayed push notification (the same message number on its channel) is acknowledged as a duplicate and starts no second sync", async () => {
+    const { user, googleEmail } = await googleCalendarUser(google, "cal-replayed");
+    const syncsRequested = async () => (await (await getDb()).select({ runId: jobRuns.runId }).from(jobRuns).where(and(eq(jobRuns.userId, user.id), eq(jobRuns.eventName, "calendar/sync.requested")))).length;
+    const before = await syncsRequested();
+    const { notifications } = await google.createEventByHand(googleEmail, { summary: "Moved standup", start: at(3, 9), end: at(3, 10) });
+    expect(notifications.map((notification) => notification.status)).toEqual([202]);
+    await settle();
+    expect(await syncsRequested()).toBe(before + 1);
+
+    const replay = await fetch(notifications[0]!.address, { method: "POST", headers: notifications[0]!.headers });
+    expect(replay.status).toBe(202);
+    expect(await replay.json()).toMatchObject({ accepted: 0, duplicates: 1 });
+    await settle();
+    expect(await syncsRequested()).toBe(before + 1);
+
+    // The channel's next message is new.
+    await google.createEventByHand(googleEmail, { summary: "Review", start: at(3, 11), end: at(3, 12) });
+    await settle();
+    expect(await syncsRequested()).toBe(before + 2);
   });
 });
 

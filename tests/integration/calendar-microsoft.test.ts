@@ -1,14 +1,14 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { watchesDueForRenewal } from "~/server/calendar/watches";
-import { calendars } from "~/server/db/schema";
+import { calendars, jobRuns } from "~/server/db/schema";
 import { syncRequestFor } from "~/server/integrations/connections";
 import { integrationsDueForSync } from "~/server/integrations/sync-runs";
 import { jobs } from "~/server/jobs/send";
 import { startGoogleDouble, type GoogleDouble } from "../doubles/google/server";
 import { MICROSOFT_DOUBLE_DEFAULTS, startMicrosoftDouble, type MicrosoftDouble } from "../doubles/microsoft/server";
-import { errorOf } from "../support/callers";
+import { errorOf, signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
 import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
 import { until } from "../support/until";
@@ -113,6 +113,35 @@ describe("Outlook beside Google", () => {
     await caller.integrations.disconnect({ provider: "microsoft" });
     expect(microsoft.subscriptions()).toEqual([]);
     expect((await caller.calendar.calendars()).map((calendar) => calendar.provider)).toEqual(["google"]);
+  });
+
+  it("a replayed change notification (the same version of the same event) is acknowledged as a duplicate and starts no second sync", async () => {
+    const { user, caller } = await signedUpUser("ms-replayed");
+    microsoft.signInAs(ANA.id);
+    await connectThroughProvider(user, "microsoft", { dueWithinMs: 3_000 });
+    await settle();
+    const db = await getDb();
+    const syncsRequested = async () => (await db.select({ runId: jobRuns.runId }).from(jobRuns).where(and(eq(jobRuns.userId, user.id), eq(jobRuns.eventName, "calendar/sync.requested")))).length;
+    const before = await syncsRequested();
+    const sent = microsoft.deliveries.length;
+    await microsoft.createEventByHand({ subject: "Replayed", start: at(4, 9), end: at(4, 10), userId: ANA.id });
+    await settle();
+    expect(await syncsRequested()).toBe(before + 1);
+    const change = microsoft.deliveries.slice(sent).find((delivery) => delivery.kind === "change")!;
+    expect(change.status).toBe(202);
+
+    const replay = await fetch(change.url, { method: "POST", headers: { "content-type": "application/json" }, body: change.body });
+    expect(replay.status).toBe(202);
+    expect(await replay.json()).toMatchObject({ accepted: 0, duplicates: 1 });
+    await settle();
+    expect(await syncsRequested()).toBe(before + 1);
+
+    // A new version of the same event is a new change.
+    const [event] = microsoft.events({ userId: ANA.id }).filter((each) => each.subject === "Replayed");
+    await microsoft.moveEventByHand(event!.id as string, { start: at(4, 11), end: at(4, 12) });
+    await settle();
+    expect(await syncsRequested()).toBe(before + 2);
+    await caller.integrations.disconnect({ provider: "microsoft" });
   });
 
   it("every hour, calendars are due for a sync, and watches about to expire are renewed", async () => {

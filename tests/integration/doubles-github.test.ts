@@ -298,6 +298,19 @@ describe("GitHub double: OAuth web flow", () => {
     expect(location.searchParams.get("error_description")).toBe("The redirect_uri MUST match the registered callback URL for this application.");
   });
 
+  it("accepts a subdirectory of the callback or a subdomain of its host, as GitHub does, and nothing else", async () => {
+    const outcome = async (redirectUri: string, approve = false) => {
+      if (approve) double.approveNext();
+      const location = new URL((await fetch(authorizeUrl({ redirect_uri: redirectUri, state: "s" }), { redirect: "manual" })).headers.get("location")!);
+      return location.searchParams.get("error") ?? `${location.origin}${location.pathname}`;
+    };
+    expect(await outcome(`${callback}/deeper/still`, true)).toBe(`${callback}/deeper/still`);
+    expect(await outcome("http://oauth.localhost:3000/api/integrations/github/callback", true)).toBe("http://oauth.localhost:3000/api/integrations/github/callback");
+    for (const refused of [`${callback}x`, "http://localhost:3000/api/integrations/github", "http://localhost:3001/api/integrations/github/callback", "https://localhost:3000/api/integrations/github/callback", "http://localhost.evil.example:3000/api/integrations/github/callback", "http://user@localhost:3000/api/integrations/github/callback"]) {
+      expect(await outcome(refused), refused).toBe("redirect_uri_mismatch");
+    }
+  });
+
   it("answers form-encoded without Accept: application/json, as GitHub does", async () => {
     double.approveNext();
     const code = new URL((await fetch(authorizeUrl({ scope: "repo" }), { redirect: "manual" })).headers.get("location")!).searchParams.get("code")!;

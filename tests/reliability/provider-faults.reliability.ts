@@ -5,10 +5,16 @@ import { jobRuns } from "~/server/db/schema";
 import { RESILIENCE, resetCircuits } from "~/server/integrations/resilience";
 import { getJobRunner, jobs } from "~/server/jobs/send";
 import { startGoogleDouble } from "../doubles/google/server";
+import { MICROSOFT_DOUBLE_DEFAULTS, startMicrosoftDouble } from "../doubles/microsoft/server";
+import { startSlackDouble } from "../doubles/slack/server";
+import { STATUS_WRITES } from "~/server/status/targets";
+import { BUILT_IN_TEMPLATES } from "~/lib/status/templates";
+import { endSleepingStatusRuns, settle as settleStatus, slackUser } from "../integration/status-helpers";
 import type { FaultSpec } from "../doubles/shared/faults";
 import type { LoggedRequest } from "../doubles/shared/http";
 import { seededRandom } from "../../bench/lib/random";
 import { signedUpUser } from "../support/callers";
+import { endRunsQueuedSince } from "../support/job-runs";
 import { useEnv } from "../support/env";
 import { connectThroughProvider, startGitDoubles, startIntegrationRoutes } from "../support/integrations";
 import { at, googleCalendarUser, settle } from "../integration/calendar-helpers";
@@ -24,9 +30,13 @@ import { measured, scaled } from "./support/figures";
  * every commit that appeared. Each round moves the double's clock by 30 s, so the full run covers 30
  * minutes of the provider's time (its rate-limit windows roll with it); waits for resets are real (1–2 s).
  *
- * Google Calendar's sync runs the same rounds (a new event each), with its own 410: every sync token
- * invalidated, which Google answers with 410 fullSyncRequired, so the next sync must read everything again.
- * Microsoft's calendar and the chat status calls are not in this trial yet (tested per provider in tests/integration).
+ * The calendar syncs (Google, Microsoft Graph) run the same rounds (a new event each), with each provider's
+ * own 410: every sync token invalidated (Google's fullSyncRequired) or every delta token expired (Graph's
+ * SyncStateNotFound), so the next sync must read everything again.
+ * The chat status on Slack runs rounds too: a heartbeat with a new activity each, one Slack API call of its
+ * write failing; once the round settles Slack must show that activity (a failed write is retried, not dropped).
+ * Slack's faults are its own: it answers a refusal as HTTP 200 `ok: false` (a 403 or 410 is not Slack's), and
+ * an outage as 5xx or `ok: false` internal_error, which is retried like one.
  */
 
 const ROUNDS = scaled(60, 8);
@@ -35,15 +45,20 @@ const TIMEOUT_MS = 400;
 
 type FaultKind = "429 with Retry-After" | "403 rate limit" | "410" | "500" | "503" | "no answer (timeout)" | "reset connection" | "malformed JSON";
 const KINDS: FaultKind[] = ["429 with Retry-After", "403 rate limit", "410", "500", "503", "no answer (timeout)", "reset connection", "malformed JSON"];
+const SLACK_KINDS = ["429 with Retry-After", "ok: false internal_error", "500", "503", "no answer (timeout)", "reset connection", "malformed JSON"] as const;
+
+function slackFaultFor(kind: (typeof SLACK_KINDS)[number], path: string): FaultSpec {
+  return kind === "ok: false internal_error" ? { path, status: 200, body: { ok: false, error: "internal_error" } } : faultFor("github", kind, path).spec;
+}
 
 /** The fault as the double serves it at `path`; `resetAt` for a rate limit, so the requests after it can be checked. */
-function faultFor(provider: "github" | "gitlab" | "google", kind: FaultKind, path: string): { spec: FaultSpec; resetAfterMs?: number } {
+function faultFor(provider: "github" | "gitlab" | "google" | "microsoft", kind: FaultKind, path: string): { spec: FaultSpec; resetAfterMs?: number } {
   switch (kind) {
     case "429 with Retry-After":
       return { spec: { path, status: 429, headers: { "retry-after": "1" } }, resetAfterMs: 1000 };
     case "403 rate limit":
       // GitHub's primary limit (remaining 0 and a reset time); Google's rateLimitExceeded (no reset given: backed off);
-      // GitLab rate-limits with 429 only, so a 403 there is a plain refusal.
+      // GitLab and Graph rate-limit with 429 only, so a 403 there is a plain refusal.
       if (provider === "github") return { spec: { path, status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 2) }, body: { message: "API rate limit exceeded" } }, resetAfterMs: 1000 };
       if (provider === "google") return { spec: { path, status: 403, body: { error: { code: 403, message: "Rate Limit Exceeded", errors: [{ domain: "usageLimits", reason: "rateLimitExceeded", message: "Rate Limit Exceeded" }] } } } };
       return { spec: { path, status: 403, body: { message: "403 Forbidden" } } };
@@ -70,6 +85,9 @@ function earlyRequests(log: readonly LoggedRequest[], limited: ReadonlyArray<{ i
   });
 }
 
+/** "429 with Retry-After × 3, 500 × 1" */
+const tally = (counts: Map<string, number>) => [...counts].map(([what, times]) => `${what} × ${times}`).join(", ");
+
 /** The user's job runs that failed with a programming error rather than a ProviderError written for a person. */
 async function crashedRuns(userId: string): Promise<string[]> {
   const runs = await (await getDb()).select({ error: jobRuns.error }).from(jobRuns).where(eq(jobRuns.userId, userId));
@@ -79,22 +97,31 @@ async function crashedRuns(userId: string): Promise<string[]> {
 let github: Awaited<ReturnType<typeof startGitDoubles>>["github"];
 let gitlab: Awaited<ReturnType<typeof startGitDoubles>>["gitlab"];
 let google: Awaited<ReturnType<typeof startGoogleDouble>>;
+let microsoft: Awaited<ReturnType<typeof startMicrosoftDouble>>;
+let slack: Awaited<ReturnType<typeof startSlackDouble>>;
 let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
 const saved = { ...RESILIENCE };
+const trialStarted = new Date();
 beforeAll(async () => {
   app = await startIntegrationRoutes();
   ({ github, gitlab } = await startGitDoubles(app.url));
   google = await startGoogleDouble({ autoApprove: true, demo: false });
   google.addRedirectUri(`${app.url}/api/integrations/google/callback`);
+  microsoft = await startMicrosoftDouble({ autoApprove: true, demo: false });
+  microsoft.addRedirectUri(`${app.url}/api/integrations/microsoft/callback`);
+  slack = await startSlackDouble({ autoApprove: true });
+  slack.addRedirectUri(`${app.url}/api/integrations/slack/callback`);
   // Short waits, so a round takes about a second: the policy is the same, its constants smaller.
   Object.assign(RESILIENCE, { backoffBaseMs: 5, maxInlineWaitMs: 3_000, requestTimeoutMs: TIMEOUT_MS, breakerOpenMs: 200 });
 });
 afterAll(async () => {
   Object.assign(RESILIENCE, saved);
   resetCircuits();
-  await Promise.all([app?.close(), github?.close(), gitlab?.close(), google?.close()]);
+  // Syncs still waiting to retry a fault would run in a later trial, against doubles gone by then.
+  await endRunsQueuedSince(trialStarted);
+  await Promise.all([app?.close(), github?.close(), gitlab?.close(), google?.close(), microsoft?.close(), slack?.close()]);
 });
-useEnv(() => ({ APP_URL: app.url, ...github.appEnv, ...gitlab.appEnv, ...google.appEnv }));
+useEnv(() => ({ APP_URL: app.url, ...github.appEnv, ...gitlab.appEnv, ...google.appEnv, ...microsoft.appEnv, MICROSOFT_TENANT: "common", ...slack.appEnv }));
 
 describe("provider faults during sync jobs", () => {
   it("git syncs survive every fault, wait out every rate limit, and converge once the faults stop", { timeout: 20 * 60_000 }, async () => {
@@ -165,11 +192,10 @@ describe("provider faults during sync jobs", () => {
         const final = await caller.integrations.status({ provider });
         if (final.state !== "connected") findings.push(`${provider}: after the faults stopped the integration is ${final.state} (${final.lastError})`);
       }
-      const count = (map: Map<string, number>) => [...map].map(([what, times]) => `${what} × ${times}`).join(", ");
       return {
         tried: rounds,
         lost: findings.length,
-        detail: `${ROUNDS} rounds per provider, each 30 s of the double's clock (${(ROUNDS * 30) / 60} minutes of provider time), a new commit and 1–2 faults each; faults injected: ${count(injected)}; how the rounds' syncs ended: ${count(outcomes)}; a finding is a crash, a request before a rate limit's reset, a commit missing once the faults stopped, or an integration not connected then; findings: ${findings.join("; ") || "none"}`,
+        detail: `${ROUNDS} rounds per provider, each 30 s of the double's clock (${(ROUNDS * 30) / 60} minutes of provider time), a new commit and 1–2 faults each; faults injected: ${tally(injected)}; how the rounds' syncs ended: ${tally(outcomes)}; a finding is a crash, a request before a rate limit's reset, a commit missing once the faults stopped, or an integration not connected then; findings: ${findings.join("; ") || "none"}`,
       };
     });
     expect(findings).toEqual([]);
@@ -224,14 +250,122 @@ describe("provider faults during sync jobs", () => {
         .filter((start) => start >= range.from.toISOString() && start < range.to.toISOString())
         .sort();
       if (JSON.stringify(cached) !== JSON.stringify(truth)) findings.push(`after the faults stopped the cache holds ${cached.length} events, Google ${truth.length}`);
-      const count = [...injected].map(([what, times]) => `${what} × ${times}`).join(", ");
       return {
         tried: ROUNDS,
         lost: findings.length,
-        detail: `${ROUNDS} rounds, a new event and one fault each; faults: ${count}; ${fullResyncs} full resyncs after the 410s; at the end the cache held the ${truth.length} events Google holds; findings: ${findings.join("; ") || "none"}`,
+        detail: `${ROUNDS} rounds, a new event and one fault each; faults: ${tally(injected)}; ${fullResyncs} full resyncs after the 410s; at the end the cache held the ${truth.length} events Google holds; findings: ${findings.join("; ") || "none"}`,
       };
     });
     expect(findings).toEqual([]);
     expect(figure.lost).toBe(0);
+  });
+
+  it("Outlook calendar syncs survive every fault, read everything again after a 410, and converge once the faults stop", { timeout: 20 * 60_000 }, async () => {
+    const findings: string[] = [];
+    const injected = new Map<string, number>();
+    const figure = await measured({ area: "Providers and engines", check: "Provider faults during Outlook calendar syncs (Microsoft Graph): 429, 403, 410 SyncStateNotFound, 500, 503, timeout, reset connection, malformed JSON", trials: "faulted syncs" }, async () => {
+      const random = seededRandom(SEED + 11);
+      const ana = MICROSOFT_DOUBLE_DEFAULTS.people[0]!;
+      const { user, caller } = await signedUpUser("faults-microsoft");
+      microsoft.signInAs(ana.id);
+      await connectThroughProvider(user, "microsoft", { dueWithinMs: 3_000 });
+      const sync = async () => {
+        await jobs.send({ name: "calendar/sync.requested", data: { userId: user.id, provider: "microsoft" } });
+        await settle();
+      };
+      microsoft.reset();
+      await sync();
+      const paths = [...new Set(microsoft.requests.map((request) => request.path))];
+      const isDelta = (request: LoggedRequest) => request.method === "GET" && request.path.endsWith("/calendarView/delta");
+      const withCursor = (request: LoggedRequest) => "$deltatoken" in request.query || "$skiptoken" in request.query;
+      let fullResyncs = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        microsoft.reset();
+        microsoft.advanceTime(30_000);
+        // A new hour-long event each round, in its own slot; Graph's change notification asks for a sync too.
+        await microsoft.createEventByHand({ subject: `round ${round}`, start: at(2 + Math.floor(round / 10), round % 10), end: at(2 + Math.floor(round / 10), (round % 10) + 1), userId: ana.id });
+        await settle();
+        microsoft.reset();
+        const kind = KINDS[Math.floor(random() * KINDS.length)]!;
+        injected.set(kind, (injected.get(kind) ?? 0) + 1);
+        if (kind === "410") microsoft.expireDeltaTokens();
+        else microsoft.failNext(faultFor("microsoft", kind, paths[Math.floor(random() * paths.length)]!).spec);
+        await sync();
+        if (kind === "410") {
+          const listed = microsoft.requests.filter(isDelta);
+          if (listed.some((request) => request.status === 410) && listed.some((request) => request.status === 200 && !withCursor(request))) fullResyncs++;
+          else findings.push(`round ${round}: no full resync after the 410 (${listed.map((request) => `${request.status}${withCursor(request) ? " incremental" : " full"}`).join(", ")})`);
+        }
+        const limited = microsoft.requests.flatMap((request, index) => (request.fault && request.status === 429 ? [{ index, resetAfterMs: 1000 }] : []));
+        for (const early of earlyRequests(microsoft.requests, limited)) findings.push(`round ${round}: ${early.method} ${early.path} before the rate limit's reset`);
+      }
+      for (const crash of await crashedRuns(user.id)) findings.push(`a job crashed: ${crash}`);
+
+      // The faults stop: one sync, and the cached days are Outlook's.
+      microsoft.reset();
+      resetCircuits();
+      await sync();
+      const range = { from: at(0, 0), to: at(2 + Math.ceil(ROUNDS / 10) + 1, 0) };
+      const cached = (await caller.calendar.events(range)).filter((event) => event.provider === "microsoft").map((event) => event.startTime.toISOString()).sort();
+      const truth = microsoft
+        .calendarView(range.from, range.to, { userId: ana.id })
+        .map((event) => new Date(`${(event.start as { dateTime: string }).dateTime.slice(0, 23)}Z`).toISOString())
+        .sort();
+      if (JSON.stringify(cached) !== JSON.stringify(truth)) findings.push(`after the faults stopped the cache holds ${cached.length} events, Outlook ${truth.length}`);
+      const status = await caller.integrations.status({ provider: "microsoft" });
+      if (status.state !== "connected") findings.push(`after the faults stopped the integration is ${status.state} (${status.lastError})`);
+      return {
+        tried: ROUNDS,
+        lost: findings.length,
+        detail: `${ROUNDS} rounds, a new event and one fault each; faults: ${tally(injected)}; ${fullResyncs} full resyncs after the 410s; at the end the cache held the ${truth.length} events Outlook holds; findings: ${findings.join("; ") || "none"}`,
+      };
+    });
+    expect(findings).toEqual([]);
+    expect(figure.lost).toBe(0);
+  });
+
+  it("the Slack status survives every fault: each round's heartbeat shows at Slack once the round settles", { timeout: 20 * 60_000 }, async () => {
+    const findings: string[] = [];
+    const injected = new Map<string, number>();
+    const spacing = STATUS_WRITES.spacingMs;
+    STATUS_WRITES.spacingMs = 200;
+    try {
+      const figure = await measured({ area: "Providers and engines", check: "Provider faults during chat status writes (Slack): 429, ok: false internal_error, 500, 503, timeout, reset connection, malformed JSON", trials: "faulted status writes" }, async () => {
+        const random = seededRandom(SEED + 13);
+        const { caller, slackId, user } = await slackUser(slack, "faults-slack");
+        const textOf = (activity: "coding" | "debugging") => BUILT_IN_TEMPLATES.find((template) => template.key === activity)!.slack.text;
+        // The calls a clean write makes: where the faults go.
+        slack.reset();
+        await caller.status.heartbeat({ activity: "coding" });
+        await settleStatus();
+        const paths = [...new Set(slack.requests.map((request) => request.path))];
+        for (let round = 0; round < ROUNDS; round++) {
+          slack.reset();
+          slack.advanceTime(30_000);
+          const activity = round % 2 === 0 ? "debugging" : "coding";
+          const kind = SLACK_KINDS[Math.floor(random() * SLACK_KINDS.length)]!;
+          injected.set(kind, (injected.get(kind) ?? 0) + 1);
+          slack.failNext(slackFaultFor(kind, paths[Math.floor(random() * paths.length)]!));
+          await new Promise((resolve) => setTimeout(resolve, STATUS_WRITES.spacingMs));
+          await caller.status.heartbeat({ activity });
+          await settleStatus(4_000, 30_000);
+          const shown = slack.status(slackId).status_text;
+          if (shown !== textOf(activity)) findings.push(`round ${round} (${kind}): Slack shows "${shown}", the heartbeat said "${textOf(activity)}"`);
+          const limited = slack.requests.flatMap((request, index) => (request.fault && request.status === 429 ? [{ index, resetAfterMs: 1000 }] : []));
+          for (const early of earlyRequests(slack.requests, limited)) findings.push(`round ${round}: ${early.method} ${early.path} before the rate limit's reset`);
+        }
+        for (const crash of await crashedRuns(user.id)) findings.push(`a job crashed: ${crash}`);
+          return {
+          tried: ROUNDS,
+          lost: findings.length,
+          detail: `${ROUNDS} rounds, a heartbeat with a new activity and one fault each; faults: ${tally(injected)}; a finding is a crash, a request before a rate limit's reset, or Slack showing another status than the round's once it settled; findings: ${findings.join("; ") || "none"}`,
+        };
+      });
+      expect(findings).toEqual([]);
+      expect(figure.lost).toBe(0);
+    } finally {
+      STATUS_WRITES.spacingMs = spacing;
+      await endSleepingStatusRuns();
+    }
   });
 });

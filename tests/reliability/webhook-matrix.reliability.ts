@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { emailMessages, integrations, jobRuns } from "~/server/db/schema";
 import { getJobRunner } from "~/server/jobs/send";
+import { startGoogleDouble } from "../doubles/google/server";
+import { MICROSOFT_DOUBLE_DEFAULTS, startMicrosoftDouble } from "../doubles/microsoft/server";
 import { startPostmarkDouble } from "../doubles/postmark/server";
 import { startResendDouble } from "../doubles/resend/server";
 import { startSendGridDouble } from "../doubles/sendgrid/server";
@@ -11,6 +13,7 @@ import { signedUpUser } from "../support/callers";
 import { emailDoublesEnv, otherResendSecret, otherSendGridKey, postEmailEvent, postmarkHeaders, resendHeaders, sendgridHeaders, sentMessage, type EmailProvider } from "../support/email-webhooks";
 import { useEnv } from "../support/env";
 import { connectThroughProvider, startGitDoubles, startIntegrationRoutes } from "../support/integrations";
+import { at, googleCalendarUser, settle } from "../integration/calendar-helpers";
 import { measured } from "./support/figures";
 
 /**
@@ -18,11 +21,11 @@ import { measured } from "./support/figures";
  * provider makes it (by its double, or signed by its scheme), then the same delivery forged, stale,
  * replayed and oversized. Each misuse must be refused (or, for a replay, acknowledged as a duplicate)
  * and change nothing: the effect the genuine delivery had (a sync job for a git push, a recorded bounce
- * for an email event) is counted before and after.
+ * for an email event, a calendar sync for a push notification) is counted before and after.
  *
- * Calendar push notifications (Google channels, Graph subscriptions) carry no body and no signature but
- * a per-channel token or clientState: their forged and unknown-channel refusals are tested in
- * calendar-google.test.ts and calendar-microsoft.test.ts, and are not in this matrix yet.
+ * Calendar push notifications (Google channels, Graph subscriptions) carry no signature but a per-channel
+ * token or clientState, and no time: a replay is told by Google's message number or by the version of the
+ * event a Graph notification names.
  */
 
 type Delivery = { url: string; headers: Record<string, string>; body: string };
@@ -43,15 +46,28 @@ const TEN_MINUTES_AGO = () => Date.now() - 10 * 60_000;
 let github: Awaited<ReturnType<typeof startGitDoubles>>["github"];
 let gitlab: Awaited<ReturnType<typeof startGitDoubles>>["gitlab"];
 let email: Record<EmailProvider, { url: string; close: () => Promise<void> }>;
+let google: Awaited<ReturnType<typeof startGoogleDouble>>;
+let microsoft: Awaited<ReturnType<typeof startMicrosoftDouble>>;
 let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
 beforeAll(async () => {
   app = await startIntegrationRoutes();
   ({ github, gitlab } = await startGitDoubles(app.url));
   const [resend, postmark, sendgrid] = await Promise.all([startResendDouble(), startPostmarkDouble(), startSendGridDouble()]);
   email = { resend, postmark, sendgrid };
+  [google, microsoft] = await Promise.all([startGoogleDouble({ autoApprove: true, demo: false }), startMicrosoftDouble({ autoApprove: true, demo: false })]);
+  google.addRedirectUri(`${app.url}/api/integrations/google/callback`);
+  microsoft.addRedirectUri(`${app.url}/api/integrations/microsoft/callback`);
 });
-afterAll(async () => Promise.all([app?.close(), github?.close(), gitlab?.close(), ...Object.values(email ?? {}).map((double) => double.close())]));
-useEnv(() => ({ APP_URL: app.url, ...github.appEnv, ...gitlab.appEnv, ...emailDoublesEnv({ resend: email.resend.url, postmark: email.postmark.url, sendgrid: email.sendgrid.url }) }));
+afterAll(async () => Promise.all([app?.close(), github?.close(), gitlab?.close(), google?.close(), microsoft?.close(), ...Object.values(email ?? {}).map((double) => double.close())]));
+useEnv(() => ({
+  APP_URL: app.url,
+  ...github.appEnv,
+  ...gitlab.appEnv,
+  ...google.appEnv,
+  ...microsoft.appEnv,
+  MICROSOFT_TENANT: "common",
+  ...emailDoublesEnv({ resend: email.resend.url, postmark: email.postmark.url, sendgrid: email.sendgrid.url }),
+}));
 
 /** Sends a delivery to our route: git webhooks over HTTP to the route behind a real port, email events to the email route handler. */
 async function send(delivery: Delivery): Promise<number> {
@@ -136,6 +152,55 @@ async function emailRow(provider: EmailProvider): Promise<Row> {
   };
 }
 
+/** The calendar syncs a push notification asked for: the user's calendar/sync.requested runs since the row began. */
+async function calendarSyncsRequested(userId: string): Promise<() => Promise<number>> {
+  const db = await getDb();
+  const count = async () => (await db.select({ runId: jobRuns.runId }).from(jobRuns).where(and(eq(jobRuns.userId, userId), eq(jobRuns.eventName, "calendar/sync.requested")))).length;
+  const before = await count();
+  return async () => (await count()) - before;
+}
+
+/** Calendar: a change in the person's calendar, pushed by the provider's double to the watch the app made; its effect is the syncs requested. */
+async function calendarRow(provider: "google" | "microsoft"): Promise<Row> {
+  if (provider === "google") {
+    const { user, googleEmail } = await googleCalendarUser(google, "hooks-google");
+    const effect = await calendarSyncsRequested(user.id);
+    return {
+      provider,
+      effect,
+      genuine: async () => {
+        const { notifications } = await google.createEventByHand(googleEmail, { summary: "Pushed change", start: at(2, 9), end: at(2, 10) });
+        const [pushed] = notifications;
+        return { url: pushed!.address, headers: pushed!.headers, body: "" };
+      },
+      // Another message on the same channel with a token that is not the channel's.
+      forged: (genuine) => ({ ...genuine, headers: { ...genuine.headers, "x-goog-message-number": "999999", "x-goog-channel-token": `not-${genuine.headers["x-goog-channel-token"]}` } }),
+      stale: "Google signs no time into a channel notification (only the channel's expiration); a replay is caught by its X-Goog-Message-Number instead",
+      replayed: (genuine) => genuine,
+    };
+  }
+  const { user } = await signedUpUser("hooks-microsoft");
+  const ana = MICROSOFT_DOUBLE_DEFAULTS.people[0]!;
+  microsoft.signInAs(ana.id);
+  await connectThroughProvider(user, "microsoft", { dueWithinMs: 3_000 });
+  await settle();
+  const effect = await calendarSyncsRequested(user.id);
+  return {
+    provider,
+    effect,
+    genuine: async () => {
+      const sent = microsoft.deliveries.length;
+      await microsoft.createEventByHand({ subject: "Pushed change", start: at(2, 9), end: at(2, 10), userId: ana.id });
+      const change = microsoft.deliveries.slice(sent).find((delivery) => delivery.kind === "change")!;
+      return { url: change.url, headers: { "content-type": "application/json" }, body: change.body };
+    },
+    // The same notification with a clientState that is not the subscription's.
+    forged: (genuine) => ({ ...genuine, body: genuine.body.replace(/"clientState":"([^"]*)"/, '"clientState":"not-$1"') }),
+    stale: "Graph signs no time into a change notification; a replay is caught by the version (etag) of the event it names instead",
+    replayed: (genuine) => genuine,
+  };
+}
+
 /** A body just over the webhook limit (1 MiB), with the genuine delivery's headers. */
 const oversized = (genuine: Delivery): Delivery => ({ ...genuine, body: JSON.stringify({ padding: "x".repeat(1024 * 1024) }) });
 
@@ -144,16 +209,16 @@ describe("inbound webhook refusal matrix", () => {
     const findings: string[] = [];
     const notApplicable: string[] = [];
     let cases = 0;
-    const figure = await measured({ area: "Every boundary", check: "Inbound webhook refusal matrix: forged, stale, replayed and oversized deliveries of every provider that calls us (git pushes, email events)", trials: "misused deliveries" }, async () => {
-      const rows = [await gitRow("github"), await gitRow("gitlab"), await emailRow("resend"), await emailRow("postmark"), await emailRow("sendgrid")];
+    const figure = await measured({ area: "Every boundary", check: "Inbound webhook refusal matrix: forged, stale, replayed and oversized deliveries of every provider that calls us (git pushes, email events, calendar push notifications)", trials: "misused deliveries" }, async () => {
+      const rows = [await gitRow("github"), await gitRow("gitlab"), await emailRow("resend"), await emailRow("postmark"), await emailRow("sendgrid"), await calendarRow("google"), await calendarRow("microsoft")];
       for (const row of rows) {
-        // The genuine delivery: a git double has delivered it already (its effect is in `untouched`); an email event is sent
-        // after the misuses, so a forged or stale one would be the first to do its work.
+        // The genuine delivery: a git or calendar double has delivered it already (its effect is in `untouched`); an email
+        // event is sent after the misuses, so a forged or stale one would be the first to do its work.
         const genuine = await row.genuine();
         await getJobRunner().idle();
-        const isGit = row.provider === "github" || row.provider === "gitlab";
+        const deliveredByDouble = !["resend", "postmark", "sendgrid"].includes(row.provider);
         const untouched = await row.effect();
-        if (untouched !== (isGit ? 1 : 0)) findings.push(`${row.provider}: before the misuses the effect is ${untouched}`);
+        if (untouched !== (deliveredByDouble ? 1 : 0)) findings.push(`${row.provider}: before the misuses the effect is ${untouched}`);
         const misuse = async (what: string, delivery: Delivery, refusedWith: (status: number) => boolean) => {
           cases++;
           const status = await send(delivery);
@@ -169,7 +234,7 @@ describe("inbound webhook refusal matrix", () => {
 
         // The genuine one does its work once; a replay of it does nothing more.
         const sent = 1;
-        if (!isGit) await send(genuine);
+        if (!deliveredByDouble) await send(genuine);
         await getJobRunner().idle();
         if ((await row.effect()) !== sent) findings.push(`${row.provider}: the genuine delivery's effect is ${await row.effect()}, expected ${sent}`);
         cases++;
@@ -180,7 +245,7 @@ describe("inbound webhook refusal matrix", () => {
       return {
         tried: cases,
         lost: findings.length,
-        detail: `providers: github, gitlab (pushes delivered by their doubles to the connected user's hook; effect: sync jobs queued), resend, postmark, sendgrid (a permanent bounce of a message sent through each; effect: the message marked bounced); forged = the genuine body changed or signed with another key/secret/credentials, stale = signed 10 minutes ago, oversized = 1 MiB + padding with the genuine headers, replayed = the same delivery again (the doubles' redelivery for git); not applicable: ${notApplicable.join("; ")}; findings: ${findings.join("; ") || "none"}`,
+        detail: `providers: github, gitlab (pushes delivered by their doubles to the connected user's hook; effect: sync jobs queued), resend, postmark, sendgrid (a permanent bounce of a message sent through each; effect: the message marked bounced), google, microsoft (a calendar change pushed by their doubles to the app's watch; effect: calendar syncs requested); forged = the genuine body changed or signed with another key/secret/credentials, stale = signed 10 minutes ago, oversized = 1 MiB + padding with the genuine headers, replayed = the same delivery again (the doubles' redelivery for git); not applicable: ${notApplicable.join("; ")}; findings: ${findings.join("; ") || "none"}`,
       };
     });
     expect(findings).toEqual([]);

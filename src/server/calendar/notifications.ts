@@ -3,13 +3,13 @@ import type { DbOrTx } from "../db/client";
 import { calendars } from "../db/schema";
 import type { JobEvent } from "../jobs/events";
 import { calendarProviders, type CalendarProviderId } from "../integrations/registry";
-import { awaitingReconnect } from "../integrations/webhooks";
+import { awaitingReconnect, firstDelivery } from "../integrations/webhooks";
 import { calendarForDelivery, forgetWatch } from "./watches";
 
 export type CalendarDeliveryOutcome =
   | { kind: "handshake"; answer: string }
   | { kind: "refused"; status: 400 | 401; error: string }
-  | { kind: "accepted"; events: JobEvent[]; ignored: number };
+  | { kind: "accepted"; events: JobEvent[]; ignored: number; duplicates: number };
 
 /**
  * A push delivery, read by the provider and checked here: each entry's token against the watch
@@ -17,7 +17,8 @@ export type CalendarDeliveryOutcome =
  * one (the cursor is dropped); `reauthorize` and `removed` a renewed or new watch, which the sync
  * makes before it reads (one job, so two never race to replace the same watch). One sync
  * per user however many entries name them. Entries for an integration waiting to be reconnected
- * are dropped: its sync could only fail.
+ * are dropped: its sync could only fail. A message the provider numbers (Google) is acted on once:
+ * a replay, checked after its token so a forgery records nothing, is acknowledged as a duplicate.
  */
 export async function receiveCalendarDelivery(db: DbOrTx, provider: CalendarProviderId, headers: Headers, url: URL, body: string): Promise<CalendarDeliveryOutcome> {
   const delivery = calendarProviders[provider].parseNotification(headers, url, body);
@@ -26,10 +27,15 @@ export async function receiveCalendarDelivery(db: DbOrTx, provider: CalendarProv
   const events = new Map<string, JobEvent>();
   let verified = 0;
   let ignored = 0;
+  let duplicates = 0;
   for (const item of delivery.items) {
     const calendar = await calendarForDelivery(db, provider, item.watchId, item.token);
     if (!calendar) continue;
     verified += 1;
+    if (item.deliveryId && !(await firstDelivery(db, provider, item.deliveryId))) {
+      duplicates += 1;
+      continue;
+    }
     if (item.signal === "ignore" || (await awaitingReconnect(db, calendar.userId, provider))) {
       ignored += 1;
       continue;
@@ -41,5 +47,5 @@ export async function receiveCalendarDelivery(db: DbOrTx, provider: CalendarProv
     events.set(`sync:${calendar.userId}`, { name: "calendar/sync.requested", data: { userId: calendar.userId, provider } });
   }
   if (verified === 0) return { kind: "refused", status: 401, error: "Unknown watch or wrong token" };
-  return { kind: "accepted", events: [...events.values()], ignored };
+  return { kind: "accepted", events: [...events.values()], ignored, duplicates };
 }

@@ -237,7 +237,16 @@ export type CalendarWatch = { id: string; resourceId: string | null; expiresAt: 
  */
 export type CalendarNotification =
   | { kind: "handshake"; answer: string }
-  | { kind: "notifications"; items: { watchId: string; token: string | null; signal: "sync" | "missed" | "reauthorize" | "removed" | "ignore" }[] };
+  | {
+      kind: "notifications";
+      items: {
+        watchId: string;
+        token: string | null;
+        signal: "sync" | "missed" | "reauthorize" | "removed" | "ignore";
+        /** What names this message, where the provider gives it (Google numbers each channel's messages; Graph names the changed event's version): a replay of it is acknowledged and changes nothing. */
+        deliveryId?: string;
+      }[];
+    };
 
 export interface CalendarProvider {
   readonly id: "google" | "microsoft";

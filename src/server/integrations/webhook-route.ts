@@ -41,5 +41,5 @@ async function handleCalendarWebhook(provider: string, request: Request): Promis
     return Response.json({ error: outcome.error }, { status: outcome.status });
   }
   if (outcome.events.length) await jobs.send(outcome.events);
-  return Response.json({ accepted: outcome.events.length, ignored: outcome.ignored }, { status: 202 });
+  return Response.json({ accepted: outcome.events.length, ignored: outcome.ignored, duplicates: outcome.duplicates }, { status: 202 });
 }

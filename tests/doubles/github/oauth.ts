@@ -88,7 +88,7 @@ export class GitHubOAuth {
     if (!registered) return html(400, errorPage("GitHub", "Application misconfigured", "This application has no registered callback URL."));
     const redirectUri = q.get("redirect_uri") ?? registered;
     const state = q.get("state");
-    if (!this.client.callbackUrls.includes(redirectUri)) {
+    if (!this.client.callbackUrls.some((callback) => redirectAllowed(callback, redirectUri))) {
       // GitHub sends the user to the *registered* callback URL with the error.
       const [description, uri] = ["The redirect_uri MUST match the registered callback URL for this application.", `${DOCS}/troubleshooting-authorization-request-errors/#redirect-uri-mismatch`];
       return redirect(withParams(registered, { error: "redirect_uri_mismatch", error_description: description, error_uri: uri, state }));
@@ -238,4 +238,24 @@ function withParams(base: string, values: Record<string, string | null>): string
   const url = new URL(base);
   for (const [key, value] of Object.entries(values)) if (value !== null) url.searchParams.set(key, value);
   return url.toString();
+}
+
+/**
+ * GitHub's rule for an OAuth app's redirect_uri: the registered callback URL's host (or a
+ * subdomain of it) and port exactly, and its path or a subdirectory of it
+ * (docs.github.com/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#redirect-urls).
+ */
+export function redirectAllowed(registered: string, requested: string): boolean {
+  let callback: URL;
+  let uri: URL;
+  try {
+    callback = new URL(registered);
+    uri = new URL(requested);
+  } catch {
+    return false;
+  }
+  if (uri.username || uri.password || uri.protocol !== callback.protocol || uri.port !== callback.port) return false;
+  if (uri.hostname !== callback.hostname && !uri.hostname.endsWith(`.${callback.hostname}`)) return false;
+  const base = callback.pathname.replace(/\/+$/, "");
+  return uri.pathname === callback.pathname || uri.pathname.startsWith(`${base}/`);
 }

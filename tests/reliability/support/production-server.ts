@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findFreePort, startServer, type RunningServer } from "../../../bench/lib/server";
+import { endRunsQueuedSince } from "../../support/job-runs";
 
 const ROOT = new URL("../../..", import.meta.url).pathname;
 
@@ -13,8 +14,13 @@ const FAILURE_LINE = /"level":"error"|⨯|unhandledRejection|uncaughtException|M
  * The production build (`node scripts/start.mjs`, which builds first if the sources changed) on
  * the database this test process uses, with the error lines of its log collected. Each `start()`
  * starts it again on the same port and data folder (after a kill, say).
+ *
+ * Its job engine claims whatever runs are due in that database, like any instance. The runs earlier
+ * trials left there were queued under their own environment (their provider doubles' addresses, this
+ * process's token key), which the server does not have: they are ended before it starts.
  */
 export async function productionServer(label: string, preferredPort: number) {
+  await endRunsQueuedSince(new Date(0));
   const errorLines: string[] = [];
   const port = await findFreePort(preferredPort);
   const env = { DATABASE_URL: process.env.DATABASE_URL!, DATA_DIR: mkdtempSync(join(tmpdir(), `devpulse-${label}-`)), LOG_LEVEL: "warn", NEXTAUTH_SECRET: randomBytes(32).toString("base64") };

@@ -92,6 +92,8 @@ export const GOOGLE = {
     channelToken: "x-goog-channel-token",
     resourceState: "x-goog-resource-state",
     resourceId: "x-goog-resource-id",
+    /** Counts up from 1 for each message on a channel: with the channel id, names one message. */
+    messageNumber: "x-goog-message-number",
   },
   /**
    * X-Goog-Resource-State → what the calendar domain does: `sync` is the hello on a new

@@ -190,5 +190,7 @@ export function toNotification(headers: Headers): CalendarNotification | null {
   const state = headers.get(names.resourceState);
   if (!watchId || !state) return null;
   const signal = Object.hasOwn(GOOGLE.resourceStates, state) ? GOOGLE.resourceStates[state as keyof typeof GOOGLE.resourceStates] : "sync";
-  return { kind: "notifications", items: [{ watchId, token: headers.get(names.channelToken), signal }] };
+  const messageNumber = headers.get(names.messageNumber);
+  const deliveryId = messageNumber && /^\d{1,20}$/.test(messageNumber) ? `${watchId}:${messageNumber}` : undefined;
+  return { kind: "notifications", items: [{ watchId, token: headers.get(names.channelToken), signal, ...(deliveryId ? { deliveryId } : {}) }] };
 }

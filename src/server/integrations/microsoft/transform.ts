@@ -324,6 +324,8 @@ const ZNotifications = z.object({
         subscriptionId: ZText.min(1).max(256),
         clientState: ZText.max(1024).nullish(),
         lifecycleEvent: ZText.max(128).optional(),
+        changeType: ZText.max(64).optional(),
+        resourceData: z.object({ id: ZText.max(512).optional(), "@odata.etag": ZText.max(256).optional() }).partial().nullish(),
       }),
     )
     .min(1)
@@ -351,10 +353,17 @@ export function toCalendarNotification(url: URL, body: string): CalendarNotifica
   if (!parsed.success) return null;
   return {
     kind: "notifications",
-    items: parsed.data.value.map((item) => ({
-      watchId: item.subscriptionId,
-      token: item.clientState ?? null,
-      signal: item.lifecycleEvent === undefined ? "sync" : (LIFECYCLE_SIGNALS.get(item.lifecycleEvent) ?? "ignore"),
-    })),
+    items: parsed.data.value.map((item) => {
+      // Graph numbers no message, but a change notification names the version of the event it is about (its etag):
+      // the same change of the same version again is a replay (or Graph's own at-least-once redelivery).
+      const etag = item.resourceData?.["@odata.etag"];
+      const eventId = item.resourceData?.id;
+      return {
+        watchId: item.subscriptionId,
+        token: item.clientState ?? null,
+        signal: item.lifecycleEvent === undefined ? "sync" : (LIFECYCLE_SIGNALS.get(item.lifecycleEvent) ?? "ignore"),
+        ...(item.lifecycleEvent === undefined && etag && eventId ? { deliveryId: `${item.subscriptionId}:${item.changeType ?? ""}:${eventId}:${etag}` } : {}),
+      };
+    }),
   };
 }
