@@ -2,7 +2,10 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
+import { openDatabase, selectRows } from "~/server/db/client";
+import { tcpRelay } from "../support/tcp-relay";
 
 /**
  * patches/postgres+*.patch: postgres.js 3.4.9 throws from a setImmediate, ending the process,
@@ -44,5 +47,38 @@ describe.skipIf(!databaseUrl)("postgres.js when a backend dies under a transacti
     // Every query after it gets a new backend: none is refused with the old one's error, none waits for a connect timeout.
     expect(outcome.afterwards).toEqual(Array.from({ length: transactions * 3 }, () => "1"));
     expect(outcome.afterwardsMs).toBeLessThan(5_000);
+  }, 60_000);
+});
+
+describe.skipIf(!databaseUrl)("the database pool after an outage", () => {
+  it("answers within a second or two of the database coming back, however long it was away", async () => {
+    const relay = await tcpRelay(Number(new URL(databaseUrl!).port || 5432));
+    const url = new URL(databaseUrl!);
+    url.host = `127.0.0.1:${relay.port}`;
+    const handle = await openDatabase({ driver: "postgres", url: url.href, maxConnections: 2 });
+    try {
+      expect(await selectRows(handle.db, sql`select 1 as one`)).toEqual([{ one: 1 }]);
+      // Away for 4 s, with requests coming in meanwhile, as when Postgres restarts under load: each fails at once.
+      await relay.stop();
+      const away = Date.now() + 4_000;
+      let refused = 0;
+      while (Date.now() < away) {
+        const started = Date.now();
+        await selectRows(handle.db, sql`select 1 as one`).then(
+          () => expect.unreachable("the database is away"),
+          () => (refused += 1),
+        );
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, 100 - (Date.now() - started))));
+      }
+      expect(refused).toBeGreaterThan(3);
+      await relay.start();
+      const back = Date.now();
+      expect(await selectRows(handle.db, sql`select 1 as one`)).toEqual([{ one: 1 }]);
+      // postgres.js's own backoff grows to 10–20 s after a few failed connects: the request would wait for it.
+      expect(Date.now() - back).toBeLessThan(2_500);
+    } finally {
+      await handle.close();
+      await relay.stop().catch(() => {});
+    }
   }, 60_000);
 });

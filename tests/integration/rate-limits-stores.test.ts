@@ -1,5 +1,4 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { eq, like } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
@@ -12,6 +11,7 @@ import { setRateLimits } from "~/server/security/rate-limits";
 import { anonymousCaller, callerFor, connectDevice, errorOf, signedUpUser, TEST_PASSWORD, uniqueEmail } from "../support/callers";
 import { useEnv, withEnv } from "../support/env";
 import { TEST_BASE_URL } from "../support/http";
+import { tcpRelay } from "../support/tcp-relay";
 
 /**
  * The request limits on each store they can live in: the deployment's own (memory on embedded
@@ -183,28 +183,10 @@ describe.each([
   });
 });
 
-/**
- * A TCP relay to the test Redis, so a test can take "Redis" away under the app: `stop()` cuts every
- * connection and stops listening, and the address then refuses connections as a stopped Redis does.
- */
+/** The test Redis behind a relay, so a test can take it away under the app (a stopped relay refuses connections as a stopped Redis does). */
 async function redisRelay() {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(6379, "127.0.0.1");
-    sockets.add(client).add(upstream);
-    const cut = () => (client.destroy(), upstream.destroy());
-    client.on("error", cut).on("close", cut);
-    upstream.on("error", cut).on("close", cut);
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  const relay = await tcpRelay(6379);
+  return { url: `redis://127.0.0.1:${relay.port}`, stop: relay.stop };
 }
 
 describe("rate limits when Redis is unreachable", () => {

@@ -25,12 +25,15 @@ const inFlight = Array.from({ length: transactions }, () =>
     const [row] = await selectRows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`);
     backends.push(row!.pid);
     await tx.execute(sql`select pg_sleep(5)`);
-  }),
+  }).then(
+    () => "committed",
+    (error: Error) => error.message,
+  ),
 );
 while (backends.length < transactions) await new Promise((resolve) => setTimeout(resolve, 20));
 for (const pid of backends) await killer.db.execute(sql`select pg_terminate_backend(${pid})`);
 
-const transactionOutcomes = await Promise.all(inFlight.map((t) => t.then(() => "committed", (error: Error) => error.message)));
+const transactionOutcomes = await Promise.all(inFlight);
 
 // Every connection of the pool lost its backend: each of these needs a new one.
 const started = performance.now();

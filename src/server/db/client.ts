@@ -50,6 +50,17 @@ export function databaseConfigFromEnv(): DatabaseConfig {
   return { driver: "pglite", dataDir };
 }
 
+/**
+ * How long a closed connection waits before connecting again, after `failures` failed connects in a row.
+ * postgres.js's default grows to 10–20 s after a few, and a request that arrives meanwhile waits for it:
+ * after a Postgres restart under load, the first requests took that long though the database was back.
+ * Capped at a second (jittered, so a fleet does not reconnect in step); each attempt while Postgres is
+ * away fails at once with a refused connection, so trying often costs little.
+ */
+export function reconnectDelaySeconds(failures: number): number {
+  return Math.min(0.05 * 2 ** failures, 1) * (0.5 + Math.random() / 2);
+}
+
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
   if (config.driver === "postgres") {
     const { default: postgres } = await import("postgres");
@@ -58,6 +69,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
       max: config.maxConnections ?? 10,
       onnotice: () => {},
       connect_timeout: 10,
+      backoff: reconnectDelaySeconds,
     });
     const db = drizzle({ client, schema, casing: "snake_case" });
     return { db, driver: "postgres", config, close: () => client.end({ timeout: 5 }) };
