@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { NOTIFICATION_KINDS, notificationKinds, presentNotification } from "~/lib/notifications/catalog";
-import { emailTemplates, renderEmail } from "~/server/email/templates";
+import { SUPPORTED_LOCALES, ZLocale } from "~/lib/schemas/locale";
+import { emailTemplates, renderEmail, type EmailContext } from "~/server/email/templates";
 import { EMAIL_TEMPLATE_IDS } from "~/server/email/templates/catalog";
 
-const context = { appUrl: "https://devpulse.example", locale: "en-GB", timeZone: "UTC" };
+const context: EmailContext = { appUrl: "https://devpulse.example", locale: "en-GB", timeZone: "UTC" };
 
 describe("email templates", () => {
   it("every template renders its sample: a subject, an HTML part and a text part saying the same", async () => {
@@ -47,6 +48,41 @@ describe("email templates", () => {
     expect(newYork.text).toMatch(/1 Jul 2026, 18:30 (EDT|GMT-4)/);
     expect(berlin.subject).toBe("Your hourly DevPulse digest: 1 notification");
     expect(berlin.text).toMatch(/Sync \(1\)/);
+  });
+
+  it("dates and times are written the reader's way: the same digest for en-US and de-DE, the words in English", async () => {
+    const digest = { window: "hourly" as const, items: [{ id: "1", createdAt: "2026-07-01T22:30:00Z", kind: "sync.conflict_detected" as const, data: { count: 3, conflictIds: [] } }] };
+    const american = await renderEmail("digest", digest, { ...context, locale: "en-US", timeZone: "Europe/Berlin" });
+    const german = await renderEmail("digest", digest, { ...context, locale: "de-DE", timeZone: "Europe/Berlin" });
+    // Month first with a 12-hour clock; day first, numeric, on a 24-hour clock with the German zone name.
+    expect(american.text).toMatch(/Jul 2, 2026, 12:30\sAM GMT\+2/);
+    expect(german.text).toMatch(/02\.07\.2026, 00:30 MESZ/);
+    expect(german.text).not.toMatch(/Jul 2|12:30|CEST/);
+    // Only the formats follow the locale: the copy, and the language the HTML declares, stay English.
+    for (const rendered of [american, german]) {
+      expect(rendered.subject).toBe("Your hourly DevPulse digest: 1 notification");
+      expect(rendered.text).toContain("Your hourly digest");
+      expect(rendered.html).toMatch(/<html[^>]* lang="en"/);
+    }
+  });
+
+  it("counts and days follow the locale too, in the subject and the body (the deletion warning)", async () => {
+    const warning = { name: "Ana", deletionDate: "2026-04-09T04:00:00Z", deleteAfterDays: 1095 };
+    const british = await renderEmail("inactivityWarning", warning, context);
+    const american = await renderEmail("inactivityWarning", warning, { ...context, locale: "en-US" });
+    const german = await renderEmail("inactivityWarning", warning, { ...context, locale: "de-DE" });
+    expect(british.subject).toBe("Your DevPulse Cloud account will be deleted on 9 April 2026");
+    expect(american.subject).toBe("Your DevPulse Cloud account will be deleted on April 9, 2026");
+    expect(german.subject).toBe("Your DevPulse Cloud account will be deleted on 9. April 2026");
+    expect(american.text).toContain("after 1,095 days without use");
+    expect(german.text).toContain("after 1.095 days without use");
+    expect(german.text).toContain("On 9. April 2026 we will delete your account");
+  });
+
+  it("every supported locale is one this runtime formats, and nothing else is accepted", () => {
+    expect(Intl.DateTimeFormat.supportedLocalesOf([...SUPPORTED_LOCALES])).toEqual([...SUPPORTED_LOCALES]);
+    expect(Intl.NumberFormat.supportedLocalesOf([...SUPPORTED_LOCALES])).toEqual([...SUPPORTED_LOCALES]);
+    for (const refused of ["", "en", "en_GB", "de-de", "xx-XX", "en-GB; drop table users"]) expect(ZLocale.safeParse(refused).success, refused).toBe(false);
   });
 
   it("the digest groups by category with counts; the unsubscribe link appears only when given", async () => {

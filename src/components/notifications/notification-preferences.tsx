@@ -3,8 +3,10 @@
 import { TRPCClientError } from "@trpc/client";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { NOTIFICATION_CATEGORIES, NOTIFICATION_CATEGORY_LABELS, NOTIFICATION_CHANNEL_LABELS, notificationKinds, type NotificationCategory, type NotificationChannel } from "~/lib/notifications/catalog";
+import type { SupportedLocale } from "~/lib/schemas/locale";
 import { channelsOfCategory, NOTIFICATION_FREQUENCIES, refusedFields, type NotificationFrequency, type NotificationPreferences } from "~/lib/schemas/notifications";
 import { api, errorMessage } from "~/trpc/react";
+import { LocaleField } from "../account/locale-field";
 import { browserTimeZone } from "../calendar/format";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
@@ -45,7 +47,10 @@ const fieldError = (fields: Map<string, string>, path: string) => [...fields].fi
 export function NotificationPreferencesForm() {
   const utils = api.useUtils();
   const preferences = api.notifications.preferences.get.useQuery();
+  // The locale is the account's (users.locale, account.updateLocale), shown here beside the time zone it is read with.
+  const account = api.account.get.useQuery();
   const [draft, setDraft] = useState<Draft>();
+  const [localeDraft, setLocaleDraft] = useState<SupportedLocale>();
   const form = useRef<HTMLFormElement>(null);
   const save = api.notifications.preferences.update.useMutation({
     onSuccess: (saved) => {
@@ -53,9 +58,15 @@ export function NotificationPreferencesForm() {
       setDraft(undefined);
     },
   });
+  const saveLocale = api.account.updateLocale.useMutation({
+    onSuccess: ({ locale }) => {
+      utils.account.get.setData(undefined, (current) => current && { ...current, locale });
+      setLocaleDraft(undefined);
+    },
+  });
 
   // A refused save takes the person to the first field it names (centred: the save bar would cover it at the bottom).
-  const refused = save.error;
+  const refused = save.error ?? saveLocale.error;
   useEffect(() => {
     const invalid = refused && form.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
     if (!invalid) return;
@@ -63,29 +74,47 @@ export function NotificationPreferencesForm() {
     invalid.focus({ preventScroll: true });
   }, [refused]);
 
-  if (preferences.isPending) return <Loading label="Loading your notification preferences" />;
-  if (preferences.isError) {
+  if (preferences.isPending || account.isPending) return <Loading label="Loading your notification preferences" />;
+  if (preferences.isError || account.isError) {
+    const failed = preferences.isError ? preferences : account;
     return (
       <Card>
-        <LoadError title="Could not load your notification preferences" message={errorMessage(preferences.error)} onRetry={() => void preferences.refetch()} retrying={preferences.isRefetching} />
+        <LoadError title="Could not load your notification preferences" message={errorMessage(failed.error)} onRetry={() => void failed.refetch()} retrying={failed.isRefetching} />
       </Card>
     );
   }
 
   const stored = preferences.data;
   const shown = draft ?? draftOf(stored);
-  const dirty = draft !== undefined && JSON.stringify(draft) !== JSON.stringify(draftOf(stored));
+  const shownLocale = localeDraft ?? account.data.locale;
+  const preferencesDirty = draft !== undefined && JSON.stringify(draft) !== JSON.stringify(draftOf(stored));
+  const localeDirty = shownLocale !== account.data.locale;
+  const dirty = preferencesDirty || localeDirty;
+  // The two parts save apart: each keeps its change until its own save succeeds.
+  const saving = save.isPending || saveLocale.isPending;
+  const failedSave = save.isError || saveLocale.isError;
+  const saved = (save.isSuccess || saveLocale.isSuccess) && !dirty && !failedSave;
   const errors = preferenceErrors(save.error);
-  const change = (next: Partial<Draft>) => {
+  const localeError = saveLocale.error ? (preferenceErrors(saveLocale.error).fields.get("locale") ?? errorMessage(saveLocale.error)) : undefined;
+  const resetOutcome = () => {
     save.reset();
+    saveLocale.reset();
+  };
+  const change = (next: Partial<Draft>) => {
+    resetOutcome();
     setDraft({ ...shown, ...next });
+  };
+  const changeLocale = (locale: SupportedLocale) => {
+    resetOutcome();
+    setLocaleDraft(locale);
   };
   const changeCategory = (category: NotificationCategory, next: Partial<Draft["categories"][NotificationCategory]>) =>
     change({ categories: { ...shown.categories, [category]: { ...shown.categories[category], ...next } } });
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    save.mutate(shown);
+    if (preferencesDirty) save.mutate(shown);
+    if (localeDirty) saveLocale.mutate({ locale: shownLocale });
   }
 
   return (
@@ -122,6 +151,13 @@ export function NotificationPreferencesForm() {
         </Card>
 
         <Card>
+          <CardHeader title="Dates and numbers in emails" description="Your emails give times on the clock above, written the way you choose here." />
+          <div className="p-5">
+            <LocaleField value={shownLocale} timeZone={shown.timeZone} error={localeError} onChange={changeLocale} />
+          </div>
+        </Card>
+
+        <Card>
           <CardHeader title="Focus" description="Uses your live status: a DevPulse focus block, or a focus status you set." />
           <div className="space-y-4 p-5">
             <SwitchRow
@@ -147,20 +183,20 @@ export function NotificationPreferencesForm() {
         </Card>
 
         {/* Kept in sight while there is something to save (or a refusal to read). */}
-        <div className={cn("z-10 flex flex-wrap items-center gap-3 rounded-xl border border-zinc-200 bg-white/95 px-5 py-3 shadow-sm backdrop-blur", (dirty || save.isError) && "sticky bottom-4")}>
-          <Button type="submit" loading={save.isPending} disabled={!dirty}>
+        <div className={cn("z-10 flex flex-wrap items-center gap-3 rounded-xl border border-zinc-200 bg-white/95 px-5 py-3 shadow-sm backdrop-blur", (dirty || failedSave) && "sticky bottom-4")}>
+          <Button type="submit" loading={saving} disabled={!dirty}>
             Save preferences
           </Button>
-          {draft !== undefined && dirty && (
-            <Button variant="ghost" onClick={() => (save.reset(), setDraft(undefined))}>
+          {dirty && (
+            <Button variant="ghost" onClick={() => (resetOutcome(), setDraft(undefined), setLocaleDraft(undefined))}>
               Discard changes
             </Button>
           )}
           <div role="status" aria-live="polite" className="text-sm">
-            {save.isSuccess && !dirty && <span className="font-medium text-emerald-700">Your notification preferences were saved.</span>}
-            {dirty && !save.isError && <span className="text-zinc-500">You have unsaved changes.</span>}
+            {saved && <span className="font-medium text-emerald-700">Your notification preferences were saved.</span>}
+            {dirty && !failedSave && <span className="text-zinc-500">You have unsaved changes.</span>}
           </div>
-          {save.isError && (
+          {failedSave && (
             <p role="alert" className="basis-full text-sm font-medium text-red-700">
               Your preferences were not saved: {errors.form ?? "fix the fields marked in red and save again."}
             </p>

@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { supportedLocaleOr, type SupportedLocale } from "~/lib/schemas/locale";
 import { ZText } from "~/lib/schemas/primitives";
 import type { Db, DbOrTx } from "../db/client";
 import { oauthAccounts, users } from "../db/schema";
@@ -33,12 +34,14 @@ export const ZUnlinkMethod = z.object({ method: z.enum(signInMethods) });
 export type AccountOverview = {
   email: string;
   name: string | null;
+  /** How dates, times and numbers are written to the user (auth/locale.ts). */
+  locale: SupportedLocale;
   /** Each method: linked to this account, and offered by this deployment (can be linked). */
   methods: Array<{ method: SignInMethod; linked: boolean; available: boolean }>;
 };
 
 async function linkedMethods(db: DbOrTx, userId: string, lock = false) {
-  const query = db.select({ email: users.email, name: users.name, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
+  const query = db.select({ email: users.email, name: users.name, locale: users.locale, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
   const [user] = lock ? await query.for("update") : await query;
   if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
   const providers = await db.select({ provider: oauthAccounts.provider }).from(oauthAccounts).where(eq(oauthAccounts.userId, userId));
@@ -53,6 +56,7 @@ export async function getAccountOverview(db: DbOrTx, userId: string): Promise<Ac
   return {
     email: user.email,
     name: user.name,
+    locale: supportedLocaleOr(user.locale),
     methods: signInMethods
       .map((method) => ({ method, linked: linked.has(method), available: method === "password" || offered[method] }))
       .filter((entry) => entry.linked || entry.available),

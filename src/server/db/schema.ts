@@ -13,6 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { DEFAULT_LOCALE } from "~/lib/schemas/locale";
 import { MERGE_RULE_STRATEGIES } from "~/lib/schemas/merge-rules";
 import { IDLE_MINUTES } from "~/lib/status/templates";
 import type { NotificationCategory, NotificationChannel, NotificationKind, NotificationPriority } from "~/lib/notifications/catalog";
@@ -35,6 +36,8 @@ export const users = pgTable("users", {
   /** scrypt hash (see auth/password.ts); null for accounts that only use GitHub/Google. */
   passwordHash: text(),
   timezone: text().notNull().default("UTC"),
+  /** How dates, times and numbers are written to the user (their emails): one of SUPPORTED_LOCALES, checked where it is set (auth/locale.ts). */
+  locale: text().notNull().default(DEFAULT_LOCALE),
   /** Bumped to end every session of the user at once (sign out everywhere, deletion). */
   sessionVersion: integer().notNull().default(0),
   /** Last signed-in use of the API (browser or device), at most hourly: what inactivity is measured from. */

@@ -2,7 +2,9 @@ import { BrokenCircuitError } from "cockatiel";
 import { and, eq, sql } from "drizzle-orm";
 import { NonRetriableError, RetryAfterError } from "inngest";
 import type { AnyNotification, NotificationCategory, NotificationKind } from "~/lib/notifications/catalog";
+import type { SupportedLocale } from "~/lib/schemas/locale";
 import { INACTIVITY_POLICY } from "~/lib/schemas/privacy";
+import { getUserLocale } from "../auth/locale";
 import type { Db, DbOrTx } from "../db/client";
 import { emailAttempts, emailMessages } from "../db/schema";
 import { emailProviderList, type EmailProviderId, type Env } from "../env";
@@ -14,7 +16,7 @@ import { EmailProviderError, type ProviderMessage } from "./provider";
 import { emailProvider, emailProviders } from "./registry";
 import { suppressionOf } from "./suppression";
 import type { EmailContext, EmailVariables } from "./templates";
-import { DEFAULT_EMAIL_LOCALE, type EmailTemplateId } from "./templates/catalog";
+import type { EmailTemplateId } from "./templates/catalog";
 import { unsubscribeUrl } from "./unsubscribe";
 
 /**
@@ -52,7 +54,8 @@ export type OutgoingEmail = {
   content: EmailContent;
   /** The preference category a one-click unsubscribe turns off (RFC 8058); none for security mail. */
   unsubscribeCategory?: NotificationCategory;
-  locale?: string;
+  /** The reader's locale and time zone, when the caller has them already; else read from their settings. */
+  locale?: SupportedLocale;
   timeZone?: string;
   /** The recipient's name, for mail that greets them: the caller has the user's row already. */
   recipientName?: string | null;
@@ -104,7 +107,7 @@ type DeliveryRequest<T extends EmailTemplateId> = {
   template: T;
   variables: EmailVariables<T>;
   unsubscribeCategory?: NotificationCategory;
-  locale?: string;
+  locale?: SupportedLocale;
   timeZone?: string;
   /** Only the address confirmation: the one mail that must reach a suppressed address. */
   ignoreSuppression?: boolean;
@@ -124,9 +127,16 @@ export function canDeliverMail(env: Pick<Env, "SMTP_URL" | "NODE_ENV"> & Partial
   return Boolean(env.SMTP_URL) || emailProviderList(env.EMAIL_PROVIDERS).length > 0 || env.NODE_ENV !== "production" || env.SANDBOX === true;
 }
 
-async function readerContext(db: DbOrTx, env: Env, request: { userId: string; locale?: string; timeZone?: string }, unsubscribe: string | undefined): Promise<EmailContext> {
+/**
+ * How the reader reads dates, times and numbers, for every mail (notification, digest and
+ * account mail alike): their locale (users.locale) and time zone (notification preferences).
+ * Only the formats follow the locale; the words are English (translating the copy is a
+ * separate step).
+ */
+async function readerContext(db: DbOrTx, env: Env, request: { userId: string; locale?: SupportedLocale; timeZone?: string }, unsubscribe: string | undefined): Promise<EmailContext> {
+  const locale = request.locale ?? (await getUserLocale(db, request.userId));
   const timeZone = request.timeZone ?? (await getNotificationPreferences(db, request.userId)).timeZone;
-  return { appUrl: env.appUrl, locale: request.locale ?? DEFAULT_EMAIL_LOCALE, timeZone, unsubscribeUrl: unsubscribe };
+  return { appUrl: env.appUrl, locale, timeZone, unsubscribeUrl: unsubscribe };
 }
 
 type MessageRow = typeof emailMessages.$inferSelect;

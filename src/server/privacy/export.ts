@@ -114,7 +114,7 @@ const withholdTable = (table: PgTable, reason: string): WithheldTable => ({ kind
  */
 export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
   exportTable(users, {
-    exported: ["id", "email", "name", "image", "timezone", "lastActiveAt", "inactivityWarnedAt", "createdAt", "updatedAt"],
+    exported: ["id", "email", "name", "image", "timezone", "locale", "lastActiveAt", "inactivityWarnedAt", "createdAt", "updatedAt"],
     withheld: { passwordHash: "a credential", sessionVersion: "an internal counter that ends sessions" },
     rowsOf: (owner) => eq(users.id, owner.userId),
   }),

@@ -8,6 +8,7 @@ import {
   ZDisplayName,
   ZUnlinkMethod,
 } from "../../auth/account";
+import { updateUserLocale, ZLocaleChange } from "../../auth/locale";
 import { confirmEmailChange, requestEmailChange, ZEmailChangeConfirm, ZEmailChangeRequest } from "../../auth/email-change";
 import { requestPasswordReset, resetPassword, ZPasswordReset, ZPasswordResetRequest } from "../../auth/password-reset";
 import { clearSignInLocks } from "../../auth/sign-in";
@@ -24,10 +25,13 @@ const browserSessionProcedure = protectedProcedure.use(({ ctx, next }) => {
 });
 
 export const accountRouter = createTRPCRouter({
-  /** The account page: email, name, and each sign-in method (linked, available). */
+  /** The account page: email, name, locale, and each sign-in method (linked, available). */
   get: browserSessionProcedure.query(({ ctx }) => getAccountOverview(ctx.db, ctx.user.id)),
 
   updateName: browserSessionProcedure.input(ZDisplayName).mutation(({ ctx, input }) => updateDisplayName(ctx.db, ctx.user.id, input)),
+
+  /** The locale the user's emails write dates, times and numbers in (one of SUPPORTED_LOCALES; anything else is a 400). */
+  updateLocale: browserSessionProcedure.input(ZLocaleChange).mutation(({ ctx, input }) => updateUserLocale(ctx.db, ctx.user.id, input)),
 
   /** Ends every other session; this browser's cookie is re-issued so it stays signed in. */
   changePassword: browserSessionProcedure.input(ZChangePassword).mutation(async ({ ctx, input }) => {

@@ -7,7 +7,7 @@ export const emailRouter = createTRPCRouter({
   /** Signed in: every email template (for the preview page). */
   templates: protectedProcedure.query(() => listEmailTemplates()),
 
-  /** Signed in: one template rendered with sample data: subject, HTML and text, in the caller's time zone. */
+  /** Signed in: one template rendered with sample data: subject, HTML and text, in the caller's locale and time zone. */
   preview: protectedProcedure.input(ZEmailPreviewInput).query(({ ctx, input }) => previewEmail(ctx.db, getEnv(), ctx.user.id, input)),
 
   /** Signed in: the caller's address and whether mail to it is suppressed after a bounce. */

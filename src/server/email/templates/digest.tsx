@@ -1,14 +1,15 @@
 import { Link, Section, Text } from "@react-email/components";
+import { DEFAULT_LOCALE } from "~/lib/schemas/locale";
 import { NOTIFICATION_CATEGORIES, NOTIFICATION_CATEGORY_LABELS, notificationSpec, presentNotification } from "~/lib/notifications/catalog";
 import type { DigestItem, DigestWindow } from "../send";
-import { type EmailContext, EmailLayout, formatDateTime, textStyle } from "./layout";
+import { type EmailContext, EmailLayout, formatCount, formatDateTime, textStyle } from "./layout";
 
 export type DigestEmailProps = { window: DigestWindow; items: DigestItem[] };
 
 const WINDOW_LABEL: Record<DigestWindow, string> = { hourly: "hourly", daily: "daily" };
 
-export function digestSubject({ window, items }: DigestEmailProps): string {
-  return `Your ${WINDOW_LABEL[window]} DevPulse digest: ${items.length.toLocaleString("en")} ${items.length === 1 ? "notification" : "notifications"}`;
+export function digestSubject({ window, items }: DigestEmailProps, context: Pick<EmailContext, "locale"> = { locale: DEFAULT_LOCALE }): string {
+  return `Your ${WINDOW_LABEL[window]} DevPulse digest: ${formatCount(items.length, context)} ${items.length === 1 ? "notification" : "notifications"}`;
 }
 
 /** Several notifications in one mail, grouped by category with a count each, newest first within a group. */
@@ -18,11 +19,11 @@ export function DigestEmail({ window, items, context }: DigestEmailProps & { con
     items: items.filter((item) => notificationSpec(item.kind).category === category).sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
   })).filter((group) => group.items.length > 0);
   return (
-    <EmailLayout preview={digestSubject({ window, items })} heading={`Your ${WINDOW_LABEL[window]} digest`} context={context} reason={`You chose ${window === "hourly" ? "an" : "a"} ${WINDOW_LABEL[window]} digest instead of one email per notification.`}>
+    <EmailLayout preview={digestSubject({ window, items }, context)} heading={`Your ${WINDOW_LABEL[window]} digest`} context={context} reason={`You chose ${window === "hourly" ? "an" : "a"} ${WINDOW_LABEL[window]} digest instead of one email per notification.`}>
       {groups.map((group) => (
         <Section key={group.category} style={{ marginBottom: 16 }}>
           <Text style={{ ...textStyle, fontWeight: 600, margin: "0 0 4px" }}>
-            {NOTIFICATION_CATEGORY_LABELS[group.category].label} ({group.items.length})
+            {NOTIFICATION_CATEGORY_LABELS[group.category].label} ({formatCount(group.items.length, context)})
           </Text>
           {group.items.map((item) => {
             const shown = presentNotification(item);

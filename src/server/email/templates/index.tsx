@@ -22,7 +22,8 @@ type TemplateSpec<P> = {
   description: string;
   /** Whether it carries a one-click unsubscribe (notification mail does; account mail cannot be turned off). */
   unsubscribable: boolean;
-  subject: (variables: P) => string;
+  /** Given the reader's context too: a subject that names a date or a count writes it in their locale. */
+  subject: (variables: P, context: EmailContext) => string;
   Component: (props: P & { context: EmailContext }) => ReactElement;
   sample: (appUrl: string) => P;
 };
@@ -108,5 +109,5 @@ export async function renderEmail<T extends EmailTemplateId>(id: T, variables: E
   const spec = emailTemplates[id] as unknown as TemplateSpec<Record<string, unknown>>;
   // Called as a function (not <Component/>) so one generic call site type-checks every template; it is still a plain React tree.
   const html = await render(spec.Component({ ...(variables as Record<string, unknown>), context }));
-  return { subject: spec.subject(variables as Record<string, unknown>), html, text: toPlainText(html, { selectors: TEXT_SELECTORS }) };
+  return { subject: spec.subject(variables as Record<string, unknown>, context), html, text: toPlainText(html, { selectors: TEXT_SELECTORS }) };
 }

@@ -1,11 +1,15 @@
 import { Body, Container, Head, Heading, Hr, Html, Link, Preview, Section, Text } from "@react-email/components";
 import type { ReactNode } from "react";
+import { formatDateTimeIn, formatNumberIn, type SupportedLocale } from "~/lib/schemas/locale";
 
 /** What every template gets besides its own variables: where links point, and how the reader reads times. */
 export type EmailContext = {
   appUrl: string;
-  /** BCP 47 (en-GB, de-DE…): dates and numbers in the reader's way. */
-  locale: string;
+  /**
+   * The reader's choice (users.locale): how dates, times and numbers are written. Only the
+   * format: the copy is English in every locale (translating it is a separate step).
+   */
+  locale: SupportedLocale;
   /** IANA time zone: times as the reader's clock shows them. */
   timeZone: string;
   /** RFC 8058 one-click link for notification and digest mail; none for account mail. */
@@ -14,7 +18,12 @@ export type EmailContext = {
 
 /** A date and time in the reader's locale and time zone, with the zone named (mail is read long after it is sent). */
 export function formatDateTime(iso: string, context: Pick<EmailContext, "locale" | "timeZone">): string {
-  return new Intl.DateTimeFormat(context.locale, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: context.timeZone, timeZoneName: "short" }).format(new Date(iso));
+  return formatDateTimeIn(context.locale, context.timeZone, new Date(iso));
+}
+
+/** A count in the reader's locale (1,234 · 1.234). */
+export function formatCount(value: number, context: Pick<EmailContext, "locale">): string {
+  return formatNumberIn(context.locale, value);
 }
 
 const styles = {
@@ -31,7 +40,8 @@ export const buttonStyle = { backgroundColor: "#4f46e5", borderRadius: 6, color:
 /** The frame of every DevPulse mail: brand, heading, body, and a footer with the reason for the mail and its way out. */
 export function EmailLayout({ preview, heading, context, reason, children }: { preview: string; heading: string; context: EmailContext; reason: string; children: ReactNode }) {
   return (
-    <Html lang={context.locale}>
+    // The language of the words, not of the formats: the copy is English whatever the locale.
+    <Html lang="en">
       <Head />
       <Preview>{preview}</Preview>
       <Body style={styles.body}>
