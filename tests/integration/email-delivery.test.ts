@@ -217,26 +217,38 @@ describe("failover", () => {
     });
   });
 
-  it("429 with Retry-After goes to the next provider; the message is not refused", async () => {
-    const { user, email: address } = await signedUpUser("mail-429");
-    resend.rateLimitNext(30);
-    const outgoing = email(user.id, address);
-    await expect(sendEmail(await getDb(), getEnv(), outgoing)).resolves.toMatchObject({ status: "sent", provider: "smtp" });
-    expect((await attemptsOf(outgoing.idempotencyKey)).attempts[0]).toMatchObject({ provider: "resend", outcome: "failed", errorKind: "rate_limited" });
+  it.each(["resend", "postmark", "sendgrid"] as const)("%s: a 429 with Retry-After goes to the next provider; the message is not refused", async (provider) => {
+    const { user, email: address } = await signedUpUser(`mail-429-${provider}`);
+    // A threshold of its own: fresh breakers, so these failures open no circuit the other tests use.
+    await withEnv({ EMAIL_PROVIDERS: `${provider},smtp`, EMAIL_CIRCUIT_THRESHOLD: "10" }, async () => {
+      ({ resend, postmark, sendgrid })[provider].rateLimitNext(30);
+      const outgoing = email(user.id, address);
+      await expect(sendEmail(await getDb(), getEnv(), outgoing)).resolves.toMatchObject({ status: "sent", provider: "smtp" });
+      expect((await attemptsOf(outgoing.idempotencyKey)).attempts).toEqual([
+        { provider, outcome: "failed", errorKind: "rate_limited" },
+        { provider: "smtp", outcome: "sent", errorKind: null },
+      ]);
+    });
   });
 
-  it("when every provider is rate-limited, the step is retried at the earliest Retry-After", async () => {
+  // Each HTTP provider's SDK reports a 429 its own way (Resend returns it with the headers; Postmark's and SendGrid's
+  // throw, and Postmark's error keeps no headers): each provider must still hand its Retry-After on.
+  it.each([
+    ["resend", 30, "sendgrid", 90],
+    ["sendgrid", 90, "postmark", 20],
+  ] as const)("when every provider is rate-limited, the step is retried at the earliest Retry-After (%s asks %i s, %s %i s)", async (first, firstWait, second, secondWait) => {
     const { user, email: address } = await signedUpUser("mail-all-429");
-    // A threshold of its own: fresh breakers, so these failures open no circuit the other tests use.
-    await withEnv({ EMAIL_PROVIDERS: "resend,sendgrid", EMAIL_CIRCUIT_THRESHOLD: "10" }, async () => {
-      resend.rateLimitNext(30);
-      sendgrid.rateLimitNext(90);
+    await withEnv({ EMAIL_PROVIDERS: `${first},${second}`, EMAIL_CIRCUIT_THRESHOLD: "10" }, async () => {
+      const doubles = { resend, postmark, sendgrid };
+      doubles[first].rateLimitNext(firstWait);
+      doubles[second].rateLimitNext(secondWait);
       const before = Date.now();
       const error = await sendEmail(await getDb(), getEnv(), email(user.id, address)).catch((e: unknown) => e);
       expect(error, String(error)).toBeInstanceOf(RetryAfterError);
       const retryAt = new Date((error as RetryAfterError).retryAfter).getTime();
-      expect(retryAt).toBeGreaterThanOrEqual(before + 29_000);
-      expect(retryAt).toBeLessThanOrEqual(Date.now() + 31_000);
+      const earliest = Math.min(firstWait, secondWait) * 1000;
+      expect(retryAt).toBeGreaterThanOrEqual(before + earliest - 1000);
+      expect(retryAt).toBeLessThanOrEqual(Date.now() + earliest + 1000);
     });
   });
 

@@ -7,6 +7,7 @@ import { getDb } from "~/server/db/client";
 import { emailMessages } from "~/server/db/schema";
 import { getEnv } from "~/server/env";
 import { sendEmail, type OutgoingEmail } from "~/server/email/send";
+import { suppressionOf } from "~/server/email/suppression";
 import { createUnsubscribeToken, UNSUBSCRIBE_TOKEN_TTL_MS, verifyUnsubscribeToken } from "~/server/email/unsubscribe";
 import { metrics } from "~/server/metrics/registry";
 import { getNotificationPreferences } from "~/server/notifications/preferences";
@@ -89,8 +90,9 @@ describe("bounce webhooks, each verified by its provider's scheme", () => {
     await expect(sendEmail(db, getEnv(), { ...soft.outgoing, idempotencyKey: `t:${randomUUID()}` })).resolves.toMatchObject({ status: "sent" });
   });
 
-  it("SendGrid (ECDSA P-256): a batch signed with another key or an old timestamp is refused; a bounce found by our custom arg suppresses", async () => {
-    const { row } = await sentMessage("sendgrid", "bounce-sendgrid");
+  it("SendGrid (ECDSA P-256): a batch signed with another key or an old timestamp is refused; a bounce found by our custom arg suppresses, a block does not", async () => {
+    const { row, email, outgoing } = await sentMessage("sendgrid", "bounce-sendgrid");
+    const blocked = await sentMessage("sendgrid", "blocked-sendgrid");
     const body = JSON.stringify([
       { email: "x@example.test", event: "delivered", sg_message_id: `${row.providerMessageId}.filter0001`, devpulse_message_id: row.id, timestamp: 1 },
       { email: "x@example.test", event: "bounce", type: "bounce", reason: "550 5.1.1 unknown user", sg_message_id: `${row.providerMessageId}.filter0001`, devpulse_message_id: row.id, timestamp: 2 },
@@ -100,10 +102,24 @@ describe("bounce webhooks, each verified by its provider's scheme", () => {
     expect((await postEmailEvent("sendgrid", body, sendgridHeaders(body, Date.now() - 10 * 60_000))).status).toBe(401);
     expect((await postEmailEvent("sendgrid", body, {})).status).toBe(401);
     expect(await statusOf(row.id)).toBe("sent");
+    const before = await bounces();
     const accepted = await postEmailEvent("sendgrid", body, sendgridHeaders(body));
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toEqual({ received: 2, applied: 2 });
     expect(await statusOf(row.id)).toBe("bounced");
+    expect(await bounces()).toBe(before + 1);
+    expect(await suppressionOf(await getDb(), email)).toMatchObject({ reason: "hard_bounce", provider: "sendgrid" });
+    // Mail to the address stops: nothing more reaches SendGrid.
+    await withEnv({ EMAIL_PROVIDERS: "sendgrid" }, async () => {
+      await expect(sendEmail(await getDb(), getEnv(), { ...outgoing, idempotencyKey: `t:${randomUUID()}` })).resolves.toMatchObject({ status: "suppressed" });
+    });
+    expect(sendgrid.to(email)).toHaveLength(1);
+
+    // A "blocked" bounce is the receiving server refusing for now (SendGrid retries): the address stays.
+    const block = JSON.stringify([{ email: blocked.email, event: "bounce", type: "blocked", reason: "421 4.7.0 try again later", sg_message_id: `${blocked.row.providerMessageId}.filter0002`, devpulse_message_id: blocked.row.id, timestamp: 3 }]);
+    expect((await postEmailEvent("sendgrid", block, sendgridHeaders(block))).status).toBe(200);
+    expect(await statusOf(blocked.row.id)).toBe("sent");
+    expect(await suppressionOf(await getDb(), blocked.email)).toBeNull();
   });
 
   it("an unknown provider is 404; an unconfigured one refuses", async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { deploymentRequirements, EnvError, parseEnv } from "~/server/env";
+import { deploymentRequirements, emailProviderList, EnvError, parseEnv } from "~/server/env";
 import { pusherConnectionFor, pusherSettingsFromEnv } from "~/server/realtime/pusher";
 import { VERCEL_ENV } from "../support/env";
 
@@ -96,6 +96,38 @@ describe("parseEnv", () => {
     expect(parseEnv({ INNGEST_DEV: "http://127.0.0.1:8288" }).INNGEST_DEV).toBe("http://127.0.0.1:8288");
     expect(parseEnv({ INNGEST_DEV: "1" }).INNGEST_DEV).toBe("1");
     expect(() => parseEnv({ INNGEST_DEV: "yes please" })).toThrow(/INNGEST_DEV: must be "1" or the dev server's http\(s\) URL/);
+  });
+
+  describe("EMAIL_PROVIDERS", () => {
+    // Each provider's credential, spelled here rather than read from env.ts, so a renamed key fails this test.
+    const keys = { smtp: ["SMTP_URL", "smtp://relay.example.com:587"], resend: ["RESEND_API_KEY", "re_test"], postmark: ["POSTMARK_SERVER_TOKEN", "pm-token"], sendgrid: ["SENDGRID_API_KEY", "SG.test"] } as const;
+    const allKeys = Object.fromEntries(Object.values(keys));
+
+    it("takes a valid list in its order of preference, spaces and all", () => {
+      const env = parseEnv({ ...allKeys, EMAIL_PROVIDERS: " postmark , smtp,sendgrid ,resend" });
+      expect(emailProviderList(env.EMAIL_PROVIDERS)).toEqual(["postmark", "smtp", "sendgrid", "resend"]);
+      expect(emailProviderList(parseEnv({ ...allKeys, EMAIL_PROVIDERS: "sendgrid" }).EMAIL_PROVIDERS)).toEqual(["sendgrid"]);
+      // Unset or empty: no list (mail goes through SMTP or the outbox folder).
+      expect(emailProviderList(parseEnv({ EMAIL_PROVIDERS: "" }).EMAIL_PROVIDERS)).toEqual([]);
+    });
+
+    it.each(["mailgun", "resend,mailgun", "resend;smtp", "Resend", "resend,", ","])("refuses %j, naming the variable and the names it takes", (value) => {
+      expect(() => parseEnv({ ...allKeys, EMAIL_PROVIDERS: value })).toThrow(/^Invalid environment:\n {2}- EMAIL_PROVIDERS: must list smtp, resend, postmark or sendgrid, comma-separated$/);
+    });
+
+    it.each(Object.entries(keys))("refuses %s listed without its credential, naming the missing variable", (provider, [key]) => {
+      const others = Object.fromEntries(Object.values(keys).filter(([name]) => name !== key));
+      const expected = new RegExp(`^Invalid environment:\\n {2}- ${key}: is required: EMAIL_PROVIDERS lists ${provider}$`);
+      expect(() => parseEnv({ ...others, EMAIL_PROVIDERS: "resend,smtp,postmark,sendgrid" })).toThrow(expected);
+      // An empty value is no credential either.
+      expect(() => parseEnv({ ...others, [key]: "", EMAIL_PROVIDERS: provider })).toThrow(expected);
+      // Not listed, the credential is not needed.
+      expect(() => parseEnv({ ...others, EMAIL_PROVIDERS: Object.keys(keys).filter((name) => name !== provider).join(",") })).not.toThrow();
+    });
+
+    it("names every listed provider whose credential is missing", () => {
+      expect(() => parseEnv({ EMAIL_PROVIDERS: "resend,sendgrid" })).toThrow(/^Invalid environment:\n {2}- RESEND_API_KEY: is required: EMAIL_PROVIDERS lists resend\n {2}- SENDGRID_API_KEY: is required: EMAIL_PROVIDERS lists sendgrid$/);
+    });
   });
 
   it("requires OAuth client ids and secrets in pairs", () => {
