@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "~/server/db/client";
-import { jobRuns, notificationDecisions } from "~/server/db/schema";
+import { and, eq, inArray, like } from "drizzle-orm";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { getDb, type Db } from "~/server/db/client";
+import { jobRuns, notificationDecisions, rateLimits } from "~/server/db/schema";
 import { getEnv } from "~/server/env";
 import { jobFunctions } from "~/server/jobs/functions";
 import { createInProcessRunner } from "~/server/jobs/runner";
 import { useJobRunner } from "~/server/jobs/send";
 import { deliverDue } from "~/server/notifications/deliver";
-import { notify } from "~/server/notifications/notify";
+import { notify, type NotifyOptions } from "~/server/notifications/notify";
 import { setNotificationSendLimits, type ChannelLimits } from "~/server/notifications/rate-limits";
 import type { DueDelivery } from "~/server/notifications/schedule";
 import { startSmtpDouble } from "../doubles/smtp/server";
@@ -20,14 +21,20 @@ import { until } from "../support/until";
  * Batching, on a recorded burst trace: a sync raising 200 conflicts (four pushes), an
  * integration flapping ten times, 30 devices signing in. The trace is decided at its recorded
  * times; deliveries run at the times they were scheduled for, as the delivery job would.
- * Then: a digest waiting across a job-runner restart, and rate limits that defer, never drop.
+ * Then: a digest waiting across a job-runner restart, rate limits that defer, never drop, on each
+ * store they can live in, and priority when sends queue up (src/server/notifications/priority.ts).
  */
+
+const REDIS_URL = "redis://127.0.0.1:6379";
+const onPostgres = Boolean(inject("databaseUrl"));
 
 let smtp: Awaited<ReturnType<typeof startSmtpDouble>>;
 beforeAll(async () => {
   smtp = await startSmtpDouble({ user: "devpulse", pass: "relay password" });
 });
 afterAll(() => smtp.close());
+let redis: Redis | undefined;
+afterAll(() => redis?.disconnect());
 useEnv(() => ({ SMTP_URL: smtp.url, MAIL_FROM: "DevPulse Cloud <no-reply@devpulse.test>" }));
 afterEach(() => setNotificationSendLimits(null));
 
@@ -40,6 +47,32 @@ const generous: ChannelLimits = {
 /** Two urgent mails per two seconds per user: the devices' burst trips it; the window is short enough to wait out. */
 const tight: ChannelLimits = { ...generous, urgent: { points: 2, durationSeconds: 2 } };
 const mailsTo = (email: string) => smtp.received.filter((mail) => mail.to.includes(email));
+
+/** Limits for this test alone: its counters under a prefix of its own, so a global ceiling starts at zero. Returns the prefix. */
+function limitSends(email: ChannelLimits): string {
+  const keyPrefix = `test-${randomUUID()}:`;
+  setNotificationSendLimits({ email }, { keyPrefix });
+  return keyPrefix;
+}
+
+/** Every category immediate by email, no quiet hours or focus holds: whatever the defaults, only the limits hold mail back. */
+async function mailEverythingAtOnce(caller: Awaited<ReturnType<typeof signedUpUser>>["caller"]) {
+  const immediate = { frequency: "immediate" as const, channels: ["inApp" as const, "email" as const] };
+  await caller.notifications.preferences.update({
+    categories: { sync: immediate, account: immediate, security: immediate, summary: immediate },
+    quietHours: { enabled: false },
+    doNotDisturbUntil: null,
+    holdWhileFocused: false,
+    timeZone: "UTC",
+  });
+}
+
+const exportReady = (db: Db, userId: string, options: NotifyOptions = { deliverNow: ["email"] }) =>
+  notify(db, userId, "account.export_ready", { exportId: randomUUID(), format: "json", bytes: 1 }, options);
+const weeklySummary = (db: Db, userId: string, options: NotifyOptions = { deliverNow: ["email"] }) =>
+  notify(db, userId, "summary.weekly", { weekStart: "2026-11-30", codingMinutes: 0, commits: 12, focusMinutes: 240, conflictsResolved: 1 }, options);
+const newDevice = (db: Db, userId: string) =>
+  notify(db, userId, "security.device_signed_in", { deviceId: randomUUID(), deviceName: "New laptop", signedInAt: new Date().toISOString() }, { deliverNow: ["email"] });
 
 async function emailDecisions(userId: string) {
   return (await getDb())
@@ -151,13 +184,64 @@ describe("notifications: batching a burst trace", () => {
   });
 });
 
+describe("notifications: priority within one user's mail", () => {
+  it("a low notice never interrupts: a weekly summary due while a conflict waits for the hourly digest goes in that digest", async () => {
+    limitSends(generous);
+    const { user, email, caller } = await signedUpUser("notify-low-rides");
+    await mailEverythingAtOnce(caller);
+    await caller.notifications.preferences.update({ categories: { sync: { frequency: "hourly" } } });
+    const db = await getDb();
+    const schedule = async () => {};
+    await notify(db, user.id, "sync.conflict_detected", { count: 2, conflictIds: [randomUUID(), randomUUID()] }, { now: new Date("2026-01-12T10:05:00Z"), schedule });
+    const summary = await weeklySummary(db, user.id, { now: new Date("2026-01-12T10:10:00Z"), schedule });
+    expect(summary.decisions.find((decision) => decision.channel === "email")).toMatchObject({ outcome: "send" });
+
+    // Due now, but a normal notice waits for 11:00: the summary waits to go with it.
+    const atOnce = await deliverDue(db, getEnv(), user.id, "email", { now: new Date("2026-01-12T10:10:00Z") });
+    expect(atOnce).toMatchObject({ messages: 0, deferredTo: new Date("2026-01-12T11:00:00Z") });
+    const [waiting] = (await emailDecisions(user.id)).filter((row) => row.notificationId === summary.notificationId);
+    expect(waiting).toMatchObject({ outcome: "hold", reason: "digest", reasonText: "low priority: goes with the message at 11:00", deliveredAt: null });
+
+    const digest = await deliverDue(db, getEnv(), user.id, "email", { now: new Date("2026-01-12T11:00:00Z") });
+    expect(digest).toMatchObject({ messages: 1, delivered: 2 });
+    expect(mailsTo(email).map((mail) => mail.subject)).toEqual([expect.stringMatching(/digest: 2 notifications/)]);
+  });
+
+  it("a low notice uses at most half of the user's allowance: it waits, and the normal one after it goes", async () => {
+    limitSends({ ...generous, burst: { points: 2, durationSeconds: 3600 } });
+    const { user, email, caller } = await signedUpUser("notify-low-share");
+    await mailEverythingAtOnce(caller);
+    const db = await getDb();
+    expect((await exportReady(db, user.id)).delivered.email).toBeDefined();
+    const summary = await weeklySummary(db, user.id);
+    expect(summary.delivered.email).toBeUndefined();
+    expect((await exportReady(db, user.id)).delivered.email).toBeDefined();
+    const [held] = (await emailDecisions(user.id)).filter((row) => row.notificationId === summary.notificationId);
+    expect(held).toMatchObject({ outcome: "hold", reason: "rate_limited", deliveredAt: null });
+
+    // Once the allowance has room again (a fresh one stands in for the hour), it goes: late, not lost.
+    limitSends(generous);
+    expect(await deliverDue(db, getEnv(), user.id, "email", { now: held!.deliverAt! })).toMatchObject({ messages: 1, delivered: 1 });
+    expect(mailsTo(email).map((mail) => mail.subject)).toEqual(["Your data export is ready", "Your data export is ready", "Your week in DevPulse"]);
+  });
+});
+
 describe.each([
-  ["the deployment's store (memory on PGlite, the rate_limits table on Postgres)", () => ({})],
-  ["Redis", () => ({ REDIS_URL: "redis://127.0.0.1:6379" })],
-])("notifications: rate limits kept in %s defer, never drop", (_store, env) => {
+  ["the deployment's store (memory on PGlite, the rate_limits table on Postgres)", () => ({}), onPostgres ? ("database" as const) : ("memory" as const)],
+  ["Redis", () => ({ REDIS_URL }), "redis" as const],
+])("notifications: rate limits kept in %s defer, never drop", (_store, env, store) => {
   useEnv(env);
+
+  /** The send counters under this test's prefix are in the store the deployment says, and in no other (Redis down would leave them in memory). */
+  async function expectCountersIn(keyPrefix: string) {
+    const rows = await (await getDb()).select().from(rateLimits).where(like(rateLimits.key, `${keyPrefix}notify:%`));
+    redis ??= new Redis(REDIS_URL);
+    const redisKeys = await redis.keys(`${keyPrefix}notify:*`);
+    expect({ database: rows.length > 0, redis: redisKeys.length > 0 }).toEqual({ database: store === "database", redis: store === "redis" });
+  }
+
   it("sends two at once, holds the rest, and sends them together when the limit allows", async () => {
-    setNotificationSendLimits({ email: tight });
+    const keyPrefix = limitSends(tight);
     const { user, email } = await signedUpUser("notify-limits");
     const db = await getDb();
     // Each delivered before notify returns, as an urgent notice is: the third finds the burst limit used up.
@@ -177,10 +261,68 @@ describe.each([
     expect(mails.length).toBeGreaterThanOrEqual(3);
     expect(mails.length).toBeLessThanOrEqual(4);
     expect(deliveredAll.every((row) => row.outcome !== "drop")).toBe(true);
+    await expectCountersIn(keyPrefix);
   });
 
+  it("the per-user hourly limit refuses the third mail of the hour: it and the next wait for the hour's end, then go as one", async () => {
+    const keyPrefix = limitSends({ ...generous, perUser: { points: 2, durationSeconds: 3600 } });
+    const { user, email, caller } = await signedUpUser("notify-hourly");
+    await mailEverythingAtOnce(caller);
+    const db = await getDb();
+    const startedAt = Date.now();
+    const sent = [];
+    for (let index = 0; index < 4; index++) sent.push((await exportReady(db, user.id)).delivered.email !== undefined);
+    expect(sent).toEqual([true, true, false, false]);
+    // Held, not dropped, until the hour's window ends: only the hourly limit has a window that long.
+    const held = (await emailDecisions(user.id)).filter((row) => row.deliveredAt === null);
+    expect(held.map((row) => [row.outcome, row.reason])).toEqual([
+      ["hold", "rate_limited"],
+      ["hold", "rate_limited"],
+    ]);
+    for (const row of held) {
+      expect(row.deliverAt!.getTime()).toBeGreaterThan(startedAt + 3500_000);
+      expect(row.deliverAt!.getTime()).toBeLessThanOrEqual(Date.now() + 3600_000);
+    }
+    await expectCountersIn(keyPrefix);
+
+    // The hour passes (a fresh allowance stands in for it): both go out in one message.
+    limitSends(generous);
+    const released = await deliverDue(db, getEnv(), user.id, "email", { now: new Date(Date.now() + 3600_000) });
+    expect(released).toMatchObject({ messages: 1, delivered: 2 });
+    expect((await emailDecisions(user.id)).filter((row) => row.deliveredAt === null)).toEqual([]);
+    expect(mailsTo(email)).toHaveLength(3);
+  });
+
+  it("a burst of low and normal mail, then an urgent notice, at the global ceiling: the urgent one goes at once, then the normal, then the low; the ceiling refused them, and nothing is lost", async () => {
+    // Only the global ceiling can refuse: 4 mails in 4 s for everyone, of which urgent ones may use
+    // all, normal ones 3 (a tenth, rounded up, is kept for urgent ones), low ones 2 (half).
+    const keyPrefix = limitSends({ ...generous, global: { points: 4, durationSeconds: 4 } });
+    const [busy, lowUser, normalUser, urgentUser] = await Promise.all([signedUpUser("notify-busy"), signedUpUser("notify-low"), signedUpUser("notify-normal"), signedUpUser("notify-urgent")]);
+    for (const account of [busy, lowUser, normalUser, urgentUser]) await mailEverythingAtOnce(account.caller);
+    const db = await getDb();
+    // Ordinary mail takes the ceiling up to its share.
+    for (let index = 0; index < 3; index++) expect((await exportReady(db, busy.user.id)).delivered.email).toBeDefined();
+
+    const low = await weeklySummary(db, lowUser.user.id);
+    const normal = await exportReady(db, normalUser.user.id);
+    const urgent = await newDevice(db, urgentUser.user.id);
+    expect([low, normal, urgent].map((result) => result.delivered.email !== undefined)).toEqual([false, false, true]);
+    const heldFor = async (userId: string) => (await emailDecisions(userId)).map((row) => [row.outcome, row.reason]);
+    expect([await heldFor(lowUser.user.id), await heldFor(normalUser.user.id)]).toEqual([[["hold", "rate_limited"]], [["hold", "rate_limited"]]]);
+    await expectCountersIn(keyPrefix);
+
+    // The delivery jobs release them when the ceiling allows: the normal one first, the low one once no normal mail waits.
+    const delivered = async (userId: string) => (await emailDecisions(userId))[0]!.deliveredAt;
+    await until(() => Promise.all([delivered(lowUser.user.id), delivered(normalUser.user.id)]), (times) => times.every((time) => time !== null), 20_000, 100);
+    const [urgentAt, normalAt, lowAt] = await Promise.all([urgentUser, normalUser, lowUser].map((account) => delivered(account.user.id)));
+    expect(urgentAt!.getTime()).toBeLessThan(normalAt!.getTime());
+    expect(normalAt!.getTime()).toBeLessThan(lowAt!.getTime());
+    const order = smtp.received.filter((mail) => [lowUser, normalUser, urgentUser].some((account) => mail.to.includes(account.email))).map((mail) => mail.subject);
+    expect(order).toEqual([expect.stringContaining("New device signed in"), expect.stringContaining("Your data export is ready"), expect.stringContaining("Your week in DevPulse")]);
+  }, 30_000);
+
   it("ordinary mail that used up the user's allowance never holds back an urgent notice", async () => {
-    setNotificationSendLimits({ email: { ...generous, burst: { points: 1, durationSeconds: 3600 } } });
+    limitSends({ ...generous, burst: { points: 1, durationSeconds: 3600 } });
     const { user } = await signedUpUser("notify-urgent-room");
     const db = await getDb();
     const ready = () => notify(db, user.id, "account.export_ready", { exportId: randomUUID(), format: "json", bytes: 1 }, { deliverNow: ["email"] });

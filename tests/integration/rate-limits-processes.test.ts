@@ -1,11 +1,6 @@
-import { spawn } from "node:child_process";
 import { randomInt, randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { describe, expect, inject, it } from "vitest";
+import { startLineWorker } from "../support/line-worker";
 
 /**
  * Two server processes on one Postgres database share a limit: each calls the same rate-limited
@@ -14,8 +9,6 @@ import { describe, expect, inject, it } from "vitest";
  * would let each have the full limit.
  */
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const WORKER = join(ROOT, "tests/support/rate-limit-worker.ts");
 const databaseUrl = inject("databaseUrl");
 /** Each process starts with a fresh module graph (the whole router): more than the default 20 s under a shared CPU. */
 const PROCESS_TEST_TIMEOUT_MS = 60_000;
@@ -23,26 +16,14 @@ const PROCESS_TEST_TIMEOUT_MS = 60_000;
 type Outcome = { allowed: number; refused: string[] };
 
 function startServerProcess(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", WORKER], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NODE_ENV: "test", LOG_LEVEL: "error", APP_URL: "http://localhost:3000", DATA_DIR: mkdtempSync(join(tmpdir(), "devpulse-limits-")), ...env },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const nextLine = async () => {
-    const line = await lines.next();
-    if (line.done) throw new Error(`the server process ended early: ${stderr}`);
-    return line.value;
-  };
+  const worker = startLineWorker("tests/support/rate-limit-worker.ts", env);
   return {
-    ready: async () => expect(await nextLine()).toBe("ready"),
+    ready: async () => expect(await worker.nextLine()).toBe("ready"),
     go: async (): Promise<Outcome> => {
-      child.stdin.write("go\n");
-      return JSON.parse(await nextLine()) as Outcome;
+      worker.writeLine("go");
+      return JSON.parse(await worker.nextLine()) as Outcome;
     },
-    kill: () => child.kill("SIGKILL"),
+    kill: worker.kill,
   };
 }
 

@@ -24,6 +24,9 @@ import { clockLabel, digestClose, quietHoursEnd, type DigestFrequency } from "./
  *     digest at the window's close; do-not-disturb, quiet hours (in the user's zone) and focus
  *     (when "hold while focused" is on) hold them until they end. Holds compose: a digest
  *     closing inside quiet hours waits for their end; the reason is whichever hold ends last.
+ *
+ * Normal and low kinds are decided alike: their difference is when sends queue up behind a limit
+ * or a backlog, which is delivery's business (priority.ts, deliver.ts, rate-limits.ts).
  */
 
 /** The user's live focus from the chat status: null when not in focus; `until` null when the focus has no set end. */

@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
-import { notificationSpec, presentNotification, type AnyNotification, type NotificationPresentation } from "~/lib/notifications/catalog";
+import { and, asc, eq, gt, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
+import { notificationSpec, presentNotification, type AnyNotification, type NotificationPresentation, type NotificationPriority } from "~/lib/notifications/catalog";
 import { summarize, SUMMARY_MAX } from "~/lib/realtime/events";
 import type { NotificationPreferences } from "~/lib/schemas/notifications";
 import type { Db } from "../db/client";
@@ -10,9 +10,10 @@ import { sha256Hex } from "../hash";
 import { metrics, type NotificationDecisionReason } from "../metrics/registry";
 import { publishSafely } from "../realtime/publisher";
 import { queueWebhookDeliveries } from "../webhooks/dispatch";
-import { holdUntil, type FocusState } from "./decide";
+import { holdUntil, type FocusState, type Hold } from "./decide";
 import { readFocus } from "./focus";
 import { getNotificationPreferences } from "./preferences";
+import { byPriority, priorityOf } from "./priority";
 import { takeSendSlot, type LimitedChannel } from "./rate-limits";
 import { clockLabel } from "./clock";
 
@@ -27,6 +28,10 @@ import { clockLabel } from "./clock";
  * dies mid-send leaves them to the sweep once the lease runs out. Holds are looked at again
  * at release (a focus or do-not-disturb may have begun), and a rate-limited send is held
  * until the limiter allows it.
+ *
+ * Priority (priority.ts): what is due leaves most important first — urgent notices as messages
+ * of their own, then one message for the rest, normal before low — and low ones due alone wait
+ * for a normal notice already waiting, to go in its message rather than interrupt twice.
  */
 
 const CLAIM_MS = 5 * 60_000;
@@ -36,7 +41,7 @@ type DueRow = {
   notificationId: string;
   kind: AnyNotification["kind"];
   category: string;
-  priority: string;
+  priority: NotificationPriority;
   data: unknown;
   coalesceKey: string | null;
   createdAt: Date;
@@ -49,45 +54,54 @@ export type DeliveryOutcome = { delivered: number; messages: number; calls: numb
 export type KnownState = { preferences?: NotificationPreferences; focus?: FocusState };
 
 export async function deliverDue(db: Db, env: Env, userId: string, channel: LimitedChannel, { now = new Date(), known = {} }: { now?: Date; known?: KnownState } = {}): Promise<DeliveryOutcome> {
-  let rows = await claimDue(db, userId, channel, now);
+  // Most important first, oldest first within a priority (priority.ts): the order messages leave in.
+  let rows = (await claimDue(db, userId, channel, now)).sort(byPriority);
   if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo: null, notificationIds: [] };
   let deferredTo: Date | null = null;
   // Read at most once per delivery, and only when needed.
   let preferencesRead: Promise<NotificationPreferences> | undefined;
   const preferences = () => (preferencesRead ??= known.preferences ? Promise.resolve(known.preferences) : getNotificationPreferences(db, userId));
+  const holdBack = async (held: DueRow[], hold: Hold) => {
+    await holdAgain(db, channel, held, hold);
+    deferredTo = earliest(deferredTo, hold.deliverAt);
+    const heldIds = new Set(held.map((row) => row.decisionId));
+    rows = rows.filter((row) => !heldIds.has(row.decisionId));
+  };
 
   // A hold that began after the decision (focus, do-not-disturb, quiet hours reached) holds the non-urgent ones again.
-  const normal = rows.filter((row) => row.priority !== "urgent");
-  if (normal.length) {
+  const ordinary = rows.filter((row) => row.priority !== "urgent");
+  if (ordinary.length) {
     const [current, focus] = await Promise.all([preferences(), "focus" in known ? known.focus! : readFocus(db, userId, now)]);
     const hold = holdUntil(current, focus, now, null);
-    if (hold) {
-      await holdAgain(db, channel, normal, hold);
-      deferredTo = hold.deliverAt;
-      rows = rows.filter((row) => row.priority === "urgent");
-      if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
+    if (hold) await holdBack(ordinary, hold);
+    // Low ones never interrupt: while a normal notice waits for this user and channel (a digest, a
+    // rate limit), they wait to go in its message rather than send one of their own now.
+    else if (ordinary.every((row) => row.priority === "low")) {
+      const next = await nextWaitingNormal(db, userId, channel, now);
+      if (next) await holdBack(ordinary, { reason: next.reason, reasonText: `low priority: goes with the message at ${clockLabel(current.timeZone, next.deliverAt.getTime(), now.getTime())}`, deliverAt: next.deliverAt });
     }
+    if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
   }
 
-  // One send slot per delivery for the urgent ones (their own allowance) and one for the rest;
+  // One send slot per delivery for the urgent ones (their own allowance) and one for the rest,
+  // taken in that order, each as much as its most important notice may use (rate-limits.ts);
   // what the limiter refuses is held until it allows, never dropped.
   const allowed: DueRow[] = [];
   for (const urgent of [true, false]) {
     const part = rows.filter((row) => (row.priority === "urgent") === urgent);
     if (part.length === 0) continue;
-    const retryAt = await takeSendSlot(db, env, userId, channel, { urgent, now: now.getTime() });
+    const retryAt = await takeSendSlot(db, env, userId, channel, { priority: priorityOf(part), now: now.getTime() });
     if (!retryAt) {
       allowed.push(...part);
       continue;
     }
     const { timeZone } = await preferences();
-    await holdAgain(db, channel, part, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(timeZone, retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
-    deferredTo = earliest(deferredTo, retryAt);
+    await holdBack(part, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(timeZone, retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
   }
 
-  // Urgent kinds (new devices, the deletion notice) go as messages of their own kind, never inside a
-  // digest whose subject would hide them (30 devices signing in are still one message); everything
-  // else due now goes as one message.
+  // Urgent kinds (new devices, the deletion notice) go first, as messages of their own kind, never
+  // inside a digest whose subject would hide them (30 devices signing in are still one message);
+  // everything else due now goes as one message, normal notices before low ones.
   const urgentKinds = [...new Set(allowed.filter((row) => row.priority === "urgent").map((row) => row.kind))];
   const urgent = urgentKinds.map((kind) => allowed.filter((row) => row.priority === "urgent" && row.kind === kind));
   const rest = allowed.filter((row) => row.priority !== "urgent");
@@ -101,6 +115,21 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
     if (part.via) outcome.via ??= part.via;
   }
   return outcome;
+}
+
+/**
+ * The next normal notice waiting for this user and channel (held for a digest, quiet hours, a
+ * rate limit): the message low ones wait to go in. Urgent ones are not it: they go alone.
+ */
+async function nextWaitingNormal(db: Db, userId: string, channel: LimitedChannel, now: Date): Promise<{ deliverAt: Date; reason: NotificationDecisionReason } | null> {
+  const [next] = await db
+    .select({ deliverAt: notificationDecisions.deliverAt, reason: notificationDecisions.reason })
+    .from(notificationDecisions)
+    .innerJoin(notifications, eq(notifications.id, notificationDecisions.notificationId))
+    .where(and(pendingFor(userId, channel), gt(notificationDecisions.deliverAt, now), eq(notifications.priority, "normal")))
+    .orderBy(asc(notificationDecisions.deliverAt))
+    .limit(1);
+  return next?.deliverAt ? { deliverAt: next.deliverAt, reason: next.reason } : null;
 }
 
 /** Sends one message for these claimed rows and records how it left (or why it could not). */
@@ -127,21 +156,16 @@ async function sendGroup(db: Db, env: Env, userId: string, channel: LimitedChann
   return { delivered: notificationIds.length, messages: 1, calls: sent.calls, notificationIds, ...(sent.via ? { via: sent.via } : {}) };
 }
 
+/** The user's decisions on the channel still to go out (sent now or held, not yet delivered): the delivery queue. */
+const pendingFor = (userId: string, channel: LimitedChannel) =>
+  and(eq(notificationDecisions.userId, userId), eq(notificationDecisions.channel, channel), isNull(notificationDecisions.deliveredAt), ne(notificationDecisions.outcome, "drop"));
+
 /** Due and unclaimed rows, claimed in one statement so two deliverers never send the same row. */
 async function claimDue(db: Db, userId: string, channel: LimitedChannel, now: Date): Promise<DueRow[]> {
   const claimed = await db
     .update(notificationDecisions)
     .set({ claimedUntil: new Date(now.getTime() + CLAIM_MS) })
-    .where(
-      and(
-        eq(notificationDecisions.userId, userId),
-        eq(notificationDecisions.channel, channel),
-        isNull(notificationDecisions.deliveredAt),
-        ne(notificationDecisions.outcome, "drop"),
-        lte(notificationDecisions.deliverAt, now),
-        or(isNull(notificationDecisions.claimedUntil), lt(notificationDecisions.claimedUntil, now)),
-      ),
-    )
+    .where(and(pendingFor(userId, channel), lte(notificationDecisions.deliverAt, now), or(isNull(notificationDecisions.claimedUntil), lt(notificationDecisions.claimedUntil, now))))
     .returning({ id: notificationDecisions.id });
   if (claimed.length === 0) return [];
   return db
@@ -165,7 +189,7 @@ async function release(db: Db, rows: DueRow[]) {
   await db.update(notificationDecisions).set({ claimedUntil: null }).where(inArray(notificationDecisions.id, rows.map((row) => row.decisionId)));
 }
 
-async function holdAgain(db: Db, channel: LimitedChannel, rows: DueRow[], hold: { reason: NotificationDecisionReason; reasonText: string; deliverAt: Date }) {
+async function holdAgain(db: Db, channel: LimitedChannel, rows: DueRow[], hold: Hold) {
   await db
     .update(notificationDecisions)
     .set({ outcome: "hold", reason: hold.reason, reasonText: hold.reasonText, deliverAt: hold.deliverAt, claimedUntil: null })

@@ -12,6 +12,12 @@ import { defineJob, fanOut } from "../define-job";
  * claims and sends; these say when: one run per user, channel and due moment sleeps until
  * then (a digest window's close, the end of quiet hours) and survives restarts while it
  * waits; a sweep picks up anything overdue (a lost event, a sender that died mid-send).
+ *
+ * The runs need no priority of their own: each one delivers everything due for its user and
+ * channel, most important first (deliver.ts), so whichever run of a user and channel goes first,
+ * urgent notices leave first; across users, the global limit keeps a reserve for urgent ones and
+ * makes less important mail give way while more important mail waits (rate-limits.ts), so the
+ * order in which deferred runs wake does not decide who goes first either.
  */
 export const deliverNotifications = defineJob(
   {
