@@ -270,7 +270,7 @@ async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], ro
     ...(categories.size === 1 && only !== "security" ? { unsubscribeCategory: only as never } : {}),
     timeZone: preferences.timeZone,
   });
-  if (result.status === "suppressed") return { as: form, calls: 1, outcome: { reason: "suppressed_address" as const, reasonText: result.reason } };
+  if (result.status === "suppressed") return { as: form, calls: 0, outcome: { reason: "suppressed_address" as const, reasonText: result.reason } };
   // The embedded default writes to the outbox folder through the SMTP provider: say where it went.
   const via = result.outboxFile ? "outbox" : result.provider;
   return { as: `${form} via ${via}`, calls: 1, via };
