@@ -85,3 +85,52 @@ export async function connectGitHub(page: Page, answer: "Authorize" | "Cancel" =
   else if (answer === "Authorize") await expect(card.getByRole("button", { name: "Disconnect" })).toBeVisible();
   return card;
 }
+
+/** The demo token the sandbox serves /api/metrics to (scripts/sandbox.ts). */
+export const SANDBOX_METRICS_TOKEN = "sandbox-metrics-token";
+
+/**
+ * The sandbox's Prometheus text, read into a lookup: `value(name, labels)` sums every series of
+ * `name` whose labels include `labels` (0 for a series not there yet), so a spec compares two
+ * scrapes without caring how the others are labelled.
+ */
+export async function scrapeMetrics(baseURL: string) {
+  const response = await fetch(`${baseURL}/api/metrics`, { headers: { authorization: `Bearer ${SANDBOX_METRICS_TOKEN}` } });
+  expect(response.status).toBe(200);
+  const series = (await response.text()).split("\n").flatMap((line) => {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) return [];
+    const labels = Object.fromEntries([...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, key, value]) => [key!, value!]));
+    return [{ name: match[1]!, labels, value: Number(match[3]) }];
+  });
+  return {
+    value: (name: string, labels: Record<string, string> = {}) =>
+      series.filter((entry) => entry.name === name && Object.entries(labels).every(([key, value]) => entry.labels[key] === value)).reduce((sum, entry) => sum + entry.value, 0),
+  };
+}
+
+/** A mail one of the sandbox's email providers accepted, as its stand-in lists it. */
+export type AcceptedMail = { from: string; to: string[]; subject: string; text: string | null; html: string | null; headers: Record<string, string> };
+
+/**
+ * Where the sandbox's email providers show the mail they accepted: the Resend stand-in (primary)
+ * and the SMTP double's mailbox (secondary), which the sandbox serves on the port after Resend's.
+ */
+function mailboxUrl(provider: "resend" | "smtp"): string {
+  const resend = process.env.E2E_RESEND_URL!;
+  if (provider === "resend") return resend;
+  return `http://127.0.0.1:${Number(new URL(resend).port) + 1}`;
+}
+
+/** The mail to `address` that a provider of the sandbox accepted, newest first. */
+export async function mailAcceptedBy(provider: "resend" | "smtp", address: string): Promise<AcceptedMail[]> {
+  const response = await fetch(`${mailboxUrl(provider)}/_double/messages?to=${encodeURIComponent(address)}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as AcceptedMail[];
+}
+
+/** The Resend stand-in's outage switch (its page's form): its send API answers 503 while on. */
+export async function setResendOutage(on: boolean): Promise<void> {
+  const response = await fetch(`${mailboxUrl("resend")}/_double/outage`, { method: "POST", body: new URLSearchParams({ on: on ? "1" : "0" }), redirect: "manual" });
+  expect(response.status).toBe(303);
+}

@@ -14,6 +14,9 @@ import { startLinkedInDouble } from "../tests/doubles/linkedin/server";
 import { startStandardWebhooksReceiver } from "../tests/doubles/standard-webhooks-receiver/server";
 import { RESEND_DOUBLE_KEY, startResendDouble } from "../tests/doubles/resend/server";
 import { startSmtpDouble } from "../tests/doubles/smtp/server";
+import { FaultQueue } from "../tests/doubles/shared/faults";
+import { escapeHtml, html, json, serve } from "../tests/doubles/shared/http";
+import { sandboxPage } from "../tests/doubles/shared/oauth";
 
 const root = new URL("..", import.meta.url).pathname;
 const port = Number(process.env.PORT ?? 3000);
@@ -49,6 +52,29 @@ const webhookReceiver = await startStandardWebhooksReceiver({ port: Number(proce
 const resend = await startResendDouble({ port: Number(process.env.SANDBOX_RESEND_PORT ?? 0) });
 if (process.env.SANDBOX_EMAIL_PRIMARY_DOWN === "1") resend.setOutage(503);
 const smtp = await startSmtpDouble({ user: "devpulse", pass: "sandbox relay", onMail: (mail) => console.log(`  ✉ SMTP (secondary) accepted "${mail.subject}" for ${mail.to.join(", ")}`) });
+// The secondary's mailbox over HTTP, read like the Resend stand-in's: a page at / and, for the end-to-end
+// specs, GET /_double/messages?to=… (newest first). Its port: SANDBOX_SMTP_INBOX_PORT; else the one after
+// the Resend stand-in's when that is fixed (the e2e config fixes it, so a spec knows where to look); else any.
+const smtpInboxPort = Number(process.env.SANDBOX_SMTP_INBOX_PORT ?? (process.env.SANDBOX_RESEND_PORT ? Number(process.env.SANDBOX_RESEND_PORT) + 1 : 0));
+const smtpMailTo = (address: string) =>
+  smtp.received
+    .filter((mail) => mail.to.some((to) => to.toLowerCase().includes(address.toLowerCase())))
+    .reverse()
+    .map(({ from, to, subject, text, html: htmlPart, headers }) => ({ from, to, subject, text, html: htmlPart, headers }));
+const smtpInbox = await serve({
+  port: smtpInboxPort,
+  faults: new FaultQueue(),
+  log: [],
+  faultResponse: () => json(500, { message: "no faults here" }),
+  handle: (req) => {
+    if (req.method === "GET" && req.path === "/_double/messages") return json(200, smtpMailTo(req.query.get("to") ?? ""));
+    if (req.method !== "GET" || req.path !== "/") return json(404, { message: "Not found" });
+    const rows = smtpMailTo("")
+      .map((mail) => `<li><strong>${escapeHtml(mail.subject)}</strong> → ${escapeHtml(mail.to.join(", "))}<details><summary>Text</summary><pre>${escapeHtml(mail.text)}</pre></details></li>`)
+      .join("\n");
+    return html(200, sandboxPage("an SMTP relay", "SMTP — received mail", `<h1 id="page-title">SMTP (secondary provider): mail received</h1>\n<ol>${rows || "<li>Nothing yet.</li>"}</ol>`));
+  },
+});
 
 /**
  * In production on a Postgres server the app requires the secrets every instance shares
@@ -111,7 +137,7 @@ console.log(`
   LinkedIn ${linkedIn.url}   (sign-in stand-in; you are "Ana Lima", ana.lima@devpulse.test)
   Webhooks ${webhookReceiver.url}   (your endpoint: register ${webhookReceiver.url}/hooks/demo on Webhooks, paste its secret on this page)
   Resend   ${resend.url}   (primary email provider stand-in: mail it accepted, and an outage switch)
-  SMTP     smtp://127.0.0.1:${smtp.port}   (secondary provider: each mail it accepts is printed here)
+  SMTP     smtp://127.0.0.1:${smtp.port}   (secondary provider: each mail it accepts is printed here, and listed at ${smtpInbox.url})
   Metrics  curl -H "Authorization: Bearer ${process.env.METRICS_TOKEN ?? SANDBOX_METRICS_TOKEN}" ${appUrl}/api/metrics
   A new commit is pushed to octo-dev/devpulse-desktop every ${Math.round(pushEveryMs / 1000)} s once GitHub is connected.
 `);
@@ -128,7 +154,7 @@ const pusher = setInterval(() => {
 
 const stop = async (code: number) => {
   clearInterval(pusher);
-  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close(), microsoft.close(), linkedIn.close(), webhookReceiver.close(), resend.close(), smtp.close()]);
+  await Promise.allSettled([github.close(), gitlab.close(), slack.close(), discord.close(), google.close(), microsoft.close(), linkedIn.close(), webhookReceiver.close(), resend.close(), smtp.close(), smtpInbox.close()]);
   process.exit(code);
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => app.kill(signal));
