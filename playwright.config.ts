@@ -20,6 +20,9 @@ process.env.E2E_WEBHOOK_RECEIVER_URL = `http://127.0.0.1:${webhookReceiverPort}`
 /** The sandbox's primary email provider stand-in (Resend): the specs read the mail it accepted. */
 const resendPort = Number(process.env.E2E_RESEND_PORT ?? port + 2000);
 process.env.E2E_RESEND_URL = `http://127.0.0.1:${resendPort}`;
+/** The page listing the mail the sandbox's SMTP double (the secondary provider) accepted. */
+const smtpInboxPort = Number(process.env.E2E_SMTP_INBOX_PORT ?? port + 2001);
+process.env.E2E_SMTP_INBOX_URL = `http://127.0.0.1:${smtpInboxPort}`;
 
 export default defineConfig({
   testDir: "e2e",
@@ -60,6 +63,7 @@ export default defineConfig({
       SANDBOX_PUSH_INTERVAL_MS: "10000",
       SANDBOX_WEBHOOK_RECEIVER_PORT: String(webhookReceiverPort),
       SANDBOX_RESEND_PORT: String(resendPort),
+      SANDBOX_SMTP_INBOX_PORT: String(smtpInboxPort),
     },
   },
 });

@@ -112,14 +112,9 @@ export async function scrapeMetrics(baseURL: string) {
 /** A mail one of the sandbox's email providers accepted, as its stand-in lists it. */
 export type AcceptedMail = { from: string; to: string[]; subject: string; text: string | null; html: string | null; headers: Record<string, string> };
 
-/**
- * Where the sandbox's email providers show the mail they accepted: the Resend stand-in (primary)
- * and the SMTP double's mailbox (secondary), which the sandbox serves on the port after Resend's.
- */
+/** Where the sandbox's email providers show the mail they accepted: the Resend stand-in (primary) and the SMTP double's mailbox (secondary). */
 function mailboxUrl(provider: "resend" | "smtp"): string {
-  const resend = process.env.E2E_RESEND_URL!;
-  if (provider === "resend") return resend;
-  return `http://127.0.0.1:${Number(new URL(resend).port) + 1}`;
+  return provider === "resend" ? process.env.E2E_RESEND_URL! : process.env.E2E_SMTP_INBOX_URL!;
 }
 
 /** The mail to `address` that a provider of the sandbox accepted, newest first. */

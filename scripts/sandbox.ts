@@ -55,7 +55,7 @@ const smtp = await startSmtpDouble({ user: "devpulse", pass: "sandbox relay", on
 // The secondary's mailbox over HTTP, read like the Resend stand-in's: a page at / and, for the end-to-end
 // specs, GET /_double/messages?to=… (newest first). Its port: SANDBOX_SMTP_INBOX_PORT; else the one after
 // the Resend stand-in's when that is fixed (the e2e config fixes it, so a spec knows where to look); else any.
-const smtpInboxPort = Number(process.env.SANDBOX_SMTP_INBOX_PORT ?? (process.env.SANDBOX_RESEND_PORT ? Number(process.env.SANDBOX_RESEND_PORT) + 1 : 0));
+const smtpInboxPort = Number(process.env.SANDBOX_SMTP_INBOX_PORT ?? 0);
 const smtpMailTo = (address: string) =>
   smtp.received
     .filter((mail) => mail.to.some((to) => to.toLowerCase().includes(address.toLowerCase())))

@@ -50,6 +50,17 @@ describe("email templates", () => {
     expect(berlin.text).toMatch(/Sync \(1\)/);
   });
 
+  it("a digest says why it came: the hourly or daily digest the reader chose, or notices held while they were busy", async () => {
+    const items = [1, 2].map((n) => ({ id: String(n), createdAt: "2026-07-01T22:30:00Z", kind: "sync.conflict_detected" as const, data: { count: 1, conflictIds: [] } }));
+    const daily = await renderEmail("digest", { window: "daily", items }, context);
+    const held = await renderEmail("digest", { window: "held", items }, context);
+    expect(daily.subject).toBe("Your daily DevPulse digest: 2 notifications");
+    expect(daily.text).toContain("You chose a daily digest");
+    expect(held.subject).toBe("While you were busy, DevPulse held: 2 notifications");
+    expect(held.text).toContain("in focus, in quiet hours or on do-not-disturb");
+    expect(held.text).not.toMatch(/You chose|hourly|daily/);
+  });
+
   it("dates and times are written the reader's way: the same digest for en-US and de-DE, the words in English", async () => {
     const digest = { window: "hourly" as const, items: [{ id: "1", createdAt: "2026-07-01T22:30:00Z", kind: "sync.conflict_detected" as const, data: { count: 3, conflictIds: [] } }] };
     const american = await renderEmail("digest", digest, { ...context, locale: "en-US", timeZone: "Europe/Berlin" });

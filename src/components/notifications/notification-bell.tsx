@@ -118,7 +118,18 @@ function BellPanel({ id, ref, align, unread, onClose }: { id: string; ref: RefOb
           Notifications
           {unread > 0 && <span className="ml-1.5 font-normal text-zinc-500">({unread.toLocaleString("en")} unread)</span>}
         </h2>
-        <Button variant="ghost" size="sm" disabled={unread === 0} loading={markAllRead.isPending} onClick={() => markAllRead.mutate()}>
+        <Button
+          variant="ghost"
+          size="sm"
+          disabled={unread === 0}
+          loading={markAllRead.isPending}
+          onClick={() => {
+            // The button is disabled from here on, and a disabled button drops the focus to the page, where Escape
+            // and the arrow keys no longer reach the panel: the panel keeps it instead.
+            ref.current?.focus();
+            markAllRead.mutate();
+          }}
+        >
           Mark all as read
         </Button>
       </div>

@@ -38,7 +38,8 @@ import { unsubscribeUrl } from "./unsubscribe";
  * Every try is a row in email_attempts: the delivery log.
  */
 
-export type DigestWindow = "hourly" | "daily";
+/** The frequency the reader chose, or `held`: notices they wanted at once, released together when a hold ended. */
+export type DigestWindow = "hourly" | "daily" | "held";
 /** One line of a digest: a notification (coalesced ones carry their count in their data) and when it was raised. */
 export type DigestItem = AnyNotification & { id: string; createdAt: string };
 

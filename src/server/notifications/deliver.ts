@@ -4,7 +4,7 @@ import { summarize, SUMMARY_MAX } from "~/lib/realtime/events";
 import type { NotificationPreferences } from "~/lib/schemas/notifications";
 import type { Db } from "../db/client";
 import { notificationDecisions, notifications, users } from "../db/schema";
-import { sendEmail, type DigestItem } from "../email/send";
+import { sendEmail, type DigestItem, type DigestWindow } from "../email/send";
 import type { Env } from "../env";
 import { sha256Hex } from "../hash";
 import { metrics, type NotificationDecisionReason } from "../metrics/registry";
@@ -245,6 +245,14 @@ function pingText(shown: NotificationPresentation) {
   };
 }
 
+/** The reader's own frequency, when some notice in the digest follows one; else they asked for each at once, and a hold (focus, quiet hours, do-not-disturb, a limit) gathered them. */
+function digestWindowOf(items: DueRow[], preferences: NotificationPreferences): DigestWindow {
+  const frequencies = new Set(items.map((item) => preferences.categories[item.category as keyof typeof preferences.categories]?.frequency));
+  if (frequencies.has("daily")) return "daily";
+  if (frequencies.has("hourly")) return "hourly";
+  return "held";
+}
+
 async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], rows: DueRow[], form: string, preferences: NotificationPreferences): Promise<Sent> {
   const [user] = await db.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, userId));
   if (!user) return { as: form, calls: 0, outcome: { reason: "suppressed_address" as const, reasonText: "the account is gone" } };
@@ -257,7 +265,7 @@ async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], ro
       ? { template: "notification" as const, notification: { ...asNotification(items[0]!), id: items[0]!.notificationId } }
       : {
           template: "digest" as const,
-          window: items.some((item) => preferences.categories[item.category as keyof typeof preferences.categories]?.frequency === "daily") ? ("daily" as const) : ("hourly" as const),
+          window: digestWindowOf(items, preferences),
           items: items.map((item): DigestItem => ({ ...asNotification(item), id: item.notificationId, createdAt: item.createdAt.toISOString() })),
         };
   const result = await sendEmail(db, env, {
@@ -297,7 +305,7 @@ async function sendByWebhook(db: Db, userId: string, items: DueRow[], form: stri
   }
   // An endpoint removed or turned off since the decision: nothing went out.
   if (endpoints === 0) return { as: form, calls: 0, outcome: { reason: "no_endpoint" as const, reasonText: "no webhook endpoint receives these notifications" } };
-  return { as: `${form} in ${groups.size} deliveries to ${endpoints} endpoint${endpoints === 1 ? "" : "s"}`, calls: endpoints };
+  return { as: `${form} in ${groups.size} ${groups.size === 1 ? "delivery" : "deliveries"} to ${endpoints} endpoint${endpoints === 1 ? "" : "s"}`, calls: endpoints };
 }
 
 /** Users and channels with deliveries overdue (a missed event, an expired claim): the sweep asks for them again. */

@@ -6,10 +6,19 @@ import { type EmailContext, EmailLayout, formatCount, formatDateTime, textStyle 
 
 export type DigestEmailProps = { window: DigestWindow; items: DigestItem[] };
 
-const WINDOW_LABEL: Record<DigestWindow, string> = { hourly: "hourly", daily: "daily" };
+/** What each kind of digest is called, and why the reader gets one: the frequency they chose, or a hold that ended. */
+const WINDOWS: Record<DigestWindow, { subject: string; heading: string; reason: string }> = {
+  hourly: { subject: "Your hourly DevPulse digest", heading: "Your hourly digest", reason: "You chose an hourly digest instead of one email per notification." },
+  daily: { subject: "Your daily DevPulse digest", heading: "Your daily digest", reason: "You chose a daily digest instead of one email per notification." },
+  held: {
+    subject: "While you were busy, DevPulse held",
+    heading: "While you were busy",
+    reason: "These waited while you were in focus, in quiet hours or on do-not-disturb (or for a sending limit), and come together in one email.",
+  },
+};
 
 export function digestSubject({ window, items }: DigestEmailProps, context: Pick<EmailContext, "locale"> = { locale: DEFAULT_LOCALE }): string {
-  return `Your ${WINDOW_LABEL[window]} DevPulse digest: ${formatCount(items.length, context)} ${items.length === 1 ? "notification" : "notifications"}`;
+  return `${WINDOWS[window].subject}: ${formatCount(items.length, context)} ${items.length === 1 ? "notification" : "notifications"}`;
 }
 
 /** Several notifications in one mail, grouped by category with a count each, newest first within a group. */
@@ -19,7 +28,7 @@ export function DigestEmail({ window, items, context }: DigestEmailProps & { con
     items: items.filter((item) => notificationSpec(item.kind).category === category).sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
   })).filter((group) => group.items.length > 0);
   return (
-    <EmailLayout preview={digestSubject({ window, items }, context)} heading={`Your ${WINDOW_LABEL[window]} digest`} context={context} reason={`You chose ${window === "hourly" ? "an" : "a"} ${WINDOW_LABEL[window]} digest instead of one email per notification.`}>
+    <EmailLayout preview={digestSubject({ window, items }, context)} heading={WINDOWS[window].heading} context={context} reason={WINDOWS[window].reason}>
       {groups.map((group) => (
         <Section key={group.category} style={{ marginBottom: 16 }}>
           <Text style={{ ...textStyle, fontWeight: 600, margin: "0 0 4px" }}>
