@@ -27,13 +27,26 @@ import { scheduleDeliveries, type DueDelivery, type Scheduler } from "./schedule
 
 /**
  * A burst: related notifications (same kind and coalesce key) each within this long of the one
- * before fold into the first while it is unread, and the update on a channel the first already
- * went out on waits until the burst has been quiet this long: a flapping integration or a device
- * syncing for twenty minutes is one message and one update, never one every window.
+ * before fold into the first while it is unread. Email and desktop carry a burst once (TOLD_ONCE);
+ * on the webhook channel, the update of a notification that already went out waits until the
+ * burst has been quiet this long: a flapping integration or a device syncing for twenty minutes
+ * is one message and one update there, never one every window.
  */
 const BURST_QUIET_MS = 15 * 60_000;
 /** ...but a burst that never quiets still gets an update this long after its first message, and then starts anew. */
 const BURST_MAX_MS = 2 * 60 * 60_000;
+
+/**
+ * The channels that interrupt a person tell them about a burst once. A notification that folds
+ * into one these channels already carried, still unread, sends nothing more on them: the list and
+ * the bell show the count as it grows (a fold announces the unread state to every open client),
+ * and the message already sent links to the page that lists every conflict or failure, so a second
+ * email or toast saying "now 14" brings nothing to do, only another interruption (alert grouping:
+ * an alert joining an open incident or issue does not page again in PagerDuty, Opsgenie or Sentry).
+ * Once the user has read it, or the burst has ended, the next one is a new notification and goes
+ * out. Webhooks still get the update: an endpoint mirrors the notification's data, count included.
+ */
+const TOLD_ONCE: readonly NotificationChannel[] = ["email", "desktop"];
 
 export type NotificationInput<K extends NotificationKind> = z.input<(typeof notificationKinds)[K]["data"]>;
 
@@ -201,10 +214,11 @@ async function foldOrInsert(tx: Tx, input: RowInput): Promise<{ id: string; crea
 }
 
 /**
- * A notification folded into one that already went out on a channel: the burst's update waits
- * until the burst has been quiet for BURST_QUIET_MS (at most BURST_MAX_MS after it began) and
- * then goes as one message. Each fold moves the update it finds waiting to the new end, so 200
- * conflicts in 200 pushes are one message and one update, never 200.
+ * A notification folded into one that already went out on a channel: on email and desktop nothing
+ * more (TOLD_ONCE); on the webhook channel the burst's update waits until the burst has been quiet
+ * for BURST_QUIET_MS (at most BURST_MAX_MS after it began) and then goes as one message. Each fold
+ * moves the update it finds waiting to the new end, so 200 conflicts in 200 pushes are one message
+ * (and, to a webhook, one update), never 200.
  */
 async function afterFold(tx: Tx, notificationId: string, createdAt: Date, decided: ChannelDecision[], timeZone: string, now: Date): Promise<ChannelDecision[]> {
   const sent = await tx
@@ -213,14 +227,16 @@ async function afterFold(tx: Tx, notificationId: string, createdAt: Date, decide
     .where(and(eq(notificationDecisions.notificationId, notificationId), sql`${notificationDecisions.deliveredAt} is not null`));
   const wentOut = new Set<NotificationChannel>(sent.map((row) => row.channel));
   const updateAt = new Date(Math.min(now.getTime() + BURST_QUIET_MS, createdAt.getTime() + BURST_MAX_MS));
+  const toldOnceText = "folded into a notification already sent; the list shows its count as it grows";
   const hold = { outcome: "hold" as const, reason: "folded" as const, reasonText: `folded into an earlier notification; the update goes at ${clockLabel(timeZone, updateAt.getTime(), now.getTime())}`, deliverAt: updateAt };
   const decisions = decided.map((decision) => {
     // Urgent ones are never delayed, folded or not.
     if (decision.reason === "urgent" || decision.channel === "inApp" || decision.outcome === "drop" || !wentOut.has(decision.channel)) return decision;
+    if (TOLD_ONCE.includes(decision.channel)) return { ...decision, outcome: "drop" as const, reason: "folded" as const, reasonText: toldOnceText, deliverAt: null };
     if (decision.deliverAt && decision.deliverAt.getTime() >= updateAt.getTime()) return decision;
     return { ...decision, ...hold };
   });
-  const moved = decisions.filter((decision) => decision.reason === "folded").map((decision) => decision.channel);
+  const moved = decisions.filter((decision) => decision.reason === "folded" && decision.outcome === "hold").map((decision) => decision.channel);
   if (moved.length)
     await tx
       .update(notificationDecisions)
@@ -230,6 +246,7 @@ async function afterFold(tx: Tx, notificationId: string, createdAt: Date, decide
           eq(notificationDecisions.notificationId, notificationId),
           inArray(notificationDecisions.channel, moved),
           eq(notificationDecisions.reason, "folded"),
+          eq(notificationDecisions.outcome, "hold"),
           isNull(notificationDecisions.deliveredAt),
           isNull(notificationDecisions.claimedUntil),
         ),
