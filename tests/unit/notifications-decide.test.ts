@@ -95,6 +95,15 @@ const rows: Row[] = [
     now: NOW,
     expect: { inApp: ["send", "immediate"], desktop: ["hold", "digest", "2026-01-15T14:00:00.000Z"], email: ["hold", "digest", "2026-01-15T14:00:00.000Z", "batched into the 15:00 digest"], webhook: ["hold", "digest"] },
   },
+  {
+    name: "a focus block starting in minutes is never batched into a digest (it would come after the start); the calendar's other notices are",
+    kind: "calendar.focus_block_starting",
+    preferences: prefs({ categories: { calendar: { frequency: "hourly" } }, timeZone: "Europe/Berlin" }),
+    now: NOW,
+    expect: { desktop: ["send", "immediate"], webhook: ["send", "immediate"] },
+  },
+  { name: "…while a calendar conflict still goes in the hourly digest", kind: "calendar.conflict_detected", preferences: prefs({ categories: { calendar: { frequency: "hourly" } }, timeZone: "Europe/Berlin" }), now: NOW, expect: { desktop: ["hold", "digest", "2026-01-15T14:00:00.000Z"] } },
+  { name: "a focus block reminder in quiet hours is still held, as asked", kind: "calendar.focus_block_starting", preferences: prefs({ ...quiet(), categories: { calendar: { frequency: "hourly" } } }), now: "2026-01-15T23:30:00Z", expect: { desktop: ["hold", "quiet_hours"] } },
   { name: "daily digest: batched into the 17:00 digest", kind: "sync.conflict_detected", preferences: prefs({ categories: { sync: { frequency: "daily" } }, timeZone: "Europe/Berlin" }), now: NOW, expect: { email: ["hold", "digest", "2026-01-15T16:00:00.000Z", "batched into the 17:00 digest"] } },
   { name: "daily digest after 17:00: tomorrow's", kind: "summary.weekly", preferences: prefs({ categories: { summary: { frequency: "daily" } }, timeZone: "Europe/Berlin" }), now: "2026-01-15T17:30:00Z", expect: { email: ["hold", "digest", "2026-01-16T16:00:00.000Z"] } },
   {

@@ -55,6 +55,11 @@ type KindSpec<S extends z.ZodObject> = {
    * (50 conflicts from one sync, an integration flapping): `merge` folds the newer data into the older.
    */
   coalesce?: { key: (data: z.infer<S>) => string; merge: (older: z.infer<S>, newer: z.infer<S>) => z.infer<S> };
+  /**
+   * About a moment minutes away (a focus block starting): never batched into an hourly or daily digest,
+   * which would bring it after the moment. Quiet hours, do-not-disturb and focus still hold it, as asked.
+   */
+  timely?: true;
 };
 
 const kind = <S extends z.ZodObject>(spec: KindSpec<S>) => spec;
@@ -157,6 +162,7 @@ export const notificationKinds = {
     category: "calendar",
     priority: "normal",
     channels: ["inApp", "desktop", "webhook"],
+    timely: true,
     data: z.strictObject({ blockId: uuid, title: z.string().min(1).max(SUMMARY_MAX.notificationTitle), startsAt: isoDateTime, minutes: z.number().int().min(0).max(1440) }),
     present: ({ title, minutes }) => ({ title: `${title} starts in ${plural(minutes, "minute")}`, body: "Wrap up and get ready to focus.", href: "/calendar", level: "info" }),
   }),

@@ -59,7 +59,8 @@ export function decideNotification({ kind, preferences, focus, webhookEndpoint, 
 
   // The same for every held channel: computed once, lazily.
   let hold: Hold | null | undefined;
-  const heldFor = () => (hold === undefined ? (hold = holdUntil(preferences, focus, now, category.frequency === "immediate" || category.frequency === "off" ? null : category.frequency)) : hold);
+  const digest = spec.timely || category.frequency === "immediate" || category.frequency === "off" ? null : category.frequency;
+  const heldFor = () => (hold === undefined ? (hold = holdUntil(preferences, focus, now, digest)) : hold);
   return spec.channels.map((channel) => {
     const enabled = category.channels.includes(channel);
     // The user's own choice is the reason they recognise, so it is checked before the endpoints.
