@@ -344,11 +344,12 @@ describe("Google Calendar push notifications", () => {
       expect(watch.expiresAt.getTime()).toBe(target.expiresAt.getTime());
       await double.flushNotifications();
       const read = (index: number) => google.parseNotification(headersOf(receiver.received[index]!.headers), new URL(target.address), receiver.received[index]!.body);
-      expect(read(0)).toEqual({ kind: "notifications", items: [{ watchId: watch.id, token: "watch=w1&v=1", signal: "ignore" }] });
+      // Each message is named by its channel and number, so a replay of it can be told apart.
+      expect(read(0)).toEqual({ kind: "notifications", items: [{ watchId: watch.id, token: "watch=w1&v=1", signal: "ignore", deliveryId: `${watch.id}:1` }] });
 
       const meeting = await double.createEventByHand(email, { summary: "Sync", start: new Date("2025-03-12T10:00:00Z"), end: new Date("2025-03-12T10:30:00Z") });
       expect(meeting.notifications.map((notification) => notification.status)).toEqual([200]);
-      expect(read(1)).toEqual({ kind: "notifications", items: [{ watchId: watch.id, token: "watch=w1&v=1", signal: "sync" }] });
+      expect(read(1)).toEqual({ kind: "notifications", items: [{ watchId: watch.id, token: "watch=w1&v=1", signal: "sync", deliveryId: `${watch.id}:2` }] });
 
       const renewed = await google.renewWatch(env, session, email, watch, { ...target, token: "watch=w1&v=2" });
       expect(renewed.id).not.toBe(watch.id);
