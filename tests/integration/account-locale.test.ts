@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { POST } from "~/app/api/trpc/[trpc]/route";
 import { getDb } from "~/server/db/client";
 import { sendEmail } from "~/server/email/send";
 import { getEnv } from "~/server/env";
 import { notify } from "~/server/notifications/notify";
 import { collectUserData } from "~/server/privacy/export";
-import { startSmtpDouble } from "../doubles/smtp/server";
 import { anonymousCaller, callerFor, connectDevice, errorOf, sessionCookieFor, signedUpUser } from "../support/callers";
-import { useEnv } from "../support/env";
+import { useSmtpMailbox } from "../support/smtp-mailbox";
 import { TEST_BASE_URL } from "../support/http";
 
 /**
@@ -17,15 +16,10 @@ import { TEST_BASE_URL } from "../support/http";
  * copy still English.
  */
 
-let smtp: Awaited<ReturnType<typeof startSmtpDouble>>;
+const { mailsTo } = useSmtpMailbox();
 beforeAll(async () => {
   await getDb(); // the first open of the database is slow: not inside the first test's time
-  smtp = await startSmtpDouble({ user: "devpulse", pass: "relay password" });
 });
-afterAll(() => smtp.close());
-useEnv(() => ({ EMAIL_PROVIDERS: "smtp", SMTP_URL: smtp.url, MAIL_FROM: "DevPulse Cloud <no-reply@devpulse.test>" }));
-
-const mailsTo = (email: string) => smtp.received.filter((mail) => mail.to.includes(email));
 
 /** The account page's tRPC mutation over HTTP with a browser cookie: the status a client sees. */
 async function updateLocaleOverHttp(cookie: string, input: unknown) {

@@ -12,9 +12,9 @@ import { deliverDue } from "~/server/notifications/deliver";
 import { notify, type NotifyOptions } from "~/server/notifications/notify";
 import { setNotificationSendLimits, type ChannelLimits } from "~/server/notifications/rate-limits";
 import type { DueDelivery } from "~/server/notifications/schedule";
-import { startSmtpDouble } from "../doubles/smtp/server";
 import { signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
+import { useSmtpMailbox } from "../support/smtp-mailbox";
 import { until } from "../support/until";
 
 /**
@@ -28,14 +28,9 @@ import { until } from "../support/until";
 const REDIS_URL = "redis://127.0.0.1:6379";
 const onPostgres = Boolean(inject("databaseUrl"));
 
-let smtp: Awaited<ReturnType<typeof startSmtpDouble>>;
-beforeAll(async () => {
-  smtp = await startSmtpDouble({ user: "devpulse", pass: "relay password" });
-});
-afterAll(() => smtp.close());
+const smtp = useSmtpMailbox();
 let redis: Redis | undefined;
 afterAll(() => redis?.disconnect());
-useEnv(() => ({ SMTP_URL: smtp.url, MAIL_FROM: "DevPulse Cloud <no-reply@devpulse.test>" }));
 afterEach(() => setNotificationSendLimits(null));
 
 const generous: ChannelLimits = {
@@ -46,7 +41,7 @@ const generous: ChannelLimits = {
 };
 /** Two urgent mails per two seconds per user: the devices' burst trips it; the window is short enough to wait out. */
 const tight: ChannelLimits = { ...generous, urgent: { points: 2, durationSeconds: 2 } };
-const mailsTo = (email: string) => smtp.received.filter((mail) => mail.to.includes(email));
+const { mailsTo } = smtp;
 
 /** Limits for this test alone: its counters under a prefix of its own, so a global ceiling starts at zero. Returns the prefix. */
 function limitSends(email: ChannelLimits): string {
@@ -319,7 +314,7 @@ describe.each([
     const [urgentAt, normalAt, lowAt] = await Promise.all([urgentUser, normalUser, lowUser].map((account) => delivered(account.user.id)));
     expect(urgentAt!.getTime()).toBeLessThan(normalAt!.getTime());
     expect(normalAt!.getTime()).toBeLessThan(lowAt!.getTime());
-    const order = smtp.received.filter((mail) => [lowUser, normalUser, urgentUser].some((account) => mail.to.includes(account.email))).map((mail) => mail.subject);
+    const order = smtp.double.received.filter((mail) => [lowUser, normalUser, urgentUser].some((account) => mail.to.includes(account.email))).map((mail) => mail.subject);
     expect(order).toEqual([expect.stringContaining("New device signed in"), expect.stringContaining("Your data export is ready"), expect.stringContaining("Your week in DevPulse")]);
   }, 30_000);
 

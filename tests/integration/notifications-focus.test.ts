@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { jobRuns, notificationDecisions } from "~/server/db/schema";
 import { getEnv } from "~/server/env";
@@ -9,9 +9,8 @@ import { deliverDue } from "~/server/notifications/deliver";
 import { readFocus } from "~/server/notifications/focus";
 import { notify } from "~/server/notifications/notify";
 import type { Scheduler } from "~/server/notifications/schedule";
-import { startSmtpDouble } from "../doubles/smtp/server";
 import { signedUpUser } from "../support/callers";
-import { useEnv } from "../support/env";
+import { useSmtpMailbox } from "../support/smtp-mailbox";
 import { until } from "../support/until";
 import { endSleepingStatusRuns, settle } from "./status-helpers";
 
@@ -21,13 +20,10 @@ import { endSleepingStatusRuns, settle } from "./status-helpers";
  * set on the page. Mail goes to the SMTP double; the decisions are read as the user reads them.
  */
 
-let smtp: Awaited<ReturnType<typeof startSmtpDouble>>;
+const { mailsTo } = useSmtpMailbox();
 beforeAll(async () => {
   await getDb(); // the first open of the database is slow: not inside the first test's time
-  smtp = await startSmtpDouble({ user: "devpulse", pass: "relay password" });
 });
-afterAll(() => smtp.close());
-useEnv(() => ({ EMAIL_PROVIDERS: "smtp", SMTP_URL: smtp.url, MAIL_FROM: "DevPulse Cloud <no-reply@devpulse.test>" }));
 // Entering focus starts status jobs (the apply, the focus session's end, the idle check): let them finish, end the sleeping ones.
 afterEach(async () => {
   await settle();
@@ -41,7 +37,6 @@ const MINUTE = 60_000;
 const clockIn = (timeZone: string, at: Date) => new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(at);
 const exportReady = () => ({ exportId: randomUUID(), format: "json" as const, bytes: 1200 });
 const newDevice = () => ({ deviceId: randomUUID(), deviceName: "Work laptop", signedInAt: new Date().toISOString() });
-const mailsTo = (address: string) => smtp.received.filter((mail) => mail.to.includes(address));
 /** Deliveries go nowhere: the test delivers them itself, at the moment it names. */
 const keepSchedule: Scheduler = async () => {};
 
