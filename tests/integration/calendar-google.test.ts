@@ -282,7 +282,8 @@ describe("conflicts and suggestions", () => {
 });
 
 describe("status from the calendar", () => {
-  it("while a focus block runs the chat status shows focus until its end; a status set by hand is never overridden", async () => {
+  // Waits on the clock by design (a block 5 s ahead, then 2.5 s for the next moment): 8 s alone, more beside a second suite.
+  it("while a focus block runs the chat status shows focus until its end; a status set by hand is never overridden", { timeout: 45_000 }, async () => {
     const { caller } = await googleCalendarUser(google, "cal-status");
     const start = new Date(Date.now() + 5_000);
     await caller.calendar.createFocusBlock({ title: "Focus now", duration: 30, startTime: start });

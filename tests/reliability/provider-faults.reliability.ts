@@ -7,6 +7,7 @@ import { getJobRunner, jobs } from "~/server/jobs/send";
 import { startGoogleDouble } from "../doubles/google/server";
 import { MICROSOFT_DOUBLE_DEFAULTS, startMicrosoftDouble } from "../doubles/microsoft/server";
 import { startSlackDouble } from "../doubles/slack/server";
+import { startDiscordDouble } from "../doubles/discord/server";
 import { STATUS_WRITES } from "~/server/status/targets";
 import { BUILT_IN_TEMPLATES } from "~/lib/status/templates";
 import { endSleepingStatusRuns, settle as settleStatus, slackUser } from "../integration/status-helpers";
@@ -37,6 +38,10 @@ import { measured, scaled } from "./support/figures";
  * write failing; once the round settles Slack must show that activity (a failed write is retried, not dropped).
  * Slack's faults are its own: it answers a refusal as HTTP 200 `ok: false` (a 403 or 410 is not Slack's), and
  * an outage as 5xx or `ok: false` internal_error, which is retried like one.
+ * The team status message on Discord runs the same rounds: its 429 is Discord's (`retry_after` in the body and
+ * Retry-After), its outage a 500, 502 or 503; once a round settles the user's message must say the round's activity.
+ * Every provider's request timeout is the shared policy's (RESILIENCE.requestTimeoutMs), so "no answer" is a
+ * real timeout for each of them.
  */
 
 const ROUNDS = scaled(60, 8);
@@ -46,6 +51,13 @@ const TIMEOUT_MS = 400;
 type FaultKind = "429 with Retry-After" | "403 rate limit" | "410" | "500" | "503" | "no answer (timeout)" | "reset connection" | "malformed JSON";
 const KINDS: FaultKind[] = ["429 with Retry-After", "403 rate limit", "410", "500", "503", "no answer (timeout)", "reset connection", "malformed JSON"];
 const SLACK_KINDS = ["429 with Retry-After", "ok: false internal_error", "500", "503", "no answer (timeout)", "reset connection", "malformed JSON"] as const;
+const DISCORD_KINDS = ["429 with Retry-After", "500", "502", "503", "no answer (timeout)", "reset connection", "malformed JSON"] as const;
+
+function discordFaultFor(kind: (typeof DISCORD_KINDS)[number], path: string, method: string): FaultSpec {
+  if (kind === "429 with Retry-After") return { path, method, status: 429, headers: { "retry-after": "1", "x-ratelimit-scope": "user" }, body: { message: "You are being rate limited.", retry_after: 1, global: false } };
+  if (kind === "502") return { path, method, status: 502 };
+  return { ...faultFor("github", kind, path).spec, method };
+}
 
 function slackFaultFor(kind: (typeof SLACK_KINDS)[number], path: string): FaultSpec {
   return kind === "ok: false internal_error" ? { path, status: 200, body: { ok: false, error: "internal_error" } } : faultFor("github", kind, path).spec;
@@ -99,6 +111,7 @@ let gitlab: Awaited<ReturnType<typeof startGitDoubles>>["gitlab"];
 let google: Awaited<ReturnType<typeof startGoogleDouble>>;
 let microsoft: Awaited<ReturnType<typeof startMicrosoftDouble>>;
 let slack: Awaited<ReturnType<typeof startSlackDouble>>;
+let discord: Awaited<ReturnType<typeof startDiscordDouble>>;
 let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
 const saved = { ...RESILIENCE };
 const trialStarted = new Date();
@@ -111,6 +124,8 @@ beforeAll(async () => {
   microsoft.addRedirectUri(`${app.url}/api/integrations/microsoft/callback`);
   slack = await startSlackDouble({ autoApprove: true });
   slack.addRedirectUri(`${app.url}/api/integrations/slack/callback`);
+  discord = await startDiscordDouble({ autoApprove: true });
+  discord.addRedirectUri(`${app.url}/api/integrations/discord/callback`);
   // Short waits, so a round takes about a second: the policy is the same, its constants smaller.
   Object.assign(RESILIENCE, { backoffBaseMs: 5, maxInlineWaitMs: 3_000, requestTimeoutMs: TIMEOUT_MS, breakerOpenMs: 200 });
 });
@@ -119,9 +134,9 @@ afterAll(async () => {
   resetCircuits();
   // Syncs still waiting to retry a fault would run in a later trial, against doubles gone by then.
   await endRunsQueuedSince(trialStarted);
-  await Promise.all([app?.close(), github?.close(), gitlab?.close(), google?.close(), microsoft?.close(), slack?.close()]);
+  await Promise.all([app?.close(), github?.close(), gitlab?.close(), google?.close(), microsoft?.close(), slack?.close(), discord?.close()]);
 });
-useEnv(() => ({ APP_URL: app.url, ...github.appEnv, ...gitlab.appEnv, ...google.appEnv, ...microsoft.appEnv, MICROSOFT_TENANT: "common", ...slack.appEnv }));
+useEnv(() => ({ APP_URL: app.url, ...github.appEnv, ...gitlab.appEnv, ...google.appEnv, ...microsoft.appEnv, MICROSOFT_TENANT: "common", ...slack.appEnv, ...discord.appEnv }));
 
 describe("provider faults during sync jobs", () => {
   it("git syncs survive every fault, wait out every rate limit, and converge once the faults stop", { timeout: 20 * 60_000 }, async () => {
@@ -359,6 +374,63 @@ describe("provider faults during sync jobs", () => {
           tried: ROUNDS,
           lost: findings.length,
           detail: `${ROUNDS} rounds, a heartbeat with a new activity and one fault each; faults: ${tally(injected)}; a finding is a crash, a request before a rate limit's reset, or Slack showing another status than the round's once it settled; findings: ${findings.join("; ") || "none"}`,
+        };
+      });
+      expect(findings).toEqual([]);
+      expect(figure.lost).toBe(0);
+    } finally {
+      STATUS_WRITES.spacingMs = spacing;
+      await endSleepingStatusRuns();
+    }
+  });
+
+  it("the Discord status message survives every fault: each round's heartbeat shows in the channel once the round settles", { timeout: 20 * 60_000 }, async () => {
+    const findings: string[] = [];
+    const injected = new Map<string, number>();
+    const spacing = STATUS_WRITES.spacingMs;
+    STATUS_WRITES.spacingMs = 200;
+    try {
+      const figure = await measured({ area: "Providers and engines", check: "Provider faults during chat status writes (Discord): 429 with Retry-After, 500, 502, 503, timeout, reset connection, malformed JSON", trials: "faulted status writes" }, async () => {
+        const random = seededRandom(SEED + 17);
+        const account = await signedUpUser("faults-discord");
+        await connectThroughProvider(account.user, "discord");
+        const { caller, user } = account;
+        const channel = discord.channels.status!;
+        await caller.status.discord.chooseChannel({ channelId: channel });
+        const messageOf = () => discord.messages(channel).find((message) => message.content.includes("faults-discord"));
+        // Clean writes first: what the message says for each activity, and the requests an edit makes (where the faults go).
+        const shownFor = new Map<string, string>();
+        for (const activity of ["coding", "debugging"] as const) {
+          discord.reset();
+          await new Promise((resolve) => setTimeout(resolve, STATUS_WRITES.spacingMs));
+          await caller.status.heartbeat({ activity });
+          await settleStatus();
+          shownFor.set(activity, messageOf()!.content);
+        }
+        const calls = [...new Map(discord.requests.map((request) => [`${request.method} ${request.path}`, request])).values()];
+        for (let round = 0; round < ROUNDS; round++) {
+          discord.reset();
+          discord.advanceTime(30_000);
+          const activity = round % 2 === 0 ? "coding" : "debugging";
+          const kind = DISCORD_KINDS[Math.floor(random() * DISCORD_KINDS.length)]!;
+          injected.set(kind, (injected.get(kind) ?? 0) + 1);
+          const call = calls[Math.floor(random() * calls.length)]!;
+          discord.failNext(discordFaultFor(kind, call.path, call.method));
+          await new Promise((resolve) => setTimeout(resolve, STATUS_WRITES.spacingMs));
+          await caller.status.heartbeat({ activity });
+          await settleStatus(4_000, 30_000);
+          const shown = messageOf()?.content;
+          if (shown !== shownFor.get(activity)) findings.push(`round ${round} (${kind}): the channel shows "${shown}", the heartbeat said "${shownFor.get(activity)}"`);
+          const mine = discord.messages(channel).filter((message) => message.content.includes("faults-discord"));
+          if (mine.length > 1) findings.push(`round ${round} (${kind}): ${mine.length} status messages in the channel, one expected`);
+          const limited = discord.requests.flatMap((request, index) => (request.fault && request.status === 429 ? [{ index, resetAfterMs: 1000 }] : []));
+          for (const early of earlyRequests(discord.requests, limited)) findings.push(`round ${round}: ${early.method} ${early.path} before the rate limit's reset`);
+        }
+        for (const crash of await crashedRuns(user.id)) findings.push(`a job crashed: ${crash}`);
+        return {
+          tried: ROUNDS,
+          lost: findings.length,
+          detail: `${ROUNDS} rounds, a heartbeat with a new activity and one fault each on a request a clean edit makes (${calls.map((call) => call.method).join(", ")}); faults: ${tally(injected)}; a finding is a crash, a request before a rate limit's reset, a second status message, or the channel showing another status than the round's once it settled; findings: ${findings.join("; ") || "none"}`,
         };
       });
       expect(findings).toEqual([]);

@@ -32,7 +32,8 @@ export const RESILIENCE = {
   /**
    * A provider call that has not answered by then is given up on (and retried as a network error): without it
    * a provider that accepts the connection and never answers held a sync job for fetch's own 5 minutes.
-   * The chat and calendar SDKs take theirs from their providers' facts (requestTimeoutMs).
+   * Every provider's client takes it (Octokit and GitLab through resilientFetch, the chat and calendar SDKs as their
+   * timeout option), read per call: our policy, not a provider's fact, so one setting shortens it for all (the fault trial).
    */
   requestTimeoutMs: 15_000,
   /** Consecutive failures that open the circuit, and how long it stays open. */

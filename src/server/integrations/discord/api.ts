@@ -2,7 +2,7 @@ import type { DiscordAPIError, REST, RequestData } from "discord.js";
 import type { Env } from "../../env";
 import { AppError } from "../../errors";
 import { ProviderError, RESILIENCE, withCircuitBreaker } from "../resilience";
-import { DISCORD_API_VERSION, DISCORD_ERROR_CODES, DISCORD_LIMITS } from "./facts";
+import { DISCORD_API_VERSION, DISCORD_ERROR_CODES } from "./facts";
 
 /**
  * Discord's REST API through discord.js's REST client (@discordjs/rest), API v10, and its
@@ -43,7 +43,7 @@ async function restFor(env: Env, credential: DiscordCredential): Promise<REST> {
     api: discordApiBase(env),
     authPrefix: credential.as === "user" ? "Bearer" : "Bot",
     retries: RESILIENCE.retries,
-    timeout: DISCORD_LIMITS.requestTimeoutMs,
+    timeout: RESILIENCE.requestTimeoutMs,
     rejectOnRateLimit: () => true,
   });
   if (credential.as === "user") rest.setToken(credential.accessToken);

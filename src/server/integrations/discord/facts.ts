@@ -66,6 +66,4 @@ export const DISCORD_LIMITS = {
   /** Message routes allow 5 requests per 5 s per channel; 50 requests/s per bot overall. */
   messagesPerChannel: { limit: 5, windowMs: 5_000 },
   globalPerSecond: 50,
-  /** Each REST request gives up after this long (retried like a network error). */
-  requestTimeoutMs: 10_000,
 } as const;

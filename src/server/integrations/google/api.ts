@@ -37,7 +37,7 @@ export async function calendarApi(env: Env, accessToken: string, options: { retr
     version: "v3",
     rootUrl: googleApiRoot(env),
     headers: { authorization: `Bearer ${accessToken}` },
-    timeout: GOOGLE.limits.requestTimeoutMs,
+    timeout: RESILIENCE.requestTimeoutMs,
     retry: true,
     retryConfig: {
       retry: RESILIENCE.retries,

@@ -44,8 +44,6 @@ export const GOOGLE = {
     channelTokenMaxLength: 256,
     /** Event ids: base32hex (a–v, 0–9), 5 to 1024 characters. */
     eventId: { alphabet: "0123456789abcdefghijklmnopqrstuv", minLength: 5, maxLength: 1024 },
-    /** Per request; a slower answer counts as Google being unavailable (retried like a network error). */
-    requestTimeoutMs: 15_000,
     /** A rate-limited answer without a usable Retry-After is waited out this long. */
     defaultRetryAfterSeconds: 60,
   },

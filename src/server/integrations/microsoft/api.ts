@@ -22,7 +22,7 @@ class BearerToken implements Middleware {
   async execute(context: Context): Promise<void> {
     const headers = new Headers(context.options?.headers as HeadersInit | undefined);
     headers.set("Authorization", `Bearer ${this.accessToken}`);
-    context.options = { ...context.options, headers: Object.fromEntries(headers), signal: AbortSignal.timeout(MICROSOFT.limits.requestTimeoutMs) };
+    context.options = { ...context.options, headers: Object.fromEntries(headers), signal: AbortSignal.timeout(RESILIENCE.requestTimeoutMs) };
     if (!this.next) throw new Error("BearerToken must be followed by HTTPMessageHandler");
     await this.next.execute(context);
   }

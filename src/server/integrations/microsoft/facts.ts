@@ -37,8 +37,6 @@ export const MICROSOFT = {
     pageSize: 100,
     /** A sync that needs more pages than this is Graph misbehaving (a nextLink loop), not a calendar. */
     maxPages: 500,
-    /** Per request; a slower answer counts as a transport failure (retried where that is safe). */
-    requestTimeoutMs: 15_000,
     /** A 429 without a usable Retry-After is waited out this long. */
     defaultRetryAfterSeconds: 60,
     /** Graph's validation handshake must be answered within this (text/plain, the token verbatim). */

@@ -1,6 +1,6 @@
 import { ErrorCode, LogLevel, type Logger, WebClient } from "@slack/web-api";
 import type { Env } from "../../env";
-import { errorForStatus, ProviderError, withCircuitBreaker } from "../resilience";
+import { errorForStatus, ProviderError, RESILIENCE, withCircuitBreaker } from "../resilience";
 import { SLACK, slackApiUrl } from "./facts";
 
 /** The SDK logs request bodies (tokens redacted, but still): we log nothing of it. */
@@ -25,7 +25,7 @@ export function slackClient(env: Env, token?: string): WebClient {
     logger: silent,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
-    timeout: SLACK.limits.requestTimeoutMs,
+    timeout: RESILIENCE.requestTimeoutMs,
   });
 }
 

@@ -28,8 +28,6 @@ export const SLACK = {
     statusTextMaxLength: STATUS_LIMITS.slackText,
     /** dnd.setSnooze takes whole minutes, at least one. */
     minSnoozeMinutes: 1,
-    /** Per request; a slower answer counts as Slack being unavailable (our jobs retry). */
-    requestTimeoutMs: 15_000,
     /** A 429 without a usable Retry-After is waited out this long. */
     defaultRetryAfterSeconds: 60,
   },
