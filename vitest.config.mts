@@ -1,10 +1,24 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+/**
+ * Files that never touch the suite's database (pure functions, the provider doubles on their own, a CLI on
+ * a folder of its own). `npm test` runs two passes at once, on PGlite and on the Postgres server
+ * (scripts/test.mjs, which names the pass in DEVPULSE_TEST_PASS): each of these runs in one of them, not
+ * both, as the database is all that differs between the passes. A lone pass runs everything.
+ */
+const DATABASE_FREE = {
+  inPglitePass: ["tests/unit/**/*.test.ts", "tests/integration/doubles-*.test.ts"],
+  inPostgresPass: ["tests/integration/jobs-cli.test.ts"],
+};
+const pass = process.env.DEVPULSE_TEST_PASS;
+const ranInTheOtherPass = pass === "postgres" ? DATABASE_FREE.inPglitePass : pass === "pglite-beside-postgres" ? DATABASE_FREE.inPostgresPass : [];
+
 export default defineConfig({
   resolve: { alias: { "~": fileURLToPath(new URL("./src", import.meta.url)) } },
   test: {
     include: ["tests/**/*.test.ts"],
+    exclude: ["**/node_modules/**", ...ranInTheOtherPass],
     globalSetup: ["tests/support/global-setup.ts"],
     setupFiles: ["tests/support/setup.ts"],
     // One worker, one module graph: all files share one database (PGlite in memory,

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite.
-//   1. the type check, and Vitest unit + integration tests on embedded PGlite and, when
-//      TEST_DATABASE_URL is set, on a real Postgres server (a fresh database per run);
+//   1. the type check then the production build, beside Vitest unit + integration tests on embedded
+//      PGlite and, when TEST_DATABASE_URL is set, on a real Postgres server (a fresh database per run;
+//      the files that never touch the database then run in one of the two passes);
 //   2. Playwright end-to-end tests in Debian's Chromium against the built server, on PGlite;
 //      with TEST_DATABASE_URL, half of them (by file) on PGlite and the other half on Postgres.
 // Each Vitest pass and each Playwright half runs on one worker (they share one database), and
 // the two passes of a step run at once (CI must stay under 30 minutes on two cores). Their output
 // is kept per pass and printed whole as each one finishes.
 // Ends with the time each pass took and one summary line: "N passed, N failed, N skipped".
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -119,16 +120,31 @@ async function playwrightOnPostgres(label, env, shard) {
 const began = Date.now();
 if (!serverUrl) console.log("TEST_DATABASE_URL is not set: skipping the Postgres-server passes.");
 
-// Step 1: the type check (a type error would fail `next build` too) and both Vitest passes.
-await Promise.all([
-  run("typecheck (tsc --noEmit)", "typecheck", bin("tsc"), ["--noEmit", "-p", "."], baseEnv),
-  vitest("vitest · PGlite (embedded)", "pglite", baseEnv),
-  serverUrl ? vitest("vitest · Postgres server", "postgres", { ...baseEnv, TEST_DATABASE_URL: serverUrl }) : null,
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const browserSuite = existsSync(chromium);
+
+/**
+ * The type check (of everything, the app's route types included: `next typegen` writes them first), then
+ * the production build the browser suites need, told not to type-check the app again when tsc found
+ * nothing. Both run beside the Vitest passes, whose first minutes mostly wait on clocks and sockets.
+ */
+async function typecheckThenBuild() {
+  const typechecked = await run("typecheck (tsc --noEmit)", "typecheck", "sh", ["-c", `"${bin("next")}" typegen > /dev/null && "${bin("tsc")}" --noEmit -p .`], baseEnv);
+  if (!browserSuite) return true;
+  const env = { ...baseEnv, ...(typechecked ? { DEVPULSE_TYPECHECKED: "1" } : {}) };
+  return run("production build (for the browser suites)", "build", process.execPath, [join(root, "scripts", "start.mjs"), "--build-only"], env);
+}
+
+// Step 1: the type check and the build, beside both Vitest passes. With two passes, the files that never
+// touch the database run in one of them only (DEVPULSE_TEST_PASS, read by vitest.config.mts).
+const [built] = await Promise.all([
+  typecheckThenBuild(),
+  vitest("vitest · PGlite (embedded)", "pglite", serverUrl ? { ...baseEnv, DEVPULSE_TEST_PASS: "pglite-beside-postgres" } : baseEnv),
+  serverUrl ? vitest("vitest · Postgres server", "postgres", { ...baseEnv, TEST_DATABASE_URL: serverUrl, DEVPULSE_TEST_PASS: "postgres" }) : null,
 ]);
 
-// Step 2: one production build, then both browser suites against their own servers.
-const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-if (!existsSync(chromium)) {
+// Step 2: both browser suites against their own servers, on the build of step 1.
+if (!browserSuite) {
   const message = `Chromium not found at ${chromium}: install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH).`;
   if (process.env.CI) {
     console.error(`\n${message} In CI a skipped browser suite is a failure.`);
@@ -136,15 +152,14 @@ if (!existsSync(chromium)) {
   } else {
     console.warn(`\n${message} Skipping the browser suite.`);
   }
-} else {
+} else if (built) {
+  // (A failed build is already among the failures: there is nothing to serve the browser suites.)
   const e2eEnv = { ...baseEnv, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: "1" };
-  console.log("\n━━━ production build for the browser suites ━━━");
-  const build = spawnSync(process.execPath, [join(root, "scripts", "start.mjs"), "--build-only"], { cwd: root, stdio: "inherit", env: baseEnv });
-  if (build.status !== 0) failures.push("production build");
   // With the Postgres server, the browser suite is split in two halves by file (Playwright's shards), one per
   // database, run at once: every browser test runs once and both databases serve the browser. Each test running
-  // on both doubled the CPU on two cores and put CI over 30 minutes; both Vitest passes still run everything.
-  else if (serverUrl)
+  // on both doubled the CPU on two cores and put CI over 30 minutes; the Vitest passes both run every test that
+  // touches the database.
+  if (serverUrl)
     await Promise.all([
       playwright("playwright · PGlite server (first half)", "pglite", e2eEnv, "1/2"),
       playwrightOnPostgres("playwright · Postgres server (second half)", e2eEnv, "2/2"),

@@ -202,6 +202,25 @@ describe("syncing GitHub", () => {
     expect(github.requests.filter((request) => request.path.endsWith("/user/repos")).map((request) => request.status)).toEqual([403, 304]);
   });
 
+  it("a rate limit on one repository's request holds every request with that token until the reset, not only the refused one", async () => {
+    const { user, caller } = await signedUpUser("gh-pause");
+    await connectThroughProvider(user, "github");
+    github.reset();
+    // A bare 429 with Retry-After (no rate-limit message, no X-RateLimit-Remaining: 0) is not one Octokit's throttling
+    // recognises: its retry plugin would try again after its own short backoff. GitHub asks for silence until then.
+    github.failNext({ status: 429, headers: { "retry-after": "2" }, path: /\/commits$/ });
+    await caller.integrations.sync({ provider: "github" });
+    await getJobRunner().idle();
+    const refused = github.requests.findIndex((request) => request.status === 429);
+    expect(refused).toBeGreaterThanOrEqual(0);
+    const answeredAt = github.requests[refused]!.receivedAt;
+    // 50 ms for requests that were already on their way when the refusal came.
+    const early = github.requests.slice(refused + 1).filter((request) => request.receivedAt > answeredAt + 50 && request.receivedAt < answeredAt + 2_000 - 50);
+    expect(early.map((request) => `${request.method} ${request.path}`)).toEqual([]);
+    expect(github.requests.slice(refused + 1).length).toBeGreaterThan(0);
+    expect(await caller.integrations.status({ provider: "github" })).toMatchObject({ state: "connected", lastError: null });
+  });
+
   it("a GitHub that accepts the connection and never answers is given up on after the request timeout and retried, not waited for", async () => {
     const { user, caller } = await signedUpUser("gh-hung");
     await connectThroughProvider(user, "github");

@@ -1,52 +1,18 @@
-import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
 import { describeRunState } from "~/components/jobs/run-state";
-import { getDb, openDatabase, type DbOrTx } from "~/server/db/client";
-import { applyMigrations } from "~/server/db/migrate";
-import { jobRuns, jobSteps, users, type JobRunStatus } from "~/server/db/schema";
+import { getDb } from "~/server/db/client";
+import { jobRuns, jobSteps } from "~/server/db/schema";
 import { DEFAULT_RETRIES } from "~/server/jobs/define-job";
 import { cancelJobRun, retryJobRun } from "~/server/jobs/runs";
 import { createJobSender, getJobRunner } from "~/server/jobs/send";
 import { errorOf, signedUpUser } from "../support/callers";
+import { insertRun, TEST_JOB } from "../support/job-run-rows";
 import { useInngestDouble } from "../support/inngest";
 import { listenRealtime } from "../support/realtime";
 
 const inngest = useInngestDouble();
-
-/**
- * Rows are written directly, as the engine would leave them. Their job is one no engine runs
- * (not in jobFunctions), so a requeued run stays as the retry left it while the test looks at it.
- */
-const TEST_JOB = "test-admin-job";
-
-type RunRow = typeof jobRuns.$inferInsert;
-
-async function insertRun(db: DbOrTx, userId: string | null, status: JobRunStatus, extra: Partial<RunRow> = {}) {
-  const runId = randomUUID();
-  const finished = ["completed", "failed", "cancelled"].includes(status);
-  await db.insert(jobRuns).values({
-    runId,
-    userId,
-    functionId: TEST_JOB,
-    eventName: "sync/history.trim-requested",
-    status,
-    attempt: status === "failed" ? 3 : 0,
-    error: status === "failed" ? "GitHub answered 502 Bad Gateway" : null,
-    startedAt: new Date(Date.now() - 60_000),
-    finishedAt: finished ? new Date(Date.now() - 30_000) : null,
-    event: { name: "sync/history.trim-requested", data: { userId }, id: `event-${runId}`, ts: Date.now() - 60_000 },
-    leaseOwner: status === "running" ? "host:1:abc" : null,
-    leaseUntil: status === "running" ? new Date(Date.now() + 30_000) : null,
-    nextAt: finished ? null : new Date(Date.now() + 60_000),
-    ...extra,
-  });
-  return runId;
-}
 
 async function rowOf(runId: string) {
   const [row] = await (await getDb()).select().from(jobRuns).where(eq(jobRuns.runId, runId));
@@ -194,92 +160,5 @@ describe("the run state in words", () => {
     expect(state("completed")).toBe("Completed");
     expect(state("failed")).toBe("Failed");
     expect(state("cancelled")).toBe("Cancelled");
-  });
-});
-
-describe("npm run jobs (operators' CLI)", () => {
-  const folder = mkdtempSync(join(tmpdir(), "devpulse-jobs-cli-"));
-  const dataDir = join(folder, "pglite");
-  afterAll(() => rmSync(folder, { recursive: true, force: true }));
-
-  function cli(...args: string[]) {
-    return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "scripts/jobs.ts", ...args], {
-        env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", PGLITE_DIR: dataDir, DATA_DIR: folder, LOG_LEVEL: "silent" },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on("error", reject);
-      child.on("close", (status) => resolve({ status, stdout, stderr }));
-    });
-  }
-
-  /** The folder as the server would hold it, opened and closed before the CLI runs (one process per folder). */
-  async function withFolder<T>(use: (db: DbOrTx) => Promise<T>): Promise<T> {
-    const handle = await openDatabase({ driver: "pglite", dataDir });
-    try {
-      await applyMigrations(handle);
-      return await use(handle.db);
-    } finally {
-      await handle.close();
-    }
-  }
-
-  it("lists, retries and cancels runs, and refuses bad arguments and a folder in use", { timeout: 180_000 }, async () => {
-    const { failed, sleeping, completed } = await withFolder(async (db) => {
-      const [user] = await db.insert(users).values({ email: `cli-${randomUUID()}@example.test` }).returning({ id: users.id });
-      return {
-        failed: await insertRun(db, user!.id, "failed"),
-        sleeping: await insertRun(db, null, "sleeping"),
-        completed: await insertRun(db, user!.id, "completed"),
-      };
-    });
-
-    const all = await cli("list");
-    expect(all.status, all.stderr).toBe(0);
-    const lines = all.stdout.split("\n");
-    expect(lines[0]).toMatch(/^RUN ID\s+JOB\s+STATUS\s+ATTEMPT\s+NEXT AT\s+STARTED\s+FINISHED\s+USER\s+ERROR$/);
-    for (const runId of [failed, sleeping, completed]) expect(all.stdout).toContain(runId);
-    expect(lines.find((line) => line.startsWith(failed))).toMatch(/failed\s+4\/5 .*GitHub answered 502 Bad Gateway$/);
-    expect(lines.find((line) => line.startsWith(sleeping))).toContain("(system)");
-
-    const onlyFailed = await cli("list", "--status", "failed");
-    expect(onlyFailed.status, onlyFailed.stderr).toBe(0);
-    expect(onlyFailed.stdout).toContain(failed);
-    expect(onlyFailed.stdout).not.toContain(completed);
-
-    const retried = await cli("retry", failed);
-    expect(retried.status, retried.stderr).toBe(0);
-    expect(retried.stdout).toContain("queued again");
-    const cancelled = await cli("cancel", sleeping);
-    expect(cancelled.status, cancelled.stderr).toBe(0);
-    const notRetryable = await cli("retry", completed);
-    expect(notRetryable.status).toBe(1);
-    expect(notRetryable.stderr).toContain("Only a failed or cancelled run can be retried");
-
-    const rows = await withFolder((db) => db.select({ runId: jobRuns.runId, status: jobRuns.status, attempt: jobRuns.attempt }).from(jobRuns));
-    expect(rows).toEqual(
-      expect.arrayContaining([
-        { runId: failed, status: "queued", attempt: 0 },
-        { runId: sleeping, status: "cancelled", attempt: 0 },
-        { runId: completed, status: "completed", attempt: 0 },
-      ]),
-    );
-
-    // Refused before the folder is opened, so they can run side by side (each is a process start).
-    const badArguments = [[], ["list", "--status", "done"], ["retry"], ["cancel", "a", "b"], ["drop"], ["list", "--bogus"]];
-    const refusals = await Promise.all(badArguments.map((args) => cli(...args)));
-    refusals.forEach((bad, index) => {
-      expect(bad.status, badArguments[index]!.join(" ")).toBe(2);
-      expect(bad.stderr).toContain("Usage:");
-    });
-
-    // While a server holds the folder, PGlite keeps its postmaster.pid there: the CLI does not open it.
-    writeFileSync(join(dataDir, "postmaster.pid"), "-42\n");
-    const inUse = await cli("list");
-    expect(inUse.status).toBe(1);
-    expect(inUse.stderr).toMatch(/in use.*Stop the server/s);
   });
 });

@@ -76,6 +76,7 @@ describe("jobs.send, embedded default (in-process)", () => {
     const runner = createInProcessRunner({ jobs: [failingIntegrationSync], retryDelayMs: () => 5 });
     await runner.dispatch({ name: "integration/sync.requested", data: { userId: user.id, provider: "github" } });
     await runner.idle();
+    await runner.stop();
     stop();
 
     const [row] = await (await getDb()).select().from(integrations).where(eq(integrations.userId, user.id));
@@ -155,12 +156,18 @@ describe("jobs.runs", () => {
   it("shows the caller their own runs with the job's name and outcome, never another user's or system runs", async () => {
     const alice = await signedUpUser("runs-alice");
     const bob = await signedUpUser("runs-bob");
+    // A runner of its own, stopped at the end: left polling with every job, it would claim later files' runs
+    // behind the suite runner's back (whose idle() cannot wait for them).
     const runner = createInProcessRunner({ jobs: jobFunctions, retryDelayMs: () => 5 });
-    await runner.dispatch([
-      { name: "sync/history.trim-requested", data: { userId: alice.user.id } },
-      { name: "maintenance/cleanup.requested", data: {} },
-    ]);
-    await runner.idle();
+    try {
+      await runner.dispatch([
+        { name: "sync/history.trim-requested", data: { userId: alice.user.id } },
+        { name: "maintenance/cleanup.requested", data: {} },
+      ]);
+      await runner.idle();
+    } finally {
+      await runner.stop();
+    }
 
     const mine = await alice.caller.jobs.runs();
     expect(mine.engine).toBe("in-process");

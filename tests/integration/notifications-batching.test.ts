@@ -5,9 +5,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { getDb, type Db } from "~/server/db/client";
 import { jobRuns, notificationDecisions, rateLimits } from "~/server/db/schema";
 import { getEnv } from "~/server/env";
-import { jobFunctions } from "~/server/jobs/functions";
-import { createInProcessRunner } from "~/server/jobs/runner";
-import { useJobRunner } from "~/server/jobs/send";
 import { deliverDue } from "~/server/notifications/deliver";
 import { notify, type NotifyOptions } from "~/server/notifications/notify";
 import { setNotificationSendLimits, type ChannelLimits } from "~/server/notifications/rate-limits";
@@ -16,6 +13,7 @@ import { signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
 import { useSmtpMailbox } from "../support/smtp-mailbox";
 import { until } from "../support/until";
+import { restartSuiteJobRunner } from "../support/job-runs";
 
 /**
  * Batching, on a recorded burst trace: a sync raising 200 conflicts (four pushes), an
@@ -165,9 +163,7 @@ describe("notifications: batching a burst trace", () => {
     expect(sleeping.filter((row) => row.status === "sleeping").map((row) => row.nextAt?.toISOString())).toContain(until3s);
 
     // The server restarts while the digest waits: a new runner takes over the sleeping run.
-    const restarted = createInProcessRunner({ jobs: jobFunctions, retryDelayMs: () => 20, instanceId: `restarted-${randomUUID().slice(0, 8)}` });
-    useJobRunner(restarted);
-    await restarted.start();
+    await restartSuiteJobRunner();
 
     await until(() => mailsTo(email), (mails) => mails.length > 0, 15_000, 100);
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -102,6 +102,7 @@ describe("enforcement in integration jobs", () => {
     const runner = createInProcessRunner({ jobs: [syncIntegration], retryDelayMs: () => 5 });
     await runner.dispatch({ name: "integration/sync.requested", data: { userId: user.id, provider: "github" } });
     await runner.idle();
+    await runner.stop();
     const [row] = await db.select().from(integrations).where(eq(integrations.userId, user.id));
     expect(row!.status).toBe("connected"); // never marked syncing: nothing ran
     const uploads = await db.select().from(processingLog).where(eq(processingLog.userId, user.id));

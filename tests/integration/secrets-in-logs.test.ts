@@ -42,6 +42,7 @@ describe("logs", () => {
     const runner = createInProcessRunner({ jobs: [leaky], retryDelayMs: () => 5 });
     await runner.dispatch({ name: "maintenance/cleanup.requested", data: {} });
     await runner.idle();
+    await runner.stop();
     // An export and the account's deletion.
     await account.caller.privacy.export({ format: "json" });
     await getJobRunner().idle();

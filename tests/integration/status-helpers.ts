@@ -25,9 +25,10 @@ export async function settle(horizonMs = 4_000, timeoutMs = 15_000) {
   const db = await getDb();
   const deadline = Date.now() + timeoutMs;
   let quiet = 0;
+  let busy: Array<{ runId: string; functionId: string; status: string; nextAt: Date | null; userId: string | null }> = [];
   while (Date.now() < deadline) {
-    const busy = await db
-      .select({ runId: jobRuns.runId })
+    busy = await db
+      .select({ runId: jobRuns.runId, functionId: jobRuns.functionId, status: jobRuns.status, nextAt: jobRuns.nextAt, userId: jobRuns.userId })
       .from(jobRuns)
       // The status jobs only: the suite shares one database, and runs other files left (an Inngest
       // test engine's, never finished) are not this file's to wait for.
@@ -37,7 +38,8 @@ export async function settle(horizonMs = 4_000, timeoutMs = 15_000) {
     if (quiet >= 2) return;
     await wait(25);
   }
-  throw new Error("job runs did not settle in time");
+  const seen = busy.map((run) => `${run.functionId} ${run.status} next ${run.nextAt?.toISOString() ?? "-"} user ${run.userId ?? "-"}`);
+  throw new Error(`job runs did not settle in time: ${seen.slice(0, 10).join("; ")}${seen.length > 10 ? ` (+${seen.length - 10})` : ""}`);
 }
 
 /** Ends the status jobs' runs still sleeping (idle timeouts, focus ends, schedules) once a test is done with them. */

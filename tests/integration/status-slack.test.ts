@@ -5,9 +5,6 @@ import { chatStatusTargets, jobRuns, oauthStates, userStatus } from "~/server/db
 import { schemaTableNames } from "~/server/db/tables";
 import { readTokens } from "~/server/integrations/tokens";
 import { CHAT_STATUS_TIMING } from "~/server/jobs/functions/chat-status";
-import { jobFunctions } from "~/server/jobs/functions";
-import { createInProcessRunner } from "~/server/jobs/runner";
-import { getJobRunner, useJobRunner } from "~/server/jobs/send";
 import { startSlackDouble, type SlackDouble } from "../doubles/slack/server";
 import { sessionCookieFor, signedUpUser, TEST_PASSWORD } from "../support/callers";
 import { useEnv, withEnv } from "../support/env";
@@ -15,6 +12,7 @@ import { startIntegrationRoutes } from "../support/integrations";
 import { listenRealtime } from "../support/realtime";
 import { settle, slackUser, useStatusTestTiming } from "./status-helpers";
 import { until } from "../support/until";
+import { restartSuiteJobRunner } from "../support/job-runs";
 
 // The chat status end to end on Slack: the status procedures through the tRPC caller, the
 // jobs on the embedded engine, the real @slack/web-api against the Slack double, and the
@@ -252,11 +250,7 @@ describe("focus sessions", () => {
     expect(slack.snooze(slackId)).not.toBeNull();
 
     // The server stops (its runs stay in the database) and another starts later on the same database.
-    await getJobRunner().stop({ graceMs: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const restarted = createInProcessRunner({ jobs: jobFunctions, retryDelayMs: () => 20 });
-    useJobRunner(restarted);
-    restarted.wake();
+    await restartSuiteJobRunner({ pauseMs: 1_000 });
 
     await until(() => [shown(slackId).text, slack.snooze(slackId)], ([text, snooze]) => text === "" && snooze === null, 12_000);
     expect(Date.now()).toBeGreaterThanOrEqual(focusUntil.getTime());

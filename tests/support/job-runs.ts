@@ -2,12 +2,28 @@ import { and, gte, inArray, isNull, type SQL } from "drizzle-orm";
 import { getDb } from "~/server/db/client";
 import { jobRuns } from "~/server/db/schema";
 import { jobFunctions } from "~/server/jobs/functions";
-import { createInProcessRunner } from "~/server/jobs/runner";
+import { createInProcessRunner, type InProcessRunner } from "~/server/jobs/runner";
 import { cancelledRunColumns } from "~/server/jobs/runs";
+import { getJobRunner, useJobRunner } from "~/server/jobs/send";
 
 /** The suite's job runner: jobs sent in tests run in-process, and retries wait milliseconds instead of seconds. */
 export function testJobRunner() {
   return createInProcessRunner({ jobs: jobFunctions, retryDelayMs: () => 20 });
+}
+
+/**
+ * A server restart, as far as the jobs go: the suite's runner stops (its runs stay in the database) and a
+ * new one takes over, for `then` and the rest of the suite. Woken, never start()ed: start() would also run
+ * the cron schedules in the test process, and at the next full hour every integration the suite's users
+ * ever connected would sync at once, under whichever file runs then (tests/support/setup.ts checks).
+ */
+export async function restartSuiteJobRunner(options: { pauseMs?: number } = {}): Promise<InProcessRunner> {
+  await getJobRunner().stop({ graceMs: 0 });
+  if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+  const restarted = testJobRunner();
+  useJobRunner(restarted);
+  restarted.wake();
+  return restarted;
 }
 
 /** Ends the unfinished runs that match, as a cancellation ends them (so the runner's idle() stops waiting for them). */

@@ -31,4 +31,11 @@ const { afterAll } = await import("vitest");
 afterAll(async () => {
   const { endSleepingRuns } = await import("./job-runs");
   await endSleepingRuns(["deliver-notifications", "deliver-webhook", "remind-focus-block"]);
+  // The suite's runner never runs the cron schedules: at the next full hour they would sync every integration
+  // the suite's users ever connected, under whichever file runs then (CI failed at 22:00 once this way).
+  const { getJobRunner } = await import("~/server/jobs/send");
+  const scheduled = Object.keys(getJobRunner().nextScheduledRuns());
+  if (scheduled.length > 0) {
+    throw new Error(`this file left the suite's job runner running its cron schedules (${scheduled.join(", ")}): restart it with restartSuiteJobRunner() (tests/support/job-runs.ts), which never starts them`);
+  }
 });
