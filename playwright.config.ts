@@ -39,7 +39,8 @@ export default defineConfig({
     screenshot: "only-on-failure",
     // DOM snapshots and the network on failure, but no screencast: recording frames of every test kept
     // Chromium's GPU and browser processes busy (in a CI run they used three times the CPU of both servers).
-    trace: { mode: "retain-on-failure", screenshots: false, snapshots: true, sources: false },
+    // E2E_TRACE=off (.ci/run) records none: the snapshots alone cost a fifth of the browser suite's CPU.
+    trace: process.env.E2E_TRACE === "off" ? "off" : { mode: "retain-on-failure", screenshots: false, snapshots: true, sources: false },
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
       args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],

@@ -204,13 +204,12 @@ describe("syncing GitHub", () => {
 
   it("a rate limit on one repository's request holds every request with that token until the reset, not only the refused one", async () => {
     const { user, caller } = await signedUpUser("gh-pause");
-    await connectThroughProvider(user, "github");
     github.reset();
-    // A bare 429 with Retry-After (no rate-limit message, no X-RateLimit-Remaining: 0) is not one Octokit's throttling
-    // recognises: its retry plugin would try again after its own short backoff. GitHub asks for silence until then.
+    // On the first sync, which connecting starts. A bare 429 with Retry-After (no rate-limit message, no
+    // X-RateLimit-Remaining: 0) is not one Octokit's throttling recognises: its retry plugin would try again
+    // after its own short backoff. GitHub asks for silence from the token until then.
     github.failNext({ status: 429, headers: { "retry-after": "2" }, path: /\/commits$/ });
-    await caller.integrations.sync({ provider: "github" });
-    await getJobRunner().idle();
+    await connectThroughProvider(user, "github");
     const refused = github.requests.findIndex((request) => request.status === 429);
     expect(refused).toBeGreaterThanOrEqual(0);
     const answeredAt = github.requests[refused]!.receivedAt;
