@@ -10,6 +10,7 @@ import { markSyncing, SYNC_RUN } from "~/server/integrations/sync-runs";
 import { readTokens, storeTokens } from "~/server/integrations/tokens";
 import { getJobRunner, jobs } from "~/server/jobs/send";
 import { githubFaults, startGitHubDouble } from "../doubles/github/server";
+import { requestsBeforeReset } from "../doubles/shared/http";
 import { errorOf, sessionCookieFor, signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
 import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
@@ -212,9 +213,7 @@ describe("syncing GitHub", () => {
     await connectThroughProvider(user, "github");
     const refused = github.requests.findIndex((request) => request.status === 429);
     expect(refused).toBeGreaterThanOrEqual(0);
-    const answeredAt = github.requests[refused]!.receivedAt;
-    // 50 ms for requests that were already on their way when the refusal came.
-    const early = github.requests.slice(refused + 1).filter((request) => request.receivedAt > answeredAt + 50 && request.receivedAt < answeredAt + 2_000 - 50);
+    const early = requestsBeforeReset(github.requests, [{ index: refused, resetAfterMs: 2_000 }]);
     expect(early.map((request) => `${request.method} ${request.path}`)).toEqual([]);
     expect(github.requests.slice(refused + 1).length).toBeGreaterThan(0);
     expect(await caller.integrations.status({ provider: "github" })).toMatchObject({ state: "connected", lastError: null });

@@ -4,7 +4,6 @@ import { getDb, isEmbeddedDatabase } from "~/server/db/client";
 import { syncConflicts, syncRevisions, syncState } from "~/server/db/schema";
 import { setRateLimits } from "~/server/security/rate-limits";
 import { callerFor, connectDevice, syncingUser } from "../support/callers";
-import { endRunsQueuedSince } from "../support/job-runs";
 import { change, push } from "../support/sync";
 import { measured, scaled } from "./support/figures";
 
@@ -22,13 +21,8 @@ const RECORDS = 5;
 const DEVICES = 20;
 
 beforeAll(() => setRateLimits({ calls: { points: 1_000_000_000 }, requests: { points: 1_000_000_000 } }));
-// The 10,000 conflicts queue as many notices in the database the trials share: they end with the trial,
-// or the runner's idle() in a later trial waits for the backlog (an hour at full size).
-const trialStarted = new Date();
-afterAll(async () => {
-  setRateLimits(null);
-  await endRunsQueuedSince(trialStarted);
-});
+// The 10,000 conflicts queue as many notices: tests/support/setup.ts ends them with the file.
+afterAll(() => setRateLimits(null));
 
 describe("contention: many writers on the same records", () => {
   it(`loses no update: ${WRITERS} writers × ${ROUNDS} rounds on ${RECORDS} records`, { timeout: 30 * 60_000 }, async (context) => {

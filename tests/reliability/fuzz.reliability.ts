@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { transformer } from "~/lib/transformer";
 import { getDb, isEmbeddedDatabase } from "~/server/db/client";
-import { endRunsQueuedSince } from "../support/job-runs";
 import { connectDevice, sessionCookieFor, syncingUser } from "../support/callers";
 import { measured, scaled } from "./support/figures";
 import { routerProcedures } from "./support/procedures";
@@ -130,7 +129,6 @@ describe("fuzzing every procedure and route handler", () => {
     // The production server needs the database this process uses: a Postgres server (PGlite is this process's own).
     if (isEmbeddedDatabase(db) || !process.env.DATABASE_URL) context.skip();
     expect(routes.length).toBeGreaterThanOrEqual(15);
-    const fuzzStarted = new Date();
     running = await productionServer("fuzz", 3500);
     const { server, errorLines } = running;
     const signedIn: Credentials[] = [];
@@ -181,9 +179,6 @@ describe("fuzzing every procedure and route handler", () => {
         detail: `seed ${seed}; ${procedures.length} procedures and ${routes.length} route handler files; answers: ${byStatus}; ${resent} sent again after the server closed a kept-alive connection as it went out; a finding is a 5xx, a request unanswered after ${HUNG_MS / 1000} s or cut off, an error line in the server's log (${errorLines.length}), or the server unhealthy at the end${findings.length ? `: ${findings.slice(0, 5).join("; ")}` : ""}`,
       };
     });
-    // The fuzzed calls queued work (exports, syncs, notices) in the database this process shares: end what is
-    // left of it, or this process's job runner would spend the next trials working through it.
-    await endRunsQueuedSince(fuzzStarted);
     expect(findings.slice(0, 20)).toEqual([]);
     expect(errorLines.slice(0, 20)).toEqual([]);
     expect(figure.lost).toBe(0);

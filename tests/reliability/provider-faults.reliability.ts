@@ -12,10 +12,9 @@ import { STATUS_WRITES } from "~/server/status/targets";
 import { BUILT_IN_TEMPLATES } from "~/lib/status/templates";
 import { endSleepingStatusRuns, settle as settleStatus, slackUser } from "../integration/status-helpers";
 import type { FaultSpec } from "../doubles/shared/faults";
-import type { LoggedRequest } from "../doubles/shared/http";
+import { requestsBeforeReset, type LoggedRequest } from "../doubles/shared/http";
 import { seededRandom } from "../../bench/lib/random";
 import { signedUpUser } from "../support/callers";
-import { endRunsQueuedSince } from "../support/job-runs";
 import { useEnv } from "../support/env";
 import { connectThroughProvider, startGitDoubles, startIntegrationRoutes } from "../support/integrations";
 import { at, googleCalendarUser, settle } from "../integration/calendar-helpers";
@@ -89,14 +88,6 @@ function faultFor(provider: "github" | "gitlab" | "google" | "microsoft", kind: 
   }
 }
 
-/** Requests that arrived after a rate-limit answer and before its reset (50 ms allowed for requests already on their way). */
-function earlyRequests(log: readonly LoggedRequest[], limited: ReadonlyArray<{ index: number; resetAfterMs: number }>): LoggedRequest[] {
-  return limited.flatMap(({ index, resetAfterMs }) => {
-    const answeredAt = log[index]!.receivedAt;
-    return log.slice(index + 1).filter((request) => request.receivedAt > answeredAt + 50 && request.receivedAt < answeredAt + resetAfterMs - 50);
-  });
-}
-
 /** "429 with Retry-After × 3, 500 × 1" */
 const tally = (counts: Map<string, number>) => [...counts].map(([what, times]) => `${what} × ${times}`).join(", ");
 
@@ -114,7 +105,6 @@ let slack: Awaited<ReturnType<typeof startSlackDouble>>;
 let discord: Awaited<ReturnType<typeof startDiscordDouble>>;
 let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
 const saved = { ...RESILIENCE };
-const trialStarted = new Date();
 beforeAll(async () => {
   app = await startIntegrationRoutes();
   ({ github, gitlab } = await startGitDoubles(app.url));
@@ -132,8 +122,6 @@ beforeAll(async () => {
 afterAll(async () => {
   Object.assign(RESILIENCE, saved);
   resetCircuits();
-  // Syncs still waiting to retry a fault would run in a later trial, against doubles gone by then.
-  await endRunsQueuedSince(trialStarted);
   await Promise.all([app?.close(), github?.close(), gitlab?.close(), google?.close(), microsoft?.close(), slack?.close(), discord?.close()]);
 });
 useEnv(() => ({ APP_URL: app.url, ...github.appEnv, ...gitlab.appEnv, ...google.appEnv, ...microsoft.appEnv, MICROSOFT_TENANT: "common", ...slack.appEnv, ...discord.appEnv }));
@@ -191,7 +179,7 @@ describe("provider faults during sync jobs", () => {
             const limit = request.fault && (request.status === 429 || request.status === 403) ? limits.find((each) => each.path === request.path) : undefined;
             return limit ? [{ index, resetAfterMs: limit.resetAfterMs }] : [];
           });
-          for (const early of earlyRequests(double.requests, limitedAnswers)) findings.push(`${provider} round ${round}: ${early.method} ${early.path} before the rate limit's reset`);
+          for (const early of requestsBeforeReset(double.requests, limitedAnswers)) findings.push(`${provider} round ${round}: ${early.method} ${early.path} before the rate limit's reset`);
         }
 
         for (const crash of await crashedRuns(user.id)) findings.push(`${provider}: a job crashed: ${crash}`);
@@ -312,7 +300,7 @@ describe("provider faults during sync jobs", () => {
           else findings.push(`round ${round}: no full resync after the 410 (${listed.map((request) => `${request.status}${withCursor(request) ? " incremental" : " full"}`).join(", ")})`);
         }
         const limited = microsoft.requests.flatMap((request, index) => (request.fault && request.status === 429 ? [{ index, resetAfterMs: 1000 }] : []));
-        for (const early of earlyRequests(microsoft.requests, limited)) findings.push(`round ${round}: ${early.method} ${early.path} before the rate limit's reset`);
+        for (const early of requestsBeforeReset(microsoft.requests, limited)) findings.push(`round ${round}: ${early.method} ${early.path} before the rate limit's reset`);
       }
       for (const crash of await crashedRuns(user.id)) findings.push(`a job crashed: ${crash}`);
 
@@ -340,104 +328,113 @@ describe("provider faults during sync jobs", () => {
   });
 
   it("the Slack status survives every fault: each round's heartbeat shows at Slack once the round settles", { timeout: 20 * 60_000 }, async () => {
-    const findings: string[] = [];
-    const injected = new Map<string, number>();
-    const spacing = STATUS_WRITES.spacingMs;
-    STATUS_WRITES.spacingMs = 200;
-    try {
-      const figure = await measured({ area: "Providers and engines", check: "Provider faults during chat status writes (Slack): 429, ok: false internal_error, 500, 503, timeout, reset connection, malformed JSON", trials: "faulted status writes" }, async () => {
-        const random = seededRandom(SEED + 13);
-        const { caller, slackId, user } = await slackUser(slack, "faults-slack");
-        const textOf = (activity: "coding" | "debugging") => BUILT_IN_TEMPLATES.find((template) => template.key === activity)!.slack.text;
-        // The calls a clean write makes: where the faults go.
-        slack.reset();
-        await caller.status.heartbeat({ activity: "coding" });
-        await settleStatus();
-        const paths = [...new Set(slack.requests.map((request) => request.path))];
-        for (let round = 0; round < ROUNDS; round++) {
-          slack.reset();
-          slack.advanceTime(30_000);
-          const activity = round % 2 === 0 ? "debugging" : "coding";
-          const kind = SLACK_KINDS[Math.floor(random() * SLACK_KINDS.length)]!;
-          injected.set(kind, (injected.get(kind) ?? 0) + 1);
-          slack.failNext(slackFaultFor(kind, paths[Math.floor(random() * paths.length)]!));
-          await new Promise((resolve) => setTimeout(resolve, STATUS_WRITES.spacingMs));
-          await caller.status.heartbeat({ activity });
-          await settleStatus(4_000, 30_000);
-          const shown = slack.status(slackId).status_text;
-          if (shown !== textOf(activity)) findings.push(`round ${round} (${kind}): Slack shows "${shown}", the heartbeat said "${textOf(activity)}"`);
-          const limited = slack.requests.flatMap((request, index) => (request.fault && request.status === 429 ? [{ index, resetAfterMs: 1000 }] : []));
-          for (const early of earlyRequests(slack.requests, limited)) findings.push(`round ${round}: ${early.method} ${early.path} before the rate limit's reset`);
-        }
-        for (const crash of await crashedRuns(user.id)) findings.push(`a job crashed: ${crash}`);
-          return {
-          tried: ROUNDS,
-          lost: findings.length,
-          detail: `${ROUNDS} rounds, a heartbeat with a new activity and one fault each; faults: ${tally(injected)}; a finding is a crash, a request before a rate limit's reset, or Slack showing another status than the round's once it settled; findings: ${findings.join("; ") || "none"}`,
-        };
-      });
-      expect(findings).toEqual([]);
-      expect(figure.lost).toBe(0);
-    } finally {
-      STATUS_WRITES.spacingMs = spacing;
-      await endSleepingStatusRuns();
-    }
+    const { caller, slackId, user } = await slackUser(slack, "faults-slack");
+    const textOf = (activity: Activity) => BUILT_IN_TEMPLATES.find((template) => template.key === activity)!.slack.text;
+    await statusWriteRounds({
+      check: "Provider faults during chat status writes (Slack): 429, ok: false internal_error, 500, 503, timeout, reset connection, malformed JSON",
+      seed: SEED + 13,
+      double: slack,
+      kinds: SLACK_KINDS,
+      faultFor: (kind, call) => ({ ...slackFaultFor(kind, call.path), method: call.method }),
+      caller,
+      userId: user.id,
+      shown: () => slack.status(slackId).status_text,
+      expected: (activity) => textOf(activity),
+    });
   });
 
   it("the Discord status message survives every fault: each round's heartbeat shows in the channel once the round settles", { timeout: 20 * 60_000 }, async () => {
-    const findings: string[] = [];
-    const injected = new Map<string, number>();
-    const spacing = STATUS_WRITES.spacingMs;
-    STATUS_WRITES.spacingMs = 200;
-    try {
-      const figure = await measured({ area: "Providers and engines", check: "Provider faults during chat status writes (Discord): 429 with Retry-After, 500, 502, 503, timeout, reset connection, malformed JSON", trials: "faulted status writes" }, async () => {
-        const random = seededRandom(SEED + 17);
-        const account = await signedUpUser("faults-discord");
-        await connectThroughProvider(account.user, "discord");
-        const { caller, user } = account;
-        const channel = discord.channels.status!;
-        await caller.status.discord.chooseChannel({ channelId: channel });
-        const messageOf = () => discord.messages(channel).find((message) => message.content.includes("faults-discord"));
-        // Clean writes first: what the message says for each activity, and the requests an edit makes (where the faults go).
-        const shownFor = new Map<string, string>();
-        for (const activity of ["coding", "debugging"] as const) {
-          discord.reset();
-          await new Promise((resolve) => setTimeout(resolve, STATUS_WRITES.spacingMs));
-          await caller.status.heartbeat({ activity });
-          await settleStatus();
-          shownFor.set(activity, messageOf()!.content);
-        }
-        const calls = [...new Map(discord.requests.map((request) => [`${request.method} ${request.path}`, request])).values()];
-        for (let round = 0; round < ROUNDS; round++) {
-          discord.reset();
-          discord.advanceTime(30_000);
-          const activity = round % 2 === 0 ? "coding" : "debugging";
-          const kind = DISCORD_KINDS[Math.floor(random() * DISCORD_KINDS.length)]!;
-          injected.set(kind, (injected.get(kind) ?? 0) + 1);
-          const call = calls[Math.floor(random() * calls.length)]!;
-          discord.failNext(discordFaultFor(kind, call.path, call.method));
-          await new Promise((resolve) => setTimeout(resolve, STATUS_WRITES.spacingMs));
-          await caller.status.heartbeat({ activity });
-          await settleStatus(4_000, 30_000);
-          const shown = messageOf()?.content;
-          if (shown !== shownFor.get(activity)) findings.push(`round ${round} (${kind}): the channel shows "${shown}", the heartbeat said "${shownFor.get(activity)}"`);
-          const mine = discord.messages(channel).filter((message) => message.content.includes("faults-discord"));
-          if (mine.length > 1) findings.push(`round ${round} (${kind}): ${mine.length} status messages in the channel, one expected`);
-          const limited = discord.requests.flatMap((request, index) => (request.fault && request.status === 429 ? [{ index, resetAfterMs: 1000 }] : []));
-          for (const early of earlyRequests(discord.requests, limited)) findings.push(`round ${round}: ${early.method} ${early.path} before the rate limit's reset`);
-        }
-        for (const crash of await crashedRuns(user.id)) findings.push(`a job crashed: ${crash}`);
-        return {
-          tried: ROUNDS,
-          lost: findings.length,
-          detail: `${ROUNDS} rounds, a heartbeat with a new activity and one fault each on a request a clean edit makes (${calls.map((call) => call.method).join(", ")}); faults: ${tally(injected)}; a finding is a crash, a request before a rate limit's reset, a second status message, or the channel showing another status than the round's once it settled; findings: ${findings.join("; ") || "none"}`,
-        };
-      });
-      expect(findings).toEqual([]);
-      expect(figure.lost).toBe(0);
-    } finally {
-      STATUS_WRITES.spacingMs = spacing;
-      await endSleepingStatusRuns();
-    }
+    const { caller, user } = await signedUpUser("faults-discord");
+    await connectThroughProvider(user, "discord");
+    const channel = discord.channels.status!;
+    await caller.status.discord.chooseChannel({ channelId: channel });
+    const mine = () => discord.messages(channel).filter((message) => message.content.includes("faults-discord"));
+    // The message's text follows the user's name: what a clean write of each activity showed is the expectation.
+    const cleanText = new Map<Activity, string | undefined>();
+    await statusWriteRounds({
+      check: "Provider faults during chat status writes (Discord): 429 with Retry-After, 500, 502, 503, timeout, reset connection, malformed JSON",
+      seed: SEED + 17,
+      double: discord,
+      kinds: DISCORD_KINDS,
+      faultFor: (kind, call) => discordFaultFor(kind, call.path, call.method),
+      caller,
+      userId: user.id,
+      shown: () => mine()[0]?.content,
+      afterCleanWrite: (activity) => void cleanText.set(activity, mine()[0]?.content),
+      expected: (activity) => cleanText.get(activity),
+      alsoAFinding: { what: "a second status message", found: () => (mine().length > 1 ? [`${mine().length} status messages in the channel, one expected`] : []) },
+    });
   });
 });
+
+type Activity = "coding" | "debugging";
+type StatusDouble = { reset(): void; advanceTime(ms: number): void; failNext(fault: FaultSpec): void; readonly requests: readonly LoggedRequest[] };
+
+/**
+ * Rounds of faulted chat status writes, for one chat provider: clean writes of each activity first (the
+ * requests they make are where the faults go), then each round moves the double's clock by 30 s, fails one
+ * of those requests with a fault of `kinds`, and sends a heartbeat with the other activity. Once the round
+ * settles the provider must show that activity. A finding is a crash, a request before a 429's reset, a
+ * wrong status, or `alsoAFinding`.
+ */
+async function statusWriteRounds<Kind extends string>(options: {
+  check: string;
+  seed: number;
+  double: StatusDouble;
+  kinds: readonly Kind[];
+  faultFor: (kind: Kind, call: LoggedRequest) => FaultSpec;
+  caller: Awaited<ReturnType<typeof signedUpUser>>["caller"];
+  userId: string;
+  shown: () => string | undefined;
+  expected: (activity: Activity) => string | undefined;
+  afterCleanWrite?: (activity: Activity) => void;
+  alsoAFinding?: { what: string; found: () => string[] };
+}) {
+  const { double, caller } = options;
+  const findings: string[] = [];
+  const injected = new Map<string, number>();
+  const spacing = STATUS_WRITES.spacingMs;
+  STATUS_WRITES.spacingMs = 200;
+  const heartbeat = async (activity: Activity) => {
+    await new Promise((resolve) => setTimeout(resolve, STATUS_WRITES.spacingMs));
+    await caller.status.heartbeat({ activity });
+  };
+  try {
+    const figure = await measured({ area: "Providers and engines", check: options.check, trials: "faulted status writes" }, async () => {
+      const random = seededRandom(options.seed);
+      double.reset();
+      for (const activity of ["coding", "debugging"] as const) {
+        await heartbeat(activity);
+        await settleStatus();
+        options.afterCleanWrite?.(activity);
+      }
+      const calls = [...new Map(double.requests.map((request) => [`${request.method} ${request.path}`, request])).values()];
+      for (let round = 0; round < ROUNDS; round++) {
+        double.reset();
+        double.advanceTime(30_000);
+        const activity: Activity = round % 2 === 0 ? "coding" : "debugging";
+        const kind = options.kinds[Math.floor(random() * options.kinds.length)]!;
+        injected.set(kind, (injected.get(kind) ?? 0) + 1);
+        double.failNext(options.faultFor(kind, calls[Math.floor(random() * calls.length)]!));
+        await heartbeat(activity);
+        await settleStatus(4_000, 30_000);
+        const shown = options.shown();
+        if (shown !== options.expected(activity)) findings.push(`round ${round} (${kind}): the provider shows "${shown}", the heartbeat said "${options.expected(activity)}"`);
+        for (const extra of options.alsoAFinding?.found() ?? []) findings.push(`round ${round} (${kind}): ${extra}`);
+        const limited = double.requests.flatMap((request, index) => (request.fault && request.status === 429 ? [{ index, resetAfterMs: 1000 }] : []));
+        for (const early of requestsBeforeReset(double.requests, limited)) findings.push(`round ${round}: ${early.method} ${early.path} before the rate limit's reset`);
+      }
+      for (const crash of await crashedRuns(options.userId)) findings.push(`a job crashed: ${crash}`);
+      return {
+        tried: ROUNDS,
+        lost: findings.length,
+        detail: `${ROUNDS} rounds, a heartbeat with a new activity and one fault each on a request a clean write makes (${calls.map((call) => call.method).join(", ")}); faults: ${tally(injected)}; a finding is a crash, a request before a rate limit's reset, or another status than the round's once it settled${options.alsoAFinding ? `, or ${options.alsoAFinding.what}` : ""}; findings: ${findings.join("; ") || "none"}`,
+      };
+    });
+    expect(findings).toEqual([]);
+    expect(figure.lost).toBe(0);
+  } finally {
+    STATUS_WRITES.spacingMs = spacing;
+    await endSleepingStatusRuns();
+  }
+}

@@ -2,7 +2,7 @@ import { and, gte, inArray, isNull, type SQL } from "drizzle-orm";
 import { getDb } from "~/server/db/client";
 import { jobRuns } from "~/server/db/schema";
 import { jobFunctions } from "~/server/jobs/functions";
-import { createInProcessRunner, type InProcessRunner } from "~/server/jobs/runner";
+import { createInProcessRunner } from "~/server/jobs/runner";
 import { cancelledRunColumns } from "~/server/jobs/runs";
 import { getJobRunner, useJobRunner } from "~/server/jobs/send";
 
@@ -13,17 +13,16 @@ export function testJobRunner() {
 
 /**
  * A server restart, as far as the jobs go: the suite's runner stops (its runs stay in the database) and a
- * new one takes over, for `then` and the rest of the suite. Woken, never start()ed: start() would also run
+ * new one takes over for the rest of the suite. Woken, never start()ed: start() would also run
  * the cron schedules in the test process, and at the next full hour every integration the suite's users
  * ever connected would sync at once, under whichever file runs then (tests/support/setup.ts checks).
  */
-export async function restartSuiteJobRunner(options: { pauseMs?: number } = {}): Promise<InProcessRunner> {
+export async function restartSuiteJobRunner(options: { pauseMs?: number } = {}): Promise<void> {
   await getJobRunner().stop({ graceMs: 0 });
   if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
   const restarted = testJobRunner();
   useJobRunner(restarted);
   restarted.wake();
-  return restarted;
 }
 
 /** Ends the unfinished runs that match, as a cancellation ends them (so the runner's idle() stops waiting for them). */
@@ -42,9 +41,9 @@ export function endSleepingRuns(functionIds: readonly string[]) {
 }
 
 /**
- * Ends every unfinished run started since `since`: for a trial whose thousands of calls queued work
- * (exports, syncs, conflict notices) in the database the test process shares, so the runner's idle() in
- * the trials after it does not wait for that backlog.
+ * Ends every unfinished run started since `since`: tests/support/setup.ts, after each file, for the runs
+ * that file queued in the database the suite shares (retries, sleeps, the thousands of notices a trial's
+ * calls raise), so the runner's idle() in later files never waits for them.
  */
 export function endRunsQueuedSince(since: Date) {
   return endRuns(gte(jobRuns.startedAt, since));

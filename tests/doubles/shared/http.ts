@@ -44,6 +44,17 @@ export type LoggedRequest = {
   receivedAt: number;
 };
 
+/**
+ * Requests that reached a double after one of its rate-limit answers (`index` in its log) and before that
+ * limit's reset: what a client must not send. 50 ms are allowed for requests already on their way.
+ */
+export function requestsBeforeReset(log: readonly LoggedRequest[], limited: ReadonlyArray<{ index: number; resetAfterMs: number }>): LoggedRequest[] {
+  return limited.flatMap(({ index, resetAfterMs }) => {
+    const answeredAt = log[index]!.receivedAt;
+    return log.slice(index + 1).filter((request) => request.receivedAt > answeredAt + 50 && request.receivedAt < answeredAt + resetAfterMs - 50);
+  });
+}
+
 const SECRET_KEYS = new Set(["client_secret", "code", "code_verifier", "refresh_token", "access_token", "token", "private_token", "password"]);
 
 export function redactedQuery(query: URLSearchParams): Record<string, string> {
