@@ -147,7 +147,7 @@ describe("cancelJobRun (operators)", () => {
 describe("the run state in words", () => {
   const now = new Date("2026-03-03T15:00:00Z");
   const state = (status: string, extra: { attempt?: number; nextAt?: Date | null; waitEvent?: string | null } = {}) =>
-    describeRunState({ status, attempt: 0, maxAttempts: 5, nextAt: null, waitEvent: null, ...extra }, now, "UTC").label;
+    describeRunState("en-GB", { status, attempt: 0, maxAttempts: 5, nextAt: null, waitEvent: null, ...extra }, now, "UTC").label;
 
   it("says when a run continues and which attempt comes next", () => {
     expect(state("queued", { nextAt: now })).toBe("Queued");

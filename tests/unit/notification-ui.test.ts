@@ -1,6 +1,6 @@
 import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
-import { badgeCount, bellLabel, describeDecision, groupDecisions, instantOfWallInput, tomorrowAt, wallInputValue, type Decision } from "~/components/notifications/format";
+import { badgeCount, bellLabel, describeDecision, frequencyLabel, groupDecisions, instantOfWallInput, tomorrowAt, wallInputValue, type Decision } from "~/components/notifications/format";
 import { preferenceErrors } from "~/components/notifications/notification-preferences";
 import { refusedFieldDetails } from "~/lib/schemas/notifications";
 
@@ -25,21 +25,44 @@ const decision = (over: Partial<Decision>): Decision => ({
 describe("the bell", () => {
   it("caps the badge at 9+ and reads the exact count in its name", () => {
     expect([0, 1, 9, 10, 250].map(badgeCount)).toEqual(["0", "1", "9", "9+", "9+"]);
-    expect(bellLabel(undefined)).toBe("Notifications");
-    expect(bellLabel(0)).toBe("Notifications");
-    expect(bellLabel(1250)).toBe("Notifications, 1,250 unread");
+    expect(bellLabel("en-GB", undefined)).toBe("Notifications");
+    expect(bellLabel("en-GB", 0)).toBe("Notifications");
+    expect(bellLabel("en-GB", 1250)).toBe("Notifications, 1,250 unread");
+  });
+
+  it("writes the count in the reader's locale, the words in English", () => {
+    expect(bellLabel("de-DE", 1250)).toBe("Notifications, 1.250 unread");
+    expect(bellLabel("en-US", 1250)).toBe("Notifications, 1,250 unread");
+  });
+});
+
+describe("frequency labels", () => {
+  it("give the daily digest's hour on the locale's clock", () => {
+    expect(frequencyLabel("en-GB", "daily")).toBe("Daily digest (17:00)");
+    expect(frequencyLabel("en-US", "daily")).toMatch(/^Daily digest \(5:00\sPM\)$/);
+    expect(frequencyLabel("de-DE", "hourly")).toBe("Hourly digest");
   });
 });
 
 describe("the decision log in words", () => {
   const now = new Date("2026-01-10T12:05:00Z");
   it("says what was held and why, and how it went out later", () => {
-    expect(describeDecision(decision({ outcome: "hold", reason: "quiet_hours", reasonText: "quiet hours until 08:00" }), now)).toMatchObject({ status: "Held", text: "Held: quiet hours until 08:00" });
-    const delivered = describeDecision(decision({ channel: "email", outcome: "hold", reasonText: "batched into the 17:00 digest", deliveredAt: new Date("2026-01-10T12:04:00Z"), deliveredAs: "digest of 4 via smtp" }), now);
+    expect(describeDecision("en-GB", decision({ outcome: "hold", reason: "quiet_hours", reasonText: "quiet hours until 08:00" }), now)).toMatchObject({ status: "Held", text: "Held: quiet hours until 08:00" });
+    const delivered = describeDecision("en-GB", decision({ channel: "email", outcome: "hold", reasonText: "batched into the 17:00 digest", deliveredAt: new Date("2026-01-10T12:04:00Z"), deliveredAs: "digest of 4 via smtp" }), now);
     expect(delivered.status).toBe("Delivered");
     expect(delivered.text).toMatch(/^Held \(batched into the 17:00 digest\), then delivered as digest of 4 via smtp at \d\d:\d\d$/);
-    expect(describeDecision(decision({ channel: "webhook", outcome: "drop", reasonText: "Webhook is off for Sync notifications" }), now).text).toBe("Not sent: Webhook is off for Sync notifications");
-    expect(describeDecision(decision({ channel: "inApp", reasonText: "listed immediately" }), now).status).toBe("Listed");
+    expect(describeDecision("en-GB", decision({ channel: "webhook", outcome: "drop", reasonText: "Webhook is off for Sync notifications" }), now).text).toBe("Not sent: Webhook is off for Sync notifications");
+    expect(describeDecision("en-GB", decision({ channel: "inApp", reasonText: "listed immediately" }), now).status).toBe("Listed");
+  });
+
+  it("writes the delivery time in the reader's locale; the server's reason stays as it was recorded", () => {
+    const sent = decision({ reasonText: "sent immediately", deliveredAt: new Date("2026-01-10T15:04:00Z"), deliveredAs: "push" });
+    const later = new Date("2026-01-10T15:05:00Z");
+    // Zoned explicitly by formatTime's caller elsewhere; here the runtime's zone, so compare with Intl's own answer.
+    const expected = (locale: string) => new Intl.DateTimeFormat(locale, { hour: locale === "en-US" ? "numeric" : "2-digit", minute: "2-digit" }).format(sent.deliveredAt!);
+    expect(describeDecision("en-US", sent, later).text).toBe(`Sent as push at ${expected("en-US")} (sent immediately)`);
+    expect(describeDecision("en-US", sent, later).text).toMatch(/ [AP]M \(/);
+    expect(describeDecision("en-GB", sent, later).text).toBe(`Sent as push at ${expected("en-GB")} (sent immediately)`);
   });
 
   it("groups one notify call's channels together, in the catalog's channel order", () => {

@@ -5,8 +5,8 @@ import { SelectField } from "../ui/select-field";
 const EXAMPLE_INSTANT = new Date("2026-03-10T16:45:00Z");
 
 /**
- * The user's locale (account.updateLocale): how their emails write dates, times and numbers.
- * The hint shows the choice on the reader's clock, as their mail will show it.
+ * The user's locale (account.updateLocale): how their emails and the pages (useLocale) write
+ * dates, times and numbers. The hint shows the choice on the reader's clock, as their mail will show it.
  */
 export function LocaleField({ value, timeZone, error, onChange }: { value: SupportedLocale; timeZone: string; error?: string; onChange: (locale: SupportedLocale) => void }) {
   const example = `${formatDateTimeIn(value, timeZone, EXAMPLE_INSTANT)} · ${formatNumberIn(value, 1234.5)}`;
@@ -15,7 +15,7 @@ export function LocaleField({ value, timeZone, error, onChange }: { value: Suppo
       label="Date and number format"
       value={value}
       error={error}
-      hint={`In your emails, like this: ${example}. The words stay in English.`}
+      hint={`Like this: ${example}. The words stay in English.`}
       onChange={(event) => onChange(event.target.value as SupportedLocale)}
       className="max-w-sm"
     >

@@ -12,6 +12,7 @@ import { ConfirmDialog } from "../ui/confirm-dialog";
 import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import { clock, spanLabel } from "./format";
 import { useCalendarRefresh, type ConflictView } from "./use-calendar";
 
@@ -26,25 +27,27 @@ type Outcome = { key: string; text: string };
 const meetingOf = (conflict: ConflictView): Side | undefined => [conflict.first, conflict.second].find((side) => !side.focusTime);
 
 function SideLine({ side, timeZone }: { side: Side; timeZone: string }) {
+  const locale = useLocale();
   return (
     <li className="flex flex-wrap items-baseline gap-x-2">
       <span className="font-medium text-zinc-900">{side.summary}</span>
       {side.focusTime && <Badge tone="brand">Focus</Badge>}
       <span className="text-zinc-500">
-        {clock(side.startTime, timeZone)}–{clock(side.endTime, timeZone)} · {side.calendarName}
+        {clock(locale, side.startTime, timeZone)}–{clock(locale, side.endTime, timeZone)} · {side.calendarName}
       </span>
     </li>
   );
 }
 
 function ConflictRow({ conflict, timeZone, pending, onResolve }: { conflict: ConflictView; timeZone: string; pending: string | undefined; onResolve: (action: "move" | "keep" | "decline") => void }) {
+  const locale = useLocale();
   const meeting = meetingOf(conflict);
   const busy = pending !== undefined;
   return (
     <li className="space-y-2 px-5 py-4 text-sm">
       <p className="flex flex-wrap items-center gap-2">
         <Badge tone={conflict.kind === "focus_block" ? "warning" : "neutral"}>{conflict.kind === "focus_block" ? "Meeting on focus time" : "Double booking"}</Badge>
-        <span className="text-zinc-700">Overlap {spanLabel(conflict.overlapStart, conflict.overlapEnd, timeZone)}</span>
+        <span className="text-zinc-700">Overlap {spanLabel(locale, conflict.overlapStart, conflict.overlapEnd, timeZone)}</span>
       </p>
       <ul className="space-y-1">
         <SideLine side={conflict.first} timeZone={timeZone} />
@@ -73,6 +76,7 @@ function ConflictRow({ conflict, timeZone, pending, onResolve }: { conflict: Con
 
 /** Overlaps in the included calendars for the next four weeks, each to move, keep or decline; live as syncs find new ones. */
 export function ConflictsCard({ timeZone }: { timeZone: string }) {
+  const locale = useLocale();
   // On the hour, so the query keeps one key while the page is open.
   const range = useMemo(() => {
     const from = new Date();
@@ -92,7 +96,7 @@ export function ConflictsCard({ timeZone }: { timeZone: string }) {
       { key: conflict.key, action, timeZone },
       {
         onSuccess: (result) => {
-          if (result.action === "move") setOutcome({ key: conflict.key, text: `Moved “${result.block.title}” to ${spanLabel(result.block.startTime, result.block.endTime, timeZone)}.` });
+          if (result.action === "move") setOutcome({ key: conflict.key, text: `Moved “${result.block.title}” to ${spanLabel(locale, result.block.startTime, result.block.endTime, timeZone)}.` });
           else if (result.action === "decline") setOutcome({ key: conflict.key, text: `Declined “${result.declined.summary}”.` });
           else setOutcome({ key: conflict.key, text: "Kept both. This overlap is no longer listed." });
         },
@@ -153,7 +157,7 @@ export function ConflictsCard({ timeZone }: { timeZone: string }) {
         onCancel={() => setDeclining(null)}
         onConfirm={() => declining && run(declining, "decline")}
       >
-        {declined && `You decline it in ${declined.calendarName}: the organizer sees your answer and the meeting leaves your calendar (${spanLabel(declined.startTime, declined.endTime, timeZone)}).`}
+        {declined && `You decline it in ${declined.calendarName}: the organizer sees your answer and the meeting leaves your calendar (${spanLabel(locale, declined.startTime, declined.endTime, timeZone)}).`}
       </ConfirmDialog>
     </Card>
   );

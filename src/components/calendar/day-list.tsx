@@ -1,6 +1,7 @@
 "use client";
 
 import { cn } from "../ui/cn";
+import { useLocale } from "../ui/locale";
 import { calendarColors, clock, columnLabel } from "./format";
 import type { WeekItem } from "./items";
 import { ItemText, type BlockState } from "./item-text";
@@ -15,11 +16,12 @@ type Item = WeekItem<EventView, FocusBlockView>;
  * details, below.
  */
 export function DayList({ week, items, allDay, now, selectedBlockId, onSelect }: { week: Week; items: Item[]; allDay: EventView[]; now: number; selectedBlockId: string | null; onSelect: (blockId: string) => void }) {
+  const locale = useLocale();
   const today = dayOf(week, now);
   return (
     <ol className="divide-y divide-zinc-100" aria-label="Days of the week" data-testid="day-list">
       {week.days.map((day) => {
-        const label = columnLabel(day);
+        const label = columnLabel(locale, day);
         const allDayEvents = allDay.filter((event) => allDayCovers(day, event));
         const timed = items.filter((item) => item.start < day.end && item.end > day.start);
         const isToday = today?.index === day.index;
@@ -42,7 +44,7 @@ export function DayList({ week, items, allDay, now, selectedBlockId, onSelect }:
                   </li>
                 ))}
                 {timed.map((item) => {
-                  const time = `${clock(item.start, week.timeZone)}–${clock(item.end, week.timeZone)}`;
+                  const time = `${clock(locale, item.start, week.timeZone)}–${clock(locale, item.end, week.timeZone)}`;
                   const text =
                     item.kind === "event" ? (
                       <ItemText title={item.title} hiddenTitle={item.event.titleHidden} detail={item.calendarName} accent={item.accent} fill={item.fill} focus={item.event.focusTime} tentative={item.event.status === "tentative"} />

@@ -8,6 +8,7 @@ import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { Field } from "../ui/field";
+import { useLocale } from "../ui/locale";
 import { Spinner } from "../ui/spinner";
 import { spanLabel } from "./format";
 import { DurationSelect } from "./choices";
@@ -60,10 +61,11 @@ function MoveForm({ block }: { block: FocusBlockView }) {
 /** The selected focus block: when and where it is, how it stands, and moving or deleting it. */
 export function FocusBlockDetails({ block, calendarName, timeZone, onClose }: { block: FocusBlockView; calendarName: string; timeZone: string; onClose: () => void }) {
   const headingId = useId();
+  const locale = useLocale();
   const refresh = useCalendarRefresh();
   const remove = api.calendar.deleteFocusBlock.useMutation({ onSuccess: async () => (await refresh(), onClose()) });
   const [confirming, setConfirming] = useState(false);
-  const when = spanLabel(block.startTime, block.endTime, timeZone);
+  const when = spanLabel(locale, block.startTime, block.endTime, timeZone);
 
   return (
     <section aria-labelledby={headingId} className="space-y-3 border-t border-zinc-200 bg-zinc-50 px-5 py-4" data-testid="focus-block-details">

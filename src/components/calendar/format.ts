@@ -1,46 +1,48 @@
+import type { SupportedLocale } from "~/lib/schemas/locale";
+import { dateTimeFormat, hourAndMinute } from "../ui/time";
 import type { WeekDay, Week } from "./week";
 
-/** Dates and times on the calendar page, always on the user's clock (`timeZone`), 24-hour like the rest of the app. */
+/**
+ * Dates and times on the calendar page, always on the user's clock (`timeZone`), written the
+ * way the user's locale writes them (its own 12- or 24-hour clock: "09:30", "9:30 AM").
+ */
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${timeZone}|${JSON.stringify(options)}`;
-  let found = formatters.get(key);
-  if (!found) formatters.set(key, (found = new Intl.DateTimeFormat("en-GB", { timeZone, ...options })));
-  return found;
+/** "09:30", "9:30 AM". */
+export function clock(locale: SupportedLocale, at: Date | number, timeZone: string): string {
+  return dateTimeFormat(locale, timeZone, hourAndMinute(locale)).format(at);
 }
 
-/** "09:30". */
-export function clock(at: Date | number, timeZone: string): string {
-  return formatter(timeZone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(at);
+/** "Tue 8 Dec", "Tue, Dec 8", "Di., 8. Dez.". */
+export function dayLabel(locale: SupportedLocale, at: Date | number, timeZone: string): string {
+  return dateTimeFormat(locale, timeZone, { weekday: "short", day: "numeric", month: "short" }).format(at);
 }
 
-/** "Tue 8 Dec". */
-export function dayLabel(at: Date | number, timeZone: string): string {
-  return formatter(timeZone, { weekday: "short", day: "numeric", month: "short" }).format(at);
-}
-
-/** A column's heading: "Tue 8" (its date, read as UTC: a WeekDay's date is already local). */
-export function columnLabel(day: WeekDay): { weekday: string; date: string; full: string } {
+/**
+ * A column's heading: "Tue" over "8" (its date, read as UTC: a WeekDay's date is already local).
+ * `date` is the day's number alone, as the locale writes it: it sits in a small circle, where
+ * ja-JP's "8日" would not fit.
+ */
+export function columnLabel(locale: SupportedLocale, day: WeekDay): { weekday: string; date: string; full: string } {
   const at = Date.parse(`${day.date}T12:00:00Z`);
   return {
-    weekday: formatter("UTC", { weekday: "short" }).format(at),
-    date: formatter("UTC", { day: "numeric" }).format(at),
-    full: formatter("UTC", { weekday: "long", day: "numeric", month: "long" }).format(at),
+    weekday: dateTimeFormat(locale, "UTC", { weekday: "short" }).format(at),
+    date: dateTimeFormat(locale, "UTC", { day: "numeric" }).formatToParts(at).find((part) => part.type === "day")?.value ?? day.date.slice(8),
+    full: dateTimeFormat(locale, "UTC", { weekday: "long", day: "numeric", month: "long" }).format(at),
   };
 }
 
-/** "30 Nov – 6 Dec 2026". */
-export function weekLabel(week: Week): string {
+/** "30 Nov – 6 Dec 2026", "Nov 30 – Dec 6, 2026". */
+export function weekLabel(locale: SupportedLocale, week: Week): string {
   const first = Date.parse(`${week.days[0]!.date}T12:00:00Z`);
   const last = Date.parse(`${week.days[6]!.date}T12:00:00Z`);
-  return formatter("UTC", { day: "numeric", month: "short", year: "numeric" }).formatRange(first, last);
+  return dateTimeFormat(locale, "UTC", { day: "numeric", month: "short", year: "numeric" }).formatRange(first, last);
 }
 
 /** "Tue 8 Dec, 10:00–11:30", or with both days when it runs past midnight. */
-export function spanLabel(start: Date | number, end: Date | number, timeZone: string): string {
-  const sameDay = dayLabel(start, timeZone) === dayLabel(end, timeZone);
-  return sameDay ? `${dayLabel(start, timeZone)}, ${clock(start, timeZone)}–${clock(end, timeZone)}` : `${dayLabel(start, timeZone)}, ${clock(start, timeZone)} – ${dayLabel(end, timeZone)}, ${clock(end, timeZone)}`;
+export function spanLabel(locale: SupportedLocale, start: Date | number, end: Date | number, timeZone: string): string {
+  const day = (at: Date | number) => dayLabel(locale, at, timeZone);
+  const time = (at: Date | number) => clock(locale, at, timeZone);
+  return day(start) === day(end) ? `${day(start)}, ${time(start)}–${time(end)}` : `${day(start)}, ${time(start)} – ${day(end)}, ${time(end)}`;
 }
 
 /** "in 25 min", "in 3 h", "now". */

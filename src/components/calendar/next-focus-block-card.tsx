@@ -6,12 +6,14 @@ import { CalendarIcon } from "../icons";
 import { Card, CardHeader } from "../ui/card";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import { spanLabel, startsIn } from "./format";
 import { useBrowserTimeZone, useLiveCalendar } from "./use-calendar";
 
 /** The dashboard's next focus block, live, with the way to the calendar. */
 export function NextFocusBlockCard() {
   const timeZone = useBrowserTimeZone();
+  const locale = useLocale();
   const next = api.calendar.nextFocusBlock.useQuery();
   useLiveCalendar();
   return (
@@ -36,7 +38,7 @@ export function NextFocusBlockCard() {
           <div>
             <p className="font-medium text-zinc-900">{next.data.title}</p>
             <p className="text-sm text-zinc-600">
-              {spanLabel(next.data.startTime, next.data.endTime, timeZone)} · {next.data.running ? "running now" : startsIn(next.data.startTime, new Date())}
+              {spanLabel(locale, next.data.startTime, next.data.endTime, timeZone)} · {next.data.running ? "running now" : startsIn(next.data.startTime, new Date())}
             </p>
           </div>
         </div>

@@ -10,6 +10,7 @@ import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { Field } from "../ui/field";
+import { useLocale } from "../ui/locale";
 import { SelectField } from "../ui/select-field";
 import { Spinner } from "../ui/spinner";
 import { spanLabel } from "./format";
@@ -56,8 +57,9 @@ function ProfileNote({ state }: { state: ProfileState }) {
 }
 
 function SlotRow({ slot, timeZone, booked, booking, onBook }: { slot: SlotView; timeZone: string; booked: boolean; booking: boolean; onBook: () => void }) {
+  const locale = useLocale();
   const percent = Math.round(slot.confidence * 100);
-  const when = spanLabel(new Date(slot.startTime), new Date(slot.endTime), timeZone);
+  const when = spanLabel(locale, new Date(slot.startTime), new Date(slot.endTime), timeZone);
   return (
     <li className="flex items-center gap-4 px-5 py-3 text-sm">
       <div className="min-w-0 flex-1 space-y-1">

@@ -7,6 +7,7 @@ import { Button } from "../ui/button";
 import { Card } from "../ui/card";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import { DayList } from "./day-list";
 import { FocusBlockDetails } from "./focus-block-details";
 import { FocusBlockDialog } from "./focus-block-dialog";
@@ -36,6 +37,7 @@ function useNow(everyMs = 60_000) {
  */
 export function WeekCard({ timeZone, calendars }: { timeZone: string; calendars: CalendarView[] }) {
   const now = useNow();
+  const locale = useLocale();
   const thisMonday = mondayOf(timeZone, now);
   const [monday, setMonday] = useState(thisMonday);
   const week = useMemo(() => weekFrom(timeZone, monday), [timeZone, monday]);
@@ -75,7 +77,7 @@ export function WeekCard({ timeZone, calendars }: { timeZone: string; calendars:
           </Button>
         </div>
         <h2 className="text-base font-semibold text-zinc-900" aria-live="polite">
-          {weekLabel(week)}
+          {weekLabel(locale, week)}
         </h2>
         <span className="text-xs text-zinc-500">Times in {timeZone.replaceAll("_", " ")}</span>
         <Button size="sm" className="ml-auto" onClick={() => setCreating(true)}>

@@ -2,6 +2,8 @@
 
 import { useEffect, useId, useRef, useState, type ButtonHTMLAttributes, type FocusEvent, type KeyboardEvent, type PointerEvent } from "react";
 import { cn } from "../ui/cn";
+import { useLocale } from "../ui/locale";
+import { formatTimeOfDay } from "../ui/time";
 import { calendarColors, clock, columnLabel, spanLabel, weekLabel } from "./format";
 import type { WeekItem } from "./items";
 import { ItemText, type BlockState } from "./item-text";
@@ -21,7 +23,8 @@ const FIRST_VISIBLE_HOUR = 7;
 /** A press that moves less than this is a click, not a drag. */
 const DRAG_THRESHOLD_PX = 5;
 const KEY_MOVES: Record<string, Move> = { ArrowUp: { days: 0, minutes: -15 }, ArrowDown: { days: 0, minutes: 15 }, ArrowLeft: { days: -1, minutes: 0 }, ArrowRight: { days: 1, minutes: 0 } };
-const HOURS = Array.from({ length: 24 }, (_, hour) => `${String(hour).padStart(2, "0")}:00`);
+/** The hours labelled on the grid's edge: 01:00 to 23:00 (midnight is its top, unlabelled). */
+const EDGE_HOURS = Array.from({ length: 23 }, (_, index) => index + 1);
 
 /** Where an item is drawn after a move: the same length, moved on the clock. */
 function moved(week: Week, item: Item, move: Move): Item {
@@ -61,6 +64,7 @@ export function WeekGrid({
   onMove: (block: FocusBlockView, start: Date) => void;
 }) {
   const base = useId();
+  const locale = useLocale();
   const scroller = useRef<HTMLDivElement>(null);
   const pointer = useRef<{ itemId: string; x: number; y: number; columnWidth: number; dragging: boolean } | null>(null);
   const suppressClick = useRef(false);
@@ -154,11 +158,11 @@ export function WeekGrid({
   return (
     <div>
       {/* Focusable, so the hours can be scrolled from the keyboard even in a week without a block to tab to. */}
-      <div ref={scroller} tabIndex={0} role="region" aria-label={`${weekLabel(week)}, hour by hour`} className="max-h-[36rem] overflow-y-auto overscroll-contain focus-visible:outline-offset-[-2px]" data-testid="week-grid">
+      <div ref={scroller} tabIndex={0} role="region" aria-label={`${weekLabel(locale, week)}, hour by hour`} className="max-h-[36rem] overflow-y-auto overscroll-contain focus-visible:outline-offset-[-2px]" data-testid="week-grid">
         <div className="sticky top-0 z-20 grid grid-cols-[3.5rem_repeat(7,minmax(0,1fr))] border-b border-zinc-200 bg-white">
           <div aria-hidden="true" />
           {week.days.map((day) => {
-            const label = columnLabel(day);
+            const label = columnLabel(locale, day);
             const isToday = today?.index === day.index;
             return (
               <div key={day.date} className="border-l border-zinc-100 px-1 py-2 text-center" aria-hidden="true">
@@ -171,7 +175,7 @@ export function WeekGrid({
             <>
               <p className="self-center pr-2 text-right text-[11px] text-zinc-500">All day</p>
               {allDayByDay.map((events, index) => (
-                <ul key={week.days[index]!.date} aria-label={`All day, ${columnLabel(week.days[index]!).full}`} className="space-y-0.5 border-l border-zinc-100 p-0.5 pb-1">
+                <ul key={week.days[index]!.date} aria-label={`All day, ${columnLabel(locale, week.days[index]!).full}`} className="space-y-0.5 border-l border-zinc-100 p-0.5 pb-1">
                   {events.map((event) => (
                     <li key={event.id}>
                       <ItemText compact title={event.summary} hiddenTitle={event.titleHidden} detail={event.calendarName} {...calendarColors(event.color)} focus={event.focusTime} />
@@ -185,13 +189,12 @@ export function WeekGrid({
 
         <div className="grid grid-cols-[3.5rem_repeat(7,minmax(0,1fr))]">
           <div aria-hidden="true" className="relative" style={{ height: 24 * HOUR_PX }}>
-            {HOURS.map((label, hour) =>
-              hour === 0 ? null : (
-                <span key={label} className="absolute right-2 -translate-y-1/2 text-[11px] tabular-nums text-zinc-500" style={{ top: hour * HOUR_PX }}>
-                  {label}
-                </span>
-              ),
-            )}
+            {EDGE_HOURS.map((hour) => (
+              // No wrapping: "12:00 PM" is as wide as the 3.5rem column allows, and a second line would sit on the next hour.
+              <span key={hour} className="absolute right-2 -translate-y-1/2 whitespace-nowrap text-[11px] tabular-nums text-zinc-500" style={{ top: hour * HOUR_PX }}>
+                {formatTimeOfDay(locale, hour)}
+              </span>
+            ))}
           </div>
           {week.days.map((day) => {
             const placed = layoutDay(week.timeZone, day, shown);
@@ -202,7 +205,7 @@ export function WeekGrid({
                 className="relative border-l border-zinc-100"
                 style={{ height: 24 * HOUR_PX, backgroundImage: `repeating-linear-gradient(to bottom, transparent 0, transparent ${HOUR_PX - 1}px, rgb(244 244 245) ${HOUR_PX - 1}px, rgb(244 244 245) ${HOUR_PX}px)` }}
               >
-                <ol aria-label={columnLabel(day).full} className="absolute inset-0">
+                <ol aria-label={columnLabel(locale, day).full} className="absolute inset-0">
                   {placed.map((entry) => (
                     <GridItem
                       key={entry.item.id}
@@ -230,7 +233,7 @@ export function WeekGrid({
         Drag a focus block to move it, or focus it and use the arrow keys (a quarter hour, or a day), then Enter to save or Escape to put it back. Select it for its details.
       </p>
       <p aria-live="polite" className="sr-only">
-        {draft?.via === "keyboard" && drafted ? `Moving ${drafted.title} to ${spanLabel(drafted.start, drafted.end, week.timeZone)}. Enter saves, Escape cancels.` : ""}
+        {draft?.via === "keyboard" && drafted ? `Moving ${drafted.title} to ${spanLabel(locale, drafted.start, drafted.end, week.timeZone)}. Enter saves, Escape cancels.` : ""}
       </p>
     </div>
   );
@@ -253,6 +256,7 @@ function GridItem({
   dragging: boolean;
   handlers: ItemHandlers;
 }) {
+  const locale = useLocale();
   const { item } = entry;
   const height = Math.max((entry.bottom - entry.top) * PX_PER_MINUTE, 20);
   const style = {
@@ -262,7 +266,7 @@ function GridItem({
     width: `calc(${100 / entry.columns}% - 4px)`,
   };
   const compact = height < 40;
-  const time = `${clock(item.start, timeZone)}–${clock(item.end, timeZone)}`;
+  const time = `${clock(locale, item.start, timeZone)}–${clock(locale, item.end, timeZone)}`;
   if (item.kind === "event") {
     const event = item.event;
     return (

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { collectionLabels, collectionLabel, SYNC_COLLECTIONS, type SyncCollection } from "~/lib/schemas/collections";
+import { formatNumberIn, type SupportedLocale } from "~/lib/schemas/locale";
 import { api, errorMessage } from "~/trpc/react";
 import { useRealtime } from "../realtime/use-realtime";
 import { timeAgo } from "../devices/format";
@@ -15,6 +16,7 @@ import { ConfirmDialog } from "../ui/confirm-dialog";
 import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import { TabList, TabPanels, useTabs } from "../ui/tabs";
 import { conflictTypeLabels, resolutionLabels } from "./labels";
 
@@ -35,7 +37,8 @@ const bulkLabels: Record<BulkStrategy, { action: string; explain: string }> = {
   remote_wins: { action: "Keep theirs", explain: "the server's current version stays and the refused versions are discarded" },
 };
 
-const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
+/** "1 conflict", "1,234 conflicts" ("1.234 conflicts" in de-DE: the number in the locale, the word in English). */
+const plural = (locale: SupportedLocale, n: number, word: string) => `${formatNumberIn(locale, n)} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * Open and resolved conflicts with filters, page by page ("Load more"), and bulk keep
@@ -43,6 +46,7 @@ const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}${
  * resolves a batch at a time while this shows the progress.
  */
 export function ConflictList() {
+  const locale = useLocale();
   const [status, setStatus] = useState<Status>("open");
   const [collection, setCollection] = useState<SyncCollection | "">("");
   const [selection, setSelection] = useState<Selection>(none);
@@ -140,7 +144,7 @@ export function ConflictList() {
     }
   }
 
-  const scope = selection.kind === "all" ? `all ${plural(count, "matching conflict")}` : plural(selectedCount, "selected conflict");
+  const scope = selection.kind === "all" ? `all ${plural(locale, count, "matching conflict")}` : plural(locale, selectedCount, "selected conflict");
 
   return (
     <Card>
@@ -182,15 +186,15 @@ export function ConflictList() {
                     onChange={() => setSelection(selection.kind === "all" || selectedCount > 0 ? none : { kind: "all" })}
                   />
                   {selection.kind === "all"
-                    ? `All ${plural(count, "matching conflict")} selected`
+                    ? `All ${plural(locale, count, "matching conflict")} selected`
                     : selectedCount
-                      ? `${selectedCount} selected`
-                      : `Select all ${count.toLocaleString("en")}`}
+                      ? `${formatNumberIn(locale, selectedCount)} selected`
+                      : `Select all ${formatNumberIn(locale, count)}`}
                 </label>
                 {(Object.keys(bulkLabels) as BulkStrategy[]).map((strategy) => (
                   <Button key={strategy} size="sm" variant="secondary" disabled={selectedCount === 0 || running} onClick={() => setBulk(strategy)}>
                     {bulkLabels[strategy].action}
-                    {selectedCount > 0 && ` for ${selection.kind === "all" ? "all " : ""}${selectedCount.toLocaleString("en")}`}
+                    {selectedCount > 0 && ` for ${selection.kind === "all" ? "all " : ""}${formatNumberIn(locale, selectedCount)}`}
                   </Button>
                 ))}
               </div>
@@ -243,7 +247,7 @@ export function ConflictList() {
                 </ul>
                 <div className="flex flex-wrap items-center justify-between gap-3 border-t border-zinc-100 px-5 py-3 text-sm text-zinc-500">
                   <span role="status">
-                    Showing {items.length.toLocaleString("en")} of {count.toLocaleString("en")}
+                    Showing {formatNumberIn(locale, items.length)} of {formatNumberIn(locale, count)}
                   </span>
                   {list.isFetchNextPageError && <span className="text-red-700">Could not load more: {errorMessage(list.error)}</span>}
                   {list.hasNextPage && (
@@ -261,7 +265,7 @@ export function ConflictList() {
       <ConfirmDialog
         open={Boolean(bulk)}
         title={bulk ? `${bulkLabels[bulk].action} for ${scope}?` : ""}
-        confirmLabel={selection.kind === "all" ? `Resolve all ${plural(count, "matching conflict")}` : `Resolve ${plural(selectedCount, "conflict")}`}
+        confirmLabel={selection.kind === "all" ? `Resolve all ${plural(locale, count, "matching conflict")}` : `Resolve ${plural(locale, selectedCount, "conflict")}`}
         pending={running}
         onCancel={() => !running && setBulk(undefined)}
         onConfirm={() => bulk && !running && void run(bulk)}
@@ -278,7 +282,7 @@ export function ConflictList() {
           <div className="mt-3 space-y-1">
             <progress className="w-full" max={progress.total} value={progress.done} aria-label="Resolving conflicts" />
             <p role="status">
-              Resolved {progress.done.toLocaleString("en")} of {progress.total.toLocaleString("en")}…
+              Resolved {formatNumberIn(locale, progress.done)} of {formatNumberIn(locale, progress.total)}…
             </p>
           </div>
         )}
@@ -288,12 +292,13 @@ export function ConflictList() {
 }
 
 function BulkOutcome({ outcome }: { outcome: Outcome }) {
+  const locale = useLocale();
   const skipped = outcome.skipped.length;
   const title = outcome.error
-    ? `Resolved ${plural(outcome.resolved, "conflict")}, then stopped`
+    ? `Resolved ${plural(locale, outcome.resolved, "conflict")}, then stopped`
     : skipped
-      ? `Resolved ${plural(outcome.resolved, "conflict")}; ${plural(skipped, "record")} changed meanwhile`
-      : `Resolved ${plural(outcome.resolved, "conflict")}`;
+      ? `Resolved ${plural(locale, outcome.resolved, "conflict")}; ${plural(locale, skipped, "record")} changed meanwhile`
+      : `Resolved ${plural(locale, outcome.resolved, "conflict")}`;
   return (
     <Alert tone={outcome.error ? "error" : skipped ? "warning" : "success"} title={title}>
       {outcome.error && <p>{outcome.error} Nothing else was changed.</p>}

@@ -9,8 +9,10 @@ import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { Card } from "../ui/card";
 import { ConfirmDialog } from "../ui/confirm-dialog";
+import { useLocale } from "../ui/locale";
 import { Spinner } from "../ui/spinner";
 import { SwitchRow } from "../ui/switch";
+import { formatTime } from "../ui/time";
 import { DiscordChannelPicker, DiscordLimits, INTEGRATION_PURPOSE } from "./chat-parts";
 
 export type IntegrationView = RouterOutputs["integrations"]["list"][number];
@@ -51,6 +53,7 @@ function disconnectConsequences(integration: IntegrationView): string {
  */
 export function IntegrationCard({ integration }: { integration: IntegrationView }) {
   const utils = api.useUtils();
+  const locale = useLocale();
   const refresh = () => void Promise.all([utils.integrations.list.invalidate(), utils.external.commits.invalidate(), utils.status.current.invalidate(), utils.calendar.calendars.invalidate()]);
   const connect = api.integrations.connect.useMutation({ onSuccess: ({ authorizationUrl }) => window.location.assign(authorizationUrl) });
   const sync = api.integrations.sync.useMutation({ onSuccess: refresh });
@@ -145,7 +148,7 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
         {integration.provider === "discord" && (integration.state === "connected" || integration.state === "error") && <DiscordChannelPicker />}
         {integration.outage && (
           <Alert tone="warning">
-            {integration.name} has been failing, so calls are paused until {integration.outage.until?.toLocaleTimeString() ?? "shortly"}.
+            {integration.name} has been failing, so calls are paused until {integration.outage.until ? formatTime(locale, integration.outage.until, new Date()) : "shortly"}.
           </Alert>
         )}
         {integration.lastError && integration.state === "syncing" && <Alert tone="warning">{integration.lastError}</Alert>}

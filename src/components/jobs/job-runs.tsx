@@ -11,6 +11,7 @@ import { Card, CardHeader } from "../ui/card";
 import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import { describeRunState } from "./run-state";
 
 /** How long a run that ended took: " · took 850 ms", " · took 4.2 s", " · took 12 min". */
@@ -33,6 +34,7 @@ export function JobRuns() {
   const retry = api.jobs.retry.useMutation({ onSettled: refresh });
   const retrying = (runId: string) => retry.variables?.runId === runId;
   const now = new Date();
+  const locale = useLocale();
 
   return (
     <Card>
@@ -60,7 +62,7 @@ export function JobRuns() {
       ) : (
         <ul className="divide-y divide-zinc-100" aria-label="Job runs">
           {runs.data.runs.map((run) => {
-            const state = describeRunState(run, now);
+            const state = describeRunState(locale, run, now);
             return (
               <li key={run.runId} className="flex flex-wrap items-start gap-4 px-5 py-4">
                 <span className="flex size-10 items-center justify-center rounded-lg bg-zinc-100 text-zinc-600">

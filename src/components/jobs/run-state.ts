@@ -2,6 +2,7 @@
  * Where a job run stands, in words: "Sleeping until 15:30", "Retrying at 15:31 (attempt 2 of 5)".
  * Pure, so the wording is tested without a browser.
  */
+import type { SupportedLocale } from "~/lib/schemas/locale";
 import { formatTime } from "../ui/time";
 
 export type RunStateInput = {
@@ -17,8 +18,9 @@ export type RunStateTone = "neutral" | "brand" | "success" | "warning" | "danger
 
 export type RunState = { label: string; tone: RunStateTone };
 
-export function describeRunState(run: RunStateInput, now = new Date(), timeZone?: string): RunState {
-  const at = (prefix: string) => (run.nextAt ? `${prefix} ${formatTime(run.nextAt, now, timeZone)}` : "");
+/** The times in the label are written in `locale` (the reader's: useLocale). */
+export function describeRunState(locale: SupportedLocale, run: RunStateInput, now = new Date(), timeZone?: string): RunState {
+  const at = (prefix: string) => (run.nextAt ? `${prefix} ${formatTime(locale, run.nextAt, now, timeZone)}` : "");
   const attemptOf = `attempt ${Math.min(run.attempt + 1, run.maxAttempts)} of ${run.maxAttempts}`;
   const joined = (...parts: string[]) => parts.filter(Boolean).join(" ");
   switch (run.status) {

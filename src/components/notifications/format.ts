@@ -1,9 +1,10 @@
 import { DAY, HOUR } from "~/lib/calendar/zoned-time";
 import { NOTIFICATION_CHANNEL_LABELS, NOTIFICATION_CHANNELS } from "~/lib/notifications/catalog";
+import { formatNumberIn, type SupportedLocale } from "~/lib/schemas/locale";
 import type { NotificationFrequency } from "~/lib/schemas/notifications";
 import type { RouterOutputs } from "~/trpc/react";
 import { instantOfWall, wallOf } from "../calendar/week";
-import { formatTime } from "../ui/time";
+import { formatTime, formatTimeOfDay } from "../ui/time";
 
 export type ListedNotification = RouterOutputs["notifications"]["list"]["items"][number];
 export type Decision = RouterOutputs["notifications"]["decisions"][number];
@@ -16,12 +17,14 @@ export const LEVEL_STYLES: Record<ListedNotification["level"], { mark: string; l
   error: { mark: "bg-red-50 text-red-600", label: "Error" },
 };
 
-export const FREQUENCY_LABELS: Record<NotificationFrequency, string> = {
-  immediate: "Immediately",
-  hourly: "Hourly digest",
-  daily: "Daily digest (17:00)",
-  off: "Off",
-};
+/** The hour daily digests go out on the user's clock (the server's daily digest window, notifications/clock.ts). */
+export const DAILY_DIGEST_HOUR = 17;
+
+/** A frequency in words: "Daily digest (17:00)", "Daily digest (5:00 PM)". */
+export function frequencyLabel(locale: SupportedLocale, frequency: NotificationFrequency): string {
+  if (frequency === "daily") return `Daily digest (${formatTimeOfDay(locale, DAILY_DIGEST_HOUR)})`;
+  return { immediate: "Immediately", hourly: "Hourly digest", off: "Off" }[frequency];
+}
 
 /** The bell's badge: the count, capped so it fits the badge. */
 export function badgeCount(unread: number): string {
@@ -29,17 +32,18 @@ export function badgeCount(unread: number): string {
 }
 
 /** The bell's accessible name: the count is read with it, since the badge is not. */
-export function bellLabel(unread: number | undefined): string {
+export function bellLabel(locale: SupportedLocale, unread: number | undefined): string {
   if (!unread) return "Notifications";
-  return `Notifications, ${unread.toLocaleString("en")} unread`;
+  return `Notifications, ${formatNumberIn(locale, unread)} unread`;
 }
 
 /**
  * One channel's decision in words: what happened and why, as the decision layer recorded it
  * ("Held: quiet hours until 08:00", "Delivered as digest of 4 via smtp at 08:00").
  */
-export function describeDecision(decision: Decision, now: Date): { status: string; tone: Tone; text: string } {
-  const at = (date: Date) => formatTime(date, now);
+export function describeDecision(locale: SupportedLocale, decision: Decision, now: Date): { status: string; tone: Tone; text: string } {
+  // Only the delivery time is written here; reasonText comes from the server as it recorded it.
+  const at = (date: Date) => formatTime(locale, date, now);
   const as = decision.deliveredAs ? ` as ${decision.deliveredAs}` : "";
   if (decision.outcome === "drop") return { status: "Not sent", tone: "neutral", text: `Not sent: ${decision.reasonText}` };
   if (decision.channel === "inApp") return { status: "Listed", tone: "success", text: "Listed in your notifications" };

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type RefObject } from "react";
+import { formatNumberIn } from "~/lib/schemas/locale";
 import { api, errorMessage } from "~/trpc/react";
 import { BellIcon } from "../icons";
 import { Alert } from "../ui/alert";
@@ -10,6 +11,7 @@ import { cn } from "../ui/cn";
 import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import { badgeCount, bellLabel } from "./format";
 import { NotificationItem } from "./notification-item";
 import { useMarkRead } from "./use-notifications";
@@ -25,6 +27,7 @@ const RECENT = 8;
  */
 export function NotificationBell({ align = "left" }: { align?: "left" | "right" }) {
   const [open, setOpen] = useState(false);
+  const locale = useLocale();
   const wrapper = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const panel = useRef<HTMLDivElement>(null);
@@ -58,7 +61,7 @@ export function NotificationBell({ align = "left" }: { align?: "left" | "right" 
       <button
         ref={button}
         type="button"
-        aria-label={bellLabel(unread)}
+        aria-label={bellLabel(locale, unread)}
         aria-expanded={open}
         aria-controls={open ? panelId : undefined}
         aria-haspopup="dialog"
@@ -80,6 +83,7 @@ export function NotificationBell({ align = "left" }: { align?: "left" | "right" 
 
 function BellPanel({ id, ref, align, unread, onClose }: { id: string; ref: RefObject<HTMLDivElement | null>; align: "left" | "right"; unread: number; onClose: (restoreFocus: boolean) => void }) {
   const titleId = useId();
+  const locale = useLocale();
   const list = api.notifications.list.useQuery({ limit: RECENT });
   const { markRead, markAllRead } = useMarkRead();
   const items = list.data?.items ?? [];
@@ -116,7 +120,7 @@ function BellPanel({ id, ref, align, unread, onClose }: { id: string; ref: RefOb
       <div className="flex items-center justify-between gap-3 border-b border-zinc-100 px-4 py-3">
         <h2 id={titleId} className="text-sm font-semibold text-zinc-900">
           Notifications
-          {unread > 0 && <span className="ml-1.5 font-normal text-zinc-500">({unread.toLocaleString("en")} unread)</span>}
+          {unread > 0 && <span className="ml-1.5 font-normal text-zinc-500">({formatNumberIn(locale, unread)} unread)</span>}
         </h2>
         <Button
           variant="ghost"

@@ -2,9 +2,11 @@
 
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { formatNumberIn } from "~/lib/schemas/locale";
 import { timeAgo } from "../devices/format";
 import { BellIcon } from "../icons";
 import { cn } from "../ui/cn";
+import { useLocale } from "../ui/locale";
 import { LEVEL_STYLES, type ListedNotification } from "./format";
 
 /**
@@ -13,6 +15,7 @@ import { LEVEL_STYLES, type ListedNotification } from "./format";
  * its page when it has one, else a button; either way `onOpen` marks it read.
  */
 export function NotificationItem({ item, onOpen, compact = false, action }: { item: ListedNotification; onOpen: () => void; compact?: boolean; action?: ReactNode }) {
+  const locale = useLocale();
   const unread = item.readAt === null;
   const level = LEVEL_STYLES[item.level];
   const title = (
@@ -49,7 +52,7 @@ export function NotificationItem({ item, onOpen, compact = false, action }: { it
         {item.body && <p className={cn("mt-0.5 text-sm text-zinc-600", compact && "line-clamp-2")}>{item.body}</p>}
         <p className="mt-1 text-xs text-zinc-500">
           <time dateTime={item.updatedAt.toISOString()}>{timeAgo(item.updatedAt)}</time>
-          {item.count > 1 && ` · ${item.count.toLocaleString("en")} combined`}
+          {item.count > 1 && ` · ${formatNumberIn(locale, item.count)} combined`}
         </p>
       </div>
       <div className="flex shrink-0 items-center gap-2">

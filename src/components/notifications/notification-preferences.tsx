@@ -15,10 +15,11 @@ import { cn } from "../ui/cn";
 import { Field } from "../ui/field";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import { SelectField } from "../ui/select-field";
 import { SwitchRow } from "../ui/switch";
-import { formatTime } from "../ui/time";
-import { FREQUENCY_LABELS, instantOfWallInput, timeZoneChoices, tomorrowAt, wallInputValue } from "./format";
+import { formatTime, formatTimeOfDay } from "../ui/time";
+import { DAILY_DIGEST_HOUR, frequencyLabel, instantOfWallInput, timeZoneChoices, tomorrowAt, wallInputValue } from "./format";
 
 /** What the Save button sends: everything but do-not-disturb, which its own buttons set at once. */
 type Draft = Pick<NotificationPreferences, "categories" | "quietHours" | "timeZone" | "holdWhileFocused" | "focusReminderMinutes">;
@@ -46,6 +47,7 @@ const fieldError = (fields: Map<string, string>, path: string) => [...fields].fi
 
 export function NotificationPreferencesForm() {
   const utils = api.useUtils();
+  const locale = useLocale();
   const preferences = api.notifications.preferences.get.useQuery();
   // The locale is the account's (users.locale, account.updateLocale), shown here beside the time zone it is read with.
   const account = api.account.get.useQuery();
@@ -104,9 +106,9 @@ export function NotificationPreferencesForm() {
     resetOutcome();
     setDraft({ ...shown, ...next });
   };
-  const changeLocale = (locale: SupportedLocale) => {
+  const changeLocale = (next: SupportedLocale) => {
     resetOutcome();
-    setLocaleDraft(locale);
+    setLocaleDraft(next);
   };
   const changeCategory = (category: NotificationCategory, next: Partial<Draft["categories"][NotificationCategory]>) =>
     change({ categories: { ...shown.categories, [category]: { ...shown.categories[category], ...next } } });
@@ -122,7 +124,7 @@ export function NotificationPreferencesForm() {
       <Alert tone="info" title="How your preferences apply">
         <ul className="list-disc space-y-1 pl-5">
           <li>In-app notifications are never held: they appear in your list and the bell at once, whatever you choose below.</li>
-          <li>Digests, quiet hours, do not disturb and focus hold desktop, email and webhook notifications until they end. Hourly digests go out on the hour, daily ones at 17:00, on your clock.</li>
+          <li>Digests, quiet hours, do not disturb and focus hold desktop, email and webhook notifications until they end. Hourly digests go out on the hour, daily ones at {formatTimeOfDay(locale, DAILY_DIGEST_HOUR)}, on your clock.</li>
           <li>Security notices (a new device signing in) and account deletion warnings are urgent: they are always sent at once on the channels you keep on.</li>
         </ul>
       </Alert>
@@ -140,7 +142,7 @@ export function NotificationPreferencesForm() {
         <Card>
           <CardHeader title="Quiet hours" description="No desktop, email or webhook notifications in these hours (they wait until the end); the in-app list still fills." />
           <div className="space-y-4 p-5">
-            <SwitchRow label="Quiet hours" description="Every day, in your time zone. They may run past midnight (22:00–08:00)." checked={shown.quietHours.enabled} onChange={(enabled) => change({ quietHours: { ...shown.quietHours, enabled } })} />
+            <SwitchRow label="Quiet hours" description={`Every day, in your time zone. They may run past midnight (${formatTimeOfDay(locale, 22)}–${formatTimeOfDay(locale, 8)}).`} checked={shown.quietHours.enabled} onChange={(enabled) => change({ quietHours: { ...shown.quietHours, enabled } })} />
             <div className="grid gap-4 sm:grid-cols-2">
               <Field label="From" type="time" required value={shown.quietHours.start} disabled={!shown.quietHours.enabled} error={fieldError(errors.fields, "quietHours.start")} onChange={(event) => change({ quietHours: { ...shown.quietHours, start: event.target.value } })} />
               <Field label="Until" type="time" required value={shown.quietHours.end} disabled={!shown.quietHours.enabled} error={fieldError(errors.fields, "quietHours.end")} onChange={(event) => change({ quietHours: { ...shown.quietHours, end: event.target.value } })} />
@@ -151,7 +153,7 @@ export function NotificationPreferencesForm() {
         </Card>
 
         <Card>
-          <CardHeader title="Dates and numbers in emails" description="Your emails give times on the clock above, written the way you choose here." />
+          <CardHeader title="Dates and numbers" description="How these pages and your emails write dates, times and numbers. Emails give times on the clock above." />
           <div className="p-5">
             <LocaleField value={shownLocale} timeZone={shown.timeZone} error={localeError} onChange={changeLocale} />
           </div>
@@ -211,6 +213,7 @@ export function NotificationPreferencesForm() {
 
 function CategoryRow({ category, value, error, onChange }: { category: NotificationCategory; value: Draft["categories"][NotificationCategory]; error?: string; onChange: (next: Partial<Draft["categories"][NotificationCategory]>) => void }) {
   const id = useId();
+  const locale = useLocale();
   const { label, description } = NOTIFICATION_CATEGORY_LABELS[category];
   const alwaysSent = ALWAYS_SENT.has(category);
   const toggle = (channel: NotificationChannel, on: boolean) => onChange({ channels: on ? [...value.channels, channel] : value.channels.filter((other) => other !== channel) });
@@ -252,7 +255,7 @@ function CategoryRow({ category, value, error, onChange }: { category: Notificat
       >
         {NOTIFICATION_FREQUENCIES.map((frequency) => (
           <option key={frequency} value={frequency}>
-            {FREQUENCY_LABELS[frequency]}
+            {frequencyLabel(locale, frequency)}
           </option>
         ))}
       </SelectField>
@@ -290,6 +293,7 @@ function TimeZoneField({ value, stored, error, onChange }: { value: string; stor
 /** Do not disturb is an action more than a setting: each choice applies at once. */
 function DoNotDisturbCard({ timeZone, until }: { timeZone: string; until: string | null }) {
   const utils = api.useUtils();
+  const locale = useLocale();
   const now = Date.now();
   const [custom, setCustom] = useState("");
   const [customError, setCustomError] = useState<string>();
@@ -317,7 +321,7 @@ function DoNotDisturbCard({ timeZone, until }: { timeZone: string; until: string
           {active ? (
             <div className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">
               <p>
-                <strong>Do not disturb is on</strong> until {formatTime(new Date(until), new Date(now), timeZone)} ({timeZone.replaceAll("_", " ")}).
+                <strong>Do not disturb is on</strong> until {formatTime(locale, new Date(until), new Date(now), timeZone)} ({timeZone.replaceAll("_", " ")}).
               </p>
               <Button variant="secondary" size="sm" loading={pending("off")} disabled={set.isPending} onClick={() => apply(null)}>
                 Turn off
@@ -332,7 +336,7 @@ function DoNotDisturbCard({ timeZone, until }: { timeZone: string; until: string
             For 1 hour
           </Button>
           <Button variant="secondary" size="sm" disabled={set.isPending} onClick={() => apply(tomorrowAt(timeZone, 9, Date.now()))}>
-            Until tomorrow 09:00
+            Until tomorrow {formatTimeOfDay(locale, 9)}
           </Button>
         </div>
         <form onSubmit={onCustom} noValidate className="flex flex-wrap items-end gap-3">

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { formatNumberIn } from "~/lib/schemas/locale";
 import { api, errorMessage } from "~/trpc/react";
 import { timeAgo } from "../devices/format";
 import { BellIcon, ClockIcon } from "../icons";
@@ -11,6 +12,7 @@ import { Card, CardHeader } from "../ui/card";
 import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import { TabList, TabPanels, useTabs } from "../ui/tabs";
 import { channelLabel, describeDecision, groupDecisions } from "./format";
 import { NotificationItem } from "./notification-item";
@@ -27,13 +29,14 @@ export function NotificationList() {
   const list = api.notifications.list.useInfiniteQuery({ limit: PAGE_SIZE, unreadOnly: filter === "unread" }, { getNextPageParam: (page) => page.nextCursor ?? undefined });
   const { markRead, markAllRead } = useMarkRead();
   const unread = api.notifications.unreadCount.useQuery().data?.unread ?? 0;
+  const locale = useLocale();
   const items = list.data?.pages.flatMap((page) => page.items) ?? [];
   const marking = (id: string) => markRead.isPending && markRead.variables.ids.includes(id);
 
   return (
     <Card>
       <div className="flex flex-wrap items-center justify-between gap-3 border-b border-zinc-100 px-5 py-4">
-        <TabList tabs={tabs} label="Show" labels={{ all: "All", unread: unread > 0 ? `Unread (${unread.toLocaleString("en")})` : "Unread" }} />
+        <TabList tabs={tabs} label="Show" labels={{ all: "All", unread: unread > 0 ? `Unread (${formatNumberIn(locale, unread)})` : "Unread" }} />
         <Button variant="secondary" size="sm" disabled={unread === 0} loading={markAllRead.isPending} onClick={() => markAllRead.mutate()}>
           Mark all as read
         </Button>
@@ -93,6 +96,7 @@ export function NotificationList() {
  */
 export function DecisionLog() {
   const decisions = api.notifications.decisions.useQuery({ limit: 60 });
+  const locale = useLocale();
   const now = new Date();
   const groups = groupDecisions(decisions.data ?? []);
   return (
@@ -116,7 +120,7 @@ export function DecisionLog() {
               </p>
               <ul aria-label={`Channels for ${group.title}`} className="mt-2 space-y-1.5">
                 {group.decisions.map((decision) => {
-                  const described = describeDecision(decision, now);
+                  const described = describeDecision(locale, decision, now);
                   return (
                     <li key={decision.id} className="grid grid-cols-[5.5rem_1fr] items-baseline gap-x-3 gap-y-1 text-sm sm:grid-cols-[5.5rem_6rem_1fr]">
                       <span className="font-medium text-zinc-700">{channelLabel(decision.channel)}</span>

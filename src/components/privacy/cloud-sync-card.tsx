@@ -6,6 +6,7 @@ import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
+import { useLocale } from "../ui/locale";
 import type { DeletionOffer, Notice } from "./deletion-offer";
 import { collectionLabels } from "~/lib/schemas/collections";
 import { formatDate } from "./labels";
@@ -15,6 +16,7 @@ import { useRecordConsent, useUpdateSettings, type Consents, type Settings } fro
 
 /** Cloud sync as a consent (with the policy it was given under) and, under it, each synced collection. */
 export function CloudSyncCard({ settings, consents, notice, onOffer }: { settings: Settings; consents: Consents; notice: Notice | null; onOffer: (offer: DeletionOffer) => void }) {
+  const locale = useLocale();
   const consent = useRecordConsent();
   const update = useUpdateSettings();
   const decision = consents.current.cloud_sync;
@@ -59,7 +61,7 @@ export function CloudSyncCard({ settings, consents, notice, onOffer }: { setting
             <Badge tone="neutral">Privacy policy {consents.policyVersion}</Badge>
             {decision ? (
               <span>
-                {decision.granted ? "You agreed" : "You withdrew your consent"} on {formatDate(decision.at)}
+                {decision.granted ? "You agreed" : "You withdrew your consent"} on {formatDate(locale, decision.at)}
                 {decision.policyVersion !== consents.policyVersion && ` (under policy ${decision.policyVersion})`}.
               </span>
             ) : (

@@ -8,6 +8,7 @@ import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { EmptyState } from "../ui/empty-state";
 import { cn } from "../ui/cn";
+import { useLocale } from "../ui/locale";
 import { consentTypeLabel, formatDate } from "./labels";
 import type { Consents } from "./use-privacy";
 
@@ -16,6 +17,7 @@ const FIRST = 8;
 /** Every consent decision, newest first: an append-only record that is never rewritten. */
 export function ConsentHistory({ consents }: { consents: Consents }) {
   const [all, setAll] = useState(false);
+  const locale = useLocale();
   const history = consents.history;
   const shown = all ? history : history.slice(0, FIRST);
   return (
@@ -44,7 +46,7 @@ export function ConsentHistory({ consents }: { consents: Consents }) {
                   <span className="block text-xs text-zinc-500">Privacy policy {entry.policyVersion}</span>
                 </span>
                 <time dateTime={new Date(entry.createdAt).toISOString()} className="w-full pl-12 text-xs text-zinc-500 sm:w-auto sm:pl-0 sm:text-sm">
-                  {formatDate(entry.createdAt)}
+                  {formatDate(locale, entry.createdAt)}
                   <span className="sr-only"> ({timeAgo(new Date(entry.createdAt))})</span>
                 </time>
               </li>

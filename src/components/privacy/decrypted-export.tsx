@@ -1,12 +1,14 @@
 "use client";
 
 import { useId, useState } from "react";
+import { formatNumberIn } from "~/lib/schemas/locale";
 import { decryptAllRecords, decryptedExportDocument } from "~/lib/sync/decrypt-all";
 import { api } from "~/trpc/react";
 import { UnlockPanel } from "../sync/unlock-panel";
 import { useSyncKey } from "../sync/sync-key";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
+import { useLocale } from "../ui/locale";
 import { Spinner } from "../ui/spinner";
 
 type Progress = { state: "idle" } | { state: "working"; records: number; done: number } | { state: "done"; records: number; unreadable: number } | { state: "failed"; message: string };
@@ -28,6 +30,7 @@ function download(fileName: string, contents: string) {
  */
 export function DecryptedExport() {
   const { key } = useSyncKey();
+  const locale = useLocale();
   const utils = api.useUtils();
   const [progress, setProgress] = useState<Progress>({ state: "idle" });
   const titleId = useId();
@@ -67,12 +70,12 @@ export function DecryptedExport() {
               </Button>
               {progress.state === "working" && (
                 <span className="inline-flex items-center gap-2 text-sm text-zinc-600" role="status">
-                  <Spinner className="size-4" /> Decrypting… {progress.records.toLocaleString()} records ({Math.round(progress.done * 100)} %)
+                  <Spinner className="size-4" /> Decrypting… {formatNumberIn(locale, progress.records)} records ({Math.round(progress.done * 100)} %)
                 </span>
               )}
               {progress.state === "done" && (
                 <span className="text-sm text-zinc-600" role="status">
-                  Saved {progress.records.toLocaleString()} {progress.records === 1 ? "record" : "records"}.
+                  Saved {formatNumberIn(locale, progress.records)} {progress.records === 1 ? "record" : "records"}.
                 </span>
               )}
             </div>

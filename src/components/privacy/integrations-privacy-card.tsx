@@ -13,6 +13,7 @@ import { EmptyState } from "../ui/empty-state";
 import { Field } from "../ui/field";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import type { DeletionOffer, Notice } from "./deletion-offer";
 import { formatDate, parseDays } from "./labels";
 import { SaveStatus } from "./save-status";
@@ -74,6 +75,7 @@ function ConnectionBadge({ integration }: { integration: IntegrationView }) {
 /** One provider's privacy choices: consent (enabled), automatic sync and how long its data is kept. */
 function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { integration: IntegrationView; settings: Settings; consents: Consents; onOffer: (offer: DeletionOffer) => void }) {
   const { provider, name } = integration;
+  const locale = useLocale();
   const consent = useRecordConsent();
   const update = useUpdateSettings();
   const type = `integration:${provider}` as const;
@@ -151,7 +153,7 @@ function IntegrationPrivacyRow({ integration, settings, consents, onOffer }: { i
                   : `Your consent for DevPulse to read your repositories and commits from ${name} and keep them to correlate with your activity. Withdrawing stops every fetch at once.`}
               <span className="mt-1 block text-xs">
                 {decision
-                  ? `${decision.granted ? "Agreed" : "Withdrawn"} on ${formatDate(decision.at)} · policy ${decision.policyVersion}`
+                  ? `${decision.granted ? "Agreed" : "Withdrawn"} on ${formatDate(locale, decision.at)} · policy ${decision.policyVersion}`
                   : `No decision recorded yet · policy ${consents.policyVersion}`}
               </span>
             </>

@@ -1,5 +1,7 @@
 import { providerName } from "~/lib/providers";
+import { formatDateTimeIn, type SupportedLocale } from "~/lib/schemas/locale";
 import { collectionLabel } from "~/lib/schemas/collections";
+import { browserTimeZone } from "../calendar/format";
 
 /** Words for everything the privacy page shows: consents, activities, legal bases (collections: collectionLabels beside the collection list). */
 
@@ -71,10 +73,12 @@ export function summarizeDetails(details: unknown): string {
     .join(" · ");
 }
 
-const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
-
-export function formatDate(date: Date | string): string {
-  return dateFormat.format(new Date(date));
+/**
+ * When a consent or log entry was recorded, on the browser's clock, written as the user's
+ * emails write it (their locale, zone named): "2 Jul 2026, 00:30 BST".
+ */
+export function formatDate(locale: SupportedLocale, date: Date | string): string {
+  return formatDateTimeIn(locale, browserTimeZone(), new Date(date));
 }
 
 /** A number of days typed by the user: the number, or the reason it cannot be saved (the server's limits). */

@@ -13,6 +13,7 @@ import { Card, CardHeader } from "../ui/card";
 import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import { activityLabels, formatDate, legalBasisLabels, processingActivities, summarizeDetails, type ProcessingActivity } from "./labels";
 
 const PAGE_SIZE = 20;
@@ -31,6 +32,7 @@ const activityTone: Record<ProcessingActivity, "neutral" | "brand" | "success" |
 /** What was done with the user's data, why, and on which legal basis: newest first, page by page. */
 export function ProcessingLog() {
   const selectId = useId();
+  const locale = useLocale();
   const [activity, setActivity] = useState<ProcessingActivity | "">("");
   const utils = api.useUtils();
   const input = { activity: activity || undefined, limit: PAGE_SIZE };
@@ -105,7 +107,7 @@ export function ProcessingLog() {
                   <time dateTime={new Date(entry.createdAt).toISOString()} className="shrink-0 text-xs text-zinc-500 sm:text-right sm:text-sm">
                     {timeAgo(new Date(entry.createdAt))}
                     <span className="sm:hidden"> · </span>
-                    <span className="text-zinc-500 sm:block sm:text-xs">{formatDate(entry.createdAt)}</span>
+                    <span className="text-zinc-500 sm:block sm:text-xs">{formatDate(locale, entry.createdAt)}</span>
                   </time>
                 </li>
               );

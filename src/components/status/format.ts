@@ -1,9 +1,10 @@
+import type { SupportedLocale } from "~/lib/schemas/locale";
 import type { StatusSource } from "~/lib/status/templates";
 import { formatTime } from "../ui/time";
 
-/** "until 15:30", or "until you clear it". */
-export function untilLabel(expiresAt: Date | null): string {
-  return expiresAt ? `until ${formatTime(expiresAt, new Date())}` : "until you clear it";
+/** "until 15:30" ("until 3:30 PM" in en-US), or "until you clear it". */
+export function untilLabel(locale: SupportedLocale, expiresAt: Date | null): string {
+  return expiresAt ? `until ${formatTime(locale, expiresAt, new Date())}` : "until you clear it";
 }
 
 /** Who asked for the status shown, in the words of the page. */

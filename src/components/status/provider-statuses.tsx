@@ -1,5 +1,6 @@
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
+import { useLocale } from "../ui/locale";
 import { formatTime } from "../ui/time";
 import { untilLabel } from "./format";
 import type { CurrentStatusView, ProviderStatusView } from "./use-status";
@@ -7,19 +8,21 @@ import type { CurrentStatusView, ProviderStatusView } from "./use-status";
 const CONNECTED = ["connected", "syncing", "error", "needs_reauth"];
 
 function Shown({ provider }: { provider: ProviderStatusView }) {
+  const locale = useLocale();
   if (provider.heldByUser) return <span className="text-zinc-700">Your own status</span>;
   if (!provider.shown) return <span className="text-zinc-500">Nothing from DevPulse</span>;
   const emoji = provider.shown.emoji;
   return (
     <span className="text-zinc-900">
       {emoji.startsWith(":") ? <code className="rounded bg-zinc-100 px-1 py-0.5 text-xs">{emoji}</code> : <span aria-hidden="true">{emoji}</span>} {provider.shown.text}{" "}
-      <span className="text-zinc-500">({untilLabel(provider.shown.expiresAt)})</span>
+      <span className="text-zinc-500">({untilLabel(locale, provider.shown.expiresAt)})</span>
     </span>
   );
 }
 
 /** Per chat provider: what DevPulse shows there, or that the user holds their own status by hand. */
 export function ProviderStatuses({ current }: { current: CurrentStatusView }) {
+  const locale = useLocale();
   const connected = current.providers.filter((provider) => CONNECTED.includes(provider.state));
   if (connected.length === 0) {
     return <p className="text-sm text-zinc-500">Connect Slack or Discord above to show your status there. The DevPulse desktop app still receives it.</p>;
@@ -34,7 +37,7 @@ export function ProviderStatuses({ current }: { current: CurrentStatusView }) {
             {provider.state === "needs_reauth" && <Badge tone="warning">Needs re-authorization</Badge>}
             {provider.state === "error" && <Badge tone="danger">Failing</Badge>}
           </div>
-          {provider.capabilities.doNotDisturb && provider.dndUntil && <p className="text-zinc-500">Notifications paused until {formatTime(provider.dndUntil, new Date())}.</p>}
+          {provider.capabilities.doNotDisturb && provider.dndUntil && <p className="text-zinc-500">Notifications paused until {formatTime(locale, provider.dndUntil, new Date())}.</p>}
           {provider.capabilities.channelMessage && (
             <p className="text-zinc-500">{provider.channel ? `Team message in #${provider.channel.name ?? provider.channel.id}.` : "Pick a channel on the Discord card for the team message."}</p>
           )}

@@ -12,6 +12,7 @@ import { EmptyState } from "../ui/empty-state";
 import { Field } from "../ui/field";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import { formatTime } from "../ui/time";
 import { DURATIONS, formatMinutes, toLocalInput } from "./format";
 import { useStatusRefresh, type ScheduleView, type TemplateView } from "./use-status";
@@ -78,15 +79,16 @@ function ScheduleForm({ templates }: { templates: TemplateView[] }) {
 }
 
 function ScheduleRow({ entry, onCancel }: { entry: ScheduleView; onCancel: () => void }) {
+  const locale = useLocale();
   const minutes = Math.round((entry.endAt.getTime() - entry.startAt.getTime()) / 60_000);
   return (
     <li className="flex flex-wrap items-center gap-x-3 gap-y-1 px-5 py-3 text-sm">
       <span className="font-medium text-zinc-900">{entry.templateName}</span>
       {entry.state === "active" && <Badge tone="brand">Showing now</Badge>}
       <span className="text-zinc-500">
-        {formatTime(entry.startAt, new Date())}, for {formatMinutes(minutes)}
+        {formatTime(locale, entry.startAt, new Date())}, for {formatMinutes(minutes)}
       </span>
-      <Button variant="ghost" size="sm" className="ml-auto text-red-700" onClick={onCancel} aria-label={`Remove the scheduled ${entry.templateName} at ${formatTime(entry.startAt, new Date())}`}>
+      <Button variant="ghost" size="sm" className="ml-auto text-red-700" onClick={onCancel} aria-label={`Remove the scheduled ${entry.templateName} at ${formatTime(locale, entry.startAt, new Date())}`}>
         Remove
       </Button>
     </li>
@@ -96,6 +98,7 @@ function ScheduleRow({ entry, onCancel }: { entry: ScheduleView; onCancel: () =>
 /** Statuses set ahead of time (focus blocks), each removable. */
 export function SchedulesCard({ templates }: { templates: TemplateView[] }) {
   const refresh = useStatusRefresh();
+  const locale = useLocale();
   const schedules = api.status.schedules.list.useQuery();
   const cancel = api.status.schedules.cancel.useMutation({ onSuccess: refresh });
   const [cancelling, setCancelling] = useState<ScheduleView | null>(null);
@@ -135,7 +138,7 @@ export function SchedulesCard({ templates }: { templates: TemplateView[] }) {
       >
         {cancelling && (
           <>
-            “{cancelling.templateName}” at {formatTime(cancelling.startAt, new Date())} will not be set
+            “{cancelling.templateName}” at {formatTime(locale, cancelling.startAt, new Date())} will not be set
             {cancelling.state === "active" ? "; it is showing now, so DevPulse clears it at once" : ""}.
           </>
         )}

@@ -1,8 +1,10 @@
+import { useLocale } from "../ui/locale";
 import type { CurrentStatusView } from "./use-status";
 import { SOURCE_LABELS, untilLabel } from "./format";
 
 /** What DevPulse shows now, in one line: the emoji, the text, until when and who asked. */
 export function StatusLine({ status, size = "lg" }: { status: CurrentStatusView["status"]; size?: "lg" | "sm" }) {
+  const locale = useLocale();
   if (!status) {
     return (
       <div className="flex items-center gap-3">
@@ -25,7 +27,7 @@ export function StatusLine({ status, size = "lg" }: { status: CurrentStatusView[
       <div className="min-w-0">
         <p className={size === "lg" ? "truncate text-lg font-semibold text-zinc-900" : "truncate font-medium text-zinc-900"}>{status.text}</p>
         <p className="text-sm text-zinc-500">
-          {status.focusUntil ? `Focus ${untilLabel(status.focusUntil)}` : untilLabel(status.expiresAt)}, {SOURCE_LABELS[status.source]}
+          {status.focusUntil ? `Focus ${untilLabel(locale, status.focusUntil)}` : untilLabel(locale, status.expiresAt)}, {SOURCE_LABELS[status.source]}
         </p>
       </div>
     </div>

@@ -8,6 +8,7 @@ import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import { formatTime } from "../ui/time";
 import { WEBHOOK_KIND_LABELS } from "./endpoint-form";
 
@@ -25,12 +26,13 @@ function eventLabel(type: string) {
 }
 
 function AttemptRow({ attempt, now }: { attempt: Delivery["log"][number]; now: Date }) {
+  const locale = useLocale();
   return (
     <li className="flex flex-wrap items-baseline gap-x-3 gap-y-1 text-sm">
       <span className="w-20 shrink-0 text-zinc-500">Attempt {attempt.attempt}</span>
       <Badge tone={outcomeTone[attempt.outcome]}>{attempt.responseCode ?? (attempt.outcome === "refused" ? "Refused" : "No answer")}</Badge>
       <time dateTime={attempt.startedAt.toISOString()} className="text-zinc-700">
-        {formatTime(attempt.startedAt, now)}
+        {formatTime(locale, attempt.startedAt, now)}
       </time>
       <span className="text-zinc-500">{attempt.durationMs} ms</span>
       {attempt.error && <span className="min-w-0 basis-full break-words text-red-700 sm:basis-auto">{attempt.error}</span>}
@@ -48,6 +50,7 @@ export function DeliveryLog({ endpointId, endpointLabel }: { endpointId: string;
   const refresh = () => void utils.webhooks.deliveries.list.invalidate({ endpointId });
   useRealtime("webhook:delivery_updated", (payload) => payload.endpointId === endpointId && refresh(), { onReady: refresh });
   const redeliver = api.webhooks.deliveries.redeliver.useMutation({ onSettled: refresh });
+  const locale = useLocale();
   const now = new Date();
 
   if (deliveries.isPending) return <Loading label="Loading deliveries" />;
@@ -67,7 +70,7 @@ export function DeliveryLog({ endpointId, endpointLabel }: { endpointId: string;
               {delivery.redeliveryOf && <Badge>Redelivery</Badge>}
               <span className="text-sm text-zinc-500">
                 {timeAgo(delivery.createdAt)}
-                {delivery.status === "pending" && delivery.nextAttemptAt && ` · next attempt at ${formatTime(delivery.nextAttemptAt, now)}`}
+                {delivery.status === "pending" && delivery.nextAttemptAt && ` · next attempt at ${formatTime(locale, delivery.nextAttemptAt, now)}`}
               </span>
               <Button
                 size="sm"

@@ -1,7 +1,9 @@
 "use client";
 
 import { useState } from "react";
+import { formatDateTimeIn } from "~/lib/schemas/locale";
 import { api, errorMessage, type RouterOutputs } from "~/trpc/react";
+import { browserTimeZone } from "../calendar/format";
 import { timeAgo } from "../devices/format";
 import { WebhookIcon } from "../icons";
 import { useRealtime } from "../realtime/use-realtime";
@@ -13,6 +15,7 @@ import { ConfirmDialog } from "../ui/confirm-dialog";
 import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
+import { useLocale } from "../ui/locale";
 import { Switch } from "../ui/switch";
 import { DeliveryLog } from "./delivery-log";
 import { EndpointFormDialog, WEBHOOK_KIND_LABELS, type EndpointFormValues } from "./endpoint-form";
@@ -32,6 +35,7 @@ function disabledText(endpoint: Endpoint): string {
 
 function EndpointCard({ endpoint, onEdit, onRemove, onRotate }: { endpoint: Endpoint; onEdit: () => void; onRemove: () => void; onRotate: () => void }) {
   const utils = api.useUtils();
+  const locale = useLocale();
   const [showLog, setShowLog] = useState(false);
   const refreshEndpoints = () => void utils.webhooks.endpoints.list.invalidate();
   const toggle = api.webhooks.endpoints.update.useMutation({ onSettled: refreshEndpoints });
@@ -55,7 +59,7 @@ function EndpointCard({ endpoint, onEdit, onRemove, onRotate }: { endpoint: Endp
           <p id={titleId} className="flex flex-wrap items-center gap-2 font-medium text-zinc-900">
             <span className="break-all">{endpoint.description || endpoint.url}</span>
             {endpoint.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone={endpoint.disabledReason === "user" ? "neutral" : "danger"}>Disabled</Badge>}
-            {endpoint.previousSecretExpiresAt && <Badge tone="warning">Old secret valid until {endpoint.previousSecretExpiresAt.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}</Badge>}
+            {endpoint.previousSecretExpiresAt && <Badge tone="warning">Old secret valid until {formatDateTimeIn(locale, browserTimeZone(), endpoint.previousSecretExpiresAt)}</Badge>}
           </p>
           {endpoint.description && <p className="break-all font-mono text-xs text-zinc-500">{endpoint.url}</p>}
           <p className="mt-1 text-sm text-zinc-500">{endpoint.kinds.map((kind) => WEBHOOK_KIND_LABELS[kind] ?? kind).join(" · ")}</p>
