@@ -174,3 +174,17 @@ test("the bell's panel says when the list cannot load, and tries again", async (
   await page.getByRole("main").click({ position: { x: 5, y: 5 } });
   await expect(panel).toHaveCount(0);
 });
+
+test("the pages write times in the locale the user chooses, at once and after a reload", async ({ page }) => {
+  await signUp(page, "notifications-locale");
+  await page.goto("/settings/notifications");
+  const dailyDigest = (label: string) => page.locator("option", { hasText: label }).first();
+  await expect(dailyDigest("Daily digest (17:00)")).toBeAttached();
+  await page.getByLabel("Date and number format").selectOption({ label: "English (United States)" });
+  await page.getByRole("button", { name: "Save preferences" }).click();
+  // The page re-formats from the saved account, without a reload.
+  await expect(dailyDigest("Daily digest (5:00 PM)")).toBeAttached();
+  await expect(dailyDigest("Daily digest (17:00)")).toHaveCount(0);
+  await page.reload();
+  await expect(dailyDigest("Daily digest (5:00 PM)")).toBeAttached();
+});

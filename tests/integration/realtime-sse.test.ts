@@ -1,13 +1,9 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLIENT_HEADER } from "~/lib/client-header";
-import { apiResponseHeaders, logUnexpectedError } from "~/server/api/responses";
-import { appRouter } from "~/server/api/root";
-import { createContextFromRequest } from "~/server/api/trpc";
 import { getLocalPublisher } from "~/server/realtime/publisher";
 import { openRealtimeStreamCount } from "~/server/realtime/user-events";
 import { connectDevice, sessionCookieFor, syncingUser } from "../support/callers";
-import { routeFetch, TEST_BASE_URL } from "../support/http";
+import { routeFetch, TEST_BASE_URL, trpcHandlerFetch } from "../support/http";
 import { NOTIFICATION_TRAFFIC } from "../support/realtime";
 import { readEventStream } from "../support/event-stream";
 import { until } from "../support/until";
@@ -17,15 +13,7 @@ import { until } from "../support/until";
  * producer. It must say exactly what tRPC says for the same request, so tRPC's clients read it
  * unchanged: tRPC's fetch handler, configured as the route configures it, is the reference.
  */
-const viaTrpc = (request: Request) =>
-  fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req: request,
-    router: appRouter,
-    createContext: ({ resHeaders }) => createContextFromRequest(request, resHeaders),
-    responseMeta: ({ errors }) => ({ headers: new Headers(apiResponseHeaders(errors)) }),
-    onError: logUnexpectedError,
-  });
+const viaTrpc = trpcHandlerFetch;
 const viaRoute = routeFetch();
 
 const EVENTS_URL = `${TEST_BASE_URL}/api/trpc/realtime.events`;

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { entityKind, sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { Sql } from "postgres";
 import { getEnv } from "../env";
 import * as schema from "./schema";
 
@@ -30,6 +31,11 @@ export async function selectRows<Row extends Record<string, unknown>>(db: DbOrTx
  */
 export function isEmbeddedDatabase(db: Db): boolean {
   return (db.constructor as { [entityKind]?: string })[entityKind] === "PgliteDatabase";
+}
+
+/** The postgres.js client under `db`, for what drizzle does not expose (COPY … TO STDOUT); null for PGlite. */
+export function postgresClientOf(db: Db): Sql | null {
+  return isEmbeddedDatabase(db) ? null : ((db as unknown as { $client?: Sql }).$client ?? null);
 }
 
 export type DatabaseConfig =

@@ -34,7 +34,11 @@ export async function pullChanges(db: Db, userId: string, input: TPullInput, dev
   // Read after the page: a trim that committed before the page was read has moved the horizon by now.
   const [state] = await db.select({ lastSeq: syncState.lastSeq, trimmedSeq: syncState.trimmedSeq }).from(syncState).where(eq(syncState.userId, userId));
   if (state && input.cursor < state.trimmedSeq) throw new ResyncRequiredError(input.cursor, state.trimmedSeq, state.lastSeq);
-  // A device has synced once it has read to the end, not on every page.
-  if (deviceId && !hasMore) await db.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, deviceId));
+  if (!hasMore) await recordReadToTheEnd(db, deviceId);
   return { changes, cursor: changes.at(-1)?.seq ?? input.cursor, hasMore, latestSeq: state?.lastSeq ?? 0 };
+}
+
+/** A device has synced once it has read to the end, not on every page. */
+export async function recordReadToTheEnd(db: Db, deviceId: string | null): Promise<void> {
+  if (deviceId) await db.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, deviceId));
 }

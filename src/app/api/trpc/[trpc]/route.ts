@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import staticSecurityHeaders from "~/lib/static-security-headers.json";
 import { answerRealtimeEvents, isRealtimeEventsRequest, realtimeEventsResponse } from "~/server/api/realtime-events";
+import { isPullRequest, pullResponse } from "~/server/api/pull-answer";
 import { apiResponseHeaders, logUnexpectedError } from "~/server/api/responses";
 import { appRouter } from "~/server/api/root";
 import { createContextFromRequest } from "~/server/api/trpc";
@@ -30,6 +31,12 @@ const handler = (request: Request) => {
 // stream); until then, and where no server runs (tests), by this route, the same way.
 serveAheadOfNext({ matches: isRealtimeEventsRequest, answer: answerRealtimeEvents, headers: staticSecurityHeaders });
 
-const respond = (req: Request) => (isRealtimeEventsRequest(req.method, new URL(req.url)) ? realtimeEventsResponse(req) : handler(req));
+const respond = async (req: Request) => {
+  const url = new URL(req.url);
+  if (isRealtimeEventsRequest(req.method, url)) return realtimeEventsResponse(req);
+  // A pull page's bytes straight from Postgres (server/api/pull-answer.ts); a refused pull is tRPC's to answer.
+  if (isPullRequest(req.method, url)) return (await pullResponse(req)) ?? handler(req);
+  return handler(req);
+};
 
 export { respond as GET, respond as POST };
