@@ -3,7 +3,8 @@ import { CLIENT_HEADER } from "~/lib/client-header";
 import { getLocalPublisher } from "~/server/realtime/publisher";
 import { openRealtimeStreamCount } from "~/server/realtime/user-events";
 import { connectDevice, sessionCookieFor, syncingUser } from "../support/callers";
-import { routeFetch, TEST_BASE_URL, trpcHandlerFetch } from "../support/http";
+import { handleTrpcRequest } from "~/server/api/trpc-handler";
+import { routeFetch, TEST_BASE_URL } from "../support/http";
 import { NOTIFICATION_TRAFFIC } from "../support/realtime";
 import { readEventStream } from "../support/event-stream";
 import { until } from "../support/until";
@@ -13,7 +14,7 @@ import { until } from "../support/until";
  * producer. It must say exactly what tRPC says for the same request, so tRPC's clients read it
  * unchanged: tRPC's fetch handler, configured as the route configures it, is the reference.
  */
-const viaTrpc = trpcHandlerFetch;
+const viaTrpc = handleTrpcRequest;
 const viaRoute = routeFetch();
 
 const EVENTS_URL = `${TEST_BASE_URL}/api/trpc/realtime.events`;

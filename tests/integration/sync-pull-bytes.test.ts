@@ -3,7 +3,8 @@ import { transformer } from "~/lib/transformer";
 import { getDb, isEmbeddedDatabase, postgresClientOf } from "~/server/db/client";
 import { pullPageBytes } from "~/server/sync/pull-bytes";
 import { connectDevice } from "../support/callers";
-import { routeFetch, TEST_BASE_URL, trpcHandlerFetch } from "../support/http";
+import { handleTrpcRequest } from "~/server/api/trpc-handler";
+import { routeFetch, TEST_BASE_URL } from "../support/http";
 import { change, push, userWithDevices } from "../support/sync";
 
 /**
@@ -13,7 +14,7 @@ import { change, push, userWithDevices } from "../support/sync";
  * configures it, is the reference. On PGlite the route takes the ordinary read; the answers must
  * be the same there too.
  */
-const viaTrpc = trpcHandlerFetch;
+const viaTrpc = handleTrpcRequest;
 const viaRoute = routeFetch();
 
 const pullUrl = (input: unknown) => `${TEST_BASE_URL}/api/trpc/sync.pull?input=${encodeURIComponent(JSON.stringify(transformer.serialize(input)))}`;

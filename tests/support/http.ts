@@ -1,9 +1,5 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { POST as pusherAuth } from "~/app/api/pusher/auth/route";
 import { GET, POST } from "~/app/api/trpc/[trpc]/route";
-import { apiResponseHeaders, logUnexpectedError } from "~/server/api/responses";
-import { appRouter } from "~/server/api/root";
-import { createContextFromRequest } from "~/server/api/trpc";
 
 export const TEST_BASE_URL = "http://localhost:3000";
 
@@ -25,16 +21,3 @@ export function routeFetch(extraHeaders: Record<string, string> = {}): typeof fe
   };
 }
 
-/**
- * tRPC's own fetch handler, configured as the route configures it: the reference for the answers
- * the route writes itself (realtime events, pull pages), which must be tRPC's byte for byte.
- */
-export const trpcHandlerFetch = (request: Request) =>
-  fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req: request,
-    router: appRouter,
-    createContext: ({ resHeaders }) => createContextFromRequest(request, resHeaders),
-    responseMeta: ({ errors }) => ({ headers: new Headers(apiResponseHeaders(errors)) }),
-    onError: logUnexpectedError,
-  });

@@ -1,9 +1,11 @@
 import { transformer } from "~/lib/transformer";
 import { postgresClientOf } from "../db/client";
+import { writeWholeAnswer, type AheadOfNextRoute } from "../http/serve-ahead-of-next";
 import { pullChanges, recordReadToTheEnd } from "../sync/pull";
 import { pullPageBytes } from "../sync/pull-bytes";
 import { ZPullInput, ZPullResult } from "../sync/schemas";
 import { apiResponseHeaders } from "./responses";
+import { handleTrpcRequest } from "./trpc-handler";
 import { createCallerFactory, createContextFromRequest, createTRPCRouter, protectedProcedure } from "./trpc";
 
 const ENDPOINT = "/api/trpc/sync.pull";
@@ -39,13 +41,13 @@ const pullGate = createTRPCRouter({
 const callPullGate = createCallerFactory(pullGate);
 
 /**
- * The pull answered with the page's bytes from Postgres (sync/pull-bytes.ts): status, headers and
- * body exactly as tRPC's fetch handler answers a successful `sync.pull`. Null when the call fails
- * (bad input, no credentials, a cursor past retention, a rate limit…): the caller then hands the
- * request to tRPC's handler, which answers the refusal in its own words. A refused call is so
- * counted twice against the caller's rate limits; a successful one once.
+ * The pull answered with the page's bytes from Postgres (sync/pull-bytes.ts): headers and body
+ * exactly as tRPC's fetch handler answers a successful `sync.pull`, with status 200. Null when the
+ * call fails (bad input, no credentials, a cursor past retention, a rate limit…): the request then
+ * goes to tRPC's handler, which answers the refusal in its own words. A refused call is so counted
+ * twice against the caller's rate limits; a successful one once.
  */
-export async function pullResponse(request: Request): Promise<Response | null> {
+export async function answerPull(request: Request): Promise<{ headers: Headers; body: Buffer<ArrayBuffer> | string } | null> {
   // tRPC's order: its own header, whatever the context sets (a renewed session cookie), the content type, then the route's responseMeta.
   const headers = new Headers([["vary", "trpc-accept, accept"]]);
   let answered: Answered;
@@ -59,6 +61,26 @@ export async function pullResponse(request: Request): Promise<Response | null> {
   }
   headers.set("content-type", "application/json");
   for (const [name, value] of Object.entries(apiResponseHeaders([]))) headers.set(name, value);
-  const body = "bytes" in answered ? answered.bytes : JSON.stringify({ result: { data: transformer.serialize(answered.value) } });
-  return new Response(body, { status: 200, headers });
+  return { headers, body: "bytes" in answered ? answered.bytes : JSON.stringify({ result: { data: transformer.serialize(answered.value) } }) };
 }
+
+/**
+ * The pull as a route handler answers it (tests, and a server this process has not seen yet: see
+ * http/serve-ahead-of-next.ts): the page's bytes, or tRPC's own answer to a refused call.
+ */
+export async function pullResponse(request: Request): Promise<Response> {
+  const answer = await answerPull(request);
+  return answer ? new Response(answer.body, { status: 200, headers: answer.headers }) : handleTrpcRequest(request);
+}
+
+/** The pull answered by the HTTP server itself, ahead of Next (http/serve-ahead-of-next.ts), as the route answers it. */
+export const pullAheadOfNext: AheadOfNextRoute = {
+  matches: isPullRequest,
+  answer: async (request) => {
+    const answer = await answerPull(request);
+    if (answer) return { headers: answer.headers, write: (response) => writeWholeAnswer(response, 200, answer.headers, answer.body) };
+    const refusal = await handleTrpcRequest(request);
+    const [headers, body] = [new Headers(refusal.headers), Buffer.from(await refusal.arrayBuffer())];
+    return { headers, write: (response) => writeWholeAnswer(response, refusal.status, headers, body) };
+  },
+};

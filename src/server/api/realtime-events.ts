@@ -1,5 +1,6 @@
 import { getErrorShape, getTRPCErrorFromUnknown, sseHeaders, TRPCError } from "@trpc/server/unstable-core-do-not-import";
-import { eventStreamBody, sseErrorFrame, type EventStreamAnswer } from "../realtime/event-stream";
+import type { AheadOfNextRoute } from "../http/serve-ahead-of-next";
+import { eventStreamBody, sseErrorFrame, writeEventStreamTo, type EventStreamAnswer } from "../realtime/event-stream";
 import { limitTrpcBody } from "../security/body-limits";
 import { apiResponseHeaders, logUnexpectedError } from "./responses";
 import { appRouter, createCaller } from "./root";
@@ -51,8 +52,17 @@ export async function answerRealtimeEvents(request: Request): Promise<EventStrea
   }
 }
 
-/** The realtime subscription as a route handler's Response (tests, and a server this process has not seen yet: see serve-ahead-of-next.ts). */
+/** The realtime subscription as a route handler's Response (tests, and a server this process has not seen yet: see http/serve-ahead-of-next.ts). */
 export async function realtimeEventsResponse(request: Request): Promise<Response> {
   const answer = await answerRealtimeEvents(request);
   return new Response(eventStreamBody(answer, request.signal), { status: 200, headers: answer.headers });
 }
+
+/** The realtime streams answered by the HTTP server itself, ahead of Next (http/serve-ahead-of-next.ts). */
+export const realtimeEventsAheadOfNext: AheadOfNextRoute = {
+  matches: isRealtimeEventsRequest,
+  answer: async (request) => {
+    const answer = await answerRealtimeEvents(request);
+    return { headers: answer.headers, write: (response) => writeEventStreamTo(response, answer) };
+  },
+};

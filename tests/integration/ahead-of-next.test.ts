@@ -4,18 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import staticSecurityHeaders from "~/lib/static-security-headers.json";
 import { getLocalPublisher } from "~/server/realtime/publisher";
 import { openRealtimeStreamCount } from "~/server/realtime/user-events";
+import { transformer } from "~/lib/transformer";
 import { connectDevice, syncingUser } from "../support/callers";
+import { change, push, userWithDevices } from "../support/sync";
 import { routeFetch, TEST_BASE_URL } from "../support/http";
 import { readEventStream } from "../support/event-stream";
 import { NOTIFICATION_TRAFFIC } from "../support/realtime";
 import { until } from "../support/until";
 
 /**
- * In the production server, `GET /api/trpc/realtime.events` is answered by the node:http server
- * itself, ahead of Next (server/realtime/serve-ahead-of-next.ts, installed when the tRPC route
- * module loads: routeFetch imports it). Here a plain node:http server with a stand-in for Next's
- * request handler: realtime streams must be answered exactly as the route answers them (plus the
- * headers Next adds to every response), and every other request must still reach the stand-in.
+ * In the production server, `GET /api/trpc/realtime.events` and `GET /api/trpc/sync.pull` are
+ * answered by the node:http server itself, ahead of Next (server/http/serve-ahead-of-next.ts,
+ * installed when the tRPC route module loads: routeFetch imports it). Here a plain node:http server
+ * with a stand-in for Next's request handler: those requests must be answered exactly as the route
+ * answers them (plus the headers Next adds to every response), and every other request, a refused
+ * pull included, must still reach the stand-in.
  */
 let server: Server;
 let baseUrl: string;
@@ -100,5 +103,32 @@ describe("realtime streams answered by the HTTP server ahead of Next", () => {
     );
     expect(answers).toEqual(["next", "next", "next", "next"]);
     expect([...reachedNext].sort()).toEqual(["GET /api/trpc/realtime.connection", "GET /api/trpc/realtime.events?batch=1", "GET /dashboard", "POST /api/trpc/realtime.events"]);
+  });
+});
+
+describe("pull pages answered by the HTTP server ahead of Next", () => {
+  const pullPath = (input: unknown) => `/api/trpc/sync.pull?input=${encodeURIComponent(JSON.stringify(transformer.serialize(input)))}`;
+
+  it("answer as the route does, with Next's headers, refusals included", async () => {
+    const { caller, laptop } = await userWithDevices("ahead-pull");
+    await push(laptop, [change("p-1", null, "first"), change("p-2", null, "second"), change("p-3", null, "third")]);
+    const { token } = await connectDevice(caller, "reader");
+    const headers = { authorization: `Bearer ${token}` };
+    const nextHeaders = staticSecurityHeaders.map(({ key, value }) => [key.toLowerCase(), value] as [string, string]);
+    reachedNext.length = 0;
+    const cases: Array<[unknown, Record<string, string>, number]> = [
+      [{ limit: 2 }, headers, 200],
+      [{ cursor: 2 }, headers, 200],
+      [{}, {}, 401],
+      [{ limit: -1 }, headers, 400],
+    ];
+    for (const [input, credentials, status] of cases) {
+      const ours = await fetch(`${baseUrl}${pullPath(input)}`, { headers: credentials });
+      const route = await routeFetch()(`${TEST_BASE_URL}${pullPath(input)}`, { headers: credentials });
+      expect([ours.status, route.status]).toEqual([status, status]);
+      expect(await ours.text()).toBe(await route.text());
+      expect(headersOf(ours)).toEqual([...headersOf(route), ...nextHeaders].sort(([a], [b]) => a.localeCompare(b)));
+    }
+    expect(reachedNext).toEqual([]);
   });
 });
