@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
  * or on APP_URL (the CSP with its nonce, Referrer-Policy, HSTS) are set per page by src/proxy.ts
  * (src/server/security/page-headers.ts): these are fixed at build time. Permissions-Policy refuses
  * the powerful features the app never uses, for it and anything it embeds. In a file of their own:
- * the realtime streams answered ahead of Next (src/server/realtime/serve-ahead-of-next.ts) add them too.
+ * the realtime streams and pull pages answered ahead of Next (src/server/http/serve-ahead-of-next.ts) add them too.
  */
 const staticSecurityHeaders = createRequire(import.meta.url)("./src/lib/static-security-headers.json");
 

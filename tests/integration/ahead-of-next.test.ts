@@ -17,8 +17,8 @@ import { until } from "../support/until";
  * answered by the node:http server itself, ahead of Next (server/http/serve-ahead-of-next.ts,
  * installed when the tRPC route module loads: routeFetch imports it). Here a plain node:http server
  * with a stand-in for Next's request handler: those requests must be answered exactly as the route
- * answers them (plus the headers Next adds to every response), and every other request, a refused
- * pull included, must still reach the stand-in.
+ * answers them (plus the headers Next adds to every response), refusals included, and every other
+ * request must still reach the stand-in.
  */
 let server: Server;
 let baseUrl: string;
@@ -45,9 +45,9 @@ async function open(via: "server" | "route", headers: Record<string, string>) {
   return { response, ...readEventStream(response), close: () => hangUp.abort() };
 }
 
-/** The headers that matter to a client, without the ones node:http adds itself (date, transfer-encoding, keep-alive). */
+/** The headers that matter to a client, without the ones of the transport (date, transfer-encoding or content-length, keep-alive). */
 const headersOf = (response: Response) =>
-  [...response.headers].filter(([name]) => !["date", "transfer-encoding", "keep-alive", "connection"].includes(name)).sort(([a], [b]) => a.localeCompare(b));
+  [...response.headers].filter(([name]) => !["date", "transfer-encoding", "content-length", "keep-alive", "connection"].includes(name)).sort(([a], [b]) => a.localeCompare(b));
 
 const framesOf = (text: string) => text.split("\n\n\n").filter((frame) => !NOTIFICATION_TRAFFIC.some((event) => frame.includes(`"event":"${event}"`)));
 

@@ -108,3 +108,12 @@ describe("useLocale", () => {
     expect(renderToString(createElement(Probe))).toBe(DEFAULT_LOCALE);
   });
 });
+
+describe("numbers with decimals", () => {
+  it("take the locale's decimal mark and a fixed number of decimals", () => {
+    expect(formatNumberIn("en-GB", 4.25, 1)).toBe("4.3");
+    expect(formatNumberIn("de-DE", 4.2, 1)).toBe("4,2");
+    expect(formatNumberIn("de-DE", 1234.5, 1)).toBe("1.234,5");
+    expect(formatNumberIn("en-US", 3, 1)).toBe("3.0");
+  });
+});

@@ -12,6 +12,8 @@ import { Card, CardHeader } from "../ui/card";
 import { EmptyState } from "../ui/empty-state";
 import { Loading } from "../ui/loading";
 import { PulseIcon } from "../icons";
+import { formatNumberIn } from "~/lib/schemas/locale";
+import { useLocale } from "../ui/locale";
 
 type Commit = RouterOutputs["external"]["commits"][number];
 type Period = { id: string; start: string; end?: string; projectId?: string };
@@ -51,6 +53,7 @@ function useDecryptedActivity(since: Date) {
 export type Identities = { logins: string[]; names: string[] };
 
 export function ActivityCorrelation({ commits, since, identities }: { commits: Commit[]; since: Date; identities: Identities }) {
+  const locale = useLocale();
   const { key } = useSyncKey();
   const activity = useDecryptedActivity(since);
   const result = useMemo(() => {
@@ -99,7 +102,7 @@ export function ActivityCorrelation({ commits, since, identities }: { commits: C
         <div className="space-y-4 p-5">
           <p className="text-sm text-zinc-700" aria-live="polite">
             <strong>{result.summary.matched}</strong> of {result.summary.commits} commits came during or right after your coding activity
-            {result.summary.commitsPerActiveHour !== null && ` · ${result.summary.commitsPerActiveHour.toFixed(1)} commits per active hour`}.
+            {result.summary.commitsPerActiveHour !== null && ` · ${formatNumberIn(locale, result.summary.commitsPerActiveHour, 1)} commits per active hour`}.
           </p>
           <p className="text-xs text-zinc-500">The latest matched commits, newest first:</p>
           <ul className="divide-y divide-zinc-100 rounded-lg border border-zinc-100" aria-label="Correlated commits">

@@ -1,5 +1,6 @@
 "use client";
 
+import { formatNumberIn, type SupportedLocale } from "~/lib/schemas/locale";
 import { api, errorMessage } from "~/trpc/react";
 import { timeAgo } from "../devices/format";
 import { useRealtime } from "../realtime/use-realtime";
@@ -15,11 +16,11 @@ import { useLocale } from "../ui/locale";
 import { describeRunState } from "./run-state";
 
 /** How long a run that ended took: " · took 850 ms", " · took 4.2 s", " · took 12 min". */
-function duration(start: Date, end: Date | null): string {
+function duration(locale: SupportedLocale, start: Date, end: Date | null): string {
   if (!end) return "";
   const ms = end.getTime() - start.getTime();
   if (ms < 1000) return ` · took ${ms} ms`;
-  if (ms < 60_000) return ` · took ${(ms / 1000).toFixed(1)} s`;
+  if (ms < 60_000) return ` · took ${formatNumberIn(locale, ms / 1000, 1)} s`;
   const minutes = Math.round(ms / 60_000);
   return minutes < 120 ? ` · took ${minutes} min` : ` · took ${Math.round(minutes / 60)} h`;
 }
@@ -75,7 +76,7 @@ export function JobRuns() {
                   </p>
                   <p className="text-sm text-zinc-500">
                     Started {timeAgo(run.startedAt)}
-                    {run.status === "cancelled" ? run.finishedAt && ` · cancelled ${timeAgo(run.finishedAt)}` : duration(run.startedAt, run.finishedAt)}
+                    {run.status === "cancelled" ? run.finishedAt && ` · cancelled ${timeAgo(run.finishedAt)}` : duration(locale, run.startedAt, run.finishedAt)}
                     {run.status === "waiting" && run.waitEvent && (
                       <>
                         {" · waits for "}

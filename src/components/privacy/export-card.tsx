@@ -10,9 +10,11 @@ import { Card, CardHeader } from "../ui/card";
 import { LoadError } from "../ui/load-error";
 import { Spinner } from "../ui/spinner";
 import { DecryptedExport } from "./decrypted-export";
+import { formatNumberIn, type SupportedLocale } from "~/lib/schemas/locale";
+import { useLocale } from "../ui/locale";
 
 const formatName = { json: "JSON", csv: "CSV zip" } as const;
-const kib = (bytes: number | null) => (bytes === null ? "" : bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`);
+const kib = (locale: SupportedLocale, bytes: number | null) => (bytes === null ? "" : bytes < 1024 ? `${formatNumberIn(locale, bytes)} B` : `${formatNumberIn(locale, bytes / 1024, 1)} KiB`);
 
 /**
  * Everything the server holds about the user: built by a job, announced by
@@ -21,6 +23,7 @@ const kib = (bytes: number | null) => (bytes === null ? "" : bytes < 1024 ? `${b
  * A build has a deadline: past it the server lists it as failed, which ends the polling.
  */
 export function ExportCard() {
+  const locale = useLocale();
   const utils = api.useUtils();
   const exports = api.privacy.exports.useQuery(undefined, {
     refetchInterval: (query) => (query.state.data?.some((entry) => entry.status === "building") ? 3000 : false),
@@ -85,7 +88,7 @@ export function ExportCard() {
                 )}
                 {entry.downloadUrl && (
                   <a className="ml-auto font-medium text-brand-700 underline" href={entry.downloadUrl} download>
-                    Download ({kib(entry.bytes)})
+                    Download ({kib(locale, entry.bytes)})
                   </a>
                 )}
               </li>

@@ -54,7 +54,7 @@ export function formatDayIn(locale: SupportedLocale, timeZone: string, instant: 
   return new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone }).format(instant);
 }
 
-/** A count or amount with the locale's grouping and decimal marks: 1,234.5 · 1.234,5 · 1 234,5. */
-export function formatNumberIn(locale: SupportedLocale, value: number): string {
-  return new Intl.NumberFormat(locale).format(value);
+/** A count or amount with the locale's grouping and decimal marks: 1,234.5 · 1.234,5 · 1 234,5; `fractionDigits` fixes the decimals ("4.2 s"). */
+export function formatNumberIn(locale: SupportedLocale, value: number, fractionDigits?: number): string {
+  return new Intl.NumberFormat(locale, fractionDigits === undefined ? undefined : { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }).format(value);
 }

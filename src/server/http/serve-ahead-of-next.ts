@@ -80,8 +80,9 @@ async function answerHere(state: State, route: AheadOfNextRoute, request: Incomi
   }
 }
 
-/** Writes a whole answer (status, headers, body) to a node:http response. */
+/** Writes a whole answer (status, headers, body, its length) to a node:http response. */
 export function writeWholeAnswer(response: ServerResponse, status: number, headers: Headers, body: Uint8Array | string): void {
+  headers.set("content-length", String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength));
   response.writeHead(status, [...headers].flat());
   response.end(body);
 }

@@ -17,7 +17,12 @@ import type { TPullInput } from "./schemas";
  * A text field is copied as it is only when its bytes are already valid JSON string content: no
  * quote, backslash or control byte, which JSON would escape. A page where any is not answers `null`,
  * and the caller serves that page the ordinary way. Ciphertext is base64-like in practice, checksums
- * are hex and ids are restricted, so that is rare; checking costs a few `indexOf` scans.
+ * are hex and ids are restricted, so that is rare. Checking costs two `indexOf` per text field and
+ * one `indexOf` per control byte over the written answer (native memchr: ~0.5 ms a 1.7 MB page here,
+ * where one pass of JavaScript over its bytes took ~1.6 ms and a regular expression 7–9 ms).
+ *
+ * The bytes are copied as UTF-8 JSON: the database is UTF-8 (as `createdb` makes it by default and
+ * every migration assumes), so Postgres sends valid UTF-8, with no lone surrogates to escape.
  */
 
 /** The columns in the key order of ZPulledChange as zod outputs it (ZRecordVersion's keys, then collection and id), and how each is written. */

@@ -75,6 +75,9 @@ const rotationRouter = createTRPCRouter({
   finish: protectedProcedure.input(ZFinishKeyRotationInput).mutation(({ ctx, input }) => finishKeyRotation(ctx.db, ctx.user.id, input)),
 });
 
+/** `sync.pull` up to its resolver: the middleware chain and input, shared with the answer written from Postgres's bytes (api/pull-answer.ts). */
+export const pullProcedure = protectedProcedure.input(ZPullInput);
+
 export const syncRouter = createTRPCRouter({
   keys: keysRouter,
   rotation: rotationRouter,
@@ -89,10 +92,9 @@ export const syncRouter = createTRPCRouter({
       return pushChanges(ctx.db, ctx.user.id, input);
     }),
 
-  /** Signed in: changes after a cursor, in order, paginated (tombstones included). */
-  pull: protectedProcedure
+  /** Signed in: changes after a cursor, in order, paginated (tombstones included). Answered from Postgres's bytes over /api/trpc (api/pull-answer.ts). */
+  pull: pullProcedure
     .meta({ openapi: { method: "GET", path: "/sync/download", protect: true, tags: ["Sync"], summary: "Download the changes after a cursor", errorResponses: [410] } })
-    .input(ZPullInput)
     .output(ZPullResult)
     .query(({ ctx, input }) => pullChanges(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
 
