@@ -18,7 +18,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const WORKER = join(ROOT, "tests/support/backend-killed-worker.ts");
 const databaseUrl = inject("databaseUrl");
 
-type Outcome = { uncaught?: string; transactionOutcomes?: string[]; afterwards?: string[]; afterwardsMs?: number };
+/** `started`: how many transactions reached their backend, printed only when some never did (their outcomes say why). */
+type Outcome = { uncaught?: string; transactionOutcomes?: string[]; afterwards?: string[]; afterwardsMs?: number; started?: number };
 
 async function killBackendsUnderTransactions(transactions: number): Promise<Outcome> {
   const child = spawn(process.execPath, ["--import", "tsx", WORKER], {
@@ -42,6 +43,7 @@ describe.skipIf(!databaseUrl)("postgres.js when a backend dies under a transacti
     const outcome = await killBackendsUnderTransactions(transactions);
 
     expect(outcome.uncaught).toBeUndefined();
+    expect(outcome.started, `transactions failed before reaching a backend: ${JSON.stringify(outcome.transactionOutcomes)}`).toBeUndefined();
     expect(outcome.transactionOutcomes).toHaveLength(transactions);
     for (const message of outcome.transactionOutcomes!) expect(message).toMatch(/CONNECTION_CLOSED/);
     // Every query after it gets a new backend: none is refused with the old one's error, none waits for a connect timeout.

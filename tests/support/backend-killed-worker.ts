@@ -30,7 +30,16 @@ const inFlight = Array.from({ length: transactions }, () =>
     (error: Error) => error.message,
   ),
 );
-while (backends.length < transactions) await new Promise((resolve) => setTimeout(resolve, 20));
+// A transaction that fails before it reports its backend (no connection to be had) would leave this waiting forever: say so instead.
+let settled = false;
+void Promise.all(inFlight).then(() => (settled = true));
+while (backends.length < transactions) {
+  if (settled) {
+    console.log(JSON.stringify({ transactionOutcomes: await Promise.all(inFlight), started: backends.length }));
+    process.exit(4);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
 for (const pid of backends) await killer.db.execute(sql`select pg_terminate_backend(${pid})`);
 
 const transactionOutcomes = await Promise.all(inFlight);
