@@ -63,20 +63,21 @@ describe("dependencies going away", () => {
     const { server, errorLines } = running;
     const serverPid = server.memory().serverPid;
     const { caller } = await syncingUser("deps-postgres");
-    const { token, deviceId } = await connectDevice(caller, "deps-device");
+    // One device per client: each has its own allowance of calls (600 a minute), which one device's four unpaced loops would use up.
+    const devices = await Promise.all(Array.from({ length: WORKERS }, (_, worker) => connectDevice(caller, `deps-device-${worker}`)));
     // The raw HTTP answers, so each status is seen as the server sent it (the SDK would retry a 429).
-    const call = async (path: string, init: RequestInit) => {
+    const call = async (worker: number, path: string, init: RequestInit) => {
       const started = performance.now();
       try {
-        const response = await fetch(`${server.url}/api/trpc/${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers }, signal: AbortSignal.timeout(HUNG_MS) });
+        const response = await fetch(`${server.url}/api/trpc/${path}`, { ...init, headers: { authorization: `Bearer ${devices[worker]!.token}`, "content-type": "application/json", ...init.headers }, signal: AbortSignal.timeout(HUNG_MS) });
         await response.arrayBuffer();
         return { status: response.status, retryAfter: response.headers.get("retry-after"), ms: performance.now() - started };
       } catch (error) {
         return { status: error instanceof DOMException && error.name === "TimeoutError" ? -1 : 0, retryAfter: null, ms: performance.now() - started };
       }
     };
-    const push = () => call("sync.push", { method: "POST", body: JSON.stringify({ json: { idempotencyKey: randomUUID(), deviceId, changes: [change(`deps-${randomUUID()}`, null, "while Postgres restarts")] } }) });
-    const pull = () => call(`sync.pull?input=${encodeURIComponent(JSON.stringify({ json: { cursor: 0, limit: 50 } }))}`, { method: "GET" });
+    const push = (worker: number) => call(worker, "sync.push", { method: "POST", body: JSON.stringify({ json: { idempotencyKey: randomUUID(), deviceId: devices[worker]!.deviceId, changes: [change(`deps-${randomUUID()}`, null, "while Postgres restarts")] } }) });
+    const pull = (worker: number) => call(worker, `sync.pull?input=${encodeURIComponent(JSON.stringify({ json: { cursor: 0, limit: 50 } }))}`, { method: "GET" });
 
     const figure = await measured({ area: "Providers and engines", check: "Postgres restarted under load (pg_ctlcluster stop -m fast, then start) with the production server running", trials: "requests" }, async () => {
       const outcomes: Array<{ phase: "before" | "away" | "after"; status: number; retryAfter: string | null; what: string; ms: number }> = [];
@@ -85,7 +86,7 @@ describe("dependencies going away", () => {
       const healthDuringOutage: number[] = [];
       const workers = Array.from({ length: WORKERS }, async (_, worker) => {
         while (running) {
-          const outcome = await (worker % 2 ? pull() : push());
+          const outcome = await (worker % 2 ? pull(worker) : push(worker));
           outcomes.push({ phase, status: outcome.status, retryAfter: outcome.retryAfter, what: worker % 2 ? "pull" : "push", ms: outcome.ms });
           if (outcome.status !== 200) await wait(100);
         }
