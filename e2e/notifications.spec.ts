@@ -187,4 +187,5 @@ test("the pages write times in the locale the user chooses, at once and after a 
   await expect(dailyDigest("Daily digest (17:00)")).toHaveCount(0);
   await page.reload();
   await expect(dailyDigest("Daily digest (5:00 PM)")).toBeAttached();
+  await page.screenshot({ path: `${ARTIFACTS}/notification-preferences-en-US.png`, fullPage: true });
 });

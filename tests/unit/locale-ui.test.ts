@@ -6,7 +6,8 @@ import { mondayOf, weekFrom } from "~/components/calendar/week";
 import { describeRunState } from "~/components/jobs/run-state";
 import { formatDate } from "~/components/privacy/labels";
 import { useLocale } from "~/components/ui/locale";
-import { formatTime, formatTimeOfDay } from "~/components/ui/time";
+import { formatTime } from "~/components/ui/time";
+import { formatTimeOfDay } from "~/lib/locale-time";
 import { DEFAULT_LOCALE, formatDateTimeIn, formatNumberIn } from "~/lib/schemas/locale";
 
 /**

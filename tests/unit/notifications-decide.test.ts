@@ -149,7 +149,7 @@ const rows: Row[] = [
 
 describe("decideNotification: the matrix", () => {
   it.each(rows)("$name", (row) => {
-    const decisions = decideNotification({ kind: row.kind, preferences: row.preferences, focus: row.focus ?? null, webhookEndpoint: row.webhookEndpoint ?? true, now: at(row.now) });
+    const decisions = decideNotification({ kind: row.kind, preferences: row.preferences, focus: row.focus ?? null, webhookEndpoint: row.webhookEndpoint ?? true, locale: "en-GB", now: at(row.now) });
     expect(decisions.map((decision) => decision.channel)).toEqual(notificationSpec(row.kind).channels);
     for (const [channel, [outcome, reason, deliverAt, text]] of Object.entries(row.expect) as [NotificationChannel, Expected][]) {
       const decision = decisions.find((candidate) => candidate.channel === channel);
@@ -162,17 +162,25 @@ describe("decideNotification: the matrix", () => {
   });
 
   it.each(NOTIFICATION_KINDS)("%s: urgent kinds are never held, others never go out in quiet hours (except in-app)", (kind) => {
-    const decisions = decideNotification({ kind, preferences: prefs(quiet()), focus: null, webhookEndpoint: true, now: at("2026-01-15T22:30:00Z") });
+    const decisions = decideNotification({ kind, preferences: prefs(quiet()), focus: null, webhookEndpoint: true, locale: "en-GB", now: at("2026-01-15T22:30:00Z") });
     for (const decision of decisions) {
       if (notificationSpec(kind).priority === "urgent" || decision.channel === "inApp") expect(decision.outcome).toBe("send");
       else expect(decision).toMatchObject({ outcome: "hold", reason: "quiet_hours" });
     }
   });
 
+  it("writes the reason's time in the user's locale", () => {
+    const reason = (locale: "en-GB" | "en-US" | "de-DE") =>
+      decideNotification({ kind: "sync.conflict_detected", preferences: prefs(quiet()), focus: null, webhookEndpoint: true, locale, now: at("2026-01-15T22:30:00Z") }).find((decision) => decision.channel === "email")!.reasonText;
+    expect(reason("en-GB")).toMatch(/^quiet hours until \d\d:\d\d$/);
+    expect(reason("en-US")).toMatch(/^quiet hours until \d{1,2}:\d\d\s(AM|PM)$/);
+    expect(reason("de-DE")).toBe(reason("en-GB"));
+  });
+
   it("decides in a few milliseconds at most (the budget is 100 ms)", () => {
     const preferences = prefs({ ...quiet(), categories: { sync: { frequency: "hourly" } } });
     const started = performance.now();
-    for (let index = 0; index < 1000; index++) decideNotification({ kind: "sync.conflict_detected", preferences, focus: { until: at("2026-01-16T09:00:00Z") }, webhookEndpoint: true, now: at("2026-01-15T20:40:00Z") });
+    for (let index = 0; index < 1000; index++) decideNotification({ kind: "sync.conflict_detected", preferences, focus: { until: at("2026-01-16T09:00:00Z") }, webhookEndpoint: true, locale: "en-GB", now: at("2026-01-15T20:40:00Z") });
     expect((performance.now() - started) / 1000).toBeLessThan(5);
   });
 });

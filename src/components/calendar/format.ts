@@ -1,5 +1,5 @@
 import type { SupportedLocale } from "~/lib/schemas/locale";
-import { dateTimeFormat, hourAndMinute } from "../ui/time";
+import { dateTimeFormat, hourAndMinute } from "~/lib/locale-time";
 import type { WeekDay, Week } from "./week";
 
 /**

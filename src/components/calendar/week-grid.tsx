@@ -3,7 +3,7 @@
 import { useEffect, useId, useRef, useState, type ButtonHTMLAttributes, type FocusEvent, type KeyboardEvent, type PointerEvent } from "react";
 import { cn } from "../ui/cn";
 import { useLocale } from "../ui/locale";
-import { formatTimeOfDay } from "../ui/time";
+import { formatTimeOfDay } from "~/lib/locale-time";
 import { calendarColors, clock, columnLabel, spanLabel, weekLabel } from "./format";
 import type { WeekItem } from "./items";
 import { ItemText, type BlockState } from "./item-text";

@@ -4,7 +4,8 @@ import { formatNumberIn, type SupportedLocale } from "~/lib/schemas/locale";
 import type { NotificationFrequency } from "~/lib/schemas/notifications";
 import type { RouterOutputs } from "~/trpc/react";
 import { instantOfWall, wallOf } from "../calendar/week";
-import { formatTime, formatTimeOfDay } from "../ui/time";
+import { formatTimeOfDay } from "~/lib/locale-time";
+import { formatTime } from "../ui/time";
 
 export type ListedNotification = RouterOutputs["notifications"]["list"]["items"][number];
 export type Decision = RouterOutputs["notifications"]["decisions"][number];

@@ -18,7 +18,8 @@ import { Loading } from "../ui/loading";
 import { useLocale } from "../ui/locale";
 import { SelectField } from "../ui/select-field";
 import { SwitchRow } from "../ui/switch";
-import { formatTime, formatTimeOfDay } from "../ui/time";
+import { formatTimeOfDay } from "~/lib/locale-time";
+import { formatTime } from "../ui/time";
 import { DAILY_DIGEST_HOUR, frequencyLabel, instantOfWallInput, timeZoneChoices, tomorrowAt, wallInputValue } from "./format";
 
 /** What the Save button sends: everything but do-not-disturb, which its own buttons set at once. */

@@ -1,3 +1,4 @@
+import { dateTimeFormat, hourAndMinute } from "~/lib/locale-time";
 import type { SupportedLocale } from "~/lib/schemas/locale";
 
 /**
@@ -8,38 +9,6 @@ import type { SupportedLocale } from "~/lib/schemas/locale";
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
-
-/**
- * Intl formatters are costly to build and a page formats hundreds of times: one per locale,
- * zone and options, kept (a handful of locales and zones, so the map stays small).
- * `locale` is a string for the one internal use of a locale nobody chooses (en-CA's day key).
- */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-export function dateTimeFormat(locale: SupportedLocale | "en-CA", timeZone: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${locale}|${timeZone ?? ""}|${JSON.stringify(options)}`;
-  let found = formatters.get(key);
-  if (!found) formatters.set(key, (found = new Intl.DateTimeFormat(locale, { timeZone, ...options })));
-  return found;
-}
-
-/**
- * The locale's own hour and minute: "09:30" in en-GB and de-DE, "9:30" in ja-JP, "9:30 AM"
- * in en-US. Its short time style knows whether the hour is padded, but a style cannot be
- * combined with a day and month, so the width is read from it once and given as an option.
- * The hour cycle (12 or 24) is the locale's default either way.
- */
-export function hourAndMinute(locale: SupportedLocale): Intl.DateTimeFormatOptions {
-  const hour = dateTimeFormat(locale, "UTC", { timeStyle: "short" })
-    .formatToParts(Date.UTC(2000, 0, 1, 9))
-    .find((part) => part.type === "hour")?.value;
-  return { hour: hour?.length === 2 ? "2-digit" : "numeric", minute: "2-digit" };
-}
-
-/** A time of day that is no instant (a rule's hour, the week grid's edge): "09:00", "9:00 AM". */
-export function formatTimeOfDay(locale: SupportedLocale, hour: number, minute = 0): string {
-  // Read as UTC on a fixed day, so no zone's offset or DST moves it.
-  return dateTimeFormat(locale, "UTC", hourAndMinute(locale)).format(Date.UTC(2000, 0, 1, hour, minute));
-}
 
 /**
  * "15:30" (en-GB), "3:30 PM" (en-US); with seconds when it is under a minute away

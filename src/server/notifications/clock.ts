@@ -1,5 +1,7 @@
 import { minutesOfClockTime } from "~/lib/calendar/schemas";
 import { DAY, HOUR, MINUTE, zoneOffsetAt, zoneOffsetPieces } from "~/lib/calendar/zoned-time";
+import { dateTimeFormat, hourAndMinute } from "~/lib/locale-time";
+import type { SupportedLocale } from "~/lib/schemas/locale";
 
 /**
  * Wall-clock arithmetic for notification decisions: quiet hours and digest windows are set in
@@ -62,19 +64,11 @@ export function digestClose(frequency: DigestFrequency, timeZone: string, now: n
   return nextWallTime(timeZone, now, period, phase);
 }
 
-const labelFormats = new Map<string, { time: Intl.DateTimeFormat; day: Intl.DateTimeFormat }>();
+/** Whose clock a time is written on: their zone and their locale (users.locale). */
+export type ReaderClock = { timeZone: string; locale: SupportedLocale };
 
-/** "08:00" on the user's clock, or "Tue 3 Mar 08:00" when not within the next 24 hours. */
-export function clockLabel(timeZone: string, instant: number, now: number): string {
-  let formats = labelFormats.get(timeZone);
-  if (!formats) {
-    // Building a DateTimeFormat costs ~100 format calls: one pair per zone, kept.
-    formats = {
-      time: new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }),
-      day: new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "short", day: "numeric", month: "short" }),
-    };
-    labelFormats.set(timeZone, formats);
-  }
-  const time = formats.time.format(instant);
-  return instant - now < DAY ? time : `${formats.day.format(instant)} ${time}`;
+/** "08:00" on the reader's clock in their locale ("8:00 AM" in en-US), or "Tue 3 Mar 08:00" when not within the next 24 hours. */
+export function clockLabel({ timeZone, locale }: ReaderClock, instant: number, now: number): string {
+  const time = dateTimeFormat(locale, timeZone, hourAndMinute(locale)).format(instant);
+  return instant - now < DAY ? time : `${dateTimeFormat(locale, timeZone, { weekday: "short", day: "numeric", month: "short" }).format(instant)} ${time}`;
 }

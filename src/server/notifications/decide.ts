@@ -1,9 +1,10 @@
 import { MINUTE } from "~/lib/calendar/zoned-time";
 import { NOTIFICATION_CATEGORY_LABELS, NOTIFICATION_CHANNEL_LABELS, notificationSpec, type NotificationChannel, type NotificationKind } from "~/lib/notifications/catalog";
+import type { SupportedLocale } from "~/lib/schemas/locale";
 import type { NotificationPreferences } from "~/lib/schemas/notifications";
 import type { NotificationOutcome } from "../db/schema";
 import type { NotificationDecisionReason } from "../metrics/registry";
-import { clockLabel, digestClose, quietHoursEnd, type DigestFrequency } from "./clock";
+import { clockLabel, digestClose, quietHoursEnd, type DigestFrequency, type ReaderClock } from "./clock";
 
 /**
  * The delivery decision, as a pure function of the kind, the user's preferences, their live
@@ -41,8 +42,8 @@ export type ChannelDecision = {
   deliverAt: Date | null;
 };
 
-/** `webhookEndpoint`: whether any of the user's endpoints receives this kind (with none, the webhook channel has nowhere to go). */
-export type DecisionInput = { kind: NotificationKind; preferences: NotificationPreferences; focus: FocusState; webhookEndpoint: boolean; now: Date };
+/** `webhookEndpoint`: whether any of the user's endpoints receives this kind (with none, the webhook channel has nowhere to go); `locale`: how the reasons write their times (users.locale). */
+export type DecisionInput = { kind: NotificationKind; preferences: NotificationPreferences; focus: FocusState; webhookEndpoint: boolean; locale: SupportedLocale; now: Date };
 
 /** Channels that interrupt or leave the app, so frequency and holds apply to them. In-app is not one. */
 const HELD_CHANNELS: readonly NotificationChannel[] = ["desktop", "email", "webhook"];
@@ -50,7 +51,7 @@ const HELD_CHANNELS: readonly NotificationChannel[] = ["desktop", "email", "webh
 /** A focus without a set end is looked at again after this long. */
 const OPEN_FOCUS_RECHECK_MS = 30 * MINUTE;
 
-export function decideNotification({ kind, preferences, focus, webhookEndpoint, now }: DecisionInput): ChannelDecision[] {
+export function decideNotification({ kind, preferences, focus, webhookEndpoint, locale, now }: DecisionInput): ChannelDecision[] {
   const spec = notificationSpec(kind);
   const category = preferences.categories[spec.category];
   const categoryLabel = NOTIFICATION_CATEGORY_LABELS[spec.category].label;
@@ -60,7 +61,7 @@ export function decideNotification({ kind, preferences, focus, webhookEndpoint, 
   // The same for every held channel: computed once, lazily.
   let hold: Hold | null | undefined;
   const digest = spec.timely || category.frequency === "immediate" || category.frequency === "off" ? null : category.frequency;
-  const heldFor = () => (hold === undefined ? (hold = holdUntil(preferences, focus, now, digest)) : hold);
+  const heldFor = () => (hold === undefined ? (hold = holdUntil(preferences, focus, now, digest, locale)) : hold);
   return spec.channels.map((channel) => {
     const enabled = category.channels.includes(channel);
     // The user's own choice is the reason they recognise, so it is checked before the endpoints.
@@ -88,7 +89,7 @@ export type Hold = { reason: NotificationDecisionReason; reasonText: string; del
  * applies at the time reached. Null: it may go now. Used at decision time and again when a
  * hold ends (a focus or do-not-disturb may have begun meanwhile).
  */
-export function holdUntil(preferences: NotificationPreferences, focus: FocusState, now: Date, digest: DigestFrequency | null): Hold | null {
+export function holdUntil(preferences: NotificationPreferences, focus: FocusState, now: Date, digest: DigestFrequency | null, locale: SupportedLocale): Hold | null {
   const { timeZone } = preferences;
   const start = now.getTime();
   let at = start;
@@ -109,11 +110,11 @@ export function holdUntil(preferences: NotificationPreferences, focus: FocusStat
     if (!moved) break;
   }
   if (reason === null) return null;
-  return { reason, reasonText: holdText(reason, timeZone, at, start, focus), deliverAt: new Date(at) };
+  return { reason, reasonText: holdText(reason, { timeZone, locale }, at, start, focus), deliverAt: new Date(at) };
 }
 
-function holdText(reason: NotificationDecisionReason, timeZone: string, at: number, now: number, focus: FocusState): string {
-  const when = clockLabel(timeZone, at, now);
+function holdText(reason: NotificationDecisionReason, reader: ReaderClock, at: number, now: number, focus: FocusState): string {
+  const when = clockLabel(reader, at, now);
   switch (reason) {
     case "digest":
       return `batched into the ${when} digest`;

@@ -15,7 +15,9 @@ import { readFocus } from "./focus";
 import { getNotificationPreferences } from "./preferences";
 import { byPriority, priorityOf } from "./priority";
 import { takeSendSlot, type LimitedChannel } from "./rate-limits";
-import { clockLabel } from "./clock";
+import { clockLabel, type ReaderClock } from "./clock";
+import type { SupportedLocale } from "~/lib/schemas/locale";
+import { getUserLocale } from "../auth/locale";
 
 /**
  * Delivery: everything due for one user on one channel leaves as ONE message — a single
@@ -51,7 +53,7 @@ type DueRow = {
 export type DeliveryOutcome = { delivered: number; messages: number; calls: number; deferredTo: Date | null; notificationIds: string[]; via?: string };
 
 /** What the caller already read for this user at this moment (notify has both): not read again. */
-export type KnownState = { preferences?: NotificationPreferences; focus?: FocusState };
+export type KnownState = { preferences?: NotificationPreferences; focus?: FocusState; locale?: SupportedLocale };
 
 export async function deliverDue(db: Db, env: Env, userId: string, channel: LimitedChannel, { now = new Date(), known = {} }: { now?: Date; known?: KnownState } = {}): Promise<DeliveryOutcome> {
   // Most important first, oldest first within a priority (priority.ts): the order messages leave in.
@@ -61,6 +63,9 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
   // Read at most once per delivery, and only when needed.
   let preferencesRead: Promise<NotificationPreferences> | undefined;
   const preferences = () => (preferencesRead ??= known.preferences ? Promise.resolve(known.preferences) : getNotificationPreferences(db, userId));
+  let readerRead: Promise<ReaderClock> | undefined;
+  /** Whose clock a re-hold's reason is written on (their zone and locale). */
+  const reader = () => (readerRead ??= Promise.all([preferences(), known.locale ?? getUserLocale(db, userId)]).then(([{ timeZone }, locale]) => ({ timeZone, locale })));
   const holdBack = async (held: DueRow[], hold: Hold) => {
     await holdAgain(db, channel, held, hold);
     deferredTo = earliest(deferredTo, hold.deliverAt);
@@ -71,14 +76,14 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
   // A hold that began after the decision (focus, do-not-disturb, quiet hours reached) holds the non-urgent ones again.
   const ordinary = rows.filter((row) => row.priority !== "urgent");
   if (ordinary.length) {
-    const [current, focus] = await Promise.all([preferences(), "focus" in known ? known.focus! : readFocus(db, userId, now)]);
-    const hold = holdUntil(current, focus, now, null);
+    const [current, focus, clock] = await Promise.all([preferences(), "focus" in known ? known.focus! : readFocus(db, userId, now), reader()]);
+    const hold = holdUntil(current, focus, now, null, clock.locale);
     if (hold) await holdBack(ordinary, hold);
     // Low ones never interrupt: while a normal notice waits for this user and channel (a digest, a
     // rate limit), they wait to go in its message rather than send one of their own now.
     else if (ordinary.every((row) => row.priority === "low")) {
       const next = await nextWaitingNormal(db, userId, channel, now);
-      if (next) await holdBack(ordinary, { reason: next.reason, reasonText: `low priority: goes with the message at ${clockLabel(current.timeZone, next.deliverAt.getTime(), now.getTime())}`, deliverAt: next.deliverAt });
+      if (next) await holdBack(ordinary, { reason: next.reason, reasonText: `low priority: goes with the message at ${clockLabel(clock, next.deliverAt.getTime(), now.getTime())}`, deliverAt: next.deliverAt });
     }
     if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
   }
@@ -95,8 +100,7 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
       allowed.push(...part);
       continue;
     }
-    const { timeZone } = await preferences();
-    await holdBack(part, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(timeZone, retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
+    await holdBack(part, { reason: "rate_limited", reasonText: `rate limited: sent at ${clockLabel(await reader(), retryAt.getTime(), now.getTime())}`, deliverAt: retryAt });
   }
 
   // Urgent kinds (new devices, the deletion notice) go first, as messages of their own kind, never

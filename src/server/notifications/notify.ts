@@ -8,7 +8,8 @@ import { sha256Hex } from "../hash";
 import { hasWebhookEndpointFor } from "../webhooks/dispatch";
 import { logger } from "../logger";
 import { metrics } from "../metrics/registry";
-import { clockLabel } from "./clock";
+import { getUserLocale } from "../auth/locale";
+import { clockLabel, type ReaderClock } from "./clock";
 import { decideNotification, type ChannelDecision } from "./decide";
 import { deliverDue } from "./deliver";
 import { readFocus } from "./focus";
@@ -83,12 +84,13 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
   const spec = notificationSpec(kind);
   const data = parseNotificationData(kind, input) as Record<string, unknown>;
   const webhookChannel = (spec.channels as readonly NotificationChannel[]).includes("webhook");
-  const [preferences, focus, webhookEndpoint] = await Promise.all([
+  const [preferences, focus, webhookEndpoint, locale] = await Promise.all([
     getNotificationPreferences(db, userId),
     readFocus(db, userId, now),
     webhookChannel ? hasWebhookEndpointFor(db, userId, kind) : false,
+    getUserLocale(db, userId),
   ]);
-  const decided = decideNotification({ kind, preferences, focus, webhookEndpoint, now });
+  const decided = decideNotification({ kind, preferences, focus, webhookEndpoint, locale, now });
   const inApp = decided.find((decision) => decision.channel === "inApp");
   const listed = inApp !== undefined && inApp.outcome !== "drop";
   const coalesceKey = spec.coalesce ? `${kind}:${spec.coalesce.key(data)}` : null;
@@ -98,7 +100,7 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
   const recorded = await db.transaction(async (tx) => {
     const row = await foldOrInsert(tx, { id, userId, kind, data, coalesceKey, listed, now });
     if (row.repeat) return { ...row, decisions: await recordedDecisions(tx, row.id) };
-    const decisions = row.folded ? await afterFold(tx, row.id, row.createdAt, decided, preferences.timeZone, now) : decided;
+    const decisions = row.folded ? await afterFold(tx, row.id, row.createdAt, decided, { timeZone: preferences.timeZone, locale }, now) : decided;
     await tx.insert(notificationDecisions).values(
       decisions.map((decision) => ({
         notificationId: row.id,
@@ -138,7 +140,7 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
       later.push(delivery);
       continue;
     }
-    const outcome = await deliverDue(db, getEnv(), userId, delivery.channel, { now, known: { preferences, focus } });
+    const outcome = await deliverDue(db, getEnv(), userId, delivery.channel, { now, known: { preferences, focus, locale } });
     if (outcome.deferredTo) later.push({ userId, channel: delivery.channel, at: outcome.deferredTo });
     if (outcome.notificationIds.includes(recorded.id)) delivered[delivery.channel] = { via: outcome.via ?? delivery.channel };
   }
@@ -220,7 +222,7 @@ async function foldOrInsert(tx: Tx, input: RowInput): Promise<{ id: string; crea
  * moves the update it finds waiting to the new end, so 200 conflicts in 200 pushes are one message
  * (and, to a webhook, one update), never 200.
  */
-async function afterFold(tx: Tx, notificationId: string, createdAt: Date, decided: ChannelDecision[], timeZone: string, now: Date): Promise<ChannelDecision[]> {
+async function afterFold(tx: Tx, notificationId: string, createdAt: Date, decided: ChannelDecision[], reader: ReaderClock, now: Date): Promise<ChannelDecision[]> {
   const sent = await tx
     .selectDistinct({ channel: notificationDecisions.channel })
     .from(notificationDecisions)
@@ -228,7 +230,7 @@ async function afterFold(tx: Tx, notificationId: string, createdAt: Date, decide
   const wentOut = new Set<NotificationChannel>(sent.map((row) => row.channel));
   const updateAt = new Date(Math.min(now.getTime() + BURST_QUIET_MS, createdAt.getTime() + BURST_MAX_MS));
   const toldOnceText = "folded into a notification already sent; the list shows its count as it grows";
-  const hold = { outcome: "hold" as const, reason: "folded" as const, reasonText: `folded into an earlier notification; the update goes at ${clockLabel(timeZone, updateAt.getTime(), now.getTime())}`, deliverAt: updateAt };
+  const hold = { outcome: "hold" as const, reason: "folded" as const, reasonText: `folded into an earlier notification; the update goes at ${clockLabel(reader, updateAt.getTime(), now.getTime())}`, deliverAt: updateAt };
   const decisions = decided.map((decision) => {
     // Urgent ones are never delayed, folded or not.
     if (decision.reason === "urgent" || decision.channel === "inApp" || decision.outcome === "drop" || !wentOut.has(decision.channel)) return decision;
