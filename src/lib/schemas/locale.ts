@@ -1,4 +1,6 @@
 import { z } from "zod";
+// A runtime import one way only: locale-time.ts takes nothing but the SupportedLocale type from here.
+import { dateTimeFormat } from "../locale-time";
 
 /**
  * The locales a user may choose for how dates, times and numbers are written to them (their
@@ -44,17 +46,21 @@ export function supportedLocaleOr(value: string | null | undefined): SupportedLo
  * zone's short name is taken on its own and appended.
  */
 export function formatDateTimeIn(locale: SupportedLocale, timeZone: string, instant: Date): string {
-  const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone }).format(instant);
-  const zone = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: "short" }).formatToParts(instant).find((part) => part.type === "timeZoneName")?.value;
+  const dateTime = dateTimeFormat(locale, timeZone, { dateStyle: "medium", timeStyle: "short" }).format(instant);
+  const zone = dateTimeFormat(locale, timeZone, { timeZoneName: "short" }).formatToParts(instant).find((part) => part.type === "timeZoneName")?.value;
   return zone ? `${dateTime} ${zone}` : dateTime;
 }
 
 /** A day (no time) as the locale writes it in full: "9 April 2026", "April 9, 2026", "9. April 2026". */
 export function formatDayIn(locale: SupportedLocale, timeZone: string, instant: Date): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone }).format(instant);
+  return dateTimeFormat(locale, timeZone, { dateStyle: "long" }).format(instant);
 }
 
 /** A count or amount with the locale's grouping and decimal marks: 1,234.5 · 1.234,5 · 1 234,5; `fractionDigits` fixes the decimals ("4.2 s"). */
+const numberFormats = new Map<string, Intl.NumberFormat>();
 export function formatNumberIn(locale: SupportedLocale, value: number, fractionDigits?: number): string {
-  return new Intl.NumberFormat(locale, fractionDigits === undefined ? undefined : { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }).format(value);
+  const key = `${locale}|${fractionDigits ?? ""}`;
+  let format = numberFormats.get(key);
+  if (!format) numberFormats.set(key, (format = new Intl.NumberFormat(locale, fractionDigits === undefined ? undefined : { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits })));
+  return format.format(value);
 }
