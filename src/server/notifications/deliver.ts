@@ -12,12 +12,10 @@ import { publishSafely } from "../realtime/publisher";
 import { queueWebhookDeliveries } from "../webhooks/dispatch";
 import { holdUntil, type FocusState, type Hold } from "./decide";
 import { readFocus } from "./focus";
-import { getNotificationPreferences } from "./preferences";
+import { getNotificationSettings, type NotificationSettings } from "./preferences";
 import { byPriority, priorityOf } from "./priority";
 import { takeSendSlot, type LimitedChannel } from "./rate-limits";
 import { clockLabel, type ReaderClock } from "./clock";
-import type { SupportedLocale } from "~/lib/schemas/locale";
-import { getUserLocale } from "../auth/locale";
 
 /**
  * Delivery: everything due for one user on one channel leaves as ONE message — a single
@@ -53,7 +51,7 @@ type DueRow = {
 export type DeliveryOutcome = { delivered: number; messages: number; calls: number; deferredTo: Date | null; notificationIds: string[]; via?: string };
 
 /** What the caller already read for this user at this moment (notify has both): not read again. */
-export type KnownState = { preferences?: NotificationPreferences; focus?: FocusState; locale?: SupportedLocale };
+export type KnownState = { settings?: NotificationSettings; focus?: FocusState };
 
 export async function deliverDue(db: Db, env: Env, userId: string, channel: LimitedChannel, { now = new Date(), known = {} }: { now?: Date; known?: KnownState } = {}): Promise<DeliveryOutcome> {
   // Most important first, oldest first within a priority (priority.ts): the order messages leave in.
@@ -61,11 +59,13 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
   if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo: null, notificationIds: [] };
   let deferredTo: Date | null = null;
   // Read at most once per delivery, and only when needed.
-  let preferencesRead: Promise<NotificationPreferences> | undefined;
-  const preferences = () => (preferencesRead ??= known.preferences ? Promise.resolve(known.preferences) : getNotificationPreferences(db, userId));
-  let readerRead: Promise<ReaderClock> | undefined;
+  let settingsRead: Promise<NotificationSettings> | undefined;
+  const settings = () => (settingsRead ??= known.settings ? Promise.resolve(known.settings) : getNotificationSettings(db, userId));
   /** Whose clock a re-hold's reason is written on (their zone and locale). */
-  const reader = () => (readerRead ??= Promise.all([preferences(), known.locale ?? getUserLocale(db, userId)]).then(([{ timeZone }, locale]) => ({ timeZone, locale })));
+  const reader = async (): Promise<ReaderClock> => {
+    const { preferences, locale } = await settings();
+    return { timeZone: preferences.timeZone, locale };
+  };
   const holdBack = async (held: DueRow[], hold: Hold) => {
     await holdAgain(db, channel, held, hold);
     deferredTo = earliest(deferredTo, hold.deliverAt);
@@ -76,8 +76,9 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
   // A hold that began after the decision (focus, do-not-disturb, quiet hours reached) holds the non-urgent ones again.
   const ordinary = rows.filter((row) => row.priority !== "urgent");
   if (ordinary.length) {
-    const [current, focus, clock] = await Promise.all([preferences(), "focus" in known ? known.focus! : readFocus(db, userId, now), reader()]);
-    const hold = holdUntil(current, focus, now, null, clock.locale);
+    const [{ preferences: current, locale }, focus] = await Promise.all([settings(), "focus" in known ? known.focus! : readFocus(db, userId, now)]);
+    const clock = { timeZone: current.timeZone, locale };
+    const hold = holdUntil(current, focus, now, null, locale);
     if (hold) await holdBack(ordinary, hold);
     // Low ones never interrupt: while a normal notice waits for this user and channel (a digest, a
     // rate limit), they wait to go in its message rather than send one of their own now.
@@ -111,7 +112,7 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
   const rest = allowed.filter((row) => row.priority !== "urgent");
   const outcome: DeliveryOutcome = { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
   for (const group of [...urgent, ...(rest.length ? [rest] : [])]) {
-    const part = await sendGroup(db, env, userId, channel, group, now, preferences);
+    const part = await sendGroup(db, env, userId, channel, group, now, settings);
     outcome.delivered += part.delivered;
     outcome.messages += part.messages;
     outcome.calls += part.calls;
@@ -137,10 +138,10 @@ async function nextWaitingNormal(db: Db, userId: string, channel: LimitedChannel
 }
 
 /** Sends one message for these claimed rows and records how it left (or why it could not). */
-async function sendGroup(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[], now: Date, preferences: () => Promise<NotificationPreferences>) {
+async function sendGroup(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[], now: Date, settings: () => Promise<NotificationSettings>) {
   let sent: Sent;
   try {
-    sent = await send(db, env, userId, channel, rows, preferences);
+    sent = await send(db, env, userId, channel, rows, settings);
   } catch (error) {
     await release(db, rows);
     throw error;
@@ -218,14 +219,14 @@ const asNotification = (row: DueRow) => ({ kind: row.kind, data: row.data }) as 
 /** How a message left (`as`, recorded), its email provider, or why it could not (then the rows are dropped with that reason). */
 type Sent = { as: string; calls: number; via?: string; outcome?: { reason: NotificationDecisionReason; reasonText: string } };
 
-async function send(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[], preferences: () => Promise<NotificationPreferences>): Promise<Sent> {
+async function send(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[], settings: () => Promise<NotificationSettings>): Promise<Sent> {
   const items = distinctNotifications(rows);
   const form = items.length > 1 ? `digest of ${items.length}` : "single";
   if (channel === "desktop") {
     await publishSafely(userId, "notification:new", desktopPing(items, rows[0]!.decisionId));
     return { as: form, calls: 1 };
   }
-  if (channel === "email") return sendByEmail(db, env, userId, items, rows, form, await preferences());
+  if (channel === "email") return sendByEmail(db, env, userId, items, rows, form, await settings());
   return sendByWebhook(db, userId, items, form);
 }
 
@@ -257,7 +258,7 @@ function digestWindowOf(items: DueRow[], preferences: NotificationPreferences): 
   return "held";
 }
 
-async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], rows: DueRow[], form: string, preferences: NotificationPreferences): Promise<Sent> {
+async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], rows: DueRow[], form: string, { preferences, locale }: NotificationSettings): Promise<Sent> {
   const [user] = await db.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, userId));
   if (!user) return { as: form, calls: 0, outcome: { reason: "suppressed_address" as const, reasonText: "the account is gone" } };
   const categories = new Set(items.map((item) => item.category));
@@ -281,6 +282,7 @@ async function sendByEmail(db: Db, env: Env, userId: string, items: DueRow[], ro
     // Security mail has no unsubscribe; a digest mixing categories offers the preferences page instead.
     ...(categories.size === 1 && only !== "security" ? { unsubscribeCategory: only as never } : {}),
     timeZone: preferences.timeZone,
+    locale,
   });
   if (result.status === "suppressed") return { as: form, calls: 0, outcome: { reason: "suppressed_address" as const, reasonText: result.reason } };
   // The embedded default writes to the outbox folder through the SMTP provider: say where it went.

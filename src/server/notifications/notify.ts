@@ -8,14 +8,13 @@ import { sha256Hex } from "../hash";
 import { hasWebhookEndpointFor } from "../webhooks/dispatch";
 import { logger } from "../logger";
 import { metrics } from "../metrics/registry";
-import { getUserLocale } from "../auth/locale";
 import { clockLabel, type ReaderClock } from "./clock";
 import { decideNotification, type ChannelDecision } from "./decide";
 import { deliverDue } from "./deliver";
 import { readFocus } from "./focus";
 import type { LimitedChannel } from "./rate-limits";
 import { announceUnread } from "./inbox";
-import { getNotificationPreferences } from "./preferences";
+import { getNotificationSettings } from "./preferences";
 import { scheduleDeliveries, type DueDelivery, type Scheduler } from "./schedule";
 
 /**
@@ -84,12 +83,12 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
   const spec = notificationSpec(kind);
   const data = parseNotificationData(kind, input) as Record<string, unknown>;
   const webhookChannel = (spec.channels as readonly NotificationChannel[]).includes("webhook");
-  const [preferences, focus, webhookEndpoint, locale] = await Promise.all([
-    getNotificationPreferences(db, userId),
+  const [settings, focus, webhookEndpoint] = await Promise.all([
+    getNotificationSettings(db, userId),
     readFocus(db, userId, now),
     webhookChannel ? hasWebhookEndpointFor(db, userId, kind) : false,
-    getUserLocale(db, userId),
   ]);
+  const { preferences, locale } = settings;
   const decided = decideNotification({ kind, preferences, focus, webhookEndpoint, locale, now });
   const inApp = decided.find((decision) => decision.channel === "inApp");
   const listed = inApp !== undefined && inApp.outcome !== "drop";
@@ -140,7 +139,7 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
       later.push(delivery);
       continue;
     }
-    const outcome = await deliverDue(db, getEnv(), userId, delivery.channel, { now, known: { preferences, focus, locale } });
+    const outcome = await deliverDue(db, getEnv(), userId, delivery.channel, { now, known: { settings, focus } });
     if (outcome.deferredTo) later.push({ userId, channel: delivery.channel, at: outcome.deferredTo });
     if (outcome.notificationIds.includes(recorded.id)) delivered[delivery.channel] = { via: outcome.via ?? delivery.channel };
   }

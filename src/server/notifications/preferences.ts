@@ -1,14 +1,28 @@
 import { eq } from "drizzle-orm";
 import type { NotificationCategory, NotificationChannel } from "~/lib/notifications/catalog";
 import { refusedFieldDetails, ZNotificationPreferences, type NotificationPreferences, type NotificationPreferencesPatch } from "~/lib/schemas/notifications";
+import { supportedLocaleOr, type SupportedLocale } from "~/lib/schemas/locale";
 import type { DbOrTx } from "../db/client";
-import { notificationPreferences } from "../db/schema";
+import { notificationPreferences, users } from "../db/schema";
 import { AppError } from "../errors";
 
 /** The user's preferences, defaults filled in (a missing row is all defaults). */
 export async function getNotificationPreferences(db: DbOrTx, userId: string): Promise<NotificationPreferences> {
   const [row] = await db.select({ settings: notificationPreferences.settings }).from(notificationPreferences).where(eq(notificationPreferences.userId, userId));
   return ZNotificationPreferences.parse(row?.settings ?? {});
+}
+
+/** A user's preferences and the locale their times are written in (users.locale): what deciding and delivering need. */
+export type NotificationSettings = { preferences: NotificationPreferences; locale: SupportedLocale };
+
+/** Both in one read (the user's row, their preferences' row if any), defaults filled in. */
+export async function getNotificationSettings(db: DbOrTx, userId: string): Promise<NotificationSettings> {
+  const [row] = await db
+    .select({ settings: notificationPreferences.settings, locale: users.locale })
+    .from(users)
+    .leftJoin(notificationPreferences, eq(notificationPreferences.userId, users.id))
+    .where(eq(users.id, userId));
+  return { preferences: ZNotificationPreferences.parse(row?.settings ?? {}), locale: supportedLocaleOr(row?.locale) };
 }
 
 /** Applies a validated change (categories one at a time, the rest as given); returns the preferences now in force. */
