@@ -64,6 +64,8 @@ test("set quiet hours, trigger a conflict, and see the bell count rise live; the
   await page.getByLabel("Until", { exact: true }).fill(end);
   // Sync conflicts: no webhook (the user has no endpoint anyway), the rest immediate.
   await page.getByRole("group", { name: "Sync" }).getByLabel("Webhook").uncheck();
+  await page.getByLabel("Send an email").selectOption({ label: "Only if still unread after 15 minutes" });
+  await expect(page.getByText("Urgent notifications, such as a new device signing in, are always emailed at once.")).toBeVisible();
   await page.getByRole("button", { name: "Save preferences" }).click();
   await expect(page.getByText("Your notification preferences were saved.")).toBeVisible();
 
@@ -82,6 +84,7 @@ test("set quiet hours, trigger a conflict, and see the bell count rise live; the
   await expect(page.getByLabel("Time zone")).toHaveValue(ZONE);
   await expect(page.getByRole("group", { name: "Sync" }).getByLabel("Webhook")).not.toBeChecked();
   await expect(page.getByLabel("Focus reminder (minutes before a focus block)")).toHaveValue("5");
+  await expect(page.getByLabel("Send an email")).toHaveValue("15");
   await expect(page.getByRole("button", { name: "Use Europe/Berlin" })).toHaveCount(0);
   await page.screenshot({ path: `${ARTIFACTS}/notification-preferences.png`, fullPage: true });
 

@@ -86,6 +86,22 @@ const rows: Row[] = [
     focus: { until: at("2026-01-15T14:30:00Z") },
     expect: { inApp: ["send", "immediate"], desktop: ["hold", "in_focus", "2026-01-15T14:30:00.000Z", "in focus until 15:30"], webhook: ["hold", "in_focus"] },
   },
+  {
+    name: "email only if still unread after 15 minutes: the email waits, the desktop and webhook go now",
+    kind: "sync.conflict_detected",
+    preferences: prefs({ emailUnreadAfterMinutes: 15, timeZone: "Europe/Berlin" }),
+    now: NOW,
+    expect: { inApp: ["send", "immediate"], desktop: ["send", "immediate"], email: ["hold", "unread_delay", "2026-01-15T13:35:00.000Z", "emailed at 14:35 if still unread"], webhook: ["send", "immediate"] },
+  },
+  { name: "email only if still unread: an urgent notice is emailed at once all the same", kind: "security.device_signed_in", preferences: prefs({ emailUnreadAfterMinutes: 60 }), now: NOW, expect: { email: ["send", "urgent"] } },
+  {
+    name: "email only if still unread: a digest or quiet hours decide the time, not the wait",
+    kind: "integration.failed",
+    preferences: prefs({ emailUnreadAfterMinutes: 30, categories: { integrations: { frequency: "hourly" } } }),
+    now: NOW,
+    expect: { email: ["hold", "digest", "2026-01-15T14:00:00.000Z"] },
+  },
+  { name: "email only if still unread: in quiet hours the email waits for their end", kind: "account.export_ready", preferences: prefs({ emailUnreadAfterMinutes: 5, ...quiet() }), now: "2026-01-15T22:30:00Z", expect: { email: ["hold", "quiet_hours", "2026-01-16T07:00:00.000Z"] } },
   { name: "in focus, but the user lets notifications through", kind: "integration.failed", preferences: prefs({ holdWhileFocused: false }), now: NOW, focus: { until: at("2026-01-15T14:30:00Z") }, expect: { desktop: ["send", "immediate"] } },
   { name: "in focus with no set end: looked at again in 30 minutes", kind: "integration.failed", preferences: prefs(), now: NOW, focus: { until: null }, expect: { email: ["hold", "in_focus", "2026-01-15T13:50:00.000Z"] } },
   {

@@ -23,9 +23,19 @@ import { formatTime } from "../ui/time";
 import { DAILY_DIGEST_HOUR, frequencyLabel, instantOfWallInput, timeZoneChoices, tomorrowAt, wallInputValue } from "./format";
 
 /** What the Save button sends: everything but do-not-disturb, which its own buttons set at once. */
-type Draft = Pick<NotificationPreferences, "categories" | "quietHours" | "timeZone" | "holdWhileFocused" | "focusReminderMinutes">;
+type Draft = Pick<NotificationPreferences, "categories" | "quietHours" | "timeZone" | "holdWhileFocused" | "focusReminderMinutes" | "emailUnreadAfterMinutes">;
 
-const draftOf = ({ categories, quietHours, timeZone, holdWhileFocused, focusReminderMinutes }: NotificationPreferences): Draft => ({ categories, quietHours, timeZone, holdWhileFocused, focusReminderMinutes });
+const draftOf = ({ categories, quietHours, timeZone, holdWhileFocused, focusReminderMinutes, emailUnreadAfterMinutes }: NotificationPreferences): Draft => ({
+  categories,
+  quietHours,
+  timeZone,
+  holdWhileFocused,
+  focusReminderMinutes,
+  emailUnreadAfterMinutes,
+});
+
+/** The waits offered for "email only if still unread" (the API takes any 0–120). */
+const UNREAD_EMAIL_WAITS = [0, 5, 15, 30, 60];
 
 /** Categories whose every kind is urgent (security): their frequency does not apply and they are always listed. */
 const ALWAYS_SENT = new Set(NOTIFICATION_CATEGORIES.filter((category) => Object.values(notificationKinds).every((spec) => spec.category !== category || spec.priority === "urgent")));
@@ -154,6 +164,28 @@ export function NotificationPreferencesForm() {
         </Card>
 
         <Card>
+          <CardHeader title="Email" description="Email is for what you have not seen: a notification you read in the list or the desktop app before its email or desktop notice goes out (a digest, quiet hours) is left out of it." />
+          <div className="p-5">
+            <SelectField
+              label="Send an email"
+              className="max-w-sm"
+              value={String(shown.emailUnreadAfterMinutes)}
+              error={fieldError(errors.fields, "emailUnreadAfterMinutes")}
+              hint={shown.emailUnreadAfterMinutes > 0 ? "Urgent notifications, such as a new device signing in, are always emailed at once." : undefined}
+              onChange={(event) => change({ emailUnreadAfterMinutes: Number(event.target.value) })}
+            >
+              {[...new Set([...UNREAD_EMAIL_WAITS, shown.emailUnreadAfterMinutes])]
+                .sort((a, b) => a - b)
+                .map((minutes) => (
+                  <option key={minutes} value={minutes}>
+                    {unreadWaitLabel(minutes)}
+                  </option>
+                ))}
+            </SelectField>
+          </div>
+        </Card>
+
+        <Card>
           <CardHeader title="Dates and numbers" description="How these pages and your emails write dates, times and numbers. Emails give times on the clock above." />
           <div className="p-5">
             <LocaleField value={shownLocale} timeZone={shown.timeZone} error={localeError} onChange={changeLocale} />
@@ -262,6 +294,12 @@ function CategoryRow({ category, value, error, onChange }: { category: Notificat
       </SelectField>
     </div>
   );
+}
+
+function unreadWaitLabel(minutes: number): string {
+  if (minutes === 0) return "At once";
+  const wait = minutes % 60 === 0 ? `${minutes / 60} hour${minutes === 60 ? "" : "s"}` : `${minutes} minutes`;
+  return `Only if still unread after ${wait}`;
 }
 
 /** The zone quiet hours and digests follow; the browser's own zone is offered when it is not the one saved. */

@@ -47,6 +47,11 @@ export const ZNotificationPreferences = z.object({
   holdWhileFocused: z.boolean().default(true),
   /** "Focus block starting" comes this many minutes before the block. */
   focusReminderMinutes: z.number().int().min(0).max(120).default(5),
+  /**
+   * An email that would go at once waits this many minutes, and goes only if the notification is
+   * still unread by then (read in the list or the desktop app, it is not sent); 0: at once.
+   */
+  emailUnreadAfterMinutes: z.number().int().min(0).max(120).default(0),
 });
 
 export type NotificationPreferences = z.infer<typeof ZNotificationPreferences>;
@@ -61,6 +66,7 @@ export const ZNotificationPreferencesPatch = z
     doNotDisturbUntil: ZNotificationPreferences.shape.doNotDisturbUntil.unwrap(),
     holdWhileFocused: z.boolean(),
     focusReminderMinutes: ZNotificationPreferences.shape.focusReminderMinutes.unwrap(),
+    emailUnreadAfterMinutes: ZNotificationPreferences.shape.emailUnreadAfterMinutes.unwrap(),
   })
   .partial()
   .strict();

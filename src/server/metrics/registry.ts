@@ -24,6 +24,8 @@ export const NOTIFICATION_DECISION_REASONS = [
   "channel_off",
   "no_endpoint",
   "suppressed_address",
+  "read",
+  "unread_delay",
 ] as const;
 export type NotificationDecisionReason = (typeof NOTIFICATION_DECISION_REASONS)[number];
 

@@ -25,6 +25,8 @@ import { clockLabel, digestClose, quietHoursEnd, type DigestFrequency, type Read
  *     digest at the window's close; do-not-disturb, quiet hours (in the user's zone) and focus
  *     (when "hold while focused" is on) hold them until they end. Holds compose: a digest
  *     closing inside quiet hours waits for their end; the reason is whichever hold ends last.
+ *  6. An email that would go now waits `emailUnreadAfterMinutes` when the user asked for it:
+ *     delivery then sends it only if the notification is still unread (deliver.ts).
  *
  * Normal and low kinds are decided alike: their difference is when sends queue up behind a limit
  * or a backlog, which is delivery's business (priority.ts, deliver.ts, rate-limits.ts).
@@ -77,7 +79,12 @@ export function decideNotification({ kind, preferences, focus, webhookEndpoint, 
     if (channel === "webhook" && !webhookEndpoint) return noEndpoint();
     if (!HELD_CHANNELS.includes(channel)) return send(channel, "immediate", "listed immediately");
     const held = heldFor();
-    return held ? { channel, outcome: "hold", ...held } : send(channel, "immediate", "sent immediately");
+    if (held) return { channel, outcome: "hold", ...held };
+    if (channel === "email" && preferences.emailUnreadAfterMinutes > 0) {
+      const deliverAt = now.getTime() + preferences.emailUnreadAfterMinutes * MINUTE;
+      return { channel, outcome: "hold", reason: "unread_delay", reasonText: `emailed at ${clockLabel({ timeZone: preferences.timeZone, locale }, deliverAt, now.getTime())} if still unread`, deliverAt: new Date(deliverAt) };
+    }
+    return send(channel, "immediate", "sent immediately");
   });
 }
 

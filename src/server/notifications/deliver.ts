@@ -29,12 +29,22 @@ import { clockLabel, type ReaderClock } from "./clock";
  * at release (a focus or do-not-disturb may have begun), and a rate-limited send is held
  * until the limiter allows it.
  *
+ * Read already: a person who has read a notification in the app (the list, the bell, the desktop
+ * app) is not told about it again. An email or desktop ping still waiting for it (a digest, quiet
+ * hours, a rate limit) leaves it out, and a message of nothing but read ones is not sent; the
+ * decision is dropped with the reason "read". Urgent notices go out whatever (they are security
+ * mail, and never wait long enough to be read first anyway), and webhooks still carry read ones:
+ * an endpoint mirrors the notifications, it does not interrupt anyone.
+ *
  * Priority (priority.ts): what is due leaves most important first — urgent notices as messages
  * of their own, then one message for the rest, normal before low — and low ones due alone wait
  * for a normal notice already waiting, to go in its message rather than interrupt twice.
  */
 
 const CLAIM_MS = 5 * 60_000;
+
+/** The channels that interrupt a person, where a notification they have read since is left out. */
+const SKIPPED_ONCE_READ: readonly LimitedChannel[] = ["email", "desktop"];
 
 type DueRow = {
   decisionId: string;
@@ -45,6 +55,7 @@ type DueRow = {
   data: unknown;
   coalesceKey: string | null;
   createdAt: Date;
+  readAt: Date | null;
 };
 
 /** `notificationIds`: the notifications that went out in the message; `calls`: messages that left (emails, desktop pings, webhook deliveries: one per endpoint); `via`: the email provider. */
@@ -72,6 +83,15 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
     const heldIds = new Set(held.map((row) => row.decisionId));
     rows = rows.filter((row) => !heldIds.has(row.decisionId));
   };
+
+  if (SKIPPED_ONCE_READ.includes(channel)) {
+    const read = rows.filter((row) => row.priority !== "urgent" && row.readAt !== null);
+    if (read.length) {
+      await dropAsRead(db, channel, read);
+      rows = rows.filter((row) => !read.includes(row));
+      if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
+    }
+  }
 
   // A hold that began after the decision (focus, do-not-disturb, quiet hours reached) holds the non-urgent ones again.
   const ordinary = rows.filter((row) => row.priority !== "urgent");
@@ -183,6 +203,7 @@ async function claimDue(db: Db, userId: string, channel: LimitedChannel, now: Da
       data: notifications.data,
       coalesceKey: notifications.coalesceKey,
       createdAt: notifications.createdAt,
+      readAt: notifications.readAt,
     })
     .from(notificationDecisions)
     .innerJoin(notifications, eq(notifications.id, notificationDecisions.notificationId))
@@ -200,6 +221,14 @@ async function holdAgain(db: Db, channel: LimitedChannel, rows: DueRow[], hold: 
     .set({ outcome: "hold", reason: hold.reason, reasonText: hold.reasonText, deliverAt: hold.deliverAt, claimedUntil: null })
     .where(inArray(notificationDecisions.id, rows.map((row) => row.decisionId)));
   metrics.notificationsDecided.inc({ channel, outcome: "hold", reason: hold.reason }, rows.length);
+}
+
+async function dropAsRead(db: Db, channel: LimitedChannel, rows: DueRow[]) {
+  await db
+    .update(notificationDecisions)
+    .set({ outcome: "drop", reason: "read", reasonText: "read in the app before it went out", claimedUntil: null })
+    .where(inArray(notificationDecisions.id, rows.map((row) => row.decisionId)));
+  metrics.notificationsDecided.inc({ channel, outcome: "drop", reason: "read" }, rows.length);
 }
 
 /** One message's name, from the decisions it carries: the same on a retry of that message, another for any other message. */
