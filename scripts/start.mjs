@@ -5,6 +5,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { getHeapStatistics } from "node:v8";
+import { serverHeapFlags } from "./server-heap.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const buildId = join(root, ".next", "BUILD_ID");
@@ -40,8 +42,10 @@ if (!existsSync(copiedFor) || readFileSync(copiedFor, "utf8") !== currentBuild) 
 // `npm start -- --build-only`: build and prepare, serve nothing (the test runner, before its servers).
 if (process.argv.includes("--build-only")) process.exit(0);
 
+const heapFlags = serverHeapFlags(process.env.NODE_OPTIONS, getHeapStatistics().heap_size_limit / 1048576);
+
 const port = process.env.PORT ?? "3000";
-const server = spawn(process.execPath, [join(standalone, "server.js")], {
+const server = spawn(process.execPath, [...heapFlags, join(standalone, "server.js")], {
   cwd: standalone,
   stdio: "inherit",
   env: {

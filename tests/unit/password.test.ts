@@ -1,5 +1,6 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
-import { hashPassword, verifyPassword, ZPassword } from "~/server/auth/password";
+import { hashPassword, passwordHashQueue, verifyPassword, ZPassword } from "~/server/auth/password";
 
 describe("password hashing", () => {
   it("verifies the right password and rejects a wrong one", async () => {
@@ -12,6 +13,16 @@ describe("password hashing", () => {
 
   it("salts every hash", async () => {
     expect(await hashPassword("same password here")).not.toBe(await hashPassword("same password here"));
+  });
+
+  it("hashes one password per CPU at a time (32 MiB each); the rest wait their turn and all finish", async () => {
+    const cpus = availableParallelism();
+    const hashes = Array.from({ length: cpus + 3 }, (_, index) => hashPassword(`password number ${index} here`));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(passwordHashQueue()).toEqual({ running: cpus, waiting: 3, limit: cpus });
+    const done = await Promise.all(hashes);
+    expect(new Set(done).size).toBe(cpus + 3);
+    expect(passwordHashQueue()).toMatchObject({ running: 0, waiting: 0 });
   });
 
   it("rejects malformed stored hashes instead of throwing", async () => {
