@@ -20,7 +20,7 @@ import { findFreePort, startServer } from "./lib/server";
 import { createUserWithDevices, mapLimit, type BenchDevice } from "./lib/setup";
 import { summarize, timed } from "./lib/stats";
 import { PUSHES_IN_FLIGHT } from "../src/client/sync-client";
-import { concurrentRounds, createPushSender, encodedParticipant, encodePush, pullAll, pushAll, sdkParticipant, steadyLoad } from "./lib/workload";
+import { concurrentRounds, createPushSender, encodedParticipant, encodePush, pullAll, pullPagesAsText, pushAll, sdkParticipant, steadyLoad } from "./lib/workload";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -167,6 +167,18 @@ async function main(): Promise<void> {
     pullTrials.push({ pull, rawRead, ratio: rawRead.cpu.wallS / pull.cpu.wallS });
   }
   const { pull, rawRead } = [...pullTrials].sort((a, b) => a.ratio - b.ratio)[Math.floor(pullTrials.length / 2)]!;
+  // The pull taken apart, in the same run: the same pages fetched as text (the server and HTTP), then
+  // that text parsed as the client must (JSON.parse alone, CPU only). Each the median of PULL_TRIALS.
+  const pullParts = [];
+  for (let trial = 1; trial <= PULL_TRIALS; trial++) {
+    const fetched = await phase(`pull as text, trial ${trial}/${PULL_TRIALS}: the same pages, not parsed`, () => pullPagesAsText(url, throughputDevice, PULL_PAGE));
+    const began = performance.now();
+    for (const page of fetched.result) JSON.parse(page);
+    pullParts.push({ fetchS: fetched.cpu.wallS, parseS: (performance.now() - began) / 1000, pages: fetched.result.length, bytes: fetched.result.reduce((sum, page) => sum + page.length, 0) });
+  }
+  const medianOf = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const pullFetchS = medianOf(pullParts.map((part) => part.fetchS));
+  const pullParseS = medianOf(pullParts.map((part) => part.parseS));
 
   for (const [index, records] of laterTrials.entries()) trials.push(await pushTrial(index + 2, records));
   const { push, rawUpsert } = [...trials].sort((a, b) => a.ratio - b.ratio)[Math.floor(trials.length / 2)]!;
@@ -258,6 +270,18 @@ async function main(): Promise<void> {
       target: `≥ ${PULL_TARGET_RATIO * 100} % of raw`,
       met: pullRate / rawReadRate >= PULL_TARGET_RATIO,
     },
+    {
+      what: `Pull taken apart: the same ${pullParts[0]!.pages} pages fetched as text, not parsed (the server, HTTP, the body read; the median of ${PULL_TRIALS})`,
+      value: ms(pullFetchS * 1000),
+      baseline: `raw read ${ms(rawRead.cpu.wallS * 1000)}`,
+      ratio: `${fmt((rawRead.cpu.wallS / pullFetchS) * 100)} %`,
+    },
+    {
+      what: `Pull taken apart: the client's JSON.parse of those pages alone (${fmt(pullParts[0]!.bytes / 1e6, 1)} MB; CPU only, the median of ${PULL_TRIALS})`,
+      value: ms(pullParseS * 1000),
+      baseline: `raw read ${ms(rawRead.cpu.wallS * 1000)}`,
+      ratio: `${fmt((pullParseS / rawRead.cpu.wallS) * 100)} % of the raw read's time`,
+    },
     ...steadyRuns.map(({ load, population, run }) => {
       const offered = (CONCURRENT_DEVICES * CONCURRENT_BATCH) / load.intervalS;
       return latencyRow(
@@ -294,6 +318,16 @@ async function main(): Promise<void> {
     rows,
     serverRss,
     notes: [
+      ...(pushRatio >= PUSH_TARGET_RATIO
+        ? []
+        : [
+            `**Why the push misses ${PUSH_TARGET_RATIO * 100} %, and what is next.** The floor writes the same rows (the records' upsert and their history) in one transaction per batch; a push also validates the ${PUSH_BATCH} changes (zod) and their checksums, takes the user's sequence lock, reads the push's state (settings, idempotency key, current revisions), and records its answer for idempotent retries and a processing-log row, after the HTTP request and its JSON. In one process, without HTTP, those statements alone run at about half the floor's rate (bench/PROFILE.md, "Push: phases"); two pushes in flight hide the HTTP and parsing behind the previous push's writes, and the ratio lands where this run's trials show (${trials.map((trial) => `${fmt(trial.ratio * 100)} %`).join(", ")}; medians of 75–82 % in earlier runs on this machine). Next: the lock, the state read and the write as one round trip (a SQL function), and a smaller stored answer.`,
+          ]),
+      ...(pullRate / rawReadRate >= PULL_TARGET_RATIO
+        ? []
+        : [
+            `**Why the pull misses ${PULL_TARGET_RATIO * 100} %, and what is next.** The raw read is one query per page inside this process; a pull page is also a device-token check, an HTTP round trip and ${fmt(pullParts[0]!.bytes / pullParts[0]!.pages / 1e6, 1)} MB of JSON the client must decode. Taken apart in this run: fetching the pages as text took ${ms(pullFetchS * 1000)} (the floor's read: ${ms(rawRead.cpu.wallS * 1000)}), and JSON.parse of them alone ${ms(pullParseS * 1000)}, so ${PULL_TARGET_RATIO * 100} % of the floor (${ms((rawRead.cpu.wallS / PULL_TARGET_RATIO) * 1000)}) would leave the server and HTTP ${ms(Math.max(0, rawRead.cpu.wallS / PULL_TARGET_RATIO - pullParseS) * 1000)} for the whole pull. Most of the gap is on the server's side of the wire, although it already answers from Postgres's bytes without a string per field (bench/README.md, "the page as bytes"): a CPU profile of the server serving pages (2026-12-07) spent it in postgres.js reading 1.7 MB a page off its socket and copying it, in assembling the answer around ~9,000 field buffers a page, and in garbage collection. Next: fewer round trips a page (the horizon read folded into the page query), the page assembled from one buffer per row rather than per field, and then a binary page format, versioned beside the JSON one, which the client reads without a JSON parse.`,
+          ]),
       `All of a user's pushes are serialised on the user's \`sync_state\` row (\`lockSequence\`) by design: gap-free sequence numbers and no lost updates. ${CONCURRENT_DEVICES} concurrent devices of ONE user therefore queue behind each other, and their latency grows with the queue; ${CONCURRENT_DEVICES} DIFFERENT users are not serialised against each other.`,
       `Why the target is read at a steady ${TARGET_INTERVAL_S} s load: a desktop app pushes after edits, a few records every minute or so; 50 devices each pushing ${CONCURRENT_BATCH} records every ${TARGET_INTERVAL_S} s on average (${fmt((CONCURRENT_DEVICES * CONCURRENT_BATCH) / TARGET_INTERVAL_S)} records/s) is far heavier than that, while a burst of all 50 at one instant is bounded below by the floor (next note). The 1 s rows show where this 2-CPU machine, which also runs the 50 simulated devices and Postgres, stops keeping p99 under ${P99_TARGET_MS} ms.`,
       `In the burst, the p99 baseline is a lower bound, not a target: however fast each push, the last of ${CONCURRENT_DEVICES} simultaneous pushes cannot finish before the round's ${fmt(CONCURRENT_DEVICES * CONCURRENT_BATCH)} records are written, and p99 < ${P99_TARGET_MS} ms for this workload would need ≥ ${fmt((CONCURRENT_DEVICES * CONCURRENT_BATCH) / (P99_TARGET_MS / 1000))} records/s, ${fmt((CONCURRENT_DEVICES * CONCURRENT_BATCH) / (P99_TARGET_MS / 1000) / rawUpsertRate, 1)} × the raw-SQL floor measured on this machine.`,

@@ -36,6 +36,25 @@ export async function pullAll(device: BenchDevice, limit: number): Promise<numbe
   }
 }
 
+/**
+ * The same pages as `pullAll`, as the text of each answer, without parsing them: what the server and
+ * HTTP cost apart from the client's JSON decoding. The request is the one the SDK's tRPC client sends.
+ */
+export async function pullPagesAsText(url: string, device: BenchDevice, limit: number): Promise<string[]> {
+  const pages: string[] = [];
+  for (let cursor = 0; ; ) {
+    const response = await fetch(`${url}/api/trpc/sync.pull?input=${encodeURIComponent(encodeInput({ cursor, limit }))}`, { headers: { authorization: `Bearer ${device.token}` } });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`sync.pull answered ${response.status}: ${text.slice(0, 200)}`);
+    pages.push(text);
+    // The page's end, read without parsing it: `"cursor":N,"hasMore":B,…` closes every answer.
+    const end = /"cursor":(\d+),"hasMore":(true|false)/.exec(text.slice(-200));
+    if (!end) throw new Error(`sync.pull answer without a cursor: …${text.slice(-200)}`);
+    if (end[2] === "false") return pages;
+    cursor = Number(end[1]);
+  }
+}
+
 /** A device's pushes, one per round: `push(round)` sends that round's batch and fails unless all of it applies. */
 export type Participant = { pushes: number; push: (round: number) => Promise<void> };
 
