@@ -5,19 +5,20 @@ import { ARTIFACTS, authorizedDevice, browserApi, desktopDevice, mailAcceptedBy,
 
 /**
  * Issue 18's "Done when", as one story in the sandbox: a user sets their preferences, gets
- * in-app notifications live, receives ONE digest email instead of a flood — through the
+ * in-app notifications live, receives ONE email instead of a flood — through the
  * secondary provider (SMTP) while the primary (the Resend stand-in) is down — and a signed
  * webhook at their own endpoint; the metrics show all of it.
  *
  * The flood is held by a real preference rather than a test-only switch: "hold non-urgent
  * notifications while I am in focus", with a focus session the desktop app starts (its
  * heartbeat carries the session's end, to the second). Every conflict raised inside the session
- * waits for its end, when each channel sends what waited as one message.
+ * waits for its end, when each channel sends what waited as one message (email leaving out what
+ * the user read meanwhile).
  */
 
 const receiverUrl = process.env.E2E_WEBHOOK_RECEIVER_URL!;
 /**
- * The focus session: the digest leaves when it ends. Raising the three conflicts takes about 2 s
+ * The focus session: the mail leaves when it ends. Raising the three conflicts takes about 2 s
  * here; this leaves a busy CI machine ten times that.
  */
 const FOCUS_MS = 20_000;
@@ -61,7 +62,7 @@ test.afterEach(async () => {
   await setResendOutage(false);
 });
 
-test("done when: preferences, a live bell, one digest through the secondary while the primary is down, a signed webhook, and the metrics", async ({ page, baseURL }) => {
+test("done when: preferences, a live bell, one email instead of a flood through the secondary while the primary is down (the notice already read left out), a signed webhook, and the metrics", async ({ page, baseURL }) => {
   const email = await signUp(page, "done-when");
   const before = await scrapeMetrics(baseURL!);
 
@@ -148,27 +149,30 @@ test("done when: preferences, a live bell, one digest through the secondary whil
   // Nothing has left by mail yet: it waits for the focus to end.
   expect(await mailAcceptedBy("smtp", email)).toEqual([]);
 
-  // 5. The focus ends: ONE digest, of both notices, through the secondary; none reached the primary.
+  // 5. The focus ends: ONE email, through the secondary; none reached the primary. The first notice was
+  //    read during the focus, so the mail leaves it out: it carries the unread one, the three conflicts' fold.
   await expect.poll(async () => (await mailAcceptedBy("smtp", email)).length, { timeout: FOCUS_MS + 30_000 }).toBeGreaterThan(0);
-  const [digest, ...more] = await mailAcceptedBy("smtp", email);
+  const [mail, ...more] = await mailAcceptedBy("smtp", email);
   expect(more).toEqual([]);
-  // Held by the focus session, not a frequency the user chose: the mail says so.
-  expect(digest!.subject).toBe("While you were busy, DevPulse held: 2 notifications");
-  expect(digest!.text).toContain("A sync conflict needs your choice");
-  expect(digest!.text).toContain("2 sync conflicts need your choice");
+  expect(mail!.subject).toContain("2 sync conflicts need your choice");
+  expect(mail!.text).toContain("2 sync conflicts need your choice");
+  expect(mail!.text).not.toContain("A sync conflict needs your choice");
   expect(await mailAcceptedBy("resend", email)).toEqual([]);
 
-  // The decision log says the same: every email decision of the three conflicts went in that one digest, by SMTP.
+  // The decision log says the same: the read one was not mailed, the other two went in that one mail, by SMTP; the webhook got both.
   await page.goto("/notifications");
   const conflictDecisions = page.getByRole("list", { name: /^Channels for .*sync conflicts? needs? your choice$/ });
   // (The log is read once per visit; the rows are marked delivered a moment after the send.)
   await expect(async () => {
     await page.reload();
     await expect(conflictDecisions).toHaveCount(3, { timeout: 2_000 });
+    const emailed: string[] = [];
     for (const decisions of await conflictDecisions.all()) {
-      await expect(decisions.getByRole("listitem").filter({ hasText: "Email" })).toContainText(/Held \(in focus until .+\), then delivered as digest of 2 via smtp/, { timeout: 1_000 });
+      emailed.push((await decisions.getByRole("listitem").filter({ hasText: "Email" }).textContent()) ?? "");
       await expect(decisions.getByRole("listitem").filter({ hasText: "Webhook" })).toContainText("then delivered as digest of 2 in 1 delivery to 1 endpoint", { timeout: 1_000 });
     }
+    expect(emailed.filter((text) => text.includes("Not sent: read in the app before it went out"))).toHaveLength(1);
+    expect(emailed.filter((text) => /Held \(in focus until .+\), then delivered as single via smtp/.test(text))).toHaveLength(2);
   }).toPass({ timeout: 20_000 });
   // The new devices' notices were not mailed: the preference turned that channel off.
   const deviceDecisions = page.getByRole("list", { name: /^Channels for New device signed in/ });
@@ -201,10 +205,11 @@ test("done when: preferences, a live bell, one digest through the secondary whil
   expect(moved("devpulse_notifications_decided_total", { channel: "webhook", outcome: "hold", reason: "in_focus" })).toBeGreaterThanOrEqual(3);
   expect(moved("devpulse_notifications_decided_total", { channel: "email", outcome: "drop", reason: "channel_off" })).toBeGreaterThanOrEqual(3);
   expect(moved("devpulse_notifications_delivered_total", { channel: "inApp" })).toBeGreaterThanOrEqual(6);
-  expect(moved("devpulse_notifications_delivered_total", { channel: "email", form: "digest" })).toBeGreaterThanOrEqual(1);
+  expect(moved("devpulse_notifications_delivered_total", { channel: "email", form: "single" })).toBeGreaterThanOrEqual(1);
+  expect(moved("devpulse_notifications_decided_total", { channel: "email", outcome: "drop", reason: "read" })).toBeGreaterThanOrEqual(1);
   expect(moved("devpulse_notifications_delivered_total", { channel: "webhook", form: "digest" })).toBeGreaterThanOrEqual(1);
   expect(moved("devpulse_email_sends_total", { provider: "smtp", outcome: "sent" })).toBeGreaterThanOrEqual(1);
-  // Resend failed the digest (or, had its circuit opened already, was skipped): either way it was tried first and did not send.
+  // Resend failed the mail (or, had its circuit opened already, was skipped): either way it was tried first and did not send.
   expect(moved("devpulse_email_sends_total", { provider: "resend", outcome: "failed" }) + moved("devpulse_email_sends_total", { provider: "resend", outcome: "skipped" })).toBeGreaterThanOrEqual(1);
   expect(moved("devpulse_webhook_deliveries_total", { outcome: "delivered" })).toBeGreaterThanOrEqual(1);
 });

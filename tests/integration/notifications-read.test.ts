@@ -116,4 +116,21 @@ describe("notifications: what the user has read is not sent again", () => {
     expect(await deliverDue(db, getEnv(), user.id, "email", { now: new Date("2026-01-12T10:40:00Z") })).toMatchObject({ messages: 1, notificationIds: [missed.notificationId] });
     expect(smtp.mailsTo(email)).toHaveLength(1);
   });
+
+  it("'only if still unread': a burst folding into a notification whose email waits is emailed once, with the burst's count", async () => {
+    const { user, email, caller } = await hourlyAccountDigest("read-unread-burst");
+    await caller.notifications.preferences.update({ categories: { sync: { frequency: "immediate", channels: ["inApp", "email"] } }, emailUnreadAfterMinutes: 10 });
+    const db = await getDb();
+    const conflicts = (count: number, at: string) => notify(db, user.id, "sync.conflict_detected", { count, conflictIds: [randomUUID()] }, { now: new Date(at), schedule: noSchedule });
+    const first = await conflicts(2, "2026-01-12T10:00:00Z");
+    const second = await conflicts(3, "2026-01-12T10:01:00Z");
+    expect(second).toMatchObject({ folded: true, notificationId: first.notificationId });
+    expect(second.decisions.find((decision) => decision.channel === "email")).toMatchObject({ outcome: "drop", reason: "folded" });
+
+    expect(await deliverDue(db, getEnv(), user.id, "email", { now: new Date("2026-01-12T10:10:00Z") })).toMatchObject({ messages: 1, notificationIds: [first.notificationId] });
+    expect(await deliverDue(db, getEnv(), user.id, "email", { now: new Date("2026-01-12T10:11:00Z") })).toMatchObject({ messages: 0 });
+    const mails = smtp.mailsTo(email);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toMatch(/5 sync conflicts/);
+  });
 });

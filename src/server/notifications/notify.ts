@@ -222,16 +222,20 @@ async function foldOrInsert(tx: Tx, input: RowInput): Promise<{ id: string; crea
  * (and, to a webhook, one update), never 200.
  */
 async function afterFold(tx: Tx, notificationId: string, createdAt: Date, decided: ChannelDecision[], reader: ReaderClock, now: Date): Promise<ChannelDecision[]> {
-  const sent = await tx
-    .selectDistinct({ channel: notificationDecisions.channel })
+  const earlier = await tx
+    .select({ channel: notificationDecisions.channel, deliveredAt: notificationDecisions.deliveredAt, outcome: notificationDecisions.outcome, reason: notificationDecisions.reason })
     .from(notificationDecisions)
-    .where(and(eq(notificationDecisions.notificationId, notificationId), sql`${notificationDecisions.deliveredAt} is not null`));
-  const wentOut = new Set<NotificationChannel>(sent.map((row) => row.channel));
+    .where(eq(notificationDecisions.notificationId, notificationId));
+  const wentOut = new Set<NotificationChannel>(earlier.filter((row) => row.deliveredAt !== null).map((row) => row.channel));
+  // An email already waiting to go if the notification is still unread carries the burst when it goes: a second wait would mail it again.
+  const waitingIfUnread = new Set<NotificationChannel>(earlier.filter((row) => row.deliveredAt === null && row.outcome === "hold" && row.reason === "unread_delay").map((row) => row.channel));
   const updateAt = new Date(Math.min(now.getTime() + BURST_QUIET_MS, createdAt.getTime() + BURST_MAX_MS));
   const toldOnceText = "folded into a notification already sent; the list shows its count as it grows";
   const hold = { outcome: "hold" as const, reason: "folded" as const, reasonText: `folded into an earlier notification; the update goes at ${clockLabel(reader, updateAt.getTime(), now.getTime())}`, deliverAt: updateAt };
   const decisions = decided.map((decision) => {
     // Urgent ones are never delayed, folded or not.
+    if (decision.reason === "unread_delay" && waitingIfUnread.has(decision.channel))
+      return { ...decision, outcome: "drop" as const, reason: "folded" as const, reasonText: "folded into a notification whose email already waits to go if it is still unread", deliverAt: null };
     if (decision.reason === "urgent" || decision.channel === "inApp" || decision.outcome === "drop" || !wentOut.has(decision.channel)) return decision;
     if (TOLD_ONCE.includes(decision.channel)) return { ...decision, outcome: "drop" as const, reason: "folded" as const, reasonText: toldOnceText, deliverAt: null };
     if (decision.deliverAt && decision.deliverAt.getTime() >= updateAt.getTime()) return decision;
