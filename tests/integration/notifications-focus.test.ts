@@ -193,6 +193,25 @@ describe("notify while in focus", () => {
     expect(mailsTo(email)).toHaveLength(1);
   });
 
+  it("a burst in a focus with no set end is mailed once: a fold held until a later look joins the message already waiting", async () => {
+    const { user, email, caller } = await signedUpUser("focus-open-burst");
+    await caller.notifications.preferences.update({ timeZone: ZONE });
+    await caller.status.heartbeat({ activity: "focus" });
+    const db = await getDb();
+    const now = new Date();
+    const conflicts = (count: number, at: Date) => notify(db, user.id, "sync.conflict_detected", { count, conflictIds: [randomUUID()] }, { now: at, schedule: keepSchedule });
+    const first = await conflicts(2, now);
+    const second = await conflicts(3, new Date(now.getTime() + 5 * MINUTE));
+    expect(second).toMatchObject({ folded: true, notificationId: first.notificationId });
+    const recheck = new Date(now.getTime() + 30 * MINUTE);
+    expect(second.decisions.find((decision) => decision.channel === "email")).toMatchObject({ outcome: "drop", reason: "folded", reasonText: `folded into a notification whose message goes at ${clockIn(ZONE, recheck)}` });
+
+    await caller.status.heartbeat({ activity: "idle" });
+    expect(await deliverDue(db, getEnv(), user.id, "email", { now: recheck })).toMatchObject({ messages: 1, notificationIds: [first.notificationId] });
+    expect(await deliverDue(db, getEnv(), user.id, "email", { now: new Date(now.getTime() + 35 * MINUTE) })).toMatchObject({ messages: 0 });
+    expect(mailsTo(email)).toHaveLength(1);
+  });
+
   it("with \"hold while in focus\" off, the same focus holds nothing, at the decision or at delivery", async () => {
     const { user, email, caller } = await signedUpUser("focus-hold-off");
     await caller.notifications.preferences.update({ timeZone: ZONE, holdWhileFocused: false });

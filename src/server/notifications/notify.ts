@@ -43,6 +43,8 @@ const BURST_MAX_MS = 2 * 60 * 60_000;
  * and the message already sent links to the page that lists every conflict or failure, so a second
  * email or toast saying "now 14" brings nothing to do, only another interruption (alert grouping:
  * an alert joining an open incident or issue does not page again in PagerDuty, Opsgenie or Sentry).
+ * A message already waiting to go on them (a digest, a hold, "only if still unread") carries the
+ * burst too: a fold whose own message would go later sends nothing more there.
  * Once the user has read it, or the burst has ended, the next one is a new notification and goes
  * out. Webhooks still get the update: an endpoint mirrors the notification's data, count included.
  */
@@ -222,21 +224,34 @@ async function foldOrInsert(tx: Tx, input: RowInput): Promise<{ id: string; crea
  * (and, to a webhook, one update), never 200.
  */
 async function afterFold(tx: Tx, notificationId: string, createdAt: Date, decided: ChannelDecision[], reader: ReaderClock, now: Date): Promise<ChannelDecision[]> {
+  // Per channel (at most four rows, however long the burst): whether the notification went out there,
+  // and when the first message still waiting for it goes.
   const earlier = await tx
-    .select({ channel: notificationDecisions.channel, deliveredAt: notificationDecisions.deliveredAt, outcome: notificationDecisions.outcome, reason: notificationDecisions.reason })
+    .select({
+      channel: notificationDecisions.channel,
+      wentOut: sql<boolean>`bool_or(${notificationDecisions.deliveredAt} is not null)`,
+      waitingUntil: sql<Date | null>`min(${notificationDecisions.deliverAt}) filter (where ${notificationDecisions.deliveredAt} is null and ${notificationDecisions.outcome} <> 'drop')`.mapWith(notificationDecisions.deliverAt),
+    })
     .from(notificationDecisions)
-    .where(eq(notificationDecisions.notificationId, notificationId));
-  const wentOut = new Set<NotificationChannel>(earlier.filter((row) => row.deliveredAt !== null).map((row) => row.channel));
-  // An email already waiting to go if the notification is still unread carries the burst when it goes: a second wait would mail it again.
-  const waitingIfUnread = new Set<NotificationChannel>(earlier.filter((row) => row.deliveredAt === null && row.outcome === "hold" && row.reason === "unread_delay").map((row) => row.channel));
+    .where(eq(notificationDecisions.notificationId, notificationId))
+    .groupBy(notificationDecisions.channel);
+  const wentOut = new Set<NotificationChannel>(earlier.filter((row) => row.wentOut).map((row) => row.channel));
+  const waitingUntil = new Map(earlier.flatMap((row) => (row.waitingUntil ? [[row.channel, row.waitingUntil.getTime()] as const] : [])));
   const updateAt = new Date(Math.min(now.getTime() + BURST_QUIET_MS, createdAt.getTime() + BURST_MAX_MS));
   const toldOnceText = "folded into a notification already sent; the list shows its count as it grows";
   const hold = { outcome: "hold" as const, reason: "folded" as const, reasonText: `folded into an earlier notification; the update goes at ${clockLabel(reader, updateAt.getTime(), now.getTime())}`, deliverAt: updateAt };
   const decisions = decided.map((decision) => {
     // Urgent ones are never delayed, folded or not.
-    if (decision.reason === "unread_delay" && waitingIfUnread.has(decision.channel))
-      return { ...decision, outcome: "drop" as const, reason: "folded" as const, reasonText: "folded into a notification whose email already waits to go if it is still unread", deliverAt: null };
-    if (decision.reason === "urgent" || decision.channel === "inApp" || decision.outcome === "drop" || !wentOut.has(decision.channel)) return decision;
+    if (decision.reason === "urgent" || decision.channel === "inApp" || decision.outcome === "drop") return decision;
+    // On email and desktop, a message already waiting for this notification carries the burst (its
+    // count as it is then); one of its own held until later would tell the user again ("only if
+    // still unread" waits from each event; an open-ended focus is looked at again from each event).
+    // One due now joins the waiting message's delivery instead.
+    const waiting = waitingUntil.get(decision.channel);
+    const later = decision.deliverAt !== null && decision.deliverAt.getTime() > now.getTime();
+    if (TOLD_ONCE.includes(decision.channel) && later && waiting !== undefined && waiting < decision.deliverAt!.getTime())
+      return { ...decision, outcome: "drop" as const, reason: "folded" as const, reasonText: `folded into a notification whose message goes at ${clockLabel(reader, waiting, now.getTime())}`, deliverAt: null };
+    if (!wentOut.has(decision.channel)) return decision;
     if (TOLD_ONCE.includes(decision.channel)) return { ...decision, outcome: "drop" as const, reason: "folded" as const, reasonText: toldOnceText, deliverAt: null };
     if (decision.deliverAt && decision.deliverAt.getTime() >= updateAt.getTime()) return decision;
     return { ...decision, ...hold };
