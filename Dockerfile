@@ -31,7 +31,7 @@ ENV NODE_ENV=production \
     DATA_DIR=/data \
     MIGRATIONS_DIR=/app/drizzle
 # A 1 GiB old-generation ceiling makes V8 grow the heap about 1.6× its live size before a full
-# collection instead of up to 4× (scripts/server-heap.mjs says why; keep the two equal).
+# collection instead of up to 4× (scripts/server-heap.mjs says why; tests/unit/server-heap.test.ts keeps the two equal).
 ENV NODE_OPTIONS=--max-old-space-size=1024
 RUN groupadd --system --gid 1001 devpulse \
  && useradd --system --uid 1001 --gid devpulse --home-dir /app devpulse \

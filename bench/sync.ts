@@ -176,9 +176,8 @@ async function main(): Promise<void> {
     for (const page of fetched.result) JSON.parse(page);
     pullParts.push({ fetchS: fetched.cpu.wallS, parseS: (performance.now() - began) / 1000, pages: fetched.result.length, bytes: fetched.result.reduce((sum, page) => sum + page.length, 0) });
   }
-  const medianOf = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const pullFetchS = medianOf(pullParts.map((part) => part.fetchS));
-  const pullParseS = medianOf(pullParts.map((part) => part.parseS));
+  const pullFetchS = summarize(pullParts.map((part) => part.fetchS)).p50;
+  const pullParseS = summarize(pullParts.map((part) => part.parseS)).p50;
 
   for (const [index, records] of laterTrials.entries()) trials.push(await pushTrial(index + 2, records));
   const { push, rawUpsert } = [...trials].sort((a, b) => a.ratio - b.ratio)[Math.floor(trials.length / 2)]!;
