@@ -23,6 +23,8 @@ type Row = {
   focus?: FocusState;
   /** Whether one of the user's endpoints receives the kind (default: yes). */
   webhookEndpoint?: boolean;
+  /** The moment a notice about one is about (a focus block's start). */
+  moment?: string;
   expect: Partial<Record<NotificationChannel, Expected>>;
 };
 
@@ -119,7 +121,32 @@ const rows: Row[] = [
     expect: { desktop: ["send", "immediate"], webhook: ["send", "immediate"] },
   },
   { name: "…while a calendar conflict still goes in the hourly digest", kind: "calendar.conflict_detected", preferences: prefs({ categories: { calendar: { frequency: "hourly" } }, timeZone: "Europe/Berlin" }), now: NOW, expect: { desktop: ["hold", "digest", "2026-01-15T14:00:00.000Z"] } },
-  { name: "a focus block reminder in quiet hours is still held, as asked", kind: "calendar.focus_block_starting", preferences: prefs({ ...quiet(), categories: { calendar: { frequency: "hourly" } } }), now: "2026-01-15T23:30:00Z", expect: { desktop: ["hold", "quiet_hours"] } },
+  { name: "a focus block reminder in quiet hours is held, as asked, when the block starts after they end", kind: "calendar.focus_block_starting", preferences: prefs({ ...quiet(), categories: { calendar: { frequency: "hourly" } } }), now: "2026-01-15T23:30:00Z", moment: "2026-01-16T08:30:00Z", expect: { desktop: ["hold", "quiet_hours", "2026-01-16T07:00:00.000Z"] } },
+  {
+    name: "…and not sent to the desktop when the block starts before they end (the webhook still mirrors it)",
+    kind: "calendar.focus_block_starting",
+    preferences: prefs(quiet()),
+    now: "2026-01-15T23:30:00Z",
+    moment: "2026-01-16T00:05:00Z",
+    expect: { inApp: ["send", "immediate"], desktop: ["drop", "past_moment", undefined, "quiet hours until 08:00, after the moment it is about (01:05)"], webhook: ["hold", "quiet_hours"] },
+  },
+  {
+    name: "a reminder decided at its moment is not sent to the desktop",
+    kind: "calendar.focus_block_starting",
+    preferences: prefs({ timeZone: "Europe/Berlin" }),
+    now: NOW,
+    moment: NOW,
+    expect: { desktop: ["drop", "past_moment", undefined, "the moment it is about (14:20) had passed"], webhook: ["send", "immediate"] },
+  },
+  {
+    name: "a reminder held in focus until after the block starts is not sent to the desktop",
+    kind: "calendar.focus_block_starting",
+    preferences: prefs({ timeZone: "Europe/Berlin" }),
+    now: NOW,
+    focus: { until: at("2026-01-15T14:00:00Z") },
+    moment: "2026-01-15T13:25:00Z",
+    expect: { desktop: ["drop", "past_moment", undefined, "in focus until 15:00, after the moment it is about (14:25)"], webhook: ["hold", "in_focus"] },
+  },
   { name: "daily digest: batched into the 17:00 digest", kind: "sync.conflict_detected", preferences: prefs({ categories: { sync: { frequency: "daily" } }, timeZone: "Europe/Berlin" }), now: NOW, expect: { email: ["hold", "digest", "2026-01-15T16:00:00.000Z", "batched into the 17:00 digest"] } },
   { name: "daily digest after 17:00: tomorrow's", kind: "summary.weekly", preferences: prefs({ categories: { summary: { frequency: "daily" } }, timeZone: "Europe/Berlin" }), now: "2026-01-15T17:30:00Z", expect: { email: ["hold", "digest", "2026-01-16T16:00:00.000Z"] } },
   {
@@ -165,7 +192,7 @@ const rows: Row[] = [
 
 describe("decideNotification: the matrix", () => {
   it.each(rows)("$name", (row) => {
-    const decisions = decideNotification({ kind: row.kind, preferences: row.preferences, focus: row.focus ?? null, webhookEndpoint: row.webhookEndpoint ?? true, locale: "en-GB", now: at(row.now) });
+    const decisions = decideNotification({ kind: row.kind, preferences: row.preferences, focus: row.focus ?? null, webhookEndpoint: row.webhookEndpoint ?? true, locale: "en-GB", now: at(row.now), moment: row.moment ? at(row.moment) : null });
     expect(decisions.map((decision) => decision.channel)).toEqual(notificationSpec(row.kind).channels);
     for (const [channel, [outcome, reason, deliverAt, text]] of Object.entries(row.expect) as [NotificationChannel, Expected][]) {
       const decision = decisions.find((candidate) => candidate.channel === channel);
@@ -178,7 +205,7 @@ describe("decideNotification: the matrix", () => {
   });
 
   it.each(NOTIFICATION_KINDS)("%s: urgent kinds are never held, others never go out in quiet hours (except in-app)", (kind) => {
-    const decisions = decideNotification({ kind, preferences: prefs(quiet()), focus: null, webhookEndpoint: true, locale: "en-GB", now: at("2026-01-15T22:30:00Z") });
+    const decisions = decideNotification({ kind, preferences: prefs(quiet()), focus: null, webhookEndpoint: true, locale: "en-GB", now: at("2026-01-15T22:30:00Z"), moment: null });
     for (const decision of decisions) {
       if (notificationSpec(kind).priority === "urgent" || decision.channel === "inApp") expect(decision.outcome).toBe("send");
       else expect(decision).toMatchObject({ outcome: "hold", reason: "quiet_hours" });
@@ -187,7 +214,7 @@ describe("decideNotification: the matrix", () => {
 
   it("writes the reason's time in the user's locale", () => {
     const reason = (locale: "en-GB" | "en-US" | "de-DE") =>
-      decideNotification({ kind: "sync.conflict_detected", preferences: prefs(quiet()), focus: null, webhookEndpoint: true, locale, now: at("2026-01-15T22:30:00Z") }).find((decision) => decision.channel === "email")!.reasonText;
+      decideNotification({ kind: "sync.conflict_detected", preferences: prefs(quiet()), focus: null, webhookEndpoint: true, locale, now: at("2026-01-15T22:30:00Z"), moment: null }).find((decision) => decision.channel === "email")!.reasonText;
     expect(reason("en-GB")).toMatch(/^quiet hours until \d\d:\d\d$/);
     expect(reason("en-US")).toMatch(/^quiet hours until \d{1,2}:\d\d\s(AM|PM)$/);
     expect(reason("de-DE")).toBe(reason("en-GB"));
@@ -196,7 +223,7 @@ describe("decideNotification: the matrix", () => {
   it("decides in a few milliseconds at most (the budget is 100 ms)", () => {
     const preferences = prefs({ ...quiet(), categories: { sync: { frequency: "hourly" } } });
     const started = performance.now();
-    for (let index = 0; index < 1000; index++) decideNotification({ kind: "sync.conflict_detected", preferences, focus: { until: at("2026-01-16T09:00:00Z") }, webhookEndpoint: true, locale: "en-GB", now: at("2026-01-15T20:40:00Z") });
+    for (let index = 0; index < 1000; index++) decideNotification({ kind: "sync.conflict_detected", preferences, focus: { until: at("2026-01-16T09:00:00Z") }, webhookEndpoint: true, locale: "en-GB", now: at("2026-01-15T20:40:00Z"), moment: null });
     expect((performance.now() - started) / 1000).toBeLessThan(5);
   });
 });

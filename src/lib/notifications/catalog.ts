@@ -56,10 +56,12 @@ type KindSpec<S extends z.ZodObject> = {
    */
   coalesce?: { key: (data: z.infer<S>) => string; merge: (older: z.infer<S>, newer: z.infer<S>) => z.infer<S> };
   /**
-   * About a moment minutes away (a focus block starting): never batched into an hourly or daily digest,
-   * which would bring it after the moment. Quiet hours, do-not-disturb and focus still hold it, as asked.
+   * About a moment minutes away (a focus block starting): the moment, after which the notice says
+   * something untrue ("starts in 5 minutes"). Such a kind is never batched into an hourly or daily
+   * digest, and a desktop ping or email that quiet hours, do-not-disturb, focus or a limit would hold
+   * past the moment is not sent (the in-app list keeps it; a webhook still mirrors it).
    */
-  timely?: true;
+  momentOf?: (data: z.infer<S>) => string;
 };
 
 const kind = <S extends z.ZodObject>(spec: KindSpec<S>) => spec;
@@ -162,8 +164,8 @@ export const notificationKinds = {
     category: "calendar",
     priority: "normal",
     channels: ["inApp", "desktop", "webhook"],
-    timely: true,
     data: z.strictObject({ blockId: uuid, title: z.string().min(1).max(SUMMARY_MAX.notificationTitle), startsAt: isoDateTime, minutes: z.number().int().min(0).max(1440) }),
+    momentOf: ({ startsAt }) => startsAt,
     present: ({ title, minutes }) => ({ title: `${title} starts in ${plural(minutes, "minute")}`, body: "Wrap up and get ready to focus.", href: "/calendar", level: "info" }),
   }),
   "webhooks.endpoint_disabled": kind({
@@ -221,6 +223,12 @@ export function notificationSpec(kind: NotificationKind): KindSpec<z.ZodObject> 
 /** Validates data for a kind (throws a ZodError on a bad payload): producers cannot send what the catalog does not describe. */
 export function parseNotificationData<K extends NotificationKind>(kind: K, data: unknown): NotificationData<K> {
   return notificationKinds[kind].data.parse(data) as NotificationData<K>;
+}
+
+/** When a notice about a moment stops being true (the catalog's `momentOf`); null for every other kind. */
+export function notificationMoment(notification: AnyNotification): Date | null {
+  const momentOf = notificationSpec(notification.kind).momentOf;
+  return momentOf ? new Date(momentOf(notification.data)) : null;
 }
 
 export function presentNotification(notification: AnyNotification): NotificationPresentation {

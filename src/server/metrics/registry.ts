@@ -26,6 +26,7 @@ export const NOTIFICATION_DECISION_REASONS = [
   "suppressed_address",
   "read",
   "unread_delay",
+  "past_moment",
 ] as const;
 export type NotificationDecisionReason = (typeof NOTIFICATION_DECISION_REASONS)[number];
 

@@ -27,6 +27,9 @@ import { clockLabel, digestClose, quietHoursEnd, type DigestFrequency, type Read
  *     closing inside quiet hours waits for their end; the reason is whichever hold ends last.
  *  6. An email that would go now waits `emailUnreadAfterMinutes` when the user asked for it:
  *     delivery then sends it only if the notification is still unread (deliver.ts).
+ *  7. A notice about a moment (the catalog's `momentOf`: a focus block starting) is never digested,
+ *     and on the interrupting channels it is dropped when it would arrive at or after the moment:
+ *     "starts in 5 minutes" after the start is wrong. The list keeps it and a webhook mirrors it.
  *
  * Normal and low kinds are decided alike: their difference is when sends queue up behind a limit
  * or a backlog, which is delivery's business (priority.ts, deliver.ts, rate-limits.ts).
@@ -44,16 +47,33 @@ export type ChannelDecision = {
   deliverAt: Date | null;
 };
 
-/** `webhookEndpoint`: whether any of the user's endpoints receives this kind (with none, the webhook channel has nowhere to go); `locale`: how the reasons write their times (users.locale). */
-export type DecisionInput = { kind: NotificationKind; preferences: NotificationPreferences; focus: FocusState; webhookEndpoint: boolean; locale: SupportedLocale; now: Date };
+/**
+ * `webhookEndpoint`: whether any of the user's endpoints receives this kind (with none, the webhook channel has nowhere to go);
+ * `locale`: how the reasons write their times (users.locale); `moment`: when a notice about a moment stops being true (`notificationMoment`), else null.
+ */
+export type DecisionInput = { kind: NotificationKind; preferences: NotificationPreferences; focus: FocusState; webhookEndpoint: boolean; locale: SupportedLocale; now: Date; moment: Date | null };
 
 /** Channels that interrupt or leave the app, so frequency and holds apply to them. In-app is not one. */
 const HELD_CHANNELS: readonly NotificationChannel[] = ["desktop", "email", "webhook"];
 
+/**
+ * The channels that interrupt a person: what they have read since, or what would arrive after the
+ * moment it is about, is not sent there. A webhook still carries both: an endpoint mirrors the
+ * notifications, it does not interrupt anyone.
+ */
+export const INTERRUPTING_CHANNELS: readonly NotificationChannel[] = ["desktop", "email"];
+
+/** The drop of a notice about a moment that would arrive at or after it, in the reader's words. */
+export function pastMoment(reader: ReaderClock, moment: Date, now: Date, why?: string): Omit<ChannelDecision, "channel"> {
+  const passed = moment.getTime() <= now.getTime();
+  const when = clockLabel(reader, moment.getTime(), now.getTime());
+  return { outcome: "drop", reason: "past_moment", reasonText: passed ? `the moment it is about (${when}) had passed` : `${why}, after the moment it is about (${when})`, deliverAt: null };
+}
+
 /** A focus without a set end is looked at again after this long. */
 const OPEN_FOCUS_RECHECK_MS = 30 * MINUTE;
 
-export function decideNotification({ kind, preferences, focus, webhookEndpoint, locale, now }: DecisionInput): ChannelDecision[] {
+export function decideNotification({ kind, preferences, focus, webhookEndpoint, locale, now, moment }: DecisionInput): ChannelDecision[] {
   const spec = notificationSpec(kind);
   const category = preferences.categories[spec.category];
   const categoryLabel = NOTIFICATION_CATEGORY_LABELS[spec.category].label;
@@ -62,7 +82,7 @@ export function decideNotification({ kind, preferences, focus, webhookEndpoint, 
 
   // The same for every held channel: computed once, lazily.
   let hold: Hold | null | undefined;
-  const digest = spec.timely || category.frequency === "immediate" || category.frequency === "off" ? null : category.frequency;
+  const digest = spec.momentOf || category.frequency === "immediate" || category.frequency === "off" ? null : category.frequency;
   const heldFor = () => (hold === undefined ? (hold = holdUntil(preferences, focus, now, digest, locale)) : hold);
   return spec.channels.map((channel) => {
     const enabled = category.channels.includes(channel);
@@ -79,6 +99,7 @@ export function decideNotification({ kind, preferences, focus, webhookEndpoint, 
     if (channel === "webhook" && !webhookEndpoint) return noEndpoint();
     if (!HELD_CHANNELS.includes(channel)) return send(channel, "immediate", "listed immediately");
     const held = heldFor();
+    if (moment && INTERRUPTING_CHANNELS.includes(channel) && (held?.deliverAt ?? now) >= moment) return { channel, ...pastMoment({ timeZone: preferences.timeZone, locale }, moment, now, held?.reasonText) };
     if (held) return { channel, outcome: "hold", ...held };
     if (channel === "email" && preferences.emailUnreadAfterMinutes > 0) {
       const deliverAt = now.getTime() + preferences.emailUnreadAfterMinutes * MINUTE;

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
-import { notificationSpec, presentNotification, type AnyNotification, type NotificationPresentation, type NotificationPriority } from "~/lib/notifications/catalog";
+import { notificationMoment, notificationSpec, presentNotification, type AnyNotification, type NotificationPresentation, type NotificationPriority } from "~/lib/notifications/catalog";
 import { summarize, SUMMARY_MAX } from "~/lib/realtime/events";
 import type { NotificationPreferences } from "~/lib/schemas/notifications";
 import type { Db } from "../db/client";
@@ -10,7 +10,7 @@ import { sha256Hex } from "../hash";
 import { metrics, type NotificationDecisionReason } from "../metrics/registry";
 import { publishSafely } from "../realtime/publisher";
 import { queueWebhookDeliveries } from "../webhooks/dispatch";
-import { holdUntil, type FocusState, type Hold } from "./decide";
+import { holdUntil, INTERRUPTING_CHANNELS, pastMoment, type FocusState, type Hold } from "./decide";
 import { readFocus } from "./focus";
 import { getNotificationSettings, type NotificationSettings } from "./preferences";
 import { byPriority, priorityOf } from "./priority";
@@ -43,8 +43,6 @@ import { clockLabel, type ReaderClock } from "./clock";
 
 const CLAIM_MS = 5 * 60_000;
 
-/** The channels that interrupt a person, where a notification they have read since is left out. */
-const SKIPPED_ONCE_READ: readonly LimitedChannel[] = ["email", "desktop"];
 
 type DueRow = {
   decisionId: string;
@@ -84,11 +82,14 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
     rows = rows.filter((row) => !heldIds.has(row.decisionId));
   };
 
-  if (SKIPPED_ONCE_READ.includes(channel)) {
+  if (INTERRUPTING_CHANNELS.includes(channel)) {
     const read = rows.filter((row) => row.priority !== "urgent" && row.readAt !== null);
-    if (read.length) {
-      await dropAsRead(db, channel, read);
-      rows = rows.filter((row) => !read.includes(row));
+    if (read.length) await dropAs(db, channel, read, { reason: "read", reasonText: "read in the app before it went out" });
+    // Held past what it is about (a focus block that has started): its words are no longer true.
+    const past = rows.filter((row) => !read.includes(row) && (momentOf(row)?.getTime() ?? Infinity) <= now.getTime());
+    for (const row of past) await dropAs(db, channel, [row], pastMoment(await reader(), momentOf(row)!, now));
+    if (read.length || past.length) {
+      rows = rows.filter((row) => !read.includes(row) && !past.includes(row));
       if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
     }
   }
@@ -223,12 +224,13 @@ async function holdAgain(db: Db, channel: LimitedChannel, rows: DueRow[], hold: 
   metrics.notificationsDecided.inc({ channel, outcome: "hold", reason: hold.reason }, rows.length);
 }
 
-async function dropAsRead(db: Db, channel: LimitedChannel, rows: DueRow[]) {
+/** Not sent after all (read since, or past its moment): dropped with the reason, so the decision log says why. */
+async function dropAs(db: Db, channel: LimitedChannel, rows: DueRow[], { reason, reasonText }: { reason: NotificationDecisionReason; reasonText: string }) {
   await db
     .update(notificationDecisions)
-    .set({ outcome: "drop", reason: "read", reasonText: "read in the app before it went out", claimedUntil: null })
+    .set({ outcome: "drop", reason, reasonText, claimedUntil: null })
     .where(inArray(notificationDecisions.id, rows.map((row) => row.decisionId)));
-  metrics.notificationsDecided.inc({ channel, outcome: "drop", reason: "read" }, rows.length);
+  metrics.notificationsDecided.inc({ channel, outcome: "drop", reason }, rows.length);
 }
 
 /** One message's name, from the decisions it carries: the same on a retry of that message, another for any other message. */
@@ -244,6 +246,7 @@ function distinctNotifications(rows: DueRow[]): DueRow[] {
 }
 
 const asNotification = (row: DueRow) => ({ kind: row.kind, data: row.data }) as AnyNotification;
+const momentOf = (row: DueRow) => notificationMoment(asNotification(row));
 
 /** How a message left (`as`, recorded), its email provider, or why it could not (then the rows are dropped with that reason). */
 type Sent = { as: string; calls: number; via?: string; outcome?: { reason: NotificationDecisionReason; reasonText: string } };
