@@ -12,7 +12,7 @@ import { getJobRunner, jobs } from "~/server/jobs/send";
 import { githubFaults, startGitHubDouble } from "../doubles/github/server";
 import { requestsBeforeReset } from "../doubles/shared/http";
 import { errorOf, sessionCookieFor, signedUpUser } from "../support/callers";
-import { useEnv } from "../support/env";
+import { useEnv, withEnv } from "../support/env";
 import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
 import { listenRealtime, NOTIFICATION_TRAFFIC } from "../support/realtime";
 
@@ -429,6 +429,23 @@ describe("webhooks", () => {
     });
     expect(forged.status).toBe(401);
     stop();
+  });
+
+  it("a push whose job cannot be queued answers 500 and is not lost: its redelivery is done, not ignored as a duplicate", async () => {
+    const { user, caller } = await signedUpUser("gh-hook-queue");
+    await connectThroughProvider(user, "github");
+    // Inngest configured but unreachable: the webhook is verified and recorded, its event cannot be handed over.
+    const pushed = await withEnv({ INNGEST_DEV: "http://127.0.0.1:9", INNGEST_EVENT_KEY: "test-event-key" }, () =>
+      github.deliverPush("octo-dev/devpulse-desktop", [{ message: "Pushed while the job engine was away", authorLogin: "octo-dev", authorName: "Octo Dev", authorEmail: "octo-dev@users.noreply.github.com", additions: 1, deletions: 0 }]),
+    );
+    const [integration] = await (await getDb()).select().from(integrations).where(eq(integrations.userId, user.id));
+    const delivery = pushed.deliveries.find((candidate) => candidate.url.includes(integration!.id))!;
+    expect(delivery.status).toBe(500);
+
+    const redelivered = await github.redeliver(delivery.deliveryId);
+    expect(redelivered.status).toBe(202);
+    await getJobRunner().idle();
+    expect((await caller.external.commits({ since: new Date(Date.now() - DAY) })).map((commit) => commit.sha)).toContain(pushed.commits[0]!.sha);
   });
 
   it("refuses bodies over 1 MB and deliveries for hooks it does not know", async () => {

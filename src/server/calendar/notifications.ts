@@ -3,13 +3,14 @@ import type { DbOrTx } from "../db/client";
 import { calendars } from "../db/schema";
 import type { JobEvent } from "../jobs/events";
 import { calendarProviders, type CalendarProviderId } from "../integrations/registry";
-import { awaitingReconnect, firstDelivery } from "../integrations/webhooks";
+import { awaitingReconnect, firstDelivery, type RecordedDelivery } from "../integrations/webhooks";
 import { calendarForDelivery, forgetWatch } from "./watches";
 
 export type CalendarDeliveryOutcome =
   | { kind: "handshake"; answer: string }
   | { kind: "refused"; status: 400 | 401; error: string }
-  | { kind: "accepted"; events: JobEvent[]; ignored: number; duplicates: number };
+  /** `recorded`: the numbered messages acted on, forgotten again if their sync cannot be queued. */
+  | { kind: "accepted"; events: JobEvent[]; ignored: number; duplicates: number; recorded: RecordedDelivery[] };
 
 /**
  * A push delivery, read by the provider and checked here: each entry's token against the watch
@@ -28,13 +29,17 @@ export async function receiveCalendarDelivery(db: DbOrTx, provider: CalendarProv
   let verified = 0;
   let ignored = 0;
   let duplicates = 0;
+  const recorded: RecordedDelivery[] = [];
   for (const item of delivery.items) {
     const calendar = await calendarForDelivery(db, provider, item.watchId, item.token);
     if (!calendar) continue;
     verified += 1;
-    if (item.deliveryId && !(await firstDelivery(db, provider, item.deliveryId))) {
-      duplicates += 1;
-      continue;
+    if (item.deliveryId) {
+      if (!(await firstDelivery(db, provider, item.deliveryId))) {
+        duplicates += 1;
+        continue;
+      }
+      recorded.push({ provider, deliveryId: item.deliveryId });
     }
     if (item.signal === "ignore" || (await awaitingReconnect(db, calendar.userId, provider))) {
       ignored += 1;
@@ -47,5 +52,5 @@ export async function receiveCalendarDelivery(db: DbOrTx, provider: CalendarProv
     events.set(`sync:${calendar.userId}`, { name: "calendar/sync.requested", data: { userId: calendar.userId, provider } });
   }
   if (verified === 0) return { kind: "refused", status: 401, error: "Unknown watch or wrong token" };
-  return { kind: "accepted", events: [...events.values()], ignored, duplicates };
+  return { kind: "accepted", events: [...events.values()], ignored, duplicates, recorded };
 }

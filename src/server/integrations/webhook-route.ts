@@ -4,7 +4,9 @@ import { getEnv } from "../env";
 import { jobs } from "../jobs/send";
 import { logger } from "../logger";
 import { gitProviders, isCalendarProvider, isGitProvider } from "./registry";
-import { awaitingReconnect, signedBodyText } from "./webhooks";
+import type { DbOrTx } from "../db/client";
+import type { JobEvent } from "../jobs/events";
+import { awaitingReconnect, forgetDeliveries, signedBodyText, type RecordedDelivery } from "./webhooks";
 
 /** Calendar push deliveries come to /api/webhooks/<provider>-calendar (the provider's id alone is its git webhook). */
 const CALENDAR_SUFFIX = "-calendar";
@@ -24,7 +26,7 @@ export async function handleWebhook(provider: string, request: Request): Promise
     // could only fail (the sync after reconnecting fetches what the delivery announced).
     const owner = "userId" in outcome.event.data ? outcome.event.data.userId : null;
     if (owner && (await awaitingReconnect(db, owner, provider))) return Response.json({ ignored: "the integration needs reconnecting" }, { status: 202 });
-    await jobs.send(outcome.event);
+    await queueOrForget(db, outcome.event, outcome.recorded ? [outcome.recorded] : []);
   }
   if (outcome.status >= 400) logger.warn("webhook refused", { provider, status: outcome.status, reason: outcome.body.error });
   return Response.json(outcome.body, { status: outcome.status });
@@ -34,12 +36,27 @@ export async function handleWebhook(provider: string, request: Request): Promise
 async function handleCalendarWebhook(provider: string, request: Request): Promise<Response> {
   if (!isCalendarProvider(provider)) return Response.json({ error: `No calendar integration named "${provider}"` }, { status: 404 });
   const body = await signedBodyText(request);
-  const outcome = await receiveCalendarDelivery(await getDb(), provider, request.headers, new URL(request.url), body);
+  const db = await getDb();
+  const outcome = await receiveCalendarDelivery(db, provider, request.headers, new URL(request.url), body);
   if (outcome.kind === "handshake") return new Response(outcome.answer, { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
   if (outcome.kind === "refused") {
     logger.warn("calendar notification refused", { provider, status: outcome.status, reason: outcome.error });
     return Response.json({ error: outcome.error }, { status: outcome.status });
   }
-  if (outcome.events.length) await jobs.send(outcome.events);
+  if (outcome.events.length) await queueOrForget(db, outcome.events, outcome.recorded);
   return Response.json({ accepted: outcome.events.length, ignored: outcome.ignored, duplicates: outcome.duplicates }, { status: 202 });
+}
+
+/**
+ * Queues a delivery's work. When the job engine cannot take it, the delivery is forgotten before the
+ * error answers 500: the provider's retry (Google, Graph) or a redelivery by hand (GitHub, GitLab) is
+ * then done, not acknowledged as a duplicate of work that never ran.
+ */
+async function queueOrForget(db: DbOrTx, events: JobEvent | JobEvent[], recorded: readonly RecordedDelivery[]): Promise<void> {
+  try {
+    await jobs.send(events);
+  } catch (error) {
+    await forgetDeliveries(db, recorded);
+    throw error;
+  }
 }

@@ -9,7 +9,11 @@ import { ZDate, ZText } from "~/lib/schemas/primitives";
 /** Commits per push handed to the job (a push of more is rare; the next sync finds the rest). */
 export const MAX_PUSHED_COMMITS = 100;
 
-export type WebhookOutcome = { status: number; body: Record<string, unknown>; event?: JobEvent };
+/** A provider's delivery, as recorded by `firstDelivery`. */
+export type RecordedDelivery = { provider: string; deliveryId: string };
+
+/** `recorded`: the delivery the event came from, forgotten again when the event cannot be handed to the job engine. */
+export type WebhookOutcome = { status: number; body: Record<string, unknown>; event?: JobEvent; recorded?: RecordedDelivery };
 
 export function constantTimeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a, "utf8");
@@ -30,6 +34,15 @@ export async function signedBodyText(request: Request): Promise<string> {
 export async function firstDelivery(db: DbOrTx, provider: string, deliveryId: string): Promise<boolean> {
   const inserted = await db.insert(webhookDeliveries).values({ provider, deliveryId }).onConflictDoNothing().returning({ deliveryId: webhookDeliveries.deliveryId });
   return inserted.length > 0;
+}
+
+/**
+ * Forgets recorded deliveries whose work could not be queued (the job engine refused or was
+ * unreachable): the provider's retry, or a redelivery by hand, is then taken as the first rather
+ * than acknowledged as a duplicate and lost.
+ */
+export async function forgetDeliveries(db: DbOrTx, recorded: readonly RecordedDelivery[]): Promise<void> {
+  for (const { provider, deliveryId } of recorded) await db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.provider, provider), eq(webhookDeliveries.deliveryId, deliveryId)));
 }
 
 /** Whether the user's integration with this provider is waiting to be reconnected (its authorization was refused). */

@@ -38,10 +38,15 @@ export function createInngestClient(env: Env): Inngest {
   });
 }
 
-const holder = globalThis as typeof globalThis & { __devpulseInngest?: Inngest };
+const holder = globalThis as typeof globalThis & { __devpulseInngest?: { env: Env; client: Inngest } };
 
-/** The process's Inngest client, created on first use so importing jobs never reads the environment. */
+/**
+ * The process's Inngest client, created on first use so importing jobs never reads the environment,
+ * and again when the environment is re-read (tests and tools that change it): a client never keeps
+ * sending to an Inngest the configuration no longer names.
+ */
 export function getInngestClient(): Inngest {
-  holder.__devpulseInngest ??= createInngestClient(getEnv());
-  return holder.__devpulseInngest;
+  const env = getEnv();
+  if (holder.__devpulseInngest?.env !== env) holder.__devpulseInngest = { env, client: createInngestClient(env) };
+  return holder.__devpulseInngest.client;
 }

@@ -38,6 +38,7 @@ export async function receiveGitHubWebhook(db: DbOrTx, env: Env, headers: Header
   return {
     status: 202,
     body: { accepted: parsed.data.commits.length },
+    recorded: { provider: "github", deliveryId },
     event: {
       name: "git/push.received",
       data: {

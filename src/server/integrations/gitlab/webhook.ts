@@ -33,12 +33,14 @@ export async function receiveGitLabWebhook(db: DbOrTx, env: Env, headers: Header
   const hook = hooks.find((candidate) => constantTimeEqual(token, webhookSecretFor(env, candidate.integrationId)));
   if (!hook) return { status: 401, body: { error: "Invalid token" } };
   // GitLab gives every hook triggered by one push the same event UUID: deduplicate per hook's integration.
-  if (!(await firstDelivery(db, "gitlab", `${hook.integrationId}:${deliveryId}`))) return { status: 200, body: { duplicate: true } };
+  const recorded = { provider: "gitlab", deliveryId: `${hook.integrationId}:${deliveryId}` };
+  if (!(await firstDelivery(db, recorded.provider, recorded.deliveryId))) return { status: 200, body: { duplicate: true } };
   const parsed = ZGitLabPush.safeParse(payload);
   if (!parsed.success) return { status: 202, body: { ignored: headers.get("x-gitlab-event") } };
   return {
     status: 202,
     body: { accepted: parsed.data.commits.length },
+    recorded,
     event: {
       name: "git/push.received",
       data: {
