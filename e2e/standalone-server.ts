@@ -31,8 +31,8 @@ export type ServerData = { dataDir: string } | { env: Record<string, string> };
 
 const dataEnv = (data: ServerData) => ("dataDir" in data ? { DATA_DIR: data.dataDir, PGLITE_DIR: join(data.dataDir, "pglite") } : data.env);
 
-/** Starts the standalone server on `port` with its data (the same across restarts), and waits until it is healthy. */
-export async function startServer(port: number, data: ServerData): Promise<ChildProcess> {
+/** Starts the standalone server on `port` with its data (the same across restarts) and any `settings` of its own, and waits until it is healthy. */
+export async function startServer(port: number, data: ServerData, settings: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(STANDALONE, "server.js")], {
     cwd: STANDALONE,
     stdio: ["ignore", "ignore", "pipe"],
@@ -47,6 +47,7 @@ export async function startServer(port: number, data: ServerData): Promise<Child
       // As scripts/start.mjs and the Dockerfile run it: the server handles SIGTERM itself.
       NEXT_MANUAL_SIG_HANDLE: "1",
       ...dataEnv(data),
+      ...settings,
     },
   });
   let stderr = "";

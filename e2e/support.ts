@@ -8,8 +8,8 @@ export const PASSWORD = "a long and unusual passphrase";
 export const SYNC_PASSPHRASE = "the sync passphrase of the e2e user";
 
 /**
- * The e2e server has no proxy in front, so the app takes X-Forwarded-For as sent (see
- * clientIpFrom). Each test user stands for a different visitor, from their own address,
+ * The e2e clients connect from 127.0.0.1, which the server trusts as a proxy by default
+ * (TRUST_PROXY), so it takes X-Forwarded-For as sent (src/server/http/client-address.ts). Each test user stands for a different visitor, from their own address,
  * as a proxy would report it: the suite's many sign-ups and device grants do not add
  * up against the per-address rate limits (198.18.0.0/15 is a range for tests).
  */

@@ -13,8 +13,8 @@ const PASSWORD = "bench-Correct-Horse-42";
 let visitors = 0;
 /**
  * A new address for each bench user (198.18.0.0/15, the benchmarking range), sent as the proxy in
- * front of a real deployment would: the bench server has none, so the app takes X-Forwarded-For as
- * sent (clientIpFrom). Fifty sign-ups and a hundred device grants from one address would otherwise
+ * front of a real deployment would: the bench client connects from 127.0.0.1, which the server trusts
+ * as a proxy by default (TRUST_PROXY), so it takes X-Forwarded-For as sent (server/http/client-address.ts). Fifty sign-ups and a hundred device grants from one address would otherwise
  * be refused by the per-address limits (README, Rate limits), as they should be.
  */
 function visitorAddress(): string {

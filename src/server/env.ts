@@ -1,3 +1,4 @@
+import proxyaddr from "proxy-addr";
 import { z } from "zod";
 import { ZMinClientVersions } from "./api/client-version";
 
@@ -7,6 +8,17 @@ import { ZMinClientVersions } from "./api/client-version";
  * configured environment; `src/instrumentation.ts` calls it at start-up so a bad
  * variable stops the server with a message naming it.
  */
+
+/** TRUST_PROXY: a number of hops, or what proxy-addr compiles (it throws on anything else). */
+function isProxyTrust(value: string): boolean {
+  if (/^\s*\d+\s*$/.test(value)) return true;
+  try {
+    proxyaddr.compile(value.split(",").map((part) => part.trim()).filter(Boolean));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().min(1).optional());
@@ -240,6 +252,18 @@ export const ZEnv = z
     SHUTDOWN_GRACE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(600_000).default(10_000)),
     /** Let outbound webhooks reach loopback, link-local and private addresses (tests and closed networks only). */
     ALLOW_PRIVATE_WEBHOOKS: flag,
+    /**
+     * Which proxies in front may say who the client is (X-Forwarded-For), for rate limits and the sign-in log
+     * (server/http/client-address.ts): addresses or CIDR ranges and the names loopback, linklocal, uniquelocal,
+     * comma-separated, or a number of hops. The default trusts a proxy on this host or a private network.
+     */
+    TRUST_PROXY: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .refine(isProxyTrust, "must be a number of hops, or addresses, CIDR ranges and the names loopback, linklocal, uniquelocal, comma-separated")
+        .default("loopback, linklocal, uniquelocal"),
+    ),
     /**
      * Waits between outbound webhook attempts, comma-separated (default DEFAULT_WEBHOOK_RETRY_SCHEDULE).
      * Tests shorten it; each delivery reads it once, when it starts.

@@ -1,6 +1,7 @@
 import { getDatabaseHandle } from "./db/client";
 import { EnvError, getEnv } from "./env";
 import { logger } from "./logger";
+import { stampPeerAddresses } from "./http/client-address";
 import { stopGracefullyOnSignals } from "./shutdown";
 
 /**
@@ -12,6 +13,8 @@ export async function startServer(): Promise<void> {
   try {
     const env = getEnv();
     logger.info("starting DevPulse Cloud", { appUrl: env.appUrl, database: env.DATABASE_URL ? "postgres" : "pglite" });
+    // Before the first request: who each one came from, for rate limits (src/server/http/client-address.ts).
+    stampPeerAddresses();
     // From here a SIGTERM stops gracefully (src/server/shutdown.ts), whether or not the database comes up.
     stopGracefullyOnSignals();
   } catch (error) {

@@ -11,7 +11,7 @@ import { markActive } from "../auth/activity";
 import type { PublicUser } from "../auth/accounts";
 import { getSessionUser } from "../auth/accounts";
 import { parseCookieHeader, readSessionCookie, renewedSessionCookie } from "../auth/session";
-import { clientIpFrom } from "../auth/sign-in";
+import { clientIpFrom } from "../http/client-address";
 import { getDb, type Db } from "../db/client";
 import { isDatabaseUnavailable } from "../db/unavailable";
 import { authenticateDeviceToken, bearerTokenFrom } from "../devices/devices";

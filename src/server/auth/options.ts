@@ -9,7 +9,8 @@ import { isOAuthSignInMethod, oauthSignInMethods, type OAuthSignInMethod } from 
 import { linkOAuthIdentity } from "./account";
 import { resolveOAuthUser } from "./oauth-accounts";
 import { identityFromProfile, nextAuthSignInProviders, offeredSignInMethods } from "./providers";
-import { clientIpFrom, signInWithPassword } from "./sign-in";
+import { clientIpFrom } from "../http/client-address";
+import { signInWithPassword } from "./sign-in";
 
 /** next-auth error codes a client's request causes (logged as warnings, without the request's details). */
 const CLIENT_CAUSED_AUTH_ERRORS = new Set(["JWT_SESSION_ERROR"]);

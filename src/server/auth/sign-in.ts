@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { loginAttempts, users } from "../db/schema";
@@ -64,29 +63,3 @@ export async function clearSignInLocks(db: Db, email: string, ip: string): Promi
   await resetRateLimit(db, "signInFailuresByEmail", email);
 }
 
-/**
- * The client address for rate limits and the sign-in log: the LAST `X-Forwarded-For`
- * hop, the only one written by infrastructure we run (earlier hops are whatever the
- * client sent). Behind one reverse proxy that appends or overwrites the header (Vercel,
- * nginx's $proxy_add_x_forwarded_for, Caddy, Traefik) that is the address the proxy saw.
- * Next.js fills the header from the socket only when the request has none, so a server
- * exposed WITHOUT a proxy takes a forged header at its word: deploy behind one. Even
- * then the per-account daily limit holds, since it does not depend on the address.
- * Anything that is not an IP address (after dropping a port) counts as "unknown".
- */
-export function clientIpFrom(headers: Headers | Record<string, string | string[] | undefined>): string {
-  const get = (name: string) => {
-    const value = headers instanceof Headers ? headers.get(name) : headers[name];
-    return Array.isArray(value) ? value.join(",") : value;
-  };
-  const forwarded = get("x-forwarded-for");
-  const hops = forwarded?.split(",").map((hop) => hop.trim()).filter(Boolean) ?? [];
-  return normalizeIp(hops.at(-1) ?? get("x-real-ip") ?? "");
-}
-
-function normalizeIp(value: string): string {
-  const address = value.trim().replace(/^\[([^\]]+)\](:\d+)?$/, "$1").replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, "$1");
-  if (!isIP(address)) return "unknown";
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? mapped[1]! : address.toLowerCase();
-}

@@ -1,6 +1,7 @@
 import diagnostics from "node:diagnostics_channel";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { logger } from "../logger";
+import { peerStampOf } from "./client-address";
 
 /**
  * A few hot requests answered by the node:http server itself, ahead of Next.js, with the same
@@ -68,6 +69,9 @@ async function answerHere(state: State, route: AheadOfNextRoute, request: Incomi
     // As Next sets them (base-server.ts), only when the client did not.
     const forwarded = { "x-forwarded-host": host, "x-forwarded-port": String(request.socket.localPort ?? ""), "x-forwarded-proto": encrypted ? "https" : "http", "x-forwarded-for": request.socket.remoteAddress ?? "" };
     for (const [name, value] of Object.entries(forwarded)) if (!headers.has(name) && value) headers.set(name, value);
+    // Who the request came from, stamped at its start (client-address.ts) on the parsed headers, not the raw ones read above.
+    const peer = peerStampOf(request);
+    if (peer) headers.set(...peer);
     const webRequest = new Request(new URL(request.url ?? "/", `${encrypted ? "https" : "http"}://${host}`), { headers, signal: hangUp.signal });
     const answer = await route.answer(webRequest);
     if (hangUp.signal.aborted) return;

@@ -1,4 +1,4 @@
-import { clientIpFrom } from "../auth/sign-in";
+import { clientIpFrom } from "../http/client-address";
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
 import { AppError } from "../errors";
