@@ -171,7 +171,7 @@ export function NotificationPreferencesForm() {
               className="max-w-sm"
               value={String(shown.emailUnreadAfterMinutes)}
               error={fieldError(errors.fields, "emailUnreadAfterMinutes")}
-              hint={shown.emailUnreadAfterMinutes > 0 ? "Urgent notifications, such as a new device signing in, are always emailed at once." : undefined}
+              hint={shown.emailUnreadAfterMinutes > 0 ? "Urgent notifications, such as a new device signing in, are always emailed at once. Emails already waiting keep their time." : undefined}
               onChange={(event) => change({ emailUnreadAfterMinutes: Number(event.target.value) })}
             >
               {[...new Set([...UNREAD_EMAIL_WAITS, shown.emailUnreadAfterMinutes])]
