@@ -13,8 +13,8 @@ export async function startServer(): Promise<void> {
   try {
     const env = getEnv();
     logger.info("starting DevPulse Cloud", { appUrl: env.appUrl, database: env.DATABASE_URL ? "postgres" : "pglite" });
-    // Before the first request: who each one came from, for rate limits (src/server/http/client-address.ts).
-    stampPeerAddresses();
+    // Who each request came from, for rate limits (src/server/http/client-address.ts). Vercel runs no server of ours: it writes X-Forwarded-For itself.
+    if (!env.VERCEL) stampPeerAddresses();
     // From here a SIGTERM stops gracefully (src/server/shutdown.ts), whether or not the database comes up.
     stopGracefullyOnSignals();
   } catch (error) {

@@ -1,11 +1,15 @@
-import { describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "~/server/env";
-import { clientIpFrom, proxyTrust } from "~/server/http/client-address";
+import { clientIpFrom, proxyTrust, stampPeerAddresses } from "~/server/http/client-address";
+import { withEnv } from "../support/env";
 
 /**
- * The client's address (src/server/http/client-address.ts). With a stamped peer, the production
- * server's path, it is proven end to end in e2e/client-address.spec.ts; here: TRUST_PROXY's forms,
- * and the rule without a stamp (a platform that writes X-Forwarded-For itself).
+ * The client's address (src/server/http/client-address.ts): TRUST_PROXY's forms; a real node:http
+ * server whose requests are stamped with their peer, read as a route handler reads them (a web
+ * Headers), from IPv4 and IPv6; and the rule in a process that does not stamp (a platform that
+ * writes X-Forwarded-For itself). The production server's start-up is proven in e2e/client-address.spec.ts.
  */
 
 describe("TRUST_PROXY", () => {
@@ -39,8 +43,44 @@ describe("clientIpFrom without a stamped peer (no server of ours in front)", () 
     expect(clientIpFrom({ "x-forwarded-for": "[2001:DB8::1]:443" })).toBe("2001:db8::1");
     expect(clientIpFrom({ "x-forwarded-for": "<script>" })).toBe("unknown");
   });
+});
 
-  it("does not take a peer header the client wrote for one stamped by this process", () => {
-    expect(clientIpFrom({ "x-devpulse-peer": "guess 203.0.113.1", "x-forwarded-for": "198.51.100.4" })).toBe("198.51.100.4");
+describe("clientIpFrom with every request's peer stamped", () => {
+  let stopStamping: () => void;
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    stopStamping = stampPeerAddresses();
+    // Answers what a route handler would read from the request: its headers as a web Headers.
+    server = createServer((request, response) => {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(request.headers)) if (typeof value === "string") headers.set(name, value);
+      response.end(clientIpFrom(headers));
+    });
+    await new Promise<void>((listening) => server.listen(0, "::", listening));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    stopStamping();
+    await new Promise((closed) => server.close(closed));
+  });
+  const from = async (host: string, headers: Record<string, string> = {}) => (await fetch(`http://${host}:${port}/`, { headers })).text();
+
+  it("is the socket's address when nothing is forwarded, IPv4 or IPv6", async () => {
+    expect(await from("127.0.0.1")).toBe("127.0.0.1");
+    expect(await from("[::1]")).toBe("::1");
+  });
+
+  it("follows X-Forwarded-For through trusted proxies only, to the first address that is not one", async () => {
+    expect(await from("127.0.0.1", { "x-forwarded-for": "203.0.113.7, 10.0.0.1" })).toBe("203.0.113.7");
+    expect(await from("[::1]", { "x-forwarded-for": "198.51.100.1, 203.0.113.8" })).toBe("203.0.113.8");
+    await withEnv({ TRUST_PROXY: "0" }, async () => expect(await from("127.0.0.1", { "x-forwarded-for": "203.0.113.7" })).toBe("127.0.0.1"));
+  });
+
+  it("writes over a stamp the client sent, and takes no request as stamped without this process's secret", async () => {
+    expect(await from("127.0.0.1", { "x-devpulse-peer": "guessed 203.0.113.1" })).toBe("127.0.0.1");
+    expect(clientIpFrom({ "x-devpulse-peer": "guessed 203.0.113.1", "x-forwarded-for": "198.51.100.4" })).toBe("unknown");
+    // A request that began before the stamping did: no address to trust, whatever the header says.
+    expect(clientIpFrom({ "x-forwarded-for": "198.51.100.4" })).toBe("unknown");
   });
 });

@@ -62,6 +62,8 @@ type KindSpec<S extends z.ZodObject> = {
    * past the moment is not sent (the in-app list keeps it; a webhook still mirrors it).
    */
   momentOf?: (data: z.infer<S>) => string;
+  /** The data as of when it is sent, for a kind whose words depend on the time: a notice held until later says what is true then. */
+  asOf?: (data: z.infer<S>, now: Date) => z.infer<S>;
 };
 
 const kind = <S extends z.ZodObject>(spec: KindSpec<S>) => spec;
@@ -166,6 +168,7 @@ export const notificationKinds = {
     channels: ["inApp", "desktop", "webhook"],
     data: z.strictObject({ blockId: uuid, title: z.string().min(1).max(SUMMARY_MAX.notificationTitle), startsAt: isoDateTime, minutes: z.number().int().min(0).max(1440) }),
     momentOf: ({ startsAt }) => startsAt,
+    asOf: (data, now) => ({ ...data, minutes: Math.max(0, Math.round((Date.parse(data.startsAt) - now.getTime()) / 60_000)) }),
     present: ({ title, minutes }) => ({ title: `${title} starts in ${plural(minutes, "minute")}`, body: "Wrap up and get ready to focus.", href: "/calendar", level: "info" }),
   }),
   "webhooks.endpoint_disabled": kind({
@@ -226,9 +229,15 @@ export function parseNotificationData<K extends NotificationKind>(kind: K, data:
 }
 
 /** When a notice about a moment stops being true (the catalog's `momentOf`); null for every other kind. */
-export function notificationMoment(notification: AnyNotification): Date | null {
-  const momentOf = notificationSpec(notification.kind).momentOf;
-  return momentOf ? new Date(momentOf(notification.data)) : null;
+export function notificationMoment(kind: NotificationKind, data: unknown): Date | null {
+  const momentOf = notificationSpec(kind).momentOf;
+  return momentOf ? new Date(momentOf(data as never)) : null;
+}
+
+/** A notification's data as of `now` (the catalog's `asOf`), for a message that goes out then; the data itself for most kinds. */
+export function notificationDataAsOf(kind: NotificationKind, data: unknown, now: Date): unknown {
+  const asOf = notificationSpec(kind).asOf;
+  return asOf ? asOf(data as never, now) : data;
 }
 
 export function presentNotification(notification: AnyNotification): NotificationPresentation {

@@ -3,7 +3,7 @@ import type { DbOrTx } from "../db/client";
 import { calendars } from "../db/schema";
 import type { JobEvent } from "../jobs/events";
 import { calendarProviders, type CalendarProviderId } from "../integrations/registry";
-import { awaitingReconnect, firstDelivery, type RecordedDelivery } from "../integrations/webhooks";
+import { awaitingReconnect, firstDelivery, forgettingOnFailure, type RecordedDelivery } from "../integrations/webhooks";
 import { calendarForDelivery, forgetWatch } from "./watches";
 
 export type CalendarDeliveryOutcome =
@@ -30,27 +30,30 @@ export async function receiveCalendarDelivery(db: DbOrTx, provider: CalendarProv
   let ignored = 0;
   let duplicates = 0;
   const recorded: RecordedDelivery[] = [];
-  for (const item of delivery.items) {
-    const calendar = await calendarForDelivery(db, provider, item.watchId, item.token);
-    if (!calendar) continue;
-    verified += 1;
-    if (item.deliveryId) {
-      if (!(await firstDelivery(db, provider, item.deliveryId))) {
-        duplicates += 1;
+  // A failure part way (the database) forgets what this delivery recorded, so the provider's retry is done.
+  await forgettingOnFailure(db, recorded, async () => {
+    for (const item of delivery.items) {
+      const calendar = await calendarForDelivery(db, provider, item.watchId, item.token);
+      if (!calendar) continue;
+      verified += 1;
+      if (item.deliveryId) {
+        if (!(await firstDelivery(db, provider, item.deliveryId))) {
+          duplicates += 1;
+          continue;
+        }
+        recorded.push({ provider, deliveryId: item.deliveryId });
+      }
+      if (item.signal === "ignore" || (await awaitingReconnect(db, calendar.userId, provider))) {
+        ignored += 1;
         continue;
       }
-      recorded.push({ provider, deliveryId: item.deliveryId });
+      if (item.signal === "missed") await db.update(calendars).set({ syncCursor: null }).where(eq(calendars.id, calendar.id));
+      if (item.signal === "removed") await forgetWatch(db, calendar.id);
+      // Due for renewal now, while still live: the sync renews it (Graph: a PATCH with a fresh token) rather than making another.
+      if (item.signal === "reauthorize") await db.update(calendars).set({ watchExpiresAt: new Date(Date.now() + 60_000) }).where(eq(calendars.id, calendar.id));
+      events.set(`sync:${calendar.userId}`, { name: "calendar/sync.requested", data: { userId: calendar.userId, provider } });
     }
-    if (item.signal === "ignore" || (await awaitingReconnect(db, calendar.userId, provider))) {
-      ignored += 1;
-      continue;
-    }
-    if (item.signal === "missed") await db.update(calendars).set({ syncCursor: null }).where(eq(calendars.id, calendar.id));
-    if (item.signal === "removed") await forgetWatch(db, calendar.id);
-    // Due for renewal now, while still live: the sync renews it (Graph: a PATCH with a fresh token) rather than making another.
-    if (item.signal === "reauthorize") await db.update(calendars).set({ watchExpiresAt: new Date(Date.now() + 60_000) }).where(eq(calendars.id, calendar.id));
-    events.set(`sync:${calendar.userId}`, { name: "calendar/sync.requested", data: { userId: calendar.userId, provider } });
-  }
+  });
   if (verified === 0) return { kind: "refused", status: 401, error: "Unknown watch or wrong token" };
   return { kind: "accepted", events: [...events.values()], ignored, duplicates, recorded };
 }

@@ -16,33 +16,38 @@ import { getEnv, type Env } from "../env";
  * and private ranges a reverse proxy or load balancer in front would connect from), with proxy-addr,
  * the rule Express uses. A client connecting directly cannot choose its address by sending the header.
  *
- * Without the stamp (a serverless platform, which runs no HTTP server of ours and writes
- * X-Forwarded-For itself, such as Vercel), the LAST X-Forwarded-For hop is taken: the one the
- * platform appended. Anything that is not an IP address (after dropping a port) counts as "unknown".
+ * A request without a valid stamp in a process that stamps began before the stamping did (Next
+ * listens before it runs the start-up hook, and holds what arrives meanwhile), or its socket was
+ * already gone: its address is "unknown", never the header's word. A process that does not stamp
+ * (on Vercel, which runs no HTTP server of ours and writes X-Forwarded-For itself; tests and tools
+ * calling route handlers directly) takes the LAST X-Forwarded-For hop, the one the platform appended.
+ * Anything that is not an IP address (after dropping a port) counts as "unknown".
  */
 
 const PEER_HEADER = "x-devpulse-peer";
+const UNKNOWN = "unknown";
 
-type Stamp = { secret: string };
+type Stamp = { secret: string; stop: () => void };
 const holder = globalThis as typeof globalThis & { __devpulsePeerStamp?: Stamp };
 
-/** At start-up, once per process: every request's socket peer goes into a header its client cannot forge. */
-export function stampPeerAddresses(): void {
-  if (holder.__devpulsePeerStamp) return;
-  const stamp: Stamp = { secret: randomBytes(18).toString("base64url") };
-  holder.__devpulsePeerStamp = stamp;
-  diagnostics.subscribe("http.server.request.start", (message) => {
+/**
+ * Once per process, before it takes requests (start-up; not on Vercel): every request's socket peer
+ * goes into a header its client cannot forge. Returns how to stop (tests).
+ */
+export function stampPeerAddresses(): () => void {
+  if (holder.__devpulsePeerStamp) return holder.__devpulsePeerStamp.stop;
+  const secret = randomBytes(18).toString("base64url");
+  const onRequestStart = (message: unknown) => {
     const { request } = message as { request: IncomingMessage };
-    request.headers[PEER_HEADER] = `${stamp.secret} ${request.socket.remoteAddress ?? ""}`;
-  });
-}
-
-/** The stamped peer of a request (with this process's secret), or null when there is none. */
-function stampedPeer(value: string | undefined): string | null {
-  const secret = holder.__devpulsePeerStamp?.secret;
-  if (!secret || !value) return null;
-  const [mark, address] = value.split(" ");
-  return mark === secret && address ? address : null;
+    request.headers[PEER_HEADER] = `${secret} ${request.socket.remoteAddress ?? ""}`;
+  };
+  diagnostics.subscribe("http.server.request.start", onRequestStart);
+  const stop = () => {
+    diagnostics.unsubscribe("http.server.request.start", onRequestStart);
+    if (holder.__devpulsePeerStamp?.secret === secret) delete holder.__devpulsePeerStamp;
+  };
+  holder.__devpulsePeerStamp = { secret, stop };
+  return stop;
 }
 
 /** For a request answered outside Next (serve-ahead-of-next.ts), which builds its headers from the raw ones: the stamp to carry over. */
@@ -67,25 +72,27 @@ export function proxyTrust(setting: string): (address: string, hop: number) => b
 export function clientIpFrom(headers: Headers | Record<string, string | string[] | undefined>): string {
   const get = (name: string) => {
     const value = headers instanceof Headers ? headers.get(name) : headers[name];
-    return Array.isArray(value) ? value.join(",") : value ?? undefined;
+    return Array.isArray(value) ? value.join(",") : (value ?? undefined);
   };
   const forwarded = get("x-forwarded-for");
-  const peer = stampedPeer(get(PEER_HEADER));
-  if (peer === null) {
+  const stamp = holder.__devpulsePeerStamp;
+  if (!stamp) {
     const hops = forwarded?.split(",").map((hop) => hop.trim()).filter(Boolean) ?? [];
     return normalizeIp(hops.at(-1) ?? get("x-real-ip") ?? "");
   }
+  const [mark, peer] = (get(PEER_HEADER) ?? "").split(" ");
+  if (mark !== stamp.secret || !peer) return UNKNOWN;
   const env = getEnv();
   let trust = trustByEnv.get(env);
   if (!trust) trustByEnv.set(env, (trust = proxyTrust(env.TRUST_PROXY)));
-  // proxy-addr reads the peer and the header off a node request: these two are all it looks at.
-  const request = { headers: forwarded ? { "x-forwarded-for": forwarded } : {}, connection: { remoteAddress: peer }, socket: { remoteAddress: peer } };
+  // proxy-addr (through `forwarded`) reads these two fields of a node request, nothing else.
+  const request = { headers: forwarded ? { "x-forwarded-for": forwarded } : {}, socket: { remoteAddress: peer } };
   return normalizeIp(proxyaddr(request as unknown as IncomingMessage, trust));
 }
 
 function normalizeIp(value: string): string {
   const address = value.trim().replace(/^\[([^\]]+)\](:\d+)?$/, "$1").replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, "$1");
-  if (!isIP(address)) return "unknown";
+  if (!isIP(address)) return UNKNOWN;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return mapped ? mapped[1]! : address.toLowerCase();
 }

@@ -5,6 +5,7 @@ import { and, eq } from "drizzle-orm";
 import { integrations, webhookDeliveries } from "../db/schema";
 import type { JobEvent } from "../jobs/events";
 import { ZDate, ZText } from "~/lib/schemas/primitives";
+import { logger } from "../logger";
 
 /** Commits per push handed to the job (a push of more is rare; the next sync finds the rest). */
 export const MAX_PUSHED_COMMITS = 100;
@@ -37,12 +38,24 @@ export async function firstDelivery(db: DbOrTx, provider: string, deliveryId: st
 }
 
 /**
- * Forgets recorded deliveries whose work could not be queued (the job engine refused or was
- * unreachable): the provider's retry, or a redelivery by hand, is then taken as the first rather
- * than acknowledged as a duplicate and lost.
+ * Runs what recorded deliveries ask for (queueing their job, the checks before it). If that throws
+ * (the job engine refused or was unreachable, the database failed), the deliveries are forgotten
+ * before the error answers 500: the provider's retry (Google, Graph) or a redelivery by hand (GitHub,
+ * GitLab) is then done, not acknowledged as a duplicate of work that never ran. `recorded` is read
+ * when the work fails, so work that records as it goes passes its growing list. A failure to forget
+ * is logged rather than thrown over the first error.
  */
-export async function forgetDeliveries(db: DbOrTx, recorded: readonly RecordedDelivery[]): Promise<void> {
-  for (const { provider, deliveryId } of recorded) await db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.provider, provider), eq(webhookDeliveries.deliveryId, deliveryId)));
+export async function forgettingOnFailure<T>(db: DbOrTx, recorded: readonly RecordedDelivery[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    try {
+      for (const { provider, deliveryId } of recorded) await db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.provider, provider), eq(webhookDeliveries.deliveryId, deliveryId)));
+    } catch (forgetError) {
+      logger.error("a webhook delivery whose work failed could not be forgotten: its retry will be taken for a duplicate", { error: forgetError, deliveries: recorded.length });
+    }
+    throw error;
+  }
 }
 
 /** Whether the user's integration with this provider is waiting to be reconnected (its authorization was refused). */

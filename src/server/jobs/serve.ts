@@ -13,7 +13,8 @@ export function createInngestEndpoint(client: Inngest, jobs: readonly Job[] = jo
 type Endpoint = ReturnType<typeof createInngestEndpoint>;
 /** What Next passes a route handler; the three methods take the same. */
 export type InngestRouteArgs = Parameters<Endpoint["GET"]>;
-let endpoint: Endpoint | undefined;
+/** Made for one Inngest client, and again when the client is (getInngestClient: the environment was re-read). */
+let served: { client: Inngest; endpoint: Endpoint } | undefined;
 
 /**
  * The /api/inngest route. Without Inngest configured, jobs run in-process and there
@@ -28,6 +29,7 @@ export function serveInngest(method: "GET" | "POST" | "PUT", ...args: InngestRou
       { status: 404 },
     );
   }
-  endpoint ??= createInngestEndpoint(getInngestClient());
-  return endpoint[method](...args);
+  const client = getInngestClient();
+  if (served?.client !== client) served = { client, endpoint: createInngestEndpoint(client) };
+  return served.endpoint[method](...args);
 }

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
-import { notificationMoment, notificationSpec, presentNotification, type AnyNotification, type NotificationPresentation, type NotificationPriority } from "~/lib/notifications/catalog";
+import { notificationDataAsOf, notificationMoment, notificationSpec, presentNotification, type AnyNotification, type NotificationPresentation, type NotificationPriority } from "~/lib/notifications/catalog";
 import { summarize, SUMMARY_MAX } from "~/lib/realtime/events";
 import type { NotificationPreferences } from "~/lib/schemas/notifications";
 import type { Db } from "../db/client";
@@ -76,8 +76,14 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
     return { timeZone: preferences.timeZone, locale };
   };
   const holdBack = async (held: DueRow[], hold: Hold) => {
-    await holdAgain(db, channel, held, hold);
-    deferredTo = earliest(deferredTo, hold.deliverAt);
+    // Held until its moment or later (a reminder whose block starts first): not sent here at all.
+    const pastIt = INTERRUPTING_CHANNELS.includes(channel) ? held.filter((row) => (momentOfRow(row)?.getTime() ?? Infinity) <= hold.deliverAt.getTime()) : [];
+    for (const row of pastIt) await dropAs(db, channel, [row], pastMoment(await reader(), momentOfRow(row)!, now, hold.reasonText));
+    const stillHeld = held.filter((row) => !pastIt.includes(row));
+    if (stillHeld.length) {
+      await holdAgain(db, channel, stillHeld, hold);
+      deferredTo = earliest(deferredTo, hold.deliverAt);
+    }
     const heldIds = new Set(held.map((row) => row.decisionId));
     rows = rows.filter((row) => !heldIds.has(row.decisionId));
   };
@@ -86,8 +92,8 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
     const read = rows.filter((row) => row.priority !== "urgent" && row.readAt !== null);
     if (read.length) await dropAs(db, channel, read, { reason: "read", reasonText: "read in the app before it went out" });
     // Held past what it is about (a focus block that has started): its words are no longer true.
-    const past = rows.filter((row) => !read.includes(row) && (momentOf(row)?.getTime() ?? Infinity) <= now.getTime());
-    for (const row of past) await dropAs(db, channel, [row], pastMoment(await reader(), momentOf(row)!, now));
+    const past = rows.filter((row) => !read.includes(row) && (momentOfRow(row)?.getTime() ?? Infinity) <= now.getTime());
+    for (const row of past) await dropAs(db, channel, [row], pastMoment(await reader(), momentOfRow(row)!, now));
     if (read.length || past.length) {
       rows = rows.filter((row) => !read.includes(row) && !past.includes(row));
       if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
@@ -162,7 +168,9 @@ async function nextWaitingNormal(db: Db, userId: string, channel: LimitedChannel
 async function sendGroup(db: Db, env: Env, userId: string, channel: LimitedChannel, rows: DueRow[], now: Date, settings: () => Promise<NotificationSettings>) {
   let sent: Sent;
   try {
-    sent = await send(db, env, userId, channel, rows, settings);
+    // Said as of now: a reminder held since it was decided gives the minutes left now.
+    const asSent = rows.map((row) => ({ ...row, data: notificationDataAsOf(row.kind, row.data, now) }));
+    sent = await send(db, env, userId, channel, asSent, settings);
   } catch (error) {
     await release(db, rows);
     throw error;
@@ -246,7 +254,7 @@ function distinctNotifications(rows: DueRow[]): DueRow[] {
 }
 
 const asNotification = (row: DueRow) => ({ kind: row.kind, data: row.data }) as AnyNotification;
-const momentOf = (row: DueRow) => notificationMoment(asNotification(row));
+const momentOfRow = (row: DueRow) => notificationMoment(row.kind, row.data);
 
 /** How a message left (`as`, recorded), its email provider, or why it could not (then the rows are dropped with that reason). */
 type Sent = { as: string; calls: number; via?: string; outcome?: { reason: NotificationDecisionReason; reasonText: string } };

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { NOTIFICATION_CHANNELS, notificationKinds, notificationMoment, notificationSpec, parseNotificationData, type AnyNotification, type NotificationChannel, type NotificationKind } from "~/lib/notifications/catalog";
+import { NOTIFICATION_CHANNELS, notificationKinds, notificationMoment, notificationSpec, parseNotificationData, type NotificationChannel, type NotificationKind } from "~/lib/notifications/catalog";
 import type { DbOrTx, Tx } from "../db/client";
 import { notificationDecisions, notifications } from "../db/schema";
 import { getEnv } from "../env";
@@ -91,7 +91,7 @@ export async function notify<K extends NotificationKind>(db: DbOrTx, userId: str
     webhookChannel ? hasWebhookEndpointFor(db, userId, kind) : false,
   ]);
   const { preferences, locale } = settings;
-  const moment = notificationMoment({ kind, data } as AnyNotification);
+  const moment = notificationMoment(kind, data);
   const decided = decideNotification({ kind, preferences, focus, webhookEndpoint, locale, now, moment });
   const inApp = decided.find((decision) => decision.channel === "inApp");
   const listed = inApp !== undefined && inApp.outcome !== "drop";
