@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { anonymousClient, PASSWORD } from "./support";
+import { createDevPulseClient } from "../src/client";
+import { PASSWORD, visitorAddress } from "./support";
 import { freePort, killHard, standaloneBuilt, startServer } from "./standalone-server";
 
 /**
@@ -14,10 +15,15 @@ import { freePort, killHard, standaloneBuilt, startServer } from "./standalone-s
 
 const SIGN_UPS_PER_ADDRESS = 20;
 
-const signUp = (baseURL: string, index: number) =>
-  anonymousClient(baseURL).auth.register.mutate({ email: `address-${index}-${crypto.randomUUID()}@example.test`, password: PASSWORD, name: `Visitor ${index}` });
+/** A sign-up from a visitor of its own, through a proxy on a private network: `X-Forwarded-For: <visitor>, 10.0.0.1`, and whatever `extra` headers. */
+const signUp = (baseURL: string, index: number, extra: Record<string, string> = {}) => {
+  const forwardedFor = `${visitorAddress()}, 10.0.0.1`;
+  const client = createDevPulseClient({ url: baseURL, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), "x-forwarded-for": forwardedFor, ...extra } }) });
+  return client.auth.register.mutate({ email: `address-${index}-${crypto.randomUUID()}@example.test`, password: PASSWORD, name: `Visitor ${index}` });
+};
 
-test("by default a proxy on this host is trusted: each sign-up counts against the address it forwarded", async ({ baseURL }) => {
+// The last hop (10.0.0.1, the same for all) would meet the limit at the 21st: each counts against its visitor, past the trusted proxy.
+test("by default proxies on this host and private networks are trusted: each sign-up counts against the visitor they forwarded", async ({ baseURL }) => {
   for (let index = 0; index <= SIGN_UPS_PER_ADDRESS; index++) await expect(signUp(baseURL!, index)).resolves.toMatchObject({ id: expect.any(String) });
 });
 
@@ -30,8 +36,10 @@ test.describe("a server that trusts no proxy (TRUST_PROXY=0, exposed directly)",
     const server = await startServer(port, { dataDir }, { TRUST_PROXY: "0" });
     try {
       const baseURL = `http://localhost:${port}`;
-      for (let index = 0; index < SIGN_UPS_PER_ADDRESS; index++) await signUp(baseURL, index);
-      await expect(signUp(baseURL, SIGN_UPS_PER_ADDRESS)).rejects.toMatchObject({ data: { code: "TOO_MANY_REQUESTS" }, message: expect.stringContaining("Too many new accounts from your network") });
+      // A stamp of its own does not help a client either: the server writes over it.
+      const forgedStamp = { "x-devpulse-peer": "guessed 198.18.9.9" };
+      for (let index = 0; index < SIGN_UPS_PER_ADDRESS; index++) await signUp(baseURL, index, forgedStamp);
+      await expect(signUp(baseURL, SIGN_UPS_PER_ADDRESS, forgedStamp)).rejects.toMatchObject({ data: { code: "TOO_MANY_REQUESTS" }, message: expect.stringContaining("Too many new accounts from your network") });
     } finally {
       await killHard(server);
       rmSync(dataDir, { recursive: true, force: true });
