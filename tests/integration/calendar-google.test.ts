@@ -7,7 +7,7 @@ import { readTokens } from "~/server/integrations/tokens";
 import { jobs } from "~/server/jobs/send";
 import { startGoogleDouble, type GoogleDouble } from "../doubles/google/server";
 import { errorOf, signedUpUser } from "../support/callers";
-import { useEnv } from "../support/env";
+import { useEnv, withEnv } from "../support/env";
 import { startIntegrationRoutes } from "../support/integrations";
 import { listenRealtime } from "../support/realtime";
 import { until } from "../support/until";
@@ -147,6 +147,23 @@ describe("reading", () => {
     await google.createEventByHand(googleEmail, { summary: "Review", start: at(3, 11), end: at(3, 12) });
     await settle();
     expect(await syncsRequested()).toBe(before + 2);
+  });
+
+  it("a push notification whose sync cannot be queued answers 500, and Google's retry of the same message starts the sync", async () => {
+    const { user, googleEmail } = await googleCalendarUser(google, "cal-unqueued");
+    const syncsRequested = async () => (await (await getDb()).select({ runId: jobRuns.runId }).from(jobRuns).where(and(eq(jobRuns.userId, user.id), eq(jobRuns.eventName, "calendar/sync.requested")))).length;
+    const before = await syncsRequested();
+    // Inngest configured but unreachable: the message is verified and recorded, its sync cannot be handed over.
+    const { notifications } = await withEnv({ INNGEST_DEV: "http://127.0.0.1:9", INNGEST_EVENT_KEY: "test-event-key" }, () =>
+      google.createEventByHand(googleEmail, { summary: "Moved while the job engine was away", start: at(3, 14), end: at(3, 15) }),
+    );
+    expect(notifications.map((notification) => notification.status)).toEqual([500]);
+
+    const retry = await fetch(notifications[0]!.address, { method: "POST", headers: notifications[0]!.headers });
+    expect(retry.status).toBe(202);
+    expect(await retry.json()).toMatchObject({ accepted: 1, duplicates: 0 });
+    await settle();
+    expect(await syncsRequested()).toBe(before + 1);
   });
 });
 
