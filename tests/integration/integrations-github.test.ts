@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
-import { externalDataCache, integrations, jobRuns, integrationTokens, oauthStates, providerEtags } from "~/server/db/schema";
+import { externalDataCache, integrations, jobRuns, integrationTokens, oauthStates, providerEtags, webhookDeliveries } from "~/server/db/schema";
 import { schemaTableNames } from "~/server/db/tables";
 import { parseEnv } from "~/server/env";
 import { listIntegrations, providerSession } from "~/server/integrations/connections";
@@ -448,6 +448,30 @@ describe("webhooks", () => {
     expect(redelivered.status).toBe(202);
     await getJobRunner().idle();
     expect((await caller.external.commits({ since: new Date(Date.now() - DAY) })).map((commit) => commit.sha)).toContain(pushed.commits[0]!.sha);
+  });
+
+  it("a delivery another request is still handling is answered 503 with Retry-After; one whose request died is taken over after a minute", async () => {
+    const { user } = await signedUpUser("gh-hook-claims");
+    await connectThroughProvider(user, "github");
+    const db = await getDb();
+    const [integration] = await db.select().from(integrations).where(eq(integrations.userId, user.id));
+    const hook = github.hooks("octo-dev/devpulse-desktop").find((candidate) => candidate.config.url.includes(integration!.id))!;
+    const pushed = await github.deliverPush("octo-dev/devpulse-desktop", [{ message: "Claimed twice", authorLogin: "octo-dev", authorName: "Octo Dev", authorEmail: "octo-dev@users.noreply.github.com", additions: 1, deletions: 0 }], { hookId: hook.id });
+    const { deliveryId } = pushed.deliveries[0]!;
+    const claim = and(eq(webhookDeliveries.provider, "github"), eq(webhookDeliveries.deliveryId, deliveryId));
+    expect((await db.select({ handledAt: webhookDeliveries.handledAt }).from(webhookDeliveries).where(claim))[0]?.handledAt).toBeInstanceOf(Date);
+
+    // As if another request had just claimed it and were still queueing its job.
+    await db.update(webhookDeliveries).set({ handledAt: null, receivedAt: new Date() }).where(claim);
+    const { request } = pushed.deliveries[0]!;
+    const meanwhile = await fetch(`${app.url}/api/webhooks/github`, { method: "POST", headers: request.headers, body: request.body });
+    expect(meanwhile.status).toBe(503);
+    expect(meanwhile.headers.get("retry-after")).toBe("5");
+
+    // That request died a minute ago without finishing: the retry takes the delivery over and does it.
+    await db.update(webhookDeliveries).set({ receivedAt: new Date(Date.now() - 61_000) }).where(claim);
+    expect((await github.redeliver(deliveryId)).status).toBe(202);
+    expect((await github.redeliver(deliveryId)).status).toBe(200);
   });
 
   it("refuses bodies over 1 MB and deliveries for hooks it does not know", async () => {

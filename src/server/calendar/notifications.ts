@@ -3,14 +3,17 @@ import type { DbOrTx } from "../db/client";
 import { calendars } from "../db/schema";
 import type { JobEvent } from "../jobs/events";
 import { calendarProviders, type CalendarProviderId } from "../integrations/registry";
-import { awaitingReconnect, firstDelivery, forgettingOnFailure, type RecordedDelivery } from "../integrations/webhooks";
+import { awaitingReconnect, claimDelivery, forgettingOnFailure, type RecordedDelivery } from "../integrations/webhooks";
 import { calendarForDelivery, forgetWatch } from "./watches";
 
 export type CalendarDeliveryOutcome =
   | { kind: "handshake"; answer: string }
   | { kind: "refused"; status: 400 | 401; error: string }
-  /** `recorded`: the numbered messages acted on, forgotten again if their sync cannot be queued. */
-  | { kind: "accepted"; events: JobEvent[]; ignored: number; duplicates: number; recorded: RecordedDelivery[] };
+  /**
+   * `recorded`: the numbered messages claimed, marked handled once their sync is queued, forgotten if it cannot be;
+   * `inProgress`: messages another request is handling right now (the delivery is answered 503, and retried).
+   */
+  | { kind: "accepted"; events: JobEvent[]; ignored: number; duplicates: number; inProgress: number; recorded: RecordedDelivery[] };
 
 /**
  * A push delivery, read by the provider and checked here: each entry's token against the watch
@@ -29,6 +32,7 @@ export async function receiveCalendarDelivery(db: DbOrTx, provider: CalendarProv
   let verified = 0;
   let ignored = 0;
   let duplicates = 0;
+  let inProgress = 0;
   const recorded: RecordedDelivery[] = [];
   // A failure part way (the database) forgets what this delivery recorded, so the provider's retry is done.
   await forgettingOnFailure(db, recorded, async () => {
@@ -37,10 +41,10 @@ export async function receiveCalendarDelivery(db: DbOrTx, provider: CalendarProv
       if (!calendar) continue;
       verified += 1;
       if (item.deliveryId) {
-        if (!(await firstDelivery(db, provider, item.deliveryId))) {
-          duplicates += 1;
-          continue;
-        }
+        const claim = await claimDelivery(db, provider, item.deliveryId);
+        if (claim === "handled") duplicates += 1;
+        if (claim === "in_progress") inProgress += 1;
+        if (claim !== "first") continue;
         recorded.push({ provider, deliveryId: item.deliveryId });
       }
       if (item.signal === "ignore" || (await awaitingReconnect(db, calendar.userId, provider))) {
@@ -55,5 +59,5 @@ export async function receiveCalendarDelivery(db: DbOrTx, provider: CalendarProv
     }
   });
   if (verified === 0) return { kind: "refused", status: 401, error: "Unknown watch or wrong token" };
-  return { kind: "accepted", events: [...events.values()], ignored, duplicates, recorded };
+  return { kind: "accepted", events: [...events.values()], ignored, duplicates, inProgress, recorded };
 }

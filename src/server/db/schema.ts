@@ -526,6 +526,8 @@ export const webhookDeliveries = pgTable(
     provider: text().notNull(),
     deliveryId: text().notNull(),
     receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** When its work was queued (or deliberately dropped); null while that is under way, or never finished by a process that died. */
+    handledAt: timestamp({ withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.provider, t.deliveryId] }), index("webhook_deliveries_received").on(t.receivedAt)],
 );

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { DbOrTx } from "../db/client";
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull, lt } from "drizzle-orm";
 import { integrations, webhookDeliveries } from "../db/schema";
 import type { JobEvent } from "../jobs/events";
 import { ZDate, ZText } from "~/lib/schemas/primitives";
@@ -10,10 +10,10 @@ import { logger } from "../logger";
 /** Commits per push handed to the job (a push of more is rare; the next sync finds the rest). */
 export const MAX_PUSHED_COMMITS = 100;
 
-/** A provider's delivery, as recorded by `firstDelivery`. */
+/** A provider's delivery, as claimed by `claimDelivery`. */
 export type RecordedDelivery = { provider: string; deliveryId: string };
 
-/** `recorded`: the delivery the event came from, forgotten again when the event cannot be handed to the job engine. */
+/** `recorded`: the delivery claimed (claimDelivery), marked handled once its work is queued or dropped, forgotten if that fails (handlingDeliveries). */
 export type WebhookOutcome = { status: number; body: Record<string, unknown>; event?: JobEvent; recorded?: RecordedDelivery };
 
 export function constantTimeEqual(a: string, b: string): boolean {
@@ -31,10 +31,41 @@ export async function signedBodyText(request: Request): Promise<string> {
   return Buffer.from(await request.arrayBuffer()).toString("utf8");
 }
 
-/** First delivery of this id? (A redelivery or replay is acknowledged and ignored.) */
-export async function firstDelivery(db: DbOrTx, provider: string, deliveryId: string): Promise<boolean> {
-  const inserted = await db.insert(webhookDeliveries).values({ provider, deliveryId }).onConflictDoNothing().returning({ deliveryId: webhookDeliveries.deliveryId });
-  return inserted.length > 0;
+/**
+ * What a provider's delivery id is to us: `first`, its work is this request's to do; `handled`, a
+ * replay or redelivery of one done already (acknowledged, nothing done); `in_progress`, another
+ * request is doing it right now (answered 503 with Retry-After: if that request fails, it forgets
+ * the delivery and the retry is done; if it succeeds, the retry is `handled`).
+ */
+export type DeliveryClaim = "first" | "handled" | "in_progress";
+
+/** How long a claim whose work never finished is left to the request that made it: past this, that request died, and a retry takes the claim over. */
+const UNFINISHED_CLAIM_MS = 60_000;
+
+/** Seconds a provider is asked to wait before retrying a delivery under way elsewhere. */
+export const IN_PROGRESS_RETRY_SECONDS = 5;
+
+/** The answer to a delivery that is not this request's to do, or null when it is (the claim is `first`). */
+export function answerForClaim(claim: DeliveryClaim): WebhookOutcome | null {
+  if (claim === "handled") return { status: 200, body: { duplicate: true } };
+  if (claim === "in_progress") return { status: 503, body: { error: "This delivery is being handled; try again shortly.", retryAfterSeconds: IN_PROGRESS_RETRY_SECONDS } };
+  return null;
+}
+
+export async function claimDelivery(db: DbOrTx, provider: string, deliveryId: string, now = new Date()): Promise<DeliveryClaim> {
+  const [claimed] = await db
+    .insert(webhookDeliveries)
+    .values({ provider, deliveryId, receivedAt: now })
+    .onConflictDoUpdate({
+      target: [webhookDeliveries.provider, webhookDeliveries.deliveryId],
+      set: { receivedAt: now },
+      setWhere: and(isNull(webhookDeliveries.handledAt), lt(webhookDeliveries.receivedAt, new Date(now.getTime() - UNFINISHED_CLAIM_MS))),
+    })
+    .returning({ deliveryId: webhookDeliveries.deliveryId });
+  if (claimed) return "first";
+  const [existing] = await db.select({ handledAt: webhookDeliveries.handledAt }).from(webhookDeliveries).where(and(eq(webhookDeliveries.provider, provider), eq(webhookDeliveries.deliveryId, deliveryId)));
+  // Gone since (its request failed and forgot it): the provider's next try is the first.
+  return existing?.handledAt ? "handled" : "in_progress";
 }
 
 /**
@@ -56,6 +87,14 @@ export async function forgettingOnFailure<T>(db: DbOrTx, recorded: readonly Reco
     }
     throw error;
   }
+}
+
+/** Does what recorded deliveries ask for, then marks them handled (a replay is then acknowledged); on failure forgets them (forgettingOnFailure). */
+export async function handlingDeliveries<T>(db: DbOrTx, recorded: readonly RecordedDelivery[], work: () => Promise<T>): Promise<T> {
+  const result = await forgettingOnFailure(db, recorded, work);
+  const handledAt = new Date();
+  for (const { provider, deliveryId } of recorded) await db.update(webhookDeliveries).set({ handledAt }).where(and(eq(webhookDeliveries.provider, provider), eq(webhookDeliveries.deliveryId, deliveryId)));
+  return result;
 }
 
 /** Whether the user's integration with this provider is waiting to be reconnected (its authorization was refused). */

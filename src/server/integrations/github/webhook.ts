@@ -5,7 +5,7 @@ import type { DbOrTx } from "../../db/client";
 import { integrationWebhooks } from "../../db/schema";
 import type { Env } from "../../env";
 import { webhookSecretFor } from "../webhook-secrets";
-import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, ZRepositoryPath, type WebhookOutcome } from "../webhooks";
+import { answerForClaim, claimDelivery, constantTimeEqual, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, ZRepositoryPath, type WebhookOutcome } from "../webhooks";
 
 export function githubSignature(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
@@ -30,15 +30,17 @@ export async function receiveGitHubWebhook(db: DbOrTx, env: Env, headers: Header
   if (!hook || !constantTimeEqual(signature, githubSignature(webhookSecretFor(env, hook.integrationId), body))) {
     return { status: 401, body: { error: "Invalid signature" } };
   }
-  if (!(await firstDelivery(db, "github", deliveryId))) return { status: 200, body: { duplicate: true } };
+  const recorded = { provider: "github", deliveryId };
+  const notOurs = answerForClaim(await claimDelivery(db, recorded.provider, recorded.deliveryId));
+  if (notOurs) return notOurs;
   const event = headers.get("x-github-event");
-  if (event !== "push") return { status: 202, body: { ignored: event } };
+  if (event !== "push") return { status: 202, body: { ignored: event }, recorded };
   const parsed = ZGitHubPush.safeParse(JSON.parse(body));
-  if (!parsed.success) return { status: 400, body: { error: "Not a push payload" } };
+  if (!parsed.success) return { status: 400, body: { error: "Not a push payload" }, recorded };
   return {
     status: 202,
     body: { accepted: parsed.data.commits.length },
-    recorded: { provider: "github", deliveryId },
+    recorded,
     event: {
       name: "git/push.received",
       data: {

@@ -4,7 +4,7 @@ import type { DbOrTx } from "../../db/client";
 import { integrationWebhooks } from "../../db/schema";
 import type { Env } from "../../env";
 import { webhookSecretFor } from "../webhook-secrets";
-import { constantTimeEqual, firstDelivery, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, ZRepositoryPath, type WebhookOutcome } from "../webhooks";
+import { answerForClaim, claimDelivery, constantTimeEqual, MAX_PUSHED_COMMITS, toPushedCommit, ZPushedCommits, ZRepositoryPath, type WebhookOutcome } from "../webhooks";
 
 const ZGitLabPush = z.object({
   object_kind: z.literal("push"),
@@ -34,9 +34,10 @@ export async function receiveGitLabWebhook(db: DbOrTx, env: Env, headers: Header
   if (!hook) return { status: 401, body: { error: "Invalid token" } };
   // GitLab gives every hook triggered by one push the same event UUID: deduplicate per hook's integration.
   const recorded = { provider: "gitlab", deliveryId: `${hook.integrationId}:${deliveryId}` };
-  if (!(await firstDelivery(db, recorded.provider, recorded.deliveryId))) return { status: 200, body: { duplicate: true } };
+  const notOurs = answerForClaim(await claimDelivery(db, recorded.provider, recorded.deliveryId));
+  if (notOurs) return notOurs;
   const parsed = ZGitLabPush.safeParse(payload);
-  if (!parsed.success) return { status: 202, body: { ignored: headers.get("x-gitlab-event") } };
+  if (!parsed.success) return { status: 202, body: { ignored: headers.get("x-gitlab-event") }, recorded };
   return {
     status: 202,
     body: { accepted: parsed.data.commits.length },
