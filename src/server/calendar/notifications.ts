@@ -41,11 +41,11 @@ export async function receiveCalendarDelivery(db: DbOrTx, provider: CalendarProv
       if (!calendar) continue;
       verified += 1;
       if (item.deliveryId) {
-        const claim = await claimDelivery(db, provider, item.deliveryId);
-        if (claim === "handled") duplicates += 1;
-        if (claim === "in_progress") inProgress += 1;
-        if (claim !== "first") continue;
-        recorded.push({ provider, deliveryId: item.deliveryId });
+        const claimed = await claimDelivery(db, provider, item.deliveryId);
+        if (claimed.state === "handled") duplicates += 1;
+        if (claimed.state === "in_progress") inProgress += 1;
+        if (claimed.state !== "first") continue;
+        recorded.push(claimed.recorded);
       }
       if (item.signal === "ignore" || (await awaitingReconnect(db, calendar.userId, provider))) {
         ignored += 1;

@@ -32,7 +32,7 @@ export async function handleWebhook(provider: string, request: Request): Promise
     });
     if (dropped) return Response.json({ ignored: "the integration needs reconnecting" }, { status: 202 });
   }
-  if (outcome.status >= 400) logger.warn("webhook refused", { provider, status: outcome.status, reason: outcome.body.error });
+  if (outcome.status >= 400 && outcome.status !== 503) logger.warn("webhook refused", { provider, status: outcome.status, reason: outcome.body.error });
   return Response.json(outcome.body, { status: outcome.status, headers: outcome.status === 503 ? { "retry-after": String(IN_PROGRESS_RETRY_SECONDS) } : {} });
 }
 

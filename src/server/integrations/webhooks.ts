@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { DbOrTx } from "../db/client";
-import { and, eq, isNull, lt } from "drizzle-orm";
+import { and, eq, isNull, lt, sql } from "drizzle-orm";
 import { integrations, webhookDeliveries } from "../db/schema";
 import type { JobEvent } from "../jobs/events";
 import { ZDate, ZText } from "~/lib/schemas/primitives";
@@ -10,8 +10,8 @@ import { logger } from "../logger";
 /** Commits per push handed to the job (a push of more is rare; the next sync finds the rest). */
 export const MAX_PUSHED_COMMITS = 100;
 
-/** A provider's delivery, as claimed by `claimDelivery`. */
-export type RecordedDelivery = { provider: string; deliveryId: string };
+/** A provider's delivery as this request claimed it (`claimDelivery`): `claimedAt` tells this claim from a later one that took it over. */
+export type RecordedDelivery = { provider: string; deliveryId: string; claimedAt: Date };
 
 /** `recorded`: the delivery claimed (claimDelivery), marked handled once its work is queued or dropped, forgotten if that fails (handlingDeliveries). */
 export type WebhookOutcome = { status: number; body: Record<string, unknown>; event?: JobEvent; recorded?: RecordedDelivery };
@@ -37,36 +37,45 @@ export async function signedBodyText(request: Request): Promise<string> {
  * request is doing it right now (answered 503 with Retry-After: if that request fails, it forgets
  * the delivery and the retry is done; if it succeeds, the retry is `handled`).
  */
-export type DeliveryClaim = "first" | "handled" | "in_progress";
+export type DeliveryClaim = { state: "first"; recorded: RecordedDelivery } | { state: "handled" | "in_progress" };
 
-/** How long a claim whose work never finished is left to the request that made it: past this, that request died, and a retry takes the claim over. */
-const UNFINISHED_CLAIM_MS = 60_000;
+/**
+ * How long a claim whose work never finished is left to the request that made it: past this, that
+ * request died, and a retry takes the claim over. Counted on the database's clock, which every
+ * instance shares.
+ */
+const UNFINISHED_CLAIM_SECONDS = 60;
+/** A claim's time, to the millisecond so that it comes back from a JavaScript Date unchanged. */
+const CLAIM_TIME = sql`date_trunc('milliseconds', now())`;
 
 /** Seconds a provider is asked to wait before retrying a delivery under way elsewhere. */
 export const IN_PROGRESS_RETRY_SECONDS = 5;
 
-/** The answer to a delivery that is not this request's to do, or null when it is (the claim is `first`). */
-export function answerForClaim(claim: DeliveryClaim): WebhookOutcome | null {
-  if (claim === "handled") return { status: 200, body: { duplicate: true } };
-  if (claim === "in_progress") return { status: 503, body: { error: "This delivery is being handled; try again shortly.", retryAfterSeconds: IN_PROGRESS_RETRY_SECONDS } };
-  return null;
+/** The answer to a delivery that is not this request's to do. */
+export function answerForClaim(state: "handled" | "in_progress"): WebhookOutcome {
+  if (state === "handled") return { status: 200, body: { duplicate: true } };
+  return { status: 503, body: { error: "This delivery is being handled; try again shortly.", retryAfterSeconds: IN_PROGRESS_RETRY_SECONDS } };
 }
 
-export async function claimDelivery(db: DbOrTx, provider: string, deliveryId: string, now = new Date()): Promise<DeliveryClaim> {
+export async function claimDelivery(db: DbOrTx, provider: string, deliveryId: string): Promise<DeliveryClaim> {
   const [claimed] = await db
     .insert(webhookDeliveries)
-    .values({ provider, deliveryId, receivedAt: now })
+    .values({ provider, deliveryId, receivedAt: CLAIM_TIME })
     .onConflictDoUpdate({
       target: [webhookDeliveries.provider, webhookDeliveries.deliveryId],
-      set: { receivedAt: now },
-      setWhere: and(isNull(webhookDeliveries.handledAt), lt(webhookDeliveries.receivedAt, new Date(now.getTime() - UNFINISHED_CLAIM_MS))),
+      set: { receivedAt: CLAIM_TIME },
+      setWhere: and(isNull(webhookDeliveries.handledAt), lt(webhookDeliveries.receivedAt, sql`now() - ${sql.raw(`interval '${UNFINISHED_CLAIM_SECONDS} seconds'`)}`)),
     })
-    .returning({ deliveryId: webhookDeliveries.deliveryId });
-  if (claimed) return "first";
+    .returning({ claimedAt: webhookDeliveries.receivedAt });
+  if (claimed) return { state: "first", recorded: { provider, deliveryId, claimedAt: claimed.claimedAt } };
   const [existing] = await db.select({ handledAt: webhookDeliveries.handledAt }).from(webhookDeliveries).where(and(eq(webhookDeliveries.provider, provider), eq(webhookDeliveries.deliveryId, deliveryId)));
   // Gone since (its request failed and forgot it): the provider's next try is the first.
-  return existing?.handledAt ? "handled" : "in_progress";
+  return { state: existing?.handledAt ? "handled" : "in_progress" };
 }
+
+/** This request's claim on a delivery, and not a later one that took it over. */
+const ownClaim = ({ provider, deliveryId, claimedAt }: RecordedDelivery) =>
+  and(eq(webhookDeliveries.provider, provider), eq(webhookDeliveries.deliveryId, deliveryId), eq(webhookDeliveries.receivedAt, claimedAt));
 
 /**
  * Runs what recorded deliveries ask for (queueing their job, the checks before it). If that throws
@@ -81,7 +90,7 @@ export async function forgettingOnFailure<T>(db: DbOrTx, recorded: readonly Reco
     return await work();
   } catch (error) {
     try {
-      for (const { provider, deliveryId } of recorded) await db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.provider, provider), eq(webhookDeliveries.deliveryId, deliveryId)));
+      for (const delivery of recorded) await db.delete(webhookDeliveries).where(ownClaim(delivery));
     } catch (forgetError) {
       logger.error("a webhook delivery whose work failed could not be forgotten: its retry will be taken for a duplicate", { error: forgetError, deliveries: recorded.length });
     }
@@ -92,8 +101,12 @@ export async function forgettingOnFailure<T>(db: DbOrTx, recorded: readonly Reco
 /** Does what recorded deliveries ask for, then marks them handled (a replay is then acknowledged); on failure forgets them (forgettingOnFailure). */
 export async function handlingDeliveries<T>(db: DbOrTx, recorded: readonly RecordedDelivery[], work: () => Promise<T>): Promise<T> {
   const result = await forgettingOnFailure(db, recorded, work);
-  const handledAt = new Date();
-  for (const { provider, deliveryId } of recorded) await db.update(webhookDeliveries).set({ handledAt }).where(and(eq(webhookDeliveries.provider, provider), eq(webhookDeliveries.deliveryId, deliveryId)));
+  // The work is done: failing to say so costs at most a retry taking the claim over a minute later, not a 500 now.
+  try {
+    for (const delivery of recorded) await db.update(webhookDeliveries).set({ handledAt: sql`now()` }).where(ownClaim(delivery));
+  } catch (error) {
+    logger.error("a webhook delivery was handled but could not be marked so: a retry after a minute will do it again", { error, deliveries: recorded.length });
+  }
   return result;
 }
 

@@ -30,12 +30,18 @@ export async function receiveGitHubWebhook(db: DbOrTx, env: Env, headers: Header
   if (!hook || !constantTimeEqual(signature, githubSignature(webhookSecretFor(env, hook.integrationId), body))) {
     return { status: 401, body: { error: "Invalid signature" } };
   }
-  const recorded = { provider: "github", deliveryId };
-  const notOurs = answerForClaim(await claimDelivery(db, recorded.provider, recorded.deliveryId));
-  if (notOurs) return notOurs;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body);
+  } catch {
+    return { status: 400, body: { error: "Body is not JSON" } };
+  }
+  const claimed = await claimDelivery(db, "github", deliveryId);
+  if (claimed.state !== "first") return answerForClaim(claimed.state);
+  const { recorded } = claimed;
   const event = headers.get("x-github-event");
   if (event !== "push") return { status: 202, body: { ignored: event }, recorded };
-  const parsed = ZGitHubPush.safeParse(JSON.parse(body));
+  const parsed = ZGitHubPush.safeParse(payload);
   if (!parsed.success) return { status: 400, body: { error: "Not a push payload" }, recorded };
   return {
     status: 202,

@@ -33,9 +33,9 @@ export async function receiveGitLabWebhook(db: DbOrTx, env: Env, headers: Header
   const hook = hooks.find((candidate) => constantTimeEqual(token, webhookSecretFor(env, candidate.integrationId)));
   if (!hook) return { status: 401, body: { error: "Invalid token" } };
   // GitLab gives every hook triggered by one push the same event UUID: deduplicate per hook's integration.
-  const recorded = { provider: "gitlab", deliveryId: `${hook.integrationId}:${deliveryId}` };
-  const notOurs = answerForClaim(await claimDelivery(db, recorded.provider, recorded.deliveryId));
-  if (notOurs) return notOurs;
+  const claimed = await claimDelivery(db, "gitlab", `${hook.integrationId}:${deliveryId}`);
+  if (claimed.state !== "first") return answerForClaim(claimed.state);
+  const { recorded } = claimed;
   const parsed = ZGitLabPush.safeParse(payload);
   if (!parsed.success) return { status: 202, body: { ignored: headers.get("x-gitlab-event") }, recorded };
   return {
