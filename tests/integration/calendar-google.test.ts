@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
-import { calendarEvents, calendars, focusBlocks, jobRuns } from "~/server/db/schema";
+import { calendarEvents, calendars, focusBlocks, jobRuns, webhookDeliveries } from "~/server/db/schema";
 import { schemaTableNames } from "~/server/db/tables";
 import { readTokens } from "~/server/integrations/tokens";
 import { jobs } from "~/server/jobs/send";
@@ -147,6 +147,33 @@ describe("reading", () => {
     await google.createEventByHand(googleEmail, { summary: "Review", start: at(3, 11), end: at(3, 12) });
     await settle();
     expect(await syncsRequested()).toBe(before + 2);
+  });
+
+  it("a push notification another request is still handling answers 503 with Retry-After, and one abandoned for a minute is taken over", async () => {
+    const { user, googleEmail } = await googleCalendarUser(google, "cal-in-progress");
+    const syncsRequested = async () => (await (await getDb()).select({ runId: jobRuns.runId }).from(jobRuns).where(and(eq(jobRuns.userId, user.id), eq(jobRuns.eventName, "calendar/sync.requested")))).length;
+    const { notifications } = await google.createEventByHand(googleEmail, { summary: "Claimed twice", start: at(3, 16), end: at(3, 17) });
+    expect(notifications.map((notification) => notification.status)).toEqual([202]);
+    await settle();
+    const before = await syncsRequested();
+    const db = await getDb();
+    const claim = and(eq(webhookDeliveries.provider, "google"), eq(webhookDeliveries.deliveryId, `${notifications[0]!.headers["x-goog-channel-id"]}:${notifications[0]!.headers["x-goog-message-number"]}`));
+    const [recorded] = await db.select().from(webhookDeliveries).where(claim);
+    expect(recorded?.handledAt).toBeInstanceOf(Date);
+
+    // As if another request had just claimed the message and were still queueing its sync.
+    await db.update(webhookDeliveries).set({ handledAt: null, receivedAt: new Date() }).where(claim);
+    const meanwhile = await fetch(notifications[0]!.address, { method: "POST", headers: notifications[0]!.headers });
+    expect(meanwhile.status).toBe(503);
+    expect(meanwhile.headers.get("retry-after")).toBe("5");
+    expect(await meanwhile.json()).toMatchObject({ accepted: 0, inProgress: 1 });
+
+    // That request died a minute ago: Google's retry takes the message over and starts the sync.
+    await db.update(webhookDeliveries).set({ receivedAt: new Date(Date.now() - 61_000) }).where(claim);
+    const retry = await fetch(notifications[0]!.address, { method: "POST", headers: notifications[0]!.headers });
+    expect(await retry.json()).toMatchObject({ accepted: 1, duplicates: 0 });
+    await settle();
+    expect(await syncsRequested()).toBe(before + 1);
   });
 
   it("a push notification whose sync cannot be queued answers 500, and Google's retry of the same message starts the sync", async () => {
