@@ -16,6 +16,14 @@ process.on("uncaughtException", (error) => {
   process.exit(3);
 });
 
+/** Where the worker is, so that a hang says where instead of running into the test's timeout with nothing printed. */
+let step = "opening the pools";
+const progress: Record<string, unknown> = {};
+setTimeout(() => {
+  console.log(JSON.stringify({ uncaught: `stuck for 40 s while ${step}`, ...progress }));
+  process.exit(5);
+}, 40_000).unref();
+
 const app = await openDatabase({ driver: "postgres", url, maxConnections: transactions });
 const killer = await openDatabase({ driver: "postgres", url, maxConnections: 1 });
 
@@ -33,6 +41,8 @@ const inFlight = Array.from({ length: transactions }, () =>
 // A transaction that fails before it reports its backend (no connection to be had) would leave this waiting forever: say so instead.
 let settled = false;
 void Promise.all(inFlight).then(() => (settled = true));
+step = "waiting for the transactions to reach their backends";
+progress.backends = backends;
 while (backends.length < transactions) {
   if (settled) {
     console.log(JSON.stringify({ transactionOutcomes: await Promise.all(inFlight), started: backends.length }));
@@ -40,16 +50,25 @@ while (backends.length < transactions) {
   }
   await new Promise((resolve) => setTimeout(resolve, 20));
 }
+step = "terminating their backends";
 for (const pid of backends) await killer.db.execute(sql`select pg_terminate_backend(${pid})`);
 
+step = "waiting for the transactions to fail";
 const transactionOutcomes = await Promise.all(inFlight);
+progress.transactionOutcomes = transactionOutcomes;
 
 // Every connection of the pool lost its backend: each of these needs a new one.
+step = "querying again on the same pool";
 const started = performance.now();
+const answered: string[] = [];
+progress.afterwardsAnswered = answered;
 const afterwards = await Promise.all(
   Array.from({ length: transactions * 3 }, () =>
-    selectRows<{ one: number }>(app.db, sql`select 1 as one`).then((rows) => String(rows[0]?.one), (error: Error) => error.message),
+    selectRows<{ one: number }>(app.db, sql`select 1 as one`)
+      .then((rows) => String(rows[0]?.one), (error: Error) => error.message)
+      .then((answer) => (answered.push(answer), answer)),
   ),
 );
 console.log(JSON.stringify({ transactionOutcomes, afterwards, afterwardsMs: Math.round(performance.now() - started) }));
+step = "closing the pools (the results above are printed)";
 await Promise.all([app.close(), killer.close()]);
