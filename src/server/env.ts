@@ -1,6 +1,6 @@
-import proxyaddr from "proxy-addr";
 import { z } from "zod";
 import { ZMinClientVersions } from "./api/client-version";
+import { proxyTrust } from "./http/proxy-trust";
 
 /**
  * The one place environment variables are read. Everything else calls `getEnv()`.
@@ -9,11 +9,10 @@ import { ZMinClientVersions } from "./api/client-version";
  * variable stops the server with a message naming it.
  */
 
-/** TRUST_PROXY: a number of hops, or what proxy-addr compiles (it throws on anything else). */
+/** TRUST_PROXY: whatever proxyTrust reads (it throws on anything else). */
 function isProxyTrust(value: string): boolean {
-  if (/^\s*\d+\s*$/.test(value)) return true;
   try {
-    proxyaddr.compile(value.split(",").map((part) => part.trim()).filter(Boolean));
+    proxyTrust(value);
     return true;
   } catch {
     return false;

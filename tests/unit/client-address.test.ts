@@ -2,7 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "~/server/env";
-import { clientIpFrom, proxyTrust, stampPeerAddresses } from "~/server/http/client-address";
+import { clientIpFrom, stampPeerAddresses } from "~/server/http/client-address";
+import { proxyTrust } from "~/server/http/proxy-trust";
 import { withEnv } from "../support/env";
 
 /**

@@ -4,6 +4,7 @@ import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 import proxyaddr from "proxy-addr";
 import { getEnv, type Env } from "../env";
+import { proxyTrust } from "./proxy-trust";
 
 /**
  * The client's address, for rate limits and the sign-in log.
@@ -57,17 +58,6 @@ export function peerStampOf(request: IncomingMessage): [name: string, value: str
 }
 
 const trustByEnv = new WeakMap<Env, (address: string, hop: number) => boolean>();
-
-/** TRUST_PROXY as proxy-addr's test: a number of hops, or addresses and ranges (and the names loopback, linklocal, uniquelocal). */
-export function proxyTrust(setting: string): (address: string, hop: number) => boolean {
-  const trimmed = setting.trim();
-  if (/^\d+$/.test(trimmed)) {
-    const hops = Number(trimmed);
-    return (_address, hop) => hop < hops;
-  }
-  const ranges = trimmed.split(",").map((part) => part.trim()).filter(Boolean);
-  return ranges.length ? proxyaddr.compile(ranges) : () => false;
-}
 
 export function clientIpFrom(headers: Headers | Record<string, string | string[] | undefined>): string {
   const get = (name: string) => {
