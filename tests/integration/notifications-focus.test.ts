@@ -172,10 +172,16 @@ describe("notify while in focus", () => {
     expect(mailsTo(email).map((mail) => mail.subject)).toEqual(["Your data export is ready"]);
   });
 
+  /** A user in ZONE who started focusing with no set end. */
+  const inOpenFocus = async (label: string) => {
+    const signedUp = await signedUpUser(label);
+    await signedUp.caller.notifications.preferences.update({ timeZone: ZONE });
+    await signedUp.caller.status.heartbeat({ activity: "focus" });
+    return signedUp;
+  };
+
   it("a focus with no set end holds the mail for half an hour, looks again, and lets it go once the focus is over", async () => {
-    const { user, email, caller } = await signedUpUser("focus-open-hold");
-    await caller.notifications.preferences.update({ timeZone: ZONE });
-    await caller.status.heartbeat({ activity: "focus" });
+    const { user, email, caller } = await inOpenFocus("focus-open-hold");
     const db = await getDb();
     const now = new Date();
     const { notificationId, decisions } = await notify(db, user.id, "account.export_ready", exportReady(), { now, schedule: keepSchedule });
@@ -194,9 +200,7 @@ describe("notify while in focus", () => {
   });
 
   it("a burst in a focus with no set end is mailed once: a fold held until a later look joins the message already waiting", async () => {
-    const { user, email, caller } = await signedUpUser("focus-open-burst");
-    await caller.notifications.preferences.update({ timeZone: ZONE });
-    await caller.status.heartbeat({ activity: "focus" });
+    const { user, email, caller } = await inOpenFocus("focus-open-burst");
     const db = await getDb();
     const now = new Date();
     const conflicts = (count: number, at: Date) => notify(db, user.id, "sync.conflict_detected", { count, conflictIds: [randomUUID()] }, { now: at, schedule: keepSchedule });

@@ -43,7 +43,6 @@ import { clockLabel, type ReaderClock } from "./clock";
 
 const CLAIM_MS = 5 * 60_000;
 
-
 type DueRow = {
   decisionId: string;
   notificationId: string;
@@ -75,10 +74,16 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
     const { preferences, locale } = await settings();
     return { timeZone: preferences.timeZone, locale };
   };
+  /** On the interrupting channels, drops the rows that would go at `at` or later than what they are about (a focus block's start); returns them. */
+  const dropPastMoment = async (candidates: DueRow[], at: Date, why?: string) => {
+    if (!INTERRUPTING_CHANNELS.includes(channel)) return [];
+    const past = candidates.filter((row) => (momentOfRow(row)?.getTime() ?? Infinity) <= at.getTime());
+    for (const row of past) await dropAs(db, channel, [row], pastMoment(await reader(), momentOfRow(row)!, now, why));
+    return past;
+  };
   const holdBack = async (held: DueRow[], hold: Hold) => {
     // Held until its moment or later (a reminder whose block starts first): not sent here at all.
-    const pastIt = INTERRUPTING_CHANNELS.includes(channel) ? held.filter((row) => (momentOfRow(row)?.getTime() ?? Infinity) <= hold.deliverAt.getTime()) : [];
-    for (const row of pastIt) await dropAs(db, channel, [row], pastMoment(await reader(), momentOfRow(row)!, now, hold.reasonText));
+    const pastIt = await dropPastMoment(held, hold.deliverAt, hold.reasonText);
     const stillHeld = held.filter((row) => !pastIt.includes(row));
     if (stillHeld.length) {
       await holdAgain(db, channel, stillHeld, hold);
@@ -92,8 +97,7 @@ export async function deliverDue(db: Db, env: Env, userId: string, channel: Limi
     const read = rows.filter((row) => row.priority !== "urgent" && row.readAt !== null);
     if (read.length) await dropAs(db, channel, read, { reason: "read", reasonText: "read in the app before it went out" });
     // Held past what it is about (a focus block that has started): its words are no longer true.
-    const past = rows.filter((row) => !read.includes(row) && (momentOfRow(row)?.getTime() ?? Infinity) <= now.getTime());
-    for (const row of past) await dropAs(db, channel, [row], pastMoment(await reader(), momentOfRow(row)!, now));
+    const past = await dropPastMoment(rows.filter((row) => !read.includes(row)), now);
     if (read.length || past.length) {
       rows = rows.filter((row) => !read.includes(row) && !past.includes(row));
       if (rows.length === 0) return { delivered: 0, messages: 0, calls: 0, deferredTo, notificationIds: [] };
