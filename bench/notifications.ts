@@ -278,28 +278,22 @@ async function main() {
     );
     // The emails by what they carried: one message is one user's delivery at one moment (urgent ones apart).
     // An update: only notifications folded into one already sent (a burst's count grew since).
-    const [forms] = await selectRows<PassFigures["emailForms"]>(
+    const [forms] = await selectRows<PassFigures["emailForms"] & { ordinaryToDefaults: number }>(
       db,
       sql`with messages as (
-            select d.user_id, d.delivered_at, n.priority = 'urgent' as urgent, bool_and(d.reason = 'folded') as update_only, count(distinct d.notification_id) as items
+            select d.user_id, d.delivered_at, n.priority = 'urgent' as urgent, bool_and(d.reason = 'folded') as update_only, count(distinct d.notification_id) as items,
+                   d.user_id in ${userIds.filter((id) => profileOf(id) === "defaults")} as on_defaults
             from notification_decisions d join notifications n on n.id = d.notification_id join users u on u.id = d.user_id
             where u.email like ${ofPass} and d.channel = 'email' and d.delivered_at is not null and d.outcome <> 'drop'
-            group by 1, 2, 3)
+            group by 1, 2, 3, 6)
           select count(*) filter (where urgent)::int as urgent,
                  count(*) filter (where not urgent and update_only)::int as updates,
                  count(*) filter (where not urgent and not update_only and items > 1)::int as digests,
-                 count(*) filter (where not urgent and not update_only and items = 1)::int as singles
+                 count(*) filter (where not urgent and not update_only and items = 1)::int as singles,
+                 count(*) filter (where not urgent and on_defaults)::int as "ordinaryToDefaults"
           from messages`,
     );
-    const [ordinaryEmails] = await selectRows<PassFigures["ordinaryEmails"]>(
-      db,
-      sql`with messages as (
-            select d.user_id, d.delivered_at, d.user_id in ${userIds.filter((id) => profileOf(id) === "defaults")} as on_defaults
-            from notification_decisions d join notifications n on n.id = d.notification_id join users u on u.id = d.user_id
-            where u.email like ${ofPass} and d.channel = 'email' and d.delivered_at is not null and d.outcome <> 'drop' and n.priority <> 'urgent'
-            group by 1, 2, 3)
-          select count(*)::int as "all", count(*) filter (where on_defaults)::int as "defaults" from messages`,
-    );
+    const { ordinaryToDefaults, ...emailForms } = forms!;
     const [notified] = await selectRows<{ count: number }>(
       db,
       sql`select count(*)::int as count from (select distinct d.notification_id, d.channel from notification_decisions d join users u on u.id = d.user_id
@@ -316,8 +310,8 @@ async function main() {
       pending: lost!.pending,
       webhooksQueued: queued!.count,
       webhookRequests: webhookRequests.get(hookPath) ?? 0,
-      emailForms: forms!,
-      ordinaryEmails: ordinaryEmails!,
+      emailForms,
+      ordinaryEmails: { all: emailForms.singles + emailForms.digests + emailForms.updates, defaults: ordinaryToDefaults },
       perNotification: notified!.count,
       compression: (DAYS * 86_400) / wallS,
       wallS,
