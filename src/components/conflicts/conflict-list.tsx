@@ -15,6 +15,7 @@ import { Card } from "../ui/card";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
+import { LoadMore } from "../ui/load-more";
 import { Loading } from "../ui/loading";
 import { useLocale } from "../ui/locale";
 import { TabList, TabPanels, useTabs } from "../ui/tabs";
@@ -59,26 +60,9 @@ export function ConflictList() {
   const total = api.conflicts.count.useQuery(filter);
   const resolveMany = api.conflicts.resolveMany.useMutation();
   const resolveMatching = api.conflicts.resolveMatching.useMutation();
-  // Refetching the list cancels a page that "Load more" is still loading (TanStack Query cancels
-  // an in-flight fetch to refetch), and the click would be lost: a refresh waits for that page.
-  const loadingMore = useRef(false);
-  const refreshAfterLoad = useRef(false);
   const refresh = () => {
     void utils.conflicts.count.invalidate();
-    if (loadingMore.current) refreshAfterLoad.current = true;
-    else void utils.conflicts.list.invalidate();
-  };
-  const loadMore = async () => {
-    loadingMore.current = true;
-    try {
-      await list.fetchNextPage();
-    } finally {
-      loadingMore.current = false;
-    }
-    if (refreshAfterLoad.current) {
-      refreshAfterLoad.current = false;
-      refresh();
-    }
+    void utils.conflicts.list.invalidate();
   };
   // A bulk resolution announces every conflict it resolved: refetch once per burst, not once per event.
   const burst = useRef<ReturnType<typeof setTimeout>>(undefined);
@@ -245,17 +229,7 @@ export function ConflictList() {
                     </li>
                   ))}
                 </ul>
-                <div className="flex flex-wrap items-center justify-between gap-3 border-t border-zinc-100 px-5 py-3 text-sm text-zinc-500">
-                  <span role="status">
-                    Showing {formatNumberIn(locale, items.length)} of {formatNumberIn(locale, count)}
-                  </span>
-                  {list.isFetchNextPageError && <span className="text-red-700">Could not load more: {errorMessage(list.error)}</span>}
-                  {list.hasNextPage && (
-                    <Button size="sm" variant="secondary" loading={list.isFetchingNextPage} onClick={() => void loadMore()}>
-                      {list.isFetchNextPageError ? "Try again" : "Load more"}
-                    </Button>
-                  )}
-                </div>
+                <LoadMore list={list} summary={`Showing ${formatNumberIn(locale, items.length)} of ${formatNumberIn(locale, count)}`} />
               </>
             )}
           </>

@@ -11,6 +11,7 @@ import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
+import { LoadMore } from "../ui/load-more";
 import { Loading } from "../ui/loading";
 import { useLocale } from "../ui/locale";
 import { TabList, TabPanels, useTabs } from "../ui/tabs";
@@ -50,7 +51,7 @@ export function NotificationList() {
         {(value) =>
           list.isPending ? (
             <Loading label="Loading notifications" />
-          ) : list.isError ? (
+          ) : list.isError && !list.isFetchNextPageError ? (
             <LoadError title="Could not load your notifications" message={errorMessage(list.error)} onRetry={() => void list.refetch()} retrying={list.isRefetching} />
           ) : items.length === 0 ? (
             <EmptyState icon={<BellIcon />} title={value === "unread" ? "You are all caught up" : "No notifications yet"}>
@@ -75,13 +76,7 @@ export function NotificationList() {
                   </li>
                 ))}
               </ul>
-              {list.hasNextPage && (
-                <div className="border-t border-zinc-100 px-5 py-3 text-center">
-                  <Button variant="secondary" size="sm" loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-                    Load more
-                  </Button>
-                </div>
-              )}
+              <LoadMore list={list} />
             </>
           )
         }

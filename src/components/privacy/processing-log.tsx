@@ -6,12 +6,11 @@ import { useId, useState } from "react";
 import { api, errorMessage } from "~/trpc/react";
 import { timeAgo } from "../devices/format";
 import { ClockIcon } from "../icons";
-import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
-import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
+import { LoadMore } from "../ui/load-more";
 import { Loading } from "../ui/loading";
 import { useLocale } from "../ui/locale";
 import { activityLabels, formatDate, legalBasisLabels, processingActivities, summarizeDetails, type ProcessingActivity } from "./labels";
@@ -113,23 +112,7 @@ export function ProcessingLog() {
               );
             })}
           </ul>
-          {log.isFetchNextPageError && (
-            <div className="px-5 pb-3">
-              <Alert tone="error">
-                Could not load more: {errorMessage(log.error)}{" "}
-                <button type="button" className="font-medium underline" onClick={() => void log.fetchNextPage()}>
-                  Try again
-                </button>
-              </Alert>
-            </div>
-          )}
-          {log.hasNextPage && (
-            <div className="flex justify-center border-t border-zinc-100 px-5 py-3">
-              <Button variant="secondary" size="sm" loading={log.isFetchingNextPage} onClick={() => void log.fetchNextPage()}>
-                Load more
-              </Button>
-            </div>
-          )}
+          <LoadMore list={log} />
         </>
       )}
     </Card>
