@@ -8,9 +8,9 @@ import { discord } from "~/server/integrations/discord/provider";
 import type { ChatProviderState, ChatSession, OAuthClientSettings } from "~/server/integrations/provider";
 import { circuitState, ProviderError, resetCircuits } from "~/server/integrations/resilience";
 import { DISCORD_DOUBLE_DEFAULTS, type DiscordDouble, startDiscordDouble } from "../doubles/discord/server";
-import { signedUpUser } from "../support/callers";
+import { callerFor, errorOf, signedUpUser } from "../support/callers";
 import { useEnv } from "../support/env";
-import { connectThroughProvider, startIntegrationRoutes } from "../support/integrations";
+import { connectThroughProvider, followCallback, startIntegrationRoutes } from "../support/integrations";
 
 // The Discord chat provider through the real discord.js REST client against the Discord double:
 // OAuth with the bot scope, the channel picker, the team status message and Discord's errors.
@@ -114,11 +114,24 @@ describe("Discord OAuth with the bot scope", () => {
     expect(await failure(discord.fetchAccount(getEnv(), refreshed.accessToken))).toMatchObject({ kind: "unauthorized", message: expect.stringContaining("Reconnect Discord") });
   });
 
-  it("takes the server from the callback's guild_id when the token answer does not name it", async () => {
-    double.failNext({ path: "/api/oauth2/token", method: "POST", status: 200, body: { token_type: "Bearer", access_token: "a-token", refresh_token: "r-token", expires_in: 604800, scope: "identify bot" } });
+  it("never takes the server from the callback's query: a guild_id that Discord's token answer does not name is ignored", async () => {
     double.addBotToGuild();
-    const granted = await discord.exchangeCode(getEnv(), oauthSettings(), { code: "c", redirectUri: CALLBACK, codeVerifier: null, callbackParams: new URLSearchParams({ guild_id: double.guild.id }) });
-    expect(granted.state).toEqual({ guildId: double.guild.id, guildName: "DevPulse Team" });
+    const account = await signedUpUser("discord-forged-guild");
+    const { authorizationUrl } = await (await callerFor(account.user)).integrations.connect({ provider: "discord", consent: true });
+    // Without the bot scope Discord adds no bot and its token answer names no server; the browser then adds a guild_id of its choosing.
+    const consentUrl = new URL(authorizationUrl);
+    consentUrl.searchParams.set("scope", "identify");
+    const consent = await fetch(consentUrl, { redirect: "manual" });
+    expect(consent.status).toBe(302);
+    const callbackUrl = new URL(consent.headers.get("location")!);
+    expect(callbackUrl.searchParams.has("guild_id")).toBe(false);
+    callbackUrl.searchParams.set("guild_id", double.guild.id);
+    const { callback } = await followCallback(account.user, callbackUrl.toString());
+    expect(callback.searchParams.get("connected")).toBe("discord");
+
+    const caller = await callerFor(account.user);
+    expect(await errorOf(() => caller.status.discord.channels())).toMatchObject({ code: "PRECONDITION_FAILED" });
+    expect(await errorOf(() => caller.status.discord.chooseChannel({ channelId: double.channels.status! }))).toMatchObject({ code: expect.stringMatching(/PRECONDITION_FAILED|NOT_FOUND|BAD_REQUEST/) });
   });
 });
 

@@ -89,7 +89,7 @@ export async function completeConnection(
   env: Env,
   userId: string,
   provider: RegisteredProviderId,
-  callback: { code?: string | null; state?: string | null; error?: string | null; errorDescription?: string | null; params?: URLSearchParams },
+  callback: { code?: string | null; state?: string | null; error?: string | null; errorDescription?: string | null },
 ) {
   const name = providerName(provider);
   if (!callback.state) throw new AppError("BAD_REQUEST", `${name} did not send back the authorization state. Start connecting again.`);
@@ -102,7 +102,7 @@ export async function completeConnection(
   const implementation = providers[provider];
   const granted: ChatGrant =
     implementation.kind === "chat"
-      ? await implementation.exchangeCode(env, oauth, { code: callback.code, redirectUri, codeVerifier, callbackParams: callback.params ?? new URLSearchParams() })
+      ? await implementation.exchangeCode(env, oauth, { code: callback.code, redirectUri, codeVerifier })
       : await exchangeCode(provider, oauth, { code: callback.code, redirectUri, codeVerifier });
   const account = await implementation.fetchAccount(env, granted.accessToken);
   const values = {

@@ -140,7 +140,7 @@ export interface ChatProvider {
   webUrl(env: Env): string;
   configuration(env: Env, redirectUri: string): ProviderConfiguration;
   /** The provider's token endpoint does not answer RFC 6749 JSON (Slack nests user tokens), or returns facts to keep (Discord's guild). */
-  exchangeCode(env: Env, oauth: OAuthClientSettings, grant: { code: string; redirectUri: string; codeVerifier: string | null; callbackParams: URLSearchParams }): Promise<ChatGrant>;
+  exchangeCode(env: Env, oauth: OAuthClientSettings, grant: { code: string; redirectUri: string; codeVerifier: string | null }): Promise<ChatGrant>;
   refreshTokens(env: Env, oauth: OAuthClientSettings, refreshToken: string): Promise<GrantedTokens>;
   fetchAccount(env: Env, accessToken: string): Promise<ConnectedAccount>;
   revoke(env: Env, tokens: { accessToken: string; refreshToken: string | null }): Promise<void>;

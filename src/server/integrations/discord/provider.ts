@@ -54,11 +54,6 @@ async function requestTokens(env: Env, oauth: OAuthClientSettings, params: Recor
   return { tokens, guild };
 }
 
-/** A server's name, when the code exchange named only its id (best effort: the id is enough to work). */
-async function guildName(env: Env, guildId: string): Promise<string | undefined> {
-  return discordCall(env, BOT, async (rest, routes) => ((await rest.get(routes.guild(guildId))) as APIGuild).name).catch(() => undefined);
-}
-
 const serverLabel = (state: ChatProviderState) => (state.guildName ? `"${state.guildName}"` : "you added it to");
 
 /** Discord's 403 for the status channel, in words that say what to do. */
@@ -120,10 +115,10 @@ export const discord: ChatProvider = {
       redirect_uri: grant.redirectUri,
       ...(grant.codeVerifier ? { code_verifier: grant.codeVerifier } : {}),
     });
-    const guildId = guild?.id ?? grant.callbackParams.get("guild_id") ?? undefined;
-    if (!guildId) return tokens;
-    const name = guild?.name ?? (await guildName(env, guildId));
-    return { ...tokens, state: { guildId, ...(name ? { guildName: name } : {}) } };
+    // The server the bot was added to is the one Discord's token answer names, and only that: the
+    // callback's guild_id is the browser's to change, and would point the bot at someone else's server.
+    if (!guild) return tokens;
+    return { ...tokens, state: { guildId: guild.id, ...(guild.name ? { guildName: guild.name } : {}) } };
   },
 
   async refreshTokens(env, oauth, refreshToken) {

@@ -29,7 +29,6 @@ export const GET = withBodyLimit("noBody", async (request: Request, { params }: 
       state: url.searchParams.get("state"),
       error: url.searchParams.get("error"),
       errorDescription: url.searchParams.get("error_description"),
-      params: url.searchParams,
     });
     return back({ connected: provider, account: connected.account });
   } catch (error) {
