@@ -1,14 +1,16 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
-import { integrations, integrationTokens, oauthStates } from "~/server/db/schema";
+import { integrations, integrationTokens, oauthStates, webhookEndpoints } from "~/server/db/schema";
 import { schemaTableNames } from "~/server/db/tables";
 import { parseEnv } from "~/server/env";
-import { readTokens, rotateTokenEncryption, storeTokens } from "~/server/integrations/tokens";
+import { readTokens, storeTokens } from "~/server/integrations/tokens";
 import { getKeyring, keyringFrom, openToken, sealToken, TokenVaultError } from "~/server/integrations/token-vault";
+import { rotateSealedSecrets } from "~/server/secrets/rotation";
+import { generateSigningSecret, openSigningSecret, sealSigningSecret } from "~/server/webhooks/signing";
 import { signedUpUser } from "../support/callers";
 
 const newKey = () => randomBytes(32).toString("base64");
@@ -84,14 +86,14 @@ describe("token vault", () => {
     });
 
     const rotatedRing = keyringFrom(`${newKey()},${oldKey}`);
-    const result = await rotateTokenEncryption(db, rotatedRing);
+    const result = await rotateSealedSecrets(db, rotatedRing);
     expect(result.tokens).toBeGreaterThanOrEqual(1);
     expect(result.verifiers).toBeGreaterThanOrEqual(1);
     // A row sealed under a key missing from the ring is reported and left as it was.
     expect(result.unreadable).toBeGreaterThanOrEqual(1);
     const [lostRow] = await db.select().from(integrationTokens).where(eq(integrationTokens.userId, lost.user.id));
     expect(lostRow!.accessToken.split(".")[1]).not.toBe(rotatedRing.current.id);
-    expect((await rotateTokenEncryption(db, rotatedRing)).tokens).toBe(0); // idempotent
+    expect((await rotateSealedSecrets(db, rotatedRing)).tokens).toBe(0); // idempotent
 
     const onlyNewKey = keyringFrom(rotatedRing.current.key.toString("base64"));
     expect(await readTokens(db, { userId: user.id, provider: "github" }, onlyNewKey)).toEqual(tokens);
@@ -99,5 +101,37 @@ describe("token vault", () => {
     expect(openToken(state!.codeVerifier!, { userId: user.id, provider: "github", purpose: "pkce" }, onlyNewKey)).toBe(verifier);
     const [row] = await db.select().from(integrationTokens).where(eq(integrationTokens.userId, user.id));
     expect(row!.accessToken.split(".")[1]).toBe(rotatedRing.current.id);
+  });
+
+  it("rotation re-seals webhook signing secrets too, the previous one while it still signs; an expired previous one is dropped", async () => {
+    const { user } = await signedUpUser("vault-webhook-secrets");
+    const db = await getDb();
+    const oldKey = newKey();
+    const before = keyringFrom(oldKey);
+    const secrets = { current: generateSigningSecret(), previous: generateSigningSecret() };
+    const endpoint = (id: string, previousSecretExpiresAt: Date) => ({
+      id,
+      userId: user.id,
+      url: `http://127.0.0.1:9/${id}`,
+      kinds: ["export.ready" as const],
+      secret: sealSigningSecret(secrets.current, user.id, id, before),
+      previousSecret: sealSigningSecret(secrets.previous, user.id, id, before),
+      previousSecretExpiresAt,
+    });
+    const [rotating, expired] = [randomUUID(), randomUUID()];
+    await db.insert(webhookEndpoints).values([endpoint(rotating, new Date(Date.now() + 3600_000)), endpoint(expired, new Date(Date.now() - 3600_000))]);
+
+    const rotatedRing = keyringFrom(`${newKey()},${oldKey}`);
+    expect((await rotateSealedSecrets(db, rotatedRing)).signingSecrets).toBeGreaterThanOrEqual(2);
+    expect((await rotateSealedSecrets(db, rotatedRing)).signingSecrets).toBe(0); // idempotent
+
+    const onlyNewKey = keyringFrom(rotatedRing.current.key.toString("base64"));
+    const rowOf = async (id: string) => (await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)))[0]!;
+    const row = await rowOf(rotating);
+    expect(openSigningSecret(row.secret, user.id, rotating, onlyNewKey)).toBe(secrets.current);
+    expect(openSigningSecret(row.previousSecret!, user.id, rotating, onlyNewKey)).toBe(secrets.previous);
+    const dropped = await rowOf(expired);
+    expect(openSigningSecret(dropped.secret, user.id, expired, onlyNewKey)).toBe(secrets.current);
+    expect(dropped.previousSecret).toBeNull();
   });
 });

@@ -7,9 +7,10 @@ import type { DbOrTx } from "../db/client";
 import { webhookEndpoints } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
+import { sealedUnderOldKey, TokenVaultError, type Keyring } from "../integrations/token-vault";
 import { checkWebhookUrl } from "./address-guard";
 import { WEBHOOK_LIMITS } from "./policy";
-import { generateSigningSecret, openSigningSecret, sealSigningSecret } from "./signing";
+import { generateSigningSecret, openSigningSecret, resealSigningSecret, sealSigningSecret } from "./signing";
 
 /**
  * The user's webhook endpoints. Every function takes the user's id and touches only their rows:
@@ -143,4 +144,33 @@ export async function endpointForSending(db: DbOrTx, endpointId: string, now = n
   const secrets = [openSigningSecret(row.secret, row.userId, row.id)];
   if (row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now) secrets.push(openSigningSecret(row.previousSecret, row.userId, row.id));
   return { id: row.id, userId: row.userId, url: row.url, enabled: row.enabled, failingSince: row.failingSince, secrets };
+}
+
+/**
+ * `npm run keys:rotate` for signing secrets: every endpoint's secret, and its previous one while
+ * that still signs, sealed again under the keyring's current key. A previous secret past its grace
+ * period is dropped rather than re-sealed (it signs nothing any more). A value sealed under a key
+ * missing from the ring is counted and left as it is; the user rotates that endpoint's secret.
+ * A row whose secret changed meanwhile (the user rotated it) is left to its new, current value.
+ */
+export async function resealSigningSecrets(db: DbOrTx, keyring: Keyring, now = new Date()) {
+  let resealed = 0;
+  let unreadable = 0;
+  for (const row of await db.select().from(webhookEndpoints)) {
+    const previousSigns = row.previousSecret !== null && row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > now;
+    const stale = sealedUnderOldKey(row.secret, keyring) || (row.previousSecret !== null && (!previousSigns || sealedUnderOldKey(row.previousSecret, keyring)));
+    if (!stale) continue;
+    const current = (sealed: string) => (sealedUnderOldKey(sealed, keyring) ? resealSigningSecret(sealed, row.userId, row.id, keyring) : sealed);
+    try {
+      await db
+        .update(webhookEndpoints)
+        .set({ secret: current(row.secret), previousSecret: previousSigns ? current(row.previousSecret!) : null, previousSecretExpiresAt: previousSigns ? row.previousSecretExpiresAt : null })
+        .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.secret, row.secret)));
+      resealed += 1;
+    } catch (error) {
+      if (!(error instanceof TokenVaultError)) throw error;
+      unreadable += 1;
+    }
+  }
+  return { resealed, unreadable };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
-import { openToken, sealToken } from "../integrations/token-vault";
+import { getKeyring, openToken, resealToken, sealToken, type Keyring } from "../integrations/token-vault";
 
 /**
  * Standard Webhooks signing (https://www.standardwebhooks.com) with its reference package:
@@ -19,12 +19,17 @@ export function generateSigningSecret(): string {
 /** Secrets at rest: sealed by the token vault and bound to the endpoint, so a sealed value moved to another row does not open. */
 const owner = (userId: string, endpointId: string) => ({ userId, provider: `webhook-endpoint:${endpointId}` });
 
-export function sealSigningSecret(secret: string, userId: string, endpointId: string): string {
-  return sealToken(secret, owner(userId, endpointId));
+export function sealSigningSecret(secret: string, userId: string, endpointId: string, keyring: Keyring = getKeyring()): string {
+  return sealToken(secret, owner(userId, endpointId), keyring);
 }
 
-export function openSigningSecret(sealed: string, userId: string, endpointId: string): string {
-  return openToken(sealed, owner(userId, endpointId));
+export function openSigningSecret(sealed: string, userId: string, endpointId: string, keyring: Keyring = getKeyring()): string {
+  return openToken(sealed, owner(userId, endpointId), keyring);
+}
+
+/** The same secret sealed under the keyring's current key (`npm run keys:rotate`). */
+export function resealSigningSecret(sealed: string, userId: string, endpointId: string, keyring: Keyring = getKeyring()): string {
+  return resealToken(sealed, owner(userId, endpointId), keyring);
 }
 
 type SignedHeaders = { "webhook-id": string; "webhook-timestamp": string; "webhook-signature": string };
