@@ -385,6 +385,10 @@ describe("whose data", () => {
     expect((await errorOf(() => b.caller.calendar.updateFocusBlock({ id: block.id, title: "mine now" }))).code).toBe("NOT_FOUND");
     expect((await errorOf(() => b.caller.calendar.deleteFocusBlock({ id: block.id }))).code).toBe("NOT_FOUND");
     expect((await errorOf(() => b.caller.calendar.resolveConflict({ key: conflict!.key, action: "keep" }))).code).toBe("NOT_FOUND");
+    // Keys that are not two event ids are refused as input, not tried against the uuid columns (a 500 before).
+    for (const key of [`${"-".repeat(36)}:${"-".repeat(36)}`, `${"a".repeat(36)}:${"a".repeat(36)}`, conflict!.key.split(":")[0]!, `${conflict!.key}:${calendar!.id}`]) {
+      expect((await errorOf(() => b.caller.calendar.resolveConflict({ key, action: "keep" }))).code, key).toBe("BAD_REQUEST");
+    }
     expect((await errorOf(() => b.caller.calendar.createFocusBlock({ title: "x", duration: 30, startTime: at(3, 9), calendarId: calendar!.id }))).code).toBe("NOT_FOUND");
     expect((await a.caller.calendar.calendars())[0]?.included).toBe(true);
     expect((await a.caller.calendar.focusBlocks({ from: at(0, 0), to: at(7, 0) }))[0]?.title).toBe("A's block");

@@ -109,11 +109,11 @@ async function recordDecision(db: DbOrTx, userId: string, key: string, decision:
 
 /** calendar.resolveConflict: keep both, decline the meeting at its provider, or move the focus block to the next suggested slot. */
 export async function resolveConflict(db: DbOrTx, env: Env, userId: string, input: { key: string; action: "move" | "keep" | "decline"; timeZone?: string }) {
-  const [firstId, secondId] = input.key.split(":");
-  const uuid = /^[0-9a-f-]{36}$/;
-  const sides = firstId && secondId && uuid.test(firstId) && uuid.test(secondId) ? await busyTimedEvents(db, userId, { ids: [firstId, secondId] }) : [];
+  // Two event ids: ZResolveConflict checked the key's form.
+  const [firstId, secondId] = input.key.split(":") as [string, string];
+  const sides = await busyTimedEvents(db, userId, { ids: [firstId, secondId] });
   if (sides.length !== 2 || overlappingPairs(sides).length !== 1) throw new AppError("NOT_FOUND", "This conflict is gone: one of the events moved or was removed. Reload the list.");
-  await db.insert(calendarConflicts).values({ userId, key: input.key, firstEventId: firstId!, secondEventId: secondId! }).onConflictDoNothing();
+  await db.insert(calendarConflicts).values({ userId, key: input.key, firstEventId: firstId, secondEventId: secondId }).onConflictDoNothing();
   if (input.action === "keep") {
     await recordDecision(db, userId, input.key, "kept");
     return { action: "keep" as const };

@@ -80,8 +80,14 @@ export type UpdateFocusBlockInput = z.infer<typeof ZUpdateFocusBlock>;
 export const ZFocusBlockId = z.object({ id: z.uuid("Not a focus block id") });
 
 export const CONFLICT_ACTIONS = ["move", "keep", "decline"] as const;
+/** A calendar conflict's key as calendar.conflicts lists it: the two events' ids, "<id>:<id>". */
+const ZConflictKey = ZText.max(200).refine((key) => {
+  const ids = key.split(":");
+  return ids.length === 2 && ids.every((id) => z.uuid().safeParse(id).success);
+}, "Not a calendar conflict key");
+
 export const ZResolveConflict = z.object({
-  key: ZText.min(1).max(200),
+  key: ZConflictKey,
   action: z.enum(CONFLICT_ACTIONS),
   /** Whose working hours "the next free slot" is read in (the page sends the browser's); default the account's. */
   timeZone: ZTimeZone.optional(),
