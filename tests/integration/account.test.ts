@@ -12,7 +12,7 @@ import { getDb } from "~/server/db/client";
 import { accountTokens, oauthAccounts, users } from "~/server/db/schema";
 import { getEnv, parseEnv } from "~/server/env";
 import { startSmtpDouble } from "../doubles/smtp/server";
-import { anonymousCaller, callerFor, connectDevice, errorOf, sessionCookieFor, signedUpUser, TEST_PASSWORD, uniqueEmail } from "../support/callers";
+import { anonymousCaller, callerFor, connectDevice, errorOf, sessionCookieFor, signedUpUser, TEST_PASSWORD, uniqueEmail, visitorIp } from "../support/callers";
 import { useEnv } from "../support/env";
 import { TEST_BASE_URL } from "../support/http";
 
@@ -209,7 +209,7 @@ describe("email change", () => {
     const db = await getDb();
     const { user } = await signedUpUser("email-nomail");
     const noMail = { ...getEnv(), SMTP_URL: undefined, NODE_ENV: "production" as const, SANDBOX: false };
-    const refused = await errorOf(() => requestEmailChange(db, noMail, user.id, { newEmail: uniqueEmail("email-nomail-new"), currentPassword: TEST_PASSWORD }));
+    const refused = await errorOf(() => requestEmailChange(db, noMail, user.id, { newEmail: uniqueEmail("email-nomail-new"), currentPassword: TEST_PASSWORD }, visitorIp()));
     expect(refused).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/cannot send mail/) });
     expect(await db.select().from(accountTokens).where(eq(accountTokens.userId, user.id))).toEqual([]);
   });

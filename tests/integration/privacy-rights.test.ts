@@ -16,7 +16,8 @@ import {
   users,
 } from "~/server/db/schema";
 import { authenticateDeviceToken } from "~/server/devices/devices";
-import { errorOf, sessionCookieFor, signedUpUser, TEST_PASSWORD } from "../support/callers";
+import { anonymousCaller, callerFor, connectDevice, errorOf, sessionCookieFor, signedUpUser, TEST_PASSWORD } from "../support/callers";
+import { getEnv } from "~/server/env";
 import { routeFetch } from "../support/http";
 import { fullyUsedAccount, keyBundle, rowsOf } from "../support/privacy";
 import { change, push, userWithDevices } from "../support/sync";
@@ -78,6 +79,34 @@ describe("deleting the account", () => {
     const wrong = await errorOf(() => caller.privacy.deleteAccount({ password: "not the password" }));
     expect(wrong).toMatchObject({ code: "UNAUTHORIZED", message: "That password is not right: nothing was deleted." });
     expect((await rowsOf(user.id)).sync_records).toBeGreaterThan(0);
+  });
+
+  it("wrong passwords count as failed sign-ins: after the account's limit even the right one is refused, and nothing is deleted", async () => {
+    const { user, caller } = await signedUpUser("delete-guessing");
+    for (let guess = 0; guess < getEnv().LOGIN_MAX_FAILURES_PER_ACCOUNT; guess++) {
+      expect(await errorOf(() => caller.privacy.anonymize({ password: `guess ${guess}` }))).toMatchObject({ code: "UNAUTHORIZED" });
+    }
+    expect(await errorOf(() => caller.privacy.deleteAccount({ password: TEST_PASSWORD }))).toMatchObject({ code: "TOO_MANY_REQUESTS" });
+    expect(await errorOf(() => caller.account.changePassword({ currentPassword: TEST_PASSWORD, newPassword: "a new password 123" }))).toMatchObject({ code: "TOO_MANY_REQUESTS" });
+    expect(await caller.auth.me()).toMatchObject({ id: user.id });
+  });
+
+  it("a desktop device token can neither delete nor anonymize the account, nor approve or refuse another device", async () => {
+    const { user, caller } = await signedUpUser("delete-by-device");
+    const { token } = await connectDevice(caller, "stolen laptop");
+    const { device } = await authenticateDeviceToken(await getDb(), token);
+    const asDevice = await callerFor(user, device);
+    const started = await (await anonymousCaller()).devices.startAuthorization({ deviceName: "attacker's machine" });
+    for (const attempt of [
+      () => asDevice.privacy.deleteAccount({ password: TEST_PASSWORD }),
+      () => asDevice.privacy.anonymize({ password: TEST_PASSWORD }),
+      () => asDevice.devices.approveAuthorization({ userCode: started.userCode }),
+      () => asDevice.devices.denyAuthorization({ userCode: started.userCode }),
+    ]) {
+      expect(await errorOf(attempt)).toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("in the browser") });
+    }
+    expect(await caller.auth.me()).toMatchObject({ id: user.id });
+    expect(await caller.devices.approveAuthorization({ userCode: started.userCode })).toMatchObject({ status: "approved" });
   });
 
   // Two fully used accounts (devices, sync, an integration, jobs) on embedded PGlite take seconds each, more while the

@@ -220,3 +220,13 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   await markActive(ctx.db, ctx.user.id);
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
+
+/**
+ * A person in the browser only: changing the account, approving a device, deleting or anonymizing
+ * everything. A desktop device token cannot, so a stolen one can neither mint more tokens nor take
+ * the account with it.
+ */
+export const browserSessionProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (ctx.device) throw new TRPCError({ code: "FORBIDDEN", message: "Do this in the browser, signed in to DevPulse: a desktop device token cannot change the account, approve devices or delete your data." });
+  return next();
+});

@@ -8,7 +8,8 @@ import { getEnv } from "../env";
 import { AppError } from "../errors";
 import { enabledSignInProviders } from "./options";
 import type { OAuthIdentity } from "./oauth-accounts";
-import { hashPassword, verifyPassword, ZPassword } from "./password";
+import { hashPassword, ZPassword } from "./password";
+import { verifyPasswordAgain } from "./sign-in";
 import { signInMethodLabels, signInMethods, type SignInMethod } from "~/lib/schemas/sign-in-methods";
 
 /**
@@ -74,17 +75,20 @@ export async function updateDisplayName(db: DbOrTx, userId: string, input: z.inf
  * signed in before (the caller re-issues its own cookie). Device tokens are not
  * sessions: they stay, and are revoked on /settings/devices.
  */
-export async function changePassword(db: Db, userId: string, input: z.infer<typeof ZChangePassword>): Promise<{ sessionVersion: number }> {
-  const [user] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
+export async function changePassword(db: Db, userId: string, input: z.infer<typeof ZChangePassword>, ip: string): Promise<{ sessionVersion: number }> {
+  const [user] = await db.select({ email: users.email, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
   if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
-  await assertCurrentPassword(user.passwordHash, input.currentPassword);
+  await assertCurrentPassword(db, user, input.currentPassword, ip);
   return setPasswordEndingSessions(db, userId, input.newPassword);
 }
 
-/** An account with a password proves it before a sensitive change (password, email): a left-open session alone is not enough. */
-export async function assertCurrentPassword(passwordHash: string | null, currentPassword: string | undefined): Promise<void> {
-  if (!passwordHash) return;
-  const valid = currentPassword ? await verifyPassword(currentPassword, passwordHash) : false;
+/**
+ * An account with a password proves it before a sensitive change (password, email): a left-open
+ * session alone is not enough. Wrong guesses count as failed sign-ins (verifyPasswordAgain).
+ */
+export async function assertCurrentPassword(db: Db, user: { email: string; passwordHash: string | null }, currentPassword: string | undefined, ip: string): Promise<void> {
+  if (!user.passwordHash) return;
+  const valid = currentPassword ? await verifyPasswordAgain(db, { email: user.email, passwordHash: user.passwordHash }, currentPassword, ip) : false;
   // BAD_REQUEST, not UNAUTHORIZED: the session is fine, a form field is wrong.
   if (!valid) throw new AppError("BAD_REQUEST", "Your current password is not correct.", { field: "currentPassword" });
 }

@@ -28,14 +28,14 @@ export const ZEmailChangeConfirm = z.object({ token: ZAccountToken });
 
 const emailTaken = () => new AppError("CONFLICT", "Another account already uses this email address.");
 
-export async function requestEmailChange(db: Db, env: Env, userId: string, input: z.infer<typeof ZEmailChangeRequest>) {
+export async function requestEmailChange(db: Db, env: Env, userId: string, input: z.infer<typeof ZEmailChangeRequest>, ip: string) {
   const [user] = await db.select({ email: users.email, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
   if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
   // The change waits for a mailed link: where no mail can go, say so instead of waiting forever.
   if (!canDeliverMail(env)) {
     throw new AppError("PRECONDITION_FAILED", "This server cannot send mail (no SMTP_URL is configured), so your email address cannot be confirmed. Ask the operator to configure mail.");
   }
-  await assertCurrentPassword(user.passwordHash, input.currentPassword);
+  await assertCurrentPassword(db, user, input.currentPassword, ip);
   if (input.newEmail === user.email) throw new AppError("BAD_REQUEST", "This is already your email address.", { field: "newEmail" });
   const [taken] = await db.select({ id: users.id }).from(users).where(and(eq(users.email, input.newEmail), ne(users.id, userId)));
   if (taken) throw emailTaken();

@@ -54,6 +54,24 @@ export async function signInWithPassword(
 }
 
 /**
+ * The password typed again by someone already signed in, before a sensitive change (the password
+ * or email, deleting or anonymizing the account): its failures count against the same per-account
+ * limits as signing in, or a left-open session could guess the password at the API's call rate.
+ */
+export async function verifyPasswordAgain(db: Db, account: { email: string; passwordHash: string }, password: string, ip: string): Promise<boolean> {
+  await assertWithinRateLimit(db, "signInFailuresByEmailAndIp", account.email, ip);
+  await assertWithinRateLimit(db, "signInFailuresByEmail", account.email);
+  const valid = await verifyPassword(password, account.passwordHash);
+  if (valid) {
+    await resetRateLimit(db, "signInFailuresByEmailAndIp", account.email, ip);
+  } else {
+    await recordRateLimitFailure(db, "signInFailuresByEmailAndIp", account.email, ip);
+    await recordRateLimitFailure(db, "signInFailuresByEmail", account.email);
+  }
+  return valid;
+}
+
+/**
  * A new password lifts the account's sign-in locks for the address it was set from: the
  * owner proved control (the old password, or the mailed link), so the daily count and
  * this address's consecutive failures start again. An attacker's address stays locked.

@@ -6,7 +6,7 @@ import type { Db } from "../db/client";
 import { anonymousAggregates, devices, externalDataCache, integrations, loginAttempts, syncConflicts, syncRecords, syncRevisions, syncTrimmedDeletions, users } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
-import { verifyPassword } from "../auth/password";
+import { verifyPasswordAgain } from "../auth/sign-in";
 import { disconnectIntegration } from "../integrations/connections";
 import { isRegisteredProvider } from "../integrations/registry";
 import { logger } from "../logger";
@@ -20,12 +20,13 @@ export const ZReauthentication = z.object({
 });
 export type Reauthentication = z.infer<typeof ZReauthentication>;
 
-/** Destructive rights ask again who is there: the password, or the email for accounts without one. */
-async function reauthenticate(db: Db, userId: string, proof: Reauthentication) {
+/** Destructive rights ask again who is there: the password (wrong guesses count as failed sign-ins), or the email for accounts without one. */
+async function reauthenticate(db: Db, userId: string, proof: Reauthentication, ip: string) {
   const [user] = await db.select().from(users).where(eq(users.id, userId));
   if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
   if (user.passwordHash) {
-    if (!proof.password || !(await verifyPassword(proof.password, user.passwordHash))) throw new AppError("UNAUTHORIZED", "That password is not right: nothing was deleted.");
+    const valid = proof.password ? await verifyPasswordAgain(db, { email: user.email, passwordHash: user.passwordHash }, proof.password, ip) : false;
+    if (!valid) throw new AppError("UNAUTHORIZED", "That password is not right: nothing was deleted.");
   } else if (proof.confirmEmail?.trim().toLowerCase() !== user.email) {
     throw new AppError("UNAUTHORIZED", "Type your account's email address exactly to confirm: nothing was deleted.");
   }
@@ -53,8 +54,8 @@ export const ZDeleteCollectionInput = z.object({ collection: ZSyncCollection });
  * user-owned table references with ON DELETE CASCADE (sessions end with it: a session
  * resolves to no user), and the sign-in attempts kept by email.
  */
-export async function deleteAccount(db: Db, env: Env, userId: string, proof: Reauthentication) {
-  const user = await reauthenticate(db, userId, proof);
+export async function deleteAccount(db: Db, env: Env, userId: string, proof: Reauthentication, ip: string) {
+  const user = await reauthenticate(db, userId, proof, ip);
   return eraseAccount(db, env, user, "at its owner's request");
 }
 
@@ -75,8 +76,8 @@ export async function eraseAccount(db: Db, env: Env, user: { id: string; email: 
 }
 
 /** Keeps only non-identifying counts (no user id, no email, the month only), then deletes the account. */
-export async function anonymizeAccount(db: Db, env: Env, userId: string, proof: Reauthentication) {
-  const user = await reauthenticate(db, userId, proof);
+export async function anonymizeAccount(db: Db, env: Env, userId: string, proof: Reauthentication, ip: string) {
+  const user = await reauthenticate(db, userId, proof, ip);
   const [deviceCount] = await db.select({ n: count() }).from(devices).where(eq(devices.userId, userId));
   const perCollection = await db
     .select({ collection: syncRecords.collection, n: count() })

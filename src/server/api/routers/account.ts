@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import {
   changePassword,
   getAccountOverview,
@@ -13,16 +12,12 @@ import { confirmEmailChange, requestEmailChange, ZEmailChangeConfirm, ZEmailChan
 import { requestPasswordReset, resetPassword, ZPasswordReset, ZPasswordResetRequest } from "../../auth/password-reset";
 import { clearSignInLocks } from "../../auth/sign-in";
 import { getEnv } from "../../env";
-import { createTRPCRouter, protectedProcedure, publicProcedure, rateLimited } from "../trpc";
+import { browserSessionProcedure, createTRPCRouter, publicProcedure, rateLimited } from "../trpc";
 
 /**
  * The account page and password reset. Changes act on `ctx.user` only, and only
  * from a browser session: a desktop device token cannot change the account.
  */
-const browserSessionProcedure = protectedProcedure.use(({ ctx, next }) => {
-  if (ctx.device) throw new TRPCError({ code: "FORBIDDEN", message: "Change your account in the browser, not with a device token." });
-  return next();
-});
 
 export const accountRouter = createTRPCRouter({
   /** The account page: email, name, locale, and each sign-in method (linked, available). */
@@ -35,7 +30,7 @@ export const accountRouter = createTRPCRouter({
 
   /** Ends every other session; this browser's cookie is re-issued so it stays signed in. */
   changePassword: browserSessionProcedure.input(ZChangePassword).mutation(async ({ ctx, input }) => {
-    const { sessionVersion } = await changePassword(ctx.db, ctx.user.id, input);
+    const { sessionVersion } = await changePassword(ctx.db, ctx.user.id, input, ctx.ip);
     await clearSignInLocks(ctx.db, ctx.user.email, ctx.ip);
     await ctx.renewSession?.({ sessionVersion });
     return { otherSessionsSignedOut: true };
@@ -46,7 +41,7 @@ export const accountRouter = createTRPCRouter({
   requestEmailChange: browserSessionProcedure
     .use(rateLimited("emailChangeRequest"))
     .input(ZEmailChangeRequest)
-    .mutation(({ ctx, input }) => requestEmailChange(ctx.db, getEnv(), ctx.user.id, input)),
+    .mutation(({ ctx, input }) => requestEmailChange(ctx.db, getEnv(), ctx.user.id, input, ctx.ip)),
 
   /** Anyone holding the mailed link (it may be opened in another browser). */
   confirmEmailChange: publicProcedure.input(ZEmailChangeConfirm).mutation(async ({ ctx, input }) => {

@@ -12,7 +12,7 @@ import {
   ZUserCode,
 } from "../../devices/authorization";
 import { listDevices, revokeDevice } from "../../devices/devices";
-import { createTRPCRouter, protectedProcedure, publicProcedure, rateLimited } from "../trpc";
+import { browserSessionProcedure, createTRPCRouter, protectedProcedure, publicProcedure, rateLimited } from "../trpc";
 
 export const devicesRouter = createTRPCRouter({
   /** Anyone (the desktop app before sign-in): begin an RFC 8628 device authorization. */
@@ -36,13 +36,13 @@ export const devicesRouter = createTRPCRouter({
     .input(z.object({ userCode: ZUserCode }))
     .query(({ ctx, input }) => describeDeviceAuthorization(ctx.db, input)),
 
-  /** Signed in: let the device with this user code act as the current user. */
-  approveAuthorization: protectedProcedure
+  /** Signed in, in the browser: let the device with this user code act as the current user. */
+  approveAuthorization: browserSessionProcedure
     .input(z.object({ userCode: ZUserCode }))
     .mutation(({ ctx, input }) => approveDeviceAuthorization(ctx.db, ctx.user.id, input)),
 
-  /** Signed in: refuse the device with this user code. */
-  denyAuthorization: protectedProcedure
+  /** Signed in, in the browser: refuse the device with this user code. */
+  denyAuthorization: browserSessionProcedure
     .input(z.object({ userCode: ZUserCode }))
     .mutation(({ ctx, input }) => denyDeviceAuthorization(ctx.db, ctx.user.id, input)),
 

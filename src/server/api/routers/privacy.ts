@@ -6,7 +6,7 @@ import { listConsents, recordConsent, ZRecordConsentInput } from "../../privacy/
 import { anonymizeAccount, deleteAccount, deleteCollection, ZDeleteCollectionInput, ZReauthentication } from "../../privacy/deletion";
 import { listProcessing, ZProcessingLogQuery } from "../../privacy/processing-log";
 import { getPrivacySettings, updatePrivacySettings } from "../../privacy/settings";
-import { createTRPCRouter, protectedProcedure } from "../trpc";
+import { browserSessionProcedure, createTRPCRouter, protectedProcedure } from "../trpc";
 
 export const privacyRouter = createTRPCRouter({
   /** Signed in: the privacy settings in force (defaults filled in). */
@@ -38,8 +38,8 @@ export const privacyRouter = createTRPCRouter({
   deleteCollection: protectedProcedure.input(ZDeleteCollectionInput).mutation(({ ctx, input }) => deleteCollection(ctx.db, ctx.user.id, input.collection)),
 
   /** Signed in, re-authenticated: delete the account and every row that belongs to it. */
-  deleteAccount: protectedProcedure.input(ZReauthentication).mutation(({ ctx, input }) => deleteAccount(ctx.db, getEnv(), ctx.user.id, input)),
+  deleteAccount: browserSessionProcedure.input(ZReauthentication).mutation(({ ctx, input }) => deleteAccount(ctx.db, getEnv(), ctx.user.id, input, ctx.ip)),
 
   /** Signed in, re-authenticated: keep only non-identifying counts, delete everything else. */
-  anonymize: protectedProcedure.input(ZReauthentication).mutation(({ ctx, input }) => anonymizeAccount(ctx.db, getEnv(), ctx.user.id, input)),
+  anonymize: browserSessionProcedure.input(ZReauthentication).mutation(({ ctx, input }) => anonymizeAccount(ctx.db, getEnv(), ctx.user.id, input, ctx.ip)),
 });
