@@ -102,6 +102,22 @@ describe("sync.push and sync.pull", () => {
     expect(await revisionSeqs(user.id)).toEqual([1]);
   });
 
+  it("refuses an idempotency key reused for a different batch, or by another device, with 422 and applies nothing", async () => {
+    const { user, laptop, desktop } = await userWithDevices("idem-reused");
+    const key = randomUUID();
+    await push(laptop, [change("p1", null, "first")], key);
+    for (const reuse of [
+      () => push(laptop, [change("p2", null, "a new record")], key),
+      () => push(laptop, [change("p1", null, "other content")], key),
+      () => push(desktop, [change("p1", null, "first")], key),
+    ]) {
+      expect(await errorOf(reuse)).toMatchObject({ code: "UNPROCESSABLE_CONTENT", message: expect.stringMatching(/already used for a different batch: nothing was applied/) });
+    }
+    expect(await revisionSeqs(user.id)).toEqual([1]);
+    const pulled = await laptop.caller.sync.pull({ cursor: 0 });
+    expect(pulled.changes.map((c) => [c.id, c.ciphertext])).toEqual([["p1", "opaque:first"]]);
+  });
+
   it("applies a batch all or nothing: one bad checksum refuses the whole batch with 400", async () => {
     const { user, laptop } = await userWithDevices("atomic");
     const tampered = { ...change("p2", null, "two"), ciphertext: "opaque:altered" };

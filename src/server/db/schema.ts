@@ -336,6 +336,8 @@ export const syncPushes = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     idempotencyKey: text().notNull(),
     result: jsonb().notNull(),
+    /** What the key was first used for (pushFingerprint): a retry must send the same batch. Null for keys kept from before it was recorded. */
+    requestHash: text(),
     createdAt: createdAt(),
   },
   // created_at: the cleanup job deletes keys past their retry window.

@@ -60,6 +60,7 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   410: "Gone: the cursor is older than the retention horizon (`RESYNC_REQUIRED`)",
   412: "A precondition failed (e.g. the key was rotated: `KEY_ROTATED`)",
   413: "The request is too large",
+  422: "The idempotency key was already used for a different request: nothing was applied (use a new key)",
   426: "This client is too old for the server: update DevPulse (`X-DevPulse-Client`)",
   429: "Too many requests: wait `Retry-After` seconds",
   500: "Something went wrong on our side",

@@ -220,8 +220,9 @@ plaintext \`${v.plaintext}\`:
   \`baseRevision\` is the server revision your edit was made on (\`null\` for a new record); a
   deletion sends \`deleted: true\` with \`ciphertext\` and \`checksum\` null. The batch applies
   atomically; each change is \`applied\`, \`unchanged\` or a \`conflict\` (with the server's version,
-  never overwritten: resolve it with \`POST /sync/resolve\`). A retry with the same idempotency key
-  answers the first result. At most ${SYNC_LIMITS.maxChangesPerPush} changes, ${SYNC_LIMITS.maxCiphertextBytes / 1024} KiB per ciphertext and
+  never overwritten: resolve it with \`POST /sync/resolve\`). A retry of the same batch with the same idempotency key
+  answers the first result; a key already used for a different batch (or by another device) is
+  refused with 422 and applies nothing. Keys are kept for 24 hours. At most ${SYNC_LIMITS.maxChangesPerPush} changes, ${SYNC_LIMITS.maxCiphertextBytes / 1024} KiB per ciphertext and
   ${SYNC_LIMITS.maxBatchCiphertextBytes / 1024 / 1024} MiB per batch.
 - \`GET /sync/download?cursor=0\` pages through changes in order (tombstones included); call again
   with the answer's \`cursor\` while \`hasMore\` is true, and keep the last cursor for next time.

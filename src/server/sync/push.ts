@@ -80,6 +80,7 @@ function assertKeysAccepted(changes: TPushChange[], state: PushState): void {
 type PushState = {
   settings: unknown;
   replay: PushResult | null;
+  replayHash: string | null;
   current: (RemoteRecord & { collection: string; recordId: string })[] | null;
   trimmed: (TrimmedDeletion & { collection: string; recordId: string })[] | null;
   /** The oldest data key pushes may still use (key-rotation.ts); null before keys are set up. */
@@ -102,6 +103,7 @@ export async function readPushState(tx: Tx, userId: string, input: TPushInput): 
     sql`select
       (select settings from privacy_settings where user_id = ${userId}::uuid) as settings,
       (select result from sync_pushes where user_id = ${userId}::uuid and idempotency_key = ${input.idempotencyKey}) as replay,
+      (select request_hash from sync_pushes where user_id = ${userId}::uuid and idempotency_key = ${input.idempotencyKey}) as "replayHash",
       ${acceptedKeyIdSql(userId)} as "acceptedKeyId",
       (select key_id from sync_keys where user_id = ${userId}::uuid) as "currentKeyId",
       (select json_agg(json_build_object(
@@ -121,6 +123,19 @@ export async function readPushState(tx: Tx, userId: string, input: TPushInput): 
 }
 
 /**
+ * What an idempotency key stands for: the device and every change, its content by the checksum
+ * assertChecksums verified (so hashing a few hundred bytes covers a batch of megabytes).
+ */
+function pushFingerprint(input: TPushInput): string {
+  const changes = input.changes.map((change) => [change.collection, change.id, change.baseRevision, change.deleted, change.schemaVersion, change.checksum, change.keyId ?? null]);
+  return sha256Hex(JSON.stringify([input.deviceId, changes]));
+}
+
+/** The IETF idempotency-key draft's answer to a key reused for a different request: 422, and nothing applied. */
+const keyReused = () =>
+  new AppError("UNPROCESSABLE_CONTENT", "This idempotency key was already used for a different batch: nothing was applied. Use a new key for every new batch (and the same key only to retry the same batch).");
+
+/**
  * Applies a batch atomically: every change is either applied as a new revision or
  * recorded as a conflict, in one transaction. A retry with the same idempotency
  * key returns the first result and applies nothing. The transaction is three
@@ -134,7 +149,10 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
     let seq = await lockSequence(tx, userId);
     const state = await readPushState(tx, userId, input);
     assertCollectionsAllowed(privacySettingsFrom(state.settings), new Set(input.changes.map((change) => change.collection)));
-    if (state.replay) return { replayed: true, result: state.replay };
+    if (state.replay) {
+      if (state.replayHash !== null && state.replayHash !== pushFingerprint(input)) throw keyReused();
+      return { replayed: true, result: state.replay };
+    }
     assertKeysAccepted(input.changes, state);
     const current = new Map((state.current ?? []).map(({ collection, recordId, ...record }) => [recordKey(collection, recordId), record]));
     const trimmed = new Map((state.trimmed ?? []).map(({ collection, recordId, ...deletion }) => [recordKey(collection, recordId), deletion]));
@@ -236,7 +254,7 @@ export function pushWrite(userId: string, input: TPushInput, revisions: Revision
       values (${userId}::uuid, ${upload.activity}, ${upload.purpose}, ${upload.legalBasis}, ${JSON.stringify(upload.details)}::jsonb))`,
   );
   return sql`with ${sql.join(writes, sql`, `)}
-    insert into sync_pushes (user_id, idempotency_key, result) values (${userId}::uuid, ${input.idempotencyKey}, ${JSON.stringify(result)}::jsonb)`;
+    insert into sync_pushes (user_id, idempotency_key, result, request_hash) values (${userId}::uuid, ${input.idempotencyKey}, ${JSON.stringify(result)}::jsonb, ${pushFingerprint(input)})`;
 }
 
 function uploadLogEntry(input: TPushInput, result: PushResult): ProcessingEntry {

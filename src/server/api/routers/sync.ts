@@ -84,7 +84,7 @@ export const syncRouter = createTRPCRouter({
 
   /** Signed in, for one of the caller's devices: apply a batch of encrypted changes atomically. */
   push: protectedProcedure
-    .meta({ openapi: { method: "POST", path: "/sync/upload", protect: true, tags: ["Sync"], summary: "Upload a batch of encrypted changes (atomic)", errorResponses: [409, 412, 413] } })
+    .meta({ openapi: { method: "POST", path: "/sync/upload", protect: true, tags: ["Sync"], summary: "Upload a batch of encrypted changes (atomic)", errorResponses: [409, 412, 413, 422] } })
     .input(ZPushInput)
     .output(ZPushResult)
     .mutation(async ({ ctx, input }) => {

@@ -1,0 +1,1 @@
+ALTER TABLE "sync_pushes" ADD COLUMN "request_hash" text;
