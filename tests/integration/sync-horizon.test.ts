@@ -100,6 +100,22 @@ describe("sync horizon: the server side", () => {
     expect(refused).toMatchObject({ data: { httpStatus: 410, details: { reason: "RESYNC_REQUIRED", horizon: 2 } } });
   });
 
+  it("refuses a cursor past the end of the sequence (a server restored from a backup) with RESYNC_REQUIRED, over tRPC and HTTP alike", async () => {
+    const { laptop } = await userWithDevices("horizon-ahead");
+    const fresh = await signedUpUser("horizon-ahead-fresh");
+    const { token } = await connectDevice(fresh.caller, "laptop");
+    await push(laptop, [change("a", null, "a"), change("b", null, "b")]);
+    await expect(laptop.caller.sync.pull({ cursor: 2 })).resolves.toMatchObject({ changes: [], cursor: 2, hasMore: false, latestSeq: 2 });
+
+    for (const [caller, cursor, latestSeq] of [[laptop.caller, 3, 2], [laptop.caller, 1000, 2], [fresh.caller, 5, 0]] as const) {
+      const refused = await errorOf(() => caller.sync.pull({ cursor }));
+      expect(refused).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/is ahead of the server's latest change/) });
+      expect((refused.cause as { details?: unknown }).details).toEqual({ reason: "RESYNC_REQUIRED", cursor, horizon: 0, latestSeq });
+    }
+    const overHttp = createDevPulseClient({ url: TEST_BASE_URL, token, fetch: routeFetch() });
+    expect(await overHttp.sync.pull.query({ cursor: 7 }).catch((error: unknown) => error)).toMatchObject({ data: { httpStatus: 410, details: { reason: "RESYNC_REQUIRED", cursor: 7, latestSeq: 0 } } });
+  });
+
   it("lists ids and revisions without ciphertext, paginated by sequence, deletions included, only the caller's", async () => {
     const { user, laptop, desktop } = await userWithDevices("horizon-listing");
     await push(laptop, [change("gone", null, "g1"), change("kept", null, "k1")]); // seq 1, 2

@@ -51,11 +51,13 @@ async function userWithHistory(label: string) {
 describe("GET /api/trpc/sync.pull, as tRPC's own handler answers it", () => {
   it("sends the same status, headers and bytes for full pages, the last page, an empty page, tombstones and a collection filter", { timeout: 60_000 }, async () => {
     const { authorization } = await userWithHistory("pull-bytes");
-    const inputs = [{}, { cursor: 0, limit: 2 }, { cursor: 2, limit: 2 }, { cursor: 4, limit: 1000 }, { cursor: 99, limit: 5 }, { cursor: 0, collections: ["activities", "settings"] }, { cursor: 1, limit: 1, collections: ["projects"] }];
+    const inputs = [{}, { cursor: 0, limit: 2 }, { cursor: 2, limit: 2 }, { cursor: 4, limit: 1000 }, { cursor: 6, limit: 5 }, { cursor: 0, collections: ["activities", "settings"] }, { cursor: 1, limit: 1, collections: ["projects"] }];
     for (const input of inputs) {
       const reference = await expectSameAnswers(pullUrl(input), authorization);
       expect(reference.status, JSON.stringify(input)).toBe(200);
     }
+    // A cursor past the end of the sequence (6) is refused the same way by both.
+    expect((await expectSameAnswers(pullUrl({ cursor: 99, limit: 5 }), authorization)).status).toBe(410);
     // The pages are what they claim: the tombstone has no ciphertext, the unicode text arrived whole.
     const all = JSON.parse((await answer(viaRoute, pullUrl({}), authorization)).body.toString("utf8")) as { result: { data: { json: { changes: Array<{ id: string; deleted: boolean; ciphertext: string | null }>; hasMore: boolean } } } };
     const changes = all.result.data.json.changes;

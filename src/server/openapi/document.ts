@@ -57,7 +57,7 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   403: "Not allowed (e.g. cloud sync is off: `data.details.reason`)",
   404: "Not found (another user's data does not exist for you)",
   409: "Conflicts with the current state (e.g. already done)",
-  410: "Gone: the cursor is older than the retention horizon (`RESYNC_REQUIRED`)",
+  410: "Gone: the cursor is older than the retention horizon, or past the end of the changes (`RESYNC_REQUIRED`)",
   412: "A precondition failed (e.g. the key was rotated: `KEY_ROTATED`)",
   413: "The request is too large",
   422: "The idempotency key was already used for a different request: nothing was applied (use a new key)",

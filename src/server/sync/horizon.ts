@@ -17,12 +17,25 @@ export class ResyncRequiredError extends AppError {
   constructor(cursor: number, horizon: number, latestSeq: number) {
     super(
       "PRECONDITION_FAILED",
-      `Changes after ${cursor} were deleted by your retention settings (up to ${horizon}): this device must resync (compare with sync.listing, then pull from ${horizon}).`,
+      cursor > latestSeq
+        ? `This device's cursor (${cursor}) is ahead of the server's latest change (${latestSeq}): the server's data was restored or reset since this device last synced. This device must resync (compare with sync.listing, then pull from ${horizon}).`
+        : `Changes after ${cursor} were deleted by your retention settings (up to ${horizon}): this device must resync (compare with sync.listing, then pull from ${horizon}).`,
       { reason: RESYNC_REQUIRED, cursor, horizon, latestSeq },
       410,
     );
     this.name = "ResyncRequiredError";
   }
+}
+
+/**
+ * A pull's cursor must lie between the retention horizon and the end of the user's sequence. Past
+ * the end it came from another history (a server restored from a backup): answering it with an
+ * empty page and the same cursor would have the device skip every change up to that number.
+ * `state` is read after the page (pullChanges' order); none means the user never pushed.
+ */
+export function assertCursorUsable(cursor: number, state: { trimmedSeq: number; lastSeq: number } | undefined): void {
+  const { trimmedSeq, lastSeq } = state ?? { trimmedSeq: 0, lastSeq: 0 };
+  if (cursor < trimmedSeq || cursor > lastSeq) throw new ResyncRequiredError(cursor, trimmedSeq, lastSeq);
 }
 
 export type ListingEntry = { collection: SyncCollection; id: string; revision: number; seq: number; deleted: boolean };

@@ -1,5 +1,5 @@
 import type { Sql } from "postgres";
-import { ResyncRequiredError } from "./horizon";
+import { assertCursorUsable } from "./horizon";
 import type { TPullInput } from "./schemas";
 
 /**
@@ -69,7 +69,7 @@ export async function pullPageBytes(sql: Sql, userId: string, input: TPullInput)
     ORDER BY seq LIMIT ${input.limit + 1}`.raw()) as unknown as RawField[][];
   const [state] = await sql<{ lastSeq: string; trimmedSeq: string }[]>`SELECT last_seq AS "lastSeq", trimmed_seq AS "trimmedSeq" FROM sync_state WHERE user_id = ${userId}`;
   const lastSeq = state ? Number(state.lastSeq) : 0;
-  if (state && input.cursor < Number(state.trimmedSeq)) throw new ResyncRequiredError(input.cursor, Number(state.trimmedSeq), lastSeq);
+  assertCursorUsable(input.cursor, state && { trimmedSeq: Number(state.trimmedSeq), lastSeq });
 
   const hasMore = rows.length > input.limit;
   const page = hasMore ? rows.slice(0, input.limit) : rows;

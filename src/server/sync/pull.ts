@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { devices, syncRecords, syncState } from "../db/schema";
-import { ResyncRequiredError } from "./horizon";
+import { assertCursorUsable } from "./horizon";
 import type { TPullInput, ZPulledChange, ZPullResult } from "./schemas";
 import { recordVersionColumns } from "./sequence";
 
@@ -13,8 +13,9 @@ export type PullResult = z.infer<typeof ZPullResult>;
 /**
  * Changes after the cursor in sequence order: the current state of every record
  * changed since (deletions as tombstones), one page at a time. The next cursor is
- * the last returned sequence number. A cursor older than the retention horizon
- * gets ResyncRequiredError, never a page that may have lost deletions.
+ * the last returned sequence number. A cursor older than the retention horizon,
+ * or past the end of the sequence, gets ResyncRequiredError, never a page that
+ * may have lost deletions or skip changes.
  */
 export async function pullChanges(db: Db, userId: string, input: TPullInput, deviceId: string | null): Promise<PullResult> {
   const rows = await db
@@ -33,7 +34,7 @@ export async function pullChanges(db: Db, userId: string, input: TPullInput, dev
   const changes = (hasMore ? rows.slice(0, input.limit) : rows) as PulledChange[];
   // Read after the page: a trim that committed before the page was read has moved the horizon by now.
   const [state] = await db.select({ lastSeq: syncState.lastSeq, trimmedSeq: syncState.trimmedSeq }).from(syncState).where(eq(syncState.userId, userId));
-  if (state && input.cursor < state.trimmedSeq) throw new ResyncRequiredError(input.cursor, state.trimmedSeq, state.lastSeq);
+  assertCursorUsable(input.cursor, state);
   if (!hasMore) await recordReadToTheEnd(db, deviceId);
   return { changes, cursor: changes.at(-1)?.seq ?? input.cursor, hasMore, latestSeq: state?.lastSeq ?? 0 };
 }
