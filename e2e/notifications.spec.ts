@@ -74,6 +74,7 @@ test("set quiet hours, trigger a conflict, and see the bell count rise live; the
   await page.getByRole("button", { name: "Save preferences" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Your preferences were not saved" })).toBeVisible();
   await expect(page.getByLabel("Focus reminder (minutes before a focus block)")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByText("The focus reminder can be at most 120 minutes")).toBeVisible();
   await page.getByRole("button", { name: "Discard changes" }).click();
 
   // Kept across a reload.

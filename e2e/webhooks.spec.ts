@@ -29,6 +29,18 @@ test("register the sandbox's webhook receiver, send a test, and see the signed d
 
   const endpoint = page.getByRole("listitem").filter({ hasText: "Sandbox receiver" });
   await expect(endpoint.getByText("Enabled")).toBeVisible();
+
+  // A dialog that goes away gives the keyboard back to the button that opened it (Escape, and a saved edit).
+  const edit = endpoint.getByRole("button", { name: "Edit Sandbox receiver" });
+  await edit.click();
+  await expect(page.getByRole("dialog", { name: "Edit endpoint" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("dialog", { name: "Edit endpoint" })).toHaveCount(0);
+  await expect(edit).toBeFocused();
+  await edit.click();
+  await page.getByRole("dialog", { name: "Edit endpoint" }).getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("dialog", { name: "Edit endpoint" })).toHaveCount(0);
+  await expect(edit).toBeFocused();
   await endpoint.getByRole("button", { name: "Send a test to Sandbox receiver" }).click();
 
   const delivery = endpoint.getByTestId("webhook-delivery").first();

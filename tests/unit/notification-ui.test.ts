@@ -2,7 +2,7 @@ import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
 import { badgeCount, bellLabel, describeDecision, frequencyLabel, groupDecisions, instantOfWallInput, tomorrowAt, wallInputValue, type Decision } from "~/components/notifications/format";
 import { preferenceErrors } from "~/components/notifications/notification-preferences";
-import { refusedFieldDetails } from "~/lib/schemas/notifications";
+import { refusedFieldDetails, ZNotificationPreferencesPatch } from "~/lib/schemas/notifications";
 
 const ms = (iso: string) => Date.parse(iso);
 
@@ -104,6 +104,15 @@ describe("a refused save, per field", () => {
     const { fields, form } = preferenceErrors(refusal("Invalid input: focusReminderMinutes: Too big: expected number to be <=120", { zodError: { formErrors: [], fieldErrors: { focusReminderMinutes: ["Too big: expected number to be <=120"] } } }));
     expect(fields.get("focusReminderMinutes")).toBe("Too big: expected number to be <=120");
     expect(form).toBeUndefined();
+  });
+
+  it("the input check refuses minutes in words for people, not zod's defaults", () => {
+    const messageFor = (focusReminderMinutes: number) => ZNotificationPreferencesPatch.safeParse({ focusReminderMinutes }).error?.issues[0]?.message;
+    expect(messageFor(500)).toBe("The focus reminder can be at most 120 minutes");
+    expect(messageFor(Number.NaN)).toBe("Enter a number of minutes");
+    expect(messageFor(-1)).toBe("Use 0 minutes or more");
+    expect(messageFor(2.5)).toBe("Use whole minutes");
+    expect(messageFor(30)).toBeUndefined();
   });
 
   it("reads the whole-document check's fields by their full path from the details, never from the message", () => {

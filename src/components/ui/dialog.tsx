@@ -3,15 +3,31 @@
 import { useEffect, useId, useRef, type ReactNode } from "react";
 import { cn } from "./cn";
 
-/** A native <dialog> shown as a modal while `open` (focus trapped, the page behind inert), closed otherwise. */
+/**
+ * A native <dialog> shown as a modal while `open` (focus trapped, the page behind inert), closed
+ * otherwise. Closing returns focus to what opened it (the browser does that on close()); a dialog
+ * unmounted while open (`{form && <Dialog open …/>}`) is removed without close(), and focus would
+ * fall to <body>, so it is given back here.
+ */
 export function useModalDialog(open: boolean) {
   const ref = useRef<HTMLDialogElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      dialog.showModal();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
+  useEffect(
+    () => () => {
+      const lostFocus = document.activeElement === null || document.activeElement === document.body;
+      if (lostFocus && opener.current?.isConnected) opener.current.focus();
+    },
+    [],
+  );
   return ref;
 }
 

@@ -18,6 +18,14 @@ export function channelsOfCategory(category: NotificationCategory): Notification
   return NOTIFICATION_CHANNELS.filter((channel) => used.has(channel));
 }
 
+/** A number of minutes up to `max`, refused in words the settings page can show next to the field. */
+const minutes = (max: number, what: string) =>
+  z
+    .number({ error: "Enter a number of minutes" })
+    .int("Use whole minutes")
+    .min(0, "Use 0 minutes or more")
+    .max(max, `${what} can be at most ${max} minutes`);
+
 /** Like the calendar's ZClockTime, without 24:00: quiet hours start and end within a day. */
 const clock = ZText.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Use a 24-hour time like 22:00");
 
@@ -46,12 +54,12 @@ export const ZNotificationPreferences = z.object({
   /** Hold non-urgent notifications while the live status says the user is in focus. */
   holdWhileFocused: z.boolean().default(true),
   /** "Focus block starting" comes this many minutes before the block. */
-  focusReminderMinutes: z.number().int().min(0).max(120).default(5),
+  focusReminderMinutes: minutes(120, "The focus reminder").default(5),
   /**
    * An email that would go at once waits this many minutes, and goes only if the notification is
    * still unread by then (read in the list or the desktop app, it is not sent); 0: at once.
    */
-  emailUnreadAfterMinutes: z.number().int().min(0).max(120).default(0),
+  emailUnreadAfterMinutes: minutes(120, "The wait for an unread email").default(0),
 });
 
 export type NotificationPreferences = z.infer<typeof ZNotificationPreferences>;
