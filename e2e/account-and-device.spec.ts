@@ -86,6 +86,13 @@ test("sign up, sign out, sign in, approve a device; the device token answers aut
   await test.step("the shell works on a phone-width screen", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto("/dashboard");
+    // Escape and a press outside close the menu, as they close the bell's panel.
+    await page.getByRole("button", { name: "Open menu" }).click();
+    await page.keyboard.press("Escape");
+    await expect(page.getByRole("button", { name: "Open menu" })).toBeFocused();
+    await page.getByRole("button", { name: "Open menu" }).click();
+    await page.getByRole("main").click({ position: { x: 10, y: 400 } });
+    await expect(page.getByRole("button", { name: "Open menu" })).toBeVisible();
     await page.getByRole("button", { name: "Open menu" }).click();
     // The menu the button opens (its id comes from useId, so it is read, not assumed).
     const menuId = await page.getByRole("button", { name: "Close menu" }).getAttribute("aria-controls");

@@ -14,6 +14,9 @@ test("privacy choices persist, consents are recorded, the log shows them, and th
   // Off until the person agrees: a new account stores nothing.
   await expect(cloudSync).toHaveAttribute("aria-checked", "false");
   await expect(page.getByText("Off until you agree here or set a sync passphrase")).toBeVisible();
+  // Nothing to unlock before the desktop app sets a passphrase: the decrypted export says so instead of asking for one.
+  await expect(page.getByRole("heading", { name: "Sync is not set up yet" })).toBeVisible();
+  await expect(page.getByLabel("Sync passphrase")).toHaveCount(0);
   await cloudSync.click();
   await expect(cloudSync).toHaveAttribute("aria-checked", "true");
   await expect(history.getByRole("listitem")).toHaveCount(1);
@@ -109,7 +112,8 @@ test("privacy choices persist, consents are recorded, the log shows them, and th
   await dialog.getByLabel("Your password").fill(PASSWORD);
   await dialog.getByRole("button", { name: "Delete my account" }).click();
 
-  await expect(page).toHaveURL(/\/$/, { timeout: 30_000 });
+  await expect(page).toHaveURL(/\/\?farewell=deleted$/, { timeout: 30_000 });
+  await expect(page.getByRole("status").filter({ hasText: "Your account is deleted" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Create account" })).toBeVisible();
 
   await page.goto("/sign-in");
@@ -191,7 +195,8 @@ test("withdrawing consent offers to delete the data it covered, and anonymizing 
   await dialog.getByRole("button", { name: "My account has a password" }).click();
   await dialog.getByLabel("Your password").fill(PASSWORD);
   await dialog.getByRole("button", { name: "Anonymize and delete my account" }).click();
-  await expect(page).toHaveURL(/\/$/, { timeout: 30_000 });
+  await expect(page).toHaveURL(/\/\?farewell=anonymized$/, { timeout: 30_000 });
+  await expect(page.getByRole("status").filter({ hasText: "Your account is anonymized" })).toBeVisible();
 
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(email);

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
-import { useId, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { BellIcon, CalendarIcon, ClockIcon, CloseIcon, ConflictIcon, DashboardIcon, DevicesIcon, MenuIcon, PlugIcon, ShieldIcon, SignOutIcon, UserIcon, WebhookIcon } from "./icons";
 import { Logo } from "./logo";
 import { NotificationBell } from "./notifications/notification-bell";
@@ -18,7 +18,8 @@ const navigation = [
   { href: "/calendar", label: "Calendar", icon: CalendarIcon },
   { href: "/integrations", label: "Integrations", icon: PlugIcon },
   { href: "/privacy", label: "Privacy", icon: ShieldIcon },
-  { href: "/settings/notifications", label: "Notifications", icon: BellIcon },
+  // Also lit on the full list (/notifications), which the bell opens.
+  { href: "/settings/notifications", label: "Notifications", icon: BellIcon, alsoFor: "/notifications" },
   { href: "/settings/webhooks", label: "Webhooks", icon: WebhookIcon },
   { href: "/settings/jobs", label: "Background jobs", icon: ClockIcon },
   { href: "/settings/account", label: "Account", icon: UserIcon },
@@ -30,8 +31,10 @@ function NavLinks({ onNavigate }: { onNavigate?: () => void }) {
   const pathname = usePathname();
   return (
     <ul className="space-y-1">
-      {navigation.map(({ href, label, icon: Icon }) => {
-        const active = pathname === href || pathname.startsWith(`${href}/`);
+      {navigation.map((item) => {
+        const { href, label, icon: Icon } = item;
+        const within = (path: string) => pathname === path || pathname.startsWith(`${path}/`);
+        const active = within(href) || ("alsoFor" in item && within(item.alsoFor));
         return (
           <li key={href}>
             <Link
@@ -79,8 +82,38 @@ function UserCard({ user }: { user: ShellUser }) {
   );
 }
 
+/**
+ * The phone menu closes as the bell's panel does: Escape (focus back on the toggle) or a press
+ * anywhere outside the menu and its toggle.
+ */
+function useDismissableMenu(open: boolean, close: () => void) {
+  const menu = useRef<HTMLDivElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== "Escape") return;
+      close();
+      toggle.current?.focus();
+    };
+    const onPress = (event: PointerEvent) => {
+      const target = event.target as Node;
+      if (!menu.current?.contains(target) && !toggle.current?.contains(target)) close();
+    };
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("pointerdown", onPress);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("pointerdown", onPress);
+    };
+  }, [open, close]);
+  return { menu, toggle };
+}
+
 export function AppShell({ user, sandbox = false, children }: { user: ShellUser; sandbox?: boolean; children: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
+  const closeMenu = useCallback(() => setMenuOpen(false), []);
+  const { menu, toggle } = useDismissableMenu(menuOpen, closeMenu);
   const mobileNavId = useId();
   return (
     <div className="min-h-dvh lg:flex">
@@ -111,6 +144,7 @@ export function AppShell({ user, sandbox = false, children }: { user: ShellUser;
         <div className="flex items-center gap-1">
           <NotificationBell align="right" />
           <button
+            ref={toggle}
             type="button"
             className="rounded-md p-2 text-zinc-600 hover:bg-zinc-100"
             aria-expanded={menuOpen}
@@ -123,9 +157,9 @@ export function AppShell({ user, sandbox = false, children }: { user: ShellUser;
         </div>
       </header>
       {menuOpen && (
-        <div id={mobileNavId} className="sticky top-[57px] z-20 space-y-3 border-b border-zinc-200 bg-white p-3 shadow-sm lg:hidden">
+        <div ref={menu} id={mobileNavId} className="sticky top-[57px] z-20 space-y-3 border-b border-zinc-200 bg-white p-3 shadow-sm lg:hidden">
           <nav aria-label="Main">
-            <NavLinks onNavigate={() => setMenuOpen(false)} />
+            <NavLinks onNavigate={closeMenu} />
           </nav>
           <UserCard user={user} />
         </div>

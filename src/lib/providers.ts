@@ -31,6 +31,9 @@ export function providerName(id: string): string {
   return isProviderId(id) ? PROVIDERS[id].name : id;
 }
 
+/** "GitHub, GitLab, Google, Microsoft, Slack and Discord": every company an integration's access is held at, for pages that promise to revoke it. */
+export const INTEGRATION_COMPANIES = new Intl.ListFormat("en", { type: "conjunction" }).format(PROVIDER_IDS.map((id) => PROVIDERS[id].company));
+
 /** Who the account belongs to, for sign-in buttons: "google" → "Google". */
 export function providerCompany(id: ProviderId): string {
   return PROVIDERS[id].company;

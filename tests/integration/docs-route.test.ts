@@ -9,6 +9,7 @@ describe("/docs", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await response.text();
+    expect(html).toMatch(/<html lang="en"/);
     expect(html).toContain('<script src="/docs/scalar.js" nonce="n0nce"></script>');
     expect(html).toMatch(/<script type="text\/javascript" nonce="n0nce">\s*Scalar\.createApiReference\('#app'/);
     expect(html).not.toMatch(/cdn\.jsdelivr|unpkg|fonts\.scalar/);

@@ -16,8 +16,8 @@ const untypedOptions = {
  * internet, and a strict Content-Security-Policy allows only our own scripts. The proxy's
  * per-request nonce (`x-nonce`, when set) goes on the page's inline script and style.
  */
-export const GET = withBodyLimit("noBody", (request: Request) =>
-  ApiReference({
+export const GET = withBodyLimit("noBody", async (request: Request) => {
+  const reference = ApiReference({
     url: "/api/openapi.json",
     pageTitle: "DevPulse Cloud API reference",
     cdn: SCALAR_SCRIPT_PATH,
@@ -31,5 +31,14 @@ export const GET = withBodyLimit("noBody", (request: Request) =>
     showDeveloperTools: "never",
     authentication: { preferredSecurityScheme: "DeviceToken" },
     ...untypedOptions,
-  })(),
-);
+  })();
+  return inEnglish(reference);
+});
+
+/** Scalar's page has no `lang` (screen readers guess the language); the reference is written in English. */
+async function inEnglish(page: Response): Promise<Response> {
+  const html = (await page.text()).replace(/<html(?![^>]*\blang=)/i, '<html lang="en"');
+  const headers = new Headers(page.headers);
+  headers.delete("content-length");
+  return new Response(html, { status: page.status, headers });
+}

@@ -1,5 +1,6 @@
 "use client";
 
+import { INTEGRATION_COMPANIES } from "~/lib/providers";
 import { useState } from "react";
 import { api, errorMessage } from "~/trpc/react";
 import { Button } from "../ui/button";
@@ -62,7 +63,7 @@ export function DangerZone({ onGone }: { onGone: (how: Farewell) => void }) {
             <ul className="mt-2 list-disc space-y-1 pl-5">
               <li>your account, sessions and signed-in devices;</li>
               <li>all synced data and its history;</li>
-              <li>your integrations (access is revoked at GitHub and GitLab) and the commits they brought;</li>
+              <li>your integrations (access is revoked at {INTEGRATION_COMPANIES}) and what they brought: commits, calendar events, chat status;</li>
               <li>your consent history and processing log.</li>
             </ul>
             <p className="mt-2 font-medium text-zinc-800">You are signed out, and the account cannot be recovered.</p>
@@ -84,7 +85,7 @@ export function DangerZone({ onGone }: { onGone: (how: Farewell) => void }) {
             <ul className="mt-2 list-disc space-y-1 pl-5">
               <li>your account, sessions and signed-in devices;</li>
               <li>all synced data and its history;</li>
-              <li>your integrations (access is revoked at GitHub and GitLab) and the commits they brought;</li>
+              <li>your integrations (access is revoked at {INTEGRATION_COMPANIES}) and what they brought: commits, calendar events, chat status;</li>
               <li>your consent history and processing log.</li>
             </ul>
             <p className="mt-2 font-medium text-zinc-800">You are signed out, and the account cannot be recovered.</p>

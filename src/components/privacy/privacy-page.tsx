@@ -18,11 +18,11 @@ import { IntegrationsPrivacyCard } from "./integrations-privacy-card";
 import { ProcessingLog } from "./processing-log";
 import { RetentionCard } from "./retention-card";
 
-/** After deletion or anonymization: the account is gone, so sign out and say goodbye. */
+/** After deletion or anonymization: the account is gone, so sign out and say goodbye (the home page says it again, after the redirect). */
 function Goodbye({ how }: { how: Farewell }) {
   useEffect(() => {
-    void signOut({ callbackUrl: "/" });
-  }, []);
+    void signOut({ callbackUrl: `/?farewell=${how}` });
+  }, [how]);
   return (
     <Card className="mx-auto mt-10 max-w-lg px-6 py-10 text-center">
       <div className="mx-auto mb-4 flex size-12 items-center justify-center rounded-full bg-emerald-50 text-emerald-600">

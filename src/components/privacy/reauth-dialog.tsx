@@ -1,16 +1,20 @@
 "use client";
 
+import { oauthSignInMethods, signInMethodLabels } from "~/lib/schemas/sign-in-methods";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { useModalDialog } from "../ui/dialog";
 import { Field } from "../ui/field";
 
+/** "GitHub, Google, Microsoft or LinkedIn": the ways in without a password. */
+const OAUTH_SIGN_IN_COMPANIES = new Intl.ListFormat("en", { type: "disjunction" }).format(oauthSignInMethods.map((method) => signInMethodLabels[method]));
+
 export type Reauthentication = { password: string } | { confirmEmail: string };
 
 /**
  * A destructive action that asks again who is there: the account password, or —
- * for accounts that sign in only with GitHub or Google — the account email, typed.
+ * for accounts that sign in only with a provider (GitHub, Google, Microsoft, LinkedIn) — the account email, typed.
  * On the native <dialog> (focus trapped, Escape cancels), like ConfirmDialog.
  */
 export function ReauthDialog({
@@ -122,7 +126,7 @@ export function ReauthDialog({
               setMissing(undefined);
             }}
           >
-            {withEmail ? "My account has a password" : "I sign in with GitHub or Google and have no password"}
+            {withEmail ? "My account has a password" : `I have no password: I sign in with ${OAUTH_SIGN_IN_COMPANIES}`}
           </button>
           {error && <Alert tone="error">{error}</Alert>}
         </div>

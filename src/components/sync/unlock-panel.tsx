@@ -6,6 +6,7 @@ import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { Card } from "../ui/card";
 import { Field } from "../ui/field";
+import { api } from "~/trpc/react";
 import { unlockErrorMessage, useSyncKey } from "./sync-key";
 
 /**
@@ -14,6 +15,8 @@ import { unlockErrorMessage, useSyncKey } from "./sync-key";
  */
 export function UnlockPanel({ purpose, framed = true }: { purpose: string; framed?: boolean }) {
   const { unlock } = useSyncKey();
+  // No key bundle yet: there is nothing to unlock, so say how sync starts instead of asking for a passphrase.
+  const bundle = api.sync.keys.get.useQuery(undefined, { staleTime: 60_000 });
   const [error, setError] = useState<string>();
   const [pending, setPending] = useState(false);
 
@@ -31,7 +34,20 @@ export function UnlockPanel({ purpose, framed = true }: { purpose: string; frame
     }
   }
 
-  const panel = (
+  const notSetUp = bundle.isSuccess && bundle.data === null;
+  const panel = notSetUp ? (
+    <div className="flex items-start gap-4">
+      <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-zinc-100 text-zinc-500">
+        <LockIcon />
+      </span>
+      <div className="min-w-0 flex-1">
+        <h2 className="font-semibold text-zinc-900">Sync is not set up yet</h2>
+        <p className="mt-0.5 text-sm text-zinc-600">
+          To {purpose}, set a sync passphrase in the DevPulse desktop app and sync once. Your data is end-to-end encrypted with it; this page then asks for it here.
+        </p>
+      </div>
+    </div>
+  ) : (
       <div className="flex items-start gap-4">
         <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-brand-50 text-brand-600">
           <LockIcon />

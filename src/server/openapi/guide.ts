@@ -34,6 +34,8 @@ const v = ENVELOPE_TEST_VECTOR;
 export function apiGuide(appUrl: string): string {
   const api = `${appUrl}/api/v1`;
   return `
+[← Back to DevPulse Cloud](${appUrl}/dashboard)
+
 The HTTP API of DevPulse Cloud: end-to-end encrypted sync for the DevPulse desktop app, and
 its integrations. It is the same API the TypeScript SDK uses over tRPC (\`/api/trpc\`), served
 as plain JSON under \`${api}\`. The server only ever stores ciphertext: records are encrypted
