@@ -54,8 +54,12 @@ test("no page of the app breaks its content security policy", async ({ page, bas
     });
   }
   await test.step("a page that does not exist", async () => {
-    await page.goto("/no-such-page");
-    await expect(page.locator("h1").first()).toBeVisible();
+    const response = await page.goto("/no-such-page");
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole("heading", { name: "Page not found", level: 1 })).toBeVisible();
+    await expect(page.getByRole("link", { name: "Home" })).toHaveAttribute("href", "/");
+    // The product's icon in the tab, on every page (src/app/icon.svg).
+    await expect(page.locator('link[rel="icon"]')).toHaveAttribute("href", /^\/icon\.svg/);
   });
 
   const seeded = await seedEveryPage(page, baseURL!, "csp");
