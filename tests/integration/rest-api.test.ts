@@ -465,4 +465,29 @@ describe("rate limits over REST", () => {
     expect(documented.length).toBeGreaterThanOrEqual(3);
     for (const name of documented) expect(refused.headers.get(name), name).not.toBeNull();
   });
+
+  it("takes a POST without any body as {}, as the document lets a generated client send it; a body that is not JSON is a documented 415", async () => {
+    const { token } = await signInDevice("rest-bodyless");
+    const url = `${server.url}/api/v1/integrations/github/disconnect`;
+    const headers = { authorization: `Bearer ${token}`, "x-forwarded-for": clientAddress };
+    const bare = await fetch(url, { method: "POST", headers });
+    expect(bare.status).not.toBe(415);
+    expectDocumented("post", "/integrations/{provider}/disconnect", bare.status, (await bare.json()) as Json);
+    const notJson = await fetch(`${server.url}/api/v1/sync/upload`, { method: "POST", headers: { ...headers, "content-type": "text/plain" }, body: "hello" });
+    expect(notJson.status).toBe(415);
+    expectDocumented("post", "/sync/upload", notJson.status, (await notJson.json()) as Json);
+  });
+
+  it("answers the device grant's slow_down with 429 and Retry-After set to the new polling interval", async () => {
+    const start = await rest("post", "/auth/device", { body: { deviceName: "an impatient script" } });
+    expect((await rest("post", "/auth/device/token", { body: { deviceCode: start.body.deviceCode } })).status).toBe(400);
+    const tooSoon = await rest("post", "/auth/device/token", { body: { deviceCode: start.body.deviceCode } });
+    expect(tooSoon.status).toBe(429);
+    const interval = (tooSoon.body.data.details as { interval: number }).interval;
+    expect(tooSoon.body.data.details).toMatchObject({ oauthError: "slow_down", retryAfterSeconds: interval });
+    expect(interval).toBeGreaterThan(start.body.interval as number);
+    expect(tooSoon.headers.get("retry-after")).toBe(String(interval));
+    // No limiter refused it, so there is no limit to name.
+    expect(tooSoon.headers.get("ratelimit-policy")).toBeNull();
+  });
 });

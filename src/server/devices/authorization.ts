@@ -121,7 +121,7 @@ export async function pollDeviceAuthorization(db: Db, input: { deviceCode: strin
         .set({ lastPolledAt: now, intervalSeconds: interval })
         .where(eq(deviceAuthorizations.id, request.id));
       return tooSoon
-        ? { kind: "error", error: deviceFlowError("slow_down", `Polling too fast: wait ${interval} seconds between polls.`, { interval }) }
+        ? { kind: "error", error: deviceFlowError("slow_down", `Polling too fast: wait ${interval} seconds between polls.`, { interval, retryAfterSeconds: interval }) }
         : { kind: "error", error: deviceFlowError("authorization_pending", "Waiting for the code to be approved in the browser.", { interval }) };
     }
     // approved: issue the device token once

@@ -52,7 +52,7 @@ export const ZApiError = z
 
 /** Every status an operation can fail with, beyond the ones trpc-to-openapi lists, and what it means there. */
 const ERROR_DESCRIPTIONS: Record<string, string> = {
-  400: "Invalid input: `issues` and `data.zodError` name the fields",
+  400: "Invalid input: `issues` and `data.zodError` name the fields (`PARSE_ERROR`: a body that is not valid JSON)",
   401: "No usable credentials: a missing, malformed or revoked device token",
   403: "Not allowed (e.g. cloud sync is off: `data.details.reason`)",
   404: "Not found (another user's data does not exist for you)",
@@ -60,6 +60,7 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   410: "Gone: the cursor is older than the retention horizon, or past the end of the changes (`RESYNC_REQUIRED`)",
   412: "A precondition failed (e.g. the key was rotated: `KEY_ROTATED`)",
   413: "The request is too large",
+  415: "A body that is not JSON: send `Content-Type: application/json` (a POST with no body at all is taken as `{}`)",
   422: "The idempotency key was already used for a different request: nothing was applied (use a new key)",
   426: "This client is too old for the server: update DevPulse (`X-DevPulse-Client`)",
   429: "Too many requests: wait `Retry-After` seconds",
@@ -69,8 +70,8 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
 /** What a 429 says about the limit that refused (server/security/rate-limit-http.ts). */
 const RATE_LIMIT_HEADERS = {
   "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer" } },
-  "RateLimit-Policy": { description: 'The limit that refused: its name, quota and window in seconds, e.g. `"calls";q=600;w=60`', schema: { type: "string" } },
-  RateLimit: { description: 'What is left of it (nothing) and the seconds until it resets, e.g. `"calls";r=0;t=42`', schema: { type: "string" } },
+  "RateLimit-Policy": { description: 'The limit that refused: its name, quota and window in seconds, e.g. `"calls";q=600;w=60` (absent on the device grant\'s `slow_down`, which only asks for a slower poll)', schema: { type: "string" } },
+  RateLimit: { description: 'What is left of it (nothing) and the seconds until it resets, e.g. `"calls";r=0;t=42` (absent on `slow_down`, like RateLimit-Policy)', schema: { type: "string" } },
 };
 
 type Operation = { parameters?: unknown[]; responses: Record<string, unknown>; security?: unknown[] };
@@ -108,6 +109,8 @@ export function buildOpenApiDocument(appUrl: string): OpenAPIObject {
         "500",
         // Any signed-in call: the credentials, and rows that are not the caller's (they do not exist for them).
         ...(operation.security ? ["401", "403", "404"] : []),
+        // A body: one that is not JSON (415).
+        ...("requestBody" in operation ? ["415"] : []),
       ]);
       for (const status of [...statuses].sort()) operation.responses[status] = errorResponse(status);
       operation.parameters = [...(operation.parameters ?? []), { $ref: "#/components/parameters/DevPulseClient" }];

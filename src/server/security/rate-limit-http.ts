@@ -26,11 +26,23 @@ function rateLimitHeaders(refusal: RateLimitRefusalDetails): Headers {
   });
 }
 
-/** For a response carrying several errors (a tRPC batch): the headers of the refusal with the longest wait, or none. */
+/** A 429 that no limiter refused but that says how long to wait (the device grant's slow_down: its `interval`). */
+function waitOf(error: unknown): number | null {
+  if (!(error instanceof AppError) || error.code !== "TOO_MANY_REQUESTS") return null;
+  const seconds = error.details?.retryAfterSeconds;
+  return typeof seconds === "number" ? seconds : null;
+}
+
+/**
+ * For a response carrying several errors (a tRPC batch): the headers of the refusal with the
+ * longest wait; else Retry-After alone for a 429 that names its wait; else none.
+ */
 export function rateLimitHeadersOfErrors(causes: readonly unknown[]): Headers {
   const refusals = causes.map(rateLimitRefusalOf).filter((refusal) => refusal !== null);
   const longest = refusals.sort((a, b) => b.retryAfterSeconds - a.retryAfterSeconds)[0];
-  return longest ? rateLimitHeaders(longest) : new Headers();
+  if (longest) return rateLimitHeaders(longest);
+  const waits = causes.map(waitOf).filter((seconds) => seconds !== null);
+  return waits.length > 0 ? new Headers({ "retry-after": String(Math.max(...waits)) }) : new Headers();
 }
 
 /** A route handler's 429: `{ error, retryAfterSeconds }` and the headers. */

@@ -1,6 +1,7 @@
 import { createOpenApiFetchHandler } from "trpc-to-openapi";
 import { appRouter } from "~/server/api/root";
 import { apiResponseHeaders, domainHttpStatus, logUnexpectedError, restErrorBody } from "~/server/api/responses";
+import { withEmptyObjectBody } from "~/server/api/rest-request";
 import { createContextFromRequest } from "~/server/api/trpc";
 import { withBodyLimit } from "~/server/security/body-limits";
 
@@ -14,7 +15,7 @@ export const dynamic = "force-dynamic";
 const handler = withBodyLimit("rest", (req: Request) =>
   createOpenApiFetchHandler({
     endpoint: "/api/v1",
-    req,
+    req: withEmptyObjectBody(req),
     router: appRouter,
     createContext: () => createContextFromRequest(req),
     responseMeta: ({ errors }) => ({ headers: apiResponseHeaders(errors), status: domainHttpStatus(errors) }),
