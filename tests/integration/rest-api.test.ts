@@ -185,6 +185,7 @@ describe("the OpenAPI document", () => {
       [
         "POST /sync/upload",
         "GET /sync/download",
+        "GET /sync/listing",
         "GET /sync/conflicts",
         "POST /sync/resolve",
         "DELETE /sync/data",
@@ -255,6 +256,10 @@ describe("the REST API over HTTP with a device token", () => {
     const [change] = download.body.changes;
     expect(createHash("sha256").update(change.ciphertext).digest("hex")).toBe(change.checksum);
     expect(decryptEnvelope(dataKey, identity, change.ciphertext)).toEqual(value);
+    // The listing a device compares with after RESYNC_REQUIRED: ids and revisions, no ciphertext.
+    const listing = await rest("get", "/sync/listing", { token: alice.token, query: { after: "0" } });
+    expect(listing.status).toBe(200);
+    expect(listing.body).toEqual({ entries: [{ collection: "projects", id: "p-1", revision: 1, seq: change.seq, deleted: false }], next: null, horizon: 0, latestSeq: change.seq });
 
     // The SDK, which shares no code with this test's encryption, unlocks the bundle and reads the record.
     const ring = await unlockKeyRing(passphrase, stored.body as never, alice.user.id);

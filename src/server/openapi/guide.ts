@@ -135,7 +135,8 @@ Statuses: 400 bad input; 401 no, malformed or revoked token (sign the device in 
 sync, or switched a collection off); 404 not found (someone else's data does not exist for you);
 409 conflict (e.g. keys already set up, a conflict already resolved); 410 \`RESYNC_REQUIRED\` from
 \`/sync/download\` (your cursor is older than the retention horizon, \`details.horizon\`, or past
-the server's latest change, \`details.latestSeq\`, as after a restore from a backup);
+the server's latest change, \`details.latestSeq\`, as after a restore from a backup: compare your
+records with \`GET /sync/listing\`, then download from \`details.horizon\`);
 422 an idempotency key reused for a different batch; 412 a precondition failed (e.g. \`details.reason = "KEY_ROTATED"\`: unlock again to fetch the new
 key; a record that moved on since you looked); 413 too large; 426 update DevPulse; 429 too many
 requests (wait \`Retry-After\` seconds); 5xx our side or a provider's.

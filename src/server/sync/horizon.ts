@@ -2,7 +2,8 @@ import { sql, type SQL } from "drizzle-orm";
 import type { SyncCollection } from "~/lib/schemas/collections";
 import { selectRows, type DbOrTx } from "../db/client";
 import { AppError } from "../errors";
-import type { TListingInput } from "./schemas";
+import type { z } from "zod";
+import type { TListingInput, ZListing } from "./schemas";
 
 /** `data.details.reason` of the error a pull from before the retention horizon gets. */
 export const RESYNC_REQUIRED = "RESYNC_REQUIRED";
@@ -18,8 +19,8 @@ export class ResyncRequiredError extends AppError {
     super(
       "PRECONDITION_FAILED",
       cursor > latestSeq
-        ? `This device's cursor (${cursor}) is ahead of the server's latest change (${latestSeq}): the server's data was restored or reset since this device last synced. This device must resync (compare with sync.listing, then pull from ${horizon}).`
-        : `Changes after ${cursor} were deleted by your retention settings (up to ${horizon}): this device must resync (compare with sync.listing, then pull from ${horizon}).`,
+        ? `This device's cursor (${cursor}) is ahead of the server's latest change (${latestSeq}): the server's data was restored or reset since this device last synced. This device must resync (compare with sync.listing, GET /sync/listing over REST, then pull from ${horizon}).`
+        : `Changes after ${cursor} were deleted by your retention settings (up to ${horizon}): this device must resync (compare with sync.listing, GET /sync/listing over REST, then pull from ${horizon}).`,
       { reason: RESYNC_REQUIRED, cursor, horizon, latestSeq },
       410,
     );
@@ -38,8 +39,8 @@ export function assertCursorUsable(cursor: number, state: { trimmedSeq: number; 
   if (cursor < trimmedSeq || cursor > lastSeq) throw new ResyncRequiredError(cursor, trimmedSeq, lastSeq);
 }
 
-export type ListingEntry = { collection: SyncCollection; id: string; revision: number; seq: number; deleted: boolean };
-export type Listing = { entries: ListingEntry[]; next: number | null; horizon: number; latestSeq: number };
+export type Listing = z.infer<typeof ZListing>;
+export type ListingEntry = Listing["entries"][number];
 
 /**
  * Every record id the server knows for the user, with its revision and no value:

@@ -89,6 +89,16 @@ export const ZListingInput = z.object({
 });
 export type TListingInput = z.infer<typeof ZListingInput>;
 
+/** A page of the listing: each record's id and revision (deletions included, no ciphertext), for a device that must resync. */
+export const ZListing = z.object({
+  entries: z.array(z.object({ collection: ZSyncCollection, id: z.string(), revision: z.number().int(), seq: z.number().int(), deleted: z.boolean() })),
+  /** Pass it as the next call's `after`; null at the end. */
+  next: z.number().int().nullable(),
+  /** Pull on from here once the listing is compared. */
+  horizon: z.number().int(),
+  latestSeq: z.number().int(),
+});
+
 /** What the server stores about the user's keys; it checks the parameters but never derives a key. */
 export const ZKeyBundle = z.object({
   params: z.object({

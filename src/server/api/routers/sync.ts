@@ -22,6 +22,7 @@ import {
   ZDeleteAllResult,
   ZKeyBundle,
   ZKeyBundleVersion,
+  ZListing,
   ZListingInput,
   ZPullInput,
   ZPullResult,
@@ -99,7 +100,11 @@ export const syncRouter = createTRPCRouter({
     .query(({ ctx, input }) => pullChanges(ctx.db, ctx.user.id, input, ctx.device?.id ?? null)),
 
   /** Signed in: the caller's record ids and revisions (deletions included), no ciphertext, paginated: to resync after RESYNC_REQUIRED. */
-  listing: protectedProcedure.input(ZListingInput).query(({ ctx, input }) => listRecords(ctx.db, ctx.user.id, input)),
+  listing: protectedProcedure
+    .meta({ openapi: { method: "GET", path: "/sync/listing", protect: true, tags: ["Sync"], summary: "List every record's id and revision, no ciphertext (to resync after RESYNC_REQUIRED)" } })
+    .input(ZListingInput)
+    .output(ZListing)
+    .query(({ ctx, input }) => listRecords(ctx.db, ctx.user.id, input)),
 
   /** Signed in: whether sync is set up, records stored, open conflicts, last sync. */
   overview: protectedProcedure.query(({ ctx }) => getSyncOverview(ctx.db, ctx.user.id)),
