@@ -111,11 +111,18 @@ export function ActivityCorrelation({ commits, since, identities }: { commits: C
               .reverse()
               .slice(0, 10)
               .map((entry) => (
-                <li key={entry.sha} className="flex flex-wrap items-baseline gap-x-3 gap-y-1 px-4 py-3 text-sm">
-                  <code className="text-xs text-zinc-500">{entry.sha.slice(0, 7)}</code>
-                  <span className="min-w-0 flex-1 truncate font-medium text-zinc-900">{entry.commit.message}</span>
-                  <span className="text-zinc-500">{projectName(entry.best!.periodId) ?? "a session"}</span>
-                  <span className="font-medium text-brand-700">{Math.round(entry.best!.score * 100)}%</span>
+                // As in Recent commits: on a phone the message has its own line(s), and the project name is what gets shortened.
+                <li key={entry.sha} className="flex flex-col gap-1 px-4 py-3 text-sm sm:flex-row sm:flex-wrap sm:items-baseline sm:gap-x-3">
+                  <div className="flex min-w-0 flex-1 items-baseline gap-3">
+                    <code className="shrink-0 text-xs text-zinc-500">{entry.sha.slice(0, 7)}</code>
+                    <span className="line-clamp-2 min-w-0 font-medium break-words text-zinc-900 sm:line-clamp-1" title={entry.commit.message}>
+                      {entry.commit.message}
+                    </span>
+                  </div>
+                  <div className="flex min-w-0 items-baseline gap-x-3 sm:max-w-[50%]">
+                    <span className="min-w-0 truncate text-zinc-500">{projectName(entry.best!.periodId) ?? "a session"}</span>
+                    <span className="shrink-0 font-medium text-brand-700">{Math.round(entry.best!.score * 100)}%</span>
+                  </div>
                   <span className="w-full text-xs text-zinc-500">{entry.best!.reasons.map((reason) => reason.text).join(" · ")}</span>
                 </li>
               ))}

@@ -17,7 +17,14 @@ import { DiscordChannelPicker, DiscordLimits, INTEGRATION_PURPOSE } from "./chat
 
 export type IntegrationView = RouterOutputs["integrations"]["list"][number];
 
-function StateBadge({ integration }: { integration: IntegrationView }) {
+/** How an account is named: "@octo-dev" for a handle, but an email-like login (a calendar's) as it is, never "@ana@…". */
+export function accountLabel(login: string): string {
+  return login.includes("@") ? login : `@${login}`;
+}
+
+function StateBadge({ integration, consentWithdrawn }: { integration: IntegrationView; consentWithdrawn: boolean }) {
+  // Still connected (tokens kept), but the server runs nothing for it: "Connected" would promise syncs that never come.
+  if (consentWithdrawn && isConnected(integration)) return <Badge tone="warning">Consent withdrawn</Badge>;
   switch (integration.state) {
     case "not_configured":
       return <Badge>Not configured</Badge>;
@@ -25,7 +32,7 @@ function StateBadge({ integration }: { integration: IntegrationView }) {
       return <Badge tone="brand">Available</Badge>;
     case "connected":
       // A calendar account is a (long) email address, shown under the name instead.
-      return <Badge tone="success">Connected{integration.account && integration.kind !== "calendar" ? ` as @${integration.account.login}` : ""}</Badge>;
+      return <Badge tone="success">Connected{integration.account && integration.kind !== "calendar" ? ` as ${accountLabel(integration.account.login)}` : ""}</Badge>;
     case "syncing":
       return <Badge tone="brand">Syncing…</Badge>;
     case "error":
@@ -33,6 +40,17 @@ function StateBadge({ integration }: { integration: IntegrationView }) {
     case "needs_reauth":
       return <Badge tone="warning">Needs re-authorization</Badge>;
   }
+}
+
+/** A row exists for the provider: the user connected it and has not disconnected it (whatever its last sync did). */
+function isConnected(integration: IntegrationView): boolean {
+  return ["connected", "syncing", "error", "needs_reauth"].includes(integration.state);
+}
+
+/** What DevPulse stops doing for a connected provider whose consent the user withdrew on /privacy. */
+function withdrawnConsequences(integration: IntegrationView): string {
+  if (integration.kind === "chat") return `DevPulse shows no status on ${integration.name} until you allow it again.`;
+  return `DevPulse reads nothing from ${integration.name} until you allow it again: no sync, automatic or by hand.`;
 }
 
 /** What disconnecting does, said before the user confirms. */
@@ -50,8 +68,10 @@ function disconnectConsequences(integration: IntegrationView): string {
  * One provider: its state in words, what it will ask for, and the actions that make sense now.
  * Git and calendar providers sync (now, or automatically); chat providers show a status, so they
  * have no sync, and Discord says what its platform does not allow and where its team message goes.
+ * `consentWithdrawn`: the user withdrew consent on /privacy; the server then runs nothing for the
+ * provider, so the card offers no sync and says where to allow it again.
  */
-export function IntegrationCard({ integration }: { integration: IntegrationView }) {
+export function IntegrationCard({ integration, consentWithdrawn }: { integration: IntegrationView; consentWithdrawn: boolean }) {
   const utils = api.useUtils();
   const locale = useLocale();
   const refresh = () => void Promise.all([utils.integrations.list.invalidate(), utils.external.commits.invalidate(), utils.status.current.invalidate(), utils.calendar.calendars.invalidate()]);
@@ -67,12 +87,14 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
   const shownAutoSync = autoSync.isPending ? autoSync.variables.autoSync : integration.autoSync;
   const [confirming, setConfirming] = useState(false);
   const [agreed, setAgreed] = useState(false);
-  const connected = ["connected", "syncing", "error", "needs_reauth"].includes(integration.state);
+  const connected = isConnected(integration);
+  const paused = connected && consentWithdrawn;
   const chat = integration.kind === "chat";
   const failure = connect.error ?? sync.error ?? disconnect.error ?? autoSync.error;
 
   return (
-    <Card className="flex flex-col">
+    // min-w-0: a grid item is otherwise as wide as its longest unbreakable text, wider than a phone.
+    <Card className="flex min-w-0 flex-col">
       <div className="flex items-start gap-4 px-5 py-4">
         <span aria-hidden="true" className="flex size-11 shrink-0 items-center justify-center rounded-lg bg-zinc-900 text-sm font-bold text-white">
           {integration.name.slice(0, 2)}
@@ -80,7 +102,7 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
         <div className="min-w-0 flex-1">
           <h2 className="flex flex-wrap items-center gap-2 text-base font-semibold text-zinc-900">
             {integration.name}
-            <StateBadge integration={integration} />
+            <StateBadge integration={integration} consentWithdrawn={consentWithdrawn} />
           </h2>
           {integration.kind === "calendar" && integration.account && (
             <p className="truncate text-sm font-medium text-zinc-700" title={integration.account.login}>
@@ -110,11 +132,23 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
             <ul className="mt-1 space-y-1" aria-label={`Permissions requested from ${integration.name}`}>
               {integration.scopes.map((scope) => (
                 <li key={scope.scope}>
-                  <code className="rounded bg-zinc-100 px-1 py-0.5 text-xs">{scope.scope}</code> — {scope.why}
+                  {/* A scope can be a long URL (Google's): let it break anywhere rather than widen the card. */}
+                  <code className="rounded bg-zinc-100 px-1 py-0.5 text-xs break-all">{scope.scope}</code> — {scope.why}
                 </li>
               ))}
             </ul>
           </div>
+        )}
+        {paused && (
+          <Alert tone="warning" title={`You withdrew your consent for ${integration.name}`}>
+            <p>
+              {withdrawnConsequences(integration)}
+              {integration.account && ` Your account ${accountLabel(integration.account.login)} stays connected; disconnect to also delete its tokens and data.`}
+            </p>
+            <Link href="/privacy" className="mt-1 inline-block font-medium underline hover:no-underline">
+              Allow {integration.name} on the Privacy page
+            </Link>
+          </Alert>
         )}
         {integration.provider === "discord" && <DiscordLimits />}
         {connected && !chat && (
@@ -138,14 +172,15 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
             )}
           </p>
         )}
-        {chat && integration.state === "connected" && integration.account && (
+        {chat && !paused && integration.state === "connected" && integration.account && (
           <p className="text-zinc-500">
             {integration.provider === "discord"
               ? `The DevPulse bot names you ${integration.account.name ?? integration.account.login} in its message, in the channel you pick below.`
               : `DevPulse reads your ${integration.name} status before changing it, so a status you set yourself is never overwritten.`}
           </p>
         )}
-        {integration.provider === "discord" && (integration.state === "connected" || integration.state === "error") && <DiscordChannelPicker />}
+        {/* Listing the channels asks Discord: not while consent is withdrawn. */}
+        {integration.provider === "discord" && !paused && (integration.state === "connected" || integration.state === "error") && <DiscordChannelPicker />}
         {integration.outage && (
           <Alert tone="warning">
             {integration.name} has been failing, so calls are paused until {integration.outage.until ? formatTime(locale, integration.outage.until, new Date()) : "shortly"}.
@@ -176,19 +211,22 @@ export function IntegrationCard({ integration }: { integration: IntegrationView 
             </Button>
           </>
         )}
-        {integration.state === "needs_reauth" && (
+        {/* Reconnecting needs the consent that was withdrawn: the server would refuse it. */}
+        {integration.state === "needs_reauth" && !paused && (
           <Button onClick={() => connect.mutate({ provider: integration.provider })} loading={connect.isPending}>
             Reconnect {integration.name}
           </Button>
         )}
         {connected && (
           <>
-            {!chat && integration.state !== "needs_reauth" && (
+            {/* The server honours the withdrawal and syncs nothing: a "Sync now" that does nothing, or a switch
+                that cannot take effect, would only mislead. */}
+            {!chat && !paused && integration.state !== "needs_reauth" && (
               <Button variant="secondary" size="sm" onClick={() => sync.mutate({ provider: integration.provider })} loading={sync.isPending} disabled={integration.state === "syncing"}>
                 Sync now
               </Button>
             )}
-            {!chat && (
+            {!chat && !paused && (
               <SwitchRow
                 label="Sync automatically"
                 checked={shownAutoSync}

@@ -2,7 +2,9 @@
 
 import { useSearchParams } from "next/navigation";
 import { useEffect, useMemo } from "react";
-import { isProviderId, PROVIDERS, providerName } from "~/lib/providers";
+import { connectErrorMessage } from "~/lib/connect-errors";
+import { isProviderId } from "~/lib/providers";
+import { integrationAllows } from "~/lib/schemas/privacy";
 import { api, errorMessage } from "~/trpc/react";
 import { timeAgo } from "../devices/format";
 import { PlugIcon } from "../icons";
@@ -13,10 +15,20 @@ import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
 import { ActivityCorrelation } from "./activity-correlation";
-import { IntegrationCard } from "./integration-card";
+import { accountLabel, IntegrationCard, type IntegrationView } from "./integration-card";
 import { StatusSection } from "../status/status-section";
 
 const RECENT_DAYS = 14;
+
+/**
+ * The success banner after ?connected=<provider>: only for a known provider that the list says is
+ * connected now, and with the account the server holds (the link's own ?account= is never shown).
+ */
+function connectedEntry(provider: string | null, integrations: IntegrationView[] | undefined): IntegrationView | null {
+  if (!provider || !isProviderId(provider)) return null;
+  const entry = integrations?.find((candidate) => candidate.provider === provider);
+  return entry?.account ? entry : null;
+}
 
 export function IntegrationsPage() {
   const params = useSearchParams();
@@ -31,6 +43,8 @@ export function IntegrationsPage() {
     start.setMinutes(0, 0, 0);
     return start;
   }, []);
+  // Consent lives in the privacy settings (the switch "Allow GitHub" on /privacy); syncs and status updates check it there.
+  const privacy = api.privacy.settings.useQuery();
   const commits = api.external.commits.useQuery({ since, limit: 20 });
   // Commits come from git providers only: a connected calendar or chat app has none to correlate.
   const anyConnected = integrations.data?.some((entry) => entry.kind === "git" && entry.account !== null) ?? false;
@@ -48,21 +62,26 @@ export function IntegrationsPage() {
   }, [lastSync, utils]);
   const refresh = () => {
     void utils.integrations.list.invalidate();
+    void utils.privacy.settings.invalidate();
     void utils.external.commits.invalidate();
   };
   useRealtime(["integration:connected", "integration:disconnected", "integration:error", "commit:new"], refresh, { onReady: refresh });
 
-  const connected = params.get("connected");
-  const failed = params.get("error");
+  const connected = connectedEntry(params.get("connected"), integrations.data);
+  const failed = connectErrorMessage(params.get("provider"), params.get("error"));
   return (
     <div className="space-y-6">
-      {connected && (
+      {connected?.account && (
         <Alert tone="success" title="Connected">
-          {providerName(connected)} is connected{params.get("account") ? ` as @${params.get("account")}` : ""}.{" "}
-          {isProviderId(connected) && PROVIDERS[connected].kind === "chat" ? "Your status shows there from now on." : "The first sync is running."}
+          {connected.name} is connected as {accountLabel(connected.account.login)}.{" "}
+          {connected.kind === "chat" ? "Your status shows there from now on." : "The first sync is running."}
         </Alert>
       )}
-      {failed && <Alert tone="error" title="Could not connect">{failed}</Alert>}
+      {failed && (
+        <Alert tone="error" title="Could not connect">
+          {failed}
+        </Alert>
+      )}
 
       {integrations.isPending ? (
         <Card>
@@ -73,9 +92,15 @@ export function IntegrationsPage() {
           <LoadError title="Could not load your integrations" message={errorMessage(integrations.error)} onRetry={() => void integrations.refetch()} />
         </Card>
       ) : (
-        <div className="grid gap-4 md:grid-cols-2">
+        // grid-cols-1 (minmax(0, 1fr)), not the implicit auto column: a long scope or email must not widen the page past a phone's width.
+        <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
           {integrations.data.map((integration) => (
-            <IntegrationCard key={integration.provider} integration={integration} />
+            <IntegrationCard
+              key={integration.provider}
+              integration={integration}
+              // Until the settings load, nothing is claimed withdrawn; the server refuses to sync regardless.
+              consentWithdrawn={privacy.data ? !integrationAllows(privacy.data, integration.provider) : false}
+            />
           ))}
         </div>
       )}
@@ -94,27 +119,38 @@ export function IntegrationsPage() {
           </EmptyState>
         ) : (
           <ul className="divide-y divide-zinc-100" aria-label="Recent commits">
-            {commits.data.map((commit) => (
-              <li key={`${commit.repository}@${commit.sha}`} className="flex flex-wrap items-baseline gap-x-4 gap-y-1 px-5 py-3 text-sm">
-                <code className="text-xs text-zinc-500">{commit.sha.slice(0, 7)}</code>
-                <span className="min-w-0 flex-1 truncate font-medium text-zinc-900">
-                  {commit.url ? (
-                    <a className="hover:underline" href={commit.url} target="_blank" rel="noreferrer">
-                      {commit.message.split("\n", 1)[0]}
-                    </a>
-                  ) : (
-                    commit.message.split("\n", 1)[0]
-                  )}
-                </span>
-                <span className="text-zinc-500">{commit.repository}</span>
-                <span className="text-emerald-700">+{commit.additions}</span>
-                <span className="text-red-700">−{commit.deletions}</span>
-                <span className="text-zinc-500">
-                  {commit.files} {commit.files === 1 ? "file" : "files"}
-                </span>
-                <span className="text-zinc-500">{timeAgo(new Date(commit.committedAt))}</span>
-              </li>
-            ))}
+            {commits.data.map((commit) => {
+              const subject = commit.message.split("\n", 1)[0];
+              // The message gets the room: on a phone it may take two lines and the repository and numbers go on a
+              // line of their own; on any screen the repository name is shortened before the message is.
+              return (
+                <li key={`${commit.repository}@${commit.sha}`} className="flex flex-col gap-1 px-5 py-3 text-sm sm:flex-row sm:items-baseline sm:gap-4">
+                  <div className="flex min-w-0 flex-1 items-baseline gap-3">
+                    <code className="shrink-0 text-xs text-zinc-500">{commit.sha.slice(0, 7)}</code>
+                    <span className="line-clamp-2 min-w-0 font-medium break-words text-zinc-900 sm:line-clamp-1" title={subject}>
+                      {commit.url ? (
+                        <a className="hover:underline" href={commit.url} target="_blank" rel="noreferrer">
+                          {subject}
+                        </a>
+                      ) : (
+                        subject
+                      )}
+                    </span>
+                  </div>
+                  <div className="flex min-w-0 items-baseline gap-x-3 text-zinc-500 sm:max-w-[50%]">
+                    <span className="min-w-0 truncate" title={commit.repository}>
+                      {commit.repository}
+                    </span>
+                    <span className="shrink-0 text-emerald-700">+{commit.additions}</span>
+                    <span className="shrink-0 text-red-700">−{commit.deletions}</span>
+                    <span className="shrink-0">
+                      {commit.files} {commit.files === 1 ? "file" : "files"}
+                    </span>
+                    <span className="shrink-0">{timeAgo(new Date(commit.committedAt))}</span>
+                  </div>
+                </li>
+              );
+            })}
           </ul>
         )}
       </Card>

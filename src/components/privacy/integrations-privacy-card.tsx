@@ -19,6 +19,7 @@ import { formatDate, parseDays } from "./labels";
 import { SaveStatus } from "./save-status";
 import { SwitchRow } from "../ui/switch";
 import { useRecordConsent, useUpdateSettings, type Consents, type IntegrationView, type Settings } from "./use-privacy";
+import { accountLabel } from "../integrations/integration-card";
 
 const DEFAULT_RETENTION_DAYS = 90;
 
@@ -69,7 +70,7 @@ function ConnectionBadge({ integration }: { integration: IntegrationView }) {
   if (integration.state === "available") return <Badge>Not connected</Badge>;
   if (integration.state === "needs_reauth") return <Badge tone="warning">Needs re-authorization</Badge>;
   if (integration.state === "error") return <Badge tone="danger">Connected, failing</Badge>;
-  return <Badge tone="success">Connected{integration.account ? ` as @${integration.account.login}` : ""}</Badge>;
+  return <Badge tone="success">Connected{integration.account ? ` as ${accountLabel(integration.account.login)}` : ""}</Badge>;
 }
 
 /** One provider's privacy choices: consent (enabled), automatic sync and how long its data is kept. */

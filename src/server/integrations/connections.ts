@@ -20,6 +20,7 @@ import { circuitState, ProviderError, providerName } from "./resilience";
 import { removeWebhooks } from "./git-sync";
 import { expireLostSyncs } from "./sync-runs";
 import { readTokens, storeTokens, type ProviderTokens } from "./tokens";
+import { CONNECT_ERRORS } from "~/lib/connect-errors";
 
 /** Refresh tokens this long before they expire, so a sync never starts with a token about to die. */
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -92,12 +93,12 @@ export async function completeConnection(
   callback: { code?: string | null; state?: string | null; error?: string | null; errorDescription?: string | null },
 ) {
   const name = providerName(provider);
-  if (!callback.state) throw new AppError("BAD_REQUEST", `${name} did not send back the authorization state. Start connecting again.`);
+  if (!callback.state) throw new AppError("BAD_REQUEST", CONNECT_ERRORS.noState(name));
   const { redirectUri, codeVerifier } = await consumeState(db, userId, provider, callback.state);
   if (callback.error) {
-    throw new AppError("BAD_REQUEST", callback.error === "access_denied" ? `You cancelled connecting ${name}.` : `${name} refused: ${callback.errorDescription ?? callback.error}.`);
+    throw new AppError("BAD_REQUEST", callback.error === "access_denied" ? CONNECT_ERRORS.cancelled(name) : `${name} refused: ${callback.errorDescription ?? callback.error}.`);
   }
-  if (!callback.code) throw new AppError("BAD_REQUEST", `${name} did not send an authorization code. Start connecting again.`);
+  if (!callback.code) throw new AppError("BAD_REQUEST", CONNECT_ERRORS.noCode(name));
   const oauth = configured(env, provider);
   const implementation = providers[provider];
   const granted: ChatGrant =

@@ -8,6 +8,7 @@ import { AppError } from "../errors";
 import type { OAuthClientSettings, ProviderId } from "./provider";
 import { ProviderError, providerName, resilientFetch } from "./resilience";
 import { openToken, sealToken } from "./token-vault";
+import { CONNECT_ERRORS } from "~/lib/connect-errors";
 
 /** How long a user has to finish at the provider; the state is single use. */
 export const OAUTH_STATE_TTL_MS = 10 * 60 * 1000;
@@ -66,10 +67,10 @@ export async function consumeState(db: DbOrTx, userId: string, provider: Provide
     .returning();
   if (!row) {
     const [other] = await db.select({ userId: oauthStates.userId, provider: oauthStates.provider }).from(oauthStates).where(eq(oauthStates.stateHash, stateHash));
-    if (other && other.provider === provider && other.userId !== userId) throw new AppError("FORBIDDEN", `This ${name} authorization was started by another account.`);
-    throw new AppError("BAD_REQUEST", `This ${name} authorization is unknown or was already used. Start connecting again.`);
+    if (other && other.provider === provider && other.userId !== userId) throw new AppError("FORBIDDEN", CONNECT_ERRORS.otherAccount(name));
+    throw new AppError("BAD_REQUEST", CONNECT_ERRORS.unknownState(name));
   }
-  if (row.expiresAt.getTime() < Date.now()) throw new AppError("BAD_REQUEST", `This ${name} authorization expired (after 10 minutes). Start connecting again.`);
+  if (row.expiresAt.getTime() < Date.now()) throw new AppError("BAD_REQUEST", CONNECT_ERRORS.expired(name));
   return {
     redirectUri: row.redirectUri,
     codeVerifier: row.codeVerifier === null ? null : openToken(row.codeVerifier, { userId, provider, purpose: "pkce" }),
