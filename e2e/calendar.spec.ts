@@ -115,6 +115,15 @@ test.describe("with Google connected in the sandbox", () => {
     const grid = page.getByTestId("week-grid");
     await expect(grid).toBeVisible();
     await expect(grid.getByRole("listitem").first()).toBeVisible(); // Ana's demo week, merged into the grid
+    // Her busy days stay readable: no item narrower than a name and a time, and what has no room is behind "+N more", listed in a dialog.
+    const widths = await grid.locator("[data-day-column] li").evaluateAll((items) => items.map((item) => item.getBoundingClientRect().width));
+    expect(Math.min(...widths)).toBeGreaterThanOrEqual(50);
+    const more = grid.getByRole("button", { name: /^\+\d+ more events, / }).first();
+    const hidden = Number(/\+(\d+)/.exec((await more.textContent()) ?? "")![1]);
+    await more.press("Enter");
+    await expect(page.getByRole("dialog").getByRole("list", { name: `${hidden} more events` }).getByRole("listitem")).toHaveCount(hidden);
+    await page.keyboard.press("Escape");
+    await expect(more).toBeFocused();
     await unlockInBrowser(page);
     await expect(page.getByText(/Ranked by your activity: 10 sessions/)).toBeVisible({ timeout: 30_000 });
     await page.getByRole("form", { name: "Suggest focus time" }).getByRole("button", { name: "Suggest focus time" }).click();
@@ -159,6 +168,13 @@ test.describe("with Google connected in the sandbox", () => {
     expect(total).toBeGreaterThan(5);
     await showAll.click();
     await expect(conflicts).toHaveCount(total);
+    // Titles are not kept (the default), so both sides read "Busy": times, calendars and "2 of 3" still tell every row apart,
+    // and "Decline" says which meeting it declines.
+    const rows = await conflicts.allInnerTexts();
+    expect(new Set(rows).size).toBe(rows.length);
+    await expect(page.getByRole("list", { name: "Calendar conflicts" }).getByRole("button", { name: /^Decline / }).first()).toHaveAccessibleName(
+      /^Decline (the \d\d:\d\d–\d\d:\d\d meeting|meeting \d+ of \d+ at \d\d:\d\d–\d\d:\d\d) in .+ \(Google Calendar\)$/,
+    );
     await page.getByRole("button", { name: "Show the first 5" }).click();
     await shoot(page, "google-week-desktop");
 

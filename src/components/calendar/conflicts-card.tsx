@@ -13,7 +13,8 @@ import { EmptyState } from "../ui/empty-state";
 import { LoadError } from "../ui/load-error";
 import { Loading } from "../ui/loading";
 import { useLocale } from "../ui/locale";
-import { clock, spanLabel } from "./format";
+import { calendarOf, declinedSide, lookAlikes, meetingLabel, type LookAlike } from "./conflict-labels";
+import { spanLabel, timeRange } from "./format";
 import { useCalendarRefresh, type ConflictView } from "./use-calendar";
 
 /** As far ahead as syncs look for conflicts. */
@@ -24,22 +25,40 @@ const FIRST_SHOWN = 5;
 type Side = ConflictView["first"];
 type Outcome = { key: string; text: string };
 
-const meetingOf = (conflict: ConflictView): Side | undefined => [conflict.first, conflict.second].find((side) => !side.focusTime);
+const meetingOf = (conflict: ConflictView): Side | undefined => declinedSide(conflict.first, conflict.second);
 
-function SideLine({ side, timeZone }: { side: Side; timeZone: string }) {
+function SideLine({ side, timeZone, lookAlike }: { side: Side; timeZone: string; lookAlike: LookAlike | undefined }) {
   const locale = useLocale();
   return (
     <li className="flex flex-wrap items-baseline gap-x-2">
       <span className="font-medium text-zinc-900">{side.summary}</span>
       {side.focusTime && <Badge tone="brand">Focus</Badge>}
+      {lookAlike && (
+        <Badge tone="neutral">
+          {lookAlike.number} of {lookAlike.of}
+          <span className="sr-only"> events that read the same</span>
+        </Badge>
+      )}
       <span className="text-zinc-500">
-        {clock(locale, side.startTime, timeZone)}–{clock(locale, side.endTime, timeZone)} · {side.calendarName}
+        <span className="tabular-nums">{timeRange(locale, side.startTime, side.endTime, timeZone)}</span> · {calendarOf(side)}
       </span>
     </li>
   );
 }
 
-function ConflictRow({ conflict, timeZone, pending, onResolve }: { conflict: ConflictView; timeZone: string; pending: string | undefined; onResolve: (action: "move" | "keep" | "decline") => void }) {
+function ConflictRow({
+  conflict,
+  timeZone,
+  alike,
+  pending,
+  onResolve,
+}: {
+  conflict: ConflictView;
+  timeZone: string;
+  alike: Map<string, LookAlike>;
+  pending: string | undefined;
+  onResolve: (action: "move" | "keep" | "decline") => void;
+}) {
   const locale = useLocale();
   const meeting = meetingOf(conflict);
   const busy = pending !== undefined;
@@ -50,8 +69,8 @@ function ConflictRow({ conflict, timeZone, pending, onResolve }: { conflict: Con
         <span className="text-zinc-700">Overlap {spanLabel(locale, conflict.overlapStart, conflict.overlapEnd, timeZone)}</span>
       </p>
       <ul className="space-y-1">
-        <SideLine side={conflict.first} timeZone={timeZone} />
-        <SideLine side={conflict.second} timeZone={timeZone} />
+        <SideLine side={conflict.first} timeZone={timeZone} lookAlike={alike.get(conflict.first.id)} />
+        <SideLine side={conflict.second} timeZone={timeZone} lookAlike={alike.get(conflict.second.id)} />
       </ul>
       <div className="flex flex-wrap gap-2 pt-1">
         {conflict.actions.move && (
@@ -65,8 +84,9 @@ function ConflictRow({ conflict, timeZone, pending, onResolve }: { conflict: Con
           </Button>
         )}
         {conflict.actions.decline && meeting && (
-          <Button variant="ghost" size="sm" className="text-red-700" onClick={() => onResolve("decline")} loading={pending === "decline"} disabled={busy}>
-            Decline “{meeting.summary}”
+          // Long (time and calendar), so it may wrap: its height follows its lines.
+          <Button variant="ghost" size="sm" className="h-auto min-h-8 py-1 text-left text-red-700" onClick={() => onResolve("decline")} loading={pending === "decline"} disabled={busy}>
+            Decline {meetingLabel(locale, meeting, timeZone, alike.get(meeting.id))}
           </Button>
         )}
       </div>
@@ -89,6 +109,8 @@ export function ConflictsCard({ timeZone }: { timeZone: string }) {
   const [declining, setDeclining] = useState<ConflictView | null>(null);
   const [showAll, setShowAll] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
+  // Numbered across every conflict, not only those shown, so "Show all" does not renumber them.
+  const alike = useMemo(() => lookAlikes((conflicts.data ?? []).flatMap((conflict) => [conflict.first, conflict.second])), [conflicts.data]);
 
   function run(conflict: ConflictView, action: "move" | "keep" | "decline") {
     setOutcome(undefined);
@@ -97,7 +119,7 @@ export function ConflictsCard({ timeZone }: { timeZone: string }) {
       {
         onSuccess: (result) => {
           if (result.action === "move") setOutcome({ key: conflict.key, text: `Moved “${result.block.title}” to ${spanLabel(locale, result.block.startTime, result.block.endTime, timeZone)}.` });
-          else if (result.action === "decline") setOutcome({ key: conflict.key, text: `Declined “${result.declined.summary}”.` });
+          else if (result.action === "decline") setOutcome({ key: conflict.key, text: `Declined ${meetingLabel(locale, result.declined, timeZone, alike.get(result.declined.id))}.` });
           else setOutcome({ key: conflict.key, text: "Kept both. This overlap is no longer listed." });
         },
         onSettled: () => setDeclining(null),
@@ -135,6 +157,7 @@ export function ConflictsCard({ timeZone }: { timeZone: string }) {
                 key={conflict.key}
                 conflict={conflict}
                 timeZone={timeZone}
+                alike={alike}
                 pending={resolve.isPending && resolve.variables.key === conflict.key ? resolve.variables.action : undefined}
                 onResolve={(action) => (resolve.reset(), action === "decline" ? setDeclining(conflict) : run(conflict, action))}
               />
@@ -151,13 +174,13 @@ export function ConflictsCard({ timeZone }: { timeZone: string }) {
       )}
       <ConfirmDialog
         open={declining !== null}
-        title={`Decline “${declined?.summary ?? "this meeting"}”?`}
+        title={declined ? `Decline ${meetingLabel(locale, declined, timeZone, alike.get(declined.id))}?` : "Decline this meeting?"}
         confirmLabel="Decline meeting"
         pending={resolve.isPending}
         onCancel={() => setDeclining(null)}
         onConfirm={() => declining && run(declining, "decline")}
       >
-        {declined && `You decline it in ${declined.calendarName}: the organizer sees your answer and the meeting leaves your calendar (${spanLabel(locale, declined.startTime, declined.endTime, timeZone)}).`}
+        {declined && `“${declined.summary}”, ${spanLabel(locale, declined.startTime, declined.endTime, timeZone)}. You decline it in ${calendarOf(declined)}: the organizer sees your answer and the meeting leaves your calendar.`}
       </ConfirmDialog>
     </Card>
   );

@@ -2,9 +2,10 @@
 
 import { cn } from "../ui/cn";
 import { useLocale } from "../ui/locale";
-import { calendarColors, clock, columnLabel } from "./format";
+import { calendarColors, columnLabel } from "./format";
 import type { WeekItem } from "./items";
-import { ItemText, type BlockState } from "./item-text";
+import { ItemRow } from "./item-row";
+import { ItemText } from "./item-text";
 import type { EventView, FocusBlockView } from "./use-calendar";
 import { allDayCovers, dayOf, type Week } from "./week";
 
@@ -43,32 +44,9 @@ export function DayList({ week, items, allDay, now, selectedBlockId, onSelect }:
                     </span>
                   </li>
                 ))}
-                {timed.map((item) => {
-                  const time = `${clock(locale, item.start, week.timeZone)}–${clock(locale, item.end, week.timeZone)}`;
-                  const text =
-                    item.kind === "event" ? (
-                      <ItemText title={item.title} hiddenTitle={item.event.titleHidden} detail={item.calendarName} accent={item.accent} fill={item.fill} focus={item.event.focusTime} tentative={item.event.status === "tentative"} />
-                    ) : (
-                      <ItemText title={item.title} detail={item.calendarName} accent={item.accent} fill={item.fill} block={item.block.state as BlockState} />
-                    );
-                  return (
-                    <li key={item.id} className="flex items-stretch gap-2 text-sm">
-                      <span className="w-24 shrink-0 pt-1 text-xs tabular-nums text-zinc-600">{time}</span>
-                      {item.kind === "block" ? (
-                        <button
-                          type="button"
-                          aria-pressed={item.block.id === selectedBlockId}
-                          onClick={() => onSelect(item.block.id)}
-                          className={cn("min-w-0 flex-1 rounded-md text-left focus-visible:outline-2 focus-visible:outline-brand-600", item.block.id === selectedBlockId && "ring-2 ring-brand-600")}
-                        >
-                          {text}
-                        </button>
-                      ) : (
-                        <span className="min-w-0 flex-1">{text}</span>
-                      )}
-                    </li>
-                  );
-                })}
+                {timed.map((item) => (
+                  <ItemRow key={item.id} item={item} timeZone={week.timeZone} selectedBlockId={selectedBlockId} onSelect={onSelect} />
+                ))}
               </ul>
             )}
           </li>

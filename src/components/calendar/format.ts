@@ -45,6 +45,11 @@ export function spanLabel(locale: SupportedLocale, start: Date | number, end: Da
   return day(start) === day(end) ? `${day(start)}, ${time(start)}–${time(end)}` : `${day(start)}, ${time(start)} – ${day(end)}, ${time(end)}`;
 }
 
+/** "10:00–11:30", or with both days when it runs past midnight (as spanLabel). */
+export function timeRange(locale: SupportedLocale, start: Date | number, end: Date | number, timeZone: string): string {
+  return dayLabel(locale, start, timeZone) === dayLabel(locale, end, timeZone) ? `${clock(locale, start, timeZone)}–${clock(locale, end, timeZone)}` : spanLabel(locale, start, end, timeZone);
+}
+
 /** "in 25 min", "in 3 h", "now". */
 export function startsIn(start: Date, now: Date): string {
   const minutes = Math.round((start.getTime() - now.getTime()) / 60_000);

@@ -1,14 +1,18 @@
 "use client";
 
 import { useEffect, useId, useRef, useState, type ButtonHTMLAttributes, type FocusEvent, type KeyboardEvent, type PointerEvent } from "react";
+import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
+import { Dialog } from "../ui/dialog";
 import { useLocale } from "../ui/locale";
 import { formatTimeOfDay } from "~/lib/locale-time";
+import type { SupportedLocale } from "~/lib/schemas/locale";
 import { calendarColors, clock, columnLabel, spanLabel, weekLabel } from "./format";
 import type { WeekItem } from "./items";
+import { ItemRow } from "./item-row";
 import { ItemText, type BlockState } from "./item-text";
 import type { EventView, FocusBlockView } from "./use-calendar";
-import { allDayCovers, dayOf, layoutDay, MINUTES_PER_DAY, movedStart, type Placed, type Week } from "./week";
+import { allDayCovers, clockMinutes, dayOf, layoutCrowdedDay, MINUTES_PER_DAY, movedStart, sideBySideLimit, type Overflow, type Placed, type Week, type WeekDay } from "./week";
 
 type Item = WeekItem<EventView, FocusBlockView>;
 type Move = { days: number; minutes: number };
@@ -25,6 +29,10 @@ const DRAG_THRESHOLD_PX = 5;
 const KEY_MOVES: Record<string, Move> = { ArrowUp: { days: 0, minutes: -15 }, ArrowDown: { days: 0, minutes: 15 }, ArrowLeft: { days: -1, minutes: 0 }, ArrowRight: { days: 1, minutes: 0 } };
 /** The hours labelled on the grid's edge: 01:00 to 23:00 (midnight is its top, unlabelled). */
 const EDGE_HOURS = Array.from({ length: 23 }, (_, index) => index + 1);
+/** A day column's width before it is measured: what 1280 px screens get. */
+const FIRST_DAY_WIDTH_PX = 130;
+/** The user's own focus blocks keep a column: they are what the grid is for, and what can be dragged. */
+const takesPriority = (item: Item) => item.kind === "block";
 
 /** Where an item is drawn after a move: the same length, moved on the clock. */
 function moved(week: Week, item: Item, move: Move): Item {
@@ -66,15 +74,27 @@ export function WeekGrid({
   const base = useId();
   const locale = useLocale();
   const scroller = useRef<HTMLDivElement>(null);
+  const firstDayColumn = useRef<HTMLDivElement>(null);
+  // As many items side by side as stay readable at this width; the rest of a busy stretch is "+N more".
+  const [maxColumns, setMaxColumns] = useState(() => sideBySideLimit(FIRST_DAY_WIDTH_PX));
   const pointer = useRef<{ itemId: string; x: number; y: number; columnWidth: number; dragging: boolean } | null>(null);
   const suppressClick = useRef(false);
   const [draft, setDraft] = useState<Draft | null>(null);
+  /** The "+N more" whose items are listed in the dialog: ids, so a refetch while it is open shows the items as they are now. */
+  const [moreOpen, setMoreOpen] = useState<{ day: WeekDay; itemIds: string[] } | null>(null);
   const elementId = (itemId: string) => `${base}-${itemId}`;
   const hintId = `${base}-hint`;
 
   useEffect(() => {
     // A little above the hour, so its label shows under the sticky day headings.
     if (scroller.current) scroller.current.scrollTop = FIRST_VISIBLE_HOUR * HOUR_PX - 12;
+  }, []);
+  useEffect(() => {
+    const column = firstDayColumn.current;
+    if (!column) return;
+    const observer = new ResizeObserver(([entry]) => entry && setMaxColumns(sideBySideLimit(entry.contentRect.width)));
+    observer.observe(column);
+    return () => observer.disconnect();
   }, []);
   // A block selected (or just booked) may be outside the hours in view.
   const selectedItemId = selectedBlockId && `block:${selectedBlockId}`;
@@ -152,7 +172,7 @@ export function WeekGrid({
   });
 
   const today = dayOf(week, now);
-  const nowMinutes = today ? layoutDay(week.timeZone, today, [{ start: now, end: now }])[0]?.top : undefined;
+  const nowMinutes = today ? clockMinutes(week.timeZone, today, now) : undefined;
   const allDayByDay = week.days.map((day) => allDay.filter((event) => allDayCovers(day, event)));
 
   return (
@@ -197,10 +217,11 @@ export function WeekGrid({
             ))}
           </div>
           {week.days.map((day) => {
-            const placed = layoutDay(week.timeZone, day, shown);
+            const { placed, overflow } = layoutCrowdedDay(week.timeZone, day, shown, { maxColumns, takesPriority });
             return (
               <div
                 key={day.date}
+                ref={day.index === 0 ? firstDayColumn : undefined}
                 data-day-column
                 className="relative border-l border-zinc-100"
                 style={{ height: 24 * HOUR_PX, backgroundImage: `repeating-linear-gradient(to bottom, transparent 0, transparent ${HOUR_PX - 1}px, rgb(244 244 245) ${HOUR_PX - 1}px, rgb(244 244 245) ${HOUR_PX}px)` }}
@@ -218,6 +239,9 @@ export function WeekGrid({
                       handlers={handlers(items.find((item) => item.id === entry.item.id)!)}
                     />
                   ))}
+                  {overflow.map((chip) => (
+                    <MoreItem key={`more:${chip.top}`} chip={chip} timeZone={week.timeZone} onOpen={() => setMoreOpen({ day, itemIds: chip.items.map((entry) => entry.item.id) })} />
+                  ))}
                 </ol>
                 {today?.index === day.index && nowMinutes !== undefined && (
                   <div aria-hidden="true" className="pointer-events-none absolute inset-x-0 z-10 h-0.5 bg-red-500" style={{ top: nowMinutes * PX_PER_MINUTE }}>
@@ -232,6 +256,14 @@ export function WeekGrid({
       <p id={hintId} className="border-t border-zinc-100 px-5 py-2 text-xs text-zinc-500">
         Drag a focus block to move it, or focus it and use the arrow keys (a quarter hour, or a day), then Enter to save or Escape to put it back. Select it for its details.
       </p>
+      <MoreDialog
+        open={moreOpen}
+        items={moreOpen ? shown.filter((item) => moreOpen.itemIds.includes(item.id)) : []}
+        timeZone={week.timeZone}
+        selectedBlockId={selectedBlockId}
+        onSelect={(blockId) => (setMoreOpen(null), onSelect(blockId))}
+        onClose={() => setMoreOpen(null)}
+      />
       <p aria-live="polite" className="sr-only">
         {draft?.via === "keyboard" && drafted ? `Moving ${drafted.title} to ${spanLabel(locale, drafted.start, drafted.end, week.timeZone)}. Enter saves, Escape cancels.` : ""}
       </p>
@@ -263,7 +295,7 @@ function GridItem({
     top: entry.top * PX_PER_MINUTE,
     height: Math.min(height, (MINUTES_PER_DAY - entry.top) * PX_PER_MINUTE),
     left: `calc(${(entry.column / entry.columns) * 100}% + 2px)`,
-    width: `calc(${100 / entry.columns}% - 4px)`,
+    width: `calc(${(entry.span / entry.columns) * 100}% - 4px)`,
   };
   const compact = height < 40;
   const time = `${clock(locale, item.start, timeZone)}–${clock(locale, item.end, timeZone)}`;
@@ -304,5 +336,81 @@ function GridItem({
         <ItemText compact={compact} title={item.title} time={time} detail={item.calendarName} accent={item.accent} fill={item.fill} block={block.state as BlockState} />
       </button>
     </li>
+  );
+}
+
+/** "14:00–16:00": from the first start to the last end of `items`. */
+function timeSpan(locale: SupportedLocale, items: readonly Item[], timeZone: string): string {
+  const start = Math.min(...items.map((item) => item.start));
+  const end = Math.max(...items.map((item) => item.end));
+  return `${clock(locale, start, timeZone)}–${clock(locale, end, timeZone)}`;
+}
+
+/** The items a busy stretch had no room for, as one chip in the day's last column that lists them. */
+function MoreItem({ chip, timeZone, onOpen }: { chip: Overflow<Item>; timeZone: string; onOpen: () => void }) {
+  const locale = useLocale();
+  const items = chip.items.map((entry) => entry.item);
+  const height = Math.max((chip.bottom - chip.top) * PX_PER_MINUTE, 20);
+  const style = {
+    top: chip.top * PX_PER_MINUTE,
+    height: Math.min(height, (MINUTES_PER_DAY - chip.top) * PX_PER_MINUTE),
+    left: `calc(${(chip.column / chip.columns) * 100}% + 2px)`,
+    width: `calc(${100 / chip.columns}% - 4px)`,
+  };
+  const time = timeSpan(locale, items, timeZone);
+  return (
+    <li className="absolute" style={style}>
+      <button
+        type="button"
+        aria-haspopup="dialog"
+        title={items.map((item) => `${item.title}, ${clock(locale, item.start, timeZone)}–${clock(locale, item.end, timeZone)} (${item.calendarName})`).join("\n")}
+        onClick={onOpen}
+        className="flex size-full items-start overflow-hidden whitespace-nowrap rounded-md bg-zinc-100 px-1 py-0.5 text-left text-xs font-semibold leading-tight text-zinc-800 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-200 focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-brand-600"
+        data-testid="week-grid-more"
+      >
+        <span>
+          +{items.length} more<span className="sr-only"> events, {time}</span>
+        </span>
+      </button>
+    </li>
+  );
+}
+
+/** The items behind a "+N more", in full; a focus block among them can be selected from here as from the grid. */
+function MoreDialog({
+  open,
+  items,
+  timeZone,
+  selectedBlockId,
+  onSelect,
+  onClose,
+}: {
+  open: { day: WeekDay } | null;
+  items: Item[];
+  timeZone: string;
+  selectedBlockId: string | null;
+  onSelect: (blockId: string) => void;
+  onClose: () => void;
+}) {
+  const locale = useLocale();
+  // A refetch may take every item away while it is open (moved, declined elsewhere): nothing left to list.
+  const shown = open !== null && items.length > 0;
+  return (
+    <Dialog
+      open={shown}
+      title={shown ? `${columnLabel(locale, open.day).full}, ${timeSpan(locale, items, timeZone)}` : ""}
+      onClose={onClose}
+      footer={
+        <Button variant="secondary" onClick={onClose}>
+          Close
+        </Button>
+      }
+    >
+      <ul className="space-y-1.5" aria-label={`${items.length} more events`}>
+        {items.map((item) => (
+          <ItemRow key={item.id} item={item} timeZone={timeZone} selectedBlockId={selectedBlockId} onSelect={onSelect} />
+        ))}
+      </ul>
+    </Dialog>
   );
 }

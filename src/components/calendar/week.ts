@@ -68,7 +68,7 @@ export function dayOf(week: Week, instant: number): WeekDay | undefined {
 }
 
 /** Minutes from local midnight on the clock, within the day's 24 drawn hours. */
-function clockMinutes(timeZone: string, day: WeekDay, instant: number): number {
+export function clockMinutes(timeZone: string, day: WeekDay, instant: number): number {
   if (instant >= day.end) return MINUTES_PER_DAY;
   const minutes = (wallOf(timeZone, Math.max(instant, day.start)) - day.wall) / MINUTE;
   return Math.min(MINUTES_PER_DAY, Math.max(0, minutes));
@@ -76,42 +76,130 @@ function clockMinutes(timeZone: string, day: WeekDay, instant: number): number {
 
 export type Timed = { start: number; end: number };
 
-/** An item in its day column: from `top` to `bottom` in minutes of the clock, in column `column` of `columns` side by side. */
-export type Placed<T> = { item: T; top: number; bottom: number; column: number; columns: number; startsBefore: boolean; endsAfter: boolean };
+/**
+ * An item in its day column: from `top` to `bottom` in minutes of the clock, in column
+ * `column` of `columns` side by side, stretched over `span` columns where those to its right
+ * are free all the while it lasts.
+ */
+export type Placed<T> = { item: T; top: number; bottom: number; column: number; columns: number; span: number; startsBefore: boolean; endsAfter: boolean };
+
+/** Items there was no room for side by side, drawn as one "+N more" in the last column, from `top` to `bottom`. */
+export type Overflow<T> = { items: Placed<T>[]; top: number; bottom: number; column: number; columns: number };
+
+export type DayLayout<T> = { placed: Placed<T>[]; overflow: Overflow<T>[] };
+
+export type DayLimits<T> = {
+  /** At most this many items side by side; a run needing more keeps its last column for "+N more". */
+  maxColumns: number;
+  /** Items placed before the others, so they keep a column of their own (the user's focus blocks). */
+  takesPriority?: (item: T) => boolean;
+};
+
+/** Narrower, an item shows "B…" over "1…": its title and time need about this much. */
+export const READABLE_ITEM_PX = 60;
 
 /**
- * The items overlapping `day`, cut to it, each given a column: overlapping items sit side
- * by side, and every item of a run of overlaps shares that run's column count.
+ * How many items fit side by side in a day column `dayWidthPx` wide: 2 in a 130 px column
+ * (1280 px screens), never fewer than 1, and never more than `most` however wide the screen.
  */
-export function layoutDay<T extends Timed>(timeZone: string, day: WeekDay, items: readonly T[]): Placed<T>[] {
-  const inDay = items
-    .filter((item) => item.start < day.end && item.end > day.start)
-    .map((item) => ({ item, top: clockMinutes(timeZone, day, item.start), bottom: clockMinutes(timeZone, day, item.end), startsBefore: item.start < day.start, endsAfter: item.end > day.end }))
-    .sort((a, b) => a.top - b.top || b.bottom - a.bottom);
-  const placed: Placed<T>[] = [];
-  let run: Placed<T>[] = [];
-  let columnEnds: number[] = [];
+export function sideBySideLimit(dayWidthPx: number, most = 3): number {
+  return Math.min(most, Math.max(1, Math.floor(dayWidthPx / READABLE_ITEM_PX)));
+}
+
+/** A zero-length item still takes room where it is drawn. */
+const drawnBottom = (entry: { top: number; bottom: number }) => Math.max(entry.bottom, entry.top + 1);
+const overlaps = (a: { top: number; bottom: number }, b: { top: number; bottom: number }) => a.top < drawnBottom(b) && b.top < drawnBottom(a);
+const byTopLongestFirst = (a: { top: number; bottom: number }, b: { top: number; bottom: number }) => a.top - b.top || b.bottom - a.bottom;
+
+/** Runs of items that overlap one another, directly or through others, in the order they start. */
+function overlapRuns<E extends { top: number; bottom: number }>(entries: readonly E[]): E[][] {
+  const runs: E[][] = [];
   let runEnd = -Infinity;
-  const closeRun = () => {
-    for (const entry of run) entry.columns = columnEnds.length;
-    run = [];
-    columnEnds = [];
-    runEnd = -Infinity;
-  };
-  for (const entry of inDay) {
-    // A zero-length item still takes room where it is drawn.
-    const bottom = Math.max(entry.bottom, entry.top + 1);
-    if (entry.top >= runEnd) closeRun();
-    runEnd = Math.max(runEnd, bottom);
-    let column = columnEnds.findIndex((end) => end <= entry.top);
-    if (column === -1) column = columnEnds.push(bottom) - 1;
-    else columnEnds[column] = bottom;
-    const placedEntry = { ...entry, column, columns: 1 };
-    run.push(placedEntry);
-    placed.push(placedEntry);
+  for (const entry of [...entries].sort(byTopLongestFirst)) {
+    if (entry.top >= runEnd) runs.push([]);
+    runs.at(-1)!.push(entry);
+    runEnd = Math.max(runEnd, drawnBottom(entry));
   }
-  closeRun();
-  return placed;
+  return runs;
+}
+
+/**
+ * One run laid out: each item in the first column free for all of its time, the priority
+ * items first. What finds no column, and whatever of the last column it would be drawn over,
+ * is left to "+N more" chips in that last column, so no chip is ever narrower than
+ * 1 / `maxColumns` of the day.
+ */
+function layoutRun<T>(run: Placed<T>[], maxColumns: number, takesPriority: (item: T) => boolean): DayLayout<T> {
+  const ordered = [...run.filter((entry) => takesPriority(entry.item)), ...run.filter((entry) => !takesPriority(entry.item))];
+  const columns: Placed<T>[][] = [];
+  const hidden: Placed<T>[] = [];
+  for (const entry of ordered) {
+    let column = columns.findIndex((placed) => !placed.some((other) => overlaps(other, entry)));
+    if (column === -1 && columns.length < maxColumns) column = columns.push([]) - 1;
+    if (column === -1) {
+      hidden.push(entry);
+    } else {
+      entry.column = column;
+      columns[column]!.push(entry);
+    }
+  }
+  if (hidden.length > 0) {
+    // The chips take the last column where hidden items are: what was drawn there joins them, until nothing is drawn under a chip.
+    const last = columns[maxColumns - 1]!;
+    for (let evicted = true; evicted; ) {
+      evicted = false;
+      for (const entry of [...last]) {
+        if (!hidden.some((other) => overlaps(other, entry))) continue;
+        last.splice(last.indexOf(entry), 1);
+        hidden.push(entry);
+        evicted = true;
+      }
+    }
+  }
+  const count = hidden.length > 0 ? maxColumns : columns.length;
+  const overflow = overlapRuns(hidden).map((items) => ({
+    items,
+    top: Math.min(...items.map((entry) => entry.top)),
+    bottom: Math.max(...items.map(drawnBottom)),
+    column: count - 1,
+    columns: count,
+  }));
+  const placed = columns.flat().sort(byTopLongestFirst);
+  const taken = (column: number, entry: Placed<T>) =>
+    (columns[column] ?? []).some((other) => overlaps(other, entry)) || (column === count - 1 && overflow.some((chip) => overlaps(chip, entry)));
+  for (const entry of placed) {
+    entry.columns = count;
+    entry.span = 1;
+    while (entry.column + entry.span < count && !taken(entry.column + entry.span, entry)) entry.span += 1;
+  }
+  return { placed, overflow };
+}
+
+/**
+ * The items overlapping `day`, cut to it, laid out side by side: each run of overlapping
+ * items shares a column count. With `limits`, a run is at most `maxColumns` wide and the
+ * items beyond are counted in "+N more" chips; without, every item gets a column.
+ */
+export function layoutCrowdedDay<T extends Timed>(timeZone: string, day: WeekDay, items: readonly T[], limits: DayLimits<T> = { maxColumns: Infinity }): DayLayout<T> {
+  const inDay: Placed<T>[] = items
+    .filter((item) => item.start < day.end && item.end > day.start)
+    .map((item) => ({
+      item,
+      top: clockMinutes(timeZone, day, item.start),
+      bottom: clockMinutes(timeZone, day, item.end),
+      column: 0,
+      columns: 1,
+      span: 1,
+      startsBefore: item.start < day.start,
+      endsAfter: item.end > day.end,
+    }));
+  const runs = overlapRuns(inDay).map((run) => layoutRun(run, Math.max(1, limits.maxColumns), limits.takesPriority ?? (() => false)));
+  return { placed: runs.flatMap((run) => run.placed), overflow: runs.flatMap((run) => run.overflow) };
+}
+
+/** Every item overlapping `day`, each with a column of its own however many overlap (see layoutCrowdedDay). */
+export function layoutDay<T extends Timed>(timeZone: string, day: WeekDay, items: readonly T[]): Placed<T>[] {
+  return layoutCrowdedDay(timeZone, day, items).placed;
 }
 
 /** Whether an all-day event (midnight-UTC dates, end exclusive, as the cache keeps them) covers the local date of `day`. */
