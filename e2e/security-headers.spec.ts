@@ -57,7 +57,7 @@ test("no page of the app breaks its content security policy", async ({ page, bas
     const response = await page.goto("/no-such-page");
     expect(response?.status()).toBe(404);
     await expect(page.getByRole("heading", { name: "Page not found", level: 1 })).toBeVisible();
-    await expect(page.getByRole("link", { name: "Home" })).toHaveAttribute("href", "/");
+    await expect(page.getByRole("link", { name: "Home", exact: true })).toHaveAttribute("href", "/");
     // The product's icon in the tab, on every page (src/app/icon.svg).
     await expect(page.locator('link[rel="icon"]')).toHaveAttribute("href", /^\/icon\.svg/);
   });

@@ -51,5 +51,9 @@ describe("conflict labels without titles", () => {
     const early = side("ffff", "14:30", "15:30");
     expect(declinedSide(long, early)).toBe(early);
     expect(declinedSide(focus, { ...focus, id: "1111" })).toBeUndefined();
+    // Two meetings starting together: the lower id, as the server orders them, whichever side is listed first.
+    const [lower, higher] = [side("0001", "15:00", "15:30"), side("0002", "15:00", "16:00")];
+    expect(declinedSide(higher, lower)).toBe(lower);
+    expect(declinedSide(lower, higher)).toBe(lower);
   });
 });

@@ -17,10 +17,11 @@ export const calendarOf = (side: ConflictSide) => `${side.calendarName} (${provi
 
 /**
  * The side "Decline" declines: the server (resolveConflict) takes the first side that is not
- * focus time in start order, so the same one is named here: the earlier meeting of a double booking.
+ * focus time in start order, the lower id first when both start together, so the same one is
+ * named here: the earlier meeting of a double booking.
  */
 export function declinedSide<S extends ConflictSide>(first: S, second: S): S | undefined {
-  return [first, second].sort((a, b) => a.startTime.getTime() - b.startTime.getTime()).find((side) => !side.focusTime);
+  return [first, second].sort((a, b) => a.startTime.getTime() - b.startTime.getTime() || (a.id < b.id ? -1 : 1)).find((side) => !side.focusTime);
 }
 
 /**
