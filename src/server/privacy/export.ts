@@ -167,7 +167,7 @@ export const EXPORT_POLICY: ReadonlyArray<ExportedTable | WithheldTable> = [
       "resolvedRevision",
     ],
   }),
-  exportTable(syncPushes, { exported: ["userId", "idempotencyKey", "result", "createdAt"] }),
+  exportTable(syncPushes, { exported: ["userId", "idempotencyKey", "result", "requestHash", "createdAt"] }),
   exportTable(syncMergeRules, { exported: ["userId", "collection", "strategy", "updatedAt"] }),
   exportTable(privacySettings, { exported: ["userId", "settings", "updatedAt"] }),
   exportTable(notificationPreferences, { exported: ["userId", "settings", "updatedAt"] }),
