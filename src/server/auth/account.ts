@@ -9,7 +9,7 @@ import { AppError } from "../errors";
 import { enabledSignInProviders } from "./options";
 import type { OAuthIdentity } from "./oauth-accounts";
 import { hashPassword, ZPassword } from "./password";
-import { verifyPasswordAgain } from "./sign-in";
+import { passwordTypedAgainMatches } from "./sign-in";
 import { signInMethodLabels, signInMethods, type SignInMethod } from "~/lib/schemas/sign-in-methods";
 
 /**
@@ -84,11 +84,11 @@ export async function changePassword(db: Db, userId: string, input: z.infer<type
 
 /**
  * An account with a password proves it before a sensitive change (password, email): a left-open
- * session alone is not enough. Wrong guesses count as failed sign-ins (verifyPasswordAgain).
+ * session alone is not enough. Wrong guesses count as failed sign-ins (passwordTypedAgainMatches).
  */
 export async function assertCurrentPassword(db: Db, user: { email: string; passwordHash: string | null }, currentPassword: string | undefined, ip: string): Promise<void> {
   if (!user.passwordHash) return;
-  const valid = currentPassword ? await verifyPasswordAgain(db, { email: user.email, passwordHash: user.passwordHash }, currentPassword, ip) : false;
+  const valid = await passwordTypedAgainMatches(db, { email: user.email, passwordHash: user.passwordHash }, currentPassword, ip);
   // BAD_REQUEST, not UNAUTHORIZED: the session is fine, a form field is wrong.
   if (!valid) throw new AppError("BAD_REQUEST", "Your current password is not correct.", { field: "currentPassword" });
 }

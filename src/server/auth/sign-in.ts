@@ -27,48 +27,52 @@ export async function signInWithPassword(
     throw new AppError("BAD_REQUEST", "Enter your email address and password.");
   }
   const email = parsedEmail.data;
-  const ip = input.ip;
-  // Refused before the password is tried, so a locked key cannot keep guessing.
+  let user: { id: string; email: string; name: string | null; sessionVersion: number } | undefined;
+  const valid = await checkedAgainstSignInLimits(db, email, input.ip, { perAddress: true }, async () => {
+    const [found] = await db
+      .select({ id: users.id, email: users.email, name: users.name, passwordHash: users.passwordHash, sessionVersion: users.sessionVersion })
+      .from(users)
+      .where(eq(users.email, email));
+    let matches = false;
+    if (found?.passwordHash) matches = await verifyPassword(password, found.passwordHash);
+    else await spendPasswordCheckTime(password);
+    await db.insert(loginAttempts).values({ email, ip: input.ip, succeeded: matches });
+    user = found;
+    return matches;
+  });
+  if (!valid || !user) throw new AppError("UNAUTHORIZED", "Wrong email or password.");
+  return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
+}
+
+/**
+ * A password check under the sign-in limits (see the top of this file): refused before the
+ * password is tried once a limit is reached, so a locked key cannot keep guessing; a failure
+ * counts against the account (per address, and per day), and signing in also against the
+ * address (spraying across accounts); success clears this address's consecutive failures.
+ */
+async function checkedAgainstSignInLimits(db: Db, email: string, ip: string, options: { perAddress: boolean }, check: () => Promise<boolean>): Promise<boolean> {
   await assertWithinRateLimit(db, "signInFailuresByEmailAndIp", email, ip);
   await assertWithinRateLimit(db, "signInFailuresByEmail", email);
-  await assertWithinRateLimit(db, "signInFailuresByIp", ip);
-
-  const [user] = await db
-    .select({ id: users.id, email: users.email, name: users.name, passwordHash: users.passwordHash, sessionVersion: users.sessionVersion })
-    .from(users)
-    .where(eq(users.email, email));
-
-  let valid = false;
-  if (user?.passwordHash) valid = await verifyPassword(password, user.passwordHash);
-  else await spendPasswordCheckTime(password);
-
-  await db.insert(loginAttempts).values({ email, ip, succeeded: valid });
-  if (!valid || !user) {
-    await recordRateLimitFailure(db, "signInFailuresByEmailAndIp", email, ip);
-    await recordRateLimitFailure(db, "signInFailuresByEmail", email);
-    await recordRateLimitFailure(db, "signInFailuresByIp", ip);
-    throw new AppError("UNAUTHORIZED", "Wrong email or password.");
+  if (options.perAddress) await assertWithinRateLimit(db, "signInFailuresByIp", ip);
+  if (await check()) {
+    await resetRateLimit(db, "signInFailuresByEmailAndIp", email, ip);
+    return true;
   }
-  await resetRateLimit(db, "signInFailuresByEmailAndIp", email, ip);
-  return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
+  await recordRateLimitFailure(db, "signInFailuresByEmailAndIp", email, ip);
+  await recordRateLimitFailure(db, "signInFailuresByEmail", email);
+  if (options.perAddress) await recordRateLimitFailure(db, "signInFailuresByIp", ip);
+  return false;
 }
 
 /**
  * The password typed again by someone already signed in, before a sensitive change (the password
  * or email, deleting or anonymizing the account): its failures count against the same per-account
  * limits as signing in, or a left-open session could guess the password at the API's call rate.
+ * No password typed is simply wrong (nothing to count).
  */
-export async function verifyPasswordAgain(db: Db, account: { email: string; passwordHash: string }, password: string, ip: string): Promise<boolean> {
-  await assertWithinRateLimit(db, "signInFailuresByEmailAndIp", account.email, ip);
-  await assertWithinRateLimit(db, "signInFailuresByEmail", account.email);
-  const valid = await verifyPassword(password, account.passwordHash);
-  if (valid) {
-    await resetRateLimit(db, "signInFailuresByEmailAndIp", account.email, ip);
-  } else {
-    await recordRateLimitFailure(db, "signInFailuresByEmailAndIp", account.email, ip);
-    await recordRateLimitFailure(db, "signInFailuresByEmail", account.email);
-  }
-  return valid;
+export async function passwordTypedAgainMatches(db: Db, account: { email: string; passwordHash: string }, password: string | undefined, ip: string): Promise<boolean> {
+  if (!password) return false;
+  return checkedAgainstSignInLimits(db, account.email, ip, { perAddress: false }, () => verifyPassword(password, account.passwordHash));
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Db } from "../db/client";
 import { anonymousAggregates, devices, externalDataCache, integrations, loginAttempts, syncConflicts, syncRecords, syncRevisions, syncTrimmedDeletions, users } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
-import { verifyPasswordAgain } from "../auth/sign-in";
+import { passwordTypedAgainMatches } from "../auth/sign-in";
 import { disconnectIntegration } from "../integrations/connections";
 import { isRegisteredProvider } from "../integrations/registry";
 import { logger } from "../logger";
@@ -25,8 +25,7 @@ async function reauthenticate(db: Db, userId: string, proof: Reauthentication, i
   const [user] = await db.select().from(users).where(eq(users.id, userId));
   if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
   if (user.passwordHash) {
-    const valid = proof.password ? await verifyPasswordAgain(db, { email: user.email, passwordHash: user.passwordHash }, proof.password, ip) : false;
-    if (!valid) throw new AppError("UNAUTHORIZED", "That password is not right: nothing was deleted.");
+    if (!(await passwordTypedAgainMatches(db, { email: user.email, passwordHash: user.passwordHash }, proof.password, ip))) throw new AppError("UNAUTHORIZED", "That password is not right: nothing was deleted.");
   } else if (proof.confirmEmail?.trim().toLowerCase() !== user.email) {
     throw new AppError("UNAUTHORIZED", "Type your account's email address exactly to confirm: nothing was deleted.");
   }
