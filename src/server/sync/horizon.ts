@@ -18,9 +18,11 @@ export class ResyncRequiredError extends AppError {
   constructor(cursor: number, horizon: number, latestSeq: number) {
     super(
       "PRECONDITION_FAILED",
-      cursor > latestSeq
-        ? `This device's cursor (${cursor}) is ahead of the server's latest change (${latestSeq}): the server's data was restored or reset since this device last synced. This device must resync (compare with sync.listing, GET /sync/listing over REST, then pull from ${horizon}).`
-        : `Changes after ${cursor} were deleted by your retention settings (up to ${horizon}): this device must resync (compare with sync.listing, GET /sync/listing over REST, then pull from ${horizon}).`,
+      `${
+        cursor > latestSeq
+          ? `This device's cursor (${cursor}) is ahead of the server's latest change (${latestSeq}): the server's data was restored or reset since this device last synced.`
+          : `Changes after ${cursor} were deleted by your retention settings (up to ${horizon}).`
+      } This device must resync (compare with sync.listing, GET /sync/listing over REST, then pull from ${horizon}).`,
       { reason: RESYNC_REQUIRED, cursor, horizon, latestSeq },
       410,
     );

@@ -79,8 +79,8 @@ function assertKeysAccepted(changes: TPushChange[], state: PushState): void {
 
 type PushState = {
   settings: unknown;
-  replay: PushResult | null;
-  replayHash: string | null;
+  /** An earlier push with the same key: its answer, and what it was for (pushFingerprint; null for keys kept from before it was recorded). */
+  replay: { result: PushResult; requestHash: string | null } | null;
   current: (RemoteRecord & { collection: string; recordId: string })[] | null;
   trimmed: (TrimmedDeletion & { collection: string; recordId: string })[] | null;
   /** The oldest data key pushes may still use (key-rotation.ts); null before keys are set up. */
@@ -102,8 +102,7 @@ export async function readPushState(tx: Tx, userId: string, input: TPushInput): 
     tx,
     sql`select
       (select settings from privacy_settings where user_id = ${userId}::uuid) as settings,
-      (select result from sync_pushes where user_id = ${userId}::uuid and idempotency_key = ${input.idempotencyKey}) as replay,
-      (select request_hash from sync_pushes where user_id = ${userId}::uuid and idempotency_key = ${input.idempotencyKey}) as "replayHash",
+      (select json_build_object('result', result, 'requestHash', request_hash) from sync_pushes where user_id = ${userId}::uuid and idempotency_key = ${input.idempotencyKey}) as replay,
       ${acceptedKeyIdSql(userId)} as "acceptedKeyId",
       (select key_id from sync_keys where user_id = ${userId}::uuid) as "currentKeyId",
       (select json_agg(json_build_object(
@@ -150,8 +149,8 @@ export async function pushChanges(db: Db, userId: string, input: TPushInput): Pr
     const state = await readPushState(tx, userId, input);
     assertCollectionsAllowed(privacySettingsFrom(state.settings), new Set(input.changes.map((change) => change.collection)));
     if (state.replay) {
-      if (state.replayHash !== null && state.replayHash !== pushFingerprint(input)) throw keyReused();
-      return { replayed: true, result: state.replay };
+      if (state.replay.requestHash !== null && state.replay.requestHash !== pushFingerprint(input)) throw keyReused();
+      return { replayed: true, result: state.replay.result };
     }
     assertKeysAccepted(input.changes, state);
     const current = new Map((state.current ?? []).map(({ collection, recordId, ...record }) => [recordKey(collection, recordId), record]));
