@@ -83,6 +83,21 @@ export function sealedUnderOldKey(sealed: string, keyring: Keyring = getKeyring(
   return parse(sealed).keyId !== keyring.current.id;
 }
 
+/**
+ * One step of a key rotation (`npm run keys:rotate`) that re-seals and stores a row: false when a
+ * value of it was sealed under a key no longer in the ring (counted, and the row left as it is),
+ * true when done. Any other failure is thrown.
+ */
+export async function resealedUnlessUnreadable(reseal: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await reseal();
+    return true;
+  } catch (error) {
+    if (!(error instanceof TokenVaultError)) throw error;
+    return false;
+  }
+}
+
 /** Opens under whichever key sealed it and seals again under the current key. */
 export function resealToken(sealed: string, owner: TokenOwner, keyring: Keyring = getKeyring()): string {
   return sealToken(openToken(sealed, owner, keyring), owner, keyring);

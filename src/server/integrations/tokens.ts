@@ -1,7 +1,7 @@
 import { and, eq, isNotNull } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
 import { integrationTokens, integrations, oauthStates } from "../db/schema";
-import { getKeyring, openToken, resealToken, sealToken, sealedUnderOldKey, TokenVaultError, type Keyring } from "./token-vault";
+import { getKeyring, openToken, resealedUnlessUnreadable, resealToken, sealToken, sealedUnderOldKey, type Keyring } from "./token-vault";
 
 /** Plaintext tokens exist only in memory, inside the server, for a call to the provider. */
 export type ProviderTokens = { accessToken: string; refreshToken: string | null; expiresAt: Date | null };
@@ -49,12 +49,7 @@ export async function rotateTokenEncryption(db: DbOrTx, keyring: Keyring = getKe
   let verifiers = 0;
   let unreadable = 0;
   const skippingUnreadable = async (reseal: () => Promise<void>) => {
-    try {
-      await reseal();
-    } catch (error) {
-      if (!(error instanceof TokenVaultError)) throw error;
-      unreadable += 1;
-    }
+    if (!(await resealedUnlessUnreadable(reseal))) unreadable += 1;
   };
   for (const row of await db.select().from(integrationTokens)) {
     const owner = { userId: row.userId, provider: row.provider };

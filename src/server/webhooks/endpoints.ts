@@ -7,7 +7,7 @@ import type { DbOrTx } from "../db/client";
 import { webhookEndpoints } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
-import { sealedUnderOldKey, TokenVaultError, type Keyring } from "../integrations/token-vault";
+import { resealedUnlessUnreadable, sealedUnderOldKey, type Keyring } from "../integrations/token-vault";
 import { checkWebhookUrl } from "./address-guard";
 import { WEBHOOK_LIMITS } from "./policy";
 import { generateSigningSecret, openSigningSecret, resealSigningSecret, sealSigningSecret } from "./signing";
@@ -161,16 +161,14 @@ export async function resealSigningSecrets(db: DbOrTx, keyring: Keyring, now = n
     const stale = sealedUnderOldKey(row.secret, keyring) || (row.previousSecret !== null && (!previousSigns || sealedUnderOldKey(row.previousSecret, keyring)));
     if (!stale) continue;
     const current = (sealed: string) => (sealedUnderOldKey(sealed, keyring) ? resealSigningSecret(sealed, row.userId, row.id, keyring) : sealed);
-    try {
-      await db
+    const done = await resealedUnlessUnreadable(() =>
+      db
         .update(webhookEndpoints)
         .set({ secret: current(row.secret), previousSecret: previousSigns ? current(row.previousSecret!) : null, previousSecretExpiresAt: previousSigns ? row.previousSecretExpiresAt : null })
-        .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.secret, row.secret)));
-      resealed += 1;
-    } catch (error) {
-      if (!(error instanceof TokenVaultError)) throw error;
-      unreadable += 1;
-    }
+        .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.secret, row.secret))),
+    );
+    if (done) resealed += 1;
+    else unreadable += 1;
   }
   return { resealed, unreadable };
 }
