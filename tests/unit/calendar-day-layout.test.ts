@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { layoutCrowdedDay, layoutDay, mondayOf, sideBySideLimit, weekFrom, type DayLayout, type Placed } from "~/components/calendar/week";
+import { layoutCrowdedDay, mondayOf, sideBySideLimit, weekFrom, type DayLayout, type Placed } from "~/components/calendar/week";
 
 const zone = "America/New_York";
 const week = weekFrom(zone, mondayOf(zone, Date.parse("2026-12-09T15:00:00Z")));
@@ -41,7 +41,7 @@ describe.each([2, 3])("layoutCrowdedDay, at most %i side by side", (maxColumns) 
     expect(layout.placed.length).toBeGreaterThan(0);
     for (const placed of layout.placed) expect(shownWidth(placed), placed.item.id).toBeGreaterThanOrEqual(1 / maxColumns);
     // What the grid drew before: the nine overlapping items split into six equal columns, each a sixth of the day wide.
-    expect(Math.min(...layoutDay(zone, tuesday, busyAfternoon).map((placed) => 1 / placed.columns))).toBeLessThan(1 / maxColumns);
+    expect(Math.min(...layoutCrowdedDay(zone, tuesday, busyAfternoon).placed.map((placed) => 1 / placed.columns))).toBeLessThan(1 / maxColumns);
   });
 
   it("counts every item it has no room for in a '+N more', each item shown or counted exactly once", () => {

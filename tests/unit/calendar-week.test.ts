@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allDayCovers, instantOfWall, layoutDay, mondayOf, movedStart, wallOf, weekFrom } from "~/components/calendar/week";
+import { allDayCovers, instantOfWall, layoutCrowdedDay, mondayOf, movedStart, wallOf, weekFrom } from "~/components/calendar/week";
 
 const ms = (iso: string) => Date.parse(iso);
 const iso = (at: number) => new Date(at).toISOString();
@@ -28,7 +28,7 @@ describe("the week on the user's clock", () => {
   });
 });
 
-describe("layoutDay", () => {
+describe("layoutCrowdedDay, without limits", () => {
   const zone = "America/New_York";
   const week = weekOf(zone, "2026-12-09T15:00:00Z");
   const wednesday = week.days[2]!;
@@ -41,7 +41,7 @@ describe("layoutDay", () => {
       { id: "pairing", start: at("09:30"), end: at("10:30") },
       { id: "lunch", start: at("12:00"), end: at("13:00") },
     ];
-    const placed = Object.fromEntries(layoutDay(zone, wednesday, events).map((entry) => [entry.item.id, { top: entry.top, bottom: entry.bottom, column: entry.column, columns: entry.columns }]));
+    const placed = Object.fromEntries(layoutCrowdedDay(zone, wednesday, events).placed.map((entry) => [entry.item.id, { top: entry.top, bottom: entry.bottom, column: entry.column, columns: entry.columns }]));
     expect(placed).toEqual({
       standup: { top: 540, bottom: 570, column: 0, columns: 2 },
       review: { top: 555, bottom: 600, column: 1, columns: 2 },
@@ -52,11 +52,11 @@ describe("layoutDay", () => {
 
   it("cuts an event crossing midnight to each day it covers", () => {
     const late = { start: at("22:00"), end: ms("2026-12-10T02:00:00-05:00") };
-    const [tonight] = layoutDay(zone, wednesday, [late]);
-    const [morning] = layoutDay(zone, week.days[3]!, [late]);
+    const [tonight] = layoutCrowdedDay(zone, wednesday, [late]).placed;
+    const [morning] = layoutCrowdedDay(zone, week.days[3]!, [late]).placed;
     expect(tonight).toMatchObject({ top: 1320, bottom: 1440, startsBefore: false, endsAfter: true });
     expect(morning).toMatchObject({ top: 0, bottom: 120, startsBefore: true, endsAfter: false });
-    expect(layoutDay(zone, week.days[4]!, [late])).toEqual([]);
+    expect(layoutCrowdedDay(zone, week.days[4]!, [late]).placed).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { SupportedLocale } from "~/lib/schemas/locale";
+import { meetingToDecline } from "~/lib/calendar/decline";
 import { providerName } from "~/lib/providers";
 import { timeRange } from "./format";
 
@@ -15,13 +16,9 @@ export type LookAlike = { number: number; of: number };
 /** "ana@devpulse.test (Google Calendar)": a calendar's own name can be an address, or plain "Calendar" at either provider. */
 export const calendarOf = (side: ConflictSide) => `${side.calendarName} (${providerName(side.provider)})`;
 
-/**
- * The side "Decline" declines: the server (resolveConflict) takes the first side that is not
- * focus time in start order, the lower id first when both start together, so the same one is
- * named here: the earlier meeting of a double booking.
- */
+/** The side "Decline" declines, by the rule the server declines by (lib/calendar/decline.ts). */
 export function declinedSide<S extends ConflictSide>(first: S, second: S): S | undefined {
-  return [first, second].sort((a, b) => a.startTime.getTime() - b.startTime.getTime() || (a.id < b.id ? -1 : 1)).find((side) => !side.focusTime);
+  return meetingToDecline([first, second], (side) => side.startTime.getTime(), (side) => side.focusTime);
 }
 
 /**

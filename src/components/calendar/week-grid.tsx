@@ -7,7 +7,7 @@ import { Dialog } from "../ui/dialog";
 import { useLocale } from "../ui/locale";
 import { formatTimeOfDay } from "~/lib/locale-time";
 import type { SupportedLocale } from "~/lib/schemas/locale";
-import { calendarColors, clock, columnLabel, spanLabel, weekLabel } from "./format";
+import { calendarColors, clock, columnLabel, spanLabel, timeRange, weekLabel } from "./format";
 import type { WeekItem } from "./items";
 import { ItemRow } from "./item-row";
 import { ItemText, type BlockState } from "./item-text";
@@ -341,9 +341,7 @@ function GridItem({
 
 /** "14:00–16:00": from the first start to the last end of `items`. */
 function timeSpan(locale: SupportedLocale, items: readonly Item[], timeZone: string): string {
-  const start = Math.min(...items.map((item) => item.start));
-  const end = Math.max(...items.map((item) => item.end));
-  return `${clock(locale, start, timeZone)}–${clock(locale, end, timeZone)}`;
+  return timeRange(locale, Math.min(...items.map((item) => item.start)), Math.max(...items.map((item) => item.end)), timeZone);
 }
 
 /** The items a busy stretch had no room for, as one chip in the day's last column that lists them. */
@@ -363,7 +361,7 @@ function MoreItem({ chip, timeZone, onOpen }: { chip: Overflow<Item>; timeZone: 
       <button
         type="button"
         aria-haspopup="dialog"
-        title={items.map((item) => `${item.title}, ${clock(locale, item.start, timeZone)}–${clock(locale, item.end, timeZone)} (${item.calendarName})`).join("\n")}
+        title={items.map((item) => `${item.title}, ${timeRange(locale, item.start, item.end, timeZone)} (${item.calendarName})`).join("\n")}
         onClick={onOpen}
         className="flex size-full items-start overflow-hidden whitespace-nowrap rounded-md bg-zinc-100 px-1 py-0.5 text-left text-xs font-semibold leading-tight text-zinc-800 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-200 focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-brand-600"
         data-testid="week-grid-more"

@@ -197,11 +197,6 @@ export function layoutCrowdedDay<T extends Timed>(timeZone: string, day: WeekDay
   return { placed: runs.flatMap((run) => run.placed), overflow: runs.flatMap((run) => run.overflow) };
 }
 
-/** Every item overlapping `day`, each with a column of its own however many overlap (see layoutCrowdedDay). */
-export function layoutDay<T extends Timed>(timeZone: string, day: WeekDay, items: readonly T[]): Placed<T>[] {
-  return layoutCrowdedDay(timeZone, day, items).placed;
-}
-
 /** Whether an all-day event (midnight-UTC dates, end exclusive, as the cache keeps them) covers the local date of `day`. */
 export function allDayCovers(day: WeekDay, event: { startTime: Date; endTime: Date }): boolean {
   const first = event.startTime.toISOString().slice(0, 10);

@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNull, notInArray } from "drizzle-orm";
+import { meetingToDecline } from "~/lib/calendar/decline";
 import type { DbOrTx } from "../db/client";
 import { calendarConflicts } from "../db/schema";
 import type { Env } from "../env";
@@ -119,9 +120,7 @@ export async function resolveConflict(db: DbOrTx, env: Env, userId: string, inpu
     return { action: "keep" as const };
   }
   if (input.action === "decline") {
-    // The earlier meeting of a double booking, the one with the lower id when both start together:
-    // the page's Decline button names the same one (components/calendar/conflict-labels.ts, declinedSide).
-    const meeting = [...sides].sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1)).find((side) => !side.focus);
+    const meeting = meetingToDecline(sides, (side) => side.start, (side) => side.focus);
     if (!meeting) throw new AppError("BAD_REQUEST", "Both sides are focus time: move or delete one instead.");
     const provider = meeting.provider as CalendarProviderId;
     await calendarProviders[provider].declineEvent(env, await providerSession(db, env, userId, provider), meeting.calendarExternalId, meeting.event.externalId);
