@@ -125,6 +125,8 @@ test("set quiet hours, trigger a conflict, and see the bell count rise live; the
   // The decision log: in-app listed at once, the desktop ping held for quiet hours, the webhook off.
   await panel.getByRole("link", { name: "See all notifications" }).click();
   await expect(page.getByRole("heading", { name: "Notifications", level: 1 })).toBeVisible();
+  // The list has no nav entry of its own: the Notifications one is lit for it.
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Notifications" })).toHaveAttribute("aria-current", "page");
   const decided = page.getByRole("list", { name: "Channels for A sync conflict needs your choice" });
   await expect(decided.getByRole("listitem").filter({ hasText: "In-app" })).toContainText("Listed");
   await expect(decided.getByRole("listitem").filter({ hasText: "Desktop" })).toContainText(`Held: quiet hours until ${end}`);

@@ -10,6 +10,7 @@ import { NotificationBell } from "./notifications/notification-bell";
 import { NotificationsLive } from "./notifications/use-notifications";
 import { RealtimeStatus } from "./realtime/realtime-provider";
 import { cn } from "./ui/cn";
+import { usePressOutside } from "./ui/use-press-outside";
 
 const navigation = [
   { href: "/dashboard", label: "Dashboard", icon: DashboardIcon },
@@ -96,17 +97,10 @@ function useDismissableMenu(open: boolean, close: () => void) {
       close();
       toggle.current?.focus();
     };
-    const onPress = (event: PointerEvent) => {
-      const target = event.target as Node;
-      if (!menu.current?.contains(target) && !toggle.current?.contains(target)) close();
-    };
     document.addEventListener("keydown", onKey);
-    document.addEventListener("pointerdown", onPress);
-    return () => {
-      document.removeEventListener("keydown", onKey);
-      document.removeEventListener("pointerdown", onPress);
-    };
+    return () => document.removeEventListener("keydown", onKey);
   }, [open, close]);
+  usePressOutside(open, [menu, toggle], close);
   return { menu, toggle };
 }
 

@@ -43,7 +43,7 @@ function StateBadge({ integration, consentWithdrawn }: { integration: Integratio
 }
 
 /** A row exists for the provider: the user connected it and has not disconnected it (whatever its last sync did). */
-function isConnected(integration: IntegrationView): boolean {
+export function isConnected(integration: Pick<IntegrationView, "state">): boolean {
   return ["connected", "syncing", "error", "needs_reauth"].includes(integration.state);
 }
 

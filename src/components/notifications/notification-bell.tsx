@@ -15,6 +15,7 @@ import { useLocale } from "../ui/locale";
 import { badgeCount, bellLabel } from "./format";
 import { NotificationItem } from "./notification-item";
 import { useMarkRead } from "./use-notifications";
+import { usePressOutside } from "../ui/use-press-outside";
 
 /** The bell shows the newest few; the rest are on /notifications. */
 const RECENT = 8;
@@ -40,14 +41,9 @@ export function NotificationBell({ align = "left" }: { align?: "left" | "right" 
   };
 
   useEffect(() => {
-    if (!open) return;
-    panel.current?.focus();
-    const outside = (event: PointerEvent) => {
-      if (!wrapper.current?.contains(event.target as Node)) setOpen(false);
-    };
-    document.addEventListener("pointerdown", outside);
-    return () => document.removeEventListener("pointerdown", outside);
+    if (open) panel.current?.focus();
   }, [open]);
+  usePressOutside(open, [wrapper], () => setOpen(false));
 
   return (
     <div

@@ -4,8 +4,8 @@ import { useLocale } from "../ui/locale";
 import { formatTime } from "../ui/time";
 import { untilLabel } from "./format";
 import type { CurrentStatusView, ProviderStatusView } from "./use-status";
+import { isConnected } from "../integrations/integration-card";
 
-const CONNECTED = ["connected", "syncing", "error", "needs_reauth"];
 
 function Shown({ provider }: { provider: ProviderStatusView }) {
   const locale = useLocale();
@@ -23,7 +23,7 @@ function Shown({ provider }: { provider: ProviderStatusView }) {
 /** Per chat provider: what DevPulse shows there, or that the user holds their own status by hand. */
 export function ProviderStatuses({ current }: { current: CurrentStatusView }) {
   const locale = useLocale();
-  const connected = current.providers.filter((provider) => CONNECTED.includes(provider.state));
+  const connected = current.providers.filter(isConnected);
   if (connected.length === 0) {
     return <p className="text-sm text-zinc-500">Connect Slack or Discord above to show your status there. The DevPulse desktop app still receives it.</p>;
   }
