@@ -5,6 +5,7 @@ import { externalDataCache, integrations, jobRuns, integrationTokens, oauthState
 import { schemaTableNames } from "~/server/db/tables";
 import { parseEnv } from "~/server/env";
 import { listIntegrations, providerSession } from "~/server/integrations/connections";
+import { githubClient } from "~/server/integrations/github/api";
 import { circuitState, RESILIENCE, resetCircuits } from "~/server/integrations/resilience";
 import { markSyncing, SYNC_RUN } from "~/server/integrations/sync-runs";
 import { readTokens, storeTokens } from "~/server/integrations/tokens";
@@ -217,6 +218,38 @@ describe("syncing GitHub", () => {
     expect(early.map((request) => `${request.method} ${request.path}`)).toEqual([]);
     expect(github.requests.slice(refused + 1).length).toBeGreaterThan(0);
     expect(await caller.integrations.status({ provider: "github" })).toMatchObject({ state: "connected", lastError: null });
+  });
+
+  it("spaces one token's writes as GitHub asks, and never holds one user's writes behind another's", async () => {
+    // The suite runs with writes 5 ms apart (tests/support/setup.ts); GitHub asks for a second.
+    const spacingMs = 400;
+    const suiteSpacing = RESILIENCE.writeSpacingMs;
+    RESILIENCE.writeSpacingMs = spacingMs;
+    try {
+      const env = parseEnv(process.env);
+      const users = ["a", "b"].map((name) => ({ name, client: githubClient(env, github.createToken().accessToken) }));
+      // When each write was answered, per user, from the start (GitHub's own timestamps have whole seconds).
+      const answeredAfter = new Map<string, number[]>(users.map(({ name }) => [name, []]));
+      const started = Date.now();
+      await Promise.all(
+        users.flatMap(({ name, client }) =>
+          [1, 2, 3].map(async (n) => {
+            await client.rest.repos.createWebhook({ owner: "octo-dev", repo: "dotfiles", events: ["push"], config: { url: `${app.url}/etiquette/${name}/${n}`, content_type: "json" } });
+            answeredAfter.get(name)!.push(Date.now() - started);
+          }),
+        ),
+      );
+      expect(github.hooks("octo-dev/dotfiles").filter((hook) => hook.config.url.includes("/etiquette/"))).toHaveLength(6);
+      for (const [name, times] of answeredAfter) {
+        // One token's writes start a spacing apart: its first is answered at once, its third two spacings later.
+        expect(times[0], name).toBeLessThan(spacingMs / 2);
+        expect(times[2], name).toBeGreaterThanOrEqual(2 * spacingMs);
+      }
+      // With one limiter for the whole process (Octokit's default throttle id) the six writes took five spacings.
+      expect(Date.now() - started).toBeLessThan(4 * spacingMs);
+    } finally {
+      RESILIENCE.writeSpacingMs = suiteSpacing;
+    }
   });
 
   it("a GitHub that accepts the connection and never answers is given up on after the request timeout and retried, not waited for", async () => {

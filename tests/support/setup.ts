@@ -25,6 +25,12 @@ if (!testRunner.__devpulseTestRunnerInstalled) {
   testRunner.__devpulseTestRunnerInstalled = true;
 }
 
+// GitHub asks for a second between one token's writes (RESILIENCE.writeSpacingMs), and a connection creates a
+// webhook per administered repository: the suite's connections waited two seconds each for it. The spacing
+// itself is tested at a shorter value in integrations-github.
+const { RESILIENCE } = await import("~/server/integrations/resilience");
+RESILIENCE.writeSpacingMs = 5;
+
 // Every run a file queued and left unfinished (a rate-limited notice, a webhook retry, a status sleeping until
 // a session's end, a sync waiting out a fault) is that file's business: ended when it is done. Left behind, the
 // runner's idle() in later files waited for them (a connect in chat-discord-provider took 29 s instead of 1 s),

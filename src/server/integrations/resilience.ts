@@ -36,6 +36,12 @@ export const RESILIENCE = {
    * timeout option), read per call: our policy, not a provider's fact, so one setting shortens it for all (the fault trial).
    */
   requestTimeoutMs: 15_000,
+  /**
+   * Between two writes with one token (creating or deleting a webhook): GitHub asks for at least a second
+   * (REST API best practices, "pause between mutative requests"). A setting so the suite's many connections
+   * need not wait it out; the spacing itself is tested at a shorter value.
+   */
+  writeSpacingMs: 1_000,
   /** Consecutive failures that open the circuit, and how long it stays open. */
   breakerThreshold: 5,
   breakerOpenMs: 60_000,

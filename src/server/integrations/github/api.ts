@@ -1,6 +1,7 @@
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
+import Bottleneck from "bottleneck";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Env } from "../../env";
 import { sha256Hex } from "../../hash";
@@ -21,11 +22,28 @@ export function githubClient(env: Env, auth?: string): GitHubClient {
     auth,
     baseUrl: env.GITHUB_API_URL.replace(/\/+$/, ""),
     userAgent: "devpulse-cloud",
-    throttle: { onRateLimit: waitOnce, onSecondaryRateLimit: waitOnce },
+    // Octokit's throttling keys its limits (10 requests at once, writes a second apart) by this id, which
+    // defaults to one id for the whole process: every user's webhook creations queued behind everyone
+    // else's, a second each, and all users shared 10 requests at once. GitHub's limits are per token.
+    throttle: { id: auth ? sha256Hex(auth) : "no-token", write: writesSpacedPerToken(), onRateLimit: waitOnce, onSecondaryRateLimit: waitOnce },
     retry: { retries: RESILIENCE.retries, retryAfterBaseValue: RESILIENCE.backoffBaseMs, doNotRetry: [304, 400, 401, 403, 404, 410, 422, 451] },
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     request: { fetch: pausingOnRateLimits(auth) },
   });
+}
+
+/**
+ * The throttling plugin's write limiter, one per throttle id (the token's digest), spaced by RESILIENCE.writeSpacingMs
+ * as it is when a client is made (a new group when the setting changes). On globalThis, as the pauses below are:
+ * the route handlers and the jobs may each load this module, and a token's writes must be spaced across both.
+ */
+const writeLimiters = globalThis as typeof globalThis & { __devpulseGitHubWrites?: { spacingMs: number; group: Bottleneck.Group } };
+function writesSpacedPerToken(): Bottleneck.Group {
+  const spacingMs = RESILIENCE.writeSpacingMs;
+  if (writeLimiters.__devpulseGitHubWrites?.spacingMs !== spacingMs) {
+    writeLimiters.__devpulseGitHubWrites = { spacingMs, group: new Bottleneck.Group({ maxConcurrent: 1, minTime: spacingMs }) };
+  }
+  return writeLimiters.__devpulseGitHubWrites.group;
 }
 
 /**
