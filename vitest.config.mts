@@ -21,9 +21,11 @@ export default defineConfig({
     exclude: ["**/node_modules/**", ...ranInTheOtherPass],
     globalSetup: ["tests/support/global-setup.ts"],
     setupFiles: ["tests/support/setup.ts"],
-    // One worker, one module graph: all files share one database (PGlite in memory,
-    // or a fresh Postgres database), opened once. Tests isolate by creating their own users.
-    fileParallelism: false,
+    // Two workers, each one module graph whose files share one database (PGlite in memory, or a fresh
+    // Postgres database per worker: global-setup.ts), opened once. Tests isolate by creating their own users.
+    // Most of a file's time is spent waiting (on doubles, clocks, job runs): one worker per pass left a
+    // core idle in CI. VITEST_WORKERS=1 runs the files one after another.
+    maxWorkers: Number(process.env.VITEST_WORKERS ?? 2),
     isolate: false,
     testTimeout: 20_000,
     hookTimeout: 60_000,

@@ -5,7 +5,8 @@
 //      the files that never touch the database then run in one of the two passes);
 //   2. Playwright end-to-end tests in Debian's Chromium against the built server, on PGlite;
 //      with TEST_DATABASE_URL, half of them (by file) on PGlite and the other half on Postgres.
-// Each Vitest pass and each Playwright half runs on one worker (they share one database), and
+// Each Vitest pass runs on two workers, each with a database of its own (most of a file's time is waiting);
+// each Playwright half on one worker, its server's database shared by its tests (the browser keeps a core busy); and
 // the two passes of a step run at once (CI must stay under 30 minutes on two cores). Their output
 // is kept per pass and printed whole as each one finishes.
 // Ends with the time each pass took and one summary line: "N passed, N failed, N skipped".

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { workerDatabaseUrl } from "../support/database-url";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../bench/lib/database";
 import {
   BEFORE_STEP_MS,
@@ -25,7 +26,7 @@ import { until } from "../support/until";
  * and is killed with SIGKILL or SIGTERM, then started again on the same data.
  */
 
-const serverDatabaseUrl = inject("databaseUrl");
+const serverDatabaseUrl = workerDatabaseUrl();
 const onPostgres = Boolean(serverDatabaseUrl);
 /** Timestamps come from one clock (the database's, on this machine) but are rounded in transit. */
 const CLOCK_MARGIN_MS = 50;

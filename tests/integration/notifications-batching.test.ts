@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { workerDatabaseUrl } from "../support/database-url";
 import { and, eq, inArray, like } from "drizzle-orm";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getDb, type Db } from "~/server/db/client";
 import { jobRuns, notificationDecisions, rateLimits } from "~/server/db/schema";
 import { getEnv } from "~/server/env";
@@ -24,7 +25,7 @@ import { restartSuiteJobRunner } from "../support/job-runs";
  */
 
 const REDIS_URL = "redis://127.0.0.1:6379";
-const onPostgres = Boolean(inject("databaseUrl"));
+const onPostgres = Boolean(workerDatabaseUrl());
 
 const smtp = useSmtpMailbox();
 let redis: Redis | undefined;

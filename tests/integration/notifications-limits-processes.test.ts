@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { workerDatabaseUrl } from "../support/database-url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelLimits } from "~/server/notifications/rate-limits";
 import { startLineWorker } from "../support/line-worker";
 
@@ -12,7 +13,7 @@ import { startLineWorker } from "../support/line-worker";
  */
 
 const REDIS_URL = "redis://127.0.0.1:6379";
-const databaseUrl = inject("databaseUrl");
+const databaseUrl = workerDatabaseUrl();
 /** Each process loads the app's modules afresh (and migrates its database): more than the default 20 s under a shared CPU. */
 const PROCESS_TIMEOUT_MS = 60_000;
 

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
+import { workerDatabaseUrl } from "../support/database-url";
 import { once } from "node:events";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openDatabase, selectRows } from "~/server/db/client";
 import { tcpRelay } from "../support/tcp-relay";
 
@@ -16,7 +17,7 @@ import { tcpRelay } from "../support/tcp-relay";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const WORKER = join(ROOT, "tests/support/backend-killed-worker.ts");
-const databaseUrl = inject("databaseUrl");
+const databaseUrl = workerDatabaseUrl();
 
 /** `started`: how many transactions reached their backend, printed only when some never did (their outcomes say why). */
 type Outcome = { uncaught?: string; transactionOutcomes?: string[]; afterwards?: string[]; afterwardsMs?: number; started?: number };

@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { describe, expect, inject, it } from "vitest";
+import { workerDatabaseUrl } from "../support/database-url";
+import { describe, expect, it } from "vitest";
 import { startLineWorker } from "../support/line-worker";
 
 /**
@@ -9,7 +10,7 @@ import { startLineWorker } from "../support/line-worker";
  * would let each have the full limit.
  */
 
-const databaseUrl = inject("databaseUrl");
+const databaseUrl = workerDatabaseUrl();
 /** Each process starts with a fresh module graph (the whole router): more than the default 20 s under a shared CPU. */
 const PROCESS_TEST_TIMEOUT_MS = 60_000;
 

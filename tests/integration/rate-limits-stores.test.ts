@@ -1,7 +1,8 @@
 import { randomInt, randomUUID } from "node:crypto";
+import { workerDatabaseUrl } from "../support/database-url";
 import { eq, like } from "drizzle-orm";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { POST as authPOST } from "~/app/api/auth/[...nextauth]/route";
 import { POST as webhookPOST } from "~/app/api/webhooks/[provider]/route";
 import { POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
@@ -20,7 +21,7 @@ import { tcpRelay } from "../support/tcp-relay";
  */
 
 const REDIS_URL = "redis://127.0.0.1:6379";
-const onPostgres = Boolean(inject("databaseUrl"));
+const onPostgres = Boolean(workerDatabaseUrl());
 
 /**
  * An address of a range for tests (198.18.0.0/15) no other test uses, so its counters start at

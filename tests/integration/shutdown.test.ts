@@ -1,11 +1,12 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { workerDatabaseUrl } from "../support/database-url";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../bench/lib/database";
 
 /**
@@ -21,7 +22,7 @@ import { createTestDatabase } from "../../bench/lib/database";
 const GRACE_MS = 8_000;
 const SLOW_MS = 1_500;
 const STEP_MS = 1_500;
-const serverDatabaseUrl = inject("databaseUrl");
+const serverDatabaseUrl = workerDatabaseUrl();
 
 type Milestone = Record<string, unknown>;
 

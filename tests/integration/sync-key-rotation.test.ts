@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
+import { workerDatabaseUrl } from "../support/database-url";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { eq, sql } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GET as trpcGET, POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
 import { commands } from "~/cli/commands";
 import { saveConfig } from "~/cli/config";
@@ -37,7 +38,7 @@ async function newUser(label: string) {
 }
 
 /** A Postgres server's test database (tests/support/global-setup.ts), or null on PGlite in memory. */
-const serverDatabaseUrl = inject("databaseUrl");
+const serverDatabaseUrl = workerDatabaseUrl();
 
 /** `pg_dump --data-only` of the whole test database, as an operator or a thief of a backup would have it. */
 async function pgDump(databaseUrl: string): Promise<string> {

@@ -1,10 +1,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inject } from "vitest";
+import { workerDatabaseUrl } from "./database-url";
 
-// Runs before every test file, in the one shared worker. getEnv() caches the first read.
-const databaseUrl = inject("databaseUrl");
+// Runs before every test file, in its worker (each worker's files share one module graph). getEnv() caches the first read.
+const databaseUrl = workerDatabaseUrl();
 if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
 else {
   delete process.env.DATABASE_URL;
