@@ -27,7 +27,9 @@ export default defineConfig({
     // core idle in CI. VITEST_WORKERS=1 runs the files one after another.
     maxWorkers: Number(process.env.VITEST_WORKERS ?? 2),
     isolate: false,
-    testTimeout: 20_000,
+    // A hang detector: under CI's load (two passes of two workers beside the build) a test's first use of a lazily loaded
+    // provider SDK or route can take several seconds.
+    testTimeout: 30_000,
     hookTimeout: 60_000,
   },
 });

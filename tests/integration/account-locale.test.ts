@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { POST } from "~/app/api/trpc/[trpc]/route";
 import { getDb } from "~/server/db/client";
 import { sendEmail } from "~/server/email/send";
@@ -17,9 +17,6 @@ import { TEST_BASE_URL } from "../support/http";
  */
 
 const { mailsTo } = useSmtpMailbox();
-beforeAll(async () => {
-  await getDb(); // the first open of the database is slow: not inside the first test's time
-});
 
 /** The account page's tRPC mutation over HTTP with a browser cookie: the status a client sees. */
 async function updateLocaleOverHttp(cookie: string, input: unknown) {

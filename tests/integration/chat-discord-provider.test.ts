@@ -293,7 +293,6 @@ describe("Discord's refusals", () => {
 });
 
 describe("connecting Discord through the routes", () => {
-  beforeAll(() => getDb()); // the first open of the test database can take longer than a test may
   // Its first call through the routes loads their modules: under the two Vitest passes at once, more than the default 20 s.
   it("connects: the integration row is connected and the chat target keeps the server", { timeout: 60_000 }, async () => {
     double.removeBotFromGuild();

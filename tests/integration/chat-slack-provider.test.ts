@@ -29,7 +29,6 @@ let app: Awaited<ReturnType<typeof startIntegrationRoutes>>;
 beforeAll(async () => {
   [double, rotating, app] = await Promise.all([startSlackDouble({ autoApprove: true }), startSlackDouble({ autoApprove: true, tokenRotation: true }), startIntegrationRoutes()]);
   double.addRedirectUri(`${app.url}/api/integrations/slack/callback`);
-  await getDb(); // opened (and migrated) here, within the hook's time, not in the first test that signs up
 });
 afterAll(async () => {
   resetCircuits();

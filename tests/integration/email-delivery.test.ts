@@ -24,7 +24,6 @@ let smtp: Awaited<ReturnType<typeof startSmtpDouble>>;
 const COOLDOWN_MS = 2_000;
 
 beforeAll(async () => {
-  await getDb(); // the first open of the database is slow: not inside the first test's time
   [resend, postmark, sendgrid, smtp] = await Promise.all([startResendDouble(), startPostmarkDouble({ inactive: ["gone@example.test"] }), startSendGridDouble(), startSmtpDouble({ user: "devpulse", pass: "relay password" })]);
 });
 afterEach(() => resend.setOutage(null));

@@ -23,7 +23,6 @@ let postmark: Awaited<ReturnType<typeof startPostmarkDouble>>;
 let sendgrid: Awaited<ReturnType<typeof startSendGridDouble>>;
 
 beforeAll(async () => {
-  await getDb(); // the first open of the database is slow: not inside the first test's time
   [resend, postmark, sendgrid] = await Promise.all([startResendDouble(), startPostmarkDouble(), startSendGridDouble()]);
 });
 afterAll(() => Promise.all([resend.close(), postmark.close(), sendgrid.close()]));

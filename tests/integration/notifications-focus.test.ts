@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { getDb } from "~/server/db/client";
 import { jobRuns, notificationDecisions } from "~/server/db/schema";
 import { getEnv } from "~/server/env";
@@ -21,9 +21,6 @@ import { endSleepingStatusRuns, settle } from "./status-helpers";
  */
 
 const { mailsTo } = useSmtpMailbox();
-beforeAll(async () => {
-  await getDb(); // the first open of the database is slow: not inside the first test's time
-});
 // Entering focus starts status jobs (the apply, the focus session's end, the idle check): let them finish, end the sleeping ones.
 afterEach(async () => {
   await settle();

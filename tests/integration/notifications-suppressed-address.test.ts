@@ -22,7 +22,6 @@ import { useEnv } from "../support/env";
 
 let postmark: Awaited<ReturnType<typeof startPostmarkDouble>>;
 beforeAll(async () => {
-  await getDb(); // the first open of the database is slow: not inside the first test's time
   postmark = await startPostmarkDouble();
 });
 afterAll(() => postmark.close());

@@ -53,7 +53,6 @@ export function useStatusTestTiming(spacingMs: number) {
   const saved = { spacingMs: STATUS_WRITES.spacingMs, idleDebounce: CHAT_STATUS_TIMING.idleDebounce.period };
   beforeAll(async () => {
     STATUS_WRITES.spacingMs = spacingMs;
-    await getDb(); // opened (and migrated) within the hook's time, not in the first test
   });
   afterAll(() => {
     STATUS_WRITES.spacingMs = saved.spacingMs;

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
-import { getDb } from "~/server/db/client";
 import type { WebhookNotification } from "~/server/webhooks/payload";
 import { startStandardWebhooksReceiver, type StandardWebhooksReceiver } from "../doubles/standard-webhooks-receiver/server";
 import { useEnv } from "../support/env";
@@ -13,7 +12,6 @@ import { useEnv } from "../support/env";
 export function useWebhookReceiver(schedule = "30ms,30ms") {
   const holder: { receiver?: StandardWebhooksReceiver } = {};
   beforeAll(async () => {
-    await getDb(); // the first open of the database is slow: not inside the first test's time
     holder.receiver = await startStandardWebhooksReceiver();
   });
   useEnv(() => ({ ALLOW_PRIVATE_WEBHOOKS: "1", WEBHOOK_RETRY_SCHEDULE: schedule, WEBHOOK_TIMEOUT_MS: "500" }));

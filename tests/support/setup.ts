@@ -25,6 +25,14 @@ if (!testRunner.__devpulseTestRunnerInstalled) {
   testRunner.__devpulseTestRunnerInstalled = true;
 }
 
+// The worker's database is opened (and migrated) before its first file's tests, within a hook's time (60 s):
+// under CI's load the first open took longer than a test may, in whichever test came first. Later files find it open.
+const { beforeAll } = await import("vitest");
+beforeAll(async () => {
+  const { getDb } = await import("~/server/db/client");
+  await getDb();
+});
+
 // GitHub asks for a second between one token's writes (RESILIENCE.writeSpacingMs), and a connection creates a
 // webhook per administered repository: the suite's connections waited two seconds each for it. The spacing
 // itself is tested at a shorter value in integrations-github.
