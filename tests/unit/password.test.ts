@@ -1,10 +1,13 @@
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
-import { hashPassword, passwordHashQueue, verifyPassword, ZPassword } from "~/server/auth/password";
+import { hashPassword, PASSWORD_HASHING, passwordHashQueue, SCRYPT_COST, verifyPassword, ZPassword } from "~/server/auth/password";
 
 describe("password hashing", () => {
-  it("verifies the right password and rejects a wrong one", async () => {
-    const hash = await hashPassword("correct horse battery staple");
+  it("hashes at the production cost, verifies the right password and rejects a wrong one", async () => {
+    // The suite hashes at a lower cost (tests/support/setup.ts); a deployment always at SCRYPT_COST.
+    const suiteCost = PASSWORD_HASHING.N;
+    PASSWORD_HASHING.N = SCRYPT_COST.N;
+    const hash = await hashPassword("correct horse battery staple").finally(() => (PASSWORD_HASHING.N = suiteCost));
     expect(hash).toMatch(/^scrypt\$32768\$8\$1\$/);
     expect(hash).not.toContain("correct horse");
     await expect(verifyPassword("correct horse battery staple", hash)).resolves.toBe(true);
@@ -23,6 +26,18 @@ describe("password hashing", () => {
     const done = await Promise.all(hashes);
     expect(new Set(done).size).toBe(cpus + 3);
     expect(passwordHashQueue()).toMatchObject({ running: 0, waiting: 0 });
+  });
+
+  it("verifies a hash by the cost stored in it, whatever the current cost", async () => {
+    const cheap = await hashPassword("a password of the suite");
+    expect(cheap).toMatch(new RegExp(`^scrypt\\$${PASSWORD_HASHING.N}\\$`));
+    const suiteCost = PASSWORD_HASHING.N;
+    PASSWORD_HASHING.N = SCRYPT_COST.N;
+    try {
+      await expect(verifyPassword("a password of the suite", cheap)).resolves.toBe(true);
+    } finally {
+      PASSWORD_HASHING.N = suiteCost;
+    }
   });
 
   it("rejects malformed stored hashes instead of throwing", async () => {

@@ -10,9 +10,15 @@ import { ZText } from "~/lib/schemas/primitives";
  * Format: scrypt$<N>$<r>$<p>$<salt b64>$<hash b64>
  */
 
-const N = 2 ** 15;
-const r = 8;
-const p = 1;
+/** The cost every stored password is hashed with: 32 MiB and ~0.16 s of one CPU per hash. */
+export const SCRYPT_COST = Object.freeze({ N: 2 ** 15, r: 8, p: 1 });
+/**
+ * What hashPassword uses: SCRYPT_COST, except in the test suite (tests/support/setup.ts), which signs up over a
+ * thousand users per pass and lowers N: at 0.16 s each they were a large share of a pass's CPU. Code, not an
+ * environment variable, on purpose: no deployment's configuration can weaken it. Verification reads the cost
+ * stored in each hash, so hashes of either cost verify.
+ */
+export const PASSWORD_HASHING = { N: SCRYPT_COST.N };
 const KEY_LENGTH = 64;
 
 /**
@@ -39,6 +45,8 @@ function scrypt(password: string, salt: Buffer, keyLength: number, options: Scry
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
+  const { N } = PASSWORD_HASHING;
+  const { r, p } = SCRYPT_COST;
   const hash = await scrypt(password, salt, KEY_LENGTH, { N, r, p });
   return ["scrypt", N, r, p, salt.toString("base64"), hash.toString("base64")].join("$");
 }
