@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
+import { PASSWORD_HASHING } from "~/server/auth/password";
 import { signInWithPassword } from "~/server/auth/sign-in";
 import { getDb } from "~/server/db/client";
 import { users } from "~/server/db/schema";
@@ -79,6 +80,28 @@ describe("password sign-in", () => {
       code: "UNAUTHORIZED",
       message: "Wrong email or password.",
     });
+  });
+
+  it("makes a password stored at an earlier cost again at the current one when its owner signs in, and only then", async () => {
+    const { email, user } = await signedUpUser("rehash");
+    const db = await getDb();
+    const current = PASSWORD_HASHING.N;
+    PASSWORD_HASHING.N = current * 2; // as if the cost had been raised since this user signed up
+    try {
+      const [before] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, user.id));
+      await expect(signInWithPassword(db, { email, password: "wrong password!", ip: "203.0.113.11" })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+      expect((await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, user.id)))[0]!.hash).toBe(before!.hash);
+
+      await signInWithPassword(db, { email, password: TEST_PASSWORD, ip: "203.0.113.11" });
+      const [after] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, user.id));
+      expect(after!.hash).not.toBe(before!.hash);
+      expect(after!.hash).toMatch(new RegExp(`^scrypt\\$${current * 2}\\$8\\$3\\$`));
+      await expect(signInWithPassword(db, { email, password: TEST_PASSWORD, ip: "203.0.113.11" })).resolves.toMatchObject({ id: user.id });
+      const [again] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, user.id));
+      expect(again!.hash).toBe(after!.hash); // at the current cost now: not made again
+    } finally {
+      PASSWORD_HASHING.N = current;
+    }
   });
 
   it("locks an account only for the address its failures came from: an attacker elsewhere cannot lock the owner out", async () => {

@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 
 // Passwords are hashed at a sixty-fourth of the production cost (scrypt N = 2^9, not 2^15): the suite signs up
-// over a thousand users per pass, and at 0.16 s of CPU each they were a large share of it. password.test.ts
+// over a thousand users per pass, and at the production cost's quarter of a second of CPU each they were a large share of it. password.test.ts
 // covers the production cost.
 const { PASSWORD_HASHING } = await import("~/server/auth/password");
 PASSWORD_HASHING.N = 2 ** 9;

@@ -1,10 +1,10 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { loginAttempts, users } from "../db/schema";
 import { AppError } from "../errors";
 import { assertWithinRateLimit, recordRateLimitFailure, resetRateLimit } from "../security/rate-limits";
 import { ZEmail } from "./accounts";
-import { spendPasswordCheckTime, verifyPassword } from "./password";
+import { hashPassword, isHashedAtCurrentCost, spendPasswordCheckTime, verifyPassword } from "./password";
 
 /**
  * Email + password sign-in, limited as rate-limiter-flexible's login recipe does
@@ -28,6 +28,7 @@ export async function signInWithPassword(
   }
   const email = parsedEmail.data;
   let user: { id: string; email: string; name: string | null; sessionVersion: number } | undefined;
+  let storedHash = "";
   const valid = await checkedAgainstSignInLimits(db, email, input.ip, { perAddress: true }, async () => {
     const [found] = await db
       .select({ id: users.id, email: users.email, name: users.name, passwordHash: users.passwordHash, sessionVersion: users.sessionVersion })
@@ -38,10 +39,24 @@ export async function signInWithPassword(
     else await spendPasswordCheckTime(password);
     await db.insert(loginAttempts).values({ email, ip: input.ip, succeeded: matches });
     user = found;
+    storedHash = found?.passwordHash ?? "";
     return matches;
   });
   if (!valid || !user) throw new AppError("UNAUTHORIZED", "Wrong email or password.");
+  await rehashIfBelowCost(db, user.id, password, storedHash);
   return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
+}
+
+/**
+ * A password stored at an earlier cost is hashed again at SCRYPT_COST once its owner signs in: the only moment
+ * the server has the password. Only if the hash is still the one checked, so a password changed meanwhile stays.
+ */
+async function rehashIfBelowCost(db: Db, userId: string, password: string, storedHash: string): Promise<void> {
+  if (isHashedAtCurrentCost(storedHash)) return;
+  await db
+    .update(users)
+    .set({ passwordHash: await hashPassword(password) })
+    .where(and(eq(users.id, userId), eq(users.passwordHash, storedHash)));
 }
 
 /**
