@@ -55,22 +55,24 @@ export async function hashPassword(password: string): Promise<string> {
   return ["scrypt", N, r, p, salt.toString("base64"), hash.toString("base64")].join("$");
 }
 
-/** Whether a stored hash was made at another cost than hashPassword's now (PHP's password_needs_rehash). */
+/** A stored hash's parts (the format above), or null when it is not one. */
+function parseStoredHash(stored: string) {
+  const [scheme, n, rr, pp, salt, hash] = stored.split("$");
+  if (scheme !== "scrypt" || !n || !rr || !pp || !salt || !hash) return null;
+  return { cost: { N: Number(n), r: Number(rr), p: Number(pp) }, salt: Buffer.from(salt, "base64"), hash: Buffer.from(hash, "base64") };
+}
+
+/** Whether a stored hash was made at hashPassword's cost now (else: PHP's password_needs_rehash). */
 export function isHashedAtCurrentCost(stored: string): boolean {
-  const [, n, rr, pp] = stored.split("$");
-  return Number(n) === PASSWORD_HASHING.N && Number(rr) === SCRYPT_COST.r && Number(pp) === SCRYPT_COST.p;
+  const cost = parseStoredHash(stored)?.cost;
+  return cost?.N === PASSWORD_HASHING.N && cost.r === SCRYPT_COST.r && cost.p === SCRYPT_COST.p;
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, rr, pp, salt, hash] = stored.split("$");
-  if (scheme !== "scrypt" || !n || !rr || !pp || !salt || !hash) return false;
-  const expected = Buffer.from(hash, "base64");
-  const actual = await scrypt(password, Buffer.from(salt, "base64"), expected.length, {
-    N: Number(n),
-    r: Number(rr),
-    p: Number(pp),
-  });
-  return timingSafeEqual(actual, expected);
+  const parsed = parseStoredHash(stored);
+  if (!parsed) return false;
+  const actual = await scrypt(password, parsed.salt, parsed.hash.length, parsed.cost);
+  return timingSafeEqual(actual, parsed.hash);
 }
 
 /** Verifies against a throwaway hash so unknown emails take as long as known ones. */

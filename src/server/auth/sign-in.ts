@@ -27,23 +27,20 @@ export async function signInWithPassword(
     throw new AppError("BAD_REQUEST", "Enter your email address and password.");
   }
   const email = parsedEmail.data;
-  let user: { id: string; email: string; name: string | null; sessionVersion: number } | undefined;
-  let storedHash = "";
+  let user: { id: string; email: string; name: string | null; sessionVersion: number; passwordHash: string | null } | undefined;
   const valid = await checkedAgainstSignInLimits(db, email, input.ip, { perAddress: true }, async () => {
-    const [found] = await db
+    [user] = await db
       .select({ id: users.id, email: users.email, name: users.name, passwordHash: users.passwordHash, sessionVersion: users.sessionVersion })
       .from(users)
       .where(eq(users.email, email));
     let matches = false;
-    if (found?.passwordHash) matches = await verifyPassword(password, found.passwordHash);
+    if (user?.passwordHash) matches = await verifyPassword(password, user.passwordHash);
     else await spendPasswordCheckTime(password);
     await db.insert(loginAttempts).values({ email, ip: input.ip, succeeded: matches });
-    user = found;
-    storedHash = found?.passwordHash ?? "";
     return matches;
   });
-  if (!valid || !user) throw new AppError("UNAUTHORIZED", "Wrong email or password.");
-  await rehashIfBelowCost(db, user.id, password, storedHash);
+  if (!valid || !user?.passwordHash) throw new AppError("UNAUTHORIZED", "Wrong email or password.");
+  await rehashIfBelowCost(db, user.id, password, user.passwordHash);
   return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
 }
 
