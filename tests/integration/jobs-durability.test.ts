@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { workerDatabaseUrl } from "../support/database-url";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +17,7 @@ import {
   type WorkerOptions,
 } from "../support/job-workers";
 import { until } from "../support/until";
+import { workerDatabaseUrl } from "../support/database-url";
 
 /**
  * The embedded engine across crashes and restarts, with real processes: each worker

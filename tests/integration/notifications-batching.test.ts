@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { workerDatabaseUrl } from "../support/database-url";
 import { and, eq, inArray, like } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +14,7 @@ import { useEnv } from "../support/env";
 import { useSmtpMailbox } from "../support/smtp-mailbox";
 import { until } from "../support/until";
 import { restartSuiteJobRunner } from "../support/job-runs";
+import { workerDatabaseUrl } from "../support/database-url";
 
 /**
  * Batching, on a recorded burst trace: a sync raising 200 conflicts (four pushes), an

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { workerDatabaseUrl } from "../support/database-url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelLimits } from "~/server/notifications/rate-limits";
 import { startLineWorker } from "../support/line-worker";
+import { workerDatabaseUrl } from "../support/database-url";
 
 /**
  * The notification send limits hold across server processes: two processes with limiters of

@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { workerDatabaseUrl } from "../support/database-url";
 import { once } from "node:events";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,6 +6,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { openDatabase, selectRows } from "~/server/db/client";
 import { tcpRelay } from "../support/tcp-relay";
+import { workerDatabaseUrl } from "../support/database-url";
 
 /**
  * patches/postgres+*.patch: postgres.js 3.4.9 throws from a setImmediate, ending the process,

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { workerDatabaseUrl } from "../support/database-url";
 import { describe, expect, it } from "vitest";
 import { startLineWorker } from "../support/line-worker";
+import { workerDatabaseUrl } from "../support/database-url";
 
 /**
  * Two server processes on one Postgres database share a limit: each calls the same rate-limited

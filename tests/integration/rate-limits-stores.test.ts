@@ -1,5 +1,4 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { workerDatabaseUrl } from "../support/database-url";
 import { eq, like } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -13,6 +12,7 @@ import { anonymousCaller, callerFor, connectDevice, errorOf, signedUpUser, TEST_
 import { useEnv, withEnv } from "../support/env";
 import { TEST_BASE_URL } from "../support/http";
 import { tcpRelay } from "../support/tcp-relay";
+import { workerDatabaseUrl } from "../support/database-url";
 
 /**
  * The request limits on each store they can live in: the deployment's own (memory on embedded

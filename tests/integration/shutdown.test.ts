@@ -1,5 +1,4 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
-import { workerDatabaseUrl } from "../support/database-url";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -8,6 +7,7 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../bench/lib/database";
+import { workerDatabaseUrl } from "../support/database-url";
 
 /**
  * SIGTERM with work in flight, against a real process: tests/support/shutdown-server.ts runs the app's

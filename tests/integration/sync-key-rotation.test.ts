@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { workerDatabaseUrl } from "../support/database-url";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +15,7 @@ import { syncConflicts, syncKeyRotations, syncRecords } from "~/server/db/schema
 import { connectDevice, errorOf, signedUpUser } from "../support/callers";
 import { startAppServer } from "../support/app-server";
 import { routeFetch, TEST_BASE_URL } from "../support/http";
+import { workerDatabaseUrl } from "../support/database-url";
 
 /**
  * Key rotation after a lost device, through the real HTTP route handler and real
