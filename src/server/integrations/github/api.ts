@@ -18,6 +18,8 @@ export type GitHubClient = InstanceType<typeof GitHubClient>;
 export function githubClient(env: Env, auth?: string): GitHubClient {
   const waitOnce = (retryAfterSeconds: number, _options: unknown, _octokit: unknown, retryCount: number) =>
     retryCount < 1 && retryAfterSeconds * 1000 <= RESILIENCE.maxInlineWaitMs;
+  // The token's digest names it for the limits kept per token, ours and Octokit's; calls with the OAuth app's own credentials share one.
+  const tokenKey = auth ? sha256Hex(auth) : undefined;
   return new GitHubClient({
     auth,
     baseUrl: env.GITHUB_API_URL.replace(/\/+$/, ""),
@@ -25,10 +27,10 @@ export function githubClient(env: Env, auth?: string): GitHubClient {
     // Octokit's throttling keys its limits (10 requests at once, writes a second apart) by this id, which
     // defaults to one id for the whole process: every user's webhook creations queued behind everyone
     // else's, a second each, and all users shared 10 requests at once. GitHub's limits are per token.
-    throttle: { id: auth ? sha256Hex(auth) : "no-token", write: writesSpacedPerToken(), onRateLimit: waitOnce, onSecondaryRateLimit: waitOnce },
+    throttle: { id: tokenKey ?? "oauth-app", write: writesSpacedPerToken(), onRateLimit: waitOnce, onSecondaryRateLimit: waitOnce },
     retry: { retries: RESILIENCE.retries, retryAfterBaseValue: RESILIENCE.backoffBaseMs, doNotRetry: [304, 400, 401, 403, 404, 410, 422, 451] },
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
-    request: { fetch: pausingOnRateLimits(auth) },
+    request: { fetch: pausingOnRateLimits(tokenKey) },
   });
 }
 
@@ -58,9 +60,8 @@ function writesSpacedPerToken(): Bottleneck.Group {
 const pauses = globalThis as typeof globalThis & { __devpulseGitHubPauses?: Map<string, number> };
 const pausedUntilByToken = (pauses.__devpulseGitHubPauses ??= new Map<string, number>());
 
-function pausingOnRateLimits(auth: string | undefined): typeof fetch {
-  if (!auth) return fetchWithTimeout;
-  const key = sha256Hex(auth);
+function pausingOnRateLimits(key: string | undefined): typeof fetch {
+  if (!key) return fetchWithTimeout;
   return async (input, init) => {
     const wait = (pausedUntilByToken.get(key) ?? 0) - Date.now();
     if (wait > RESILIENCE.maxInlineWaitMs) {
