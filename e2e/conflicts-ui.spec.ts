@@ -1,10 +1,12 @@
+import { createHash } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
-import { ARTIFACTS, browserApi, desktopDevice, signUp, unlockInBrowser } from "./support";
+import { createDevPulseClient } from "../src/client";
+import { ARTIFACTS, authorizedDevice, browserApi, desktopDevice, signUp, unlockInBrowser } from "./support";
 
 /**
  * The conflicts page beyond one conflict: more than a page of them, bulk actions that
  * say how many they cover, the merge rules panel, the resolver's live warning, the
- * keyboard on the status tabs, and retry when the list cannot load.
+ * keyboard on the status tabs, retry when the list cannot load, and a version that does not open.
  */
 
 /** Two devices of the signed-in user that edited the same `ids` projects: one open conflict each (projects wait for a person). */
@@ -117,4 +119,42 @@ test("when the conflict list cannot load, Try again loads it", async ({ page }) 
   await page.unroute(failing);
   await error.getByRole("button", { name: "Try again" }).click();
   await expect(page.getByText("Everything is in sync")).toBeVisible();
+});
+
+test("a conflict with a version that does not open names it and offers to keep the side that does", async ({ page, baseURL }) => {
+  await signUp(page, "conflicts-unreadable");
+  const laptop = await desktopDevice(page, baseURL!, "Laptop");
+  await laptop.put("projects", "broken", { name: "broken v1" });
+  await laptop.sync();
+  const desktop = await desktopDevice(page, baseURL!, "Desktop");
+  await desktop.sync();
+  // another client, speaking the API directly, saves the project with an envelope this user's key did not make
+  const buggy = await authorizedDevice(page, baseURL!, "Buggy client");
+  const envelope = "dp2.A256GCM.1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA";
+  await createDevPulseClient({ url: baseURL!, token: buggy.token }).sync.push.mutate({
+    idempotencyKey: `buggy-${Date.now()}`,
+    deviceId: buggy.deviceId,
+    changes: [{ collection: "projects", id: "broken", baseRevision: 1, ciphertext: envelope, checksum: createHash("sha256").update(envelope).digest("hex"), schemaVersion: 1, deleted: false }],
+  });
+  await desktop.put("projects", "broken", { name: "broken, fixed on the desktop" });
+  expect(await desktop.sync()).toMatchObject({ openConflicts: [expect.any(String)], unreadable: [{ id: "broken", revision: 2 }] });
+
+  await page.goto("/conflicts");
+  await page.getByRole("list", { name: "Open conflicts" }).getByRole("link").first().click();
+  await unlockInBrowser(page);
+  await expect(page.getByRole("alert").filter({ hasText: "The server's version cannot be decrypted" })).toContainText("you can keep a version that opened");
+  await expect(page.getByRole("button", { name: "Keep theirs" })).toHaveCount(0);
+  await page.screenshot({ path: `${ARTIFACTS}/conflict-unreadable-version.png`, fullPage: true });
+  // the record's history shows each revision as it opens: the bad one says so, the first stays restorable
+  await page.getByRole("link", { name: "Record history" }).click();
+  const revisions = page.getByRole("list", { name: "Revisions" }).getByRole("listitem");
+  await expect(revisions.first()).toContainText("Cannot be decrypted");
+  await expect(revisions.last()).toContainText('"name": "broken v1"');
+  await expect(page.getByRole("button", { name: "Restore revision 1" })).toBeVisible();
+  await page.goBack();
+  await page.getByRole("button", { name: "Keep mine" }).click();
+  await expect(page).toHaveURL(/\/conflicts$/);
+  await expect(page.getByText("Everything is in sync")).toBeVisible();
+  await expect(laptop.sync()).resolves.toMatchObject({ unreadable: [] });
+  expect(await laptop.get("projects", "broken")).toEqual({ name: "broken, fixed on the desktop" });
 });

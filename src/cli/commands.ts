@@ -17,6 +17,7 @@ import {
   SYNC_COLLECTIONS,
   type Json,
   type SyncCollection,
+  type UnreadableRecord,
 } from "../../packages/client/src";
 import { describeCurrentStatus, describeHeartbeat, describePresence, type Heartbeat } from "./activity";
 import { loadConfig, removeConfig, requireConfig, saveConfig, storePath, type CliConfig } from "./config";
@@ -30,6 +31,13 @@ const STRATEGIES = ["local_wins", "remote_wins", "merge", "manual"] as const;
 
 function emit(out: Output, human: string, data: unknown) {
   out.print(out.json ? JSON.stringify(data) : human);
+}
+
+/** The records a pull could not open, one line each, after the summary (nothing when there are none). */
+function unreadableLines(unreadable: readonly UnreadableRecord[]): string {
+  if (unreadable.length === 0) return "";
+  const lines = unreadable.map((record) => `  ${record.collection}/${record.id} (revision ${record.revision}): ${record.reason}`);
+  return `\n${unreadable.length} record(s) could not be opened and keep their last readable value here, until a device that has them saves them again:\n${lines.join("\n")}`;
 }
 
 function clientFor(config: CliConfig) {
@@ -157,14 +165,14 @@ export const commands = {
     const { sync } = await unlockedSync(await requireConfig());
     const pulled = await sync.pull();
     if (options.out) await writeDataSet(sync, options.out);
-    emit(out, `Pulled ${pulled.received} change(s); now at cursor ${pulled.cursor}.${options.out ? ` Wrote ${options.out}.` : ""}`, pulled);
+    emit(out, `Pulled ${pulled.received} change(s); now at cursor ${pulled.cursor}.${options.out ? ` Wrote ${options.out}.` : ""}${unreadableLines(pulled.unreadable)}`, pulled);
   },
 
   async sync(out: Output, options: { out?: string }) {
     const { sync } = await unlockedSync(await requireConfig());
     const summary = await sync.sync();
     if (options.out) await writeDataSet(sync, options.out);
-    emit(out, `Synced: pulled ${summary.pulled}, pushed ${summary.pushed}, conflicts ${summary.conflicts} (${summary.autoResolved} merged automatically, ${summary.openConflicts.length} left for you).`, summary);
+    emit(out, `Synced: pulled ${summary.pulled}, pushed ${summary.pushed}, conflicts ${summary.conflicts} (${summary.autoResolved} merged automatically, ${summary.openConflicts.length} left for you).${unreadableLines(summary.unreadable)}`, summary);
   },
 
   async status(out: Output) {
@@ -172,7 +180,7 @@ export const commands = {
     const client = clientFor(config);
     const [me, open] = await Promise.all([client.auth.me.query(), client.conflicts.list.query({ status: "open", limit: 100 })]);
     const local = await createSyncClient({ client, deviceId: config.deviceId, store: createFileStore(storePath()) }).status();
-    const status = { server: config.url, email: me.email, device: config.deviceName, cursor: local.cursor, records: local.records, pending: local.pending, openConflicts: open.items.length };
+    const status = { server: config.url, email: me.email, device: config.deviceName, cursor: local.cursor, records: local.records, pending: local.pending, unreadable: local.unreadable, openConflicts: open.items.length };
     emit(
       out,
       [
@@ -181,6 +189,7 @@ export const commands = {
         `Device:    ${status.device}`,
         `Records:   ${status.records} (cursor ${status.cursor})`,
         `Pending:   ${status.pending} local change(s) not pushed`,
+        ...(status.unreadable ? [`Unreadable: ${status.unreadable} record(s) whose latest version failed verification — run \`devpulse pull\``] : []),
         `Conflicts: ${status.openConflicts} open${status.openConflicts ? " — run `devpulse conflicts`" : ""}`,
       ].join("\n"),
       status,

@@ -159,6 +159,7 @@ export { KeyRotatedError, keyRotatedErrorOf, rotateEncryptionKey } from "./key-r
 export { rateLimitWaitOf } from "./rate-limits";
 export type { KeyRotationProgress, KeyRotationResult, RotateKeyOptions, RotationClient } from "./key-rotation";
 export type { ConflictStrategy, PullSummary, PushSummary, SyncClient, SyncClientOptions, SyncSummary } from "./sync-client";
+export type { UnreadableRecord } from "../lib/sync/decrypt-all";
 export { createFileStore, createMemoryStore, emptySnapshot } from "./store";
 export { NewerSchemaError } from "./schemas";
 export type { CollectionSchema, CollectionSchemas, Migration, RecordView } from "./schemas";

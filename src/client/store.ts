@@ -1,4 +1,5 @@
 import type { Json } from "../lib/merge/json";
+import type { UnreadableRecord } from "../lib/sync/decrypt-all";
 
 /**
  * Where the sync client keeps the device's copy of the data: plaintext values (the
@@ -26,6 +27,8 @@ export type SyncSnapshot = {
   /** Last sequence number pulled from the server. */
   cursor: number;
   records: Record<string, Record<string, LocalRecord>>;
+  /** Records whose latest version failed verification, by "collection/id": not adopted, reported by every pull until a readable version comes. */
+  unreadable?: Record<string, UnreadableRecord>;
 };
 
 export interface SyncStore {

@@ -19,6 +19,7 @@ import {
   UnknownKeyError,
 } from "../lib/crypto";
 import { threeWayMerge } from "../lib/merge";
+import type { UnreadableRecord } from "../lib/sync/decrypt-all";
 import type { Json } from "../lib/merge/json";
 import { ZRecordId, type SyncCollection } from "../lib/schemas/collections";
 import type { MergeRuleStrategy } from "../lib/schemas/merge-rules";
@@ -50,8 +51,13 @@ export type SyncClientOptions = {
 };
 
 export type PushSummary = { applied: number; conflicts: number; autoResolved: number; openConflicts: string[] };
-export type PullSummary = { received: number; cursor: number };
-export type SyncSummary = { rounds: number; pulled: number; pushed: number; conflicts: number; autoResolved: number; openConflicts: string[] };
+/** `unreadable`: the records whose latest version this device could not open (see `pull`), until a readable one comes. */
+export type PullSummary = { received: number; cursor: number; unreadable: UnreadableRecord[] };
+export type SyncSummary = { rounds: number; pulled: number; pushed: number; conflicts: number; autoResolved: number; openConflicts: string[]; unreadable: UnreadableRecord[] };
+
+/** A version that fails verification: tampered with, corrupted, or written wrongly by another client. */
+const UNREADABLE_ERRORS = new Set(["TamperedRecordError", "ChecksumMismatchError"]);
+const isUnreadable = (error: unknown): error is Error => error instanceof Error && UNREADABLE_ERRORS.has(error.name);
 
 export class SyncLockedError extends Error {
   constructor() {
@@ -126,6 +132,11 @@ export function createSyncClient(options: SyncClientOptions) {
     return rotated;
   }
 
+  /** Notes a record whose version at `revision` failed verification (reported by pull and sync until a readable version comes). */
+  function markUnreadable(snap: SyncSnapshot, record: UnreadableRecord) {
+    (snap.unreadable ??= {})[`${record.collection}/${record.id}`] = record;
+  }
+
   function records(snap: SyncSnapshot, collection: string) {
     snap.records[collection] ??= {};
     return snap.records[collection];
@@ -139,7 +150,16 @@ export function createSyncClient(options: SyncClientOptions) {
     const remote = conflict.remote;
     // Deleted elsewhere, tombstone trimmed by retention: only a person may bring it back.
     if (!remote) return { record: followTrimmedDeletion(record), resolved: false };
-    const remoteValue = await openValue(conflict.collection, conflict.id, remote);
+    let remoteValue: Json | null;
+    try {
+      remoteValue = await openValue(conflict.collection, conflict.id, remote);
+    } catch (error) {
+      if (!isUnreadable(error)) throw error;
+      // Nothing to merge with or follow: this device keeps its own value (also kept in the conflict) and a
+      // person chooses, as for any conflict left open; the record is reported as unreadable meanwhile.
+      markUnreadable(await state(), { collection: conflict.collection, id: conflict.id, revision: remote.revision, reason: error.message });
+      return { record: { ...record, dirty: false }, resolved: false };
+    }
     const followRemote = () => adopt(record, remote.revision, remoteValue, remote.deleted, remote.schemaVersion);
     const keepRemote = () => ({ record: followRemote(), resolved: false });
     let strategy = strategyFor(conflict.collection);
@@ -365,7 +385,13 @@ export function createSyncClient(options: SyncClientOptions) {
       return summary;
     },
 
-    /** Fetches every change since the cursor, verifies and decrypts it; local edits not yet pushed are kept. */
+    /**
+     * Fetches every change since the cursor, verifies and decrypts it; local edits not yet pushed are kept.
+     * A version that fails verification is not adopted and does not stop the pull: the device keeps what it
+     * had for that record, and the record is reported in `unreadable` (kept in the store) until a version
+     * that opens arrives. Stopping instead would leave every later change of every record unsynced for
+     * good, since the same version comes first again on every pull.
+     */
     async pull(): Promise<PullSummary> {
       keys();
       const snap = await state();
@@ -378,26 +404,35 @@ export function createSyncClient(options: SyncClientOptions) {
           // A pending local edit meets the server at push time, where conflicts are detected.
           if (current?.dirty) continue;
           if (current?.revision != null && current.revision >= change.revision) continue;
-          const value = await openValue(change.collection, change.id, change);
+          let value: Json | null;
+          try {
+            value = await openValue(change.collection, change.id, change);
+          } catch (error) {
+            if (!isUnreadable(error)) throw error;
+            markUnreadable(snap, { collection: change.collection, id: change.id, revision: change.revision, reason: error.message });
+            continue;
+          }
           if (local[change.id]?.dirty) continue; // edited while we were decrypting: the push will meet it
           local[change.id] = adopt(current, change.revision, value, change.deleted, change.schemaVersion);
+          delete snap.unreadable?.[`${change.collection}/${change.id}`];
           received += 1;
         }
         snap.cursor = page.cursor;
         await persist();
         if (!page.hasMore) break;
       }
-      return { received, cursor: snap.cursor };
+      return { received, cursor: snap.cursor, unreadable: Object.values(snap.unreadable ?? {}) };
     },
 
     /** Pull, merge, push until quiet. */
     async sync(): Promise<SyncSummary> {
-      const summary: SyncSummary = { rounds: 0, pulled: 0, pushed: 0, conflicts: 0, autoResolved: 0, openConflicts: [] };
+      const summary: SyncSummary = { rounds: 0, pulled: 0, pushed: 0, conflicts: 0, autoResolved: 0, openConflicts: [], unreadable: [] };
       while (summary.rounds < MAX_SYNC_ROUNDS) {
         summary.rounds += 1;
         const pulled = await api.pull();
         const pushed = await api.push();
         summary.pulled += pulled.received;
+        summary.unreadable = pulled.unreadable;
         summary.pushed += pushed.applied;
         summary.conflicts += pushed.conflicts;
         summary.autoResolved += pushed.autoResolved;
@@ -407,11 +442,17 @@ export function createSyncClient(options: SyncClientOptions) {
       return summary;
     },
 
-    /** Local bookkeeping: cursor and how many edits wait to be pushed. */
+    /** Local bookkeeping: cursor, how many edits wait to be pushed, and how many records' latest versions could not be opened. */
     async status() {
       const snap = await state();
       const all = Object.values(snap.records).flatMap((local) => Object.values(local));
-      return { cursor: snap.cursor, pending: all.filter((record) => record.dirty).length, records: all.filter((r) => !r.deleted).length, unlocked: unlocked !== undefined };
+      return {
+        cursor: snap.cursor,
+        pending: all.filter((record) => record.dirty).length,
+        records: all.filter((r) => !r.deleted).length,
+        unreadable: Object.keys(snap.unreadable ?? {}).length,
+        unlocked: unlocked !== undefined,
+      };
     },
 
     /**

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
-  ChecksumMismatchError,
   createDevPulseClient,
   createFileStore,
   createMemoryStore,
@@ -342,22 +341,68 @@ describe("sync client: the server holds ciphertext only and cannot tamper undete
     const db = await getDb();
     const where = (id: string) => and(eq(syncRecords.userId, user.id), eq(syncRecords.recordId, id));
     const [one] = await db.select().from(syncRecords).where(where("one"));
+    /** A new device's pull: what it could not open is reported, never adopted, and does not stop the rest. */
+    const freshPull = async (name: string) => {
+      const reader = await device(name);
+      await reader.sync.unlock(PASSPHRASE);
+      const pulled = await reader.sync.pull();
+      expect(await reader.sync.get("projects", "one")).toEqual({ name: "one" });
+      expect(await reader.sync.get("projects", "two")).toBeUndefined();
+      expect(pulled.unreadable).toEqual([{ collection: "projects", id: "two", revision: 1, reason: expect.any(String) }]);
+      return pulled.unreadable[0]!.reason;
+    };
 
     // the server swaps record one's (valid, checksummed) ciphertext into record two
     await db.update(syncRecords).set({ ciphertext: one!.ciphertext, checksum: one!.checksum }).where(where("two"));
-    const reader = await device("reader");
-    await reader.sync.unlock(PASSPHRASE);
-    await expect(reader.sync.pull()).rejects.toThrow(TamperedRecordError);
+    expect(await freshPull("reader")).toMatch(new TamperedRecordError("projects", "two", "authentication failed").message);
 
     // a flipped character without a matching checksum fails the checksum; with one, the authentication tag
     const altered = `${one!.ciphertext!.slice(0, -3)}${one!.ciphertext!.slice(-3) === "AAA" ? "BBB" : "AAA"}`;
     await db.update(syncRecords).set({ ciphertext: altered }).where(where("two"));
-    const reader2 = await device("reader2");
-    await reader2.sync.unlock(PASSPHRASE);
-    await expect(reader2.sync.pull()).rejects.toThrow(ChecksumMismatchError);
+    expect(await freshPull("reader2")).toMatch(/^Checksum mismatch/);
     await db.update(syncRecords).set({ ciphertext: altered, checksum: sha256Hex(altered) }).where(where("two"));
-    const reader3 = await device("reader3");
-    await reader3.sync.unlock(PASSPHRASE);
-    await expect(reader3.sync.pull()).rejects.toThrow(TamperedRecordError);
+    expect(await freshPull("reader3")).toContain("authentication failed");
+  });
+
+  it("a version another client wrote wrongly is reported until a readable one comes, and later changes still arrive", async () => {
+    const { user, caller, device } = await newUser("unreadable");
+    const writer = await device("writer");
+    await writer.sync.unlock(PASSPHRASE);
+    await writer.sync.put("projects", "p1", { name: "first" });
+    await writer.sync.sync();
+    const reader = await device("reader");
+    await reader.sync.unlock(PASSPHRASE);
+    await reader.sync.pull();
+
+    // a buggy client (speaking the API directly) saves p1 with text that is not an envelope of this user's key
+    const buggy = await connectDevice(caller, "buggy client");
+    const raw = createDevPulseClient({ url: TEST_BASE_URL, token: buggy.token, fetch: routeFetch() });
+    const envelope = "dp2.A256GCM.1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA";
+    await raw.sync.push.mutate({ idempotencyKey: `buggy-${user.id}`, deviceId: buggy.deviceId, changes: [{ collection: "projects", id: "p1", baseRevision: 1, ciphertext: envelope, checksum: sha256Hex(envelope), schemaVersion: 1, deleted: false }] });
+    await writer.sync.put("projects", "p2", { name: "after the bad one" });
+    await writer.sync.sync();
+
+    const pulled = await reader.sync.pull();
+    expect(pulled.unreadable).toMatchObject([{ collection: "projects", id: "p1", revision: 2 }]);
+    expect(await reader.sync.get("projects", "p2")).toEqual({ name: "after the bad one" });
+    expect(await reader.sync.get("projects", "p1")).toEqual({ name: "first" }); // the last readable value stays
+    expect(await reader.sync.status()).toMatchObject({ unreadable: 1, pending: 0 });
+    // reported again on the next pull, though nothing new came
+    await expect(reader.sync.pull()).resolves.toMatchObject({ received: 0, unreadable: [{ id: "p1", revision: 2 }] });
+
+    // the writer meets the bad version too; its edit of p1 then conflicts with a version nobody can open, so the
+    // conflict is left for a person (nothing to merge with) while the writer keeps its own value
+    expect((await writer.sync.sync()).unreadable).toMatchObject([{ id: "p1" }]);
+    await writer.sync.put("projects", "p1", { name: "saved again" });
+    const edited = await writer.sync.sync();
+    expect(edited).toMatchObject({ conflicts: 1, autoResolved: 0, openConflicts: [expect.any(String)], unreadable: [{ id: "p1", revision: 2 }] });
+    expect(await writer.sync.get("projects", "p1")).toEqual({ name: "saved again" });
+    expect(await writer.sync.status()).toMatchObject({ pending: 0 });
+    // the person keeps the writer's version; every device then reads it, and the report ends
+    await writer.client.conflicts.resolve.mutate({ id: edited.openConflicts[0]!, strategy: "local_wins" });
+    await expect(writer.sync.sync()).resolves.toMatchObject({ unreadable: [] });
+    await expect(reader.sync.sync()).resolves.toMatchObject({ unreadable: [] });
+    expect(await reader.sync.get("projects", "p1")).toEqual({ name: "saved again" });
+    expect(await reader.sync.status()).toMatchObject({ unreadable: 0 });
   });
 });

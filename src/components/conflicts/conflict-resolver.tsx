@@ -23,6 +23,10 @@ import { conflictTypeLabels, resolutionLabels } from "./labels";
 
 type Side = "local" | "remote";
 type Versions = { base: Json | null; local: Json | null; remote: Json | null };
+/** The versions that did not open (tampered with, corrupted, or written wrongly by another client), and the first reason. */
+type DecryptFailure = { sides: (keyof Versions)[]; message: string };
+
+const versionNames: Record<keyof Versions, string> = { base: "The common base", local: "This device's version", remote: "The server's version" };
 type VersionRow = (StoredVersion & { schemaVersion: number }) | null;
 
 const kindLabels: Record<FieldChange["kind"], { text: string; tone: "neutral" | "brand" | "warning" | "success" }> = {
@@ -45,7 +49,7 @@ export function ConflictResolver({ id }: { id: string }) {
   const utils = api.useUtils();
   const conflict = api.conflicts.get.useQuery({ id }, { refetchOnWindowFocus: false });
   const [versions, setVersions] = useState<Versions>();
-  const [decryptError, setDecryptError] = useState<string>();
+  const [decryptFailure, setDecryptFailure] = useState<DecryptFailure>();
   const [choices, setChoices] = useState<Record<string, Side>>({});
   const [editedText, setEditedText] = useState<string>();
   const resultId = useId();
@@ -81,6 +85,7 @@ export function ConflictResolver({ id }: { id: string }) {
     setChanged(undefined);
     resolve.reset();
     setVersions(undefined);
+    setDecryptFailure(undefined);
     setChoices({});
     setEditedText(undefined);
     void conflict.refetch();
@@ -93,9 +98,19 @@ export function ConflictResolver({ id }: { id: string }) {
       version
         ? (openRecord(key.dataKey, { userId: key.userId, collection: data.collection, recordId: data.recordId, schemaVersion: version.schemaVersion }, version) as Promise<Json | null>)
         : Promise.resolve(null);
-    Promise.all([open(data.base), open(data.local), open(data.remote)])
-      .then(([base, local, remote]) => !cancelled && setVersions({ base, local, remote }))
-      .catch((error: unknown) => !cancelled && setDecryptError(error instanceof Error ? error.message : "Could not decrypt this conflict."));
+    // Each side on its own: one that does not open leaves the other to keep.
+    void Promise.allSettled([open(data.base), open(data.local), open(data.remote)]).then(([base, local, remote]) => {
+      if (cancelled) return;
+      const settled = { base, local, remote };
+      const failed = (Object.keys(settled) as (keyof Versions)[]).filter((side) => settled[side].status === "rejected");
+      if (failed.length > 0) {
+        const reason = (settled[failed[0]!] as PromiseRejectedResult).reason as unknown;
+        setDecryptFailure({ sides: failed, message: reason instanceof Error ? reason.message : "Could not decrypt this conflict." });
+        return;
+      }
+      const value = (result: PromiseSettledResult<Json | null>) => (result as PromiseFulfilledResult<Json | null>).value;
+      setVersions({ base: value(base), local: value(local), remote: value(remote) });
+    });
     return () => {
       cancelled = true;
     };
@@ -203,10 +218,14 @@ export function ConflictResolver({ id }: { id: string }) {
 
       {!key ? (
         <UnlockPanel purpose="compare the versions" />
-      ) : decryptError ? (
-        <Alert tone="error" title="These versions cannot be decrypted">
-          {decryptError}
-        </Alert>
+      ) : decryptFailure ? (
+        <UnreadableVersions
+          failure={decryptFailure}
+          open={c.status === "open" && !changed}
+          pending={resolve.isPending}
+          error={resolve.error ? errorMessage(resolve.error) : undefined}
+          onKeep={(strategy) => void submit(strategy)}
+        />
       ) : !versions || !analysis ? (
         <Loading label="Decrypting in your browser" />
       ) : (
@@ -336,6 +355,44 @@ export function ConflictResolver({ id }: { id: string }) {
             </div>
           )}
         </>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A side that does not open cannot be compared or merged: say which, and offer to keep a side that
+ * did open (the server keeps both versions in the conflict either way until it is resolved).
+ */
+function UnreadableVersions(props: { failure: DecryptFailure; open: boolean; pending: boolean; error?: string; onKeep: (strategy: "local_wins" | "remote_wins") => void }) {
+  const { failure, open, pending, error, onKeep } = props;
+  const readable = (side: Side) => !failure.sides.includes(side);
+  return (
+    <div className="space-y-4">
+      <Alert tone="error" title={`${failure.sides.map((side) => versionNames[side]).join(" and ")} cannot be decrypted`}>
+        {failure.message}. Nothing can be compared with it here{open && (readable("local") || readable("remote")) ? ", but you can keep a version that opened." : "."}
+      </Alert>
+      {error && (
+        <Alert tone="error" title="Could not resolve">
+          {error}
+        </Alert>
+      )}
+      {open && (
+        <div className="flex flex-wrap gap-2">
+          {readable("local") && (
+            <Button onClick={() => onKeep("local_wins")} disabled={pending} loading={pending}>
+              Keep mine
+            </Button>
+          )}
+          {readable("remote") && (
+            <Button variant={readable("local") ? "secondary" : "primary"} onClick={() => onKeep("remote_wins")} disabled={pending}>
+              Keep theirs
+            </Button>
+          )}
+          <ButtonLink href="/conflicts" variant="ghost">
+            Cancel
+          </ButtonLink>
+        </div>
       )}
     </div>
   );

@@ -17,13 +17,14 @@ import { UnlockPanel } from "../sync/unlock-panel";
 import { useSyncKey } from "../sync/sync-key";
 
 type Restored = { revision: number; restoredRevision: number; previousRevision: number };
+/** A revision as it opened here, or why it did not (altered, corrupted, or written wrongly by another client). */
+type Opened = { value: Json | null } | { error: string };
 
 /** A record's revisions, decrypted in the browser, each restorable as a new revision (so every restore can be undone). */
 export function RecordHistory({ collection, recordId }: { collection: SyncCollection; recordId: string }) {
   const { key } = useSyncKey();
   const history = api.conflicts.history.useQuery({ collection, recordId }, { refetchOnWindowFocus: false });
-  const [plain, setPlain] = useState<Record<number, Json | null>>({});
-  const [decryptError, setDecryptError] = useState<string>();
+  const [opened, setOpened] = useState<Record<number, Opened>>({});
   const [pendingRestore, setPendingRestore] = useState<number>();
   const [restored, setRestored] = useState<Restored>();
   const rollback = api.conflicts.rollback.useMutation();
@@ -32,14 +33,17 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
   useEffect(() => {
     if (!key || !data) return;
     let cancelled = false;
-    Promise.all(
-      data.revisions.map(async (revision) => {
+    // Each revision on its own: one that does not open is shown as such, and the others stay restorable.
+    void Promise.all(
+      data.revisions.map(async (revision): Promise<readonly [number, Opened]> => {
         const identity = { userId: key.userId, collection, recordId, schemaVersion: revision.schemaVersion };
-        return [revision.revision, (await openRecord(key.dataKey, identity, revision)) as Json | null] as const;
+        try {
+          return [revision.revision, { value: (await openRecord(key.dataKey, identity, revision)) as Json | null }];
+        } catch (error) {
+          return [revision.revision, { error: error instanceof Error ? error.message : "Could not decrypt this revision." }];
+        }
       }),
-    )
-      .then((entries) => !cancelled && setPlain(Object.fromEntries(entries)))
-      .catch((error: unknown) => !cancelled && setDecryptError(error instanceof Error ? error.message : "Could not decrypt the history."));
+    ).then((entries) => !cancelled && setOpened(Object.fromEntries(entries)));
     return () => {
       cancelled = true;
     };
@@ -74,7 +78,6 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
   return (
     <div className="space-y-4">
       {!key && <UnlockPanel purpose="read earlier versions" />}
-      {decryptError && <Alert tone="error" title="These revisions cannot be decrypted">{decryptError}</Alert>}
       {restored && (
         <Alert tone="success" title={`Restored revision ${restored.restoredRevision} as revision ${restored.revision}`}>
           Every device picks it up on its next sync.{" "}
@@ -103,11 +106,7 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
                 <p className="text-sm text-zinc-500">
                   {revision.deviceName ?? "A removed device or the web"} · {timeAgo(revision.createdAt)}
                 </p>
-                {key && revision.revision in plain && (
-                  <pre className="mt-2 max-h-40 overflow-auto rounded-lg bg-zinc-50 p-3 font-mono text-xs text-zinc-800">
-                    {revision.deleted ? "(deleted)" : JSON.stringify(plain[revision.revision], null, 2)}
-                  </pre>
-                )}
+                {key && revision.revision in opened && <RevisionValue opened={opened[revision.revision]!} deleted={revision.deleted} />}
               </div>
               {revision.revision !== currentRevision && (
                 <Button size="sm" variant="secondary" onClick={() => setPendingRestore(revision.revision)} aria-label={`Restore revision ${revision.revision}`}>
@@ -130,4 +129,15 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
       </ConfirmDialog>
     </div>
   );
+}
+
+function RevisionValue({ opened, deleted }: { opened: Opened; deleted: boolean }) {
+  if ("error" in opened) {
+    return (
+      <p className="mt-2 rounded-lg bg-red-50 p-3 text-xs text-red-800">
+        <span className="font-medium">Cannot be decrypted:</span> {opened.error}. Restore a revision that opened to replace it.
+      </p>
+    );
+  }
+  return <pre className="mt-2 max-h-40 overflow-auto rounded-lg bg-zinc-50 p-3 font-mono text-xs text-zinc-800">{deleted ? "(deleted)" : JSON.stringify(opened.value, null, 2)}</pre>;
 }
