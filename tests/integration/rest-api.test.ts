@@ -187,6 +187,7 @@ describe("the OpenAPI document", () => {
         "GET /sync/download",
         "GET /sync/listing",
         "GET /sync/conflicts",
+        "GET /sync/conflicts/{id}",
         "POST /sync/resolve",
         "DELETE /sync/data",
         "GET /sync/keys",
@@ -280,7 +281,7 @@ describe("the REST API over HTTP with a device token", () => {
     expect((await rest("get", "/sync/download", { token: alice.token, query: { cursor: "0" } })).body.changes).toMatchObject([{ id: "p-1", revision: 1, deleted: false }]);
   }, 60_000);
 
-  it("lists and resolves a conflict", async () => {
+  it("lists a conflict, reads its versions and resolves it", async () => {
     const identity = { userId: alice.user.id, collection: "projects", recordId: "p-1", schemaVersion: 1 };
     const stale = encryptRecord(dataKey, identity, { name: "DevPulse (edited offline)" });
     const upload = await rest("post", "/sync/upload", {
@@ -295,6 +296,17 @@ describe("the REST API over HTTP with a device token", () => {
     // Bob cannot see or resolve it.
     expect((await rest("get", "/sync/conflicts", { token: bob.token })).body.items).toEqual([]);
     expect((await rest("post", "/sync/resolve", { token: bob.token, body: { id: conflictId, strategy: "local_wins" } })).status).toBe(404);
+
+    // Its versions, to compare or merge on the device: the refused one opens to what was sent, the server's to the original.
+    const one = await rest("get", "/sync/conflicts/{id}", { token: alice.token, path: { id: conflictId } });
+    expect(one.body).toMatchObject({ id: conflictId, recordId: "p-1", baseRevision: null, base: null, local: { ciphertext: stale.envelope, deviceId: alice.deviceId }, remote: { revision: 1 } });
+    expect(decryptEnvelope(dataKey, identity, one.body.local.ciphertext)).toEqual({ name: "DevPulse (edited offline)" });
+    expect(decryptEnvelope(dataKey, identity, one.body.remote.ciphertext)).toEqual({ name: "DevPulse", color: "#3070ec" });
+    const bobs = await rest("get", "/sync/conflicts/{id}", { token: bob.token, path: { id: conflictId } });
+    expect(bobs).toMatchObject({ status: 404, body: { code: "NOT_FOUND" } });
+    const notAnId = await rest("get", "/sync/conflicts/{id}", { token: alice.token, path: { id: "p-1" } });
+    expect(notAnId.status).toBe(400);
+    expect(JSON.stringify(notAnId.body)).toContain("Not a conflict id");
 
     const resolved = await rest("post", "/sync/resolve", { token: alice.token, body: { id: conflictId, strategy: "local_wins" } });
     expect(resolved.body).toMatchObject({ id: conflictId, strategy: "local_wins", revision: 2 });

@@ -160,6 +160,26 @@ async function revisionOf(db: DbOrTx, userId: string, collection: string, record
   return row ?? null;
 }
 
+/** A version of the record in a conflict, as ciphertext (null for a deletion). */
+const ZConflictVersion = z.object({
+  ciphertext: z.string().nullable(),
+  checksum: z.string().nullable(),
+  schemaVersion: z.number().int(),
+  deleted: z.boolean(),
+  /** The device that wrote it (null: removed since, or the web). */
+  deviceId: z.string().nullable(),
+  createdAt: ZTimestamp,
+});
+
+export const ZConflictDetail = ZConflictSummary.extend({
+  /** The revision the device's edit was made on (null: created on both sides, or no longer kept). */
+  base: ZConflictVersion.extend({ revision: z.number().int() }).nullable(),
+  /** The device's refused version. */
+  local: ZConflictVersion,
+  /** The server's version now, which a resolution is written on top of (null: no record any more). */
+  remote: ZConflictVersion.extend({ revision: z.number().int() }).nullable(),
+});
+
 /**
  * One conflict with its three versions as ciphertext: base (what the device edited),
  * local (the refused version) and remote — the server's version now, which is what a

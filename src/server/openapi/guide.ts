@@ -230,5 +230,24 @@ plaintext \`${v.plaintext}\`:
   ${SYNC_LIMITS.maxBatchCiphertextBytes / 1024 / 1024} MiB per batch.
 - \`GET /sync/download?cursor=0\` pages through changes in order (tombstones included); call again
   with the answer's \`cursor\` while \`hasMore\` is true, and keep the last cursor for next time.
+  A change whose envelope does not open on your device (another client wrote it wrongly, or it was
+  altered) should be skipped and reported, not stop the download: a later revision may open.
+
+### Resolving conflicts
+
+- A change whose \`baseRevision\` is not the server's current revision (or \`null\` for a record that exists) is not applied: the server keeps its own
+  version, records yours as a conflict (\`update_conflict\`, \`delete_conflict\` when one side is a
+  deletion, \`schema_conflict\` when the schema versions differ) and answers it with the server's
+  version. The record stays at the server's version until the conflict is resolved.
+- \`GET /sync/conflicts?status=open\` lists them; \`GET /sync/conflicts/{id}\` gives one with its three
+  versions as envelopes: \`base\` (the revision your edit was made on, if still kept), \`local\` (your
+  refused version) and \`remote\` (the server's version now, \`null\` if the record is gone).
+- \`POST /sync/resolve\` with \`{ "id", "strategy" }\`: \`local_wins\` writes your refused version as a new
+  revision, \`remote_wins\` keeps the server's (nothing is written), \`merge\` and \`manual\` write the
+  value you send as \`resolved\` (\`{ ciphertext, checksum, schemaVersion, deleted, keyId }\`, encrypted
+  on your device for the same record). Pass \`expectedRevision\`: the \`remote.revision\` you decided
+  against (\`null\` if there was none); it defaults to the server's revision when the conflict arose.
+  If the record moved on since, nothing is written and the answer is 412: read the conflict again.
+  A conflict already resolved answers 409. The answer's \`revision\` is the record's revision after it.
 `.trim();
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getRecordHistory, rollbackRecord, ZRecordRef, ZRollbackInput } from "../../conflicts/history";
-import { countConflicts, getConflict, listConflicts, ZConflictPage, ZCountConflictsInput, ZListConflictsInput } from "../../conflicts/queries";
+import { countConflicts, getConflict, listConflicts, ZConflictDetail, ZConflictPage, ZCountConflictsInput, ZListConflictsInput } from "../../conflicts/queries";
 import { resolveConflict, resolveConflicts, resolveMatchingConflicts, ZResolveConflictInput, ZResolveManyInput, ZResolveMatchingInput } from "../../conflicts/resolve";
 import { getMergeRules, setMergeRule, ZSetMergeRuleInput } from "../../sync/merge-rules";
 import { ZResolveConflictResult } from "../../sync/schemas";
@@ -26,7 +26,11 @@ export const conflictsRouter = createTRPCRouter({
   count: protectedProcedure.input(ZCountConflictsInput).query(({ ctx, input }) => countConflicts(ctx.db, ctx.user.id, input)),
 
   /** Signed in: one of the user's conflicts with base, local and remote ciphertexts. */
-  get: protectedProcedure.input(z.object({ id: z.uuid("Not a conflict id") })).query(({ ctx, input }) => getConflict(ctx.db, ctx.user.id, input.id)),
+  get: protectedProcedure
+    .meta({ openapi: { method: "GET", path: "/sync/conflicts/{id}", protect: true, tags: ["Sync"], summary: "One conflict with its base, local and server versions (ciphertext)", errorResponses: [404] } })
+    .input(z.object({ id: z.uuid("Not a conflict id: use an id from the conflicts list") }))
+    .output(ZConflictDetail)
+    .query(({ ctx, input }) => getConflict(ctx.db, ctx.user.id, input.id)),
 
   /** Signed in: resolve one of the user's open conflicts by strategy (refused if the record moved on). */
   resolve: protectedProcedure
