@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GET as callbackGET } from "~/app/api/integrations/[provider]/callback/route";
 import { GET as openApiGET } from "~/app/api/openapi.json/route";
 import { GET as trpcGET, POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
-import { DELETE as restDELETE, GET as restGET, POST as restPOST } from "~/app/api/v1/[...path]/route";
+import { DELETE as restDELETE, GET as restGET, PATCH as restPATCH, POST as restPOST, PUT as restPUT } from "~/app/api/v1/[...path]/route";
 import { commands } from "~/cli/commands";
 import { saveConfig } from "~/cli/config";
 import { CLI_CLIENT } from "~/cli/version";
@@ -44,6 +44,8 @@ beforeAll(async () => {
     { method: "GET", path: /^\/api\/v1\//, handler: restGET },
     { method: "POST", path: /^\/api\/v1\//, handler: restPOST },
     { method: "DELETE", path: /^\/api\/v1\//, handler: restDELETE },
+    { method: "PUT", path: /^\/api\/v1\//, handler: restPUT },
+    { method: "PATCH", path: /^\/api\/v1\//, handler: restPATCH },
     { method: "GET", path: /^\/api\/trpc\//, handler: trpcGET },
     { method: "POST", path: /^\/api\/trpc\//, handler: trpcPOST },
     { method: "GET", path: /^\/api\/openapi\.json$/, handler: (request) => openApiGET(request) },
@@ -493,6 +495,22 @@ describe("rate limits over REST", () => {
     const notJson = await fetch(`${server.url}/api/v1/sync/upload`, { method: "POST", headers: { ...headers, "content-type": "text/plain" }, body: "hello" });
     expect(notJson.status).toBe(415);
     expectDocumented("post", "/sync/upload", notJson.status, (await notJson.json()) as Json);
+  });
+
+  it("answers a method a documented path does not take 405 with Allow, in the API's error shape; an unknown path stays 404", async () => {
+    const headers = { "x-forwarded-for": clientAddress };
+    const wrongVerb = await fetch(`${server.url}/api/v1/sync/upload`, { method: "PUT", headers });
+    expect(wrongVerb.status).toBe(405);
+    expect(wrongVerb.headers.get("allow")).toBe("POST");
+    expect(await wrongVerb.json()).toMatchObject({ code: "METHOD_NOT_SUPPORTED", message: "PUT is not supported on /sync/upload: use POST.", data: { httpStatus: 405 } });
+    // a path with a parameter, and one path with two methods
+    const templated = await fetch(`${server.url}/api/v1/sync/conflicts/${randomUUID()}`, { method: "DELETE", headers });
+    expect([templated.status, templated.headers.get("allow")]).toEqual([405, "GET"]);
+    const keys = await fetch(`${server.url}/api/v1/sync/keys`, { method: "PATCH", headers });
+    expect([keys.status, keys.headers.get("allow")]).toEqual([405, "GET, POST"]);
+    const unknown = await fetch(`${server.url}/api/v1/sync/uploads`, { method: "PUT", headers });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("allow")).toBeNull();
   });
 
   it("answers the device grant's slow_down with 429 and Retry-After set to the new polling interval", async () => {

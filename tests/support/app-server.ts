@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response> | Response;
-export type Route = { method: "GET" | "POST" | "PUT" | "DELETE"; path: RegExp; handler: Handler };
+export type Route = { method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; path: RegExp; handler: Handler };
 
 /**
  * A real HTTP server in front of some of the app's route handlers, for flows where a

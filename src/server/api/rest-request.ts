@@ -1,3 +1,6 @@
+import { getOpenApiDocument, REST_ENDPOINT } from "../openapi/document";
+import { apiResponseHeaders, restErrorBody } from "./responses";
+
 /**
  * A POST that carries nothing (no Content-Type, no body) as the API's `{}`. Operations whose only
  * input is in the path document no request body, so a client generated from the document sends
@@ -12,4 +15,30 @@ export function withEmptyObjectBody(request: Request): Request {
   headers.set("content-type", "application/json");
   headers.set("content-length", "2");
   return new Request(request, { headers, body: "{}" });
+}
+
+let routes: { pattern: RegExp; methods: string[] }[] | undefined;
+
+/** The document's paths as patterns (`/sync/conflicts/{id}` matches one segment for `{id}`), with the methods each takes. */
+function documentedRoutes() {
+  routes ??= Object.entries(getOpenApiDocument().paths ?? {}).map(([template, item]) => ({
+    pattern: new RegExp(`^${template.split(/\{\w+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[^/]+")}/?$`),
+    methods: Object.keys(item as object).map((method) => method.toUpperCase()),
+  }));
+  return routes;
+}
+
+/**
+ * 405 with `Allow` for a path the API has, called with a method it does not take there: trpc-to-openapi
+ * answers any unmatched method and path alike with 404, which tells a client it has the wrong address
+ * when it has the wrong verb. Null for anything else (the adapter answers it).
+ */
+export function refuseUnsupportedMethod(request: Request): Response | null {
+  const path = new URL(request.url).pathname.slice(REST_ENDPOINT.length) || "/";
+  const matched = documentedRoutes().filter((route) => route.pattern.test(path));
+  if (matched.length === 0) return null;
+  const allowed = [...new Set(matched.flatMap((route) => route.methods))].sort();
+  if (allowed.includes(request.method)) return null;
+  const body = restErrorBody("METHOD_NOT_SUPPORTED", 405, `${request.method} is not supported on ${path}: use ${allowed.join(" or ")}.`);
+  return Response.json(body, { status: 405, headers: { ...apiResponseHeaders([]), allow: allowed.join(", ") } });
 }

@@ -82,13 +82,16 @@ const errorResponse = (status: string) => ({
   content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
 });
 
+/** Where the REST API is mounted: the route handler's endpoint and the document's base URL. */
+export const REST_ENDPOINT = "/api/v1";
+
 /** Builds the document for a deployment at `appUrl` (servers, links in the guide). */
 export function buildOpenApiDocument(appUrl: string): OpenAPIObject {
   const document = generateOpenApiDocument(appRouter, {
     title: "DevPulse Cloud API",
     version: packageJson.version,
     description: apiGuide(appUrl),
-    baseUrl: `${appUrl}/api/v1`,
+    baseUrl: `${appUrl}${REST_ENDPOINT}`,
     docsUrl: `${appUrl}/docs`,
     tags: TAGS,
     securitySchemes: {

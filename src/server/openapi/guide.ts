@@ -133,6 +133,7 @@ for forms (\`zodError\`) and machine-readable \`details\` (e.g. \`reason\`, \`oa
 Statuses: 400 bad input; 401 no, malformed or revoked token (sign the device in again);
 403 not allowed (e.g. \`details.reason = "cloud_sync_off"\`: the user has not agreed to cloud
 sync, or switched a collection off); 404 not found (someone else's data does not exist for you);
+405 a method the path does not take (\`Allow\` names those it does);
 409 conflict (e.g. keys already set up, a conflict already resolved); 410 \`RESYNC_REQUIRED\` from
 \`/sync/download\` (your cursor is older than the retention horizon, \`details.horizon\`, or past
 the server's latest change, \`details.latestSeq\`, as after a restore from a backup: compare your

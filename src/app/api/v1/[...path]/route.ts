@@ -1,8 +1,9 @@
 import { createOpenApiFetchHandler } from "trpc-to-openapi";
 import { appRouter } from "~/server/api/root";
 import { apiResponseHeaders, domainHttpStatus, logUnexpectedError, restErrorBody } from "~/server/api/responses";
-import { withEmptyObjectBody } from "~/server/api/rest-request";
+import { refuseUnsupportedMethod, withEmptyObjectBody } from "~/server/api/rest-request";
 import { createContextFromRequest } from "~/server/api/trpc";
+import { REST_ENDPOINT } from "~/server/openapi/document";
 import { withBodyLimit } from "~/server/security/body-limits";
 
 export const dynamic = "force-dynamic";
@@ -13,8 +14,9 @@ export const dynamic = "force-dynamic";
  * session cookie, client version), errors and headers. No logic of its own.
  */
 const handler = withBodyLimit("rest", (req: Request) =>
+  refuseUnsupportedMethod(req) ??
   createOpenApiFetchHandler({
-    endpoint: "/api/v1",
+    endpoint: REST_ENDPOINT,
     req: withEmptyObjectBody(req),
     router: appRouter,
     createContext: () => createContextFromRequest(req),
