@@ -222,12 +222,16 @@ export function createSyncClient(options: SyncClientOptions) {
   }
 
   /**
-   * Records the outcome of pushing `sent` — unless the record was edited while the
-   * push was in flight: then the newer edit stays pending, on top of the new revision.
+   * Records the outcome of pushing `sent` — unless the record was edited while the push was in
+   * flight. Then the newer edit stays pending: on top of the new revision when `sent` was written
+   * as it was (the edit was made on it), and on the revision it was made on when `sent` met a
+   * conflict, so that its push meets the server's version as a conflict too. Moved onto the
+   * conflict's outcome instead, it would be written over the other device's version unseen.
    */
-  function settle(local: Record<string, LocalRecord>, id: string, sent: LocalRecord, next: LocalRecord) {
+  function settle(local: Record<string, LocalRecord>, id: string, sent: LocalRecord, next: LocalRecord, { conflicted }: { conflicted: boolean }) {
     const now = local[id];
-    local[id] = now === sent || !now?.dirty ? next : { ...now, revision: next.revision, base: next.base, baseDeleted: next.baseDeleted, baseSchemaVersion: next.baseSchemaVersion };
+    if (now === sent || !now?.dirty) local[id] = next;
+    else if (!conflicted) local[id] = { ...now, revision: next.revision, base: next.base, baseDeleted: next.baseDeleted, baseSchemaVersion: next.baseSchemaVersion };
   }
 
   type DirtyRecord = [collection: string, id: string, record: LocalRecord];
@@ -270,12 +274,12 @@ export function createSyncClient(options: SyncClientOptions) {
       const [collection, id, record] = batch[index]!;
       const local = records(snap, collection);
       if (item.status === "applied" || item.status === "unchanged") {
-        settle(local, id, record, adopt(record, item.revision, record.value, record.deleted, record.schemaVersion));
+        settle(local, id, record, adopt(record, item.revision, record.value, record.deleted, record.schemaVersion), { conflicted: false });
         if (item.status === "applied") summary.applied += 1;
       } else {
         summary.conflicts += 1;
         const { record: next, resolved } = await resolveByStrategy(item, record);
-        settle(local, id, record, next);
+        settle(local, id, record, next, { conflicted: true });
         if (resolved) summary.autoResolved += 1;
         else summary.openConflicts.push(item.conflictId);
       }

@@ -187,6 +187,28 @@ describe("sync client: local edits are never lost", () => {
     expect(await other.sync.get("settings", "s")).toEqual({ v: 2 });
   });
 
+  it("an edit made while a push meets a conflict still meets the other device's version, never written over it", async () => {
+    const { device } = await newUser("inflight-conflict");
+    const a = await device("a", { settings: "manual" });
+    const b = await device("b");
+    for (const d of [a, b]) await d.sync.unlock(PASSPHRASE);
+    await a.sync.put("settings", "s", { theme: "dark", size: 1 });
+    await a.sync.sync();
+    await b.sync.sync();
+    await b.sync.put("settings", "s", { theme: "light", size: 1 });
+    await b.sync.sync();
+
+    await a.sync.put("settings", "s", { theme: "dark", size: 2 });
+    const pushing = a.sync.push();
+    await a.sync.put("settings", "s", { theme: "dark", size: 3 }); // made on revision 1, like the edit in flight
+    await expect(pushing).resolves.toMatchObject({ conflicts: 1, openConflicts: [expect.any(String)] });
+    expect(await a.sync.get("settings", "s")).toEqual({ theme: "dark", size: 3 });
+    // its push meets b's version as a conflict too (it was written over it, unseen, before)
+    await expect(a.sync.push()).resolves.toMatchObject({ applied: 0, conflicts: 1 });
+    await b.sync.sync();
+    expect(await b.sync.get("settings", "s")).toEqual({ theme: "light", size: 1 });
+  });
+
   it("refuses record ids the server would refuse, before they can block later pushes", async () => {
     const { device } = await newUser("badid");
     const laptop = await device("laptop");
