@@ -147,6 +147,12 @@ describe("resolving merge and schema conflicts", () => {
   it("merge writes the client's encrypted result as the next revision", async () => {
     const { user, caller, ids } = await twoConflicts("merge-ok");
     const merged = "opaque:merged by the client";
+    // a key id the envelope contradicts is refused before anything is written
+    const contradicted = "dp2.A256GCM.3.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA";
+    await expect(
+      caller.conflicts.resolve({ id: ids[0]!, strategy: "merge", resolved: { ciphertext: contradicted, checksum: sha256Hex(contradicted), schemaVersion: 1, deleted: false, keyId: 1 } }),
+    ).rejects.toThrow("keyId differs from the key id the envelope names");
+    expect(await current(user.id, "p1")).toMatchObject({ revision: 2 });
     await expect(
       caller.conflicts.resolve({ id: ids[0]!, strategy: "merge", resolved: { ciphertext: merged, checksum: sha256Hex(merged), schemaVersion: 1, deleted: false } }),
     ).resolves.toMatchObject({ revision: 3 });

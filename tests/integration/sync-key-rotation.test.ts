@@ -158,22 +158,29 @@ describe("key rotation after a lost device", () => {
     }
   });
 
-  it("refuses pushes under an unknown key id, and under a retired one with the typed KEY_ROTATED error", async () => {
+  it("refuses pushes under an unknown key id, under a retired one with the typed KEY_ROTATED error, and a keyId the envelope contradicts", async () => {
     const { device } = await newUser("refuse");
     const laptop = await device("laptop");
     await laptop.sync.unlock(PASSPHRASE);
     await laptop.sync.put("projects", "p", { v: 1 });
     await laptop.sync.sync();
-    const change = { collection: "projects" as const, id: "q", baseRevision: null, ciphertext: "dp2.A256GCM.5.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA", schemaVersion: 1, deleted: false };
-    const checksum = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(change.ciphertext))), (b) => b.toString(16).padStart(2, "0")).join("");
-    const unknown = await errorOf(() => laptop.client.sync.push.mutate({ idempotencyKey: crypto.randomUUID(), deviceId: laptop.deviceId, changes: [{ ...change, checksum }] }));
-    expect(unknown).toMatchObject({ data: { code: "BAD_REQUEST" }, message: expect.stringMatching(/Unknown encryption key id/) });
+    /** A change of record q carrying an envelope that names `keyId` (its content is not checked by the server). */
+    const changeUnder = async (keyId: number, claimed?: number) => {
+      const ciphertext = `dp2.A256GCM.${keyId}.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA`;
+      const checksum = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(ciphertext))), (b) => b.toString(16).padStart(2, "0")).join("");
+      return { collection: "projects" as const, id: "q", baseRevision: null, ciphertext, checksum, schemaVersion: 1, deleted: false, ...(claimed === undefined ? {} : { keyId: claimed }) };
+    };
+    const pushing = async (change: Awaited<ReturnType<typeof changeUnder>>) =>
+      errorOf(() => laptop.client.sync.push.mutate({ idempotencyKey: crypto.randomUUID(), deviceId: laptop.deviceId, changes: [change] }));
+    expect(await pushing(await changeUnder(5))).toMatchObject({ data: { code: "BAD_REQUEST" }, message: expect.stringMatching(/Unknown encryption key id/) });
+    // A claim the envelope contradicts would pass the key checks and lock every reader out (they follow the envelope).
+    expect(await pushing(await changeUnder(5, 1))).toMatchObject({ data: { code: "BAD_REQUEST" }, message: expect.stringContaining("keyId differs from the key id the envelope names") });
 
     await rotateEncryptionKey({ client: laptop.client, passphrase: PASSPHRASE });
-    const retired = await errorOf(() =>
-      laptop.client.sync.push.mutate({ idempotencyKey: crypto.randomUUID(), deviceId: laptop.deviceId, changes: [{ ...change, ciphertext: change.ciphertext, checksum, keyId: 1 }] }),
-    );
-    expect(retired).toMatchObject({ data: { code: "PRECONDITION_FAILED", details: { reason: "KEY_ROTATED", currentKeyId: 2 } } });
+    expect(await pushing(await changeUnder(1, 1))).toMatchObject({ data: { code: "PRECONDITION_FAILED", details: { reason: "KEY_ROTATED", currentKeyId: 2 } } });
+    expect(await pushing(await changeUnder(1))).toMatchObject({ data: { code: "PRECONDITION_FAILED", details: { reason: "KEY_ROTATED" } } });
+    // nothing of q was stored
+    expect((await laptop.client.sync.pull.query({ cursor: 0 })).changes.map((change) => change.id)).not.toContain("q");
   });
 
   it("one user's rotation never lists, replaces or counts another user's records", async () => {

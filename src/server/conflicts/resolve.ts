@@ -7,7 +7,7 @@ import { AppError } from "../errors";
 import { encodeCursor, openConflictsBetween, ZConflictFilter } from "./queries";
 import { sha256Hex } from "../hash";
 import { publishSafely } from "../realtime/publisher";
-import { ZEncryptedValue, ZKeyId, ZSchemaVersion } from "../sync/schemas";
+import { KEY_ID_MISMATCH, keyIdMatchesEnvelope, ZEncryptedValue, ZKeyId, ZSchemaVersion } from "../sync/schemas";
 import { assertKeyIdsAcceptedNow, claimedKeyId } from "../sync/key-rotation";
 import { currentRevision, lockSequence, writeNextRevision } from "../sync/sequence";
 
@@ -21,7 +21,9 @@ export const ZResolveConflictInput = z
      */
     expectedRevision: ZRevision.nullable().optional(),
     /** For merge and manual: the chosen result, encrypted on the client. */
-    resolved: ZEncryptedValue.extend({ schemaVersion: ZSchemaVersion, deleted: ZStrictBoolean.default(false), keyId: ZKeyId.optional() }).optional(),
+    resolved: ZEncryptedValue.extend({ schemaVersion: ZSchemaVersion, deleted: ZStrictBoolean.default(false), keyId: ZKeyId.optional() })
+      .refine(keyIdMatchesEnvelope, KEY_ID_MISMATCH)
+      .optional(),
   })
   .refine((input) => input.strategy === "local_wins" || input.strategy === "remote_wins" || input.resolved, {
     message: "merge and manual resolutions need the resolved value (encrypted on your device)",

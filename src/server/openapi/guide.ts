@@ -223,7 +223,8 @@ plaintext \`${v.plaintext}\`:
   "<your device id>", "changes": [{ "collection": "projects", "id": "p-1", "baseRevision": null,
   "ciphertext": "<envelope>", "checksum": "<hex>", "schemaVersion": 1, "deleted": false, "keyId": 1 }] }\`.
   \`baseRevision\` is the server revision your edit was made on (\`null\` for a new record); a
-  deletion sends \`deleted: true\` with \`ciphertext\` and \`checksum\` null. The batch applies
+  deletion sends \`deleted: true\` with \`ciphertext\` and \`checksum\` null. \`keyId\` may be left out; when
+  sent, it must be the key id the envelope names (400 otherwise). The batch applies
   atomically; each change is \`applied\`, \`unchanged\` or a \`conflict\` (with the server's version,
   never overwritten: resolve it with \`POST /sync/resolve\`). A retry of the same batch with the same idempotency key
   answers the first result; a key already used for a different batch (or by another device) is

@@ -8,7 +8,7 @@ import { selectRows, type Db, type DbOrTx, type Tx } from "../db/client";
 import { syncKeyRotations, syncKeys } from "../db/schema";
 import { AppError } from "../errors";
 import { sha256Hex } from "../hash";
-import { ZEncryptedValue, ZKeyBundle, ZKeyId } from "./schemas";
+import { KEY_ID_MISMATCH, keyIdMatchesEnvelope, ZEncryptedValue, ZKeyBundle, ZKeyId } from "./schemas";
 import { lockSequence } from "./sequence";
 
 /**
@@ -52,7 +52,7 @@ export const ZReencryptInput = z.object({
         ciphertext: ZEncryptedValue.shape.ciphertext,
         checksum: ZEncryptedValue.shape.checksum,
         keyId: ZKeyId,
-      }),
+      }).refine(keyIdMatchesEnvelope, KEY_ID_MISMATCH),
     )
     .min(1)
     .max(500, "At most 500 items per call"),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ZRevision, ZStrictBoolean, ZText } from "~/lib/schemas/primitives";
 import { INITIAL_KEY_ID, KDF_MIN_ITERATIONS, MAX_KEY_ID } from "~/lib/crypto/keys";
+import { envelopeKeyId } from "~/lib/crypto/records";
 import { ZRecordId, ZSyncCollection } from "~/lib/schemas/collections";
 import { conflictStrategies, syncConflictTypes } from "../db/schema";
 
@@ -19,6 +20,15 @@ const ZChecksum = ZText.regex(/^[0-9a-f]{64}$/, "Checksum must be the lowercase 
 export const ZSchemaVersion = z.number().int().min(1).max(10_000);
 /** The data key a ciphertext is under, as the client says (the server cannot verify it); 1 from clients that predate key rotation. */
 export const ZKeyId = z.number().int().min(INITIAL_KEY_ID, "Key ids start at 1").max(MAX_KEY_ID);
+
+/**
+ * A key id sent beside an envelope names the key the envelope names, when the envelope names one:
+ * readers pick the key by the envelope, and the server counts rotation by the claim, so a mismatch
+ * would pass the server's key checks and then lock every reader out. Refine with `path: ["keyId"]`.
+ */
+export const keyIdMatchesEnvelope = (value: { keyId?: number; ciphertext: string | null }) =>
+  value.keyId === undefined || value.ciphertext === null || (envelopeKeyId(value.ciphertext) ?? value.keyId) === value.keyId;
+export const KEY_ID_MISMATCH = { message: "keyId differs from the key id the envelope names", path: ["keyId"] };
 
 export const ZEncryptedValue = z.object({
   ciphertext: ZText
@@ -48,7 +58,8 @@ export const ZPushChange = z
   .refine((change) => (change.ciphertext === null) === (change.checksum === null), {
     message: "Ciphertext and checksum come together",
     path: ["checksum"],
-  });
+  })
+  .refine(keyIdMatchesEnvelope, KEY_ID_MISMATCH);
 export type TPushChange = z.infer<typeof ZPushChange>;
 
 export const ZPushInput = z.object({
