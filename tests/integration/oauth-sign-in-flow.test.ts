@@ -12,11 +12,10 @@ import { signInThroughProvider } from "../support/next-auth-flow";
 
 // "Sign in with Google / Microsoft / LinkedIn" end to end: next-auth with the app's options,
 // each provider's double (discovery, consent, code exchange, signed id_token), our database.
-// The linking rule under test: an identity joins an account that already has its email only
-// when the provider vouches for the address.
+// The linking rule under test: an identity never joins an account that already has its email,
+// even when the provider vouches for the address; only the signed-in owner links it (account page).
 
 const CALLBACK_BASE = "http://localhost:3000/api/auth/callback";
-const ALREADY_EXISTS = "An account with this email already exists. Sign in with your password.";
 
 let google: GoogleDouble;
 let microsoft: MicrosoftDouble;
@@ -53,12 +52,15 @@ async function userByEmail(email: string) {
   return user;
 }
 
-/** A refused sign-in: back on the sign-in page with our message, no session, no identity stored for the provider. */
-async function expectRefused(outcome: Awaited<ReturnType<typeof signInThroughProvider>>, provider: string, existingUserId: string) {
+/** Signs in with `provider` and expects a refusal: back on the sign-in page with next-auth's code and the provider, no session, the account's identities unchanged. */
+async function expectRefused(provider: string, existingUserId: string) {
+  const linksBefore = await linksOf(existingUserId);
+  const outcome = await signInThroughProvider(provider);
   expect(outcome.session).toBeNull();
   expect(outcome.location.pathname).toBe("/sign-in");
-  expect(outcome.location.searchParams.get("error")).toBe(ALREADY_EXISTS);
-  expect((await linksOf(existingUserId)).filter((link) => link.provider === provider)).toEqual([]);
+  expect(outcome.location.searchParams.get("error")).toBe("OAuthAccountNotLinked");
+  expect(outcome.location.searchParams.get("provider")).toBe(provider);
+  expect(await linksOf(existingUserId)).toEqual(linksBefore);
 }
 
 /** Microsoft's seeded people are mutable: each test gives one a fresh address (a tenant admin can type any). */
@@ -94,24 +96,20 @@ describe("Sign in with Microsoft (Entra ID, tenant common)", () => {
     const { user, email } = await signedUpUser("victim");
     microsoftPerson("Bruno Costa", email);
     microsoft.oauth.optionalClaims = [];
-    await expectRefused(await signInThroughProvider("microsoft"), "microsoft", user.id);
+    await expectRefused("microsoft", user.id);
 
     // The app registration asks for xms_edov, but the tenant does not own example.test.
     microsoft.oauth.optionalClaims = ["xms_edov"];
-    await expectRefused(await signInThroughProvider("microsoft"), "microsoft", user.id);
+    await expectRefused("microsoft", user.id);
   });
 
-  it("joins the existing account when the tenant owns the email's domain (xms_edov true)", async () => {
+  it("does not join an existing account even when the tenant owns the email's domain (xms_edov true)", async () => {
     microsoft.oauth.optionalClaims = ["xms_edov"];
     const { user } = await signedUpUser("entra");
     const mail = `bruno-${randomUUID()}@${microsoft.tenant.domain}`;
     await (await getDb()).update(users).set({ email: mail }).where(eq(users.id, user.id));
     microsoftPerson("Bruno Costa", mail);
-
-    const outcome = await signInThroughProvider("microsoft");
-    expect(outcome.location.pathname).toBe("/dashboard");
-    expect(outcome.session?.userId).toBe(user.id);
-    expect((await linksOf(user.id)).map((link) => link.provider)).toEqual(["microsoft"]);
+    await expectRefused("microsoft", user.id);
   });
 
   it("signs in with a single-tenant configuration too (the tenant's own issuer, as the sandbox uses)", async () => {
@@ -139,24 +137,21 @@ describe("Sign in with LinkedIn (OpenID Connect)", () => {
     expect(await linksOf(user!.id)).toEqual([{ provider: "linkedin", providerAccountId: expect.any(String) }]);
   });
 
-  it("joins the existing account with a LinkedIn-verified email", async () => {
+  it("does not join an existing account with a LinkedIn-verified email", async () => {
     const { user, email } = await signedUpUser("li-verified");
-    const member = linkedIn.addMember({ email, firstName: "Verified", lastName: "Member", emailVerified: true });
-    linkedIn.signInAs(member);
-    const outcome = await signInThroughProvider("linkedin");
-    expect(outcome.session?.userId).toBe(user.id);
-    expect(await linksOf(user.id)).toEqual([{ provider: "linkedin", providerAccountId: linkedIn.subjectOf(member) }]);
+    linkedIn.signInAs(linkedIn.addMember({ email, firstName: "Verified", lastName: "Member", emailVerified: true }));
+    await expectRefused("linkedin", user.id);
   });
 
   it("does not join an existing account with an email the member never confirmed", async () => {
     const { user, email } = await signedUpUser("li-unverified");
     linkedIn.signInAs(linkedIn.addMember({ email, firstName: "Unverified", lastName: "Member", emailVerified: false }));
-    await expectRefused(await signInThroughProvider("linkedin"), "linkedin", user.id);
+    await expectRefused("linkedin", user.id);
   });
 });
 
 describe("Sign in with Google against GOOGLE_OAUTH_URL (no accounts.google.com discovery)", () => {
-  it("creates an account, then a Google-verified email joins an existing one", async () => {
+  it("creates an account for a new email; a Google-verified email of a password account is refused until the owner links Google", async () => {
     const newcomer = uniqueEmail("google-new");
     google.addAccount({ email: newcomer, name: "Ada Lovelace" });
     google.signInAs(newcomer);
@@ -166,11 +161,19 @@ describe("Sign in with Google against GOOGLE_OAUTH_URL (no accounts.google.com d
     expect(user).toMatchObject({ name: "Ada Lovelace" });
     expect(created.session?.userId).toBe(user!.id);
 
+    // Someone registered this address with a password before its owner ever signed in with Google.
     const { user: existing, email } = await signedUpUser("google-existing");
     google.addAccount({ email, name: "Existing User" });
     google.signInAs(email);
-    const linked = await signInThroughProvider("google");
-    expect(linked.session?.userId).toBe(existing.id);
+    await expectRefused("google", existing.id);
+    expect(await userByEmail(email)).toMatchObject({ id: existing.id });
+
+    // The account's owner, signed in, links Google on the account page; from then on Google signs in to it.
+    const linking = await signInThroughProvider("google", { linkToUserId: existing.id });
+    expect(linking.location.pathname + linking.location.search).toBe("/settings/account?linked=google");
+    const signedIn = await signInThroughProvider("google");
+    expect(signedIn.location.pathname).toBe("/dashboard");
+    expect(signedIn.session?.userId).toBe(existing.id);
     expect((await linksOf(existing.id)).map((link) => link.provider)).toEqual(["google"]);
   });
 });

@@ -6,9 +6,10 @@ import { describe, expect, it } from "vitest";
 import { OAuthButtons } from "~/components/auth/oauth-buttons";
 import { buildAuthOptions, enabledSignInProviders } from "~/server/auth/options";
 import { offeredSignInMethods } from "~/server/auth/providers";
-import { resolveOAuthUser } from "~/server/auth/oauth-accounts";
+import { linkOAuthIdentity } from "~/server/auth/account";
+import { accountNotLinkedMessage, OAUTH_ACCOUNT_NOT_LINKED, resolveOAuthUser } from "~/server/auth/oauth-accounts";
 import { getDb } from "~/server/db/client";
-import { oauthAccounts } from "~/server/db/schema";
+import { oauthAccounts, users } from "~/server/db/schema";
 import { parseEnv } from "~/server/env";
 import { signedUpUser, uniqueEmail } from "../support/callers";
 
@@ -59,28 +60,62 @@ describe("resolveOAuthUser", () => {
     const db = await getDb();
     const providerAccountId = randomUUID();
     const email = uniqueEmail("octocat");
-    const first = await resolveOAuthUser(db, { provider: "github", providerAccountId, email, emailVerified: false, name: "Octo" });
-    const again = await resolveOAuthUser(db, { provider: "github", providerAccountId, email: "changed@example.test", emailVerified: false });
+    const first = await resolveOAuthUser(db, { provider: "github", providerAccountId, email, name: "Octo" });
+    const again = await resolveOAuthUser(db, { provider: "github", providerAccountId, email: "changed@example.test" });
     expect(again.id).toBe(first.id);
     const links = await db.select().from(oauthAccounts).where(eq(oauthAccounts.userId, first.id));
     expect(links).toHaveLength(1);
   });
 
-  it("links a verified email to the existing account, and refuses an unverified one", async () => {
+  // Pre-account takeover: whoever registers an address first must not get its owner's later provider sign-in.
+  it("refuses an identity whose email already has a password account, and links nothing", async () => {
     const db = await getDb();
-    const { user, email } = await signedUpUser("linkme");
-    await expect(resolveOAuthUser(db, { provider: "github", providerAccountId: randomUUID(), email, emailVerified: false })).rejects.toMatchObject({
+    const { user, email } = await signedUpUser("pre-registered");
+    const providerAccountId = randomUUID();
+    const identitiesBefore = await db.select().from(oauthAccounts).where(eq(oauthAccounts.userId, user.id));
+
+    await expect(resolveOAuthUser(db, { provider: "google", providerAccountId, email: email.toUpperCase() })).rejects.toMatchObject({
       code: "CONFLICT",
+      message: "An account with this email already exists. Sign in the way you did before, then connect Google from your account page.",
+      details: { reason: OAUTH_ACCOUNT_NOT_LINKED },
     });
-    expect(await db.select().from(oauthAccounts).where(eq(oauthAccounts.userId, user.id))).toHaveLength(0);
-    const linked = await resolveOAuthUser(db, { provider: "google", providerAccountId: randomUUID(), email, emailVerified: true });
-    expect(linked.id).toBe(user.id);
+    expect(await db.select().from(oauthAccounts).where(eq(oauthAccounts.userId, user.id))).toEqual(identitiesBefore);
+    expect(await db.select().from(oauthAccounts).where(eq(oauthAccounts.providerAccountId, providerAccountId))).toEqual([]);
+    expect(await db.select({ id: users.id }).from(users).where(eq(users.email, email))).toEqual([{ id: user.id }]);
+  });
+
+  it("refuses a second provider's identity for an account another provider created", async () => {
+    const db = await getDb();
+    const email = uniqueEmail("first-provider");
+    const created = await resolveOAuthUser(db, { provider: "github", providerAccountId: randomUUID(), email });
+    await expect(resolveOAuthUser(db, { provider: "linkedin", providerAccountId: randomUUID(), email })).rejects.toMatchObject({
+      details: { reason: OAUTH_ACCOUNT_NOT_LINKED },
+    });
+    expect((await db.select().from(oauthAccounts).where(eq(oauthAccounts.userId, created.id))).map((link) => link.provider)).toEqual(["github"]);
+  });
+
+  it("signs in an identity the owner linked on the account page, whatever its email", async () => {
+    const db = await getDb();
+    const { user, email } = await signedUpUser("linked-owner");
+    const providerAccountId = randomUUID();
+    await linkOAuthIdentity(db, user.id, { provider: "google", providerAccountId });
+    expect((await resolveOAuthUser(db, { provider: "google", providerAccountId, email })).id).toBe(user.id);
+    expect((await resolveOAuthUser(db, { provider: "google", providerAccountId, email: uniqueEmail("elsewhere") })).id).toBe(user.id);
   });
 
   it("refuses an identity without an email", async () => {
     const db = await getDb();
-    await expect(resolveOAuthUser(db, { provider: "github", providerAccountId: randomUUID(), email: null, emailVerified: false })).rejects.toMatchObject({
+    await expect(resolveOAuthUser(db, { provider: "github", providerAccountId: randomUUID(), email: null })).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
+  });
+
+  it("names the provider in the sign-in page's message, or the method when the page was not told which", () => {
+    expect(accountNotLinkedMessage("microsoft")).toBe(
+      "An account with this email already exists. Sign in the way you did before, then connect Microsoft from your account page.",
+    );
+    expect(accountNotLinkedMessage(undefined)).toBe(
+      "An account with this email already exists. Sign in the way you did before, then connect this sign-in method from your account page.",
+    );
   });
 });

@@ -7,7 +7,7 @@ import { logger } from "../logger";
 import { readOrCreateLocalSecret } from "../secrets/local-secret";
 import { isOAuthSignInMethod, oauthSignInMethods, type OAuthSignInMethod } from "~/lib/schemas/sign-in-methods";
 import { linkOAuthIdentity } from "./account";
-import { resolveOAuthUser } from "./oauth-accounts";
+import { OAUTH_ACCOUNT_NOT_LINKED, resolveOAuthUser } from "./oauth-accounts";
 import { identityFromProfile, nextAuthSignInProviders, offeredSignInMethods } from "./providers";
 import { clientIpFrom } from "../http/client-address";
 import { signInWithPassword } from "./sign-in";
@@ -125,18 +125,21 @@ export function buildAuthOptions(env: Env, secret: string, linkToUserId?: string
           await resolveOAuthUser(await getDb(), { provider, providerAccountId: account.providerAccountId, ...identity });
           return true;
         } catch (error) {
+          // next-auth's code and the provider, not a message: the sign-in page words it and names the provider.
+          if (error instanceof AppError && error.details?.reason === OAUTH_ACCOUNT_NOT_LINKED) {
+            return `/sign-in?error=${OAUTH_ACCOUNT_NOT_LINKED}&provider=${encodeURIComponent(provider)}`;
+          }
           if (error instanceof AppError) return `/sign-in?error=${encodeURIComponent(error.message)}`;
           throw error;
         }
       },
       async jwt({ token, user, account, profile }) {
         if (account && isOAuthSignInMethod(account.provider)) {
-          // signIn() above linked or created the user; this finds it by the identity (never links again).
+          // signIn() above found or created the user; this finds it by the identity.
           const resolved = await resolveOAuthUser(await getDb(), {
             provider: account.provider,
             providerAccountId: account.providerAccountId,
             email: profile?.email,
-            emailVerified: false,
           });
           token.sub = resolved.id;
           token.sv = resolved.sessionVersion;

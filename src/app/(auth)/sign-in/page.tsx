@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm } from "~/components/auth/sign-in-form";
 import { safeCallbackUrl } from "~/components/auth/safe-callback";
+import { isOAuthSignInMethod } from "~/lib/schemas/sign-in-methods";
+import { accountNotLinkedMessage, OAUTH_ACCOUNT_NOT_LINKED } from "~/server/auth/oauth-accounts";
 import { offeredSignInMethods } from "~/server/auth/providers";
 import { getCurrentUser } from "~/server/auth/session";
 import { getEnv } from "~/server/env";
@@ -12,7 +14,6 @@ export const dynamic = "force-dynamic";
 const nextAuthErrors: Record<string, string> = {
   OAuthSignin: "Could not start signing in with that provider.",
   OAuthCallback: "The provider did not complete the sign-in. Try again.",
-  OAuthAccountNotLinked: "This email is already used by another sign-in method.",
   AccessDenied: "Access was denied.",
   SessionRequired: "Sign in to continue.",
 };
@@ -21,6 +22,13 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const params = await searchParams;
   const callbackUrl = safeCallbackUrl(params.callbackUrl);
   if (await getCurrentUser()) redirect(callbackUrl);
-  const error = typeof params.error === "string" ? (nextAuthErrors[params.error] ?? params.error) : undefined;
-  return <SignInForm callbackUrl={callbackUrl} initialError={error} providers={offeredSignInMethods(getEnv())} />;
+  return <SignInForm callbackUrl={callbackUrl} initialError={signInError(params)} providers={offeredSignInMethods(getEnv())} />;
+}
+
+function signInError(params: Record<string, string | string[] | undefined>): string | undefined {
+  if (typeof params.error !== "string") return undefined;
+  if (params.error === OAUTH_ACCOUNT_NOT_LINKED) {
+    return accountNotLinkedMessage(typeof params.provider === "string" && isOAuthSignInMethod(params.provider) ? params.provider : undefined);
+  }
+  return nextAuthErrors[params.error] ?? params.error;
 }

@@ -34,7 +34,7 @@ export const GOOGLE_SIGN_IN = {
   userinfoPath: "/oauth2/v3/userinfo",
   scopes: [
     { scope: "openid", why: "An id_token that says who signed in (its `sub`)." },
-    { scope: "email", why: "The account's email address and whether Google verified it." },
+    { scope: "email", why: "The account's email address, for a new account." },
     { scope: "profile", why: "Your name and picture for the new account." },
   ],
 } as const;

@@ -35,7 +35,7 @@ export function gitHubSignIn(env: Env, { clientId, clientSecret }: SignInClient)
   });
 }
 
-/** GitHub's user: its email is never treated as verified (the public profile email is whatever the user typed). */
+/** GitHub's user. */
 export function gitHubIdentity(profile: ProviderProfile): ProfileIdentity {
-  return { email: stringClaim(profile, "email"), emailVerified: false, name: stringClaim(profile, "name"), image: stringClaim(profile, "avatar_url") };
+  return { email: stringClaim(profile, "email"), name: stringClaim(profile, "name"), image: stringClaim(profile, "avatar_url") };
 }

@@ -1,7 +1,7 @@
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import type { Env } from "../../env";
 import { providerCompany } from "~/lib/providers";
-import { claimIsTrue, type ProfileIdentity, type ProviderProfile, stringClaim } from "./claims";
+import { type ProfileIdentity, type ProviderProfile, stringClaim } from "./claims";
 import { baseUrl, GOOGLE_SIGN_IN, scopeParam, type SignInClient } from "./facts";
 
 type GoogleClaims = { sub: string; email?: string; name?: string; picture?: string };
@@ -34,7 +34,7 @@ export function googleSignIn(env: Env, { clientId, clientSecret }: SignInClient)
   };
 }
 
-/** Google says whether it verified the address (`email_verified`). */
+/** Google's id_token claims. */
 export function googleIdentity(profile: ProviderProfile): ProfileIdentity {
-  return { email: stringClaim(profile, "email"), emailVerified: claimIsTrue(profile, "email_verified"), name: stringClaim(profile, "name"), image: stringClaim(profile, "picture") };
+  return { email: stringClaim(profile, "email"), name: stringClaim(profile, "name"), image: stringClaim(profile, "picture") };
 }

@@ -1,7 +1,7 @@
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import type { Env } from "../../env";
 import { signInMethodLabels } from "~/lib/schemas/sign-in-methods";
-import { claimIsTrue, type ProfileIdentity, type ProviderProfile, stringClaim } from "./claims";
+import { type ProfileIdentity, type ProviderProfile, stringClaim } from "./claims";
 import { baseUrl, LINKEDIN_SIGN_IN, scopeParam, type SignInClient } from "./facts";
 
 type LinkedInClaims = { sub: string; email?: string; name?: string; picture?: string };
@@ -28,7 +28,7 @@ export function linkedInSignIn(env: Env, { clientId, clientSecret }: SignInClien
   };
 }
 
-/** LinkedIn says whether the member confirmed their primary address (`email_verified`). */
+/** LinkedIn's id_token claims. */
 export function linkedInIdentity(profile: ProviderProfile): ProfileIdentity {
-  return { email: stringClaim(profile, "email"), emailVerified: claimIsTrue(profile, "email_verified"), name: stringClaim(profile, "name"), image: stringClaim(profile, "picture") };
+  return { email: stringClaim(profile, "email"), name: stringClaim(profile, "name"), image: stringClaim(profile, "picture") };
 }

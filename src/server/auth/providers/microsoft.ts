@@ -5,7 +5,7 @@ import type { TokenEndpointHandler } from "next-auth/providers/oauth";
 import { z } from "zod";
 import { providerCompany } from "~/lib/providers";
 import type { Env } from "../../env";
-import { claimIsTrue, type ProfileIdentity, type ProviderProfile, stringClaim } from "./claims";
+import { type ProfileIdentity, type ProviderProfile, stringClaim } from "./claims";
 import { baseUrl, MICROSOFT_SIGN_IN, scopeParam, type SignInClient } from "./facts";
 
 type TokenRequest = NonNullable<Exclude<TokenEndpointHandler, string>["request"]>;
@@ -114,12 +114,8 @@ export async function verifyEntraIdToken(
 /**
  * Entra's `email` is not proof of anything: a tenant admin can type any address into a user's
  * mail attribute (the "nOAuth" account takeover), and the v2.0 id_token has no email_verified.
- * So an address counts as verified only when the optional claim `xms_edov` (email domain owner
- * verified) is true: the tenant proved it owns the address's domain. Operators who want Entra
- * sign-ins to join existing accounts add xms_edov (and email) to the app registration's
- * optional id_token claims; without it, a Microsoft identity whose email already has an account
- * is refused rather than linked. Personal Microsoft accounts carry no xms_edov: never linked.
+ * It names a new account only; an address that already has one is refused (resolveOAuthUser).
  */
 export function microsoftIdentity(profile: ProviderProfile): ProfileIdentity {
-  return { email: stringClaim(profile, "email"), emailVerified: claimIsTrue(profile, "xms_edov"), name: stringClaim(profile, "name"), image: undefined };
+  return { email: stringClaim(profile, "email"), name: stringClaim(profile, "name"), image: undefined };
 }
