@@ -1,3 +1,4 @@
+import { DrizzleQueryError } from "drizzle-orm/errors";
 import { getEnv } from "./env";
 
 /**
@@ -31,6 +32,11 @@ export function redactText(text: string): string {
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return "[deep]";
   if (typeof value === "string") return redactText(value);
+  // drizzle's message carries the query's parameters (a new password hash, an email, an address):
+  // the statement and the driver's own error are what a reader needs, so those are all it keeps.
+  if (value instanceof DrizzleQueryError) {
+    return { name: "DrizzleQueryError", query: redactText(value.query), cause: redact(value.cause, depth + 1), stack: value.stack && redactText(value.stack.replace(value.message, "Failed query")) };
+  }
   if (value instanceof Error) {
     return { name: value.name, message: redactText(value.message), stack: value.stack && redactText(value.stack) };
   }

@@ -1,3 +1,4 @@
+import { DrizzleQueryError } from "drizzle-orm/errors";
 import { describe, expect, it } from "vitest";
 import { createLogger, redact, REDACTED } from "~/server/logger";
 
@@ -9,6 +10,17 @@ describe("structured logs", () => {
     const entry = JSON.parse(lines[0]!);
     expect(entry).toMatchObject({ level: "info", msg: "hello", service: "test", userId: "u1" });
     expect(new Date(entry.time).toString()).not.toBe("Invalid Date");
+  });
+
+  it("logs a failed query's statement and its driver error, never its parameters", () => {
+    const hash = "scrypt$32768$8$3$c2FsdA$aGFzaA";
+    // as drizzle wraps a driver error: its message lists the parameters
+    const failed = new DrizzleQueryError("update users set password_hash = $1 where email = $2", [hash, "ana@example.test"], new Error("connection reset"));
+    const lines: string[] = [];
+    createLogger({}, (line) => lines.push(line), "debug").error("API procedure failed", { error: failed });
+    expect(lines[0]).not.toContain(hash);
+    expect(lines[0]).not.toContain("ana@example.test");
+    expect(JSON.parse(lines[0]!).error).toMatchObject({ name: "DrizzleQueryError", query: "update users set password_hash = $1 where email = $2", cause: { message: "connection reset" } });
   });
 
   it("drops entries below the configured level", () => {

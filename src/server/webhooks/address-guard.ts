@@ -130,10 +130,11 @@ export async function resolveWebhookHost(host: string, options: { allowPrivate: 
   if (options.allowPrivate) return addresses;
   for (const { address } of addresses) {
     const why = blockedAddressReason(address);
-    if (why) {
-      const named = literal ? host : `${host} resolves to ${address}, which`;
-      throw new AppError("BAD_REQUEST", `${named} is ${why}: webhooks only go to public addresses`, { reason: "address" });
-    }
+    if (!why) continue;
+    // For a name, neither the address nor its kind: our resolver may see names the user cannot, and
+    // the refusal must not map them (a literal address is the user's own, so saying what it is tells nothing).
+    if (literal) throw new AppError("BAD_REQUEST", `${host} is ${why}: webhooks only go to public addresses`, { reason: "address" });
+    throw new AppError("BAD_REQUEST", `${host} does not resolve to a public address: webhooks only go to public addresses`, { reason: "address" });
   }
   return addresses;
 }
