@@ -189,7 +189,7 @@ export const commands = {
         `Device:    ${status.device}`,
         `Records:   ${status.records} (cursor ${status.cursor})`,
         `Pending:   ${status.pending} local change(s) not pushed`,
-        ...(status.unreadable ? [`Unreadable: ${status.unreadable} record(s) whose latest version failed verification — run \`devpulse pull\``] : []),
+        ...(status.unreadable ? [`Unreadable: ${status.unreadable} record(s) whose latest version failed verification — \`devpulse pull\` lists them; restore a readable revision from a record's history on the web`] : []),
         `Conflicts: ${status.openConflicts} open${status.openConflicts ? " — run `devpulse conflicts`" : ""}`,
       ].join("\n"),
       status,

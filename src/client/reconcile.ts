@@ -76,6 +76,8 @@ export async function reconcileWithServer(client: DevPulseClient, snap: SyncSnap
       summary.removed += 1;
     }
   }
+  // A record reported as unreadable and deleted since has nothing left to read.
+  for (const [key, record] of Object.entries(snap.unreadable ?? {})) if (entries.get(keyOf(record.collection, record.id))?.deleted) delete snap.unreadable![key];
   snap.cursor = Math.max(snap.cursor, horizon);
   return summary;
 }

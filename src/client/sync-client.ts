@@ -287,6 +287,12 @@ export function createSyncClient(options: SyncClientOptions) {
     await persist();
   }
 
+  /** Sends a resolution decided against the conflict's current server version; `chosen` (merge, manual) is encrypted here first. */
+  async function submitResolution(conflict: { id: string; collection: string; recordId: string; remote: { revision: number } | null }, strategy: Exclude<ConflictStrategy, "append_only">, chosen?: { value: Json; schemaVersion: number }) {
+    const resolved = chosen && { ...(await encryptValue(conflict.collection, conflict.recordId, chosen.schemaVersion, chosen.value)), schemaVersion: chosen.schemaVersion, deleted: false };
+    return client.conflicts.resolve.mutate({ id: conflict.id, strategy, resolved, expectedRevision: conflict.remote?.revision ?? null });
+  }
+
   const api = {
     /** Derives the key-encryption key from the passphrase and unwraps the data key; creates keys on first use. */
     async unlock(passphrase: string): Promise<{ created: boolean }> {
@@ -478,16 +484,14 @@ export function createSyncClient(options: SyncClientOptions) {
       return { ...aligned, conflict, base: orNull(aligned.base), local: orNull(aligned.local), remote: orNull(aligned.remote) };
     },
 
-    /** Resolves an open conflict: by strategy, or with a chosen value (`manual`). */
+    /**
+     * Resolves an open conflict: by strategy, or with a chosen value (`manual`). Only a merge opens
+     * the versions: keeping a side or a chosen value needs none of them, so a side that does not open
+     * (written wrongly by another client) can still be replaced by keeping the other.
+     */
     async resolveConflict(conflictId: string, strategy: Exclude<ConflictStrategy, "append_only">, value?: Json) {
-      const { conflict, base, local, remote, schemaVersion: alignedVersion } = await api.openConflict(conflictId);
-      // Keeping this side, or a value this app made, would drop the fields of a newer app's version.
-      const newer = [conflict.remote, ...(strategy === "manual" ? [conflict.local] : [])].find((v) => v && !v.deleted && schemas.isNewer(conflict.collection, v.schemaVersion));
-      if (newer && (strategy === "manual" || strategy === "local_wins")) {
-        throw new NewerSchemaError(conflict.collection, conflict.recordId, newer.schemaVersion, schemaVersionFor(conflict.collection));
-      }
-      let chosen: Json | undefined;
       if (strategy === "merge") {
+        const { conflict, base, local, remote, schemaVersion } = await api.openConflict(conflictId);
         const result = threeWayMerge(base ?? undefined, local ?? undefined, remote ?? undefined);
         if (result.clean && result.merged === undefined) {
           throw new Error("The merge result is a deletion: resolve with local_wins or remote_wins to keep a side.");
@@ -496,15 +500,18 @@ export function createSyncClient(options: SyncClientOptions) {
           const fields = result.conflicts.map((c) => c.path.join(".") || "(whole record)");
           throw new Error(`Cannot merge automatically: ${fields.join(", ")} changed on both sides. Choose a value (manual) or a side.`);
         }
-        chosen = result.merged;
-      } else if (strategy === "manual") {
-        if (value === undefined) throw new Error("A manual resolution needs the chosen value.");
-        chosen = value;
+        return submitResolution(conflict, "merge", { value: result.merged, schemaVersion });
       }
-      // never move a record back to an older schema than either side (or this app) uses; a merge is in the aligned schema
-      const schemaVersion = strategy === "merge" ? alignedVersion : Math.max(conflict.local.schemaVersion, conflict.remote?.schemaVersion ?? 0, schemaVersionFor(conflict.collection));
-      const resolved = chosen === undefined ? undefined : { ...(await encryptValue(conflict.collection, conflict.recordId, schemaVersion, chosen)), schemaVersion, deleted: false };
-      return client.conflicts.resolve.mutate({ id: conflictId, strategy, resolved, expectedRevision: conflict.remote?.revision ?? null });
+      const conflict = await client.conflicts.get.query({ id: conflictId });
+      // Keeping this side, or a value this app made, would drop the fields of a newer app's version.
+      const newer = [conflict.remote, ...(strategy === "manual" ? [conflict.local] : [])].find((v) => v && !v.deleted && schemas.isNewer(conflict.collection, v.schemaVersion));
+      if (newer && (strategy === "manual" || strategy === "local_wins")) {
+        throw new NewerSchemaError(conflict.collection, conflict.recordId, newer.schemaVersion, schemaVersionFor(conflict.collection));
+      }
+      if (strategy !== "manual") return submitResolution(conflict, strategy);
+      if (value === undefined) throw new Error("A manual resolution needs the chosen value.");
+      // never move a record back to an older schema than either side (or this app) uses
+      return submitResolution(conflict, "manual", { value, schemaVersion: Math.max(conflict.local.schemaVersion, conflict.remote?.schemaVersion ?? 0, schemaVersionFor(conflict.collection)) });
     },
   };
   return api;

@@ -420,8 +420,9 @@ describe("sync client: the server holds ciphertext only and cannot tamper undete
     expect(edited).toMatchObject({ conflicts: 1, autoResolved: 0, openConflicts: [expect.any(String)], unreadable: [{ id: "p1", revision: 2 }] });
     expect(await writer.sync.get("projects", "p1")).toEqual({ name: "saved again" });
     expect(await writer.sync.status()).toMatchObject({ pending: 0 });
-    // the person keeps the writer's version; every device then reads it, and the report ends
-    await writer.client.conflicts.resolve.mutate({ id: edited.openConflicts[0]!, strategy: "local_wins" });
+    // the person keeps the writer's version (the SDK, as the CLI's resolve, opens nothing for it); every device then reads it, and the report ends
+    await expect(writer.sync.openConflict(edited.openConflicts[0]!)).rejects.toThrow(TamperedRecordError);
+    await writer.sync.resolveConflict(edited.openConflicts[0]!, "local_wins");
     await expect(writer.sync.sync()).resolves.toMatchObject({ unreadable: [] });
     await expect(reader.sync.sync()).resolves.toMatchObject({ unreadable: [] });
     expect(await reader.sync.get("projects", "p1")).toEqual({ name: "saved again" });

@@ -7,6 +7,7 @@ import { syncConflicts, syncRecords, syncRevisions, syncState, syncTrimmedDeleti
 import { expireSyncedRecords, trimSyncHistory } from "~/server/sync/history-retention";
 import { connectDevice, errorOf, signedUpUser } from "../support/callers";
 import { routeFetch, TEST_BASE_URL } from "../support/http";
+import { sha256Hex } from "~/server/hash";
 import { change, push, userWithDevices } from "../support/sync";
 
 /**
@@ -192,6 +193,18 @@ async function newUser(label: string) {
 
 const id = (n: number) => `p${String(n).padStart(2, "0")}`;
 
+/** Another client of the user, speaking the API directly: writes `ciphertext` (null: a deletion) over record `recordId` of projects. */
+async function rawWriter(caller: Awaited<ReturnType<typeof signedUpUser>>["caller"]) {
+  const { token, deviceId } = await connectDevice(caller, "a buggy client");
+  const client = createDevPulseClient({ url: TEST_BASE_URL, token, fetch: routeFetch() });
+  return (recordId: string, baseRevision: number, ciphertext: string | null) =>
+    client.sync.push.mutate({
+      idempotencyKey: crypto.randomUUID(),
+      deviceId,
+      changes: [{ collection: "projects", id: recordId, baseRevision, ciphertext, checksum: ciphertext && sha256Hex(ciphertext), schemaVersion: 1, deleted: ciphertext === null }],
+    });
+}
+
 describe("sync horizon: a device offline past retention (SDK through the real server)", () => {
   it("comes back without resurrecting 50 deletions, receives the 5 edits, and its offline edit of a deleted record becomes one conflict", async () => {
     const { user, device } = await newUser("horizon-offline");
@@ -242,6 +255,27 @@ describe("sync horizon: a device offline past retention (SDK through the real se
     expect(await laptop.get("projects", id(7))).toEqual({ name: "Project 7", note: "edited offline" });
     await desktop.sync();
     expect(await desktop.get("projects", id(7))).toEqual({ name: "Project 7", note: "edited offline" });
+  });
+
+  it("stops reporting a record it could not read once it comes back to find that record deleted", async () => {
+    const { user, caller, device } = await newUser("horizon-unreadable");
+    const laptop = await device("laptop");
+    const desktop = await device("desktop");
+    await laptop.put("projects", "u", { name: "readable" });
+    await laptop.sync();
+    await desktop.sync();
+    const write = await rawWriter(caller);
+    await write("u", 1, "dp2.A256GCM.1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA");
+    expect((await desktop.sync()).unreadable).toMatchObject([{ id: "u", revision: 2 }]);
+
+    // The desktop goes offline; u is deleted, and retention forgets the tombstone.
+    await write("u", 2, null);
+    await ageThrough(user.id, (await horizonOf(user.id)).lastSeq, 40);
+    await expect(applyRetention(user.id)).resolves.toMatchObject({ expiredTombstones: 1 });
+    const back = await desktop.sync();
+    expect(back.unreadable).toEqual([]);
+    expect(await desktop.get("projects", "u")).toBeUndefined();
+    expect(await desktop.status()).toMatchObject({ unreadable: 0 });
   });
 
   it("keeps the deletions memory out of a fresh start and deletes it with the user's sync data", async () => {
