@@ -102,6 +102,18 @@ describe("sync.push and sync.pull", () => {
     expect(await revisionSeqs(user.id)).toEqual([1]);
   });
 
+  it("answers a push that already landed, sent again on its old base under a new key, unchanged: no conflict with itself", async () => {
+    const { user, laptop } = await userWithDevices("landed-again");
+    await push(laptop, [change("p1", null, "v1")]);
+    const landed = await push(laptop, [change("p1", 1, "v2")]); // its answer never reached the device
+    expect(landed.results).toMatchObject([{ status: "applied", revision: 2 }]);
+    const again = await push(laptop, [change("p1", 1, "v2")]); // the app restarted: a new key, the same upload
+    expect(again.results).toEqual([{ collection: "projects", id: "p1", status: "unchanged", revision: 2 }]);
+    expect(await revisionSeqs(user.id)).toEqual([1, 2]);
+    // different content on the old base is still a conflict
+    expect((await push(laptop, [change("p1", 1, "v2, edited")])).results).toMatchObject([{ status: "conflict", type: "update_conflict" }]);
+  });
+
   it("refuses an idempotency key reused for a different batch, or by another device, with 422 and applies nothing", async () => {
     const { user, laptop, desktop } = await userWithDevices("idem-reused");
     const key = randomUUID();

@@ -41,6 +41,12 @@ function decide(change: TPushChange, stored: RemoteRecord | undefined, trimmedDe
   if (!current) return { kind: "apply", revision: (change.baseRevision ?? 0) + 1 };
   if (change.baseRevision === current.revision) return { kind: "apply", revision: current.revision + 1 };
   if (change.deleted && current.deleted) return { kind: "unchanged", revision: current.revision };
+  // The very version stored (envelopes have a random IV, so an equal checksum is that upload): a
+  // device that never learnt its push landed (the answer lost, the app closed) sends it again on
+  // its old base. It is already there; a conflict with itself would duplicate or hold it for a person.
+  if (stored && !change.deleted && !stored.deleted && change.checksum === stored.checksum && change.schemaVersion === stored.schemaVersion) {
+    return { kind: "unchanged", revision: stored.revision };
+  }
   if (change.deleted !== current.deleted) return { kind: "conflict", type: "delete_conflict" };
   if (change.schemaVersion !== current.schemaVersion) return { kind: "conflict", type: "schema_conflict" };
   return { kind: "conflict", type: "update_conflict" };
