@@ -33,11 +33,15 @@ function emit(out: Output, human: string, data: unknown) {
   out.print(out.json ? JSON.stringify(data) : human);
 }
 
-/** The records a pull could not open, one line each, after the summary (nothing when there are none). */
-function unreadableLines(unreadable: readonly UnreadableRecord[]): string {
-  if (unreadable.length === 0) return "";
-  const lines = unreadable.map((record) => `  ${record.collection}/${record.id} (revision ${record.revision}): ${record.reason}`);
-  return `\n${unreadable.length} record(s) could not be opened and keep their last readable value here, until a device that has them saves them again:\n${lines.join("\n")}`;
+/** What a sync left undone, after its summary: records it could not open, and collections held back (nothing when neither). */
+function syncNotes({ unreadable = [], heldBack = [] }: { unreadable?: readonly UnreadableRecord[]; heldBack?: readonly SyncCollection[] }): string {
+  const notes: string[] = [];
+  if (heldBack.length > 0) notes.push(`Not sent: cloud sync is off for ${heldBack.join(", ")} in your privacy settings; those edits stay on this device until it is on again.`);
+  if (unreadable.length > 0) {
+    const lines = unreadable.map((record) => `  ${record.collection}/${record.id} (revision ${record.revision}): ${record.reason}`);
+    notes.push(`${unreadable.length} record(s) could not be opened and keep their last readable value here, until a device that has them saves them again:\n${lines.join("\n")}`);
+  }
+  return notes.map((note) => `\n${note}`).join("");
 }
 
 function clientFor(config: CliConfig) {
@@ -142,7 +146,7 @@ export const commands = {
       }
     }
     const summary = await syncStaged(sync, staged);
-    emit(out, `Staged ${staged} change(s); pushed ${summary.pushed}, pulled ${summary.pulled}, conflicts ${summary.conflicts} (${summary.autoResolved} merged automatically, ${summary.openConflicts.length} left for you).`, { staged, ...summary });
+    emit(out, `Staged ${staged} change(s); pushed ${summary.pushed}, pulled ${summary.pulled}, conflicts ${summary.conflicts} (${summary.autoResolved} merged automatically, ${summary.openConflicts.length} left for you).${syncNotes(summary)}`, { staged, ...summary });
   },
 
   async delete(out: Output, options: { collection: string; ids: string[] }) {
@@ -158,21 +162,21 @@ export const commands = {
       staged += 1;
     }
     const summary = await syncStaged(sync, staged);
-    emit(out, `Deleted ${staged} record(s); pushed ${summary.pushed}, pulled ${summary.pulled}, conflicts ${summary.conflicts} (${summary.openConflicts.length} left for you).`, { staged, ...summary });
+    emit(out, `Deleted ${staged} record(s); pushed ${summary.pushed}, pulled ${summary.pulled}, conflicts ${summary.conflicts} (${summary.openConflicts.length} left for you).${syncNotes(summary)}`, { staged, ...summary });
   },
 
   async pull(out: Output, options: { out?: string }) {
     const { sync } = await unlockedSync(await requireConfig());
     const pulled = await sync.pull();
     if (options.out) await writeDataSet(sync, options.out);
-    emit(out, `Pulled ${pulled.received} change(s); now at cursor ${pulled.cursor}.${options.out ? ` Wrote ${options.out}.` : ""}${unreadableLines(pulled.unreadable)}`, pulled);
+    emit(out, `Pulled ${pulled.received} change(s); now at cursor ${pulled.cursor}.${options.out ? ` Wrote ${options.out}.` : ""}${syncNotes(pulled)}`, pulled);
   },
 
   async sync(out: Output, options: { out?: string }) {
     const { sync } = await unlockedSync(await requireConfig());
     const summary = await sync.sync();
     if (options.out) await writeDataSet(sync, options.out);
-    emit(out, `Synced: pulled ${summary.pulled}, pushed ${summary.pushed}, conflicts ${summary.conflicts} (${summary.autoResolved} merged automatically, ${summary.openConflicts.length} left for you).${unreadableLines(summary.unreadable)}`, summary);
+    emit(out, `Synced: pulled ${summary.pulled}, pushed ${summary.pushed}, conflicts ${summary.conflicts} (${summary.autoResolved} merged automatically, ${summary.openConflicts.length} left for you).${syncNotes(summary)}`, summary);
   },
 
   async status(out: Output) {

@@ -50,10 +50,11 @@ export type SyncClientOptions = {
   kdfIterations?: number;
 };
 
-export type PushSummary = { applied: number; conflicts: number; autoResolved: number; openConflicts: string[] };
+/** `heldBack`: collections whose cloud sync the user turned off (privacy settings): their edits stay on this device, pending. */
+export type PushSummary = { applied: number; conflicts: number; autoResolved: number; openConflicts: string[]; heldBack: SyncCollection[] };
 /** `unreadable`: the records whose latest version this device could not open (see `pull`), until a readable one comes. */
 export type PullSummary = { received: number; cursor: number; unreadable: UnreadableRecord[] };
-export type SyncSummary = { rounds: number; pulled: number; pushed: number; conflicts: number; autoResolved: number; openConflicts: string[]; unreadable: UnreadableRecord[] };
+export type SyncSummary = { rounds: number; pulled: number; pushed: number; conflicts: number; autoResolved: number; openConflicts: string[]; unreadable: UnreadableRecord[]; heldBack: SyncCollection[] };
 
 /** A version that fails verification: tampered with, corrupted, or written wrongly by another client. */
 const UNREADABLE_ERRORS = new Set(["TamperedRecordError", "ChecksumMismatchError"]);
@@ -83,6 +84,14 @@ function isNetworkError(error: unknown): boolean {
 
 function trpcCode(error: unknown): string | undefined {
   return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+}
+
+/** The collections a push was refused for because the user turned their cloud sync off, or null for any other error. */
+function collectionsTurnedOff(error: unknown): SyncCollection[] | null {
+  if (trpcCode(error) !== "FORBIDDEN") return null;
+  const details = ((error as TRPCClientError<never>).data as { details?: { reason?: unknown; collections?: unknown } | null } | undefined)?.details;
+  if (details?.reason !== "collection_off" || typeof details.collections !== "string") return null;
+  return details.collections.split(",") as SyncCollection[];
 }
 
 export function createSyncClient(options: SyncClientOptions) {
@@ -380,19 +389,34 @@ export function createSyncClient(options: SyncClientOptions) {
         .sort((a, b) => a.id.localeCompare(b.id));
     },
 
-    /** Sends every local edit, encrypted, in batches; conflicts are resolved per strategy. */
+    /**
+     * Sends every local edit, encrypted, in batches; conflicts are resolved per strategy. A collection
+     * whose cloud sync the user turned off refuses the whole batch it is in: its edits are held back
+     * (still pending, sent once it is on again) and the rest are sent again without them.
+     */
     async push(): Promise<PushSummary> {
       keys();
-      const summary: PushSummary = { applied: 0, conflicts: 0, autoResolved: 0, openConflicts: [] };
-      const dirty = Object.entries((await state()).records).flatMap(([collection, local]) =>
-        Object.entries(local)
-          .filter(([, record]) => record.dirty)
-          .map(([id, record]): DirtyRecord => [collection, id, record]),
-      );
-      const batches: DirtyRecord[][] = [];
-      for (let start = 0; start < dirty.length; start += batchSize) batches.push(dirty.slice(start, start + batchSize));
-      await pipelined(batches, PUSHES_IN_FLIGHT, sendBatch, (batch, result) => settleBatch(batch, result, summary));
-      return summary;
+      const summary: PushSummary = { applied: 0, conflicts: 0, autoResolved: 0, openConflicts: [], heldBack: [] };
+      for (;;) {
+        const dirty = Object.entries((await state()).records).flatMap(([collection, local]) =>
+          summary.heldBack.includes(collection as SyncCollection)
+            ? []
+            : Object.entries(local)
+                .filter(([, record]) => record.dirty)
+                .map(([id, record]): DirtyRecord => [collection, id, record]),
+        );
+        const batches: DirtyRecord[][] = [];
+        for (let start = 0; start < dirty.length; start += batchSize) batches.push(dirty.slice(start, start + batchSize));
+        try {
+          await pipelined(batches, PUSHES_IN_FLIGHT, sendBatch, (batch, result) => settleBatch(batch, result, summary));
+          return summary;
+        } catch (error) {
+          // Batches that landed were settled; those refused are sent again, without what is turned off.
+          const turnedOff = collectionsTurnedOff(error)?.filter((collection) => !summary.heldBack.includes(collection));
+          if (!turnedOff?.length) throw error;
+          summary.heldBack.push(...turnedOff);
+        }
+      }
     },
 
     /**
@@ -436,7 +460,7 @@ export function createSyncClient(options: SyncClientOptions) {
 
     /** Pull, merge, push until quiet. */
     async sync(): Promise<SyncSummary> {
-      const summary: SyncSummary = { rounds: 0, pulled: 0, pushed: 0, conflicts: 0, autoResolved: 0, openConflicts: [], unreadable: [] };
+      const summary: SyncSummary = { rounds: 0, pulled: 0, pushed: 0, conflicts: 0, autoResolved: 0, openConflicts: [], unreadable: [], heldBack: [] };
       while (summary.rounds < MAX_SYNC_ROUNDS) {
         summary.rounds += 1;
         const pulled = await api.pull();
@@ -444,6 +468,7 @@ export function createSyncClient(options: SyncClientOptions) {
         summary.pulled += pulled.received;
         summary.unreadable = pulled.unreadable;
         summary.pushed += pushed.applied;
+        summary.heldBack = pushed.heldBack;
         summary.conflicts += pushed.conflicts;
         summary.autoResolved += pushed.autoResolved;
         summary.openConflicts.push(...pushed.openConflicts);

@@ -28,10 +28,10 @@ const PASSPHRASE = "correct horse battery staple, sync edition";
 
 async function newUser(label: string) {
   const { user, caller } = await signedUpUser(label);
-  async function device(name: string, strategies?: Partial<Record<"projects" | "activities" | "focus_sessions" | "settings", ConflictStrategy>>, store = createMemoryStore()) {
+  async function device(name: string, strategies?: Partial<Record<"projects" | "activities" | "focus_sessions" | "settings", ConflictStrategy>>, store = createMemoryStore(), batchSize?: number) {
     const { token, deviceId } = await connectDevice(caller, name);
     const client = createDevPulseClient({ url: TEST_BASE_URL, token, fetch: routeFetch() });
-    const sync = createSyncClient({ client, deviceId, store, strategies });
+    const sync = createSyncClient({ client, deviceId, store, strategies, batchSize });
     return { sync, client, deviceId, store };
   }
   return { user, caller, device };
@@ -207,6 +207,29 @@ describe("sync client: local edits are never lost", () => {
     await expect(a.sync.push()).resolves.toMatchObject({ applied: 0, conflicts: 1 });
     await b.sync.sync();
     expect(await b.sync.get("settings", "s")).toEqual({ theme: "light", size: 1 });
+  });
+
+  it("a collection turned off in the privacy settings holds back only its own edits: the others still sync", async () => {
+    const { caller, device } = await newUser("collection-off");
+    const laptop = await device("laptop", {}, createMemoryStore(), 1); // one change per push: every batch is refused alone or lands
+    await laptop.sync.unlock(PASSPHRASE);
+    await laptop.sync.put("projects", "p1", { name: "kept syncing" });
+    await laptop.sync.put("activities", "a1", { start: "2026-12-07T09:00:00Z" });
+    await laptop.sync.put("projects", "p2", { name: "also kept syncing" });
+    await caller.privacy.updateSettings({ collections: { activities: false } });
+
+    await expect(laptop.sync.sync()).resolves.toMatchObject({ pushed: 2, heldBack: ["activities"] });
+    expect(await laptop.sync.status()).toMatchObject({ pending: 1 });
+    const other = await device("other");
+    await other.sync.unlock(PASSPHRASE);
+    await other.sync.sync();
+    expect((await other.sync.list("projects")).map((record) => record.id)).toEqual(["p1", "p2"]);
+    expect(await other.sync.list("activities")).toEqual([]);
+
+    // turned on again, the held edit goes with the next sync
+    await caller.privacy.updateSettings({ collections: { activities: true } });
+    await expect(laptop.sync.sync()).resolves.toMatchObject({ pushed: 1, heldBack: [] });
+    expect(await laptop.sync.status()).toMatchObject({ pending: 0 });
   });
 
   it("refuses record ids the server would refuse, before they can block later pushes", async () => {
