@@ -155,7 +155,7 @@ export type { RealtimeEndpoint, RealtimeHandler, RealtimeOptions, RealtimeSubscr
 export type { RealtimeEvent, RealtimeEventName, RealtimePayload } from "../lib/realtime/events";
 export type { RealtimeConnection } from "../lib/realtime/connection";
 export { createSyncClient, SyncLockedError } from "./sync-client";
-export { KeyRotatedError, keyRotatedErrorOf, rotateEncryptionKey } from "./key-rotation";
+export { KeyRotatedError, keyRotatedErrorOf, rotateEncryptionKey, UnreadableVersionsError } from "./key-rotation";
 export { rateLimitWaitOf } from "./rate-limits";
 export type { KeyRotationProgress, KeyRotationResult, RotateKeyOptions, RotationClient } from "./key-rotation";
 export type { ConflictStrategy, PullSummary, PushSummary, SyncClient, SyncClientOptions, SyncSummary } from "./sync-client";

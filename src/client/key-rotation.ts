@@ -15,7 +15,7 @@
  * interrupted at any point resumes by calling rotateEncryptionKey again, on any device.
  */
 import { TRPCClientError, type TRPCClient } from "@trpc/client";
-import { openRecord, rotateKeyBundle, sealRecord, unlockKeyRing, type KeyBundle, type KeyRing } from "../lib/crypto";
+import { failedVerification, openRecord, rotateKeyBundle, sealRecord, unlockKeyRing, type KeyBundle, type KeyRing } from "../lib/crypto";
 import type { SyncCollection } from "../lib/schemas/collections";
 import type { AppRouter } from "../server/api/root";
 
@@ -34,6 +34,25 @@ export class KeyRotatedError extends Error {
     super("Your encryption key was rotated on another device: unlock again with your sync passphrase to fetch the new key, then sync.", options);
     this.name = "KeyRotatedError";
     this.currentKeyId = currentKeyId;
+  }
+}
+
+/**
+ * A rotation cannot finish while versions under the old key remain, and these do not open with any
+ * of the user's keys (written wrongly by another client, or altered): nothing can re-encrypt them.
+ * Everything else was re-encrypted; the rotation stays running (resumable) until they are replaced.
+ */
+export class UnreadableVersionsError extends Error {
+  readonly items: { kind: string; collection: string; recordId: string; revision: number | null; conflictId: string | null }[];
+
+  constructor(items: UnreadableVersionsError["items"]) {
+    const named = items.slice(0, 10).map((item) => `${item.collection}/${item.recordId}${item.kind === "conflict" ? " (in an open conflict)" : item.revision === null ? "" : ` (revision ${item.revision})`}`);
+    super(
+      `${items.length} version(s) cannot be opened with your keys, so they cannot be re-encrypted: ${named.join(", ")}${items.length > 10 ? ", …" : ""}. ` +
+        "Restore a readable revision from the record's history (or resolve its conflict), then run the rotation again to finish it.",
+    );
+    this.name = "UnreadableVersionsError";
+    this.items = items;
   }
 }
 
@@ -140,7 +159,13 @@ export async function rotateEncryptionKey(options: RotateKeyOptions): Promise<Ke
       const page = await client.sync.rotation.stale.query({ limit: batchSize });
       if (page.items.length === 0) break;
       if (page.toKeyId !== ring.keyId) throw new Error("The encryption key was rotated again meanwhile: run the rotation again.");
-      const items = await Promise.all(page.items.map((item) => reencrypt(ring, me.id, item)));
+      const settled = await Promise.allSettled(page.items.map((item) => reencrypt(ring, me.id, item)));
+      const items = settled.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
+      const rejected = settled.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as unknown] : []));
+      const other = rejected.find((reason) => !failedVerification(reason));
+      if (other !== undefined) throw other;
+      // Only versions no key opens left in the listing: re-encrypting cannot go on past them.
+      if (items.length === 0) throw new UnreadableVersionsError(page.items);
       const result = await client.sync.rotation.reencrypt.mutate({ items });
       // A record's current revision row is rewritten with it: count what was asked for, not rows touched.
       const replaced = result.records + result.conflicts + (result.revisions - Math.min(result.revisions, result.records));

@@ -7,6 +7,7 @@
 import { TRPCClientError } from "@trpc/client";
 import {
   createKeyBundle,
+  failedVerification,
   openRecord,
   rewrapKeyBundle,
   sealRecord,
@@ -56,9 +57,6 @@ export type PushSummary = { applied: number; conflicts: number; autoResolved: nu
 export type PullSummary = { received: number; cursor: number; unreadable: UnreadableRecord[] };
 export type SyncSummary = { rounds: number; pulled: number; pushed: number; conflicts: number; autoResolved: number; openConflicts: string[]; unreadable: UnreadableRecord[]; heldBack: SyncCollection[] };
 
-/** A version that fails verification: tampered with, corrupted, or written wrongly by another client. */
-const UNREADABLE_ERRORS = new Set(["TamperedRecordError", "ChecksumMismatchError"]);
-const isUnreadable = (error: unknown): error is Error => error instanceof Error && UNREADABLE_ERRORS.has(error.name);
 
 export class SyncLockedError extends Error {
   constructor() {
@@ -163,7 +161,7 @@ export function createSyncClient(options: SyncClientOptions) {
     try {
       remoteValue = await openValue(conflict.collection, conflict.id, remote);
     } catch (error) {
-      if (!isUnreadable(error)) throw error;
+      if (!failedVerification(error)) throw error;
       // Nothing to merge with or follow: this device keeps its own value (also kept in the conflict) and a
       // person chooses, as for any conflict left open; the record is reported as unreadable meanwhile.
       markUnreadable(await state(), { collection: conflict.collection, id: conflict.id, revision: remote.revision, reason: error.message });
@@ -442,7 +440,7 @@ export function createSyncClient(options: SyncClientOptions) {
           try {
             value = await openValue(change.collection, change.id, change);
           } catch (error) {
-            if (!isUnreadable(error)) throw error;
+            if (!failedVerification(error)) throw error;
             markUnreadable(snap, { collection: change.collection, id: change.id, revision: change.revision, reason: error.message });
             continue;
           }

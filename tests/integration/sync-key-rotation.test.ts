@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { GET as trpcGET, POST as trpcPOST } from "~/app/api/trpc/[trpc]/route";
 import { commands } from "~/cli/commands";
 import { saveConfig } from "~/cli/config";
-import { createDevPulseClient, createMemoryStore, createSyncClient, KeyRotatedError, rotateEncryptionKey, type ConflictStrategy, type KeyRotationProgress } from "~/client";
+import { createDevPulseClient, createMemoryStore, createSyncClient, KeyRotatedError, rotateEncryptionKey, UnreadableVersionsError, type ConflictStrategy, type KeyRotationProgress } from "~/client";
 import { decryptRecord, unlockKeyBundle, type KeyBundle } from "~/lib/crypto";
 import { selectRows, getDb } from "~/server/db/client";
 import { syncConflicts, syncKeyRotations, syncRecords } from "~/server/db/schema";
@@ -181,6 +181,34 @@ describe("key rotation after a lost device", () => {
     expect(await pushing(await changeUnder(1))).toMatchObject({ data: { code: "PRECONDITION_FAILED", details: { reason: "KEY_ROTATED" } } });
     // nothing of q was stored
     expect((await laptop.client.sync.pull.query({ cursor: 0 })).changes.map((change) => change.id)).not.toContain("q");
+  });
+
+  it("re-encrypts what opens, names a version no key opens instead of failing on it, and finishes once it is replaced", async () => {
+    const { user, device } = await newUser("rotate-unreadable");
+    const laptop = await device("laptop");
+    await laptop.sync.unlock(PASSPHRASE);
+    for (const id of ["a", "b", "bad"]) await laptop.sync.put("projects", id, { name: id });
+    await laptop.sync.sync();
+    // another client saves "bad" with an envelope no key of this user made
+    const buggy = await device("buggy client");
+    const envelope = "dp2.A256GCM.1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA";
+    const checksum = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(envelope))), (b) => b.toString(16).padStart(2, "0")).join("");
+    await buggy.client.sync.push.mutate({ idempotencyKey: crypto.randomUUID(), deviceId: buggy.deviceId, changes: [{ collection: "projects", id: "bad", baseRevision: 1, ciphertext: envelope, checksum, schemaVersion: 1, deleted: false }] });
+
+    const stuck = await rotateEncryptionKey({ client: laptop.client, passphrase: PASSPHRASE, batchSize: 2 }).catch((error: unknown) => error);
+    expect(stuck).toBeInstanceOf(UnreadableVersionsError);
+    expect((stuck as UnreadableVersionsError).items).toMatchObject([{ kind: "record", collection: "projects", recordId: "bad" }]);
+    expect((stuck as Error).message).toContain("projects/bad");
+    // everything else is under the new key already; the rotation waits, resumable
+    expect((await storedCiphertexts(user.id)).filter((row) => row.source === "record" && row.keyId === 1).map((row) => row.recordId)).toEqual(["bad"]);
+    expect((await laptop.client.sync.rotation.status.query()).rotation).toMatchObject({ status: "running" });
+
+    // the person restores the readable revision; the rotation then finishes
+    await laptop.client.conflicts.rollback.mutate({ collection: "projects", recordId: "bad", revision: 1, expectedCurrentRevision: 2 });
+    await expect(rotateEncryptionKey({ client: laptop.client, passphrase: PASSPHRASE })).resolves.toMatchObject({ resumed: true, keyId: 2 });
+    await laptop.sync.unlock(PASSPHRASE);
+    await expect(laptop.sync.sync()).resolves.toMatchObject({ unreadable: [] });
+    expect(await laptop.sync.get("projects", "bad")).toEqual({ name: "bad" });
   });
 
   it("one user's rotation never lists, replaces or counts another user's records", async () => {

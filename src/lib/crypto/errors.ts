@@ -86,3 +86,12 @@ export class UnknownKeyError extends CryptoError {
     this.keyId = keyId;
   }
 }
+
+/**
+ * A version that failed verification (tampered with, corrupted, or written wrongly by another
+ * client): no key of this user opens it, unlike UnknownKeyError, which unlocking again cures.
+ * By name, as the header says: these errors cross realms.
+ */
+export function failedVerification(error: unknown): error is TamperedRecordError | ChecksumMismatchError {
+  return error instanceof Error && (error.name === "TamperedRecordError" || error.name === "ChecksumMismatchError");
+}

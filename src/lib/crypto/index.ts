@@ -14,6 +14,7 @@ export {
 export {
   ChecksumMismatchError,
   CryptoError,
+  failedVerification,
   TamperedRecordError,
   UnknownKeyError,
   WeakKeyParamsError,
