@@ -257,6 +257,32 @@ describe("sync horizon: a device offline past retention (SDK through the real se
     expect(await desktop.get("projects", id(7))).toEqual({ name: "Project 7", note: "edited offline" });
   });
 
+  it("a record kept by an open conflict below the horizon still reaches a device that starts from the horizon", async () => {
+    const { user, device } = await newUser("horizon-survivor");
+    const laptop = await device("laptop");
+    const desktop = await device("desktop");
+    await laptop.put("projects", "y", { name: "first" });
+    await laptop.sync();
+    await desktop.sync();
+    await laptop.put("projects", "y", { name: "laptop" });
+    await laptop.sync();
+    await desktop.put("projects", "y", { name: "desktop" });
+    expect((await desktop.sync()).openConflicts).toHaveLength(1); // the same field changed on both: left for a person
+    await laptop.put("projects", "x", { name: "x" });
+    await laptop.sync();
+    const { lastSeq } = await horizonOf(user.id);
+    await ageThrough(user.id, lastSeq, 40);
+    await expect(applyRetention(user.id)).resolves.toMatchObject({ expiredRecords: 1 }); // x goes; y stays for its conflict
+    const [kept] = await (await getDb()).select({ seq: syncRecords.seq }).from(syncRecords).where(and(eq(syncRecords.userId, user.id), eq(syncRecords.recordId, "y")));
+    expect(kept!.seq).toBeGreaterThan((await horizonOf(user.id)).trimmedSeq);
+
+    const fresh = await device("fresh");
+    await fresh.sync();
+    expect(await fresh.get("projects", "y")).toEqual({ name: "laptop" });
+    // devices that hold y already see nothing new
+    await expect(laptop.sync()).resolves.toMatchObject({ pulled: 0 });
+  });
+
   it("stops reporting a record it could not read once it comes back to find that record deleted", async () => {
     const { user, caller, device } = await newUser("horizon-unreadable");
     const laptop = await device("laptop");

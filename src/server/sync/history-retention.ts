@@ -57,7 +57,7 @@ export async function expireSyncedRecords(db: DbOrTx, userId: string, retentionD
   const cutoff = cutoffFor(retentionDays, now).toISOString();
   const [counts] = await db.transaction(async (tx) => {
     await lockSequence(tx, userId);
-    return selectRows<{ records: number; tombstones: number; revisions: number }>(tx, sql`
+    const counted = await selectRows<{ records: number; tombstones: number; revisions: number }>(tx, sql`
     with expired as (
       delete from sync_records record
       where record.user_id = ${userId}::uuid and record.updated_at < ${cutoff}::timestamptz
@@ -86,8 +86,32 @@ export async function expireSyncedRecords(db: DbOrTx, userId: string, retentionD
     select (select count(*) from expired where not deleted)::int as records,
            (select count(*) from expired where deleted)::int as tombstones,
            (select count(*) from history)::int as revisions`);
+    await tx.execute(renumberBelowHorizon(userId));
+    return counted;
   });
   return { expiredRecords: counts?.records ?? 0, expiredTombstones: counts?.tombstones ?? 0, expiredRevisions: counts?.revisions ?? 0 };
+}
+
+/**
+ * Records that survive at or below the new horizon (kept by an open conflict, or written in a
+ * transaction that committed after a later one) get new sequence numbers after the end, in their
+ * order: a device that comes back from before the horizon pulls from it, and would never see them
+ * otherwise. Their revisions are unchanged, so a device that holds them already skips them.
+ */
+function renumberBelowHorizon(userId: string) {
+  return sql`
+    with state as (select trimmed_seq, last_seq from sync_state where user_id = ${userId}::uuid),
+    stranded as (
+      select record.collection, record.record_id, state.last_seq + row_number() over (order by record.seq) as seq
+      from sync_records record, state
+      where record.user_id = ${userId}::uuid and record.seq <= state.trimmed_seq
+    ), moved as (
+      update sync_records record set seq = stranded.seq from stranded
+      where record.user_id = ${userId}::uuid and record.collection = stranded.collection and record.record_id = stranded.record_id
+      returning record.seq
+    )
+    update sync_state set last_seq = (select max(seq) from moved)
+    where user_id = ${userId}::uuid and exists (select 1 from moved)`;
 }
 
 /** Users who have synced anything: the ones whose history may need trimming. */
