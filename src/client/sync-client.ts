@@ -57,7 +57,6 @@ export type PushSummary = { applied: number; conflicts: number; autoResolved: nu
 export type PullSummary = { received: number; cursor: number; unreadable: UnreadableRecord[] };
 export type SyncSummary = { rounds: number; pulled: number; pushed: number; conflicts: number; autoResolved: number; openConflicts: string[]; unreadable: UnreadableRecord[]; heldBack: SyncCollection[] };
 
-
 export class SyncLockedError extends Error {
   constructor() {
     super("Sync is locked: unlock with your sync passphrase first.");
@@ -83,6 +82,9 @@ function isNetworkError(error: unknown): boolean {
 function trpcCode(error: unknown): string | undefined {
   return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
 }
+
+/** Where a snapshot keeps a record's unreadable entry (SyncSnapshot.unreadable). */
+const unreadableKey = (collection: string, id: string) => `${collection}/${id}`;
 
 /** The collections a push was refused for because the user turned their cloud sync off, or null for any other error. */
 function collectionsTurnedOff(error: unknown): SyncCollection[] | null {
@@ -141,7 +143,7 @@ export function createSyncClient(options: SyncClientOptions) {
 
   /** Notes a record whose version at `revision` failed verification (reported by pull and sync until a readable version comes). */
   function markUnreadable(snap: SyncSnapshot, record: UnreadableRecord) {
-    (snap.unreadable ??= {})[`${record.collection}/${record.id}`] = record;
+    (snap.unreadable ??= {})[unreadableKey(record.collection, record.id)] = record;
   }
 
   function records(snap: SyncSnapshot, collection: string) {
@@ -446,7 +448,7 @@ export function createSyncClient(options: SyncClientOptions) {
           }
           if (local[change.id]?.dirty) continue; // edited while we were decrypting: the push will meet it
           local[change.id] = adopt(current, change.revision, value, change.deleted, change.schemaVersion);
-          delete snap.unreadable?.[`${change.collection}/${change.id}`];
+          delete snap.unreadable?.[unreadableKey(change.collection, change.id)];
           received += 1;
         }
         snap.cursor = page.cursor;

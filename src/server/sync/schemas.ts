@@ -24,7 +24,7 @@ export const ZKeyId = z.number().int().min(INITIAL_KEY_ID, "Key ids start at 1")
 /**
  * A key id sent beside an envelope names the key the envelope names, when the envelope names one:
  * readers pick the key by the envelope, and the server counts rotation by the claim, so a mismatch
- * would pass the server's key checks and then lock every reader out. Refine with `path: ["keyId"]`.
+ * would pass the server's key checks and then lock every reader out. Refine with KEY_ID_MISMATCH.
  */
 export const keyIdMatchesEnvelope = (value: { keyId?: number; ciphertext: string | null }) =>
   value.keyId === undefined || value.ciphertext === null || (envelopeKeyId(value.ciphertext) ?? value.keyId) === value.keyId;
