@@ -29,16 +29,17 @@ function documentedRoutes() {
 }
 
 /**
- * 405 with `Allow` for a path the API has, called with a method it does not take there: trpc-to-openapi
- * answers any unmatched method and path alike with 404, which tells a client it has the wrong address
- * when it has the wrong verb. Null for anything else (the adapter answers it).
+ * The adapter's answer, or 405 with `Allow` in place of its 404 for a path the API has, called with a
+ * method it does not take there: trpc-to-openapi answers an unmatched method and an unmatched path
+ * alike, which tells a client it has the wrong address when it has the wrong verb. Only a 404 is
+ * looked at, so answered calls never consult the document.
  */
-export function refuseUnsupportedMethod(request: Request): Response | null {
+export function allowedMethodsFor404(request: Request, answer: Response): Response {
+  if (answer.status !== 404) return answer;
   const path = new URL(request.url).pathname.slice(REST_ENDPOINT.length) || "/";
   const matched = documentedRoutes().filter((route) => route.pattern.test(path));
-  if (matched.length === 0) return null;
   const allowed = [...new Set(matched.flatMap((route) => route.methods))].sort();
-  if (allowed.includes(request.method)) return null;
+  if (allowed.length === 0 || allowed.includes(request.method)) return answer;
   const body = restErrorBody("METHOD_NOT_SUPPORTED", 405, `${request.method} is not supported on ${path}: use ${allowed.join(" or ")}.`);
   return Response.json(body, { status: 405, headers: { ...apiResponseHeaders([]), allow: allowed.join(", ") } });
 }
