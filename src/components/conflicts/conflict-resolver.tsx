@@ -4,7 +4,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useMemo, useState } from "react";
 import { TRPCClientError } from "@trpc/client";
-import { openRecord, sealRecord, type StoredVersion } from "~/lib/crypto";
+import { sealRecord, type StoredVersion } from "~/lib/crypto";
+import { openOrExplain, type Opened } from "~/lib/sync/open-or-explain";
 import { isConflictChange, setAtPath, type FieldChange, type Json } from "~/lib/merge";
 import { collectionLabel, collectionValueSchemas, type SyncCollection } from "~/lib/schemas/collections";
 import type { RealtimePayload } from "~/lib/realtime/events";
@@ -94,22 +95,18 @@ export function ConflictResolver({ id }: { id: string }) {
   useEffect(() => {
     if (!key || !data) return;
     let cancelled = false;
-    const open = (version: VersionRow) =>
+    const open = (version: VersionRow): Promise<Opened> =>
       version
-        ? (openRecord(key.dataKey, { userId: key.userId, collection: data.collection, recordId: data.recordId, schemaVersion: version.schemaVersion }, version) as Promise<Json | null>)
-        : Promise.resolve(null);
+        ? openOrExplain(key.dataKey, { userId: key.userId, collection: data.collection, recordId: data.recordId, schemaVersion: version.schemaVersion }, version)
+        : Promise.resolve({ value: null });
     // Each side on its own: one that does not open leaves the other to keep.
-    void Promise.allSettled([open(data.base), open(data.local), open(data.remote)]).then(([base, local, remote]) => {
+    void Promise.all([open(data.base), open(data.local), open(data.remote)]).then(([base, local, remote]) => {
       if (cancelled) return;
-      const settled = { base, local, remote };
-      const failed = (Object.keys(settled) as (keyof Versions)[]).filter((side) => settled[side].status === "rejected");
-      if (failed.length > 0) {
-        const reason = (settled[failed[0]!] as PromiseRejectedResult).reason as unknown;
-        setDecryptFailure({ sides: failed, message: reason instanceof Error ? reason.message : "Could not decrypt this conflict." });
-        return;
-      }
-      const value = (result: PromiseSettledResult<Json | null>) => (result as PromiseFulfilledResult<Json | null>).value;
-      setVersions({ base: value(base), local: value(local), remote: value(remote) });
+      const opened = { base, local, remote };
+      const failed = (Object.keys(opened) as (keyof Versions)[]).filter((side) => "error" in opened[side]);
+      const value = (side: keyof Versions) => ("value" in opened[side] ? (opened[side].value as Json | null) : null);
+      if (failed.length > 0) setDecryptFailure({ sides: failed, message: (opened[failed[0]!] as { error: string }).error });
+      else setVersions({ base: value("base"), local: value("local"), remote: value("remote") });
     });
     return () => {
       cancelled = true;

@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { openRecord } from "~/lib/crypto";
+import { openOrExplain, type Opened } from "~/lib/sync/open-or-explain";
 import type { Json } from "~/lib/merge";
 import { collectionLabel, type SyncCollection } from "~/lib/schemas/collections";
 import { api, errorMessage } from "~/trpc/react";
@@ -17,8 +17,6 @@ import { UnlockPanel } from "../sync/unlock-panel";
 import { useSyncKey } from "../sync/sync-key";
 
 type Restored = { revision: number; restoredRevision: number; previousRevision: number };
-/** A revision as it opened here, or why it did not (altered, corrupted, or written wrongly by another client). */
-type Opened = { value: Json | null } | { error: string };
 
 /** A record's revisions, decrypted in the browser, each restorable as a new revision (so every restore can be undone). */
 export function RecordHistory({ collection, recordId }: { collection: SyncCollection; recordId: string }) {
@@ -35,13 +33,9 @@ export function RecordHistory({ collection, recordId }: { collection: SyncCollec
     let cancelled = false;
     // Each revision on its own: one that does not open is shown as such, and the others stay restorable.
     void Promise.all(
-      data.revisions.map(async (revision): Promise<readonly [number, Opened]> => {
+      data.revisions.map(async (revision) => {
         const identity = { userId: key.userId, collection, recordId, schemaVersion: revision.schemaVersion };
-        try {
-          return [revision.revision, { value: (await openRecord(key.dataKey, identity, revision)) as Json | null }];
-        } catch (error) {
-          return [revision.revision, { error: error instanceof Error ? error.message : "Could not decrypt this revision." }];
-        }
+        return [revision.revision, await openOrExplain(key.dataKey, identity, revision)] as const;
       }),
     ).then((entries) => !cancelled && setOpened(Object.fromEntries(entries)));
     return () => {
@@ -139,5 +133,5 @@ function RevisionValue({ opened, deleted }: { opened: Opened; deleted: boolean }
       </p>
     );
   }
-  return <pre className="mt-2 max-h-40 overflow-auto rounded-lg bg-zinc-50 p-3 font-mono text-xs text-zinc-800">{deleted ? "(deleted)" : JSON.stringify(opened.value, null, 2)}</pre>;
+  return <pre className="mt-2 max-h-40 overflow-auto rounded-lg bg-zinc-50 p-3 font-mono text-xs text-zinc-800">{deleted ? "(deleted)" : JSON.stringify(opened.value as Json | null, null, 2)}</pre>;
 }

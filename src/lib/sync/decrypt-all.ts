@@ -1,4 +1,5 @@
-import { openRecord, type RecordKeys, type StoredVersion } from "../crypto";
+import type { RecordKeys, StoredVersion } from "../crypto";
+import { openOrExplain } from "./open-or-explain";
 import type { SyncCollection } from "../schemas/collections";
 
 /**
@@ -37,12 +38,8 @@ export async function decryptAllRecords(options: {
       const key = `${collection}\u0000${id}`;
       latest.delete(key);
       if (change.deleted) continue;
-      try {
-        const value = await openRecord(options.dataKey, { userId: options.userId, collection, recordId: id, schemaVersion }, change);
-        latest.set(key, { record: { collection, id, revision, schemaVersion, value } });
-      } catch (error) {
-        latest.set(key, { unreadable: { collection, id, revision, reason: error instanceof Error ? error.message : String(error) } });
-      }
+      const opened = await openOrExplain(options.dataKey, { userId: options.userId, collection, recordId: id, schemaVersion }, change);
+      latest.set(key, "error" in opened ? { unreadable: { collection, id, revision, reason: opened.error } } : { record: { collection, id, revision, schemaVersion, value: opened.value } });
     }
     options.onProgress?.({ records: latest.size, done: page.hasMore && page.latestSeq > 0 ? Math.min(1, page.cursor / page.latestSeq) : 1 });
     if (!page.hasMore) break;
