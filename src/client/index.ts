@@ -4,13 +4,14 @@
  * zod, eventsource and pusher-js; the router is imported as a type, so no server code is
  * bundled into clients.
  */
-import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { EventSource } from "eventsource";
 import { CLIENT_HEADER, clientHeaderValue, type ClientIdentity } from "../lib/client-header";
 import { transformer } from "../lib/transformer";
 import type { RealtimeEventName } from "../lib/realtime/events";
 import type { AppRouter } from "../server/api/root";
+import { refusalDetails } from "./api-errors";
 import { waitOutRateLimits } from "./rate-limits";
 import { subscribeRealtime, type RealtimeHandler, type RealtimeOptions } from "./realtime";
 import { SDK_CLIENT } from "./version";
@@ -102,9 +103,8 @@ export type DevPulseClient = ReturnType<typeof createDevPulseClient>;
 
 /** The RFC 8628 error code a device-flow call failed with, if any. */
 export function deviceFlowErrorOf(error: unknown): string | undefined {
-  if (!(error instanceof TRPCClientError)) return undefined;
-  const details = (error.data as { details?: { oauthError?: unknown } } | undefined)?.details;
-  return typeof details?.oauthError === "string" ? details.oauthError : undefined;
+  const code = refusalDetails(error)?.oauthError;
+  return typeof code === "string" ? code : undefined;
 }
 
 export type DeviceAuthorizationPrompt = {
@@ -141,7 +141,7 @@ export async function authorizeDevice(
       const code = deviceFlowErrorOf(error);
       if (code === "authorization_pending") continue;
       if (code === "slow_down") {
-        const suggested = (error as TRPCClientError<AppRouter>).data?.details?.interval;
+        const suggested = refusalDetails(error)?.interval;
         interval = typeof suggested === "number" ? suggested : interval + 5;
         continue;
       }

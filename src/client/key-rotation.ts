@@ -14,10 +14,11 @@
  * Progress is the data itself (the server knows each ciphertext's key id), so a rotation
  * interrupted at any point resumes by calling rotateEncryptionKey again, on any device.
  */
-import { TRPCClientError, type TRPCClient } from "@trpc/client";
+import type { TRPCClient } from "@trpc/client";
 import { failedVerification, openRecord, rotateKeyBundle, sealRecord, unlockKeyRing, type KeyBundle, type KeyRing } from "../lib/crypto";
 import type { SyncCollection } from "../lib/schemas/collections";
 import type { AppRouter } from "../server/api/root";
+import { refusalDetails, trpcCode } from "./api-errors";
 
 /** The part of the API rotation uses: a DevPulseClient, or the web app's tRPC client. */
 export type RotationClient = Pick<TRPCClient<AppRouter>, "auth" | "sync">;
@@ -58,8 +59,7 @@ export class UnreadableVersionsError extends Error {
 
 /** The KeyRotatedError an API error stands for, if it is one (push and conflict resolution answer it). */
 export function keyRotatedErrorOf(error: unknown): KeyRotatedError | undefined {
-  if (!(error instanceof TRPCClientError)) return undefined;
-  const details = (error.data as { details?: { reason?: unknown; currentKeyId?: unknown } | null } | undefined)?.details;
+  const details = refusalDetails(error);
   if (details?.reason !== "KEY_ROTATED") return undefined;
   return new KeyRotatedError(typeof details.currentKeyId === "number" ? details.currentKeyId : undefined, { cause: error });
 }
@@ -96,10 +96,6 @@ export type KeyRotationResult = {
   reencrypted: number;
   purged: { revisions: number; conflicts: number; pushes: number } | null;
 };
-
-function trpcCode(error: unknown): string | undefined {
-  return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
-}
 
 type StaleItem = Awaited<ReturnType<RotationClient["sync"]["rotation"]["stale"]["query"]>>["items"][number];
 

@@ -1,6 +1,7 @@
-import { TRPCClientError, type TRPCLink } from "@trpc/client";
+import type { TRPCLink } from "@trpc/client";
 import type { AnyRouter } from "@trpc/server";
 import { observable, type Unsubscribable } from "@trpc/server/observable";
+import { refusalDetails, trpcCode } from "./api-errors";
 
 /**
  * Over a rate limit the server refuses a call before it runs (nothing of it is applied) with
@@ -12,10 +13,8 @@ import { observable, type Unsubscribable } from "@trpc/server/observable";
 
 /** The seconds to wait before calling again, when `error` is a rate-limit refusal. */
 export function rateLimitWaitOf(error: unknown): number | undefined {
-  if (!(error instanceof TRPCClientError)) return undefined;
-  const data = error.data as { code?: unknown; details?: { retryAfterSeconds?: unknown } | null } | undefined;
-  const seconds = data?.details?.retryAfterSeconds;
-  return data?.code === "TOO_MANY_REQUESTS" && typeof seconds === "number" ? seconds : undefined;
+  const seconds = refusalDetails(error)?.retryAfterSeconds;
+  return trpcCode(error) === "TOO_MANY_REQUESTS" && typeof seconds === "number" ? seconds : undefined;
 }
 
 export function waitOutRateLimits<TRouter extends AnyRouter>({ maxWaitSeconds = 60, maxAttempts = 3 } = {}): TRPCLink<TRouter> {

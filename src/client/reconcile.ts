@@ -6,7 +6,7 @@
  * the device then compares its records with the server's compact listing (ids and
  * revisions, no ciphertext) and pulls on from the horizon.
  */
-import { TRPCClientError } from "@trpc/client";
+import { refusalDetails } from "./api-errors";
 import type { DevPulseClient } from "./index";
 import type { LocalRecord, SyncSnapshot } from "./store";
 
@@ -18,8 +18,7 @@ const LISTING_PAGE = 2000;
 
 /** Whether the server refused a pull because the cursor is older than its retention horizon. */
 export function isResyncRequired(error: unknown): boolean {
-  if (!(error instanceof TRPCClientError)) return false;
-  return (error.data as { details?: { reason?: unknown } | null } | undefined)?.details?.reason === RESYNC_REQUIRED;
+  return refusalDetails(error)?.reason === RESYNC_REQUIRED;
 }
 
 export type ReconcileSummary = {
@@ -77,7 +76,8 @@ export async function reconcileWithServer(client: DevPulseClient, snap: SyncSnap
     }
   }
   // A record reported as unreadable and deleted since has nothing left to read.
-  for (const [key, record] of Object.entries(snap.unreadable ?? {})) if (entries.get(keyOf(record.collection, record.id))?.deleted) delete snap.unreadable![key];
+  const unreadable = snap.unreadable ?? {};
+  for (const [key, record] of Object.entries(unreadable)) if (entries.get(keyOf(record.collection, record.id))?.deleted) delete unreadable[key];
   snap.cursor = Math.max(snap.cursor, horizon);
   return summary;
 }

@@ -25,6 +25,7 @@ import type { Json } from "../lib/merge/json";
 import { ZRecordId, type SyncCollection } from "../lib/schemas/collections";
 import type { MergeRuleStrategy } from "../lib/schemas/merge-rules";
 import type { DevPulseClient } from "./index";
+import { refusalDetails, trpcCode } from "./api-errors";
 import { KeyRotatedError, keyRotatedErrorOf } from "./key-rotation";
 import { pipelined } from "./pipelined";
 import { followTrimmedDeletion, pullPageOrReconcile } from "./reconcile";
@@ -79,18 +80,13 @@ function isNetworkError(error: unknown): boolean {
   return error instanceof TRPCClientError && !(error.data as { httpStatus?: number } | undefined)?.httpStatus;
 }
 
-function trpcCode(error: unknown): string | undefined {
-  return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
-}
-
 /** Where a snapshot keeps a record's unreadable entry (SyncSnapshot.unreadable). */
 const unreadableKey = (collection: string, id: string) => `${collection}/${id}`;
 
 /** The collections a push was refused for because the user turned their cloud sync off, or null for any other error. */
 function collectionsTurnedOff(error: unknown): SyncCollection[] | null {
-  if (trpcCode(error) !== "FORBIDDEN") return null;
-  const details = ((error as TRPCClientError<never>).data as { details?: { reason?: unknown; collections?: unknown } | null } | undefined)?.details;
-  if (details?.reason !== "collection_off" || typeof details.collections !== "string") return null;
+  const details = refusalDetails(error);
+  if (trpcCode(error) !== "FORBIDDEN" || details?.reason !== "collection_off" || typeof details.collections !== "string") return null;
   return details.collections.split(",") as SyncCollection[];
 }
 
