@@ -5,7 +5,7 @@ import { syncConflicts, syncRecords } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
 import { errorOf } from "../support/callers";
 import { listenRealtime, NOTIFICATION_TRAFFIC } from "../support/realtime";
-import { change, push, userWithDevices } from "../support/sync";
+import { change, foreignEnvelope, push, userWithDevices } from "../support/sync";
 
 /** Two open update conflicts on records p1 and p2 of a fresh user. */
 async function twoConflicts(label: string) {
@@ -148,7 +148,7 @@ describe("resolving merge and schema conflicts", () => {
     const { user, caller, ids } = await twoConflicts("merge-ok");
     const merged = "opaque:merged by the client";
     // a key id the envelope contradicts is refused before anything is written
-    const contradicted = "dp2.A256GCM.3.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA";
+    const contradicted = foreignEnvelope(3);
     await expect(
       caller.conflicts.resolve({ id: ids[0]!, strategy: "merge", resolved: { ciphertext: contradicted, checksum: sha256Hex(contradicted), schemaVersion: 1, deleted: false, keyId: 1 } }),
     ).rejects.toThrow("keyId differs from the key id the envelope names");

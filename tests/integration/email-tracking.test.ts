@@ -6,7 +6,7 @@ import { GET as confirmGet, POST as confirmPost } from "~/app/api/email/confirm-
 import { getDb } from "~/server/db/client";
 import { emailMessages } from "~/server/db/schema";
 import { getEnv } from "~/server/env";
-import { sendEmail, type OutgoingEmail } from "~/server/email/send";
+import { sendEmail } from "~/server/email/send";
 import { suppressionOf } from "~/server/email/suppression";
 import { createUnsubscribeToken, UNSUBSCRIBE_TOKEN_TTL_MS, verifyUnsubscribeToken } from "~/server/email/unsubscribe";
 import { metrics } from "~/server/metrics/registry";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, like } from "drizzle-orm";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { getDb, type Db } from "~/server/db/client";
 import { jobRuns, notificationDecisions, rateLimits } from "~/server/db/schema";
 import { getEnv } from "~/server/env";

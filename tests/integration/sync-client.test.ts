@@ -17,6 +17,7 @@ import { syncConflicts, syncKeys, syncPushes, syncRecords, syncRevisions } from 
 import { sha256Hex } from "~/server/hash";
 import { connectDevice, errorOf, signedUpUser } from "../support/callers";
 import { routeFetch, TEST_BASE_URL } from "../support/http";
+import { foreignEnvelope, rawChange } from "../support/sync";
 
 /**
  * The client SDK through the real HTTP route handler and real WebCrypto: what the
@@ -422,8 +423,7 @@ describe("sync client: the server holds ciphertext only and cannot tamper undete
     // a buggy client (speaking the API directly) saves p1 with text that is not an envelope of this user's key
     const buggy = await connectDevice(caller, "buggy client");
     const raw = createDevPulseClient({ url: TEST_BASE_URL, token: buggy.token, fetch: routeFetch() });
-    const envelope = "dp2.A256GCM.1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA";
-    await raw.sync.push.mutate({ idempotencyKey: `buggy-${user.id}`, deviceId: buggy.deviceId, changes: [{ collection: "projects", id: "p1", baseRevision: 1, ciphertext: envelope, checksum: sha256Hex(envelope), schemaVersion: 1, deleted: false }] });
+    await raw.sync.push.mutate({ idempotencyKey: `buggy-${user.id}`, deviceId: buggy.deviceId, changes: [rawChange("p1", 1, foreignEnvelope())] });
     await writer.sync.put("projects", "p2", { name: "after the bad one" });
     await writer.sync.sync();
 

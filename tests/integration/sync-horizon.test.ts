@@ -7,8 +7,7 @@ import { syncConflicts, syncRecords, syncRevisions, syncState, syncTrimmedDeleti
 import { expireSyncedRecords, trimSyncHistory } from "~/server/sync/history-retention";
 import { connectDevice, errorOf, signedUpUser } from "../support/callers";
 import { routeFetch, TEST_BASE_URL } from "../support/http";
-import { sha256Hex } from "~/server/hash";
-import { change, push, userWithDevices } from "../support/sync";
+import { change, foreignEnvelope, push, rawChange, userWithDevices } from "../support/sync";
 
 /**
  * A device that comes back after the retention period (issue 22, part 1): retention
@@ -201,7 +200,7 @@ async function rawWriter(caller: Awaited<ReturnType<typeof signedUpUser>>["calle
     client.sync.push.mutate({
       idempotencyKey: crypto.randomUUID(),
       deviceId,
-      changes: [{ collection: "projects", id: recordId, baseRevision, ciphertext, checksum: ciphertext && sha256Hex(ciphertext), schemaVersion: 1, deleted: ciphertext === null }],
+      changes: [rawChange(recordId, baseRevision, ciphertext)],
     });
 }
 
@@ -291,7 +290,7 @@ describe("sync horizon: a device offline past retention (SDK through the real se
     await laptop.sync();
     await desktop.sync();
     const write = await rawWriter(caller);
-    await write("u", 1, "dp2.A256GCM.1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA");
+    await write("u", 1, foreignEnvelope());
     expect((await desktop.sync()).unreadable).toMatchObject([{ id: "u", revision: 2 }]);
 
     // The desktop goes offline; u is deleted, and retention forgets the tombstone.

@@ -16,6 +16,7 @@ import { connectDevice, errorOf, signedUpUser } from "../support/callers";
 import { startAppServer } from "../support/app-server";
 import { routeFetch, TEST_BASE_URL } from "../support/http";
 import { workerDatabaseUrl } from "../support/database-url";
+import { foreignEnvelope, rawChange } from "../support/sync";
 
 /**
  * Key rotation after a lost device, through the real HTTP route handler and real
@@ -164,21 +165,17 @@ describe("key rotation after a lost device", () => {
     await laptop.sync.unlock(PASSPHRASE);
     await laptop.sync.put("projects", "p", { v: 1 });
     await laptop.sync.sync();
-    /** A change of record q carrying an envelope that names `keyId` (its content is not checked by the server). */
-    const changeUnder = async (keyId: number, claimed?: number) => {
-      const ciphertext = `dp2.A256GCM.${keyId}.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA`;
-      const checksum = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(ciphertext))), (b) => b.toString(16).padStart(2, "0")).join("");
-      return { collection: "projects" as const, id: "q", baseRevision: null, ciphertext, checksum, schemaVersion: 1, deleted: false, ...(claimed === undefined ? {} : { keyId: claimed }) };
-    };
-    const pushing = async (change: Awaited<ReturnType<typeof changeUnder>>) =>
+    /** A change of record q carrying an envelope that names `keyId` (its content is not checked by the server), with `claimed` as its keyId. */
+    const changeUnder = (keyId: number, claimed?: number) => rawChange("q", null, foreignEnvelope(keyId), claimed === undefined ? {} : { keyId: claimed });
+    const pushing = (change: ReturnType<typeof changeUnder>) =>
       errorOf(() => laptop.client.sync.push.mutate({ idempotencyKey: crypto.randomUUID(), deviceId: laptop.deviceId, changes: [change] }));
-    expect(await pushing(await changeUnder(5))).toMatchObject({ data: { code: "BAD_REQUEST" }, message: expect.stringMatching(/Unknown encryption key id/) });
+    expect(await pushing(changeUnder(5))).toMatchObject({ data: { code: "BAD_REQUEST" }, message: expect.stringMatching(/Unknown encryption key id/) });
     // A claim the envelope contradicts would pass the key checks and lock every reader out (they follow the envelope).
-    expect(await pushing(await changeUnder(5, 1))).toMatchObject({ data: { code: "BAD_REQUEST" }, message: expect.stringContaining("keyId differs from the key id the envelope names") });
+    expect(await pushing(changeUnder(5, 1))).toMatchObject({ data: { code: "BAD_REQUEST" }, message: expect.stringContaining("keyId differs from the key id the envelope names") });
 
     await rotateEncryptionKey({ client: laptop.client, passphrase: PASSPHRASE });
-    expect(await pushing(await changeUnder(1, 1))).toMatchObject({ data: { code: "PRECONDITION_FAILED", details: { reason: "KEY_ROTATED", currentKeyId: 2 } } });
-    expect(await pushing(await changeUnder(1))).toMatchObject({ data: { code: "PRECONDITION_FAILED", details: { reason: "KEY_ROTATED" } } });
+    expect(await pushing(changeUnder(1, 1))).toMatchObject({ data: { code: "PRECONDITION_FAILED", details: { reason: "KEY_ROTATED", currentKeyId: 2 } } });
+    expect(await pushing(changeUnder(1))).toMatchObject({ data: { code: "PRECONDITION_FAILED", details: { reason: "KEY_ROTATED" } } });
     // nothing of q was stored
     expect((await laptop.client.sync.pull.query({ cursor: 0 })).changes.map((change) => change.id)).not.toContain("q");
   });
@@ -191,9 +188,7 @@ describe("key rotation after a lost device", () => {
     await laptop.sync.sync();
     // another client saves "bad" with an envelope no key of this user made
     const buggy = await device("buggy client");
-    const envelope = "dp2.A256GCM.1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA";
-    const checksum = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(envelope))), (b) => b.toString(16).padStart(2, "0")).join("");
-    await buggy.client.sync.push.mutate({ idempotencyKey: crypto.randomUUID(), deviceId: buggy.deviceId, changes: [{ collection: "projects", id: "bad", baseRevision: 1, ciphertext: envelope, checksum, schemaVersion: 1, deleted: false }] });
+    await buggy.client.sync.push.mutate({ idempotencyKey: crypto.randomUUID(), deviceId: buggy.deviceId, changes: [rawChange("bad", 1, foreignEnvelope())] });
 
     const stuck = await rotateEncryptionKey({ client: laptop.client, passphrase: PASSPHRASE, batchSize: 2 }).catch((error: unknown) => error);
     expect(stuck).toBeInstanceOf(UnreadableVersionsError);

@@ -1,6 +1,5 @@
 import type { TestProject } from "vitest/node";
-// @ts-expect-error plain ESM helper shared with scripts/test.mjs
-import { createTestDatabase } from "../../scripts/lib/test-database.mjs";
+import { createTestDatabase } from "../../bench/lib/database";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -22,6 +21,6 @@ export default async function setup(project: TestProject) {
   }
   const workers = Math.max(1, Number(project.config.maxWorkers) || 1);
   const databases = await Promise.all(Array.from({ length: workers }, () => createTestDatabase(server, "vitest")));
-  project.provide("databaseUrls", databases.map((database: { url: string }) => database.url));
-  return () => Promise.all(databases.map((database: { drop: () => Promise<void> }) => database.drop()));
+  project.provide("databaseUrls", databases.map((database) => database.url));
+  return () => Promise.all(databases.map((database) => database.drop()));
 }

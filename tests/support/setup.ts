@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { beforeAll } from "vitest";
 import { workerDatabaseUrl } from "./database-url";
 
 // Runs before every test file, in its worker (each worker's files share one module graph). getEnv() caches the first read.
@@ -27,7 +28,6 @@ if (!testRunner.__devpulseTestRunnerInstalled) {
 
 // The worker's database is opened (and migrated) before its first file's tests, within a hook's time (60 s):
 // under CI's load the first open took longer than a test may, in whichever test came first. Later files find it open.
-const { beforeAll } = await import("vitest");
 beforeAll(async () => {
   const { getDb } = await import("~/server/db/client");
   await getDb();

@@ -38,3 +38,11 @@ export async function userWithDevices(label: string) {
 export const push = (device: { id: string; caller: Caller }, changes: ReturnType<typeof change>[], idempotencyKey = randomUUID()) =>
   device.caller.sync.push({ idempotencyKey, deviceId: device.id, changes });
 
+
+/** A well-formed envelope naming key `keyId` that no key of any user made: what a buggy client might save. The server cannot tell. */
+export const foreignEnvelope = (keyId = 1) => `dp2.A256GCM.${keyId}.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA`;
+
+/** A change of projects/`id` as a client speaking the API directly sends it: `ciphertext` (null: a deletion) with its checksum. */
+export function rawChange(id: string, baseRevision: number | null, ciphertext: string | null, extra: { keyId?: number } = {}) {
+  return { collection: "projects" as const, id, baseRevision, ciphertext, checksum: ciphertext && sha256Hex(ciphertext), schemaVersion: 1, deleted: ciphertext === null, ...extra };
+}
