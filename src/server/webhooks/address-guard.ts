@@ -133,8 +133,8 @@ export async function resolveWebhookHost(host: string, options: { allowPrivate: 
     if (!why) continue;
     // For a name, neither the address nor its kind: our resolver may see names the user cannot, and
     // the refusal must not map them (a literal address is the user's own, so saying what it is tells nothing).
-    if (literal) throw new AppError("BAD_REQUEST", `${host} is ${why}: webhooks only go to public addresses`, { reason: "address" });
-    throw new AppError("BAD_REQUEST", `${host} does not resolve to a public address: webhooks only go to public addresses`, { reason: "address" });
+    const refused = literal ? `${host} is ${why}` : `${host} does not resolve to a public address`;
+    throw new AppError("BAD_REQUEST", `${refused}: webhooks only go to public addresses`, { reason: "address" });
   }
   return addresses;
 }
